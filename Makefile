@@ -1,0 +1,154 @@
+# carelog — see README.md. `make run` and `make check` install what is
+# missing (tools/install-deps), then build and run or test.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BINDIR   = $(PREFIX)/bin
+DATADIR  = $(PREFIX)/share/carelog
+MANDIR   = $(PREFIX)/share/man
+
+CC      ?= cc
+PKG_CONFIG ?= pkg-config
+BUILD   ?= build
+
+CORE_PKGS = sqlcipher libsodium jansson
+UI_PKGS   = ncursesw
+
+WARNINGS = -Wall -Wextra -Wpedantic -Werror -Wshadow -Wformat=2 \
+           -Wstrict-prototypes -Wmissing-prototypes -Wold-style-definition \
+           -Wvla -Wundef -Wpointer-arith -Wwrite-strings -Wcast-align \
+           -Wnull-dereference -Wimplicit-fallthrough
+BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -DSQLITE_HAS_CODEC -Iinclude $(WARNINGS) \
+              -DCARELOG_DATADIR='"$(DATADIR)"'
+OPT ?= -O2 -g -fstack-protector-strong -D_FORTIFY_SOURCE=2
+SAN  = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+# Evaluated lazily so that `make run`/`make check` can install the packages
+# before pkg-config is asked about them.
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(CORE_PKGS) $(UI_PKGS))
+PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(CORE_PKGS) $(UI_PKGS)) -lcsv
+TEST_LIBS  = $(shell $(PKG_CONFIG) --libs cmocka)
+
+CORE_SRC = $(sort $(wildcard src/core/*.c))
+CLI_SRC  = $(sort $(wildcard src/cli/*.c))
+UI_SRC   = $(sort $(wildcard src/ui/*.c))
+APP_SRC  = $(CLI_SRC) $(UI_SRC) src/main.c
+UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
+FUZZ_SRC = $(sort $(wildcard tests/fuzz/fuzz_*.c))
+
+obj = $(patsubst %.c,$(1)/%.o,$(2))
+
+CORE_OBJ      = $(call obj,$(BUILD)/rel,$(CORE_SRC))
+APP_OBJ       = $(call obj,$(BUILD)/rel,$(APP_SRC))
+CORE_OBJ_SAN  = $(call obj,$(BUILD)/san,$(CORE_SRC))
+UNIT_BIN      = $(patsubst tests/unit/%.c,$(BUILD)/rel/tests/%,$(UNIT_SRC))
+UNIT_BIN_SAN  = $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(UNIT_SRC))
+FUZZ_BIN      = $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+REPLAY_BIN    = $(patsubst tests/fuzz/%.c,$(BUILD)/san/replay/%,$(FUZZ_SRC))
+
+.PHONY: all deps test-deps run check build-check unit unit-san e2e bench demo \
+        fuzz fuzz-replay install uninstall clean sqlcipher-version
+
+all: $(BUILD)/carelog
+
+deps:
+	@./tools/install-deps
+
+test-deps:
+	@./tools/install-deps --test
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	./$(BUILD)/carelog
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@./tools/demo
+
+check: test-deps
+	@$(MAKE) --no-print-directory build-check
+
+build-check: all unit unit-san fuzz-replay e2e
+
+sqlcipher-version:
+	@$(PKG_CONFIG) --atleast-version=3.26.0 sqlcipher 2>/dev/null || { \
+	  echo "carelog needs SQLCipher 4 (found: $$($(PKG_CONFIG) --modversion sqlcipher 2>/dev/null || echo none))."; \
+	  echo "On Debian bookworm run ./tools/install-deps, which installs libsqlcipher-dev from bookworm-backports."; \
+	  exit 1; }
+
+$(BUILD)/carelog: $(APP_OBJ) $(BUILD)/rel/libcarelog.a
+	$(CC) $(OPT) -o $@ $(APP_OBJ) $(BUILD)/rel/libcarelog.a $(PKG_LIBS)
+
+$(BUILD)/rel/libcarelog.a: $(CORE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/san/libcarelog.a: $(CORE_OBJ_SAN)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/rel/%.o: %.c | sqlcipher-version
+	@mkdir -p $(dir $@)
+	@echo "CC      $<"
+	@$(CC) $(BASE_CFLAGS) $(OPT) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/san/%.o: %.c | sqlcipher-version
+	@mkdir -p $(dir $@)
+	@echo "CC san  $<"
+	@$(CC) $(BASE_CFLAGS) $(SAN) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/rel/tests/%: tests/unit/%.c $(BUILD)/rel/libcarelog.a
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(OPT) $(PKG_CFLAGS) -o $@ $< $(BUILD)/rel/libcarelog.a $(PKG_LIBS) $(TEST_LIBS)
+
+$(BUILD)/san/tests/%: tests/unit/%.c $(BUILD)/san/libcarelog.a
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(SAN) $(PKG_CFLAGS) -o $@ $< $(BUILD)/san/libcarelog.a $(PKG_LIBS) $(TEST_LIBS)
+
+unit: $(UNIT_BIN)
+	@./tests/run-unit $(UNIT_BIN)
+
+unit-san: $(UNIT_BIN_SAN)
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ./tests/run-unit $(UNIT_BIN_SAN)
+
+e2e: $(BUILD)/carelog
+	@CARELOG=$(abspath $(BUILD)/carelog) ./tests/run-e2e
+
+# Fuzz targets build as plain programs that replay a corpus (libFuzzer-style
+# entry point); with clang, `make fuzz FUZZ_CC=clang` builds real fuzzers.
+FUZZ_CC ?= clang
+fuzz: $(FUZZ_BIN)
+
+# Every fuzz target's seed corpus (tests/fuzz/corpus/NAME/) replayed under
+# ASan and UBSan with gcc; part of `make check`.
+fuzz-replay: $(REPLAY_BIN)
+	@for t in $(REPLAY_BIN); do n=$$(basename $$t); \
+	  $$t $$(find tests/fuzz/corpus/$${n#fuzz_} -type f 2>/dev/null) || exit 1; done
+
+$(BUILD)/san/replay/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(BUILD)/san/libcarelog.a
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -Wno-missing-prototypes $(SAN) $(PKG_CFLAGS) -o $@ $< tests/fuzz/replay_main.c $(BUILD)/san/libcarelog.a $(PKG_LIBS)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(BASE_CFLAGS) -Wno-missing-prototypes -g -O1 -fsanitize=fuzzer,address,undefined \
+	  $(PKG_CFLAGS) -o $@ $< $(CORE_SRC) $(PKG_LIBS)
+
+bench: all
+	@./tests/bench/run
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/forms $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 $(BUILD)/carelog $(DESTDIR)$(BINDIR)/carelog
+	install -m 0644 forms/*.form $(DESTDIR)$(DATADIR)/forms/
+	install -m 0644 man/carelog.1 $(DESTDIR)$(MANDIR)/man1/carelog.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/carelog $(DESTDIR)$(MANDIR)/man1/carelog.1
+	rm -f $(DESTDIR)$(DATADIR)/forms/*.form
+	-rmdir $(DESTDIR)$(DATADIR)/forms $(DESTDIR)$(DATADIR)
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

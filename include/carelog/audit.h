@@ -1,0 +1,29 @@
+/* The audit log: append-only and hash-chained.
+ *
+ * Each entry holds the BLAKE2b hash of the previous entry's hash and its own
+ * content; the vault's meta keeps the hash and number of the newest entry, so
+ * an entry changed, removed or cut off the end is found by cl_audit_verify.
+ * Appends belong inside the transaction of the action they record. */
+#ifndef CARELOG_AUDIT_H
+#define CARELOG_AUDIT_H
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "carelog/status.h"
+
+/* actor: the counsellor's name (or "recovery", "system"); action: a dotted
+ * verb such as "record.create"; target: what it was done to ("record 12");
+ * detail: free text, may be NULL. */
+cl_status cl_audit_append(sqlite3 *db, const char *actor, const char *action, const char *target,
+                          const char *detail);
+
+/* Walks the chain. CL_OK with the number of entries when intact; CL_EDATA
+ * naming the first broken entry otherwise. */
+cl_status cl_audit_verify(sqlite3 *db, long long *entries);
+
+/* Entries, oldest first, as a JSON array of {id, at, actor, action, target,
+ * detail}; since (YYYY-MM-DD) and limit (0 = all, newest kept) narrow it. */
+cl_status cl_audit_list(sqlite3 *db, const char *since, long long limit, json_t **out);
+
+#endif

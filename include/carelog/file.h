@@ -1,0 +1,28 @@
+/* Files the vault writes: always atomically, always private. */
+#ifndef CARELOG_FILE_H
+#define CARELOG_FILE_H
+
+#include <stddef.h>
+
+#include "carelog/status.h"
+
+/* Writes len bytes to path atomically (temp file in the same folder, fsync,
+ * rename, fsync of the folder) with mode 0600; an existing file is replaced
+ * only when the whole new content is safely on disk. */
+cl_status cl_file_write_atomic(const char *path, const void *data, size_t len);
+
+/* Same, but refuses to replace an existing file (CL_ECANTCREATE). */
+cl_status cl_file_create_atomic(const char *path, const void *data, size_t len);
+
+/* Reads a whole file of at most max bytes into a malloc'd buffer (with a
+ * NUL after the last byte, so text can be used as a string). */
+cl_status cl_file_read(const char *path, size_t max, unsigned char **out, size_t *len);
+
+/* fsync of a folder, so a rename or a new file in it survives a crash. */
+cl_status cl_dir_sync(const char *dir);
+
+/* A test-only crash point: when CARELOG_TEST_CRASH_AT names this point, the
+ * process exits at once (as if killed), to prove crash safety. */
+void cl_crash_point(const char *name);
+
+#endif

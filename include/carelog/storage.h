@@ -1,0 +1,63 @@
+/* Storage: the SQLCipher database under the vault, opened the one safe way.
+ *
+ * The key is handed over only in the raw form x'<64 hex digits>' (any other
+ * form silently runs PBKDF2 and yields a different key). Every open sets and
+ * reads back the rules that keep plaintext off the disk and saved work safe:
+ * temp_store MEMORY, cipher_memory_security ON, WAL, synchronous FULL,
+ * foreign keys, secure_delete. Migrations go by PRAGMA user_version; a
+ * database newer than this program is refused. */
+#ifndef CARELOG_STORAGE_H
+#define CARELOG_STORAGE_H
+
+#include <stdbool.h>
+#include <sqlite3.h>
+
+#include "carelog/secret.h"
+#include "carelog/status.h"
+
+/* Opens (or with create, creates) an encrypted database with a 32-byte raw
+ * key. A key that does not open it is CL_EDATA: the caller knows the key came
+ * from a slot that accepted the passphrase, so the file is damaged or
+ * foreign. */
+cl_status cl_db_open(const char *path, const cl_secret *key, bool create, sqlite3 **out);
+void cl_db_close(sqlite3 *db);
+
+/* Brings the schema to the newest version; CL_ECONFIG for a newer vault. */
+cl_status cl_db_migrate(sqlite3 *db);
+int cl_db_schema_version(void);
+/* The migrations, in order: migration i (from 0) takes user_version from i
+ * to i+1. Defined in schema.c; every module's tables are listed there. */
+extern const char *const cl_schema_migrations[];
+
+/* Runs SQL without results. Failures name `what`. */
+cl_status cl_db_exec(sqlite3 *db, const char *sql);
+/* Turns the connection's last error into a status with a message about
+ * `what` ("saving the record"); SQLITE_BUSY becomes CL_ECONFLICT. */
+cl_status cl_db_fail(sqlite3 *db, const char *what);
+
+/* One transaction per user action: BEGIN IMMEDIATE … COMMIT. */
+cl_status cl_db_begin(sqlite3 *db);
+cl_status cl_db_commit(sqlite3 *db);
+void cl_db_rollback(sqlite3 *db);
+
+/* Prepares a statement; on failure returns a status naming the SQL. */
+cl_status cl_db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out);
+
+/* Re-encrypts the whole database under new_key in one transaction. Needs the
+ * only connection: CL_ECONFLICT when another carelog has the vault open. */
+cl_status cl_db_rekey(sqlite3 *db, const cl_secret *new_key);
+
+/* PRAGMA cipher_integrity_check and integrity_check; CL_EDATA on damage. */
+cl_status cl_db_check_integrity(sqlite3 *db);
+
+/* A consistent encrypted copy (online backup API) into a new file, under the
+ * same key, while the vault may be in use. */
+cl_status cl_db_backup_to(sqlite3 *db, const char *path, const cl_secret *key);
+
+/* Meta key/value pairs (text or blob). */
+cl_status cl_meta_get_text(sqlite3 *db, const char *key, char **out);
+cl_status cl_meta_get_blob(sqlite3 *db, const char *key, unsigned char *buf, size_t len);
+cl_status cl_meta_set_text(sqlite3 *db, const char *key, const char *value);
+cl_status cl_meta_set_blob(sqlite3 *db, const char *key, const unsigned char *value, size_t len);
+
+#endif

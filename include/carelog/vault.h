@@ -1,0 +1,80 @@
+/* The vault: one folder holding vault.db (SQLCipher), keyslots and
+ * vault.pub, opened by a counsellor's passphrase or the recovery key.
+ *
+ * The database key lives only in protected memory while the vault is open
+ * and is wiped by cl_vault_close. */
+#ifndef CARELOG_VAULT_H
+#define CARELOG_VAULT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <sqlite3.h>
+
+#include "carelog/secret.h"
+#include "carelog/status.h"
+
+typedef struct cl_vault cl_vault;
+
+/* $XDG_DATA_HOME/carelog, else ~/.local/share/carelog; malloc'd. */
+cl_status cl_vault_default_dir(char **out);
+
+/* True if dir already holds (part of) a vault. */
+bool cl_vault_exists(const char *dir);
+
+/* Creates a new vault in dir (made with mode 0700; it may exist but must
+ * hold no vault: CL_ECANTCREATE otherwise). The counsellor `user` gets a
+ * slot opened by pass. *recovery_key receives the recovery key, to be shown
+ * once. */
+cl_status cl_vault_init(const char *dir, const char *school, const char *user, const cl_secret *pass,
+                        cl_secret **recovery_key, cl_vault **out);
+
+/* Opens the vault with a passphrase (or, with recovery, the recovery key).
+ * Wrong secret: CL_EPERM, and no file is changed. */
+cl_status cl_vault_open(const char *dir, const cl_secret *secret, bool recovery, cl_vault **out);
+
+/* Wipes the key and closes. NULL is fine. */
+void cl_vault_close(cl_vault *v);
+
+sqlite3 *cl_vault_db(const cl_vault *v);
+const char *cl_vault_dir(const cl_vault *v);
+/* The counsellor who unlocked, or "recovery" when opened by the recovery key
+ * and no passphrase has been set yet. */
+const char *cl_vault_user(const cl_vault *v);
+bool cl_vault_opened_by_recovery(const cl_vault *v);
+/* School name, and the fingerprint "XXXX-XXXX-XXXX-XXXX" of the vault's
+ * public keys (both owned by the vault). */
+const char *cl_vault_school(const cl_vault *v);
+const char *cl_vault_fingerprint(const cl_vault *v);
+
+/* Counsellors. Names are kept only inside the database. */
+cl_status cl_vault_counsellor_add(cl_vault *v, const char *name, const cl_secret *pass);
+/* Removes a counsellor (never the last one) and rotates the database key so
+ * the removed counsellor's copy of the old key opens nothing new. */
+cl_status cl_vault_counsellor_remove(cl_vault *v, const char *name);
+/* [{name, since, current}] */
+cl_status cl_vault_counsellor_list(cl_vault *v, json_t **out);
+/* Sets a new passphrase for `name` (NULL: the counsellor who unlocked). After
+ * a recovery unlock this is how a forgotten passphrase is replaced; the
+ * vault then acts as that counsellor. */
+cl_status cl_vault_set_passphrase(cl_vault *v, const char *name, const cl_secret *pass);
+/* A new recovery key replacing the old one (shown once). */
+cl_status cl_vault_new_recovery_key(cl_vault *v, cl_secret **recovery_key);
+
+/* A consistent encrypted copy of the whole vault (database and keyslots) in
+ * one file, while the vault may be in use. Refuses to overwrite. */
+cl_status cl_vault_backup(cl_vault *v, const char *file);
+/* Restores a backup into a new vault folder after checking that it opens
+ * with secret and passes the integrity checks. */
+cl_status cl_vault_restore(const char *file, const char *dir, const cl_secret *secret, bool recovery);
+
+/* {path, school, vault_id, fingerprint, schema, counsellors, user, counts:{…}} */
+cl_status cl_vault_status(cl_vault *v, json_t **out);
+
+/* Appends to the audit log as the current counsellor (inside the caller's
+ * transaction). */
+cl_status cl_vault_audit(cl_vault *v, const char *action, const char *target, const char *detail);
+
+/* Formats a recovery key for reading aloud: groups of four, dashes. */
+void cl_recovery_key_format(const cl_secret *key, char *out, size_t size);
+
+#endif

@@ -1,0 +1,322 @@
+#include "carelog/cli.h"
+
+#include <getopt.h>
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "carelog/secret.h"
+#include "carelog/text.h"
+
+#define VERSION "0.1.0"
+
+static const cl_command *const command_tables[] = {
+    cl_vault_commands,
+    NULL,
+};
+
+int cl_cli_fail(cl_status st)
+{
+    if (st == CL_OK)
+        return 0;
+    const char *msg = cl_error_message();
+    fputs("carelog: ", stderr);
+    cl_cli_print_text(stderr, *msg ? msg : "failed");
+    fputc('\n', stderr);
+    return (int)st;
+}
+
+void cl_cli_print_text(FILE *out, const char *text)
+{
+    char *safe = cl_text_inert(text ? text : "", true);
+    fputs(safe ? safe : "", out);
+    free(safe);
+}
+
+int cl_cli_print_json(json_t *value)
+{
+    if (!value)
+        return cl_cli_fail(cl_fail(CL_ESOFTWARE, "out of memory"));
+    /* JSON escapes every control character, so this output is inert too. */
+    char *text = json_dumps(value, JSON_COMPACT | JSON_ENSURE_ASCII * 0 | JSON_PRESERVE_ORDER);
+    json_decref(value);
+    if (!text)
+        return cl_cli_fail(cl_fail(CL_ESOFTWARE, "out of memory"));
+    puts(text);
+    free(text);
+    return 0;
+}
+
+int cl_cli_width(void)
+{
+    const char *cols = getenv("COLUMNS");
+    if (cols && atoi(cols) > 0)
+        return atoi(cols);
+    struct winsize ws;
+    if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
+    return 0;
+}
+
+cl_status cl_cli_confirm(const cl_cli *c, const char *question)
+{
+    if (c->yes)
+        return CL_OK;
+    FILE *tty = fopen("/dev/tty", "r+");
+    if (!tty)
+        return cl_fail(CL_EUSAGE, "%s — there is no terminal to confirm on; add --yes to confirm in a script", question);
+    fprintf(tty, "%s [y/N] ", question);
+    fflush(tty);
+    char answer[16] = "";
+    bool yes = fgets(answer, sizeof answer, tty) && (answer[0] == 'y' || answer[0] == 'Y');
+    fclose(tty);
+    return yes ? CL_OK : cl_fail(CL_EUSAGE, "not confirmed; nothing was written");
+}
+
+int cl_cli_options(cl_cli *c, const struct option *options, const char *usage, const char *help,
+                   cl_option_fn on_option, void *ctx, int *first_arg)
+{
+    /* Every command takes --help; it is added here so no table forgets it. */
+    struct option all[32];
+    size_t n = 0;
+    for (; options && options[n].name && n < 30; n++)
+        all[n] = options[n];
+    all[n++] = (struct option){"help", no_argument, NULL, 'h'};
+    all[n] = (struct option){0, 0, 0, 0};
+    char shorts[64] = "+";
+    for (size_t i = 0; i < n; i++)
+        if (all[i].flag == NULL && all[i].val > 0 && all[i].val < 128 && strlen(shorts) < sizeof shorts - 3) {
+            size_t k = strlen(shorts);
+            shorts[k++] = (char)all[i].val;
+            if (all[i].has_arg == required_argument)
+                shorts[k++] = ':';
+            shorts[k] = '\0';
+        }
+    optind = 0;
+    opterr = 0;
+    int opt;
+    while ((opt = getopt_long(c->argc, c->argv, shorts, all, NULL)) != -1) {
+        if (opt == 'h') {
+            printf("usage: carelog %s %s\n%s", c->argv[0], usage, help ? help : "");
+            return -1;
+        }
+        if (opt == '?' || opt == ':') {
+            fprintf(stderr, "carelog %s: unknown option or missing value: ", c->argv[0]);
+            cl_cli_print_text(stderr, c->argv[optind - 1]);
+            fprintf(stderr, "\nusage: carelog %s %s\n", c->argv[0], usage);
+            return CL_EUSAGE;
+        }
+        int rc = on_option ? on_option(c, opt, optarg, ctx) : CL_EUSAGE;
+        if (rc != 0)
+            return rc;
+    }
+    *first_arg = optind;
+    return 0;
+}
+
+static cl_status read_recovery_reset(cl_cli *c)
+{
+    const char *name = c->user;
+    json_t *list = NULL;
+    cl_status st = CL_OK;
+    if (!name) {
+        st = cl_vault_counsellor_list(c->vault, &list);
+        if (st == CL_OK && json_array_size(list) == 1)
+            name = json_string_value(json_object_get(json_array_get(list, 0), "name"));
+        else if (st == CL_OK)
+            st = cl_fail(CL_EUSAGE, "the recovery key opened the vault; say whose passphrase to replace with --user NAME "
+                                    "(`carelog counsellor list` names them)");
+    }
+    cl_secret *pass = NULL;
+    if (st == CL_OK) {
+        fprintf(stderr, "carelog: the recovery key opened the vault. Set a new passphrase for ");
+        cl_cli_print_text(stderr, name);
+        fprintf(stderr, ".\n");
+        st = cl_passphrase_read("New passphrase (新密码): ", true, &pass);
+    }
+    if (st == CL_OK)
+        st = cl_vault_set_passphrase(c->vault, name, pass);
+    if (st == CL_OK)
+        c->passphrase_was_reset = true;
+    cl_secret_free(pass);
+    json_decref(list);
+    return st;
+}
+
+cl_status cl_cli_unlock(cl_cli *c)
+{
+    if (c->vault)
+        return CL_OK;
+    if (!cl_vault_exists(c->vault_dir))
+        return cl_fail(CL_ENOTFOUND, "there is no vault at %s; create one with `carelog init` or name another with "
+                                     "--vault DIR", c->vault_dir);
+    cl_secret *secret;
+    cl_status st = cl_passphrase_read(c->recovery ? "Recovery key (恢复密钥): " : "Passphrase (密码): ", false, &secret);
+    if (st != CL_OK)
+        return st;
+    st = cl_vault_open(c->vault_dir, secret, c->recovery, &c->vault);
+    cl_secret_free(secret);
+    if (st == CL_OK && c->recovery)
+        st = read_recovery_reset(c);
+    return st;
+}
+
+static const cl_command *find_command(int argc, char **argv, int *words)
+{
+    for (const cl_command *const *t = command_tables; *t; t++) {
+        for (const cl_command *cmd = *t; cmd->name; cmd++) {
+            /* A name of one or two words: "status", "counsellor add". */
+            const char *space = strchr(cmd->name, ' ');
+            if (!space) {
+                if (argc >= 1 && strcmp(argv[0], cmd->name) == 0) {
+                    *words = 1;
+                    return cmd;
+                }
+            } else if (argc >= 2 && strncmp(argv[0], cmd->name, (size_t)(space - cmd->name)) == 0 &&
+                       argv[0][space - cmd->name] == '\0' && strcmp(argv[1], space + 1) == 0) {
+                *words = 2;
+                return cmd;
+            }
+        }
+    }
+    return NULL;
+}
+
+static void print_commands(FILE *out)
+{
+    fprintf(out, "commands:\n");
+    for (const cl_command *const *t = command_tables; *t; t++)
+        for (const cl_command *cmd = *t; cmd->name; cmd++) {
+            char left[64];
+            snprintf(left, sizeof left, "%s %s", cmd->name, cmd->args);
+            fprintf(out, "  %-34s %s\n", left, cmd->summary);
+        }
+}
+
+static void print_help(void)
+{
+    printf("carelog %s — an encrypted log of students in distress, for school counsellors\n\n"
+           "usage: carelog [global options] COMMAND [options]\n"
+           "       carelog                 (opens the vault and shows its status)\n\n"
+           "global options:\n"
+           "  --vault DIR          the vault folder (default $XDG_DATA_HOME/carelog)\n"
+           "  --passphrase-fd N    read passphrases, one per line, from descriptor N\n"
+           "  --recovery           unlock with the recovery key, then set a new passphrase\n"
+           "  --user NAME          with --recovery: whose passphrase to replace\n"
+           "  --json               output JSON for programs\n"
+           "  --yes                confirm plaintext exports without asking\n"
+           "  --help, --version\n\n", VERSION);
+    print_commands(stdout);
+    printf("\nEvery command takes --help. Exit codes follow sysexits.h: 64 usage, 65 bad data,\n"
+           "66 not found, 73 cannot create, 74 I/O, 75 changed meanwhile, 77 wrong passphrase.\n");
+}
+
+/* Takes the global options out of argv wherever they stand (before "--"),
+ * leaving the command and its own options. */
+static cl_status take_globals(cl_cli *c, int *argc, char **argv, bool *help, bool *version)
+{
+    int out = 1;
+    bool rest = false;
+    for (int i = 1; i < *argc; i++) {
+        const char *a = argv[i];
+        const char *val = NULL;
+        if (rest || a[0] != '-') {
+            argv[out++] = argv[i];
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            rest = true;
+            argv[out++] = argv[i];
+            continue;
+        }
+#define WITH_VALUE(opt)                                                                  \
+    (strcmp(a, opt) == 0 ? (i + 1 < *argc ? (val = argv[++i], 1)                          \
+                                          : (val = NULL, 1))                               \
+                         : (strncmp(a, opt "=", sizeof opt) == 0 ? (val = a + sizeof opt, 1) : 0))
+        if (WITH_VALUE("--vault")) {
+            if (!val || !*val)
+                return cl_fail(CL_EUSAGE, "--vault needs a folder");
+            free(c->vault_dir);
+            c->vault_dir = strdup(val);
+        } else if (WITH_VALUE("--passphrase-fd")) {
+            char *end;
+            long fd = val ? strtol(val, &end, 10) : -1;
+            if (!val || *end || fd < 0 || fd > 1024)
+                return cl_fail(CL_EUSAGE, "--passphrase-fd needs a descriptor number");
+            cl_passphrase_source_fd((int)fd);
+        } else if (WITH_VALUE("--user")) {
+            if (!val)
+                return cl_fail(CL_EUSAGE, "--user needs a name");
+            c->user = val;
+        } else if (strcmp(a, "--recovery") == 0) {
+            c->recovery = true;
+        } else if (strcmp(a, "--json") == 0) {
+            c->json = true;
+        } else if (strcmp(a, "--yes") == 0) {
+            c->yes = true;
+        } else if (out == 1 && (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)) {
+            *help = true;
+        } else if (out == 1 && strcmp(a, "--version") == 0) {
+            *version = true;
+        } else {
+            argv[out++] = argv[i];
+        }
+#undef WITH_VALUE
+    }
+    argv[out] = NULL;
+    *argc = out;
+    return CL_OK;
+}
+
+int cl_cli_main(int argc, char **argv)
+{
+    setlocale(LC_ALL, "");
+    cl_status st = cl_secret_init_process();
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    cl_cli c = {0};
+    bool help = false, version = false;
+    st = take_globals(&c, &argc, argv, &help, &version);
+    if (st == CL_OK && !c.vault_dir)
+        st = cl_vault_default_dir(&c.vault_dir);
+    if (st != CL_OK) {
+        free(c.vault_dir);
+        return cl_cli_fail(st);
+    }
+    int rc;
+    if (version) {
+        printf("carelog %s\n", VERSION);
+        rc = 0;
+    } else if (help) {
+        print_help();
+        rc = 0;
+    } else if (argc == 1) {
+        static char home[] = "home";
+        char *home_argv[] = {home, NULL};
+        c.argc = 1;
+        c.argv = home_argv;
+        rc = cl_cli_home(&c);
+    } else {
+        int words = 0;
+        const cl_command *cmd = find_command(argc - 1, argv + 1, &words);
+        if (!cmd) {
+            fprintf(stderr, "carelog: unknown command \"");
+            cl_cli_print_text(stderr, argv[1]);
+            fprintf(stderr, "\"\n");
+            print_commands(stderr);
+            rc = CL_EUSAGE;
+        } else {
+            /* The command sees its own words as one argv[0]. */
+            c.argc = argc - words;
+            c.argv = argv + words;
+            c.argv[0] = (char *)cmd->name;
+            optind = 0;
+            rc = cmd->run(&c);
+        }
+    }
+    cl_vault_close(c.vault);
+    free(c.vault_dir);
+    return rc;
+}

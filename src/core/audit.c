@@ -1,0 +1,164 @@
+#include "carelog/audit.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "carelog/clock.h"
+#include "carelog/storage.h"
+
+#define HASH_BYTES 32
+
+static void hash_part(crypto_generichash_state *h, const char *s)
+{
+    unsigned char len[8];
+    size_t n = s ? strlen(s) : 0;
+    for (int i = 0; i < 8; i++)
+        len[i] = (unsigned char)((uint64_t)n >> (8 * i));
+    crypto_generichash_update(h, len, sizeof len);
+    crypto_generichash_update(h, (const unsigned char *)(s ? s : ""), n);
+}
+
+static void entry_hash(const unsigned char prev[HASH_BYTES], long long id, const char *at, const char *actor,
+                       const char *action, const char *target, const char *detail, unsigned char out[HASH_BYTES])
+{
+    crypto_generichash_state h;
+    char idtext[32];
+    snprintf(idtext, sizeof idtext, "%lld", id);
+    crypto_generichash_init(&h, (const unsigned char *)"carelog-audit-v1", 16, HASH_BYTES);
+    crypto_generichash_update(&h, prev, HASH_BYTES);
+    hash_part(&h, idtext);
+    hash_part(&h, at);
+    hash_part(&h, actor);
+    hash_part(&h, action);
+    hash_part(&h, target);
+    hash_part(&h, detail);
+    crypto_generichash_final(&h, out, HASH_BYTES);
+}
+
+static cl_status read_head(sqlite3 *db, unsigned char head[HASH_BYTES], long long *count)
+{
+    sqlite3_stmt *q;
+    cl_status st = cl_db_prepare(db, "SELECT (SELECT value FROM meta WHERE key = 'audit_head'),"
+                                     " (SELECT value FROM meta WHERE key = 'audit_count')", &q);
+    if (st != CL_OK)
+        return st;
+    memset(head, 0, HASH_BYTES);
+    *count = 0;
+    if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) == SQLITE_BLOB &&
+        sqlite3_column_bytes(q, 0) == HASH_BYTES) {
+        memcpy(head, sqlite3_column_blob(q, 0), HASH_BYTES);
+        *count = sqlite3_column_int64(q, 1);
+    }
+    sqlite3_finalize(q);
+    return CL_OK;
+}
+
+cl_status cl_audit_append(sqlite3 *db, const char *actor, const char *action, const char *target,
+                          const char *detail)
+{
+    unsigned char prev[HASH_BYTES], hash[HASH_BYTES];
+    long long count;
+    cl_status st = read_head(db, prev, &count);
+    if (st != CL_OK)
+        return st;
+    char at[32];
+    cl_time_iso(cl_now(), at, sizeof at);
+    long long id = count + 1;
+    entry_hash(prev, id, at, actor, action, target, detail, hash);
+    sqlite3_stmt *q;
+    st = cl_db_prepare(db, "INSERT INTO audit(id, at, actor, action, target, detail, prev_hash, hash)"
+                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", &q);
+    if (st != CL_OK)
+        return st;
+    sqlite3_bind_int64(q, 1, id);
+    sqlite3_bind_text(q, 2, at, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, actor, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, action, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 5, target ? target : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 6, detail ? detail : "", -1, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 7, prev, HASH_BYTES, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 8, hash, HASH_BYTES, SQLITE_STATIC);
+    if (sqlite3_step(q) != SQLITE_DONE)
+        st = cl_db_fail(db, "writing the audit log");
+    sqlite3_finalize(q);
+    if (st == CL_OK)
+        st = cl_meta_set_blob(db, "audit_head", hash, HASH_BYTES);
+    if (st == CL_OK) {
+        char n[32];
+        snprintf(n, sizeof n, "%lld", id);
+        st = cl_meta_set_text(db, "audit_count", n);
+    }
+    return st;
+}
+
+cl_status cl_audit_verify(sqlite3 *db, long long *entries)
+{
+    unsigned char head[HASH_BYTES], prev[HASH_BYTES] = {0}, hash[HASH_BYTES];
+    long long count, expect = 1;
+    cl_status st = read_head(db, head, &count);
+    if (st != CL_OK)
+        return st;
+    sqlite3_stmt *q;
+    st = cl_db_prepare(db, "SELECT id, at, actor, action, target, detail, prev_hash, hash FROM audit ORDER BY id", &q);
+    if (st != CL_OK)
+        return st;
+    int rc;
+    while (st == CL_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        long long id = sqlite3_column_int64(q, 0);
+        if (id != expect) {
+            st = cl_fail(CL_EDATA, "audit log broken at entry %lld: entry %lld is missing", expect, expect);
+            break;
+        }
+        entry_hash(prev, id, (const char *)sqlite3_column_text(q, 1), (const char *)sqlite3_column_text(q, 2),
+                   (const char *)sqlite3_column_text(q, 3), (const char *)sqlite3_column_text(q, 4),
+                   (const char *)sqlite3_column_text(q, 5), hash);
+        if (sqlite3_column_bytes(q, 6) != HASH_BYTES || memcmp(sqlite3_column_blob(q, 6), prev, HASH_BYTES) != 0 ||
+            sqlite3_column_bytes(q, 7) != HASH_BYTES || memcmp(sqlite3_column_blob(q, 7), hash, HASH_BYTES) != 0) {
+            st = cl_fail(CL_EDATA, "audit log broken at entry %lld: it was changed after it was written", id);
+            break;
+        }
+        memcpy(prev, hash, HASH_BYTES);
+        expect++;
+    }
+    sqlite3_finalize(q);
+    if (st != CL_OK)
+        return st;
+    if (expect - 1 != count || (count > 0 && memcmp(prev, head, HASH_BYTES) != 0))
+        return cl_fail(CL_EDATA, "audit log broken at entry %lld: entries after it were removed", expect - 1 < count ? expect : count);
+    *entries = count;
+    return CL_OK;
+}
+
+cl_status cl_audit_list(sqlite3 *db, const char *since, long long limit, json_t **out)
+{
+    sqlite3_stmt *q;
+    cl_status st = cl_db_prepare(db, "SELECT id, at, actor, action, target, detail FROM ("
+                                     " SELECT * FROM audit WHERE (?1 IS NULL OR at >= ?1)"
+                                     " ORDER BY id DESC LIMIT ?2) ORDER BY id", &q);
+    if (st != CL_OK)
+        return st;
+    if (since)
+        sqlite3_bind_text(q, 1, since, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, limit > 0 ? limit : -1);
+    json_t *list = json_array();
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        json_array_append_new(list, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s}",
+                                              (json_int_t)sqlite3_column_int64(q, 0),
+                                              (const char *)sqlite3_column_text(q, 1),
+                                              (const char *)sqlite3_column_text(q, 2),
+                                              (const char *)sqlite3_column_text(q, 3),
+                                              (const char *)sqlite3_column_text(q, 4),
+                                              (const char *)sqlite3_column_text(q, 5)));
+    }
+    if (rc != SQLITE_DONE)
+        st = cl_db_fail(db, "reading the audit log");
+    sqlite3_finalize(q);
+    if (st != CL_OK) {
+        json_decref(list);
+        return st;
+    }
+    *out = list;
+    return CL_OK;
+}

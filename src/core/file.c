@@ -1,0 +1,138 @@
+#include "carelog/file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+cl_status cl_dir_sync(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return cl_fail(CL_EIO, "%s: %s", dir, strerror(errno));
+    int rc = fsync(fd);
+    close(fd);
+    if (rc != 0)
+        return cl_fail(CL_EIO, "%s: could not sync the folder: %s", dir, strerror(errno));
+    return CL_OK;
+}
+
+void cl_crash_point(const char *name)
+{
+    const char *at = getenv("CARELOG_TEST_CRASH_AT");
+    if (at && strcmp(at, name) == 0)
+        _exit(137);
+}
+
+static cl_status write_all(int fd, const void *data, size_t len, const char *path)
+{
+    const unsigned char *p = data;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return cl_fail(CL_EIO, "%s: %s", path, strerror(errno));
+        p += n;
+        len -= (size_t)n;
+    }
+    return CL_OK;
+}
+
+static cl_status write_atomic(const char *path, const void *data, size_t len, int no_replace)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path) >= (int)sizeof tmp)
+        return cl_fail(CL_EUSAGE, "%s: the path is too long", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0)
+        return cl_fail(CL_ECANTCREATE, "%s: cannot create a file here: %s", path, strerror(errno));
+    cl_status st = CL_OK;
+    if (fchmod(fd, 0600) != 0)
+        st = cl_fail(CL_EIO, "%s: %s", tmp, strerror(errno));
+    if (st == CL_OK)
+        st = write_all(fd, data, len, tmp);
+    if (st == CL_OK && fsync(fd) != 0)
+        st = cl_fail(CL_EIO, "%s: could not sync: %s", tmp, strerror(errno));
+    if (close(fd) != 0 && st == CL_OK)
+        st = cl_fail(CL_EIO, "%s: %s", tmp, strerror(errno));
+    cl_crash_point("atomic-before-rename");
+    if (st == CL_OK) {
+        /* link() fails atomically when the target exists, on every file
+         * system, which renameat2(RENAME_NOREPLACE) does not promise. */
+        int rc = no_replace ? link(tmp, path) : rename(tmp, path);
+        if (rc == 0 && no_replace)
+            unlink(tmp);
+        if (rc != 0)
+            st = (no_replace && errno == EEXIST)
+                     ? cl_fail(CL_ECANTCREATE, "%s already exists; it was left as it is", path)
+                     : cl_fail(CL_EIO, "%s: %s", path, strerror(errno));
+    }
+    if (st != CL_OK) {
+        unlink(tmp);
+        return st;
+    }
+    cl_crash_point("atomic-after-rename");
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    return cl_dir_sync(dirname(dir));
+}
+
+cl_status cl_file_write_atomic(const char *path, const void *data, size_t len)
+{
+    return write_atomic(path, data, len, 0);
+}
+
+cl_status cl_file_create_atomic(const char *path, const void *data, size_t len)
+{
+    return write_atomic(path, data, len, 1);
+}
+
+cl_status cl_file_read(const char *path, size_t max, unsigned char **out, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return cl_fail(errno == ENOENT ? CL_ENOTFOUND : CL_EIO, "%s: %s", path, strerror(errno));
+    size_t cap = 4096, n = 0;
+    unsigned char *buf = malloc(cap + 1);
+    cl_status st = buf ? CL_OK : cl_fail(CL_ESOFTWARE, "out of memory");
+    while (st == CL_OK) {
+        if (n == cap) {
+            if (cap > max) {
+                st = cl_fail(CL_EDATA, "%s is larger than %zu bytes", path, max);
+                break;
+            }
+            cap *= 2;
+            unsigned char *grown = realloc(buf, cap + 1);
+            if (!grown) {
+                st = cl_fail(CL_ESOFTWARE, "out of memory");
+                break;
+            }
+            buf = grown;
+        }
+        ssize_t r = read(fd, buf + n, cap - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            st = cl_fail(CL_EIO, "%s: %s", path, strerror(errno));
+        else if (r == 0)
+            break;
+        else
+            n += (size_t)r;
+    }
+    close(fd);
+    if (st == CL_OK && n > max)
+        st = cl_fail(CL_EDATA, "%s is larger than %zu bytes", path, max);
+    if (st != CL_OK) {
+        free(buf);
+        return st;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return CL_OK;
+}

@@ -1,0 +1,316 @@
+#include "carelog/storage.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+cl_status cl_db_fail(sqlite3 *db, const char *what)
+{
+    int code = db ? sqlite3_errcode(db) : SQLITE_ERROR;
+    const char *msg = db ? sqlite3_errmsg(db) : "no database";
+    if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+        return cl_fail(CL_ECONFLICT, "%s: the vault is busy in another carelog; try again in a moment", what);
+    if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
+        return cl_fail(CL_EDATA, "%s: vault.db is damaged (%s); restore it from a backup", what, msg);
+    if (code == SQLITE_FULL || code == SQLITE_IOERR)
+        return cl_fail(CL_EIO, "%s: %s (is the disk full?)", what, msg);
+    if (code == SQLITE_CONSTRAINT)
+        return cl_fail(CL_EDATA, "%s: %s", what, msg);
+    return cl_fail(CL_ESOFTWARE, "%s: %s", what, msg);
+}
+
+cl_status cl_db_exec(sqlite3 *db, const char *sql)
+{
+    char *err = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
+        sqlite3_free(err);
+        return cl_db_fail(db, "database");
+    }
+    return CL_OK;
+}
+
+cl_status cl_db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out)
+{
+    if (sqlite3_prepare_v2(db, sql, -1, out, NULL) != SQLITE_OK)
+        return cl_db_fail(db, "preparing a query");
+    return CL_OK;
+}
+
+cl_status cl_db_begin(sqlite3 *db)
+{
+    return cl_db_exec(db, "BEGIN IMMEDIATE");
+}
+
+cl_status cl_db_commit(sqlite3 *db)
+{
+    cl_status st = cl_db_exec(db, "COMMIT");
+    if (st != CL_OK)
+        cl_db_rollback(db);
+    return st;
+}
+
+void cl_db_rollback(sqlite3 *db)
+{
+    if (!sqlite3_get_autocommit(db))
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* Reads one integer (or text, compared) back from a pragma. */
+static cl_status pragma_expect(sqlite3 *db, const char *set, const char *get, const char *want)
+{
+    if (set) {
+        cl_status st = cl_db_exec(db, set);
+        if (st != CL_OK)
+            return st;
+    }
+    sqlite3_stmt *q;
+    cl_status st = cl_db_prepare(db, get, &q);
+    if (st != CL_OK)
+        return st;
+    int rc = sqlite3_step(q);
+    const char *got = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(q, 0) : NULL;
+    if (rc != SQLITE_ROW)
+        st = cl_db_fail(db, get);
+    else if (!got || strcasecmp(got, want) != 0)
+        st = cl_fail(CL_ESOFTWARE, "%s is %s, not %s; refusing to run with weaker storage rules",
+                     get, got ? got : "unset", want);
+    sqlite3_finalize(q);
+    return st;
+}
+
+static cl_status apply_key(sqlite3 *db, const cl_secret *key, int (*fn)(sqlite3 *, const char *, const void *, int))
+{
+    /* "x'" + 64 hex digits + "'" : the raw-key form, so SQLCipher does not
+     * run PBKDF2 over it. Built in protected memory. */
+    cl_secret *text;
+    cl_status st = cl_secret_new(2 + 2 * key->len + 1, &text);
+    if (st != CL_OK)
+        return st;
+    text->bytes[0] = 'x';
+    text->bytes[1] = '\'';
+    sodium_bin2hex((char *)text->bytes + 2, 2 * key->len + 1, key->bytes, key->len);
+    text->bytes[2 + 2 * key->len] = '\'';
+    int rc = fn(db, "main", text->bytes, (int)text->len);
+    cl_secret_free(text);
+    return rc == SQLITE_OK ? CL_OK : cl_db_fail(db, "keying the database");
+}
+
+cl_status cl_db_open(const char *path, const cl_secret *key, bool create, sqlite3 **out)
+{
+    if (key->len != 32)
+        return cl_fail(CL_ESOFTWARE, "a database key must be 32 bytes");
+    struct stat sb;
+    if (!create && stat(path, &sb) != 0)
+        return cl_fail(CL_ENOTFOUND, "%s is missing; restore the vault from a backup", path);
+    sqlite3 *db = NULL;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+    if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
+        cl_status st = cl_fail(CL_EIO, "%s: %s", path, db ? sqlite3_errmsg(db) : "cannot open");
+        sqlite3_close(db);
+        return st;
+    }
+    cl_status st = apply_key(db, key, sqlite3_key_v2);
+    /* Silenced after keying (4.6 resets the level at initialisation): a
+     * wrong key must print carelog's line and nothing from SQLCipher. */
+    if (st == CL_OK)
+        st = cl_db_exec(db, "PRAGMA cipher_log_level = NONE");
+    if (st == CL_OK && sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) != SQLITE_OK)
+        st = cl_fail(CL_EDATA, "%s does not open with this vault's key: it is damaged or belongs to another "
+                               "vault; restore it from a backup", path);
+    if (st == CL_OK)
+        st = pragma_expect(db, "PRAGMA cipher_memory_security = ON", "PRAGMA cipher_memory_security", "1");
+    if (st == CL_OK)
+        st = pragma_expect(db, "PRAGMA temp_store = MEMORY", "PRAGMA temp_store", "2");
+    if (st == CL_OK)
+        st = pragma_expect(db, NULL, "PRAGMA journal_mode = WAL", "wal");
+    if (st == CL_OK)
+        st = pragma_expect(db, "PRAGMA synchronous = FULL", "PRAGMA synchronous", "2");
+    if (st == CL_OK)
+        st = pragma_expect(db, "PRAGMA foreign_keys = ON", "PRAGMA foreign_keys", "1");
+    if (st == CL_OK)
+        st = pragma_expect(db, "PRAGMA secure_delete = ON", "PRAGMA secure_delete", "1");
+    if (st == CL_OK && sqlite3_busy_timeout(db, 5000) != SQLITE_OK)
+        st = cl_db_fail(db, "setting the busy timeout");
+    if (st != CL_OK) {
+        sqlite3_close(db);
+        return st;
+    }
+    *out = db;
+    return CL_OK;
+}
+
+void cl_db_close(sqlite3 *db)
+{
+    sqlite3_close_v2(db);
+}
+
+int cl_db_schema_version(void)
+{
+    int n = 0;
+    while (cl_schema_migrations[n])
+        n++;
+    return n;
+}
+
+cl_status cl_db_migrate(sqlite3 *db)
+{
+    sqlite3_stmt *q;
+    cl_status st = cl_db_prepare(db, "PRAGMA user_version", &q);
+    if (st != CL_OK)
+        return st;
+    int have = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : -1;
+    sqlite3_finalize(q);
+    int want = cl_db_schema_version();
+    if (have < 0)
+        return cl_db_fail(db, "reading the schema version");
+    if (have > want)
+        return cl_fail(CL_ECONFIG, "this vault was written by a newer carelog (schema %d; this program knows up "
+                                   "to %d); install the newer carelog to open it", have, want);
+    for (int v = have; v < want; v++) {
+        char bump[64];
+        snprintf(bump, sizeof bump, "PRAGMA user_version = %d", v + 1);
+        st = cl_db_begin(db);
+        if (st == CL_OK)
+            st = cl_db_exec(db, cl_schema_migrations[v]);
+        if (st == CL_OK)
+            st = cl_db_exec(db, bump);
+        if (st == CL_OK)
+            st = cl_db_commit(db);
+        else
+            cl_db_rollback(db);
+        if (st != CL_OK)
+            return cl_fail_context(st, "upgrading the vault to schema %d", v + 1);
+    }
+    return CL_OK;
+}
+
+cl_status cl_db_rekey(sqlite3 *db, const cl_secret *new_key)
+{
+    /* SQLCipher 4 rekeys safely only under a rollback journal, in which the
+     * whole re-encryption is one transaction. */
+    cl_status st = pragma_expect(db, NULL, "PRAGMA journal_mode = DELETE", "delete");
+    if (st != CL_OK)
+        return cl_fail(CL_ECONFLICT, "the vault is open in another carelog; close it there, then try again");
+    st = apply_key(db, new_key, sqlite3_rekey_v2);
+    cl_status back = pragma_expect(db, NULL, "PRAGMA journal_mode = WAL", "wal");
+    return st != CL_OK ? st : back;
+}
+
+static cl_status integrity_pragma(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *q;
+    cl_status st = cl_db_prepare(db, sql, &q);
+    if (st != CL_OK)
+        return st;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *row = (const char *)sqlite3_column_text(q, 0);
+        if (row && strcmp(row, "ok") != 0) {
+            st = cl_fail(CL_EDATA, "%s found damage: %s", sql, row);
+            break;
+        }
+    }
+    if (st == CL_OK && rc != SQLITE_DONE)
+        st = cl_db_fail(db, sql);
+    sqlite3_finalize(q);
+    return st;
+}
+
+cl_status cl_db_check_integrity(sqlite3 *db)
+{
+    cl_status st = integrity_pragma(db, "PRAGMA cipher_integrity_check");
+    return st == CL_OK ? integrity_pragma(db, "PRAGMA integrity_check") : st;
+}
+
+cl_status cl_db_backup_to(sqlite3 *db, const char *path, const cl_secret *key)
+{
+    sqlite3 *dest;
+    cl_status st = cl_db_open(path, key, true, &dest);
+    if (st != CL_OK)
+        return st;
+    /* The copy is one self-contained file: no WAL beside it. */
+    st = pragma_expect(dest, NULL, "PRAGMA journal_mode = DELETE", "delete");
+    if (st == CL_OK) {
+        sqlite3_backup *b = sqlite3_backup_init(dest, "main", db, "main");
+        if (!b) {
+            st = cl_db_fail(dest, "starting the backup");
+        } else {
+            int rc;
+            while ((rc = sqlite3_backup_step(b, 256)) == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+                sqlite3_sleep(10);
+            if (sqlite3_backup_finish(b) != SQLITE_OK || rc != SQLITE_DONE)
+                st = cl_db_fail(dest, "copying the vault");
+        }
+    }
+    if (sqlite3_close(dest) != SQLITE_OK && st == CL_OK)
+        st = cl_fail(CL_EIO, "%s: could not finish writing the copy", path);
+    return st;
+}
+
+static cl_status meta_get(sqlite3 *db, const char *key, sqlite3_stmt **q)
+{
+    cl_status st = cl_db_prepare(db, "SELECT value FROM meta WHERE key = ?", q);
+    if (st != CL_OK)
+        return st;
+    sqlite3_bind_text(*q, 1, key, -1, SQLITE_STATIC);
+    if (sqlite3_step(*q) != SQLITE_ROW) {
+        sqlite3_finalize(*q);
+        return cl_fail(CL_EDATA, "the vault lacks its %s; restore it from a backup", key);
+    }
+    return CL_OK;
+}
+
+cl_status cl_meta_get_text(sqlite3 *db, const char *key, char **out)
+{
+    sqlite3_stmt *q;
+    cl_status st = meta_get(db, key, &q);
+    if (st != CL_OK)
+        return st;
+    const char *v = (const char *)sqlite3_column_text(q, 0);
+    *out = strdup(v ? v : "");
+    sqlite3_finalize(q);
+    return *out ? CL_OK : cl_fail(CL_ESOFTWARE, "out of memory");
+}
+
+cl_status cl_meta_get_blob(sqlite3 *db, const char *key, unsigned char *buf, size_t len)
+{
+    sqlite3_stmt *q;
+    cl_status st = meta_get(db, key, &q);
+    if (st != CL_OK)
+        return st;
+    if ((size_t)sqlite3_column_bytes(q, 0) != len)
+        st = cl_fail(CL_EDATA, "the vault's %s has the wrong size; restore it from a backup", key);
+    else
+        memcpy(buf, sqlite3_column_blob(q, 0), len);
+    sqlite3_finalize(q);
+    return st;
+}
+
+static cl_status meta_set(sqlite3 *db, const char *key, const void *value, size_t len, bool text)
+{
+    sqlite3_stmt *q;
+    cl_status st = cl_db_prepare(db, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", &q);
+    if (st != CL_OK)
+        return st;
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+    if (text)
+        sqlite3_bind_text(q, 2, value, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_blob(q, 2, value, (int)len, SQLITE_STATIC);
+    if (sqlite3_step(q) != SQLITE_DONE)
+        st = cl_db_fail(db, "saving vault settings");
+    sqlite3_finalize(q);
+    return st;
+}
+
+cl_status cl_meta_set_text(sqlite3 *db, const char *key, const char *value)
+{
+    return meta_set(db, key, value, 0, true);
+}
+
+cl_status cl_meta_set_blob(sqlite3 *db, const char *key, const unsigned char *value, size_t len)
+{
+    return meta_set(db, key, value, len, false);
+}

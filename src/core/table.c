@@ -1,0 +1,192 @@
+/* Command-line tables aligned by display cells. */
+#include "carelog/table.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "carelog/text.h"
+
+struct cl_table {
+    size_t ncols;
+    bool has_header;
+    bool *right;
+    /* Row 0 is the header when has_header. Cells are stored already inert
+     * so that width and printing see exactly the same text. */
+    char **cells; /* nrows * ncols */
+    int *widths;  /* natural width of each stored cell */
+    size_t nrows, cap;
+};
+
+static cl_status oom(void)
+{
+    return cl_fail(CL_ESOFTWARE, "out of memory");
+}
+
+static cl_status append_row(cl_table *t, const char *const *cells)
+{
+    if (t->nrows == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 16;
+        if (cap > SIZE_MAX / t->ncols / sizeof(char *))
+            return oom();
+        char **c = realloc(t->cells, cap * t->ncols * sizeof *c);
+        if (!c)
+            return oom();
+        t->cells = c;
+        int *w = realloc(t->widths, cap * t->ncols * sizeof *w);
+        if (!w)
+            return oom();
+        t->widths = w;
+        t->cap = cap;
+    }
+    char **row = t->cells + t->nrows * t->ncols;
+    int *wrow = t->widths + t->nrows * t->ncols;
+    for (size_t c = 0; c < t->ncols; c++) {
+        row[c] = cl_text_inert(cells && cells[c] ? cells[c] : "", false);
+        if (!row[c]) {
+            while (c-- > 0)
+                free(row[c]);
+            return oom();
+        }
+        wrow[c] = cl_text_width(row[c]);
+    }
+    t->nrows++;
+    return CL_OK;
+}
+
+cl_table *cl_table_new(size_t ncols, const char *const *headers)
+{
+    if (ncols == 0)
+        return NULL;
+    cl_table *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->ncols = ncols;
+    t->right = calloc(ncols, sizeof *t->right);
+    if (!t->right || (headers && append_row(t, headers) != CL_OK)) {
+        cl_table_free(t);
+        return NULL;
+    }
+    t->has_header = headers != NULL;
+    return t;
+}
+
+void cl_table_align_right(cl_table *t, size_t col)
+{
+    if (t && col < t->ncols)
+        t->right[col] = true;
+}
+
+cl_status cl_table_add_row(cl_table *t, const char *const *cells)
+{
+    return append_row(t, cells);
+}
+
+size_t cl_table_row_count(const cl_table *t)
+{
+    return t->nrows - (t->has_header ? 1 : 0);
+}
+
+/* Narrows the widest column one cell at a time until the table fits, so
+ * short columns (numbers, dates, classes) keep their full text and the long
+ * free-text ones give way. Stops at one cell a column. */
+static void shrink_to(int *w, size_t ncols, int max_width)
+{
+    long total = 2L * (long)(ncols - 1);
+    for (size_t c = 0; c < ncols; c++)
+        total += w[c];
+    while (total > max_width) {
+        size_t widest = 0;
+        for (size_t c = 1; c < ncols; c++)
+            if (w[c] > w[widest])
+                widest = c;
+        if (w[widest] <= 1)
+            break;
+        w[widest]--;
+        total--;
+    }
+}
+
+static cl_status put_line(cl_buf *line, FILE *out)
+{
+    while (line->len > 0 && line->data[line->len - 1] == ' ')
+        line->len--;
+    if (cl_buf_append(line, "\n", 1) != CL_OK)
+        return CL_ESOFTWARE;
+    if (fwrite(line->data, 1, line->len, out) != line->len)
+        return cl_fail(CL_EIO, "writing the table failed");
+    line->len = 0;
+    return CL_OK;
+}
+
+static cl_status format_cell(cl_buf *line, const char *cell, int natural,
+                             int width, bool right, bool last)
+{
+    if (right && natural < width) {
+        for (int i = natural; i < width; i++)
+            if (cl_buf_append(line, " ", 1) != CL_OK)
+                return CL_ESOFTWARE;
+        return cl_buf_puts(line, cell);
+    }
+    char *fitted = cl_text_fit(cell, width, !last);
+    if (!fitted)
+        return oom();
+    cl_status st = cl_buf_puts(line, fitted);
+    free(fitted);
+    return st;
+}
+
+cl_status cl_table_print(const cl_table *t, FILE *out, int max_width)
+{
+    size_t n = t->ncols;
+    int *w = calloc(n, sizeof *w);
+    if (!w)
+        return oom();
+    for (size_t r = 0; r < t->nrows; r++)
+        for (size_t c = 0; c < n; c++)
+            if (t->widths[r * n + c] > w[c])
+                w[c] = t->widths[r * n + c];
+    if (max_width > 0)
+        shrink_to(w, n, max_width);
+
+    cl_buf line = {0};
+    cl_status st = CL_OK;
+    for (size_t r = 0; r < t->nrows && st == CL_OK; r++) {
+        for (size_t c = 0; c < n && st == CL_OK; c++) {
+            if (c > 0)
+                st = cl_buf_append(&line, "  ", 2);
+            if (st == CL_OK)
+                st = format_cell(&line, t->cells[r * n + c], t->widths[r * n + c],
+                                 w[c], t->right[c], c + 1 == n);
+        }
+        if (st == CL_OK)
+            st = put_line(&line, out);
+        if (st == CL_OK && r == 0 && t->has_header) {
+            for (size_t c = 0; c < n && st == CL_OK; c++) {
+                if (c > 0)
+                    st = cl_buf_append(&line, "  ", 2);
+                for (int i = 0; i < w[c] && st == CL_OK; i++)
+                    st = cl_buf_append(&line, "-", 1);
+            }
+            if (st == CL_OK)
+                st = put_line(&line, out);
+        }
+    }
+    if (st == CL_OK && fflush(out) != 0)
+        st = cl_fail(CL_EIO, "writing the table failed");
+    cl_buf_free(&line);
+    free(w);
+    return st;
+}
+
+void cl_table_free(cl_table *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->nrows * t->ncols; i++)
+        free(t->cells[i]);
+    free(t->cells);
+    free(t->widths);
+    free(t->right);
+    free(t);
+}

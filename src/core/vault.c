@@ -1,0 +1,998 @@
+#include "carelog/vault.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "carelog/audit.h"
+#include "carelog/clock.h"
+#include "carelog/file.h"
+#include "carelog/keyslot.h"
+#include "carelog/storage.h"
+
+struct cl_vault {
+    char *dir;
+    sqlite3 *db;
+    cl_secret *key;
+    unsigned char vault_id[CL_VAULT_ID_BYTES];
+    unsigned char slot_id[CL_SLOT_ID_BYTES];
+    bool recovery;
+    char *user;
+    char *school;
+    char fingerprint[24];
+};
+
+/* Crockford's base32: no I, L, O or U, so it reads aloud without doubt. */
+static const char BASE32[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+#define RECOVERY_BYTES 20 /* 160 bits: 32 characters in 8 groups */
+
+static char *path_in(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+static size_t base32_encode(const unsigned char *in, size_t len, char *out)
+{
+    size_t o = 0;
+    unsigned buffer = 0;
+    int bits = 0;
+    for (size_t i = 0; i < len; i++) {
+        buffer = (buffer << 8) | in[i];
+        bits += 8;
+        while (bits >= 5) {
+            out[o++] = BASE32[(buffer >> (bits - 5)) & 31];
+            bits -= 5;
+        }
+    }
+    if (bits > 0)
+        out[o++] = BASE32[(buffer << (5 - bits)) & 31];
+    out[o] = '\0';
+    return o;
+}
+
+static void group(const char *in, char *out, size_t size)
+{
+    size_t o = 0;
+    for (size_t i = 0; in[i] && o + 2 < size; i++) {
+        if (i > 0 && i % 4 == 0)
+            out[o++] = '-';
+        out[o++] = in[i];
+    }
+    out[o] = '\0';
+}
+
+void cl_recovery_key_format(const cl_secret *key, char *out, size_t size)
+{
+    group((const char *)key->bytes, out, size);
+}
+
+/* Accepts what a person types back: any case, spaces or dashes, and the
+ * letters people confuse with digits. */
+static cl_status recovery_normalise(const cl_secret *typed, cl_secret **out)
+{
+    cl_status st = cl_secret_new(typed->len, out);
+    if (st != CL_OK)
+        return st;
+    size_t n = 0;
+    for (size_t i = 0; i < typed->len; i++) {
+        unsigned char c = typed->bytes[i];
+        if (c == ' ' || c == '-' || c == '\t')
+            continue;
+        if (c >= 'a' && c <= 'z')
+            c = (unsigned char)(c - 'a' + 'A');
+        if (c == 'O')
+            c = '0';
+        if (c == 'I' || c == 'L')
+            c = '1';
+        (*out)->bytes[n++] = c;
+    }
+    (*out)->bytes[n] = '\0';
+    (*out)->len = n;
+    return CL_OK;
+}
+
+static cl_status new_recovery_key(cl_secret **out)
+{
+    unsigned char raw[RECOVERY_BYTES];
+    char text[RECOVERY_BYTES * 8 / 5 + 2];
+    randombytes_buf(raw, sizeof raw);
+    size_t n = base32_encode(raw, sizeof raw, text);
+    cl_status st = cl_secret_copy((const unsigned char *)text, n, out);
+    sodium_memzero(raw, sizeof raw);
+    sodium_memzero(text, sizeof text);
+    return st;
+}
+
+static void fingerprint_of(const unsigned char *x_pk, const unsigned char *ed_pk, char out[24])
+{
+    unsigned char h[10];
+    crypto_generichash_state s;
+    crypto_generichash_init(&s, (const unsigned char *)"carelog-fingerprint-v1", 22, sizeof h);
+    crypto_generichash_update(&s, x_pk, crypto_box_PUBLICKEYBYTES);
+    crypto_generichash_update(&s, ed_pk, crypto_sign_PUBLICKEYBYTES);
+    crypto_generichash_final(&s, h, sizeof h);
+    char text[20];
+    base32_encode(h, sizeof h, text);
+    group(text, out, 24);
+}
+
+cl_status cl_vault_default_dir(char **out)
+{
+    const char *xdg = getenv("XDG_DATA_HOME");
+    const char *home = getenv("HOME");
+    char *p = NULL;
+    if (xdg && *xdg == '/')
+        p = path_in(xdg, "carelog");
+    else if (home && *home)
+        p = path_in(home, ".local/share/carelog");
+    else
+        return cl_fail(CL_EUSAGE, "neither XDG_DATA_HOME nor HOME is set; name the vault with --vault DIR");
+    if (!p)
+        return cl_fail(CL_ESOFTWARE, "out of memory");
+    *out = p;
+    return CL_OK;
+}
+
+static bool file_exists(const char *dir, const char *name)
+{
+    char *p = path_in(dir, name);
+    struct stat sb;
+    bool yes = p && stat(p, &sb) == 0;
+    free(p);
+    return yes;
+}
+
+bool cl_vault_exists(const char *dir)
+{
+    return file_exists(dir, "keyslots") || file_exists(dir, "vault.db");
+}
+
+static cl_status make_dirs(const char *dir)
+{
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf)
+        return cl_fail(CL_EUSAGE, "the vault path is too long");
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+            return cl_fail(CL_ECANTCREATE, "%s: %s", buf, strerror(errno));
+        *p = '/';
+    }
+    if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+        return cl_fail(CL_ECANTCREATE, "%s: %s", buf, strerror(errno));
+    if (chmod(buf, 0700) != 0)
+        return cl_fail(CL_ECANTCREATE, "%s: %s", buf, strerror(errno));
+    return CL_OK;
+}
+
+static cl_status write_pub(const cl_vault *v)
+{
+    unsigned char x_pk[crypto_box_PUBLICKEYBYTES], ed_pk[crypto_sign_PUBLICKEYBYTES];
+    cl_status st = cl_meta_get_blob(v->db, "x25519_public", x_pk, sizeof x_pk);
+    if (st == CL_OK)
+        st = cl_meta_get_blob(v->db, "ed25519_public", ed_pk, sizeof ed_pk);
+    if (st != CL_OK)
+        return st;
+    char id[CL_VAULT_ID_BYTES * 2 + 1], x64[64], ed64[64], school[256];
+    sodium_bin2hex(id, sizeof id, v->vault_id, CL_VAULT_ID_BYTES);
+    sodium_bin2base64(x64, sizeof x64, x_pk, sizeof x_pk, sodium_base64_VARIANT_ORIGINAL);
+    sodium_bin2base64(ed64, sizeof ed64, ed_pk, sizeof ed_pk, sodium_base64_VARIANT_ORIGINAL);
+    size_t n = 0;
+    for (const char *s = v->school; *s && n + 1 < sizeof school; s++)
+        school[n++] = (*s == '\n' || *s == '\r') ? ' ' : *s;
+    school[n] = '\0';
+    char text[1024];
+    int len = snprintf(text, sizeof text,
+                       "carelog-vault-public 1\nvault-id: %s\nschool: %s\nx25519: %s\ned25519: %s\nfingerprint: %s\n",
+                       id, school, x64, ed64, v->fingerprint);
+    char *path = path_in(v->dir, "vault.pub");
+    if (!path)
+        return cl_fail(CL_ESOFTWARE, "out of memory");
+    st = cl_file_write_atomic(path, text, (size_t)len);
+    if (st == CL_OK)
+        chmod(path, 0644);
+    free(path);
+    return st;
+}
+
+/* Reads the vault's identity out of the database into v. */
+static cl_status load_identity(cl_vault *v)
+{
+    unsigned char id[CL_VAULT_ID_BYTES], x_pk[crypto_box_PUBLICKEYBYTES], ed_pk[crypto_sign_PUBLICKEYBYTES];
+    cl_status st = cl_meta_get_blob(v->db, "vault_id", id, sizeof id);
+    if (st == CL_OK && sodium_memcmp(id, v->vault_id, sizeof id) != 0)
+        st = cl_fail(CL_EDATA, "vault.db belongs to another vault than its keyslots file; restore the vault from a backup");
+    if (st == CL_OK)
+        st = cl_meta_get_blob(v->db, "x25519_public", x_pk, sizeof x_pk);
+    if (st == CL_OK)
+        st = cl_meta_get_blob(v->db, "ed25519_public", ed_pk, sizeof ed_pk);
+    if (st == CL_OK)
+        st = cl_meta_get_text(v->db, "school", &v->school);
+    if (st == CL_OK)
+        fingerprint_of(x_pk, ed_pk, v->fingerprint);
+    return st;
+}
+
+cl_status cl_vault_audit(cl_vault *v, const char *action, const char *target, const char *detail)
+{
+    return cl_audit_append(v->db, v->user, action, target, detail);
+}
+
+static cl_status store_identity(cl_vault *v, const char *user)
+{
+    unsigned char x_pk[crypto_box_PUBLICKEYBYTES], ed_pk[crypto_sign_PUBLICKEYBYTES];
+    cl_secret *x_sk, *ed_sk;
+    cl_status st = cl_secret_new(crypto_box_SECRETKEYBYTES, &x_sk);
+    if (st != CL_OK)
+        return st;
+    st = cl_secret_new(crypto_sign_SECRETKEYBYTES, &ed_sk);
+    if (st != CL_OK) {
+        cl_secret_free(x_sk);
+        return st;
+    }
+    crypto_box_keypair(x_pk, x_sk->bytes);
+    crypto_sign_keypair(ed_pk, ed_sk->bytes);
+    char now[32];
+    cl_time_iso(cl_now(), now, sizeof now);
+    st = cl_db_begin(v->db);
+    if (st == CL_OK)
+        st = cl_meta_set_blob(v->db, "vault_id", v->vault_id, CL_VAULT_ID_BYTES);
+    if (st == CL_OK)
+        st = cl_meta_set_text(v->db, "school", v->school);
+    if (st == CL_OK)
+        st = cl_meta_set_text(v->db, "created_at", now);
+    if (st == CL_OK)
+        st = cl_meta_set_blob(v->db, "x25519_public", x_pk, sizeof x_pk);
+    if (st == CL_OK)
+        st = cl_meta_set_blob(v->db, "x25519_secret", x_sk->bytes, x_sk->len);
+    if (st == CL_OK)
+        st = cl_meta_set_blob(v->db, "ed25519_public", ed_pk, sizeof ed_pk);
+    if (st == CL_OK)
+        st = cl_meta_set_blob(v->db, "ed25519_secret", ed_sk->bytes, ed_sk->len);
+    if (st == CL_OK) {
+        sqlite3_stmt *q;
+        st = cl_db_prepare(v->db, "INSERT INTO counsellors(name, slot_id, created_at) VALUES (?, ?, ?)", &q);
+        if (st == CL_OK) {
+            sqlite3_bind_text(q, 1, user, -1, SQLITE_STATIC);
+            sqlite3_bind_blob(q, 2, v->slot_id, CL_SLOT_ID_BYTES, SQLITE_STATIC);
+            sqlite3_bind_text(q, 3, now, -1, SQLITE_STATIC);
+            if (sqlite3_step(q) != SQLITE_DONE)
+                st = cl_db_fail(v->db, "adding the counsellor");
+            sqlite3_finalize(q);
+        }
+    }
+    if (st == CL_OK)
+        st = cl_vault_audit(v, "vault.init", "vault", v->school);
+    if (st == CL_OK)
+        st = cl_db_commit(v->db);
+    else
+        cl_db_rollback(v->db);
+    cl_secret_free(x_sk);
+    cl_secret_free(ed_sk);
+    if (st == CL_OK)
+        fingerprint_of(x_pk, ed_pk, v->fingerprint);
+    return st;
+}
+
+static cl_status check_name(const char *what, const char *name)
+{
+    size_t n = name ? strlen(name) : 0;
+    if (n == 0)
+        return cl_fail(CL_EUSAGE, "the %s may not be empty", what);
+    if (n > 200)
+        return cl_fail(CL_EUSAGE, "the %s is longer than 200 bytes", what);
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+            return cl_fail(CL_EUSAGE, "the %s may not hold control characters", what);
+    return CL_OK;
+}
+
+static void remove_vault_files(const char *dir)
+{
+    static const char *const names[] = {"vault.db", "vault.db-wal", "vault.db-shm", "vault.db-journal", "keyslots", "vault.pub"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        char *p = path_in(dir, names[i]);
+        if (p)
+            unlink(p);
+        free(p);
+    }
+}
+
+cl_status cl_vault_init(const char *dir, const char *school, const char *user, const cl_secret *pass,
+                        cl_secret **recovery_key, cl_vault **out)
+{
+    cl_status st = check_name("counsellor name", user);
+    if (st == CL_OK)
+        st = check_name("school name", school);
+    if (st != CL_OK)
+        return st;
+    if (cl_vault_exists(dir))
+        return cl_fail(CL_ECANTCREATE, "%s already holds a vault; it was left untouched (choose another folder "
+                                       "with --vault DIR)", dir);
+    st = make_dirs(dir);
+    if (st != CL_OK)
+        return st;
+
+    cl_vault *v = calloc(1, sizeof *v);
+    cl_keyslots *ks = NULL;
+    cl_secret *recovery = NULL;
+    char *ks_path = path_in(dir, "keyslots"), *db_path = path_in(dir, "vault.db");
+    if (!v || !ks_path || !db_path) {
+        free(v), free(ks_path), free(db_path);
+        return cl_fail(CL_ESOFTWARE, "out of memory");
+    }
+    v->dir = strdup(dir);
+    v->user = strdup(user);
+    v->school = strdup(school);
+    randombytes_buf(v->vault_id, CL_VAULT_ID_BYTES);
+    cl_kdf kdf;
+    st = cl_kdf_calibrate(&kdf);
+    if (st == CL_OK)
+        st = cl_secret_random(CL_DB_KEY_BYTES, &v->key);
+    if (st == CL_OK)
+        st = new_recovery_key(&recovery);
+    if (st == CL_OK)
+        st = cl_keyslots_new(v->vault_id, &ks);
+    if (st == CL_OK)
+        st = cl_keyslots_add(ks, CL_SLOT_PASSPHRASE, pass, &kdf, v->key, v->slot_id);
+    if (st == CL_OK)
+        st = cl_keyslots_add(ks, CL_SLOT_RECOVERY, recovery, &kdf, v->key, NULL);
+    if (st == CL_OK)
+        st = cl_db_open(db_path, v->key, true, &v->db);
+    if (st == CL_OK)
+        st = cl_db_migrate(v->db);
+    if (st == CL_OK)
+        st = store_identity(v, user);
+    if (st == CL_OK) {
+        unsigned char *data;
+        size_t len;
+        st = cl_keyslots_serialize(ks, &data, &len);
+        if (st == CL_OK)
+            st = cl_file_create_atomic(ks_path, data, len);
+        if (st == CL_OK)
+            free(data);
+    }
+    if (st == CL_OK)
+        st = write_pub(v);
+    cl_keyslots_free(ks);
+    free(ks_path);
+    free(db_path);
+    if (st != CL_OK) {
+        cl_secret_free(recovery);
+        cl_vault_close(v);
+        remove_vault_files(dir);
+        return st;
+    }
+    *recovery_key = recovery;
+    *out = v;
+    return CL_OK;
+}
+
+/* Where repeated failures are counted: outside the vault, so that a wrong
+ * passphrase changes no file of it. */
+static char *failure_path(const unsigned char vault_id[CL_VAULT_ID_BYTES])
+{
+    const char *state = getenv("XDG_STATE_HOME");
+    const char *home = getenv("HOME");
+    char base[4096], id[CL_VAULT_ID_BYTES * 2 + 1];
+    if (state && *state == '/')
+        snprintf(base, sizeof base, "%s/carelog", state);
+    else if (home && *home)
+        snprintf(base, sizeof base, "%s/.local/state/carelog", home);
+    else
+        return NULL;
+    if (make_dirs(base) != CL_OK)
+        return NULL;
+    sodium_bin2hex(id, sizeof id, vault_id, CL_VAULT_ID_BYTES);
+    char name[64];
+    snprintf(name, sizeof name, "failures-%s", id);
+    return path_in(base, name);
+}
+
+static long read_failures(const char *path)
+{
+    FILE *f = path ? fopen(path, "r") : NULL;
+    long n = 0;
+    if (f) {
+        if (fscanf(f, "%ld", &n) != 1)
+            n = 0;
+        fclose(f);
+    }
+    return n;
+}
+
+/* After three failures in a row each further try waits twice as long
+ * (1 s, 2 s, 4 s … up to a minute) before the passphrase is even checked. */
+static void failure_delay(const char *path)
+{
+    long n = read_failures(path);
+    if (n < 3)
+        return;
+    unsigned delay = n - 3 >= 6 ? 60 : 1u << (n - 3);
+    fprintf(stderr, "carelog: %ld failed attempts; waiting %u s before checking\n", n, delay);
+    sleep(delay);
+}
+
+static void record_failure(const char *path, bool failed)
+{
+    if (!path)
+        return;
+    if (!failed) {
+        unlink(path);
+        return;
+    }
+    char text[32];
+    int len = snprintf(text, sizeof text, "%ld\n", read_failures(path) + 1);
+    cl_status ignored = cl_file_write_atomic(path, text, (size_t)len);
+    (void)ignored; /* counting failures is best effort */
+}
+
+static cl_status find_counsellor(cl_vault *v)
+{
+    if (v->recovery) {
+        v->user = strdup("recovery");
+        return v->user ? CL_OK : cl_fail(CL_ESOFTWARE, "out of memory");
+    }
+    sqlite3_stmt *q;
+    cl_status st = cl_db_prepare(v->db, "SELECT name FROM counsellors WHERE slot_id = ? AND removed_at IS NULL", &q);
+    if (st != CL_OK)
+        return st;
+    sqlite3_bind_blob(q, 1, v->slot_id, CL_SLOT_ID_BYTES, SQLITE_STATIC);
+    if (sqlite3_step(q) == SQLITE_ROW)
+        v->user = strdup((const char *)sqlite3_column_text(q, 0));
+    else
+        st = cl_fail(CL_EPERM, "this passphrase belongs to a counsellor who was removed from the vault");
+    sqlite3_finalize(q);
+    return st;
+}
+
+/* The second half of a key rotation that a crash interrupted: the keyslots
+ * hold the current and the next key; make the database and the keyslots
+ * agree on the next one. */
+static cl_status finish_rotation(cl_vault *v, cl_keyslots *ks, const char *ks_path, cl_secret *next, bool db_has_next)
+{
+    cl_status st = CL_OK;
+    if (!db_has_next) {
+        st = cl_db_rekey(v->db, next);
+        cl_crash_point("rotate-after-rekey");
+    }
+    if (st == CL_OK)
+        st = cl_keyslots_promote_next(ks);
+    if (st == CL_OK)
+        st = cl_keyslots_save(ks, ks_path);
+    if (st == CL_OK) {
+        cl_secret_free(v->key);
+        v->key = next;
+        return CL_OK;
+    }
+    cl_secret_free(next);
+    return st;
+}
+
+static cl_status open_db(cl_vault *v, cl_keyslots *ks, const char *ks_path, cl_secret *key, cl_secret *next)
+{
+    char *db_path = path_in(v->dir, "vault.db");
+    if (!db_path) {
+        cl_secret_free(key), cl_secret_free(next);
+        return cl_fail(CL_ESOFTWARE, "out of memory");
+    }
+    v->key = key;
+    cl_status st = cl_db_open(db_path, key, false, &v->db);
+    bool db_has_next = false;
+    if (st == CL_EDATA && next) {
+        st = cl_db_open(db_path, next, false, &v->db);
+        db_has_next = st == CL_OK;
+    }
+    free(db_path);
+    if (st == CL_OK && next)
+        return finish_rotation(v, ks, ks_path, next, db_has_next);
+    cl_secret_free(next);
+    return st;
+}
+
+static cl_status check_pub(const char *dir, const unsigned char vault_id[CL_VAULT_ID_BYTES])
+{
+    char *path = path_in(dir, "vault.pub");
+    unsigned char *text;
+    size_t len;
+    cl_status st = path ? cl_file_read(path, 65536, &text, &len) : cl_fail(CL_ESOFTWARE, "out of memory");
+    free(path);
+    if (st == CL_ENOTFOUND)
+        return CL_OK; /* rewritten from the database once open */
+    if (st != CL_OK)
+        return st;
+    char id[CL_VAULT_ID_BYTES * 2 + 1];
+    sodium_bin2hex(id, sizeof id, vault_id, CL_VAULT_ID_BYTES);
+    const char *line = strstr((const char *)text, "vault-id: ");
+    if (line && strncmp(line + 10, id, strlen(id)) != 0)
+        st = cl_fail(CL_EDATA, "the keyslots file belongs to another vault than vault.pub; restore this vault's "
+                               "keyslots from a backup");
+    free(text);
+    return st;
+}
+
+cl_status cl_vault_open(const char *dir, const cl_secret *secret, bool recovery, cl_vault **out)
+{
+    char *ks_path = path_in(dir, "keyslots");
+    cl_keyslots *ks = NULL;
+    if (!ks_path)
+        return cl_fail(CL_ESOFTWARE, "out of memory");
+    struct stat sb;
+    cl_status st = stat(dir, &sb) == 0 ? CL_OK
+                                       : cl_fail(CL_ENOTFOUND, "there is no vault at %s; create one with "
+                                                               "`carelog init` or name another with --vault DIR", dir);
+    if (st == CL_OK)
+        st = cl_keyslots_load(ks_path, &ks);
+    if (st == CL_OK)
+        st = check_pub(dir, cl_keyslots_vault_id(ks));
+    if (st != CL_OK) {
+        free(ks_path);
+        cl_keyslots_free(ks);
+        return st;
+    }
+    char *failures = failure_path(cl_keyslots_vault_id(ks));
+    failure_delay(failures);
+
+    cl_secret *typed = NULL, *key = NULL, *next = NULL;
+    cl_vault *v = calloc(1, sizeof *v);
+    st = v ? CL_OK : cl_fail(CL_ESOFTWARE, "out of memory");
+    if (st == CL_OK) {
+        v->dir = strdup(dir);
+        v->recovery = recovery;
+        memcpy(v->vault_id, cl_keyslots_vault_id(ks), CL_VAULT_ID_BYTES);
+        st = recovery ? recovery_normalise(secret, &typed) : cl_secret_copy(secret->bytes, secret->len, &typed);
+    }
+    if (st == CL_OK)
+        st = cl_keyslots_unlock(ks, recovery ? CL_SLOT_RECOVERY : CL_SLOT_PASSPHRASE, typed, v->slot_id, &key, &next);
+    cl_secret_free(typed);
+    record_failure(failures, st == CL_EPERM);
+    free(failures);
+    if (st == CL_OK)
+        st = open_db(v, ks, ks_path, key, next);
+    if (st == CL_OK)
+        st = cl_db_migrate(v->db);
+    if (st == CL_OK)
+        st = load_identity(v);
+    if (st == CL_OK)
+        st = find_counsellor(v);
+    if (st == CL_OK && !file_exists(dir, "vault.pub"))
+        st = write_pub(v);
+    cl_keyslots_free(ks);
+    free(ks_path);
+    if (st != CL_OK) {
+        cl_vault_close(v);
+        return st;
+    }
+    *out = v;
+    return CL_OK;
+}
+
+void cl_vault_close(cl_vault *v)
+{
+    if (!v)
+        return;
+    if (v->db)
+        cl_db_close(v->db);
+    cl_secret_free(v->key);
+    free(v->dir);
+    free(v->user);
+    free(v->school);
+    free(v);
+}
+
+sqlite3 *cl_vault_db(const cl_vault *v) { return v->db; }
+const char *cl_vault_dir(const cl_vault *v) { return v->dir; }
+const char *cl_vault_user(const cl_vault *v) { return v->user; }
+bool cl_vault_opened_by_recovery(const cl_vault *v) { return v->recovery; }
+const char *cl_vault_school(const cl_vault *v) { return v->school; }
+const char *cl_vault_fingerprint(const cl_vault *v) { return v->fingerprint; }
+
+static cl_status load_slots(const cl_vault *v, cl_keyslots **ks, char **ks_path)
+{
+    *ks_path = path_in(v->dir, "keyslots");
+    if (!*ks_path)
+        return cl_fail(CL_ESOFTWARE, "out of memory");
+    cl_status st = cl_keyslots_load(*ks_path, ks);
+    if (st == CL_OK && memcmp(cl_keyslots_vault_id(*ks), v->vault_id, CL_VAULT_ID_BYTES) != 0) {
+        cl_keyslots_free(*ks);
+        st = cl_fail(CL_EDATA, "the keyslots file was replaced by another vault's while open");
+    }
+    if (st != CL_OK)
+        free(*ks_path);
+    return st;
+}
+
+static cl_status counsellor_slot(cl_vault *v, const char *name, unsigned char slot_id[CL_SLOT_ID_BYTES])
+{
+    sqlite3_stmt *q;
+    cl_status st = cl_db_prepare(v->db, "SELECT slot_id FROM counsellors WHERE name = ? AND removed_at IS NULL", &q);
+    if (st != CL_OK)
+        return st;
+    sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+    if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_bytes(q, 0) == CL_SLOT_ID_BYTES)
+        memcpy(slot_id, sqlite3_column_blob(q, 0), CL_SLOT_ID_BYTES);
+    else
+        st = cl_fail(CL_ENOTFOUND, "there is no counsellor named \"%s\"; `carelog counsellor list` shows them", name);
+    sqlite3_finalize(q);
+    return st;
+}
+
+static cl_status require_counsellor(const cl_vault *v, const char *doing)
+{
+    if (v->recovery)
+        return cl_fail(CL_EPERM, "%s needs a counsellor's passphrase; after a recovery unlock, set a new "
+                                 "passphrase first (`carelog --recovery passwd --user NAME`)", doing);
+    return CL_OK;
+}
+
+cl_status cl_vault_counsellor_add(cl_vault *v, const char *name, const cl_secret *pass)
+{
+    cl_status st = check_name("counsellor name", name);
+    if (st == CL_OK)
+        st = require_counsellor(v, "adding a counsellor");
+    if (st != CL_OK)
+        return st;
+    cl_keyslots *ks;
+    char *ks_path;
+    st = load_slots(v, &ks, &ks_path);
+    if (st != CL_OK)
+        return st;
+    cl_kdf kdf;
+    unsigned char slot_id[CL_SLOT_ID_BYTES];
+    char now[32];
+    cl_time_iso(cl_now(), now, sizeof now);
+    st = cl_kdf_calibrate(&kdf);
+    if (st == CL_OK)
+        st = cl_keyslots_add(ks, CL_SLOT_PASSPHRASE, pass, &kdf, v->key, slot_id);
+    /* The name goes in first inside a transaction that commits only after
+     * the keyslots are safely written: a crash leaves either both or an
+     * unused slot, never a name without a slot. */
+    if (st == CL_OK)
+        st = cl_db_begin(v->db);
+    if (st == CL_OK) {
+        sqlite3_stmt *q;
+        st = cl_db_prepare(v->db, "INSERT INTO counsellors(name, slot_id, created_at) VALUES (?, ?, ?)"
+                                  " ON CONFLICT(name) DO UPDATE SET slot_id = excluded.slot_id,"
+                                  " created_at = excluded.created_at, removed_at = NULL WHERE removed_at IS NOT NULL", &q);
+        if (st == CL_OK) {
+            sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+            sqlite3_bind_blob(q, 2, slot_id, CL_SLOT_ID_BYTES, SQLITE_STATIC);
+            sqlite3_bind_text(q, 3, now, -1, SQLITE_STATIC);
+            if (sqlite3_step(q) != SQLITE_DONE)
+                st = cl_db_fail(v->db, "adding the counsellor");
+            else if (sqlite3_changes(v->db) == 0)
+                st = cl_fail(CL_ECANTCREATE, "there is already a counsellor named \"%s\"", name);
+            sqlite3_finalize(q);
+        }
+        if (st == CL_OK)
+            st = cl_vault_audit(v, "counsellor.add", name, NULL);
+        if (st == CL_OK)
+            st = cl_keyslots_save(ks, ks_path);
+        if (st == CL_OK)
+            st = cl_db_commit(v->db);
+        else
+            cl_db_rollback(v->db);
+    }
+    cl_keyslots_free(ks);
+    free(ks_path);
+    return st;
+}
+
+cl_status cl_vault_counsellor_remove(cl_vault *v, const char *name)
+{
+    cl_status st = require_counsellor(v, "removing a counsellor");
+    if (st != CL_OK)
+        return st;
+    unsigned char slot_id[CL_SLOT_ID_BYTES];
+    st = counsellor_slot(v, name, slot_id);
+    if (st != CL_OK)
+        return st;
+    sqlite3_stmt *q;
+    st = cl_db_prepare(v->db, "SELECT count(*) FROM counsellors WHERE removed_at IS NULL", &q);
+    if (st != CL_OK)
+        return st;
+    int active = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : 0;
+    sqlite3_finalize(q);
+    if (active <= 1)
+        return cl_fail(CL_EUSAGE, "\"%s\" is the last counsellor; add another before removing this one", name);
+
+    cl_keyslots *ks;
+    char *ks_path;
+    cl_secret *next = NULL;
+    st = load_slots(v, &ks, &ks_path);
+    if (st != CL_OK)
+        return st;
+    char now[32];
+    cl_time_iso(cl_now(), now, sizeof now);
+    /* 1. the name is marked removed (so the slot is refused from now on);
+     * 2. keyslots: the slot goes, the next key is sealed to the others;
+     * 3. rekey; 4. keyslots: the next key becomes the current one.
+     * cl_vault_open finishes steps 3–4 after a crash between them. */
+    st = cl_db_begin(v->db);
+    if (st == CL_OK)
+        st = cl_db_prepare(v->db, "UPDATE counsellors SET removed_at = ?, slot_id = NULL WHERE name = ?", &q);
+    if (st == CL_OK) {
+        sqlite3_bind_text(q, 1, now, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
+        if (sqlite3_step(q) != SQLITE_DONE)
+            st = cl_db_fail(v->db, "removing the counsellor");
+        sqlite3_finalize(q);
+    }
+    if (st == CL_OK)
+        st = cl_vault_audit(v, "counsellor.remove", name, "database key rotated");
+    if (st == CL_OK)
+        st = cl_db_commit(v->db);
+    else
+        cl_db_rollback(v->db);
+    if (st == CL_OK)
+        st = cl_keyslots_remove(ks, slot_id);
+    if (st == CL_OK)
+        st = cl_secret_random(CL_DB_KEY_BYTES, &next);
+    if (st == CL_OK)
+        st = cl_keyslots_seal_next(ks, next);
+    if (st == CL_OK)
+        st = cl_keyslots_save(ks, ks_path);
+    cl_crash_point("rotate-after-seal");
+    if (st == CL_OK)
+        st = finish_rotation(v, ks, ks_path, next, false);
+    else
+        cl_secret_free(next);
+    cl_keyslots_free(ks);
+    free(ks_path);
+    return st;
+}
+
+cl_status cl_vault_counsellor_list(cl_vault *v, json_t **out)
+{
+    sqlite3_stmt *q;
+    cl_status st = cl_db_prepare(v->db, "SELECT name, created_at FROM counsellors WHERE removed_at IS NULL ORDER BY id", &q);
+    if (st != CL_OK)
+        return st;
+    json_t *list = json_array();
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(q, 0);
+        json_array_append_new(list, json_pack("{s:s, s:s, s:b}", "name", name, "since",
+                                              (const char *)sqlite3_column_text(q, 1), "current",
+                                              !v->recovery && strcmp(name, v->user) == 0));
+    }
+    sqlite3_finalize(q);
+    *out = list;
+    return CL_OK;
+}
+
+cl_status cl_vault_set_passphrase(cl_vault *v, const char *name, const cl_secret *pass)
+{
+    if (!name) {
+        if (v->recovery)
+            return cl_fail(CL_EUSAGE, "name the counsellor whose passphrase to set (--user NAME)");
+        name = v->user;
+    } else if (!v->recovery && strcmp(name, v->user) != 0) {
+        return cl_fail(CL_EPERM, "only %s can change that passphrase (or anyone holding the recovery key)", name);
+    }
+    unsigned char slot_id[CL_SLOT_ID_BYTES];
+    cl_status st = counsellor_slot(v, name, slot_id);
+    if (st != CL_OK)
+        return st;
+    cl_keyslots *ks;
+    char *ks_path;
+    st = load_slots(v, &ks, &ks_path);
+    if (st != CL_OK)
+        return st;
+    cl_kdf kdf;
+    st = cl_kdf_calibrate(&kdf);
+    if (st == CL_OK)
+        st = cl_keyslots_reset(ks, slot_id, pass, &kdf, v->key);
+    cl_crash_point("passwd-before-save");
+    if (st == CL_OK)
+        st = cl_keyslots_save(ks, ks_path);
+    cl_keyslots_free(ks);
+    free(ks_path);
+    if (st != CL_OK)
+        return st;
+    if (v->recovery) {
+        free(v->user);
+        v->user = strdup(name);
+        v->recovery = false;
+        memcpy(v->slot_id, slot_id, CL_SLOT_ID_BYTES);
+    }
+    st = cl_db_begin(v->db);
+    if (st == CL_OK)
+        st = cl_vault_audit(v, "counsellor.passphrase", name, NULL);
+    return st == CL_OK ? cl_db_commit(v->db) : (cl_db_rollback(v->db), st);
+}
+
+cl_status cl_vault_new_recovery_key(cl_vault *v, cl_secret **recovery_key)
+{
+    cl_keyslots *ks;
+    char *ks_path;
+    cl_status st = load_slots(v, &ks, &ks_path);
+    if (st != CL_OK)
+        return st;
+    cl_secret *recovery = NULL;
+    cl_kdf kdf;
+    st = cl_kdf_calibrate(&kdf);
+    if (st == CL_OK)
+        st = new_recovery_key(&recovery);
+    /* Only the new recovery slot remains: an old printed key stops working. */
+    while (st == CL_OK && cl_keyslots_count(ks, CL_SLOT_RECOVERY) > 0) {
+        unsigned char id[CL_SLOT_ID_BYTES];
+        st = cl_keyslots_first(ks, CL_SLOT_RECOVERY, id);
+        if (st == CL_OK)
+            st = cl_keyslots_remove(ks, id);
+    }
+    if (st == CL_OK)
+        st = cl_keyslots_add(ks, CL_SLOT_RECOVERY, recovery, &kdf, v->key, NULL);
+    if (st == CL_OK)
+        st = cl_keyslots_save(ks, ks_path);
+    cl_keyslots_free(ks);
+    free(ks_path);
+    if (st == CL_OK) {
+        st = cl_db_begin(v->db);
+        if (st == CL_OK)
+            st = cl_vault_audit(v, "vault.recovery-key", "vault", "new recovery key; the old one no longer opens");
+        st = st == CL_OK ? cl_db_commit(v->db) : (cl_db_rollback(v->db), st);
+    }
+    if (st != CL_OK) {
+        cl_secret_free(recovery);
+        return st;
+    }
+    *recovery_key = recovery;
+    return CL_OK;
+}
+
+/* Backup file: magic "CLBACKUP" | version u8 | keyslots length u32 |
+ * keyslots | vault.db copy (encrypted under the same key) | BLAKE2b-256 of
+ * everything before. Nothing in it is plaintext. */
+#define BACKUP_MAGIC "CLBACKUP"
+#define BACKUP_HEAD (8 + 1 + 4)
+#define BACKUP_SUM 32
+#define BACKUP_MAX ((size_t)8 << 30)
+
+cl_status cl_vault_backup(cl_vault *v, const char *file)
+{
+    struct stat sb;
+    if (stat(file, &sb) == 0)
+        return cl_fail(CL_ECANTCREATE, "%s already exists; choose a new file name for the backup", file);
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.db-partial", file) >= (int)sizeof tmp)
+        return cl_fail(CL_EUSAGE, "the backup path is too long");
+    unlink(tmp);
+    unsigned char *slots = NULL, *db = NULL, *out = NULL;
+    size_t slots_len = 0, db_len = 0;
+    char *ks_path = path_in(v->dir, "keyslots");
+    cl_status st = ks_path ? cl_file_read(ks_path, 1 << 20, &slots, &slots_len) : cl_fail(CL_ESOFTWARE, "out of memory");
+    free(ks_path);
+    if (st == CL_OK)
+        st = cl_db_backup_to(v->db, tmp, v->key);
+    if (st == CL_OK)
+        st = cl_file_read(tmp, BACKUP_MAX, &db, &db_len);
+    unlink(tmp);
+    size_t total = BACKUP_HEAD + slots_len + db_len + BACKUP_SUM;
+    if (st == CL_OK && !(out = malloc(total)))
+        st = cl_fail(CL_ESOFTWARE, "out of memory");
+    if (st == CL_OK) {
+        unsigned char *p = out;
+        memcpy(p, BACKUP_MAGIC, 8), p += 8;
+        *p++ = 1;
+        for (int i = 0; i < 4; i++)
+            *p++ = (unsigned char)(slots_len >> (8 * i));
+        memcpy(p, slots, slots_len), p += slots_len;
+        memcpy(p, db, db_len), p += db_len;
+        crypto_generichash(p, BACKUP_SUM, out, (size_t)(p - out), NULL, 0);
+        st = cl_file_create_atomic(file, out, total);
+    }
+    free(slots), free(db), free(out);
+    if (st == CL_OK) {
+        st = cl_db_begin(v->db);
+        if (st == CL_OK)
+            st = cl_vault_audit(v, "vault.backup", file, NULL);
+        st = st == CL_OK ? cl_db_commit(v->db) : (cl_db_rollback(v->db), st);
+    }
+    return st;
+}
+
+cl_status cl_vault_restore(const char *file, const char *dir, const cl_secret *secret, bool recovery)
+{
+    unsigned char *data;
+    size_t len;
+    cl_status st = cl_file_read(file, BACKUP_MAX, &data, &len);
+    if (st != CL_OK)
+        return st;
+    unsigned char sum[BACKUP_SUM];
+    size_t slots_len = 0;
+    if (len < BACKUP_HEAD + BACKUP_SUM || memcmp(data, BACKUP_MAGIC, 8) != 0 || data[8] != 1) {
+        st = cl_fail(CL_EDATA, "%s is not a carelog backup", file);
+    } else {
+        crypto_generichash(sum, sizeof sum, data, len - BACKUP_SUM, NULL, 0);
+        for (int i = 3; i >= 0; i--)
+            slots_len = (slots_len << 8) | data[9 + i];
+        if (sodium_memcmp(sum, data + len - BACKUP_SUM, BACKUP_SUM) != 0 ||
+            slots_len > len - BACKUP_HEAD - BACKUP_SUM)
+            st = cl_fail(CL_EDATA, "%s is damaged (its checksum does not match); nothing was restored", file);
+    }
+    if (st == CL_OK && cl_vault_exists(dir))
+        st = cl_fail(CL_ECANTCREATE, "%s already holds a vault; restore into a new folder", dir);
+    if (st == CL_OK)
+        st = make_dirs(dir);
+    char *ks_path = path_in(dir, "keyslots"), *db_path = path_in(dir, "vault.db");
+    if (st == CL_OK && (!ks_path || !db_path))
+        st = cl_fail(CL_ESOFTWARE, "out of memory");
+    const unsigned char *slots = data + BACKUP_HEAD;
+    if (st == CL_OK)
+        st = cl_file_create_atomic(ks_path, slots, slots_len);
+    if (st == CL_OK)
+        st = cl_file_create_atomic(db_path, slots + slots_len, len - BACKUP_HEAD - BACKUP_SUM - slots_len);
+    free(data);
+    cl_vault *v = NULL;
+    if (st == CL_OK)
+        st = cl_vault_open(dir, secret, recovery, &v);
+    if (st == CL_OK)
+        st = cl_db_check_integrity(v->db);
+    if (st == CL_OK) {
+        st = cl_db_begin(v->db);
+        if (st == CL_OK)
+            st = cl_vault_audit(v, "vault.restore", file, dir);
+        st = st == CL_OK ? cl_db_commit(v->db) : (cl_db_rollback(v->db), st);
+    }
+    cl_vault_close(v);
+    if (st != CL_OK && st != CL_ECANTCREATE) {
+        remove_vault_files(dir);
+        rmdir(dir);
+    }
+    free(ks_path), free(db_path);
+    return st;
+}
+
+static json_int_t count_rows(sqlite3 *db, const char *table)
+{
+    char sql[160];
+    sqlite3_stmt *q;
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
+    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
+        return -1;
+    json_int_t n = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : -1;
+    sqlite3_finalize(q);
+    return n;
+}
+
+cl_status cl_vault_status(cl_vault *v, json_t **out)
+{
+    json_t *counsellors;
+    cl_status st = cl_vault_counsellor_list(v, &counsellors);
+    if (st != CL_OK)
+        return st;
+    char id[CL_VAULT_ID_BYTES * 2 + 1];
+    sodium_bin2hex(id, sizeof id, v->vault_id, CL_VAULT_ID_BYTES);
+    json_t *counts = json_object();
+    /* Every user table the schema has, so status grows with the schema. */
+    sqlite3_stmt *q;
+    if (cl_db_prepare(v->db, "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+                             " AND name NOT LIKE '%\\_%' ESCAPE '\\' AND name <> 'meta' ORDER BY name", &q) == CL_OK) {
+        while (sqlite3_step(q) == SQLITE_ROW) {
+            const char *table = (const char *)sqlite3_column_text(q, 0);
+            json_object_set_new(counts, table, json_integer(count_rows(v->db, table)));
+        }
+        sqlite3_finalize(q);
+    }
+    sqlite3_stmt *ver;
+    int schema = 0;
+    if (cl_db_prepare(v->db, "PRAGMA user_version", &ver) == CL_OK) {
+        if (sqlite3_step(ver) == SQLITE_ROW)
+            schema = sqlite3_column_int(ver, 0);
+        sqlite3_finalize(ver);
+    }
+    *out = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:o, s:o}", "path", v->dir, "school", v->school,
+                     "vault_id", id, "fingerprint", v->fingerprint, "schema", schema, "user", v->user,
+                     "counsellors", counsellors, "counts", counts);
+    return *out ? CL_OK : cl_fail(CL_ESOFTWARE, "out of memory");
+}
