@@ -38,9 +38,11 @@ FUZZ_SRC = $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
 obj = $(patsubst %.c,$(1)/%.o,$(2))
 
-CORE_OBJ      = $(call obj,$(BUILD)/rel,$(CORE_SRC))
+FORM_FILES = $(sort $(wildcard forms/*.form))
+
+CORE_OBJ      = $(call obj,$(BUILD)/rel,$(CORE_SRC)) $(BUILD)/rel/gen/forms_builtin.o
 APP_OBJ       = $(call obj,$(BUILD)/rel,$(APP_SRC))
-CORE_OBJ_SAN  = $(call obj,$(BUILD)/san,$(CORE_SRC))
+CORE_OBJ_SAN  = $(call obj,$(BUILD)/san,$(CORE_SRC)) $(BUILD)/san/gen/forms_builtin.o
 UNIT_BIN      = $(patsubst tests/unit/%.c,$(BUILD)/rel/tests/%,$(UNIT_SRC))
 UNIT_BIN_SAN  = $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(UNIT_SRC))
 FUZZ_BIN      = $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
@@ -87,6 +89,19 @@ $(BUILD)/san/libcarelog.a: $(CORE_OBJ_SAN)
 	@rm -f $@
 	ar rcs $@ $^
 
+# The shipped forms are built into the program (see catalog.h).
+$(BUILD)/gen/forms_builtin.c: $(FORM_FILES) tools/embed-forms
+	@mkdir -p $(dir $@)
+	@./tools/embed-forms $(FORM_FILES) > $@
+
+$(BUILD)/rel/gen/%.o: $(BUILD)/gen/%.c | sqlcipher-version
+	@mkdir -p $(dir $@)
+	@$(CC) $(BASE_CFLAGS) $(OPT) $(PKG_CFLAGS) -c -o $@ $<
+
+$(BUILD)/san/gen/%.o: $(BUILD)/gen/%.c | sqlcipher-version
+	@mkdir -p $(dir $@)
+	@$(CC) $(BASE_CFLAGS) $(SAN) $(PKG_CFLAGS) -c -o $@ $<
+
 $(BUILD)/rel/%.o: %.c | sqlcipher-version
 	@mkdir -p $(dir $@)
 	@echo "CC      $<"
@@ -129,10 +144,10 @@ fuzz-replay: $(REPLAY_BIN)
 $(BUILD)/san/replay/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(BUILD)/san/libcarelog.a
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -Wno-missing-prototypes $(SAN) $(PKG_CFLAGS) -o $@ $< tests/fuzz/replay_main.c $(BUILD)/san/libcarelog.a $(PKG_LIBS)
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(BUILD)/gen/forms_builtin.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(BASE_CFLAGS) -Wno-missing-prototypes -g -O1 -fsanitize=fuzzer,address,undefined \
-	  $(PKG_CFLAGS) -o $@ $< $(CORE_SRC) $(PKG_LIBS)
+	  $(PKG_CFLAGS) -o $@ $< $(CORE_SRC) $(BUILD)/gen/forms_builtin.c $(PKG_LIBS)
 
 bench: all
 	@./tests/bench/run

@@ -64,6 +64,13 @@ int cl_cli_options(cl_cli *c, const struct option *options, const char *usage, c
                    cl_option_fn on_option, void *ctx, int *first_arg);
 
 /* The commands, defined in src/cli/cmd_*.c. */
-extern const cl_command cl_vault_commands[];
+extern const cl_command cl_vault_commands[];    /* cmd_vault.c */
+extern const cl_command cl_student_commands[];  /* cmd_student.c */
+extern const cl_command cl_record_commands[];   /* cmd_record.c */
+extern const cl_command cl_form_commands[];     /* cmd_form.c */
+extern const cl_command cl_referral_commands[]; /* cmd_referral.c */
+extern const cl_command cl_followup_commands[]; /* cmd_followup.c: due, policies */
+extern const cl_command cl_audit_commands[];    /* cmd_audit.c */
+extern const cl_command cl_transfer_commands[]; /* cmd_transfer.c: import, export, generate */
 
 #endif

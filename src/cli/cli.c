@@ -14,6 +14,13 @@
 
 static const cl_command *const command_tables[] = {
     cl_vault_commands,
+    cl_student_commands,
+    cl_record_commands,
+    cl_form_commands,
+    cl_referral_commands,
+    cl_followup_commands,
+    cl_audit_commands,
+    cl_transfer_commands,
     NULL,
 };
 

@@ -20,5 +20,107 @@ const char *const cl_schema_migrations[] = {
     "  detail TEXT NOT NULL DEFAULT '',"
     "  prev_hash BLOB NOT NULL,"
     "  hash BLOB NOT NULL);",
+
+    /* 2: forms, students and every kind of record */
+    "CREATE TABLE forms ("
+    "  id INTEGER PRIMARY KEY,"
+    "  kind TEXT NOT NULL,"
+    "  version INTEGER NOT NULL,"
+    "  source TEXT NOT NULL,"           /* the definition text */
+    "  digest TEXT NOT NULL,"
+    "  imported_at TEXT NOT NULL,"
+    "  UNIQUE (kind, version), UNIQUE (kind, digest));"
+    /* A student's form fields live in the student's own record (kind
+     * 'student'), so editing, history and conflicts work the same for a
+     * student as for any record; these columns are kept in step with it
+     * for listing and filtering. */
+    "CREATE TABLE students ("
+    "  id INTEGER PRIMARY KEY,"
+    "  record_id INTEGER UNIQUE REFERENCES records(id),"
+    "  number TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  class TEXT NOT NULL DEFAULT '',"
+    "  birth_date TEXT,"
+    "  status TEXT NOT NULL DEFAULT 'active',"
+    "  risk_level INTEGER NOT NULL DEFAULT 0 CHECK (risk_level BETWEEN 0 AND 3),"
+    "  misconduct_tier TEXT NOT NULL DEFAULT 'none',"
+    "  counsellor TEXT NOT NULL DEFAULT '',"
+    "  merged_into INTEGER REFERENCES students(id),"
+    "  created_at TEXT NOT NULL);"
+    "CREATE INDEX students_number ON students(number);"
+    "CREATE INDEX students_class ON students(class);"
+    "CREATE TABLE records ("
+    "  id INTEGER PRIMARY KEY,"
+    "  student_id INTEGER NOT NULL REFERENCES students(id),"
+    "  kind TEXT NOT NULL,"
+    "  author TEXT NOT NULL,"
+    "  occurred_at TEXT NOT NULL,"      /* YYYY-MM-DD or YYYY-MM-DDTHH:MM */
+    "  created_at TEXT NOT NULL,"
+    "  updated_at TEXT NOT NULL,"
+    "  updated_by TEXT NOT NULL,"
+    "  form_id INTEGER NOT NULL REFERENCES forms(id),"
+    "  version INTEGER NOT NULL DEFAULT 1," /* conflict detection */
+    "  fields TEXT NOT NULL,"           /* JSON object, by the form */
+    "  follow_up TEXT,"                 /* from the form's follow_up field */
+    "  parent_id INTEGER REFERENCES records(id)," /* a plan review's plan */
+    "  state TEXT,"                     /* a referral's state */
+    "  signed_at TEXT,"
+    "  signed_by TEXT,"
+    "  signature BLOB);"                /* Ed25519 by the vault over the signed content */
+    "CREATE INDEX records_student ON records(student_id, occurred_at);"
+    "CREATE INDEX records_kind ON records(kind, occurred_at);"
+    "CREATE INDEX records_follow_up ON records(follow_up) WHERE follow_up IS NOT NULL;"
+    /* Every earlier version of a record: an edit never destroys. */
+    "CREATE TABLE record_versions ("
+    "  record_id INTEGER NOT NULL REFERENCES records(id),"
+    "  version INTEGER NOT NULL,"
+    "  form_id INTEGER NOT NULL REFERENCES forms(id),"
+    "  fields TEXT NOT NULL,"
+    "  occurred_at TEXT NOT NULL,"
+    "  updated_at TEXT NOT NULL,"
+    "  updated_by TEXT NOT NULL,"
+    "  PRIMARY KEY (record_id, version));"
+    /* After signing a note is only amended, as in clinical records. */
+    "CREATE TABLE amendments ("
+    "  id INTEGER PRIMARY KEY,"
+    "  record_id INTEGER NOT NULL REFERENCES records(id),"
+    "  author TEXT NOT NULL,"
+    "  at TEXT NOT NULL,"
+    "  text TEXT NOT NULL);"
+    "CREATE INDEX amendments_record ON amendments(record_id);"
+    "CREATE TABLE referral_transitions ("
+    "  id INTEGER PRIMARY KEY,"
+    "  record_id INTEGER NOT NULL REFERENCES records(id),"
+    "  from_state TEXT,"
+    "  to_state TEXT NOT NULL,"
+    "  at TEXT NOT NULL,"
+    "  actor TEXT NOT NULL,"
+    "  note TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX referral_transitions_record ON referral_transitions(record_id);"
+    /* Flags raised by screenings (PHQ-9 item 9) until a counsellor clears them. */
+    "CREATE TABLE flags ("
+    "  id INTEGER PRIMARY KEY,"
+    "  student_id INTEGER NOT NULL REFERENCES students(id),"
+    "  record_id INTEGER NOT NULL REFERENCES records(id),"
+    "  flag TEXT NOT NULL,"
+    "  label_zh TEXT NOT NULL DEFAULT '',"
+    "  label_en TEXT NOT NULL DEFAULT '',"
+    "  raised_at TEXT NOT NULL,"
+    "  cleared_at TEXT,"
+    "  cleared_by TEXT);"
+    "CREATE INDEX flags_student ON flags(student_id) WHERE cleared_at IS NULL;"
+    /* Minimum follow-up frequency: by risk level ('risk', '3') or by
+     * circumstance ('circumstance', 'left_behind'). */
+    "CREATE TABLE followup_policies ("
+    "  basis TEXT NOT NULL CHECK (basis IN ('risk', 'circumstance')),"
+    "  value TEXT NOT NULL,"
+    "  days INTEGER NOT NULL CHECK (days > 0),"
+    "  PRIMARY KEY (basis, value));"
+    "INSERT INTO followup_policies VALUES ('risk', '3', 7), ('risk', '2', 14), ('circumstance', 'left_behind', 30);"
+    /* Pairs a counsellor has looked at and declared different people. */
+    "CREATE TABLE not_duplicates ("
+    "  a INTEGER NOT NULL REFERENCES students(id),"
+    "  b INTEGER NOT NULL REFERENCES students(id),"
+    "  PRIMARY KEY (a, b));",
     NULL,
 };

@@ -1,0 +1,83 @@
+/* Records: everything written about a student — observations, sessions,
+ * assessments, plans and their reviews, home-school contacts, referrals,
+ * screenings, and the student's own details (kind "student").
+ *
+ * A record is the core columns plus the form's fields as a JSON object,
+ * validated by the form version it was written with. One transaction per
+ * action, audited in the same transaction. An edit never destroys: the
+ * earlier version is kept, and an edit against a stale version is refused
+ * (CL_ECONFLICT), so two terminals editing one record lose nothing. A signed
+ * note cannot be edited, only amended. */
+#ifndef CARELOG_RECORD_H
+#define CARELOG_RECORD_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "carelog/status.h"
+#include "carelog/vault.h"
+
+/* Kinds that can be signed (then only amended). */
+bool cl_record_kind_signable(const char *kind);
+
+/* Adds a record of `kind` for a student. fields: a JSON object by the
+ * kind's current form (validated; not stolen — the caller keeps its
+ * reference). occurred_at comes from the field "occurred_at" (date or
+ * date-time), else today; follow_up from the field "follow_up". parent_id
+ * links a plan review to its plan (0 = none; must be a plan of the same
+ * student). Side effects by kind, in the same transaction:
+ *   assessment  sets the student's risk level and misconduct tier
+ *   screening   (a form with scoring) stores the score in the record and
+ *               raises the form's flags on the student
+ *   referral    starts in state "draft" with its first transition
+ * Audited as record.create. */
+cl_status cl_record_add(cl_vault *v, const char *kind, long long student_id, const json_t *fields,
+                        long long parent_id, long long *id_out);
+
+/* Edits a record: `changes` is merged into the fields (a null value removes
+ * a field), the result is validated by the kind's current form, the old
+ * version goes to the history. expected_version must be the version the
+ * caller showed: otherwise CL_ECONFLICT saying who changed it and when.
+ * A signed record: CL_EPERM ("signed; add an amendment instead"). Audited. */
+cl_status cl_record_edit(cl_vault *v, long long id, long long expected_version, const json_t *changes,
+                         long long *new_version);
+
+/* The whole record as JSON: {id, student_id, student_name, student_number,
+ * kind, author, occurred_at, created_at, updated_at, updated_by, form_kind,
+ * form_version, version, fields, follow_up, parent_id, state, signed_at,
+ * signed_by, signature_valid, score, amendments:[{author, at, text}],
+ * transitions:[…] (referrals), history_versions}. With audit_view, the
+ * reading is written to the audit log (record.view). CL_ENOTFOUND. */
+cl_status cl_record_get(cl_vault *v, long long id, bool audit_view, json_t **out);
+
+/* Earlier versions, oldest first: [{version, occurred_at, updated_at,
+ * updated_by, form_version, fields}], then the current one. */
+cl_status cl_record_history(cl_vault *v, long long id, json_t **out);
+
+typedef struct cl_record_filter {
+    long long student_id; /* 0 = all */
+    const char *kind;     /* NULL = all but "student" */
+    const char *since;    /* YYYY-MM-DD, occurred on or after; NULL = any */
+    const char *until;    /* YYYY-MM-DD, occurred on or before; NULL = any */
+    long long limit;      /* 0 = no limit */
+} cl_record_filter;
+
+/* Newest first: [{id, student_id, student_name, student_number, kind,
+ * occurred_at, author, summary, follow_up, state, signed, version}] where
+ * summary is the first text field's opening words. */
+cl_status cl_record_list(cl_vault *v, const cl_record_filter *filter, json_t **out);
+
+/* Signs a note (session, assessment, referral, …): only its author may,
+ * at the version shown. The vault's Ed25519 key signs the canonical JSON
+ * of the content. Audited. */
+cl_status cl_record_sign(cl_vault *v, long long id, long long expected_version);
+
+/* Adds an amendment to a signed record (or any record): shown beside the
+ * original with who and when. Audited. */
+cl_status cl_record_amend(cl_vault *v, long long id, const char *text);
+
+/* Renders a record for people (labels in lang, amendments after), malloc'd;
+ * the caller makes it inert before printing. */
+cl_status cl_record_render(cl_vault *v, const json_t *record, const char *lang, char **out);
+
+#endif

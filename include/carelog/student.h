@@ -1,0 +1,60 @@
+/* Students: who a record is about. A student's details are a record of kind
+ * "student" (forms/student.form), so they are edited, versioned and
+ * audited like every record; the students table keeps the columns that
+ * lists filter on (number, name, class, status, risk, tier) in step. */
+#ifndef CARELOG_STUDENT_H
+#define CARELOG_STUDENT_H
+
+#include <jansson.h>
+
+#include "carelog/status.h"
+#include "carelog/vault.h"
+
+#define CL_RISK_MAX 3
+
+/* Adds a student; fields by student.form ("number", "name", "class"
+ * required). A student number already in use is refused (CL_ECANTCREATE,
+ * naming the other student) unless allow_duplicate. Audited. */
+cl_status cl_student_add(cl_vault *v, const json_t *fields, bool allow_duplicate, long long *id_out);
+
+/* Resolves what a person typed: a student number first, else a numeric id
+ * ("#12" is always an id). A student merged into another resolves to the
+ * one kept. CL_ENOTFOUND. */
+cl_status cl_student_find(cl_vault *v, const char *id_or_number, long long *id_out);
+
+/* Edits the student's details (merged into the fields; see
+ * cl_record_edit for expected_version and conflicts). */
+cl_status cl_student_edit(cl_vault *v, long long id, long long expected_version, const json_t *changes,
+                          long long *new_version);
+
+/* {id, number, name, class, gender, birth_date, status, risk_level,
+ * misconduct_tier, counsellor, version, record_id, fields, circumstances,
+ * guardians, flags:[{id, flag, label_zh, label_en, raised_at, record_id}],
+ * possible_duplicates:[{id, number, name, reason}], risk_history:[{at,
+ * risk_level, misconduct_tier, record_id}]} */
+cl_status cl_student_get(cl_vault *v, long long id, json_t **out);
+
+typedef struct cl_student_filter {
+    const char *class_name;   /* NULL = any */
+    int risk;                 /* -1 = any, else exactly this level */
+    const char *status;       /* NULL = any but merged */
+    const char *circumstance; /* NULL = any */
+    const char *search;       /* name or number contains; NULL = all */
+} cl_student_filter;
+
+/* [{id, number, name, class, status, risk_level, misconduct_tier,
+ * counsellor, flags}] ordered by class then number. */
+cl_status cl_student_list(cl_vault *v, const cl_student_filter *filter, json_t **out);
+
+/* Closes a case (status closed or transferred) with a reason. */
+cl_status cl_student_close(cl_vault *v, long long id, const char *status, const char *reason);
+
+/* Pairs that look like one person: same number, or same name and birth
+ * date. [{a:{id,number,name}, b:{…}, reason}] */
+cl_status cl_student_duplicates(cl_vault *v, json_t **out);
+
+/* Merges `from` into `keep`: every record of `from` moves to `keep`, from
+ * is marked merged, nothing is deleted; the audit log says so. */
+cl_status cl_student_merge(cl_vault *v, long long keep, long long from);
+
+#endif
