@@ -35,6 +35,7 @@ UI_SRC   = $(sort $(wildcard src/ui/*.c))
 APP_SRC  = $(CLI_SRC) $(UI_SRC) src/main.c
 UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRC = $(sort $(wildcard tests/fuzz/fuzz_*.c))
+BENCH_SRC = $(sort $(wildcard tests/bench/bench_*.c))
 
 obj = $(patsubst %.c,$(1)/%.o,$(2))
 
@@ -149,8 +150,13 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(BUILD)/gen/forms_builtin.c
 	$(FUZZ_CC) $(BASE_CFLAGS) -Wno-missing-prototypes -g -O1 -fsanitize=fuzzer,address,undefined \
 	  $(PKG_CFLAGS) -o $@ $< $(CORE_SRC) $(BUILD)/gen/forms_builtin.c $(PKG_LIBS)
 
-bench: all
-	@./tests/bench/run
+BENCH_BIN = $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+bench: all $(BENCH_BIN)
+	@BUILD=$(BUILD) ./tests/bench/run
+
+$(BUILD)/bench/%: tests/bench/%.c $(BUILD)/rel/libcarelog.a
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(OPT) $(PKG_CFLAGS) -o $@ $< $(BUILD)/rel/libcarelog.a $(PKG_LIBS)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/forms $(DESTDIR)$(MANDIR)/man1
