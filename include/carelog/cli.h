@@ -48,6 +48,9 @@ void cl_cli_print_text(FILE *out, const char *text);
 /* A plaintext export needs a yes from a person (or --yes). */
 cl_status cl_cli_confirm(const cl_cli *c, const char *question);
 
+/* The list of commands with a line each, from the command tables. */
+void cl_cli_print_commands(FILE *out);
+
 /* Terminal width for tables (COLUMNS, else the tty's, else 0 = unlimited). */
 int cl_cli_width(void);
 

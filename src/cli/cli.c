@@ -191,7 +191,7 @@ static const cl_command *find_command(int argc, char **argv, int *words)
     return NULL;
 }
 
-static void print_commands(FILE *out)
+void cl_cli_print_commands(FILE *out)
 {
     fprintf(out, "commands:\n");
     for (const cl_command *const *t = command_tables; *t; t++)
@@ -215,7 +215,7 @@ static void print_help(void)
            "  --json               output JSON for programs\n"
            "  --yes                confirm plaintext exports without asking\n"
            "  --help, --version\n\n", VERSION);
-    print_commands(stdout);
+    cl_cli_print_commands(stdout);
     printf("\nEvery command takes --help. Exit codes follow sysexits.h: 64 usage, 65 bad data,\n"
            "66 not found, 73 cannot create, 74 I/O, 75 changed meanwhile, 77 wrong passphrase.\n");
 }
@@ -312,7 +312,7 @@ int cl_cli_main(int argc, char **argv)
             fprintf(stderr, "carelog: unknown command \"");
             cl_cli_print_text(stderr, argv[1]);
             fprintf(stderr, "\"\n");
-            print_commands(stderr);
+            cl_cli_print_commands(stderr);
             rc = CL_EUSAGE;
         } else {
             /* The command sees its own words as one argv[0]. */

@@ -181,8 +181,9 @@ int cl_cli_home(cl_cli *c)
     if (c->json)
         return cl_cli_print_json(s);
     int rc = print_status(c, s);
-    printf("\nThe screens are not built yet; everything works from the command line.\n"
-           "Run `carelog --help` for the commands.\n");
+    printf("\nThe screens are not built yet; everything works from the command line\n"
+           "(`carelog COMMAND --help` explains each one):\n\n");
+    cl_cli_print_commands(stdout);
     return rc;
 }
 
