@@ -54,25 +54,11 @@ static const char *login_name(void)
     return pw ? pw->pw_name : "counsellor";
 }
 
-static int cmd_init(cl_cli *c)
+/* Creates the vault and shows the recovery key once: `init`, and `carelog`
+ * on first use. */
+static int create_vault(cl_cli *c, const char *school, const char *user)
 {
-    static const struct option options[] = {
-        {"school", required_argument, NULL, 's'},
-        {0, 0, 0, 0},
-    };
-    const char *school = NULL;
-    int first;
-    int rc = cl_cli_options(c, options, "[--school NAME] [--user NAME]",
-                            "Creates a new vault (mode 0700) and prints its recovery key once.\n"
-                            "  --school NAME   the school's name, shown on exports\n"
-                            "  --user NAME     your name as a counsellor (default: your login name)\n",
-                            init_option, &school, &first);
-    if (rc != 0)
-        return rc < 0 ? 0 : rc;
-    if (first != c->argc)
-        return cl_cli_fail(cl_fail(CL_EUSAGE, "init takes no operands; name the folder with --vault DIR"));
-    const char *user = c->user ? c->user : login_name();
-    if (!school)
+    if (!school || !*school)
         school = "未命名学校 (unnamed school)";
     if (cl_vault_exists(c->vault_dir))
         return cl_cli_fail(cl_fail(CL_ECANTCREATE, "%s already holds a vault; it was left untouched (choose another "
@@ -100,6 +86,26 @@ static int cmd_init(cl_cli *c)
     show_recovery_key(recovery);
     cl_secret_free(recovery);
     return 0;
+}
+
+static int cmd_init(cl_cli *c)
+{
+    static const struct option options[] = {
+        {"school", required_argument, NULL, 's'},
+        {0, 0, 0, 0},
+    };
+    const char *school = NULL;
+    int first;
+    int rc = cl_cli_options(c, options, "[--school NAME] [--user NAME]",
+                            "Creates a new vault (mode 0700) and prints its recovery key once.\n"
+                            "  --school NAME   the school's name, shown on exports\n"
+                            "  --user NAME     your name as a counsellor (default: your login name)\n",
+                            init_option, &school, &first);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+    if (first != c->argc)
+        return cl_cli_fail(cl_fail(CL_EUSAGE, "init takes no operands; name the folder with --vault DIR"));
+    return create_vault(c, school, c->user ? c->user : login_name());
 }
 
 static void print_pair(cl_table *t, const char *key, const char *value)
@@ -156,6 +162,15 @@ static int cmd_status(cl_cli *c)
     return c->json ? cl_cli_print_json(s) : print_status(c, s);
 }
 
+static void ask_line(const char *prompt, char *buf, size_t size)
+{
+    fputs(prompt, stdout);
+    fflush(stdout);
+    if (!fgets(buf, (int)size, stdin))
+        buf[0] = '\0';
+    buf[strcspn(buf, "\r\n")] = '\0';
+}
+
 int cl_cli_home(cl_cli *c)
 {
     if (!cl_vault_exists(c->vault_dir)) {
@@ -163,12 +178,10 @@ int cl_cli_home(cl_cli *c)
             return cl_cli_fail(cl_fail(CL_ENOTFOUND, "there is no vault at %s yet; create one with `carelog init`",
                                        c->vault_dir));
         printf("There is no vault at %s yet; creating one (新建档案库).\n", c->vault_dir);
-        char *argv[] = {(char *)"init", NULL};
-        cl_cli init = *c;
-        init.argc = 1;
-        init.argv = argv;
-        int rc = cmd_init(&init);
-        c->vault = init.vault;
+        char school[256], user[256];
+        ask_line("School name (学校名称): ", school, sizeof school);
+        ask_line("Your name as a counsellor (您的姓名): ", user, sizeof user);
+        int rc = create_vault(c, school, *user ? user : login_name());
         if (rc != 0)
             return rc;
     }
