@@ -80,15 +80,16 @@ sqlcipher-version:
 	  exit 1; }
 
 $(BUILD)/carelog: $(APP_OBJ) $(BUILD)/rel/libcarelog.a
-	$(CC) $(OPT) -o $@ $(APP_OBJ) $(BUILD)/rel/libcarelog.a $(PKG_LIBS)
+	@echo "LINK    $@"
+	@$(CC) $(OPT) -o $@ $(APP_OBJ) $(BUILD)/rel/libcarelog.a $(PKG_LIBS)
 
 $(BUILD)/rel/libcarelog.a: $(CORE_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	@ar rcs $@ $^
 
 $(BUILD)/san/libcarelog.a: $(CORE_OBJ_SAN)
 	@rm -f $@
-	ar rcs $@ $^
+	@ar rcs $@ $^
 
 # The shipped forms are built into the program (see catalog.h).
 $(BUILD)/gen/forms_builtin.c: $(FORM_FILES) tools/embed-forms
@@ -115,11 +116,13 @@ $(BUILD)/san/%.o: %.c | sqlcipher-version
 
 $(BUILD)/rel/tests/%: tests/unit/%.c $(BUILD)/rel/libcarelog.a
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(OPT) $(PKG_CFLAGS) -o $@ $< $(BUILD)/rel/libcarelog.a $(PKG_LIBS) $(TEST_LIBS)
+	@echo "LINK    $@"
+	@$(CC) $(BASE_CFLAGS) $(OPT) $(PKG_CFLAGS) -o $@ $< $(BUILD)/rel/libcarelog.a $(PKG_LIBS) $(TEST_LIBS)
 
 $(BUILD)/san/tests/%: tests/unit/%.c $(BUILD)/san/libcarelog.a
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(SAN) $(PKG_CFLAGS) -o $@ $< $(BUILD)/san/libcarelog.a $(PKG_LIBS) $(TEST_LIBS)
+	@echo "LINK    $@"
+	@$(CC) $(BASE_CFLAGS) $(SAN) $(PKG_CFLAGS) -o $@ $< $(BUILD)/san/libcarelog.a $(PKG_LIBS) $(TEST_LIBS)
 
 unit: $(UNIT_BIN)
 	@./tests/run-unit $(UNIT_BIN)
@@ -144,7 +147,8 @@ fuzz-replay: $(REPLAY_BIN)
 
 $(BUILD)/san/replay/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(BUILD)/san/libcarelog.a
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) -Wno-missing-prototypes $(SAN) $(PKG_CFLAGS) -o $@ $< tests/fuzz/replay_main.c $(BUILD)/san/libcarelog.a $(PKG_LIBS)
+	@echo "LINK    $@"
+	@$(CC) $(BASE_CFLAGS) -Wno-missing-prototypes $(SAN) $(PKG_CFLAGS) -o $@ $< tests/fuzz/replay_main.c $(BUILD)/san/libcarelog.a $(PKG_LIBS)
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(BUILD)/gen/forms_builtin.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(BASE_CFLAGS) -Wno-missing-prototypes -g -O1 -fsanitize=fuzzer,address,undefined \
@@ -156,7 +160,8 @@ bench: all $(BENCH_BIN)
 
 $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/rel/libcarelog.a
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(OPT) $(PKG_CFLAGS) -o $@ $< $(BUILD)/rel/libcarelog.a $(PKG_LIBS)
+	@echo "LINK    $@"
+	@$(CC) $(BASE_CFLAGS) $(OPT) $(PKG_CFLAGS) -o $@ $< $(BUILD)/rel/libcarelog.a $(PKG_LIBS)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/forms $(DESTDIR)$(MANDIR)/man1

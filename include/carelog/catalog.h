@@ -8,6 +8,7 @@
 #define CARELOG_CATALOG_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "carelog/form.h"
 #include "carelog/status.h"
@@ -32,6 +33,10 @@ cl_status cl_catalog_install_builtin(cl_vault *v);
  * file:line:column. Audited. */
 cl_status cl_catalog_import(cl_vault *v, const char *path, int *version);
 
+/* The same, also telling the form's kind (malloc'd; NULL to skip) and
+ * whether a new version was added (false: the text was already there). */
+cl_status cl_catalog_import_file(cl_vault *v, const char *path, char **kind, int *version, bool *added);
+
 /* The newest version of a kind: the parsed form (owned by the catalogue's
  * cache; valid until the vault is closed) and its row id. CL_ENOTFOUND
  * names the kinds there are. */
@@ -40,11 +45,14 @@ cl_status cl_catalog_current(cl_vault *v, const char *kind, const cl_form **form
 /* A form by row id (for rendering an old record). Owned by the cache. */
 cl_status cl_catalog_get(cl_vault *v, long long form_id, const cl_form **form, int *version);
 
-/* [{kind, version, title_zh, title_en, fields, imported_at}] newest
- * version of each kind. */
+/* [{kind, version, title_zh, title_en, fields, versions, imported_at,
+ * signable}] newest version of each kind, by kind; fields: the number of
+ * top-level fields; versions: how many versions of the kind the vault
+ * holds. */
 cl_status cl_catalog_list(cl_vault *v, json_t **out);
 
-/* The definition text of a kind's newest version (malloc'd), for `form show`. */
+/* The definition text of a kind's version (0: the newest), malloc'd, for
+ * `form show`. */
 cl_status cl_catalog_source(cl_vault *v, const char *kind, int version, char **text);
 
 #endif

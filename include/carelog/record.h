@@ -17,7 +17,8 @@
 #include "carelog/status.h"
 #include "carelog/vault.h"
 
-/* Kinds that can be signed (then only amended). */
+/* Kinds that can be signed (then only amended): session, assessment,
+ * referral, phq9, gad7. */
 bool cl_record_kind_signable(const char *kind);
 
 /* Adds a record of `kind` for a student. fields: a JSON object by the
@@ -42,16 +43,30 @@ cl_status cl_record_add(cl_vault *v, const char *kind, long long student_id, con
 cl_status cl_record_edit(cl_vault *v, long long id, long long expected_version, const json_t *changes,
                          long long *new_version);
 
-/* The whole record as JSON: {id, student_id, student_name, student_number,
- * kind, author, occurred_at, created_at, updated_at, updated_by, form_kind,
- * form_version, version, fields, follow_up, parent_id, state, signed_at,
- * signed_by, signature_valid, score, amendments:[{author, at, text}],
- * transitions:[…] (referrals), history_versions}. With audit_view, the
- * reading is written to the audit log (record.view). CL_ENOTFOUND. */
+/* The whole record as JSON, keys in this order: {id, student_id,
+ * student_name, student_number, kind, author, occurred_at, created_at,
+ * updated_at, updated_by, form_id, form_kind, form_version, version,
+ * fields, follow_up, parent_id, state, signed_at, signed_by,
+ * signature_valid, score, history_versions, amendments:[{id, author, at,
+ * text}], transitions:[{id, from, to, at, actor, note}] (referrals only),
+ * reviews:[{id, occurred_at}] (plans only), flags:[{id, flag, label_zh,
+ * label_en, raised_at, cleared_at, cleared_by, cleared_reason}] (raised by
+ * this record)}.
+ *   occurred_at  "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM" (from the form's
+ *                occurred_at field; the day it was added when there is none)
+ *   created_at, updated_at, signed_at  UTC "YYYY-MM-DDTHH:MM:SSZ"
+ *   signature_valid  null when unsigned, else true/false: the Ed25519
+ *                signature by this vault's key verifies and the signed
+ *                payload (records.signed_payload) matches the record now
+ *   score        null, or a screening's cl_form_score object, stored in
+ *                records.score (JSON text) when the record was saved
+ *   history_versions  how many earlier versions record_versions holds
+ * Null for absent text and ids. With audit_view, the reading is written to
+ * the audit log (record.view). CL_ENOTFOUND. */
 cl_status cl_record_get(cl_vault *v, long long id, bool audit_view, json_t **out);
 
 /* Earlier versions, oldest first: [{version, occurred_at, updated_at,
- * updated_by, form_version, fields}], then the current one. */
+ * updated_by, form_version, form_id, fields}], then the current one. */
 cl_status cl_record_history(cl_vault *v, long long id, json_t **out);
 
 typedef struct cl_record_filter {
@@ -62,9 +77,13 @@ typedef struct cl_record_filter {
     long long limit;      /* 0 = no limit */
 } cl_record_filter;
 
-/* Newest first: [{id, student_id, student_name, student_number, kind,
- * occurred_at, author, summary, follow_up, state, signed, version}] where
- * summary is the first text field's opening words. */
+/* Newest first (occurred_at, then id): [{id, student_id, student_name,
+ * student_number, kind, occurred_at, author, summary, follow_up, state,
+ * signed, version}] where summary is a screening's score and band, else the
+ * opening words (48 characters, "…" when cut, on one line) of the first
+ * required long text, else of the first required text, else of the first
+ * text field with a value. Bad dates in the filter: CL_EDATA; an unknown
+ * kind: CL_ENOTFOUND. */
 cl_status cl_record_list(cl_vault *v, const cl_record_filter *filter, json_t **out);
 
 /* Signs a note (session, assessment, referral, …): only its author may,

@@ -6,6 +6,7 @@
 #define CARELOG_STUDENT_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "carelog/status.h"
 #include "carelog/vault.h"
@@ -19,7 +20,10 @@ cl_status cl_student_add(cl_vault *v, const json_t *fields, bool allow_duplicate
 
 /* Resolves what a person typed: a student number first, else a numeric id
  * ("#12" is always an id). A student merged into another resolves to the
- * one kept. CL_ENOTFOUND. */
+ * one kept — except when named by "#ID", which is always exactly that
+ * student (so a merged student can still be looked at; adding records to it
+ * is refused, naming the one kept). A number shared by two students is
+ * CL_EDATA naming both. CL_ENOTFOUND. */
 cl_status cl_student_find(cl_vault *v, const char *id_or_number, long long *id_out);
 
 /* Edits the student's details (merged into the fields; see
@@ -28,10 +32,15 @@ cl_status cl_student_edit(cl_vault *v, long long id, long long expected_version,
                           long long *new_version);
 
 /* {id, number, name, class, gender, birth_date, status, risk_level,
- * misconduct_tier, counsellor, version, record_id, fields, circumstances,
- * guardians, flags:[{id, flag, label_zh, label_en, raised_at, record_id}],
+ * misconduct_tier, counsellor, merged_into, record_id, created_at, version,
+ * updated_at, updated_by, record_count, circumstances:[choice id…],
+ * guardians:[{name, relation, phone, lives_with, note}], fields,
+ * flags:[{id, flag, label_zh, label_en, raised_at, record_id}] (open ones),
  * possible_duplicates:[{id, number, name, reason}], risk_history:[{at,
- * risk_level, misconduct_tier, record_id}]} */
+ * risk_level, misconduct_tier, record_id}] (newest first), merged_from:[{id,
+ * number, name}]}. version is the student record's version (for
+ * cl_student_edit); reason is "same number" or "same name and birth
+ * date"; merged_into is null unless merged. Works for a merged student. */
 cl_status cl_student_get(cl_vault *v, long long id, json_t **out);
 
 typedef struct cl_student_filter {
@@ -43,7 +52,9 @@ typedef struct cl_student_filter {
 } cl_student_filter;
 
 /* [{id, number, name, class, status, risk_level, misconduct_tier,
- * counsellor, flags}] ordered by class then number. */
+ * counsellor, flags:[flag id…] (open ones)}] ordered by class then number.
+ * status "merged" lists the merged students; circumstance takes a choice id
+ * or label of the student form. Bad filters: CL_EDATA. */
 cl_status cl_student_list(cl_vault *v, const cl_student_filter *filter, json_t **out);
 
 /* Closes a case (status closed or transferred) with a reason. */
@@ -56,5 +67,22 @@ cl_status cl_student_duplicates(cl_vault *v, json_t **out);
 /* Merges `from` into `keep`: every record of `from` moves to `keep`, from
  * is marked merged, nothing is deleted; the audit log says so. */
 cl_status cl_student_merge(cl_vault *v, long long keep, long long from);
+
+/* Declares two students different people: the pair is no longer listed
+ * as possible duplicates. Audited (student.not-duplicate). */
+cl_status cl_student_not_duplicate(cl_vault *v, long long a, long long b);
+
+/* Clears a screening's flag (from cl_student_get's flags) with a reason
+ * (required, at most 2000 characters). Audited (flag.clear). CL_ENOTFOUND;
+ * CL_EDATA when already cleared. */
+cl_status cl_student_clear_flag(cl_vault *v, long long flag_id, const char *reason);
+
+/* Writes that a person viewed the student's file (student.view). */
+cl_status cl_student_audit_view(cl_vault *v, long long id);
+
+/* Transactions: every function here and in record.h runs in its own
+ * transaction, or, when the caller already opened one (cl_db_begin), in a
+ * savepoint inside it, so an import can add many students and records all
+ * or nothing. */
 
 #endif

@@ -1,6 +1,238 @@
-/* Placeholder until the followup commands land. */
+/* Follow-up commands: what is due, and the minimum-frequency policies. */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "carelog/cli.h"
+#include "carelog/followup.h"
+#include "carelog/table.h"
+#include "carelog/text.h"
+#include "cmd_fields.h"
+
+#define DUE_DEFAULT_DAYS 7
+
+static const char *str(const json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "";
+}
+
+static cl_status parse_int(const char *what, const char *text, long min, long max, long *out)
+{
+    char *end;
+    long v = text && *text ? strtol(text, &end, 10) : LONG_MIN;
+    if (v == LONG_MIN || *end || v < min || v > max) {
+        char *shown = cl_text_inert(text ? text : "", false);
+        cl_status st = cl_fail(CL_EUSAGE, "%s must be a whole number from %ld to %ld, not \"%s\"", what, min, max,
+                               shown ? shown : "");
+        free(shown);
+        return st;
+    }
+    *out = v;
+    return CL_OK;
+}
+
+typedef struct due_opts {
+    long days;
+    const char *today;
+} due_opts;
+
+static int due_option(cl_cli *c, int opt, const char *arg, void *ctx)
+{
+    (void)c;
+    due_opts *o = ctx;
+    if (opt == 'd') {
+        cl_status st = parse_int("--days", arg, 0, 3650, &o->days);
+        if (st != CL_OK)
+            return cl_cli_fail(st);
+    } else if (opt == 't') {
+        o->today = arg;
+    }
+    return 0;
+}
+
+static int cmd_due(cl_cli *c)
+{
+    static const struct option options[] = {
+        {"days", required_argument, NULL, 'd'},
+        {"today", required_argument, NULL, 't'},
+        {0, 0, 0, 0},
+    };
+    due_opts o = {DUE_DEFAULT_DAYS, NULL};
+    int first;
+    cl_cli_permute(c, options);
+    int rc = cl_cli_options(
+        c, options, "[--days N] [--today DATE] [--json]",
+        "Lists follow-ups that are overdue or due within N days (default 7), most overdue first, each\n"
+        "with its reason: a follow-up date set by a record and not yet met by a later contact, or a\n"
+        "policy's minimum frequency by risk level or circumstance (see `carelog policy list`).\n"
+        "  --days N       how far ahead to look (default 7; 0 = due today or overdue)\n"
+        "  --today DATE   count from another day than today\n"
+        "  --json         for programs\n",
+        due_option, &o, &first);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+    if (first != c->argc)
+        return cl_cli_fail(cl_fail(CL_EUSAGE, "due takes no operands"));
+    json_t *list;
+    cl_status st = cl_cli_unlock(c);
+    if (st == CL_OK)
+        st = cl_followup_due(c->vault, o.today, (int)o.days, &list);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    if (c->json)
+        return cl_cli_print_json(list);
+    if (json_array_size(list) == 0) {
+        printf("Nothing is due within %ld day%s (近期无待跟进).\n", o.days, o.days == 1 ? "" : "s");
+        json_decref(list);
+        return 0;
+    }
+    static const char *const headers[] = {"Due 日期", "When 状态", "Number 学号", "Name 姓名",
+                                          "Class 班级", "Risk 风险", "Reason 原因"};
+    cl_table *t = cl_table_new(7, headers);
+    if (!t) {
+        json_decref(list);
+        return cl_cli_fail(cl_fail(CL_ESOFTWARE, "out of memory"));
+    }
+    cl_table_align_right(t, 5);
+    size_t i;
+    json_t *r;
+    json_array_foreach(list, i, r) {
+        long long late = (long long)json_integer_value(json_object_get(r, "days_overdue"));
+        char when[48], risk[8];
+        if (late > 0)
+            snprintf(when, sizeof when, "%lld day%s overdue", late, late == 1 ? "" : "s");
+        else if (late == 0)
+            snprintf(when, sizeof when, "due today");
+        else
+            snprintf(when, sizeof when, "in %lld day%s", -late, late == -1 ? "" : "s");
+        snprintf(risk, sizeof risk, "%d", (int)json_integer_value(json_object_get(r, "risk_level")));
+        const char *cells[7] = {str(r, "due_date"), when, str(r, "number"), str(r, "name"), str(r, "class"),
+                                risk, str(r, "reason")};
+        st = cl_table_add_row(t, cells);
+    }
+    if (st == CL_OK)
+        st = cl_table_print(t, stdout, cl_cli_width());
+    cl_table_free(t);
+    json_decref(list);
+    return cl_cli_fail(st);
+}
+
+/* Commands that take no options of their own but operands. */
+static int operands(cl_cli *c, const char *usage, const char *help, int want, int *first)
+{
+    cl_cli_permute(c, NULL);
+    int rc = cl_cli_options(c, NULL, usage, help, NULL, NULL, first);
+    if (rc != 0)
+        return rc;
+    if (c->argc - *first != want) {
+        fprintf(stderr, "usage: carelog %s %s\n", c->argv[0], usage);
+        return CL_EUSAGE;
+    }
+    return 0;
+}
+
+static int cmd_policy_list(cl_cli *c)
+{
+    int first;
+    int rc = operands(c, "[--json]",
+                      "Lists the follow-up policies: the most days that may pass between counsellor contacts\n"
+                      "for a risk level or a circumstance. Where several apply, the fewest days win.\n",
+                      0, &first);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+    json_t *list;
+    cl_status st = cl_cli_unlock(c);
+    if (st == CL_OK)
+        st = cl_followup_policy_list(c->vault, &list);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    if (c->json)
+        return cl_cli_print_json(list);
+    static const char *const headers[] = {"Basis 依据", "Value 值", "Days 天数", "Meaning 说明"};
+    cl_table *t = cl_table_new(4, headers);
+    if (!t) {
+        json_decref(list);
+        return cl_cli_fail(cl_fail(CL_ESOFTWARE, "out of memory"));
+    }
+    cl_table_align_right(t, 2);
+    size_t i;
+    json_t *p;
+    json_array_foreach(list, i, p) {
+        char days[16];
+        snprintf(days, sizeof days, "%d", (int)json_integer_value(json_object_get(p, "days")));
+        const char *cells[4] = {str(p, "basis"), str(p, "value"), days, str(p, "label")};
+        st = cl_table_add_row(t, cells);
+    }
+    if (st == CL_OK)
+        st = cl_table_print(t, stdout, cl_cli_width());
+    cl_table_free(t);
+    json_decref(list);
+    return cl_cli_fail(st);
+}
+
+/* After a change, --json prints the policies as they now stand. */
+static int print_policies_json(cl_cli *c)
+{
+    json_t *list;
+    cl_status st = cl_followup_policy_list(c->vault, &list);
+    return st == CL_OK ? cl_cli_print_json(list) : cl_cli_fail(st);
+}
+
+static const char policy_help[] =
+    "  BASIS   risk (VALUE 0-3, or none/attention/elevated/crisis)\n"
+    "          or circumstance (VALUE a choice of the student form, e.g. left_behind)\n";
+
+static int cmd_policy_set(cl_cli *c)
+{
+    int first;
+    char help[512];
+    snprintf(help, sizeof help, "Sets how many days may pass at most between counsellor contacts.\n%s"
+                                "  DAYS    1-%d\n", policy_help, CL_FOLLOWUP_POLICY_MAX_DAYS);
+    int rc = operands(c, "BASIS VALUE DAYS", help, 3, &first);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+    long days;
+    cl_status st = parse_int("DAYS", c->argv[first + 2], 1, CL_FOLLOWUP_POLICY_MAX_DAYS, &days);
+    if (st == CL_OK)
+        st = cl_cli_unlock(c);
+    if (st == CL_OK)
+        st = cl_followup_policy_set(c->vault, c->argv[first], c->argv[first + 1], (int)days);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    if (c->json)
+        return print_policies_json(c);
+    printf("Policy set: %s ", c->argv[first]);
+    cl_cli_print_text(stdout, c->argv[first + 1]);
+    printf(" at least every %ld day%s.\n", days, days == 1 ? "" : "s");
+    return 0;
+}
+
+static int cmd_policy_remove(cl_cli *c)
+{
+    int first;
+    char help[512];
+    snprintf(help, sizeof help, "Removes a follow-up policy.\n%s", policy_help);
+    int rc = operands(c, "BASIS VALUE", help, 2, &first);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+    cl_status st = cl_cli_unlock(c);
+    if (st == CL_OK)
+        st = cl_followup_policy_remove(c->vault, c->argv[first], c->argv[first + 1]);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    if (c->json)
+        return print_policies_json(c);
+    printf("Policy removed: %s ", c->argv[first]);
+    cl_cli_print_text(stdout, c->argv[first + 1]);
+    printf(".\n");
+    return 0;
+}
 
 const cl_command cl_followup_commands[] = {
+    {"due", "[--days N]", "follow-ups due and overdue, with the reason", cmd_due},
+    {"policy list", "", "minimum follow-up frequencies by risk and circumstance", cmd_policy_list},
+    {"policy set", "BASIS VALUE DAYS", "set a minimum follow-up frequency", cmd_policy_set},
+    {"policy remove", "BASIS VALUE", "remove a follow-up policy", cmd_policy_remove},
     {NULL, NULL, NULL, NULL},
 };

@@ -1,6 +1,162 @@
-/* Placeholder until the form commands land. */
+/* Form commands: list, show, import. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "carelog/catalog.h"
 #include "carelog/cli.h"
+#include "carelog/table.h"
+#include "carelog/text.h"
+#include "cmd_fields.h"
+
+static int version_option(cl_cli *c, int opt, const char *arg, void *ctx)
+{
+    (void)c;
+    if (opt != 'v')
+        return CL_EUSAGE;
+    long long n;
+    cl_status st = cl_parse_id(arg, "--version", &n);
+    if (st == CL_OK && n > 1000000)
+        st = cl_fail(CL_EUSAGE, "--version %s is out of range", arg);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    *(int *)ctx = (int)n;
+    return 0;
+}
+
+static int operands(cl_cli *c, const struct option *options, const char *usage, const char *help, int want,
+                    void *ctx, int *first)
+{
+    cl_cli_permute(c, options);
+    int rc = cl_cli_options(c, options, usage, help, options ? version_option : NULL, ctx, first);
+    if (rc != 0)
+        return rc;
+    if (c->argc - *first != want) {
+        fprintf(stderr, "usage: carelog %s %s\n", c->argv[0], usage);
+        return CL_EUSAGE;
+    }
+    return 0;
+}
+
+static int cmd_list(cl_cli *c)
+{
+    int first;
+    int rc = operands(c, NULL, "[--json]",
+                      "Lists the forms in the vault (the newest version of each kind).\n"
+                      "--json: [{kind, version, title_zh, title_en, fields, versions, imported_at, signable}]\n"
+                      "(fields: how many top-level fields; versions: how many versions the vault holds)\n",
+                      0, NULL, &first);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+    cl_status st = cl_cli_unlock(c);
+    json_t *list = NULL;
+    if (st == CL_OK)
+        st = cl_catalog_list(c->vault, &list);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    if (c->json)
+        return cl_cli_print_json(list);
+    static const char *const headers[] = {"Kind 类型", "Version 版本", "Title 名称", "Fields 字段", "Imported 导入"};
+    cl_table *t = cl_table_new(5, headers);
+    if (t) {
+        cl_table_align_right(t, 1);
+        cl_table_align_right(t, 3);
+    }
+    size_t i;
+    json_t *f;
+    json_array_foreach(list, i, f) {
+        char version[32], fields[32], title[400];
+        snprintf(version, sizeof version, "%lld", (long long)json_integer_value(json_object_get(f, "version")));
+        snprintf(fields, sizeof fields, "%lld", (long long)json_integer_value(json_object_get(f, "fields")));
+        snprintf(title, sizeof title, "%s | %s", cl_json_str_or(f, "title_zh"), cl_json_str_or(f, "title_en"));
+        const char *cells[5] = {cl_json_str_or(f, "kind"), version, title, fields, cl_json_str_or(f, "imported_at")};
+        if (t)
+            cl_table_add_row(t, cells);
+    }
+    json_decref(list);
+    return cl_cli_table_done(t);
+}
+
+static int cmd_show(cl_cli *c)
+{
+    static const struct option options[] = {
+        {"version", required_argument, NULL, 'v'},
+        {0, 0, 0, 0},
+    };
+    int version = 0, first;
+    int rc = operands(c, options, "KIND [--version N] [--json]",
+                      "Prints a form's definition text (the newest version, or --version N), to read or to\n"
+                      "adapt and import again with `carelog form import FILE`.\n"
+                      "--json: {kind, version, source}\n",
+                      1, &version, &first);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+    const char *kind = c->argv[first];
+    cl_status st = cl_cli_unlock(c);
+    char *text = NULL;
+    if (st == CL_OK)
+        st = cl_catalog_source(c->vault, kind, version, &text);
+    if (st == CL_OK && version == 0) {
+        /* Name the version shown. */
+        json_t *list = NULL;
+        st = cl_catalog_list(c->vault, &list);
+        size_t i;
+        json_t *f;
+        json_array_foreach(list, i, f) if (strcmp(cl_json_str_or(f, "kind"), kind) == 0) version =
+            (int)json_integer_value(json_object_get(f, "version"));
+        json_decref(list);
+    }
+    if (st != CL_OK) {
+        free(text);
+        return cl_cli_fail(st);
+    }
+    if (c->json) {
+        json_t *out = json_pack("{s:s, s:i, s:s}", "kind", kind, "version", version, "source", text);
+        free(text);
+        return cl_cli_print_json(out);
+    }
+    cl_cli_print_text(stdout, text);
+    size_t n = strlen(text);
+    if (n && text[n - 1] != '\n')
+        putchar('\n');
+    free(text);
+    return 0;
+}
+
+static int cmd_import(cl_cli *c)
+{
+    int first;
+    int rc = operands(c, NULL, "FILE [--json]",
+                      "Imports a form definition as the newest version of its kind. Records written with an\n"
+                      "older version keep it and still render. The same text again adds nothing. A form that\n"
+                      "does not parse is rejected with FILE:LINE:COLUMN and the reason.\n"
+                      "--json: {kind, version, added}\n",
+                      1, NULL, &first);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+    cl_status st = cl_cli_unlock(c);
+    char *kind = NULL;
+    int version = 0;
+    bool added = false;
+    if (st == CL_OK)
+        st = cl_catalog_import_file(c->vault, c->argv[first], &kind, &version, &added);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    if (c->json) {
+        json_t *out = json_pack("{s:s, s:i, s:b}", "kind", kind, "version", version, "added", added);
+        free(kind);
+        return cl_cli_print_json(out);
+    }
+    if (added)
+        cl_cli_say("Imported form %s as version %d.\n", kind, version);
+    else
+        cl_cli_say("Form %s is unchanged: it is already version %d.\n", kind, version);
+    free(kind);
+    return 0;
+}
 
 const cl_command cl_form_commands[] = {
+    {"form list", "", "the forms in the vault", cmd_list},
+    {"form show", "KIND [--version N]", "print a form's definition", cmd_show},
+    {"form import", "FILE", "import a changed form as a new version", cmd_import},
     {NULL, NULL, NULL, NULL},
 };

@@ -1,6 +1,610 @@
-/* Placeholder until the record commands land. */
+/* Record commands: add, edit, list, show, sign, amend. Also the helpers the
+ * student and form commands share (cmd_fields.h). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "carelog/catalog.h"
 #include "carelog/cli.h"
+#include "carelog/file.h"
+#include "carelog/record.h"
+#include "carelog/student.h"
+#include "carelog/table.h"
+#include "carelog/text.h"
+#include "cmd_fields.h"
+
+#define INPUT_MAX (16 * 1024 * 1024)
+
+/* ---- shared helpers ---------------------------------------------------- */
+
+int cl_field_args_add(cl_field_args *a, const char *item)
+{
+    if (a->n >= CL_MAX_FIELD_ARGS)
+        return cl_cli_fail(cl_fail(CL_EUSAGE, "too many --field options (at most %d); use --input FILE",
+                                   CL_MAX_FIELD_ARGS));
+    a->items[a->n++] = item;
+    return 0;
+}
+
+static cl_status read_stdin(unsigned char **out, size_t *len)
+{
+    cl_buf b = {0};
+    char chunk[65536];
+    for (;;) {
+        ssize_t n = read(STDIN_FILENO, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            cl_buf_free(&b);
+            return cl_fail(CL_EIO, "reading the standard input: %s", strerror(errno));
+        }
+        if (n == 0)
+            break;
+        if (b.len + (size_t)n > INPUT_MAX) {
+            cl_buf_free(&b);
+            return cl_fail(CL_EDATA, "the input is larger than %d bytes", INPUT_MAX);
+        }
+        if (cl_buf_append(&b, chunk, (size_t)n) != CL_OK) {
+            cl_buf_free(&b);
+            return CL_ESOFTWARE;
+        }
+    }
+    *len = b.len;
+    *out = (unsigned char *)cl_buf_take(&b);
+    return *out ? CL_OK : cl_fail(CL_ESOFTWARE, "out of memory");
+}
+
+static cl_status load_input(const char *input, json_t **out)
+{
+    unsigned char *data;
+    size_t len;
+    bool from_stdin = strcmp(input, "-") == 0;
+    cl_status st = from_stdin ? read_stdin(&data, &len) : cl_file_read(input, INPUT_MAX, &data, &len);
+    if (st != CL_OK)
+        return st;
+    json_error_t err;
+    json_t *j = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES, &err);
+    free(data);
+    const char *name = from_stdin ? "standard input" : input;
+    if (!j)
+        return cl_fail(CL_EDATA, "%s: line %d, column %d: %s (the input must be one JSON object of field ids and "
+                                 "values, in UTF-8); nothing was saved", name, err.line, err.column, err.text);
+    if (!json_is_object(j)) {
+        json_decref(j);
+        return cl_fail(CL_EDATA, "%s: the input must be one JSON object {\"field_id\": value, …}; nothing was saved",
+                       name);
+    }
+    *out = j;
+    return CL_OK;
+}
+
+cl_status cl_field_set_text(const cl_form *form, json_t *fields, const char *id, const char *text)
+{
+    if (!cl_utf8_valid(text, strlen(text)))
+        return cl_fail(CL_EDATA, "field %s: the value is not valid UTF-8; nothing was saved (check the terminal's or "
+                                 "the script's encoding)", id);
+    json_t *val = NULL;
+    cl_status st = cl_form_value_from_text(form, id, text, &val);
+    if (st != CL_OK)
+        return cl_fail_context(st, "--field %s", id);
+    json_object_set_new(fields, id, val ? val : json_null());
+    return CL_OK;
+}
+
+cl_status cl_field_args_build(const cl_form *form, const cl_field_args *a, json_t **out)
+{
+    json_t *fields = NULL;
+    cl_status st = a->input ? load_input(a->input, &fields) : CL_OK;
+    if (st != CL_OK)
+        return st;
+    if (!fields)
+        fields = json_object();
+    for (size_t i = 0; st == CL_OK && i < a->n; i++) {
+        const char *eq = strchr(a->items[i], '=');
+        if (!eq || eq == a->items[i]) {
+            st = cl_fail(CL_EUSAGE, "--field takes id=value, not \"%s\" (`carelog form show KIND` lists the field ids)",
+                         a->items[i]);
+            break;
+        }
+        char *id = strndup(a->items[i], (size_t)(eq - a->items[i]));
+        st = id ? cl_field_set_text(form, fields, id, eq + 1) : cl_fail(CL_ESOFTWARE, "out of memory");
+        free(id);
+    }
+    if (st != CL_OK) {
+        json_decref(fields);
+        return st;
+    }
+    *out = fields;
+    return CL_OK;
+}
+
+cl_status cl_parse_id(const char *text, const char *what, long long *out)
+{
+    const char *s = text && text[0] == '#' ? text + 1 : text;
+    char *end;
+    errno = 0;
+    long long n = s && *s ? strtoll(s, &end, 10) : 0;
+    if (!s || !*s || *end || errno || n <= 0)
+        return cl_fail(CL_EUSAGE, "%s must be a number such as 12, not \"%s\"", what, text ? text : "");
+    *out = n;
+    return CL_OK;
+}
+
+const char *cl_cli_lang(void)
+{
+    static const char *const vars[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
+    for (size_t i = 0; i < 3; i++) {
+        const char *s = getenv(vars[i]);
+        if (s && *s)
+            return strncmp(s, "en", 2) == 0 ? "en" : "zh";
+    }
+    return "zh";
+}
+
+int cl_cli_table_done(cl_table *t)
+{
+    cl_status st = t ? cl_table_print(t, stdout, cl_cli_width()) : cl_fail(CL_ESOFTWARE, "out of memory");
+    cl_table_free(t);
+    return cl_cli_fail(st);
+}
+
+void cl_cli_permute(cl_cli *c, const struct option *options)
+{
+    char **opts = calloc((size_t)c->argc + 1, sizeof *opts), **ops = calloc((size_t)c->argc + 1, sizeof *ops);
+    if (!opts || !ops) {
+        free(opts);
+        free(ops);
+        return;
+    }
+    int no = 0, nx = 0;
+    bool dashdash = false;
+    for (int i = 1; i < c->argc; i++) {
+        char *a = c->argv[i];
+        if (strcmp(a, "--") == 0) {
+            dashdash = true;
+            for (i++; i < c->argc; i++)
+                ops[nx++] = c->argv[i];
+            break;
+        }
+        if (a[0] != '-' || a[1] == '\0') {
+            ops[nx++] = a;
+            continue;
+        }
+        opts[no++] = a;
+        bool takes = false;
+        for (const struct option *o = options; o && o->name; o++) {
+            if (a[1] == '-') {
+                size_t n = strlen(o->name);
+                if (strncmp(a + 2, o->name, n) == 0 && a[2 + n] == '\0')
+                    takes = o->has_arg == required_argument;
+            } else if (o->val == a[1] && a[2] == '\0') {
+                takes = o->has_arg == required_argument;
+            }
+        }
+        if (takes && i + 1 < c->argc)
+            opts[no++] = c->argv[++i];
+    }
+    int k = 1;
+    for (int i = 0; i < no; i++)
+        c->argv[k++] = opts[i];
+    if (dashdash)
+        c->argv[k++] = (char *)"--";
+    for (int i = 0; i < nx; i++)
+        c->argv[k++] = ops[i];
+    c->argc = k;
+    c->argv[k] = NULL;
+    free(opts);
+    free(ops);
+}
+
+const char *cl_json_str_or(const json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "";
+}
+
+void cl_cli_say(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    cl_buf b = {0};
+    cl_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    cl_cli_print_text(stdout, b.data ? b.data : "");
+    cl_buf_free(&b);
+}
+
+/* ---- options ----------------------------------------------------------- */
+
+typedef struct rec_opts {
+    cl_field_args fields;
+    const char *student, *kind, *since, *until, *text;
+    long long parent, version, limit;
+    bool have_version, history;
+} rec_opts;
+
+static int rec_option(cl_cli *c, int opt, const char *arg, void *ctx)
+{
+    (void)c;
+    rec_opts *o = ctx;
+    cl_status st = CL_OK;
+    switch (opt) {
+    case 'f': return cl_field_args_add(&o->fields, arg);
+    case 'i': o->fields.input = arg; break;
+    case 's': o->student = arg; break;
+    case 'k': o->kind = arg; break;
+    case 'S': o->since = arg; break;
+    case 'U': o->until = arg; break;
+    case 't': o->text = arg; break;
+    case 'H': o->history = true; break;
+    case 'p': st = cl_parse_id(arg, "--parent", &o->parent); break;
+    case 'l': st = cl_parse_id(arg, "--limit", &o->limit); break;
+    case 'v':
+        st = cl_parse_id(arg, "--version", &o->version);
+        o->have_version = true;
+        break;
+    default: return CL_EUSAGE;
+    }
+    return st == CL_OK ? 0 : cl_cli_fail(st);
+}
+
+static int parse(cl_cli *c, const struct option *options, const char *usage, const char *help, rec_opts *o,
+                 int operands_wanted, int *first)
+{
+    cl_cli_permute(c, options);
+    int rc = cl_cli_options(c, options, usage, help, rec_option, o, first);
+    if (rc != 0)
+        return rc;
+    if (c->argc - *first != operands_wanted) {
+        fprintf(stderr, "usage: carelog %s %s\n", c->argv[0], usage);
+        return CL_EUSAGE;
+    }
+    return 0;
+}
+
+#define DONE(rc) ((rc) < 0 ? 0 : (rc))
+
+static int print_record(cl_cli *c, json_t *rec)
+{
+    if (c->json)
+        return cl_cli_print_json(rec);
+    char *text = NULL;
+    cl_status st = cl_record_render(c->vault, rec, cl_cli_lang(), &text);
+    json_decref(rec);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    cl_cli_print_text(stdout, text);
+    free(text);
+    return 0;
+}
+
+/* ---- commands ---------------------------------------------------------- */
+
+static int cmd_add(cl_cli *c)
+{
+    static const struct option options[] = {
+        {"student", required_argument, NULL, 's'}, {"field", required_argument, NULL, 'f'},
+        {"input", required_argument, NULL, 'i'},   {"parent", required_argument, NULL, 'p'},
+        {0, 0, 0, 0},
+    };
+    rec_opts o = {0};
+    int first;
+    int rc = parse(c, options, "KIND --student ID|NUMBER [--field id=value …] [--input FILE|-] [--parent PLAN_ID]",
+                   "Adds a record about a student, checked by the kind's form (`carelog form show KIND`).\n"
+                   "  --field id=value  one field (repeatable); dates as YYYY-MM-DD, choices by id or label,\n"
+                   "                    several choices comma-separated, yes/no, a group as a JSON array\n"
+                   "  --input FILE|-    a JSON object of field ids and values (- reads standard input);\n"
+                   "                    --field options apply on top\n"
+                   "  --parent PLAN_ID  for a review: the plan it reviews\n"
+                   "Kinds: observation, session, assessment, plan, review, contact, referral, phq9, gad7.\n"
+                   "An assessment sets the student's risk level; a screening (phq9, gad7) is scored and may raise\n"
+                   "a flag; a referral starts as a draft. Prints the record (--json: as `record show --json`).\n",
+                   &o, 1, &first);
+    if (rc != 0)
+        return DONE(rc);
+    const char *kind = c->argv[first];
+    if (!o.student)
+        return cl_cli_fail(cl_fail(CL_EUSAGE, "say whose record it is: --student NUMBER (or --student '#ID')"));
+    cl_status st = cl_cli_unlock(c);
+    const cl_form *form = NULL;
+    long long sid = 0, id = 0;
+    json_t *fields = NULL, *rec = NULL;
+    if (st == CL_OK && strcmp(kind, "student") == 0)
+        st = cl_fail(CL_EUSAGE, "a student is added by `carelog student add`");
+    if (st == CL_OK)
+        st = cl_catalog_current(c->vault, kind, &form, NULL);
+    if (st == CL_OK)
+        st = cl_student_find(c->vault, o.student, &sid);
+    if (st == CL_OK)
+        st = cl_field_args_build(form, &o.fields, &fields);
+    if (st == CL_OK)
+        st = cl_record_add(c->vault, kind, sid, fields, o.parent, &id);
+    json_decref(fields);
+    if (st == CL_OK)
+        st = cl_record_get(c->vault, id, false, &rec);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    if (c->json)
+        return cl_cli_print_json(rec);
+    cl_cli_say("Added %s #%lld for %s (%s), version 1.\n", kind, id, cl_json_str_or(rec, "student_name"),
+               cl_json_str_or(rec, "student_number"));
+    json_t *score = json_object_get(rec, "score");
+    if (json_object_get(score, "score"))
+        cl_cli_say("Score 得分: %lld/%lld %s | %s\n", (long long)json_integer_value(json_object_get(score, "score")),
+                   (long long)json_integer_value(json_object_get(score, "max")), cl_json_str_or(score, "band_zh"),
+                   cl_json_str_or(score, "band_en"));
+    size_t i;
+    json_t *flag;
+    json_array_foreach(json_object_get(rec, "flags"), i, flag)
+        cl_cli_say("FLAG 警示 #%lld: %s | %s\n", (long long)json_integer_value(json_object_get(flag, "id")),
+                   cl_json_str_or(flag, "label_zh"), cl_json_str_or(flag, "label_en"));
+    if (cl_json_str_or(rec, "state")[0])
+        cl_cli_say("State 状态: %s\n", cl_json_str_or(rec, "state"));
+    json_decref(rec);
+    return 0;
+}
+
+static int cmd_edit(cl_cli *c)
+{
+    static const struct option options[] = {
+        {"version", required_argument, NULL, 'v'}, {"field", required_argument, NULL, 'f'},
+        {"input", required_argument, NULL, 'i'},   {0, 0, 0, 0},
+    };
+    rec_opts o = {0};
+    int first;
+    int rc = parse(c, options, "ID --version V [--field id=value …] [--input FILE|-]",
+                   "Changes fields of a record. --version is the version you looked at (`record show ID`);\n"
+                   "if someone changed the record since, nothing is saved (exit 75). The earlier version is\n"
+                   "kept as history. An empty value (--field id=) removes a field. A signed record cannot be\n"
+                   "edited (exit 77): add an amendment instead.\n",
+                   &o, 1, &first);
+    if (rc != 0)
+        return DONE(rc);
+    long long id;
+    cl_status st = cl_parse_id(c->argv[first], "the record id", &id);
+    if (st == CL_OK && !o.have_version)
+        st = cl_fail(CL_EUSAGE, "say which version you are changing: --version V (`carelog record show %lld` shows it)",
+                     id);
+    if (st == CL_OK && o.fields.n == 0 && !o.fields.input)
+        st = cl_fail(CL_EUSAGE, "nothing to change: give --field id=value or --input FILE");
+    if (st == CL_OK)
+        st = cl_cli_unlock(c);
+    json_t *rec = NULL, *changes = NULL;
+    const cl_form *form = NULL;
+    if (st == CL_OK)
+        st = cl_record_get(c->vault, id, false, &rec);
+    if (st == CL_OK)
+        st = cl_catalog_current(c->vault, cl_json_str_or(rec, "kind"), &form, NULL);
+    json_decref(rec);
+    rec = NULL;
+    if (st == CL_OK)
+        st = cl_field_args_build(form, &o.fields, &changes);
+    long long nv = 0;
+    if (st == CL_OK)
+        st = cl_record_edit(c->vault, id, o.version, changes, &nv);
+    json_decref(changes);
+    if (st == CL_OK && c->json)
+        st = cl_record_get(c->vault, id, false, &rec);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    if (c->json)
+        return cl_cli_print_json(rec);
+    if (nv == o.version)
+        printf("Nothing changed; record #%lld stays at version %lld.\n", id, nv);
+    else
+        printf("Saved record #%lld, now version %lld.\n", id, nv);
+    return 0;
+}
+
+static const char *kind_label(const char *kind)
+{
+    static const char *const map[][2] = {
+        {"observation", "观察"}, {"session", "辅导"}, {"assessment", "评估"}, {"plan", "计划"},
+        {"review", "复查"},      {"contact", "家校"}, {"referral", "转介"},   {"phq9", "PHQ-9"},
+        {"gad7", "GAD-7"},       {"student", "档案"},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+        if (strcmp(map[i][0], kind) == 0)
+            return map[i][1];
+    return "";
+}
+
+static int cmd_list(cl_cli *c)
+{
+    static const struct option options[] = {
+        {"student", required_argument, NULL, 's'}, {"kind", required_argument, NULL, 'k'},
+        {"since", required_argument, NULL, 'S'},   {"until", required_argument, NULL, 'U'},
+        {"limit", required_argument, NULL, 'l'},   {0, 0, 0, 0},
+    };
+    rec_opts o = {0};
+    int first;
+    int rc = parse(c, options, "[--student ID|NUMBER] [--kind KIND] [--since DATE] [--until DATE] [--limit N] [--json]",
+                   "Lists records, newest first. --since and --until take YYYY-MM-DD (inclusive).\n"
+                   "--json: [{id, student_id, student_name, student_number, kind, occurred_at, author, summary,\n"
+                   "          follow_up, state, signed, version}]\n",
+                   &o, 0, &first);
+    if (rc != 0)
+        return DONE(rc);
+    cl_record_filter f = {.kind = o.kind, .since = o.since, .until = o.until, .limit = o.limit};
+    cl_status st = cl_cli_unlock(c);
+    if (st == CL_OK && o.student)
+        st = cl_student_find(c->vault, o.student, &f.student_id);
+    json_t *list = NULL;
+    if (st == CL_OK)
+        st = cl_record_list(c->vault, &f, &list);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    if (c->json)
+        return cl_cli_print_json(list);
+    static const char *const headers[] = {"ID", "Date 日期", "Kind 类型", "Student 学生", "Summary 摘要", "State 状态",
+                                          "Follow-up 跟进"};
+    cl_table *t = cl_table_new(7, headers);
+    if (t)
+        cl_table_align_right(t, 0);
+    size_t i;
+    json_t *r;
+    json_array_foreach(list, i, r) {
+        char id[32], kind[64], student[160], state[64];
+        snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(r, "id")));
+        snprintf(kind, sizeof kind, "%s %s", cl_json_str_or(r, "kind"), kind_label(cl_json_str_or(r, "kind")));
+        snprintf(student, sizeof student, "%s %s", cl_json_str_or(r, "student_number"), cl_json_str_or(r, "student_name"));
+        snprintf(state, sizeof state, "%s%s%s", cl_json_str_or(r, "state"),
+                 cl_json_str_or(r, "state")[0] && json_is_true(json_object_get(r, "signed")) ? " " : "",
+                 json_is_true(json_object_get(r, "signed")) ? "signed 已签" : "");
+        const char *cells[7] = {id, cl_json_str_or(r, "occurred_at"), kind, student, cl_json_str_or(r, "summary"),
+                                state, cl_json_str_or(r, "follow_up")};
+        if (t)
+            cl_table_add_row(t, cells);
+    }
+    size_t n = json_array_size(list);
+    json_decref(list);
+    if (n == 0) {
+        cl_table_free(t);
+        printf("No records match. 没有符合条件的记录。\n");
+        return 0;
+    }
+    return cl_cli_table_done(t);
+}
+
+static int cmd_show(cl_cli *c)
+{
+    static const struct option options[] = {
+        {"history", no_argument, NULL, 'H'},
+        {0, 0, 0, 0},
+    };
+    rec_opts o = {0};
+    int first;
+    int rc = parse(c, options, "ID [--history] [--json]",
+                   "Shows a record with its amendments, signature, score, flags and states. Viewing is written\n"
+                   "to the audit log. --history adds every earlier version.\n"
+                   "--json: {id, student_id, student_name, student_number, kind, author, occurred_at, created_at,\n"
+                   "  updated_at, updated_by, form_id, form_kind, form_version, version, fields, follow_up,\n"
+                   "  parent_id, state, signed_at, signed_by, signature_valid, score, history_versions,\n"
+                   "  amendments:[{id, author, at, text}], flags:[…], transitions:[…] (referrals),\n"
+                   "  reviews:[{id, occurred_at}] (plans), history:[…] (with --history)}\n",
+                   &o, 1, &first);
+    if (rc != 0)
+        return DONE(rc);
+    long long id;
+    cl_status st = cl_parse_id(c->argv[first], "the record id", &id);
+    if (st == CL_OK)
+        st = cl_cli_unlock(c);
+    json_t *rec = NULL, *hist = NULL;
+    if (st == CL_OK)
+        st = cl_record_get(c->vault, id, true, &rec);
+    if (st == CL_OK && o.history)
+        st = cl_record_history(c->vault, id, &hist);
+    if (st != CL_OK) {
+        json_decref(rec);
+        return cl_cli_fail(st);
+    }
+    if (c->json) {
+        if (hist)
+            json_object_set_new(rec, "history", hist);
+        return cl_cli_print_json(rec);
+    }
+    if (hist) {
+        /* Earlier versions first, each rendered by its own form version. */
+        size_t i;
+        json_t *h;
+        json_array_foreach(hist, i, h) {
+            if (i + 1 == json_array_size(hist))
+                break;
+            cl_cli_say("── version %lld · %s · %s ──\n", (long long)json_integer_value(json_object_get(h, "version")),
+                       cl_json_str_or(h, "updated_at"), cl_json_str_or(h, "updated_by"));
+            const cl_form *f = NULL;
+            if (cl_catalog_get(c->vault, json_integer_value(json_object_get(h, "form_id")), &f, NULL) == CL_OK) {
+                char *body = cl_form_render(f, json_object_get(h, "fields"), cl_cli_lang());
+                cl_cli_print_text(stdout, body ? body : "");
+                free(body);
+            }
+            printf("\n");
+        }
+        printf("── current 当前 ──\n");
+        json_decref(hist);
+    }
+    return print_record(c, rec);
+}
+
+static int cmd_sign(cl_cli *c)
+{
+    static const struct option options[] = {
+        {"version", required_argument, NULL, 'v'},
+        {0, 0, 0, 0},
+    };
+    rec_opts o = {0};
+    int first;
+    int rc = parse(c, options, "ID --version V",
+                   "Signs a note you wrote (session, assessment, referral, screening) at the version you read.\n"
+                   "After that it cannot be edited, only amended (`record amend`).\n",
+                   &o, 1, &first);
+    if (rc != 0)
+        return DONE(rc);
+    long long id;
+    cl_status st = cl_parse_id(c->argv[first], "the record id", &id);
+    if (st == CL_OK && !o.have_version)
+        st = cl_fail(CL_EUSAGE, "say which version you read and sign: --version V");
+    if (st == CL_OK)
+        st = cl_cli_unlock(c);
+    if (st == CL_OK)
+        st = cl_record_sign(c->vault, id, o.version);
+    json_t *rec = NULL;
+    if (st == CL_OK)
+        st = cl_record_get(c->vault, id, false, &rec);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    if (c->json) {
+        json_t *out = json_pack("{s:I, s:I, s:O, s:O, s:O}", "id", (json_int_t)id, "version", (json_int_t)o.version,
+                                "signed_at", json_object_get(rec, "signed_at"), "signed_by",
+                                json_object_get(rec, "signed_by"), "signature_valid",
+                                json_object_get(rec, "signature_valid"));
+        json_decref(rec);
+        return cl_cli_print_json(out);
+    }
+    cl_cli_say("Signed record #%lld (version %lld) as %s at %s.\n", id, o.version, cl_json_str_or(rec, "signed_by"),
+               cl_json_str_or(rec, "signed_at"));
+    json_decref(rec);
+    return 0;
+}
+
+static int cmd_amend(cl_cli *c)
+{
+    static const struct option options[] = {
+        {"text", required_argument, NULL, 't'},
+        {0, 0, 0, 0},
+    };
+    rec_opts o = {0};
+    int first;
+    int rc = parse(c, options, "ID --text TEXT",
+                   "Adds an amendment to a record (the way to correct a signed note). It shows beside the\n"
+                   "original with who and when.\n",
+                   &o, 1, &first);
+    if (rc != 0)
+        return DONE(rc);
+    long long id;
+    cl_status st = cl_parse_id(c->argv[first], "the record id", &id);
+    if (st == CL_OK && !o.text)
+        st = cl_fail(CL_EUSAGE, "an amendment needs its text: --text TEXT");
+    if (st == CL_OK)
+        st = cl_cli_unlock(c);
+    if (st == CL_OK)
+        st = cl_record_amend(c->vault, id, o.text);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    if (c->json)
+        return cl_cli_print_json(json_pack("{s:I, s:b}", "id", (json_int_t)id, "amended", 1));
+    printf("Added an amendment to record #%lld.\n", id);
+    return 0;
+}
 
 const cl_command cl_record_commands[] = {
+    {"record add", "KIND --student S [--field id=value …]", "add a record (observation, session, …)", cmd_add},
+    {"record edit", "ID --version V [--field id=value …]", "change a record (refused if changed meanwhile)", cmd_edit},
+    {"record list", "[--student S] [--kind K] [--since D]", "list records, newest first", cmd_list},
+    {"record show", "ID [--history]", "show a record (audited)", cmd_show},
+    {"record sign", "ID --version V", "sign a note; then only amendments", cmd_sign},
+    {"record amend", "ID --text TEXT", "add an amendment beside a record", cmd_amend},
     {NULL, NULL, NULL, NULL},
 };

@@ -1,6 +1,238 @@
-/* Placeholder until the referral commands land. */
+/* Referral commands: move a referral through the reporting loop, list
+ * referrals by state and age, show one with its history. The states, their
+ * moves and when they are late all come from cl_referral_states. */
+#include <stdlib.h>
+#include <string.h>
+
 #include "carelog/cli.h"
+#include "carelog/referral.h"
+#include "carelog/table.h"
+#include "carelog/text.h"
+#include "cmd_fields.h"
+
+/* A record id as typed: "12" or "#12". */
+static cl_status parse_id(const char *text, long long *id)
+{
+    const char *p = text && text[0] == '#' ? text + 1 : text;
+    char *end;
+    long long v = p && *p >= '0' && *p <= '9' ? strtoll(p, &end, 10) : 0;
+    if (v <= 0 || *end) {
+        char *shown = cl_text_inert(text ? text : "", false);
+        cl_status st = cl_fail(CL_EUSAGE, "\"%s\" is not a record id", shown ? shown : "");
+        free(shown);
+        return st;
+    }
+    *id = v;
+    return CL_OK;
+}
+
+/* The states and their moves, for --help; from the one table. */
+static char *states_help(const char *intro)
+{
+    cl_buf b = {0};
+    cl_buf_puts(&b, intro);
+    cl_buf_puts(&b, "\nstates (in the order of the loop):\n");
+    for (const cl_referral_state *s = cl_referral_states; s->name; s++) {
+        cl_buf_printf(&b, "  %-13s %s %s: %s", s->name, s->label_zh, s->label_en, s->help);
+        if (*s->next)
+            cl_buf_printf(&b, "; next: %s", s->next);
+        else
+            cl_buf_puts(&b, "; final");
+        if (s->late_after_days > 0)
+            cl_buf_printf(&b, "; late after %d day%s (\"%s\")", s->late_after_days,
+                          s->late_after_days == 1 ? "" : "s", s->late_reason);
+        cl_buf_puts(&b, "\n");
+    }
+    return cl_buf_take(&b);
+}
+
+static int move_option(cl_cli *c, int opt, const char *arg, void *ctx)
+{
+    (void)c;
+    if (opt == 'n')
+        *(const char **)ctx = arg;
+    return 0;
+}
+
+static int cmd_referral_move(cl_cli *c)
+{
+    static const struct option options[] = {
+        {"note", required_argument, NULL, 'n'},
+        {0, 0, 0, 0},
+    };
+    const char *note = NULL;
+    char *help = states_help("Moves a referral to its next state. The note says why (required); who and when are\n"
+                             "recorded with it.\n  --note TEXT   why the referral moves\n");
+    int first;
+    cl_cli_permute(c, options);
+    int rc = cl_cli_options(c, options, "ID STATE --note TEXT", help, move_option, &note, &first);
+    free(help);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+    if (c->argc - first != 2) {
+        fprintf(stderr, "usage: carelog %s ID STATE --note TEXT\n", c->argv[0]);
+        return CL_EUSAGE;
+    }
+    long long id;
+    cl_status st = parse_id(c->argv[first], &id);
+    const char *to = c->argv[first + 1];
+    /* Refuse a bad state or a missing note before asking for the passphrase. */
+    if (st == CL_OK)
+        st = cl_referral_check_move(to, note);
+    if (st == CL_OK)
+        st = cl_cli_unlock(c);
+    if (st == CL_OK)
+        st = cl_referral_move(c->vault, id, to, note);
+    json_t *r = NULL;
+    if (st == CL_OK && c->json)
+        st = cl_referral_history(c->vault, id, &r);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    if (c->json)
+        return cl_cli_print_json(r);
+    const cl_referral_state *s = cl_referral_state_find(to);
+    printf("Referral #%lld is now %s (%s).\n", id, s->name, s->label_zh);
+    return 0;
+}
+
+static int list_option(cl_cli *c, int opt, const char *arg, void *ctx)
+{
+    (void)c;
+    (void)arg;
+    if (opt == 'a')
+        *(bool *)ctx = true;
+    return 0;
+}
+
+static const char *str(const json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "";
+}
+
+static int cmd_referral_list(cl_cli *c)
+{
+    static const struct option options[] = {
+        {"all", no_argument, NULL, 'a'},
+        {0, 0, 0, 0},
+    };
+    bool all = false;
+    char *help = states_help("Lists open referrals by state, oldest in each state first, with how many days each\n"
+                             "has waited in its state and whether it is late.\n"
+                             "  --all    closed and withdrawn referrals too\n  --json   for programs\n");
+    int first;
+    cl_cli_permute(c, options);
+    int rc = cl_cli_options(c, options, "[--all] [--json]", help, list_option, &all, &first);
+    free(help);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+    if (first != c->argc)
+        return cl_cli_fail(cl_fail(CL_EUSAGE, "referral list takes no operands"));
+    json_t *list;
+    cl_status st = cl_cli_unlock(c);
+    if (st == CL_OK)
+        st = cl_referral_list(c->vault, !all, &list);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    if (c->json)
+        return cl_cli_print_json(list);
+    if (json_array_size(list) == 0) {
+        printf(all ? "No referrals (没有转介).\n" : "No open referrals (没有进行中的转介).\n");
+        json_decref(list);
+        return 0;
+    }
+    static const char *const headers[] = {"ID", "Number 学号", "Name 姓名", "Class 班级", "State 状态",
+                                          "Days 天数", "Urgency 紧急", "Agency 机构", "Late 逾期"};
+    cl_table *t = cl_table_new(9, headers);
+    if (!t) {
+        json_decref(list);
+        return cl_cli_fail(cl_fail(CL_ESOFTWARE, "out of memory"));
+    }
+    cl_table_align_right(t, 0);
+    cl_table_align_right(t, 5);
+    size_t i;
+    json_t *r;
+    json_array_foreach(list, i, r) {
+        char id[24], days[24], state[80];
+        snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(r, "id")));
+        snprintf(days, sizeof days, "%lld", (long long)json_integer_value(json_object_get(r, "age_days")));
+        snprintf(state, sizeof state, "%s %s", str(r, "state"), str(r, "state_zh"));
+        const char *agency = *str(r, "agency_name") ? str(r, "agency_name") : str(r, "agency");
+        const char *cells[9] = {id, str(r, "number"), str(r, "name"), str(r, "class"), state, days,
+                                str(r, "urgency"), agency, str(r, "late")};
+        st = cl_table_add_row(t, cells);
+    }
+    if (st == CL_OK)
+        st = cl_table_print(t, stdout, cl_cli_width());
+    cl_table_free(t);
+    json_decref(list);
+    return cl_cli_fail(st);
+}
+
+static int cmd_referral_show(cl_cli *c)
+{
+    int first;
+    cl_cli_permute(c, NULL);
+    int rc = cl_cli_options(c, NULL, "ID [--json]",
+                            "Shows a referral's state and every move it made: when, from, to, who and why.\n", NULL,
+                            NULL, &first);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+    if (c->argc - first != 1) {
+        fprintf(stderr, "usage: carelog %s ID [--json]\n", c->argv[0]);
+        return CL_EUSAGE;
+    }
+    long long id;
+    json_t *r;
+    cl_status st = parse_id(c->argv[first], &id);
+    if (st == CL_OK)
+        st = cl_cli_unlock(c);
+    if (st == CL_OK)
+        st = cl_referral_history(c->vault, id, &r);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    if (c->json)
+        return cl_cli_print_json(r);
+    printf("Referral #%lld for ", id);
+    cl_cli_print_text(stdout, str(r, "name"));
+    printf(" (");
+    cl_cli_print_text(stdout, str(r, "number"));
+    printf(", ");
+    cl_cli_print_text(stdout, str(r, "class"));
+    printf(")\nState 状态: %s %s, %lld day(s)", str(r, "state"), str(r, "state_zh"),
+           (long long)json_integer_value(json_object_get(r, "age_days")));
+    if (*str(r, "late"))
+        printf(" — late: %s", str(r, "late"));
+    printf("\nNext 下一步: ");
+    size_t i;
+    json_t *item;
+    json_array_foreach(json_object_get(r, "next"), i, item)
+        printf("%s%s", i ? ", " : "", json_string_value(item));
+    if (json_array_size(json_object_get(r, "next")) == 0)
+        printf("(final)");
+    printf("\n\n");
+    static const char *const headers[] = {"At 时间", "From 从", "To 到", "By 经办", "Note 说明"};
+    cl_table *t = cl_table_new(5, headers);
+    if (!t) {
+        json_decref(r);
+        return cl_cli_fail(cl_fail(CL_ESOFTWARE, "out of memory"));
+    }
+    json_array_foreach(json_object_get(r, "transitions"), i, item) {
+        const char *cells[5] = {str(item, "at"), json_is_string(json_object_get(item, "from")) ? str(item, "from")
+                                                                                                : "—",
+                                str(item, "to"), str(item, "actor"), str(item, "note")};
+        st = cl_table_add_row(t, cells);
+    }
+    if (st == CL_OK)
+        st = cl_table_print(t, stdout, cl_cli_width());
+    cl_table_free(t);
+    json_decref(r);
+    return cl_cli_fail(st);
+}
 
 const cl_command cl_referral_commands[] = {
+    {"referral move", "ID STATE --note TEXT", "move a referral on in the reporting loop", cmd_referral_move},
+    {"referral list", "[--all]", "open referrals by state and age, late ones marked", cmd_referral_list},
+    {"referral show", "ID", "a referral's state and history", cmd_referral_show},
     {NULL, NULL, NULL, NULL},
 };

@@ -1,6 +1,556 @@
-/* Placeholder until the student commands land. */
+/* Student commands: add, edit, list, show, close, duplicates, merge,
+ * not-duplicate, clear-flag. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "carelog/catalog.h"
 #include "carelog/cli.h"
+#include "carelog/record.h"
+#include "carelog/student.h"
+#include "carelog/table.h"
+#include "carelog/text.h"
+#include "cmd_fields.h"
+
+typedef struct stu_opts {
+    cl_field_args fields;
+    const char *number, *name, *class_name, *status, *circumstance, *search, *reason;
+    int risk;
+    long long version;
+    bool have_version, allow_duplicate;
+} stu_opts;
+
+static int stu_option(cl_cli *c, int opt, const char *arg, void *ctx)
+{
+    (void)c;
+    stu_opts *o = ctx;
+    cl_status st = CL_OK;
+    switch (opt) {
+    case 'f': return cl_field_args_add(&o->fields, arg);
+    case 'i': o->fields.input = arg; break;
+    case 'n': o->number = arg; break;
+    case 'N': o->name = arg; break;
+    case 'c': o->class_name = arg; break;
+    case 's': o->status = arg; break;
+    case 'C': o->circumstance = arg; break;
+    case 'q': o->search = arg; break;
+    case 'r': o->reason = arg; break;
+    case 'D': o->allow_duplicate = true; break;
+    case 'R': {
+        char *end;
+        long r = strtol(arg, &end, 10);
+        if (!*arg || *end || r < 0 || r > CL_RISK_MAX)
+            st = cl_fail(CL_EDATA, "--risk: \"%s\" is not a risk level; use 0 none, 1 attention, 2 elevated, 3 crisis",
+                         arg);
+        o->risk = (int)r;
+        break;
+    }
+    case 'v':
+        st = cl_parse_id(arg, "--version", &o->version);
+        o->have_version = true;
+        break;
+    default: return CL_EUSAGE;
+    }
+    return st == CL_OK ? 0 : cl_cli_fail(st);
+}
+
+static int parse(cl_cli *c, const struct option *options, const char *usage, const char *help, stu_opts *o,
+                 int operands_wanted, int *first)
+{
+    o->risk = -1;
+    cl_cli_permute(c, options);
+    int rc = cl_cli_options(c, options, usage, help, stu_option, o, first);
+    if (rc != 0)
+        return rc;
+    if (c->argc - *first != operands_wanted) {
+        fprintf(stderr, "usage: carelog %s %s\n", c->argv[0], usage);
+        return CL_EUSAGE;
+    }
+    return 0;
+}
+
+#define DONE(rc) ((rc) < 0 ? 0 : (rc))
+
+/* The student's fields from --number/--name/--class, --input and --field. */
+static cl_status student_fields(cl_cli *c, const stu_opts *o, json_t **out)
+{
+    const cl_form *form;
+    cl_status st = cl_catalog_current(c->vault, "student", &form, NULL);
+    json_t *f = NULL;
+    if (st == CL_OK)
+        st = cl_field_args_build(form, &o->fields, &f);
+    if (st == CL_OK && o->number)
+        st = cl_field_set_text(form, f, "number", o->number);
+    if (st == CL_OK && o->name)
+        st = cl_field_set_text(form, f, "name", o->name);
+    if (st == CL_OK && o->class_name)
+        st = cl_field_set_text(form, f, "class", o->class_name);
+    if (st != CL_OK) {
+        json_decref(f);
+        return st;
+    }
+    *out = f;
+    return CL_OK;
+}
+
+static const struct option edit_options[] = {
+    {"number", required_argument, NULL, 'n'}, {"name", required_argument, NULL, 'N'},
+    {"class", required_argument, NULL, 'c'},  {"field", required_argument, NULL, 'f'},
+    {"input", required_argument, NULL, 'i'},  {"version", required_argument, NULL, 'v'},
+    {"allow-duplicate", no_argument, NULL, 'D'}, {0, 0, 0, 0},
+};
+
+static int cmd_add(cl_cli *c)
+{
+    stu_opts o = {0};
+    int first;
+    int rc = parse(c, edit_options, "--number N --name NAME --class C [--field id=value …] [--input FILE|-] "
+                                    "[--allow-duplicate]",
+                   "Adds a student (fields by the student form: `carelog form show student`).\n"
+                   "  --field guardians='[{\"name\":\"王芳\",\"relation\":\"mother\",\"phone\":\"138…\"}]'\n"
+                   "  --field circumstances=left_behind,single_parent   --field birth_date=2012-05-01\n"
+                   "A number already in use is refused unless --allow-duplicate.\n"
+                   "--json: the student as `student show --json`.\n",
+                   &o, 0, &first);
+    if (rc != 0)
+        return DONE(rc);
+    if (o.have_version)
+        return cl_cli_fail(cl_fail(CL_EUSAGE, "--version is for `student edit`"));
+    cl_status st = cl_cli_unlock(c);
+    json_t *fields = NULL, *s = NULL;
+    long long id = 0;
+    if (st == CL_OK)
+        st = student_fields(c, &o, &fields);
+    if (st == CL_OK)
+        st = cl_student_add(c->vault, fields, o.allow_duplicate, &id);
+    json_decref(fields);
+    if (st == CL_OK)
+        st = cl_student_get(c->vault, id, &s);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    if (c->json)
+        return cl_cli_print_json(s);
+    cl_cli_say("Added student #%lld %s (%s), version 1.\n", id, cl_json_str_or(s, "name"), cl_json_str_or(s, "number"));
+    if (json_array_size(json_object_get(s, "possible_duplicates")))
+        printf("Possible duplicates were found: see `carelog student show #%lld`.\n", id);
+    json_decref(s);
+    return 0;
+}
+
+static int cmd_edit(cl_cli *c)
+{
+    stu_opts o = {0};
+    int first;
+    int rc = parse(c, edit_options, "ID|NUMBER --version V [--number N] [--name NAME] [--class C] [--field id=value …]",
+                   "Changes a student's details. --version is the version shown by `student show`; if someone\n"
+                   "changed the student since, nothing is saved (exit 75). An empty value removes a field.\n",
+                   &o, 1, &first);
+    if (rc != 0)
+        return DONE(rc);
+    if (!o.have_version)
+        return cl_cli_fail(cl_fail(CL_EUSAGE, "say which version you are changing: --version V (`carelog student show "
+                                              "%s` shows it)", c->argv[first]));
+    cl_status st = cl_cli_unlock(c);
+    long long id = 0, nv = 0;
+    json_t *changes = NULL, *s = NULL;
+    if (st == CL_OK)
+        st = cl_student_find(c->vault, c->argv[first], &id);
+    if (st == CL_OK)
+        st = student_fields(c, &o, &changes);
+    if (st == CL_OK && json_object_size(changes) == 0)
+        st = cl_fail(CL_EUSAGE, "nothing to change: give --field id=value, --name, --class, --number or --input");
+    if (st == CL_OK)
+        st = cl_student_edit(c->vault, id, o.version, changes, &nv);
+    json_decref(changes);
+    if (st == CL_OK && c->json)
+        st = cl_student_get(c->vault, id, &s);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    if (c->json)
+        return cl_cli_print_json(s);
+    if (nv == o.version)
+        printf("Nothing changed; student #%lld stays at version %lld.\n", id, nv);
+    else
+        printf("Saved student #%lld, now version %lld.\n", id, nv);
+    return 0;
+}
+
+static void join_strings(cl_buf *b, const json_t *arr, const char *sep)
+{
+    size_t i;
+    json_t *x;
+    json_array_foreach(arr, i, x) {
+        if (json_is_string(x))
+            cl_buf_printf(b, "%s%s", i ? sep : "", json_string_value(x));
+    }
+}
+
+static const char *risk_name(long long r)
+{
+    static const char *const names[] = {"0 无 none", "1 关注 attention", "2 较高 elevated", "3 危机 crisis"};
+    return r >= 0 && r <= 3 ? names[r] : "?";
+}
+
+static int cmd_list(cl_cli *c)
+{
+    static const struct option options[] = {
+        {"class", required_argument, NULL, 'c'},  {"risk", required_argument, NULL, 'R'},
+        {"status", required_argument, NULL, 's'}, {"circumstance", required_argument, NULL, 'C'},
+        {"search", required_argument, NULL, 'q'}, {0, 0, 0, 0},
+    };
+    stu_opts o = {0};
+    int first;
+    int rc = parse(c, options, "[--class C] [--risk 0-3] [--status S] [--circumstance C] [--search TEXT] [--json]",
+                   "Lists students by class and number. --status: active, monitoring, closed, transferred,\n"
+                   "merged (default: all but merged). --circumstance: an id or label of the student form's\n"
+                   "circumstances (left_behind, 留守儿童, …). --search: name or number contains TEXT.\n"
+                   "--json: [{id, number, name, class, status, risk_level, misconduct_tier, counsellor,\n"
+                   "          flags:[flag id…]}] (flags: the open flags)\n",
+                   &o, 0, &first);
+    if (rc != 0)
+        return DONE(rc);
+    cl_student_filter f = {o.class_name, o.risk, o.status, o.circumstance, o.search};
+    cl_status st = cl_cli_unlock(c);
+    json_t *list = NULL;
+    if (st == CL_OK)
+        st = cl_student_list(c->vault, &f, &list);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    if (c->json)
+        return cl_cli_print_json(list);
+    if (json_array_size(list) == 0) {
+        json_decref(list);
+        printf("No students match. 没有符合条件的学生。\n");
+        return 0;
+    }
+    static const char *const headers[] = {"ID", "Number 学号", "Name 姓名", "Class 班级", "Status 状态",
+                                          "Risk 风险", "Tier 行为", "Flags 警示"};
+    cl_table *t = cl_table_new(8, headers);
+    if (t)
+        cl_table_align_right(t, 0);
+    size_t i;
+    json_t *s;
+    json_array_foreach(list, i, s) {
+        char id[32];
+        snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(s, "id")));
+        cl_buf flags = {0};
+        join_strings(&flags, json_object_get(s, "flags"), ", ");
+        const char *cells[8] = {id,
+                                cl_json_str_or(s, "number"),
+                                cl_json_str_or(s, "name"),
+                                cl_json_str_or(s, "class"),
+                                cl_json_str_or(s, "status"),
+                                risk_name(json_integer_value(json_object_get(s, "risk_level"))),
+                                cl_json_str_or(s, "misconduct_tier"),
+                                flags.data ? flags.data : ""};
+        if (t)
+            cl_table_add_row(t, cells);
+        cl_buf_free(&flags);
+    }
+    json_decref(list);
+    return cl_cli_table_done(t);
+}
+
+static void pair(cl_table *t, const char *k, const char *v)
+{
+    const char *cells[2] = {k, v};
+    cl_table_add_row(t, cells);
+}
+
+/* A label for a choice id of the student form, "id" when unknown. */
+static const char *choice_label(const cl_form *form, const char *field, const char *id)
+{
+    const cl_field *fld = form ? cl_form_field(form, field) : NULL;
+    for (size_t i = 0; fld && i < fld->n_choices; i++)
+        if (strcmp(fld->choices[i].id, id) == 0)
+            return fld->choices[i].label_zh;
+    return id;
+}
+
+static int print_student(cl_cli *c, json_t *s, json_t *records)
+{
+    const cl_form *form = NULL, *assessment = NULL;
+    if (cl_catalog_current(c->vault, "student", &form, NULL) != CL_OK)
+        cl_error_clear();
+    if (cl_catalog_current(c->vault, "assessment", &assessment, NULL) != CL_OK)
+        cl_error_clear();
+    cl_table *t = cl_table_new(2, NULL);
+    char buf[128];
+    snprintf(buf, sizeof buf, "#%lld (version %lld)", (long long)json_integer_value(json_object_get(s, "id")),
+             (long long)json_integer_value(json_object_get(s, "version")));
+    pair(t, "Student 学生", buf);
+    pair(t, "Number 学号", cl_json_str_or(s, "number"));
+    pair(t, "Name 姓名", cl_json_str_or(s, "name"));
+    pair(t, "Class 班级", cl_json_str_or(s, "class"));
+    if (cl_json_str_or(s, "gender")[0])
+        pair(t, "Gender 性别", choice_label(form, "gender", cl_json_str_or(s, "gender")));
+    pair(t, "Born 出生日期", cl_json_str_or(s, "birth_date"));
+    pair(t, "Status 状态", choice_label(form, "status", cl_json_str_or(s, "status")));
+    pair(t, "Risk 风险", risk_name(json_integer_value(json_object_get(s, "risk_level"))));
+    pair(t, "Tier 行为分级", choice_label(assessment, "misconduct_tier", cl_json_str_or(s, "misconduct_tier")));
+    pair(t, "Counsellor 心理老师", cl_json_str_or(s, "counsellor"));
+    cl_buf circ = {0};
+    size_t i;
+    json_t *x;
+    json_array_foreach(json_object_get(s, "circumstances"), i, x)
+        cl_buf_printf(&circ, "%s%s", i ? "、" : "", choice_label(form, "circumstances", json_string_value(x) ? json_string_value(x) : ""));
+    pair(t, "Circumstances 特殊情况", circ.data ? circ.data : "");
+    cl_buf_free(&circ);
+    json_array_foreach(json_object_get(s, "guardians"), i, x) {
+        char *g = cl_strdup_printf("%s (%s) %s", cl_json_str_or(x, "name"),
+                                   cl_json_str_or(x, "relation"), cl_json_str_or(x, "phone"));
+        pair(t, i ? "" : "Guardians 监护人", g ? g : "");
+        free(g);
+    }
+    if (!json_is_null(json_object_get(s, "merged_into"))) {
+        snprintf(buf, sizeof buf, "#%lld", (long long)json_integer_value(json_object_get(s, "merged_into")));
+        pair(t, "MERGED INTO 已合并到", buf);
+    }
+    json_array_foreach(json_object_get(s, "flags"), i, x) {
+        char *fl = cl_strdup_printf("#%lld %s | %s (%s, record #%lld)",
+                                    (long long)json_integer_value(json_object_get(x, "id")),
+                                    cl_json_str_or(x, "label_zh"), cl_json_str_or(x, "label_en"),
+                                    cl_json_str_or(x, "raised_at"),
+                                    (long long)json_integer_value(json_object_get(x, "record_id")));
+        pair(t, i ? "" : "FLAGS 警示", fl ? fl : "");
+        free(fl);
+    }
+    json_array_foreach(json_object_get(s, "possible_duplicates"), i, x) {
+        char *d = cl_strdup_printf("#%lld %s %s (%s)", (long long)json_integer_value(json_object_get(x, "id")),
+                                   cl_json_str_or(x, "number"), cl_json_str_or(x, "name"), cl_json_str_or(x, "reason"));
+        pair(t, i ? "" : "Possible duplicates 疑似重复", d ? d : "");
+        free(d);
+    }
+    json_array_foreach(json_object_get(s, "risk_history"), i, x) {
+        char *r = cl_strdup_printf("%s  %s  %s  (record #%lld)", cl_json_str_or(x, "at"),
+                                   risk_name(json_integer_value(json_object_get(x, "risk_level"))),
+                                   cl_json_str_or(x, "misconduct_tier"),
+                                   (long long)json_integer_value(json_object_get(x, "record_id")));
+        pair(t, i ? "" : "Risk history 风险记录", r ? r : "");
+        free(r);
+    }
+    int rc = cl_cli_table_done(t);
+    if (rc != 0 || json_array_size(records) == 0)
+        return rc;
+    printf("\nRecords 记录 (newest first):\n");
+    static const char *const headers[] = {"ID", "Date 日期", "Kind 类型", "Summary 摘要", "State 状态"};
+    t = cl_table_new(5, headers);
+    json_array_foreach(records, i, x) {
+        char id[32];
+        snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(x, "id")));
+        const char *cells[5] = {id, cl_json_str_or(x, "occurred_at"), cl_json_str_or(x, "kind"),
+                                cl_json_str_or(x, "summary"),
+                                json_is_true(json_object_get(x, "signed")) ? "signed 已签" : cl_json_str_or(x, "state")};
+        if (t)
+            cl_table_add_row(t, cells);
+    }
+    return cl_cli_table_done(t);
+}
+
+static int cmd_show(cl_cli *c)
+{
+    stu_opts o = {0};
+    int first;
+    int rc = parse(c, NULL, "ID|NUMBER [--json]",
+                   "Shows a student: details, open flags, possible duplicates, risk history, guardians,\n"
+                   "circumstances, and the records newest first. Viewing is written to the audit log.\n"
+                   "--json: {id, number, name, class, gender, birth_date, status, risk_level, misconduct_tier,\n"
+                   "  counsellor, merged_into, record_id, created_at, version, updated_at, updated_by,\n"
+                   "  record_count, circumstances, guardians, fields, flags:[{id, flag, label_zh, label_en,\n"
+                   "  raised_at, record_id}], possible_duplicates:[{id, number, name, reason}],\n"
+                   "  risk_history:[{at, risk_level, misconduct_tier, record_id}] (newest first),\n"
+                   "  merged_from:[{id, number, name}], records:[as `record list --json`]}\n",
+                   &o, 1, &first);
+    if (rc != 0)
+        return DONE(rc);
+    cl_status st = cl_cli_unlock(c);
+    long long id = 0;
+    json_t *s = NULL, *records = NULL;
+    if (st == CL_OK)
+        st = cl_student_find(c->vault, c->argv[first], &id);
+    if (st == CL_OK)
+        st = cl_student_get(c->vault, id, &s);
+    cl_record_filter f = {.student_id = id};
+    if (st == CL_OK)
+        st = cl_record_list(c->vault, &f, &records);
+    if (st == CL_OK)
+        st = cl_student_audit_view(c->vault, id);
+    if (st != CL_OK) {
+        json_decref(s);
+        json_decref(records);
+        return cl_cli_fail(st);
+    }
+    if (c->json) {
+        json_object_set_new(s, "records", records);
+        return cl_cli_print_json(s);
+    }
+    rc = print_student(c, s, records);
+    json_decref(s);
+    json_decref(records);
+    return rc;
+}
+
+static int cmd_close(cl_cli *c)
+{
+    static const struct option options[] = {
+        {"status", required_argument, NULL, 's'},
+        {"reason", required_argument, NULL, 'r'},
+        {0, 0, 0, 0},
+    };
+    stu_opts o = {0};
+    int first;
+    int rc = parse(c, options, "ID|NUMBER --status closed|transferred --reason TEXT",
+                   "Closes a case (or records a transfer to another school) with the reason, which is kept\n"
+                   "beside the student's details. Nothing is deleted.\n",
+                   &o, 1, &first);
+    if (rc != 0)
+        return DONE(rc);
+    cl_status st = cl_cli_unlock(c);
+    long long id = 0;
+    if (st == CL_OK)
+        st = cl_student_find(c->vault, c->argv[first], &id);
+    if (st == CL_OK)
+        st = cl_student_close(c->vault, id, o.status ? o.status : "closed", o.reason);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    if (c->json)
+        return cl_cli_print_json(json_pack("{s:I, s:s}", "id", (json_int_t)id, "status", o.status ? o.status : "closed"));
+    printf("Student #%lld is now %s.\n", id, o.status ? o.status : "closed");
+    return 0;
+}
+
+static int cmd_duplicates(cl_cli *c)
+{
+    stu_opts o = {0};
+    int first;
+    int rc = parse(c, NULL, "[--json]",
+                   "Lists pairs of students that look like one person: the same number, or the same name and\n"
+                   "birth date. Merge them with `student merge KEEP FROM`, or mark them as two people with\n"
+                   "`student not-duplicate A B`.\n"
+                   "--json: [{a:{id, number, name}, b:{id, number, name}, reason}]\n",
+                   &o, 0, &first);
+    if (rc != 0)
+        return DONE(rc);
+    cl_status st = cl_cli_unlock(c);
+    json_t *list = NULL;
+    if (st == CL_OK)
+        st = cl_student_duplicates(c->vault, &list);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    if (c->json)
+        return cl_cli_print_json(list);
+    if (json_array_size(list) == 0) {
+        json_decref(list);
+        printf("No possible duplicates. 没有疑似重复的学生。\n");
+        return 0;
+    }
+    static const char *const headers[] = {"A", "Number 学号", "Name 姓名", "B", "Number 学号", "Name 姓名",
+                                          "Why 原因"};
+    cl_table *t = cl_table_new(7, headers);
+    size_t i;
+    json_t *p;
+    json_array_foreach(list, i, p) {
+        json_t *a = json_object_get(p, "a"), *b = json_object_get(p, "b");
+        char ia[32], ib[32];
+        snprintf(ia, sizeof ia, "#%lld", (long long)json_integer_value(json_object_get(a, "id")));
+        snprintf(ib, sizeof ib, "#%lld", (long long)json_integer_value(json_object_get(b, "id")));
+        const char *cells[7] = {ia, cl_json_str_or(a, "number"), cl_json_str_or(a, "name"), ib,
+                                cl_json_str_or(b, "number"), cl_json_str_or(b, "name"), cl_json_str_or(p, "reason")};
+        if (t)
+            cl_table_add_row(t, cells);
+    }
+    json_decref(list);
+    return cl_cli_table_done(t);
+}
+
+static int two_students(cl_cli *c, const char *usage, const char *help, long long *a, long long *b)
+{
+    stu_opts o = {0};
+    int first;
+    int rc = parse(c, NULL, usage, help, &o, 2, &first);
+    if (rc != 0)
+        return rc;
+    cl_status st = cl_cli_unlock(c);
+    if (st == CL_OK)
+        st = cl_student_find(c->vault, c->argv[first], a);
+    if (st == CL_OK)
+        st = cl_student_find(c->vault, c->argv[first + 1], b);
+    return st == CL_OK ? 0 : cl_cli_fail(st);
+}
+
+static int cmd_merge(cl_cli *c)
+{
+    long long keep, from;
+    int rc = two_students(c, "KEEP FROM",
+                          "Merges student FROM into KEEP (each by number or #ID): every record and flag of FROM\n"
+                          "moves to KEEP; FROM is kept, marked as merged, with its own details. Nothing is deleted\n"
+                          "and the audit log says what moved.\n",
+                          &keep, &from);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+    cl_status st = cl_student_merge(c->vault, keep, from);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    if (c->json)
+        return cl_cli_print_json(json_pack("{s:I, s:I}", "kept", (json_int_t)keep, "merged", (json_int_t)from));
+    printf("Merged student #%lld into #%lld; #%lld is kept and marked merged.\n", from, keep, from);
+    return 0;
+}
+
+static int cmd_not_duplicate(cl_cli *c)
+{
+    long long a, b;
+    int rc = two_students(c, "A B", "Records that students A and B are two people, so they are no longer listed as\n"
+                                    "possible duplicates.\n", &a, &b);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+    cl_status st = cl_student_not_duplicate(c->vault, a, b);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    if (c->json)
+        return cl_cli_print_json(json_pack("{s:I, s:I}", "a", (json_int_t)a, "b", (json_int_t)b));
+    printf("Students #%lld and #%lld are recorded as two people.\n", a, b);
+    return 0;
+}
+
+static int cmd_clear_flag(cl_cli *c)
+{
+    static const struct option options[] = {
+        {"reason", required_argument, NULL, 'r'},
+        {0, 0, 0, 0},
+    };
+    stu_opts o = {0};
+    int first;
+    int rc = parse(c, options, "FLAG_ID --reason TEXT",
+                   "Clears a flag raised by a screening (ids in `student show`), saying why — for example\n"
+                   "the risk assessment done that day. Written to the audit log.\n",
+                   &o, 1, &first);
+    if (rc != 0)
+        return DONE(rc);
+    long long id;
+    cl_status st = cl_parse_id(c->argv[first], "the flag id", &id);
+    if (st == CL_OK && !o.reason)
+        st = cl_fail(CL_EUSAGE, "say why the flag is cleared: --reason TEXT");
+    if (st == CL_OK)
+        st = cl_cli_unlock(c);
+    if (st == CL_OK)
+        st = cl_student_clear_flag(c->vault, id, o.reason);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    if (c->json)
+        return cl_cli_print_json(json_pack("{s:I, s:b}", "id", (json_int_t)id, "cleared", 1));
+    printf("Cleared flag #%lld.\n", id);
+    return 0;
+}
 
 const cl_command cl_student_commands[] = {
+    {"student add", "--number N --name NAME --class C", "add a student", cmd_add},
+    {"student edit", "ID|NUMBER --version V [--field …]", "change a student's details", cmd_edit},
+    {"student list", "[--class C] [--risk N] [--status S]", "list students", cmd_list},
+    {"student show", "ID|NUMBER", "a student's file (audited)", cmd_show},
+    {"student close", "ID --status S --reason TEXT", "close or transfer a case", cmd_close},
+    {"student duplicates", "", "students that look like one person", cmd_duplicates},
+    {"student merge", "KEEP FROM", "merge a duplicate into the student kept", cmd_merge},
+    {"student not-duplicate", "A B", "mark two students as different people", cmd_not_duplicate},
+    {"student clear-flag", "FLAG_ID --reason TEXT", "clear a screening's flag", cmd_clear_flag},
     {NULL, NULL, NULL, NULL},
 };

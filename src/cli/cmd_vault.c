@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "carelog/catalog.h"
 #include "carelog/cli.h"
 #include "carelog/secret.h"
 #include "carelog/storage.h"
@@ -73,6 +74,9 @@ static int create_vault(cl_cli *c, const char *school, const char *user)
     cl_secret_free(pass);
     if (st != CL_OK)
         return cl_cli_fail(st);
+    /* init copies the forms into the vault; should that fail, the recovery
+     * key is still shown (the vault exists) and the failure reported after. */
+    cl_status forms = cl_catalog_install_builtin(c->vault);
     if (c->json) {
         char grouped[64];
         cl_recovery_key_format(recovery, grouped, sizeof grouped);
@@ -80,12 +84,13 @@ static int create_vault(cl_cli *c, const char *school, const char *user)
                                 cl_vault_fingerprint(c->vault), "user", user, "recovery_key", grouped);
         sodium_memzero(grouped, sizeof grouped);
         cl_secret_free(recovery);
-        return cl_cli_print_json(out);
+        int rc = cl_cli_print_json(out);
+        return forms != CL_OK ? cl_cli_fail(forms) : rc;
     }
     printf("Created the vault at %s\nFingerprint (指纹): %s\n", c->vault_dir, cl_vault_fingerprint(c->vault));
     show_recovery_key(recovery);
     cl_secret_free(recovery);
-    return 0;
+    return cl_cli_fail(forms);
 }
 
 static int cmd_init(cl_cli *c)

@@ -145,12 +145,12 @@ cl_status cl_audit_list(sqlite3 *db, const char *since, long long limit, json_t 
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         json_array_append_new(list, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s}",
-                                              (json_int_t)sqlite3_column_int64(q, 0),
-                                              (const char *)sqlite3_column_text(q, 1),
-                                              (const char *)sqlite3_column_text(q, 2),
-                                              (const char *)sqlite3_column_text(q, 3),
-                                              (const char *)sqlite3_column_text(q, 4),
-                                              (const char *)sqlite3_column_text(q, 5)));
+                                              "id", (json_int_t)sqlite3_column_int64(q, 0),
+                                              "at", (const char *)sqlite3_column_text(q, 1),
+                                              "actor", (const char *)sqlite3_column_text(q, 2),
+                                              "action", (const char *)sqlite3_column_text(q, 3),
+                                              "target", (const char *)sqlite3_column_text(q, 4),
+                                              "detail", (const char *)sqlite3_column_text(q, 5)));
     }
     if (rc != SQLITE_DONE)
         st = cl_db_fail(db, "reading the audit log");

@@ -49,6 +49,7 @@ const char *const cl_schema_migrations[] = {
     "  created_at TEXT NOT NULL);"
     "CREATE INDEX students_number ON students(number);"
     "CREATE INDEX students_class ON students(class);"
+    "CREATE INDEX students_name ON students(name, birth_date);"
     "CREATE TABLE records ("
     "  id INTEGER PRIMARY KEY,"
     "  student_id INTEGER NOT NULL REFERENCES students(id),"
@@ -66,10 +67,13 @@ const char *const cl_schema_migrations[] = {
     "  state TEXT,"                     /* a referral's state */
     "  signed_at TEXT,"
     "  signed_by TEXT,"
-    "  signature BLOB);"                /* Ed25519 by the vault over the signed content */
+    "  signature BLOB,"                 /* Ed25519 by the vault over signed_payload */
+    "  signed_payload TEXT,"            /* the canonical JSON that was signed */
+    "  score TEXT);"                    /* a screening's score JSON (cl_form_score), else NULL */
     "CREATE INDEX records_student ON records(student_id, occurred_at);"
     "CREATE INDEX records_kind ON records(kind, occurred_at);"
     "CREATE INDEX records_follow_up ON records(follow_up) WHERE follow_up IS NOT NULL;"
+    "CREATE INDEX records_parent ON records(parent_id) WHERE parent_id IS NOT NULL;"
     /* Every earlier version of a record: an edit never destroys. */
     "CREATE TABLE record_versions ("
     "  record_id INTEGER NOT NULL REFERENCES records(id),"
@@ -107,7 +111,8 @@ const char *const cl_schema_migrations[] = {
     "  label_en TEXT NOT NULL DEFAULT '',"
     "  raised_at TEXT NOT NULL,"
     "  cleared_at TEXT,"
-    "  cleared_by TEXT);"
+    "  cleared_by TEXT,"
+    "  cleared_reason TEXT);"
     "CREATE INDEX flags_student ON flags(student_id) WHERE cleared_at IS NULL;"
     /* Minimum follow-up frequency: by risk level ('risk', '3') or by
      * circumstance ('circumstance', 'left_behind'). */

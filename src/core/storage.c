@@ -1,5 +1,7 @@
 #include "carelog/storage.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +106,19 @@ cl_status cl_db_open(const char *path, const cl_secret *key, bool create, sqlite
     struct stat sb;
     if (!create && stat(path, &sb) != 0)
         return cl_fail(CL_ENOTFOUND, "%s is missing; restore the vault from a backup", path);
+    /* SQLite takes an empty file for a new database and would write a fresh
+     * one into it: an emptied vault.db is damage, never to be "opened". */
+    if (!create && sb.st_size == 0)
+        return cl_fail(CL_EDATA, "%s is empty: it is damaged; restore it from a backup", path);
+    /* A new file is made private here rather than by the process umask, so
+     * the library is safe in any program; SQLite gives -wal and -shm the
+     * database file's mode. */
+    if (create && stat(path, &sb) != 0) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0)
+            return cl_fail(CL_ECANTCREATE, "%s: %s", path, strerror(errno));
+        close(fd);
+    }
     sqlite3 *db = NULL;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
     if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
@@ -255,9 +270,12 @@ static cl_status meta_get(sqlite3 *db, const char *key, sqlite3_stmt **q)
     if (st != CL_OK)
         return st;
     sqlite3_bind_text(*q, 1, key, -1, SQLITE_STATIC);
-    if (sqlite3_step(*q) != SQLITE_ROW) {
+    int rc = sqlite3_step(*q);
+    if (rc != SQLITE_ROW) {
+        st = rc == SQLITE_DONE ? cl_fail(CL_EDATA, "the vault lacks its %s; restore it from a backup", key)
+                               : cl_db_fail(db, "reading the vault's settings");
         sqlite3_finalize(*q);
-        return cl_fail(CL_EDATA, "the vault lacks its %s; restore it from a backup", key);
+        return st;
     }
     return CL_OK;
 }

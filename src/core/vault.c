@@ -448,10 +448,13 @@ static cl_status find_counsellor(cl_vault *v)
     if (st != CL_OK)
         return st;
     sqlite3_bind_blob(q, 1, v->slot_id, CL_SLOT_ID_BYTES, SQLITE_STATIC);
-    if (sqlite3_step(q) == SQLITE_ROW)
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
         v->user = strdup((const char *)sqlite3_column_text(q, 0));
-    else
+    else if (rc == SQLITE_DONE)
         st = cl_fail(CL_EPERM, "this passphrase belongs to a counsellor who was removed from the vault");
+    else /* a damaged page is not a wrong passphrase */
+        st = cl_db_fail(v->db, "finding the counsellor");
     sqlite3_finalize(q);
     return st;
 }
@@ -494,8 +497,18 @@ static cl_status open_db(cl_vault *v, cl_keyslots *ks, const char *ks_path, cl_s
         db_has_next = st == CL_OK;
     }
     free(db_path);
-    if (st == CL_OK && next)
-        return finish_rotation(v, ks, ks_path, next, db_has_next);
+    if (st == CL_OK && next) {
+        st = finish_rotation(v, ks, ks_path, next, db_has_next);
+        /* Another carelog has the vault open, so the rekey has to wait; the
+         * current key still works and the next unlock that has the vault
+         * to itself finishes the rotation. Refusing to open would lock
+         * every counsellor out for as long as anyone else works. */
+        if (st == CL_ECONFLICT && !db_has_next) {
+            cl_error_clear();
+            st = CL_OK;
+        }
+        return st;
+    }
     cl_secret_free(next);
     return st;
 }
@@ -627,6 +640,24 @@ static cl_status counsellor_slot(cl_vault *v, const char *name, unsigned char sl
     return st;
 }
 
+/* The rekey of a counsellor's removal needs the only connection: find out
+ * before changing anything (switching journal modes needs it too). */
+static cl_status require_exclusive(sqlite3 *db)
+{
+    sqlite3_stmt *q;
+    bool alone = false;
+    if (sqlite3_prepare_v2(db, "PRAGMA journal_mode = DELETE", -1, &q, NULL) == SQLITE_OK) {
+        const char *mode = sqlite3_step(q) == SQLITE_ROW ? (const char *)sqlite3_column_text(q, 0) : NULL;
+        alone = mode && strcmp(mode, "delete") == 0;
+        sqlite3_finalize(q);
+    }
+    cl_status st = cl_db_exec(db, "PRAGMA journal_mode = WAL");
+    if (!alone)
+        return cl_fail(CL_ECONFLICT, "the vault is open in another carelog; close it there, then try again "
+                                     "(nothing was changed)");
+    return st;
+}
+
 static cl_status require_counsellor(const cl_vault *v, const char *doing)
 {
     if (v->recovery)
@@ -705,6 +736,9 @@ cl_status cl_vault_counsellor_remove(cl_vault *v, const char *name)
     sqlite3_finalize(q);
     if (active <= 1)
         return cl_fail(CL_EUSAGE, "\"%s\" is the last counsellor; add another before removing this one", name);
+    st = require_exclusive(v->db);
+    if (st != CL_OK)
+        return st;
 
     cl_keyslots *ks;
     char *ks_path;
@@ -714,10 +748,14 @@ cl_status cl_vault_counsellor_remove(cl_vault *v, const char *name)
         return st;
     char now[32];
     cl_time_iso(cl_now(), now, sizeof now);
-    /* 1. the name is marked removed (so the slot is refused from now on);
-     * 2. keyslots: the slot goes, the next key is sealed to the others;
-     * 3. rekey; 4. keyslots: the next key becomes the current one.
-     * cl_vault_open finishes steps 3–4 after a crash between them. */
+    /* 1. inside one transaction the name is marked removed, and keyslots
+     *    are saved without the slot and with the next key sealed to the
+     *    others; the transaction commits only after that save. A crash
+     *    before the save changes nothing; one after it leaves the slot gone
+     *    and the rotation pending, never a removed name whose slot still
+     *    holds the current key;
+     * 2. rekey; 3. keyslots: the next key becomes the current one.
+     * cl_vault_open finishes steps 2–3 after a crash between them. */
     st = cl_db_begin(v->db);
     if (st == CL_OK)
         st = cl_db_prepare(v->db, "UPDATE counsellors SET removed_at = ?, slot_id = NULL WHERE name = ?", &q);
@@ -730,11 +768,9 @@ cl_status cl_vault_counsellor_remove(cl_vault *v, const char *name)
     }
     if (st == CL_OK)
         st = cl_vault_audit(v, "counsellor.remove", name, "database key rotated");
-    if (st == CL_OK)
-        st = cl_db_commit(v->db);
-    else
-        cl_db_rollback(v->db);
-    if (st == CL_OK)
+    /* The slot may be gone already: a removal that crashed after saving
+     * the keyslots file and is now run again. */
+    if (st == CL_OK && cl_keyslots_has(ks, slot_id))
         st = cl_keyslots_remove(ks, slot_id);
     if (st == CL_OK)
         st = cl_secret_random(CL_DB_KEY_BYTES, &next);
@@ -742,6 +778,10 @@ cl_status cl_vault_counsellor_remove(cl_vault *v, const char *name)
         st = cl_keyslots_seal_next(ks, next);
     if (st == CL_OK)
         st = cl_keyslots_save(ks, ks_path);
+    if (st == CL_OK)
+        st = cl_db_commit(v->db);
+    else
+        cl_db_rollback(v->db);
     cl_crash_point("rotate-after-seal");
     if (st == CL_OK)
         st = finish_rotation(v, ks, ks_path, next, false);
@@ -974,15 +1014,29 @@ cl_status cl_vault_status(cl_vault *v, json_t **out)
     char id[CL_VAULT_ID_BYTES * 2 + 1];
     sodium_bin2hex(id, sizeof id, v->vault_id, CL_VAULT_ID_BYTES);
     json_t *counts = json_object();
-    /* Every user table the schema has, so status grows with the schema. */
+    /* Every user table the schema has, so status grows with the schema. A
+     * table that cannot be counted is damage, not a count of -1. */
     sqlite3_stmt *q;
-    if (cl_db_prepare(v->db, "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-                             " AND name NOT LIKE '%\\_%' ESCAPE '\\' AND name <> 'meta' ORDER BY name", &q) == CL_OK) {
-        while (sqlite3_step(q) == SQLITE_ROW) {
+    st = cl_db_prepare(v->db, "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+                              " AND name NOT LIKE '%\\_%' ESCAPE '\\' AND name <> 'meta' ORDER BY name", &q);
+    if (st == CL_OK) {
+        int rc = SQLITE_DONE;
+        while (st == CL_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
             const char *table = (const char *)sqlite3_column_text(q, 0);
-            json_object_set_new(counts, table, json_integer(count_rows(v->db, table)));
+            json_int_t n = count_rows(v->db, table);
+            if (n < 0)
+                st = cl_db_fail(v->db, "counting the records");
+            else
+                json_object_set_new(counts, table, json_integer(n));
         }
+        if (st == CL_OK && rc != SQLITE_DONE)
+            st = cl_db_fail(v->db, "listing the tables");
         sqlite3_finalize(q);
+    }
+    if (st != CL_OK) {
+        json_decref(counts);
+        json_decref(counsellors);
+        return st;
     }
     sqlite3_stmt *ver;
     int schema = 0;

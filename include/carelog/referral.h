@@ -1,0 +1,76 @@
+/* Referrals: the mandatory-reporting loop a referral record travels,
+ * discover → report → handle → help (发现 → 报告 → 处置 → 帮扶).
+ *
+ *   draft → reported → acknowledged → handling → support → closed
+ *   withdrawn from any open state (never from closed)
+ *
+ * One table (cl_referral_states) drives everything about the states: which
+ * moves are valid, the help text of `referral move`, the labels in lists, and
+ * when a referral counts as late in its state. A referral record starts in
+ * "draft" with its first transition (cl_record_add); every later move records
+ * who, when and why in referral_transitions, in one audited transaction. */
+#ifndef CARELOG_REFERRAL_H
+#define CARELOG_REFERRAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "carelog/status.h"
+#include "carelog/vault.h"
+
+#define CL_REFERRAL_NOTE_MAX 2000 /* characters (code points) of a move's note */
+
+typedef struct cl_referral_state {
+    const char *name;        /* "reported" */
+    const char *label_zh;    /* "已报告" */
+    const char *label_en;    /* "Reported" */
+    const char *help;        /* one line: what the state means */
+    const char *next;        /* the states it may move to, space-separated ("" for a final state) */
+    bool open;               /* false for closed and withdrawn */
+    int late_after_days;     /* late once this many whole days in the state; 0 = never late */
+    const char *late_reason; /* "reported with no receipt", shown with the age */
+} cl_referral_state;
+
+/* The states in the order of the loop; ends with a {NULL} entry. */
+extern const cl_referral_state cl_referral_states[];
+
+/* A state by name, or NULL. */
+const cl_referral_state *cl_referral_state_find(const char *name);
+
+/* True when `from` may move to `to`. */
+bool cl_referral_can_move(const char *from, const char *to);
+
+/* The checks of a move that need no vault: to_state is a state, and the note
+ * is there, valid UTF-8 and not too long. CL_EUSAGE naming the states or the
+ * problem with the note. (cl_referral_move makes them too.) */
+cl_status cl_referral_check_move(const char *to_state, const char *note);
+
+/* Moves referral record_id to to_state with a note (why; required, at most
+ * CL_REFERRAL_NOTE_MAX characters, valid UTF-8). Records who, when and why
+ * in referral_transitions, updates the record's state and writes
+ * referral.move to the audit log, in one transaction.
+ *   CL_ENOTFOUND  no record record_id
+ *   CL_EDATA      the record is not a referral
+ *   CL_EUSAGE     an unknown state, a move the loop does not allow (the
+ *                 message names the allowed next states), or no note */
+cl_status cl_referral_move(cl_vault *v, long long record_id, const char *to_state, const char *note);
+
+/* Referrals, in the order of the loop then oldest in their state first:
+ * [{id, student_id, number, name, class, state, state_zh, state_en, since,
+ *   age_days, occurred_at, urgency, agency, agency_name, late}]
+ * since: when it entered its state (UTC ISO time); age_days: whole days
+ * since then by cl_now(); urgency/agency/agency_name: from the form's
+ * fields (null when absent); late: null, or a reason such as "reported with
+ * no receipt for 4 days". open_only leaves out closed and withdrawn ones. */
+cl_status cl_referral_list(cl_vault *v, bool open_only, json_t **out);
+
+/* One referral with its whole state history:
+ * {id, student_id, number, name, class, state, state_zh, state_en, since,
+ *  age_days, occurred_at, urgency, agency, agency_name, late,
+ *  next:[state…], transitions:[{id, from, to, at, actor, note}]}
+ * transitions oldest first (the first one has from null). CL_ENOTFOUND,
+ * CL_EDATA when the record is not a referral. */
+cl_status cl_referral_history(cl_vault *v, long long record_id, json_t **out);
+
+#endif

@@ -1,0 +1,421 @@
+/* Referral states: the transition table, moves, lists and history. */
+#include "carelog/referral.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "carelog/clock.h"
+#include "carelog/storage.h"
+#include "carelog/text.h"
+
+/* The one table of referral states. Order is the order of the loop (and of
+ * listings); `next` says which moves are valid; late_after_days and
+ * late_reason say when a referral waits too long in a state (DESIGN.md,
+ * Home: "a draft older than a day, reported with no receipt"). */
+const cl_referral_state cl_referral_states[] = {
+    {"draft", "草稿", "Draft", "written, not yet sent to the agency",
+     "reported withdrawn", true, 1, "draft older than a day"},
+    {"reported", "已报告", "Reported", "sent to the agency; waiting for its receipt",
+     "acknowledged withdrawn", true, 3, "reported with no receipt"},
+    {"acknowledged", "已受理", "Acknowledged", "the agency confirmed it received the report",
+     "handling withdrawn", true, 7, "acknowledged but no handling"},
+    {"handling", "处置中", "Handling", "the agency is acting on it",
+     "support withdrawn", true, 0, NULL},
+    {"support", "帮扶中", "Support", "the school and agency help the student afterwards",
+     "closed withdrawn", true, 0, NULL},
+    {"closed", "已结案", "Closed", "the loop is complete", "", false, 0, NULL},
+    {"withdrawn", "已撤回", "Withdrawn", "withdrawn before the loop completed; kept for the record",
+     "", false, 0, NULL},
+    {NULL, NULL, NULL, NULL, NULL, false, 0, NULL},
+};
+
+const cl_referral_state *cl_referral_state_find(const char *name)
+{
+    if (!name)
+        return NULL;
+    for (const cl_referral_state *s = cl_referral_states; s->name; s++)
+        if (strcmp(s->name, name) == 0)
+            return s;
+    return NULL;
+}
+
+/* True when the space-separated list holds word. */
+static bool list_has(const char *list, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *p = list; *p;) {
+        while (*p == ' ')
+            p++;
+        const char *end = strchr(p, ' ');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == n && n > 0 && strncmp(p, word, n) == 0)
+            return true;
+        p += len;
+    }
+    return false;
+}
+
+bool cl_referral_can_move(const char *from, const char *to)
+{
+    const cl_referral_state *s = cl_referral_state_find(from);
+    return s && to && cl_referral_state_find(to) && list_has(s->next, to);
+}
+
+static int state_index(const char *name)
+{
+    for (int i = 0; cl_referral_states[i].name; i++)
+        if (name && strcmp(cl_referral_states[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+/* "reported or withdrawn" from "reported withdrawn". */
+static void next_words(const char *next, char *out, size_t size)
+{
+    out[0] = '\0';
+    char copy[128];
+    snprintf(copy, sizeof copy, "%s", next);
+    char *save = NULL;
+    int count = 0;
+    for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save))
+        count++;
+    snprintf(copy, sizeof copy, "%s", next);
+    int i = 0;
+    for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save), i++) {
+        size_t len = strlen(out);
+        snprintf(out + len, size - len, "%s%s", i == 0 ? "" : (i == count - 1 ? " or " : ", "), w);
+    }
+}
+
+static void all_states(char *out, size_t size)
+{
+    out[0] = '\0';
+    for (const cl_referral_state *s = cl_referral_states; s->name; s++) {
+        size_t len = strlen(out);
+        snprintf(out + len, size - len, "%s%s", s == cl_referral_states ? "" : ", ", s->name);
+    }
+}
+
+/* Seconds since the epoch of a stored time ("YYYY-MM-DDTHH:MM:SSZ", or a
+ * date or date-time of a record); -1 when unreadable. */
+static time_t parse_time(const char *s)
+{
+    if (!s)
+        return -1;
+    int y, mo, d, h = 0, mi = 0, se = 0;
+    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &se) < 3)
+        return -1;
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = se;
+    return timegm(&tm);
+}
+
+/* The columns every referral query reads, in this order. */
+#define REFERRAL_SELECT                                                                                   \
+    "SELECT r.id, r.student_id, s.number, s.name, s.class, COALESCE(r.state, 'draft'), r.occurred_at,"    \
+    " r.fields, COALESCE((SELECT t.at FROM referral_transitions t WHERE t.record_id = r.id"               \
+    "                     ORDER BY t.id DESC LIMIT 1), r.created_at)"                                      \
+    " FROM records r JOIN students s ON s.id = r.student_id"
+
+static json_t *text_or_null(const json_t *fields, const char *key)
+{
+    const json_t *v = json_object_get(fields, key);
+    return json_is_string(v) && *json_string_value(v) ? json_string(json_string_value(v)) : json_null();
+}
+
+static const char *col(sqlite3_stmt *q, int i)
+{
+    const char *s = (const char *)sqlite3_column_text(q, i);
+    return s ? s : "";
+}
+
+/* One referral row as JSON (see referral.h), NULL when out of memory. */
+static json_t *referral_row(sqlite3_stmt *q, time_t now)
+{
+    const char *state = col(q, 5);
+    const char *since = col(q, 8);
+    const cl_referral_state *def = cl_referral_state_find(state);
+    time_t t = parse_time(since);
+    long long age = t < 0 || now < t ? 0 : (long long)(now - t) / 86400;
+    json_t *fields = json_loads(col(q, 7), 0, NULL);
+    json_t *late = json_null();
+    if (def && def->late_after_days > 0 && age >= def->late_after_days) {
+        char reason[160];
+        snprintf(reason, sizeof reason, "%s (%lld day%s)", def->late_reason, age, age == 1 ? "" : "s");
+        json_decref(late);
+        late = json_string(reason);
+    }
+    json_t *row = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:o, s:o, s:o, s:o}",
+                            "id", (json_int_t)sqlite3_column_int64(q, 0),
+                            "student_id", (json_int_t)sqlite3_column_int64(q, 1),
+                            "number", col(q, 2), "name", col(q, 3), "class", col(q, 4),
+                            "state", state,
+                            "state_zh", def ? def->label_zh : state,
+                            "state_en", def ? def->label_en : state,
+                            "since", since, "age_days", (json_int_t)age,
+                            "occurred_at", col(q, 6),
+                            "urgency", text_or_null(fields, "urgency"),
+                            "agency", text_or_null(fields, "agency"),
+                            "agency_name", text_or_null(fields, "agency_name"),
+                            "late", late);
+    json_decref(fields);
+    return row;
+}
+
+cl_status cl_referral_list(cl_vault *v, bool open_only, json_t **out)
+{
+    sqlite3 *db = cl_vault_db(v);
+    sqlite3_stmt *q;
+    cl_status st = cl_db_prepare(db, REFERRAL_SELECT " WHERE r.kind = 'referral' ORDER BY 9, r.id", &q);
+    if (st != CL_OK)
+        return st;
+    time_t now = cl_now();
+    json_t *rows = json_array();
+    int rc;
+    while (rows && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        const cl_referral_state *def = cl_referral_state_find(col(q, 5));
+        if (open_only && def && !def->open)
+            continue;
+        if (json_array_append_new(rows, referral_row(q, now)) != 0)
+            st = cl_fail(CL_ESOFTWARE, "out of memory");
+    }
+    if (!rows)
+        st = cl_fail(CL_ESOFTWARE, "out of memory");
+    else if (st == CL_OK && rc != SQLITE_DONE)
+        st = cl_db_fail(db, "listing the referrals");
+    sqlite3_finalize(q);
+    json_t *sorted = st == CL_OK ? json_array() : NULL;
+    if (st == CL_OK && !sorted)
+        st = cl_fail(CL_ESOFTWARE, "out of memory");
+    if (st == CL_OK) {
+        /* By the order of the loop (the table's), oldest in a state first;
+         * a state the table does not know comes last. */
+        size_t n = json_array_size(rows);
+        int nstates = 0;
+        while (cl_referral_states[nstates].name)
+            nstates++;
+        for (int k = 0; k <= nstates; k++)
+            for (size_t i = 0; i < n; i++) {
+                json_t *row = json_array_get(rows, i);
+                int idx = state_index(json_string_value(json_object_get(row, "state")));
+                if ((idx < 0 ? nstates : idx) == k)
+                    json_array_append(sorted, row);
+            }
+        *out = sorted;
+    }
+    json_decref(rows);
+    return st;
+}
+
+/* Reads the referral row of record_id into *row (CL_ENOTFOUND, CL_EDATA). */
+static cl_status referral_get(sqlite3 *db, long long record_id, json_t **row)
+{
+    sqlite3_stmt *q;
+    cl_status st = cl_db_prepare(db, "SELECT kind FROM records WHERE id = ?", &q);
+    if (st != CL_OK)
+        return st;
+    sqlite3_bind_int64(q, 1, record_id);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_DONE)
+        st = cl_fail(CL_ENOTFOUND, "there is no record %lld", record_id);
+    else if (rc != SQLITE_ROW)
+        st = cl_db_fail(db, "reading the record");
+    else if (strcmp(col(q, 0), "referral") != 0) {
+        char *kind = cl_text_inert(col(q, 0), false);
+        st = cl_fail(CL_EDATA, "record %lld is a%s %s, not a referral", record_id,
+                     kind && strchr("aeiou", kind[0]) ? "n" : "", kind ? kind : "record");
+        free(kind);
+    }
+    sqlite3_finalize(q);
+    if (st != CL_OK)
+        return st;
+    st = cl_db_prepare(db, REFERRAL_SELECT " WHERE r.id = ?", &q);
+    if (st != CL_OK)
+        return st;
+    sqlite3_bind_int64(q, 1, record_id);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        *row = referral_row(q, cl_now());
+        if (!*row)
+            st = cl_fail(CL_ESOFTWARE, "out of memory");
+    } else if (rc == SQLITE_DONE) {
+        st = cl_fail(CL_EDATA, "referral %lld belongs to no student", record_id);
+    } else {
+        st = cl_db_fail(db, "reading the referral");
+    }
+    sqlite3_finalize(q);
+    return st;
+}
+
+cl_status cl_referral_history(cl_vault *v, long long record_id, json_t **out)
+{
+    sqlite3 *db = cl_vault_db(v);
+    json_t *row = NULL;
+    cl_status st = referral_get(db, record_id, &row);
+    if (st != CL_OK)
+        return st;
+    const cl_referral_state *def = cl_referral_state_find(json_string_value(json_object_get(row, "state")));
+    json_t *next = json_array();
+    if (def) {
+        char copy[128], *save = NULL;
+        snprintf(copy, sizeof copy, "%s", def->next);
+        for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save))
+            json_array_append_new(next, json_string(w));
+    }
+    json_object_set_new(row, "next", next);
+    json_t *transitions = json_array();
+    sqlite3_stmt *q;
+    st = cl_db_prepare(db, "SELECT id, from_state, to_state, at, actor, note FROM referral_transitions"
+                           " WHERE record_id = ? ORDER BY id", &q);
+    if (st == CL_OK) {
+        sqlite3_bind_int64(q, 1, record_id);
+        int rc;
+        while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+            const char *from = (const char *)sqlite3_column_text(q, 1);
+            json_array_append_new(transitions,
+                                  json_pack("{s:I, s:o, s:s, s:s, s:s, s:s}",
+                                            "id", (json_int_t)sqlite3_column_int64(q, 0),
+                                            "from", from ? json_string(from) : json_null(),
+                                            "to", col(q, 2), "at", col(q, 3), "actor", col(q, 4),
+                                            "note", col(q, 5)));
+        }
+        if (rc != SQLITE_DONE)
+            st = cl_db_fail(db, "reading the referral's history");
+        sqlite3_finalize(q);
+    }
+    json_object_set_new(row, "transitions", transitions);
+    if (st != CL_OK || !next || !transitions) {
+        json_decref(row);
+        return st != CL_OK ? st : cl_fail(CL_ESOFTWARE, "out of memory");
+    }
+    *out = row;
+    return CL_OK;
+}
+
+static cl_status check_note(const char *note)
+{
+    const char *p = note ? note : "";
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+        p++;
+    if (!*p)
+        return cl_fail(CL_EUSAGE, "a move needs a note saying why (--note TEXT)");
+    if (!cl_utf8_valid(note, strlen(note)))
+        return cl_fail(CL_EUSAGE, "the note is not valid UTF-8");
+    if (cl_utf8_length(note) > CL_REFERRAL_NOTE_MAX)
+        return cl_fail(CL_EUSAGE, "the note is longer than %d characters", CL_REFERRAL_NOTE_MAX);
+    return CL_OK;
+}
+
+/* One transaction per action; inside a caller's transaction (a receipt
+ * import that moves the referral on) a savepoint instead. */
+static cl_status tx_begin(sqlite3 *db, bool *savepoint)
+{
+    *savepoint = !sqlite3_get_autocommit(db);
+    return *savepoint ? cl_db_exec(db, "SAVEPOINT cl_referral") : cl_db_begin(db);
+}
+
+static cl_status tx_end(sqlite3 *db, bool savepoint, cl_status st)
+{
+    if (!savepoint) {
+        if (st == CL_OK)
+            return cl_db_commit(db);
+        cl_db_rollback(db);
+        return st;
+    }
+    if (st == CL_OK)
+        return cl_db_exec(db, "RELEASE cl_referral");
+    sqlite3_exec(db, "ROLLBACK TO cl_referral; RELEASE cl_referral", NULL, NULL, NULL);
+    return st;
+}
+
+cl_status cl_referral_check_move(const char *to_state, const char *note)
+{
+    if (!cl_referral_state_find(to_state)) {
+        char names[160];
+        all_states(names, sizeof names);
+        char *shown = cl_text_inert(to_state ? to_state : "", false);
+        cl_status st = cl_fail(CL_EUSAGE, "\"%s\" is not a referral state; the states are %s",
+                               shown ? shown : "", names);
+        free(shown);
+        return st;
+    }
+    return check_note(note);
+}
+
+cl_status cl_referral_move(cl_vault *v, long long record_id, const char *to_state, const char *note)
+{
+    cl_status st = cl_referral_check_move(to_state, note);
+    if (st != CL_OK)
+        return st;
+    const cl_referral_state *to = cl_referral_state_find(to_state);
+    sqlite3 *db = cl_vault_db(v);
+    bool savepoint;
+    st = tx_begin(db, &savepoint);
+    if (st != CL_OK)
+        return st;
+    /* Read the state inside the transaction, so two terminals moving the
+     * same referral cannot both pass the check. */
+    json_t *row = NULL;
+    st = referral_get(db, record_id, &row);
+    char from[32] = "";
+    if (st == CL_OK) {
+        snprintf(from, sizeof from, "%s", json_string_value(json_object_get(row, "state")));
+        json_decref(row);
+        const cl_referral_state *def = cl_referral_state_find(from);
+        if (!cl_referral_can_move(from, to->name)) {
+            char allowed[160];
+            next_words(def ? def->next : "", allowed, sizeof allowed);
+            bool same = strcmp(from, to->name) == 0;
+            if (!allowed[0])
+                st = cl_fail(CL_EUSAGE, "referral %lld is %s, a final state; it %s", record_id, from,
+                             same ? "moves no further" : "cannot move again");
+            else if (same)
+                st = cl_fail(CL_EUSAGE, "referral %lld is already %s; it can move to %s", record_id, from, allowed);
+            else
+                st = cl_fail(CL_EUSAGE, "referral %lld is %s; it can move to %s, not to %s", record_id, from,
+                             allowed, to->name);
+        }
+    }
+    char at[32];
+    cl_time_iso(cl_now(), at, sizeof at);
+    sqlite3_stmt *q = NULL;
+    if (st == CL_OK)
+        st = cl_db_prepare(db, "INSERT INTO referral_transitions(record_id, from_state, to_state, at, actor, note)"
+                               " VALUES (?, ?, ?, ?, ?, ?)", &q);
+    if (st == CL_OK) {
+        sqlite3_bind_int64(q, 1, record_id);
+        sqlite3_bind_text(q, 2, from, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 3, to->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 4, at, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 5, cl_vault_user(v), -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 6, note, -1, SQLITE_STATIC);
+        if (sqlite3_step(q) != SQLITE_DONE)
+            st = cl_db_fail(db, "recording the referral's move");
+        sqlite3_finalize(q);
+        q = NULL;
+    }
+    if (st == CL_OK)
+        st = cl_db_prepare(db, "UPDATE records SET state = ? WHERE id = ?", &q);
+    if (st == CL_OK) {
+        sqlite3_bind_text(q, 1, to->name, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 2, record_id);
+        if (sqlite3_step(q) != SQLITE_DONE)
+            st = cl_db_fail(db, "updating the referral's state");
+        sqlite3_finalize(q);
+    }
+    if (st == CL_OK) {
+        char target[48], detail[96];
+        snprintf(target, sizeof target, "record %lld", record_id);
+        snprintf(detail, sizeof detail, "%s -> %s", from, to->name);
+        st = cl_vault_audit(v, "referral.move", target, detail);
+    }
+    return tx_end(db, savepoint, st);
+}

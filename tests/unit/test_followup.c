@@ -1,0 +1,467 @@
+/* Follow-ups: explicit dates (and what supersedes them), each policy,
+ * closed students, policy changes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "carelog/audit.h"
+#include "carelog/catalog.h"
+#include "carelog/followup.h"
+#include "carelog/record.h"
+#include "carelog/secret.h"
+#include "carelog/storage.h"
+#include "carelog/student.h"
+#include "carelog/vault.h"
+
+typedef struct fixture {
+    char dir[64];
+    cl_vault *v;
+} fixture;
+
+#define OK(expr)                                                                                         \
+    do {                                                                                                 \
+        cl_status st_ = (expr);                                                                          \
+        if (st_ != CL_OK)                                                                                \
+            fail_msg("%s: %d %s", #expr, (int)st_, cl_error_message());                                  \
+    } while (0)
+
+static void set_now(const char *iso)
+{
+    setenv("CARELOG_TEST_NOW", iso, 1);
+}
+
+static json_t *obj(const char *text)
+{
+    json_error_t err;
+    json_t *j = json_loads(text, 0, &err);
+    if (!j)
+        fail_msg("bad JSON in test: %s: %s", text, err.text);
+    return j;
+}
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    setenv("CARELOG_TEST_FAST_KDF", "1", 1);
+    setenv("TZ", "UTC", 1);
+    tzset();
+    set_now("2026-10-01T08:00:00Z");
+    snprintf(f->dir, sizeof f->dir, "/tmp/carelog-followup.XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    char vdir[96];
+    snprintf(vdir, sizeof vdir, "%s/v", f->dir);
+    cl_secret *pass, *rk = NULL;
+    const char pw[] = "correct horse battery";
+    OK(cl_secret_copy((const unsigned char *)pw, sizeof pw - 1, &pass));
+    OK(cl_vault_init(vdir, "测试中学", "王老师", pass, &rk, &f->v));
+    cl_secret_free(pass);
+    cl_secret_free(rk);
+    OK(cl_catalog_install_builtin(f->v));
+    *state = f;
+    return 0;
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    cl_vault_close(f->v);
+    nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(f);
+    unsetenv("CARELOG_TEST_NOW");
+    return 0;
+}
+
+/* A student added (at the current test time) with status and
+ * circumstances (a JSON array text or NULL). */
+static long long student(fixture *f, const char *number, const char *name, const char *status,
+                         const char *circumstances)
+{
+    char text[512];
+    snprintf(text, sizeof text,
+             "{\"number\": \"%s\", \"name\": \"%s\", \"class\": \"初二(3)班\", \"status\": \"%s\"%s%s}", number,
+             name, status, circumstances ? ", \"circumstances\": " : "", circumstances ? circumstances : "");
+    json_t *fields = obj(text);
+    long long id;
+    OK(cl_student_add(f->v, fields, false, &id));
+    json_decref(fields);
+    return id;
+}
+
+static long long record(fixture *f, const char *kind, long long student_id, const char *fields_text)
+{
+    json_t *fields = obj(fields_text);
+    long long id;
+    OK(cl_record_add(f->v, kind, student_id, fields, 0, &id));
+    json_decref(fields);
+    return id;
+}
+
+static long long session(fixture *f, long long s, const char *date, const char *follow_up)
+{
+    char text[256];
+    snprintf(text, sizeof text,
+             "{\"occurred_at\": \"%s\", \"session_type\": \"individual\", \"risk_noted\": false%s%s%s}", date,
+             follow_up ? ", \"follow_up\": \"" : "", follow_up ? follow_up : "", follow_up ? "\"" : "");
+    return record(f, "session", s, text);
+}
+
+static long long contact(fixture *f, long long s, const char *date, const char *follow_up)
+{
+    char text[256];
+    snprintf(text, sizeof text,
+             "{\"occurred_at\": \"%s\", \"who\": \"张妈妈\", \"channel\": \"phone\", \"summary\": \"电话沟通\"%s%s%s}",
+             date, follow_up ? ", \"follow_up\": \"" : "", follow_up ? follow_up : "", follow_up ? "\"" : "");
+    return record(f, "contact", s, text);
+}
+
+static long long assess(fixture *f, long long s, const char *date, int risk)
+{
+    char text[256];
+    snprintf(text, sizeof text,
+             "{\"occurred_at\": \"%s\", \"risk_level\": %d, \"misconduct_tier\": \"none\", \"reasons\": \"评估\"%s}",
+             date, risk, risk >= 2 ? ", \"safety_plan\": true, \"follow_up\": \"2026-12-31\"" : "");
+    return record(f, "assessment", s, text);
+}
+
+static long long observation(fixture *f, long long s, const char *datetime, const char *role)
+{
+    char text[256];
+    snprintf(text, sizeof text,
+             "{\"occurred_at\": \"%s\", \"categories\": [\"emotional\"], \"description\": \"课上哭泣\","
+             " \"severity\": \"medium\"%s%s%s}",
+             datetime, role ? ", \"reporter_role\": \"" : "", role ? role : "", role ? "\"" : "");
+    return record(f, "observation", s, text);
+}
+
+static json_t *due(fixture *f, const char *today, int horizon)
+{
+    json_t *list;
+    OK(cl_followup_due(f->v, today, horizon, &list));
+    return list;
+}
+
+/* The row of student s from source ("follow_up"/"policy"), or NULL. */
+static json_t *row_of(json_t *list, long long s, const char *source)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(list, i, r)
+        if (json_integer_value(json_object_get(r, "student_id")) == s &&
+            strcmp(json_string_value(json_object_get(r, "source")), source) == 0)
+            return r;
+    return NULL;
+}
+
+static const char *s_of(json_t *r, const char *key)
+{
+    const char *s = json_string_value(json_object_get(r, key));
+    assert_non_null(s);
+    return s;
+}
+
+static long long i_of(json_t *r, const char *key)
+{
+    return json_integer_value(json_object_get(r, key));
+}
+
+static void test_explicit_follow_up(void **state)
+{
+    fixture *f = *state;
+    long long s = student(f, "20260001", "张小明", "active", NULL);
+    long long rec = session(f, s, "2026-11-02", "2026-11-09");
+    json_t *list = due(f, "2026-11-12", 0);
+    assert_int_equal(json_array_size(list), 1);
+    json_t *r = row_of(list, s, "follow_up");
+    assert_non_null(r);
+    assert_string_equal(s_of(r, "due_date"), "2026-11-09");
+    assert_int_equal(i_of(r, "days_overdue"), 3);
+    assert_string_equal(s_of(r, "status"), "overdue");
+    assert_string_equal(s_of(r, "number"), "20260001");
+    assert_string_equal(s_of(r, "name"), "张小明");
+    assert_string_equal(s_of(r, "class"), "初二(3)班");
+    assert_int_equal(i_of(r, "record_id"), rec);
+    char want[96];
+    snprintf(want, sizeof want, "follow-up set by session #%lld on 2026-11-02", rec);
+    assert_string_equal(s_of(r, "reason"), want);
+    json_decref(list);
+
+    /* Before the date: due within the horizon, or not at all. */
+    list = due(f, "2026-11-05", 7);
+    r = row_of(list, s, "follow_up");
+    assert_non_null(r);
+    assert_int_equal(i_of(r, "days_overdue"), -4);
+    assert_string_equal(s_of(r, "status"), "due");
+    json_decref(list);
+    list = due(f, "2026-11-05", 3);
+    assert_null(row_of(list, s, "follow_up"));
+    json_decref(list);
+    list = due(f, "2026-11-09", 0);
+    r = row_of(list, s, "follow_up");
+    assert_non_null(r);
+    assert_int_equal(i_of(r, "days_overdue"), 0);
+    assert_string_equal(s_of(r, "status"), "due");
+    json_decref(list);
+}
+
+static void test_superseded(void **state)
+{
+    fixture *f = *state;
+    /* A later contact meets the follow-up. */
+    long long a = student(f, "20260001", "甲", "active", NULL);
+    session(f, a, "2026-11-02", "2026-11-09");
+    contact(f, a, "2026-11-06", NULL);
+    /* A later record with its own date replaces the earlier one. */
+    long long b = student(f, "20260002", "乙", "active", NULL);
+    session(f, b, "2026-11-02", "2026-11-09");
+    long long newer = contact(f, b, "2026-11-04", "2026-11-20");
+    /* A teacher's observation does not meet it; a counsellor's does. */
+    long long c = student(f, "20260003", "丙", "active", NULL);
+    long long c_rec = session(f, c, "2026-11-02", "2026-11-09");
+    observation(f, c, "2026-11-05T10:00", "head_teacher");
+    long long d = student(f, "20260004", "丁", "monitoring", NULL);
+    session(f, d, "2026-11-02", "2026-11-09");
+    observation(f, d, "2026-11-05T10:00", "counsellor");
+    /* A session written earlier on the same day does not meet a follow-up
+     * set after it; an assessment written later that day does. */
+    long long e = student(f, "20260005", "戊", "active", NULL);
+    session(f, e, "2026-11-02", NULL);
+    long long e_rec = contact(f, e, "2026-11-02", "2026-11-09");
+    long long g = student(f, "20260006", "己", "active", NULL);
+    contact(f, g, "2026-11-02", "2026-11-09");
+    assess(f, g, "2026-11-02", 1);
+    /* An older date is not brought back by the newer one being met. */
+    long long h = student(f, "20260007", "庚", "active", NULL);
+    session(f, h, "2026-10-20", "2026-10-27");
+    session(f, h, "2026-11-02", "2026-11-09");
+    session(f, h, "2026-11-03", NULL);
+
+    json_t *list = due(f, "2026-11-30", 0);
+    assert_null(row_of(list, a, "follow_up"));
+    json_t *r = row_of(list, b, "follow_up");
+    assert_non_null(r);
+    assert_int_equal(i_of(r, "record_id"), newer);
+    assert_string_equal(s_of(r, "due_date"), "2026-11-20");
+    r = row_of(list, c, "follow_up");
+    assert_non_null(r);
+    assert_int_equal(i_of(r, "record_id"), c_rec);
+    assert_null(row_of(list, d, "follow_up"));
+    r = row_of(list, e, "follow_up");
+    assert_non_null(r);
+    assert_int_equal(i_of(r, "record_id"), e_rec);
+    assert_null(row_of(list, g, "follow_up"));
+    assert_null(row_of(list, h, "follow_up"));
+    /* No policy applies to any of them (risk 0 or 1, no circumstances). */
+    assert_int_equal(json_array_size(list), 3);
+    json_decref(list);
+}
+
+static void test_policies(void **state)
+{
+    fixture *f = *state;
+    set_now("2026-10-01T08:00:00Z");
+    long long crisis = student(f, "20260001", "危机生", "active", NULL);
+    long long elevated = student(f, "20260002", "较高生", "monitoring", NULL);
+    long long left = student(f, "20260003", "留守生", "active", "[\"left_behind\", \"single_parent\"]");
+    long long both = student(f, "20260004", "两者", "active", "[\"left_behind\"]");
+    long long plain = student(f, "20260005", "普通生", "active", "[\"single_parent\"]");
+    set_now("2026-11-01T08:00:00Z");
+    assess(f, crisis, "2026-11-01", 3);
+    assess(f, elevated, "2026-11-01", 2);
+    assess(f, both, "2026-11-01", 3);
+    session(f, elevated, "2026-11-03", NULL);
+
+    json_t *list = due(f, "2026-11-12", 0);
+    json_t *r = row_of(list, crisis, "policy");
+    assert_non_null(r);
+    assert_string_equal(s_of(r, "due_date"), "2026-11-08");
+    assert_int_equal(i_of(r, "days_overdue"), 4);
+    assert_string_equal(s_of(r, "status"), "overdue");
+    assert_int_equal(i_of(r, "risk_level"), 3);
+    assert_true(json_is_null(json_object_get(r, "record_id")));
+    assert_string_equal(s_of(r, "reason"), "crisis (risk 3): at least every 7 days; last contact 2026-11-01");
+    /* Elevated: 14 days from the session on 11-03 — not yet due. */
+    assert_null(row_of(list, elevated, "policy"));
+    /* Left-behind, never seen: 30 days from when the student was added. */
+    r = row_of(list, left, "policy");
+    assert_non_null(r);
+    assert_string_equal(s_of(r, "due_date"), "2026-10-31");
+    assert_int_equal(i_of(r, "days_overdue"), 12);
+    assert_non_null(strstr(s_of(r, "reason"), "(left_behind): at least every 30 days; no contact yet (on file since "
+                                                 "2026-10-01)"));
+    /* Crisis and left-behind: the fewest days win. */
+    r = row_of(list, both, "policy");
+    assert_non_null(r);
+    assert_string_equal(s_of(r, "due_date"), "2026-11-08");
+    assert_non_null(strstr(s_of(r, "reason"), "crisis (risk 3)"));
+    assert_null(row_of(list, plain, "policy"));
+    /* Most overdue first. */
+    assert_int_equal(json_array_size(list), 3);
+    assert_int_equal(i_of(json_array_get(list, 0), "student_id"), left);
+    assert_int_equal(i_of(json_array_get(list, 1), "student_id"), crisis);
+    assert_int_equal(i_of(json_array_get(list, 2), "student_id"), both);
+    json_decref(list);
+
+    list = due(f, "2026-11-12", 7);
+    r = row_of(list, elevated, "policy");
+    assert_non_null(r);
+    assert_string_equal(s_of(r, "due_date"), "2026-11-17");
+    assert_int_equal(i_of(r, "days_overdue"), -5);
+    assert_string_equal(s_of(r, "status"), "due");
+    assert_string_equal(s_of(r, "reason"), "elevated (risk 2): at least every 14 days; last contact 2026-11-03");
+    json_decref(list);
+
+    /* A session restarts the crisis clock. */
+    session(f, crisis, "2026-11-10", NULL);
+    list = due(f, "2026-11-12", 0);
+    assert_null(row_of(list, crisis, "policy"));
+    json_decref(list);
+}
+
+static void test_closed_excluded(void **state)
+{
+    fixture *f = *state;
+    long long a = student(f, "20260001", "甲", "active", "[\"left_behind\"]");
+    long long b = student(f, "20260002", "乙", "active", "[\"left_behind\"]");
+    session(f, a, "2026-10-02", "2026-10-09");
+    session(f, b, "2026-10-02", "2026-10-09");
+    json_t *list = due(f, "2026-12-01", 0);
+    assert_non_null(row_of(list, a, "follow_up"));
+    assert_non_null(row_of(list, a, "policy"));
+    json_decref(list);
+    OK(cl_student_close(f->v, a, "closed", "学期结束，情况稳定"));
+    OK(cl_student_close(f->v, b, "transferred", "转学"));
+    list = due(f, "2026-12-01", 0);
+    assert_int_equal(json_array_size(list), 0);
+    json_decref(list);
+}
+
+static void test_policy_changes(void **state)
+{
+    fixture *f = *state;
+    long long crisis = student(f, "20260001", "危机生", "active", NULL);
+    long long left = student(f, "20260002", "留守生", "active", "[\"left_behind\"]");
+    long long migrant = student(f, "20260003", "流动生", "active", "[\"migrant\"]");
+    set_now("2026-11-01T08:00:00Z");
+    assess(f, crisis, "2026-11-01", 3);
+
+    json_t *list;
+    OK(cl_followup_policy_list(f->v, &list));
+    assert_int_equal(json_array_size(list), 3);
+    json_decref(list);
+
+    /* Tighter crisis policy: due sooner. */
+    OK(cl_followup_policy_set(f->v, "risk", "crisis", 3));
+    list = due(f, "2026-11-05", 0);
+    json_t *r = row_of(list, crisis, "policy");
+    assert_non_null(r);
+    assert_string_equal(s_of(r, "due_date"), "2026-11-04");
+    assert_string_equal(s_of(r, "reason"), "crisis (risk 3): at least every 3 days; last contact 2026-11-01");
+    json_decref(list);
+
+    /* No left-behind policy: that student is no longer listed. */
+    list = due(f, "2026-11-05", 0);
+    assert_non_null(row_of(list, left, "policy"));
+    json_decref(list);
+    OK(cl_followup_policy_remove(f->v, "circumstance", "left_behind"));
+    list = due(f, "2026-11-05", 0);
+    assert_null(row_of(list, left, "policy"));
+    assert_null(row_of(list, migrant, "policy"));
+    json_decref(list);
+    /* A new circumstance policy, named by its label. */
+    OK(cl_followup_policy_set(f->v, "circumstance", "流动儿童", 20));
+    list = due(f, "2026-11-05", 0);
+    r = row_of(list, migrant, "policy");
+    assert_non_null(r);
+    assert_string_equal(s_of(r, "due_date"), "2026-10-21");
+    assert_non_null(strstr(s_of(r, "reason"), "(migrant): at least every 20 days"));
+    json_decref(list);
+
+    OK(cl_followup_policy_list(f->v, &list));
+    assert_int_equal(json_array_size(list), 3);
+    r = json_array_get(list, 0);
+    assert_string_equal(s_of(r, "basis"), "risk");
+    assert_string_equal(s_of(r, "value"), "3");
+    assert_int_equal(i_of(r, "days"), 3);
+    assert_string_equal(s_of(json_array_get(list, 2), "value"), "migrant");
+    json_decref(list);
+
+    /* Refusals change nothing. */
+    assert_int_equal(cl_followup_policy_set(f->v, "grade", "3", 7), CL_EUSAGE);
+    assert_int_equal(cl_followup_policy_set(f->v, "risk", "4", 7), CL_EUSAGE);
+    assert_int_equal(cl_followup_policy_set(f->v, "risk", "3", 0), CL_EUSAGE);
+    assert_int_equal(cl_followup_policy_set(f->v, "risk", "3", CL_FOLLOWUP_POLICY_MAX_DAYS + 1), CL_EUSAGE);
+    assert_int_equal(cl_followup_policy_set(f->v, "circumstance", "martian", 7), CL_EUSAGE);
+    assert_non_null(strstr(cl_error_message(), "left_behind"));
+    assert_int_equal(cl_followup_policy_remove(f->v, "circumstance", "left_behind"), CL_ENOTFOUND);
+    OK(cl_followup_policy_list(f->v, &list));
+    assert_int_equal(json_array_size(list), 3);
+    json_decref(list);
+
+    /* Audited. */
+    json_t *audit;
+    OK(cl_audit_list(cl_vault_db(f->v), NULL, 0, &audit));
+    int sets = 0, removes = 0;
+    size_t i;
+    json_array_foreach(audit, i, r) {
+        const char *action = json_string_value(json_object_get(r, "action"));
+        sets += strcmp(action, "policy.set") == 0;
+        removes += strcmp(action, "policy.remove") == 0;
+    }
+    assert_int_equal(sets, 2);
+    assert_int_equal(removes, 1);
+    json_decref(audit);
+}
+
+static void test_bad_input(void **state)
+{
+    fixture *f = *state;
+    json_t *list = NULL;
+    assert_int_equal(cl_followup_due(f->v, "2026-02-30", 0, &list), CL_EUSAGE);
+    assert_int_equal(cl_followup_due(f->v, "tomorrow", 0, &list), CL_EUSAGE);
+    assert_int_equal(cl_followup_due(f->v, "2026-11-01", -1, &list), CL_EUSAGE);
+    assert_null(list);
+    /* Today from the clock. */
+    set_now("2026-11-12T08:00:00Z");
+    long long s = student(f, "20260001", "张小明", "active", NULL);
+    session(f, s, "2026-11-02", "2026-11-09");
+    list = due(f, NULL, 0);
+    assert_int_equal(i_of(json_array_get(list, 0), "days_overdue"), 3);
+    json_decref(list);
+    /* Other date spellings are accepted for today. */
+    list = due(f, "2026/11/12", 0);
+    assert_int_equal(json_array_size(list), 1);
+    json_decref(list);
+}
+
+int main(void)
+{
+    cl_secret_init_process();
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_explicit_follow_up),
+        T(test_superseded),
+        T(test_policies),
+        T(test_closed_excluded),
+        T(test_policy_changes),
+        T(test_bad_input),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
