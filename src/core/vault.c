@@ -1,5 +1,6 @@
 #include "carelog/vault.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -13,24 +14,15 @@
 #include "carelog/file.h"
 #include "carelog/keyslot.h"
 #include "carelog/storage.h"
+#include "vault_internal.h"
 
-struct cl_vault {
-    char *dir;
-    sqlite3 *db;
-    cl_secret *key;
-    unsigned char vault_id[CL_VAULT_ID_BYTES];
-    unsigned char slot_id[CL_SLOT_ID_BYTES];
-    bool recovery;
-    char *user;
-    char *school;
-    char fingerprint[24];
-};
+
 
 /* Crockford's base32: no I, L, O or U, so it reads aloud without doubt. */
 static const char BASE32[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 #define RECOVERY_BYTES 20 /* 160 bits: 32 characters in 8 groups */
 
-static char *path_in(const char *dir, const char *name)
+char *vault_path_in(const char *dir, const char *name)
 {
     size_t n = strlen(dir) + strlen(name) + 2;
     char *p = malloc(n);
@@ -99,7 +91,7 @@ static cl_status recovery_normalise(const cl_secret *typed, cl_secret **out)
     return CL_OK;
 }
 
-static cl_status new_recovery_key(cl_secret **out)
+cl_status vault_new_recovery_key(cl_secret **out)
 {
     unsigned char raw[RECOVERY_BYTES];
     char text[RECOVERY_BYTES * 8 / 5 + 2];
@@ -130,9 +122,9 @@ cl_status cl_vault_default_dir(char **out)
     const char *home = getenv("HOME");
     char *p = NULL;
     if (xdg && *xdg == '/')
-        p = path_in(xdg, "carelog");
+        p = vault_path_in(xdg, "carelog");
     else if (home && *home)
-        p = path_in(home, ".local/share/carelog");
+        p = vault_path_in(home, ".local/share/carelog");
     else
         return cl_fail(CL_EUSAGE, "neither XDG_DATA_HOME nor HOME is set; name the vault with --vault DIR");
     if (!p)
@@ -141,9 +133,9 @@ cl_status cl_vault_default_dir(char **out)
     return CL_OK;
 }
 
-static bool file_exists(const char *dir, const char *name)
+bool vault_file_exists(const char *dir, const char *name)
 {
-    char *p = path_in(dir, name);
+    char *p = vault_path_in(dir, name);
     struct stat sb;
     bool yes = p && stat(p, &sb) == 0;
     free(p);
@@ -152,10 +144,10 @@ static bool file_exists(const char *dir, const char *name)
 
 bool cl_vault_exists(const char *dir)
 {
-    return file_exists(dir, "keyslots") || file_exists(dir, "vault.db");
+    return vault_file_exists(dir, "keyslots") || vault_file_exists(dir, "vault.db");
 }
 
-static cl_status make_dirs(const char *dir)
+cl_status vault_make_dirs(const char *dir)
 {
     char buf[4096];
     if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf)
@@ -195,7 +187,7 @@ static cl_status write_pub(const cl_vault *v)
     int len = snprintf(text, sizeof text,
                        "carelog-vault-public 1\nvault-id: %s\nschool: %s\nx25519: %s\ned25519: %s\nfingerprint: %s\n",
                        id, school, x64, ed64, v->fingerprint);
-    char *path = path_in(v->dir, "vault.pub");
+    char *path = vault_path_in(v->dir, "vault.pub");
     if (!path)
         return cl_fail(CL_ESOFTWARE, "out of memory");
     st = cl_file_write_atomic(path, text, (size_t)len);
@@ -284,7 +276,7 @@ static cl_status store_identity(cl_vault *v, const char *user)
     return st;
 }
 
-static cl_status check_name(const char *what, const char *name)
+cl_status vault_check_name(const char *what, const char *name)
 {
     size_t n = name ? strlen(name) : 0;
     if (n == 0)
@@ -297,11 +289,11 @@ static cl_status check_name(const char *what, const char *name)
     return CL_OK;
 }
 
-static void remove_vault_files(const char *dir)
+void vault_remove_vault_files(const char *dir)
 {
     static const char *const names[] = {"vault.db", "vault.db-wal", "vault.db-shm", "vault.db-journal", "keyslots", "vault.pub"};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
-        char *p = path_in(dir, names[i]);
+        char *p = vault_path_in(dir, names[i]);
         if (p)
             unlink(p);
         free(p);
@@ -311,22 +303,22 @@ static void remove_vault_files(const char *dir)
 cl_status cl_vault_init(const char *dir, const char *school, const char *user, const cl_secret *pass,
                         cl_secret **recovery_key, cl_vault **out)
 {
-    cl_status st = check_name("counsellor name", user);
+    cl_status st = vault_check_name("counsellor name", user);
     if (st == CL_OK)
-        st = check_name("school name", school);
+        st = vault_check_name("school name", school);
     if (st != CL_OK)
         return st;
     if (cl_vault_exists(dir))
         return cl_fail(CL_ECANTCREATE, "%s already holds a vault; it was left untouched (choose another folder "
                                        "with --vault DIR)", dir);
-    st = make_dirs(dir);
+    st = vault_make_dirs(dir);
     if (st != CL_OK)
         return st;
 
     cl_vault *v = calloc(1, sizeof *v);
     cl_keyslots *ks = NULL;
     cl_secret *recovery = NULL;
-    char *ks_path = path_in(dir, "keyslots"), *db_path = path_in(dir, "vault.db");
+    char *ks_path = vault_path_in(dir, "keyslots"), *db_path = vault_path_in(dir, "vault.db");
     if (!v || !ks_path || !db_path) {
         free(v), free(ks_path), free(db_path);
         return cl_fail(CL_ESOFTWARE, "out of memory");
@@ -340,7 +332,7 @@ cl_status cl_vault_init(const char *dir, const char *school, const char *user, c
     if (st == CL_OK)
         st = cl_secret_random(CL_DB_KEY_BYTES, &v->key);
     if (st == CL_OK)
-        st = new_recovery_key(&recovery);
+        st = vault_new_recovery_key(&recovery);
     if (st == CL_OK)
         st = cl_keyslots_new(v->vault_id, &ks);
     if (st == CL_OK)
@@ -370,7 +362,7 @@ cl_status cl_vault_init(const char *dir, const char *school, const char *user, c
     if (st != CL_OK) {
         cl_secret_free(recovery);
         cl_vault_close(v);
-        remove_vault_files(dir);
+        vault_remove_vault_files(dir);
         return st;
     }
     *recovery_key = recovery;
@@ -391,12 +383,12 @@ static char *failure_path(const unsigned char vault_id[CL_VAULT_ID_BYTES])
         snprintf(base, sizeof base, "%s/.local/state/carelog", home);
     else
         return NULL;
-    if (make_dirs(base) != CL_OK)
+    if (vault_make_dirs(base) != CL_OK)
         return NULL;
     sodium_bin2hex(id, sizeof id, vault_id, CL_VAULT_ID_BYTES);
     char name[64];
     snprintf(name, sizeof name, "failures-%s", id);
-    return path_in(base, name);
+    return vault_path_in(base, name);
 }
 
 static long read_failures(const char *path)
@@ -462,7 +454,7 @@ static cl_status find_counsellor(cl_vault *v)
 /* The second half of a key rotation that a crash interrupted: the keyslots
  * hold the current and the next key; make the database and the keyslots
  * agree on the next one. */
-static cl_status finish_rotation(cl_vault *v, cl_keyslots *ks, const char *ks_path, cl_secret *next, bool db_has_next)
+cl_status vault_finish_rotation(cl_vault *v, cl_keyslots *ks, const char *ks_path, cl_secret *next, bool db_has_next)
 {
     cl_status st = CL_OK;
     if (!db_has_next) {
@@ -484,7 +476,7 @@ static cl_status finish_rotation(cl_vault *v, cl_keyslots *ks, const char *ks_pa
 
 static cl_status open_db(cl_vault *v, cl_keyslots *ks, const char *ks_path, cl_secret *key, cl_secret *next)
 {
-    char *db_path = path_in(v->dir, "vault.db");
+    char *db_path = vault_path_in(v->dir, "vault.db");
     if (!db_path) {
         cl_secret_free(key), cl_secret_free(next);
         return cl_fail(CL_ESOFTWARE, "out of memory");
@@ -498,7 +490,7 @@ static cl_status open_db(cl_vault *v, cl_keyslots *ks, const char *ks_path, cl_s
     }
     free(db_path);
     if (st == CL_OK && next) {
-        st = finish_rotation(v, ks, ks_path, next, db_has_next);
+        st = vault_finish_rotation(v, ks, ks_path, next, db_has_next);
         /* Another carelog has the vault open, so the rekey has to wait; the
          * current key still works and the next unlock that has the vault
          * to itself finishes the rotation. Refusing to open would lock
@@ -515,7 +507,7 @@ static cl_status open_db(cl_vault *v, cl_keyslots *ks, const char *ks_path, cl_s
 
 static cl_status check_pub(const char *dir, const unsigned char vault_id[CL_VAULT_ID_BYTES])
 {
-    char *path = path_in(dir, "vault.pub");
+    char *path = vault_path_in(dir, "vault.pub");
     unsigned char *text;
     size_t len;
     cl_status st = path ? cl_file_read(path, 65536, &text, &len) : cl_fail(CL_ESOFTWARE, "out of memory");
@@ -534,9 +526,71 @@ static cl_status check_pub(const char *dir, const unsigned char vault_id[CL_VAUL
     return st;
 }
 
+/* A removal killed after the keyslots were saved but before its
+ * transaction committed leaves a name whose slot is gone: the key is
+ * already rotated, only the list is stale. Finish it here. */
+static cl_status reconcile_counsellors(cl_vault *v, const cl_keyslots *ks)
+{
+    sqlite3_stmt *q;
+    cl_status st = cl_db_prepare(v->db, "SELECT name, slot_id FROM counsellors WHERE removed_at IS NULL", &q);
+    if (st != CL_OK)
+        return st;
+    json_t *gone = json_array();
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        if (sqlite3_column_bytes(q, 1) != CL_SLOT_ID_BYTES ||
+            !cl_keyslots_has(ks, sqlite3_column_blob(q, 1)))
+            json_array_append_new(gone, json_string((const char *)sqlite3_column_text(q, 0)));
+    }
+    sqlite3_finalize(q);
+    size_t i;
+    json_t *name;
+    char now[32];
+    cl_time_iso(cl_now(), now, sizeof now);
+    if (json_array_size(gone) > 0)
+        st = cl_db_begin(v->db);
+    json_array_foreach(gone, i, name) {
+        if (st != CL_OK)
+            break;
+        st = cl_db_prepare(v->db, "UPDATE counsellors SET removed_at = ?, slot_id = NULL WHERE name = ?", &q);
+        if (st == CL_OK) {
+            sqlite3_bind_text(q, 1, now, -1, SQLITE_STATIC);
+            sqlite3_bind_text(q, 2, json_string_value(name), -1, SQLITE_STATIC);
+            if (sqlite3_step(q) != SQLITE_DONE)
+                st = cl_db_fail(v->db, "finishing an interrupted removal");
+            sqlite3_finalize(q);
+        }
+        if (st == CL_OK)
+            st = cl_audit_append(v->db, "system", "counsellor.remove", json_string_value(name),
+                                 "finished after an interruption: the key slot was already gone");
+    }
+    if (json_array_size(gone) > 0)
+        st = st == CL_OK ? cl_db_commit(v->db) : (cl_db_rollback(v->db), st);
+    json_decref(gone);
+    return st;
+}
+
+/* Atomic writes killed half way leave NAME.tmp-XXXXXX files behind; they
+ * hold only what the vault writes anyway (keyslots, vault.pub). */
+static void sweep_temp_files(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strstr(e->d_name, ".tmp-") && strlen(strstr(e->d_name, ".tmp-")) == 11) {
+            char *p = vault_path_in(dir, e->d_name);
+            if (p)
+                unlink(p);
+            free(p);
+        }
+    }
+    closedir(d);
+}
+
 cl_status cl_vault_open(const char *dir, const cl_secret *secret, bool recovery, cl_vault **out)
 {
-    char *ks_path = path_in(dir, "keyslots");
+    char *ks_path = vault_path_in(dir, "keyslots");
     cl_keyslots *ks = NULL;
     if (!ks_path)
         return cl_fail(CL_ESOFTWARE, "out of memory");
@@ -577,8 +631,12 @@ cl_status cl_vault_open(const char *dir, const cl_secret *secret, bool recovery,
     if (st == CL_OK)
         st = load_identity(v);
     if (st == CL_OK)
+        st = reconcile_counsellors(v, ks);
+    if (st == CL_OK)
         st = find_counsellor(v);
-    if (st == CL_OK && !file_exists(dir, "vault.pub"))
+    if (st == CL_OK)
+        sweep_temp_files(dir);
+    if (st == CL_OK && !vault_file_exists(dir, "vault.pub"))
         st = write_pub(v);
     cl_keyslots_free(ks);
     free(ks_path);
@@ -609,389 +667,6 @@ const char *cl_vault_user(const cl_vault *v) { return v->user; }
 bool cl_vault_opened_by_recovery(const cl_vault *v) { return v->recovery; }
 const char *cl_vault_school(const cl_vault *v) { return v->school; }
 const char *cl_vault_fingerprint(const cl_vault *v) { return v->fingerprint; }
-
-static cl_status load_slots(const cl_vault *v, cl_keyslots **ks, char **ks_path)
-{
-    *ks_path = path_in(v->dir, "keyslots");
-    if (!*ks_path)
-        return cl_fail(CL_ESOFTWARE, "out of memory");
-    cl_status st = cl_keyslots_load(*ks_path, ks);
-    if (st == CL_OK && memcmp(cl_keyslots_vault_id(*ks), v->vault_id, CL_VAULT_ID_BYTES) != 0) {
-        cl_keyslots_free(*ks);
-        st = cl_fail(CL_EDATA, "the keyslots file was replaced by another vault's while open");
-    }
-    if (st != CL_OK)
-        free(*ks_path);
-    return st;
-}
-
-static cl_status counsellor_slot(cl_vault *v, const char *name, unsigned char slot_id[CL_SLOT_ID_BYTES])
-{
-    sqlite3_stmt *q;
-    cl_status st = cl_db_prepare(v->db, "SELECT slot_id FROM counsellors WHERE name = ? AND removed_at IS NULL", &q);
-    if (st != CL_OK)
-        return st;
-    sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
-    if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_bytes(q, 0) == CL_SLOT_ID_BYTES)
-        memcpy(slot_id, sqlite3_column_blob(q, 0), CL_SLOT_ID_BYTES);
-    else
-        st = cl_fail(CL_ENOTFOUND, "there is no counsellor named \"%s\"; `carelog counsellor list` shows them", name);
-    sqlite3_finalize(q);
-    return st;
-}
-
-/* The rekey of a counsellor's removal needs the only connection: find out
- * before changing anything (switching journal modes needs it too). */
-static cl_status require_exclusive(sqlite3 *db)
-{
-    sqlite3_stmt *q;
-    bool alone = false;
-    if (sqlite3_prepare_v2(db, "PRAGMA journal_mode = DELETE", -1, &q, NULL) == SQLITE_OK) {
-        const char *mode = sqlite3_step(q) == SQLITE_ROW ? (const char *)sqlite3_column_text(q, 0) : NULL;
-        alone = mode && strcmp(mode, "delete") == 0;
-        sqlite3_finalize(q);
-    }
-    cl_status st = cl_db_exec(db, "PRAGMA journal_mode = WAL");
-    if (!alone)
-        return cl_fail(CL_ECONFLICT, "the vault is open in another carelog; close it there, then try again "
-                                     "(nothing was changed)");
-    return st;
-}
-
-static cl_status require_counsellor(const cl_vault *v, const char *doing)
-{
-    if (v->recovery)
-        return cl_fail(CL_EPERM, "%s needs a counsellor's passphrase; after a recovery unlock, set a new "
-                                 "passphrase first (`carelog --recovery passwd --user NAME`)", doing);
-    return CL_OK;
-}
-
-cl_status cl_vault_counsellor_add(cl_vault *v, const char *name, const cl_secret *pass)
-{
-    cl_status st = check_name("counsellor name", name);
-    if (st == CL_OK)
-        st = require_counsellor(v, "adding a counsellor");
-    if (st != CL_OK)
-        return st;
-    cl_keyslots *ks;
-    char *ks_path;
-    st = load_slots(v, &ks, &ks_path);
-    if (st != CL_OK)
-        return st;
-    cl_kdf kdf;
-    unsigned char slot_id[CL_SLOT_ID_BYTES];
-    char now[32];
-    cl_time_iso(cl_now(), now, sizeof now);
-    st = cl_kdf_calibrate(&kdf);
-    if (st == CL_OK)
-        st = cl_keyslots_add(ks, CL_SLOT_PASSPHRASE, pass, &kdf, v->key, slot_id);
-    /* The name goes in first inside a transaction that commits only after
-     * the keyslots are safely written: a crash leaves either both or an
-     * unused slot, never a name without a slot. */
-    if (st == CL_OK)
-        st = cl_db_begin(v->db);
-    if (st == CL_OK) {
-        sqlite3_stmt *q;
-        st = cl_db_prepare(v->db, "INSERT INTO counsellors(name, slot_id, created_at) VALUES (?, ?, ?)"
-                                  " ON CONFLICT(name) DO UPDATE SET slot_id = excluded.slot_id,"
-                                  " created_at = excluded.created_at, removed_at = NULL WHERE removed_at IS NOT NULL", &q);
-        if (st == CL_OK) {
-            sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
-            sqlite3_bind_blob(q, 2, slot_id, CL_SLOT_ID_BYTES, SQLITE_STATIC);
-            sqlite3_bind_text(q, 3, now, -1, SQLITE_STATIC);
-            if (sqlite3_step(q) != SQLITE_DONE)
-                st = cl_db_fail(v->db, "adding the counsellor");
-            else if (sqlite3_changes(v->db) == 0)
-                st = cl_fail(CL_ECANTCREATE, "there is already a counsellor named \"%s\"", name);
-            sqlite3_finalize(q);
-        }
-        if (st == CL_OK)
-            st = cl_vault_audit(v, "counsellor.add", name, NULL);
-        if (st == CL_OK)
-            st = cl_keyslots_save(ks, ks_path);
-        if (st == CL_OK)
-            st = cl_db_commit(v->db);
-        else
-            cl_db_rollback(v->db);
-    }
-    cl_keyslots_free(ks);
-    free(ks_path);
-    return st;
-}
-
-cl_status cl_vault_counsellor_remove(cl_vault *v, const char *name)
-{
-    cl_status st = require_counsellor(v, "removing a counsellor");
-    if (st != CL_OK)
-        return st;
-    unsigned char slot_id[CL_SLOT_ID_BYTES];
-    st = counsellor_slot(v, name, slot_id);
-    if (st != CL_OK)
-        return st;
-    sqlite3_stmt *q;
-    st = cl_db_prepare(v->db, "SELECT count(*) FROM counsellors WHERE removed_at IS NULL", &q);
-    if (st != CL_OK)
-        return st;
-    int active = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : 0;
-    sqlite3_finalize(q);
-    if (active <= 1)
-        return cl_fail(CL_EUSAGE, "\"%s\" is the last counsellor; add another before removing this one", name);
-    st = require_exclusive(v->db);
-    if (st != CL_OK)
-        return st;
-
-    cl_keyslots *ks;
-    char *ks_path;
-    cl_secret *next = NULL;
-    st = load_slots(v, &ks, &ks_path);
-    if (st != CL_OK)
-        return st;
-    char now[32];
-    cl_time_iso(cl_now(), now, sizeof now);
-    /* 1. inside one transaction the name is marked removed, and keyslots
-     *    are saved without the slot and with the next key sealed to the
-     *    others; the transaction commits only after that save. A crash
-     *    before the save changes nothing; one after it leaves the slot gone
-     *    and the rotation pending, never a removed name whose slot still
-     *    holds the current key;
-     * 2. rekey; 3. keyslots: the next key becomes the current one.
-     * cl_vault_open finishes steps 2–3 after a crash between them. */
-    st = cl_db_begin(v->db);
-    if (st == CL_OK)
-        st = cl_db_prepare(v->db, "UPDATE counsellors SET removed_at = ?, slot_id = NULL WHERE name = ?", &q);
-    if (st == CL_OK) {
-        sqlite3_bind_text(q, 1, now, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
-        if (sqlite3_step(q) != SQLITE_DONE)
-            st = cl_db_fail(v->db, "removing the counsellor");
-        sqlite3_finalize(q);
-    }
-    if (st == CL_OK)
-        st = cl_vault_audit(v, "counsellor.remove", name, "database key rotated");
-    /* The slot may be gone already: a removal that crashed after saving
-     * the keyslots file and is now run again. */
-    if (st == CL_OK && cl_keyslots_has(ks, slot_id))
-        st = cl_keyslots_remove(ks, slot_id);
-    if (st == CL_OK)
-        st = cl_secret_random(CL_DB_KEY_BYTES, &next);
-    if (st == CL_OK)
-        st = cl_keyslots_seal_next(ks, next);
-    if (st == CL_OK)
-        st = cl_keyslots_save(ks, ks_path);
-    if (st == CL_OK)
-        st = cl_db_commit(v->db);
-    else
-        cl_db_rollback(v->db);
-    cl_crash_point("rotate-after-seal");
-    if (st == CL_OK)
-        st = finish_rotation(v, ks, ks_path, next, false);
-    else
-        cl_secret_free(next);
-    cl_keyslots_free(ks);
-    free(ks_path);
-    return st;
-}
-
-cl_status cl_vault_counsellor_list(cl_vault *v, json_t **out)
-{
-    sqlite3_stmt *q;
-    cl_status st = cl_db_prepare(v->db, "SELECT name, created_at FROM counsellors WHERE removed_at IS NULL ORDER BY id", &q);
-    if (st != CL_OK)
-        return st;
-    json_t *list = json_array();
-    while (sqlite3_step(q) == SQLITE_ROW) {
-        const char *name = (const char *)sqlite3_column_text(q, 0);
-        json_array_append_new(list, json_pack("{s:s, s:s, s:b}", "name", name, "since",
-                                              (const char *)sqlite3_column_text(q, 1), "current",
-                                              !v->recovery && strcmp(name, v->user) == 0));
-    }
-    sqlite3_finalize(q);
-    *out = list;
-    return CL_OK;
-}
-
-cl_status cl_vault_set_passphrase(cl_vault *v, const char *name, const cl_secret *pass)
-{
-    if (!name) {
-        if (v->recovery)
-            return cl_fail(CL_EUSAGE, "name the counsellor whose passphrase to set (--user NAME)");
-        name = v->user;
-    } else if (!v->recovery && strcmp(name, v->user) != 0) {
-        return cl_fail(CL_EPERM, "only %s can change that passphrase (or anyone holding the recovery key)", name);
-    }
-    unsigned char slot_id[CL_SLOT_ID_BYTES];
-    cl_status st = counsellor_slot(v, name, slot_id);
-    if (st != CL_OK)
-        return st;
-    cl_keyslots *ks;
-    char *ks_path;
-    st = load_slots(v, &ks, &ks_path);
-    if (st != CL_OK)
-        return st;
-    cl_kdf kdf;
-    st = cl_kdf_calibrate(&kdf);
-    if (st == CL_OK)
-        st = cl_keyslots_reset(ks, slot_id, pass, &kdf, v->key);
-    cl_crash_point("passwd-before-save");
-    if (st == CL_OK)
-        st = cl_keyslots_save(ks, ks_path);
-    cl_keyslots_free(ks);
-    free(ks_path);
-    if (st != CL_OK)
-        return st;
-    if (v->recovery) {
-        free(v->user);
-        v->user = strdup(name);
-        v->recovery = false;
-        memcpy(v->slot_id, slot_id, CL_SLOT_ID_BYTES);
-    }
-    st = cl_db_begin(v->db);
-    if (st == CL_OK)
-        st = cl_vault_audit(v, "counsellor.passphrase", name, NULL);
-    return st == CL_OK ? cl_db_commit(v->db) : (cl_db_rollback(v->db), st);
-}
-
-cl_status cl_vault_new_recovery_key(cl_vault *v, cl_secret **recovery_key)
-{
-    cl_keyslots *ks;
-    char *ks_path;
-    cl_status st = load_slots(v, &ks, &ks_path);
-    if (st != CL_OK)
-        return st;
-    cl_secret *recovery = NULL;
-    cl_kdf kdf;
-    st = cl_kdf_calibrate(&kdf);
-    if (st == CL_OK)
-        st = new_recovery_key(&recovery);
-    /* Only the new recovery slot remains: an old printed key stops working. */
-    while (st == CL_OK && cl_keyslots_count(ks, CL_SLOT_RECOVERY) > 0) {
-        unsigned char id[CL_SLOT_ID_BYTES];
-        st = cl_keyslots_first(ks, CL_SLOT_RECOVERY, id);
-        if (st == CL_OK)
-            st = cl_keyslots_remove(ks, id);
-    }
-    if (st == CL_OK)
-        st = cl_keyslots_add(ks, CL_SLOT_RECOVERY, recovery, &kdf, v->key, NULL);
-    if (st == CL_OK)
-        st = cl_keyslots_save(ks, ks_path);
-    cl_keyslots_free(ks);
-    free(ks_path);
-    if (st == CL_OK) {
-        st = cl_db_begin(v->db);
-        if (st == CL_OK)
-            st = cl_vault_audit(v, "vault.recovery-key", "vault", "new recovery key; the old one no longer opens");
-        st = st == CL_OK ? cl_db_commit(v->db) : (cl_db_rollback(v->db), st);
-    }
-    if (st != CL_OK) {
-        cl_secret_free(recovery);
-        return st;
-    }
-    *recovery_key = recovery;
-    return CL_OK;
-}
-
-/* Backup file: magic "CLBACKUP" | version u8 | keyslots length u32 |
- * keyslots | vault.db copy (encrypted under the same key) | BLAKE2b-256 of
- * everything before. Nothing in it is plaintext. */
-#define BACKUP_MAGIC "CLBACKUP"
-#define BACKUP_HEAD (8 + 1 + 4)
-#define BACKUP_SUM 32
-#define BACKUP_MAX ((size_t)8 << 30)
-
-cl_status cl_vault_backup(cl_vault *v, const char *file)
-{
-    struct stat sb;
-    if (stat(file, &sb) == 0)
-        return cl_fail(CL_ECANTCREATE, "%s already exists; choose a new file name for the backup", file);
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.db-partial", file) >= (int)sizeof tmp)
-        return cl_fail(CL_EUSAGE, "the backup path is too long");
-    unlink(tmp);
-    unsigned char *slots = NULL, *db = NULL, *out = NULL;
-    size_t slots_len = 0, db_len = 0;
-    char *ks_path = path_in(v->dir, "keyslots");
-    cl_status st = ks_path ? cl_file_read(ks_path, 1 << 20, &slots, &slots_len) : cl_fail(CL_ESOFTWARE, "out of memory");
-    free(ks_path);
-    if (st == CL_OK)
-        st = cl_db_backup_to(v->db, tmp, v->key);
-    if (st == CL_OK)
-        st = cl_file_read(tmp, BACKUP_MAX, &db, &db_len);
-    unlink(tmp);
-    size_t total = BACKUP_HEAD + slots_len + db_len + BACKUP_SUM;
-    if (st == CL_OK && !(out = malloc(total)))
-        st = cl_fail(CL_ESOFTWARE, "out of memory");
-    if (st == CL_OK) {
-        unsigned char *p = out;
-        memcpy(p, BACKUP_MAGIC, 8), p += 8;
-        *p++ = 1;
-        for (int i = 0; i < 4; i++)
-            *p++ = (unsigned char)(slots_len >> (8 * i));
-        memcpy(p, slots, slots_len), p += slots_len;
-        memcpy(p, db, db_len), p += db_len;
-        crypto_generichash(p, BACKUP_SUM, out, (size_t)(p - out), NULL, 0);
-        st = cl_file_create_atomic(file, out, total);
-    }
-    free(slots), free(db), free(out);
-    if (st == CL_OK) {
-        st = cl_db_begin(v->db);
-        if (st == CL_OK)
-            st = cl_vault_audit(v, "vault.backup", file, NULL);
-        st = st == CL_OK ? cl_db_commit(v->db) : (cl_db_rollback(v->db), st);
-    }
-    return st;
-}
-
-cl_status cl_vault_restore(const char *file, const char *dir, const cl_secret *secret, bool recovery)
-{
-    unsigned char *data;
-    size_t len;
-    cl_status st = cl_file_read(file, BACKUP_MAX, &data, &len);
-    if (st != CL_OK)
-        return st;
-    unsigned char sum[BACKUP_SUM];
-    size_t slots_len = 0;
-    if (len < BACKUP_HEAD + BACKUP_SUM || memcmp(data, BACKUP_MAGIC, 8) != 0 || data[8] != 1) {
-        st = cl_fail(CL_EDATA, "%s is not a carelog backup", file);
-    } else {
-        crypto_generichash(sum, sizeof sum, data, len - BACKUP_SUM, NULL, 0);
-        for (int i = 3; i >= 0; i--)
-            slots_len = (slots_len << 8) | data[9 + i];
-        if (sodium_memcmp(sum, data + len - BACKUP_SUM, BACKUP_SUM) != 0 ||
-            slots_len > len - BACKUP_HEAD - BACKUP_SUM)
-            st = cl_fail(CL_EDATA, "%s is damaged (its checksum does not match); nothing was restored", file);
-    }
-    if (st == CL_OK && cl_vault_exists(dir))
-        st = cl_fail(CL_ECANTCREATE, "%s already holds a vault; restore into a new folder", dir);
-    if (st == CL_OK)
-        st = make_dirs(dir);
-    char *ks_path = path_in(dir, "keyslots"), *db_path = path_in(dir, "vault.db");
-    if (st == CL_OK && (!ks_path || !db_path))
-        st = cl_fail(CL_ESOFTWARE, "out of memory");
-    const unsigned char *slots = data + BACKUP_HEAD;
-    if (st == CL_OK)
-        st = cl_file_create_atomic(ks_path, slots, slots_len);
-    if (st == CL_OK)
-        st = cl_file_create_atomic(db_path, slots + slots_len, len - BACKUP_HEAD - BACKUP_SUM - slots_len);
-    free(data);
-    cl_vault *v = NULL;
-    if (st == CL_OK)
-        st = cl_vault_open(dir, secret, recovery, &v);
-    if (st == CL_OK)
-        st = cl_db_check_integrity(v->db);
-    if (st == CL_OK) {
-        st = cl_db_begin(v->db);
-        if (st == CL_OK)
-            st = cl_vault_audit(v, "vault.restore", file, dir);
-        st = st == CL_OK ? cl_db_commit(v->db) : (cl_db_rollback(v->db), st);
-    }
-    cl_vault_close(v);
-    if (st != CL_OK && st != CL_ECANTCREATE) {
-        remove_vault_files(dir);
-        rmdir(dir);
-    }
-    free(ks_path), free(db_path);
-    return st;
-}
 
 static json_int_t count_rows(sqlite3 *db, const char *table)
 {

@@ -99,10 +99,9 @@ check_after_remove() {
   if grep -q '"name":"李老师"' "$T/out" && opens "$PASS2"; then
     note "$1: the removal did not happen"
   elif grep -q '"name":"李老师"' "$T/out"; then
-    # Killed between saving keyslots and committing: the slot is gone and
-    # the key rotated; only the name is still listed until remove runs again.
-    note "$1: the slot is gone, the name still listed"
-    removed_fully "$1"
+    # Killed between saving keyslots and committing: the unlock must have
+    # finished the removal, so the name may not be listed any more.
+    fail "$1: the slot is gone but the name is still listed"
   else
     note "$1: the removal happened"
     removed_fully "$1"

@@ -1,0 +1,123 @@
+/* Backup and restore of a whole vault, still encrypted. */
+#include "carelog/vault.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "carelog/audit.h"
+#include "carelog/clock.h"
+#include "carelog/file.h"
+#include "carelog/keyslot.h"
+#include "carelog/storage.h"
+#include "vault_internal.h"
+
+/* Backup file: magic "CLBACKUP" | version u8 | keyslots length u32 |
+ * keyslots | vault.db copy (encrypted under the same key) | BLAKE2b-256 of
+ * everything before. Nothing in it is plaintext. */
+#define BACKUP_MAGIC "CLBACKUP"
+#define BACKUP_HEAD (8 + 1 + 4)
+#define BACKUP_SUM 32
+#define BACKUP_MAX ((size_t)8 << 30)
+
+cl_status cl_vault_backup(cl_vault *v, const char *file)
+{
+    struct stat sb;
+    if (stat(file, &sb) == 0)
+        return cl_fail(CL_ECANTCREATE, "%s already exists; choose a new file name for the backup", file);
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.db-partial", file) >= (int)sizeof tmp)
+        return cl_fail(CL_EUSAGE, "the backup path is too long");
+    /* Logged first, so the copy itself carries the entry and a busy vault
+     * can never make a written backup report failure. */
+    cl_status logged = cl_db_begin(v->db);
+    if (logged == CL_OK)
+        logged = cl_vault_audit(v, "vault.backup", file, NULL);
+    logged = logged == CL_OK ? cl_db_commit(v->db) : (cl_db_rollback(v->db), logged);
+    if (logged != CL_OK)
+        return logged;
+    unlink(tmp);
+    unsigned char *slots = NULL, *db = NULL, *out = NULL;
+    size_t slots_len = 0, db_len = 0;
+    char *ks_path = vault_path_in(v->dir, "keyslots");
+    cl_status st = ks_path ? cl_file_read(ks_path, 1 << 20, &slots, &slots_len) : cl_fail(CL_ESOFTWARE, "out of memory");
+    free(ks_path);
+    if (st == CL_OK)
+        st = cl_db_backup_to(v->db, tmp, v->key);
+    if (st == CL_OK)
+        st = cl_file_read(tmp, BACKUP_MAX, &db, &db_len);
+    unlink(tmp);
+    size_t total = BACKUP_HEAD + slots_len + db_len + BACKUP_SUM;
+    if (st == CL_OK && !(out = malloc(total)))
+        st = cl_fail(CL_ESOFTWARE, "out of memory");
+    if (st == CL_OK) {
+        unsigned char *p = out;
+        memcpy(p, BACKUP_MAGIC, 8), p += 8;
+        *p++ = 1;
+        for (int i = 0; i < 4; i++)
+            *p++ = (unsigned char)(slots_len >> (8 * i));
+        memcpy(p, slots, slots_len), p += slots_len;
+        memcpy(p, db, db_len), p += db_len;
+        crypto_generichash(p, BACKUP_SUM, out, (size_t)(p - out), NULL, 0);
+        st = cl_file_create_atomic(file, out, total);
+    }
+    free(slots), free(db), free(out);
+    return st;
+}
+
+cl_status cl_vault_restore(const char *file, const char *dir, const cl_secret *secret, bool recovery)
+{
+    unsigned char *data;
+    size_t len;
+    cl_status st = cl_file_read(file, BACKUP_MAX, &data, &len);
+    if (st != CL_OK)
+        return st;
+    unsigned char sum[BACKUP_SUM];
+    size_t slots_len = 0;
+    if (len < BACKUP_HEAD + BACKUP_SUM || memcmp(data, BACKUP_MAGIC, 8) != 0 || data[8] != 1) {
+        st = cl_fail(CL_EDATA, "%s is not a carelog backup", file);
+    } else {
+        crypto_generichash(sum, sizeof sum, data, len - BACKUP_SUM, NULL, 0);
+        for (int i = 3; i >= 0; i--)
+            slots_len = (slots_len << 8) | data[9 + i];
+        if (sodium_memcmp(sum, data + len - BACKUP_SUM, BACKUP_SUM) != 0 ||
+            slots_len > len - BACKUP_HEAD - BACKUP_SUM)
+            st = cl_fail(CL_EDATA, "%s is damaged (its checksum does not match); nothing was restored", file);
+    }
+    if (st == CL_OK && cl_vault_exists(dir))
+        st = cl_fail(CL_ECANTCREATE, "%s already holds a vault; restore into a new folder", dir);
+    if (st == CL_OK)
+        st = vault_make_dirs(dir);
+    char *ks_path = vault_path_in(dir, "keyslots"), *db_path = vault_path_in(dir, "vault.db");
+    if (st == CL_OK && (!ks_path || !db_path))
+        st = cl_fail(CL_ESOFTWARE, "out of memory");
+    const unsigned char *slots = data + BACKUP_HEAD;
+    if (st == CL_OK)
+        st = cl_file_create_atomic(ks_path, slots, slots_len);
+    if (st == CL_OK)
+        st = cl_file_create_atomic(db_path, slots + slots_len, len - BACKUP_HEAD - BACKUP_SUM - slots_len);
+    free(data);
+    cl_vault *v = NULL;
+    if (st == CL_OK)
+        st = cl_vault_open(dir, secret, recovery, &v);
+    if (st == CL_OK)
+        st = cl_db_check_integrity(v->db);
+    if (st == CL_OK) {
+        st = cl_db_begin(v->db);
+        if (st == CL_OK)
+            st = cl_vault_audit(v, "vault.restore", file, dir);
+        st = st == CL_OK ? cl_db_commit(v->db) : (cl_db_rollback(v->db), st);
+    }
+    cl_vault_close(v);
+    if (st != CL_OK && st != CL_ECANTCREATE) {
+        vault_remove_vault_files(dir);
+        rmdir(dir);
+    }
+    free(ks_path), free(db_path);
+    return st;
+}
+

@@ -1,0 +1,298 @@
+/* Counsellors, passphrases and the recovery key: who can open the vault. */
+#include "carelog/vault.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "carelog/audit.h"
+#include "carelog/clock.h"
+#include "carelog/file.h"
+#include "carelog/keyslot.h"
+#include "carelog/storage.h"
+#include "vault_internal.h"
+
+cl_status vault_load_slots(const cl_vault *v, cl_keyslots **ks, char **ks_path)
+{
+    *ks_path = vault_path_in(v->dir, "keyslots");
+    if (!*ks_path)
+        return cl_fail(CL_ESOFTWARE, "out of memory");
+    cl_status st = cl_keyslots_load(*ks_path, ks);
+    if (st == CL_OK && memcmp(cl_keyslots_vault_id(*ks), v->vault_id, CL_VAULT_ID_BYTES) != 0) {
+        cl_keyslots_free(*ks);
+        st = cl_fail(CL_EDATA, "the keyslots file was replaced by another vault's while open");
+    }
+    if (st != CL_OK)
+        free(*ks_path);
+    return st;
+}
+
+cl_status vault_counsellor_slot(cl_vault *v, const char *name, unsigned char slot_id[CL_SLOT_ID_BYTES])
+{
+    sqlite3_stmt *q;
+    cl_status st = cl_db_prepare(v->db, "SELECT slot_id FROM counsellors WHERE name = ? AND removed_at IS NULL", &q);
+    if (st != CL_OK)
+        return st;
+    sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+    if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_bytes(q, 0) == CL_SLOT_ID_BYTES)
+        memcpy(slot_id, sqlite3_column_blob(q, 0), CL_SLOT_ID_BYTES);
+    else
+        st = cl_fail(CL_ENOTFOUND, "there is no counsellor named \"%s\"; `carelog counsellor list` shows them", name);
+    sqlite3_finalize(q);
+    return st;
+}
+
+/* The rekey of a counsellor's removal needs the only connection: find out
+ * before changing anything (switching journal modes needs it too). */
+cl_status vault_require_exclusive(sqlite3 *db)
+{
+    sqlite3_stmt *q;
+    bool alone = false;
+    if (sqlite3_prepare_v2(db, "PRAGMA journal_mode = DELETE", -1, &q, NULL) == SQLITE_OK) {
+        const char *mode = sqlite3_step(q) == SQLITE_ROW ? (const char *)sqlite3_column_text(q, 0) : NULL;
+        alone = mode && strcmp(mode, "delete") == 0;
+        sqlite3_finalize(q);
+    }
+    cl_status st = cl_db_exec(db, "PRAGMA journal_mode = WAL");
+    if (!alone)
+        return cl_fail(CL_ECONFLICT, "the vault is open in another carelog; close it there, then try again "
+                                     "(nothing was changed)");
+    return st;
+}
+
+cl_status vault_require_counsellor(const cl_vault *v, const char *doing)
+{
+    if (v->recovery)
+        return cl_fail(CL_EPERM, "%s needs a counsellor's passphrase; after a recovery unlock, set a new "
+                                 "passphrase first (`carelog --recovery passwd --user NAME`)", doing);
+    return CL_OK;
+}
+
+cl_status cl_vault_counsellor_add(cl_vault *v, const char *name, const cl_secret *pass)
+{
+    cl_status st = vault_check_name("counsellor name", name);
+    if (st == CL_OK)
+        st = vault_require_counsellor(v, "adding a counsellor");
+    if (st != CL_OK)
+        return st;
+    cl_keyslots *ks;
+    char *ks_path;
+    st = vault_load_slots(v, &ks, &ks_path);
+    if (st != CL_OK)
+        return st;
+    cl_kdf kdf;
+    unsigned char slot_id[CL_SLOT_ID_BYTES];
+    char now[32];
+    cl_time_iso(cl_now(), now, sizeof now);
+    st = cl_kdf_calibrate(&kdf);
+    if (st == CL_OK)
+        st = cl_keyslots_add(ks, CL_SLOT_PASSPHRASE, pass, &kdf, v->key, slot_id);
+    /* The name goes in first inside a transaction that commits only after
+     * the keyslots are safely written: a crash leaves either both or an
+     * unused slot, never a name without a slot. */
+    if (st == CL_OK)
+        st = cl_db_begin(v->db);
+    if (st == CL_OK) {
+        sqlite3_stmt *q;
+        st = cl_db_prepare(v->db, "INSERT INTO counsellors(name, slot_id, created_at) VALUES (?, ?, ?)"
+                                  " ON CONFLICT(name) DO UPDATE SET slot_id = excluded.slot_id,"
+                                  " created_at = excluded.created_at, removed_at = NULL WHERE removed_at IS NOT NULL", &q);
+        if (st == CL_OK) {
+            sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+            sqlite3_bind_blob(q, 2, slot_id, CL_SLOT_ID_BYTES, SQLITE_STATIC);
+            sqlite3_bind_text(q, 3, now, -1, SQLITE_STATIC);
+            if (sqlite3_step(q) != SQLITE_DONE)
+                st = cl_db_fail(v->db, "adding the counsellor");
+            else if (sqlite3_changes(v->db) == 0)
+                st = cl_fail(CL_ECANTCREATE, "there is already a counsellor named \"%s\"", name);
+            sqlite3_finalize(q);
+        }
+        if (st == CL_OK)
+            st = cl_vault_audit(v, "counsellor.add", name, NULL);
+        if (st == CL_OK)
+            st = cl_keyslots_save(ks, ks_path);
+        if (st == CL_OK)
+            st = cl_db_commit(v->db);
+        else
+            cl_db_rollback(v->db);
+    }
+    cl_keyslots_free(ks);
+    free(ks_path);
+    return st;
+}
+
+cl_status cl_vault_counsellor_remove(cl_vault *v, const char *name)
+{
+    cl_status st = vault_require_counsellor(v, "removing a counsellor");
+    if (st != CL_OK)
+        return st;
+    unsigned char slot_id[CL_SLOT_ID_BYTES];
+    st = vault_counsellor_slot(v, name, slot_id);
+    if (st != CL_OK)
+        return st;
+    sqlite3_stmt *q;
+    st = cl_db_prepare(v->db, "SELECT count(*) FROM counsellors WHERE removed_at IS NULL", &q);
+    if (st != CL_OK)
+        return st;
+    int active = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : 0;
+    sqlite3_finalize(q);
+    if (active <= 1)
+        return cl_fail(CL_EUSAGE, "\"%s\" is the last counsellor; add another before removing this one", name);
+    st = vault_require_exclusive(v->db);
+    if (st != CL_OK)
+        return st;
+
+    cl_keyslots *ks;
+    char *ks_path;
+    cl_secret *next = NULL;
+    st = vault_load_slots(v, &ks, &ks_path);
+    if (st != CL_OK)
+        return st;
+    char now[32];
+    cl_time_iso(cl_now(), now, sizeof now);
+    /* 1. inside one transaction the name is marked removed, and keyslots
+     *    are saved without the slot and with the next key sealed to the
+     *    others; the transaction commits only after that save. A crash
+     *    before the save changes nothing; one after it leaves the slot gone
+     *    and the rotation pending, never a removed name whose slot still
+     *    holds the current key;
+     * 2. rekey; 3. keyslots: the next key becomes the current one.
+     * cl_vault_open finishes steps 2–3 after a crash between them. */
+    st = cl_db_begin(v->db);
+    if (st == CL_OK)
+        st = cl_db_prepare(v->db, "UPDATE counsellors SET removed_at = ?, slot_id = NULL WHERE name = ?", &q);
+    if (st == CL_OK) {
+        sqlite3_bind_text(q, 1, now, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
+        if (sqlite3_step(q) != SQLITE_DONE)
+            st = cl_db_fail(v->db, "removing the counsellor");
+        sqlite3_finalize(q);
+    }
+    if (st == CL_OK)
+        st = cl_vault_audit(v, "counsellor.remove", name, "database key rotated");
+    /* The slot may be gone already: a removal that crashed after saving
+     * the keyslots file and is now run again. */
+    if (st == CL_OK && cl_keyslots_has(ks, slot_id))
+        st = cl_keyslots_remove(ks, slot_id);
+    if (st == CL_OK)
+        st = cl_secret_random(CL_DB_KEY_BYTES, &next);
+    if (st == CL_OK)
+        st = cl_keyslots_seal_next(ks, next);
+    if (st == CL_OK)
+        st = cl_keyslots_save(ks, ks_path);
+    if (st == CL_OK)
+        st = cl_db_commit(v->db);
+    else
+        cl_db_rollback(v->db);
+    cl_crash_point("rotate-after-seal");
+    if (st == CL_OK)
+        st = vault_finish_rotation(v, ks, ks_path, next, false);
+    else
+        cl_secret_free(next);
+    cl_keyslots_free(ks);
+    free(ks_path);
+    return st;
+}
+
+cl_status cl_vault_counsellor_list(cl_vault *v, json_t **out)
+{
+    sqlite3_stmt *q;
+    cl_status st = cl_db_prepare(v->db, "SELECT name, created_at FROM counsellors WHERE removed_at IS NULL ORDER BY id", &q);
+    if (st != CL_OK)
+        return st;
+    json_t *list = json_array();
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(q, 0);
+        json_array_append_new(list, json_pack("{s:s, s:s, s:b}", "name", name, "since",
+                                              (const char *)sqlite3_column_text(q, 1), "current",
+                                              !v->recovery && strcmp(name, v->user) == 0));
+    }
+    sqlite3_finalize(q);
+    *out = list;
+    return CL_OK;
+}
+
+cl_status cl_vault_set_passphrase(cl_vault *v, const char *name, const cl_secret *pass)
+{
+    if (!name) {
+        if (v->recovery)
+            return cl_fail(CL_EUSAGE, "name the counsellor whose passphrase to set (--user NAME)");
+        name = v->user;
+    } else if (!v->recovery && strcmp(name, v->user) != 0) {
+        return cl_fail(CL_EPERM, "only %s can change that passphrase (or anyone holding the recovery key)", name);
+    }
+    unsigned char slot_id[CL_SLOT_ID_BYTES];
+    cl_status st = vault_counsellor_slot(v, name, slot_id);
+    if (st != CL_OK)
+        return st;
+    cl_keyslots *ks;
+    char *ks_path;
+    st = vault_load_slots(v, &ks, &ks_path);
+    if (st != CL_OK)
+        return st;
+    cl_kdf kdf;
+    st = cl_kdf_calibrate(&kdf);
+    if (st == CL_OK)
+        st = cl_keyslots_reset(ks, slot_id, pass, &kdf, v->key);
+    cl_crash_point("passwd-before-save");
+    if (st == CL_OK)
+        st = cl_keyslots_save(ks, ks_path);
+    cl_keyslots_free(ks);
+    free(ks_path);
+    if (st != CL_OK)
+        return st;
+    if (v->recovery) {
+        free(v->user);
+        v->user = strdup(name);
+        v->recovery = false;
+        memcpy(v->slot_id, slot_id, CL_SLOT_ID_BYTES);
+    }
+    st = cl_db_begin(v->db);
+    if (st == CL_OK)
+        st = cl_vault_audit(v, "counsellor.passphrase", name, NULL);
+    return st == CL_OK ? cl_db_commit(v->db) : (cl_db_rollback(v->db), st);
+}
+
+cl_status cl_vault_new_recovery_key(cl_vault *v, cl_secret **recovery_key)
+{
+    cl_keyslots *ks;
+    char *ks_path;
+    cl_status st = vault_load_slots(v, &ks, &ks_path);
+    if (st != CL_OK)
+        return st;
+    cl_secret *recovery = NULL;
+    cl_kdf kdf;
+    st = cl_kdf_calibrate(&kdf);
+    if (st == CL_OK)
+        st = vault_new_recovery_key(&recovery);
+    /* Only the new recovery slot remains: an old printed key stops working. */
+    while (st == CL_OK && cl_keyslots_count(ks, CL_SLOT_RECOVERY) > 0) {
+        unsigned char id[CL_SLOT_ID_BYTES];
+        st = cl_keyslots_first(ks, CL_SLOT_RECOVERY, id);
+        if (st == CL_OK)
+            st = cl_keyslots_remove(ks, id);
+    }
+    if (st == CL_OK)
+        st = cl_keyslots_add(ks, CL_SLOT_RECOVERY, recovery, &kdf, v->key, NULL);
+    if (st == CL_OK)
+        st = cl_keyslots_save(ks, ks_path);
+    cl_keyslots_free(ks);
+    free(ks_path);
+    if (st == CL_OK) {
+        st = cl_db_begin(v->db);
+        if (st == CL_OK)
+            st = cl_vault_audit(v, "vault.recovery-key", "vault", "new recovery key; the old one no longer opens");
+        st = st == CL_OK ? cl_db_commit(v->db) : (cl_db_rollback(v->db), st);
+    }
+    if (st != CL_OK) {
+        cl_secret_free(recovery);
+        return st;
+    }
+    *recovery_key = recovery;
+    return CL_OK;
+}
+

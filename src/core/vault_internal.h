@@ -1,0 +1,36 @@
+/* What the vault's source files share; not part of the public face. */
+#ifndef CARELOG_VAULT_INTERNAL_H
+#define CARELOG_VAULT_INTERNAL_H
+
+#include <stdbool.h>
+#include <sqlite3.h>
+
+#include "carelog/keyslot.h"
+#include "carelog/secret.h"
+#include "carelog/vault.h"
+
+struct cl_vault {
+    char *dir;
+    sqlite3 *db;
+    cl_secret *key;
+    unsigned char vault_id[CL_VAULT_ID_BYTES];
+    unsigned char slot_id[CL_SLOT_ID_BYTES];
+    bool recovery;
+    char *user;
+    char *school;
+    char fingerprint[24];
+};
+
+char *vault_path_in(const char *dir, const char *name);
+cl_status vault_new_recovery_key(cl_secret **out);
+bool vault_file_exists(const char *dir, const char *name);
+cl_status vault_make_dirs(const char *dir);
+cl_status vault_check_name(const char *what, const char *name);
+void vault_remove_vault_files(const char *dir);
+cl_status vault_finish_rotation(cl_vault *v, cl_keyslots *ks, const char *ks_path, cl_secret *next, bool db_has_next);
+cl_status vault_load_slots(const cl_vault *v, cl_keyslots **ks, char **ks_path);
+cl_status vault_counsellor_slot(cl_vault *v, const char *name, unsigned char slot_id[CL_SLOT_ID_BYTES]);
+cl_status vault_require_exclusive(sqlite3 *db);
+cl_status vault_require_counsellor(const cl_vault *v, const char *doing);
+
+#endif
