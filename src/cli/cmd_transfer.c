@@ -1,6 +1,320 @@
-/* Placeholder until the transfer commands land. */
+/* Commands that move data in and out of the vault: the roster import, the
+ * whole-vault JSON export and import ("no lock-in"), and the synthetic data
+ * generator. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "carelog/cli.h"
+#include "carelog/file.h"
+#include "carelog/roster.h"
+#include "carelog/synth.h"
+#include "carelog/text.h"
+#include "carelog/transfer.h"
+
+#define MAX_ROSTER_BYTES ((size_t)64 << 20)
+
+static int done(int rc)
+{
+    return rc < 0 ? 0 : rc;
+}
+
+/* ---- import roster ---------------------------------------------------- */
+
+typedef struct roster_opts {
+    const char *encoding;
+    bool dry_run;
+} roster_opts;
+
+static int roster_option(cl_cli *c, int opt, const char *arg, void *ctx)
+{
+    (void)c;
+    roster_opts *o = ctx;
+    if (opt == 'e') {
+        if (strcmp(arg, "auto") != 0 && strcmp(arg, "utf-8") != 0 && strcmp(arg, "utf8") != 0 &&
+            strcmp(arg, "gb18030") != 0 && strcmp(arg, "gbk") != 0)
+            return cl_cli_fail(cl_fail(CL_EUSAGE, "--encoding takes auto, utf-8 or gb18030"));
+        o->encoding = strcmp(arg, "utf8") == 0 ? "utf-8" : strcmp(arg, "gbk") == 0 ? "gb18030" : arg;
+    } else if (opt == 'n') {
+        o->dry_run = true;
+    }
+    return 0;
+}
+
+static void print_roster_problems(const json_t *report)
+{
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(report, "problems"), i, p) {
+        fprintf(stderr, "  line %lld: ", (long long)json_integer_value(json_object_get(p, "line")));
+        cl_cli_print_text(stderr, json_string_value(json_object_get(p, "message")));
+        fputc('\n', stderr);
+    }
+}
+
+static void print_ignored(const json_t *report)
+{
+    const json_t *ignored = json_object_get(report, "ignored_columns");
+    if (json_array_size(ignored) == 0)
+        return;
+    fprintf(stderr, "carelog: ignored %zu column%s that match%s no student field: ", json_array_size(ignored),
+            json_array_size(ignored) == 1 ? "" : "s", json_array_size(ignored) == 1 ? "es" : "");
+    size_t i;
+    json_t *col;
+    json_array_foreach(ignored, i, col) {
+        fputs(i ? ", \"" : "\"", stderr);
+        cl_cli_print_text(stderr, json_string_value(col));
+        fputc('"', stderr);
+    }
+    fputc('\n', stderr);
+}
+
+static int cmd_import_roster(cl_cli *c)
+{
+    static const struct option options[] = {
+        {"encoding", required_argument, NULL, 'e'},
+        {"dry-run", no_argument, NULL, 'n'},
+        {0, 0, 0, 0},
+    };
+    roster_opts o = {"auto", false};
+    int first;
+    int rc = cl_cli_options(
+        c, options, "FILE.csv [--encoding auto|utf-8|gb18030] [--dry-run] [--json]",
+        "Imports students from a roster exported by a school system (Excel or WPS CSV,\n"
+        "UTF-8 with or without BOM, or GB18030). The header row names the columns in\n"
+        "Chinese or English: 学号/number, 姓名/name, 班级/class, 性别/gender,\n"
+        "出生日期/birth_date, 监护人/guardian, 与学生关系/relation, 联系电话/phone,\n"
+        "困境类型 or 特殊情况/circumstances, 住校/boarding, 状态/status, 负责老师/counsellor,\n"
+        "备注/school_notes, or any field of the student form; other columns are ignored\n"
+        "and named. Values are checked as `student add` checks them.\n"
+        "All or nothing: every rejected row is listed with its line and reason, and if\n"
+        "any row is rejected nothing is imported (exit 65). A student number twice in the\n"
+        "file or already in the vault is rejected, never merged.\n"
+        "  --encoding E   auto (default: UTF-8 if valid, else GB18030), utf-8, gb18030\n"
+        "  --dry-run      check everything, write nothing\n"
+        "  --json         print the report as JSON\n",
+        roster_option, &o, &first);
+    if (rc != 0)
+        return done(rc);
+    if (c->argc - first != 1)
+        return cl_cli_fail(cl_fail(CL_EUSAGE, "usage: carelog import roster FILE.csv [--encoding E] [--dry-run]"));
+    const char *path = c->argv[first];
+    unsigned char *data;
+    size_t len;
+    cl_status st = cl_file_read(path, MAX_ROSTER_BYTES, &data, &len);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    st = cl_cli_unlock(c);
+    json_t *report = NULL;
+    if (st == CL_OK)
+        st = cl_roster_import(c->vault, (const char *)data, len, o.encoding, o.dry_run, &report);
+    free(data);
+    if (!report)
+        return cl_cli_fail(st);
+    if (c->json) {
+        json_t *copy = json_incref(report);
+        cl_cli_print_json(copy);
+    } else {
+        print_ignored(report);
+    }
+    int exit_code = 0;
+    if (st != CL_OK) {
+        exit_code = cl_cli_fail(st);
+        if (!c->json)
+            print_roster_problems(report);
+    } else if (!c->json) {
+        long long n = (long long)json_array_size(json_object_get(report, "students"));
+        if (o.dry_run)
+            printf("Checked %lld student%s: all rows are good. Nothing was written (--dry-run).\n", n,
+                   n == 1 ? "" : "s");
+        else
+            printf("Imported %lld student%s from %s.\n", n, n == 1 ? "" : "s", path);
+    }
+    json_decref(report);
+    return exit_code;
+}
+
+/* ---- export vault ----------------------------------------------------- */
+
+static int out_option(cl_cli *c, int opt, const char *arg, void *ctx)
+{
+    (void)c;
+    if (opt == 'o')
+        *(const char **)ctx = arg;
+    return 0;
+}
+
+static int cmd_export_vault(cl_cli *c)
+{
+    static const struct option options[] = {
+        {"output", required_argument, NULL, 'o'},
+        {0, 0, 0, 0},
+    };
+    const char *path = NULL;
+    int first;
+    int rc = cl_cli_options(
+        c, options, "--json -o FILE",
+        "Writes the whole vault as one JSON document: every student and record with\n"
+        "every field, earlier versions, amendments, signatures, referral transitions,\n"
+        "flags, follow-up policies, forms, counsellors' names (never keys) and the audit\n"
+        "log (format \"carelog-vault-export\" version 1, described in transfer.h).\n"
+        "`carelog import vault` reads it back into an empty vault with nothing lost.\n"
+        "The file is NOT encrypted: you are asked to confirm (--yes for scripts); it is\n"
+        "written with mode 0600, never over an existing file, and the export is logged.\n"
+        "  -o, --output FILE   where to write it (required)\n",
+        out_option, &path, &first);
+    if (rc != 0)
+        return done(rc);
+    if (!path || first != c->argc)
+        return cl_cli_fail(cl_fail(CL_EUSAGE, "usage: carelog export vault --json -o FILE"));
+    if (access(path, F_OK) == 0)
+        return cl_cli_fail(cl_fail(CL_ECANTCREATE, "%s already exists; it was left untouched (choose another name)",
+                                   path));
+    cl_status st = cl_cli_unlock(c);
+    if (st == CL_OK) {
+        char *question = cl_strdup_printf("Write the whole vault UNENCRYPTED to %s? 将整个档案库以明文导出", path);
+        st = question ? cl_cli_confirm(c, question) : cl_fail(CL_ESOFTWARE, "out of memory");
+        free(question);
+    }
+    json_t *summary = NULL;
+    if (st == CL_OK)
+        st = cl_transfer_export_file(c->vault, path, &summary);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    if (c->json)
+        return cl_cli_print_json(summary);
+    printf("Exported %lld students and %lld records to %s (mode 0600, not encrypted: keep it safe and delete it "
+           "when done).\n",
+           (long long)json_integer_value(json_object_get(summary, "students")),
+           (long long)json_integer_value(json_object_get(summary, "records")), path);
+    json_decref(summary);
+    return 0;
+}
+
+/* ---- import vault ----------------------------------------------------- */
+
+static int cmd_import_vault(cl_cli *c)
+{
+    int first;
+    int rc = cl_cli_options(c, NULL, "FILE",
+                            "Reads a `carelog export vault` document into this vault, which must be empty\n"
+                            "(no students, no records; exit 73 otherwise). Ids, versions, history, times,\n"
+                            "authors, states and signatures are kept. The document is checked strictly; any\n"
+                            "problem is exit 65 with nothing changed. Logged as import.vault.\n",
+                            NULL, NULL, &first);
+    if (rc != 0)
+        return done(rc);
+    if (c->argc - first != 1)
+        return cl_cli_fail(cl_fail(CL_EUSAGE, "usage: carelog import vault FILE"));
+    cl_status st = cl_cli_unlock(c);
+    json_t *summary = NULL;
+    if (st == CL_OK)
+        st = cl_transfer_import_file(c->vault, c->argv[first], &summary);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    if (c->json)
+        return cl_cli_print_json(summary);
+    printf("Imported %lld students and %lld records (%lld earlier versions, %lld amendments, %lld referral moves) "
+           "from the vault of ",
+           (long long)json_integer_value(json_object_get(summary, "students")),
+           (long long)json_integer_value(json_object_get(summary, "records")),
+           (long long)json_integer_value(json_object_get(summary, "versions")),
+           (long long)json_integer_value(json_object_get(summary, "amendments")),
+           (long long)json_integer_value(json_object_get(summary, "transitions")));
+    cl_cli_print_text(stdout, json_string_value(json_object_get(json_object_get(summary, "source"), "school")));
+    printf(".\n");
+    json_decref(summary);
+    return 0;
+}
+
+/* ---- generate --------------------------------------------------------- */
+
+static int number_arg(const char *name, const char *arg, long long min, long long max, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long n = strtoll(arg, &end, 10);
+    if (errno || end == arg || *end || n < min || n > max)
+        return cl_cli_fail(cl_fail(CL_EUSAGE, "--%s takes a whole number from %lld to %lld", name, min, max));
+    *out = n;
+    return 0;
+}
+
+static int generate_option(cl_cli *c, int opt, const char *arg, void *ctx)
+{
+    (void)c;
+    cl_synth_options *o = ctx;
+    long long n;
+    int rc = 0;
+    if (opt == 'n' && (rc = number_arg("students", arg, 1, CL_SYNTH_MAX_STUDENTS, &n)) == 0)
+        o->students = (int)n;
+    else if (opt == 'm' && (rc = number_arg("months", arg, 1, CL_SYNTH_MAX_MONTHS, &n)) == 0)
+        o->months = (int)n;
+    else if (opt == 's') {
+        char *end;
+        errno = 0;
+        unsigned long long s = strtoull(arg, &end, 10);
+        if (errno || end == arg || *end || arg[0] == '-')
+            return cl_cli_fail(cl_fail(CL_EUSAGE, "--seed takes a whole number (0 to 2^64-1)"));
+        o->seed = (uint64_t)s;
+    }
+    return rc;
+}
+
+static int cmd_generate(cl_cli *c)
+{
+    static const struct option options[] = {
+        {"students", required_argument, NULL, 'n'},
+        {"seed", required_argument, NULL, 's'},
+        {"months", required_argument, NULL, 'm'},
+        {0, 0, 0, 0},
+    };
+    cl_synth_options o = {40, 1, 6};
+    int first;
+    int rc = cl_cli_options(
+        c, options, "[--students N] [--seed S] [--months M]",
+        "Fills the vault with SYNTHETIC students and records, for demos, tests and\n"
+        "benchmarks — never use it on a vault with real students. Invented Chinese\n"
+        "names, classes, guardians (phones in the unused 100 block), circumstances,\n"
+        "teachers' observations, sessions, assessments, plans with reviews, home\n"
+        "contacts, PHQ-9/GAD-7 screenings and referrals along the loop. The same seed\n"
+        "gives the same data (dates count back from today).\n"
+        "  --students N   how many students (default 40)\n"
+        "  --seed S       the seed (default 1)\n"
+        "  --months M     how many months of history (default 6)\n",
+        generate_option, &o, &first);
+    if (rc != 0)
+        return done(rc);
+    if (first != c->argc)
+        return cl_cli_fail(cl_fail(CL_EUSAGE, "generate takes no operands"));
+    cl_status st = cl_cli_unlock(c);
+    cl_synth_report r = {0};
+    if (st == CL_OK)
+        st = cl_synth_fill(c->vault, &o, &r);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    if (c->json)
+        return cl_cli_print_json(json_pack(
+            "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "seed", (json_int_t)o.seed,
+            "students", (json_int_t)r.students, "records", (json_int_t)r.records, "observations",
+            (json_int_t)r.observations, "sessions", (json_int_t)r.sessions, "assessments", (json_int_t)r.assessments,
+            "plans", (json_int_t)r.plans, "reviews", (json_int_t)r.reviews, "contacts", (json_int_t)r.contacts,
+            "referrals", (json_int_t)r.referrals, "screenings", (json_int_t)r.screenings, "transitions",
+            (json_int_t)r.transitions, "amendments", (json_int_t)r.amendments));
+    printf("Generated %lld synthetic students with %lld records (seed %" PRIu64 ", %d months):\n"
+           "  %lld observations, %lld sessions, %lld assessments, %lld plans, %lld reviews,\n"
+           "  %lld contacts, %lld screenings, %lld referrals (%lld moves), %lld amendments.\n",
+           r.students, r.records, o.seed, o.months, r.observations, r.sessions, r.assessments, r.plans, r.reviews,
+           r.contacts, r.screenings, r.referrals, r.transitions, r.amendments);
+    return 0;
+}
 
 const cl_command cl_transfer_commands[] = {
+    {"import roster", "FILE.csv", "import students from a school roster (CSV, all or nothing)", cmd_import_roster},
+    {"export vault", "--json -o FILE", "export the whole vault as JSON (plaintext; asks first)", cmd_export_vault},
+    {"import vault", "FILE", "read a vault export into an empty vault", cmd_import_vault},
+    {"generate", "[--students N]", "fill the vault with synthetic data (demos, tests)", cmd_generate},
     {NULL, NULL, NULL, NULL},
 };

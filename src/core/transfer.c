@@ -1,0 +1,1016 @@
+/* Whole-vault export and import. See transfer.h for the document.
+ *
+ * Rows are read and written column by column as the schema declares them
+ * (PRAGMA table_info), so a column added by a later migration travels
+ * without a change here; the document's shape (records with their versions,
+ * amendments and transitions inside) is fixed. */
+#include "carelog/transfer.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "carelog/audit.h"
+#include "carelog/clock.h"
+#include "carelog/file.h"
+#include "carelog/form.h"
+#include "carelog/storage.h"
+#include "carelog/text.h"
+
+#define MAX_DOC_BYTES ((size_t)1 << 30)
+
+/* Tables the document has a place for; anything else goes to other_tables,
+ * except the vault's own (keys, counsellors' slots, the audit chain) and
+ * the derived tables of virtual tables (search indexes rebuild). */
+static const char *const known_tables[] = {
+    "meta", "counsellors", "audit", "forms", "students", "records", "record_versions", "amendments",
+    "referral_transitions", "flags", "followup_policies", "not_duplicates", NULL,
+};
+
+typedef enum { AFF_INTEGER, AFF_TEXT, AFF_BLOB, AFF_REAL, AFF_NUMERIC } affinity;
+
+typedef struct col {
+    char *name;
+    affinity aff;
+    bool notnull, has_default, pk;
+} col;
+
+typedef struct cols {
+    col *v;
+    size_t n;
+} cols;
+
+static void cols_free(cols *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        free(c->v[i].name);
+    free(c->v);
+    c->v = NULL;
+    c->n = 0;
+}
+
+/* SQLite's rules for a declared type's affinity. */
+static affinity affinity_of(const char *decl)
+{
+    char up[64] = "";
+    size_t i = 0;
+    for (; decl && decl[i] && i < sizeof up - 1; i++)
+        up[i] = (char)(decl[i] >= 'a' && decl[i] <= 'z' ? decl[i] - 32 : decl[i]);
+    up[i] = '\0';
+    if (strstr(up, "INT"))
+        return AFF_INTEGER;
+    if (strstr(up, "CHAR") || strstr(up, "CLOB") || strstr(up, "TEXT"))
+        return AFF_TEXT;
+    if (strstr(up, "BLOB") || !*up)
+        return AFF_BLOB;
+    if (strstr(up, "REAL") || strstr(up, "FLOA") || strstr(up, "DOUB"))
+        return AFF_REAL;
+    return AFF_NUMERIC;
+}
+
+static cl_status table_cols(sqlite3 *db, const char *table, cols *out)
+{
+    out->v = NULL;
+    out->n = 0;
+    sqlite3_stmt *q;
+    cl_status st = cl_db_prepare(db, "SELECT name, type, \"notnull\", dflt_value IS NOT NULL, pk"
+                                     " FROM pragma_table_info(?)", &q);
+    if (st != CL_OK)
+        return st;
+    sqlite3_bind_text(q, 1, table, -1, SQLITE_STATIC);
+    int rc;
+    while (st == CL_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        col *grown = realloc(out->v, (out->n + 1) * sizeof *grown);
+        if (!grown) {
+            st = cl_fail(CL_ESOFTWARE, "out of memory");
+            break;
+        }
+        out->v = grown;
+        col *c = &out->v[out->n];
+        c->name = strdup((const char *)sqlite3_column_text(q, 0));
+        c->aff = affinity_of((const char *)sqlite3_column_text(q, 1));
+        c->notnull = sqlite3_column_int(q, 2) != 0;
+        c->has_default = sqlite3_column_int(q, 3) != 0;
+        c->pk = sqlite3_column_int(q, 4) != 0;
+        if (!c->name) {
+            st = cl_fail(CL_ESOFTWARE, "out of memory");
+            break;
+        }
+        out->n++;
+    }
+    sqlite3_finalize(q);
+    if (st == CL_OK && out->n == 0)
+        st = cl_fail(CL_ESOFTWARE, "the vault has no table %s", table);
+    if (st != CL_OK)
+        cols_free(out);
+    return st;
+}
+
+/* Columns holding JSON objects, shown in the document as objects; stored
+ * back as record.c writes them (compact, keys sorted). signed_payload is
+ * JSON too but stays a string: it is the exact text that was signed. */
+static bool is_json_column(const char *name)
+{
+    return strcmp(name, "fields") == 0 || strcmp(name, "score") == 0;
+}
+
+static json_t *hex_of(const void *bytes, size_t n)
+{
+    char *hex = malloc(n * 2 + 1);
+    if (!hex)
+        return NULL;
+    sodium_bin2hex(hex, n * 2 + 1, bytes, n);
+    json_t *s = json_string(hex);
+    free(hex);
+    return s;
+}
+
+/* ---- export ----------------------------------------------------------- */
+
+/* One result row as an object of every column but `skip`. */
+static cl_status row_json(sqlite3_stmt *q, const char *table, const char *skip, json_t **out)
+{
+    json_t *o = json_object();
+    if (!o)
+        return cl_fail(CL_ESOFTWARE, "out of memory");
+    int n = sqlite3_column_count(q);
+    for (int i = 0; i < n; i++) {
+        const char *name = sqlite3_column_name(q, i);
+        if (skip && strcmp(name, skip) == 0)
+            continue;
+        json_t *val = NULL;
+        switch (sqlite3_column_type(q, i)) {
+        case SQLITE_INTEGER: val = json_integer((json_int_t)sqlite3_column_int64(q, i)); break;
+        case SQLITE_FLOAT: val = json_real(sqlite3_column_double(q, i)); break;
+        case SQLITE_BLOB: val = hex_of(sqlite3_column_blob(q, i), (size_t)sqlite3_column_bytes(q, i)); break;
+        case SQLITE_NULL: val = json_null(); break;
+        default: {
+            const char *text = (const char *)sqlite3_column_text(q, i);
+            size_t len = (size_t)sqlite3_column_bytes(q, i);
+            if (is_json_column(name)) {
+                json_error_t err;
+                val = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
+                if (!val) {
+                    json_decref(o);
+                    return cl_fail(CL_EDATA, "%s row %lld: the stored %s are not JSON: %s", table,
+                                   (long long)sqlite3_column_int64(q, 0), name, err.text);
+                }
+            } else {
+                val = json_stringn(text, len);
+                if (!val) {
+                    json_decref(o);
+                    return cl_fail(CL_EDATA, "%s row %lld: column %s is not valid UTF-8", table,
+                                   (long long)sqlite3_column_int64(q, 0), name);
+                }
+            }
+        }
+        }
+        if (!val || json_object_set_new(o, name, val) != 0) {
+            json_decref(o);
+            return cl_fail(CL_ESOFTWARE, "out of memory");
+        }
+    }
+    *out = o;
+    return CL_OK;
+}
+
+/* Every row of a query, each as row_json; binds id to ?1 when id > 0. */
+static cl_status dump_query(sqlite3 *db, const char *table, const char *sql, long long id, const char *skip,
+                            json_t **out)
+{
+    sqlite3_stmt *q;
+    cl_status st = cl_db_prepare(db, sql, &q);
+    if (st != CL_OK)
+        return st;
+    if (id > 0)
+        sqlite3_bind_int64(q, 1, id);
+    json_t *arr = json_array();
+    int rc;
+    while (st == CL_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        json_t *row;
+        st = row_json(q, table, skip, &row);
+        if (st == CL_OK)
+            json_array_append_new(arr, row);
+    }
+    if (st == CL_OK && rc != SQLITE_DONE)
+        st = cl_db_fail(db, "reading the vault for the export");
+    sqlite3_finalize(q);
+    if (st != CL_OK) {
+        json_decref(arr);
+        return st;
+    }
+    *out = arr;
+    return CL_OK;
+}
+
+static cl_status dump_records(sqlite3 *db, json_t **out)
+{
+    json_t *records;
+    cl_status st = dump_query(db, "records", "SELECT * FROM records ORDER BY id", 0, NULL, &records);
+    if (st != CL_OK)
+        return st;
+    static const struct {
+        const char *key, *table, *sql;
+    } nested[] = {
+        {"versions", "record_versions", "SELECT * FROM record_versions WHERE record_id = ?1 ORDER BY version"},
+        {"amendments", "amendments", "SELECT * FROM amendments WHERE record_id = ?1 ORDER BY id"},
+        {"transitions", "referral_transitions", "SELECT * FROM referral_transitions WHERE record_id = ?1 ORDER BY id"},
+    };
+    size_t i;
+    json_t *rec;
+    json_array_foreach(records, i, rec) {
+        long long id = (long long)json_integer_value(json_object_get(rec, "id"));
+        for (size_t k = 0; k < sizeof nested / sizeof *nested && st == CL_OK; k++) {
+            json_t *arr;
+            st = dump_query(db, nested[k].table, nested[k].sql, id, "record_id", &arr);
+            if (st == CL_OK)
+                json_object_set_new(rec, nested[k].key, arr);
+        }
+        if (st != CL_OK)
+            break;
+    }
+    if (st != CL_OK) {
+        json_decref(records);
+        return st;
+    }
+    *out = records;
+    return CL_OK;
+}
+
+static bool is_known(const char *table)
+{
+    for (size_t i = 0; known_tables[i]; i++)
+        if (strcmp(known_tables[i], table) == 0)
+            return true;
+    return false;
+}
+
+/* Tables that are neither known nor a virtual table or one of its shadows. */
+static cl_status other_table_names(sqlite3 *db, json_t **out)
+{
+    sqlite3_stmt *q;
+    cl_status st = cl_db_prepare(db, "SELECT t.name FROM sqlite_schema t WHERE t.type = 'table'"
+                                     " AND t.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+                                     " AND t.sql NOT LIKE 'CREATE VIRTUAL%'"
+                                     " AND NOT EXISTS (SELECT 1 FROM sqlite_schema v WHERE v.type = 'table'"
+                                     "   AND v.sql LIKE 'CREATE VIRTUAL%' AND substr(t.name, 1, length(v.name) + 1)"
+                                     "   = v.name || '_')"
+                                     " ORDER BY t.name", &q);
+    if (st != CL_OK)
+        return st;
+    json_t *names = json_array();
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(q, 0);
+        if (!is_known(name))
+            json_array_append_new(names, json_string(name));
+    }
+    sqlite3_finalize(q);
+    *out = names;
+    return CL_OK;
+}
+
+static cl_status dump_other_tables(sqlite3 *db, json_t **out)
+{
+    json_t *names;
+    cl_status st = other_table_names(db, &names);
+    if (st != CL_OK)
+        return st;
+    json_t *obj = json_object();
+    size_t i;
+    json_t *name;
+    json_array_foreach(names, i, name) {
+        char *sql = sqlite3_mprintf("SELECT * FROM \"%w\" ORDER BY rowid", json_string_value(name));
+        json_t *rows;
+        st = sql ? dump_query(db, json_string_value(name), sql, 0, NULL, &rows)
+                 : cl_fail(CL_ESOFTWARE, "out of memory");
+        sqlite3_free(sql);
+        if (st != CL_OK)
+            break;
+        json_object_set_new(obj, json_string_value(name), rows);
+    }
+    json_decref(names);
+    if (st != CL_OK) {
+        json_decref(obj);
+        return st;
+    }
+    *out = obj;
+    return CL_OK;
+}
+
+/* A JSON value kept in meta (imported_from, imported_audit), or NULL. */
+static json_t *meta_json(sqlite3 *db, const char *key)
+{
+    sqlite3_stmt *q;
+    if (cl_db_prepare(db, "SELECT value FROM meta WHERE key = ?", &q) != CL_OK)
+        return NULL;
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+    json_t *v = NULL;
+    if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
+        v = json_loadb(sqlite3_column_blob(q, 0), (size_t)sqlite3_column_bytes(q, 0), 0, NULL);
+    sqlite3_finalize(q);
+    return v;
+}
+
+static cl_status vault_section(cl_vault *v, json_t **out)
+{
+    sqlite3 *db = cl_vault_db(v);
+    json_t *status;
+    cl_status st = cl_vault_status(v, &status);
+    if (st != CL_OK)
+        return st;
+    unsigned char ed[crypto_sign_PUBLICKEYBYTES];
+    json_t *edhex = NULL;
+    if (cl_meta_get_blob(db, "ed25519_public", ed, sizeof ed) == CL_OK)
+        edhex = hex_of(ed, sizeof ed);
+    json_t *counsellors;
+    st = dump_query(db, "counsellors", "SELECT name, created_at, removed_at FROM counsellors ORDER BY id", 0, NULL,
+                    &counsellors);
+    if (st != CL_OK) {
+        json_decref(status);
+        json_decref(edhex);
+        return st;
+    }
+    char now[32];
+    cl_time_iso(cl_now(), now, sizeof now);
+    json_t *sec = json_pack("{s:O, s:s, s:s, s:o, s:s, s:s, s:o}", "id", json_object_get(status, "vault_id"),
+                            "school", cl_vault_school(v), "fingerprint", cl_vault_fingerprint(v), "ed25519_public",
+                            edhex ? edhex : json_null(), "exported_at", now, "exported_by", cl_vault_user(v),
+                            "counsellors", counsellors);
+    json_decref(status);
+    if (!sec)
+        return cl_fail(CL_ESOFTWARE, "out of memory");
+    json_t *from = meta_json(db, "imported_from");
+    if (from)
+        json_object_set_new(sec, "imported_from", from);
+    *out = sec;
+    return CL_OK;
+}
+
+static int schema_version(sqlite3 *db)
+{
+    sqlite3_stmt *q;
+    int v = 0;
+    if (cl_db_prepare(db, "PRAGMA user_version", &q) == CL_OK) {
+        if (sqlite3_step(q) == SQLITE_ROW)
+            v = sqlite3_column_int(q, 0);
+        sqlite3_finalize(q);
+    }
+    return v;
+}
+
+static cl_status build_doc(cl_vault *v, json_t **out)
+{
+    sqlite3 *db = cl_vault_db(v);
+    json_t *doc = json_object();
+    if (!doc)
+        return cl_fail(CL_ESOFTWARE, "out of memory");
+    json_object_set_new(doc, "format", json_string(CL_TRANSFER_FORMAT));
+    json_object_set_new(doc, "version", json_integer(CL_TRANSFER_VERSION));
+    json_object_set_new(doc, "schema", json_integer(schema_version(db)));
+    json_t *part = NULL;
+    cl_status st = vault_section(v, &part);
+    if (st == CL_OK)
+        json_object_set_new(doc, "vault", part);
+    static const struct {
+        const char *key, *table, *sql;
+    } sections[] = {
+        {"forms", "forms", "SELECT * FROM forms ORDER BY id"},
+        {"students", "students", "SELECT * FROM students ORDER BY id"},
+        {"records", NULL, NULL},
+        {"flags", "flags", "SELECT * FROM flags ORDER BY id"},
+        {"followup_policies", "followup_policies", "SELECT * FROM followup_policies ORDER BY basis, value"},
+        {"not_duplicates", "not_duplicates", "SELECT * FROM not_duplicates ORDER BY a, b"},
+    };
+    for (size_t i = 0; i < sizeof sections / sizeof *sections && st == CL_OK; i++) {
+        st = sections[i].table ? dump_query(db, sections[i].table, sections[i].sql, 0, NULL, &part)
+                               : dump_records(db, &part);
+        if (st == CL_OK)
+            json_object_set_new(doc, sections[i].key, part);
+    }
+    if (st == CL_OK)
+        st = dump_other_tables(db, &part);
+    if (st == CL_OK)
+        json_object_set_new(doc, "other_tables", part);
+    if (st == CL_OK)
+        st = dump_query(db, "audit", "SELECT * FROM audit ORDER BY id", 0, NULL, &part);
+    if (st == CL_OK) {
+        json_t *audit = json_pack("{s:o}", "entries", part);
+        json_t *imported = meta_json(db, "imported_audit");
+        if (imported)
+            json_object_set_new(audit, "imported", imported);
+        json_object_set_new(doc, "audit", audit);
+    }
+    if (st != CL_OK) {
+        json_decref(doc);
+        return cl_fail_context(st, "exporting the vault");
+    }
+    *out = doc;
+    return CL_OK;
+}
+
+cl_status cl_transfer_export(cl_vault *v, json_t **doc)
+{
+    *doc = NULL;
+    sqlite3 *db = cl_vault_db(v);
+    /* One read transaction: a consistent view while others write. */
+    cl_status st = cl_db_exec(db, "BEGIN");
+    if (st != CL_OK)
+        return st;
+    st = build_doc(v, doc);
+    cl_db_rollback(db);
+    return st;
+}
+
+char *cl_transfer_dumps(const json_t *doc)
+{
+    char *text = json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+    if (!text)
+        return NULL;
+    size_t n = strlen(text);
+    char *with_nl = realloc(text, n + 2);
+    if (!with_nl) {
+        free(text);
+        return NULL;
+    }
+    with_nl[n] = '\n';
+    with_nl[n + 1] = '\0';
+    return with_nl;
+}
+
+cl_status cl_transfer_export_file(cl_vault *v, const char *path, json_t **summary)
+{
+    if (summary)
+        *summary = NULL;
+    sqlite3 *db = cl_vault_db(v);
+    if (access(path, F_OK) == 0)
+        return cl_fail(CL_ECANTCREATE, "%s already exists; it was left untouched (choose another name)", path);
+    cl_status st = cl_db_begin(db);
+    if (st != CL_OK)
+        return st;
+    json_t *doc = NULL;
+    char *text = NULL;
+    /* The entry goes in first so the file's audit section names its own
+     * export; it is rolled back if the file cannot be written. */
+    st = cl_vault_audit(v, "export.vault", path, "plaintext JSON export of the whole vault");
+    if (st == CL_OK)
+        st = build_doc(v, &doc);
+    if (st == CL_OK && !(text = cl_transfer_dumps(doc)))
+        st = cl_fail(CL_ESOFTWARE, "out of memory");
+    size_t len = text ? strlen(text) : 0;
+    if (st == CL_OK)
+        st = cl_file_create_atomic(path, text, len);
+    bool written = st == CL_OK;
+    if (st == CL_OK)
+        st = cl_db_commit(db);
+    else
+        cl_db_rollback(db);
+    if (st != CL_OK && written)
+        unlink(path); /* not logged, so not left behind */
+    if (text) {
+        sodium_memzero(text, len);
+        free(text);
+    }
+    if (st == CL_OK && summary)
+        *summary = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "path", path, "students",
+                             (json_int_t)json_array_size(json_object_get(doc, "students")), "records",
+                             (json_int_t)json_array_size(json_object_get(doc, "records")), "forms",
+                             (json_int_t)json_array_size(json_object_get(doc, "forms")), "audit_entries",
+                             (json_int_t)json_array_size(json_object_get(json_object_get(doc, "audit"), "entries")),
+                             "bytes", (json_int_t)len);
+    json_decref(doc);
+    return st;
+}
+
+/* ---- import ----------------------------------------------------------- */
+
+typedef struct importer {
+    sqlite3 *db;
+    cl_form **parsed;
+    long long *parsed_ids;
+    size_t nparsed;
+    size_t versions, amendments, transitions;
+} importer;
+
+static bool hex_valid(const char *s)
+{
+    size_t n = strlen(s);
+    if (n % 2)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') || (s[i] >= 'A' && s[i] <= 'F')))
+            return false;
+    return true;
+}
+
+/* Inserts one row object into table; extra_col/extra_val add a column the
+ * nesting leaves out (record_id). `where` names the row for messages. */
+static cl_status insert_row(importer *im, const char *table, const cols *tc, const json_t *row, const char *extra_col,
+                            long long extra_val, const char *const *skip_keys, const char *where)
+{
+    if (!json_is_object(row))
+        return cl_fail(CL_EDATA, "%s: not an object", where);
+    /* Every key must be a column of the table. */
+    const char *key;
+    json_t *val;
+    json_object_foreach((json_t *)row, key, val) {
+        bool skip = false;
+        for (size_t s = 0; skip_keys && skip_keys[s]; s++)
+            skip |= strcmp(skip_keys[s], key) == 0;
+        if (skip)
+            continue;
+        bool found = false;
+        for (size_t c = 0; c < tc->n && !found; c++)
+            found = strcmp(tc->v[c].name, key) == 0;
+        if (!found || (extra_col && strcmp(key, extra_col) == 0))
+            return cl_fail(CL_EDATA, "%s: unknown column \"%s\"", where, key);
+    }
+    cl_buf sql = {0}, marks = {0};
+    cl_buf_printf(&sql, "INSERT INTO \"%s\" (", table);
+    size_t nbind = 0;
+    for (size_t c = 0; c < tc->n; c++) {
+        bool extra = extra_col && strcmp(tc->v[c].name, extra_col) == 0;
+        if (!extra && !json_object_get(row, tc->v[c].name))
+            continue;
+        cl_buf_printf(&sql, "%s\"%s\"", nbind ? ", " : "", tc->v[c].name);
+        cl_buf_puts(&marks, nbind ? ", ?" : "?");
+        nbind++;
+    }
+    if (nbind == 0) {
+        cl_buf_free(&sql);
+        cl_buf_free(&marks);
+        return cl_fail(CL_EDATA, "%s: an empty row", where);
+    }
+    cl_status st = cl_buf_printf(&sql, ") VALUES (%s)", marks.data);
+    cl_buf_free(&marks);
+    sqlite3_stmt *q = NULL;
+    if (st == CL_OK)
+        st = cl_db_prepare(im->db, sql.data, &q);
+    cl_buf_free(&sql);
+    int k = 0;
+    for (size_t c = 0; c < tc->n && st == CL_OK; c++) {
+        const col *cc = &tc->v[c];
+        if (extra_col && strcmp(cc->name, extra_col) == 0) {
+            sqlite3_bind_int64(q, ++k, extra_val);
+            continue;
+        }
+        val = json_object_get(row, cc->name);
+        if (!val)
+            continue;
+        k++;
+        if (json_is_null(val)) {
+            sqlite3_bind_null(q, k);
+            continue;
+        }
+        if (is_json_column(cc->name)) {
+            if (!json_is_object(val)) {
+                st = cl_fail(CL_EDATA, "%s.%s: must be an object", where, cc->name);
+                break;
+            }
+            char *text = json_dumps(val, JSON_COMPACT | JSON_SORT_KEYS);
+            if (!text) {
+                st = cl_fail(CL_ESOFTWARE, "out of memory");
+                break;
+            }
+            sqlite3_bind_text(q, k, text, -1, free);
+            continue;
+        }
+        switch (cc->aff) {
+        case AFF_INTEGER:
+            if (!json_is_integer(val))
+                st = cl_fail(CL_EDATA, "%s.%s: must be a whole number", where, cc->name);
+            else
+                sqlite3_bind_int64(q, k, (sqlite3_int64)json_integer_value(val));
+            break;
+        case AFF_TEXT:
+            if (!json_is_string(val))
+                st = cl_fail(CL_EDATA, "%s.%s: must be a string", where, cc->name);
+            else
+                sqlite3_bind_text(q, k, json_string_value(val), (int)json_string_length(val), SQLITE_TRANSIENT);
+            break;
+        case AFF_BLOB: {
+            const char *hex = json_string_value(val);
+            if (!hex || !hex_valid(hex)) {
+                st = cl_fail(CL_EDATA, "%s.%s: must be hexadecimal", where, cc->name);
+                break;
+            }
+            size_t n = strlen(hex) / 2, got = 0;
+            unsigned char *bin = malloc(n ? n : 1);
+            if (!bin || sodium_hex2bin(bin, n, hex, strlen(hex), NULL, &got, NULL) != 0 || got != n) {
+                free(bin);
+                st = cl_fail(CL_EDATA, "%s.%s: must be hexadecimal", where, cc->name);
+                break;
+            }
+            sqlite3_bind_blob(q, k, bin, (int)n, free);
+            break;
+        }
+        default:
+            if (json_is_integer(val))
+                sqlite3_bind_int64(q, k, (sqlite3_int64)json_integer_value(val));
+            else if (json_is_real(val))
+                sqlite3_bind_double(q, k, json_real_value(val));
+            else if (json_is_string(val))
+                sqlite3_bind_text(q, k, json_string_value(val), (int)json_string_length(val), SQLITE_TRANSIENT);
+            else
+                st = cl_fail(CL_EDATA, "%s.%s: must be a number or a string", where, cc->name);
+        }
+    }
+    if (st == CL_OK && sqlite3_step(q) != SQLITE_DONE) {
+        int ext = sqlite3_extended_errcode(im->db);
+        if ((ext & 0xff) == SQLITE_CONSTRAINT)
+            st = cl_fail(CL_EDATA, "%s: %s", where, sqlite3_errmsg(im->db));
+        else
+            st = cl_db_fail(im->db, "importing the vault");
+    }
+    sqlite3_finalize(q);
+    return st;
+}
+
+static cl_status insert_rows(importer *im, const char *table, const json_t *rows, const char *section)
+{
+    if (!json_is_array(rows))
+        return cl_fail(CL_EDATA, "\"%s\": must be an array", section);
+    cols tc;
+    cl_status st = table_cols(im->db, table, &tc);
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row) {
+        if (st != CL_OK)
+            break;
+        char where[160];
+        snprintf(where, sizeof where, "%s[%zu]", section, i);
+        st = insert_row(im, table, &tc, row, NULL, 0, NULL, where);
+    }
+    cols_free(&tc);
+    return st;
+}
+
+static const cl_form *form_by_id(const importer *im, long long id)
+{
+    for (size_t i = 0; i < im->nparsed; i++)
+        if (im->parsed_ids[i] == id)
+            return im->parsed[i];
+    return NULL;
+}
+
+/* Parses every form and checks its digest; they are inserted afterwards. */
+static cl_status check_forms(importer *im, const json_t *forms)
+{
+    if (!json_is_array(forms))
+        return cl_fail(CL_EDATA, "\"forms\": must be an array");
+    size_t n = json_array_size(forms);
+    im->parsed = calloc(n ? n : 1, sizeof *im->parsed);
+    im->parsed_ids = calloc(n ? n : 1, sizeof *im->parsed_ids);
+    if (!im->parsed || !im->parsed_ids)
+        return cl_fail(CL_ESOFTWARE, "out of memory");
+    size_t i;
+    json_t *f;
+    json_array_foreach(forms, i, f) {
+        const json_t *id = json_object_get(f, "id");
+        const char *source = json_string_value(json_object_get(f, "source"));
+        const char *digest = json_string_value(json_object_get(f, "digest"));
+        const char *kind = json_string_value(json_object_get(f, "kind"));
+        if (!json_is_integer(id) || !source || !digest || !kind)
+            return cl_fail(CL_EDATA, "forms[%zu]: needs id, kind, source and digest", i);
+        char want[65];
+        cl_form_digest(source, json_string_length(json_object_get(f, "source")), want);
+        if (strcmp(want, digest) != 0)
+            return cl_fail(CL_EDATA, "forms[%zu] (%s): the source does not match its digest", i, kind);
+        char name[64];
+        snprintf(name, sizeof name, "forms[%zu]", i);
+        cl_form *parsed;
+        cl_status st = cl_form_parse(source, json_string_length(json_object_get(f, "source")), name, &parsed);
+        if (st != CL_OK)
+            return cl_fail_context(CL_EDATA, "importing the vault");
+        if (strcmp(cl_form_kind(parsed), kind) != 0) {
+            cl_form_free(parsed);
+            return cl_fail(CL_EDATA, "forms[%zu]: kind \"%s\" but the source defines \"%s\"", i, kind,
+                           cl_form_kind(parsed));
+        }
+        if (form_by_id(im, (long long)json_integer_value(id))) {
+            cl_form_free(parsed);
+            return cl_fail(CL_EDATA, "forms[%zu]: form id %lld twice", i, (long long)json_integer_value(id));
+        }
+        im->parsed[im->nparsed] = parsed;
+        im->parsed_ids[im->nparsed++] = (long long)json_integer_value(id);
+    }
+    return CL_OK;
+}
+
+/* A record's (or earlier version's) fields must be valid by its form. */
+static cl_status check_fields(const importer *im, const json_t *row, const char *where)
+{
+    const json_t *fid = json_object_get(row, "form_id");
+    if (!json_is_integer(fid))
+        return cl_fail(CL_EDATA, "%s.form_id: must be a whole number", where);
+    const cl_form *form = form_by_id(im, (long long)json_integer_value(fid));
+    if (!form)
+        return cl_fail(CL_EDATA, "%s.form_id: no form %lld in the document", where,
+                       (long long)json_integer_value(fid));
+    const json_t *fields = json_object_get(row, "fields");
+    if (!json_is_object(fields))
+        return cl_fail(CL_EDATA, "%s.fields: must be an object", where);
+    cl_status st = cl_form_validate(form, fields);
+    if (st == CL_EDATA)
+        return cl_fail_context(st, "%s.fields", where);
+    return st;
+}
+
+static cl_status insert_records(importer *im, const json_t *records)
+{
+    if (!json_is_array(records))
+        return cl_fail(CL_EDATA, "\"records\": must be an array");
+    static const char *const nested_keys[] = {"versions", "amendments", "transitions", NULL};
+    static const struct {
+        const char *key, *table;
+    } nested[] = {
+        {"versions", "record_versions"},
+        {"amendments", "amendments"},
+        {"transitions", "referral_transitions"},
+    };
+    cols rc = {0}, nc[3] = {{0}};
+    cl_status st = table_cols(im->db, "records", &rc);
+    for (size_t k = 0; k < 3 && st == CL_OK; k++)
+        st = table_cols(im->db, nested[k].table, &nc[k]);
+    size_t i;
+    json_t *rec;
+    json_array_foreach(records, i, rec) {
+        if (st != CL_OK)
+            break;
+        char where[160];
+        snprintf(where, sizeof where, "records[%zu]", i);
+        if (!json_is_object(rec)) {
+            st = cl_fail(CL_EDATA, "%s: not an object", where);
+            break;
+        }
+        const json_t *id = json_object_get(rec, "id");
+        if (!json_is_integer(id) || json_integer_value(id) <= 0) {
+            st = cl_fail(CL_EDATA, "%s.id: must be a record id", where);
+            break;
+        }
+        st = check_fields(im, rec, where);
+        if (st == CL_OK)
+            st = insert_row(im, "records", &rc, rec, NULL, 0, nested_keys, where);
+        for (size_t k = 0; k < 3 && st == CL_OK; k++) {
+            const json_t *arr = json_object_get(rec, nested[k].key);
+            if (!json_is_array(arr)) {
+                st = cl_fail(CL_EDATA, "%s.%s: must be an array", where, nested[k].key);
+                break;
+            }
+            size_t j;
+            json_t *item;
+            json_array_foreach(arr, j, item) {
+                char w2[200];
+                snprintf(w2, sizeof w2, "%s.%s[%zu]", where, nested[k].key, j);
+                if (k == 0)
+                    st = check_fields(im, item, w2);
+                if (st == CL_OK)
+                    st = insert_row(im, nested[k].table, &nc[k], item, "record_id",
+                                    (long long)json_integer_value(id), NULL, w2);
+                if (st != CL_OK)
+                    break;
+            }
+            size_t *count = k == 0 ? &im->versions : k == 1 ? &im->amendments : &im->transitions;
+            *count += json_array_size(arr);
+        }
+    }
+    cols_free(&rc);
+    for (size_t k = 0; k < 3; k++)
+        cols_free(&nc[k]);
+    return st;
+}
+
+static cl_status insert_other_tables(importer *im, const json_t *other)
+{
+    if (!json_is_object(other))
+        return cl_fail(CL_EDATA, "\"other_tables\": must be an object");
+    json_t *names;
+    cl_status st = other_table_names(im->db, &names);
+    if (st != CL_OK)
+        return st;
+    const char *table;
+    json_t *rows;
+    json_object_foreach((json_t *)other, table, rows) {
+        bool exists = false;
+        size_t i;
+        json_t *n;
+        json_array_foreach(names, i, n) exists |= strcmp(json_string_value(n), table) == 0;
+        if (!exists) {
+            st = cl_fail(CL_EDATA, "other_tables.%s: this vault has no such table (is the export from a newer "
+                                   "carelog?)", table);
+            break;
+        }
+        char section[160];
+        snprintf(section, sizeof section, "other_tables.%s", table);
+        st = insert_rows(im, table, rows, section);
+        if (st != CL_OK)
+            break;
+    }
+    json_decref(names);
+    return st;
+}
+
+static cl_status check_empty(sqlite3 *db)
+{
+    sqlite3_stmt *q;
+    cl_status st = cl_db_prepare(db, "SELECT (SELECT count(*) FROM students) + (SELECT count(*) FROM records)", &q);
+    if (st != CL_OK)
+        return st;
+    long long n = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : -1;
+    sqlite3_finalize(q);
+    if (n < 0)
+        return cl_db_fail(db, "counting the vault's records");
+    if (n > 0)
+        return cl_fail(CL_ECANTCREATE, "this vault already holds students or records; a vault export is read only "
+                                       "into an empty vault (create one with `carelog init --vault DIR`)");
+    return CL_OK;
+}
+
+static cl_status check_foreign_keys(sqlite3 *db)
+{
+    sqlite3_stmt *q;
+    cl_status st = cl_db_prepare(db, "PRAGMA foreign_key_check", &q);
+    if (st != CL_OK)
+        return st;
+    if (sqlite3_step(q) == SQLITE_ROW)
+        st = cl_fail(CL_EDATA, "%s row %lld refers to a missing %s row", (const char *)sqlite3_column_text(q, 0),
+                     (long long)sqlite3_column_int64(q, 1), (const char *)sqlite3_column_text(q, 2));
+    sqlite3_finalize(q);
+    return st;
+}
+
+static cl_status set_meta_json(sqlite3 *db, const char *key, const json_t *value)
+{
+    char *text = json_dumps(value, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (!text)
+        return cl_fail(CL_ESOFTWARE, "out of memory");
+    cl_status st = cl_meta_set_text(db, key, text);
+    free(text);
+    return st;
+}
+
+static cl_status check_header(const json_t *doc, sqlite3 *db)
+{
+    if (!json_is_object(doc))
+        return cl_fail(CL_EDATA, "not a carelog vault export: the document is not a JSON object");
+    const char *format = json_string_value(json_object_get(doc, "format"));
+    if (!format || strcmp(format, CL_TRANSFER_FORMAT) != 0)
+        return cl_fail(CL_EDATA, "not a carelog vault export: \"format\" must be \"%s\"", CL_TRANSFER_FORMAT);
+    const json_t *ver = json_object_get(doc, "version");
+    if (!json_is_integer(ver) || json_integer_value(ver) != CL_TRANSFER_VERSION)
+        return cl_fail(CL_EDATA, "vault export format version %s is not one this carelog reads (it reads %d)",
+                       json_is_integer(ver) ? "other" : "missing", CL_TRANSFER_VERSION);
+    const json_t *schema = json_object_get(doc, "schema");
+    if (!json_is_integer(schema) || json_integer_value(schema) < 1)
+        return cl_fail(CL_EDATA, "\"schema\": must be a schema version");
+    if (json_integer_value(schema) > schema_version(db))
+        return cl_fail(CL_EDATA, "the export comes from a newer carelog (schema %lld; this one has %d); update "
+                                 "carelog first", (long long)json_integer_value(schema), schema_version(db));
+    static const struct {
+        const char *key;
+        json_type type;
+    } sections[] = {
+        {"vault", JSON_OBJECT},          {"forms", JSON_ARRAY},         {"students", JSON_ARRAY},
+        {"records", JSON_ARRAY},         {"flags", JSON_ARRAY},         {"followup_policies", JSON_ARRAY},
+        {"not_duplicates", JSON_ARRAY},  {"other_tables", JSON_OBJECT}, {"audit", JSON_OBJECT},
+    };
+    for (size_t i = 0; i < sizeof sections / sizeof *sections; i++) {
+        const json_t *s = json_object_get(doc, sections[i].key);
+        if (!s || json_typeof(s) != sections[i].type)
+            return cl_fail(CL_EDATA, "\"%s\": missing or not %s", sections[i].key,
+                           sections[i].type == JSON_ARRAY ? "an array" : "an object");
+    }
+    const char *key;
+    json_t *val;
+    json_object_foreach((json_t *)doc, key, val) {
+        bool known = strcmp(key, "format") == 0 || strcmp(key, "version") == 0 || strcmp(key, "schema") == 0;
+        for (size_t i = 0; i < sizeof sections / sizeof *sections && !known; i++)
+            known = strcmp(key, sections[i].key) == 0;
+        if (!known)
+            return cl_fail(CL_EDATA, "unknown section \"%s\"", key);
+    }
+    const json_t *audit = json_object_get(doc, "audit");
+    if (!json_is_array(json_object_get(audit, "entries")))
+        return cl_fail(CL_EDATA, "\"audit.entries\": missing or not an array");
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(audit, "entries"), i, e) {
+        if (!json_is_object(e) || !json_is_integer(json_object_get(e, "id")) ||
+            !json_is_string(json_object_get(e, "at")) || !json_is_string(json_object_get(e, "actor")) ||
+            !json_is_string(json_object_get(e, "action")))
+            return cl_fail(CL_EDATA, "audit.entries[%zu]: needs id, at, actor and action", i);
+    }
+    const json_t *vault = json_object_get(doc, "vault");
+    if (!json_is_string(json_object_get(vault, "id")) || !json_is_string(json_object_get(vault, "school")))
+        return cl_fail(CL_EDATA, "\"vault\": needs the id and school of the vault it came from");
+    return CL_OK;
+}
+
+cl_status cl_transfer_import(cl_vault *v, const json_t *doc, json_t **summary)
+{
+    if (summary)
+        *summary = NULL;
+    sqlite3 *db = cl_vault_db(v);
+    cl_status st = check_header(doc, db);
+    if (st != CL_OK)
+        return st;
+    importer im = {.db = db};
+    st = check_forms(&im, json_object_get(doc, "forms"));
+    bool in_tx = false;
+    if (st == CL_OK) {
+        st = cl_db_begin(db);
+        in_tx = st == CL_OK;
+    }
+    if (st == CL_OK)
+        st = check_empty(db);
+    /* Students and records refer to each other: checked at the end. */
+    if (st == CL_OK)
+        st = cl_db_exec(db, "PRAGMA defer_foreign_keys = ON");
+    /* Nothing refers to this vault's own forms and policies yet (it is
+     * empty): the document's replace them, keeping their ids. */
+    if (st == CL_OK)
+        st = cl_db_exec(db, "DELETE FROM forms; DELETE FROM followup_policies;");
+    if (st == CL_OK)
+        st = insert_rows(&im, "forms", json_object_get(doc, "forms"), "forms");
+    if (st == CL_OK)
+        st = insert_rows(&im, "students", json_object_get(doc, "students"), "students");
+    if (st == CL_OK)
+        st = insert_records(&im, json_object_get(doc, "records"));
+    if (st == CL_OK)
+        st = insert_rows(&im, "flags", json_object_get(doc, "flags"), "flags");
+    if (st == CL_OK)
+        st = insert_rows(&im, "followup_policies", json_object_get(doc, "followup_policies"), "followup_policies");
+    if (st == CL_OK)
+        st = insert_rows(&im, "not_duplicates", json_object_get(doc, "not_duplicates"), "not_duplicates");
+    if (st == CL_OK)
+        st = insert_other_tables(&im, json_object_get(doc, "other_tables"));
+    if (st == CL_OK)
+        st = check_foreign_keys(db);
+    const json_t *vault = json_object_get(doc, "vault");
+    if (st == CL_OK)
+        st = set_meta_json(db, "imported_from", vault);
+    if (st == CL_OK)
+        st = set_meta_json(db, "imported_audit", json_object_get(doc, "audit"));
+    /* The public keys that signed the imported notes: this vault's own key
+     * did not, so a signature check must also try these. */
+    if (st == CL_OK) {
+        json_t *keys = json_array();
+        for (const json_t *from = vault; json_is_object(from); from = json_object_get(from, "imported_from")) {
+            const char *hex = json_string_value(json_object_get(from, "ed25519_public"));
+            if (hex && strlen(hex) == 2 * crypto_sign_PUBLICKEYBYTES && hex_valid(hex))
+                json_array_append_new(keys, json_string(hex));
+        }
+        st = set_meta_json(db, "imported_signing_keys", keys);
+        json_decref(keys);
+    }
+    size_t nstudents = json_array_size(json_object_get(doc, "students"));
+    size_t nrecords = json_array_size(json_object_get(doc, "records"));
+    if (st == CL_OK) {
+        char *detail = cl_strdup_printf("%zu students, %zu records from vault %s (%s)", nstudents, nrecords,
+                                        json_string_value(json_object_get(vault, "id")),
+                                        json_string_value(json_object_get(vault, "school")));
+        st = detail ? cl_vault_audit(v, "import.vault", "vault", detail) : cl_fail(CL_ESOFTWARE, "out of memory");
+        free(detail);
+    }
+    if (in_tx && st == CL_OK)
+        st = cl_db_commit(db);
+    else if (in_tx)
+        cl_db_rollback(db);
+    if (st == CL_OK && summary)
+        *summary = json_pack(
+            "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:{s:O, s:O, s:O*}}", "students", (json_int_t)nstudents,
+            "records", (json_int_t)nrecords, "forms", (json_int_t)json_array_size(json_object_get(doc, "forms")),
+            "versions", (json_int_t)im.versions, "amendments", (json_int_t)im.amendments, "transitions",
+            (json_int_t)im.transitions, "flags", (json_int_t)json_array_size(json_object_get(doc, "flags")),
+            "audit_entries",
+            (json_int_t)json_array_size(json_object_get(json_object_get(doc, "audit"), "entries")), "source", "id",
+            json_object_get(vault, "id"), "school", json_object_get(vault, "school"), "fingerprint",
+            json_object_get(vault, "fingerprint"));
+    for (size_t i = 0; i < im.nparsed; i++)
+        cl_form_free(im.parsed[i]);
+    free(im.parsed);
+    free(im.parsed_ids);
+    if (st != CL_OK && st != CL_ECANTCREATE)
+        return cl_fail_context(st, "importing the vault (nothing was changed)");
+    return st;
+}
+
+cl_status cl_transfer_import_file(cl_vault *v, const char *path, json_t **summary)
+{
+    unsigned char *data;
+    size_t len;
+    cl_status st = cl_file_read(path, MAX_DOC_BYTES, &data, &len);
+    if (st != CL_OK)
+        return st;
+    json_error_t err;
+    json_t *doc = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES, &err);
+    sodium_memzero(data, len);
+    free(data);
+    if (!doc)
+        return cl_fail(CL_EDATA, "%s:%d:%d: not valid JSON: %s", path, err.line, err.column, err.text);
+    st = cl_transfer_import(v, doc, summary);
+    json_decref(doc);
+    return st;
+}

@@ -1,0 +1,306 @@
+/* Whole-vault export and import: a round trip that loses nothing (A →
+ * fresh B → export of B equals export of A but for vault and audit), the
+ * empty-vault rule, strict checking that changes nothing, and the file
+ * (mode 0600, no overwrite, audited). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "carelog/audit.h"
+#include "carelog/catalog.h"
+#include "carelog/record.h"
+#include "carelog/secret.h"
+#include "carelog/storage.h"
+#include "carelog/synth.h"
+#include "carelog/transfer.h"
+#include "carelog/vault.h"
+
+#define OK(expr)                                                                                         \
+    do {                                                                                                 \
+        cl_status st_ = (expr);                                                                          \
+        if (st_ != CL_OK)                                                                                \
+            fail_msg("%s: %d %s", #expr, (int)st_, cl_error_message());                                  \
+    } while (0)
+
+typedef struct fixture {
+    char dir[64];
+    cl_vault *a, *b;
+} fixture;
+
+static cl_vault *new_vault(const char *dir, const char *name, const char *school)
+{
+    char vdir[128];
+    snprintf(vdir, sizeof vdir, "%s/%s", dir, name);
+    cl_secret *pass, *rk = NULL;
+    const char pw[] = "correct horse battery";
+    cl_vault *v;
+    OK(cl_secret_copy((const unsigned char *)pw, sizeof pw - 1, &pass));
+    OK(cl_vault_init(vdir, school, "王老师", pass, &rk, &v));
+    cl_secret_free(pass);
+    cl_secret_free(rk);
+    OK(cl_catalog_install_builtin(v));
+    return v;
+}
+
+static long long count(cl_vault *v, const char *sql)
+{
+    sqlite3_stmt *q;
+    OK(cl_db_prepare(cl_vault_db(v), sql, &q));
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    long long n = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return n;
+}
+
+static long long first_id(cl_vault *v, const char *sql)
+{
+    return count(v, sql);
+}
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    setenv("CARELOG_TEST_FAST_KDF", "1", 1);
+    setenv("CARELOG_TEST_NOW", "2026-11-01T08:00:00Z", 1);
+    setenv("TZ", "UTC", 1);
+    tzset();
+    snprintf(f->dir, sizeof f->dir, "/tmp/carelog-transfer.XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    f->a = new_vault(f->dir, "a", "甲中学");
+    f->b = new_vault(f->dir, "b", "乙中学");
+    /* A lived-in vault: generated data, a signed note with an amendment,
+     * an edited record with history, an imported newer form version. */
+    cl_synth_options o = {.students = 12, .seed = 7, .months = 4};
+    cl_synth_report r;
+    OK(cl_synth_fill(f->a, &o, &r));
+    assert_int_equal(r.students, 12);
+    long long session = first_id(f->a, "SELECT min(id) FROM records WHERE kind = 'session'");
+    assert_true(session > 0);
+    OK(cl_record_sign(f->a, session, count(f->a, "SELECT version FROM records WHERE id = (SELECT min(id) FROM "
+                                                 "records WHERE kind = 'session')")));
+    OK(cl_record_amend(f->a, session, "补充：家长当天回电确认。"));
+    long long contact = first_id(f->a, "SELECT min(id) FROM records WHERE kind = 'contact'");
+    json_t *changes = json_pack("{s:s}", "agreements", "约定下周再联系。");
+    long long nv;
+    OK(cl_record_edit(f->a, contact, 1, changes, &nv));
+    json_decref(changes);
+    assert_int_equal(nv, 2);
+    *state = f;
+    return 0;
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    cl_vault_close(f->a);
+    cl_vault_close(f->b);
+    nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(f);
+    return 0;
+}
+
+/* The document without the sections that name the vault itself. */
+static char *comparable(const json_t *doc)
+{
+    json_t *copy = json_deep_copy(doc);
+    json_object_del(copy, "vault");
+    json_object_del(copy, "audit");
+    char *text = cl_transfer_dumps(copy);
+    json_decref(copy);
+    return text;
+}
+
+static void round_trip_loses_nothing(void **state)
+{
+    fixture *f = *state;
+    json_t *doc_a, *doc_b, *summary;
+    OK(cl_transfer_export(f->a, &doc_a));
+    assert_string_equal(json_string_value(json_object_get(doc_a, "format")), "carelog-vault-export");
+    assert_int_equal(json_integer_value(json_object_get(doc_a, "version")), 1);
+    /* a signature, an amendment, an earlier version, referral moves and a flag are in it */
+    const json_t *records = json_object_get(doc_a, "records");
+    size_t i;
+    json_t *rec;
+    bool signature = false, amendment = false, version = false, transition = false;
+    json_array_foreach(records, i, rec) {
+        signature |= json_is_string(json_object_get(rec, "signature"));
+        amendment |= json_array_size(json_object_get(rec, "amendments")) > 0;
+        version |= json_array_size(json_object_get(rec, "versions")) > 0;
+        transition |= json_array_size(json_object_get(rec, "transitions")) > 0;
+    }
+    assert_true(signature && amendment && version && transition);
+    assert_true(json_array_size(json_object_get(json_object_get(doc_a, "audit"), "entries")) > 10);
+
+    OK(cl_transfer_import(f->b, doc_a, &summary));
+    assert_int_equal(json_integer_value(json_object_get(summary, "students")), 12);
+    assert_int_equal(json_integer_value(json_object_get(summary, "records")), json_array_size(records));
+    json_decref(summary);
+    assert_int_equal(count(f->b, "SELECT count(*) FROM students"), 12);
+    assert_int_equal(count(f->b, "SELECT count(*) FROM audit WHERE action = 'import.vault'"), 1);
+
+    OK(cl_transfer_export(f->b, &doc_b));
+    char *ta = comparable(doc_a), *tb = comparable(doc_b);
+    assert_string_equal(ta, tb);
+    free(ta);
+    free(tb);
+    /* B remembers where its data came from, with A's audit log */
+    const json_t *from = json_object_get(json_object_get(doc_b, "vault"), "imported_from");
+    assert_string_equal(json_string_value(json_object_get(from, "school")), "甲中学");
+    assert_true(json_equal(json_object_get(json_object_get(doc_b, "audit"), "imported"),
+                           json_object_get(doc_a, "audit")));
+    long long entries;
+    OK(cl_audit_verify(cl_vault_db(f->b), &entries));
+
+    /* B is no longer empty: a second import is refused, nothing changes */
+    long long before = count(f->b, "SELECT count(*) FROM records");
+    assert_int_equal(cl_transfer_import(f->b, doc_a, NULL), CL_ECANTCREATE);
+    assert_int_equal(count(f->b, "SELECT count(*) FROM records"), before);
+    /* and so is an import into A itself */
+    assert_int_equal(cl_transfer_import(f->a, doc_a, NULL), CL_ECANTCREATE);
+    json_decref(doc_a);
+    json_decref(doc_b);
+}
+
+/* Breaks a copy of the document with `mutate`, then expects CL_EDATA and an
+ * untouched B, with a message containing `part`. */
+static void refused(fixture *f, const json_t *doc, void (*mutate)(json_t *), const char *part)
+{
+    json_t *bad = json_deep_copy(doc);
+    mutate(bad);
+    long long forms = count(f->b, "SELECT count(*) FROM forms");
+    long long audit = count(f->b, "SELECT count(*) FROM audit");
+    cl_status st = cl_transfer_import(f->b, bad, NULL);
+    if (st != CL_EDATA)
+        fail_msg("wanted CL_EDATA for %s, got %d: %s", part, (int)st, cl_error_message());
+    if (!strstr(cl_error_message(), part))
+        fail_msg("message \"%s\" does not name \"%s\"", cl_error_message(), part);
+    assert_int_equal(count(f->b, "SELECT count(*) FROM students"), 0);
+    assert_int_equal(count(f->b, "SELECT count(*) FROM records"), 0);
+    assert_int_equal(count(f->b, "SELECT count(*) FROM forms"), forms);
+    assert_int_equal(count(f->b, "SELECT count(*) FROM audit"), audit);
+    json_decref(bad);
+}
+
+static json_t *rec0(json_t *doc)
+{
+    return json_array_get(json_object_get(doc, "records"), 0);
+}
+
+static void m_format(json_t *d) { json_object_set_new(d, "format", json_string("something-else")); }
+static void m_version(json_t *d) { json_object_set_new(d, "version", json_integer(2)); }
+static void m_schema(json_t *d) { json_object_set_new(d, "schema", json_integer(999)); }
+static void m_section(json_t *d) { json_object_del(d, "students"); }
+static void m_extra(json_t *d) { json_object_set_new(d, "surprise", json_true()); }
+static void m_column(json_t *d) { json_object_set_new(rec0(d), "colour", json_string("red")); }
+static void m_type(json_t *d) { json_object_set_new(rec0(d), "version", json_string("1")); }
+static void m_fields(json_t *d)
+{
+    json_object_set_new(json_object_get(rec0(d), "fields"), "name", json_string(""));
+}
+static void m_form_digest(json_t *d)
+{
+    json_t *form = json_array_get(json_object_get(d, "forms"), 0);
+    json_object_set_new(form, "source", json_string("form student\ntitle x | x\n"));
+}
+static void m_dangling(json_t *d)
+{
+    json_object_set_new(rec0(d), "student_id", json_integer(999999));
+}
+static void m_hex(json_t *d)
+{
+    json_t *rec;
+    size_t i;
+    json_array_foreach(json_object_get(d, "records"), i, rec)
+        if (json_is_string(json_object_get(rec, "signature")))
+            json_object_set_new(rec, "signature", json_string("zz"));
+}
+static void m_last_broken(json_t *d)
+{
+    /* everything fine until the very end: the last flag is malformed */
+    json_t *flags = json_object_get(d, "flags");
+    json_array_append_new(flags, json_pack("{s:s}", "flag", "x"));
+}
+
+static void strict_checks_change_nothing(void **state)
+{
+    fixture *f = *state;
+    json_t *doc;
+    OK(cl_transfer_export(f->a, &doc));
+    refused(f, doc, m_format, "format");
+    refused(f, doc, m_version, "version");
+    refused(f, doc, m_schema, "newer");
+    refused(f, doc, m_section, "students");
+    refused(f, doc, m_extra, "surprise");
+    refused(f, doc, m_column, "colour");
+    refused(f, doc, m_type, "records[0].version");
+    refused(f, doc, m_fields, "records[0].fields");
+    refused(f, doc, m_form_digest, "digest");
+    refused(f, doc, m_dangling, "records");
+    refused(f, doc, m_hex, "signature");
+    refused(f, doc, m_last_broken, "flags");
+    /* after all that, the real document still goes in */
+    OK(cl_transfer_import(f->b, doc, NULL));
+    json_decref(doc);
+}
+
+static void export_file_is_private_and_audited(void **state)
+{
+    fixture *f = *state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/export.json", f->dir);
+    json_t *summary;
+    OK(cl_transfer_export_file(f->a, path, &summary));
+    assert_int_equal(json_integer_value(json_object_get(summary, "students")), 12);
+    json_decref(summary);
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    /* never over an existing file */
+    assert_int_equal(cl_transfer_export_file(f->a, path, NULL), CL_ECANTCREATE);
+    assert_int_equal(count(f->a, "SELECT count(*) FROM audit WHERE action = 'export.vault'"), 1);
+    /* the file's own audit section names its export */
+    OK(cl_transfer_import_file(f->b, path, NULL));
+    json_t *doc_b;
+    OK(cl_transfer_export(f->b, &doc_b));
+    const json_t *entries = json_object_get(json_object_get(json_object_get(doc_b, "audit"), "imported"), "entries");
+    const json_t *last = json_array_get(entries, json_array_size(entries) - 1);
+    assert_string_equal(json_string_value(json_object_get(last, "action")), "export.vault");
+    json_decref(doc_b);
+    /* not JSON at all */
+    char bad[128];
+    snprintf(bad, sizeof bad, "%s/bad.json", f->dir);
+    FILE *fp = fopen(bad, "w");
+    fputs("{\"format\": \"carelog-vault-export\",", fp);
+    fclose(fp);
+    assert_int_equal(cl_transfer_import_file(f->b, bad, NULL), CL_EDATA);
+}
+
+int main(void)
+{
+    cl_secret_init_process();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(round_trip_loses_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(strict_checks_change_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(export_file_is_private_and_audited, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
