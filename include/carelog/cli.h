@@ -48,6 +48,9 @@ void cl_cli_print_text(FILE *out, const char *text);
 /* A plaintext export needs a yes from a person (or --yes). */
 cl_status cl_cli_confirm(const cl_cli *c, const char *question);
 
+/* Prints what cl_agenda_attention found, for people. */
+void cl_cli_print_agenda(json_t *agenda);
+
 /* The list of commands with a line each, from the command tables. */
 void cl_cli_print_commands(FILE *out);
 
@@ -68,6 +71,7 @@ int cl_cli_options(cl_cli *c, const struct option *options, const char *usage, c
 
 /* The commands, defined in src/cli/cmd_*.c. */
 extern const cl_command cl_vault_commands[];    /* cmd_vault.c */
+extern const cl_command cl_agenda_commands[];   /* cmd_agenda.c */
 extern const cl_command cl_student_commands[];  /* cmd_student.c */
 extern const cl_command cl_record_commands[];   /* cmd_record.c */
 extern const cl_command cl_form_commands[];     /* cmd_form.c */

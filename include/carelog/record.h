@@ -24,7 +24,10 @@ bool cl_record_kind_signable(const char *kind);
 /* Adds a record of `kind` for a student. fields: a JSON object by the
  * kind's current form (validated; not stolen — the caller keeps its
  * reference). occurred_at comes from the field "occurred_at" (date or
- * date-time), else today; follow_up from the field "follow_up". parent_id
+ * date-time); when the form has that field and it is left empty, it is
+ * filled with today (or this minute) before validation, so a record written
+ * as it happens need not say when. follow_up comes from the field
+ * "follow_up". parent_id
  * links a plan review to its plan (0 = none; must be a plan of the same
  * student). Side effects by kind, in the same transaction:
  *   assessment  sets the student's risk level and misconduct tier

@@ -14,6 +14,7 @@
 
 static const cl_command *const command_tables[] = {
     cl_vault_commands,
+    cl_agenda_commands,
     cl_student_commands,
     cl_record_commands,
     cl_form_commands,

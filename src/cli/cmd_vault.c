@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "carelog/catalog.h"
+#include "carelog/agenda.h"
 #include "carelog/cli.h"
 #include "carelog/secret.h"
 #include "carelog/storage.h"
@@ -191,14 +192,22 @@ int cl_cli_home(cl_cli *c)
             return rc;
     }
     cl_status st = cl_cli_unlock(c);
-    json_t *s;
+    json_t *s = NULL, *agenda = NULL;
     if (st == CL_OK)
         st = cl_vault_status(c->vault, &s);
-    if (st != CL_OK)
+    if (st == CL_OK)
+        st = cl_agenda_attention(c->vault, &agenda);
+    if (st != CL_OK) {
+        json_decref(s);
         return cl_cli_fail(st);
-    if (c->json)
+    }
+    if (c->json) {
+        json_object_set_new(s, "attention", agenda);
         return cl_cli_print_json(s);
+    }
     int rc = print_status(c, s);
+    cl_cli_print_agenda(agenda);
+    json_decref(agenda);
     printf("\nThe screens are not built yet; everything works from the command line\n"
            "(`carelog COMMAND --help` explains each one):\n\n");
     cl_cli_print_commands(stdout);

@@ -229,8 +229,46 @@ static cl_status check_parent(sqlite3 *db, long long parent_id, long long studen
     return st;
 }
 
+static cl_status insert_tx(cl_vault *v, const char *kind, long long student_id, const json_t *fields,
+                           long long parent_id, long long *id_out);
+
+/* A record written now about something that happened now need not say
+ * when: a missing occurred_at becomes today (or this minute). */
+static json_t *with_occurred_at(const cl_form *form, const json_t *fields)
+{
+    const cl_field *fld = cl_form_field(form, "occurred_at");
+    const json_t *have = json_object_get(fields, "occurred_at");
+    if (!fld || !json_is_object(fields) || (have && !json_is_null(have) && !(json_is_string(have) && !*json_string_value(have))))
+        return json_incref((json_t *)fields);
+    char when[32];
+    time_t t = cl_now();
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(when, sizeof when, fld->type == CL_FIELD_DATETIME ? "%Y-%m-%dT%H:%M" : "%Y-%m-%d", &tm);
+    json_t *filled = json_copy((json_t *)fields);
+    if (filled)
+        json_object_set_new(filled, "occurred_at", json_string(when));
+    return filled;
+}
+
 cl_status cl_record_insert_tx(cl_vault *v, const char *kind, long long student_id, const json_t *fields,
                               long long parent_id, long long *id_out)
+{
+    const cl_form *form;
+    long long form_id;
+    cl_status st = cl_catalog_current(v, kind, &form, &form_id);
+    if (st != CL_OK)
+        return st;
+    json_t *filled = with_occurred_at(form, fields);
+    if (!filled)
+        return cl_fail(CL_ESOFTWARE, "out of memory");
+    st = insert_tx(v, kind, student_id, filled, parent_id, id_out);
+    json_decref(filled);
+    return st;
+}
+
+static cl_status insert_tx(cl_vault *v, const char *kind, long long student_id, const json_t *fields,
+                           long long parent_id, long long *id_out)
 {
     sqlite3 *db = cl_vault_db(v);
     const cl_form *form;

@@ -1,0 +1,24 @@
+/* The agenda: what needs a counsellor's attention now, gathered in one
+ * place for the home screen (and `carelog agenda`).
+ *
+ * In order of urgency: screening flags still open (such as PHQ-9 item 9),
+ * follow-ups overdue, referrals late in the reporting loop, then what falls
+ * due today. New teacher observations join this list when the inbox
+ * exists. */
+#ifndef CARELOG_AGENDA_H
+#define CARELOG_AGENDA_H
+
+#include <jansson.h>
+
+#include "carelog/status.h"
+#include "carelog/vault.h"
+
+/* {flags:[{flag_id, flag, label_zh, label_en, raised_at, record_id,
+ *          student_id, number, name, class, risk_level}],
+ *  overdue:[…as cl_followup_due rows with status "overdue"],
+ *  late_referrals:[…as cl_referral_list rows whose late is set],
+ *  due_today:[…cl_followup_due rows due today],
+ *  counts:{flags, overdue, late_referrals, due_today}} */
+cl_status cl_agenda_attention(cl_vault *v, json_t **out);
+
+#endif
