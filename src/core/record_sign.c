@@ -126,19 +126,47 @@ static bool merged_into(sqlite3 *db, long long from, long long to)
     return false;
 }
 
+/* This vault's key signs what is written here; notes brought in by
+ * `import vault` were signed by the vaults they came from, whose public keys
+ * the import kept (meta imported_signing_keys). */
+static bool signed_by_known_key(sqlite3 *db, const char *payload_text, const void *sig)
+{
+    unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+    size_t len = strlen(payload_text);
+    if (cl_meta_get_blob(db, "ed25519_public", pk, sizeof pk) == CL_OK &&
+        crypto_sign_verify_detached(sig, (const unsigned char *)payload_text, len, pk) == 0)
+        return true;
+    cl_error_clear();
+    char *keys_text = NULL;
+    if (cl_meta_get_text(db, "imported_signing_keys", &keys_text) != CL_OK) {
+        cl_error_clear();
+        return false;
+    }
+    json_t *keys = json_loads(keys_text, 0, NULL);
+    free(keys_text);
+    bool ok = false;
+    size_t i;
+    json_t *hex;
+    json_array_foreach(keys, i, hex) {
+        const char *h = json_string_value(hex);
+        size_t got = 0;
+        if (h && sodium_hex2bin(pk, sizeof pk, h, strlen(h), NULL, &got, NULL) == 0 && got == sizeof pk &&
+            crypto_sign_verify_detached(sig, (const unsigned char *)payload_text, len, pk) == 0) {
+            ok = true;
+            break;
+        }
+    }
+    json_decref(keys);
+    return ok;
+}
+
 bool cl_record_signature_check(sqlite3 *db, long long id, const char *kind, long long student_id,
                                const char *occurred_at, const json_t *fields, const char *payload_text,
                                const void *sig, size_t sig_len)
 {
-    unsigned char pk[crypto_sign_PUBLICKEYBYTES];
     if (!payload_text || !sig || sig_len != crypto_sign_BYTES)
         return false;
-    cl_status st = cl_meta_get_blob(db, "ed25519_public", pk, sizeof pk);
-    if (st != CL_OK) {
-        cl_error_clear();
-        return false;
-    }
-    if (crypto_sign_verify_detached(sig, (const unsigned char *)payload_text, strlen(payload_text), pk) != 0)
+    if (!signed_by_known_key(db, payload_text, sig))
         return false;
     json_t *p = json_loads(payload_text, 0, NULL);
     const char *pkind = cl_json_str(p, "kind"), *pocc = cl_json_str(p, "occurred_at");

@@ -169,6 +169,19 @@ static void round_trip_loses_nothing(void **state)
                            json_object_get(doc_a, "audit")));
     long long entries;
     OK(cl_audit_verify(cl_vault_db(f->b), &entries));
+    /* A note signed in A still verifies in B (by A's key, kept by the
+     * import), and a tampered copy of it does not. */
+    long long signed_id = first_id(f->b, "SELECT min(id) FROM records WHERE signature IS NOT NULL");
+    json_t *shown;
+    OK(cl_record_get(f->b, signed_id, false, &shown));
+    assert_true(json_is_true(json_object_get(shown, "signature_valid")));
+    json_decref(shown);
+    char *err = NULL;
+    assert_int_equal(sqlite3_exec(cl_vault_db(f->b), "UPDATE records SET fields = json_set(fields, '$.notes_data', "
+                                  "'改过的') WHERE signature IS NOT NULL", NULL, NULL, &err), SQLITE_OK);
+    OK(cl_record_get(f->b, signed_id, false, &shown));
+    assert_false(json_is_true(json_object_get(shown, "signature_valid")));
+    json_decref(shown);
 
     /* B is no longer empty: a second import is refused, nothing changes */
     long long before = count(f->b, "SELECT count(*) FROM records");
