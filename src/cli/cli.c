@@ -1,7 +1,10 @@
 #include "carelog/cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <locale.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -43,16 +46,40 @@ void cl_cli_print_text(FILE *out, const char *text)
     free(safe);
 }
 
+/* jansson escapes C0 controls but passes C1 controls, bidirectional and
+ * invisible format characters through as raw UTF-8. They can only stand
+ * inside JSON strings, where \uXXXX means the same character, so writing
+ * them escaped keeps the data identical and the terminal safe. */
+static void put_json_inert(const char *text, FILE *out)
+{
+    const char *p = text, *end = text + strlen(text);
+    while (p < end) {
+        uint32_t cp;
+        size_t n = cl_utf8_decode(p, end, &cp);
+        if (cp >= 0x80 && cl_codepoint_unsafe(cp)) {
+            if (cp >= 0x10000) {
+                uint32_t v = cp - 0x10000;
+                fprintf(out, "\\u%04x\\u%04x", 0xD800 + (v >> 10), 0xDC00 + (v & 0x3FF));
+            } else {
+                fprintf(out, "\\u%04x", cp);
+            }
+        } else {
+            fwrite(p, 1, n, out);
+        }
+        p += n;
+    }
+    fputc('\n', out);
+}
+
 int cl_cli_print_json(json_t *value)
 {
     if (!value)
         return cl_cli_fail(cl_fail(CL_ESOFTWARE, "out of memory"));
-    /* JSON escapes every control character, so this output is inert too. */
-    char *text = json_dumps(value, JSON_COMPACT | JSON_ENSURE_ASCII * 0 | JSON_PRESERVE_ORDER);
+    char *text = json_dumps(value, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(value);
     if (!text)
         return cl_cli_fail(cl_fail(CL_ESOFTWARE, "out of memory"));
-    puts(text);
+    put_json_inert(text, stdout);
     free(text);
     return 0;
 }
@@ -122,6 +149,134 @@ int cl_cli_options(cl_cli *c, const struct option *options, const char *usage, c
     }
     *first_arg = optind;
     return 0;
+}
+
+int cl_cli_parse(cl_cli *c, const struct option *options, const char *usage, const char *help,
+                 cl_option_fn on_option, void *ctx, int want, int *first_arg)
+{
+    int rc = cl_cli_options(c, options, usage, help, on_option, ctx, first_arg);
+    if (rc != 0)
+        return rc;
+    if (c->argc - *first_arg != want) {
+        fprintf(stderr, "usage: carelog %s %s\n", c->argv[0], usage);
+        return CL_EUSAGE;
+    }
+    return 0;
+}
+
+int cl_cli_operands(cl_cli *c, const char *usage, const char *help, int want, int *first_arg)
+{
+    return cl_cli_parse(c, NULL, usage, help, NULL, NULL, want, first_arg);
+}
+
+cl_status cl_parse_id(const char *text, const char *what, long long *out)
+{
+    const char *s = text && text[0] == '#' ? text + 1 : text;
+    char *end;
+    errno = 0;
+    long long n = s && *s ? strtoll(s, &end, 10) : 0;
+    if (!s || !*s || *end || errno || n <= 0)
+        return cl_fail(CL_EUSAGE, "%s must be a number such as 12, not \"%s\"", what, text ? text : "");
+    *out = n;
+    return CL_OK;
+}
+
+const char *cl_cli_lang(void)
+{
+    static const char *const vars[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
+    for (size_t i = 0; i < 3; i++) {
+        const char *s = getenv(vars[i]);
+        if (s && *s)
+            return strncmp(s, "en", 2) == 0 ? "en" : "zh";
+    }
+    return "zh";
+}
+
+int cl_cli_table_done(cl_table *t)
+{
+    cl_status st = t ? cl_table_print(t, stdout, cl_cli_width()) : cl_fail(CL_ESOFTWARE, "out of memory");
+    cl_table_free(t);
+    return cl_cli_fail(st);
+}
+
+void cl_cli_permute(cl_cli *c, const struct option *options)
+{
+    char **opts = calloc((size_t)c->argc + 1, sizeof *opts), **ops = calloc((size_t)c->argc + 1, sizeof *ops);
+    if (!opts || !ops) {
+        free(opts);
+        free(ops);
+        return;
+    }
+    int no = 0, nx = 0;
+    bool dashdash = false;
+    for (int i = 1; i < c->argc; i++) {
+        char *a = c->argv[i];
+        if (strcmp(a, "--") == 0) {
+            dashdash = true;
+            for (i++; i < c->argc; i++)
+                ops[nx++] = c->argv[i];
+            break;
+        }
+        if (a[0] != '-' || a[1] == '\0') {
+            ops[nx++] = a;
+            continue;
+        }
+        opts[no++] = a;
+        bool takes = false;
+        for (const struct option *o = options; o && o->name; o++) {
+            if (a[1] == '-') {
+                size_t n = strlen(o->name);
+                if (strncmp(a + 2, o->name, n) == 0 && a[2 + n] == '\0')
+                    takes = o->has_arg == required_argument;
+            } else if (o->val == a[1] && a[2] == '\0') {
+                takes = o->has_arg == required_argument;
+            }
+        }
+        if (takes && i + 1 < c->argc)
+            opts[no++] = c->argv[++i];
+    }
+    int k = 1;
+    for (int i = 0; i < no; i++)
+        c->argv[k++] = opts[i];
+    if (dashdash)
+        c->argv[k++] = (char *)"--";
+    for (int i = 0; i < nx; i++)
+        c->argv[k++] = ops[i];
+    c->argc = k;
+    c->argv[k] = NULL;
+    free(opts);
+    free(ops);
+}
+
+const char *cl_json_str_or(const json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "";
+}
+
+void cl_cli_say(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    cl_buf b = {0};
+    cl_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    cl_cli_print_text(stdout, b.data ? b.data : "");
+    cl_buf_free(&b);
+}
+
+void cl_cli_print_saved(const char *what, long long id, long long read_version, long long new_version)
+{
+    if (new_version == read_version)
+        printf("Nothing changed; %s #%lld stays at version %lld.\n", what, id, new_version);
+    else
+        printf("Saved %s #%lld, now version %lld.\n", what, id, new_version);
+}
+
+void cl_cli_table_pair(cl_table *t, const char *key, const char *value)
+{
+    const char *cells[2] = {key, value};
+    cl_table_add_row(t, cells);
 }
 
 static cl_status read_recovery_reset(cl_cli *c)

@@ -1,0 +1,41 @@
+# Stored text is shown inert: escape sequences, C1 controls and Unicode
+# bidirectional or invisible format characters typed into any field never
+# reach the terminal raw, from any command, in tables or in JSON.
+. "$(dirname "$0")/lib.sh"
+init_vault
+ESC=$(printf '\033')
+CSI=$(printf '\302\233')        # U+009B, the one-byte CSI
+RLO=$(printf '\342\200\256')    # U+202E RIGHT-TO-LEFT OVERRIDE
+ZWSP=$(printf '\342\200\213')   # U+200B ZERO WIDTH SPACE
+BEL=$(printf '\007')
+evil="张${ESC}[2J${ESC}]0;pwned${BEL}三${CSI}31m${RLO}gnp.exe${ZWSP}"
+expect_rc 0 cl "$PASS" student add --number 20260201 --name "$evil" --class "一班${ESC}[5m"
+expect_rc 0 cl "$PASS" record add observation --student 20260201 --field categories=emotional \
+  --field severity=low --field description="$evil 课堂哭泣" --field location="教室${RLO}"
+expect_rc 0 cl "$PASS" record add session --student 20260201 --field duration_minutes=30 \
+  --field session_type=individual --field presenting_issue="$evil" --field risk_noted=no
+sid=$(cl "$PASS" record list --kind session --json | grep -o '"id":[0-9]*' | head -n1 | cut -d: -f2)
+expect_rc 0 cl "$PASS" record amend "$sid" --text "补充$evil"
+
+check() {
+  what=$1; shift
+  cl "$PASS" "$@" >"$T/shown" 2>&1
+  if grep -q "$ESC" "$T/shown" || grep -q "$CSI" "$T/shown" || grep -q "$RLO" "$T/shown" ||
+     grep -q "$ZWSP" "$T/shown" || grep -q "$BEL" "$T/shown"; then
+    od -c "$T/shown" | head -20
+    fail "$what printed stored control or format characters raw"
+  fi
+  case "$what" in
+    audit*|status*) ;;   # these name records by number, not by content
+    *) grep -q "张" "$T/shown" || fail "$what did not show the stored text at all" ;;
+  esac
+}
+for json in "" --json; do
+  check "student list $json" student list $json
+  check "student show $json" student show 20260201 $json
+  check "record list $json" record list $json
+  check "record show $json" record show "$sid" $json
+  check "audit list $json" audit list $json
+done
+check "status (home)" status
+echo "rules_inert ok"
