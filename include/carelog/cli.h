@@ -7,9 +7,12 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
+#include "carelog/form.h"
 #include "carelog/status.h"
+#include "carelog/table.h"
 #include "carelog/vault.h"
 
 typedef struct cl_cli {
@@ -68,6 +71,70 @@ int cl_cli_home(cl_cli *c);
 typedef int (*cl_option_fn)(cl_cli *c, int opt, const char *arg, void *ctx);
 int cl_cli_options(cl_cli *c, const struct option *options, const char *usage, const char *help,
                    cl_option_fn on_option, void *ctx, int *first_arg);
+
+/* cl_cli_options, then exactly `want` operands: otherwise prints the usage
+ * and returns 64. Returns as cl_cli_options does. */
+int cl_cli_parse(cl_cli *c, const struct option *options, const char *usage, const char *help,
+                 cl_option_fn on_option, void *ctx, int want, int *first_arg);
+
+/* cl_cli_parse for a command with no options of its own, only operands. */
+int cl_cli_operands(cl_cli *c, const char *usage, const char *help, int want, int *first_arg);
+
+/* Reorders the command's arguments so that its options come before its
+ * operands ("record edit 12 --version 3" works like "record edit --version
+ * 3 12"); options are those of `options`. An argument starting with '-'
+ * counts as an option unless it follows "--". Call it before parsing in the
+ * commands that allow options after operands. */
+void cl_cli_permute(cl_cli *c, const struct option *options);
+
+/* The exit code for what the parsing returned: -1 (--help was printed) is
+ * success. */
+static inline int cl_cli_exit(int rc)
+{
+    return rc < 0 ? 0 : rc;
+}
+
+/* A positive whole number from text ("12" or "#12"); 64 otherwise. */
+cl_status cl_parse_id(const char *text, const char *what, long long *out);
+
+/* "zh" or "en", from the locale. */
+const char *cl_cli_lang(void);
+
+/* The string at key, or "" (never NULL). */
+const char *cl_json_str_or(const json_t *o, const char *key);
+
+/* printf to stdout, made inert (for any text that holds stored data). */
+void cl_cli_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* After an edit of what #id read at version read_version: whether it was
+ * saved, and its version now. */
+void cl_cli_print_saved(const char *what, long long id, long long read_version, long long new_version);
+
+/* Adds a row of two cells (key, value) to a two-column table. */
+void cl_cli_table_pair(cl_table *t, const char *key, const char *value);
+
+/* Prints a table and frees it. */
+int cl_cli_table_done(cl_table *t);
+
+/* Field values from --field id=value and --input FILE|- (src/cli/fields.c),
+ * for the student, record and form commands. */
+#define CL_MAX_FIELD_ARGS 128
+
+typedef struct cl_field_args {
+    const char *items[CL_MAX_FIELD_ARGS]; /* "id=value" */
+    size_t n;
+    const char *input; /* --input FILE or "-" */
+} cl_field_args;
+
+/* Records one --field; exit code 64 when there are too many. */
+int cl_field_args_add(cl_field_args *a, const char *item);
+
+/* The JSON object of fields: --input's object, then each --field on top
+ * (converted by cl_form_value_from_text; an empty value gives null). */
+cl_status cl_field_args_build(const cl_form *form, const cl_field_args *a, json_t **out);
+
+/* Sets fields[id] from command-line text, through the form. */
+cl_status cl_field_set_text(const cl_form *form, json_t *fields, const char *id, const char *text);
 
 /* The commands, defined in src/cli/cmd_*.c. */
 extern const cl_command cl_vault_commands[];    /* cmd_vault.c */

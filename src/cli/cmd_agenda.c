@@ -86,7 +86,7 @@ static int cmd_agenda(cl_cli *c)
                             "What needs attention now: open screening flags, overdue follow-ups,\n"
                             "referrals late in the loop, and what is due today.\n", NULL, NULL, &first);
     if (rc != 0)
-        return rc < 0 ? 0 : rc;
+        return cl_cli_exit(rc);
     if (first != c->argc)
         return cl_cli_fail(cl_fail(CL_EUSAGE, "agenda takes no operands"));
     json_t *agenda;

@@ -7,13 +7,6 @@
 #include "carelog/cli.h"
 #include "carelog/table.h"
 #include "carelog/text.h"
-#include "cmd_fields.h"
-
-static const char *str(const json_t *o, const char *key)
-{
-    const char *s = json_string_value(json_object_get(o, key));
-    return s ? s : "";
-}
 
 typedef struct list_opts {
     char since[11];
@@ -61,7 +54,7 @@ static int cmd_audit_list(cl_cli *c)
                             "  --json         for programs\n",
                             list_option, &o, &first);
     if (rc != 0)
-        return rc < 0 ? 0 : rc;
+        return cl_cli_exit(rc);
     if (first != c->argc)
         return cl_cli_fail(cl_fail(CL_EUSAGE, "audit list takes no operands"));
     json_t *list;
@@ -86,8 +79,8 @@ static int cmd_audit_list(cl_cli *c)
         char id[24];
         snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(e, "id")));
         /* The table makes every cell inert and one line. */
-        const char *cells[6] = {id, str(e, "at"), str(e, "actor"), str(e, "action"), str(e, "target"),
-                                str(e, "detail")};
+        const char *cells[6] = {id, cl_json_str_or(e, "at"), cl_json_str_or(e, "actor"), cl_json_str_or(e, "action"),
+                                cl_json_str_or(e, "target"), cl_json_str_or(e, "detail")};
         st = cl_table_add_row(t, cells);
     }
     if (st == CL_OK)
@@ -105,7 +98,7 @@ static int cmd_audit_verify(cl_cli *c)
                             "entry that was changed or removed behind carelog's back.\n",
                             NULL, NULL, &first);
     if (rc != 0)
-        return rc < 0 ? 0 : rc;
+        return cl_cli_exit(rc);
     if (first != c->argc)
         return cl_cli_fail(cl_fail(CL_EUSAGE, "audit verify takes no operands"));
     cl_status st = cl_cli_unlock(c);

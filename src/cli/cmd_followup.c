@@ -7,15 +7,8 @@
 #include "carelog/followup.h"
 #include "carelog/table.h"
 #include "carelog/text.h"
-#include "cmd_fields.h"
 
 #define DUE_DEFAULT_DAYS 7
-
-static const char *str(const json_t *o, const char *key)
-{
-    const char *s = json_string_value(json_object_get(o, key));
-    return s ? s : "";
-}
 
 static cl_status parse_int(const char *what, const char *text, long min, long max, long *out)
 {
@@ -71,7 +64,7 @@ static int cmd_due(cl_cli *c)
         "  --json         for programs\n",
         due_option, &o, &first);
     if (rc != 0)
-        return rc < 0 ? 0 : rc;
+        return cl_cli_exit(rc);
     if (first != c->argc)
         return cl_cli_fail(cl_fail(CL_EUSAGE, "due takes no operands"));
     json_t *list;
@@ -107,8 +100,9 @@ static int cmd_due(cl_cli *c)
         else
             snprintf(when, sizeof when, "in %lld day%s", -late, late == -1 ? "" : "s");
         snprintf(risk, sizeof risk, "%d", (int)json_integer_value(json_object_get(r, "risk_level")));
-        const char *cells[7] = {str(r, "due_date"), when, str(r, "number"), str(r, "name"), str(r, "class"),
-                                risk, str(r, "reason")};
+        const char *cells[7] = {cl_json_str_or(r, "due_date"), when, cl_json_str_or(r, "number"),
+                                cl_json_str_or(r, "name"), cl_json_str_or(r, "class"), risk,
+                                cl_json_str_or(r, "reason")};
         st = cl_table_add_row(t, cells);
     }
     if (st == CL_OK)
@@ -118,29 +112,16 @@ static int cmd_due(cl_cli *c)
     return cl_cli_fail(st);
 }
 
-/* Commands that take no options of their own but operands. */
-static int operands(cl_cli *c, const char *usage, const char *help, int want, int *first)
-{
-    cl_cli_permute(c, NULL);
-    int rc = cl_cli_options(c, NULL, usage, help, NULL, NULL, first);
-    if (rc != 0)
-        return rc;
-    if (c->argc - *first != want) {
-        fprintf(stderr, "usage: carelog %s %s\n", c->argv[0], usage);
-        return CL_EUSAGE;
-    }
-    return 0;
-}
-
 static int cmd_policy_list(cl_cli *c)
 {
     int first;
-    int rc = operands(c, "[--json]",
+    cl_cli_permute(c, NULL);
+    int rc = cl_cli_operands(c, "[--json]",
                       "Lists the follow-up policies: the most days that may pass between counsellor contacts\n"
                       "for a risk level or a circumstance. Where several apply, the fewest days win.\n",
                       0, &first);
     if (rc != 0)
-        return rc < 0 ? 0 : rc;
+        return cl_cli_exit(rc);
     json_t *list;
     cl_status st = cl_cli_unlock(c);
     if (st == CL_OK)
@@ -161,7 +142,7 @@ static int cmd_policy_list(cl_cli *c)
     json_array_foreach(list, i, p) {
         char days[16];
         snprintf(days, sizeof days, "%d", (int)json_integer_value(json_object_get(p, "days")));
-        const char *cells[4] = {str(p, "basis"), str(p, "value"), days, str(p, "label")};
+        const char *cells[4] = {cl_json_str_or(p, "basis"), cl_json_str_or(p, "value"), days, cl_json_str_or(p, "label")};
         st = cl_table_add_row(t, cells);
     }
     if (st == CL_OK)
@@ -189,9 +170,10 @@ static int cmd_policy_set(cl_cli *c)
     char help[512];
     snprintf(help, sizeof help, "Sets how many days may pass at most between counsellor contacts.\n%s"
                                 "  DAYS    1-%d\n", policy_help, CL_FOLLOWUP_POLICY_MAX_DAYS);
-    int rc = operands(c, "BASIS VALUE DAYS", help, 3, &first);
+    cl_cli_permute(c, NULL);
+    int rc = cl_cli_operands(c, "BASIS VALUE DAYS", help, 3, &first);
     if (rc != 0)
-        return rc < 0 ? 0 : rc;
+        return cl_cli_exit(rc);
     long days;
     cl_status st = parse_int("DAYS", c->argv[first + 2], 1, CL_FOLLOWUP_POLICY_MAX_DAYS, &days);
     if (st == CL_OK)
@@ -213,9 +195,10 @@ static int cmd_policy_remove(cl_cli *c)
     int first;
     char help[512];
     snprintf(help, sizeof help, "Removes a follow-up policy.\n%s", policy_help);
-    int rc = operands(c, "BASIS VALUE", help, 2, &first);
+    cl_cli_permute(c, NULL);
+    int rc = cl_cli_operands(c, "BASIS VALUE", help, 2, &first);
     if (rc != 0)
-        return rc < 0 ? 0 : rc;
+        return cl_cli_exit(rc);
     cl_status st = cl_cli_unlock(c);
     if (st == CL_OK)
         st = cl_followup_policy_remove(c->vault, c->argv[first], c->argv[first + 1]);

@@ -6,7 +6,6 @@
 #include "carelog/cli.h"
 #include "carelog/table.h"
 #include "carelog/text.h"
-#include "cmd_fields.h"
 
 static int version_option(cl_cli *c, int opt, const char *arg, void *ctx)
 {
@@ -23,30 +22,23 @@ static int version_option(cl_cli *c, int opt, const char *arg, void *ctx)
     return 0;
 }
 
-static int operands(cl_cli *c, const struct option *options, const char *usage, const char *help, int want,
-                    void *ctx, int *first)
+static int parse(cl_cli *c, const struct option *options, const char *usage, const char *help, int want, void *ctx,
+                 int *first)
 {
     cl_cli_permute(c, options);
-    int rc = cl_cli_options(c, options, usage, help, options ? version_option : NULL, ctx, first);
-    if (rc != 0)
-        return rc;
-    if (c->argc - *first != want) {
-        fprintf(stderr, "usage: carelog %s %s\n", c->argv[0], usage);
-        return CL_EUSAGE;
-    }
-    return 0;
+    return cl_cli_parse(c, options, usage, help, options ? version_option : NULL, ctx, want, first);
 }
 
 static int cmd_list(cl_cli *c)
 {
     int first;
-    int rc = operands(c, NULL, "[--json]",
+    int rc = parse(c, NULL, "[--json]",
                       "Lists the forms in the vault (the newest version of each kind).\n"
                       "--json: [{kind, version, title_zh, title_en, fields, versions, imported_at, signable}]\n"
                       "(fields: how many top-level fields; versions: how many versions the vault holds)\n",
                       0, NULL, &first);
     if (rc != 0)
-        return rc < 0 ? 0 : rc;
+        return cl_cli_exit(rc);
     cl_status st = cl_cli_unlock(c);
     json_t *list = NULL;
     if (st == CL_OK)
@@ -83,13 +75,13 @@ static int cmd_show(cl_cli *c)
         {0, 0, 0, 0},
     };
     int version = 0, first;
-    int rc = operands(c, options, "KIND [--version N] [--json]",
+    int rc = parse(c, options, "KIND [--version N] [--json]",
                       "Prints a form's definition text (the newest version, or --version N), to read or to\n"
                       "adapt and import again with `carelog form import FILE`.\n"
                       "--json: {kind, version, source}\n",
                       1, &version, &first);
     if (rc != 0)
-        return rc < 0 ? 0 : rc;
+        return cl_cli_exit(rc);
     const char *kind = c->argv[first];
     cl_status st = cl_cli_unlock(c);
     char *text = NULL;
@@ -125,14 +117,14 @@ static int cmd_show(cl_cli *c)
 static int cmd_import(cl_cli *c)
 {
     int first;
-    int rc = operands(c, NULL, "FILE [--json]",
+    int rc = parse(c, NULL, "FILE [--json]",
                       "Imports a form definition as the newest version of its kind. Records written with an\n"
                       "older version keep it and still render. The same text again adds nothing. A form that\n"
                       "does not parse is rejected with FILE:LINE:COLUMN and the reason.\n"
                       "--json: {kind, version, added}\n",
                       1, NULL, &first);
     if (rc != 0)
-        return rc < 0 ? 0 : rc;
+        return cl_cli_exit(rc);
     cl_status st = cl_cli_unlock(c);
     char *kind = NULL;
     int version = 0;

@@ -1,220 +1,13 @@
-/* Record commands: add, edit, list, show, sign, amend. Also the helpers the
- * student and form commands share (cmd_fields.h). */
-#include <errno.h>
-#include <stdarg.h>
+/* Record commands: add, edit, list, show, sign, amend. */
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "carelog/catalog.h"
 #include "carelog/cli.h"
-#include "carelog/file.h"
 #include "carelog/record.h"
 #include "carelog/student.h"
 #include "carelog/table.h"
 #include "carelog/text.h"
-#include "cmd_fields.h"
-
-#define INPUT_MAX (16 * 1024 * 1024)
-
-/* ---- shared helpers ---------------------------------------------------- */
-
-int cl_field_args_add(cl_field_args *a, const char *item)
-{
-    if (a->n >= CL_MAX_FIELD_ARGS)
-        return cl_cli_fail(cl_fail(CL_EUSAGE, "too many --field options (at most %d); use --input FILE",
-                                   CL_MAX_FIELD_ARGS));
-    a->items[a->n++] = item;
-    return 0;
-}
-
-static cl_status read_stdin(unsigned char **out, size_t *len)
-{
-    cl_buf b = {0};
-    char chunk[65536];
-    for (;;) {
-        ssize_t n = read(STDIN_FILENO, chunk, sizeof chunk);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            cl_buf_free(&b);
-            return cl_fail(CL_EIO, "reading the standard input: %s", strerror(errno));
-        }
-        if (n == 0)
-            break;
-        if (b.len + (size_t)n > INPUT_MAX) {
-            cl_buf_free(&b);
-            return cl_fail(CL_EDATA, "the input is larger than %d bytes", INPUT_MAX);
-        }
-        if (cl_buf_append(&b, chunk, (size_t)n) != CL_OK) {
-            cl_buf_free(&b);
-            return CL_ESOFTWARE;
-        }
-    }
-    *len = b.len;
-    *out = (unsigned char *)cl_buf_take(&b);
-    return *out ? CL_OK : cl_fail(CL_ESOFTWARE, "out of memory");
-}
-
-static cl_status load_input(const char *input, json_t **out)
-{
-    unsigned char *data;
-    size_t len;
-    bool from_stdin = strcmp(input, "-") == 0;
-    cl_status st = from_stdin ? read_stdin(&data, &len) : cl_file_read(input, INPUT_MAX, &data, &len);
-    if (st != CL_OK)
-        return st;
-    json_error_t err;
-    json_t *j = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES, &err);
-    free(data);
-    const char *name = from_stdin ? "standard input" : input;
-    if (!j)
-        return cl_fail(CL_EDATA, "%s: line %d, column %d: %s (the input must be one JSON object of field ids and "
-                                 "values, in UTF-8); nothing was saved", name, err.line, err.column, err.text);
-    if (!json_is_object(j)) {
-        json_decref(j);
-        return cl_fail(CL_EDATA, "%s: the input must be one JSON object {\"field_id\": value, …}; nothing was saved",
-                       name);
-    }
-    *out = j;
-    return CL_OK;
-}
-
-cl_status cl_field_set_text(const cl_form *form, json_t *fields, const char *id, const char *text)
-{
-    if (!cl_utf8_valid(text, strlen(text)))
-        return cl_fail(CL_EDATA, "field %s: the value is not valid UTF-8; nothing was saved (check the terminal's or "
-                                 "the script's encoding)", id);
-    json_t *val = NULL;
-    cl_status st = cl_form_value_from_text(form, id, text, &val);
-    if (st != CL_OK)
-        return cl_fail_context(st, "--field %s", id);
-    json_object_set_new(fields, id, val ? val : json_null());
-    return CL_OK;
-}
-
-cl_status cl_field_args_build(const cl_form *form, const cl_field_args *a, json_t **out)
-{
-    json_t *fields = NULL;
-    cl_status st = a->input ? load_input(a->input, &fields) : CL_OK;
-    if (st != CL_OK)
-        return st;
-    if (!fields)
-        fields = json_object();
-    for (size_t i = 0; st == CL_OK && i < a->n; i++) {
-        const char *eq = strchr(a->items[i], '=');
-        if (!eq || eq == a->items[i]) {
-            st = cl_fail(CL_EUSAGE, "--field takes id=value, not \"%s\" (`carelog form show KIND` lists the field ids)",
-                         a->items[i]);
-            break;
-        }
-        char *id = strndup(a->items[i], (size_t)(eq - a->items[i]));
-        st = id ? cl_field_set_text(form, fields, id, eq + 1) : cl_fail(CL_ESOFTWARE, "out of memory");
-        free(id);
-    }
-    if (st != CL_OK) {
-        json_decref(fields);
-        return st;
-    }
-    *out = fields;
-    return CL_OK;
-}
-
-cl_status cl_parse_id(const char *text, const char *what, long long *out)
-{
-    const char *s = text && text[0] == '#' ? text + 1 : text;
-    char *end;
-    errno = 0;
-    long long n = s && *s ? strtoll(s, &end, 10) : 0;
-    if (!s || !*s || *end || errno || n <= 0)
-        return cl_fail(CL_EUSAGE, "%s must be a number such as 12, not \"%s\"", what, text ? text : "");
-    *out = n;
-    return CL_OK;
-}
-
-const char *cl_cli_lang(void)
-{
-    static const char *const vars[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
-    for (size_t i = 0; i < 3; i++) {
-        const char *s = getenv(vars[i]);
-        if (s && *s)
-            return strncmp(s, "en", 2) == 0 ? "en" : "zh";
-    }
-    return "zh";
-}
-
-int cl_cli_table_done(cl_table *t)
-{
-    cl_status st = t ? cl_table_print(t, stdout, cl_cli_width()) : cl_fail(CL_ESOFTWARE, "out of memory");
-    cl_table_free(t);
-    return cl_cli_fail(st);
-}
-
-void cl_cli_permute(cl_cli *c, const struct option *options)
-{
-    char **opts = calloc((size_t)c->argc + 1, sizeof *opts), **ops = calloc((size_t)c->argc + 1, sizeof *ops);
-    if (!opts || !ops) {
-        free(opts);
-        free(ops);
-        return;
-    }
-    int no = 0, nx = 0;
-    bool dashdash = false;
-    for (int i = 1; i < c->argc; i++) {
-        char *a = c->argv[i];
-        if (strcmp(a, "--") == 0) {
-            dashdash = true;
-            for (i++; i < c->argc; i++)
-                ops[nx++] = c->argv[i];
-            break;
-        }
-        if (a[0] != '-' || a[1] == '\0') {
-            ops[nx++] = a;
-            continue;
-        }
-        opts[no++] = a;
-        bool takes = false;
-        for (const struct option *o = options; o && o->name; o++) {
-            if (a[1] == '-') {
-                size_t n = strlen(o->name);
-                if (strncmp(a + 2, o->name, n) == 0 && a[2 + n] == '\0')
-                    takes = o->has_arg == required_argument;
-            } else if (o->val == a[1] && a[2] == '\0') {
-                takes = o->has_arg == required_argument;
-            }
-        }
-        if (takes && i + 1 < c->argc)
-            opts[no++] = c->argv[++i];
-    }
-    int k = 1;
-    for (int i = 0; i < no; i++)
-        c->argv[k++] = opts[i];
-    if (dashdash)
-        c->argv[k++] = (char *)"--";
-    for (int i = 0; i < nx; i++)
-        c->argv[k++] = ops[i];
-    c->argc = k;
-    c->argv[k] = NULL;
-    free(opts);
-    free(ops);
-}
-
-const char *cl_json_str_or(const json_t *o, const char *key)
-{
-    const char *s = json_string_value(json_object_get(o, key));
-    return s ? s : "";
-}
-
-void cl_cli_say(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    cl_buf b = {0};
-    cl_buf_vprintf(&b, fmt, ap);
-    va_end(ap);
-    cl_cli_print_text(stdout, b.data ? b.data : "");
-    cl_buf_free(&b);
-}
 
 /* ---- options ----------------------------------------------------------- */
 
@@ -254,17 +47,8 @@ static int parse(cl_cli *c, const struct option *options, const char *usage, con
                  int operands_wanted, int *first)
 {
     cl_cli_permute(c, options);
-    int rc = cl_cli_options(c, options, usage, help, rec_option, o, first);
-    if (rc != 0)
-        return rc;
-    if (c->argc - *first != operands_wanted) {
-        fprintf(stderr, "usage: carelog %s %s\n", c->argv[0], usage);
-        return CL_EUSAGE;
-    }
-    return 0;
+    return cl_cli_parse(c, options, usage, help, rec_option, o, operands_wanted, first);
 }
-
-#define DONE(rc) ((rc) < 0 ? 0 : (rc))
 
 static int print_record(cl_cli *c, json_t *rec)
 {
@@ -303,7 +87,7 @@ static int cmd_add(cl_cli *c)
                    "a flag; a referral starts as a draft. Prints the record (--json: as `record show --json`).\n",
                    &o, 1, &first);
     if (rc != 0)
-        return DONE(rc);
+        return cl_cli_exit(rc);
     const char *kind = c->argv[first];
     if (!o.student)
         return cl_cli_fail(cl_fail(CL_EUSAGE, "say whose record it is: --student NUMBER (or --student '#ID')"));
@@ -361,7 +145,7 @@ static int cmd_edit(cl_cli *c)
                    "edited (exit 77): add an amendment instead.\n",
                    &o, 1, &first);
     if (rc != 0)
-        return DONE(rc);
+        return cl_cli_exit(rc);
     long long id;
     cl_status st = cl_parse_id(c->argv[first], "the record id", &id);
     if (st == CL_OK && !o.have_version)
@@ -391,10 +175,7 @@ static int cmd_edit(cl_cli *c)
         return cl_cli_fail(st);
     if (c->json)
         return cl_cli_print_json(rec);
-    if (nv == o.version)
-        printf("Nothing changed; record #%lld stays at version %lld.\n", id, nv);
-    else
-        printf("Saved record #%lld, now version %lld.\n", id, nv);
+    cl_cli_print_saved("record", id, o.version, nv);
     return 0;
 }
 
@@ -426,7 +207,7 @@ static int cmd_list(cl_cli *c)
                    "          follow_up, state, signed, version}]\n",
                    &o, 0, &first);
     if (rc != 0)
-        return DONE(rc);
+        return cl_cli_exit(rc);
     cl_record_filter f = {.kind = o.kind, .since = o.since, .until = o.until, .limit = o.limit};
     cl_status st = cl_cli_unlock(c);
     if (st == CL_OK && o.student)
@@ -486,7 +267,7 @@ static int cmd_show(cl_cli *c)
                    "  reviews:[{id, occurred_at}] (plans), history:[…] (with --history)}\n",
                    &o, 1, &first);
     if (rc != 0)
-        return DONE(rc);
+        return cl_cli_exit(rc);
     long long id;
     cl_status st = cl_parse_id(c->argv[first], "the record id", &id);
     if (st == CL_OK)
@@ -541,7 +322,7 @@ static int cmd_sign(cl_cli *c)
                    "After that it cannot be edited, only amended (`record amend`).\n",
                    &o, 1, &first);
     if (rc != 0)
-        return DONE(rc);
+        return cl_cli_exit(rc);
     long long id;
     cl_status st = cl_parse_id(c->argv[first], "the record id", &id);
     if (st == CL_OK && !o.have_version)
@@ -582,7 +363,7 @@ static int cmd_amend(cl_cli *c)
                    "original with who and when.\n",
                    &o, 1, &first);
     if (rc != 0)
-        return DONE(rc);
+        return cl_cli_exit(rc);
     long long id;
     cl_status st = cl_parse_id(c->argv[first], "the record id", &id);
     if (st == CL_OK && !o.text)
@@ -608,3 +389,4 @@ const cl_command cl_record_commands[] = {
     {"record amend", "ID --text TEXT", "add an amendment beside a record", cmd_amend},
     {NULL, NULL, NULL, NULL},
 };
+

@@ -8,7 +8,6 @@
 #include "carelog/referral.h"
 #include "carelog/table.h"
 #include "carelog/text.h"
-#include "cmd_fields.h"
 
 /* A record id as typed: "12" or "#12". */
 static cl_status parse_id(const char *text, long long *id)
@@ -65,14 +64,10 @@ static int cmd_referral_move(cl_cli *c)
                              "recorded with it.\n  --note TEXT   why the referral moves\n");
     int first;
     cl_cli_permute(c, options);
-    int rc = cl_cli_options(c, options, "ID STATE --note TEXT", help, move_option, &note, &first);
+    int rc = cl_cli_parse(c, options, "ID STATE --note TEXT", help, move_option, &note, 2, &first);
     free(help);
     if (rc != 0)
-        return rc < 0 ? 0 : rc;
-    if (c->argc - first != 2) {
-        fprintf(stderr, "usage: carelog %s ID STATE --note TEXT\n", c->argv[0]);
-        return CL_EUSAGE;
-    }
+        return cl_cli_exit(rc);
     long long id;
     cl_status st = parse_id(c->argv[first], &id);
     const char *to = c->argv[first + 1];
@@ -104,12 +99,6 @@ static int list_option(cl_cli *c, int opt, const char *arg, void *ctx)
     return 0;
 }
 
-static const char *str(const json_t *o, const char *key)
-{
-    const char *s = json_string_value(json_object_get(o, key));
-    return s ? s : "";
-}
-
 static int cmd_referral_list(cl_cli *c)
 {
     static const struct option options[] = {
@@ -125,7 +114,7 @@ static int cmd_referral_list(cl_cli *c)
     int rc = cl_cli_options(c, options, "[--all] [--json]", help, list_option, &all, &first);
     free(help);
     if (rc != 0)
-        return rc < 0 ? 0 : rc;
+        return cl_cli_exit(rc);
     if (first != c->argc)
         return cl_cli_fail(cl_fail(CL_EUSAGE, "referral list takes no operands"));
     json_t *list;
@@ -156,10 +145,11 @@ static int cmd_referral_list(cl_cli *c)
         char id[24], days[24], state[80];
         snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(r, "id")));
         snprintf(days, sizeof days, "%lld", (long long)json_integer_value(json_object_get(r, "age_days")));
-        snprintf(state, sizeof state, "%s %s", str(r, "state"), str(r, "state_zh"));
-        const char *agency = *str(r, "agency_name") ? str(r, "agency_name") : str(r, "agency");
-        const char *cells[9] = {id, str(r, "number"), str(r, "name"), str(r, "class"), state, days,
-                                str(r, "urgency"), agency, str(r, "late")};
+        snprintf(state, sizeof state, "%s %s", cl_json_str_or(r, "state"), cl_json_str_or(r, "state_zh"));
+        const char *agency =
+            *cl_json_str_or(r, "agency_name") ? cl_json_str_or(r, "agency_name") : cl_json_str_or(r, "agency");
+        const char *cells[9] = {id, cl_json_str_or(r, "number"), cl_json_str_or(r, "name"), cl_json_str_or(r, "class"),
+                                state, days, cl_json_str_or(r, "urgency"), agency, cl_json_str_or(r, "late")};
         st = cl_table_add_row(t, cells);
     }
     if (st == CL_OK)
@@ -173,15 +163,11 @@ static int cmd_referral_show(cl_cli *c)
 {
     int first;
     cl_cli_permute(c, NULL);
-    int rc = cl_cli_options(c, NULL, "ID [--json]",
-                            "Shows a referral's state and every move it made: when, from, to, who and why.\n", NULL,
-                            NULL, &first);
+    int rc = cl_cli_operands(c, "ID [--json]",
+                             "Shows a referral's state and every move it made: when, from, to, who and why.\n", 1,
+                             &first);
     if (rc != 0)
-        return rc < 0 ? 0 : rc;
-    if (c->argc - first != 1) {
-        fprintf(stderr, "usage: carelog %s ID [--json]\n", c->argv[0]);
-        return CL_EUSAGE;
-    }
+        return cl_cli_exit(rc);
     long long id;
     json_t *r;
     cl_status st = parse_id(c->argv[first], &id);
@@ -194,15 +180,15 @@ static int cmd_referral_show(cl_cli *c)
     if (c->json)
         return cl_cli_print_json(r);
     printf("Referral #%lld for ", id);
-    cl_cli_print_text(stdout, str(r, "name"));
+    cl_cli_print_text(stdout, cl_json_str_or(r, "name"));
     printf(" (");
-    cl_cli_print_text(stdout, str(r, "number"));
+    cl_cli_print_text(stdout, cl_json_str_or(r, "number"));
     printf(", ");
-    cl_cli_print_text(stdout, str(r, "class"));
-    printf(")\nState 状态: %s %s, %lld day(s)", str(r, "state"), str(r, "state_zh"),
+    cl_cli_print_text(stdout, cl_json_str_or(r, "class"));
+    printf(")\nState 状态: %s %s, %lld day(s)", cl_json_str_or(r, "state"), cl_json_str_or(r, "state_zh"),
            (long long)json_integer_value(json_object_get(r, "age_days")));
-    if (*str(r, "late"))
-        printf(" — late: %s", str(r, "late"));
+    if (*cl_json_str_or(r, "late"))
+        printf(" — late: %s", cl_json_str_or(r, "late"));
     printf("\nNext 下一步: ");
     size_t i;
     json_t *item;
@@ -218,9 +204,9 @@ static int cmd_referral_show(cl_cli *c)
         return cl_cli_fail(cl_fail(CL_ESOFTWARE, "out of memory"));
     }
     json_array_foreach(json_object_get(r, "transitions"), i, item) {
-        const char *cells[5] = {str(item, "at"), json_is_string(json_object_get(item, "from")) ? str(item, "from")
+        const char *cells[5] = {cl_json_str_or(item, "at"), json_is_string(json_object_get(item, "from")) ? cl_json_str_or(item, "from")
                                                                                                 : "—",
-                                str(item, "to"), str(item, "actor"), str(item, "note")};
+                                cl_json_str_or(item, "to"), cl_json_str_or(item, "actor"), cl_json_str_or(item, "note")};
         st = cl_table_add_row(t, cells);
     }
     if (st == CL_OK)

@@ -9,7 +9,6 @@
 #include "carelog/student.h"
 #include "carelog/table.h"
 #include "carelog/text.h"
-#include "cmd_fields.h"
 
 typedef struct stu_opts {
     cl_field_args fields;
@@ -58,17 +57,8 @@ static int parse(cl_cli *c, const struct option *options, const char *usage, con
 {
     o->risk = -1;
     cl_cli_permute(c, options);
-    int rc = cl_cli_options(c, options, usage, help, stu_option, o, first);
-    if (rc != 0)
-        return rc;
-    if (c->argc - *first != operands_wanted) {
-        fprintf(stderr, "usage: carelog %s %s\n", c->argv[0], usage);
-        return CL_EUSAGE;
-    }
-    return 0;
+    return cl_cli_parse(c, options, usage, help, stu_option, o, operands_wanted, first);
 }
-
-#define DONE(rc) ((rc) < 0 ? 0 : (rc))
 
 /* The student's fields from --number/--name/--class, --input and --field. */
 static cl_status student_fields(cl_cli *c, const stu_opts *o, json_t **out)
@@ -112,7 +102,7 @@ static int cmd_add(cl_cli *c)
                    "--json: the student as `student show --json`.\n",
                    &o, 0, &first);
     if (rc != 0)
-        return DONE(rc);
+        return cl_cli_exit(rc);
     if (o.have_version)
         return cl_cli_fail(cl_fail(CL_EUSAGE, "--version is for `student edit`"));
     cl_status st = cl_cli_unlock(c);
@@ -145,7 +135,7 @@ static int cmd_edit(cl_cli *c)
                    "changed the student since, nothing is saved (exit 75). An empty value removes a field.\n",
                    &o, 1, &first);
     if (rc != 0)
-        return DONE(rc);
+        return cl_cli_exit(rc);
     if (!o.have_version)
         return cl_cli_fail(cl_fail(CL_EUSAGE, "say which version you are changing: --version V (`carelog student show "
                                               "%s` shows it)", c->argv[first]));
@@ -167,10 +157,7 @@ static int cmd_edit(cl_cli *c)
         return cl_cli_fail(st);
     if (c->json)
         return cl_cli_print_json(s);
-    if (nv == o.version)
-        printf("Nothing changed; student #%lld stays at version %lld.\n", id, nv);
-    else
-        printf("Saved student #%lld, now version %lld.\n", id, nv);
+    cl_cli_print_saved("student", id, o.version, nv);
     return 0;
 }
 
@@ -207,7 +194,7 @@ static int cmd_list(cl_cli *c)
                    "          flags:[flag id…]}] (flags: the open flags)\n",
                    &o, 0, &first);
     if (rc != 0)
-        return DONE(rc);
+        return cl_cli_exit(rc);
     cl_student_filter f = {o.class_name, o.risk, o.status, o.circumstance, o.search};
     cl_status st = cl_cli_unlock(c);
     json_t *list = NULL;
@@ -250,12 +237,6 @@ static int cmd_list(cl_cli *c)
     return cl_cli_table_done(t);
 }
 
-static void pair(cl_table *t, const char *k, const char *v)
-{
-    const char *cells[2] = {k, v};
-    cl_table_add_row(t, cells);
-}
-
 /* A label for a choice id of the student form, "id" when unknown. */
 static const char *choice_label(const cl_form *form, const char *field, const char *id)
 {
@@ -277,33 +258,33 @@ static int print_student(cl_cli *c, json_t *s, json_t *records)
     char buf[128];
     snprintf(buf, sizeof buf, "#%lld (version %lld)", (long long)json_integer_value(json_object_get(s, "id")),
              (long long)json_integer_value(json_object_get(s, "version")));
-    pair(t, "Student 学生", buf);
-    pair(t, "Number 学号", cl_json_str_or(s, "number"));
-    pair(t, "Name 姓名", cl_json_str_or(s, "name"));
-    pair(t, "Class 班级", cl_json_str_or(s, "class"));
+    cl_cli_table_pair(t, "Student 学生", buf);
+    cl_cli_table_pair(t, "Number 学号", cl_json_str_or(s, "number"));
+    cl_cli_table_pair(t, "Name 姓名", cl_json_str_or(s, "name"));
+    cl_cli_table_pair(t, "Class 班级", cl_json_str_or(s, "class"));
     if (cl_json_str_or(s, "gender")[0])
-        pair(t, "Gender 性别", choice_label(form, "gender", cl_json_str_or(s, "gender")));
-    pair(t, "Born 出生日期", cl_json_str_or(s, "birth_date"));
-    pair(t, "Status 状态", choice_label(form, "status", cl_json_str_or(s, "status")));
-    pair(t, "Risk 风险", risk_name(json_integer_value(json_object_get(s, "risk_level"))));
-    pair(t, "Tier 行为分级", choice_label(assessment, "misconduct_tier", cl_json_str_or(s, "misconduct_tier")));
-    pair(t, "Counsellor 心理老师", cl_json_str_or(s, "counsellor"));
+        cl_cli_table_pair(t, "Gender 性别", choice_label(form, "gender", cl_json_str_or(s, "gender")));
+    cl_cli_table_pair(t, "Born 出生日期", cl_json_str_or(s, "birth_date"));
+    cl_cli_table_pair(t, "Status 状态", choice_label(form, "status", cl_json_str_or(s, "status")));
+    cl_cli_table_pair(t, "Risk 风险", risk_name(json_integer_value(json_object_get(s, "risk_level"))));
+    cl_cli_table_pair(t, "Tier 行为分级", choice_label(assessment, "misconduct_tier", cl_json_str_or(s, "misconduct_tier")));
+    cl_cli_table_pair(t, "Counsellor 心理老师", cl_json_str_or(s, "counsellor"));
     cl_buf circ = {0};
     size_t i;
     json_t *x;
     json_array_foreach(json_object_get(s, "circumstances"), i, x)
         cl_buf_printf(&circ, "%s%s", i ? "、" : "", choice_label(form, "circumstances", json_string_value(x) ? json_string_value(x) : ""));
-    pair(t, "Circumstances 特殊情况", circ.data ? circ.data : "");
+    cl_cli_table_pair(t, "Circumstances 特殊情况", circ.data ? circ.data : "");
     cl_buf_free(&circ);
     json_array_foreach(json_object_get(s, "guardians"), i, x) {
         char *g = cl_strdup_printf("%s (%s) %s", cl_json_str_or(x, "name"),
                                    cl_json_str_or(x, "relation"), cl_json_str_or(x, "phone"));
-        pair(t, i ? "" : "Guardians 监护人", g ? g : "");
+        cl_cli_table_pair(t, i ? "" : "Guardians 监护人", g ? g : "");
         free(g);
     }
     if (!json_is_null(json_object_get(s, "merged_into"))) {
         snprintf(buf, sizeof buf, "#%lld", (long long)json_integer_value(json_object_get(s, "merged_into")));
-        pair(t, "MERGED INTO 已合并到", buf);
+        cl_cli_table_pair(t, "MERGED INTO 已合并到", buf);
     }
     json_array_foreach(json_object_get(s, "flags"), i, x) {
         char *fl = cl_strdup_printf("#%lld %s | %s (%s, record #%lld)",
@@ -311,13 +292,13 @@ static int print_student(cl_cli *c, json_t *s, json_t *records)
                                     cl_json_str_or(x, "label_zh"), cl_json_str_or(x, "label_en"),
                                     cl_json_str_or(x, "raised_at"),
                                     (long long)json_integer_value(json_object_get(x, "record_id")));
-        pair(t, i ? "" : "FLAGS 警示", fl ? fl : "");
+        cl_cli_table_pair(t, i ? "" : "FLAGS 警示", fl ? fl : "");
         free(fl);
     }
     json_array_foreach(json_object_get(s, "possible_duplicates"), i, x) {
         char *d = cl_strdup_printf("#%lld %s %s (%s)", (long long)json_integer_value(json_object_get(x, "id")),
                                    cl_json_str_or(x, "number"), cl_json_str_or(x, "name"), cl_json_str_or(x, "reason"));
-        pair(t, i ? "" : "Possible duplicates 疑似重复", d ? d : "");
+        cl_cli_table_pair(t, i ? "" : "Possible duplicates 疑似重复", d ? d : "");
         free(d);
     }
     json_array_foreach(json_object_get(s, "risk_history"), i, x) {
@@ -325,7 +306,7 @@ static int print_student(cl_cli *c, json_t *s, json_t *records)
                                    risk_name(json_integer_value(json_object_get(x, "risk_level"))),
                                    cl_json_str_or(x, "misconduct_tier"),
                                    (long long)json_integer_value(json_object_get(x, "record_id")));
-        pair(t, i ? "" : "Risk history 风险记录", r ? r : "");
+        cl_cli_table_pair(t, i ? "" : "Risk history 风险记录", r ? r : "");
         free(r);
     }
     int rc = cl_cli_table_done(t);
@@ -361,7 +342,7 @@ static int cmd_show(cl_cli *c)
                    "  merged_from:[{id, number, name}], records:[as `record list --json`]}\n",
                    &o, 1, &first);
     if (rc != 0)
-        return DONE(rc);
+        return cl_cli_exit(rc);
     cl_status st = cl_cli_unlock(c);
     long long id = 0;
     json_t *s = NULL, *records = NULL;
@@ -403,7 +384,7 @@ static int cmd_close(cl_cli *c)
                    "beside the student's details. Nothing is deleted.\n",
                    &o, 1, &first);
     if (rc != 0)
-        return DONE(rc);
+        return cl_cli_exit(rc);
     cl_status st = cl_cli_unlock(c);
     long long id = 0;
     if (st == CL_OK)
@@ -429,7 +410,7 @@ static int cmd_duplicates(cl_cli *c)
                    "--json: [{a:{id, number, name}, b:{id, number, name}, reason}]\n",
                    &o, 0, &first);
     if (rc != 0)
-        return DONE(rc);
+        return cl_cli_exit(rc);
     cl_status st = cl_cli_unlock(c);
     json_t *list = NULL;
     if (st == CL_OK)
@@ -486,7 +467,7 @@ static int cmd_merge(cl_cli *c)
                           "and the audit log says what moved.\n",
                           &keep, &from);
     if (rc != 0)
-        return rc < 0 ? 0 : rc;
+        return cl_cli_exit(rc);
     cl_status st = cl_student_merge(c->vault, keep, from);
     if (st != CL_OK)
         return cl_cli_fail(st);
@@ -502,7 +483,7 @@ static int cmd_not_duplicate(cl_cli *c)
     int rc = two_students(c, "A B", "Records that students A and B are two people, so they are no longer listed as\n"
                                     "possible duplicates.\n", &a, &b);
     if (rc != 0)
-        return rc < 0 ? 0 : rc;
+        return cl_cli_exit(rc);
     cl_status st = cl_student_not_duplicate(c->vault, a, b);
     if (st != CL_OK)
         return cl_cli_fail(st);
@@ -525,7 +506,7 @@ static int cmd_clear_flag(cl_cli *c)
                    "the risk assessment done that day. Written to the audit log.\n",
                    &o, 1, &first);
     if (rc != 0)
-        return DONE(rc);
+        return cl_cli_exit(rc);
     long long id;
     cl_status st = cl_parse_id(c->argv[first], "the flag id", &id);
     if (st == CL_OK && !o.reason)

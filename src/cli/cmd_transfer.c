@@ -16,11 +16,6 @@
 
 #define MAX_ROSTER_BYTES ((size_t)64 << 20)
 
-static int done(int rc)
-{
-    return rc < 0 ? 0 : rc;
-}
-
 /* ---- import roster ---------------------------------------------------- */
 
 typedef struct roster_opts {
@@ -97,7 +92,7 @@ static int cmd_import_roster(cl_cli *c)
         "  --json         print the report as JSON\n",
         roster_option, &o, &first);
     if (rc != 0)
-        return done(rc);
+        return cl_cli_exit(rc);
     if (c->argc - first != 1)
         return cl_cli_fail(cl_fail(CL_EUSAGE, "usage: carelog import roster FILE.csv [--encoding E] [--dry-run]"));
     const char *path = c->argv[first];
@@ -166,7 +161,7 @@ static int cmd_export_vault(cl_cli *c)
         "  -o, --output FILE   where to write it (required)\n",
         out_option, &path, &first);
     if (rc != 0)
-        return done(rc);
+        return cl_cli_exit(rc);
     if (!path || first != c->argc)
         return cl_cli_fail(cl_fail(CL_EUSAGE, "usage: carelog export vault --json -o FILE"));
     if (access(path, F_OK) == 0)
@@ -205,7 +200,7 @@ static int cmd_import_vault(cl_cli *c)
                             "problem is exit 65 with nothing changed. Logged as import.vault.\n",
                             NULL, NULL, &first);
     if (rc != 0)
-        return done(rc);
+        return cl_cli_exit(rc);
     if (c->argc - first != 1)
         return cl_cli_fail(cl_fail(CL_EUSAGE, "usage: carelog import vault FILE"));
     cl_status st = cl_cli_unlock(c);
@@ -286,7 +281,7 @@ static int cmd_generate(cl_cli *c)
         "  --months M     how many months of history (default 6)\n",
         generate_option, &o, &first);
     if (rc != 0)
-        return done(rc);
+        return cl_cli_exit(rc);
     if (first != c->argc)
         return cl_cli_fail(cl_fail(CL_EUSAGE, "generate takes no operands"));
     cl_status st = cl_cli_unlock(c);

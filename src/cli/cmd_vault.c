@@ -14,19 +14,6 @@
 #include "carelog/table.h"
 #include "carelog/text.h"
 
-/* Commands that take no options of their own but operands. */
-static int operands(cl_cli *c, const char *usage, const char *help, int want, int *first)
-{
-    int rc = cl_cli_options(c, NULL, usage, help, NULL, NULL, first);
-    if (rc != 0)
-        return rc;
-    if (c->argc - *first != want) {
-        fprintf(stderr, "usage: carelog %s %s\n", c->argv[0], usage);
-        return CL_EUSAGE;
-    }
-    return 0;
-}
-
 static void show_recovery_key(const cl_secret *key)
 {
     char grouped[64];
@@ -108,42 +95,36 @@ static int cmd_init(cl_cli *c)
                             "  --user NAME     your name as a counsellor (default: your login name)\n",
                             init_option, &school, &first);
     if (rc != 0)
-        return rc < 0 ? 0 : rc;
+        return cl_cli_exit(rc);
     if (first != c->argc)
         return cl_cli_fail(cl_fail(CL_EUSAGE, "init takes no operands; name the folder with --vault DIR"));
     return create_vault(c, school, c->user ? c->user : login_name());
-}
-
-static void print_pair(cl_table *t, const char *key, const char *value)
-{
-    const char *cells[2] = {key, value};
-    cl_table_add_row(t, cells);
 }
 
 static int print_status(cl_cli *c, json_t *s)
 {
     cl_table *t = cl_table_new(2, NULL);
     char buf[1024];
-    print_pair(t, "Vault 档案库", json_string_value(json_object_get(s, "path")));
-    print_pair(t, "School 学校", json_string_value(json_object_get(s, "school")));
-    print_pair(t, "Fingerprint 指纹", json_string_value(json_object_get(s, "fingerprint")));
-    print_pair(t, "You 当前用户", json_string_value(json_object_get(s, "user")));
+    cl_cli_table_pair(t, "Vault 档案库", json_string_value(json_object_get(s, "path")));
+    cl_cli_table_pair(t, "School 学校", json_string_value(json_object_get(s, "school")));
+    cl_cli_table_pair(t, "Fingerprint 指纹", json_string_value(json_object_get(s, "fingerprint")));
+    cl_cli_table_pair(t, "You 当前用户", json_string_value(json_object_get(s, "user")));
     cl_buf names = {0};
     size_t i;
     json_t *item;
     json_array_foreach(json_object_get(s, "counsellors"), i, item)
         cl_buf_printf(&names, "%s%s", i ? ", " : "", json_string_value(json_object_get(item, "name")));
-    print_pair(t, "Counsellors 心理老师", names.data ? names.data : "");
+    cl_cli_table_pair(t, "Counsellors 心理老师", names.data ? names.data : "");
     cl_buf_free(&names);
     snprintf(buf, sizeof buf, "%d", (int)json_integer_value(json_object_get(s, "schema")));
-    print_pair(t, "Schema 数据版本", buf);
+    cl_cli_table_pair(t, "Schema 数据版本", buf);
     const char *table;
     json_t *count;
     json_object_foreach(json_object_get(s, "counts"), table, count) {
         snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(count));
         char label[64];
         snprintf(label, sizeof label, "Rows: %s", table);
-        print_pair(t, label, buf);
+        cl_cli_table_pair(t, label, buf);
     }
     cl_status st = cl_table_print(t, stdout, cl_cli_width());
     cl_table_free(t);
@@ -155,10 +136,10 @@ static int print_status(cl_cli *c, json_t *s)
 static int cmd_status(cl_cli *c)
 {
     int first;
-    int rc = operands(c, "[--json]", "Shows the vault: where it is, its school, counsellors, fingerprint and counts.\n",
+    int rc = cl_cli_operands(c, "[--json]", "Shows the vault: where it is, its school, counsellors, fingerprint and counts.\n",
                       0, &first);
     if (rc != 0)
-        return rc < 0 ? 0 : rc;
+        return cl_cli_exit(rc);
     json_t *s;
     cl_status st = cl_cli_unlock(c);
     if (st == CL_OK)
@@ -217,9 +198,9 @@ int cl_cli_home(cl_cli *c)
 static int cmd_counsellor_add(cl_cli *c)
 {
     int first;
-    int rc = operands(c, "NAME", "Adds a counsellor with a passphrase of their own (asked for after yours).\n", 1, &first);
+    int rc = cl_cli_operands(c, "NAME", "Adds a counsellor with a passphrase of their own (asked for after yours).\n", 1, &first);
     if (rc != 0)
-        return rc < 0 ? 0 : rc;
+        return cl_cli_exit(rc);
     const char *name = c->argv[first];
     cl_secret *pass = NULL;
     cl_status st = cl_cli_unlock(c);
@@ -247,9 +228,9 @@ static int cmd_counsellor_add(cl_cli *c)
 static int cmd_counsellor_list(cl_cli *c)
 {
     int first;
-    int rc = operands(c, "[--json]", "Lists the counsellors who can open the vault.\n", 0, &first);
+    int rc = cl_cli_operands(c, "[--json]", "Lists the counsellors who can open the vault.\n", 0, &first);
     if (rc != 0)
-        return rc < 0 ? 0 : rc;
+        return cl_cli_exit(rc);
     json_t *list;
     cl_status st = cl_cli_unlock(c);
     if (st == CL_OK)
@@ -277,11 +258,11 @@ static int cmd_counsellor_list(cl_cli *c)
 static int cmd_counsellor_remove(cl_cli *c)
 {
     int first;
-    int rc = operands(c, "NAME",
+    int rc = cl_cli_operands(c, "NAME",
                       "Removes a counsellor and rotates the database key, so their copy of the old key\n"
                       "opens nothing new. The last counsellor cannot be removed.\n", 1, &first);
     if (rc != 0)
-        return rc < 0 ? 0 : rc;
+        return cl_cli_exit(rc);
     cl_status st = cl_cli_unlock(c);
     if (st == CL_OK)
         st = cl_vault_counsellor_remove(c->vault, c->argv[first]);
@@ -298,10 +279,10 @@ static int cmd_counsellor_remove(cl_cli *c)
 static int cmd_passwd(cl_cli *c)
 {
     int first;
-    int rc = operands(c, "", "Changes your passphrase. With --recovery [--user NAME], replaces a forgotten one.\n", 0,
+    int rc = cl_cli_operands(c, "", "Changes your passphrase. With --recovery [--user NAME], replaces a forgotten one.\n", 0,
                       &first);
     if (rc != 0)
-        return rc < 0 ? 0 : rc;
+        return cl_cli_exit(rc);
     cl_status st = cl_cli_unlock(c);
     cl_secret *pass = NULL;
     if (st == CL_OK && !c->passphrase_was_reset) {
@@ -321,9 +302,9 @@ static int cmd_passwd(cl_cli *c)
 static int cmd_recovery_key(cl_cli *c)
 {
     int first;
-    int rc = operands(c, "", "Makes a new recovery key; the old one stops working. Shown once.\n", 0, &first);
+    int rc = cl_cli_operands(c, "", "Makes a new recovery key; the old one stops working. Shown once.\n", 0, &first);
     if (rc != 0)
-        return rc < 0 ? 0 : rc;
+        return cl_cli_exit(rc);
     cl_secret *key = NULL;
     cl_status st = cl_cli_unlock(c);
     if (st == CL_OK)
@@ -338,12 +319,12 @@ static int cmd_recovery_key(cl_cli *c)
 static int cmd_backup(cl_cli *c)
 {
     int first;
-    int rc = operands(c, "FILE",
+    int rc = cl_cli_operands(c, "FILE",
                       "Writes an encrypted copy of the whole vault (database and keyslots) to FILE,\n"
                       "while the vault may be in use. It opens with the same passphrases and recovery key.\n",
                       1, &first);
     if (rc != 0)
-        return rc < 0 ? 0 : rc;
+        return cl_cli_exit(rc);
     cl_status st = cl_cli_unlock(c);
     if (st == CL_OK)
         st = cl_vault_backup(c->vault, c->argv[first]);
@@ -360,11 +341,11 @@ static int cmd_backup(cl_cli *c)
 static int cmd_restore(cl_cli *c)
 {
     int first;
-    int rc = operands(c, "FILE [--vault DIR]",
+    int rc = cl_cli_operands(c, "FILE [--vault DIR]",
                       "Restores a backup into a new vault folder, after checking that it opens with your\n"
                       "passphrase (or --recovery) and passes the integrity checks.\n", 1, &first);
     if (rc != 0)
-        return rc < 0 ? 0 : rc;
+        return cl_cli_exit(rc);
     cl_secret *secret;
     cl_status st = cl_passphrase_read(c->recovery ? "Recovery key (恢复密钥): " : "Passphrase (密码): ", false, &secret);
     if (st == CL_OK) {

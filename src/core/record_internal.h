@@ -51,6 +51,15 @@ bool cl_record_signature_check(sqlite3 *db, long long id, const char *kind, long
 /* A JSON text or NULL from a column, parsed (NULL when absent or bad). */
 json_t *cl_json_column(sqlite3_stmt *q, int col);
 
+/* A text column as a JSON string; JSON null when the column is NULL. */
+json_t *cl_column_string(sqlite3_stmt *q, int col);
+
+/* Runs a query bound to one id and turns each row into an object by keys
+ * (text columns; an "I:" prefix marks an integer column, null when NULL).
+ * A failure names `what` ("reading the record"). */
+cl_status cl_rows_json(sqlite3 *db, const char *sql, long long id, const char *const *keys, const char *what,
+                       json_t **out);
+
 /* The string value of fields[key], or NULL. */
 const char *cl_json_str(const json_t *obj, const char *key);
 

@@ -10,7 +10,7 @@
 
 #define SUMMARY_CHARS 48
 
-static json_t *col_str(sqlite3_stmt *q, int c)
+json_t *cl_column_string(sqlite3_stmt *q, int c)
 {
     const unsigned char *s = sqlite3_column_text(q, c);
     return s ? json_string((const char *)s) : json_null();
@@ -21,9 +21,8 @@ static json_t *col_int_or_null(sqlite3_stmt *q, int c)
     return sqlite3_column_type(q, c) == SQLITE_NULL ? json_null() : json_integer(sqlite3_column_int64(q, c));
 }
 
-/* Runs a query with one id parameter and turns each row into an object
- * with the given keys (text columns; an "I:" prefix marks an integer). */
-static cl_status rows_json(sqlite3 *db, const char *sql, long long id, const char *const *keys, json_t **out)
+cl_status cl_rows_json(sqlite3 *db, const char *sql, long long id, const char *const *keys, const char *what,
+                       json_t **out)
 {
     sqlite3_stmt *q;
     cl_status st = cl_db_prepare(db, sql, &q);
@@ -38,12 +37,12 @@ static cl_status rows_json(sqlite3 *db, const char *sql, long long id, const cha
             if (strncmp(keys[c], "I:", 2) == 0)
                 json_object_set_new(o, keys[c] + 2, col_int_or_null(q, c));
             else
-                json_object_set_new(o, keys[c], col_str(q, c));
+                json_object_set_new(o, keys[c], cl_column_string(q, c));
         }
         json_array_append_new(arr, o);
     }
     if (rc != SQLITE_DONE)
-        st = cl_db_fail(db, "reading the record");
+        st = cl_db_fail(db, what);
     sqlite3_finalize(q);
     if (st != CL_OK) {
         json_decref(arr);
@@ -102,24 +101,24 @@ cl_status cl_record_get(cl_vault *v, long long id, bool audit, json_t **out)
     json_t *r = json_object();
     json_object_set_new(r, "id", json_integer(id));
     json_object_set_new(r, "student_id", json_integer(sqlite3_column_int64(q, 1)));
-    json_object_set_new(r, "student_name", col_str(q, 2));
-    json_object_set_new(r, "student_number", col_str(q, 3));
-    json_object_set_new(r, "kind", col_str(q, 4));
-    json_object_set_new(r, "author", col_str(q, 5));
-    json_object_set_new(r, "occurred_at", col_str(q, 6));
-    json_object_set_new(r, "created_at", col_str(q, 7));
-    json_object_set_new(r, "updated_at", col_str(q, 8));
-    json_object_set_new(r, "updated_by", col_str(q, 9));
+    json_object_set_new(r, "student_name", cl_column_string(q, 2));
+    json_object_set_new(r, "student_number", cl_column_string(q, 3));
+    json_object_set_new(r, "kind", cl_column_string(q, 4));
+    json_object_set_new(r, "author", cl_column_string(q, 5));
+    json_object_set_new(r, "occurred_at", cl_column_string(q, 6));
+    json_object_set_new(r, "created_at", cl_column_string(q, 7));
+    json_object_set_new(r, "updated_at", cl_column_string(q, 8));
+    json_object_set_new(r, "updated_by", cl_column_string(q, 9));
     json_object_set_new(r, "form_id", json_integer(sqlite3_column_int64(q, 10)));
-    json_object_set_new(r, "form_kind", col_str(q, 11));
+    json_object_set_new(r, "form_kind", cl_column_string(q, 11));
     json_object_set_new(r, "form_version", json_integer(sqlite3_column_int64(q, 12)));
     json_object_set_new(r, "version", json_integer(sqlite3_column_int64(q, 13)));
     json_object_set_new(r, "fields", fields);
-    json_object_set_new(r, "follow_up", col_str(q, 15));
+    json_object_set_new(r, "follow_up", cl_column_string(q, 15));
     json_object_set_new(r, "parent_id", col_int_or_null(q, 16));
-    json_object_set_new(r, "state", col_str(q, 17));
-    json_object_set_new(r, "signed_at", col_str(q, 18));
-    json_object_set_new(r, "signed_by", col_str(q, 19));
+    json_object_set_new(r, "state", cl_column_string(q, 17));
+    json_object_set_new(r, "signed_at", cl_column_string(q, 18));
+    json_object_set_new(r, "signed_by", cl_column_string(q, 19));
     json_object_set_new(r, "signature_valid", valid);
     json_object_set_new(r, "score", score ? score : json_null());
     json_object_set_new(r, "history_versions", json_integer(sqlite3_column_int64(q, 23)));
@@ -132,25 +131,25 @@ cl_status cl_record_get(cl_vault *v, long long id, bool audit, json_t **out)
                                             "cleared_by", "cleared_reason", NULL};
     static const char *const review_keys[] = {"I:id", "occurred_at", NULL};
     json_t *part;
-    st = rows_json(db, "SELECT id, author, at, text FROM amendments WHERE record_id = ? ORDER BY id", id, amend_keys,
-                   &part);
+    st = cl_rows_json(db, "SELECT id, author, at, text FROM amendments WHERE record_id = ? ORDER BY id", id, amend_keys,
+                      "reading the record", &part);
     if (st == CL_OK)
         json_object_set_new(r, "amendments", part);
     if (st == CL_OK && referral) {
-        st = rows_json(db, "SELECT id, from_state, to_state, at, actor, note FROM referral_transitions "
-                           "WHERE record_id = ? ORDER BY id", id, trans_keys, &part);
+        st = cl_rows_json(db, "SELECT id, from_state, to_state, at, actor, note FROM referral_transitions "
+                           "WHERE record_id = ? ORDER BY id", id, trans_keys, "reading the record", &part);
         if (st == CL_OK)
             json_object_set_new(r, "transitions", part);
     }
     if (st == CL_OK && plan) {
-        st = rows_json(db, "SELECT id, occurred_at FROM records WHERE parent_id = ? AND kind = 'review' "
-                           "ORDER BY occurred_at, id", id, review_keys, &part);
+        st = cl_rows_json(db, "SELECT id, occurred_at FROM records WHERE parent_id = ? AND kind = 'review' "
+                           "ORDER BY occurred_at, id", id, review_keys, "reading the record", &part);
         if (st == CL_OK)
             json_object_set_new(r, "reviews", part);
     }
     if (st == CL_OK) {
-        st = rows_json(db, "SELECT id, flag, label_zh, label_en, raised_at, cleared_at, cleared_by, cleared_reason "
-                           "FROM flags WHERE record_id = ? ORDER BY id", id, flag_keys, &part);
+        st = cl_rows_json(db, "SELECT id, flag, label_zh, label_en, raised_at, cleared_at, cleared_by, cleared_reason "
+                           "FROM flags WHERE record_id = ? ORDER BY id", id, flag_keys, "reading the record", &part);
         if (st == CL_OK)
             json_object_set_new(r, "flags", part);
     }
@@ -184,8 +183,8 @@ cl_status cl_record_history(cl_vault *v, long long id, json_t **out)
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         json_t *fields = cl_json_column(q, 5);
         json_array_append_new(arr, json_pack("{s:I, s:o, s:o, s:o, s:I, s:I, s:o}", "version",
-                                             (json_int_t)sqlite3_column_int64(q, 0), "occurred_at", col_str(q, 1),
-                                             "updated_at", col_str(q, 2), "updated_by", col_str(q, 3), "form_version",
+                                             (json_int_t)sqlite3_column_int64(q, 0), "occurred_at", cl_column_string(q, 1),
+                                             "updated_at", cl_column_string(q, 2), "updated_by", cl_column_string(q, 3), "form_version",
                                              (json_int_t)sqlite3_column_int64(q, 4), "form_id",
                                              (json_int_t)sqlite3_column_int64(q, 6), "fields",
                                              fields ? fields : json_object()));
@@ -328,14 +327,14 @@ cl_status cl_record_list(cl_vault *v, const cl_record_filter *filter, json_t **o
         json_t *o = json_object();
         json_object_set_new(o, "id", json_integer(sqlite3_column_int64(q, 0)));
         json_object_set_new(o, "student_id", json_integer(sqlite3_column_int64(q, 1)));
-        json_object_set_new(o, "student_name", col_str(q, 2));
-        json_object_set_new(o, "student_number", col_str(q, 3));
-        json_object_set_new(o, "kind", col_str(q, 4));
-        json_object_set_new(o, "occurred_at", col_str(q, 5));
-        json_object_set_new(o, "author", col_str(q, 6));
+        json_object_set_new(o, "student_name", cl_column_string(q, 2));
+        json_object_set_new(o, "student_number", cl_column_string(q, 3));
+        json_object_set_new(o, "kind", cl_column_string(q, 4));
+        json_object_set_new(o, "occurred_at", cl_column_string(q, 5));
+        json_object_set_new(o, "author", cl_column_string(q, 6));
         json_object_set_new(o, "summary", summary_of(st == CL_OK ? f : NULL, fields, score));
-        json_object_set_new(o, "follow_up", col_str(q, 9));
-        json_object_set_new(o, "state", col_str(q, 10));
+        json_object_set_new(o, "follow_up", cl_column_string(q, 9));
+        json_object_set_new(o, "state", cl_column_string(q, 10));
         json_object_set_new(o, "signed", json_boolean(sqlite3_column_int(q, 11)));
         json_object_set_new(o, "version", json_integer(sqlite3_column_int64(q, 12)));
         json_array_append_new(arr, o);

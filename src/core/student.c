@@ -15,12 +15,6 @@
 #define CLOSE_REASON_MAX 2000
 #define FLAG_REASON_MAX 2000
 
-static json_t *col_str(sqlite3_stmt *q, int c)
-{
-    const unsigned char *s = sqlite3_column_text(q, c);
-    return s ? json_string((const char *)s) : json_null();
-}
-
 /* Another student (not merged, not `self`) holding this number. */
 static cl_status number_taken(sqlite3 *db, const char *number, long long self, long long *other, char **other_name)
 {
@@ -276,39 +270,6 @@ cl_status cl_student_edit(cl_vault *v, long long id, long long expected_version,
     return cl_tx_end(&tx, st);
 }
 
-/* Runs a query bound to one id; each row becomes an object by keys (an
- * "I:" prefix marks an integer column). */
-static cl_status rows(sqlite3 *db, const char *sql, long long id, const char *const *keys, json_t **out)
-{
-    sqlite3_stmt *q;
-    cl_status st = cl_db_prepare(db, sql, &q);
-    if (st != CL_OK)
-        return st;
-    sqlite3_bind_int64(q, 1, id);
-    json_t *arr = json_array();
-    int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        json_t *o = json_object();
-        for (int c = 0; keys[c]; c++) {
-            if (strncmp(keys[c], "I:", 2) == 0)
-                json_object_set_new(o, keys[c] + 2, sqlite3_column_type(q, c) == SQLITE_NULL
-                                                        ? json_null()
-                                                        : json_integer(sqlite3_column_int64(q, c)));
-            else
-                json_object_set_new(o, keys[c], col_str(q, c));
-        }
-        json_array_append_new(arr, o);
-    }
-    if (rc != SQLITE_DONE)
-        st = cl_db_fail(db, "reading the student");
-    sqlite3_finalize(q);
-    if (st != CL_OK)
-        json_decref(arr);
-    else
-        *out = arr;
-    return st;
-}
-
 /* Pairs that look like one person; with id > 0 only those involving id. */
 #define DUPLICATE_PAIRS                                                                                          \
     "SELECT a.id, a.number, a.name, b.id, b.number, b.name,"                                                     \
@@ -330,10 +291,10 @@ static cl_status duplicate_pairs(sqlite3 *db, long long id, json_t **out)
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW)
         json_array_append_new(arr, json_pack("{s:{s:I, s:o, s:o}, s:{s:I, s:o, s:o}, s:o}", "a", "id",
-                                             (json_int_t)sqlite3_column_int64(q, 0), "number", col_str(q, 1), "name",
-                                             col_str(q, 2), "b", "id", (json_int_t)sqlite3_column_int64(q, 3),
-                                             "number", col_str(q, 4), "name", col_str(q, 5), "reason",
-                                             col_str(q, 6)));
+                                             (json_int_t)sqlite3_column_int64(q, 0), "number", cl_column_string(q, 1), "name",
+                                             cl_column_string(q, 2), "b", "id", (json_int_t)sqlite3_column_int64(q, 3),
+                                             "number", cl_column_string(q, 4), "name", cl_column_string(q, 5), "reason",
+                                             cl_column_string(q, 6)));
     if (rc != SQLITE_DONE)
         st = cl_db_fail(db, "looking for duplicates");
     sqlite3_finalize(q);
@@ -380,25 +341,25 @@ cl_status cl_student_get(cl_vault *v, long long id, json_t **out)
     }
     json_t *s = json_object();
     json_object_set_new(s, "id", json_integer(id));
-    json_object_set_new(s, "number", col_str(q, 1));
-    json_object_set_new(s, "name", col_str(q, 2));
-    json_object_set_new(s, "class", col_str(q, 3));
+    json_object_set_new(s, "number", cl_column_string(q, 1));
+    json_object_set_new(s, "name", cl_column_string(q, 2));
+    json_object_set_new(s, "class", cl_column_string(q, 3));
     json_object_set_new(s, "gender", json_is_string(json_object_get(fields, "gender"))
                                          ? json_deep_copy(json_object_get(fields, "gender"))
                                          : json_null());
-    json_object_set_new(s, "birth_date", col_str(q, 4));
-    json_object_set_new(s, "status", col_str(q, 5));
+    json_object_set_new(s, "birth_date", cl_column_string(q, 4));
+    json_object_set_new(s, "status", cl_column_string(q, 5));
     json_object_set_new(s, "risk_level", json_integer(sqlite3_column_int64(q, 6)));
-    json_object_set_new(s, "misconduct_tier", col_str(q, 7));
-    json_object_set_new(s, "counsellor", col_str(q, 8));
+    json_object_set_new(s, "misconduct_tier", cl_column_string(q, 7));
+    json_object_set_new(s, "counsellor", cl_column_string(q, 8));
     json_object_set_new(s, "merged_into", sqlite3_column_type(q, 9) == SQLITE_NULL
                                               ? json_null()
                                               : json_integer(sqlite3_column_int64(q, 9)));
     json_object_set_new(s, "record_id", json_integer(sqlite3_column_int64(q, 10)));
-    json_object_set_new(s, "created_at", col_str(q, 11));
+    json_object_set_new(s, "created_at", cl_column_string(q, 11));
     json_object_set_new(s, "version", json_integer(sqlite3_column_int64(q, 12)));
-    json_object_set_new(s, "updated_at", col_str(q, 14));
-    json_object_set_new(s, "updated_by", col_str(q, 15));
+    json_object_set_new(s, "updated_at", cl_column_string(q, 14));
+    json_object_set_new(s, "updated_by", cl_column_string(q, 15));
     json_object_set_new(s, "record_count", json_integer(sqlite3_column_int64(q, 16)));
     json_object_set_new(s, "circumstances", array_or_empty(fields, "circumstances"));
     json_object_set_new(s, "guardians", array_or_empty(fields, "guardians"));
@@ -409,8 +370,9 @@ cl_status cl_student_get(cl_vault *v, long long id, json_t **out)
     static const char *const risk_keys[] = {"at", "I:risk_level", "misconduct_tier", "I:record_id", NULL};
     static const char *const from_keys[] = {"I:id", "number", "name", NULL};
     json_t *part;
-    st = rows(db, "SELECT id, flag, label_zh, label_en, raised_at, record_id FROM flags "
-                  "WHERE student_id = ? AND cleared_at IS NULL ORDER BY id", id, flag_keys, &part);
+    st = cl_rows_json(db, "SELECT id, flag, label_zh, label_en, raised_at, record_id FROM flags "
+                          "WHERE student_id = ? AND cleared_at IS NULL ORDER BY id", id, flag_keys,
+                      "reading the student", &part);
     if (st == CL_OK)
         json_object_set_new(s, "flags", part);
     if (st == CL_OK)
@@ -431,13 +393,14 @@ cl_status cl_student_get(cl_vault *v, long long id, json_t **out)
         json_object_set_new(s, "possible_duplicates", dups);
     }
     if (st == CL_OK)
-        st = rows(db, "SELECT occurred_at, json_extract(fields, '$.risk_level'), json_extract(fields, '$.misconduct_tier'), id "
-                      "FROM records WHERE student_id = ? AND kind = 'assessment' ORDER BY occurred_at DESC, id DESC",
-                  id, risk_keys, &part);
+        st = cl_rows_json(db, "SELECT occurred_at, json_extract(fields, '$.risk_level'), json_extract(fields, '$.misconduct_tier'), id "
+                              "FROM records WHERE student_id = ? AND kind = 'assessment' ORDER BY occurred_at DESC, id DESC",
+                          id, risk_keys, "reading the student", &part);
     if (st == CL_OK)
         json_object_set_new(s, "risk_history", part);
     if (st == CL_OK)
-        st = rows(db, "SELECT id, number, name FROM students WHERE merged_into = ? ORDER BY id", id, from_keys, &part);
+        st = cl_rows_json(db, "SELECT id, number, name FROM students WHERE merged_into = ? ORDER BY id", id, from_keys,
+                          "reading the student", &part);
     if (st == CL_OK)
         json_object_set_new(s, "merged_from", part);
     if (st != CL_OK) {
@@ -523,10 +486,10 @@ cl_status cl_student_list(cl_vault *v, const cl_student_filter *filter, json_t *
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         json_t *flags = cl_json_column(q, 8);
         json_array_append_new(arr, json_pack("{s:I, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:o}", "id",
-                                             (json_int_t)sqlite3_column_int64(q, 0), "number", col_str(q, 1), "name",
-                                             col_str(q, 2), "class", col_str(q, 3), "status", col_str(q, 4),
+                                             (json_int_t)sqlite3_column_int64(q, 0), "number", cl_column_string(q, 1), "name",
+                                             cl_column_string(q, 2), "class", cl_column_string(q, 3), "status", cl_column_string(q, 4),
                                              "risk_level", (json_int_t)sqlite3_column_int64(q, 5), "misconduct_tier",
-                                             col_str(q, 6), "counsellor", col_str(q, 7), "flags",
+                                             cl_column_string(q, 6), "counsellor", cl_column_string(q, 7), "flags",
                                              json_is_array(flags) ? flags : json_array()));
         if (flags && !json_is_array(flags))
             json_decref(flags);

@@ -1,6 +1,7 @@
-/* A fresh vault per test for the catalogue, record and student tests:
- * mkdtemp, cl_vault_init (fast KDF), cl_catalog_install_builtin; removed
- * again in teardown. Include after cmocka.h. */
+/* A fresh vault per test for the tests of what lives in a vault (catalogue,
+ * records, students, referrals, follow-ups): mkdtemp, cl_vault_init (fast
+ * KDF), cl_catalog_install_builtin; removed again in teardown. Include after
+ * cmocka.h. The helpers are inline so that a test need not use all of them. */
 #ifndef CARELOG_RECORD_FIXTURE_H
 #define CARELOG_RECORD_FIXTURE_H
 
@@ -15,20 +16,14 @@
 #include "carelog/secret.h"
 #include "carelog/student.h"
 #include "carelog/vault.h"
+#include "unit_support.h"
 
 typedef struct fixture {
     char dir[64];
     char vault_dir[96];
     cl_vault *v;
+    long long student; /* for a test file whose setup adds a student */
 } fixture;
-
-static int fixture_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
 
 static int fixture_setup(void **state)
 {
@@ -70,13 +65,13 @@ static int fixture_teardown(void **state)
     if (!f)
         return 0;
     cl_vault_close(f->v);
-    nftw(f->dir, fixture_rm, 16, FTW_DEPTH | FTW_PHYS);
+    remove_tree(f->dir);
     free(f);
     return 0;
 }
 
 /* Parses JSON text for fields (test helper; aborts the test on error). */
-static json_t *J(const char *text)
+static inline json_t *J(const char *text)
 {
     json_error_t err;
     json_t *j = json_loads(text, 0, &err);
@@ -87,7 +82,7 @@ static json_t *J(const char *text)
 }
 
 /* Adds a student by number and name (class 初二(3)班). */
-static long long add_student(cl_vault *v, const char *number, const char *name)
+static inline long long add_student(cl_vault *v, const char *number, const char *name)
 {
     json_t *f = json_pack("{s:s, s:s, s:s}", "number", number, "name", name, "class", "初二(3)班");
     long long id = 0;
@@ -100,7 +95,7 @@ static long long add_student(cl_vault *v, const char *number, const char *name)
 }
 
 /* Adds a record from JSON text; returns its id. */
-static long long add_record(cl_vault *v, const char *kind, long long student, const char *fields, long long parent)
+static inline long long add_record(cl_vault *v, const char *kind, long long student, const char *fields, long long parent)
 {
     json_t *f = J(fields);
     long long id = 0;
@@ -113,7 +108,7 @@ static long long add_record(cl_vault *v, const char *kind, long long student, co
 }
 
 /* Counts rows of a query (one integer column). */
-static long long count_rows(cl_vault *v, const char *sql)
+static inline long long count_rows(cl_vault *v, const char *sql)
 {
     sqlite3_stmt *q;
     assert_int_equal(sqlite3_prepare_v2(cl_vault_db(v), sql, -1, &q, NULL), SQLITE_OK);

@@ -21,72 +21,26 @@
 #include "carelog/storage.h"
 #include "carelog/student.h"
 #include "carelog/vault.h"
-
-typedef struct fixture {
-    char dir[64];
-    cl_vault *v;
-} fixture;
-
-#define OK(expr)                                                                                         \
-    do {                                                                                                 \
-        cl_status st_ = (expr);                                                                          \
-        if (st_ != CL_OK)                                                                                \
-            fail_msg("%s: %d %s", #expr, (int)st_, cl_error_message());                                  \
-    } while (0)
+#include "record_fixture.h"
 
 static void set_now(const char *iso)
 {
     setenv("CARELOG_TEST_NOW", iso, 1);
 }
 
-static json_t *obj(const char *text)
-{
-    json_error_t err;
-    json_t *j = json_loads(text, 0, &err);
-    if (!j)
-        fail_msg("bad JSON in test: %s: %s", text, err.text);
-    return j;
-}
-
+/* The record fixture's vault, made at a fixed time in UTC. */
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    setenv("CARELOG_TEST_FAST_KDF", "1", 1);
     setenv("TZ", "UTC", 1);
     tzset();
     set_now("2026-10-01T08:00:00Z");
-    snprintf(f->dir, sizeof f->dir, "/tmp/carelog-followup.XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    char vdir[96];
-    snprintf(vdir, sizeof vdir, "%s/v", f->dir);
-    cl_secret *pass, *rk = NULL;
-    const char pw[] = "correct horse battery";
-    OK(cl_secret_copy((const unsigned char *)pw, sizeof pw - 1, &pass));
-    OK(cl_vault_init(vdir, "测试中学", "王老师", pass, &rk, &f->v));
-    cl_secret_free(pass);
-    cl_secret_free(rk);
-    OK(cl_catalog_install_builtin(f->v));
-    *state = f;
-    return 0;
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
+    return fixture_setup(state);
 }
 
 static int teardown(void **state)
 {
-    fixture *f = *state;
-    cl_vault_close(f->v);
-    nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    free(f);
     unsetenv("CARELOG_TEST_NOW");
-    return 0;
+    return fixture_teardown(state);
 }
 
 /* A student added (at the current test time) with status and
@@ -98,7 +52,7 @@ static long long student(fixture *f, const char *number, const char *name, const
     snprintf(text, sizeof text,
              "{\"number\": \"%s\", \"name\": \"%s\", \"class\": \"初二(3)班\", \"status\": \"%s\"%s%s}", number,
              name, status, circumstances ? ", \"circumstances\": " : "", circumstances ? circumstances : "");
-    json_t *fields = obj(text);
+    json_t *fields = J(text);
     long long id;
     OK(cl_student_add(f->v, fields, false, &id));
     json_decref(fields);
@@ -107,7 +61,7 @@ static long long student(fixture *f, const char *number, const char *name, const
 
 static long long record(fixture *f, const char *kind, long long student_id, const char *fields_text)
 {
-    json_t *fields = obj(fields_text);
+    json_t *fields = J(fields_text);
     long long id;
     OK(cl_record_add(f->v, kind, student_id, fields, 0, &id));
     json_decref(fields);

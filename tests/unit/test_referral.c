@@ -21,81 +21,39 @@
 #include "carelog/storage.h"
 #include "carelog/student.h"
 #include "carelog/vault.h"
-
-typedef struct fixture {
-    char dir[64];
-    cl_vault *v;
-    long long student;
-} fixture;
+#include "record_fixture.h"
 
 static void set_now(const char *iso)
 {
     setenv("CARELOG_TEST_NOW", iso, 1);
 }
 
-#define OK(expr)                                                                                         \
-    do {                                                                                                 \
-        cl_status st_ = (expr);                                                                          \
-        if (st_ != CL_OK)                                                                                \
-            fail_msg("%s: %d %s", #expr, (int)st_, cl_error_message());                                  \
-    } while (0)
-
-static json_t *obj(const char *text)
-{
-    json_error_t err;
-    json_t *j = json_loads(text, 0, &err);
-    if (!j)
-        fail_msg("bad JSON in test: %s: %s", text, err.text);
-    return j;
-}
-
+/* The record fixture's vault, made at a fixed time in UTC, with one student
+ * (f->student). */
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    setenv("CARELOG_TEST_FAST_KDF", "1", 1);
     setenv("TZ", "UTC", 1);
     tzset();
     set_now("2026-11-01T08:00:00Z");
-    snprintf(f->dir, sizeof f->dir, "/tmp/carelog-referral.XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    char vdir[96];
-    snprintf(vdir, sizeof vdir, "%s/v", f->dir);
-    cl_secret *pass, *rk = NULL;
-    const char pw[] = "correct horse battery";
-    OK(cl_secret_copy((const unsigned char *)pw, sizeof pw - 1, &pass));
-    OK(cl_vault_init(vdir, "测试中学", "王老师", pass, &rk, &f->v));
-    cl_secret_free(pass);
-    cl_secret_free(rk);
-    OK(cl_catalog_install_builtin(f->v));
-    json_t *s = obj("{\"number\": \"20260001\", \"name\": \"张小明\", \"class\": \"初二(3)班\", \"status\": \"active\"}");
+    int rc = fixture_setup(state);
+    if (rc != 0)
+        return rc;
+    fixture *f = *state;
+    json_t *s = J("{\"number\": \"20260001\", \"name\": \"张小明\", \"class\": \"初二(3)班\", \"status\": \"active\"}");
     OK(cl_student_add(f->v, s, false, &f->student));
     json_decref(s);
-    *state = f;
     return 0;
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
 }
 
 static int teardown(void **state)
 {
-    fixture *f = *state;
-    cl_vault_close(f->v);
-    nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    free(f);
     unsetenv("CARELOG_TEST_NOW");
-    return 0;
+    return fixture_teardown(state);
 }
 
 static long long add_referral(fixture *f)
 {
-    json_t *fields = obj("{\"occurred_at\": \"2026-11-01\", \"concerns\": [\"self_harm\"],"
+    json_t *fields = J("{\"occurred_at\": \"2026-11-01\", \"concerns\": [\"self_harm\"],"
                          " \"reason\": \"学生透露有自伤计划\", \"urgency\": \"urgent\","
                          " \"what\": \"11月1日课间，学生对班主任说……\", \"guardians_informed\": true,"
                          " \"agency\": \"protection_station\"}");
@@ -284,7 +242,7 @@ static void test_refusals(void **state)
     assert_int_equal(cl_referral_move(f->v, id, "draft", "x"), CL_EUSAGE);
     assert_int_equal(cl_referral_move(f->v, 99999, "reported", "x"), CL_ENOTFOUND);
     /* A record that is not a referral. */
-    json_t *fields = obj("{\"occurred_at\": \"2026-11-01\", \"session_type\": \"individual\", \"risk_noted\": false}");
+    json_t *fields = J("{\"occurred_at\": \"2026-11-01\", \"session_type\": \"individual\", \"risk_noted\": false}");
     long long session;
     OK(cl_record_add(f->v, "session", f->student, fields, 0, &session));
     json_decref(fields);

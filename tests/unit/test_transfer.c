@@ -25,12 +25,7 @@
 #include "carelog/transfer.h"
 #include "carelog/vault.h"
 
-#define OK(expr)                                                                                         \
-    do {                                                                                                 \
-        cl_status st_ = (expr);                                                                          \
-        if (st_ != CL_OK)                                                                                \
-            fail_msg("%s: %d %s", #expr, (int)st_, cl_error_message());                                  \
-    } while (0)
+#include "unit_support.h"
 
 typedef struct fixture {
     char dir[64];
@@ -100,20 +95,12 @@ static int setup(void **state)
     return 0;
 }
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static int teardown(void **state)
 {
     fixture *f = *state;
     cl_vault_close(f->a);
     cl_vault_close(f->b);
-    nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    remove_tree(f->dir);
     free(f);
     return 0;
 }
