@@ -2,10 +2,11 @@
  *
  * Two sources:
  *   explicit  a record that set a follow-up date (records.follow_up): the
- *             newest such record of each student, unless a later counsellor
- *             contact (a session, contact, assessment or review, or an
- *             observation by a counsellor, occurring on or after it)
- *             has superseded it;
+ *             newest such record of each student, until a counsellor contact
+ *             (a session, contact, assessment or review, or an observation
+ *             by a counsellor) meets it: one on a later day than the record
+ *             and at most 7 days before the planned date. A call the next
+ *             day does not cancel a session planned weeks ahead;
  *   policy    a minimum frequency by risk level or circumstance
  *             (followup_policies; defaults: risk 3 every 7 days, risk 2 every
  *             14, left-behind every 30). For each active or monitoring

@@ -34,6 +34,14 @@ static const struct {
 #define ON_OR_AFTER(b, a)                                                                                 \
     "(substr(" b ".occurred_at, 1, 10) > substr(" a ".occurred_at, 1, 10) OR"                            \
     " (substr(" b ".occurred_at, 1, 10) = substr(" a ".occurred_at, 1, 10) AND " b ".id > " a ".id))"
+/* Contact c meets the follow-up that r planned: it came on a later day than
+ * r and no more than EARLY_DAYS before the planned date. A phone call the
+ * day after a session does not stand in for the session planned in three
+ * weeks; a session a few days early does. */
+#define EARLY_DAYS "7"
+#define MEETS(c, r)                                                                                      \
+    "(substr(" c ".occurred_at, 1, 10) > substr(" r ".occurred_at, 1, 10) AND"                           \
+    " substr(" c ".occurred_at, 1, 10) >= date(" r ".follow_up, '-" EARLY_DAYS " days'))"
 #define FOLLOWED(s) "(" s ".status IN ('active', 'monitoring') AND " s ".merged_into IS NULL)"
 #define HAS_FOLLOW_UP(r) "(" r ".follow_up IS NOT NULL AND " r ".follow_up <> '')"
 
@@ -155,7 +163,7 @@ static cl_status add_row(due_ctx *d, sqlite3_stmt *q, long due, const char *sour
 }
 
 /* (a) The newest record of each student that set a follow-up date, unless a
- * counsellor contact came on or after it. */
+ * counsellor contact has met it (MEETS). */
 static cl_status due_explicit(sqlite3 *db, due_ctx *d)
 {
     static const char sql[] =
@@ -165,7 +173,7 @@ static cl_status due_explicit(sqlite3 *db, due_ctx *d)
         "  AND NOT EXISTS (SELECT 1 FROM records n WHERE n.student_id = r.student_id"
         "                  AND " HAS_FOLLOW_UP("n") " AND " ON_OR_AFTER("n", "r") ")"
         "  AND NOT EXISTS (SELECT 1 FROM records c WHERE c.student_id = r.student_id"
-        "                  AND " COUNSELLOR_CONTACT("c") " AND " ON_OR_AFTER("c", "r") ")";
+        "                  AND " COUNSELLOR_CONTACT("c") " AND " MEETS("c", "r") ")";
     sqlite3_stmt *q;
     cl_status st = cl_db_prepare(db, sql, &q);
     if (st != CL_OK)

@@ -193,8 +193,8 @@ static void test_superseded(void **state)
     long long d = student(f, "20260004", "丁", "monitoring", NULL);
     session(f, d, "2026-11-02", "2026-11-09");
     observation(f, d, "2026-11-05T10:00", "counsellor");
-    /* A session written earlier on the same day does not meet a follow-up
-     * set after it; an assessment written later that day does. */
+    /* Nothing on the day the follow-up was set meets it: not a session
+     * written earlier, nor an assessment written later that day. */
     long long e = student(f, "20260005", "戊", "active", NULL);
     session(f, e, "2026-11-02", NULL);
     long long e_rec = contact(f, e, "2026-11-02", "2026-11-09");
@@ -206,6 +206,14 @@ static void test_superseded(void **state)
     session(f, h, "2026-10-20", "2026-10-27");
     session(f, h, "2026-11-02", "2026-11-09");
     session(f, h, "2026-11-03", NULL);
+    /* A session planned three weeks ahead: a call two days later does not
+     * meet it, a session five days early does. */
+    long long k = student(f, "20260008", "辛", "active", NULL);
+    long long k_rec = session(f, k, "2026-11-02", "2026-11-23");
+    contact(f, k, "2026-11-04", NULL);
+    long long m = student(f, "20260009", "壬", "active", NULL);
+    session(f, m, "2026-11-02", "2026-11-23");
+    session(f, m, "2026-11-18", NULL);
 
     json_t *list = due(f, "2026-11-30", 0);
     assert_null(row_of(list, a, "follow_up"));
@@ -220,10 +228,14 @@ static void test_superseded(void **state)
     r = row_of(list, e, "follow_up");
     assert_non_null(r);
     assert_int_equal(i_of(r, "record_id"), e_rec);
-    assert_null(row_of(list, g, "follow_up"));
+    assert_non_null(row_of(list, g, "follow_up"));
     assert_null(row_of(list, h, "follow_up"));
+    r = row_of(list, k, "follow_up");
+    assert_non_null(r);
+    assert_int_equal(i_of(r, "record_id"), k_rec);
+    assert_null(row_of(list, m, "follow_up"));
     /* No policy applies to any of them (risk 0 or 1, no circumstances). */
-    assert_int_equal(json_array_size(list), 3);
+    assert_int_equal(json_array_size(list), 5);
     json_decref(list);
 }
 
