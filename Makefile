@@ -50,7 +50,7 @@ FUZZ_BIN      = $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 REPLAY_BIN    = $(patsubst tests/fuzz/%.c,$(BUILD)/san/replay/%,$(FUZZ_SRC))
 
 .PHONY: all deps test-deps run check build-check unit unit-san e2e bench demo \
-        fuzz fuzz-replay install uninstall clean sqlcipher-version
+        fuzz fuzz-replay install-check install uninstall clean sqlcipher-version
 
 all: $(BUILD)/carelog
 
@@ -71,7 +71,7 @@ demo: deps
 check: test-deps
 	@$(MAKE) --no-print-directory build-check
 
-build-check: all unit unit-san fuzz-replay e2e
+build-check: all unit unit-san fuzz-replay e2e install-check
 
 sqlcipher-version:
 	@$(PKG_CONFIG) --atleast-version=3.26.0 sqlcipher 2>/dev/null || { \
@@ -168,6 +168,16 @@ install: all
 	install -m 0755 $(BUILD)/carelog $(DESTDIR)$(BINDIR)/carelog
 	install -m 0644 forms/*.form $(DESTDIR)$(DATADIR)/forms/
 	install -m 0644 man/carelog.1 $(DESTDIR)$(MANDIR)/man1/carelog.1
+
+# `make install` and `make uninstall` into a scratch DESTDIR: every file
+# lands, and nothing is left behind.
+install-check: all
+	@d=$$(mktemp -d) && \
+	  $(MAKE) --no-print-directory install DESTDIR=$$d PREFIX=/usr >/dev/null && \
+	  test -x $$d/usr/bin/carelog && test -f $$d/usr/share/man/man1/carelog.1 && \
+	  test -f $$d/usr/share/carelog/forms/student.form && \
+	  $(MAKE) --no-print-directory uninstall DESTDIR=$$d PREFIX=/usr >/dev/null && \
+	  test -z "$$(find $$d -type f)" && rm -rf $$d && echo "install check: ok"
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/carelog $(DESTDIR)$(MANDIR)/man1/carelog.1
