@@ -25,4 +25,9 @@ cl_status cl_dir_sync(const char *dir);
  * process exits at once (as if killed), to prove crash safety. */
 void cl_crash_point(const char *name);
 
+/* A test-only pause: when CARELOG_TEST_PAUSE_AT is "NAME:MILLISECONDS" for
+ * this point, the process sleeps there, so that a test can make two
+ * processes meet in a race window. */
+void cl_test_pause(const char *name);
+
 #endif

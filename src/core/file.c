@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 cl_status cl_dir_sync(const char *dir)
@@ -26,6 +27,19 @@ void cl_crash_point(const char *name)
     const char *at = getenv("CARELOG_TEST_CRASH_AT");
     if (at && strcmp(at, name) == 0)
         _exit(137);
+}
+
+void cl_test_pause(const char *name)
+{
+    const char *at = getenv("CARELOG_TEST_PAUSE_AT");
+    size_t n = strlen(name);
+    if (at && strncmp(at, name, n) == 0 && at[n] == ':') {
+        long ms = strtol(at + n + 1, NULL, 10);
+        if (ms > 0 && ms <= 60000) {
+            struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+    }
 }
 
 static cl_status write_all(int fd, const void *data, size_t len, const char *path)

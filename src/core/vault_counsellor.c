@@ -72,129 +72,156 @@ cl_status vault_require_counsellor(const cl_vault *v, const char *doing)
     return CL_OK;
 }
 
-cl_status cl_vault_counsellor_add(cl_vault *v, const char *name, const cl_secret *pass)
-{
-    cl_status st = vault_check_name("counsellor name", name);
-    if (st == CL_OK)
-        st = vault_require_counsellor(v, "adding a counsellor");
-    if (st != CL_OK)
-        return st;
-    cl_keyslots *ks;
-    char *ks_path;
-    st = vault_load_slots(v, &ks, &ks_path);
-    if (st != CL_OK)
-        return st;
-    cl_kdf kdf;
-    unsigned char slot_id[CL_SLOT_ID_BYTES];
-    char now[32];
-    cl_time_iso(cl_now(), now, sizeof now);
-    st = cl_kdf_calibrate(&kdf);
-    if (st == CL_OK)
-        st = cl_keyslots_add(ks, CL_SLOT_PASSPHRASE, pass, &kdf, v->key, slot_id);
-    /* The name goes in first inside a transaction that commits only after
-     * the keyslots are safely written: a crash leaves either both or an
-     * unused slot, never a name without a slot. */
-    if (st == CL_OK)
-        st = cl_db_begin(v->db);
-    if (st == CL_OK) {
-        sqlite3_stmt *q;
-        st = cl_db_prepare(v->db, "INSERT INTO counsellors(name, slot_id, created_at) VALUES (?, ?, ?)"
-                                  " ON CONFLICT(name) DO UPDATE SET slot_id = excluded.slot_id,"
-                                  " created_at = excluded.created_at, removed_at = NULL WHERE removed_at IS NOT NULL", &q);
-        if (st == CL_OK) {
-            sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
-            sqlite3_bind_blob(q, 2, slot_id, CL_SLOT_ID_BYTES, SQLITE_STATIC);
-            sqlite3_bind_text(q, 3, now, -1, SQLITE_STATIC);
-            if (sqlite3_step(q) != SQLITE_DONE)
-                st = cl_db_fail(v->db, "adding the counsellor");
-            else if (sqlite3_changes(v->db) == 0)
-                st = cl_fail(CL_ECANTCREATE, "there is already a counsellor named \"%s\"", name);
-            sqlite3_finalize(q);
-        }
-        if (st == CL_OK)
-            st = cl_vault_audit(v, "counsellor.add", name, NULL);
-        if (st == CL_OK)
-            st = cl_keyslots_save(ks, ks_path);
-        if (st == CL_OK)
-            st = cl_db_commit(v->db);
-        else
-            cl_db_rollback(v->db);
-    }
-    cl_keyslots_free(ks);
-    free(ks_path);
-    return st;
-}
+/* Every change to the keyslots file happens under the database's write lock
+ * (BEGIN IMMEDIATE): two carelogs changing slots at once would otherwise
+ * each save their own copy, and one slot would be lost. The file is read
+ * once the lock is held, changed, and saved; the transaction — the audit
+ * entry and any counsellor row — commits only after the save, so a crash
+ * leaves at worst a slot no name points to, never a name without a slot. */
+typedef cl_status (*slots_change)(cl_vault *v, cl_keyslots *ks, void *ctx);
 
-cl_status cl_vault_counsellor_remove(cl_vault *v, const char *name)
+static cl_status change_slots(cl_vault *v, slots_change change, void *ctx)
 {
-    cl_status st = vault_require_counsellor(v, "removing a counsellor");
+    cl_status st = cl_db_begin(v->db);
     if (st != CL_OK)
         return st;
-    unsigned char slot_id[CL_SLOT_ID_BYTES];
-    st = vault_counsellor_slot(v, name, slot_id);
-    if (st != CL_OK)
-        return st;
-    sqlite3_stmt *q;
-    st = cl_db_prepare(v->db, "SELECT count(*) FROM counsellors WHERE removed_at IS NULL", &q);
-    if (st != CL_OK)
-        return st;
-    int active = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : 0;
-    sqlite3_finalize(q);
-    if (active <= 1)
-        return cl_fail(CL_EUSAGE, "\"%s\" is the last counsellor; add another before removing this one", name);
-    st = vault_require_exclusive(v->db);
-    if (st != CL_OK)
-        return st;
-
-    cl_keyslots *ks;
-    char *ks_path;
-    cl_secret *next = NULL;
+    cl_keyslots *ks = NULL;
+    char *ks_path = NULL;
     st = vault_load_slots(v, &ks, &ks_path);
-    if (st != CL_OK)
-        return st;
-    char now[32];
-    cl_time_iso(cl_now(), now, sizeof now);
-    /* 1. inside one transaction the name is marked removed, and keyslots
-     *    are saved without the slot and with the next key sealed to the
-     *    others; the transaction commits only after that save. A crash
-     *    before the save changes nothing; one after it leaves the slot gone
-     *    and the rotation pending, never a removed name whose slot still
-     *    holds the current key;
-     * 2. rekey; 3. keyslots: the next key becomes the current one.
-     * cl_vault_open finishes steps 2–3 after a crash between them. */
-    st = cl_db_begin(v->db);
+    cl_test_pause("keyslots-loaded");
     if (st == CL_OK)
-        st = cl_db_prepare(v->db, "UPDATE counsellors SET removed_at = ?, slot_id = NULL WHERE name = ?", &q);
-    if (st == CL_OK) {
-        sqlite3_bind_text(q, 1, now, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
-        if (sqlite3_step(q) != SQLITE_DONE)
-            st = cl_db_fail(v->db, "removing the counsellor");
-        sqlite3_finalize(q);
-    }
-    if (st == CL_OK)
-        st = cl_vault_audit(v, "counsellor.remove", name, "database key rotated");
-    /* The slot may be gone already: a removal that crashed after saving
-     * the keyslots file and is now run again. */
-    if (st == CL_OK && cl_keyslots_has(ks, slot_id))
-        st = cl_keyslots_remove(ks, slot_id);
-    if (st == CL_OK)
-        st = cl_secret_random(CL_DB_KEY_BYTES, &next);
-    if (st == CL_OK)
-        st = cl_keyslots_seal_next(ks, next);
+        st = change(v, ks, ctx);
     if (st == CL_OK)
         st = cl_keyslots_save(ks, ks_path);
     if (st == CL_OK)
         st = cl_db_commit(v->db);
     else
         cl_db_rollback(v->db);
-    cl_crash_point("rotate-after-seal");
-    if (st == CL_OK)
-        st = vault_finish_rotation(v, ks, ks_path, next, false);
-    else
-        cl_secret_free(next);
     cl_keyslots_free(ks);
     free(ks_path);
+    return st;
+}
+
+typedef struct new_counsellor {
+    const char *name;
+    const cl_secret *pass;
+} new_counsellor;
+
+static cl_status add_slot(cl_vault *v, cl_keyslots *ks, void *ctx)
+{
+    const new_counsellor *c = ctx;
+    cl_kdf kdf;
+    unsigned char slot_id[CL_SLOT_ID_BYTES];
+    char now[32];
+    cl_time_iso(cl_now(), now, sizeof now);
+    cl_status st = cl_kdf_calibrate(&kdf);
+    if (st == CL_OK)
+        st = cl_keyslots_add(ks, CL_SLOT_PASSPHRASE, c->pass, &kdf, v->key, slot_id);
+    sqlite3_stmt *q;
+    if (st == CL_OK)
+        st = cl_db_prepare(v->db, "INSERT INTO counsellors(name, slot_id, created_at) VALUES (?, ?, ?)"
+                                  " ON CONFLICT(name) DO UPDATE SET slot_id = excluded.slot_id,"
+                                  " created_at = excluded.created_at, removed_at = NULL WHERE removed_at IS NOT NULL", &q);
+    if (st == CL_OK) {
+        sqlite3_bind_text(q, 1, c->name, -1, SQLITE_STATIC);
+        sqlite3_bind_blob(q, 2, slot_id, CL_SLOT_ID_BYTES, SQLITE_STATIC);
+        sqlite3_bind_text(q, 3, now, -1, SQLITE_STATIC);
+        if (sqlite3_step(q) != SQLITE_DONE)
+            st = cl_db_fail(v->db, "adding the counsellor");
+        else if (sqlite3_changes(v->db) == 0)
+            st = cl_fail(CL_ECANTCREATE, "there is already a counsellor named \"%s\"", c->name);
+        sqlite3_finalize(q);
+    }
+    return st == CL_OK ? cl_vault_audit(v, "counsellor.add", c->name, NULL) : st;
+}
+
+cl_status cl_vault_counsellor_add(cl_vault *v, const char *name, const cl_secret *pass)
+{
+    cl_status st = vault_check_name("counsellor name", name);
+    if (st == CL_OK)
+        st = vault_require_counsellor(v, "adding a counsellor");
+    new_counsellor c = {name, pass};
+    return st == CL_OK ? change_slots(v, add_slot, &c) : st;
+}
+
+typedef struct removal {
+    const char *name;
+    cl_secret *next; /* the key the database moves to */
+} removal;
+
+/* Step 1 of a removal: the name is marked removed, the slot goes, and the
+ * next key is sealed to every remaining slot beside the current one. */
+static cl_status remove_slot(cl_vault *v, cl_keyslots *ks, void *ctx)
+{
+    removal *r = ctx;
+    unsigned char slot_id[CL_SLOT_ID_BYTES];
+    cl_status st = vault_counsellor_slot(v, r->name, slot_id);
+    sqlite3_stmt *q;
+    if (st == CL_OK)
+        st = cl_db_prepare(v->db, "SELECT count(*) FROM counsellors WHERE removed_at IS NULL", &q);
+    if (st == CL_OK) {
+        int active = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : 0;
+        sqlite3_finalize(q);
+        if (active <= 1)
+            st = cl_fail(CL_EUSAGE, "\"%s\" is the last counsellor; add another before removing this one", r->name);
+    }
+    char now[32];
+    cl_time_iso(cl_now(), now, sizeof now);
+    if (st == CL_OK)
+        st = cl_db_prepare(v->db, "UPDATE counsellors SET removed_at = ?, slot_id = NULL WHERE name = ?", &q);
+    if (st == CL_OK) {
+        sqlite3_bind_text(q, 1, now, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 2, r->name, -1, SQLITE_STATIC);
+        if (sqlite3_step(q) != SQLITE_DONE)
+            st = cl_db_fail(v->db, "removing the counsellor");
+        sqlite3_finalize(q);
+    }
+    if (st == CL_OK)
+        st = cl_vault_audit(v, "counsellor.remove", r->name, "database key rotated");
+    /* The slot may be gone already: a removal that crashed after saving
+     * the keyslots file and is now run again. */
+    if (st == CL_OK && cl_keyslots_has(ks, slot_id))
+        st = cl_keyslots_remove(ks, slot_id);
+    if (st == CL_OK)
+        st = cl_secret_random(CL_DB_KEY_BYTES, &r->next);
+    if (st == CL_OK)
+        st = cl_keyslots_seal_next(ks, r->next);
+    return st;
+}
+
+cl_status cl_vault_counsellor_remove(cl_vault *v, const char *name)
+{
+    cl_status st = vault_require_counsellor(v, "removing a counsellor");
+    unsigned char slot_id[CL_SLOT_ID_BYTES];
+    if (st == CL_OK)
+        st = vault_counsellor_slot(v, name, slot_id);
+    if (st == CL_OK)
+        st = vault_require_exclusive(v->db);
+    if (st != CL_OK)
+        return st;
+    /* 1. (remove_slot, committed only after keyslots are saved) — a crash
+     *    before the save changes nothing; one after it leaves the slot gone
+     *    and the rotation pending, never a removed name whose slot still
+     *    holds the current key;
+     * 2. rekey; 3. keyslots: the next key becomes the current one.
+     * cl_vault_open finishes steps 2–3 after a crash between them. */
+    removal r = {name, NULL};
+    st = change_slots(v, remove_slot, &r);
+    cl_crash_point("rotate-after-seal");
+    if (st != CL_OK) {
+        cl_secret_free(r.next);
+        return st;
+    }
+    cl_keyslots *ks;
+    char *ks_path;
+    st = vault_load_slots(v, &ks, &ks_path);
+    if (st == CL_OK) {
+        st = vault_finish_rotation(v, ks, ks_path, r.next, false);
+        cl_keyslots_free(ks);
+        free(ks_path);
+    } else {
+        cl_secret_free(r.next);
+    }
     return st;
 }
 
@@ -216,6 +243,27 @@ cl_status cl_vault_counsellor_list(cl_vault *v, json_t **out)
     return CL_OK;
 }
 
+typedef struct passphrase_change {
+    const char *name;
+    const cl_secret *pass;
+    unsigned char slot_id[CL_SLOT_ID_BYTES];
+} passphrase_change;
+
+static cl_status reset_slot(cl_vault *v, cl_keyslots *ks, void *ctx)
+{
+    passphrase_change *c = ctx;
+    cl_kdf kdf;
+    cl_status st = vault_counsellor_slot(v, c->name, c->slot_id);
+    if (st == CL_OK)
+        st = cl_kdf_calibrate(&kdf);
+    if (st == CL_OK)
+        st = cl_keyslots_reset(ks, c->slot_id, c->pass, &kdf, v->key);
+    if (st == CL_OK)
+        st = cl_vault_audit(v, "counsellor.passphrase", c->name, v->recovery ? "replaced with the recovery key" : NULL);
+    cl_crash_point("passwd-before-save");
+    return st;
+}
+
 cl_status cl_vault_set_passphrase(cl_vault *v, const char *name, const cl_secret *pass)
 {
     if (!name) {
@@ -225,50 +273,28 @@ cl_status cl_vault_set_passphrase(cl_vault *v, const char *name, const cl_secret
     } else if (!v->recovery && strcmp(name, v->user) != 0) {
         return cl_fail(CL_EPERM, "only %s can change that passphrase (or anyone holding the recovery key)", name);
     }
-    unsigned char slot_id[CL_SLOT_ID_BYTES];
-    cl_status st = vault_counsellor_slot(v, name, slot_id);
-    if (st != CL_OK)
-        return st;
-    cl_keyslots *ks;
-    char *ks_path;
-    st = vault_load_slots(v, &ks, &ks_path);
-    if (st != CL_OK)
-        return st;
-    cl_kdf kdf;
-    st = cl_kdf_calibrate(&kdf);
-    if (st == CL_OK)
-        st = cl_keyslots_reset(ks, slot_id, pass, &kdf, v->key);
-    cl_crash_point("passwd-before-save");
-    if (st == CL_OK)
-        st = cl_keyslots_save(ks, ks_path);
-    cl_keyslots_free(ks);
-    free(ks_path);
-    if (st != CL_OK)
-        return st;
-    if (v->recovery) {
+    passphrase_change c = {.name = name, .pass = pass};
+    cl_status st = change_slots(v, reset_slot, &c);
+    if (st == CL_OK && v->recovery) {
+        /* From now on the vault acts as that counsellor. */
+        char *user = strdup(name);
+        if (!user)
+            return cl_fail(CL_ESOFTWARE, "out of memory");
         free(v->user);
-        v->user = strdup(name);
+        v->user = user;
         v->recovery = false;
-        memcpy(v->slot_id, slot_id, CL_SLOT_ID_BYTES);
+        memcpy(v->slot_id, c.slot_id, CL_SLOT_ID_BYTES);
     }
-    st = cl_db_begin(v->db);
-    if (st == CL_OK)
-        st = cl_vault_audit(v, "counsellor.passphrase", name, NULL);
-    return st == CL_OK ? cl_db_commit(v->db) : (cl_db_rollback(v->db), st);
+    return st;
 }
 
-cl_status cl_vault_new_recovery_key(cl_vault *v, cl_secret **recovery_key)
+static cl_status replace_recovery_slot(cl_vault *v, cl_keyslots *ks, void *ctx)
 {
-    cl_keyslots *ks;
-    char *ks_path;
-    cl_status st = vault_load_slots(v, &ks, &ks_path);
-    if (st != CL_OK)
-        return st;
-    cl_secret *recovery = NULL;
+    cl_secret **recovery = ctx;
     cl_kdf kdf;
-    st = cl_kdf_calibrate(&kdf);
+    cl_status st = cl_kdf_calibrate(&kdf);
     if (st == CL_OK)
-        st = vault_new_recovery_key(&recovery);
+        st = vault_new_recovery_key(recovery);
     /* Only the new recovery slot remains: an old printed key stops working. */
     while (st == CL_OK && cl_keyslots_count(ks, CL_SLOT_RECOVERY) > 0) {
         unsigned char id[CL_SLOT_ID_BYTES];
@@ -277,17 +303,16 @@ cl_status cl_vault_new_recovery_key(cl_vault *v, cl_secret **recovery_key)
             st = cl_keyslots_remove(ks, id);
     }
     if (st == CL_OK)
-        st = cl_keyslots_add(ks, CL_SLOT_RECOVERY, recovery, &kdf, v->key, NULL);
+        st = cl_keyslots_add(ks, CL_SLOT_RECOVERY, *recovery, &kdf, v->key, NULL);
     if (st == CL_OK)
-        st = cl_keyslots_save(ks, ks_path);
-    cl_keyslots_free(ks);
-    free(ks_path);
-    if (st == CL_OK) {
-        st = cl_db_begin(v->db);
-        if (st == CL_OK)
-            st = cl_vault_audit(v, "vault.recovery-key", "vault", "new recovery key; the old one no longer opens");
-        st = st == CL_OK ? cl_db_commit(v->db) : (cl_db_rollback(v->db), st);
-    }
+        st = cl_vault_audit(v, "vault.recovery-key", "vault", "new recovery key; the old one no longer opens");
+    return st;
+}
+
+cl_status cl_vault_new_recovery_key(cl_vault *v, cl_secret **recovery_key)
+{
+    cl_secret *recovery = NULL;
+    cl_status st = change_slots(v, replace_recovery_slot, &recovery);
     if (st != CL_OK) {
         cl_secret_free(recovery);
         return st;
@@ -295,4 +320,3 @@ cl_status cl_vault_new_recovery_key(cl_vault *v, cl_secret **recovery_key)
     *recovery_key = recovery;
     return CL_OK;
 }
-
