@@ -685,9 +685,10 @@ static cl_status check_forms(importer *im, const json_t *forms)
         if (st != CL_OK)
             return cl_fail_context(CL_EDATA, "importing the vault");
         if (strcmp(cl_form_kind(parsed), kind) != 0) {
+            st = cl_fail(CL_EDATA, "forms[%zu]: kind \"%s\" but the source defines \"%s\"", i, kind,
+                         cl_form_kind(parsed));
             cl_form_free(parsed);
-            return cl_fail(CL_EDATA, "forms[%zu]: kind \"%s\" but the source defines \"%s\"", i, kind,
-                           cl_form_kind(parsed));
+            return st;
         }
         if (form_by_id(im, (long long)json_integer_value(id))) {
             cl_form_free(parsed);
