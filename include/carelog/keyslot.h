@@ -81,6 +81,12 @@ cl_status cl_keyslots_unlock(const cl_keyslots *ks, cl_slot_kind kind, const cl_
                              unsigned char slot_id_out[CL_SLOT_ID_BYTES],
                              cl_secret **db_key, cl_secret **next_key);
 
+/* The same, trying the slot `hint` (may be NULL or unknown) first: the
+ * slot that opened the vault last time on this machine. */
+cl_status cl_keyslots_unlock_hinted(const cl_keyslots *ks, cl_slot_kind kind, const cl_secret *pass,
+                                    const unsigned char *hint, unsigned char slot_id_out[CL_SLOT_ID_BYTES],
+                                    cl_secret **db_key, cl_secret **next_key);
+
 /* Rotation, step one: seal next_key to every slot beside the current key. */
 cl_status cl_keyslots_seal_next(cl_keyslots *ks, const cl_secret *next_key);
 /* Rotation, last step: the next key becomes the current one. */

@@ -307,6 +307,13 @@ cl_status cl_keyslots_unlock(const cl_keyslots *ks, cl_slot_kind kind, const cl_
                              unsigned char slot_id_out[CL_SLOT_ID_BYTES],
                              cl_secret **db_key, cl_secret **next_key)
 {
+    return cl_keyslots_unlock_hinted(ks, kind, pass, NULL, slot_id_out, db_key, next_key);
+}
+
+cl_status cl_keyslots_unlock_hinted(const cl_keyslots *ks, cl_slot_kind kind, const cl_secret *pass,
+                                    const unsigned char *hint, unsigned char slot_id_out[CL_SLOT_ID_BYTES],
+                                    cl_secret **db_key, cl_secret **next_key)
+{
     cl_secret *sk;
     cl_status st = cl_secret_new(crypto_box_SECRETKEYBYTES, &sk);
     if (st != CL_OK)
@@ -314,9 +321,13 @@ cl_status cl_keyslots_unlock(const cl_keyslots *ks, cl_slot_kind kind, const cl_
     *db_key = NULL;
     if (next_key)
         *next_key = NULL;
-    for (size_t i = 0; i < ks->nslots; i++) {
-        const slot *s = &ks->slots[i];
-        if (s->kind != kind)
+    /* The hinted slot first, then the others in order: each try costs a
+     * whole Argon2id run, so with several counsellors the hint saves the
+     * usual case from paying for every slot before its own. */
+    const slot *hinted = hint ? find_slot(ks, hint) : NULL;
+    for (size_t k = 0; k <= ks->nslots; k++) {
+        const slot *s = k == 0 ? hinted : &ks->slots[k - 1];
+        if (!s || (k > 0 && s == hinted) || s->kind != kind)
             continue;
         unsigned char wrap_key[32], ad[AD_LEN];
         st = derive(s, pass, wrap_key);

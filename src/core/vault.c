@@ -370,9 +370,11 @@ cl_status cl_vault_init(const char *dir, const char *school, const char *user, c
     return CL_OK;
 }
 
-/* Where repeated failures are counted: outside the vault, so that a wrong
- * passphrase changes no file of it. */
-static char *failure_path(const unsigned char vault_id[CL_VAULT_ID_BYTES])
+/* This machine's notes about a vault, kept outside it so that a wrong
+ * passphrase changes no file of the vault: "failures" counts failed
+ * unlocks in a row; "slot" names the key slot that opened it last (slot ids
+ * are random and name nobody). */
+static char *state_path(const unsigned char vault_id[CL_VAULT_ID_BYTES], const char *what)
 {
     const char *state = getenv("XDG_STATE_HOME");
     const char *home = getenv("HOME");
@@ -386,9 +388,39 @@ static char *failure_path(const unsigned char vault_id[CL_VAULT_ID_BYTES])
     if (vault_make_dirs(base) != CL_OK)
         return NULL;
     sodium_bin2hex(id, sizeof id, vault_id, CL_VAULT_ID_BYTES);
-    char name[64];
-    snprintf(name, sizeof name, "failures-%s", id);
+    char name[80];
+    snprintf(name, sizeof name, "%s-%s", what, id);
     return vault_path_in(base, name);
+}
+
+static bool read_slot_hint(const unsigned char vault_id[CL_VAULT_ID_BYTES], unsigned char hint[CL_SLOT_ID_BYTES])
+{
+    char *path = state_path(vault_id, "slot");
+    unsigned char *text = NULL;
+    size_t len = 0, got = 0;
+    bool ok = path && cl_file_read(path, 256, &text, &len) == CL_OK &&
+              sodium_hex2bin(hint, CL_SLOT_ID_BYTES, (const char *)text, len, "\n", &got, NULL) == 0 &&
+              got == CL_SLOT_ID_BYTES;
+    cl_error_clear();
+    free(text);
+    free(path);
+    return ok;
+}
+
+static void write_slot_hint(const unsigned char vault_id[CL_VAULT_ID_BYTES], const unsigned char slot_id[CL_SLOT_ID_BYTES])
+{
+    char *path = state_path(vault_id, "slot");
+    char hex[CL_SLOT_ID_BYTES * 2 + 2];
+    sodium_bin2hex(hex, sizeof hex - 1, slot_id, CL_SLOT_ID_BYTES);
+    strcat(hex, "\n");
+    /* Only a hint: a torn write is ignored by the next unlock (which then
+     * tries the slots in order), so no atomic write is needed. */
+    FILE *f = path ? fopen(path, "w") : NULL;
+    if (f) {
+        fputs(hex, f);
+        fclose(f);
+    }
+    free(path);
 }
 
 static long read_failures(const char *path)
@@ -607,7 +639,9 @@ cl_status cl_vault_open(const char *dir, const cl_secret *secret, bool recovery,
         cl_keyslots_free(ks);
         return st;
     }
-    char *failures = failure_path(cl_keyslots_vault_id(ks));
+    char *failures = state_path(cl_keyslots_vault_id(ks), "failures");
+    unsigned char hint[CL_SLOT_ID_BYTES];
+    bool hinted = !recovery && read_slot_hint(cl_keyslots_vault_id(ks), hint);
     failure_delay(failures);
 
     cl_secret *typed = NULL, *key = NULL, *next = NULL;
@@ -620,9 +654,12 @@ cl_status cl_vault_open(const char *dir, const cl_secret *secret, bool recovery,
         st = recovery ? recovery_normalise(secret, &typed) : cl_secret_copy(secret->bytes, secret->len, &typed);
     }
     if (st == CL_OK)
-        st = cl_keyslots_unlock(ks, recovery ? CL_SLOT_RECOVERY : CL_SLOT_PASSPHRASE, typed, v->slot_id, &key, &next);
+        st = cl_keyslots_unlock_hinted(ks, recovery ? CL_SLOT_RECOVERY : CL_SLOT_PASSPHRASE, typed,
+                                       hinted ? hint : NULL, v->slot_id, &key, &next);
     cl_secret_free(typed);
     record_failure(failures, st == CL_EPERM);
+    if (st == CL_OK && !recovery && (!hinted || memcmp(hint, v->slot_id, CL_SLOT_ID_BYTES) != 0))
+        write_slot_hint(v->vault_id, v->slot_id);
     free(failures);
     if (st == CL_OK)
         st = open_db(v, ks, ks_path, key, next);
