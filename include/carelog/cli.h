@@ -65,8 +65,11 @@ int cl_cli_width(void);
 int cl_cli_home(cl_cli *c);
 
 /* Parses a command's options: calls getopt_long over c->argv and hands each
- * option to on_option (which returns 0 or an exit code). Prints usage for
- * --help (returning -1). On success *first_arg is the index of the first
+ * option to on_option (which returns 0 or an exit code). Options may stand
+ * before, between or after the operands (until "--"): they are moved in
+ * front first, so "record edit 12 --version 3" works like "record edit
+ * --version 3 12" in every command. Prints usage for --help (returning -1),
+ * wherever it stands. On success *first_arg is the index of the first
  * operand in c->argv. */
 typedef int (*cl_option_fn)(cl_cli *c, int opt, const char *arg, void *ctx);
 int cl_cli_options(cl_cli *c, const struct option *options, const char *usage, const char *help,
@@ -80,13 +83,6 @@ int cl_cli_parse(cl_cli *c, const struct option *options, const char *usage, con
 /* cl_cli_parse for a command with no options of its own, only operands. */
 int cl_cli_operands(cl_cli *c, const char *usage, const char *help, int want, int *first_arg);
 
-/* Reorders the command's arguments so that its options come before its
- * operands ("record edit 12 --version 3" works like "record edit --version
- * 3 12"); options are those of `options`. An argument starting with '-'
- * counts as an option unless it follows "--". Call it before parsing in the
- * commands that allow options after operands. */
-void cl_cli_permute(cl_cli *c, const struct option *options);
-
 /* The exit code for what the parsing returned: -1 (--help was printed) is
  * success. */
 static inline int cl_cli_exit(int rc)
@@ -99,6 +95,19 @@ cl_status cl_parse_id(const char *text, const char *what, long long *out);
 
 /* "zh" or "en", from the locale. */
 const char *cl_cli_lang(void);
+
+/* The label in the current language (cl_cli_lang) of a choice of a form's
+ * field ("status", or "guardians.relation" for a group's subfield); the id
+ * itself when the form (which may be NULL) has no such choice. */
+const char *cl_cli_choice_label(const cl_form *form, const char *field, const char *id);
+
+/* A record kind for people in the current language ("辅导", or "session"). */
+const char *cl_cli_kind_label(const char *kind);
+
+/* A record's state for people, in the current language, from a record
+ * object (`record list --json`): its referral state and whether it is
+ * signed ("已受理 · 已签"); "" when neither. */
+void cl_cli_record_state(const json_t *rec, char *buf, size_t size);
 
 /* The string at key, or "" (never NULL). */
 const char *cl_json_str_or(const json_t *o, const char *key);

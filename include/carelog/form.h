@@ -114,6 +114,11 @@ const cl_field *cl_form_field_at(const cl_form *f, size_t i);
 const cl_field *cl_form_field(const cl_form *f, const char *id);
 /* The label of a field in lang. */
 const char *cl_field_label(const cl_field *fld, const char *lang);
+/* A subfield of a group by id, or NULL. */
+const cl_field *cl_field_subfield(const cl_field *fld, const char *id);
+/* The label in lang of the choice `id` of a choice or multi field, or NULL
+ * when the field has no such choice. */
+const char *cl_field_choice_label(const cl_field *fld, const char *id, const char *lang);
 
 /* Conditions, for the editor: scope is the values object holding fld (the
  * record's values, or one item of a group). cl_field_shown is false when a

@@ -38,9 +38,12 @@ cl_status cl_student_edit(cl_vault *v, long long id, long long expected_version,
  * flags:[{id, flag, label_zh, label_en, raised_at, record_id}] (open ones),
  * possible_duplicates:[{id, number, name, reason}], risk_history:[{at,
  * risk_level, misconduct_tier, record_id}] (newest first), merged_from:[{id,
- * number, name}]}. version is the student record's version (for
- * cl_student_edit); reason is "same number" or "same name and birth
- * date"; merged_into is null unless merged. Works for a merged student. */
+ * number, name}], notes:[{id, author, at, text}] (oldest first)}. version
+ * is the student record's version (for cl_student_edit); reason is "same
+ * number" or "same name and birth date"; notes are the amendments to the
+ * details record (such as the reason a case was closed); status is
+ * "merged" once merged_into is set (else the details' status). Works for a
+ * merged student. */
 cl_status cl_student_get(cl_vault *v, long long id, json_t **out);
 
 typedef struct cl_student_filter {
@@ -52,8 +55,9 @@ typedef struct cl_student_filter {
 } cl_student_filter;
 
 /* [{id, number, name, class, status, risk_level, misconduct_tier,
- * counsellor, flags:[flag id…] (open ones)}] ordered by class then number.
- * status "merged" lists the merged students; circumstance takes a choice id
+ * counsellor, flags:[flag id…] (open ones)}] ordered by class then number;
+ * status as in cl_student_get. Filter status "merged" lists the merged
+ * students; circumstance takes a choice id
  * or label of the student form. Bad filters: CL_EDATA. */
 cl_status cl_student_list(cl_vault *v, const cl_student_filter *filter, json_t **out);
 

@@ -45,9 +45,11 @@ typedef struct cl_synth_report {
     long long amendments;
 } cl_synth_report;
 
-/* Fills the vault. Student numbers start after the highest generated
- * number already there, so a second run adds more students instead of
- * failing. report may be NULL. CL_EUSAGE for options out of range. */
+/* Fills an empty vault (one without students). CL_ECANTCREATE, with
+ * nothing written, when the vault already holds students: generated data
+ * is for demonstrations, tests and benchmarks, and the same seed gives the
+ * same data only from empty. report may be NULL. CL_EUSAGE for options out
+ * of range. */
 cl_status cl_synth_fill(cl_vault *v, const cl_synth_options *opt, cl_synth_report *report);
 
 /* ---- the PRNG and tables, shared with synth_names.c and the tests ---- */

@@ -24,6 +24,19 @@ cl_table *cl_table_new(size_t ncols, const char *const *headers);
  * default. Ignored for a column that does not exist. */
 void cl_table_align_right(cl_table *t, size_t col);
 
+/* Marks a column of free text (a reason, a label) that moves under its row
+ * when the table is wider than max_width: the other columns are laid out
+ * without it (its header is left out) and each row's cell follows on
+ * lines of its own, indented by four spaces and wrapped to max_width, so a
+ * narrow terminal shows the whole text rather than a few cells of it. At
+ * most one column; ignored for a column that does not exist. */
+void cl_table_below_when_narrow(cl_table *t, size_t col);
+
+/* Makes the last column wrap rather than cut when the table is narrowed:
+ * a longer cell goes on over further lines, starting in its column (for
+ * tables of a key and its value, such as a student's file). */
+void cl_table_wrap_last(cl_table *t);
+
 /* Appends a row of ncols cells, copied; a NULL cell is empty.
  * CL_ESOFTWARE when out of memory. */
 cl_status cl_table_add_row(cl_table *t, const char *const *cells);

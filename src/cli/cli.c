@@ -10,6 +10,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "carelog/referral.h"
 #include "carelog/secret.h"
 #include "carelog/text.h"
 
@@ -110,6 +111,80 @@ cl_status cl_cli_confirm(const cl_cli *c, const char *question)
     return yes ? CL_OK : cl_fail(CL_EUSAGE, "not confirmed; nothing was written");
 }
 
+/* Whether the option argument a (not "--") takes the next argument as its
+ * value, as getopt_long will read it: a long option (or an unambiguous
+ * prefix of one) that requires a value and has no "=value", or a cluster
+ * of short options ending in one that requires a value. */
+static bool takes_next(const char *a, const struct option *options)
+{
+    if (a[1] == '-') {
+        const char *name = a + 2;
+        if (strchr(name, '='))
+            return false;
+        size_t len = strlen(name);
+        const struct option *match = NULL;
+        int prefixes = 0;
+        for (const struct option *o = options; o->name; o++) {
+            if (strcmp(o->name, name) == 0)
+                return o->has_arg == required_argument;
+            if (strncmp(o->name, name, len) == 0) {
+                match = o;
+                prefixes++;
+            }
+        }
+        return prefixes == 1 && match->has_arg == required_argument;
+    }
+    for (const char *p = a + 1; *p; p++)
+        for (const struct option *o = options; o->name; o++)
+            if (o->flag == NULL && o->val == *p && o->has_arg == required_argument)
+                return p[1] == '\0';
+    return false;
+}
+
+/* Moves the options (with their values) before the operands, keeping the
+ * order of each, so that options may stand anywhere: "record edit 12
+ * --version 3" reads as "record edit --version 3 12", and "backup FILE
+ * --help" shows the help. An argument starting with '-' (other than "-"
+ * alone) is an option unless it follows "--". */
+static void permute(cl_cli *c, const struct option *options)
+{
+    char **opts = calloc((size_t)c->argc + 1, sizeof *opts), **ops = calloc((size_t)c->argc + 1, sizeof *ops);
+    if (!opts || !ops) {
+        free(opts);
+        free(ops);
+        return;
+    }
+    int no = 0, nx = 0;
+    bool dashdash = false;
+    for (int i = 1; i < c->argc; i++) {
+        char *a = c->argv[i];
+        if (strcmp(a, "--") == 0) {
+            dashdash = true;
+            for (i++; i < c->argc; i++)
+                ops[nx++] = c->argv[i];
+            break;
+        }
+        if (a[0] != '-' || a[1] == '\0') {
+            ops[nx++] = a;
+            continue;
+        }
+        opts[no++] = a;
+        if (takes_next(a, options) && i + 1 < c->argc)
+            opts[no++] = c->argv[++i];
+    }
+    int k = 1;
+    for (int i = 0; i < no; i++)
+        c->argv[k++] = opts[i];
+    if (dashdash)
+        c->argv[k++] = (char *)"--";
+    for (int i = 0; i < nx; i++)
+        c->argv[k++] = ops[i];
+    c->argc = k;
+    c->argv[k] = NULL;
+    free(opts);
+    free(ops);
+}
+
 int cl_cli_options(cl_cli *c, const struct option *options, const char *usage, const char *help,
                    cl_option_fn on_option, void *ctx, int *first_arg)
 {
@@ -129,6 +204,7 @@ int cl_cli_options(cl_cli *c, const struct option *options, const char *usage, c
                 shorts[k++] = ':';
             shorts[k] = '\0';
         }
+    permute(c, all);
     optind = 0;
     opterr = 0;
     int opt;
@@ -192,60 +268,50 @@ const char *cl_cli_lang(void)
     return "zh";
 }
 
+const char *cl_cli_choice_label(const cl_form *form, const char *field, const char *id)
+{
+    if (!id)
+        return "";
+    char top[64];
+    const char *dot = strchr(field, '.');
+    snprintf(top, sizeof top, "%.*s", dot ? (int)(dot - field) : (int)strlen(field), field);
+    const cl_field *fld = form ? cl_form_field(form, top) : NULL;
+    if (fld && dot)
+        fld = cl_field_subfield(fld, dot + 1);
+    const char *label = fld ? cl_field_choice_label(fld, id, cl_cli_lang()) : NULL;
+    return label ? label : id;
+}
+
+const char *cl_cli_kind_label(const char *kind)
+{
+    static const char *const map[][2] = {
+        {"observation", "观察"}, {"session", "辅导"}, {"assessment", "评估"}, {"plan", "计划"},
+        {"review", "复查"},      {"contact", "家校"}, {"referral", "转介"},   {"phq9", "PHQ-9"},
+        {"gad7", "GAD-7"},       {"student", "档案"},
+    };
+    if (strcmp(cl_cli_lang(), "en") == 0)
+        return kind;
+    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+        if (strcmp(map[i][0], kind) == 0)
+            return map[i][1];
+    return kind;
+}
+
+void cl_cli_record_state(const json_t *rec, char *buf, size_t size)
+{
+    bool en = strcmp(cl_cli_lang(), "en") == 0;
+    const char *state = cl_json_str_or(rec, "state");
+    const cl_referral_state *s = *state ? cl_referral_state_find(state) : NULL;
+    const char *label = s ? (en ? s->label_en : s->label_zh) : state;
+    bool sig = json_is_true(json_object_get(rec, "signed"));
+    snprintf(buf, size, "%s%s%s", label, *label && sig ? " · " : "", sig ? (en ? "signed" : "已签") : "");
+}
+
 int cl_cli_table_done(cl_table *t)
 {
     cl_status st = t ? cl_table_print(t, stdout, cl_cli_width()) : cl_fail(CL_ESOFTWARE, "out of memory");
     cl_table_free(t);
     return cl_cli_fail(st);
-}
-
-void cl_cli_permute(cl_cli *c, const struct option *options)
-{
-    char **opts = calloc((size_t)c->argc + 1, sizeof *opts), **ops = calloc((size_t)c->argc + 1, sizeof *ops);
-    if (!opts || !ops) {
-        free(opts);
-        free(ops);
-        return;
-    }
-    int no = 0, nx = 0;
-    bool dashdash = false;
-    for (int i = 1; i < c->argc; i++) {
-        char *a = c->argv[i];
-        if (strcmp(a, "--") == 0) {
-            dashdash = true;
-            for (i++; i < c->argc; i++)
-                ops[nx++] = c->argv[i];
-            break;
-        }
-        if (a[0] != '-' || a[1] == '\0') {
-            ops[nx++] = a;
-            continue;
-        }
-        opts[no++] = a;
-        bool takes = false;
-        for (const struct option *o = options; o && o->name; o++) {
-            if (a[1] == '-') {
-                size_t n = strlen(o->name);
-                if (strncmp(a + 2, o->name, n) == 0 && a[2 + n] == '\0')
-                    takes = o->has_arg == required_argument;
-            } else if (o->val == a[1] && a[2] == '\0') {
-                takes = o->has_arg == required_argument;
-            }
-        }
-        if (takes && i + 1 < c->argc)
-            opts[no++] = c->argv[++i];
-    }
-    int k = 1;
-    for (int i = 0; i < no; i++)
-        c->argv[k++] = opts[i];
-    if (dashdash)
-        c->argv[k++] = (char *)"--";
-    for (int i = 0; i < nx; i++)
-        c->argv[k++] = ops[i];
-    c->argc = k;
-    c->argv[k] = NULL;
-    free(opts);
-    free(ops);
 }
 
 const char *cl_json_str_or(const json_t *o, const char *key)
@@ -347,15 +413,65 @@ static const cl_command *find_command(int argc, char **argv, int *words)
     return NULL;
 }
 
+/* The second word of a two-word command ("add" of "student add") when its
+ * first word is `group`, else NULL. */
+static const char *subcommand_of(const cl_command *cmd, const char *group)
+{
+    size_t n = strlen(group);
+    return strncmp(cmd->name, group, n) == 0 && cmd->name[n] == ' ' ? cmd->name + n + 1 : NULL;
+}
+
+/* Whether word is the first word of two-word commands ("student"). */
+static bool is_group(const char *word)
+{
+    for (const cl_command *const *t = command_tables; *t; t++)
+        for (const cl_command *cmd = *t; cmd->name; cmd++)
+            if (subcommand_of(cmd, word))
+                return true;
+    return false;
+}
+
+/* "add, edit, list, …": the subcommands of a group, from the tables. */
+static void print_subcommands(FILE *out, const char *group)
+{
+    int n = 0;
+    for (const cl_command *const *t = command_tables; *t; t++)
+        for (const cl_command *cmd = *t; cmd->name; cmd++)
+            if (subcommand_of(cmd, group))
+                fprintf(out, "%s%s", n++ ? ", " : "", subcommand_of(cmd, group));
+}
+
+/* "  name args   summary"; a long left part puts the summary on the next
+ * line, in the same column, so the two never run together. */
+static void print_command(FILE *out, const cl_command *cmd)
+{
+    enum { LEFT = 34 };
+    char left[96];
+    snprintf(left, sizeof left, "%s %s", cmd->name, cmd->args);
+    int w = cl_text_width(left);
+    if (w > LEFT)
+        fprintf(out, "  %s\n  %*s %s\n", left, LEFT, "", cmd->summary);
+    else
+        fprintf(out, "  %s%*s %s\n", left, LEFT - w, "", cmd->summary);
+}
+
+/* `carelog student --help`: the group's commands with a line each. */
+static void print_group(FILE *out, const char *group)
+{
+    fprintf(out, "usage: carelog %s SUBCOMMAND [options]   (`carelog %s SUBCOMMAND --help` for each)\n\n"
+                 "commands:\n", group, group);
+    for (const cl_command *const *t = command_tables; *t; t++)
+        for (const cl_command *cmd = *t; cmd->name; cmd++)
+            if (subcommand_of(cmd, group))
+                print_command(out, cmd);
+}
+
 void cl_cli_print_commands(FILE *out)
 {
     fprintf(out, "commands:\n");
     for (const cl_command *const *t = command_tables; *t; t++)
-        for (const cl_command *cmd = *t; cmd->name; cmd++) {
-            char left[64];
-            snprintf(left, sizeof left, "%s %s", cmd->name, cmd->args);
-            fprintf(out, "  %-34s %s\n", left, cmd->summary);
-        }
+        for (const cl_command *cmd = *t; cmd->name; cmd++)
+            print_command(out, cmd);
 }
 
 static void print_help(void)
@@ -464,7 +580,21 @@ int cl_cli_main(int argc, char **argv)
     } else {
         int words = 0;
         const cl_command *cmd = find_command(argc - 1, argv + 1, &words);
-        if (!cmd) {
+        if (!cmd && argc >= 3 && is_group(argv[1]) && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+            print_group(stdout, argv[1]);
+            rc = 0;
+        } else if (!cmd && is_group(argv[1])) {
+            fprintf(stderr, "carelog %s: ", argv[1]);
+            if (argc >= 3) {
+                fprintf(stderr, "there is no subcommand \"");
+                cl_cli_print_text(stderr, argv[2]);
+                fprintf(stderr, "\"; ");
+            }
+            fprintf(stderr, "choose one of ");
+            print_subcommands(stderr, argv[1]);
+            fprintf(stderr, "\n(`carelog %s --help` says what each does)\n", argv[1]);
+            rc = CL_EUSAGE;
+        } else if (!cmd) {
             fprintf(stderr, "carelog: unknown command \"");
             cl_cli_print_text(stderr, argv[1]);
             fprintf(stderr, "\"\n");

@@ -7,62 +7,92 @@
 #include "carelog/cli.h"
 #include "carelog/table.h"
 
-static void student_cell(json_t *row, char *buf, size_t size)
+/* Each section is a table of short columns (who, when, which record)
+ * ending in the text that says why; on a narrow terminal that text goes on
+ * a line of its own under its row (cl_table_below_when_narrow), so neither
+ * the record id nor the start of the reason is cut. */
+#define AGENDA_COLS 5
+#define CELL 512
+
+typedef void (*fill_fn)(json_t *row, bool en, char cells[AGENDA_COLS][CELL]);
+
+static void student_cell(json_t *row, char *buf)
 {
-    snprintf(buf, size, "%s (%s, %s)", json_string_value(json_object_get(row, "name")),
-             json_string_value(json_object_get(row, "number")), json_string_value(json_object_get(row, "class")));
+    snprintf(buf, CELL, "%s (%s, %s)", cl_json_str_or(row, "name"), cl_json_str_or(row, "number"),
+             cl_json_str_or(row, "class"));
 }
 
-static void section(const char *title, json_t *rows, const char *const headers[4],
-                    void (*fill)(json_t *row, char cells[4][512]))
+/* "#12", or "" when there is no record (a policy's due date). */
+static void record_cell(json_t *row, const char *key, char *buf)
+{
+    long long id = (long long)json_integer_value(json_object_get(row, key));
+    if (id > 0)
+        snprintf(buf, CELL, "#%lld", id);
+    else
+        buf[0] = '\0';
+}
+
+static void section(const char *title, json_t *rows, const char *const headers[AGENDA_COLS], fill_fn fill)
 {
     if (json_array_size(rows) == 0)
         return;
     printf("\n%s (%zu)\n", title, json_array_size(rows));
-    cl_table *t = cl_table_new(4, headers);
+    bool en = strcmp(cl_cli_lang(), "en") == 0;
+    cl_table *t = cl_table_new(AGENDA_COLS, headers);
+    if (!t)
+        return;
+    cl_table_below_when_narrow(t, AGENDA_COLS - 1);
     size_t i;
     json_t *row;
     json_array_foreach(rows, i, row) {
-        char cells[4][512];
-        fill(row, cells);
-        const char *ptrs[4] = {cells[0], cells[1], cells[2], cells[3]};
+        char cells[AGENDA_COLS][CELL];
+        fill(row, en, cells);
+        const char *ptrs[AGENDA_COLS] = {cells[0], cells[1], cells[2], cells[3], cells[4]};
         cl_table_add_row(t, ptrs);
     }
-    cl_table_print(t, stdout, cl_cli_width());
-    cl_table_free(t);
+    cl_cli_table_done(t);
 }
 
-static void fill_flag(json_t *row, char cells[4][512])
+static void fill_flag(json_t *row, bool en, char cells[AGENDA_COLS][CELL])
 {
-    student_cell(row, cells[0], 512);
-    snprintf(cells[1], 512, "%s", json_string_value(json_object_get(row, "label_zh")));
-    snprintf(cells[2], 512, "%s", json_string_value(json_object_get(row, "raised_at")));
-    snprintf(cells[3], 512, "#%lld", (long long)json_integer_value(json_object_get(row, "record_id")));
+    student_cell(row, cells[0]);
+    snprintf(cells[1], CELL, "%.10s", cl_json_str_or(row, "raised_at"));
+    record_cell(row, "record_id", cells[2]);
+    snprintf(cells[3], CELL, "#%lld", (long long)json_integer_value(json_object_get(row, "flag_id")));
+    snprintf(cells[4], CELL, "%s", cl_json_str_or(row, en ? "label_en" : "label_zh"));
 }
 
-static void fill_due(json_t *row, char cells[4][512])
+static void fill_due(json_t *row, bool en, char cells[AGENDA_COLS][CELL])
 {
-    student_cell(row, cells[0], 512);
+    (void)en;
+    student_cell(row, cells[0]);
     long long days = (long long)json_integer_value(json_object_get(row, "days_overdue"));
-    snprintf(cells[1], 512, "%s", json_string_value(json_object_get(row, "due_date")));
-    snprintf(cells[2], 512, days > 0 ? "%lld d" : "today", days);
-    snprintf(cells[3], 512, "%s", json_string_value(json_object_get(row, "reason")));
+    snprintf(cells[1], CELL, "%s", cl_json_str_or(row, "due_date"));
+    if (days > 0)
+        snprintf(cells[2], CELL, "%lld d", days);
+    else
+        snprintf(cells[2], CELL, "today");
+    record_cell(row, "record_id", cells[3]);
+    snprintf(cells[4], CELL, "%s", cl_json_str_or(row, "reason"));
 }
 
-static void fill_referral(json_t *row, char cells[4][512])
+static void fill_referral(json_t *row, bool en, char cells[AGENDA_COLS][CELL])
 {
-    student_cell(row, cells[0], 512);
-    snprintf(cells[1], 512, "#%lld %s", (long long)json_integer_value(json_object_get(row, "id")),
-             json_string_value(json_object_get(row, "state_zh")));
-    snprintf(cells[2], 512, "%lld d", (long long)json_integer_value(json_object_get(row, "age_days")));
-    snprintf(cells[3], 512, "%s", json_string_value(json_object_get(row, "late")));
+    student_cell(row, cells[0]);
+    record_cell(row, "id", cells[1]);
+    snprintf(cells[2], CELL, "%s", cl_json_str_or(row, en ? "state_en" : "state_zh"));
+    snprintf(cells[3], CELL, "%lld d", (long long)json_integer_value(json_object_get(row, "age_days")));
+    snprintf(cells[4], CELL, "%s", cl_json_str_or(row, "late"));
 }
 
 void cl_cli_print_agenda(json_t *agenda)
 {
-    static const char *const flag_headers[4] = {"Student 学生", "Flag 警示", "Raised 提出", "Record"};
-    static const char *const due_headers[4] = {"Student 学生", "Due 到期", "Late 逾期", "Why 原因"};
-    static const char *const ref_headers[4] = {"Student 学生", "Referral 转介", "In state", "Why 原因"};
+    static const char *const flag_headers[AGENDA_COLS] = {"Student 学生", "Raised 提出", "Record 记录", "Flag 警示",
+                                                          "Why 原因"};
+    static const char *const due_headers[AGENDA_COLS] = {"Student 学生", "Due 到期", "Late 逾期", "Record 记录",
+                                                         "Why 原因"};
+    static const char *const ref_headers[AGENDA_COLS] = {"Student 学生", "Referral 转介", "State 状态",
+                                                         "In state 已停留", "Why 原因"};
     json_t *counts = json_object_get(agenda, "counts");
     json_int_t total = json_integer_value(json_object_get(counts, "flags")) +
                        json_integer_value(json_object_get(counts, "overdue")) +
@@ -82,13 +112,14 @@ void cl_cli_print_agenda(json_t *agenda)
 static int cmd_agenda(cl_cli *c)
 {
     int first;
-    int rc = cl_cli_options(c, NULL, "[--json]",
-                            "What needs attention now: open screening flags, overdue follow-ups,\n"
-                            "referrals late in the loop, and what is due today.\n", NULL, NULL, &first);
+    int rc = cl_cli_operands(c, "[--json]",
+                             "What needs attention now: open screening flags, overdue follow-ups,\n"
+                             "referrals late in the loop, and what is due today, each with the record\n"
+                             "it comes from and why. On a narrow terminal the reason is printed on its\n"
+                             "own line under each row.\n",
+                             0, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
-    if (first != c->argc)
-        return cl_cli_fail(cl_fail(CL_EUSAGE, "agenda takes no operands"));
     json_t *agenda;
     cl_status st = cl_cli_unlock(c);
     if (st == CL_OK)

@@ -46,7 +46,6 @@ static int cmd_audit_list(cl_cli *c)
     };
     list_opts o = {"", false, 0};
     int first;
-    cl_cli_permute(c, options);
     int rc = cl_cli_options(c, options, "[--since DATE] [--limit N] [--json]",
                             "Lists the audit log, oldest first: who did what to what, and when (UTC).\n"
                             "  --since DATE   entries on or after DATE\n"
@@ -73,6 +72,7 @@ static int cmd_audit_list(cl_cli *c)
         return cl_cli_fail(cl_fail(CL_ESOFTWARE, "out of memory"));
     }
     cl_table_align_right(t, 0);
+    cl_table_below_when_narrow(t, 5);
     size_t i;
     json_t *e;
     json_array_foreach(list, i, e) {

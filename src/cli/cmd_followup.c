@@ -53,7 +53,6 @@ static int cmd_due(cl_cli *c)
     };
     due_opts o = {DUE_DEFAULT_DAYS, NULL};
     int first;
-    cl_cli_permute(c, options);
     int rc = cl_cli_options(
         c, options, "[--days N] [--today DATE] [--json]",
         "Lists follow-ups that are overdue or due within N days (default 7), most overdue first, each\n"
@@ -88,6 +87,7 @@ static int cmd_due(cl_cli *c)
         return cl_cli_fail(cl_fail(CL_ESOFTWARE, "out of memory"));
     }
     cl_table_align_right(t, 5);
+    cl_table_below_when_narrow(t, 6);
     size_t i;
     json_t *r;
     json_array_foreach(list, i, r) {
@@ -115,7 +115,6 @@ static int cmd_due(cl_cli *c)
 static int cmd_policy_list(cl_cli *c)
 {
     int first;
-    cl_cli_permute(c, NULL);
     int rc = cl_cli_operands(c, "[--json]",
                       "Lists the follow-up policies: the most days that may pass between counsellor contacts\n"
                       "for a risk level or a circumstance. Where several apply, the fewest days win.\n",
@@ -170,7 +169,6 @@ static int cmd_policy_set(cl_cli *c)
     char help[512];
     snprintf(help, sizeof help, "Sets how many days may pass at most between counsellor contacts.\n%s"
                                 "  DAYS    1-%d\n", policy_help, CL_FOLLOWUP_POLICY_MAX_DAYS);
-    cl_cli_permute(c, NULL);
     int rc = cl_cli_operands(c, "BASIS VALUE DAYS", help, 3, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
@@ -195,7 +193,6 @@ static int cmd_policy_remove(cl_cli *c)
     int first;
     char help[512];
     snprintf(help, sizeof help, "Removes a follow-up policy.\n%s", policy_help);
-    cl_cli_permute(c, NULL);
     int rc = cl_cli_operands(c, "BASIS VALUE", help, 2, &first);
     if (rc != 0)
         return cl_cli_exit(rc);

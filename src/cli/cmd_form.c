@@ -25,7 +25,6 @@ static int version_option(cl_cli *c, int opt, const char *arg, void *ctx)
 static int parse(cl_cli *c, const struct option *options, const char *usage, const char *help, int want, void *ctx,
                  int *first)
 {
-    cl_cli_permute(c, options);
     return cl_cli_parse(c, options, usage, help, options ? version_option : NULL, ctx, want, first);
 }
 
@@ -56,10 +55,10 @@ static int cmd_list(cl_cli *c)
     size_t i;
     json_t *f;
     json_array_foreach(list, i, f) {
-        char version[32], fields[32], title[400];
+        char version[32], fields[32];
         snprintf(version, sizeof version, "%lld", (long long)json_integer_value(json_object_get(f, "version")));
         snprintf(fields, sizeof fields, "%lld", (long long)json_integer_value(json_object_get(f, "fields")));
-        snprintf(title, sizeof title, "%s | %s", cl_json_str_or(f, "title_zh"), cl_json_str_or(f, "title_en"));
+        const char *title = cl_json_str_or(f, strcmp(cl_cli_lang(), "en") == 0 ? "title_en" : "title_zh");
         const char *cells[5] = {cl_json_str_or(f, "kind"), version, title, fields, cl_json_str_or(f, "imported_at")};
         if (t)
             cl_table_add_row(t, cells);

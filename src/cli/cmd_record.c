@@ -46,7 +46,6 @@ static int rec_option(cl_cli *c, int opt, const char *arg, void *ctx)
 static int parse(cl_cli *c, const struct option *options, const char *usage, const char *help, rec_opts *o,
                  int operands_wanted, int *first)
 {
-    cl_cli_permute(c, options);
     return cl_cli_parse(c, options, usage, help, rec_option, o, operands_wanted, first);
 }
 
@@ -179,19 +178,6 @@ static int cmd_edit(cl_cli *c)
     return 0;
 }
 
-static const char *kind_label(const char *kind)
-{
-    static const char *const map[][2] = {
-        {"observation", "观察"}, {"session", "辅导"}, {"assessment", "评估"}, {"plan", "计划"},
-        {"review", "复查"},      {"contact", "家校"}, {"referral", "转介"},   {"phq9", "PHQ-9"},
-        {"gad7", "GAD-7"},       {"student", "档案"},
-    };
-    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
-        if (strcmp(map[i][0], kind) == 0)
-            return map[i][1];
-    return "";
-}
-
 static int cmd_list(cl_cli *c)
 {
     static const struct option options[] = {
@@ -219,23 +205,23 @@ static int cmd_list(cl_cli *c)
         return cl_cli_fail(st);
     if (c->json)
         return cl_cli_print_json(list);
-    static const char *const headers[] = {"ID", "Date 日期", "Kind 类型", "Student 学生", "Summary 摘要", "State 状态",
-                                          "Follow-up 跟进"};
+    /* The summary last: on a narrow terminal it goes under its row. */
+    static const char *const headers[] = {"ID", "Date 日期", "Kind 类型", "Student 学生", "State 状态",
+                                          "Follow-up 跟进", "Summary 摘要"};
     cl_table *t = cl_table_new(7, headers);
-    if (t)
+    if (t) {
         cl_table_align_right(t, 0);
+        cl_table_below_when_narrow(t, 6);
+    }
     size_t i;
     json_t *r;
     json_array_foreach(list, i, r) {
-        char id[32], kind[64], student[160], state[64];
+        char id[32], student[160], state[64];
         snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(r, "id")));
-        snprintf(kind, sizeof kind, "%s %s", cl_json_str_or(r, "kind"), kind_label(cl_json_str_or(r, "kind")));
         snprintf(student, sizeof student, "%s %s", cl_json_str_or(r, "student_number"), cl_json_str_or(r, "student_name"));
-        snprintf(state, sizeof state, "%s%s%s", cl_json_str_or(r, "state"),
-                 cl_json_str_or(r, "state")[0] && json_is_true(json_object_get(r, "signed")) ? " " : "",
-                 json_is_true(json_object_get(r, "signed")) ? "signed 已签" : "");
-        const char *cells[7] = {id, cl_json_str_or(r, "occurred_at"), kind, student, cl_json_str_or(r, "summary"),
-                                state, cl_json_str_or(r, "follow_up")};
+        cl_cli_record_state(r, state, sizeof state);
+        const char *cells[7] = {id, cl_json_str_or(r, "occurred_at"), cl_cli_kind_label(cl_json_str_or(r, "kind")),
+                                student, state, cl_json_str_or(r, "follow_up"), cl_json_str_or(r, "summary")};
         if (t)
             cl_table_add_row(t, cells);
     }

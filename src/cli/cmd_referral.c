@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "carelog/catalog.h"
 #include "carelog/cli.h"
 #include "carelog/referral.h"
 #include "carelog/table.h"
@@ -63,7 +64,6 @@ static int cmd_referral_move(cl_cli *c)
     char *help = states_help("Moves a referral to its next state. The note says why (required); who and when are\n"
                              "recorded with it.\n  --note TEXT   why the referral moves\n");
     int first;
-    cl_cli_permute(c, options);
     int rc = cl_cli_parse(c, options, "ID STATE --note TEXT", help, move_option, &note, 2, &first);
     free(help);
     if (rc != 0)
@@ -110,7 +110,6 @@ static int cmd_referral_list(cl_cli *c)
                              "has waited in its state and whether it is late.\n"
                              "  --all    closed and withdrawn referrals too\n  --json   for programs\n");
     int first;
-    cl_cli_permute(c, options);
     int rc = cl_cli_options(c, options, "[--all] [--json]", help, list_option, &all, &first);
     free(help);
     if (rc != 0)
@@ -130,26 +129,35 @@ static int cmd_referral_list(cl_cli *c)
         json_decref(list);
         return 0;
     }
-    static const char *const headers[] = {"ID", "Number 学号", "Name 姓名", "Class 班级", "State 状态",
-                                          "Days 天数", "Urgency 紧急", "Agency 机构", "Late 逾期"};
-    cl_table *t = cl_table_new(9, headers);
+    /* The student by name and class (`referral show` gives the number);
+     * why a referral is late goes under its row on a narrow terminal. */
+    static const char *const headers[] = {"ID", "Name 姓名", "Class 班级", "State 状态", "Days 天数",
+                                          "Urgency 紧急", "Agency 机构", "Late 逾期"};
+    cl_table *t = cl_table_new(8, headers);
     if (!t) {
         json_decref(list);
         return cl_cli_fail(cl_fail(CL_ESOFTWARE, "out of memory"));
     }
     cl_table_align_right(t, 0);
-    cl_table_align_right(t, 5);
+    cl_table_align_right(t, 4);
+    cl_table_below_when_narrow(t, 7);
+    const cl_form *form = NULL;
+    if (cl_catalog_current(c->vault, "referral", &form, NULL) != CL_OK)
+        cl_error_clear();
+    bool en = strcmp(cl_cli_lang(), "en") == 0;
     size_t i;
     json_t *r;
     json_array_foreach(list, i, r) {
-        char id[24], days[24], state[80];
+        char id[24], days[24];
         snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(r, "id")));
         snprintf(days, sizeof days, "%lld", (long long)json_integer_value(json_object_get(r, "age_days")));
-        snprintf(state, sizeof state, "%s %s", cl_json_str_or(r, "state"), cl_json_str_or(r, "state_zh"));
-        const char *agency =
-            *cl_json_str_or(r, "agency_name") ? cl_json_str_or(r, "agency_name") : cl_json_str_or(r, "agency");
-        const char *cells[9] = {id, cl_json_str_or(r, "number"), cl_json_str_or(r, "name"), cl_json_str_or(r, "class"),
-                                state, days, cl_json_str_or(r, "urgency"), agency, cl_json_str_or(r, "late")};
+        const char *agency = *cl_json_str_or(r, "agency_name")
+                                 ? cl_json_str_or(r, "agency_name")
+                                 : cl_cli_choice_label(form, "agency", cl_json_str_or(r, "agency"));
+        const char *cells[8] = {id, cl_json_str_or(r, "name"), cl_json_str_or(r, "class"),
+                                cl_json_str_or(r, en ? "state_en" : "state_zh"), days,
+                                cl_cli_choice_label(form, "urgency", cl_json_str_or(r, "urgency")), agency,
+                                cl_json_str_or(r, "late")};
         st = cl_table_add_row(t, cells);
     }
     if (st == CL_OK)
@@ -162,7 +170,6 @@ static int cmd_referral_list(cl_cli *c)
 static int cmd_referral_show(cl_cli *c)
 {
     int first;
-    cl_cli_permute(c, NULL);
     int rc = cl_cli_operands(c, "ID [--json]",
                              "Shows a referral's state and every move it made: when, from, to, who and why.\n", 1,
                              &first);

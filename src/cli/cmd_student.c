@@ -56,7 +56,6 @@ static int parse(cl_cli *c, const struct option *options, const char *usage, con
                  int operands_wanted, int *first)
 {
     o->risk = -1;
-    cl_cli_permute(c, options);
     return cl_cli_parse(c, options, usage, help, stu_option, o, operands_wanted, first);
 }
 
@@ -161,20 +160,44 @@ static int cmd_edit(cl_cli *c)
     return 0;
 }
 
-static void join_strings(cl_buf *b, const json_t *arr, const char *sep)
-{
-    size_t i;
-    json_t *x;
-    json_array_foreach(arr, i, x) {
-        if (json_is_string(x))
-            cl_buf_printf(b, "%s%s", i ? sep : "", json_string_value(x));
-    }
-}
-
+/* "2 较高" or "2 elevated": a risk level in the current language. */
 static const char *risk_name(long long r)
 {
-    static const char *const names[] = {"0 无 none", "1 关注 attention", "2 较高 elevated", "3 危机 crisis"};
-    return r >= 0 && r <= 3 ? names[r] : "?";
+    static const char *const zh[] = {"0 无", "1 关注", "2 较高", "3 危机"};
+    static const char *const en[] = {"0 none", "1 attention", "2 elevated", "3 crisis"};
+    if (r < 0 || r > CL_RISK_MAX)
+        return "?";
+    return strcmp(cl_cli_lang(), "en") == 0 ? en[r] : zh[r];
+}
+
+/* The forms whose labels the student views show: the student form and the
+ * assessment form (misconduct tiers). Either may be NULL; ids show then. */
+typedef struct student_forms {
+    const cl_form *student, *assessment;
+} student_forms;
+
+static student_forms current_forms(cl_cli *c)
+{
+    student_forms f = {NULL, NULL};
+    if (cl_catalog_current(c->vault, "student", &f.student, NULL) != CL_OK)
+        cl_error_clear();
+    if (cl_catalog_current(c->vault, "assessment", &f.assessment, NULL) != CL_OK)
+        cl_error_clear();
+    return f;
+}
+
+/* The status for people: the student form's label; "merged" is no choice of
+ * the form but the mark of a student merged into another. */
+static const char *status_label(const student_forms *f, const char *status)
+{
+    if (strcmp(status, "merged") == 0)
+        return strcmp(cl_cli_lang(), "en") == 0 ? "Merged" : "已合并";
+    return cl_cli_choice_label(f->student, "status", status);
+}
+
+static const char *tier_label(const student_forms *f, const char *tier)
+{
+    return cl_cli_choice_label(f->assessment, "misconduct_tier", tier);
 }
 
 static int cmd_list(cl_cli *c)
@@ -209,52 +232,50 @@ static int cmd_list(cl_cli *c)
         printf("No students match. 没有符合条件的学生。\n");
         return 0;
     }
+    student_forms forms = current_forms(c);
+    /* Seven columns so that the table fits 80 columns: the misconduct tier
+     * goes with the risk when there is one; flags are counted (`student
+     * show` names them). */
     static const char *const headers[] = {"ID", "Number 学号", "Name 姓名", "Class 班级", "Status 状态",
-                                          "Risk 风险", "Tier 行为", "Flags 警示"};
-    cl_table *t = cl_table_new(8, headers);
-    if (t)
+                                          "Risk 风险", "Flags 警示"};
+    cl_table *t = cl_table_new(7, headers);
+    if (t) {
         cl_table_align_right(t, 0);
+        cl_table_align_right(t, 6);
+    }
     size_t i;
     json_t *s;
     json_array_foreach(list, i, s) {
-        char id[32];
+        char id[32], flags[32];
         snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(s, "id")));
-        cl_buf flags = {0};
-        join_strings(&flags, json_object_get(s, "flags"), ", ");
-        const char *cells[8] = {id,
+        size_t n_flags = json_array_size(json_object_get(s, "flags"));
+        snprintf(flags, sizeof flags, n_flags ? "%zu" : "", n_flags);
+        const char *tier = cl_json_str_or(s, "misconduct_tier");
+        char *risk = cl_strdup_printf("%s%s%s", risk_name(json_integer_value(json_object_get(s, "risk_level"))),
+                                      *tier && strcmp(tier, "none") != 0 ? " " : "",
+                                      *tier && strcmp(tier, "none") != 0 ? tier_label(&forms, tier) : "");
+        const char *cells[7] = {id,
                                 cl_json_str_or(s, "number"),
                                 cl_json_str_or(s, "name"),
                                 cl_json_str_or(s, "class"),
-                                cl_json_str_or(s, "status"),
-                                risk_name(json_integer_value(json_object_get(s, "risk_level"))),
-                                cl_json_str_or(s, "misconduct_tier"),
-                                flags.data ? flags.data : ""};
+                                status_label(&forms, cl_json_str_or(s, "status")),
+                                risk,
+                                flags};
         if (t)
             cl_table_add_row(t, cells);
-        cl_buf_free(&flags);
+        free(risk);
     }
     json_decref(list);
     return cl_cli_table_done(t);
 }
 
-/* A label for a choice id of the student form, "id" when unknown. */
-static const char *choice_label(const cl_form *form, const char *field, const char *id)
-{
-    const cl_field *fld = form ? cl_form_field(form, field) : NULL;
-    for (size_t i = 0; fld && i < fld->n_choices; i++)
-        if (strcmp(fld->choices[i].id, id) == 0)
-            return fld->choices[i].label_zh;
-    return id;
-}
-
 static int print_student(cl_cli *c, json_t *s, json_t *records)
 {
-    const cl_form *form = NULL, *assessment = NULL;
-    if (cl_catalog_current(c->vault, "student", &form, NULL) != CL_OK)
-        cl_error_clear();
-    if (cl_catalog_current(c->vault, "assessment", &assessment, NULL) != CL_OK)
-        cl_error_clear();
+    student_forms forms = current_forms(c);
+    const cl_form *form = forms.student;
+    bool en = strcmp(cl_cli_lang(), "en") == 0;
     cl_table *t = cl_table_new(2, NULL);
+    cl_table_wrap_last(t);
     char buf[128];
     snprintf(buf, sizeof buf, "#%lld (version %lld)", (long long)json_integer_value(json_object_get(s, "id")),
              (long long)json_integer_value(json_object_get(s, "version")));
@@ -263,22 +284,24 @@ static int print_student(cl_cli *c, json_t *s, json_t *records)
     cl_cli_table_pair(t, "Name 姓名", cl_json_str_or(s, "name"));
     cl_cli_table_pair(t, "Class 班级", cl_json_str_or(s, "class"));
     if (cl_json_str_or(s, "gender")[0])
-        cl_cli_table_pair(t, "Gender 性别", choice_label(form, "gender", cl_json_str_or(s, "gender")));
+        cl_cli_table_pair(t, "Gender 性别", cl_cli_choice_label(form, "gender", cl_json_str_or(s, "gender")));
     cl_cli_table_pair(t, "Born 出生日期", cl_json_str_or(s, "birth_date"));
-    cl_cli_table_pair(t, "Status 状态", choice_label(form, "status", cl_json_str_or(s, "status")));
+    cl_cli_table_pair(t, "Status 状态", status_label(&forms, cl_json_str_or(s, "status")));
     cl_cli_table_pair(t, "Risk 风险", risk_name(json_integer_value(json_object_get(s, "risk_level"))));
-    cl_cli_table_pair(t, "Tier 行为分级", choice_label(assessment, "misconduct_tier", cl_json_str_or(s, "misconduct_tier")));
+    cl_cli_table_pair(t, "Tier 行为分级", tier_label(&forms, cl_json_str_or(s, "misconduct_tier")));
     cl_cli_table_pair(t, "Counsellor 心理老师", cl_json_str_or(s, "counsellor"));
     cl_buf circ = {0};
     size_t i;
     json_t *x;
     json_array_foreach(json_object_get(s, "circumstances"), i, x)
-        cl_buf_printf(&circ, "%s%s", i ? "、" : "", choice_label(form, "circumstances", json_string_value(x) ? json_string_value(x) : ""));
+        cl_buf_printf(&circ, "%s%s", i ? (en ? ", " : "、") : "",
+                      cl_cli_choice_label(form, "circumstances", json_string_value(x)));
     cl_cli_table_pair(t, "Circumstances 特殊情况", circ.data ? circ.data : "");
     cl_buf_free(&circ);
     json_array_foreach(json_object_get(s, "guardians"), i, x) {
         char *g = cl_strdup_printf("%s (%s) %s", cl_json_str_or(x, "name"),
-                                   cl_json_str_or(x, "relation"), cl_json_str_or(x, "phone"));
+                                   cl_cli_choice_label(form, "guardians.relation", cl_json_str_or(x, "relation")),
+                                   cl_json_str_or(x, "phone"));
         cl_cli_table_pair(t, i ? "" : "Guardians 监护人", g ? g : "");
         free(g);
     }
@@ -287,9 +310,9 @@ static int print_student(cl_cli *c, json_t *s, json_t *records)
         cl_cli_table_pair(t, "MERGED INTO 已合并到", buf);
     }
     json_array_foreach(json_object_get(s, "flags"), i, x) {
-        char *fl = cl_strdup_printf("#%lld %s | %s (%s, record #%lld)",
+        char *fl = cl_strdup_printf("#%lld %s (%s, record #%lld)",
                                     (long long)json_integer_value(json_object_get(x, "id")),
-                                    cl_json_str_or(x, "label_zh"), cl_json_str_or(x, "label_en"),
+                                    cl_json_str_or(x, en ? "label_en" : "label_zh"),
                                     cl_json_str_or(x, "raised_at"),
                                     (long long)json_integer_value(json_object_get(x, "record_id")));
         cl_cli_table_pair(t, i ? "" : "FLAGS 警示", fl ? fl : "");
@@ -304,23 +327,35 @@ static int print_student(cl_cli *c, json_t *s, json_t *records)
     json_array_foreach(json_object_get(s, "risk_history"), i, x) {
         char *r = cl_strdup_printf("%s  %s  %s  (record #%lld)", cl_json_str_or(x, "at"),
                                    risk_name(json_integer_value(json_object_get(x, "risk_level"))),
-                                   cl_json_str_or(x, "misconduct_tier"),
+                                   tier_label(&forms, cl_json_str_or(x, "misconduct_tier")),
                                    (long long)json_integer_value(json_object_get(x, "record_id")));
         cl_cli_table_pair(t, i ? "" : "Risk history 风险记录", r ? r : "");
         free(r);
     }
+
     int rc = cl_cli_table_done(t);
-    if (rc != 0 || json_array_size(records) == 0)
+    if (rc != 0)
         return rc;
+    /* Notes in full, not cut to the table: why a case was closed matters. */
+    if (json_array_size(json_object_get(s, "notes")))
+        printf("\nNotes 备注:\n");
+    json_array_foreach(json_object_get(s, "notes"), i, x)
+        cl_cli_say("  %s  %s: %s\n", cl_json_str_or(x, "at"), cl_json_str_or(x, "author"), cl_json_str_or(x, "text"));
+    if (json_array_size(records) == 0)
+        return 0;
     printf("\nRecords 记录 (newest first):\n");
-    static const char *const headers[] = {"ID", "Date 日期", "Kind 类型", "Summary 摘要", "State 状态"};
+    static const char *const headers[] = {"ID", "Date 日期", "Kind 类型", "State 状态", "Summary 摘要"};
     t = cl_table_new(5, headers);
+    if (t) {
+        cl_table_align_right(t, 0);
+        cl_table_below_when_narrow(t, 4);
+    }
     json_array_foreach(records, i, x) {
-        char id[32];
+        char id[32], state[64];
         snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(x, "id")));
-        const char *cells[5] = {id, cl_json_str_or(x, "occurred_at"), cl_json_str_or(x, "kind"),
-                                cl_json_str_or(x, "summary"),
-                                json_is_true(json_object_get(x, "signed")) ? "signed 已签" : cl_json_str_or(x, "state")};
+        cl_cli_record_state(x, state, sizeof state);
+        const char *cells[5] = {id, cl_json_str_or(x, "occurred_at"), cl_cli_kind_label(cl_json_str_or(x, "kind")),
+                                state, cl_json_str_or(x, "summary")};
         if (t)
             cl_table_add_row(t, cells);
     }
@@ -333,13 +368,17 @@ static int cmd_show(cl_cli *c)
     int first;
     int rc = parse(c, NULL, "ID|NUMBER [--json]",
                    "Shows a student: details, open flags, possible duplicates, risk history, guardians,\n"
-                   "circumstances, and the records newest first. Viewing is written to the audit log.\n"
+                   "circumstances, notes (who added them, when, and the text), and the records newest\n"
+                   "first. Viewing is written to the audit log.\n"
                    "--json: {id, number, name, class, gender, birth_date, status, risk_level, misconduct_tier,\n"
                    "  counsellor, merged_into, record_id, created_at, version, updated_at, updated_by,\n"
                    "  record_count, circumstances, guardians, fields, flags:[{id, flag, label_zh, label_en,\n"
                    "  raised_at, record_id}], possible_duplicates:[{id, number, name, reason}],\n"
                    "  risk_history:[{at, risk_level, misconduct_tier, record_id}] (newest first),\n"
-                   "  merged_from:[{id, number, name}], records:[as `record list --json`]}\n",
+                   "  merged_from:[{id, number, name}], notes:[{id, author, at, text}] (oldest first),\n"
+                   "  records:[as `record list --json`]}\n"
+                   "status is \"merged\" for a student merged into another (merged_into). Notes are what\n"
+                   "was added beside the details, such as the reason given by `student close`.\n",
                    &o, 1, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
@@ -381,7 +420,7 @@ static int cmd_close(cl_cli *c)
     int first;
     int rc = parse(c, options, "ID|NUMBER --status closed|transferred --reason TEXT",
                    "Closes a case (or records a transfer to another school) with the reason, which is kept\n"
-                   "beside the student's details. Nothing is deleted.\n",
+                   "beside the student's details and shown under Notes by `student show`. Nothing is deleted.\n",
                    &o, 1, &first);
     if (rc != 0)
         return cl_cli_exit(rc);

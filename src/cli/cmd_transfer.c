@@ -75,7 +75,7 @@ static int cmd_import_roster(cl_cli *c)
     };
     roster_opts o = {"auto", false};
     int first;
-    int rc = cl_cli_options(
+    int rc = cl_cli_parse(
         c, options, "FILE.csv [--encoding auto|utf-8|gb18030] [--dry-run] [--json]",
         "Imports students from a roster exported by a school system (Excel or WPS CSV,\n"
         "UTF-8 with or without BOM, or GB18030). The header row names the columns in\n"
@@ -90,11 +90,9 @@ static int cmd_import_roster(cl_cli *c)
         "  --encoding E   auto (default: UTF-8 if valid, else GB18030), utf-8, gb18030\n"
         "  --dry-run      check everything, write nothing\n"
         "  --json         print the report as JSON\n",
-        roster_option, &o, &first);
+        roster_option, &o, 1, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
-    if (c->argc - first != 1)
-        return cl_cli_fail(cl_fail(CL_EUSAGE, "usage: carelog import roster FILE.csv [--encoding E] [--dry-run]"));
     const char *path = c->argv[first];
     unsigned char *data;
     size_t len;
@@ -193,16 +191,14 @@ static int cmd_export_vault(cl_cli *c)
 static int cmd_import_vault(cl_cli *c)
 {
     int first;
-    int rc = cl_cli_options(c, NULL, "FILE",
-                            "Reads a `carelog export vault` document into this vault, which must be empty\n"
-                            "(no students, no records; exit 73 otherwise). Ids, versions, history, times,\n"
-                            "authors, states and signatures are kept. The document is checked strictly; any\n"
-                            "problem is exit 65 with nothing changed. Logged as import.vault.\n",
-                            NULL, NULL, &first);
+    int rc = cl_cli_operands(c, "FILE",
+                             "Reads a `carelog export vault` document into this vault, which must be empty\n"
+                             "(no students, no records; exit 73 otherwise). Ids, versions, history, times,\n"
+                             "authors, states and signatures are kept. The document is checked strictly; any\n"
+                             "problem is exit 65 with nothing changed. Logged as import.vault.\n",
+                             1, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
-    if (c->argc - first != 1)
-        return cl_cli_fail(cl_fail(CL_EUSAGE, "usage: carelog import vault FILE"));
     cl_status st = cl_cli_unlock(c);
     json_t *summary = NULL;
     if (st == CL_OK)
@@ -270,12 +266,12 @@ static int cmd_generate(cl_cli *c)
     int first;
     int rc = cl_cli_options(
         c, options, "[--students N] [--seed S] [--months M]",
-        "Fills the vault with SYNTHETIC students and records, for demos, tests and\n"
-        "benchmarks — never use it on a vault with real students. Invented Chinese\n"
-        "names, classes, guardians (phones in the unused 100 block), circumstances,\n"
-        "teachers' observations, sessions, assessments, plans with reviews, home\n"
-        "contacts, PHQ-9/GAD-7 screenings and referrals along the loop. The same seed\n"
-        "gives the same data (dates count back from today).\n"
+        "Fills an EMPTY vault with SYNTHETIC students and records, for demos, tests and\n"
+        "benchmarks; a vault that already holds students is refused (exit 73). Invented\n"
+        "Chinese names, classes, guardians (phones in the unused 100 block),\n"
+        "circumstances, teachers' observations, sessions, assessments, plans with\n"
+        "reviews, home contacts, PHQ-9/GAD-7 screenings and referrals along the loop.\n"
+        "The same seed gives the same data (dates count back from today).\n"
         "  --students N   how many students (default 40)\n"
         "  --seed S       the seed (default 1)\n"
         "  --months M     how many months of history (default 6)\n",
@@ -310,6 +306,6 @@ const cl_command cl_transfer_commands[] = {
     {"import roster", "FILE.csv", "import students from a school roster (CSV, all or nothing)", cmd_import_roster},
     {"export vault", "--json -o FILE", "export the whole vault as JSON (plaintext; asks first)", cmd_export_vault},
     {"import vault", "FILE", "read a vault export into an empty vault", cmd_import_vault},
-    {"generate", "[--students N]", "fill the vault with synthetic data (demos, tests)", cmd_generate},
+    {"generate", "[--students N]", "fill an empty vault with synthetic data (demos, tests)", cmd_generate},
     {NULL, NULL, NULL, NULL},
 };

@@ -14,16 +14,27 @@
 #include "carelog/table.h"
 #include "carelog/text.h"
 
-static void show_recovery_key(const cl_secret *key)
+/* Shows a new recovery key, the once it is shown: for people with how to
+ * keep it; with --json as the member "recovery_key" added to out, which is
+ * printed (and freed either way). */
+static int show_recovery_key(const cl_cli *c, const cl_secret *key, json_t *out)
 {
     char grouped[64];
     cl_recovery_key_format(key, grouped, sizeof grouped);
-    printf("\nRecovery key (恢复密钥) — shown this once:\n\n    %s\n\n"
-           "Print it or write it down and keep it locked away from this computer.\n"
-           "It opens the vault if every passphrase is forgotten; anyone holding it can read everything.\n"
-           "请打印或抄写并妥善保管，远离本电脑。忘记所有密码时可用它打开档案库；持有者可读取全部内容。\n",
-           grouped);
+    int rc = 0;
+    if (c->json) {
+        json_object_set_new(out, "recovery_key", json_string(grouped));
+        rc = cl_cli_print_json(out);
+    } else {
+        json_decref(out);
+        printf("\nRecovery key (恢复密钥) — shown this once:\n\n    %s\n\n"
+               "Print it or write it down and keep it locked away from this computer.\n"
+               "It opens the vault if every passphrase is forgotten; anyone holding it can read everything.\n"
+               "请打印或抄写并妥善保管，远离本电脑。忘记所有密码时可用它打开档案库；持有者可读取全部内容。\n",
+               grouped);
+    }
     sodium_memzero(grouped, sizeof grouped);
+    return rc;
 }
 
 static int init_option(cl_cli *c, int opt, const char *arg, void *ctx)
@@ -65,20 +76,12 @@ static int create_vault(cl_cli *c, const char *school, const char *user)
     /* init copies the forms into the vault; should that fail, the recovery
      * key is still shown (the vault exists) and the failure reported after. */
     cl_status forms = cl_catalog_install_builtin(c->vault);
-    if (c->json) {
-        char grouped[64];
-        cl_recovery_key_format(recovery, grouped, sizeof grouped);
-        json_t *out = json_pack("{s:s, s:s, s:s, s:s}", "vault", c->vault_dir, "fingerprint",
-                                cl_vault_fingerprint(c->vault), "user", user, "recovery_key", grouped);
-        sodium_memzero(grouped, sizeof grouped);
-        cl_secret_free(recovery);
-        int rc = cl_cli_print_json(out);
-        return forms != CL_OK ? cl_cli_fail(forms) : rc;
-    }
-    printf("Created the vault at %s\nFingerprint (指纹): %s\n", c->vault_dir, cl_vault_fingerprint(c->vault));
-    show_recovery_key(recovery);
+    if (!c->json)
+        printf("Created the vault at %s\nFingerprint (指纹): %s\n", c->vault_dir, cl_vault_fingerprint(c->vault));
+    int rc = show_recovery_key(c, recovery, json_pack("{s:s, s:s, s:s}", "vault", c->vault_dir, "fingerprint",
+                                                      cl_vault_fingerprint(c->vault), "user", user));
     cl_secret_free(recovery);
-    return cl_cli_fail(forms);
+    return forms != CL_OK ? cl_cli_fail(forms) : rc;
 }
 
 static int cmd_init(cl_cli *c)
@@ -104,6 +107,7 @@ static int cmd_init(cl_cli *c)
 static int print_status(cl_cli *c, json_t *s)
 {
     cl_table *t = cl_table_new(2, NULL);
+    cl_table_wrap_last(t);
     char buf[1024];
     cl_cli_table_pair(t, "Vault 档案库", json_string_value(json_object_get(s, "path")));
     cl_cli_table_pair(t, "School 学校", json_string_value(json_object_get(s, "school")));
@@ -239,15 +243,16 @@ static int cmd_counsellor_list(cl_cli *c)
         return cl_cli_fail(st);
     if (c->json)
         return cl_cli_print_json(list);
-    static const char *const headers[] = {"Name 姓名", "Since 加入时间", ""};
-    cl_table *t = cl_table_new(3, headers);
+    static const char *const headers[] = {"Name 姓名", "Since 加入时间"};
+    cl_table *t = cl_table_new(2, headers);
     size_t i;
     json_t *item;
     json_array_foreach(list, i, item) {
-        const char *cells[3] = {json_string_value(json_object_get(item, "name")),
-                                json_string_value(json_object_get(item, "since")),
-                                json_is_true(json_object_get(item, "current")) ? "(you)" : ""};
+        char *name = cl_strdup_printf("%s%s", cl_json_str_or(item, "name"),
+                                      json_is_true(json_object_get(item, "current")) ? " (you 本人)" : "");
+        const char *cells[2] = {name, cl_json_str_or(item, "since")};
         cl_table_add_row(t, cells);
+        free(name);
     }
     st = cl_table_print(t, stdout, cl_cli_width());
     cl_table_free(t);
@@ -302,7 +307,10 @@ static int cmd_passwd(cl_cli *c)
 static int cmd_recovery_key(cl_cli *c)
 {
     int first;
-    int rc = cl_cli_operands(c, "", "Makes a new recovery key; the old one stops working. Shown once.\n", 0, &first);
+    int rc = cl_cli_operands(c, "[--json]",
+                             "Makes a new recovery key; the old one stops working. Shown once.\n"
+                             "--json: {fingerprint, recovery_key}\n",
+                             0, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
     cl_secret *key = NULL;
@@ -311,9 +319,9 @@ static int cmd_recovery_key(cl_cli *c)
         st = cl_vault_new_recovery_key(c->vault, &key);
     if (st != CL_OK)
         return cl_cli_fail(st);
-    show_recovery_key(key);
+    rc = show_recovery_key(c, key, json_pack("{s:s}", "fingerprint", cl_vault_fingerprint(c->vault)));
     cl_secret_free(key);
-    return 0;
+    return rc;
 }
 
 static int cmd_backup(cl_cli *c)

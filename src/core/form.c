@@ -144,6 +144,17 @@ const char *cl_field_label(const cl_field *fld, const char *lang)
     return cl_form_lang_en(lang) ? fld->label_en : fld->label_zh;
 }
 
+const cl_field *cl_field_subfield(const cl_field *fld, const char *id)
+{
+    return cl_form_find_in(fld->subfields, fld->n_subfields, id);
+}
+
+const char *cl_field_choice_label(const cl_field *fld, const char *id, const char *lang)
+{
+    const cl_choice *c = id ? cl_form_find_choice(fld, id) : NULL;
+    return c ? (cl_form_lang_en(lang) ? c->label_en : c->label_zh) : NULL;
+}
+
 bool cl_form_value_absent(const json_t *v)
 {
     return !v || json_is_null(v) || (json_is_string(v) && json_string_length(v) == 0) ||

@@ -470,6 +470,27 @@ static json_t *merged_fields(const char *old_text, const json_t *changes)
     return f;
 }
 
+/* An edit of a version that is no longer current: says who changed it and
+ * where to look again — a student's details by the student, as they were
+ * read (`student show`), other records by their id. */
+static cl_status stale_edit(const row *r, long long id, long long expected_version)
+{
+    if (strcmp(r->kind, "student") != 0)
+        return cl_fail(CL_ECONFLICT, "record #%lld was changed by %s at %s (it is now version %lld; you edited version "
+                                     "%lld). Nothing was saved: look at it again (`carelog record show %lld`) and redo "
+                                     "your change on version %lld", id, r->updated_by, r->updated_at, r->version,
+                       expected_version, id, r->version);
+    json_t *f = json_loads(r->fields, 0, NULL);
+    const char *number = cl_json_str(f, "number"), *name = cl_json_str(f, "name");
+    cl_status st = cl_fail(CL_ECONFLICT, "student %s (%s) was changed by %s at %s (it is now version %lld; you edited "
+                                         "version %lld). Nothing was saved: run `carelog student show %s` and redo "
+                                         "your change on version %lld", number ? number : "?", name ? name : "?",
+                           r->updated_by, r->updated_at, r->version, expected_version, number ? number : "?",
+                           r->version);
+    json_decref(f);
+    return st;
+}
+
 cl_status cl_record_edit_tx(cl_vault *v, long long id, long long expected_version, const json_t *changes,
                             const char *action, long long *new_version)
 {
@@ -488,10 +509,7 @@ cl_status cl_record_edit_tx(cl_vault *v, long long id, long long expected_versio
                                "instead (`carelog record amend %lld --text …`)", id, r.signed_at,
                      r.signed_by ? r.signed_by : "?", id);
     else if (r.version != expected_version)
-        st = cl_fail(CL_ECONFLICT, "record #%lld was changed by %s at %s (it is now version %lld; you edited version "
-                                   "%lld). Nothing was saved: look at it again (`carelog record show %lld`) and redo "
-                                   "your change on version %lld", id, r.updated_by, r.updated_at, r.version,
-                     expected_version, id, r.version);
+        st = stale_edit(&r, id, expected_version);
     const cl_form *form = NULL;
     long long form_id = 0;
     if (st == CL_OK)

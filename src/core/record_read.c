@@ -383,7 +383,7 @@ cl_status cl_record_render(cl_vault *v, const json_t *rec, const char *lang, cha
                       (long long)json_integer_value(json_object_get(rec, "parent_id")));
     if (cl_json_str(rec, "signed_at")) {
         json_t *valid = json_object_get(rec, "signature_valid");
-        cl_buf_printf(&b, "%s %s, %s — %s\n", en ? "Signed by" : "签名：", str_or(rec, "signed_by", ""),
+        cl_buf_printf(&b, "%s %s, %s — %s\n", en ? "Signed by" : "签名:", str_or(rec, "signed_by", ""),
                       str_or(rec, "signed_at", ""),
                       json_is_true(valid) ? (en ? "signature valid" : "签名有效")
                                           : (en ? "SIGNATURE INVALID" : "签名无效"));
@@ -398,7 +398,7 @@ cl_status cl_record_render(cl_vault *v, const json_t *rec, const char *lang, cha
     size_t i;
     json_t *it;
     json_array_foreach(json_object_get(rec, "flags"), i, it)
-        cl_buf_printf(&b, "%s %s%s\n", en ? "Flag:" : "警示：", str_or(it, en ? "label_en" : "label_zh", ""),
+        cl_buf_printf(&b, "%s: %s%s\n", en ? "Flag" : "警示", str_or(it, en ? "label_en" : "label_zh", ""),
                       cl_json_str(it, "cleared_at") ? (en ? " (cleared)" : "（已解除）") : "");
     cl_buf_puts(&b, "\n");
     char *body = cl_form_render(f, json_object_get(rec, "fields"), lang);
@@ -411,19 +411,19 @@ cl_status cl_record_render(cl_vault *v, const json_t *rec, const char *lang, cha
         cl_buf_puts(&b, "\n");
     free(body);
     if (json_array_size(json_object_get(rec, "amendments"))) {
-        cl_buf_printf(&b, "\n%s\n", en ? "Amendments:" : "补充说明：");
+        cl_buf_printf(&b, "\n%s\n", en ? "Amendments:" : "补充说明:");
         json_array_foreach(json_object_get(rec, "amendments"), i, it)
             cl_buf_printf(&b, "  [%s %s] %s\n", str_or(it, "at", ""), str_or(it, "author", ""),
                           str_or(it, "text", ""));
     }
     if (json_array_size(json_object_get(rec, "transitions"))) {
-        cl_buf_printf(&b, "\n%s\n", en ? "States:" : "状态记录：");
+        cl_buf_printf(&b, "\n%s\n", en ? "States:" : "状态记录:");
         json_array_foreach(json_object_get(rec, "transitions"), i, it)
             cl_buf_printf(&b, "  %s %s → %s (%s) %s\n", str_or(it, "at", ""), str_or(it, "from", "—"),
                           str_or(it, "to", ""), str_or(it, "actor", ""), str_or(it, "note", ""));
     }
     if (json_array_size(json_object_get(rec, "reviews"))) {
-        cl_buf_printf(&b, "\n%s", en ? "Reviews:" : "复查记录：");
+        cl_buf_printf(&b, "\n%s", en ? "Reviews:" : "复查记录:");
         json_array_foreach(json_object_get(rec, "reviews"), i, it)
             cl_buf_printf(&b, " #%lld (%s)", (long long)json_integer_value(json_object_get(it, "id")),
                           str_or(it, "occurred_at", ""));

@@ -316,11 +316,15 @@ static json_t *array_or_empty(json_t *fields, const char *key)
     return json_is_array(a) ? json_deep_copy(a) : json_array();
 }
 
+/* A student's status: "merged" once merged into another, whatever the
+ * details said before; else the status of the details. */
+#define STATUS_OF_S "CASE WHEN s.merged_into IS NULL THEN s.status ELSE 'merged' END"
+
 cl_status cl_student_get(cl_vault *v, long long id, json_t **out)
 {
     sqlite3 *db = cl_vault_db(v);
     sqlite3_stmt *q;
-    cl_status st = cl_db_prepare(db, "SELECT s.id, s.number, s.name, s.class, s.birth_date, s.status, s.risk_level,"
+    cl_status st = cl_db_prepare(db, "SELECT s.id, s.number, s.name, s.class, s.birth_date, " STATUS_OF_S ", s.risk_level,"
                                      " s.misconduct_tier, s.counsellor, s.merged_into, s.record_id, s.created_at,"
                                      " r.version, r.fields, r.updated_at, r.updated_by,"
                                      " (SELECT COUNT(*) FROM records x WHERE x.student_id = s.id AND x.kind != 'student')"
@@ -369,6 +373,7 @@ cl_status cl_student_get(cl_vault *v, long long id, json_t **out)
     static const char *const flag_keys[] = {"I:id", "flag", "label_zh", "label_en", "raised_at", "I:record_id", NULL};
     static const char *const risk_keys[] = {"at", "I:risk_level", "misconduct_tier", "I:record_id", NULL};
     static const char *const from_keys[] = {"I:id", "number", "name", NULL};
+    static const char *const note_keys[] = {"I:id", "author", "at", "text", NULL};
     json_t *part;
     st = cl_rows_json(db, "SELECT id, flag, label_zh, label_en, raised_at, record_id FROM flags "
                           "WHERE student_id = ? AND cleared_at IS NULL ORDER BY id", id, flag_keys,
@@ -403,6 +408,14 @@ cl_status cl_student_get(cl_vault *v, long long id, json_t **out)
                           "reading the student", &part);
     if (st == CL_OK)
         json_object_set_new(s, "merged_from", part);
+    /* Amendments to the details record: the reasons a case was closed or
+     * transferred, and any other note added beside the details. */
+    if (st == CL_OK)
+        st = cl_rows_json(db, "SELECT a.id, a.author, a.at, a.text FROM amendments a JOIN students s"
+                              " ON a.record_id = s.record_id WHERE s.id = ? ORDER BY a.at, a.id", id, note_keys,
+                          "reading the student", &part);
+    if (st == CL_OK)
+        json_object_set_new(s, "notes", part);
     if (st != CL_OK) {
         json_decref(s);
         return st;
@@ -444,7 +457,7 @@ cl_status cl_student_list(cl_vault *v, const cl_student_filter *filter, json_t *
             return cl_fail_context(st, "--circumstance");
     }
     cl_buf sql = {0};
-    cl_buf_puts(&sql, "SELECT s.id, s.number, s.name, s.class, s.status, s.risk_level, s.misconduct_tier, s.counsellor,"
+    cl_buf_puts(&sql, "SELECT s.id, s.number, s.name, s.class, " STATUS_OF_S ", s.risk_level, s.misconduct_tier, s.counsellor,"
                       " (SELECT json_group_array(flag) FROM (SELECT flag FROM flags f WHERE f.student_id = s.id AND"
                       " f.cleared_at IS NULL ORDER BY f.id)) FROM students s WHERE 1");
     if (fl->status && strcmp(fl->status, "merged") == 0)

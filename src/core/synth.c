@@ -596,14 +596,22 @@ static cl_status move_referrals(gen *g)
     return st;
 }
 
-static cl_status next_serial(cl_vault *v, long long *serial)
+/* Generated data only ever fills an empty vault: then the same seed gives
+ * the same vault, and no real student can sit among invented ones. */
+static cl_status vault_empty(cl_vault *v)
 {
     sqlite3_stmt *q;
     cl_status st = cl_db_prepare(cl_vault_db(v), "SELECT count(*) FROM students", &q);
     if (st != CL_OK)
         return st;
-    *serial = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) + 1 : 1;
+    long long n = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : -1;
     sqlite3_finalize(q);
+    if (n < 0)
+        return cl_db_fail(cl_vault_db(v), "counting the students");
+    if (n > 0)
+        return cl_fail(CL_ECANTCREATE, "this vault already holds %lld student%s, so nothing was generated (generate "
+                                       "fills only an empty vault: it is for demonstrations, tests and benchmarks; "
+                                       "make one with `carelog --vault DIR init`)", n, n == 1 ? "" : "s");
     return CL_OK;
 }
 
@@ -618,6 +626,9 @@ cl_status cl_synth_fill(cl_vault *v, const cl_synth_options *opt, cl_synth_repor
         return cl_fail(CL_EUSAGE, "--students must be from 1 to %d", CL_SYNTH_MAX_STUDENTS);
     if (o.months < 0 || o.months > CL_SYNTH_MAX_MONTHS)
         return cl_fail(CL_EUSAGE, "--months must be from 1 to %d", CL_SYNTH_MAX_MONTHS);
+    cl_status st = vault_empty(v);
+    if (st != CL_OK)
+        return st;
     gen *g = calloc(1, sizeof *g);
     if (!g)
         return cl_fail(CL_ESOFTWARE, "out of memory");
@@ -625,13 +636,11 @@ cl_status cl_synth_fill(cl_vault *v, const cl_synth_options *opt, cl_synth_repor
     cl_synth_rng_seed(&g->rng, o.seed);
     g->today = (long)(cl_now() / 86400);
     g->span = o.months * 30;
-    long long serial;
-    cl_status st = next_serial(v, &serial);
     sqlite3 *db = cl_vault_db(v);
     for (int done = 0; done < o.students && st == CL_OK;) {
         st = cl_db_begin(db);
         for (int k = 0; k < BATCH && done < o.students && st == CL_OK; k++, done++)
-            st = one_student(g, serial + done);
+            st = one_student(g, done + 1);
         if (st == CL_OK)
             st = cl_db_commit(db);
         else

@@ -11,6 +11,8 @@ struct cl_table {
     size_t ncols;
     bool has_header;
     bool *right;
+    size_t below; /* the column moved under its row when narrow, or ncols */
+    bool wrap_last; /* the last column wraps instead of being cut */
     /* Row 0 is the header when has_header. Cells are stored already inert
      * so that width and printing see exactly the same text. */
     char **cells; /* nrows * ncols */
@@ -62,6 +64,7 @@ cl_table *cl_table_new(size_t ncols, const char *const *headers)
     if (!t)
         return NULL;
     t->ncols = ncols;
+    t->below = ncols;
     t->right = calloc(ncols, sizeof *t->right);
     if (!t->right || (headers && append_row(t, headers) != CL_OK)) {
         cl_table_free(t);
@@ -77,6 +80,18 @@ void cl_table_align_right(cl_table *t, size_t col)
         t->right[col] = true;
 }
 
+void cl_table_below_when_narrow(cl_table *t, size_t col)
+{
+    if (t && col < t->ncols)
+        t->below = col;
+}
+
+void cl_table_wrap_last(cl_table *t)
+{
+    if (t)
+        t->wrap_last = true;
+}
+
 cl_status cl_table_add_row(cl_table *t, const char *const *cells)
 {
     return append_row(t, cells);
@@ -87,20 +102,30 @@ size_t cl_table_row_count(const cl_table *t)
     return t->nrows - (t->has_header ? 1 : 0);
 }
 
+/* The width of the columns laid out (all but `skip`, which may be ncols
+ * for none), with two cells between them. */
+static long total_width(const int *w, size_t ncols, size_t skip)
+{
+    long total = -2;
+    for (size_t c = 0; c < ncols; c++)
+        if (c != skip)
+            total += w[c] + 2;
+    return total < 0 ? 0 : total;
+}
+
 /* Narrows the widest column one cell at a time until the table fits, so
  * short columns (numbers, dates, classes) keep their full text and the long
- * free-text ones give way. Stops at one cell a column. */
-static void shrink_to(int *w, size_t ncols, int max_width)
+ * free-text ones give way. Stops at one cell a column. Column `skip` is
+ * not laid out. */
+static void shrink_to(int *w, size_t ncols, size_t skip, int max_width)
 {
-    long total = 2L * (long)(ncols - 1);
-    for (size_t c = 0; c < ncols; c++)
-        total += w[c];
+    long total = total_width(w, ncols, skip);
     while (total > max_width) {
-        size_t widest = 0;
-        for (size_t c = 1; c < ncols; c++)
-            if (w[c] > w[widest])
+        size_t widest = skip == 0 ? 1 : 0;
+        for (size_t c = widest + 1; c < ncols; c++)
+            if (c != skip && w[c] > w[widest])
                 widest = c;
-        if (w[widest] <= 1)
+        if (widest >= ncols || w[widest] <= 1)
             break;
         w[widest]--;
         total--;
@@ -136,6 +161,72 @@ static cl_status format_cell(cl_buf *line, const char *cell, int natural,
     return st;
 }
 
+/* Ends the line with cell wrapped to `room` cells (at a space when the
+ * line has one): the first piece follows what the line holds, each further
+ * piece goes on a line of its own after `indent` spaces. The cell is
+ * already inert. */
+static cl_status put_wrapped(cl_buf *line, const char *cell, int indent, int room, FILE *out)
+{
+    if (room < 8)
+        room = 8;
+    const char *p = cell, *end = cell + strlen(cell);
+    cl_status st = CL_OK;
+    do {
+        /* At the last space, unless that leaves the line less than half
+         * full (Chinese text has no spaces and breaks anywhere). */
+        const char *q = p, *space = NULL;
+        int used = 0;
+        while (q < end) {
+            uint32_t cp;
+            size_t n = cl_utf8_decode(q, end, &cp);
+            int w = cl_codepoint_width(cp);
+            if (used + w > room)
+                break;
+            if (cp == ' ' && q > p)
+                space = used >= room / 2 ? q : NULL;
+            used += w;
+            q += n;
+        }
+        const char *stop = q < end && space ? space : q;
+        if (stop == p && p < end) /* a character wider than the room */
+            stop = p + cl_utf8_decode(p, end, &(uint32_t){0});
+        if (p > cell)
+            st = cl_buf_printf(line, "%*s", indent, "");
+        if (st == CL_OK)
+            st = cl_buf_append(line, p, (size_t)(stop - p));
+        if (st == CL_OK)
+            st = put_line(line, out);
+        for (p = stop; p < end && *p == ' '; p++)
+            ;
+    } while (p < end && st == CL_OK);
+    return st;
+}
+
+/* One line of the laid-out columns of row r (its rule when rule). */
+static cl_status put_row(const cl_table *t, size_t r, const int *w, size_t skip, bool rule, cl_buf *line, FILE *out)
+{
+    size_t n = t->ncols, last = n;
+    for (size_t c = 0; c < n; c++)
+        if (c != skip)
+            last = c;
+    cl_status st = CL_OK;
+    bool first = true;
+    for (size_t c = 0; c < n && st == CL_OK; c++) {
+        if (c == skip)
+            continue;
+        if (!first)
+            st = cl_buf_append(line, "  ", 2);
+        first = false;
+        for (int i = 0; rule && i < w[c] && st == CL_OK; i++)
+            st = cl_buf_append(line, "-", 1);
+        if (st == CL_OK && !rule && c == last && t->wrap_last && t->widths[r * n + c] > w[c])
+            return put_wrapped(line, t->cells[r * n + c], line->len ? cl_text_width(line->data) : 0, w[c], out);
+        if (st == CL_OK && !rule)
+            st = format_cell(line, t->cells[r * n + c], t->widths[r * n + c], w[c], t->right[c], c == last);
+    }
+    return st == CL_OK ? put_line(line, out) : st;
+}
+
 cl_status cl_table_print(const cl_table *t, FILE *out, int max_width)
 {
     size_t n = t->ncols;
@@ -146,30 +237,21 @@ cl_status cl_table_print(const cl_table *t, FILE *out, int max_width)
         for (size_t c = 0; c < n; c++)
             if (t->widths[r * n + c] > w[c])
                 w[c] = t->widths[r * n + c];
+    /* The column kept for narrow terminals goes under its rows. */
+    size_t skip = max_width > 0 && t->below < n && total_width(w, n, n) > max_width && n > 1 ? t->below : n;
     if (max_width > 0)
-        shrink_to(w, n, max_width);
+        shrink_to(w, n, skip, max_width);
 
     cl_buf line = {0};
     cl_status st = CL_OK;
     for (size_t r = 0; r < t->nrows && st == CL_OK; r++) {
-        for (size_t c = 0; c < n && st == CL_OK; c++) {
-            if (c > 0)
-                st = cl_buf_append(&line, "  ", 2);
+        st = put_row(t, r, w, skip, false, &line, out);
+        if (st == CL_OK && r == 0 && t->has_header)
+            st = put_row(t, r, w, skip, true, &line, out);
+        else if (st == CL_OK && skip < n && *t->cells[r * n + skip]) {
+            st = cl_buf_puts(&line, "    ");
             if (st == CL_OK)
-                st = format_cell(&line, t->cells[r * n + c], t->widths[r * n + c],
-                                 w[c], t->right[c], c + 1 == n);
-        }
-        if (st == CL_OK)
-            st = put_line(&line, out);
-        if (st == CL_OK && r == 0 && t->has_header) {
-            for (size_t c = 0; c < n && st == CL_OK; c++) {
-                if (c > 0)
-                    st = cl_buf_append(&line, "  ", 2);
-                for (int i = 0; i < w[c] && st == CL_OK; i++)
-                    st = cl_buf_append(&line, "-", 1);
-            }
-            if (st == CL_OK)
-                st = put_line(&line, out);
+                st = put_wrapped(&line, t->cells[r * n + skip], 4, max_width - 4, out);
         }
     }
     if (st == CL_OK && fflush(out) != 0)

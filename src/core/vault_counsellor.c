@@ -149,6 +149,19 @@ typedef struct removal {
     cl_secret *next; /* the key the database moves to */
 } removal;
 
+/* The last counsellor stays: CL_EUSAGE. */
+static cl_status not_the_last(cl_vault *v, const char *name)
+{
+    sqlite3_stmt *q;
+    cl_status st = cl_db_prepare(v->db, "SELECT count(*) FROM counsellors WHERE removed_at IS NULL", &q);
+    if (st != CL_OK)
+        return st;
+    int active = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : 0;
+    sqlite3_finalize(q);
+    return active <= 1 ? cl_fail(CL_EUSAGE, "\"%s\" is the last counsellor; add another before removing this one", name)
+                       : CL_OK;
+}
+
 /* Step 1 of a removal: the name is marked removed, the slot goes, and the
  * next key is sealed to every remaining slot beside the current one. */
 static cl_status remove_slot(cl_vault *v, cl_keyslots *ks, void *ctx)
@@ -157,14 +170,9 @@ static cl_status remove_slot(cl_vault *v, cl_keyslots *ks, void *ctx)
     unsigned char slot_id[CL_SLOT_ID_BYTES];
     cl_status st = vault_counsellor_slot(v, r->name, slot_id);
     sqlite3_stmt *q;
+    /* Again under the write lock: another carelog may have removed one. */
     if (st == CL_OK)
-        st = cl_db_prepare(v->db, "SELECT count(*) FROM counsellors WHERE removed_at IS NULL", &q);
-    if (st == CL_OK) {
-        int active = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : 0;
-        sqlite3_finalize(q);
-        if (active <= 1)
-            st = cl_fail(CL_EUSAGE, "\"%s\" is the last counsellor; add another before removing this one", r->name);
-    }
+        st = not_the_last(v, r->name);
     char now[32];
     cl_time_iso(cl_now(), now, sizeof now);
     if (st == CL_OK)
@@ -195,6 +203,10 @@ cl_status cl_vault_counsellor_remove(cl_vault *v, const char *name)
     unsigned char slot_id[CL_SLOT_ID_BYTES];
     if (st == CL_OK)
         st = vault_counsellor_slot(v, name, slot_id);
+    /* A refusal before vault_require_exclusive, whose switch of journal
+     * modes rewrites the database header, leaves the files as they were. */
+    if (st == CL_OK)
+        st = not_the_last(v, name);
     if (st == CL_OK)
         st = vault_require_exclusive(v->db);
     if (st != CL_OK)

@@ -19,6 +19,19 @@ done
 cmp -s "$T/b1" "$T/b2" || fail "the same seed gave different data"
 cmp -s "$T/b1" "$T/b3" && fail "another seed gave the same data"
 
+# Only an empty vault is filled: a second run would add the same invented
+# people again under new numbers.
+V="$T/v1"
+snapshot "$V" "$T/before"
+expect_rc 73 cl "$PASS" generate --students 6 --seed 11
+grep -q 'generate fills only an empty vault: it is for demonstrations, tests and benchmarks' "$T/err" ||
+  fail "generate on a vault with students: $(cat "$T/err")"
+same_files "$T/before" "$V" "generate on a vault with students"
+V="$T/v4"
+init_vault
+expect_rc 0 cl "$PASS" student add --number 20260101 --name 王小明 --class 初一1班
+expect_rc 73 cl "$PASS" generate --students 1
+
 V="$T/v1"
 expect_rc 64 cl "$PASS" generate --students 0
 expect_rc 64 cl "$PASS" generate --students lots

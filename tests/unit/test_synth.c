@@ -136,10 +136,14 @@ static void looks_like_a_school(void **state)
     long long entries;
     OK(cl_audit_verify(cl_vault_db(v), &entries));
     assert_int_equal(count(v, "SELECT count(*) FROM audit WHERE action = 'generate'"), 1);
-    /* a second run adds students rather than failing on numbers */
+    /* a second run is refused: generate fills only an empty vault */
+    long long records = count(v, "SELECT count(*) FROM records");
     cl_synth_options o = {.students = 5, .seed = 2026, .months = 6};
-    OK(cl_synth_fill(v, &o, &r));
-    assert_int_equal(count(v, "SELECT count(*) FROM students"), 65);
+    assert_int_equal(cl_synth_fill(v, &o, &r), CL_ECANTCREATE);
+    assert_non_null(strstr(cl_error_message(), "only an empty vault"));
+    assert_int_equal(count(v, "SELECT count(*) FROM students"), 60);
+    assert_int_equal(count(v, "SELECT count(*) FROM records"), records);
+    cl_error_clear();
     /* out of range */
     o.students = -1;
     assert_int_equal(cl_synth_fill(v, &o, NULL), CL_EUSAGE);

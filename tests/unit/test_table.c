@@ -171,6 +171,55 @@ static void test_right_align_and_tiny(void **state)
     cl_table_free(NULL);
 }
 
+/* A column marked below_when_narrow stays in the table when it fits, and
+ * otherwise goes whole under its row, wrapped at a space. */
+static void test_below_when_narrow(void **state)
+{
+    (void)state;
+    const char *headers[] = {"Student", "Record", "Why"};
+    cl_table *t = cl_table_new(3, headers);
+    assert_non_null(t);
+    cl_table_below_when_narrow(t, 2);
+    const char *r1[] = {"张三", "#12", "follow-up set by session #12 on 2026-10-02"};
+    const char *r2[] = {"李四", "", ""};
+    assert_int_equal(cl_table_add_row(t, r1), CL_OK);
+    assert_int_equal(cl_table_add_row(t, r2), CL_OK);
+    char *wide = render(t, 0);
+    assert_string_equal(wide,
+                        "Student  Record  Why\n"
+                        "-------  ------  ------------------------------------------\n"
+                        "张三     #12     follow-up set by session #12 on 2026-10-02\n"
+                        "李四\n");
+    free(wide);
+    char *narrow = render(t, 30);
+    assert_string_equal(narrow,
+                        "Student  Record\n"
+                        "-------  ------\n"
+                        "张三     #12\n"
+                        "    follow-up set by session\n"
+                        "    #12 on 2026-10-02\n"
+                        "李四\n");
+    free(narrow);
+    cl_table_free(t);
+
+    /* A table of keys and values wraps the values instead of cutting them. */
+    cl_table *pairs = cl_table_new(2, NULL);
+    assert_non_null(pairs);
+    cl_table_wrap_last(pairs);
+    const char *p1[] = {"Flags 警示", "#1 有不如死掉或伤害自己的念头（第9题）"};
+    const char *p2[] = {"Name 姓名", "张三"};
+    assert_int_equal(cl_table_add_row(pairs, p1), CL_OK);
+    assert_int_equal(cl_table_add_row(pairs, p2), CL_OK);
+    char *wrapped = render(pairs, 30);
+    assert_string_equal(wrapped,
+                        "Flags 警示  #1 有不如死掉或伤\n"
+                        "            害自己的念头（第9\n"
+                        "            题）\n"
+                        "Name 姓名   张三\n");
+    free(wrapped);
+    cl_table_free(pairs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -178,6 +227,7 @@ int main(void)
         cmocka_unit_test(test_shrinks_widest),
         cmocka_unit_test(test_escapes_neutralised),
         cmocka_unit_test(test_right_align_and_tiny),
+        cmocka_unit_test(test_below_when_narrow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
