@@ -23,7 +23,8 @@ cl_status cl_audit_append(sqlite3 *db, const char *actor, const char *action, co
 cl_status cl_audit_verify(sqlite3 *db, long long *entries);
 
 /* Entries, oldest first, as a JSON array of {id, at, actor, action, target,
- * detail}; since (YYYY-MM-DD) and limit (0 = all, newest kept) narrow it. */
+ * detail}; since (YYYY-MM-DD, a local date: entries from its local
+ * midnight on) and limit (0 = all, newest kept) narrow it. */
 cl_status cl_audit_list(sqlite3 *db, const char *since, long long limit, json_t **out);
 
 #endif

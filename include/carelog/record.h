@@ -94,8 +94,11 @@ cl_status cl_record_list(cl_vault *v, const cl_record_filter *filter, json_t **o
  * of the content. Audited. */
 cl_status cl_record_sign(cl_vault *v, long long id, long long expected_version);
 
+#define CL_RECORD_AMENDMENT_MAX 4000 /* characters of an amendment */
+
 /* Adds an amendment to a signed record (or any record): shown beside the
- * original with who and when. Audited. */
+ * original with who and when; valid UTF-8, at most CL_RECORD_AMENDMENT_MAX
+ * characters. Audited. */
 cl_status cl_record_amend(cl_vault *v, long long id, const char *text);
 
 /* Renders a record for people (labels in lang, amendments after), malloc'd;

@@ -86,7 +86,10 @@ cl_status cl_transfer_export_file(cl_vault *v, const char *path, json_t **summar
  * records (CL_ECANTCREATE otherwise). The document is checked strictly —
  * format and version, every section's shape, every column's name and type,
  * hex, form sources against their digests, every record's fields against
- * its form version, references between rows — and any problem is CL_EDATA
+ * its form version, the columns derived from them as carelog writes them
+ * (kind, version, occurred_at, follow_up, referral state; each student's
+ * row against its details record), amendment and note lengths, follow-up
+ * policy limits, references between rows — and any problem is CL_EDATA
  * naming where it is ("records[12].fields: …"), with nothing changed. The
  * vault's forms and follow-up policies are replaced by the document's;
  * everything else is added in one transaction with the original ids,

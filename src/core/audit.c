@@ -3,9 +3,11 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "carelog/clock.h"
 #include "carelog/storage.h"
+#include "carelog/text.h"
 
 #define HASH_BYTES 32
 
@@ -130,8 +132,33 @@ cl_status cl_audit_verify(sqlite3 *db, long long *entries)
     return CL_OK;
 }
 
+/* The first instant of a local date as the log stores times (UTC ISO), so
+ * "since 1 March" keeps what happened from local midnight on. False when
+ * since is not a date (then it is compared as given). */
+static bool local_midnight_iso(const char *since, char out[32])
+{
+    int y, m, d;
+    char canon[11];
+    if (!cl_date_parse(since, canon) || sscanf(canon, "%4d-%2d-%2d", &y, &m, &d) != 3)
+        return false;
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    tm.tm_year = y - 1900;
+    tm.tm_mon = m - 1;
+    tm.tm_mday = d;
+    tm.tm_isdst = -1;
+    time_t t = mktime(&tm);
+    if (t == (time_t)-1)
+        return false;
+    cl_time_iso(t, out, 32);
+    return true;
+}
+
 cl_status cl_audit_list(sqlite3 *db, const char *since, long long limit, json_t **out)
 {
+    char from[32];
+    if (since && local_midnight_iso(since, from))
+        since = from;
     sqlite3_stmt *q;
     cl_status st = cl_db_prepare(db, "SELECT id, at, actor, action, target, detail FROM ("
                                      " SELECT * FROM audit WHERE (?1 IS NULL OR at >= ?1)"

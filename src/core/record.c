@@ -3,6 +3,7 @@
  * amendments in record_sign.c. */
 #include "carelog/record.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -510,6 +511,9 @@ cl_status cl_record_edit_tx(cl_vault *v, long long id, long long expected_versio
                      r.signed_by ? r.signed_by : "?", id);
     else if (r.version != expected_version)
         st = stale_edit(&r, id, expected_version);
+    else if (r.version >= LLONG_MAX)
+        st = cl_fail(CL_EDATA, "record #%lld is at version %lld and cannot count further; nothing was saved", id,
+                     r.version);
     const cl_form *form = NULL;
     long long form_id = 0;
     if (st == CL_OK)

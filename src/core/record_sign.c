@@ -17,8 +17,6 @@
 #include "carelog/text.h"
 #include "record_internal.h"
 
-#define AMENDMENT_MAX 4000 /* characters */
-
 cl_status cl_record_sign(cl_vault *v, long long id, long long expected_version)
 {
     sqlite3 *db = cl_vault_db(v);
@@ -184,9 +182,9 @@ cl_status cl_record_amend(cl_vault *v, long long id, const char *text)
     size_t len = strlen(text);
     if (!cl_utf8_valid(text, len))
         return cl_fail(CL_EDATA, "the amendment is not valid UTF-8; nothing was saved");
-    if (cl_utf8_length(text) > AMENDMENT_MAX)
+    if (cl_utf8_length(text) > CL_RECORD_AMENDMENT_MAX)
         return cl_fail(CL_EDATA, "the amendment is %zu characters long; at most %d fit — split it into several",
-                       cl_utf8_length(text), AMENDMENT_MAX);
+                       cl_utf8_length(text), CL_RECORD_AMENDMENT_MAX);
     sqlite3 *db = cl_vault_db(v);
     cl_tx tx;
     cl_status st = cl_tx_begin(db, &tx);

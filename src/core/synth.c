@@ -634,7 +634,11 @@ cl_status cl_synth_fill(cl_vault *v, const cl_synth_options *opt, cl_synth_repor
         return cl_fail(CL_ESOFTWARE, "out of memory");
     g->v = v;
     cl_synth_rng_seed(&g->rng, o.seed);
-    g->today = (long)(cl_now() / 86400);
+    /* "Today" is the local date, as for every record written now (record.c,
+     * followup.c); days count from 1970-01-01 as dates, not as UTC instants. */
+    char today[11];
+    cl_time_date(cl_now(), today, sizeof today);
+    g->today = cl_date_days(today);
     g->span = o.months * 30;
     sqlite3 *db = cl_vault_db(v);
     for (int done = 0; done < o.students && st == CL_OK;) {

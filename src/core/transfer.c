@@ -16,7 +16,10 @@
 #include "carelog/audit.h"
 #include "carelog/clock.h"
 #include "carelog/file.h"
+#include "carelog/followup.h"
 #include "carelog/form.h"
+#include "carelog/record.h"
+#include "carelog/referral.h"
 #include "carelog/storage.h"
 #include "carelog/text.h"
 
@@ -719,6 +722,80 @@ static cl_status check_fields(const importer *im, const json_t *row, const char 
     return st;
 }
 
+/* A date (or, with allow_time, a date-time) exactly as carelog stores it. */
+static bool stored_when(const json_t *v, bool allow_time)
+{
+    const char *s = json_string_value(v);
+    char canon[17];
+    if (!s || strlen(s) != json_string_length(v))
+        return false;
+    if (cl_date_parse(s, canon) && strcmp(canon, s) == 0)
+        return true;
+    return allow_time && cl_datetime_parse(s, canon) && strcmp(canon, s) == 0;
+}
+
+static bool text_within(const json_t *v, size_t max)
+{
+    return json_is_string(v) && cl_utf8_length(json_string_value(v)) <= max;
+}
+
+/* The columns record.c derives from a record's fields and form, as it would
+ * have written them (check_fields has passed): kind, version, occurred_at,
+ * follow_up and state; and its earlier versions, amendments and referral
+ * transitions. */
+static cl_status check_record_columns(const importer *im, const json_t *rec, const char *where)
+{
+    const cl_form *form = form_by_id(im, (long long)json_integer_value(json_object_get(rec, "form_id")));
+    const json_t *fields = json_object_get(rec, "fields");
+    const char *kind = json_string_value(json_object_get(rec, "kind"));
+    if (!kind || strcmp(kind, cl_form_kind(form)) != 0)
+        return cl_fail(CL_EDATA, "%s.kind: must be \"%s\", the kind of its form", where, cl_form_kind(form));
+    const json_t *ver = json_object_get(rec, "version");
+    if (!json_is_integer(ver) || json_integer_value(ver) < 1)
+        return cl_fail(CL_EDATA, "%s.version: must be a whole number from 1", where);
+    const json_t *occurred = json_object_get(rec, "occurred_at"), *in_fields = json_object_get(fields, "occurred_at");
+    if (!stored_when(occurred, true))
+        return cl_fail(CL_EDATA, "%s.occurred_at: must be a real date (YYYY-MM-DD) or date and time "
+                                 "(YYYY-MM-DDTHH:MM)", where);
+    if (strcmp(kind, "student") != 0 && json_is_string(in_fields) && json_string_length(in_fields) > 0 &&
+        !json_equal(occurred, in_fields))
+        return cl_fail(CL_EDATA, "%s.occurred_at: must be the record's field occurred_at (%s)", where,
+                       json_string_value(in_fields));
+    const json_t *follow_up = json_object_get(rec, "follow_up"), *fu_field = json_object_get(fields, "follow_up");
+    bool fu_set = json_is_string(fu_field) && json_string_length(fu_field) > 0;
+    if (fu_set ? !json_equal(follow_up, fu_field) : (follow_up && !json_is_null(follow_up)))
+        return cl_fail(CL_EDATA, "%s.follow_up: must be the record's field follow_up (%s)", where,
+                       fu_set ? json_string_value(fu_field) : "none");
+    const json_t *state = json_object_get(rec, "state");
+    if (strcmp(kind, "referral") == 0 ? !cl_referral_state_find(json_string_value(state))
+                                      : (state && !json_is_null(state)))
+        return cl_fail(CL_EDATA, "%s.state: %s", where,
+                       strcmp(kind, "referral") == 0 ? "must be a referral state" : "only a referral has a state");
+    size_t j;
+    const json_t *item;
+    json_array_foreach(json_object_get(rec, "versions"), j, item) {
+        const json_t *v = json_object_get(item, "version");
+        if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) >= json_integer_value(ver))
+            return cl_fail(CL_EDATA, "%s.versions[%zu].version: must be below the record's version", where, j);
+        if (!stored_when(json_object_get(item, "occurred_at"), true))
+            return cl_fail(CL_EDATA, "%s.versions[%zu].occurred_at: must be a real date or date and time", where, j);
+    }
+    json_array_foreach(json_object_get(rec, "amendments"), j, item)
+        if (!text_within(json_object_get(item, "text"), CL_RECORD_AMENDMENT_MAX))
+            return cl_fail(CL_EDATA, "%s.amendments[%zu].text: must be text of at most %d characters", where, j,
+                           CL_RECORD_AMENDMENT_MAX);
+    json_array_foreach(json_object_get(rec, "transitions"), j, item) {
+        const json_t *from = json_object_get(item, "from_state");
+        if (!cl_referral_state_find(json_string_value(json_object_get(item, "to_state"))) ||
+            (from && !json_is_null(from) && !cl_referral_state_find(json_string_value(from))))
+            return cl_fail(CL_EDATA, "%s.transitions[%zu]: from_state and to_state must be referral states", where, j);
+        if (!text_within(json_object_get(item, "note"), CL_REFERRAL_NOTE_MAX))
+            return cl_fail(CL_EDATA, "%s.transitions[%zu].note: must be text of at most %d characters", where, j,
+                           CL_REFERRAL_NOTE_MAX);
+    }
+    return CL_OK;
+}
+
 static cl_status insert_records(importer *im, const json_t *records)
 {
     if (!json_is_array(records))
@@ -754,6 +831,8 @@ static cl_status insert_records(importer *im, const json_t *records)
         st = check_fields(im, rec, where);
         if (st == CL_OK)
             st = insert_row(im, "records", &rc, rec, NULL, 0, nested_keys, where);
+        if (st == CL_OK)
+            st = check_record_columns(im, rec, where);
         for (size_t k = 0; k < 3 && st == CL_OK; k++) {
             const json_t *arr = json_object_get(rec, nested[k].key);
             if (!json_is_array(arr)) {
@@ -838,6 +917,53 @@ static cl_status check_foreign_keys(sqlite3 *db)
     if (sqlite3_step(q) == SQLITE_ROW)
         st = cl_fail(CL_EDATA, "%s row %lld refers to a missing %s row", (const char *)sqlite3_column_text(q, 0),
                      (long long)sqlite3_column_int64(q, 1), (const char *)sqlite3_column_text(q, 2));
+    sqlite3_finalize(q);
+    return st;
+}
+
+/* The rows kept in step with records, as student.c and followup.c write
+ * them: each student's columns are its details record's fields (so a bad
+ * birth date is refused like one in the fields), and the follow-up
+ * policies are within their limits. */
+static cl_status check_derived_rows(sqlite3 *db)
+{
+    sqlite3_stmt *q;
+    cl_status st = cl_db_prepare(
+        db,
+        "SELECT s.id, CASE"
+        " WHEN r.id IS NULL OR r.kind != 'student' OR r.student_id != s.id THEN 'record_id'"
+        " WHEN s.number IS NOT COALESCE(json_extract(r.fields, '$.number'), '') THEN 'number'"
+        " WHEN s.name IS NOT COALESCE(json_extract(r.fields, '$.name'), '') THEN 'name'"
+        " WHEN s.class IS NOT COALESCE(json_extract(r.fields, '$.class'), '') THEN 'class'"
+        " WHEN s.birth_date IS NOT NULLIF(json_extract(r.fields, '$.birth_date'), '') THEN 'birth_date'"
+        " WHEN s.status IS NOT COALESCE(NULLIF(json_extract(r.fields, '$.status'), ''), 'active') THEN 'status'"
+        " WHEN s.counsellor IS NOT COALESCE(json_extract(r.fields, '$.counsellor'), '') THEN 'counsellor'"
+        " END AS wrong FROM students s LEFT JOIN records r ON r.id = s.record_id"
+        " WHERE wrong IS NOT NULL ORDER BY s.id LIMIT 1", &q);
+    if (st != CL_OK)
+        return st;
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        st = cl_fail(CL_EDATA, "students: student %lld: %s is not what its details record says",
+                     (long long)sqlite3_column_int64(q, 0), (const char *)sqlite3_column_text(q, 1));
+    else if (rc != SQLITE_DONE)
+        st = cl_db_fail(db, "checking the students");
+    sqlite3_finalize(q);
+    if (st != CL_OK)
+        return st;
+    st = cl_db_prepare(db, "SELECT basis, value, days FROM followup_policies WHERE days > ?1 OR (basis = 'risk' AND"
+                           " value NOT IN ('0', '1', '2', '3')) ORDER BY basis, value LIMIT 1", &q);
+    if (st != CL_OK)
+        return st;
+    sqlite3_bind_int(q, 1, CL_FOLLOWUP_POLICY_MAX_DAYS);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        st = cl_fail(CL_EDATA, "followup_policies: %s %s every %lld days: a policy is a risk level 0-3 or a "
+                               "circumstance, with days from 1 to %d", (const char *)sqlite3_column_text(q, 0),
+                     (const char *)sqlite3_column_text(q, 1), (long long)sqlite3_column_int64(q, 2),
+                     CL_FOLLOWUP_POLICY_MAX_DAYS);
+    else if (rc != SQLITE_DONE)
+        st = cl_db_fail(db, "checking the follow-up policies");
     sqlite3_finalize(q);
     return st;
 }
@@ -949,6 +1075,8 @@ cl_status cl_transfer_import(cl_vault *v, const json_t *doc, json_t **summary)
         st = insert_other_tables(&im, json_object_get(doc, "other_tables"));
     if (st == CL_OK)
         st = check_foreign_keys(db);
+    if (st == CL_OK)
+        st = check_derived_rows(db);
     const json_t *vault = json_object_get(doc, "vault");
     if (st == CL_OK)
         st = set_meta_json(db, "imported_from", vault);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "carelog/audit.h"
@@ -224,6 +225,24 @@ static void test_deleted_rows(void **state)
     expect_verify(f->db, CL_OK, 5, NULL);
 }
 
+static void test_since_is_a_local_date(void **state)
+{
+    /* --since names a day as the counsellor lives it: in UTC+8, 07:00 on
+     * 1 March is still 28 February in UTC, and belongs to 1 March. */
+    fixture *f = *state;
+    setenv("TZ", "XXX-8", 1);
+    tzset();
+    append(f->db, "2026-02-28T15:00:00Z", "王老师", "record.view", "record 1", "23:00 local, 28 February");
+    append(f->db, "2026-02-28T23:00:00Z", "王老师", "record.view", "record 2", "07:00 local, 1 March");
+    json_t *list;
+    assert_int_equal(cl_audit_list(f->db, "2026-03-01", 0, &list), CL_OK);
+    setenv("TZ", "UTC", 1);
+    tzset();
+    assert_int_equal(json_array_size(list), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "target")), "record 2");
+    json_decref(list);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -232,6 +251,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rollback_leaves_chain_intact, setup, teardown),
         cmocka_unit_test_setup_teardown(test_changed_fields, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deleted_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_since_is_a_local_date, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -345,6 +345,28 @@ static void test_nested_transaction(void **state)
     assert_int_equal(count_rows(f->v, "SELECT COUNT(*) FROM students"), 0);
 }
 
+static void test_version_counter_never_overflows(void **state)
+{
+    /* A version at the top of its range (as a vault import may bring one)
+     * is refused for editing instead of overflowing: nothing changes. */
+    fixture *f = *state;
+    long long s = add_student(f->v, "20260001", "张三");
+    long long id = add_record(f->v, "contact", s, "{\"occurred_at\":\"2026-03-05\",\"who\":\"w\",\"channel\":\"phone\","
+                                               "\"summary\":\"s\"}", 0);
+    char sql[128];
+    snprintf(sql, sizeof sql, "UPDATE records SET version = 9223372036854775807 WHERE id = %lld", id);
+    assert_int_equal(sqlite3_exec(cl_vault_db(f->v), sql, NULL, NULL, NULL), SQLITE_OK);
+    long long audits = count_rows(f->v, "SELECT COUNT(*) FROM audit");
+    json_t *changes = J("{\"summary\":\"changed\"}");
+    long long nv = 0;
+    assert_int_equal(cl_record_edit(f->v, id, INT64_MAX, changes, &nv), CL_EDATA);
+    json_decref(changes);
+    assert_int_equal(count_rows(f->v, "SELECT COUNT(*) FROM record_versions"), 0);
+    assert_int_equal(count_rows(f->v, "SELECT COUNT(*) FROM audit"), audits);
+    assert_int_equal(count_rows(f->v, "SELECT typeof(version) = 'integer' AND version = 9223372036854775807 "
+                                      "FROM records WHERE kind = 'contact'"), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -357,6 +379,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_review_links_to_plan, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_referral_starts_draft, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_nested_transaction, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_version_counter_never_overflows, fixture_setup, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

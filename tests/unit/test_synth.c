@@ -150,6 +150,26 @@ static void looks_like_a_school(void **state)
     cl_vault_close(v);
 }
 
+static void dated_by_local_today(void **state)
+{
+    /* West of Greenwich the UTC date runs ahead of the local one: at
+     * 2026-11-01T08:00Z it is still 31 October in UTC-10. Generated records
+     * are dated by the local "today", as everything else is, never after it. */
+    fixture *f = *state;
+    setenv("TZ", "XXX+10", 1);
+    tzset();
+    cl_synth_report r;
+    cl_vault *v;
+    char *text = generated(f, 40, 11, &r, &v);
+    free(text);
+    setenv("TZ", "UTC", 1);
+    tzset();
+    assert_int_equal(count(v, "SELECT count(*) FROM records WHERE substr(occurred_at, 1, 10) > '2026-10-31'"), 0);
+    assert_true(count(v, "SELECT count(*) FROM records WHERE kind <> 'student'"
+                         " AND substr(occurred_at, 1, 10) = '2026-10-31'") > 0);
+    cl_vault_close(v);
+}
+
 static void names_and_prng(void **state)
 {
     (void)state;
@@ -182,6 +202,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(same_seed_same_vault, setup, teardown),
         cmocka_unit_test_setup_teardown(looks_like_a_school, setup, teardown),
+        cmocka_unit_test_setup_teardown(dated_by_local_today, setup, teardown),
         cmocka_unit_test(names_and_prng),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,6 +22,7 @@
 #include "carelog/secret.h"
 #include "carelog/storage.h"
 #include "carelog/synth.h"
+#include "carelog/text.h"
 #include "carelog/transfer.h"
 #include "carelog/vault.h"
 
@@ -233,6 +234,56 @@ static void m_hex(json_t *d)
         if (json_is_string(json_object_get(rec, "signature")))
             json_object_set_new(rec, "signature", json_string("zz"));
 }
+/* Columns derived from a record's fields, and the students row kept in
+ * step with the student's details, are checked like the fields are. */
+static json_t *rec_where(json_t *d, const char *key)
+{
+    size_t i;
+    json_t *rec;
+    json_array_foreach(json_object_get(d, "records"), i, rec)
+        if (json_is_string(json_object_get(rec, key)))
+            return rec;
+    return NULL;
+}
+static void m_occurred(json_t *d) { json_object_set_new(rec0(d), "occurred_at", json_string("2026-02-30")); }
+static void m_occurred_differs(json_t *d)
+{
+    json_t *rec;
+    size_t i;
+    json_array_foreach(json_object_get(d, "records"), i, rec)
+        if (json_is_string(json_object_get(json_object_get(rec, "fields"), "occurred_at"))) {
+            json_object_set_new(rec, "occurred_at", json_string("2001-01-01"));
+            return;
+        }
+}
+static void m_follow_up(json_t *d) { json_object_set_new(rec_where(d, "follow_up"), "follow_up", json_string("2026-13-01")); }
+static void m_kind(json_t *d) { json_object_set_new(rec0(d), "kind", json_string("observation")); }
+static void m_version_zero(json_t *d) { json_object_set_new(rec0(d), "version", json_integer(0)); }
+static void m_state(json_t *d) { json_object_set_new(rec_where(d, "state"), "state", json_string("forgotten")); }
+static void m_birth_date(json_t *d)
+{
+    json_object_set_new(json_array_get(json_object_get(d, "students"), 0), "birth_date", json_string("2011-02-30"));
+}
+static void m_student_row(json_t *d)
+{
+    json_object_set_new(json_array_get(json_object_get(d, "students"), 0), "number", json_string("不是这个学号"));
+}
+static void m_amendment_long(json_t *d)
+{
+    json_t *rec = rec_where(d, "signature");
+    cl_buf b = {0};
+    for (int i = 0; i < 4001; i++)
+        cl_buf_puts(&b, "长");
+    json_array_append_new(json_object_get(rec, "amendments"),
+                          json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)999999, "author", "王老师", "at",
+                                    "2026-10-01T08:00:00Z", "text", b.data));
+    cl_buf_free(&b);
+}
+static void m_policy_days(json_t *d)
+{
+    json_array_append_new(json_object_get(d, "followup_policies"),
+                          json_pack("{s:s, s:s, s:i}", "basis", "risk", "value", "1", "days", 2000000000));
+}
 static void m_last_broken(json_t *d)
 {
     /* everything fine until the very end: the last flag is malformed */
@@ -257,6 +308,16 @@ static void strict_checks_change_nothing(void **state)
     refused(f, doc, m_dangling, "records");
     refused(f, doc, m_hex, "signature");
     refused(f, doc, m_last_broken, "flags");
+    refused(f, doc, m_occurred, "occurred_at");
+    refused(f, doc, m_occurred_differs, "occurred_at");
+    refused(f, doc, m_follow_up, "follow_up");
+    refused(f, doc, m_kind, "kind");
+    refused(f, doc, m_version_zero, "records[0].version");
+    refused(f, doc, m_state, "state");
+    refused(f, doc, m_birth_date, "birth_date");
+    refused(f, doc, m_student_row, "number");
+    refused(f, doc, m_amendment_long, "amendments");
+    refused(f, doc, m_policy_days, "days");
     /* after all that, the real document still goes in */
     OK(cl_transfer_import(f->b, doc, NULL));
     json_decref(doc);
