@@ -268,6 +268,26 @@ cl_status cl_record_insert_tx(cl_vault *v, const char *kind, long long student_i
     return st;
 }
 
+/* Something that happened cannot have happened after tomorrow (a day of
+ * slack for time zones): a date in the future is a typing mistake, such as
+ * 2062 for 2026, that would otherwise silence follow-up reminders for
+ * decades. Planned dates (follow_up, review_date) are not affected. */
+static cl_status check_not_future(const json_t *fields)
+{
+    const char *s = cl_json_str(fields, "occurred_at");
+    char today[11], day[11];
+    if (!s || strlen(s) < 10)
+        return CL_OK;
+    memcpy(day, s, 10);
+    day[10] = '\0';
+    cl_time_date(cl_now(), today, sizeof today);
+    long d = cl_date_days(day), t = cl_date_days(today);
+    if (d != LONG_MIN && t != LONG_MIN && d > t + 1)
+        return cl_fail(CL_EDATA, "field occurred_at: %s is in the future (today is %s); check the year — nothing "
+                                 "was saved", day, today);
+    return CL_OK;
+}
+
 static cl_status insert_tx(cl_vault *v, const char *kind, long long student_id, const json_t *fields,
                            long long parent_id, long long *id_out)
 {
@@ -283,6 +303,8 @@ static cl_status insert_tx(cl_vault *v, const char *kind, long long student_id, 
         st = check_student(db, student_id);
     if (st == CL_OK)
         st = cl_form_validate(form, fields);
+    if (st == CL_OK)
+        st = check_not_future(fields);
     if (st == CL_OK && parent_id)
         st = check_parent(db, parent_id, student_id);
     if (st != CL_OK)
@@ -399,6 +421,7 @@ cl_status cl_record_add(cl_vault *v, const char *kind, long long student_id, con
 typedef struct row {
     char *kind, *fields, *occurred, *updated_at, *updated_by, *signed_at, *signed_by;
     long long student_id, version, form_id, parent_id;
+    long long merged_into; /* for a student's details: the student kept, else 0 */
 } row;
 
 static void row_free(row *r)
@@ -423,7 +446,9 @@ static cl_status read_row(sqlite3 *db, long long id, row *r)
     memset(r, 0, sizeof *r);
     sqlite3_stmt *q;
     cl_status st = cl_db_prepare(db, "SELECT kind, fields, occurred_at, updated_at, updated_by, signed_at, signed_by, "
-                                     "student_id, version, form_id, COALESCE(parent_id, 0) FROM records WHERE id = ?",
+                                     "student_id, version, form_id, COALESCE(parent_id, 0),"
+                                     " (SELECT COALESCE(merged_into, 0) FROM students WHERE record_id = records.id)"
+                                     " FROM records WHERE id = ?",
                                  &q);
     if (st != CL_OK)
         return st;
@@ -441,6 +466,7 @@ static cl_status read_row(sqlite3 *db, long long id, row *r)
         r->version = sqlite3_column_int64(q, 8);
         r->form_id = sqlite3_column_int64(q, 9);
         r->parent_id = sqlite3_column_int64(q, 10);
+        r->merged_into = sqlite3_column_int64(q, 11);
         if (!r->kind || !r->fields || !r->occurred || !r->updated_at || !r->updated_by)
             st = cl_fail(CL_ESOFTWARE, "out of memory");
     } else if (rc == SQLITE_DONE) {
@@ -509,6 +535,9 @@ cl_status cl_record_edit_tx(cl_vault *v, long long id, long long expected_versio
         st = cl_fail(CL_EPERM, "record #%lld was signed on %s by %s and can no longer be edited; add an amendment "
                                "instead (`carelog record amend %lld --text …`)", id, r.signed_at,
                      r.signed_by ? r.signed_by : "?", id);
+    else if (r.merged_into)
+        st = cl_fail(CL_EDATA, "record #%lld holds the details of a student merged into #%lld; change #%lld instead",
+                     id, r.merged_into, r.merged_into);
     else if (r.version != expected_version)
         st = stale_edit(&r, id, expected_version);
     else if (r.version >= LLONG_MAX)
@@ -531,6 +560,8 @@ cl_status cl_record_edit_tx(cl_vault *v, long long id, long long expected_versio
     }
     if (st == CL_OK)
         st = cl_form_validate(form, fields);
+    if (st == CL_OK)
+        st = check_not_future(fields);
     char *text = NULL;
     bool same = false;
     if (st == CL_OK) {

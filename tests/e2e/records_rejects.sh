@@ -91,4 +91,9 @@ expect_rc 0 cl "$PASS" --json record add contact --student 20260001 --field occu
 refused 64 "sign a contact" record sign "$(jget id)" --version 1
 refused 66 "amend no record" record amend 9999 --text x
 refused 66 "show no record" record show 9999
+
+# Something that happened cannot be dated in the future (2062 for 2026).
+refused 65 "an observation dated 2062" record add observation --student 20260001 \
+  --field occurred_at=2062-03-05T10:00 --field categories=emotional --field severity=low --field description=哭泣
+grep -q 'in the future' "$T/err" || fail "future date: the message does not say why"
 echo "records_rejects ok"

@@ -56,6 +56,12 @@ expect_rc 0 cl "$PASS" --json student list --status merged
 expect_rc 0 cl "$PASS" student show 20260001
 grep -q 'FLAGS' "$T/out" || fail "flag did not move"
 expect_rc 65 cl "$PASS" student merge 20260001 '#3'
+# The merged student's own details record cannot be edited by any path.
+expect_rc 0 cl "$PASS" --json student show '#3'
+merged_rec=$(grep -o '"record_id":[0-9]*' "$T/out" | head -n1 | cut -d: -f2)
+merged_ver=$(grep -o '"version":[0-9]*' "$T/out" | head -n1 | cut -d: -f2)
+expect_rc 65 cl "$PASS" record edit "$merged_rec" --version "$merged_ver" --field name=改名
+grep -q 'merged into' "$T/err" || fail "editing a merged student's record: no reason given"
 
 # Clearing a flag needs a reason.
 expect_rc 64 cl "$PASS" student clear-flag "$flag"
