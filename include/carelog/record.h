@@ -68,6 +68,10 @@ cl_status cl_record_edit(cl_vault *v, long long id, long long expected_version, 
  * the audit log (record.view). CL_ENOTFOUND. */
 cl_status cl_record_get(cl_vault *v, long long id, bool audit_view, json_t **out);
 
+/* Writes that a person viewed record #id (record.view), for fronts that
+ * show a record through another function (a referral's history). */
+cl_status cl_record_audit_view(cl_vault *v, long long id);
+
 /* Earlier versions, oldest first: [{version, occurred_at, updated_at,
  * updated_by, form_version, form_id, fields}], then the current one. */
 cl_status cl_record_history(cl_vault *v, long long id, json_t **out);

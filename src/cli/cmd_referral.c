@@ -6,6 +6,7 @@
 
 #include "carelog/catalog.h"
 #include "carelog/cli.h"
+#include "carelog/record.h"
 #include "carelog/referral.h"
 #include "carelog/table.h"
 #include "carelog/text.h"
@@ -176,14 +177,18 @@ static int cmd_referral_show(cl_cli *c)
     if (rc != 0)
         return cl_cli_exit(rc);
     long long id;
-    json_t *r;
+    json_t *r = NULL;
     cl_status st = parse_id(c->argv[first], &id);
     if (st == CL_OK)
         st = cl_cli_unlock(c);
     if (st == CL_OK)
         st = cl_referral_history(c->vault, id, &r);
-    if (st != CL_OK)
+    if (st == CL_OK)
+        st = cl_record_audit_view(c->vault, id); /* the notes are as confidential as the record */
+    if (st != CL_OK) {
+        json_decref(r);
         return cl_cli_fail(st);
+    }
     if (c->json)
         return cl_cli_print_json(r);
     printf("Referral #%lld for ", id);

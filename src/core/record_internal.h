@@ -63,4 +63,8 @@ cl_status cl_rows_json(sqlite3 *db, const char *sql, long long id, const char *c
 /* The string value of fields[key], or NULL. */
 const char *cl_json_str(const json_t *obj, const char *key);
 
+/* Writes that someone viewed `what` #id (action such as "record.view"), in
+ * its own transaction or inside the caller's. */
+cl_status cl_audit_view_tx(cl_vault *v, const char *action, const char *what, long long id);
+
 #endif

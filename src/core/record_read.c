@@ -52,16 +52,21 @@ cl_status cl_rows_json(sqlite3 *db, const char *sql, long long id, const char *c
     return CL_OK;
 }
 
-static cl_status audit_view(cl_vault *v, long long id)
+cl_status cl_audit_view_tx(cl_vault *v, const char *action, const char *what, long long id)
 {
     cl_tx tx;
     cl_status st = cl_tx_begin(cl_vault_db(v), &tx);
     if (st != CL_OK)
         return st;
     char target[48];
-    snprintf(target, sizeof target, "record %lld", id);
-    st = cl_vault_audit(v, "record.view", target, NULL);
+    snprintf(target, sizeof target, "%s %lld", what, id);
+    st = cl_vault_audit(v, action, target, NULL);
     return cl_tx_end(&tx, st);
+}
+
+cl_status cl_record_audit_view(cl_vault *v, long long id)
+{
+    return cl_audit_view_tx(v, "record.view", "record", id);
 }
 
 cl_status cl_record_get(cl_vault *v, long long id, bool audit, json_t **out)
@@ -154,7 +159,7 @@ cl_status cl_record_get(cl_vault *v, long long id, bool audit, json_t **out)
             json_object_set_new(r, "flags", part);
     }
     if (st == CL_OK && audit)
-        st = audit_view(v, id);
+        st = cl_record_audit_view(v, id);
     if (st != CL_OK) {
         json_decref(r);
         return st;

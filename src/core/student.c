@@ -735,12 +735,5 @@ cl_status cl_student_clear_flag(cl_vault *v, long long flag_id, const char *reas
 
 cl_status cl_student_audit_view(cl_vault *v, long long id)
 {
-    cl_tx tx;
-    cl_status st = cl_tx_begin(cl_vault_db(v), &tx);
-    if (st != CL_OK)
-        return st;
-    char target[48];
-    snprintf(target, sizeof target, "student %lld", id);
-    st = cl_vault_audit(v, "student.view", target, NULL);
-    return cl_tx_end(&tx, st);
+    return cl_audit_view_tx(v, "student.view", "student", id);
 }

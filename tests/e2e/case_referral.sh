@@ -67,6 +67,9 @@ expect_rc 0 cl "$PASS" referral show "$R"
 for n in 已电话报告区未保站 收到未保站书面回执 公安已介入调查 帮扶目标达成; do
   grep -q "$n" "$T/out" || fail "show lacks the note $n"
 done
+# Reading a referral's notes is logged like reading the record.
+expect_rc 0 cl "$PASS" audit list --json
+grep -q "\"action\":\"record.view\",\"target\":\"record $R\"" "$T/out" || fail "referral show was not audited"
 
 # Closed referrals leave the open list and stay in --all.
 expect_rc 0 cl "$PASS" referral list --json
