@@ -33,7 +33,7 @@ static void must(cl_status st, const char *what)
 static json_t *observation(int i)
 {
     char when[32];
-    snprintf(when, sizeof when, "2026-%02d-%02dT10:%02d", 1 + i % 12, 1 + i % 28, i % 60);
+    snprintf(when, sizeof when, "2025-%02d-%02dT10:%02d", 1 + i % 12, 1 + i % 28, i % 60); /* in the past */
     return json_pack("{s:s, s:s, s:[s], s:s, s:s}", "occurred_at", when, "location", "教室",
                      "categories", "emotional", "severity", "medium", "description",
                      "课间在走廊独自哭泣，询问后说与同学发生矛盾，情绪低落，拒绝进食。");
