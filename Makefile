@@ -50,7 +50,7 @@ FUZZ_BIN      = $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 REPLAY_BIN    = $(patsubst tests/fuzz/%.c,$(BUILD)/san/replay/%,$(FUZZ_SRC))
 
 .PHONY: all deps test-deps run check build-check unit unit-san e2e bench demo \
-        fuzz fuzz-replay install-check install uninstall clean sqlcipher-version
+        fuzz fuzz-replay install-check bench-smoke install uninstall clean sqlcipher-version
 
 all: $(BUILD)/carelog
 
@@ -71,7 +71,7 @@ demo: deps
 check: test-deps
 	@$(MAKE) --no-print-directory build-check
 
-build-check: all unit unit-san fuzz-replay e2e install-check
+build-check: all unit unit-san fuzz-replay e2e install-check bench-smoke
 
 sqlcipher-version:
 	@$(PKG_CONFIG) --atleast-version=3.26.0 sqlcipher 2>/dev/null || { \
@@ -157,6 +157,12 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(BUILD)/gen/forms_builtin.c
 BENCH_BIN = $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 bench: all $(BENCH_BIN)
 	@BUILD=$(BUILD) ./tests/bench/run
+
+# The benchmarks on a tiny workload, so that `make check` notices one that
+# no longer builds or runs; nothing is timed or compared here.
+bench-smoke: $(BENCH_BIN)
+	@for b in $(BENCH_BIN); do $$b 50 >/dev/null || { echo "benchmark $$b failed"; exit 1; }; done; \
+	  echo "bench smoke: ok"
 
 $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/rel/libcarelog.a
 	@mkdir -p $(dir $@)
