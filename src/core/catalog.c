@@ -67,17 +67,50 @@ static cl_status cache_get(const char *digest, const char *text, size_t len, con
 }
 
 /* Rules a form must keep so the rest of carelog works with its kind. */
+/* Fields whose meaning carelog relies on beyond the form itself: dates it
+ * sorts and schedules by, and the columns lists filter on. A school may
+ * change labels, help and choices, but not these fields' types. */
+typedef struct field_rule {
+    const char *kind; /* NULL: every kind */
+    const char *id;
+    bool required;    /* the kind's form must keep the field */
+    unsigned types;   /* bit set of cl_field_type */
+} field_rule;
+
+#define T(x) (1u << (x))
+static const field_rule field_rules[] = {
+    {NULL, "occurred_at", false, T(CL_FIELD_DATE) | T(CL_FIELD_DATETIME)},
+    {NULL, "follow_up", false, T(CL_FIELD_DATE)},
+    {"student", "number", true, T(CL_FIELD_TEXT)},
+    {"student", "name", true, T(CL_FIELD_TEXT)},
+    {"student", "class", true, T(CL_FIELD_TEXT)},
+    {"student", "status", true, T(CL_FIELD_CHOICE)},
+    {"student", "birth_date", false, T(CL_FIELD_DATE)},
+    {"student", "circumstances", false, T(CL_FIELD_MULTI)},
+    {"assessment", "risk_level", true, T(CL_FIELD_SCALE)},
+    {"assessment", "misconduct_tier", true, T(CL_FIELD_CHOICE)},
+    {"review", "plan", false, T(CL_FIELD_NUMBER)},
+};
+#undef T
+
 static cl_status check_kind_rules(const cl_form *f, const char *name)
 {
     const char *kind = cl_form_kind(f);
-    static const char *const student_fields[] = {"number", "name", "class", "status"};
-    if (strcmp(kind, "student") == 0)
-        for (size_t i = 0; i < sizeof student_fields / sizeof *student_fields; i++)
-            if (!cl_form_field(f, student_fields[i]))
-                return cl_fail(CL_EDATA, "%s: the student form must keep the field \"%s\" (lists and filters use it)",
-                               name, student_fields[i]);
-    if (strcmp(kind, "assessment") == 0 && (!cl_form_field(f, "risk_level") || !cl_form_field(f, "misconduct_tier")))
-        return cl_fail(CL_EDATA, "%s: the assessment form must keep the fields risk_level and misconduct_tier", name);
+    for (size_t i = 0; i < sizeof field_rules / sizeof *field_rules; i++) {
+        const field_rule *r = &field_rules[i];
+        if (r->kind && strcmp(r->kind, kind) != 0)
+            continue;
+        const cl_field *fld = cl_form_field(f, r->id);
+        if (!fld && r->required)
+            return cl_fail(CL_EDATA, "%s: the %s form must keep the field \"%s\" (carelog relies on it)", name, kind,
+                           r->id);
+        if (fld && !(r->types & (1u << fld->type)))
+            return cl_fail(CL_EDATA, "%s:%u: the field \"%s\" must keep its type (carelog sorts, schedules or "
+                                     "filters by it); change its label and help instead", name, fld->line, r->id);
+    }
+    const cl_field *risk = strcmp(kind, "assessment") == 0 ? cl_form_field(f, "risk_level") : NULL;
+    if (risk && (risk->min != 0 || risk->max != 3))
+        return cl_fail(CL_EDATA, "%s:%u: risk_level must stay a scale from 0 to 3", name, risk->line);
     return CL_OK;
 }
 

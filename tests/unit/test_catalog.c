@@ -122,6 +122,17 @@ static void test_import_rejects_broken_form(void **state)
     write_file(path, "form student\ntitle 学生 | Student\n\nfield name text required max 40\n  label 姓名 | Name\n");
     assert_int_equal(cl_catalog_import(f->v, path, &version), CL_EDATA);
     assert_non_null(strstr(cl_error_message(), "number"));
+    /* A follow-up date turned into free text would stop scheduling: refused. */
+    write_file(path, "form contact\ntitle 家校联系 | Contact\n\nfield follow_up text\n  label 跟进 | Follow-up\n");
+    assert_int_equal(cl_catalog_import(f->v, path, &version), CL_EDATA);
+    assert_non_null(strstr(cl_error_message(), "follow_up"));
+    /* A risk scale other than 0–3 would break every risk colour and policy. */
+    write_file(path, "form assessment\ntitle 评估 | Assessment\n\n"
+                     "field risk_level scale required min 0 max 5\n  label 风险 | Risk\n"
+                     "field misconduct_tier choice required\n  label 分级 | Tier\n  choice none 无 | None\n"
+                     "  choice bad 不良行为 | Misconduct\n");
+    assert_int_equal(cl_catalog_import(f->v, path, &version), CL_EDATA);
+    assert_non_null(strstr(cl_error_message(), "0 to 3"));
     snprintf(path, sizeof path, "%s/missing.form", f->dir);
     assert_int_equal(cl_catalog_import(f->v, path, &version), CL_ENOTFOUND);
     assert_int_equal(count_rows(f->v, "SELECT COUNT(*) FROM forms"), forms);
