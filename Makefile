@@ -6,6 +6,7 @@ DESTDIR ?=
 BINDIR   = $(PREFIX)/bin
 DATADIR  = $(PREFIX)/share/carelog
 MANDIR   = $(PREFIX)/share/man
+LOCALEDIR = $(PREFIX)/share/locale
 
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
@@ -19,7 +20,7 @@ WARNINGS = -Wall -Wextra -Wpedantic -Werror -Wshadow -Wformat=2 \
            -Wvla -Wundef -Wpointer-arith -Wwrite-strings -Wcast-align \
            -Wnull-dereference -Wimplicit-fallthrough
 BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -DSQLITE_HAS_CODEC -Iinclude $(WARNINGS) \
-              -DCARELOG_DATADIR='"$(DATADIR)"'
+              -DCARELOG_DATADIR='"$(DATADIR)"' -DCARELOG_LOCALEDIR='"$(LOCALEDIR)"'
 OPT ?= -O2 -g -fstack-protector-strong -D_FORTIFY_SOURCE=2
 SAN  = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
@@ -49,10 +50,24 @@ UNIT_BIN_SAN  = $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(UNIT_SRC))
 FUZZ_BIN      = $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 REPLAY_BIN    = $(patsubst tests/fuzz/%.c,$(BUILD)/san/replay/%,$(FUZZ_SRC))
 
-.PHONY: all deps test-deps run check build-check unit unit-san e2e bench demo \
+.PHONY: pot all deps test-deps run check build-check unit unit-san e2e bench demo \
         fuzz fuzz-replay install-check bench-smoke install uninstall clean sqlcipher-version
 
-all: $(BUILD)/carelog
+LINGUAS = $(shell cat po/LINGUAS)
+MO_FILES = $(patsubst %,$(BUILD)/locale/%/LC_MESSAGES/carelog.mo,$(LINGUAS))
+
+all: $(BUILD)/carelog $(MO_FILES)
+
+# Translations (see include/carelog/i18n.h). `make pot` gathers every _()
+# and N_() string into po/carelog.pot and merges it into each language.
+$(BUILD)/locale/%/LC_MESSAGES/carelog.mo: po/%.po
+	@mkdir -p $(dir $@)
+	@msgfmt --check -o $@ $<
+
+pot:
+	@xgettext --from-code=UTF-8 -k_ -kN_ -kngettext:1,2 --add-comments=TRANSLATORS \
+	  --package-name=carelog -o po/carelog.pot $(CORE_SRC) $(APP_SRC) $(wildcard src/core/*.h)
+	@for l in $(LINGUAS); do msgmerge -q --update --backup=none po/$$l.po po/carelog.pot; done
 
 deps:
 	@./tools/install-deps
@@ -174,6 +189,8 @@ install: all
 	install -m 0755 $(BUILD)/carelog $(DESTDIR)$(BINDIR)/carelog
 	install -m 0644 forms/*.form $(DESTDIR)$(DATADIR)/forms/
 	install -m 0644 man/carelog.1 $(DESTDIR)$(MANDIR)/man1/carelog.1
+	for l in $(LINGUAS); do install -d $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES && \
+	  install -m 0644 $(BUILD)/locale/$$l/LC_MESSAGES/carelog.mo $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/carelog.mo; done
 
 # `make install` and `make uninstall` into a scratch DESTDIR: every file
 # lands, and nothing is left behind.
@@ -188,6 +205,9 @@ install-check: all
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/carelog $(DESTDIR)$(MANDIR)/man1/carelog.1
 	rm -f $(DESTDIR)$(DATADIR)/forms/*.form
+	for l in $(LINGUAS); do rm -f $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/carelog.mo; \
+	  rmdir $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES $(DESTDIR)$(LOCALEDIR)/$$l 2>/dev/null; done; true
+	-rmdir $(DESTDIR)$(LOCALEDIR) 2>/dev/null
 	-rmdir $(DESTDIR)$(DATADIR)/forms $(DESTDIR)$(DATADIR)
 
 clean:

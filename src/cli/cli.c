@@ -10,6 +10,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "carelog/i18n.h"
 #include "carelog/referral.h"
 #include "carelog/secret.h"
 #include "carelog/text.h"
@@ -259,13 +260,7 @@ cl_status cl_parse_id(const char *text, const char *what, long long *out)
 
 const char *cl_cli_lang(void)
 {
-    static const char *const vars[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
-    for (size_t i = 0; i < 3; i++) {
-        const char *s = getenv(vars[i]);
-        if (s && *s)
-            return strncmp(s, "en", 2) == 0 ? "en" : "zh";
-    }
-    return "zh";
+    return cl_i18n_language();
 }
 
 const char *cl_cli_choice_label(const cl_form *form, const char *field, const char *id)
@@ -484,6 +479,7 @@ static void print_help(void)
            "  --passphrase-fd N    read passphrases, one per line, from descriptor N\n"
            "  --recovery           unlock with the recovery key, then set a new passphrase\n"
            "  --user NAME          with --recovery: whose passphrase to replace\n"
+           "  --lang zh|en|auto    the interface language for this command\n"
            "  --json               output JSON for programs\n"
            "  --yes                confirm plaintext exports without asking\n"
            "  --help, --version\n\n", VERSION);
@@ -525,6 +521,10 @@ static cl_status take_globals(cl_cli *c, int *argc, char **argv, bool *help, boo
             if (!val || *end || fd < 0 || fd > 1024)
                 return cl_fail(CL_EUSAGE, "--passphrase-fd needs a descriptor number");
             cl_passphrase_source_fd((int)fd);
+        } else if (WITH_VALUE("--lang")) {
+            cl_status st = cl_i18n_set_language(val ? val : "");
+            if (st != CL_OK)
+                return st;
         } else if (WITH_VALUE("--user")) {
             if (!val)
                 return cl_fail(CL_EUSAGE, "--user needs a name");
@@ -551,7 +551,7 @@ static cl_status take_globals(cl_cli *c, int *argc, char **argv, bool *help, boo
 
 int cl_cli_main(int argc, char **argv)
 {
-    setlocale(LC_ALL, "");
+    cl_i18n_init(argv[0]);
     cl_status st = cl_secret_init_process();
     if (st != CL_OK)
         return cl_cli_fail(st);
