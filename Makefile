@@ -50,7 +50,7 @@ UNIT_BIN_SAN  = $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(UNIT_SRC))
 FUZZ_BIN      = $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 REPLAY_BIN    = $(patsubst tests/fuzz/%.c,$(BUILD)/san/replay/%,$(FUZZ_SRC))
 
-.PHONY: pot all deps test-deps run check build-check unit unit-san e2e bench demo \
+.PHONY: i18n-check pot all deps test-deps run check build-check unit unit-san e2e bench demo \
         fuzz fuzz-replay install-check bench-smoke install uninstall clean sqlcipher-version
 
 LINGUAS = $(shell cat po/LINGUAS)
@@ -63,6 +63,15 @@ all: $(BUILD)/carelog $(MO_FILES)
 $(BUILD)/locale/%/LC_MESSAGES/carelog.mo: po/%.po
 	@mkdir -p $(dir $@)
 	@msgfmt --check -o $@ $<
+
+# Every string the sources mark is in po/carelog.pot's place and translated
+# in every language (part of `make check`).
+i18n-check:
+	@t=$$(mktemp -d) && xgettext --from-code=UTF-8 -k_ -kN_ -kngettext:1,2 -o $$t/now.pot \
+	  $(CORE_SRC) $(APP_SRC) && \
+	  for l in $(LINGUAS); do msgcmp po/$$l.po $$t/now.pot || { rm -rf $$t; \
+	    echo "po/$$l.po lacks translations (run make pot, then translate)"; exit 1; }; done; \
+	  rm -rf $$t; echo "i18n check: ok"
 
 pot:
 	@xgettext --from-code=UTF-8 -k_ -kN_ -kngettext:1,2 --add-comments=TRANSLATORS \

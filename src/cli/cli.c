@@ -35,7 +35,7 @@ int cl_cli_fail(cl_status st)
     if (st == CL_OK)
         return 0;
     const char *msg = cl_error_message();
-    fputs("carelog: ", stderr);
+    fputs(_("carelog: "), stderr);
     cl_cli_print_text(stderr, *msg ? msg : "failed");
     fputc('\n', stderr);
     return (int)st;
@@ -76,11 +76,11 @@ static void put_json_inert(const char *text, FILE *out)
 int cl_cli_print_json(json_t *value)
 {
     if (!value)
-        return cl_cli_fail(cl_fail(CL_ESOFTWARE, "out of memory"));
+        return cl_cli_fail(cl_fail(CL_ESOFTWARE, _("out of memory")));
     char *text = json_dumps(value, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(value);
     if (!text)
-        return cl_cli_fail(cl_fail(CL_ESOFTWARE, "out of memory"));
+        return cl_cli_fail(cl_fail(CL_ESOFTWARE, _("out of memory")));
     put_json_inert(text, stdout);
     free(text);
     return 0;
@@ -103,13 +103,13 @@ cl_status cl_cli_confirm(const cl_cli *c, const char *question)
         return CL_OK;
     FILE *tty = fopen("/dev/tty", "r+");
     if (!tty)
-        return cl_fail(CL_EUSAGE, "%s — there is no terminal to confirm on; add --yes to confirm in a script", question);
+        return cl_fail(CL_EUSAGE, _("%s — there is no terminal to confirm on; add --yes to confirm in a script"), question);
     fprintf(tty, "%s [y/N] ", question);
     fflush(tty);
     char answer[16] = "";
     bool yes = fgets(answer, sizeof answer, tty) && (answer[0] == 'y' || answer[0] == 'Y');
     fclose(tty);
-    return yes ? CL_OK : cl_fail(CL_EUSAGE, "not confirmed; nothing was written");
+    return yes ? CL_OK : cl_fail(CL_EUSAGE, _("not confirmed; nothing was written"));
 }
 
 /* Whether the option argument a (not "--") takes the next argument as its
@@ -211,13 +211,13 @@ int cl_cli_options(cl_cli *c, const struct option *options, const char *usage, c
     int opt;
     while ((opt = getopt_long(c->argc, c->argv, shorts, all, NULL)) != -1) {
         if (opt == 'h') {
-            printf("usage: carelog %s %s\n%s", c->argv[0], usage, help ? help : "");
+            printf(_("usage: carelog %s %s\n%s"), c->argv[0], usage, help ? help : "");
             return -1;
         }
         if (opt == '?' || opt == ':') {
-            fprintf(stderr, "carelog %s: unknown option or missing value: ", c->argv[0]);
+            fprintf(stderr, _("carelog %s: unknown option or missing value: "), c->argv[0]);
             cl_cli_print_text(stderr, c->argv[optind - 1]);
-            fprintf(stderr, "\nusage: carelog %s %s\n", c->argv[0], usage);
+            fprintf(stderr, _("\nusage: carelog %s %s\n"), c->argv[0], usage);
             return CL_EUSAGE;
         }
         int rc = on_option ? on_option(c, opt, optarg, ctx) : CL_EUSAGE;
@@ -235,7 +235,7 @@ int cl_cli_parse(cl_cli *c, const struct option *options, const char *usage, con
     if (rc != 0)
         return rc;
     if (c->argc - *first_arg != want) {
-        fprintf(stderr, "usage: carelog %s %s\n", c->argv[0], usage);
+        fprintf(stderr, _("usage: carelog %s %s\n"), c->argv[0], usage);
         return CL_EUSAGE;
     }
     return 0;
@@ -253,7 +253,7 @@ cl_status cl_parse_id(const char *text, const char *what, long long *out)
     errno = 0;
     long long n = s && *s ? strtoll(s, &end, 10) : 0;
     if (!s || !*s || *end || errno || n <= 0)
-        return cl_fail(CL_EUSAGE, "%s must be a number such as 12, not \"%s\"", what, text ? text : "");
+        return cl_fail(CL_EUSAGE, _("%s must be a number such as 12, not \"%s\""), what, text ? text : "");
     *out = n;
     return CL_OK;
 }
@@ -304,7 +304,7 @@ void cl_cli_record_state(const json_t *rec, char *buf, size_t size)
 
 int cl_cli_table_done(cl_table *t)
 {
-    cl_status st = t ? cl_table_print(t, stdout, cl_cli_width()) : cl_fail(CL_ESOFTWARE, "out of memory");
+    cl_status st = t ? cl_table_print(t, stdout, cl_cli_width()) : cl_fail(CL_ESOFTWARE, _("out of memory"));
     cl_table_free(t);
     return cl_cli_fail(st);
 }
@@ -329,9 +329,9 @@ void cl_cli_say(const char *fmt, ...)
 void cl_cli_print_saved(const char *what, long long id, long long read_version, long long new_version)
 {
     if (new_version == read_version)
-        printf("Nothing changed; %s #%lld stays at version %lld.\n", what, id, new_version);
+        printf(_("Nothing changed; %s #%lld stays at version %lld.\n"), what, id, new_version);
     else
-        printf("Saved %s #%lld, now version %lld.\n", what, id, new_version);
+        printf(_("Saved %s #%lld, now version %lld.\n"), what, id, new_version);
 }
 
 void cl_cli_table_pair(cl_table *t, const char *key, const char *value)
@@ -350,15 +350,15 @@ static cl_status read_recovery_reset(cl_cli *c)
         if (st == CL_OK && json_array_size(list) == 1)
             name = json_string_value(json_object_get(json_array_get(list, 0), "name"));
         else if (st == CL_OK)
-            st = cl_fail(CL_EUSAGE, "the recovery key opened the vault; say whose passphrase to replace with --user NAME "
-                                    "(`carelog counsellor list` names them)");
+            st = cl_fail(CL_EUSAGE, _("the recovery key opened the vault; say whose passphrase to replace with --user NAME "
+                                    "(`carelog counsellor list` names them)"));
     }
     cl_secret *pass = NULL;
     if (st == CL_OK) {
-        fprintf(stderr, "carelog: the recovery key opened the vault. Set a new passphrase for ");
+        fprintf(stderr, _("carelog: the recovery key opened the vault. Set a new passphrase for "));
         cl_cli_print_text(stderr, name);
         fprintf(stderr, ".\n");
-        st = cl_passphrase_read("New passphrase (新密码): ", true, &pass);
+        st = cl_passphrase_read(_("New passphrase: "), true, &pass);
     }
     if (st == CL_OK)
         st = cl_vault_set_passphrase(c->vault, name, pass);
@@ -374,10 +374,10 @@ cl_status cl_cli_unlock(cl_cli *c)
     if (c->vault)
         return CL_OK;
     if (!cl_vault_exists(c->vault_dir))
-        return cl_fail(CL_ENOTFOUND, "there is no vault at %s; create one with `carelog init` or name another with "
-                                     "--vault DIR", c->vault_dir);
+        return cl_fail(CL_ENOTFOUND, _("there is no vault at %s; create one with `carelog init` or name another with "
+                                     "--vault DIR"), c->vault_dir);
     cl_secret *secret;
-    cl_status st = cl_passphrase_read(c->recovery ? "Recovery key (恢复密钥): " : "Passphrase (密码): ", false, &secret);
+    cl_status st = cl_passphrase_read(c->recovery ? _("Recovery key: ") : _("Passphrase: "), false, &secret);
     if (st != CL_OK)
         return st;
     st = cl_vault_open(c->vault_dir, secret, c->recovery, &c->vault);
@@ -445,16 +445,16 @@ static void print_command(FILE *out, const cl_command *cmd)
     snprintf(left, sizeof left, "%s %s", cmd->name, cmd->args);
     int w = cl_text_width(left);
     if (w > LEFT)
-        fprintf(out, "  %s\n  %*s %s\n", left, LEFT, "", cmd->summary);
+        fprintf(out, "  %s\n  %*s %s\n", left, LEFT, "", _(cmd->summary));
     else
-        fprintf(out, "  %s%*s %s\n", left, LEFT - w, "", cmd->summary);
+        fprintf(out, "  %s%*s %s\n", left, LEFT - w, "", _(cmd->summary));
 }
 
 /* `carelog student --help`: the group's commands with a line each. */
 static void print_group(FILE *out, const char *group)
 {
-    fprintf(out, "usage: carelog %s SUBCOMMAND [options]   (`carelog %s SUBCOMMAND --help` for each)\n\n"
-                 "commands:\n", group, group);
+    fprintf(out, _("usage: carelog %s SUBCOMMAND [options]   (`carelog %s SUBCOMMAND --help` for each)\n\n"
+                 "commands:\n"), group, group);
     for (const cl_command *const *t = command_tables; *t; t++)
         for (const cl_command *cmd = *t; cmd->name; cmd++)
             if (subcommand_of(cmd, group))
@@ -463,7 +463,7 @@ static void print_group(FILE *out, const char *group)
 
 void cl_cli_print_commands(FILE *out)
 {
-    fprintf(out, "commands:\n");
+    fprintf(out, _("commands:\n"));
     for (const cl_command *const *t = command_tables; *t; t++)
         for (const cl_command *cmd = *t; cmd->name; cmd++)
             print_command(out, cmd);
@@ -471,7 +471,7 @@ void cl_cli_print_commands(FILE *out)
 
 static void print_help(void)
 {
-    printf("carelog %s — an encrypted log of students in distress, for school counsellors\n\n"
+    printf(_("carelog %s — an encrypted log of students in distress, for school counsellors\n\n"
            "usage: carelog [global options] COMMAND [options]\n"
            "       carelog                 (opens the vault and shows its status)\n\n"
            "global options:\n"
@@ -482,10 +482,10 @@ static void print_help(void)
            "  --lang zh|en|auto    the interface language for this command\n"
            "  --json               output JSON for programs\n"
            "  --yes                confirm plaintext exports without asking\n"
-           "  --help, --version\n\n", VERSION);
+           "  --help, --version\n\n"), VERSION);
     cl_cli_print_commands(stdout);
-    printf("\nEvery command takes --help. Exit codes follow sysexits.h: 64 usage, 65 bad data,\n"
-           "66 not found, 73 cannot create, 74 I/O, 75 changed meanwhile, 77 wrong passphrase.\n");
+    printf(_("\nEvery command takes --help. Exit codes follow sysexits.h: 64 usage, 65 bad data,\n"
+           "66 not found, 73 cannot create, 74 I/O, 75 changed meanwhile, 77 wrong passphrase.\n"));
 }
 
 /* Takes the global options out of argv wherever they stand (before "--"),
@@ -512,14 +512,14 @@ static cl_status take_globals(cl_cli *c, int *argc, char **argv, bool *help, boo
                          : (strncmp(a, opt "=", sizeof opt) == 0 ? (val = a + sizeof opt, 1) : 0))
         if (WITH_VALUE("--vault")) {
             if (!val || !*val)
-                return cl_fail(CL_EUSAGE, "--vault needs a folder");
+                return cl_fail(CL_EUSAGE, _("--vault needs a folder"));
             free(c->vault_dir);
             c->vault_dir = strdup(val);
         } else if (WITH_VALUE("--passphrase-fd")) {
             char *end;
             long fd = val ? strtol(val, &end, 10) : -1;
             if (!val || *end || fd < 0 || fd > 1024)
-                return cl_fail(CL_EUSAGE, "--passphrase-fd needs a descriptor number");
+                return cl_fail(CL_EUSAGE, _("--passphrase-fd needs a descriptor number"));
             cl_passphrase_source_fd((int)fd);
         } else if (WITH_VALUE("--lang")) {
             cl_status st = cl_i18n_set_language(val ? val : "");
@@ -527,7 +527,7 @@ static cl_status take_globals(cl_cli *c, int *argc, char **argv, bool *help, boo
                 return st;
         } else if (WITH_VALUE("--user")) {
             if (!val)
-                return cl_fail(CL_EUSAGE, "--user needs a name");
+                return cl_fail(CL_EUSAGE, _("--user needs a name"));
             c->user = val;
         } else if (strcmp(a, "--recovery") == 0) {
             c->recovery = true;
@@ -566,7 +566,7 @@ int cl_cli_main(int argc, char **argv)
     }
     int rc;
     if (version) {
-        printf("carelog %s\n", VERSION);
+        printf(_("carelog %s\n"), VERSION);
         rc = 0;
     } else if (help) {
         print_help();
@@ -584,18 +584,18 @@ int cl_cli_main(int argc, char **argv)
             print_group(stdout, argv[1]);
             rc = 0;
         } else if (!cmd && is_group(argv[1])) {
-            fprintf(stderr, "carelog %s: ", argv[1]);
+            fprintf(stderr, _("carelog %s: "), argv[1]);
             if (argc >= 3) {
-                fprintf(stderr, "there is no subcommand \"");
+                fprintf(stderr, _("there is no subcommand \""));
                 cl_cli_print_text(stderr, argv[2]);
                 fprintf(stderr, "\"; ");
             }
-            fprintf(stderr, "choose one of ");
+            fprintf(stderr, _("choose one of "));
             print_subcommands(stderr, argv[1]);
-            fprintf(stderr, "\n(`carelog %s --help` says what each does)\n", argv[1]);
+            fprintf(stderr, _("\n(`carelog %s --help` says what each does)\n"), argv[1]);
             rc = CL_EUSAGE;
         } else if (!cmd) {
-            fprintf(stderr, "carelog: unknown command \"");
+            fprintf(stderr, _("carelog: unknown command \""));
             cl_cli_print_text(stderr, argv[1]);
             fprintf(stderr, "\"\n");
             cl_cli_print_commands(stderr);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "carelog/agenda.h"
+#include "carelog/i18n.h"
 #include "carelog/cli.h"
 #include "carelog/table.h"
 
@@ -36,7 +37,7 @@ static void section(const char *title, json_t *rows, const char *const headers[A
 {
     if (json_array_size(rows) == 0)
         return;
-    printf("\n%s (%zu)\n", title, json_array_size(rows));
+    printf("\n%s (%zu)\n", _(title), json_array_size(rows));
     bool en = strcmp(cl_cli_lang(), "en") == 0;
     cl_table *t = cl_table_new(AGENDA_COLS, headers);
     if (!t)
@@ -87,36 +88,36 @@ static void fill_referral(json_t *row, bool en, char cells[AGENDA_COLS][CELL])
 
 void cl_cli_print_agenda(json_t *agenda)
 {
-    static const char *const flag_headers[AGENDA_COLS] = {"Student 学生", "Raised 提出", "Record 记录", "Flag 警示",
-                                                          "Why 原因"};
-    static const char *const due_headers[AGENDA_COLS] = {"Student 学生", "Due 到期", "Late 逾期", "Record 记录",
-                                                         "Why 原因"};
-    static const char *const ref_headers[AGENDA_COLS] = {"Student 学生", "Referral 转介", "State 状态",
-                                                         "In state 已停留", "Why 原因"};
+    static const char *const flag_headers[AGENDA_COLS] = {N_("Student"), N_("Raised"), N_("Record"), N_("Flag"),
+                                                          N_("Why")};
+    static const char *const due_headers[AGENDA_COLS] = {N_("Student"), N_("Due"), N_("Late"), N_("Record"),
+                                                         N_("Why")};
+    static const char *const ref_headers[AGENDA_COLS] = {N_("Student"), N_("Referral"), N_("State"),
+                                                         N_("In state"), N_("Why")};
     json_t *counts = json_object_get(agenda, "counts");
     json_int_t total = json_integer_value(json_object_get(counts, "flags")) +
                        json_integer_value(json_object_get(counts, "overdue")) +
                        json_integer_value(json_object_get(counts, "late_referrals")) +
                        json_integer_value(json_object_get(counts, "due_today"));
     if (total == 0) {
-        printf("\nNothing needs attention now. 暂无需要关注的事项。\n");
+        printf(_("\nNothing needs attention now.\n"));
         return;
     }
-    section("Screening flags 筛查警示", json_object_get(agenda, "flags"), flag_headers, fill_flag);
-    section("Overdue follow-ups 逾期跟进", json_object_get(agenda, "overdue"), due_headers, fill_due);
-    section("Referrals late in the loop 转介滞后", json_object_get(agenda, "late_referrals"), ref_headers,
+    section(N_("Screening flags"), json_object_get(agenda, "flags"), flag_headers, fill_flag);
+    section(N_("Overdue follow-ups"), json_object_get(agenda, "overdue"), due_headers, fill_due);
+    section(N_("Referrals late in the loop"), json_object_get(agenda, "late_referrals"), ref_headers,
             fill_referral);
-    section("Due today 今日到期", json_object_get(agenda, "due_today"), due_headers, fill_due);
+    section(N_("Due today"), json_object_get(agenda, "due_today"), due_headers, fill_due);
 }
 
 static int cmd_agenda(cl_cli *c)
 {
     int first;
-    int rc = cl_cli_operands(c, "[--json]",
-                             "What needs attention now: open screening flags, overdue follow-ups,\n"
+    int rc = cl_cli_operands(c, _("[--json]"),
+                             _("What needs attention now: open screening flags, overdue follow-ups,\n"
                              "referrals late in the loop, and what is due today, each with the record\n"
                              "it comes from and why. On a narrow terminal the reason is printed on its\n"
-                             "own line under each row.\n",
+                             "own line under each row.\n"),
                              0, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
@@ -134,6 +135,6 @@ static int cmd_agenda(cl_cli *c)
 }
 
 const cl_command cl_agenda_commands[] = {
-    {"agenda", "", "what needs attention now: flags, overdue, late referrals", cmd_agenda},
+    {"agenda", "", N_("what needs attention now: flags, overdue, late referrals"), cmd_agenda},
     {NULL, NULL, NULL, NULL},
 };

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "carelog/audit.h"
+#include "carelog/i18n.h"
 #include "carelog/cli.h"
 #include "carelog/table.h"
 #include "carelog/text.h"
@@ -21,7 +22,7 @@ static int list_option(cl_cli *c, int opt, const char *arg, void *ctx)
     if (opt == 's') {
         if (!cl_date_parse(arg, o->since)) {
             char *shown = cl_text_inert(arg, false);
-            int rc = cl_cli_fail(cl_fail(CL_EUSAGE, "--since needs a date (YYYY-MM-DD), not \"%s\"",
+            int rc = cl_cli_fail(cl_fail(CL_EUSAGE, _("--since needs a date (YYYY-MM-DD), not \"%s\""),
                                          shown ? shown : ""));
             free(shown);
             return rc;
@@ -31,7 +32,7 @@ static int list_option(cl_cli *c, int opt, const char *arg, void *ctx)
         char *end;
         long long n = *arg ? strtoll(arg, &end, 10) : -1;
         if (n <= 0 || *end)
-            return cl_cli_fail(cl_fail(CL_EUSAGE, "--limit needs a whole number above 0"));
+            return cl_cli_fail(cl_fail(CL_EUSAGE, _("--limit needs a whole number above 0")));
         o->limit = n;
     }
     return 0;
@@ -46,16 +47,16 @@ static int cmd_audit_list(cl_cli *c)
     };
     list_opts o = {"", false, 0};
     int first;
-    int rc = cl_cli_options(c, options, "[--since DATE] [--limit N] [--json]",
-                            "Lists the audit log, oldest first: who did what to what, and when (UTC).\n"
+    int rc = cl_cli_options(c, options, _("[--since DATE] [--limit N] [--json]"),
+                            _("Lists the audit log, oldest first: who did what to what, and when (UTC).\n"
                             "  --since DATE   entries on or after DATE\n"
                             "  --limit N      only the newest N entries\n"
-                            "  --json         for programs\n",
+                            "  --json         for programs\n"),
                             list_option, &o, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
     if (first != c->argc)
-        return cl_cli_fail(cl_fail(CL_EUSAGE, "audit list takes no operands"));
+        return cl_cli_fail(cl_fail(CL_EUSAGE, _("audit list takes no operands")));
     json_t *list;
     cl_status st = cl_cli_unlock(c);
     if (st == CL_OK)
@@ -64,12 +65,12 @@ static int cmd_audit_list(cl_cli *c)
         return cl_cli_fail(st);
     if (c->json)
         return cl_cli_print_json(list);
-    static const char *const headers[] = {"ID", "At 时间", "Actor 操作人", "Action 操作", "Target 对象",
-                                          "Detail 详情"};
+    static const char *const headers[] = {"ID", N_("At"), N_("Actor"), N_("Action"), N_("Target"),
+                                          N_("Detail")};
     cl_table *t = cl_table_new(6, headers);
     if (!t) {
         json_decref(list);
-        return cl_cli_fail(cl_fail(CL_ESOFTWARE, "out of memory"));
+        return cl_cli_fail(cl_fail(CL_ESOFTWARE, _("out of memory")));
     }
     cl_table_align_right(t, 0);
     cl_table_below_when_narrow(t, 5);
@@ -93,14 +94,14 @@ static int cmd_audit_list(cl_cli *c)
 static int cmd_audit_verify(cl_cli *c)
 {
     int first;
-    int rc = cl_cli_options(c, NULL, "[--json]",
-                            "Walks the audit log's hash chain. Exit 0 when it is intact; exit 65 naming the first\n"
-                            "entry that was changed or removed behind carelog's back.\n",
+    int rc = cl_cli_options(c, NULL, _("[--json]"),
+                            _("Walks the audit log's hash chain. Exit 0 when it is intact; exit 65 naming the first\n"
+                            "entry that was changed or removed behind carelog's back.\n"),
                             NULL, NULL, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
     if (first != c->argc)
-        return cl_cli_fail(cl_fail(CL_EUSAGE, "audit verify takes no operands"));
+        return cl_cli_fail(cl_fail(CL_EUSAGE, _("audit verify takes no operands")));
     cl_status st = cl_cli_unlock(c);
     if (st != CL_OK)
         return cl_cli_fail(st);
@@ -114,12 +115,12 @@ static int cmd_audit_verify(cl_cli *c)
     }
     if (st != CL_OK)
         return cl_cli_fail(st);
-    printf("audit log intact: %lld entr%s\n", entries, entries == 1 ? "y" : "ies");
+    printf(_("audit log intact: %lld entr%s\n"), entries, entries == 1 ? "y" : "ies");
     return 0;
 }
 
 const cl_command cl_audit_commands[] = {
-    {"audit list", "[--since DATE] [--limit N]", "the audit log: who did what, when", cmd_audit_list},
-    {"audit verify", "", "check the audit log's hash chain", cmd_audit_verify},
+    {"audit list", "[--since DATE] [--limit N]", N_("the audit log: who did what, when"), cmd_audit_list},
+    {"audit verify", "", N_("check the audit log's hash chain"), cmd_audit_verify},
     {NULL, NULL, NULL, NULL},
 };

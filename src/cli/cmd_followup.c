@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "carelog/cli.h"
+#include "carelog/i18n.h"
 #include "carelog/followup.h"
 #include "carelog/table.h"
 #include "carelog/text.h"
@@ -16,7 +17,7 @@ static cl_status parse_int(const char *what, const char *text, long min, long ma
     long v = text && *text ? strtol(text, &end, 10) : LONG_MIN;
     if (v == LONG_MIN || *end || v < min || v > max) {
         char *shown = cl_text_inert(text ? text : "", false);
-        cl_status st = cl_fail(CL_EUSAGE, "%s must be a whole number from %ld to %ld, not \"%s\"", what, min, max,
+        cl_status st = cl_fail(CL_EUSAGE, _("%s must be a whole number from %ld to %ld, not \"%s\""), what, min, max,
                                shown ? shown : "");
         free(shown);
         return st;
@@ -54,18 +55,18 @@ static int cmd_due(cl_cli *c)
     due_opts o = {DUE_DEFAULT_DAYS, NULL};
     int first;
     int rc = cl_cli_options(
-        c, options, "[--days N] [--today DATE] [--json]",
-        "Lists follow-ups that are overdue or due within N days (default 7), most overdue first, each\n"
+        c, options, _("[--days N] [--today DATE] [--json]"),
+        _("Lists follow-ups that are overdue or due within N days (default 7), most overdue first, each\n"
         "with its reason: a follow-up date set by a record and not yet met by a later contact, or a\n"
         "policy's minimum frequency by risk level or circumstance (see `carelog policy list`).\n"
         "  --days N       how far ahead to look (default 7; 0 = due today or overdue)\n"
         "  --today DATE   count from another day than today\n"
-        "  --json         for programs\n",
+        "  --json         for programs\n"),
         due_option, &o, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
     if (first != c->argc)
-        return cl_cli_fail(cl_fail(CL_EUSAGE, "due takes no operands"));
+        return cl_cli_fail(cl_fail(CL_EUSAGE, _("due takes no operands")));
     json_t *list;
     cl_status st = cl_cli_unlock(c);
     if (st == CL_OK)
@@ -75,16 +76,16 @@ static int cmd_due(cl_cli *c)
     if (c->json)
         return cl_cli_print_json(list);
     if (json_array_size(list) == 0) {
-        printf("Nothing is due within %ld day%s (近期无待跟进).\n", o.days, o.days == 1 ? "" : "s");
+        printf(ngettext("Nothing is due within %ld day.\n", "Nothing is due within %ld days.\n", (unsigned long)o.days), o.days);
         json_decref(list);
         return 0;
     }
-    static const char *const headers[] = {"Due 日期", "When 状态", "Number 学号", "Name 姓名",
-                                          "Class 班级", "Risk 风险", "Reason 原因"};
+    static const char *const headers[] = {N_("Due"), N_("When"), N_("Number"), N_("Name"),
+                                          N_("Class"), N_("Risk"), N_("Reason")};
     cl_table *t = cl_table_new(7, headers);
     if (!t) {
         json_decref(list);
-        return cl_cli_fail(cl_fail(CL_ESOFTWARE, "out of memory"));
+        return cl_cli_fail(cl_fail(CL_ESOFTWARE, _("out of memory")));
     }
     cl_table_align_right(t, 5);
     cl_table_below_when_narrow(t, 6);
@@ -115,9 +116,9 @@ static int cmd_due(cl_cli *c)
 static int cmd_policy_list(cl_cli *c)
 {
     int first;
-    int rc = cl_cli_operands(c, "[--json]",
-                      "Lists the follow-up policies: the most days that may pass between counsellor contacts\n"
-                      "for a risk level or a circumstance. Where several apply, the fewest days win.\n",
+    int rc = cl_cli_operands(c, _("[--json]"),
+                      _("Lists the follow-up policies: the most days that may pass between counsellor contacts\n"
+                      "for a risk level or a circumstance. Where several apply, the fewest days win.\n"),
                       0, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
@@ -129,11 +130,11 @@ static int cmd_policy_list(cl_cli *c)
         return cl_cli_fail(st);
     if (c->json)
         return cl_cli_print_json(list);
-    static const char *const headers[] = {"Basis 依据", "Value 值", "Days 天数", "Meaning 说明"};
+    static const char *const headers[] = {N_("Basis"), N_("Value"), N_("Days"), N_("Meaning")};
     cl_table *t = cl_table_new(4, headers);
     if (!t) {
         json_decref(list);
-        return cl_cli_fail(cl_fail(CL_ESOFTWARE, "out of memory"));
+        return cl_cli_fail(cl_fail(CL_ESOFTWARE, _("out of memory")));
     }
     cl_table_align_right(t, 2);
     size_t i;
@@ -169,7 +170,7 @@ static int cmd_policy_set(cl_cli *c)
     char help[512];
     snprintf(help, sizeof help, "Sets how many days may pass at most between counsellor contacts.\n%s"
                                 "  DAYS    1-%d\n", policy_help, CL_FOLLOWUP_POLICY_MAX_DAYS);
-    int rc = cl_cli_operands(c, "BASIS VALUE DAYS", help, 3, &first);
+    int rc = cl_cli_operands(c, _("BASIS VALUE DAYS"), help, 3, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
     long days;
@@ -182,9 +183,9 @@ static int cmd_policy_set(cl_cli *c)
         return cl_cli_fail(st);
     if (c->json)
         return print_policies_json(c);
-    printf("Policy set: %s ", c->argv[first]);
+    printf(_("Policy set: %s "), c->argv[first]);
     cl_cli_print_text(stdout, c->argv[first + 1]);
-    printf(" at least every %ld day%s.\n", days, days == 1 ? "" : "s");
+    printf(_(" at least every %ld day%s.\n"), days, days == 1 ? "" : "s");
     return 0;
 }
 
@@ -193,7 +194,7 @@ static int cmd_policy_remove(cl_cli *c)
     int first;
     char help[512];
     snprintf(help, sizeof help, "Removes a follow-up policy.\n%s", policy_help);
-    int rc = cl_cli_operands(c, "BASIS VALUE", help, 2, &first);
+    int rc = cl_cli_operands(c, _("BASIS VALUE"), help, 2, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
     cl_status st = cl_cli_unlock(c);
@@ -203,16 +204,16 @@ static int cmd_policy_remove(cl_cli *c)
         return cl_cli_fail(st);
     if (c->json)
         return print_policies_json(c);
-    printf("Policy removed: %s ", c->argv[first]);
+    printf(_("Policy removed: %s "), c->argv[first]);
     cl_cli_print_text(stdout, c->argv[first + 1]);
     printf(".\n");
     return 0;
 }
 
 const cl_command cl_followup_commands[] = {
-    {"due", "[--days N]", "follow-ups due and overdue, with the reason", cmd_due},
-    {"policy list", "", "minimum follow-up frequencies by risk and circumstance", cmd_policy_list},
-    {"policy set", "BASIS VALUE DAYS", "set a minimum follow-up frequency", cmd_policy_set},
-    {"policy remove", "BASIS VALUE", "remove a follow-up policy", cmd_policy_remove},
+    {"due", "[--days N]", N_("follow-ups due and overdue, with the reason"), cmd_due},
+    {"policy list", "", N_("minimum follow-up frequencies by risk and circumstance"), cmd_policy_list},
+    {"policy set", "BASIS VALUE DAYS", N_("set a minimum follow-up frequency"), cmd_policy_set},
+    {"policy remove", "BASIS VALUE", N_("remove a follow-up policy"), cmd_policy_remove},
     {NULL, NULL, NULL, NULL},
 };

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "carelog/catalog.h"
+#include "carelog/i18n.h"
 #include "carelog/cli.h"
 #include "carelog/table.h"
 #include "carelog/text.h"
@@ -15,7 +16,7 @@ static int version_option(cl_cli *c, int opt, const char *arg, void *ctx)
     long long n;
     cl_status st = cl_parse_id(arg, "--version", &n);
     if (st == CL_OK && n > 1000000)
-        st = cl_fail(CL_EUSAGE, "--version %s is out of range", arg);
+        st = cl_fail(CL_EUSAGE, _("--version %s is out of range"), arg);
     if (st != CL_OK)
         return cl_cli_fail(st);
     *(int *)ctx = (int)n;
@@ -46,7 +47,7 @@ static int cmd_list(cl_cli *c)
         return cl_cli_fail(st);
     if (c->json)
         return cl_cli_print_json(list);
-    static const char *const headers[] = {"Kind 类型", "Version 版本", "Title 名称", "Fields 字段", "Imported 导入"};
+    static const char *const headers[] = {N_("Kind"), N_("Version"), N_("Title"), N_("Fields"), N_("Imported")};
     cl_table *t = cl_table_new(5, headers);
     if (t) {
         cl_table_align_right(t, 1);
@@ -138,16 +139,16 @@ static int cmd_import(cl_cli *c)
         return cl_cli_print_json(out);
     }
     if (added)
-        cl_cli_say("Imported form %s as version %d.\n", kind, version);
+        cl_cli_say(_("Imported form %s as version %d.\n"), kind, version);
     else
-        cl_cli_say("Form %s is unchanged: it is already version %d.\n", kind, version);
+        cl_cli_say(_("Form %s is unchanged: it is already version %d.\n"), kind, version);
     free(kind);
     return 0;
 }
 
 const cl_command cl_form_commands[] = {
-    {"form list", "", "the forms in the vault", cmd_list},
-    {"form show", "KIND [--version N]", "print a form's definition", cmd_show},
-    {"form import", "FILE", "import a changed form as a new version", cmd_import},
+    {"form list", "", N_("the forms in the vault"), cmd_list},
+    {"form show", "KIND [--version N]", N_("print a form's definition"), cmd_show},
+    {"form import", "FILE", N_("import a changed form as a new version"), cmd_import},
     {NULL, NULL, NULL, NULL},
 };

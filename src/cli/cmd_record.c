@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "carelog/catalog.h"
+#include "carelog/i18n.h"
 #include "carelog/cli.h"
 #include "carelog/record.h"
 #include "carelog/student.h"
@@ -89,13 +90,13 @@ static int cmd_add(cl_cli *c)
         return cl_cli_exit(rc);
     const char *kind = c->argv[first];
     if (!o.student)
-        return cl_cli_fail(cl_fail(CL_EUSAGE, "say whose record it is: --student NUMBER (or --student '#ID')"));
+        return cl_cli_fail(cl_fail(CL_EUSAGE, _("say whose record it is: --student NUMBER (or --student '#ID')")));
     cl_status st = cl_cli_unlock(c);
     const cl_form *form = NULL;
     long long sid = 0, id = 0;
     json_t *fields = NULL, *rec = NULL;
     if (st == CL_OK && strcmp(kind, "student") == 0)
-        st = cl_fail(CL_EUSAGE, "a student is added by `carelog student add`");
+        st = cl_fail(CL_EUSAGE, _("a student is added by `carelog student add`"));
     if (st == CL_OK)
         st = cl_catalog_current(c->vault, kind, &form, NULL);
     if (st == CL_OK)
@@ -111,20 +112,20 @@ static int cmd_add(cl_cli *c)
         return cl_cli_fail(st);
     if (c->json)
         return cl_cli_print_json(rec);
-    cl_cli_say("Added %s #%lld for %s (%s), version 1.\n", kind, id, cl_json_str_or(rec, "student_name"),
+    cl_cli_say(_("Added %s #%lld for %s (%s), version 1.\n"), kind, id, cl_json_str_or(rec, "student_name"),
                cl_json_str_or(rec, "student_number"));
     json_t *score = json_object_get(rec, "score");
     if (json_object_get(score, "score"))
-        cl_cli_say("Score 得分: %lld/%lld %s | %s\n", (long long)json_integer_value(json_object_get(score, "score")),
+        cl_cli_say(_("Score: %lld/%lld %s | %s\n"), (long long)json_integer_value(json_object_get(score, "score")),
                    (long long)json_integer_value(json_object_get(score, "max")), cl_json_str_or(score, "band_zh"),
                    cl_json_str_or(score, "band_en"));
     size_t i;
     json_t *flag;
     json_array_foreach(json_object_get(rec, "flags"), i, flag)
-        cl_cli_say("FLAG 警示 #%lld: %s | %s\n", (long long)json_integer_value(json_object_get(flag, "id")),
+        cl_cli_say(_("FLAG #%lld: %s | %s\n"), (long long)json_integer_value(json_object_get(flag, "id")),
                    cl_json_str_or(flag, "label_zh"), cl_json_str_or(flag, "label_en"));
     if (cl_json_str_or(rec, "state")[0])
-        cl_cli_say("State 状态: %s\n", cl_json_str_or(rec, "state"));
+        cl_cli_say(_("State: %s\n"), cl_json_str_or(rec, "state"));
     json_decref(rec);
     return 0;
 }
@@ -148,10 +149,10 @@ static int cmd_edit(cl_cli *c)
     long long id;
     cl_status st = cl_parse_id(c->argv[first], "the record id", &id);
     if (st == CL_OK && !o.have_version)
-        st = cl_fail(CL_EUSAGE, "say which version you are changing: --version V (`carelog record show %lld` shows it)",
+        st = cl_fail(CL_EUSAGE, _("say which version you are changing: --version V (`carelog record show %lld` shows it)"),
                      id);
     if (st == CL_OK && o.fields.n == 0 && !o.fields.input)
-        st = cl_fail(CL_EUSAGE, "nothing to change: give --field id=value or --input FILE");
+        st = cl_fail(CL_EUSAGE, _("nothing to change: give --field id=value or --input FILE"));
     if (st == CL_OK)
         st = cl_cli_unlock(c);
     json_t *rec = NULL, *changes = NULL;
@@ -174,7 +175,7 @@ static int cmd_edit(cl_cli *c)
         return cl_cli_fail(st);
     if (c->json)
         return cl_cli_print_json(rec);
-    cl_cli_print_saved("record", id, o.version, nv);
+    cl_cli_print_saved(_("record"), id, o.version, nv);
     return 0;
 }
 
@@ -206,8 +207,8 @@ static int cmd_list(cl_cli *c)
     if (c->json)
         return cl_cli_print_json(list);
     /* The summary last: on a narrow terminal it goes under its row. */
-    static const char *const headers[] = {"ID", "Date 日期", "Kind 类型", "Student 学生", "State 状态",
-                                          "Follow-up 跟进", "Summary 摘要"};
+    static const char *const headers[] = {"ID", N_("Date"), N_("Kind"), N_("Student"), N_("State"),
+                                          N_("Follow-up"), N_("Summary")};
     cl_table *t = cl_table_new(7, headers);
     if (t) {
         cl_table_align_right(t, 0);
@@ -229,7 +230,7 @@ static int cmd_list(cl_cli *c)
     json_decref(list);
     if (n == 0) {
         cl_table_free(t);
-        printf("No records match. 没有符合条件的记录。\n");
+        printf(_("No records match.\n"));
         return 0;
     }
     return cl_cli_table_done(t);
@@ -279,7 +280,7 @@ static int cmd_show(cl_cli *c)
         json_array_foreach(hist, i, h) {
             if (i + 1 == json_array_size(hist))
                 break;
-            cl_cli_say("── version %lld · %s · %s ──\n", (long long)json_integer_value(json_object_get(h, "version")),
+            cl_cli_say(_("── version %lld · %s · %s ──\n"), (long long)json_integer_value(json_object_get(h, "version")),
                        cl_json_str_or(h, "updated_at"), cl_json_str_or(h, "updated_by"));
             const cl_form *f = NULL;
             if (cl_catalog_get(c->vault, json_integer_value(json_object_get(h, "form_id")), &f, NULL) == CL_OK) {
@@ -289,7 +290,7 @@ static int cmd_show(cl_cli *c)
             }
             printf("\n");
         }
-        printf("── current 当前 ──\n");
+        printf(_("── current ──\n"));
         json_decref(hist);
     }
     return print_record(c, rec);
@@ -312,7 +313,7 @@ static int cmd_sign(cl_cli *c)
     long long id;
     cl_status st = cl_parse_id(c->argv[first], "the record id", &id);
     if (st == CL_OK && !o.have_version)
-        st = cl_fail(CL_EUSAGE, "say which version you read and sign: --version V");
+        st = cl_fail(CL_EUSAGE, _("say which version you read and sign: --version V"));
     if (st == CL_OK)
         st = cl_cli_unlock(c);
     if (st == CL_OK)
@@ -330,7 +331,7 @@ static int cmd_sign(cl_cli *c)
         json_decref(rec);
         return cl_cli_print_json(out);
     }
-    cl_cli_say("Signed record #%lld (version %lld) as %s at %s.\n", id, o.version, cl_json_str_or(rec, "signed_by"),
+    cl_cli_say(_("Signed record #%lld (version %lld) as %s at %s.\n"), id, o.version, cl_json_str_or(rec, "signed_by"),
                cl_json_str_or(rec, "signed_at"));
     json_decref(rec);
     return 0;
@@ -353,7 +354,7 @@ static int cmd_amend(cl_cli *c)
     long long id;
     cl_status st = cl_parse_id(c->argv[first], "the record id", &id);
     if (st == CL_OK && !o.text)
-        st = cl_fail(CL_EUSAGE, "an amendment needs its text: --text TEXT");
+        st = cl_fail(CL_EUSAGE, _("an amendment needs its text: --text TEXT"));
     if (st == CL_OK)
         st = cl_cli_unlock(c);
     if (st == CL_OK)
@@ -362,17 +363,17 @@ static int cmd_amend(cl_cli *c)
         return cl_cli_fail(st);
     if (c->json)
         return cl_cli_print_json(json_pack("{s:I, s:b}", "id", (json_int_t)id, "amended", 1));
-    printf("Added an amendment to record #%lld.\n", id);
+    printf(_("Added an amendment to record #%lld.\n"), id);
     return 0;
 }
 
 const cl_command cl_record_commands[] = {
-    {"record add", "KIND --student S [--field id=value …]", "add a record (observation, session, …)", cmd_add},
-    {"record edit", "ID --version V [--field id=value …]", "change a record (refused if changed meanwhile)", cmd_edit},
-    {"record list", "[--student S] [--kind K] [--since D]", "list records, newest first", cmd_list},
-    {"record show", "ID [--history]", "show a record (audited)", cmd_show},
-    {"record sign", "ID --version V", "sign a note; then only amendments", cmd_sign},
-    {"record amend", "ID --text TEXT", "add an amendment beside a record", cmd_amend},
+    {"record add", "KIND --student S [--field id=value …]", N_("add a record (observation, session, …)"), cmd_add},
+    {"record edit", "ID --version V [--field id=value …]", N_("change a record (refused if changed meanwhile)"), cmd_edit},
+    {"record list", "[--student S] [--kind K] [--since D]", N_("list records, newest first"), cmd_list},
+    {"record show", "ID [--history]", N_("show a record (audited)"), cmd_show},
+    {"record sign", "ID --version V", N_("sign a note; then only amendments"), cmd_sign},
+    {"record amend", "ID --text TEXT", N_("add an amendment beside a record"), cmd_amend},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "carelog/catalog.h"
+#include "carelog/i18n.h"
 #include "carelog/cli.h"
 #include "carelog/record.h"
 #include "carelog/referral.h"
@@ -19,7 +20,7 @@ static cl_status parse_id(const char *text, long long *id)
     long long v = p && *p >= '0' && *p <= '9' ? strtoll(p, &end, 10) : 0;
     if (v <= 0 || *end) {
         char *shown = cl_text_inert(text ? text : "", false);
-        cl_status st = cl_fail(CL_EUSAGE, "\"%s\" is not a record id", shown ? shown : "");
+        cl_status st = cl_fail(CL_EUSAGE, _("\"%s\" is not a record id"), shown ? shown : "");
         free(shown);
         return st;
     }
@@ -65,7 +66,7 @@ static int cmd_referral_move(cl_cli *c)
     char *help = states_help("Moves a referral to its next state. The note says why (required); who and when are\n"
                              "recorded with it.\n  --note TEXT   why the referral moves\n");
     int first;
-    int rc = cl_cli_parse(c, options, "ID STATE --note TEXT", help, move_option, &note, 2, &first);
+    int rc = cl_cli_parse(c, options, _("ID STATE --note TEXT"), help, move_option, &note, 2, &first);
     free(help);
     if (rc != 0)
         return cl_cli_exit(rc);
@@ -87,7 +88,7 @@ static int cmd_referral_move(cl_cli *c)
     if (c->json)
         return cl_cli_print_json(r);
     const cl_referral_state *s = cl_referral_state_find(to);
-    printf("Referral #%lld is now %s (%s).\n", id, s->name, s->label_zh);
+    printf(_("Referral #%lld is now %s (%s).\n"), id, s->name, s->label_zh);
     return 0;
 }
 
@@ -111,12 +112,12 @@ static int cmd_referral_list(cl_cli *c)
                              "has waited in its state and whether it is late.\n"
                              "  --all    closed and withdrawn referrals too\n  --json   for programs\n");
     int first;
-    int rc = cl_cli_options(c, options, "[--all] [--json]", help, list_option, &all, &first);
+    int rc = cl_cli_options(c, options, _("[--all] [--json]"), help, list_option, &all, &first);
     free(help);
     if (rc != 0)
         return cl_cli_exit(rc);
     if (first != c->argc)
-        return cl_cli_fail(cl_fail(CL_EUSAGE, "referral list takes no operands"));
+        return cl_cli_fail(cl_fail(CL_EUSAGE, _("referral list takes no operands")));
     json_t *list;
     cl_status st = cl_cli_unlock(c);
     if (st == CL_OK)
@@ -126,18 +127,18 @@ static int cmd_referral_list(cl_cli *c)
     if (c->json)
         return cl_cli_print_json(list);
     if (json_array_size(list) == 0) {
-        printf(all ? "No referrals (没有转介).\n" : "No open referrals (没有进行中的转介).\n");
+        printf("%s", all ? _("No referrals.\n") : _("No open referrals.\n"));
         json_decref(list);
         return 0;
     }
     /* The student by name and class (`referral show` gives the number);
      * why a referral is late goes under its row on a narrow terminal. */
-    static const char *const headers[] = {"ID", "Name 姓名", "Class 班级", "State 状态", "Days 天数",
-                                          "Urgency 紧急", "Agency 机构", "Late 逾期"};
+    static const char *const headers[] = {"ID", N_("Name"), N_("Class"), N_("State"), N_("Days"),
+                                          N_("Urgency"), N_("Agency"), N_("Late")};
     cl_table *t = cl_table_new(8, headers);
     if (!t) {
         json_decref(list);
-        return cl_cli_fail(cl_fail(CL_ESOFTWARE, "out of memory"));
+        return cl_cli_fail(cl_fail(CL_ESOFTWARE, _("out of memory")));
     }
     cl_table_align_right(t, 0);
     cl_table_align_right(t, 4);
@@ -171,8 +172,8 @@ static int cmd_referral_list(cl_cli *c)
 static int cmd_referral_show(cl_cli *c)
 {
     int first;
-    int rc = cl_cli_operands(c, "ID [--json]",
-                             "Shows a referral's state and every move it made: when, from, to, who and why.\n", 1,
+    int rc = cl_cli_operands(c, _("ID [--json]"),
+                             _("Shows a referral's state and every move it made: when, from, to, who and why.\n"), 1,
                              &first);
     if (rc != 0)
         return cl_cli_exit(rc);
@@ -191,29 +192,29 @@ static int cmd_referral_show(cl_cli *c)
     }
     if (c->json)
         return cl_cli_print_json(r);
-    printf("Referral #%lld for ", id);
+    printf(_("Referral #%lld for "), id);
     cl_cli_print_text(stdout, cl_json_str_or(r, "name"));
     printf(" (");
     cl_cli_print_text(stdout, cl_json_str_or(r, "number"));
     printf(", ");
     cl_cli_print_text(stdout, cl_json_str_or(r, "class"));
-    printf(")\nState 状态: %s %s, %lld day(s)", cl_json_str_or(r, "state"), cl_json_str_or(r, "state_zh"),
+    printf(_(")\nState: %s %s, %lld day(s)"), cl_json_str_or(r, "state"), cl_json_str_or(r, "state_zh"),
            (long long)json_integer_value(json_object_get(r, "age_days")));
     if (*cl_json_str_or(r, "late"))
-        printf(" — late: %s", cl_json_str_or(r, "late"));
-    printf("\nNext 下一步: ");
+        printf(_(" — late: %s"), cl_json_str_or(r, "late"));
+    printf(_("\nNext: "));
     size_t i;
     json_t *item;
     json_array_foreach(json_object_get(r, "next"), i, item)
         printf("%s%s", i ? ", " : "", json_string_value(item));
     if (json_array_size(json_object_get(r, "next")) == 0)
-        printf("(final)");
+        printf(_("(final)"));
     printf("\n\n");
-    static const char *const headers[] = {"At 时间", "From 从", "To 到", "By 经办", "Note 说明"};
+    static const char *const headers[] = {N_("At"), N_("From"), N_("To"), N_("By"), N_("Note")};
     cl_table *t = cl_table_new(5, headers);
     if (!t) {
         json_decref(r);
-        return cl_cli_fail(cl_fail(CL_ESOFTWARE, "out of memory"));
+        return cl_cli_fail(cl_fail(CL_ESOFTWARE, _("out of memory")));
     }
     json_array_foreach(json_object_get(r, "transitions"), i, item) {
         const char *cells[5] = {cl_json_str_or(item, "at"), json_is_string(json_object_get(item, "from")) ? cl_json_str_or(item, "from")
@@ -229,8 +230,8 @@ static int cmd_referral_show(cl_cli *c)
 }
 
 const cl_command cl_referral_commands[] = {
-    {"referral move", "ID STATE --note TEXT", "move a referral on in the reporting loop", cmd_referral_move},
-    {"referral list", "[--all]", "open referrals by state and age, late ones marked", cmd_referral_list},
-    {"referral show", "ID", "a referral's state and history", cmd_referral_show},
+    {"referral move", "ID STATE --note TEXT", N_("move a referral on in the reporting loop"), cmd_referral_move},
+    {"referral list", "[--all]", N_("open referrals by state and age, late ones marked"), cmd_referral_list},
+    {"referral show", "ID", N_("a referral's state and history"), cmd_referral_show},
     {NULL, NULL, NULL, NULL},
 };

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "carelog/catalog.h"
+#include "carelog/i18n.h"
 #include "carelog/cli.h"
 #include "carelog/record.h"
 #include "carelog/student.h"
@@ -38,7 +39,7 @@ static int stu_option(cl_cli *c, int opt, const char *arg, void *ctx)
         char *end;
         long r = strtol(arg, &end, 10);
         if (!*arg || *end || r < 0 || r > CL_RISK_MAX)
-            st = cl_fail(CL_EDATA, "--risk: \"%s\" is not a risk level; use 0 none, 1 attention, 2 elevated, 3 crisis",
+            st = cl_fail(CL_EDATA, _("--risk: \"%s\" is not a risk level; use 0 none, 1 attention, 2 elevated, 3 crisis"),
                          arg);
         o->risk = (int)r;
         break;
@@ -103,7 +104,7 @@ static int cmd_add(cl_cli *c)
     if (rc != 0)
         return cl_cli_exit(rc);
     if (o.have_version)
-        return cl_cli_fail(cl_fail(CL_EUSAGE, "--version is for `student edit`"));
+        return cl_cli_fail(cl_fail(CL_EUSAGE, _("--version is for `student edit`")));
     cl_status st = cl_cli_unlock(c);
     json_t *fields = NULL, *s = NULL;
     long long id = 0;
@@ -118,9 +119,9 @@ static int cmd_add(cl_cli *c)
         return cl_cli_fail(st);
     if (c->json)
         return cl_cli_print_json(s);
-    cl_cli_say("Added student #%lld %s (%s), version 1.\n", id, cl_json_str_or(s, "name"), cl_json_str_or(s, "number"));
+    cl_cli_say(_("Added student #%lld %s (%s), version 1.\n"), id, cl_json_str_or(s, "name"), cl_json_str_or(s, "number"));
     if (json_array_size(json_object_get(s, "possible_duplicates")))
-        printf("Possible duplicates were found: see `carelog student show #%lld`.\n", id);
+        printf(_("Possible duplicates were found: see `carelog student show #%lld`.\n"), id);
     json_decref(s);
     return 0;
 }
@@ -136,8 +137,8 @@ static int cmd_edit(cl_cli *c)
     if (rc != 0)
         return cl_cli_exit(rc);
     if (!o.have_version)
-        return cl_cli_fail(cl_fail(CL_EUSAGE, "say which version you are changing: --version V (`carelog student show "
-                                              "%s` shows it)", c->argv[first]));
+        return cl_cli_fail(cl_fail(CL_EUSAGE, _("say which version you are changing: --version V (`carelog student show "
+                                              "%s` shows it)"), c->argv[first]));
     cl_status st = cl_cli_unlock(c);
     long long id = 0, nv = 0;
     json_t *changes = NULL, *s = NULL;
@@ -146,7 +147,7 @@ static int cmd_edit(cl_cli *c)
     if (st == CL_OK)
         st = student_fields(c, &o, &changes);
     if (st == CL_OK && json_object_size(changes) == 0)
-        st = cl_fail(CL_EUSAGE, "nothing to change: give --field id=value, --name, --class, --number or --input");
+        st = cl_fail(CL_EUSAGE, _("nothing to change: give --field id=value, --name, --class, --number or --input"));
     if (st == CL_OK)
         st = cl_student_edit(c->vault, id, o.version, changes, &nv);
     json_decref(changes);
@@ -156,7 +157,7 @@ static int cmd_edit(cl_cli *c)
         return cl_cli_fail(st);
     if (c->json)
         return cl_cli_print_json(s);
-    cl_cli_print_saved("student", id, o.version, nv);
+    cl_cli_print_saved(_("student"), id, o.version, nv);
     return 0;
 }
 
@@ -229,15 +230,15 @@ static int cmd_list(cl_cli *c)
         return cl_cli_print_json(list);
     if (json_array_size(list) == 0) {
         json_decref(list);
-        printf("No students match. 没有符合条件的学生。\n");
+        printf(_("No students match.\n"));
         return 0;
     }
     student_forms forms = current_forms(c);
     /* Seven columns so that the table fits 80 columns: the misconduct tier
      * goes with the risk when there is one; flags are counted (`student
      * show` names them). */
-    static const char *const headers[] = {"ID", "Number 学号", "Name 姓名", "Class 班级", "Status 状态",
-                                          "Risk 风险", "Flags 警示"};
+    static const char *const headers[] = {"ID", N_("Number"), N_("Name"), N_("Class"), N_("Status"),
+                                          N_("Risk"), N_("Flags")};
     cl_table *t = cl_table_new(7, headers);
     if (t) {
         cl_table_align_right(t, 0);
@@ -279,35 +280,35 @@ static int print_student(cl_cli *c, json_t *s, json_t *records)
     char buf[128];
     snprintf(buf, sizeof buf, "#%lld (version %lld)", (long long)json_integer_value(json_object_get(s, "id")),
              (long long)json_integer_value(json_object_get(s, "version")));
-    cl_cli_table_pair(t, "Student 学生", buf);
-    cl_cli_table_pair(t, "Number 学号", cl_json_str_or(s, "number"));
-    cl_cli_table_pair(t, "Name 姓名", cl_json_str_or(s, "name"));
-    cl_cli_table_pair(t, "Class 班级", cl_json_str_or(s, "class"));
+    cl_cli_table_pair(t, _("Student"), buf);
+    cl_cli_table_pair(t, _("Number"), cl_json_str_or(s, "number"));
+    cl_cli_table_pair(t, _("Name"), cl_json_str_or(s, "name"));
+    cl_cli_table_pair(t, _("Class"), cl_json_str_or(s, "class"));
     if (cl_json_str_or(s, "gender")[0])
-        cl_cli_table_pair(t, "Gender 性别", cl_cli_choice_label(form, "gender", cl_json_str_or(s, "gender")));
-    cl_cli_table_pair(t, "Born 出生日期", cl_json_str_or(s, "birth_date"));
-    cl_cli_table_pair(t, "Status 状态", status_label(&forms, cl_json_str_or(s, "status")));
-    cl_cli_table_pair(t, "Risk 风险", risk_name(json_integer_value(json_object_get(s, "risk_level"))));
-    cl_cli_table_pair(t, "Tier 行为分级", tier_label(&forms, cl_json_str_or(s, "misconduct_tier")));
-    cl_cli_table_pair(t, "Counsellor 心理老师", cl_json_str_or(s, "counsellor"));
+        cl_cli_table_pair(t, _("Gender"), cl_cli_choice_label(form, "gender", cl_json_str_or(s, "gender")));
+    cl_cli_table_pair(t, _("Born"), cl_json_str_or(s, "birth_date"));
+    cl_cli_table_pair(t, _("Status"), status_label(&forms, cl_json_str_or(s, "status")));
+    cl_cli_table_pair(t, _("Risk"), risk_name(json_integer_value(json_object_get(s, "risk_level"))));
+    cl_cli_table_pair(t, _("Tier"), tier_label(&forms, cl_json_str_or(s, "misconduct_tier")));
+    cl_cli_table_pair(t, _("Counsellor"), cl_json_str_or(s, "counsellor"));
     cl_buf circ = {0};
     size_t i;
     json_t *x;
     json_array_foreach(json_object_get(s, "circumstances"), i, x)
         cl_buf_printf(&circ, "%s%s", i ? (en ? ", " : "、") : "",
                       cl_cli_choice_label(form, "circumstances", json_string_value(x)));
-    cl_cli_table_pair(t, "Circumstances 特殊情况", circ.data ? circ.data : "");
+    cl_cli_table_pair(t, _("Circumstances"), circ.data ? circ.data : "");
     cl_buf_free(&circ);
     json_array_foreach(json_object_get(s, "guardians"), i, x) {
         char *g = cl_strdup_printf("%s (%s) %s", cl_json_str_or(x, "name"),
                                    cl_cli_choice_label(form, "guardians.relation", cl_json_str_or(x, "relation")),
                                    cl_json_str_or(x, "phone"));
-        cl_cli_table_pair(t, i ? "" : "Guardians 监护人", g ? g : "");
+        cl_cli_table_pair(t, i ? "" : _("Guardians"), g ? g : "");
         free(g);
     }
     if (!json_is_null(json_object_get(s, "merged_into"))) {
         snprintf(buf, sizeof buf, "#%lld", (long long)json_integer_value(json_object_get(s, "merged_into")));
-        cl_cli_table_pair(t, "MERGED INTO 已合并到", buf);
+        cl_cli_table_pair(t, _("MERGED INTO"), buf);
     }
     json_array_foreach(json_object_get(s, "flags"), i, x) {
         char *fl = cl_strdup_printf("#%lld %s (%s, record #%lld)",
@@ -315,13 +316,13 @@ static int print_student(cl_cli *c, json_t *s, json_t *records)
                                     cl_json_str_or(x, en ? "label_en" : "label_zh"),
                                     cl_json_str_or(x, "raised_at"),
                                     (long long)json_integer_value(json_object_get(x, "record_id")));
-        cl_cli_table_pair(t, i ? "" : "FLAGS 警示", fl ? fl : "");
+        cl_cli_table_pair(t, i ? "" : _("FLAGS"), fl ? fl : "");
         free(fl);
     }
     json_array_foreach(json_object_get(s, "possible_duplicates"), i, x) {
         char *d = cl_strdup_printf("#%lld %s %s (%s)", (long long)json_integer_value(json_object_get(x, "id")),
                                    cl_json_str_or(x, "number"), cl_json_str_or(x, "name"), cl_json_str_or(x, "reason"));
-        cl_cli_table_pair(t, i ? "" : "Possible duplicates 疑似重复", d ? d : "");
+        cl_cli_table_pair(t, i ? "" : _("Possible duplicates"), d ? d : "");
         free(d);
     }
     json_array_foreach(json_object_get(s, "risk_history"), i, x) {
@@ -329,7 +330,7 @@ static int print_student(cl_cli *c, json_t *s, json_t *records)
                                    risk_name(json_integer_value(json_object_get(x, "risk_level"))),
                                    tier_label(&forms, cl_json_str_or(x, "misconduct_tier")),
                                    (long long)json_integer_value(json_object_get(x, "record_id")));
-        cl_cli_table_pair(t, i ? "" : "Risk history 风险记录", r ? r : "");
+        cl_cli_table_pair(t, i ? "" : _("Risk history"), r ? r : "");
         free(r);
     }
 
@@ -338,13 +339,13 @@ static int print_student(cl_cli *c, json_t *s, json_t *records)
         return rc;
     /* Notes in full, not cut to the table: why a case was closed matters. */
     if (json_array_size(json_object_get(s, "notes")))
-        printf("\nNotes 备注:\n");
+        printf(_("\nNotes:\n"));
     json_array_foreach(json_object_get(s, "notes"), i, x)
         cl_cli_say("  %s  %s: %s\n", cl_json_str_or(x, "at"), cl_json_str_or(x, "author"), cl_json_str_or(x, "text"));
     if (json_array_size(records) == 0)
         return 0;
-    printf("\nRecords 记录 (newest first):\n");
-    static const char *const headers[] = {"ID", "Date 日期", "Kind 类型", "State 状态", "Summary 摘要"};
+    printf(_("\nRecords (newest first):\n"));
+    static const char *const headers[] = {"ID", N_("Date"), N_("Kind"), N_("State"), N_("Summary")};
     t = cl_table_new(5, headers);
     if (t) {
         cl_table_align_right(t, 0);
@@ -434,7 +435,7 @@ static int cmd_close(cl_cli *c)
         return cl_cli_fail(st);
     if (c->json)
         return cl_cli_print_json(json_pack("{s:I, s:s}", "id", (json_int_t)id, "status", o.status ? o.status : "closed"));
-    printf("Student #%lld is now %s.\n", id, o.status ? o.status : "closed");
+    printf(_("Student #%lld is now %s.\n"), id, o.status ? o.status : "closed");
     return 0;
 }
 
@@ -460,11 +461,11 @@ static int cmd_duplicates(cl_cli *c)
         return cl_cli_print_json(list);
     if (json_array_size(list) == 0) {
         json_decref(list);
-        printf("No possible duplicates. 没有疑似重复的学生。\n");
+        printf(_("No possible duplicates.\n"));
         return 0;
     }
-    static const char *const headers[] = {"A", "Number 学号", "Name 姓名", "B", "Number 学号", "Name 姓名",
-                                          "Why 原因"};
+    static const char *const headers[] = {"A", N_("Number"), N_("Name"), "B", N_("Number"), N_("Name"),
+                                          N_("Why")};
     cl_table *t = cl_table_new(7, headers);
     size_t i;
     json_t *p;
@@ -512,7 +513,7 @@ static int cmd_merge(cl_cli *c)
         return cl_cli_fail(st);
     if (c->json)
         return cl_cli_print_json(json_pack("{s:I, s:I}", "kept", (json_int_t)keep, "merged", (json_int_t)from));
-    printf("Merged student #%lld into #%lld; #%lld is kept and marked merged.\n", from, keep, from);
+    printf(_("Merged student #%lld into #%lld; #%lld is kept and marked merged.\n"), from, keep, from);
     return 0;
 }
 
@@ -528,7 +529,7 @@ static int cmd_not_duplicate(cl_cli *c)
         return cl_cli_fail(st);
     if (c->json)
         return cl_cli_print_json(json_pack("{s:I, s:I}", "a", (json_int_t)a, "b", (json_int_t)b));
-    printf("Students #%lld and #%lld are recorded as two people.\n", a, b);
+    printf(_("Students #%lld and #%lld are recorded as two people.\n"), a, b);
     return 0;
 }
 
@@ -549,7 +550,7 @@ static int cmd_clear_flag(cl_cli *c)
     long long id;
     cl_status st = cl_parse_id(c->argv[first], "the flag id", &id);
     if (st == CL_OK && !o.reason)
-        st = cl_fail(CL_EUSAGE, "say why the flag is cleared: --reason TEXT");
+        st = cl_fail(CL_EUSAGE, _("say why the flag is cleared: --reason TEXT"));
     if (st == CL_OK)
         st = cl_cli_unlock(c);
     if (st == CL_OK)
@@ -558,18 +559,18 @@ static int cmd_clear_flag(cl_cli *c)
         return cl_cli_fail(st);
     if (c->json)
         return cl_cli_print_json(json_pack("{s:I, s:b}", "id", (json_int_t)id, "cleared", 1));
-    printf("Cleared flag #%lld.\n", id);
+    printf(_("Cleared flag #%lld.\n"), id);
     return 0;
 }
 
 const cl_command cl_student_commands[] = {
-    {"student add", "--number N --name NAME --class C", "add a student", cmd_add},
-    {"student edit", "ID|NUMBER --version V [--field …]", "change a student's details", cmd_edit},
-    {"student list", "[--class C] [--risk N] [--status S]", "list students", cmd_list},
-    {"student show", "ID|NUMBER", "a student's file (audited)", cmd_show},
-    {"student close", "ID --status S --reason TEXT", "close or transfer a case", cmd_close},
-    {"student duplicates", "", "students that look like one person", cmd_duplicates},
-    {"student merge", "KEEP FROM", "merge a duplicate into the student kept", cmd_merge},
+    {"student add", "--number N --name NAME --class C", N_("add a student"), cmd_add},
+    {"student edit", "ID|NUMBER --version V [--field …]", N_("change a student's details"), cmd_edit},
+    {"student list", "[--class C] [--risk N] [--status S]", N_("list students"), cmd_list},
+    {"student show", "ID|NUMBER", N_("a student's file (audited)"), cmd_show},
+    {"student close", "ID --status S --reason TEXT", N_("close or transfer a case"), cmd_close},
+    {"student duplicates", "", N_("students that look like one person"), cmd_duplicates},
+    {"student merge", "KEEP FROM", N_("merge a duplicate into the student kept"), cmd_merge},
     {"student not-duplicate", "A B", "mark two students as different people", cmd_not_duplicate},
     {"student clear-flag", "FLAG_ID --reason TEXT", "clear a screening's flag", cmd_clear_flag},
     {NULL, NULL, NULL, NULL},

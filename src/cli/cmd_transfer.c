@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "carelog/cli.h"
+#include "carelog/i18n.h"
 #include "carelog/file.h"
 #include "carelog/roster.h"
 #include "carelog/synth.h"
@@ -30,7 +31,7 @@ static int roster_option(cl_cli *c, int opt, const char *arg, void *ctx)
     if (opt == 'e') {
         if (strcmp(arg, "auto") != 0 && strcmp(arg, "utf-8") != 0 && strcmp(arg, "utf8") != 0 &&
             strcmp(arg, "gb18030") != 0 && strcmp(arg, "gbk") != 0)
-            return cl_cli_fail(cl_fail(CL_EUSAGE, "--encoding takes auto, utf-8 or gb18030"));
+            return cl_cli_fail(cl_fail(CL_EUSAGE, _("--encoding takes auto, utf-8 or gb18030")));
         o->encoding = strcmp(arg, "utf8") == 0 ? "utf-8" : strcmp(arg, "gbk") == 0 ? "gb18030" : arg;
     } else if (opt == 'n') {
         o->dry_run = true;
@@ -43,7 +44,7 @@ static void print_roster_problems(const json_t *report)
     size_t i;
     json_t *p;
     json_array_foreach(json_object_get(report, "problems"), i, p) {
-        fprintf(stderr, "  line %lld: ", (long long)json_integer_value(json_object_get(p, "line")));
+        fprintf(stderr, _("  line %lld: "), (long long)json_integer_value(json_object_get(p, "line")));
         cl_cli_print_text(stderr, json_string_value(json_object_get(p, "message")));
         fputc('\n', stderr);
     }
@@ -54,7 +55,7 @@ static void print_ignored(const json_t *report)
     const json_t *ignored = json_object_get(report, "ignored_columns");
     if (json_array_size(ignored) == 0)
         return;
-    fprintf(stderr, "carelog: ignored %zu column%s that match%s no student field: ", json_array_size(ignored),
+    fprintf(stderr, _("carelog: ignored %zu column%s that match%s no student field: "), json_array_size(ignored),
             json_array_size(ignored) == 1 ? "" : "s", json_array_size(ignored) == 1 ? "es" : "");
     size_t i;
     json_t *col;
@@ -76,8 +77,8 @@ static int cmd_import_roster(cl_cli *c)
     roster_opts o = {"auto", false};
     int first;
     int rc = cl_cli_parse(
-        c, options, "FILE.csv [--encoding auto|utf-8|gb18030] [--dry-run] [--json]",
-        "Imports students from a roster exported by a school system (Excel or WPS CSV,\n"
+        c, options, _("FILE.csv [--encoding auto|utf-8|gb18030] [--dry-run] [--json]"),
+        _("Imports students from a roster exported by a school system (Excel or WPS CSV,\n"
         "UTF-8 with or without BOM, or GB18030). The header row names the columns in\n"
         "Chinese or English: 学号/number, 姓名/name, 班级/class, 性别/gender,\n"
         "出生日期/birth_date, 监护人/guardian, 与学生关系/relation, 联系电话/phone,\n"
@@ -89,7 +90,7 @@ static int cmd_import_roster(cl_cli *c)
         "file or already in the vault is rejected, never merged.\n"
         "  --encoding E   auto (default: UTF-8 if valid, else GB18030), utf-8, gb18030\n"
         "  --dry-run      check everything, write nothing\n"
-        "  --json         print the report as JSON\n",
+        "  --json         print the report as JSON\n"),
         roster_option, &o, 1, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
@@ -120,10 +121,10 @@ static int cmd_import_roster(cl_cli *c)
     } else if (!c->json) {
         long long n = (long long)json_array_size(json_object_get(report, "students"));
         if (o.dry_run)
-            printf("Checked %lld student%s: all rows are good. Nothing was written (--dry-run).\n", n,
+            printf(_("Checked %lld student%s: all rows are good. Nothing was written (--dry-run).\n"), n,
                    n == 1 ? "" : "s");
         else
-            printf("Imported %lld student%s from %s.\n", n, n == 1 ? "" : "s", path);
+            printf(_("Imported %lld student%s from %s.\n"), n, n == 1 ? "" : "s", path);
     }
     json_decref(report);
     return exit_code;
@@ -148,27 +149,27 @@ static int cmd_export_vault(cl_cli *c)
     const char *path = NULL;
     int first;
     int rc = cl_cli_options(
-        c, options, "--json -o FILE",
-        "Writes the whole vault as one JSON document: every student and record with\n"
+        c, options, _("--json -o FILE"),
+        _("Writes the whole vault as one JSON document: every student and record with\n"
         "every field, earlier versions, amendments, signatures, referral transitions,\n"
         "flags, follow-up policies, forms, counsellors' names (never keys) and the audit\n"
         "log (format \"carelog-vault-export\" version 1, described in transfer.h).\n"
         "`carelog import vault` reads it back into an empty vault with nothing lost.\n"
         "The file is NOT encrypted: you are asked to confirm (--yes for scripts); it is\n"
         "written with mode 0600, never over an existing file, and the export is logged.\n"
-        "  -o, --output FILE   where to write it (required)\n",
+        "  -o, --output FILE   where to write it (required)\n"),
         out_option, &path, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
     if (!path || first != c->argc)
-        return cl_cli_fail(cl_fail(CL_EUSAGE, "usage: carelog export vault --json -o FILE"));
+        return cl_cli_fail(cl_fail(CL_EUSAGE, _("usage: carelog export vault --json -o FILE")));
     if (access(path, F_OK) == 0)
-        return cl_cli_fail(cl_fail(CL_ECANTCREATE, "%s already exists; it was left untouched (choose another name)",
+        return cl_cli_fail(cl_fail(CL_ECANTCREATE, _("%s already exists; it was left untouched (choose another name)"),
                                    path));
     cl_status st = cl_cli_unlock(c);
     if (st == CL_OK) {
-        char *question = cl_strdup_printf("Write the whole vault UNENCRYPTED to %s? 将整个档案库以明文导出", path);
-        st = question ? cl_cli_confirm(c, question) : cl_fail(CL_ESOFTWARE, "out of memory");
+        char *question = cl_strdup_printf(_("Write the whole vault UNENCRYPTED to %s?"), path);
+        st = question ? cl_cli_confirm(c, question) : cl_fail(CL_ESOFTWARE, _("out of memory"));
         free(question);
     }
     json_t *summary = NULL;
@@ -178,8 +179,8 @@ static int cmd_export_vault(cl_cli *c)
         return cl_cli_fail(st);
     if (c->json)
         return cl_cli_print_json(summary);
-    printf("Exported %lld students and %lld records to %s (mode 0600, not encrypted: keep it safe and delete it "
-           "when done).\n",
+    printf(_("Exported %lld students and %lld records to %s (mode 0600, not encrypted: keep it safe and delete it "
+           "when done).\n"),
            (long long)json_integer_value(json_object_get(summary, "students")),
            (long long)json_integer_value(json_object_get(summary, "records")), path);
     json_decref(summary);
@@ -191,11 +192,11 @@ static int cmd_export_vault(cl_cli *c)
 static int cmd_import_vault(cl_cli *c)
 {
     int first;
-    int rc = cl_cli_operands(c, "FILE",
-                             "Reads a `carelog export vault` document into this vault, which must be empty\n"
+    int rc = cl_cli_operands(c, _("FILE"),
+                             _("Reads a `carelog export vault` document into this vault, which must be empty\n"
                              "(no students, no records; exit 73 otherwise). Ids, versions, history, times,\n"
                              "authors, states and signatures are kept. The document is checked strictly; any\n"
-                             "problem is exit 65 with nothing changed. Logged as import.vault.\n",
+                             "problem is exit 65 with nothing changed. Logged as import.vault.\n"),
                              1, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
@@ -207,8 +208,8 @@ static int cmd_import_vault(cl_cli *c)
         return cl_cli_fail(st);
     if (c->json)
         return cl_cli_print_json(summary);
-    printf("Imported %lld students and %lld records (%lld earlier versions, %lld amendments, %lld referral moves) "
-           "from the vault of ",
+    printf(_("Imported %lld students and %lld records (%lld earlier versions, %lld amendments, %lld referral moves) "
+           "from the vault of "),
            (long long)json_integer_value(json_object_get(summary, "students")),
            (long long)json_integer_value(json_object_get(summary, "records")),
            (long long)json_integer_value(json_object_get(summary, "versions")),
@@ -228,7 +229,7 @@ static int number_arg(const char *name, const char *arg, long long min, long lon
     errno = 0;
     long long n = strtoll(arg, &end, 10);
     if (errno || end == arg || *end || n < min || n > max)
-        return cl_cli_fail(cl_fail(CL_EUSAGE, "--%s takes a whole number from %lld to %lld", name, min, max));
+        return cl_cli_fail(cl_fail(CL_EUSAGE, _("--%s takes a whole number from %lld to %lld"), name, min, max));
     *out = n;
     return 0;
 }
@@ -248,7 +249,7 @@ static int generate_option(cl_cli *c, int opt, const char *arg, void *ctx)
         errno = 0;
         unsigned long long s = strtoull(arg, &end, 10);
         if (errno || end == arg || *end || arg[0] == '-')
-            return cl_cli_fail(cl_fail(CL_EUSAGE, "--seed takes a whole number (0 to 2^64-1)"));
+            return cl_cli_fail(cl_fail(CL_EUSAGE, _("--seed takes a whole number (0 to 2^64-1)")));
         o->seed = (uint64_t)s;
     }
     return rc;
@@ -265,8 +266,8 @@ static int cmd_generate(cl_cli *c)
     cl_synth_options o = {40, 1, 6};
     int first;
     int rc = cl_cli_options(
-        c, options, "[--students N] [--seed S] [--months M]",
-        "Fills an EMPTY vault with SYNTHETIC students and records, for demos, tests and\n"
+        c, options, _("[--students N] [--seed S] [--months M]"),
+        _("Fills an EMPTY vault with SYNTHETIC students and records, for demos, tests and\n"
         "benchmarks; a vault that already holds students is refused (exit 73). Invented\n"
         "Chinese names, classes, guardians (phones in the unused 100 block),\n"
         "circumstances, teachers' observations, sessions, assessments, plans with\n"
@@ -274,12 +275,12 @@ static int cmd_generate(cl_cli *c)
         "The same seed gives the same data (dates count back from today).\n"
         "  --students N   how many students (default 40)\n"
         "  --seed S       the seed (default 1)\n"
-        "  --months M     how many months of history (default 6)\n",
+        "  --months M     how many months of history (default 6)\n"),
         generate_option, &o, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
     if (first != c->argc)
-        return cl_cli_fail(cl_fail(CL_EUSAGE, "generate takes no operands"));
+        return cl_cli_fail(cl_fail(CL_EUSAGE, _("generate takes no operands")));
     cl_status st = cl_cli_unlock(c);
     cl_synth_report r = {0};
     if (st == CL_OK)
@@ -303,9 +304,9 @@ static int cmd_generate(cl_cli *c)
 }
 
 const cl_command cl_transfer_commands[] = {
-    {"import roster", "FILE.csv", "import students from a school roster (CSV, all or nothing)", cmd_import_roster},
-    {"export vault", "--json -o FILE", "export the whole vault as JSON (plaintext; asks first)", cmd_export_vault},
-    {"import vault", "FILE", "read a vault export into an empty vault", cmd_import_vault},
-    {"generate", "[--students N]", "fill an empty vault with synthetic data (demos, tests)", cmd_generate},
+    {"import roster", "FILE.csv", N_("import students from a school roster (CSV, all or nothing)"), cmd_import_roster},
+    {"export vault", "--json -o FILE", N_("export the whole vault as JSON (plaintext; asks first)"), cmd_export_vault},
+    {"import vault", "FILE", N_("read a vault export into an empty vault"), cmd_import_vault},
+    {"generate", "[--students N]", N_("fill an empty vault with synthetic data (demos, tests)"), cmd_generate},
     {NULL, NULL, NULL, NULL},
 };

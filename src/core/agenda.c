@@ -1,4 +1,5 @@
 #include "carelog/agenda.h"
+#include "carelog/i18n.h"
 
 #include "carelog/followup.h"
 #include "carelog/referral.h"
@@ -68,5 +69,5 @@ cl_status cl_agenda_attention(cl_vault *v, json_t **out)
                                (json_int_t)json_array_size(late), "due_today", (json_int_t)json_array_size(today));
     *out = json_pack("{s:o, s:o, s:o, s:o, s:o}", "flags", flags, "overdue", overdue, "late_referrals", late,
                      "due_today", today, "counts", counts);
-    return *out ? CL_OK : cl_fail(CL_ESOFTWARE, "out of memory");
+    return *out ? CL_OK : cl_fail(CL_ESOFTWARE, _("out of memory"));
 }

@@ -1,4 +1,5 @@
 #include "carelog/audit.h"
+#include "carelog/i18n.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -109,7 +110,7 @@ cl_status cl_audit_verify(sqlite3 *db, long long *entries)
     while (st == CL_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
         long long id = sqlite3_column_int64(q, 0);
         if (id != expect) {
-            st = cl_fail(CL_EDATA, "audit log broken at entry %lld: entry %lld is missing", expect, expect);
+            st = cl_fail(CL_EDATA, _("audit log broken at entry %lld: entry %lld is missing"), expect, expect);
             break;
         }
         entry_hash(prev, id, (const char *)sqlite3_column_text(q, 1), (const char *)sqlite3_column_text(q, 2),
@@ -117,7 +118,7 @@ cl_status cl_audit_verify(sqlite3 *db, long long *entries)
                    (const char *)sqlite3_column_text(q, 5), hash);
         if (sqlite3_column_bytes(q, 6) != HASH_BYTES || memcmp(sqlite3_column_blob(q, 6), prev, HASH_BYTES) != 0 ||
             sqlite3_column_bytes(q, 7) != HASH_BYTES || memcmp(sqlite3_column_blob(q, 7), hash, HASH_BYTES) != 0) {
-            st = cl_fail(CL_EDATA, "audit log broken at entry %lld: it was changed after it was written", id);
+            st = cl_fail(CL_EDATA, _("audit log broken at entry %lld: it was changed after it was written"), id);
             break;
         }
         memcpy(prev, hash, HASH_BYTES);
@@ -127,7 +128,7 @@ cl_status cl_audit_verify(sqlite3 *db, long long *entries)
     if (st != CL_OK)
         return st;
     if (expect - 1 != count || (count > 0 && memcmp(prev, head, HASH_BYTES) != 0))
-        return cl_fail(CL_EDATA, "audit log broken at entry %lld: entries after it were removed", expect - 1 < count ? expect : count);
+        return cl_fail(CL_EDATA, _("audit log broken at entry %lld: entries after it were removed"), expect - 1 < count ? expect : count);
     *entries = count;
     return CL_OK;
 }

@@ -5,6 +5,7 @@
  * process may open several vaults (tests do), and one text always parses to
  * the same form. Entries live until the process ends. */
 #include "carelog/catalog.h"
+#include "carelog/i18n.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +53,7 @@ static cl_status cache_get(const char *digest, const char *text, size_t len, con
     cache_entry *e = calloc(1, sizeof *e);
     if (!e) {
         cl_form_free(f);
-        return cl_fail(CL_ESOFTWARE, "out of memory");
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
     }
     if (!cache_registered) {
         atexit(cache_free);
@@ -102,15 +103,15 @@ static cl_status check_kind_rules(const cl_form *f, const char *name)
             continue;
         const cl_field *fld = cl_form_field(f, r->id);
         if (!fld && r->required)
-            return cl_fail(CL_EDATA, "%s: the %s form must keep the field \"%s\" (carelog relies on it)", name, kind,
+            return cl_fail(CL_EDATA, _("%s: the %s form must keep the field \"%s\" (carelog relies on it)"), name, kind,
                            r->id);
         if (fld && !(r->types & (1u << fld->type)))
-            return cl_fail(CL_EDATA, "%s:%u: the field \"%s\" must keep its type (carelog sorts, schedules or "
-                                     "filters by it); change its label and help instead", name, fld->line, r->id);
+            return cl_fail(CL_EDATA, _("%s:%u: the field \"%s\" must keep its type (carelog sorts, schedules or "
+                                     "filters by it); change its label and help instead"), name, fld->line, r->id);
     }
     const cl_field *risk = strcmp(kind, "assessment") == 0 ? cl_form_field(f, "risk_level") : NULL;
     if (risk && (risk->min != 0 || risk->max != 3))
-        return cl_fail(CL_EDATA, "%s:%u: risk_level must stay a scale from 0 to 3", name, risk->line);
+        return cl_fail(CL_EDATA, _("%s:%u: risk_level must stay a scale from 0 to 3"), name, risk->line);
     return CL_OK;
 }
 
@@ -122,7 +123,7 @@ static cl_status store_form(cl_vault *v, const char *text, size_t len, const cha
     const cl_form *f;
     char digest[65];
     if (memchr(text, '\0', len))
-        return cl_fail(CL_EDATA, "%s: the form holds a NUL byte; a form is plain UTF-8 text", name);
+        return cl_fail(CL_EDATA, _("%s: the form holds a NUL byte; a form is plain UTF-8 text"), name);
     cl_form_digest(text, len, digest);
     cl_status st = cache_get(digest, text, len, name, &f);
     if (st == CL_OK)
@@ -210,7 +211,7 @@ cl_status cl_catalog_import_file(cl_vault *v, const char *path, char **kind_out,
             char *target = cl_strdup_printf("form %s", kind);
             char detail[64];
             snprintf(detail, sizeof detail, "version %d", *version);
-            st = target ? cl_vault_audit(v, "form.import", target, detail) : cl_fail(CL_ESOFTWARE, "out of memory");
+            st = target ? cl_vault_audit(v, "form.import", target, detail) : cl_fail(CL_ESOFTWARE, _("out of memory"));
             free(target);
         }
         st = cl_tx_end(&tx, st);
@@ -219,7 +220,7 @@ cl_status cl_catalog_import_file(cl_vault *v, const char *path, char **kind_out,
     if (st == CL_OK && kind_out) {
         *kind_out = strdup(kind);
         if (!*kind_out)
-            return cl_fail(CL_ESOFTWARE, "out of memory");
+            return cl_fail(CL_ESOFTWARE, _("out of memory"));
     }
     if (added)
         *added = was_added;
@@ -277,7 +278,7 @@ cl_status cl_catalog_current(cl_vault *v, const char *kind, const cl_form **form
         st = load_row(v, q, form, form_id, NULL);
     } else if (rc == SQLITE_DONE) {
         char *kinds = kind_names(db);
-        st = cl_fail(CL_ENOTFOUND, "there is no kind of record \"%s\"; the kinds are: %s (`carelog form list`)",
+        st = cl_fail(CL_ENOTFOUND, _("there is no kind of record \"%s\"; the kinds are: %s (`carelog form list`)"),
                      kind ? kind : "", kinds ? kinds : "");
         free(kinds);
     } else {
@@ -299,7 +300,7 @@ cl_status cl_catalog_get(cl_vault *v, long long form_id, const cl_form **form, i
     if (rc == SQLITE_ROW)
         st = load_row(v, q, form, NULL, version);
     else if (rc == SQLITE_DONE)
-        st = cl_fail(CL_ENOTFOUND, "there is no form #%lld in this vault", form_id);
+        st = cl_fail(CL_ENOTFOUND, _("there is no form #%lld in this vault"), form_id);
     else
         st = cl_db_fail(db, "reading the forms");
     sqlite3_finalize(q);
@@ -355,13 +356,13 @@ cl_status cl_catalog_source(cl_vault *v, const char *kind, int version, char **t
     int rc = sqlite3_step(q);
     if (rc == SQLITE_ROW) {
         *text = strdup((const char *)sqlite3_column_text(q, 0));
-        st = *text ? CL_OK : cl_fail(CL_ESOFTWARE, "out of memory");
+        st = *text ? CL_OK : cl_fail(CL_ESOFTWARE, _("out of memory"));
     } else if (rc == SQLITE_DONE) {
         sqlite3_finalize(q);
         const cl_form *f;
         st = cl_catalog_current(v, kind, &f, NULL); /* names the kinds when the kind is unknown */
         if (st == CL_OK)
-            st = cl_fail(CL_ENOTFOUND, "the form %s has no version %d (`carelog form list` shows the newest)", kind,
+            st = cl_fail(CL_ENOTFOUND, _("the form %s has no version %d (`carelog form list` shows the newest)"), kind,
                          version);
         return st;
     } else {

@@ -1,5 +1,6 @@
 /* CSV reading (libcsv, strict) with line numbers, and CSV writing. */
 #include "carelog/csv.h"
+#include "carelog/i18n.h"
 
 #include <csv.h>
 #include <stdint.h>
@@ -23,7 +24,7 @@ struct parse_ctx {
 
 static cl_status oom(void)
 {
-    return cl_fail(CL_ESOFTWARE, "out of memory");
+    return cl_fail(CL_ESOFTWARE, _("out of memory"));
 }
 
 static void free_fields(char **fields, size_t n)
@@ -80,7 +81,7 @@ static void on_field(void *s, size_t len, void *data)
      * bytes, so this holds; checked because callers rely on it. */
     if (!cl_utf8_valid(field, strlen(field))) {
         free(field);
-        ctx->st = cl_fail(CL_EDATA, "line %zu: invalid UTF-8 in a field",
+        ctx->st = cl_fail(CL_EDATA, _("line %zu: invalid UTF-8 in a field"),
                           ctx->row_line);
         return;
     }
@@ -170,13 +171,13 @@ static cl_status parse_text(const char *text, size_t len, cl_csv *csv)
             if (csv_error(&parser) != CSV_EPARSE)
                 st = oom();
             else if (parser.quoted)
-                st = cl_fail(CL_EDATA, "line %zu: text after the closing quote "
+                st = cl_fail(CL_EDATA, _("line %zu: text after the closing quote "
                              "of a field (a quote inside a quoted field must be "
-                             "doubled: \"\")", ctx.line);
+                             "doubled: \"\")"), ctx.line);
             else
-                st = cl_fail(CL_EDATA, "line %zu: a quote inside an unquoted "
+                st = cl_fail(CL_EDATA, _("line %zu: a quote inside an unquoted "
                              "field (enclose the field in quotes and double the "
-                             "quote: \"\")", ctx.line);
+                             "quote: \"\")"), ctx.line);
         }
         p = q;
         ctx.line++;
@@ -184,9 +185,9 @@ static cl_status parse_text(const char *text, size_t len, cl_csv *csv)
     if (st == CL_OK) {
         if (csv_fini(&parser, on_field, on_row, &ctx) != 0) {
             if (csv_error(&parser) == CSV_EPARSE)
-                st = cl_fail(CL_EDATA, "line %zu: unterminated quoted field "
+                st = cl_fail(CL_EDATA, _("line %zu: unterminated quoted field "
                              "(a quote opened in the row starting on this line "
-                             "is never closed)", ctx.row_line);
+                             "is never closed)"), ctx.row_line);
             else
                 st = oom();
         } else if (ctx.st != CL_OK) {

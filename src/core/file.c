@@ -1,4 +1,5 @@
 #include "carelog/file.h"
+#include "carelog/i18n.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,7 +19,7 @@ cl_status cl_dir_sync(const char *dir)
     int rc = fsync(fd);
     close(fd);
     if (rc != 0)
-        return cl_fail(CL_EIO, "%s: could not sync the folder: %s", dir, strerror(errno));
+        return cl_fail(CL_EIO, _("%s: could not sync the folder: %s"), dir, strerror(errno));
     return CL_OK;
 }
 
@@ -61,17 +62,17 @@ static cl_status write_atomic(const char *path, const void *data, size_t len, in
 {
     char tmp[4096];
     if (snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path) >= (int)sizeof tmp)
-        return cl_fail(CL_EUSAGE, "%s: the path is too long", path);
+        return cl_fail(CL_EUSAGE, _("%s: the path is too long"), path);
     int fd = mkstemp(tmp);
     if (fd < 0)
-        return cl_fail(CL_ECANTCREATE, "%s: cannot create a file here: %s", path, strerror(errno));
+        return cl_fail(CL_ECANTCREATE, _("%s: cannot create a file here: %s"), path, strerror(errno));
     cl_status st = CL_OK;
     if (fchmod(fd, 0600) != 0)
         st = cl_fail(CL_EIO, "%s: %s", tmp, strerror(errno));
     if (st == CL_OK)
         st = write_all(fd, data, len, tmp);
     if (st == CL_OK && fsync(fd) != 0)
-        st = cl_fail(CL_EIO, "%s: could not sync: %s", tmp, strerror(errno));
+        st = cl_fail(CL_EIO, _("%s: could not sync: %s"), tmp, strerror(errno));
     if (close(fd) != 0 && st == CL_OK)
         st = cl_fail(CL_EIO, "%s: %s", tmp, strerror(errno));
     cl_crash_point("atomic-before-rename");
@@ -83,7 +84,7 @@ static cl_status write_atomic(const char *path, const void *data, size_t len, in
             unlink(tmp);
         if (rc != 0)
             st = (no_replace && errno == EEXIST)
-                     ? cl_fail(CL_ECANTCREATE, "%s already exists; it was left as it is", path)
+                     ? cl_fail(CL_ECANTCREATE, _("%s already exists; it was left as it is"), path)
                      : cl_fail(CL_EIO, "%s: %s", path, strerror(errno));
     }
     if (st != CL_OK) {
@@ -113,17 +114,17 @@ cl_status cl_file_read(const char *path, size_t max, unsigned char **out, size_t
         return cl_fail(errno == ENOENT ? CL_ENOTFOUND : CL_EIO, "%s: %s", path, strerror(errno));
     size_t cap = 4096, n = 0;
     unsigned char *buf = malloc(cap + 1);
-    cl_status st = buf ? CL_OK : cl_fail(CL_ESOFTWARE, "out of memory");
+    cl_status st = buf ? CL_OK : cl_fail(CL_ESOFTWARE, _("out of memory"));
     while (st == CL_OK) {
         if (n == cap) {
             if (cap > max) {
-                st = cl_fail(CL_EDATA, "%s is larger than %zu bytes", path, max);
+                st = cl_fail(CL_EDATA, _("%s is larger than %zu bytes"), path, max);
                 break;
             }
             cap *= 2;
             unsigned char *grown = realloc(buf, cap + 1);
             if (!grown) {
-                st = cl_fail(CL_ESOFTWARE, "out of memory");
+                st = cl_fail(CL_ESOFTWARE, _("out of memory"));
                 break;
             }
             buf = grown;
@@ -140,7 +141,7 @@ cl_status cl_file_read(const char *path, size_t max, unsigned char **out, size_t
     }
     close(fd);
     if (st == CL_OK && n > max)
-        st = cl_fail(CL_EDATA, "%s is larger than %zu bytes", path, max);
+        st = cl_fail(CL_EDATA, _("%s is larger than %zu bytes"), path, max);
     if (st != CL_OK) {
         free(buf);
         return st;

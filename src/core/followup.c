@@ -1,5 +1,6 @@
 /* Follow-ups: explicit follow-up dates and minimum-frequency policies. */
 #include "carelog/followup.h"
+#include "carelog/i18n.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -158,7 +159,7 @@ static cl_status add_row(due_ctx *d, sqlite3_stmt *q, long due, const char *sour
                             "source", source, "reason", reason,
                             "record_id", record_id > 0 ? json_integer(record_id) : json_null());
     if (!row || json_array_append_new(d->rows, row) != 0)
-        return cl_fail(CL_ESOFTWARE, "out of memory");
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
     return CL_OK;
 }
 
@@ -209,7 +210,7 @@ static cl_status load_policies(sqlite3 *db, policy **out, size_t *n)
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         policy *grown = realloc(list, (count + 1) * sizeof *list);
         if (!grown) {
-            st = cl_fail(CL_ESOFTWARE, "out of memory");
+            st = cl_fail(CL_ESOFTWARE, _("out of memory"));
             break;
         }
         list = grown;
@@ -330,7 +331,7 @@ cl_status cl_followup_due(cl_vault *v, const char *today, int horizon_days, json
     if (today) {
         if (!cl_date_parse(today, date)) {
             char *shown = cl_text_inert(today, false);
-            cl_status st = cl_fail(CL_EUSAGE, "\"%s\" is not a date (YYYY-MM-DD)", shown ? shown : "");
+            cl_status st = cl_fail(CL_EUSAGE, _("\"%s\" is not a date (YYYY-MM-DD)"), shown ? shown : "");
             free(shown);
             return st;
         }
@@ -338,10 +339,10 @@ cl_status cl_followup_due(cl_vault *v, const char *today, int horizon_days, json
         cl_time_date(cl_now(), date, sizeof date);
     }
     if (horizon_days < 0)
-        return cl_fail(CL_EUSAGE, "the horizon cannot be negative");
+        return cl_fail(CL_EUSAGE, _("the horizon cannot be negative"));
     due_ctx d = {cl_date_days(date), horizon_days, json_array()};
     if (!d.rows)
-        return cl_fail(CL_ESOFTWARE, "out of memory");
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
     sqlite3 *db = cl_vault_db(v);
     cl_status st = due_explicit(db, &d);
     if (st == CL_OK)
@@ -357,7 +358,7 @@ cl_status cl_followup_due(cl_vault *v, const char *today, int horizon_days, json
         free(items);
         json_decref(sorted);
         json_decref(d.rows);
-        return cl_fail(CL_ESOFTWARE, "out of memory");
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
     }
     for (size_t i = 0; i < n; i++)
         items[i] = json_array_get(d.rows, i);
@@ -377,9 +378,9 @@ cl_status cl_followup_due(cl_vault *v, const char *today, int horizon_days, json
 static cl_status check_policy(sqlite3 *db, const char *basis, const char *value, char *canon, size_t size)
 {
     if (!basis || (strcmp(basis, "risk") != 0 && strcmp(basis, "circumstance") != 0))
-        return cl_fail(CL_EUSAGE, "a policy's basis is risk or circumstance");
+        return cl_fail(CL_EUSAGE, _("a policy's basis is risk or circumstance"));
     if (!value || !*value)
-        return cl_fail(CL_EUSAGE, "a policy needs a value (a risk level or a circumstance)");
+        return cl_fail(CL_EUSAGE, _("a policy needs a value (a risk level or a circumstance)"));
     if (strcmp(basis, "risk") == 0) {
         for (int r = 0; r < N_RISK; r++) {
             char digit[16];
@@ -390,7 +391,7 @@ static cl_status check_policy(sqlite3 *db, const char *basis, const char *value,
                 return CL_OK;
             }
         }
-        return cl_fail(CL_EUSAGE, "a risk level is 0 (none), 1 (attention), 2 (elevated) or 3 (crisis)");
+        return cl_fail(CL_EUSAGE, _("a risk level is 0 (none), 1 (attention), 2 (elevated) or 3 (crisis)"));
     }
     cl_form *form = student_form(db);
     const cl_field *f = form ? cl_form_field(form, "circumstances") : NULL;
@@ -408,7 +409,7 @@ static cl_status check_policy(sqlite3 *db, const char *basis, const char *value,
             snprintf(canon, size, "%s", found);
         } else {
             char *shown = cl_text_inert(value, false);
-            st = cl_fail(CL_EUSAGE, "\"%s\" is not a circumstance of the student form; the circumstances are %s",
+            st = cl_fail(CL_EUSAGE, _("\"%s\" is not a circumstance of the student form; the circumstances are %s"),
                          shown ? shown : "", names.data ? names.data : "");
             free(shown);
         }
@@ -422,7 +423,7 @@ static cl_status check_policy(sqlite3 *db, const char *basis, const char *value,
         if (ok)
             snprintf(canon, size, "%s", value);
         else
-            st = cl_fail(CL_EUSAGE, "a circumstance is a choice id such as left_behind");
+            st = cl_fail(CL_EUSAGE, _("a circumstance is a choice id such as left_behind"));
     }
     cl_form_free(form);
     return st;
@@ -436,7 +437,7 @@ static cl_status policy_write(cl_vault *v, const char *basis, const char *value,
     if (st != CL_OK)
         return st;
     if (days > 0 && days > CL_FOLLOWUP_POLICY_MAX_DAYS)
-        return cl_fail(CL_EUSAGE, "a policy's days are from 1 to %d", CL_FOLLOWUP_POLICY_MAX_DAYS);
+        return cl_fail(CL_EUSAGE, _("a policy's days are from 1 to %d"), CL_FOLLOWUP_POLICY_MAX_DAYS);
     st = cl_db_begin(db);
     if (st != CL_OK)
         return st;
@@ -453,7 +454,7 @@ static cl_status policy_write(cl_vault *v, const char *basis, const char *value,
         if (sqlite3_step(q) != SQLITE_DONE)
             st = cl_db_fail(db, "saving the follow-up policy");
         else if (days <= 0 && sqlite3_changes(db) == 0)
-            st = cl_fail(CL_ENOTFOUND, "there is no follow-up policy for %s %s", basis, canon);
+            st = cl_fail(CL_ENOTFOUND, _("there is no follow-up policy for %s %s"), basis, canon);
         sqlite3_finalize(q);
     }
     if (st == CL_OK) {
@@ -471,7 +472,7 @@ static cl_status policy_write(cl_vault *v, const char *basis, const char *value,
 cl_status cl_followup_policy_set(cl_vault *v, const char *basis, const char *value, int days)
 {
     if (days < 1 || days > CL_FOLLOWUP_POLICY_MAX_DAYS)
-        return cl_fail(CL_EUSAGE, "a policy's days are from 1 to %d", CL_FOLLOWUP_POLICY_MAX_DAYS);
+        return cl_fail(CL_EUSAGE, _("a policy's days are from 1 to %d"), CL_FOLLOWUP_POLICY_MAX_DAYS);
     return policy_write(v, basis, value, days);
 }
 
@@ -496,10 +497,10 @@ cl_status cl_followup_policy_list(cl_vault *v, json_t **out)
         policy_label(form, col(q, 0), col(q, 1), label, sizeof label);
         if (json_array_append_new(list, json_pack("{s:s, s:s, s:i, s:s}", "basis", col(q, 0), "value", col(q, 1),
                                                   "days", sqlite3_column_int(q, 2), "label", label)) != 0)
-            st = cl_fail(CL_ESOFTWARE, "out of memory");
+            st = cl_fail(CL_ESOFTWARE, _("out of memory"));
     }
     if (!list)
-        st = cl_fail(CL_ESOFTWARE, "out of memory");
+        st = cl_fail(CL_ESOFTWARE, _("out of memory"));
     else if (st == CL_OK && rc != SQLITE_DONE)
         st = cl_db_fail(db, "listing the follow-up policies");
     sqlite3_finalize(q);

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "carelog/text.h"
+#include "carelog/i18n.h"
 
 #define SCALE_POINTS_MAX 101
 #define LEN_LIMIT 1000000
@@ -640,7 +641,7 @@ cl_status cl_form_parse(const char *text, size_t len, const char *filename, cl_f
     *out = NULL;
     P.file = filename ? filename : "<form>";
     if (!text && len)
-        return cl_fail(CL_EUSAGE, "no form text");
+        return cl_fail(CL_EUSAGE, _("no form text"));
     if (!(P.form = calloc(1, sizeof *P.form)))
         return cl_fp_oom();
     const char *p = text, *end = text + len;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "carelog/text.h"
+#include "carelog/i18n.h"
 
 #define ID_MAX 64
 #define NUMBER_ABS_MAX 1e15
@@ -51,7 +52,7 @@ cl_status cl_fp_fail_at(const cl_fp_parser *P, unsigned line, unsigned col,
 
 cl_status cl_fp_oom(void)
 {
-    return cl_fail(CL_ESOFTWARE, "out of memory");
+    return cl_fail(CL_ESOFTWARE, _("out of memory"));
 }
 
 /* ---- small helpers ---------------------------------------------------- */

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "carelog/text.h"
+#include "carelog/i18n.h"
 
 /* How much of a bad value an error message repeats. */
 #define ECHO_MAX 40
@@ -51,7 +52,7 @@ static cl_status field_fail(const char *prefix, const cl_field *f, const char *f
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return cl_fail(CL_EDATA, "field %s%s (%s): %s", prefix, f->id, f->label_zh, msg);
+    return cl_fail(CL_EDATA, _("field %s%s (%s): %s"), prefix, f->id, f->label_zh, msg);
 }
 
 static const char *op_words(cl_cond_op op)
@@ -213,7 +214,7 @@ static cl_status validate_fields(const char *prefix, const cl_field *fields, siz
     json_object_foreach((json_t *)obj, key, v) {
         if (!cl_form_find_in(fields, n, key)) {
             echo(key, e);
-            return cl_fail(CL_EDATA, "field %s%s: not in %s", prefix, e, where);
+            return cl_fail(CL_EDATA, _("field %s%s: not in %s"), prefix, e, where);
         }
     }
     for (size_t i = 0; i < n; i++) {
@@ -238,7 +239,7 @@ cl_status cl_form_validate(const cl_form *f, const json_t *values)
 {
     char where[128];
     if (!json_is_object(values))
-        return cl_fail(CL_EDATA, "the record's values must be a JSON object");
+        return cl_fail(CL_EDATA, _("the record's values must be a JSON object"));
     snprintf(where, sizeof where, "form %s", f->kind);
     return validate_fields("", f->fields, f->n_fields, values, where);
 }
@@ -342,7 +343,7 @@ static cl_status multi_from_text(const cl_field *f, char *s, json_t *arr)
             if (strcmp(json_string_value(json_array_get(arr, i)), c->id) == 0)
                 seen = true;
         if (!seen && json_array_append_new(arr, json_string(c->id)) != 0)
-            return cl_fail(CL_ESOFTWARE, "out of memory");
+            return cl_fail(CL_ESOFTWARE, _("out of memory"));
     }
     return CL_OK;
 }
@@ -452,7 +453,7 @@ static cl_status convert(const cl_field *f, char *s, json_t **out)
     }
     }
     if (!*out)
-        return cl_fail(CL_ESOFTWARE, "out of memory");
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
     return CL_OK;
 }
 
@@ -462,11 +463,11 @@ cl_status cl_form_value_from_text(const cl_form *f, const char *field_id, const 
     *out = NULL;
     const cl_field *fld = cl_form_field(f, field_id);
     if (!fld)
-        return cl_fail(CL_ENOTFOUND, "form %s has no field '%s'", f->kind,
+        return cl_fail(CL_ENOTFOUND, _("form %s has no field '%s'"), f->kind,
                        field_id ? field_id : "");
     char *copy = strdup(text ? text : "");
     if (!copy)
-        return cl_fail(CL_ESOFTWARE, "out of memory");
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
     char *s = trim(copy);
     cl_status st = CL_OK;
     json_t *v = NULL;
@@ -501,7 +502,7 @@ cl_status cl_form_score(const cl_form *f, const json_t *values, json_t **out)
     if (!f->has_score && f->n_flags == 0)
         return CL_OK;
     if (!json_is_object(values))
-        return cl_fail(CL_EDATA, "the record's values must be a JSON object");
+        return cl_fail(CL_EDATA, _("the record's values must be a JSON object"));
     json_t *r = json_object();
     json_t *flags = json_array(), *labels = json_array();
     bool ok = r && flags && labels;
@@ -547,7 +548,7 @@ cl_status cl_form_score(const cl_form *f, const json_t *values, json_t **out)
     json_decref(labels);
     if (!ok) {
         json_decref(r);
-        return cl_fail(CL_ESOFTWARE, "out of memory");
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
     }
     *out = r;
     return CL_OK;

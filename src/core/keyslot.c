@@ -1,4 +1,5 @@
 #include "carelog/keyslot.h"
+#include "carelog/i18n.h"
 
 #include <sodium.h>
 #include <stdlib.h>
@@ -100,7 +101,7 @@ cl_status cl_kdf_calibrate(cl_kdf *out)
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if (crypto_pwhash(key, sizeof key, "calibrate", 9, salt, 2, mem, crypto_pwhash_ALG_ARGON2ID13) != 0)
-        return cl_fail(CL_ESOFTWARE, "Argon2id needs more memory than this machine allows");
+        return cl_fail(CL_ESOFTWARE, _("Argon2id needs more memory than this machine allows"));
     double per_pass = seconds_since(&t0) / 2.0;
     uint64_t ops = per_pass > 0 ? (uint64_t)(target / per_pass + 0.5) : 3;
     if (ops < 3)
@@ -117,7 +118,7 @@ cl_status cl_keyslots_new(const unsigned char vault_id[CL_VAULT_ID_BYTES], cl_ke
 {
     cl_keyslots *ks = calloc(1, sizeof *ks);
     if (!ks)
-        return cl_fail(CL_ESOFTWARE, "out of memory");
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
     memcpy(ks->vault_id, vault_id, CL_VAULT_ID_BYTES);
     ks->generation = 1;
     *out = ks;
@@ -179,7 +180,7 @@ static cl_status derive(const slot *s, const cl_secret *pass, unsigned char key[
 {
     if (crypto_pwhash(key, 32, (const char *)pass->bytes, pass->len, s->salt, s->kdf.opslimit,
                       (size_t)s->kdf.memlimit, crypto_pwhash_ALG_ARGON2ID13) != 0)
-        return cl_fail(CL_ESOFTWARE, "Argon2id failed (not enough memory for this slot's cost)");
+        return cl_fail(CL_ESOFTWARE, _("Argon2id failed (not enough memory for this slot's cost)"));
     return CL_OK;
 }
 
@@ -192,7 +193,7 @@ static cl_status seal_key(const cl_keyslots *ks, const slot *s, const cl_secret 
     put_u32(plain + CL_DB_KEY_BYTES + CL_VAULT_ID_BYTES, generation);
     int rc = crypto_box_seal(out, plain, sizeof plain, s->public_key);
     sodium_memzero(plain, sizeof plain);
-    return rc == 0 ? CL_OK : cl_fail(CL_ESOFTWARE, "sealing the database key failed");
+    return rc == 0 ? CL_OK : cl_fail(CL_ESOFTWARE, _("sealing the database key failed"));
 }
 
 /* A fresh key pair for s, its secret wrapped under pass, holding the
@@ -229,9 +230,9 @@ cl_status cl_keyslots_add(cl_keyslots *ks, cl_slot_kind kind, const cl_secret *p
                           unsigned char slot_id_out[CL_SLOT_ID_BYTES])
 {
     if (ks->nslots >= MAX_SLOTS)
-        return cl_fail(CL_EUSAGE, "the vault already has %d key slots; remove one first", MAX_SLOTS);
+        return cl_fail(CL_EUSAGE, _("the vault already has %d key slots; remove one first"), MAX_SLOTS);
     if (cl_keyslots_rotating(ks))
-        return cl_fail(CL_ECONFLICT, "a key rotation is unfinished; unlock the vault once to finish it");
+        return cl_fail(CL_ECONFLICT, _("a key rotation is unfinished; unlock the vault once to finish it"));
     slot *s = &ks->slots[ks->nslots];
     memset(s, 0, sizeof *s);
     s->kind = (uint8_t)kind;
@@ -250,9 +251,9 @@ cl_status cl_keyslots_reset(cl_keyslots *ks, const unsigned char slot_id[CL_SLOT
 {
     slot *s = find_slot(ks, slot_id);
     if (!s)
-        return cl_fail(CL_ENOTFOUND, "that key slot is not in the keyslots file");
+        return cl_fail(CL_ENOTFOUND, _("that key slot is not in the keyslots file"));
     if (cl_keyslots_rotating(ks))
-        return cl_fail(CL_ECONFLICT, "a key rotation is unfinished; unlock the vault once to finish it");
+        return cl_fail(CL_ECONFLICT, _("a key rotation is unfinished; unlock the vault once to finish it"));
     slot fresh = *s;
     cl_status st = fill_slot(ks, &fresh, pass, kdf, db_key, NULL);
     if (st == CL_OK)
@@ -269,14 +270,14 @@ cl_status cl_keyslots_first(const cl_keyslots *ks, cl_slot_kind kind, unsigned c
             return CL_OK;
         }
     }
-    return cl_fail(CL_ENOTFOUND, "the keyslots file has no slot of that kind");
+    return cl_fail(CL_ENOTFOUND, _("the keyslots file has no slot of that kind"));
 }
 
 cl_status cl_keyslots_remove(cl_keyslots *ks, const unsigned char slot_id[CL_SLOT_ID_BYTES])
 {
     slot *s = find_slot(ks, slot_id);
     if (!s)
-        return cl_fail(CL_ENOTFOUND, "that key slot is not in the keyslots file");
+        return cl_fail(CL_ENOTFOUND, _("that key slot is not in the keyslots file"));
     size_t i = (size_t)(s - ks->slots);
     memmove(&ks->slots[i], &ks->slots[i + 1], (ks->nslots - i - 1) * sizeof(slot));
     ks->nslots--;
@@ -295,8 +296,8 @@ static cl_status open_sealed(const cl_keyslots *ks, const slot *s, const cl_secr
         sodium_memcmp(plain->bytes + CL_DB_KEY_BYTES, ks->vault_id, CL_VAULT_ID_BYTES) != 0 ||
         get_u32(plain->bytes + CL_DB_KEY_BYTES + CL_VAULT_ID_BYTES) != generation) {
         cl_secret_free(plain);
-        return cl_fail(CL_EDATA, "the keyslots file is damaged: a slot's sealed key does not open; "
-                                 "restore the vault from a backup or use the recovery key");
+        return cl_fail(CL_EDATA, _("the keyslots file is damaged: a slot's sealed key does not open; "
+                                 "restore the vault from a backup or use the recovery key"));
     }
     st = cl_secret_copy(plain->bytes, CL_DB_KEY_BYTES, out);
     cl_secret_free(plain);
@@ -374,7 +375,7 @@ cl_status cl_keyslots_seal_next(cl_keyslots *ks, const cl_secret *next_key)
 cl_status cl_keyslots_promote_next(cl_keyslots *ks)
 {
     if (!cl_keyslots_rotating(ks))
-        return cl_fail(CL_ESOFTWARE, "no key rotation is under way");
+        return cl_fail(CL_ESOFTWARE, _("no key rotation is under way"));
     for (size_t i = 0; i < ks->nslots; i++) {
         slot *s = &ks->slots[i];
         memcpy(s->sealed[0], s->sealed[1], SEALED_BYTES);
@@ -392,7 +393,7 @@ cl_status cl_keyslots_serialize(const cl_keyslots *ks, unsigned char **out, size
         n += SLOT_FIXED + ks->slots[i].nsealed * SEALED_BYTES;
     unsigned char *buf = malloc(n), *p = buf;
     if (!buf)
-        return cl_fail(CL_ESOFTWARE, "out of memory");
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
     memcpy(p, MAGIC, MAGIC_LEN), p += MAGIC_LEN;
     memcpy(p, ks->vault_id, CL_VAULT_ID_BYTES), p += CL_VAULT_ID_BYTES;
     put_u32(p, ks->generation), p += 4;
@@ -422,7 +423,7 @@ cl_status cl_keyslots_serialize(const cl_keyslots *ks, unsigned char **out, size
 cl_status cl_keyslots_parse(const unsigned char *data, size_t len, cl_keyslots **out)
 {
     if (len < MAGIC_LEN || memcmp(data, MAGIC, MAGIC_LEN) != 0)
-        return cl_fail(CL_EDATA, "this is not a carelog keyslots file");
+        return cl_fail(CL_EDATA, _("this is not a carelog keyslots file"));
     if (len < HEADER_LEN + CHECKSUM_BYTES)
         return cl_fail(CL_EDATA, DAMAGED, "it is truncated");
     unsigned char sum[CHECKSUM_BYTES];
@@ -431,7 +432,7 @@ cl_status cl_keyslots_parse(const unsigned char *data, size_t len, cl_keyslots *
         return cl_fail(CL_EDATA, DAMAGED, "its checksum does not match: truncated or altered");
     cl_keyslots *ks = calloc(1, sizeof *ks);
     if (!ks)
-        return cl_fail(CL_ESOFTWARE, "out of memory");
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
     const unsigned char *p = data + MAGIC_LEN, *end = data + len - CHECKSUM_BYTES;
     memcpy(ks->vault_id, p, CL_VAULT_ID_BYTES), p += CL_VAULT_ID_BYTES;
     ks->generation = get_u32(p), p += 4;
@@ -480,8 +481,8 @@ cl_status cl_keyslots_load(const char *path, cl_keyslots **out)
     size_t len;
     cl_status st = cl_file_read(path, 1 << 20, &data, &len);
     if (st != CL_OK)
-        return st == CL_ENOTFOUND ? cl_fail(CL_ENOTFOUND, "%s is missing: this folder holds no carelog vault, "
-                                                          "or its keyslots file was lost (restore it from a backup)", path)
+        return st == CL_ENOTFOUND ? cl_fail(CL_ENOTFOUND, _("%s is missing: this folder holds no carelog vault, "
+                                                          "or its keyslots file was lost (restore it from a backup)"), path)
                                   : st;
     st = cl_keyslots_parse(data, len, out);
     free(data);

@@ -2,6 +2,7 @@
  * Reading, listing and rendering are in record_read.c; signing and
  * amendments in record_sign.c. */
 #include "carelog/record.h"
+#include "carelog/i18n.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -101,7 +102,7 @@ static cl_status apply_score(cl_vault *v, const cl_form *form, long long id, lon
         return st;
     }
     char *text = dump(score);
-    st = text ? cl_db_prepare(db, "UPDATE records SET score = ? WHERE id = ?", &q) : cl_fail(CL_ESOFTWARE, "out of memory");
+    st = text ? cl_db_prepare(db, "UPDATE records SET score = ? WHERE id = ?", &q) : cl_fail(CL_ESOFTWARE, _("out of memory"));
     if (st == CL_OK) {
         sqlite3_bind_text(q, 1, text, -1, SQLITE_STATIC);
         sqlite3_bind_int64(q, 2, id);
@@ -170,9 +171,9 @@ cl_status cl_student_refresh_risk_tx(sqlite3 *db, long long student_id)
     char *tier = strdup(sqlite3_column_type(q, 1) == SQLITE_TEXT ? (const char *)sqlite3_column_text(q, 1) : "none");
     sqlite3_finalize(q);
     if (!tier)
-        return cl_fail(CL_ESOFTWARE, "out of memory");
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
     if (risk < 0 || risk > 3)
-        st = cl_fail(CL_EDATA, "field risk_level (风险等级): %lld is outside 0–3", risk);
+        st = cl_fail(CL_EDATA, _("field risk_level: %lld is outside 0–3"), risk);
     if (st == CL_OK)
         st = cl_db_prepare(db, "UPDATE students SET risk_level = ?, misconduct_tier = ? WHERE id = ?", &q);
     if (st == CL_OK) {
@@ -197,11 +198,11 @@ static cl_status check_student(sqlite3 *db, long long student_id)
     sqlite3_bind_int64(q, 1, student_id);
     int rc = sqlite3_step(q);
     if (rc == SQLITE_DONE)
-        st = cl_fail(CL_ENOTFOUND, "there is no student #%lld (`carelog student list` shows them)", student_id);
+        st = cl_fail(CL_ENOTFOUND, _("there is no student #%lld (`carelog student list` shows them)"), student_id);
     else if (rc != SQLITE_ROW)
         st = cl_db_fail(db, "reading the student");
     else if (sqlite3_column_type(q, 0) != SQLITE_NULL)
-        st = cl_fail(CL_EDATA, "student #%lld was merged into #%lld; add the record to #%lld", student_id,
+        st = cl_fail(CL_EDATA, _("student #%lld was merged into #%lld; add the record to #%lld"), student_id,
                      (long long)sqlite3_column_int64(q, 0), (long long)sqlite3_column_int64(q, 0));
     sqlite3_finalize(q);
     return st;
@@ -217,14 +218,14 @@ static cl_status check_parent(sqlite3 *db, long long parent_id, long long studen
     sqlite3_bind_int64(q, 1, parent_id);
     int rc = sqlite3_step(q);
     if (rc == SQLITE_DONE)
-        st = cl_fail(CL_ENOTFOUND, "there is no plan #%lld to review (`carelog record list --kind plan`)", parent_id);
+        st = cl_fail(CL_ENOTFOUND, _("there is no plan #%lld to review (`carelog record list --kind plan`)"), parent_id);
     else if (rc != SQLITE_ROW)
         st = cl_db_fail(db, "reading the plan");
     else if (strcmp((const char *)sqlite3_column_text(q, 0), "plan") != 0)
-        st = cl_fail(CL_EDATA, "record #%lld is a %s, not a plan; a review links to a plan", parent_id,
+        st = cl_fail(CL_EDATA, _("record #%lld is a %s, not a plan; a review links to a plan"), parent_id,
                      (const char *)sqlite3_column_text(q, 0));
     else if (sqlite3_column_int64(q, 1) != student_id)
-        st = cl_fail(CL_EDATA, "plan #%lld belongs to another student (#%lld); a review belongs to its plan's student",
+        st = cl_fail(CL_EDATA, _("plan #%lld belongs to another student (#%lld); a review belongs to its plan's student"),
                      parent_id, (long long)sqlite3_column_int64(q, 1));
     sqlite3_finalize(q);
     return st;
@@ -262,7 +263,7 @@ cl_status cl_record_insert_tx(cl_vault *v, const char *kind, long long student_i
         return st;
     json_t *filled = with_occurred_at(form, fields);
     if (!filled)
-        return cl_fail(CL_ESOFTWARE, "out of memory");
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
     st = insert_tx(v, kind, student_id, filled, parent_id, id_out);
     json_decref(filled);
     return st;
@@ -283,8 +284,8 @@ static cl_status check_not_future(const json_t *fields)
     cl_time_date(cl_now(), today, sizeof today);
     long d = cl_date_days(day), t = cl_date_days(today);
     if (d != LONG_MIN && t != LONG_MIN && d > t + 1)
-        return cl_fail(CL_EDATA, "field occurred_at: %s is in the future (today is %s); check the year — nothing "
-                                 "was saved", day, today);
+        return cl_fail(CL_EDATA, _("field occurred_at: %s is in the future (today is %s); check the year — nothing "
+                                 "was saved"), day, today);
     return CL_OK;
 }
 
@@ -298,7 +299,7 @@ static cl_status insert_tx(cl_vault *v, const char *kind, long long student_id, 
     if (st != CL_OK)
         return st;
     if (!json_is_object(fields))
-        return cl_fail(CL_EDATA, "the fields of a %s must be a JSON object", kind);
+        return cl_fail(CL_EDATA, _("the fields of a %s must be a JSON object"), kind);
     if (strcmp(kind, "student") != 0)
         st = check_student(db, student_id);
     if (st == CL_OK)
@@ -317,7 +318,7 @@ static cl_status insert_tx(cl_vault *v, const char *kind, long long student_id, 
     bool referral = strcmp(kind, "referral") == 0;
     char *text = dump(fields);
     if (!text)
-        return cl_fail(CL_ESOFTWARE, "out of memory");
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
     sqlite3_stmt *q;
     st = cl_db_prepare(db, "INSERT INTO records(student_id, kind, author, occurred_at, created_at, updated_at, "
                            "updated_by, form_id, version, fields, follow_up, parent_id, state) "
@@ -369,29 +370,29 @@ cl_status cl_record_add(cl_vault *v, const char *kind, long long student_id, con
                         long long parent_id, long long *id_out)
 {
     if (!kind || !*kind)
-        return cl_fail(CL_EUSAGE, "say which kind of record to add (`carelog form list` names the kinds)");
+        return cl_fail(CL_EUSAGE, _("say which kind of record to add (`carelog form list` names the kinds)"));
     if (strcmp(kind, "student") == 0)
-        return cl_fail(CL_EUSAGE, "a student's own record is made by `carelog student add`");
+        return cl_fail(CL_EUSAGE, _("a student's own record is made by `carelog student add`"));
     if (!json_is_object(fields))
-        return cl_fail(CL_EDATA, "the fields of a record must be a JSON object");
+        return cl_fail(CL_EDATA, _("the fields of a record must be a JSON object"));
     json_t *copy = json_deep_copy(fields);
     if (!copy)
-        return cl_fail(CL_ESOFTWARE, "out of memory");
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
     cl_status st = CL_OK;
     if (strcmp(kind, "review") == 0) {
         /* The plan is named by --parent or by the form's "plan" field. */
         json_t *plan = json_object_get(copy, "plan");
         if (json_is_integer(plan) && parent_id && json_integer_value(plan) != parent_id)
-            st = cl_fail(CL_EDATA, "field plan (对应的干预计划) says #%lld but the parent is #%lld; give one plan",
+            st = cl_fail(CL_EDATA, _("field plan (对应的干预计划) says #%lld but the parent is #%lld; give one plan"),
                          (long long)json_integer_value(plan), parent_id);
         else if (json_is_integer(plan))
             parent_id = json_integer_value(plan);
         else if (parent_id && (!plan || json_is_null(plan)))
             json_object_set_new(copy, "plan", json_integer(parent_id));
         if (st == CL_OK && !parent_id)
-            st = cl_fail(CL_EDATA, "a review needs the plan it reviews: add --parent PLAN_ID");
+            st = cl_fail(CL_EDATA, _("a review needs the plan it reviews: add --parent PLAN_ID"));
     } else if (parent_id) {
-        st = cl_fail(CL_EUSAGE, "only a review links to a parent record (a plan); a %s does not", kind);
+        st = cl_fail(CL_EUSAGE, _("only a review links to a parent record (a plan); a %s does not"), kind);
     }
     sqlite3 *db = cl_vault_db(v);
     cl_tx tx;
@@ -468,9 +469,9 @@ static cl_status read_row(sqlite3 *db, long long id, row *r)
         r->parent_id = sqlite3_column_int64(q, 10);
         r->merged_into = sqlite3_column_int64(q, 11);
         if (!r->kind || !r->fields || !r->occurred || !r->updated_at || !r->updated_by)
-            st = cl_fail(CL_ESOFTWARE, "out of memory");
+            st = cl_fail(CL_ESOFTWARE, _("out of memory"));
     } else if (rc == SQLITE_DONE) {
-        st = cl_fail(CL_ENOTFOUND, "there is no record #%lld (`carelog record list` shows them)", id);
+        st = cl_fail(CL_ENOTFOUND, _("there is no record #%lld (`carelog record list` shows them)"), id);
     } else {
         st = cl_db_fail(db, "reading the record");
     }
@@ -503,15 +504,15 @@ static json_t *merged_fields(const char *old_text, const json_t *changes)
 static cl_status stale_edit(const row *r, long long id, long long expected_version)
 {
     if (strcmp(r->kind, "student") != 0)
-        return cl_fail(CL_ECONFLICT, "record #%lld was changed by %s at %s (it is now version %lld; you edited version "
+        return cl_fail(CL_ECONFLICT, _("record #%lld was changed by %s at %s (it is now version %lld; you edited version "
                                      "%lld). Nothing was saved: look at it again (`carelog record show %lld`) and redo "
-                                     "your change on version %lld", id, r->updated_by, r->updated_at, r->version,
+                                     "your change on version %lld"), id, r->updated_by, r->updated_at, r->version,
                        expected_version, id, r->version);
     json_t *f = json_loads(r->fields, 0, NULL);
     const char *number = cl_json_str(f, "number"), *name = cl_json_str(f, "name");
-    cl_status st = cl_fail(CL_ECONFLICT, "student %s (%s) was changed by %s at %s (it is now version %lld; you edited "
+    cl_status st = cl_fail(CL_ECONFLICT, _("student %s (%s) was changed by %s at %s (it is now version %lld; you edited "
                                          "version %lld). Nothing was saved: run `carelog student show %s` and redo "
-                                         "your change on version %lld", number ? number : "?", name ? name : "?",
+                                         "your change on version %lld"), number ? number : "?", name ? name : "?",
                            r->updated_by, r->updated_at, r->version, expected_version, number ? number : "?",
                            r->version);
     json_decref(f);
@@ -522,7 +523,7 @@ cl_status cl_record_edit_tx(cl_vault *v, long long id, long long expected_versio
                             const char *action, long long *new_version)
 {
     if (!json_is_object(changes))
-        return cl_fail(CL_EDATA, "the changes to a record must be a JSON object");
+        return cl_fail(CL_EDATA, _("the changes to a record must be a JSON object"));
     sqlite3 *db = cl_vault_db(v);
     row r;
     cl_status st = read_row(db, id, &r);
@@ -532,16 +533,16 @@ cl_status cl_record_edit_tx(cl_vault *v, long long id, long long expected_versio
     }
     json_t *fields = NULL;
     if (r.signed_at)
-        st = cl_fail(CL_EPERM, "record #%lld was signed on %s by %s and can no longer be edited; add an amendment "
-                               "instead (`carelog record amend %lld --text …`)", id, r.signed_at,
+        st = cl_fail(CL_EPERM, _("record #%lld was signed on %s by %s and can no longer be edited; add an amendment "
+                               "instead (`carelog record amend %lld --text …`)"), id, r.signed_at,
                      r.signed_by ? r.signed_by : "?", id);
     else if (r.merged_into)
-        st = cl_fail(CL_EDATA, "record #%lld holds the details of a student merged into #%lld; change #%lld instead",
+        st = cl_fail(CL_EDATA, _("record #%lld holds the details of a student merged into #%lld; change #%lld instead"),
                      id, r.merged_into, r.merged_into);
     else if (r.version != expected_version)
         st = stale_edit(&r, id, expected_version);
     else if (r.version >= LLONG_MAX)
-        st = cl_fail(CL_EDATA, "record #%lld is at version %lld and cannot count further; nothing was saved", id,
+        st = cl_fail(CL_EDATA, _("record #%lld is at version %lld and cannot count further; nothing was saved"), id,
                      r.version);
     const cl_form *form = NULL;
     long long form_id = 0;
@@ -550,13 +551,13 @@ cl_status cl_record_edit_tx(cl_vault *v, long long id, long long expected_versio
     if (st == CL_OK) {
         fields = merged_fields(r.fields, changes);
         if (!fields)
-            st = cl_fail(CL_ESOFTWARE, "out of memory");
+            st = cl_fail(CL_ESOFTWARE, _("out of memory"));
     }
     if (st == CL_OK && strcmp(r.kind, "review") == 0) {
         json_t *plan = json_object_get(fields, "plan");
         if (!json_is_integer(plan) || json_integer_value(plan) != r.parent_id)
-            st = cl_fail(CL_EDATA, "field plan (对应的干预计划): a review stays with plan #%lld; add a new review for "
-                                   "another plan", r.parent_id);
+            st = cl_fail(CL_EDATA, _("field plan (对应的干预计划): a review stays with plan #%lld; add a new review for "
+                                   "another plan"), r.parent_id);
     }
     if (st == CL_OK)
         st = cl_form_validate(form, fields);
@@ -570,7 +571,7 @@ cl_status cl_record_edit_tx(cl_vault *v, long long id, long long expected_versio
         json_decref(old);
         text = dump(fields);
         if (!text)
-            st = cl_fail(CL_ESOFTWARE, "out of memory");
+            st = cl_fail(CL_ESOFTWARE, _("out of memory"));
     }
     if (st == CL_OK && same) {
         /* Nothing changed: no new version. */
@@ -614,7 +615,7 @@ cl_status cl_record_edit_tx(cl_vault *v, long long id, long long expected_versio
         if (sqlite3_step(q) != SQLITE_DONE)
             st = cl_db_fail(db, "saving the record");
         else if (sqlite3_changes(db) != 1)
-            st = cl_fail(CL_ECONFLICT, "record #%lld changed while saving; look at it again and redo your change", id);
+            st = cl_fail(CL_ECONFLICT, _("record #%lld changed while saving; look at it again and redo your change"), id);
         sqlite3_finalize(q);
     }
     if (st == CL_OK && strcmp(r.kind, "student") == 0) {

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "carelog/catalog.h"
+#include "carelog/i18n.h"
 #include "carelog/record.h"
 #include "carelog/storage.h"
 #include "carelog/text.h"
@@ -88,7 +89,7 @@ cl_status cl_record_get(cl_vault *v, long long id, bool audit, json_t **out)
     if (rc != SQLITE_ROW) {
         sqlite3_finalize(q);
         return rc == SQLITE_DONE
-                   ? cl_fail(CL_ENOTFOUND, "there is no record #%lld (`carelog record list` shows them)", id)
+                   ? cl_fail(CL_ENOTFOUND, _("there is no record #%lld (`carelog record list` shows them)"), id)
                    : cl_db_fail(db, "reading the record");
     }
     json_t *fields = cl_json_column(q, 14);
@@ -198,7 +199,7 @@ cl_status cl_record_history(cl_vault *v, long long id, json_t **out)
         st = cl_db_fail(db, "reading the record's history");
     sqlite3_finalize(q);
     if (st == CL_OK && json_array_size(arr) == 0)
-        st = cl_fail(CL_ENOTFOUND, "there is no record #%lld (`carelog record list` shows them)", id);
+        st = cl_fail(CL_ENOTFOUND, _("there is no record #%lld (`carelog record list` shows them)"), id);
     if (st != CL_OK) {
         json_decref(arr);
         return st;
@@ -266,9 +267,9 @@ cl_status cl_record_list(cl_vault *v, const cl_record_filter *filter, json_t **o
     const cl_record_filter *fl = filter ? filter : &none;
     char since[11] = "", until[11] = "";
     if (fl->since && !cl_date_parse(fl->since, since))
-        return cl_fail(CL_EDATA, "--since: \"%s\" is not a date; write it as YYYY-MM-DD", fl->since);
+        return cl_fail(CL_EDATA, _("--since: \"%s\" is not a date; write it as YYYY-MM-DD"), fl->since);
     if (fl->until && !cl_date_parse(fl->until, until))
-        return cl_fail(CL_EDATA, "--until: \"%s\" is not a date; write it as YYYY-MM-DD", fl->until);
+        return cl_fail(CL_EDATA, _("--until: \"%s\" is not a date; write it as YYYY-MM-DD"), fl->until);
     if (fl->kind) {
         const cl_form *f;
         cl_status st = cl_catalog_current(v, fl->kind, &f, NULL);
@@ -290,7 +291,7 @@ cl_status cl_record_list(cl_vault *v, const cl_record_filter *filter, json_t **o
     if (fl->limit > 0)
         cl_buf_puts(&sql, " LIMIT ?5");
     if (!sql.data)
-        return cl_fail(CL_ESOFTWARE, "out of memory");
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
     sqlite3 *db = cl_vault_db(v);
     sqlite3_stmt *q;
     cl_status st = cl_db_prepare(db, sql.data, &q);
@@ -409,7 +410,7 @@ cl_status cl_record_render(cl_vault *v, const json_t *rec, const char *lang, cha
     char *body = cl_form_render(f, json_object_get(rec, "fields"), lang);
     if (!body) {
         cl_buf_free(&b);
-        return cl_fail(CL_ESOFTWARE, "out of memory");
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
     }
     cl_buf_puts(&b, body);
     if (*body && body[strlen(body) - 1] != '\n')
@@ -435,5 +436,5 @@ cl_status cl_record_render(cl_vault *v, const json_t *rec, const char *lang, cha
         cl_buf_puts(&b, "\n");
     }
     *out = cl_buf_take(&b);
-    return *out ? CL_OK : cl_fail(CL_ESOFTWARE, "out of memory");
+    return *out ? CL_OK : cl_fail(CL_ESOFTWARE, _("out of memory"));
 }

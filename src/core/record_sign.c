@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "carelog/record.h"
+#include "carelog/i18n.h"
 #include "carelog/secret.h"
 #include "carelog/storage.h"
 #include "carelog/text.h"
@@ -36,7 +37,7 @@ cl_status cl_record_sign(cl_vault *v, long long id, long long expected_version)
     char now[32];
     cl_now_iso(now);
     if (rc == SQLITE_DONE) {
-        st = cl_fail(CL_ENOTFOUND, "there is no record #%lld (`carelog record list` shows them)", id);
+        st = cl_fail(CL_ENOTFOUND, _("there is no record #%lld (`carelog record list` shows them)"), id);
     } else if (rc != SQLITE_ROW) {
         st = cl_db_fail(db, "reading the record");
     } else {
@@ -44,17 +45,17 @@ cl_status cl_record_sign(cl_vault *v, long long id, long long expected_version)
         const char *author = (const char *)sqlite3_column_text(q, 4);
         long long version = sqlite3_column_int64(q, 5);
         if (!cl_record_kind_signable(kind))
-            st = cl_fail(CL_EUSAGE, "record #%lld: %s %s cannot be signed; only sessions, assessments, referrals "
-                                    "and screenings can", id, kind[0] && strchr("aeiou", kind[0]) ? "an" : "a", kind);
+            st = cl_fail(CL_EUSAGE, _("record #%lld: %s %s cannot be signed; only sessions, assessments, referrals "
+                                    "and screenings can"), id, kind[0] && strchr("aeiou", kind[0]) ? "an" : "a", kind);
         else if (sqlite3_column_type(q, 6) != SQLITE_NULL)
-            st = cl_fail(CL_EPERM, "record #%lld was already signed on %s by %s", id,
+            st = cl_fail(CL_EPERM, _("record #%lld was already signed on %s by %s"), id,
                          (const char *)sqlite3_column_text(q, 6), (const char *)sqlite3_column_text(q, 7));
         else if (strcmp(author, user) != 0)
-            st = cl_fail(CL_EPERM, "record #%lld was written by %s; only its author signs it", id, author);
+            st = cl_fail(CL_EPERM, _("record #%lld was written by %s; only its author signs it"), id, author);
         else if (version != expected_version)
-            st = cl_fail(CL_ECONFLICT, "record #%lld was changed by %s at %s (it is now version %lld; you signed "
+            st = cl_fail(CL_ECONFLICT, _("record #%lld was changed by %s at %s (it is now version %lld; you signed "
                                        "version %lld). Nothing was signed: read it again (`carelog record show %lld`) "
-                                       "and sign version %lld", id, (const char *)sqlite3_column_text(q, 8),
+                                       "and sign version %lld"), id, (const char *)sqlite3_column_text(q, 8),
                          (const char *)sqlite3_column_text(q, 9), version, expected_version, id, version);
         if (st == CL_OK) {
             json_t *fields = cl_json_column(q, 3);
@@ -63,13 +64,13 @@ cl_status cl_record_sign(cl_vault *v, long long id, long long expected_version)
                                 (const char *)sqlite3_column_text(q, 2), "fields", fields ? fields : json_object(),
                                 "signed_by", user, "signed_at", now);
             if (!payload)
-                st = cl_fail(CL_ESOFTWARE, "out of memory");
+                st = cl_fail(CL_ESOFTWARE, _("out of memory"));
         }
     }
     sqlite3_finalize(q);
     char *text = NULL;
     if (st == CL_OK && !(text = json_dumps(payload, JSON_SORT_KEYS | JSON_COMPACT)))
-        st = cl_fail(CL_ESOFTWARE, "out of memory");
+        st = cl_fail(CL_ESOFTWARE, _("out of memory"));
     json_decref(payload);
     unsigned char sig[crypto_sign_BYTES];
     cl_secret *sk = NULL;
@@ -78,7 +79,7 @@ cl_status cl_record_sign(cl_vault *v, long long id, long long expected_version)
     if (st == CL_OK)
         st = cl_meta_get_blob(db, "ed25519_secret", sk->bytes, crypto_sign_SECRETKEYBYTES);
     if (st == CL_OK && crypto_sign_detached(sig, NULL, (const unsigned char *)text, strlen(text), sk->bytes) != 0)
-        st = cl_fail(CL_ESOFTWARE, "signing failed");
+        st = cl_fail(CL_ESOFTWARE, _("signing failed"));
     cl_secret_free(sk);
     if (st == CL_OK)
         st = cl_db_prepare(db, "UPDATE records SET signed_at = ?, signed_by = ?, signature = ?, signed_payload = ? "
@@ -178,12 +179,12 @@ bool cl_record_signature_check(sqlite3 *db, long long id, const char *kind, long
 cl_status cl_record_amend(cl_vault *v, long long id, const char *text)
 {
     if (!text || !*text)
-        return cl_fail(CL_EUSAGE, "an amendment needs its text (--text TEXT)");
+        return cl_fail(CL_EUSAGE, _("an amendment needs its text (--text TEXT)"));
     size_t len = strlen(text);
     if (!cl_utf8_valid(text, len))
-        return cl_fail(CL_EDATA, "the amendment is not valid UTF-8; nothing was saved");
+        return cl_fail(CL_EDATA, _("the amendment is not valid UTF-8; nothing was saved"));
     if (cl_utf8_length(text) > CL_RECORD_AMENDMENT_MAX)
-        return cl_fail(CL_EDATA, "the amendment is %zu characters long; at most %d fit — split it into several",
+        return cl_fail(CL_EDATA, _("the amendment is %zu characters long; at most %d fit — split it into several"),
                        cl_utf8_length(text), CL_RECORD_AMENDMENT_MAX);
     sqlite3 *db = cl_vault_db(v);
     cl_tx tx;
@@ -203,7 +204,7 @@ cl_status cl_record_amend(cl_vault *v, long long id, const char *text)
         if (sqlite3_step(q) != SQLITE_DONE)
             st = cl_db_fail(db, "saving the amendment");
         else if (sqlite3_changes(db) == 0)
-            st = cl_fail(CL_ENOTFOUND, "there is no record #%lld (`carelog record list` shows them)", id);
+            st = cl_fail(CL_ENOTFOUND, _("there is no record #%lld (`carelog record list` shows them)"), id);
         sqlite3_finalize(q);
     }
     if (st == CL_OK) {

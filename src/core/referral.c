@@ -1,5 +1,6 @@
 /* Referral states: the transition table, moves, lists and history. */
 #include "carelog/referral.h"
+#include "carelog/i18n.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,16 +186,16 @@ cl_status cl_referral_list(cl_vault *v, bool open_only, json_t **out)
         if (open_only && def && !def->open)
             continue;
         if (json_array_append_new(rows, referral_row(q, now)) != 0)
-            st = cl_fail(CL_ESOFTWARE, "out of memory");
+            st = cl_fail(CL_ESOFTWARE, _("out of memory"));
     }
     if (!rows)
-        st = cl_fail(CL_ESOFTWARE, "out of memory");
+        st = cl_fail(CL_ESOFTWARE, _("out of memory"));
     else if (st == CL_OK && rc != SQLITE_DONE)
         st = cl_db_fail(db, "listing the referrals");
     sqlite3_finalize(q);
     json_t *sorted = st == CL_OK ? json_array() : NULL;
     if (st == CL_OK && !sorted)
-        st = cl_fail(CL_ESOFTWARE, "out of memory");
+        st = cl_fail(CL_ESOFTWARE, _("out of memory"));
     if (st == CL_OK) {
         /* By the order of the loop (the table's), oldest in a state first;
          * a state the table does not know comes last. */
@@ -225,12 +226,12 @@ static cl_status referral_get(sqlite3 *db, long long record_id, json_t **row)
     sqlite3_bind_int64(q, 1, record_id);
     int rc = sqlite3_step(q);
     if (rc == SQLITE_DONE)
-        st = cl_fail(CL_ENOTFOUND, "there is no record %lld", record_id);
+        st = cl_fail(CL_ENOTFOUND, _("there is no record %lld"), record_id);
     else if (rc != SQLITE_ROW)
         st = cl_db_fail(db, "reading the record");
     else if (strcmp(col(q, 0), "referral") != 0) {
         char *kind = cl_text_inert(col(q, 0), false);
-        st = cl_fail(CL_EDATA, "record %lld is a%s %s, not a referral", record_id,
+        st = cl_fail(CL_EDATA, _("record %lld is a%s %s, not a referral"), record_id,
                      kind && strchr("aeiou", kind[0]) ? "n" : "", kind ? kind : "record");
         free(kind);
     }
@@ -245,9 +246,9 @@ static cl_status referral_get(sqlite3 *db, long long record_id, json_t **row)
     if (rc == SQLITE_ROW) {
         *row = referral_row(q, cl_now());
         if (!*row)
-            st = cl_fail(CL_ESOFTWARE, "out of memory");
+            st = cl_fail(CL_ESOFTWARE, _("out of memory"));
     } else if (rc == SQLITE_DONE) {
-        st = cl_fail(CL_EDATA, "referral %lld belongs to no student", record_id);
+        st = cl_fail(CL_EDATA, _("referral %lld belongs to no student"), record_id);
     } else {
         st = cl_db_fail(db, "reading the referral");
     }
@@ -294,7 +295,7 @@ cl_status cl_referral_history(cl_vault *v, long long record_id, json_t **out)
     json_object_set_new(row, "transitions", transitions);
     if (st != CL_OK || !next || !transitions) {
         json_decref(row);
-        return st != CL_OK ? st : cl_fail(CL_ESOFTWARE, "out of memory");
+        return st != CL_OK ? st : cl_fail(CL_ESOFTWARE, _("out of memory"));
     }
     *out = row;
     return CL_OK;
@@ -306,11 +307,11 @@ static cl_status check_note(const char *note)
     while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
         p++;
     if (!*p)
-        return cl_fail(CL_EUSAGE, "a move needs a note saying why (--note TEXT)");
+        return cl_fail(CL_EUSAGE, _("a move needs a note saying why (--note TEXT)"));
     if (!cl_utf8_valid(note, strlen(note)))
-        return cl_fail(CL_EUSAGE, "the note is not valid UTF-8");
+        return cl_fail(CL_EUSAGE, _("the note is not valid UTF-8"));
     if (cl_utf8_length(note) > CL_REFERRAL_NOTE_MAX)
-        return cl_fail(CL_EUSAGE, "the note is longer than %d characters", CL_REFERRAL_NOTE_MAX);
+        return cl_fail(CL_EUSAGE, _("the note is longer than %d characters"), CL_REFERRAL_NOTE_MAX);
     return CL_OK;
 }
 
@@ -342,7 +343,7 @@ cl_status cl_referral_check_move(const char *to_state, const char *note)
         char names[160];
         all_states(names, sizeof names);
         char *shown = cl_text_inert(to_state ? to_state : "", false);
-        cl_status st = cl_fail(CL_EUSAGE, "\"%s\" is not a referral state; the states are %s",
+        cl_status st = cl_fail(CL_EUSAGE, _("\"%s\" is not a referral state; the states are %s"),
                                shown ? shown : "", names);
         free(shown);
         return st;
@@ -375,12 +376,12 @@ cl_status cl_referral_move(cl_vault *v, long long record_id, const char *to_stat
             next_words(def ? def->next : "", allowed, sizeof allowed);
             bool same = strcmp(from, to->name) == 0;
             if (!allowed[0])
-                st = cl_fail(CL_EUSAGE, "referral %lld is %s, a final state; it %s", record_id, from,
+                st = cl_fail(CL_EUSAGE, _("referral %lld is %s, a final state; it %s"), record_id, from,
                              same ? "moves no further" : "cannot move again");
             else if (same)
-                st = cl_fail(CL_EUSAGE, "referral %lld is already %s; it can move to %s", record_id, from, allowed);
+                st = cl_fail(CL_EUSAGE, _("referral %lld is already %s; it can move to %s"), record_id, from, allowed);
             else
-                st = cl_fail(CL_EUSAGE, "referral %lld is %s; it can move to %s, not to %s", record_id, from,
+                st = cl_fail(CL_EUSAGE, _("referral %lld is %s; it can move to %s, not to %s"), record_id, from,
                              allowed, to->name);
         }
     }

@@ -4,6 +4,7 @@
  * form without a vault (so it can be fuzzed), cl_roster_import adds the
  * checks that need the vault and writes everything in one transaction. */
 #include "carelog/roster.h"
+#include "carelog/i18n.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -155,13 +156,13 @@ static cl_status add_problem_v(cl_roster *r, size_t line, const char *fmt, va_li
         size_t cap = r->cap_problems ? r->cap_problems * 2 : 16;
         problem *p = realloc(r->problems, cap * sizeof *p);
         if (!p)
-            return cl_fail(CL_ESOFTWARE, "out of memory");
+            return cl_fail(CL_ESOFTWARE, _("out of memory"));
         r->problems = p;
         r->cap_problems = cap;
     }
     char *msg = NULL;
     if (vasprintf(&msg, fmt, ap) < 0)
-        return cl_fail(CL_ESOFTWARE, "out of memory");
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
     /* Kept in file order: after every problem on this line or before it. */
     size_t at = r->nproblems;
     while (at > 0 && r->problems[at - 1].line > line)
@@ -307,12 +308,12 @@ static cl_status find_header(cl_roster *r, const cl_csv *csv, const cl_form *for
         r->columns = calloc(hr->nfields, sizeof *r->columns);
         r->header = calloc(hr->nfields, sizeof *r->header);
         if (!r->columns || !r->header)
-            return cl_fail(CL_ESOFTWARE, "out of memory");
+            return cl_fail(CL_ESOFTWARE, _("out of memory"));
         r->nheader = hr->nfields;
         for (size_t c = 0; c < hr->nfields; c++) {
             r->header[c] = strdup(hr->fields[c]);
             if (!r->header[c])
-                return cl_fail(CL_ESOFTWARE, "out of memory");
+                return cl_fail(CL_ESOFTWARE, _("out of memory"));
             int target;
             const char *field = NULL;
             if (!map_header(form, hr->fields[c], &target, &field)) {
@@ -323,7 +324,7 @@ static cl_status find_header(cl_roster *r, const cl_csv *csv, const cl_form *for
             for (size_t k = 0; k < r->ncolumns; k++)
                 if (r->columns[k].target == target &&
                     (target != TARGET_FIELD || strcmp(r->columns[k].field, field) == 0))
-                    return cl_fail(CL_EDATA, "line %zu: the columns \"%s\" and \"%s\" both give %s; keep one",
+                    return cl_fail(CL_EDATA, _("line %zu: the columns \"%s\" and \"%s\" both give %s; keep one"),
                                    hr->line, r->header[r->columns[k].index], hr->fields[c],
                                    target_name(target, field));
             r->columns[r->ncolumns++] = (column){target, field, c};
@@ -331,8 +332,8 @@ static cl_status find_header(cl_roster *r, const cl_csv *csv, const cl_form *for
         *first_data = i + 1;
         return CL_OK;
     }
-    return cl_fail(CL_EDATA, "no header row with both a student number column (学号/number) and a name column "
-                             "(姓名/name) in the first lines of the file");
+    return cl_fail(CL_EDATA, _("no header row with both a student number column (学号/number) and a name column "
+                             "(姓名/name) in the first lines of the file"));
 }
 
 /* Splits a list as people type it: , ， 、 ; ； / and spaces. Returns a
@@ -368,7 +369,7 @@ static cl_status circumstances_value(const cl_form *form, const char *field, con
 {
     char *list = split_list(text);
     if (!list)
-        return cl_fail(CL_ESOFTWARE, "out of memory");
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
     cl_buf b = {0};
     cl_status st = CL_OK;
     char *save = NULL;
@@ -440,7 +441,7 @@ static cl_status guardian_value(cl_roster *r, const cl_form *form, const cl_csv_
     char *n = trimmed(name ? name : ""), *rel = trimmed(relation ? relation : ""), *ph = trimmed(phone ? phone : "");
     cl_status st = CL_OK;
     if (!n || !rel || !ph) {
-        st = cl_fail(CL_ESOFTWARE, "out of memory");
+        st = cl_fail(CL_ESOFTWARE, _("out of memory"));
         goto done;
     }
     if (!*n && !*rel && !*ph)
@@ -466,7 +467,7 @@ static cl_status guardian_value(cl_roster *r, const cl_form *form, const cl_csv_
     }
     json_t *item = json_object();
     if (!item) {
-        st = cl_fail(CL_ESOFTWARE, "out of memory");
+        st = cl_fail(CL_ESOFTWARE, _("out of memory"));
         goto done;
     }
     json_object_set_new(item, "name", json_string(gname));
@@ -489,7 +490,7 @@ static cl_status map_row(cl_roster *r, const cl_form *form, const cl_csv_row *cr
     *out = NULL;
     json_t *fields = json_object();
     if (!fields)
-        return cl_fail(CL_ESOFTWARE, "out of memory");
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
     bool ok = true;
     cl_status st = CL_OK;
     for (size_t c = 0; c < r->ncolumns && st == CL_OK; c++) {
@@ -500,7 +501,7 @@ static cl_status map_row(cl_roster *r, const cl_form *form, const cl_csv_row *cr
         json_t *value = NULL;
         cl_status vs;
         if (!cl_utf8_valid(cell, strlen(cell)))
-            vs = cl_fail(CL_EDATA, "column \"%s\": not valid text", r->header[col->index]);
+            vs = cl_fail(CL_EDATA, _("column \"%s\": not valid text"), r->header[col->index]);
         else if (strcmp(col->field, "circumstances") == 0 &&
                  cl_form_field(form, col->field)->type == CL_FIELD_MULTI)
             vs = circumstances_value(form, col->field, cell, &value);
@@ -591,7 +592,7 @@ cl_status cl_roster_parse(const char *data, size_t len, const char *encoding, co
 {
     *out = NULL;
     if (!student)
-        return cl_fail(CL_ESOFTWARE, "no student form");
+        return cl_fail(CL_ESOFTWARE, _("no student form"));
     cl_csv *csv = NULL;
     cl_status st = cl_csv_parse(data, len, encoding ? encoding : "auto", &csv);
     if (st != CL_OK)
@@ -600,7 +601,7 @@ cl_status cl_roster_parse(const char *data, size_t len, const char *encoding, co
     if (!r || !(r->ignored = json_array())) {
         free(r);
         cl_csv_free(csv);
-        return cl_fail(CL_ESOFTWARE, "out of memory");
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
     }
     size_t first = 0;
     st = find_header(r, csv, student, &first);
@@ -608,7 +609,7 @@ cl_status cl_roster_parse(const char *data, size_t len, const char *encoding, co
     if (st == CL_OK && first < n) {
         r->rows = calloc(n - first, sizeof *r->rows);
         if (!r->rows)
-            st = cl_fail(CL_ESOFTWARE, "out of memory");
+            st = cl_fail(CL_ESOFTWARE, _("out of memory"));
     }
     for (size_t i = first; i < n && st == CL_OK; i++) {
         const cl_csv_row *cr = cl_csv_row_at(csv, i);
@@ -677,7 +678,7 @@ bool cl_roster_problem_at(const cl_roster *r, size_t i, size_t *line, const char
 cl_status cl_roster_reject(cl_roster *r, size_t i, const char *fmt, ...)
 {
     if (i >= r->nrows)
-        return cl_fail(CL_ESOFTWARE, "no roster row %zu", i);
+        return cl_fail(CL_ESOFTWARE, _("no roster row %zu"), i);
     va_list ap;
     va_start(ap, fmt);
     cl_status st = add_problem_v(r, r->rows[i].line, fmt, ap);
@@ -751,7 +752,7 @@ cl_status cl_roster_import(cl_vault *v, const char *data, size_t len, const char
     cl_roster *r;
     st = cl_roster_parse(data, len, encoding, form, &r);
     if (st != CL_OK)
-        return cl_fail_context(st, "importing the roster");
+        return cl_fail_context(st, _("importing the roster"));
     st = check_vault(v, r);
     json_t *students = json_array();
     size_t imported = 0;
@@ -759,10 +760,10 @@ cl_status cl_roster_import(cl_vault *v, const char *data, size_t len, const char
         size_t bad = 0;
         for (size_t i = 0; i < r->nrows; i++)
             bad += r->rows[i].fields == NULL;
-        st = cl_fail(CL_EDATA, "%zu of %zu rows rejected (%zu problems); nothing was imported", bad, r->nrows,
+        st = cl_fail(CL_EDATA, _("%zu of %zu rows rejected (%zu problems); nothing was imported"), bad, r->nrows,
                      r->nproblems);
     } else if (st == CL_OK && r->nrows == 0) {
-        st = cl_fail(CL_EDATA, "the roster has a header but no students; nothing was imported");
+        st = cl_fail(CL_EDATA, _("the roster has a header but no students; nothing was imported"));
     }
     sqlite3 *db = cl_vault_db(v);
     bool in_tx = false;
@@ -776,7 +777,7 @@ cl_status cl_roster_import(cl_vault *v, const char *data, size_t len, const char
         if (!dry_run) {
             st = cl_student_add(v, f, false, &id);
             if (st != CL_OK) {
-                st = cl_fail_context(st, "line %zu", r->rows[i].line);
+                st = cl_fail_context(st, _("line %zu"), r->rows[i].line);
                 break;
             }
             imported++;

@@ -1,4 +1,5 @@
 #include "carelog/secret.h"
+#include "carelog/i18n.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,9 +24,9 @@ cl_status cl_secret_init_process(void)
      * otherwise (vault.pub is made readable on purpose). */
     umask(077);
     if (sodium_init() < 0)
-        return cl_fail(CL_ESOFTWARE, "libsodium could not be initialised");
+        return cl_fail(CL_ESOFTWARE, _("libsodium could not be initialised"));
     if (setrlimit(RLIMIT_CORE, &no_core) != 0 || prctl(PR_SET_DUMPABLE, 0) != 0)
-        return cl_fail(CL_ESOFTWARE, "could not turn core dumps off: %s", strerror(errno));
+        return cl_fail(CL_ESOFTWARE, _("could not turn core dumps off: %s"), strerror(errno));
     return CL_OK;
 }
 
@@ -33,11 +34,11 @@ cl_status cl_secret_new(size_t len, cl_secret **out)
 {
     cl_secret *s = sodium_malloc(sizeof *s);
     if (!s)
-        return cl_fail(CL_ESOFTWARE, "out of protected memory");
+        return cl_fail(CL_ESOFTWARE, _("out of protected memory"));
     s->bytes = sodium_malloc(len + 1);
     if (!s->bytes) {
         sodium_free(s);
-        return cl_fail(CL_ESOFTWARE, "out of protected memory");
+        return cl_fail(CL_ESOFTWARE, _("out of protected memory"));
     }
     sodium_memzero(s->bytes, len + 1);
     s->len = len;
@@ -91,7 +92,7 @@ static cl_status read_line(int fd, cl_secret *buf, bool *eof)
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0)
-            return cl_fail(CL_EIO, "could not read the passphrase: %s", strerror(errno));
+            return cl_fail(CL_EIO, _("could not read the passphrase: %s"), strerror(errno));
         if (r == 0) {
             *eof = (n == 0);
             break;
@@ -99,7 +100,7 @@ static cl_status read_line(int fd, cl_secret *buf, bool *eof)
         if (c == '\n')
             break;
         if (n >= PASSPHRASE_MAX)
-            return cl_fail(CL_EDATA, "the passphrase is longer than %d bytes", PASSPHRASE_MAX);
+            return cl_fail(CL_EDATA, _("the passphrase is longer than %d bytes"), PASSPHRASE_MAX);
         buf->bytes[n++] = c;
     }
     if (n > 0 && buf->bytes[n - 1] == '\r')
@@ -113,7 +114,7 @@ static cl_status read_from_tty(const char *prompt, cl_secret *buf)
 {
     int tty = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (tty < 0)
-        return cl_fail(CL_EUSAGE, "no terminal to ask for the passphrase on; use --passphrase-fd N");
+        return cl_fail(CL_EUSAGE, _("no terminal to ask for the passphrase on; use --passphrase-fd N"));
     struct termios saved, quiet;
     bool restore = tcgetattr(tty, &saved) == 0;
     if (restore) {
@@ -134,7 +135,7 @@ static cl_status read_from_tty(const char *prompt, cl_secret *buf)
     }
     close(tty);
     if (st == CL_OK && eof)
-        st = cl_fail(CL_EUSAGE, "no passphrase was given");
+        st = cl_fail(CL_EUSAGE, _("no passphrase was given"));
     return st;
 }
 
@@ -148,16 +149,16 @@ cl_status cl_passphrase_read(const char *prompt, bool for_new, cl_secret **out)
         bool eof;
         st = read_line(passphrase_fd, buf, &eof);
         if (st == CL_OK && eof)
-            st = cl_fail(CL_EUSAGE, "the passphrase descriptor %d gave no line to read", passphrase_fd);
+            st = cl_fail(CL_EUSAGE, _("the passphrase descriptor %d gave no line to read"), passphrase_fd);
     } else {
         st = read_from_tty(prompt, buf);
         if (st == CL_OK && for_new) {
             cl_secret *again;
             st = cl_secret_new(PASSPHRASE_MAX + 1, &again);
             if (st == CL_OK)
-                st = read_from_tty("Repeat the new passphrase (再次输入): ", again);
+                st = read_from_tty(_("Repeat the new passphrase: "), again);
             if (st == CL_OK && (again->len != buf->len || sodium_memcmp(again->bytes, buf->bytes, buf->len) != 0))
-                st = cl_fail(CL_EUSAGE, "the two passphrases differ; nothing was changed");
+                st = cl_fail(CL_EUSAGE, _("the two passphrases differ; nothing was changed"));
             cl_secret_free(again);
         }
     }
@@ -166,7 +167,7 @@ cl_status cl_passphrase_read(const char *prompt, bool for_new, cl_secret **out)
         for (size_t i = 0; i < buf->len; i++)
             chars += (buf->bytes[i] & 0xC0) != 0x80;
         if (chars < PASSPHRASE_MIN)
-            st = cl_fail(CL_EUSAGE, "a new passphrase needs at least %d characters; nothing was changed", PASSPHRASE_MIN);
+            st = cl_fail(CL_EUSAGE, _("a new passphrase needs at least %d characters; nothing was changed"), PASSPHRASE_MIN);
     }
     if (st != CL_OK) {
         cl_secret_free(buf);

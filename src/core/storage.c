@@ -1,4 +1,5 @@
 #include "carelog/storage.h"
+#include "carelog/i18n.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,11 +14,11 @@ cl_status cl_db_fail(sqlite3 *db, const char *what)
     int code = db ? sqlite3_errcode(db) : SQLITE_ERROR;
     const char *msg = db ? sqlite3_errmsg(db) : "no database";
     if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
-        return cl_fail(CL_ECONFLICT, "%s: the vault is busy in another carelog; try again in a moment", what);
+        return cl_fail(CL_ECONFLICT, _("%s: the vault is busy in another carelog; try again in a moment"), what);
     if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
-        return cl_fail(CL_EDATA, "%s: vault.db is damaged (%s); restore it from a backup", what, msg);
+        return cl_fail(CL_EDATA, _("%s: vault.db is damaged (%s); restore it from a backup"), what, msg);
     if (code == SQLITE_FULL || code == SQLITE_IOERR)
-        return cl_fail(CL_EIO, "%s: %s (is the disk full?)", what, msg);
+        return cl_fail(CL_EIO, _("%s: %s (is the disk full?)"), what, msg);
     if (code == SQLITE_CONSTRAINT)
         return cl_fail(CL_EDATA, "%s: %s", what, msg);
     return cl_fail(CL_ESOFTWARE, "%s: %s", what, msg);
@@ -76,7 +77,7 @@ static cl_status pragma_expect(sqlite3 *db, const char *set, const char *get, co
     if (rc != SQLITE_ROW)
         st = cl_db_fail(db, get);
     else if (!got || strcasecmp(got, want) != 0)
-        st = cl_fail(CL_ESOFTWARE, "%s is %s, not %s; refusing to run with weaker storage rules",
+        st = cl_fail(CL_ESOFTWARE, _("%s is %s, not %s; refusing to run with weaker storage rules"),
                      get, got ? got : "unset", want);
     sqlite3_finalize(q);
     return st;
@@ -102,14 +103,14 @@ static cl_status apply_key(sqlite3 *db, const cl_secret *key, int (*fn)(sqlite3 
 cl_status cl_db_open(const char *path, const cl_secret *key, bool create, sqlite3 **out)
 {
     if (key->len != 32)
-        return cl_fail(CL_ESOFTWARE, "a database key must be 32 bytes");
+        return cl_fail(CL_ESOFTWARE, _("a database key must be 32 bytes"));
     struct stat sb;
     if (!create && stat(path, &sb) != 0)
-        return cl_fail(CL_ENOTFOUND, "%s is missing; restore the vault from a backup", path);
+        return cl_fail(CL_ENOTFOUND, _("%s is missing; restore the vault from a backup"), path);
     /* SQLite takes an empty file for a new database and would write a fresh
      * one into it: an emptied vault.db is damage, never to be "opened". */
     if (!create && sb.st_size == 0)
-        return cl_fail(CL_EDATA, "%s is empty: it is damaged; restore it from a backup", path);
+        return cl_fail(CL_EDATA, _("%s is empty: it is damaged; restore it from a backup"), path);
     /* A new file is made private here rather than by the process umask, so
      * the library is safe in any program; SQLite gives -wal and -shm the
      * database file's mode. */
@@ -132,8 +133,8 @@ cl_status cl_db_open(const char *path, const cl_secret *key, bool create, sqlite
     if (st == CL_OK)
         st = cl_db_exec(db, "PRAGMA cipher_log_level = NONE");
     if (st == CL_OK && sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) != SQLITE_OK)
-        st = cl_fail(CL_EDATA, "%s does not open with this vault's key: it is damaged or belongs to another "
-                               "vault; restore it from a backup", path);
+        st = cl_fail(CL_EDATA, _("%s does not open with this vault's key: it is damaged or belongs to another "
+                               "vault; restore it from a backup"), path);
     if (st == CL_OK)
         st = pragma_expect(db, "PRAGMA cipher_memory_security = ON", "PRAGMA cipher_memory_security", "1");
     if (st == CL_OK)
@@ -181,8 +182,8 @@ cl_status cl_db_migrate(sqlite3 *db)
     if (have < 0)
         return cl_db_fail(db, "reading the schema version");
     if (have > want)
-        return cl_fail(CL_ECONFIG, "this vault was written by a newer carelog (schema %d; this program knows up "
-                                   "to %d); install the newer carelog to open it", have, want);
+        return cl_fail(CL_ECONFIG, _("this vault was written by a newer carelog (schema %d; this program knows up "
+                                   "to %d); install the newer carelog to open it"), have, want);
     for (int v = have; v < want; v++) {
         char bump[64];
         snprintf(bump, sizeof bump, "PRAGMA user_version = %d", v + 1);
@@ -196,7 +197,7 @@ cl_status cl_db_migrate(sqlite3 *db)
         else
             cl_db_rollback(db);
         if (st != CL_OK)
-            return cl_fail_context(st, "upgrading the vault to schema %d", v + 1);
+            return cl_fail_context(st, _("upgrading the vault to schema %d"), v + 1);
     }
     return CL_OK;
 }
@@ -207,7 +208,7 @@ cl_status cl_db_rekey(sqlite3 *db, const cl_secret *new_key)
      * whole re-encryption is one transaction. */
     cl_status st = pragma_expect(db, NULL, "PRAGMA journal_mode = DELETE", "delete");
     if (st != CL_OK)
-        return cl_fail(CL_ECONFLICT, "the vault is open in another carelog; close it there, then try again");
+        return cl_fail(CL_ECONFLICT, _("the vault is open in another carelog; close it there, then try again"));
     st = apply_key(db, new_key, sqlite3_rekey_v2);
     cl_status back = pragma_expect(db, NULL, "PRAGMA journal_mode = WAL", "wal");
     return st != CL_OK ? st : back;
@@ -223,7 +224,7 @@ static cl_status integrity_pragma(sqlite3 *db, const char *sql)
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         const char *row = (const char *)sqlite3_column_text(q, 0);
         if (row && strcmp(row, "ok") != 0) {
-            st = cl_fail(CL_EDATA, "%s found damage: %s", sql, row);
+            st = cl_fail(CL_EDATA, _("%s found damage: %s"), sql, row);
             break;
         }
     }
@@ -260,7 +261,7 @@ cl_status cl_db_backup_to(sqlite3 *db, const char *path, const cl_secret *key)
         }
     }
     if (sqlite3_close(dest) != SQLITE_OK && st == CL_OK)
-        st = cl_fail(CL_EIO, "%s: could not finish writing the copy", path);
+        st = cl_fail(CL_EIO, _("%s: could not finish writing the copy"), path);
     return st;
 }
 
@@ -272,7 +273,7 @@ static cl_status meta_get(sqlite3 *db, const char *key, sqlite3_stmt **q)
     sqlite3_bind_text(*q, 1, key, -1, SQLITE_STATIC);
     int rc = sqlite3_step(*q);
     if (rc != SQLITE_ROW) {
-        st = rc == SQLITE_DONE ? cl_fail(CL_EDATA, "the vault lacks its %s; restore it from a backup", key)
+        st = rc == SQLITE_DONE ? cl_fail(CL_EDATA, _("the vault lacks its %s; restore it from a backup"), key)
                                : cl_db_fail(db, "reading the vault's settings");
         sqlite3_finalize(*q);
         return st;
@@ -289,7 +290,7 @@ cl_status cl_meta_get_text(sqlite3 *db, const char *key, char **out)
     const char *v = (const char *)sqlite3_column_text(q, 0);
     *out = strdup(v ? v : "");
     sqlite3_finalize(q);
-    return *out ? CL_OK : cl_fail(CL_ESOFTWARE, "out of memory");
+    return *out ? CL_OK : cl_fail(CL_ESOFTWARE, _("out of memory"));
 }
 
 cl_status cl_meta_get_blob(sqlite3 *db, const char *key, unsigned char *buf, size_t len)
@@ -299,7 +300,7 @@ cl_status cl_meta_get_blob(sqlite3 *db, const char *key, unsigned char *buf, siz
     if (st != CL_OK)
         return st;
     if ((size_t)sqlite3_column_bytes(q, 0) != len)
-        st = cl_fail(CL_EDATA, "the vault's %s has the wrong size; restore it from a backup", key);
+        st = cl_fail(CL_EDATA, _("the vault's %s has the wrong size; restore it from a backup"), key);
     else
         memcpy(buf, sqlite3_column_blob(q, 0), len);
     sqlite3_finalize(q);

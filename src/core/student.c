@@ -1,6 +1,7 @@
 /* Students: the students table kept in step with each student's own record
  * (kind "student"), finding, listing, closing, duplicates and merging. */
 #include "carelog/student.h"
+#include "carelog/i18n.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -46,7 +47,7 @@ cl_status cl_student_sync_tx(cl_vault *v, long long student_id, const json_t *fi
         char *name = NULL;
         cl_status st = number_taken(db, number, student_id, &other, &name);
         if (st == CL_OK && other)
-            st = cl_fail(CL_EDATA, "field number (学号): %s is already the number of %s (#%lld); nothing was saved",
+            st = cl_fail(CL_EDATA, _("field number: %s is already the number of %s (#%lld); nothing was saved"),
                          number, name ? name : "?", other);
         free(name);
         if (st != CL_OK)
@@ -76,10 +77,10 @@ cl_status cl_student_sync_tx(cl_vault *v, long long student_id, const json_t *fi
 cl_status cl_student_add(cl_vault *v, const json_t *fields, bool allow_duplicate, long long *id_out)
 {
     if (!json_is_object(fields))
-        return cl_fail(CL_EDATA, "a student's fields must be a JSON object");
+        return cl_fail(CL_EDATA, _("a student's fields must be a JSON object"));
     json_t *f = json_deep_copy(fields);
     if (!f)
-        return cl_fail(CL_ESOFTWARE, "out of memory");
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
     if (!json_object_get(f, "status") || json_is_null(json_object_get(f, "status")))
         json_object_set_new(f, "status", json_string("active"));
     const char *cur = cl_json_str(f, "counsellor");
@@ -103,9 +104,9 @@ cl_status cl_student_add(cl_vault *v, const json_t *fields, bool allow_duplicate
         char *name = NULL;
         st = number_taken(db, number, 0, &other, &name);
         if (st == CL_OK && other)
-            st = cl_fail(CL_ECANTCREATE, "student number %s is already used by %s (#%lld); nothing was added. Look "
+            st = cl_fail(CL_ECANTCREATE, _("student number %s is already used by %s (#%lld); nothing was added. Look "
                                          "at `carelog student show #%lld`; if they are two people, add again with "
-                                         "--allow-duplicate", number, name ? name : "?", other, other);
+                                         "--allow-duplicate"), number, name ? name : "?", other, other);
         free(name);
     }
     sqlite3_stmt *q;
@@ -162,7 +163,7 @@ static cl_status resolve_merged(sqlite3 *db, long long id, long long *out)
         long long next = rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL ? sqlite3_column_int64(q, 0) : 0;
         sqlite3_finalize(q);
         if (rc == SQLITE_DONE)
-            return cl_fail(CL_ENOTFOUND, "there is no student #%lld (`carelog student list` shows them)", id);
+            return cl_fail(CL_ENOTFOUND, _("there is no student #%lld (`carelog student list` shows them)"), id);
         if (rc != SQLITE_ROW)
             return cl_db_fail(db, "reading the students");
         if (!next) {
@@ -171,7 +172,7 @@ static cl_status resolve_merged(sqlite3 *db, long long id, long long *out)
         }
         id = next;
     }
-    return cl_fail(CL_EDATA, "student #%lld is in a loop of merges; the vault is damaged", id);
+    return cl_fail(CL_EDATA, _("student #%lld is in a loop of merges; the vault is damaged"), id);
 }
 
 static bool all_digits(const char *s)
@@ -188,10 +189,10 @@ cl_status cl_student_find(cl_vault *v, const char *text, long long *id_out)
 {
     sqlite3 *db = cl_vault_db(v);
     if (!text || !*text)
-        return cl_fail(CL_EUSAGE, "name a student by number or by #ID");
+        return cl_fail(CL_EUSAGE, _("name a student by number or by #ID"));
     if (text[0] == '#') {
         if (!all_digits(text + 1) || strlen(text) > 18)
-            return cl_fail(CL_EUSAGE, "\"%s\" is not a student id; write #12 for the student with id 12", text);
+            return cl_fail(CL_EUSAGE, _("\"%s\" is not a student id; write #12 for the student with id 12"), text);
         /* "#ID" is exactly that student, merged or not (to look at it). */
         long long id = atoll(text + 1), merged;
         cl_status st = resolve_merged(db, id, &merged);
@@ -221,14 +222,14 @@ cl_status cl_student_find(cl_vault *v, const char *text, long long *id_out)
     if (rc != SQLITE_DONE)
         return cl_db_fail(db, "reading the students");
     if (second)
-        return cl_fail(CL_EDATA, "student number %s is shared by #%lld and #%lld (possible duplicates: "
-                                 "`carelog student duplicates`); name one by #ID", text, first, second);
+        return cl_fail(CL_EDATA, _("student number %s is shared by #%lld and #%lld (possible duplicates: "
+                                 "`carelog student duplicates`); name one by #ID"), text, first, second);
     if (first)
         return resolve_merged(db, first, id_out);
     if (all_digits(text) && strlen(text) <= 18)
         return resolve_merged(db, atoll(text), id_out);
-    return cl_fail(CL_ENOTFOUND, "there is no student with number %s (`carelog student list --search TEXT` finds "
-                                 "one by name)", text);
+    return cl_fail(CL_ENOTFOUND, _("there is no student with number %s (`carelog student list --search TEXT` finds "
+                                 "one by name)"), text);
 }
 
 static cl_status student_record(sqlite3 *db, long long id, long long *record_id, long long *version)
@@ -241,14 +242,14 @@ static cl_status student_record(sqlite3 *db, long long id, long long *record_id,
     sqlite3_bind_int64(q, 1, id);
     int rc = sqlite3_step(q);
     if (rc == SQLITE_ROW && sqlite3_column_type(q, 2) != SQLITE_NULL)
-        st = cl_fail(CL_EDATA, "student #%lld was merged into #%lld; change #%lld instead", id,
+        st = cl_fail(CL_EDATA, _("student #%lld was merged into #%lld; change #%lld instead"), id,
                      (long long)sqlite3_column_int64(q, 2), (long long)sqlite3_column_int64(q, 2));
     else if (rc == SQLITE_ROW) {
         *record_id = sqlite3_column_int64(q, 0);
         if (version)
             *version = sqlite3_column_int64(q, 1);
     } else if (rc == SQLITE_DONE)
-        st = cl_fail(CL_ENOTFOUND, "there is no student #%lld (`carelog student list` shows them)", id);
+        st = cl_fail(CL_ENOTFOUND, _("there is no student #%lld (`carelog student list` shows them)"), id);
     else
         st = cl_db_fail(db, "reading the student");
     sqlite3_finalize(q);
@@ -335,7 +336,7 @@ cl_status cl_student_get(cl_vault *v, long long id, json_t **out)
     int rc = sqlite3_step(q);
     if (rc != SQLITE_ROW) {
         sqlite3_finalize(q);
-        return rc == SQLITE_DONE ? cl_fail(CL_ENOTFOUND, "there is no student #%lld (`carelog student list` shows them)", id)
+        return rc == SQLITE_DONE ? cl_fail(CL_ENOTFOUND, _("there is no student #%lld (`carelog student list` shows them)"), id)
                                  : cl_db_fail(db, "reading the student");
     }
     json_t *fields = cl_json_column(q, 13);
@@ -431,15 +432,15 @@ cl_status cl_student_list(cl_vault *v, const cl_student_filter *filter, json_t *
     cl_student_filter none = {.risk = -1};
     const cl_student_filter *fl = filter ? filter : &none;
     if (fl->risk < -1 || fl->risk > CL_RISK_MAX)
-        return cl_fail(CL_EDATA, "--risk: %d is not a risk level; use 0 none, 1 attention, 2 elevated, 3 crisis",
+        return cl_fail(CL_EDATA, _("--risk: %d is not a risk level; use 0 none, 1 attention, 2 elevated, 3 crisis"),
                        fl->risk);
     if (fl->status) {
         bool ok = false;
         for (size_t i = 0; statuses[i]; i++)
             ok = ok || strcmp(statuses[i], fl->status) == 0;
         if (!ok)
-            return cl_fail(CL_EDATA, "--status: \"%s\" is not a status; use active, monitoring, closed, transferred "
-                                     "or merged", fl->status);
+            return cl_fail(CL_EDATA, _("--status: \"%s\" is not a status; use active, monitoring, closed, transferred "
+                                     "or merged"), fl->status);
     }
     char *circ = NULL;
     if (fl->circumstance) {
@@ -449,12 +450,12 @@ cl_status cl_student_list(cl_vault *v, const cl_student_filter *filter, json_t *
         if (st == CL_OK)
             st = cl_form_value_from_text(form, "circumstances", fl->circumstance, &val);
         if (st == CL_OK && json_array_size(val) != 1)
-            st = cl_fail(CL_EDATA, "--circumstance: give one circumstance");
+            st = cl_fail(CL_EDATA, _("--circumstance: give one circumstance"));
         if (st == CL_OK)
             circ = strdup(json_string_value(json_array_get(val, 0)));
         json_decref(val);
         if (st != CL_OK)
-            return cl_fail_context(st, "--circumstance");
+            return cl_fail_context(st, _("--circumstance"));
     }
     cl_buf sql = {0};
     cl_buf_puts(&sql, "SELECT s.id, s.number, s.name, s.class, " STATUS_OF_S ", s.risk_level, s.misconduct_tier, s.counsellor,"
@@ -478,7 +479,7 @@ cl_status cl_student_list(cl_vault *v, const cl_student_filter *filter, json_t *
     cl_buf_puts(&sql, " ORDER BY s.class, s.number, s.id");
     sqlite3 *db = cl_vault_db(v);
     sqlite3_stmt *q;
-    cl_status st = sql.data ? cl_db_prepare(db, sql.data, &q) : cl_fail(CL_ESOFTWARE, "out of memory");
+    cl_status st = sql.data ? cl_db_prepare(db, sql.data, &q) : cl_fail(CL_ESOFTWARE, _("out of memory"));
     cl_buf_free(&sql);
     if (st != CL_OK) {
         free(circ);
@@ -522,18 +523,18 @@ cl_status cl_student_list(cl_vault *v, const cl_student_filter *filter, json_t *
 static cl_status check_reason(const char *reason, const char *what, size_t max)
 {
     if (!reason || !*reason)
-        return cl_fail(CL_EUSAGE, "%s needs a reason (--reason TEXT)", what);
+        return cl_fail(CL_EUSAGE, _("%s needs a reason (--reason TEXT)"), what);
     if (!cl_utf8_valid(reason, strlen(reason)))
-        return cl_fail(CL_EDATA, "the reason is not valid UTF-8; nothing was changed");
+        return cl_fail(CL_EDATA, _("the reason is not valid UTF-8; nothing was changed"));
     if (cl_utf8_length(reason) > max)
-        return cl_fail(CL_EDATA, "the reason is %zu characters long; at most %zu fit", cl_utf8_length(reason), max);
+        return cl_fail(CL_EDATA, _("the reason is %zu characters long; at most %zu fit"), cl_utf8_length(reason), max);
     return CL_OK;
 }
 
 cl_status cl_student_close(cl_vault *v, long long id, const char *status, const char *reason)
 {
     if (!status || (strcmp(status, "closed") != 0 && strcmp(status, "transferred") != 0))
-        return cl_fail(CL_EUSAGE, "a case closes as \"closed\" or \"transferred\" (--status), not \"%s\"",
+        return cl_fail(CL_EUSAGE, _("a case closes as \"closed\" or \"transferred\" (--status), not \"%s\""),
                        status ? status : "");
     cl_status st = check_reason(reason, "closing a case", CLOSE_REASON_MAX);
     if (st != CL_OK)
@@ -552,7 +553,7 @@ cl_status cl_student_close(cl_vault *v, long long id, const char *status, const 
     char *text = NULL;
     if (st == CL_OK) {
         text = cl_strdup_printf("%s: %s", strcmp(status, "closed") == 0 ? "结案 Closed" : "转出 Transferred", reason);
-        st = text ? CL_OK : cl_fail(CL_ESOFTWARE, "out of memory");
+        st = text ? CL_OK : cl_fail(CL_ESOFTWARE, _("out of memory"));
     }
     sqlite3_stmt *q;
     char now[32];
@@ -587,13 +588,13 @@ static cl_status live_student(sqlite3 *db, long long id, char **number)
     sqlite3_bind_int64(q, 1, id);
     int rc = sqlite3_step(q);
     if (rc == SQLITE_DONE)
-        st = cl_fail(CL_ENOTFOUND, "there is no student #%lld (`carelog student list` shows them)", id);
+        st = cl_fail(CL_ENOTFOUND, _("there is no student #%lld (`carelog student list` shows them)"), id);
     else if (rc != SQLITE_ROW)
         st = cl_db_fail(db, "reading the student");
     else if (sqlite3_column_type(q, 1) != SQLITE_NULL)
-        st = cl_fail(CL_EDATA, "student #%lld was already merged into #%lld", id, (long long)sqlite3_column_int64(q, 1));
+        st = cl_fail(CL_EDATA, _("student #%lld was already merged into #%lld"), id, (long long)sqlite3_column_int64(q, 1));
     else if (!(*number = strdup((const char *)sqlite3_column_text(q, 0))))
-        st = cl_fail(CL_ESOFTWARE, "out of memory");
+        st = cl_fail(CL_ESOFTWARE, _("out of memory"));
     sqlite3_finalize(q);
     return st;
 }
@@ -617,7 +618,7 @@ static cl_status exec_ids(sqlite3 *db, const char *sql, long long a, long long b
 cl_status cl_student_merge(cl_vault *v, long long keep, long long from)
 {
     if (keep == from)
-        return cl_fail(CL_EUSAGE, "a student cannot be merged into itself (#%lld)", keep);
+        return cl_fail(CL_EUSAGE, _("a student cannot be merged into itself (#%lld)"), keep);
     sqlite3 *db = cl_vault_db(v);
     cl_tx tx;
     cl_status st = cl_tx_begin(db, &tx);
@@ -644,7 +645,7 @@ cl_status cl_student_merge(cl_vault *v, long long keep, long long from)
         char *detail = cl_strdup_printf("student #%lld (number %s) merged into #%lld (number %s): %d records and %d "
                                         "flags moved; #%lld and its own details kept, marked merged; nothing deleted",
                                         from, from_no, keep, keep_no, moved, flags, from);
-        st = detail ? cl_vault_audit(v, "student.merge", target, detail) : cl_fail(CL_ESOFTWARE, "out of memory");
+        st = detail ? cl_vault_audit(v, "student.merge", target, detail) : cl_fail(CL_ESOFTWARE, _("out of memory"));
         free(detail);
     }
     free(keep_no);
@@ -655,7 +656,7 @@ cl_status cl_student_merge(cl_vault *v, long long keep, long long from)
 cl_status cl_student_not_duplicate(cl_vault *v, long long a, long long b)
 {
     if (a == b)
-        return cl_fail(CL_EUSAGE, "name two different students");
+        return cl_fail(CL_EUSAGE, _("name two different students"));
     sqlite3 *db = cl_vault_db(v);
     cl_tx tx;
     cl_status st = cl_tx_begin(db, &tx);
@@ -696,12 +697,12 @@ cl_status cl_student_clear_flag(cl_vault *v, long long flag_id, const char *reas
         sqlite3_bind_int64(q, 1, flag_id);
         int rc = sqlite3_step(q);
         if (rc == SQLITE_DONE)
-            st = cl_fail(CL_ENOTFOUND, "there is no flag #%lld (`carelog student show` lists a student's flags)",
+            st = cl_fail(CL_ENOTFOUND, _("there is no flag #%lld (`carelog student show` lists a student's flags)"),
                          flag_id);
         else if (rc != SQLITE_ROW)
             st = cl_db_fail(db, "reading the flag");
         else if (sqlite3_column_type(q, 2) != SQLITE_NULL)
-            st = cl_fail(CL_EDATA, "flag #%lld was already cleared at %s by %s", flag_id,
+            st = cl_fail(CL_EDATA, _("flag #%lld was already cleared at %s by %s"), flag_id,
                          (const char *)sqlite3_column_text(q, 2), (const char *)sqlite3_column_text(q, 3));
         else {
             student = sqlite3_column_int64(q, 0);
@@ -726,7 +727,7 @@ cl_status cl_student_clear_flag(cl_vault *v, long long flag_id, const char *reas
         char target[48];
         snprintf(target, sizeof target, "flag %lld", flag_id);
         char *detail = cl_strdup_printf("student #%lld: %s", student, flag ? flag : "");
-        st = detail ? cl_vault_audit(v, "flag.clear", target, detail) : cl_fail(CL_ESOFTWARE, "out of memory");
+        st = detail ? cl_vault_audit(v, "flag.clear", target, detail) : cl_fail(CL_ESOFTWARE, _("out of memory"));
         free(detail);
     }
     free(flag);

@@ -1,5 +1,6 @@
 /* The synthetic data generator. See synth.h. */
 #include "carelog/synth.h"
+#include "carelog/i18n.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,7 +155,7 @@ static cl_status add(gen *g, const char *kind, long long student, json_t *fields
     cl_status st = cl_record_add(g->v, kind, student, fields, parent, &got);
     json_decref(fields);
     if (st != CL_OK)
-        return cl_fail_context(st, "generating a %s record", kind);
+        return cl_fail_context(st, _("generating a %s record"), kind);
     if (id)
         *id = got;
     g->rep.records++;
@@ -488,7 +489,7 @@ static cl_status student(gen *g, long long serial, long long *sid, int *risk, ch
     cl_status st = cl_student_add(g->v, f, false, sid);
     json_decref(f);
     if (st != CL_OK)
-        return cl_fail_context(st, "generating student %s", number);
+        return cl_fail_context(st, _("generating student %s"), number);
     g->rep.students++;
     g->rep.records++;
     return CL_OK;
@@ -609,9 +610,9 @@ static cl_status vault_empty(cl_vault *v)
     if (n < 0)
         return cl_db_fail(cl_vault_db(v), "counting the students");
     if (n > 0)
-        return cl_fail(CL_ECANTCREATE, "this vault already holds %lld student%s, so nothing was generated (generate "
+        return cl_fail(CL_ECANTCREATE, _("this vault already holds %lld student%s, so nothing was generated (generate "
                                        "fills only an empty vault: it is for demonstrations, tests and benchmarks; "
-                                       "make one with `carelog --vault DIR init`)", n, n == 1 ? "" : "s");
+                                       "make one with `carelog --vault DIR init`)"), n, n == 1 ? "" : "s");
     return CL_OK;
 }
 
@@ -623,15 +624,15 @@ cl_status cl_synth_fill(cl_vault *v, const cl_synth_options *opt, cl_synth_repor
     if (o.months == 0)
         o.months = 6;
     if (o.students < 0 || o.students > CL_SYNTH_MAX_STUDENTS)
-        return cl_fail(CL_EUSAGE, "--students must be from 1 to %d", CL_SYNTH_MAX_STUDENTS);
+        return cl_fail(CL_EUSAGE, _("--students must be from 1 to %d"), CL_SYNTH_MAX_STUDENTS);
     if (o.months < 0 || o.months > CL_SYNTH_MAX_MONTHS)
-        return cl_fail(CL_EUSAGE, "--months must be from 1 to %d", CL_SYNTH_MAX_MONTHS);
+        return cl_fail(CL_EUSAGE, _("--months must be from 1 to %d"), CL_SYNTH_MAX_MONTHS);
     cl_status st = vault_empty(v);
     if (st != CL_OK)
         return st;
     gen *g = calloc(1, sizeof *g);
     if (!g)
-        return cl_fail(CL_ESOFTWARE, "out of memory");
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
     g->v = v;
     cl_synth_rng_seed(&g->rng, o.seed);
     /* "Today" is the local date, as for every record written now (record.c,

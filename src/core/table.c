@@ -1,5 +1,6 @@
 /* Command-line tables aligned by display cells. */
 #include "carelog/table.h"
+#include "carelog/i18n.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -22,7 +23,7 @@ struct cl_table {
 
 static cl_status oom(void)
 {
-    return cl_fail(CL_ESOFTWARE, "out of memory");
+    return cl_fail(CL_ESOFTWARE, _("out of memory"));
 }
 
 static cl_status append_row(cl_table *t, const char *const *cells)
@@ -66,7 +67,13 @@ cl_table *cl_table_new(size_t ncols, const char *const *headers)
     t->ncols = ncols;
     t->below = ncols;
     t->right = calloc(ncols, sizeof *t->right);
-    if (!t->right || (headers && append_row(t, headers) != CL_OK)) {
+    /* Headers are given untranslated (N_()) and shown in the interface
+     * language. */
+    const char *shown[64];
+    if (headers && ncols <= sizeof shown / sizeof *shown)
+        for (size_t c = 0; c < ncols; c++)
+            shown[c] = headers[c] && *headers[c] ? _(headers[c]) : "";
+    if (!t->right || (headers && append_row(t, ncols <= 64 ? shown : headers) != CL_OK)) {
         cl_table_free(t);
         return NULL;
     }
@@ -139,7 +146,7 @@ static cl_status put_line(cl_buf *line, FILE *out)
     if (cl_buf_append(line, "\n", 1) != CL_OK)
         return CL_ESOFTWARE;
     if (fwrite(line->data, 1, line->len, out) != line->len)
-        return cl_fail(CL_EIO, "writing the table failed");
+        return cl_fail(CL_EIO, _("writing the table failed"));
     line->len = 0;
     return CL_OK;
 }
@@ -255,7 +262,7 @@ cl_status cl_table_print(const cl_table *t, FILE *out, int max_width)
         }
     }
     if (st == CL_OK && fflush(out) != 0)
-        st = cl_fail(CL_EIO, "writing the table failed");
+        st = cl_fail(CL_EIO, _("writing the table failed"));
     cl_buf_free(&line);
     free(w);
     return st;

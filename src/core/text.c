@@ -4,6 +4,7 @@
  * cell count is the same on every machine and in every locale: the screens,
  * the CLI tables and the tests all measure with cl_codepoint_width(). */
 #include "carelog/text.h"
+#include "carelog/i18n.h"
 
 #include <errno.h>
 #include <iconv.h>
@@ -592,11 +593,11 @@ static cl_status copy_utf8(const char *in, size_t len, size_t base,
     size_t bad = utf8_invalid_at(in, len);
     if (bad != len)
         return cl_fail(CL_EDATA,
-                       "invalid UTF-8 at byte offset %zu (is the file GB18030? "
-                       "try encoding gb18030)", base + bad);
+                       _("invalid UTF-8 at byte offset %zu (is the file GB18030? "
+                       "try encoding gb18030)"), base + bad);
     char *copy = malloc(len + 1);
     if (!copy)
-        return cl_fail(CL_ESOFTWARE, "out of memory");
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
     if (len)
         memcpy(copy, in, len);
     copy[len] = '\0';
@@ -610,7 +611,7 @@ static cl_status convert_gb18030(const char *in, size_t len, char **out,
 {
     iconv_t cd = iconv_open("UTF-8", "GB18030");
     if (cd == (iconv_t)-1)
-        return cl_fail(CL_ESOFTWARE, "GB18030 conversion is not available: %s",
+        return cl_fail(CL_ESOFTWARE, _("GB18030 conversion is not available: %s"),
                        strerror(errno));
     /* A GB18030 character of n bytes is at most n+1 bytes of UTF-8
      * (two bytes become at most three); start there and grow if wrong. */
@@ -618,7 +619,7 @@ static cl_status convert_gb18030(const char *in, size_t len, char **out,
     char *buf = malloc(cap);
     if (!buf) {
         iconv_close(cd);
-        return cl_fail(CL_ESOFTWARE, "out of memory");
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
     }
     char *ip = (char *)(uintptr_t)in; /* iconv's prototype is not const */
     size_t ileft = len;
@@ -634,7 +635,7 @@ static cl_status convert_gb18030(const char *in, size_t len, char **out,
             size_t ncap = cap * 2;
             char *grown = ncap > cap ? realloc(buf, ncap) : NULL;
             if (!grown) {
-                st = cl_fail(CL_ESOFTWARE, "out of memory");
+                st = cl_fail(CL_ESOFTWARE, _("out of memory"));
                 break;
             }
             buf = grown;
@@ -642,12 +643,12 @@ static cl_status convert_gb18030(const char *in, size_t len, char **out,
             op = buf + used;
             oleft = cap - 1 - used;
         } else if (errno == EINVAL) {
-            st = cl_fail(CL_EDATA, "GB18030 character cut off at byte offset "
-                         "%zu (end of file)", at);
+            st = cl_fail(CL_EDATA, _("GB18030 character cut off at byte offset "
+                         "%zu (end of file)"), at);
             break;
         } else {
-            st = cl_fail(CL_EDATA, "invalid GB18030 at byte offset %zu (is the "
-                         "file UTF-8? try encoding utf-8)", at);
+            st = cl_fail(CL_EDATA, _("invalid GB18030 at byte offset %zu (is the "
+                         "file UTF-8? try encoding utf-8)"), at);
             break;
         }
     }
@@ -665,7 +666,7 @@ static cl_status convert_gb18030(const char *in, size_t len, char **out,
     }
     if (!cl_utf8_valid(buf, n) || memchr(buf, '\0', n)) {
         free(buf);
-        return cl_fail(CL_ESOFTWARE, "GB18030 conversion produced invalid UTF-8");
+        return cl_fail(CL_ESOFTWARE, _("GB18030 conversion produced invalid UTF-8"));
     }
     *out = buf;
     *out_len = n;
@@ -692,25 +693,25 @@ cl_status cl_text_to_utf8(const char *in, size_t len, const char *encoding,
              strcasecmp(encoding, "gb2312") == 0 || strcasecmp(encoding, "cp936") == 0)
         enc = ENC_GB18030;
     else
-        return cl_fail(CL_EUSAGE, "unknown encoding \"%s\" (use utf-8, gb18030 or auto)",
+        return cl_fail(CL_EUSAGE, _("unknown encoding \"%s\" (use utf-8, gb18030 or auto)"),
                        encoding);
     if (len == 0)
         return copy_utf8("", 0, 0, out, out_len);
 
     const unsigned char *u = (const unsigned char *)in;
     if (len >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF)))
-        return cl_fail(CL_EDATA, "the file is UTF-16 text; save it as UTF-8 or "
-                       "GB18030 (in Excel: CSV UTF-8)");
+        return cl_fail(CL_EDATA, _("the file is UTF-16 text; save it as UTF-8 or "
+                       "GB18030 (in Excel: CSV UTF-8)"));
     const char *nul = memchr(in, '\0', len);
     if (nul)
-        return cl_fail(CL_EDATA, "NUL byte at byte offset %zu: not a text file "
-                       "(UTF-16? save it as UTF-8 or GB18030)", (size_t)(nul - in));
+        return cl_fail(CL_EDATA, _("NUL byte at byte offset %zu: not a text file "
+                       "(UTF-16? save it as UTF-8 or GB18030)"), (size_t)(nul - in));
 
     bool bom = len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF;
     size_t start = bom ? 3 : 0;
     if (enc == ENC_GB18030 && bom)
-        return cl_fail(CL_EDATA, "the file starts with a UTF-8 byte order mark, so "
-                       "it is UTF-8, not GB18030 (use encoding utf-8 or auto)");
+        return cl_fail(CL_EDATA, _("the file starts with a UTF-8 byte order mark, so "
+                       "it is UTF-8, not GB18030 (use encoding utf-8 or auto)"));
     if (enc == ENC_AUTO)
         enc = bom || cl_utf8_valid(in, len) ? ENC_UTF8 : ENC_GB18030;
     if (enc == ENC_UTF8)
@@ -737,7 +738,7 @@ char *cl_strdup_printf(const char *fmt, ...)
 static cl_status buf_reserve(cl_buf *b, size_t extra)
 {
     if (extra > SIZE_MAX - 1 - b->len)
-        return cl_fail(CL_ESOFTWARE, "out of memory");
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
     size_t need = b->len + extra + 1;
     if (b->data && need <= b->cap)
         return CL_OK;
@@ -746,7 +747,7 @@ static cl_status buf_reserve(cl_buf *b, size_t extra)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
     char *grown = realloc(b->data, cap);
     if (!grown)
-        return cl_fail(CL_ESOFTWARE, "out of memory");
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
     if (!b->data)
         grown[0] = '\0';
     b->data = grown;
@@ -778,7 +779,7 @@ cl_status cl_buf_vprintf(cl_buf *b, const char *fmt, va_list ap)
     int n = vsnprintf(NULL, 0, fmt, ap2);
     va_end(ap2);
     if (n < 0)
-        return cl_fail(CL_ESOFTWARE, "formatting failed");
+        return cl_fail(CL_ESOFTWARE, _("formatting failed"));
     cl_status st = buf_reserve(b, (size_t)n);
     if (st != CL_OK)
         return st;

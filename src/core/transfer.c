@@ -5,6 +5,7 @@
  * without a change here; the document's shape (records with their versions,
  * amendments and transitions inside) is fixed. */
 #include "carelog/transfer.h"
+#include "carelog/i18n.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -88,7 +89,7 @@ static cl_status table_cols(sqlite3 *db, const char *table, cols *out)
     while (st == CL_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
         col *grown = realloc(out->v, (out->n + 1) * sizeof *grown);
         if (!grown) {
-            st = cl_fail(CL_ESOFTWARE, "out of memory");
+            st = cl_fail(CL_ESOFTWARE, _("out of memory"));
             break;
         }
         out->v = grown;
@@ -99,14 +100,14 @@ static cl_status table_cols(sqlite3 *db, const char *table, cols *out)
         c->has_default = sqlite3_column_int(q, 3) != 0;
         c->pk = sqlite3_column_int(q, 4) != 0;
         if (!c->name) {
-            st = cl_fail(CL_ESOFTWARE, "out of memory");
+            st = cl_fail(CL_ESOFTWARE, _("out of memory"));
             break;
         }
         out->n++;
     }
     sqlite3_finalize(q);
     if (st == CL_OK && out->n == 0)
-        st = cl_fail(CL_ESOFTWARE, "the vault has no table %s", table);
+        st = cl_fail(CL_ESOFTWARE, _("the vault has no table %s"), table);
     if (st != CL_OK)
         cols_free(out);
     return st;
@@ -138,7 +139,7 @@ static cl_status row_json(sqlite3_stmt *q, const char *table, const char *skip, 
 {
     json_t *o = json_object();
     if (!o)
-        return cl_fail(CL_ESOFTWARE, "out of memory");
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
     int n = sqlite3_column_count(q);
     for (int i = 0; i < n; i++) {
         const char *name = sqlite3_column_name(q, i);
@@ -158,14 +159,14 @@ static cl_status row_json(sqlite3_stmt *q, const char *table, const char *skip, 
                 val = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
                 if (!val) {
                     json_decref(o);
-                    return cl_fail(CL_EDATA, "%s row %lld: the stored %s are not JSON: %s", table,
+                    return cl_fail(CL_EDATA, _("%s row %lld: the stored %s are not JSON: %s"), table,
                                    (long long)sqlite3_column_int64(q, 0), name, err.text);
                 }
             } else {
                 val = json_stringn(text, len);
                 if (!val) {
                     json_decref(o);
-                    return cl_fail(CL_EDATA, "%s row %lld: column %s is not valid UTF-8", table,
+                    return cl_fail(CL_EDATA, _("%s row %lld: column %s is not valid UTF-8"), table,
                                    (long long)sqlite3_column_int64(q, 0), name);
                 }
             }
@@ -173,7 +174,7 @@ static cl_status row_json(sqlite3_stmt *q, const char *table, const char *skip, 
         }
         if (!val || json_object_set_new(o, name, val) != 0) {
             json_decref(o);
-            return cl_fail(CL_ESOFTWARE, "out of memory");
+            return cl_fail(CL_ESOFTWARE, _("out of memory"));
         }
     }
     *out = o;
@@ -288,7 +289,7 @@ static cl_status dump_other_tables(sqlite3 *db, json_t **out)
         char *sql = sqlite3_mprintf("SELECT * FROM \"%w\" ORDER BY rowid", json_string_value(name));
         json_t *rows;
         st = sql ? dump_query(db, json_string_value(name), sql, 0, NULL, &rows)
-                 : cl_fail(CL_ESOFTWARE, "out of memory");
+                 : cl_fail(CL_ESOFTWARE, _("out of memory"));
         sqlite3_free(sql);
         if (st != CL_OK)
             break;
@@ -344,7 +345,7 @@ static cl_status vault_section(cl_vault *v, json_t **out)
                             "counsellors", counsellors);
     json_decref(status);
     if (!sec)
-        return cl_fail(CL_ESOFTWARE, "out of memory");
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
     json_t *from = meta_json(db, "imported_from");
     if (from)
         json_object_set_new(sec, "imported_from", from);
@@ -369,7 +370,7 @@ static cl_status build_doc(cl_vault *v, json_t **out)
     sqlite3 *db = cl_vault_db(v);
     json_t *doc = json_object();
     if (!doc)
-        return cl_fail(CL_ESOFTWARE, "out of memory");
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
     json_object_set_new(doc, "format", json_string(CL_TRANSFER_FORMAT));
     json_object_set_new(doc, "version", json_integer(CL_TRANSFER_VERSION));
     json_object_set_new(doc, "schema", json_integer(schema_version(db)));
@@ -408,7 +409,7 @@ static cl_status build_doc(cl_vault *v, json_t **out)
     }
     if (st != CL_OK) {
         json_decref(doc);
-        return cl_fail_context(st, "exporting the vault");
+        return cl_fail_context(st, _("exporting the vault"));
     }
     *out = doc;
     return CL_OK;
@@ -449,7 +450,7 @@ cl_status cl_transfer_export_file(cl_vault *v, const char *path, json_t **summar
         *summary = NULL;
     sqlite3 *db = cl_vault_db(v);
     if (access(path, F_OK) == 0)
-        return cl_fail(CL_ECANTCREATE, "%s already exists; it was left untouched (choose another name)", path);
+        return cl_fail(CL_ECANTCREATE, _("%s already exists; it was left untouched (choose another name)"), path);
     cl_status st = cl_db_begin(db);
     if (st != CL_OK)
         return st;
@@ -461,7 +462,7 @@ cl_status cl_transfer_export_file(cl_vault *v, const char *path, json_t **summar
     if (st == CL_OK)
         st = build_doc(v, &doc);
     if (st == CL_OK && !(text = cl_transfer_dumps(doc)))
-        st = cl_fail(CL_ESOFTWARE, "out of memory");
+        st = cl_fail(CL_ESOFTWARE, _("out of memory"));
     size_t len = text ? strlen(text) : 0;
     if (st == CL_OK)
         st = cl_file_create_atomic(path, text, len);
@@ -514,7 +515,7 @@ static cl_status insert_row(importer *im, const char *table, const cols *tc, con
                             long long extra_val, const char *const *skip_keys, const char *where)
 {
     if (!json_is_object(row))
-        return cl_fail(CL_EDATA, "%s: not an object", where);
+        return cl_fail(CL_EDATA, _("%s: not an object"), where);
     /* Every key must be a column of the table. */
     const char *key;
     json_t *val;
@@ -528,7 +529,7 @@ static cl_status insert_row(importer *im, const char *table, const cols *tc, con
         for (size_t c = 0; c < tc->n && !found; c++)
             found = strcmp(tc->v[c].name, key) == 0;
         if (!found || (extra_col && strcmp(key, extra_col) == 0))
-            return cl_fail(CL_EDATA, "%s: unknown column \"%s\"", where, key);
+            return cl_fail(CL_EDATA, _("%s: unknown column \"%s\""), where, key);
     }
     cl_buf sql = {0}, marks = {0};
     cl_buf_printf(&sql, "INSERT INTO \"%s\" (", table);
@@ -544,7 +545,7 @@ static cl_status insert_row(importer *im, const char *table, const cols *tc, con
     if (nbind == 0) {
         cl_buf_free(&sql);
         cl_buf_free(&marks);
-        return cl_fail(CL_EDATA, "%s: an empty row", where);
+        return cl_fail(CL_EDATA, _("%s: an empty row"), where);
     }
     cl_status st = cl_buf_printf(&sql, ") VALUES (%s)", marks.data);
     cl_buf_free(&marks);
@@ -569,12 +570,12 @@ static cl_status insert_row(importer *im, const char *table, const cols *tc, con
         }
         if (is_json_column(cc->name)) {
             if (!json_is_object(val)) {
-                st = cl_fail(CL_EDATA, "%s.%s: must be an object", where, cc->name);
+                st = cl_fail(CL_EDATA, _("%s.%s: must be an object"), where, cc->name);
                 break;
             }
             char *text = json_dumps(val, JSON_COMPACT | JSON_SORT_KEYS);
             if (!text) {
-                st = cl_fail(CL_ESOFTWARE, "out of memory");
+                st = cl_fail(CL_ESOFTWARE, _("out of memory"));
                 break;
             }
             sqlite3_bind_text(q, k, text, -1, free);
@@ -583,27 +584,27 @@ static cl_status insert_row(importer *im, const char *table, const cols *tc, con
         switch (cc->aff) {
         case AFF_INTEGER:
             if (!json_is_integer(val))
-                st = cl_fail(CL_EDATA, "%s.%s: must be a whole number", where, cc->name);
+                st = cl_fail(CL_EDATA, _("%s.%s: must be a whole number"), where, cc->name);
             else
                 sqlite3_bind_int64(q, k, (sqlite3_int64)json_integer_value(val));
             break;
         case AFF_TEXT:
             if (!json_is_string(val))
-                st = cl_fail(CL_EDATA, "%s.%s: must be a string", where, cc->name);
+                st = cl_fail(CL_EDATA, _("%s.%s: must be a string"), where, cc->name);
             else
                 sqlite3_bind_text(q, k, json_string_value(val), (int)json_string_length(val), SQLITE_TRANSIENT);
             break;
         case AFF_BLOB: {
             const char *hex = json_string_value(val);
             if (!hex || !hex_valid(hex)) {
-                st = cl_fail(CL_EDATA, "%s.%s: must be hexadecimal", where, cc->name);
+                st = cl_fail(CL_EDATA, _("%s.%s: must be hexadecimal"), where, cc->name);
                 break;
             }
             size_t n = strlen(hex) / 2, got = 0;
             unsigned char *bin = malloc(n ? n : 1);
             if (!bin || sodium_hex2bin(bin, n, hex, strlen(hex), NULL, &got, NULL) != 0 || got != n) {
                 free(bin);
-                st = cl_fail(CL_EDATA, "%s.%s: must be hexadecimal", where, cc->name);
+                st = cl_fail(CL_EDATA, _("%s.%s: must be hexadecimal"), where, cc->name);
                 break;
             }
             sqlite3_bind_blob(q, k, bin, (int)n, free);
@@ -617,7 +618,7 @@ static cl_status insert_row(importer *im, const char *table, const cols *tc, con
             else if (json_is_string(val))
                 sqlite3_bind_text(q, k, json_string_value(val), (int)json_string_length(val), SQLITE_TRANSIENT);
             else
-                st = cl_fail(CL_EDATA, "%s.%s: must be a number or a string", where, cc->name);
+                st = cl_fail(CL_EDATA, _("%s.%s: must be a number or a string"), where, cc->name);
         }
     }
     if (st == CL_OK && sqlite3_step(q) != SQLITE_DONE) {
@@ -634,7 +635,7 @@ static cl_status insert_row(importer *im, const char *table, const cols *tc, con
 static cl_status insert_rows(importer *im, const char *table, const json_t *rows, const char *section)
 {
     if (!json_is_array(rows))
-        return cl_fail(CL_EDATA, "\"%s\": must be an array", section);
+        return cl_fail(CL_EDATA, _("\"%s\": must be an array"), section);
     cols tc;
     cl_status st = table_cols(im->db, table, &tc);
     size_t i;
@@ -662,12 +663,12 @@ static const cl_form *form_by_id(const importer *im, long long id)
 static cl_status check_forms(importer *im, const json_t *forms)
 {
     if (!json_is_array(forms))
-        return cl_fail(CL_EDATA, "\"forms\": must be an array");
+        return cl_fail(CL_EDATA, _("\"forms\": must be an array"));
     size_t n = json_array_size(forms);
     im->parsed = calloc(n ? n : 1, sizeof *im->parsed);
     im->parsed_ids = calloc(n ? n : 1, sizeof *im->parsed_ids);
     if (!im->parsed || !im->parsed_ids)
-        return cl_fail(CL_ESOFTWARE, "out of memory");
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
     size_t i;
     json_t *f;
     json_array_foreach(forms, i, f) {
@@ -676,26 +677,26 @@ static cl_status check_forms(importer *im, const json_t *forms)
         const char *digest = json_string_value(json_object_get(f, "digest"));
         const char *kind = json_string_value(json_object_get(f, "kind"));
         if (!json_is_integer(id) || !source || !digest || !kind)
-            return cl_fail(CL_EDATA, "forms[%zu]: needs id, kind, source and digest", i);
+            return cl_fail(CL_EDATA, _("forms[%zu]: needs id, kind, source and digest"), i);
         char want[65];
         cl_form_digest(source, json_string_length(json_object_get(f, "source")), want);
         if (strcmp(want, digest) != 0)
-            return cl_fail(CL_EDATA, "forms[%zu] (%s): the source does not match its digest", i, kind);
+            return cl_fail(CL_EDATA, _("forms[%zu] (%s): the source does not match its digest"), i, kind);
         char name[64];
         snprintf(name, sizeof name, "forms[%zu]", i);
         cl_form *parsed;
         cl_status st = cl_form_parse(source, json_string_length(json_object_get(f, "source")), name, &parsed);
         if (st != CL_OK)
-            return cl_fail_context(CL_EDATA, "importing the vault");
+            return cl_fail_context(CL_EDATA, _("importing the vault"));
         if (strcmp(cl_form_kind(parsed), kind) != 0) {
-            st = cl_fail(CL_EDATA, "forms[%zu]: kind \"%s\" but the source defines \"%s\"", i, kind,
+            st = cl_fail(CL_EDATA, _("forms[%zu]: kind \"%s\" but the source defines \"%s\""), i, kind,
                          cl_form_kind(parsed));
             cl_form_free(parsed);
             return st;
         }
         if (form_by_id(im, (long long)json_integer_value(id))) {
             cl_form_free(parsed);
-            return cl_fail(CL_EDATA, "forms[%zu]: form id %lld twice", i, (long long)json_integer_value(id));
+            return cl_fail(CL_EDATA, _("forms[%zu]: form id %lld twice"), i, (long long)json_integer_value(id));
         }
         im->parsed[im->nparsed] = parsed;
         im->parsed_ids[im->nparsed++] = (long long)json_integer_value(id);
@@ -708,17 +709,17 @@ static cl_status check_fields(const importer *im, const json_t *row, const char 
 {
     const json_t *fid = json_object_get(row, "form_id");
     if (!json_is_integer(fid))
-        return cl_fail(CL_EDATA, "%s.form_id: must be a whole number", where);
+        return cl_fail(CL_EDATA, _("%s.form_id: must be a whole number"), where);
     const cl_form *form = form_by_id(im, (long long)json_integer_value(fid));
     if (!form)
-        return cl_fail(CL_EDATA, "%s.form_id: no form %lld in the document", where,
+        return cl_fail(CL_EDATA, _("%s.form_id: no form %lld in the document"), where,
                        (long long)json_integer_value(fid));
     const json_t *fields = json_object_get(row, "fields");
     if (!json_is_object(fields))
-        return cl_fail(CL_EDATA, "%s.fields: must be an object", where);
+        return cl_fail(CL_EDATA, _("%s.fields: must be an object"), where);
     cl_status st = cl_form_validate(form, fields);
     if (st == CL_EDATA)
-        return cl_fail_context(st, "%s.fields", where);
+        return cl_fail_context(st, _("%s.fields"), where);
     return st;
 }
 
@@ -749,48 +750,48 @@ static cl_status check_record_columns(const importer *im, const json_t *rec, con
     const json_t *fields = json_object_get(rec, "fields");
     const char *kind = json_string_value(json_object_get(rec, "kind"));
     if (!kind || strcmp(kind, cl_form_kind(form)) != 0)
-        return cl_fail(CL_EDATA, "%s.kind: must be \"%s\", the kind of its form", where, cl_form_kind(form));
+        return cl_fail(CL_EDATA, _("%s.kind: must be \"%s\", the kind of its form"), where, cl_form_kind(form));
     const json_t *ver = json_object_get(rec, "version");
     if (!json_is_integer(ver) || json_integer_value(ver) < 1)
-        return cl_fail(CL_EDATA, "%s.version: must be a whole number from 1", where);
+        return cl_fail(CL_EDATA, _("%s.version: must be a whole number from 1"), where);
     const json_t *occurred = json_object_get(rec, "occurred_at"), *in_fields = json_object_get(fields, "occurred_at");
     if (!stored_when(occurred, true))
-        return cl_fail(CL_EDATA, "%s.occurred_at: must be a real date (YYYY-MM-DD) or date and time "
-                                 "(YYYY-MM-DDTHH:MM)", where);
+        return cl_fail(CL_EDATA, _("%s.occurred_at: must be a real date (YYYY-MM-DD) or date and time "
+                                 "(YYYY-MM-DDTHH:MM)"), where);
     if (strcmp(kind, "student") != 0 && json_is_string(in_fields) && json_string_length(in_fields) > 0 &&
         !json_equal(occurred, in_fields))
-        return cl_fail(CL_EDATA, "%s.occurred_at: must be the record's field occurred_at (%s)", where,
+        return cl_fail(CL_EDATA, _("%s.occurred_at: must be the record's field occurred_at (%s)"), where,
                        json_string_value(in_fields));
     const json_t *follow_up = json_object_get(rec, "follow_up"), *fu_field = json_object_get(fields, "follow_up");
     bool fu_set = json_is_string(fu_field) && json_string_length(fu_field) > 0;
     if (fu_set ? !json_equal(follow_up, fu_field) : (follow_up && !json_is_null(follow_up)))
-        return cl_fail(CL_EDATA, "%s.follow_up: must be the record's field follow_up (%s)", where,
+        return cl_fail(CL_EDATA, _("%s.follow_up: must be the record's field follow_up (%s)"), where,
                        fu_set ? json_string_value(fu_field) : "none");
     const json_t *state = json_object_get(rec, "state");
     if (strcmp(kind, "referral") == 0 ? !cl_referral_state_find(json_string_value(state))
                                       : (state && !json_is_null(state)))
-        return cl_fail(CL_EDATA, "%s.state: %s", where,
+        return cl_fail(CL_EDATA, _("%s.state: %s"), where,
                        strcmp(kind, "referral") == 0 ? "must be a referral state" : "only a referral has a state");
     size_t j;
     const json_t *item;
     json_array_foreach(json_object_get(rec, "versions"), j, item) {
         const json_t *v = json_object_get(item, "version");
         if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) >= json_integer_value(ver))
-            return cl_fail(CL_EDATA, "%s.versions[%zu].version: must be below the record's version", where, j);
+            return cl_fail(CL_EDATA, _("%s.versions[%zu].version: must be below the record's version"), where, j);
         if (!stored_when(json_object_get(item, "occurred_at"), true))
-            return cl_fail(CL_EDATA, "%s.versions[%zu].occurred_at: must be a real date or date and time", where, j);
+            return cl_fail(CL_EDATA, _("%s.versions[%zu].occurred_at: must be a real date or date and time"), where, j);
     }
     json_array_foreach(json_object_get(rec, "amendments"), j, item)
         if (!text_within(json_object_get(item, "text"), CL_RECORD_AMENDMENT_MAX))
-            return cl_fail(CL_EDATA, "%s.amendments[%zu].text: must be text of at most %d characters", where, j,
+            return cl_fail(CL_EDATA, _("%s.amendments[%zu].text: must be text of at most %d characters"), where, j,
                            CL_RECORD_AMENDMENT_MAX);
     json_array_foreach(json_object_get(rec, "transitions"), j, item) {
         const json_t *from = json_object_get(item, "from_state");
         if (!cl_referral_state_find(json_string_value(json_object_get(item, "to_state"))) ||
             (from && !json_is_null(from) && !cl_referral_state_find(json_string_value(from))))
-            return cl_fail(CL_EDATA, "%s.transitions[%zu]: from_state and to_state must be referral states", where, j);
+            return cl_fail(CL_EDATA, _("%s.transitions[%zu]: from_state and to_state must be referral states"), where, j);
         if (!text_within(json_object_get(item, "note"), CL_REFERRAL_NOTE_MAX))
-            return cl_fail(CL_EDATA, "%s.transitions[%zu].note: must be text of at most %d characters", where, j,
+            return cl_fail(CL_EDATA, _("%s.transitions[%zu].note: must be text of at most %d characters"), where, j,
                            CL_REFERRAL_NOTE_MAX);
     }
     return CL_OK;
@@ -799,7 +800,7 @@ static cl_status check_record_columns(const importer *im, const json_t *rec, con
 static cl_status insert_records(importer *im, const json_t *records)
 {
     if (!json_is_array(records))
-        return cl_fail(CL_EDATA, "\"records\": must be an array");
+        return cl_fail(CL_EDATA, _("\"records\": must be an array"));
     static const char *const nested_keys[] = {"versions", "amendments", "transitions", NULL};
     static const struct {
         const char *key, *table;
@@ -820,12 +821,12 @@ static cl_status insert_records(importer *im, const json_t *records)
         char where[160];
         snprintf(where, sizeof where, "records[%zu]", i);
         if (!json_is_object(rec)) {
-            st = cl_fail(CL_EDATA, "%s: not an object", where);
+            st = cl_fail(CL_EDATA, _("%s: not an object"), where);
             break;
         }
         const json_t *id = json_object_get(rec, "id");
         if (!json_is_integer(id) || json_integer_value(id) <= 0) {
-            st = cl_fail(CL_EDATA, "%s.id: must be a record id", where);
+            st = cl_fail(CL_EDATA, _("%s.id: must be a record id"), where);
             break;
         }
         st = check_fields(im, rec, where);
@@ -836,7 +837,7 @@ static cl_status insert_records(importer *im, const json_t *records)
         for (size_t k = 0; k < 3 && st == CL_OK; k++) {
             const json_t *arr = json_object_get(rec, nested[k].key);
             if (!json_is_array(arr)) {
-                st = cl_fail(CL_EDATA, "%s.%s: must be an array", where, nested[k].key);
+                st = cl_fail(CL_EDATA, _("%s.%s: must be an array"), where, nested[k].key);
                 break;
             }
             size_t j;
@@ -865,7 +866,7 @@ static cl_status insert_records(importer *im, const json_t *records)
 static cl_status insert_other_tables(importer *im, const json_t *other)
 {
     if (!json_is_object(other))
-        return cl_fail(CL_EDATA, "\"other_tables\": must be an object");
+        return cl_fail(CL_EDATA, _("\"other_tables\": must be an object"));
     json_t *names;
     cl_status st = other_table_names(im->db, &names);
     if (st != CL_OK)
@@ -878,8 +879,8 @@ static cl_status insert_other_tables(importer *im, const json_t *other)
         json_t *n;
         json_array_foreach(names, i, n) exists |= strcmp(json_string_value(n), table) == 0;
         if (!exists) {
-            st = cl_fail(CL_EDATA, "other_tables.%s: this vault has no such table (is the export from a newer "
-                                   "carelog?)", table);
+            st = cl_fail(CL_EDATA, _("other_tables.%s: this vault has no such table (is the export from a newer "
+                                   "carelog?)"), table);
             break;
         }
         char section[160];
@@ -903,8 +904,8 @@ static cl_status check_empty(sqlite3 *db)
     if (n < 0)
         return cl_db_fail(db, "counting the vault's records");
     if (n > 0)
-        return cl_fail(CL_ECANTCREATE, "this vault already holds students or records; a vault export is read only "
-                                       "into an empty vault (create one with `carelog init --vault DIR`)");
+        return cl_fail(CL_ECANTCREATE, _("this vault already holds students or records; a vault export is read only "
+                                       "into an empty vault (create one with `carelog init --vault DIR`)"));
     return CL_OK;
 }
 
@@ -915,7 +916,7 @@ static cl_status check_foreign_keys(sqlite3 *db)
     if (st != CL_OK)
         return st;
     if (sqlite3_step(q) == SQLITE_ROW)
-        st = cl_fail(CL_EDATA, "%s row %lld refers to a missing %s row", (const char *)sqlite3_column_text(q, 0),
+        st = cl_fail(CL_EDATA, _("%s row %lld refers to a missing %s row"), (const char *)sqlite3_column_text(q, 0),
                      (long long)sqlite3_column_int64(q, 1), (const char *)sqlite3_column_text(q, 2));
     sqlite3_finalize(q);
     return st;
@@ -944,7 +945,7 @@ static cl_status check_derived_rows(sqlite3 *db)
         return st;
     int rc = sqlite3_step(q);
     if (rc == SQLITE_ROW)
-        st = cl_fail(CL_EDATA, "students: student %lld: %s is not what its details record says",
+        st = cl_fail(CL_EDATA, _("students: student %lld: %s is not what its details record says"),
                      (long long)sqlite3_column_int64(q, 0), (const char *)sqlite3_column_text(q, 1));
     else if (rc != SQLITE_DONE)
         st = cl_db_fail(db, "checking the students");
@@ -958,8 +959,8 @@ static cl_status check_derived_rows(sqlite3 *db)
     sqlite3_bind_int(q, 1, CL_FOLLOWUP_POLICY_MAX_DAYS);
     rc = sqlite3_step(q);
     if (rc == SQLITE_ROW)
-        st = cl_fail(CL_EDATA, "followup_policies: %s %s every %lld days: a policy is a risk level 0-3 or a "
-                               "circumstance, with days from 1 to %d", (const char *)sqlite3_column_text(q, 0),
+        st = cl_fail(CL_EDATA, _("followup_policies: %s %s every %lld days: a policy is a risk level 0-3 or a "
+                               "circumstance, with days from 1 to %d"), (const char *)sqlite3_column_text(q, 0),
                      (const char *)sqlite3_column_text(q, 1), (long long)sqlite3_column_int64(q, 2),
                      CL_FOLLOWUP_POLICY_MAX_DAYS);
     else if (rc != SQLITE_DONE)
@@ -972,7 +973,7 @@ static cl_status set_meta_json(sqlite3 *db, const char *key, const json_t *value
 {
     char *text = json_dumps(value, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (!text)
-        return cl_fail(CL_ESOFTWARE, "out of memory");
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
     cl_status st = cl_meta_set_text(db, key, text);
     free(text);
     return st;
@@ -981,20 +982,20 @@ static cl_status set_meta_json(sqlite3 *db, const char *key, const json_t *value
 static cl_status check_header(const json_t *doc, sqlite3 *db)
 {
     if (!json_is_object(doc))
-        return cl_fail(CL_EDATA, "not a carelog vault export: the document is not a JSON object");
+        return cl_fail(CL_EDATA, _("not a carelog vault export: the document is not a JSON object"));
     const char *format = json_string_value(json_object_get(doc, "format"));
     if (!format || strcmp(format, CL_TRANSFER_FORMAT) != 0)
-        return cl_fail(CL_EDATA, "not a carelog vault export: \"format\" must be \"%s\"", CL_TRANSFER_FORMAT);
+        return cl_fail(CL_EDATA, _("not a carelog vault export: \"format\" must be \"%s\""), CL_TRANSFER_FORMAT);
     const json_t *ver = json_object_get(doc, "version");
     if (!json_is_integer(ver) || json_integer_value(ver) != CL_TRANSFER_VERSION)
-        return cl_fail(CL_EDATA, "vault export format version %s is not one this carelog reads (it reads %d)",
+        return cl_fail(CL_EDATA, _("vault export format version %s is not one this carelog reads (it reads %d)"),
                        json_is_integer(ver) ? "other" : "missing", CL_TRANSFER_VERSION);
     const json_t *schema = json_object_get(doc, "schema");
     if (!json_is_integer(schema) || json_integer_value(schema) < 1)
-        return cl_fail(CL_EDATA, "\"schema\": must be a schema version");
+        return cl_fail(CL_EDATA, _("\"schema\": must be a schema version"));
     if (json_integer_value(schema) > schema_version(db))
-        return cl_fail(CL_EDATA, "the export comes from a newer carelog (schema %lld; this one has %d); update "
-                                 "carelog first", (long long)json_integer_value(schema), schema_version(db));
+        return cl_fail(CL_EDATA, _("the export comes from a newer carelog (schema %lld; this one has %d); update "
+                                 "carelog first"), (long long)json_integer_value(schema), schema_version(db));
     static const struct {
         const char *key;
         json_type type;
@@ -1006,7 +1007,7 @@ static cl_status check_header(const json_t *doc, sqlite3 *db)
     for (size_t i = 0; i < sizeof sections / sizeof *sections; i++) {
         const json_t *s = json_object_get(doc, sections[i].key);
         if (!s || json_typeof(s) != sections[i].type)
-            return cl_fail(CL_EDATA, "\"%s\": missing or not %s", sections[i].key,
+            return cl_fail(CL_EDATA, _("\"%s\": missing or not %s"), sections[i].key,
                            sections[i].type == JSON_ARRAY ? "an array" : "an object");
     }
     const char *key;
@@ -1016,22 +1017,22 @@ static cl_status check_header(const json_t *doc, sqlite3 *db)
         for (size_t i = 0; i < sizeof sections / sizeof *sections && !known; i++)
             known = strcmp(key, sections[i].key) == 0;
         if (!known)
-            return cl_fail(CL_EDATA, "unknown section \"%s\"", key);
+            return cl_fail(CL_EDATA, _("unknown section \"%s\""), key);
     }
     const json_t *audit = json_object_get(doc, "audit");
     if (!json_is_array(json_object_get(audit, "entries")))
-        return cl_fail(CL_EDATA, "\"audit.entries\": missing or not an array");
+        return cl_fail(CL_EDATA, _("\"audit.entries\": missing or not an array"));
     size_t i;
     json_t *e;
     json_array_foreach(json_object_get(audit, "entries"), i, e) {
         if (!json_is_object(e) || !json_is_integer(json_object_get(e, "id")) ||
             !json_is_string(json_object_get(e, "at")) || !json_is_string(json_object_get(e, "actor")) ||
             !json_is_string(json_object_get(e, "action")))
-            return cl_fail(CL_EDATA, "audit.entries[%zu]: needs id, at, actor and action", i);
+            return cl_fail(CL_EDATA, _("audit.entries[%zu]: needs id, at, actor and action"), i);
     }
     const json_t *vault = json_object_get(doc, "vault");
     if (!json_is_string(json_object_get(vault, "id")) || !json_is_string(json_object_get(vault, "school")))
-        return cl_fail(CL_EDATA, "\"vault\": needs the id and school of the vault it came from");
+        return cl_fail(CL_EDATA, _("\"vault\": needs the id and school of the vault it came from"));
     return CL_OK;
 }
 
@@ -1100,7 +1101,7 @@ cl_status cl_transfer_import(cl_vault *v, const json_t *doc, json_t **summary)
         char *detail = cl_strdup_printf("%zu students, %zu records from vault %s (%s)", nstudents, nrecords,
                                         json_string_value(json_object_get(vault, "id")),
                                         json_string_value(json_object_get(vault, "school")));
-        st = detail ? cl_vault_audit(v, "import.vault", "vault", detail) : cl_fail(CL_ESOFTWARE, "out of memory");
+        st = detail ? cl_vault_audit(v, "import.vault", "vault", detail) : cl_fail(CL_ESOFTWARE, _("out of memory"));
         free(detail);
     }
     if (in_tx && st == CL_OK)
@@ -1122,7 +1123,7 @@ cl_status cl_transfer_import(cl_vault *v, const json_t *doc, json_t **summary)
     free(im.parsed);
     free(im.parsed_ids);
     if (st != CL_OK && st != CL_ECANTCREATE)
-        return cl_fail_context(st, "importing the vault (nothing was changed)");
+        return cl_fail_context(st, _("importing the vault (nothing was changed)"));
     return st;
 }
 
@@ -1138,7 +1139,7 @@ cl_status cl_transfer_import_file(cl_vault *v, const char *path, json_t **summar
     sodium_memzero(data, len);
     free(data);
     if (!doc)
-        return cl_fail(CL_EDATA, "%s:%d:%d: not valid JSON: %s", path, err.line, err.column, err.text);
+        return cl_fail(CL_EDATA, _("%s:%d:%d: not valid JSON: %s"), path, err.line, err.column, err.text);
     st = cl_transfer_import(v, doc, summary);
     json_decref(doc);
     return st;

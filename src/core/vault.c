@@ -1,4 +1,5 @@
 #include "carelog/vault.h"
+#include "carelog/i18n.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -126,9 +127,9 @@ cl_status cl_vault_default_dir(char **out)
     else if (home && *home)
         p = vault_path_in(home, ".local/share/carelog");
     else
-        return cl_fail(CL_EUSAGE, "neither XDG_DATA_HOME nor HOME is set; name the vault with --vault DIR");
+        return cl_fail(CL_EUSAGE, _("neither XDG_DATA_HOME nor HOME is set; name the vault with --vault DIR"));
     if (!p)
-        return cl_fail(CL_ESOFTWARE, "out of memory");
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
     *out = p;
     return CL_OK;
 }
@@ -151,7 +152,7 @@ cl_status vault_make_dirs(const char *dir)
 {
     char buf[4096];
     if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf)
-        return cl_fail(CL_EUSAGE, "the vault path is too long");
+        return cl_fail(CL_EUSAGE, _("the vault path is too long"));
     for (char *p = buf + 1; *p; p++) {
         if (*p != '/')
             continue;
@@ -189,7 +190,7 @@ static cl_status write_pub(const cl_vault *v)
                        id, school, x64, ed64, v->fingerprint);
     char *path = vault_path_in(v->dir, "vault.pub");
     if (!path)
-        return cl_fail(CL_ESOFTWARE, "out of memory");
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
     st = cl_file_write_atomic(path, text, (size_t)len);
     if (st == CL_OK)
         chmod(path, 0644);
@@ -203,7 +204,7 @@ static cl_status load_identity(cl_vault *v)
     unsigned char id[CL_VAULT_ID_BYTES], x_pk[crypto_box_PUBLICKEYBYTES], ed_pk[crypto_sign_PUBLICKEYBYTES];
     cl_status st = cl_meta_get_blob(v->db, "vault_id", id, sizeof id);
     if (st == CL_OK && sodium_memcmp(id, v->vault_id, sizeof id) != 0)
-        st = cl_fail(CL_EDATA, "vault.db belongs to another vault than its keyslots file; restore the vault from a backup");
+        st = cl_fail(CL_EDATA, _("vault.db belongs to another vault than its keyslots file; restore the vault from a backup"));
     if (st == CL_OK)
         st = cl_meta_get_blob(v->db, "x25519_public", x_pk, sizeof x_pk);
     if (st == CL_OK)
@@ -280,12 +281,12 @@ cl_status vault_check_name(const char *what, const char *name)
 {
     size_t n = name ? strlen(name) : 0;
     if (n == 0)
-        return cl_fail(CL_EUSAGE, "the %s may not be empty", what);
+        return cl_fail(CL_EUSAGE, _("the %s may not be empty"), what);
     if (n > 200)
-        return cl_fail(CL_EUSAGE, "the %s is longer than 200 bytes", what);
+        return cl_fail(CL_EUSAGE, _("the %s is longer than 200 bytes"), what);
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
-            return cl_fail(CL_EUSAGE, "the %s may not hold control characters", what);
+            return cl_fail(CL_EUSAGE, _("the %s may not hold control characters"), what);
     return CL_OK;
 }
 
@@ -309,8 +310,8 @@ cl_status cl_vault_init(const char *dir, const char *school, const char *user, c
     if (st != CL_OK)
         return st;
     if (cl_vault_exists(dir))
-        return cl_fail(CL_ECANTCREATE, "%s already holds a vault; it was left untouched (choose another folder "
-                                       "with --vault DIR)", dir);
+        return cl_fail(CL_ECANTCREATE, _("%s already holds a vault; it was left untouched (choose another folder "
+                                       "with --vault DIR)"), dir);
     st = vault_make_dirs(dir);
     if (st != CL_OK)
         return st;
@@ -321,7 +322,7 @@ cl_status cl_vault_init(const char *dir, const char *school, const char *user, c
     char *ks_path = vault_path_in(dir, "keyslots"), *db_path = vault_path_in(dir, "vault.db");
     if (!v || !ks_path || !db_path) {
         free(v), free(ks_path), free(db_path);
-        return cl_fail(CL_ESOFTWARE, "out of memory");
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
     }
     v->dir = strdup(dir);
     v->user = strdup(user);
@@ -443,7 +444,7 @@ static void failure_delay(const char *path)
     if (n < 3)
         return;
     unsigned delay = n - 3 >= 6 ? 60 : 1u << (n - 3);
-    fprintf(stderr, "carelog: %ld failed attempts; waiting %u s before checking\n", n, delay);
+    fprintf(stderr, _("carelog: %ld failed attempts; waiting %u s before checking\n"), n, delay);
     sleep(delay);
 }
 
@@ -465,7 +466,7 @@ static cl_status find_counsellor(cl_vault *v)
 {
     if (v->recovery) {
         v->user = strdup("recovery");
-        return v->user ? CL_OK : cl_fail(CL_ESOFTWARE, "out of memory");
+        return v->user ? CL_OK : cl_fail(CL_ESOFTWARE, _("out of memory"));
     }
     sqlite3_stmt *q;
     cl_status st = cl_db_prepare(v->db, "SELECT name FROM counsellors WHERE slot_id = ? AND removed_at IS NULL", &q);
@@ -476,7 +477,7 @@ static cl_status find_counsellor(cl_vault *v)
     if (rc == SQLITE_ROW)
         v->user = strdup((const char *)sqlite3_column_text(q, 0));
     else if (rc == SQLITE_DONE)
-        st = cl_fail(CL_EPERM, "this passphrase belongs to a counsellor who was removed from the vault");
+        st = cl_fail(CL_EPERM, _("this passphrase belongs to a counsellor who was removed from the vault"));
     else /* a damaged page is not a wrong passphrase */
         st = cl_db_fail(v->db, "finding the counsellor");
     sqlite3_finalize(q);
@@ -511,7 +512,7 @@ static cl_status open_db(cl_vault *v, cl_keyslots *ks, const char *ks_path, cl_s
     char *db_path = vault_path_in(v->dir, "vault.db");
     if (!db_path) {
         cl_secret_free(key), cl_secret_free(next);
-        return cl_fail(CL_ESOFTWARE, "out of memory");
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
     }
     v->key = key;
     cl_status st = cl_db_open(db_path, key, false, &v->db);
@@ -542,7 +543,7 @@ static cl_status check_pub(const char *dir, const unsigned char vault_id[CL_VAUL
     char *path = vault_path_in(dir, "vault.pub");
     unsigned char *text;
     size_t len;
-    cl_status st = path ? cl_file_read(path, 65536, &text, &len) : cl_fail(CL_ESOFTWARE, "out of memory");
+    cl_status st = path ? cl_file_read(path, 65536, &text, &len) : cl_fail(CL_ESOFTWARE, _("out of memory"));
     free(path);
     if (st == CL_ENOTFOUND)
         return CL_OK; /* rewritten from the database once open */
@@ -552,8 +553,8 @@ static cl_status check_pub(const char *dir, const unsigned char vault_id[CL_VAUL
     sodium_bin2hex(id, sizeof id, vault_id, CL_VAULT_ID_BYTES);
     const char *line = strstr((const char *)text, "vault-id: ");
     if (line && strncmp(line + 10, id, strlen(id)) != 0)
-        st = cl_fail(CL_EDATA, "the keyslots file belongs to another vault than vault.pub; restore this vault's "
-                               "keyslots from a backup");
+        st = cl_fail(CL_EDATA, _("the keyslots file belongs to another vault than vault.pub; restore this vault's "
+                               "keyslots from a backup"));
     free(text);
     return st;
 }
@@ -625,11 +626,11 @@ cl_status cl_vault_open(const char *dir, const cl_secret *secret, bool recovery,
     char *ks_path = vault_path_in(dir, "keyslots");
     cl_keyslots *ks = NULL;
     if (!ks_path)
-        return cl_fail(CL_ESOFTWARE, "out of memory");
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
     struct stat sb;
     cl_status st = stat(dir, &sb) == 0 ? CL_OK
-                                       : cl_fail(CL_ENOTFOUND, "there is no vault at %s; create one with "
-                                                               "`carelog init` or name another with --vault DIR", dir);
+                                       : cl_fail(CL_ENOTFOUND, _("there is no vault at %s; create one with "
+                                                               "`carelog init` or name another with --vault DIR"), dir);
     if (st == CL_OK)
         st = cl_keyslots_load(ks_path, &ks);
     if (st == CL_OK)
@@ -646,7 +647,7 @@ cl_status cl_vault_open(const char *dir, const cl_secret *secret, bool recovery,
 
     cl_secret *typed = NULL, *key = NULL, *next = NULL;
     cl_vault *v = calloc(1, sizeof *v);
-    st = v ? CL_OK : cl_fail(CL_ESOFTWARE, "out of memory");
+    st = v ? CL_OK : cl_fail(CL_ESOFTWARE, _("out of memory"));
     if (st == CL_OK) {
         v->dir = strdup(dir);
         v->recovery = recovery;
@@ -760,5 +761,5 @@ cl_status cl_vault_status(cl_vault *v, json_t **out)
     *out = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:o, s:o}", "path", v->dir, "school", v->school,
                      "vault_id", id, "fingerprint", v->fingerprint, "schema", schema, "user", v->user,
                      "counsellors", counsellors, "counts", counts);
-    return *out ? CL_OK : cl_fail(CL_ESOFTWARE, "out of memory");
+    return *out ? CL_OK : cl_fail(CL_ESOFTWARE, _("out of memory"));
 }

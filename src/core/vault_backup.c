@@ -1,5 +1,6 @@
 /* Backup and restore of a whole vault, still encrypted. */
 #include "carelog/vault.h"
+#include "carelog/i18n.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -28,10 +29,10 @@ cl_status cl_vault_backup(cl_vault *v, const char *file)
 {
     struct stat sb;
     if (stat(file, &sb) == 0)
-        return cl_fail(CL_ECANTCREATE, "%s already exists; choose a new file name for the backup", file);
+        return cl_fail(CL_ECANTCREATE, _("%s already exists; choose a new file name for the backup"), file);
     char tmp[4096];
     if (snprintf(tmp, sizeof tmp, "%s.db-partial", file) >= (int)sizeof tmp)
-        return cl_fail(CL_EUSAGE, "the backup path is too long");
+        return cl_fail(CL_EUSAGE, _("the backup path is too long"));
     /* Logged first, so the copy itself carries the entry and a busy vault
      * can never make a written backup report failure. */
     cl_status logged = cl_db_begin(v->db);
@@ -44,7 +45,7 @@ cl_status cl_vault_backup(cl_vault *v, const char *file)
     unsigned char *slots = NULL, *db = NULL, *out = NULL;
     size_t slots_len = 0, db_len = 0;
     char *ks_path = vault_path_in(v->dir, "keyslots");
-    cl_status st = ks_path ? cl_file_read(ks_path, 1 << 20, &slots, &slots_len) : cl_fail(CL_ESOFTWARE, "out of memory");
+    cl_status st = ks_path ? cl_file_read(ks_path, 1 << 20, &slots, &slots_len) : cl_fail(CL_ESOFTWARE, _("out of memory"));
     free(ks_path);
     if (st == CL_OK)
         st = cl_db_backup_to(v->db, tmp, v->key);
@@ -53,7 +54,7 @@ cl_status cl_vault_backup(cl_vault *v, const char *file)
     unlink(tmp);
     size_t total = BACKUP_HEAD + slots_len + db_len + BACKUP_SUM;
     if (st == CL_OK && !(out = malloc(total)))
-        st = cl_fail(CL_ESOFTWARE, "out of memory");
+        st = cl_fail(CL_ESOFTWARE, _("out of memory"));
     if (st == CL_OK) {
         unsigned char *p = out;
         memcpy(p, BACKUP_MAGIC, 8), p += 8;
@@ -79,22 +80,22 @@ cl_status cl_vault_restore(const char *file, const char *dir, const cl_secret *s
     unsigned char sum[BACKUP_SUM];
     size_t slots_len = 0;
     if (len < BACKUP_HEAD + BACKUP_SUM || memcmp(data, BACKUP_MAGIC, 8) != 0 || data[8] != 1) {
-        st = cl_fail(CL_EDATA, "%s is not a carelog backup", file);
+        st = cl_fail(CL_EDATA, _("%s is not a carelog backup"), file);
     } else {
         crypto_generichash(sum, sizeof sum, data, len - BACKUP_SUM, NULL, 0);
         for (int i = 3; i >= 0; i--)
             slots_len = (slots_len << 8) | data[9 + i];
         if (sodium_memcmp(sum, data + len - BACKUP_SUM, BACKUP_SUM) != 0 ||
             slots_len > len - BACKUP_HEAD - BACKUP_SUM)
-            st = cl_fail(CL_EDATA, "%s is damaged (its checksum does not match); nothing was restored", file);
+            st = cl_fail(CL_EDATA, _("%s is damaged (its checksum does not match); nothing was restored"), file);
     }
     if (st == CL_OK && cl_vault_exists(dir))
-        st = cl_fail(CL_ECANTCREATE, "%s already holds a vault; restore into a new folder", dir);
+        st = cl_fail(CL_ECANTCREATE, _("%s already holds a vault; restore into a new folder"), dir);
     if (st == CL_OK)
         st = vault_make_dirs(dir);
     char *ks_path = vault_path_in(dir, "keyslots"), *db_path = vault_path_in(dir, "vault.db");
     if (st == CL_OK && (!ks_path || !db_path))
-        st = cl_fail(CL_ESOFTWARE, "out of memory");
+        st = cl_fail(CL_ESOFTWARE, _("out of memory"));
     const unsigned char *slots = data + BACKUP_HEAD;
     if (st == CL_OK)
         st = cl_file_create_atomic(ks_path, slots, slots_len);

@@ -1,5 +1,6 @@
 /* Counsellors, passphrases and the recovery key: who can open the vault. */
 #include "carelog/vault.h"
+#include "carelog/i18n.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -20,11 +21,11 @@ cl_status vault_load_slots(const cl_vault *v, cl_keyslots **ks, char **ks_path)
 {
     *ks_path = vault_path_in(v->dir, "keyslots");
     if (!*ks_path)
-        return cl_fail(CL_ESOFTWARE, "out of memory");
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
     cl_status st = cl_keyslots_load(*ks_path, ks);
     if (st == CL_OK && memcmp(cl_keyslots_vault_id(*ks), v->vault_id, CL_VAULT_ID_BYTES) != 0) {
         cl_keyslots_free(*ks);
-        st = cl_fail(CL_EDATA, "the keyslots file was replaced by another vault's while open");
+        st = cl_fail(CL_EDATA, _("the keyslots file was replaced by another vault's while open"));
     }
     if (st != CL_OK)
         free(*ks_path);
@@ -41,7 +42,7 @@ cl_status vault_counsellor_slot(cl_vault *v, const char *name, unsigned char slo
     if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_bytes(q, 0) == CL_SLOT_ID_BYTES)
         memcpy(slot_id, sqlite3_column_blob(q, 0), CL_SLOT_ID_BYTES);
     else
-        st = cl_fail(CL_ENOTFOUND, "there is no counsellor named \"%s\"; `carelog counsellor list` shows them", name);
+        st = cl_fail(CL_ENOTFOUND, _("there is no counsellor named \"%s\"; `carelog counsellor list` shows them"), name);
     sqlite3_finalize(q);
     return st;
 }
@@ -59,16 +60,16 @@ cl_status vault_require_exclusive(sqlite3 *db)
     }
     cl_status st = cl_db_exec(db, "PRAGMA journal_mode = WAL");
     if (!alone)
-        return cl_fail(CL_ECONFLICT, "the vault is open in another carelog; close it there, then try again "
-                                     "(nothing was changed)");
+        return cl_fail(CL_ECONFLICT, _("the vault is open in another carelog; close it there, then try again "
+                                     "(nothing was changed)"));
     return st;
 }
 
 cl_status vault_require_counsellor(const cl_vault *v, const char *doing)
 {
     if (v->recovery)
-        return cl_fail(CL_EPERM, "%s needs a counsellor's passphrase; after a recovery unlock, set a new "
-                                 "passphrase first (`carelog --recovery passwd --user NAME`)", doing);
+        return cl_fail(CL_EPERM, _("%s needs a counsellor's passphrase; after a recovery unlock, set a new "
+                                 "passphrase first (`carelog --recovery passwd --user NAME`)"), doing);
     return CL_OK;
 }
 
@@ -129,7 +130,7 @@ static cl_status add_slot(cl_vault *v, cl_keyslots *ks, void *ctx)
         if (sqlite3_step(q) != SQLITE_DONE)
             st = cl_db_fail(v->db, "adding the counsellor");
         else if (sqlite3_changes(v->db) == 0)
-            st = cl_fail(CL_ECANTCREATE, "there is already a counsellor named \"%s\"", c->name);
+            st = cl_fail(CL_ECANTCREATE, _("there is already a counsellor named \"%s\""), c->name);
         sqlite3_finalize(q);
     }
     return st == CL_OK ? cl_vault_audit(v, "counsellor.add", c->name, NULL) : st;
@@ -158,7 +159,7 @@ static cl_status not_the_last(cl_vault *v, const char *name)
         return st;
     int active = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : 0;
     sqlite3_finalize(q);
-    return active <= 1 ? cl_fail(CL_EUSAGE, "\"%s\" is the last counsellor; add another before removing this one", name)
+    return active <= 1 ? cl_fail(CL_EUSAGE, _("\"%s\" is the last counsellor; add another before removing this one"), name)
                        : CL_OK;
 }
 
@@ -280,10 +281,10 @@ cl_status cl_vault_set_passphrase(cl_vault *v, const char *name, const cl_secret
 {
     if (!name) {
         if (v->recovery)
-            return cl_fail(CL_EUSAGE, "name the counsellor whose passphrase to set (--user NAME)");
+            return cl_fail(CL_EUSAGE, _("name the counsellor whose passphrase to set (--user NAME)"));
         name = v->user;
     } else if (!v->recovery && strcmp(name, v->user) != 0) {
-        return cl_fail(CL_EPERM, "only %s can change that passphrase (or anyone holding the recovery key)", name);
+        return cl_fail(CL_EPERM, _("only %s can change that passphrase (or anyone holding the recovery key)"), name);
     }
     passphrase_change c = {.name = name, .pass = pass};
     cl_status st = change_slots(v, reset_slot, &c);
@@ -291,7 +292,7 @@ cl_status cl_vault_set_passphrase(cl_vault *v, const char *name, const cl_secret
         /* From now on the vault acts as that counsellor. */
         char *user = strdup(name);
         if (!user)
-            return cl_fail(CL_ESOFTWARE, "out of memory");
+            return cl_fail(CL_ESOFTWARE, _("out of memory"));
         free(v->user);
         v->user = user;
         v->recovery = false;

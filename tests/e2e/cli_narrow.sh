@@ -22,7 +22,7 @@ for args in "student list" "record list --limit 40" "referral list --all" "due -
 done
 
 expect_rc 0 cl "$PASS" student list
-grep -q '^ 8  20240008     胡斌翔     高三(8)班    在案跟进     3 危机  *1$' "$T/out" ||
+grep -q '^ 8  20240008  *胡斌翔  *高三(8)班  *在案跟进  *3 危机  *1$' "$T/out" ||
   fail "student list at 80 columns: $(cat "$T/out")"
 grep -q 'none\|active\|self_harm' "$T/out" && fail "student list shows ids, not labels: $(cat "$T/out")"
 expect_rc 0 cl "$PASS" record list --limit 40
@@ -37,13 +37,13 @@ number=$(cl "$PASS" --json student list | grep -o '"number":"[0-9]*"[^}]*"flags"
 [ -n "$number" ] || fail "no flagged student in the generated vault"
 expect_rc 0 cl "$PASS" student show "$number"
 check "student show"
-sed -n '/^FLAGS/,/^[A-Z]/p' "$T/out" | grep -q '…' && fail "student show cut the flag: $(cat "$T/out")"
+sed -n '/^警示/,/^[^ ]/p' "$T/out" | grep -q '…' && fail "student show cut the flag: $(cat "$T/out")"
 tr -d ' \n' <"$T/out" | grep -q '有不如死掉或伤害自己的念头（第9题），请当天评估自杀风险' ||
   fail "student show lost the flag's label: $(cat "$T/out")"
 
 # The command list: a long name and arguments never run into the summary.
 expect_rc 0 "$CARELOG" --help
 grep -q '^  student add --number N --name NAME --class C$' "$T/out" || fail "carelog --help: $(cat "$T/out")"
-grep -A1 '^  student add --number N --name NAME --class C$' "$T/out" | grep -q '^ \{37\}add a student$' ||
+grep -A1 '^  student add --number N --name NAME --class C$' "$T/out" | grep -q '^ \{37\}添加学生$' ||
   fail "the summary of a long command is not in its column: $(cat "$T/out")"
 exit 0

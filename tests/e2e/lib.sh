@@ -10,6 +10,10 @@ set -u
 # Minimal Argon2id cost; failure counters, data and home inside $T so that
 # delays never accumulate across runs and nothing escapes the test folder.
 export CARELOG_TEST_FAST_KDF=1
+# The interface speaks English in these scripts (they read its messages)
+# unless a script chooses LANG=zh_CN.UTF-8; i18n_*.sh check the Chinese.
+unset LANGUAGE LC_ALL LC_MESSAGES
+export LANG=en_US.UTF-8
 export XDG_STATE_HOME="$T/state" XDG_DATA_HOME="$T/data" HOME="$T/home"
 unset CARELOG_TEST_CRASH_AT
 mkdir -p "$HOME"

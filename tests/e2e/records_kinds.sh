@@ -80,9 +80,9 @@ grep -q '7/27' "$T/out" || fail "score not shown"
 
 # The student's file: risk from the assessment, the flag, the records.
 expect_rc 0 cl "$PASS" student show 20260001
-grep -q '2 较高' "$T/out" || fail "risk not shown"
-grep -q 'FLAGS 警示' "$T/out" || fail "flag not shown"
-grep -q '留守儿童' "$T/out" || fail "circumstances not shown"
+grep -q '2 elevated' "$T/out" || fail "risk not shown"
+grep -q '^FLAGS ' "$T/out" || fail "flag not shown"
+grep -q 'Left-behind child' "$T/out" || fail "circumstances not shown"
 grep -q '张奶奶' "$T/out" || fail "guardians not shown"
 expect_rc 0 cl "$PASS" --json student list
 grep -q '"risk_level":2' "$T/out" && grep -q '"flags":\["self_harm_thoughts"\]' "$T/out" || fail "student list"

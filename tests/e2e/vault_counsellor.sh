@@ -9,7 +9,7 @@ grep -q '"name":"王老师"' "$T/out" && grep -q '"name":"李老师"' "$T/out" |
 grep -q '"name":"王老师"[^}]*"current":true' "$T/out" || fail "list does not mark the current counsellor"
 expect_rc 0 cl "$PASS2" counsellor list
 # "(you)" is part of the name, not a column without a header.
-grep -q '^李老师 (you 本人)  ' "$T/out" || fail "table list does not mark 李老师 as you: $(cat "$T/out")"
+grep -q '^李老师 (you)  ' "$T/out" || fail "table list does not mark 李老师 as you: $(cat "$T/out")"
 grep -q '^王老师 (you' "$T/out" && fail "table list marks 王老师 as you too"
 expect_rc 0 cl "$PASS2" status --json
 grep -q '"user":"李老师"' "$T/out" || fail "李老师's passphrase does not act as 李老师"
