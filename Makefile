@@ -70,7 +70,10 @@ i18n-check:
 	@t=$$(mktemp -d) && xgettext --from-code=UTF-8 -k_ -kN_ -kngettext:1,2 -o $$t/now.pot \
 	  $(CORE_SRC) $(APP_SRC) && \
 	  for l in $(LINGUAS); do msgcmp po/$$l.po $$t/now.pot || { rm -rf $$t; \
-	    echo "po/$$l.po lacks translations (run make pot, then translate)"; exit 1; }; done; \
+	    echo "po/$$l.po lacks translations (run make pot, then translate)"; exit 1; }; \
+	  msgfmt --check -o /dev/null po/$$l.po || { rm -rf $$t; exit 1; }; \
+	  test -z "$$(msgattrib --only-fuzzy --no-obsolete po/$$l.po)" || { rm -rf $$t; \
+	    echo "po/$$l.po has fuzzy translations: check them and remove the fuzzy mark"; exit 1; }; done; \
 	  rm -rf $$t; echo "i18n check: ok"
 
 pot:

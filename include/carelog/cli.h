@@ -25,6 +25,7 @@ typedef struct cl_cli {
     char **argv;
     cl_vault *vault;          /* opened by cl_cli_unlock */
     bool passphrase_was_reset;
+    bool lang_chosen;         /* --lang was given: the vault's setting does not apply */
 } cl_cli;
 
 typedef struct cl_command {
@@ -155,5 +156,6 @@ extern const cl_command cl_referral_commands[]; /* cmd_referral.c */
 extern const cl_command cl_followup_commands[]; /* cmd_followup.c: due, policies */
 extern const cl_command cl_audit_commands[];    /* cmd_audit.c */
 extern const cl_command cl_transfer_commands[]; /* cmd_transfer.c: import, export, generate */
+extern const cl_command cl_config_commands[];   /* cmd_config.c: settings kept in the vault */
 
 #endif

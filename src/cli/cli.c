@@ -13,6 +13,7 @@
 #include "carelog/i18n.h"
 #include "carelog/referral.h"
 #include "carelog/secret.h"
+#include "carelog/settings.h"
 #include "carelog/text.h"
 
 #define VERSION "0.1.0"
@@ -27,6 +28,7 @@ static const cl_command *const command_tables[] = {
     cl_followup_commands,
     cl_audit_commands,
     cl_transfer_commands,
+    cl_config_commands,
     NULL,
 };
 
@@ -382,6 +384,8 @@ cl_status cl_cli_unlock(cl_cli *c)
         return st;
     st = cl_vault_open(c->vault_dir, secret, c->recovery, &c->vault);
     cl_secret_free(secret);
+    if (st == CL_OK)
+        st = cl_settings_apply_language(c->vault, c->lang_chosen);
     if (st == CL_OK && c->recovery)
         st = read_recovery_reset(c);
     return st;
@@ -525,6 +529,7 @@ static cl_status take_globals(cl_cli *c, int *argc, char **argv, bool *help, boo
             cl_status st = cl_i18n_set_language(val ? val : "");
             if (st != CL_OK)
                 return st;
+            c->lang_chosen = true;
         } else if (WITH_VALUE("--user")) {
             if (!val)
                 return cl_fail(CL_EUSAGE, _("--user needs a name"));

@@ -48,4 +48,18 @@ cp "$T/out" "$T/zh.json"
 LANG=en_US.UTF-8 expect_rc 0 cl "$PASS" --json student list
 cmp -s "$T/out" "$T/zh.json" || fail "JSON differs by language: $(cat "$T/out") vs $(cat "$T/zh.json")"
 grep -q '"status":"active"' "$T/out" || fail "JSON machine value: $(cat "$T/out")"
+
+# The vault's setting chooses for everyone who opens it; --lang still wins.
+LANG=en_US.UTF-8 expect_rc 0 cl "$PASS" config set language zh
+LANG=en_US.UTF-8 expect_rc 0 cl "$PASS" student list
+head -n 1 "$T/out" | grep -q '学号 *姓名' || fail "the vault's language setting: $(cat "$T/out")"
+LANG=en_US.UTF-8 expect_rc 0 cl "$PASS" --lang en student list
+head -n 1 "$T/out" | grep -q 'Number *Name' || fail "--lang over the vault setting: $(cat "$T/out")"
+LANG=en_US.UTF-8 expect_rc 64 cl "$PASS" --lang en config set language klingon
+grep -q 'zh|en|auto' "$T/err" || fail "bad language value: $(cat "$T/err")"
+expect_rc 0 cl "$PASS" --json config get language
+grep -q '"value":"zh"' "$T/out" || fail "a refused value changed the setting: $(cat "$T/out")"
+expect_rc 0 cl "$PASS" --json audit list
+grep -q '"action":"setting.set","target":"language"' "$T/out" || fail "setting change not audited"
+expect_rc 0 cl "$PASS" config set language auto
 exit 0
