@@ -18,7 +18,12 @@
 /* Opens (or with create, creates) an encrypted database with a 32-byte raw
  * key. A key that does not open it is CL_EDATA: the caller knows the key came
  * from a slot that accepted the passphrase, so the file is damaged or
- * foreign. */
+ * foreign. A vault busy in another carelog waits, then is CL_ECONFLICT; a
+ * read-only file or folder is CL_EPERM naming which. */
+/* How long a connection waits for another carelog's lock before it
+ * reports the vault busy (CL_ECONFLICT). */
+#define CL_DB_BUSY_MS 10000
+
 cl_status cl_db_open(const char *path, const cl_secret *key, bool create, sqlite3 **out);
 void cl_db_close(sqlite3 *db);
 
@@ -32,7 +37,8 @@ extern const char *const cl_schema_migrations[];
 /* Runs SQL without results. Failures name `what`. */
 cl_status cl_db_exec(sqlite3 *db, const char *sql);
 /* Turns the connection's last error into a status with a message about
- * `what` ("saving the record"); SQLITE_BUSY becomes CL_ECONFLICT. */
+ * `what` ("saving the record"); SQLITE_BUSY becomes CL_ECONFLICT, a
+ * read-only file or folder CL_EPERM, damage CL_EDATA. */
 cl_status cl_db_fail(sqlite3 *db, const char *what);
 
 /* One transaction per user action: BEGIN IMMEDIATE … COMMIT. */

@@ -48,17 +48,17 @@ void cl_cli_print_text(FILE *out, const char *text)
     free(safe);
 }
 
-/* jansson escapes C0 controls but passes C1 controls, bidirectional and
- * invisible format characters through as raw UTF-8. They can only stand
- * inside JSON strings, where \uXXXX means the same character, so writing
- * them escaped keeps the data identical and the terminal safe. */
+/* jansson escapes C0 controls but passes DEL, C1 controls, bidirectional
+ * and invisible format characters through raw. They can only stand inside
+ * JSON strings, where \uXXXX means the same character, so writing them
+ * escaped keeps the data identical and the terminal safe. */
 static void put_json_inert(const char *text, FILE *out)
 {
     const char *p = text, *end = text + strlen(text);
     while (p < end) {
         uint32_t cp;
         size_t n = cl_utf8_decode(p, end, &cp);
-        if (cp >= 0x80 && cl_codepoint_unsafe(cp)) {
+        if (cp >= 0x20 && cl_codepoint_unsafe(cp)) {
             if (cp >= 0x10000) {
                 uint32_t v = cp - 0x10000;
                 fprintf(out, "\\u%04x\\u%04x", 0xD800 + (v >> 10), 0xDC00 + (v & 0x3FF));
