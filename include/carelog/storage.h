@@ -27,6 +27,12 @@
 cl_status cl_db_open(const char *path, const cl_secret *key, bool create, sqlite3 **out);
 void cl_db_close(sqlite3 *db);
 
+/* The storage rules every open applies to a keyed connection (temp_store
+ * MEMORY, cipher_memory_security, WAL, synchronous FULL, foreign keys,
+ * secure_delete), each read back. Public so that a test can start from a
+ * connection with them off and see carelog turn them on. */
+cl_status cl_db_apply_rules(sqlite3 *db);
+
 /* Brings the schema to the newest version; CL_ECONFIG for a newer vault. */
 cl_status cl_db_migrate(sqlite3 *db);
 int cl_db_schema_version(void);
@@ -52,6 +58,10 @@ cl_status cl_db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out);
 /* Re-encrypts the whole database under new_key in one transaction. Needs the
  * only connection: CL_ECONFLICT when another carelog has the vault open. */
 cl_status cl_db_rekey(sqlite3 *db, const cl_secret *new_key);
+
+/* A checking pragma whose rows are "ok" when sound (integrity_check,
+ * cipher_integrity_check); CL_EDATA naming the first problem. */
+cl_status cl_db_check_pragma(sqlite3 *db, const char *sql);
 
 /* PRAGMA cipher_integrity_check and integrity_check; CL_EDATA on damage. */
 cl_status cl_db_check_integrity(sqlite3 *db);

@@ -105,7 +105,7 @@ cl_status cl_audit_verify(sqlite3 *db, long long *entries)
     st = cl_db_prepare(db, "SELECT id, at, actor, action, target, detail, prev_hash, hash FROM audit ORDER BY id", &q);
     if (st != CL_OK)
         return st;
-    int rc;
+    int rc = SQLITE_DONE;
     while (st == CL_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
         long long id = sqlite3_column_int64(q, 0);
         if (id != expect) {
@@ -123,6 +123,9 @@ cl_status cl_audit_verify(sqlite3 *db, long long *entries)
         memcpy(prev, hash, HASH_BYTES);
         expect++;
     }
+    /* A page that cannot be read is damage, not entries removed. */
+    if (st == CL_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+        st = cl_db_fail(db, "reading the audit log");
     sqlite3_finalize(q);
     if (st != CL_OK)
         return st;

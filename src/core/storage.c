@@ -120,6 +120,27 @@ static cl_status pragma_expect(sqlite3 *db, const char *set, const char *get, co
     return st;
 }
 
+/* Each set, then read back: a build or a library that ignores one is
+ * refused rather than run with weaker rules. */
+static const struct storage_rule {
+    const char *set, *get, *want;
+} storage_rules[] = {
+    {"PRAGMA cipher_memory_security = ON", "PRAGMA cipher_memory_security", "1"},
+    {"PRAGMA temp_store = MEMORY", "PRAGMA temp_store", "2"},
+    {NULL, "PRAGMA journal_mode = WAL", "wal"},
+    {"PRAGMA synchronous = FULL", "PRAGMA synchronous", "2"},
+    {"PRAGMA foreign_keys = ON", "PRAGMA foreign_keys", "1"},
+    {"PRAGMA secure_delete = ON", "PRAGMA secure_delete", "1"},
+};
+
+cl_status cl_db_apply_rules(sqlite3 *db)
+{
+    cl_status st = CL_OK;
+    for (size_t i = 0; st == CL_OK && i < sizeof storage_rules / sizeof *storage_rules; i++)
+        st = pragma_expect(db, storage_rules[i].set, storage_rules[i].get, storage_rules[i].want);
+    return st;
+}
+
 static cl_status apply_key(sqlite3 *db, const cl_secret *key, int (*fn)(sqlite3 *, const char *, const void *, int))
 {
     /* "x'" + 64 hex digits + "'" : the raw-key form, so SQLCipher does not
@@ -186,17 +207,7 @@ cl_status cl_db_open(const char *path, const cl_secret *key, bool create, sqlite
     if (st == CL_OK && sqlite3_db_readonly(db, "main") == 1)
         st = fail_read_only(db, _("opening the vault"));
     if (st == CL_OK)
-        st = pragma_expect(db, "PRAGMA cipher_memory_security = ON", "PRAGMA cipher_memory_security", "1");
-    if (st == CL_OK)
-        st = pragma_expect(db, "PRAGMA temp_store = MEMORY", "PRAGMA temp_store", "2");
-    if (st == CL_OK)
-        st = pragma_expect(db, NULL, "PRAGMA journal_mode = WAL", "wal");
-    if (st == CL_OK)
-        st = pragma_expect(db, "PRAGMA synchronous = FULL", "PRAGMA synchronous", "2");
-    if (st == CL_OK)
-        st = pragma_expect(db, "PRAGMA foreign_keys = ON", "PRAGMA foreign_keys", "1");
-    if (st == CL_OK)
-        st = pragma_expect(db, "PRAGMA secure_delete = ON", "PRAGMA secure_delete", "1");
+        st = cl_db_apply_rules(db);
     if (st != CL_OK) {
         sqlite3_close(db);
         return st;
@@ -262,7 +273,7 @@ cl_status cl_db_rekey(sqlite3 *db, const cl_secret *new_key)
     return st != CL_OK ? st : back;
 }
 
-static cl_status integrity_pragma(sqlite3 *db, const char *sql)
+cl_status cl_db_check_pragma(sqlite3 *db, const char *sql)
 {
     sqlite3_stmt *q;
     cl_status st = cl_db_prepare(db, sql, &q);
@@ -272,7 +283,9 @@ static cl_status integrity_pragma(sqlite3 *db, const char *sql)
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         const char *row = (const char *)sqlite3_column_text(q, 0);
         if (row && strcmp(row, "ok") != 0) {
-            st = cl_fail(CL_EDATA, "%s found damage: %s", sql, row);
+            /* integrity_check reports one problem per line; the first says
+             * enough, `carelog verify` names the check. */
+            st = cl_fail(CL_EDATA, _("%s found damage: %.*s"), sql + 7, (int)strcspn(row, "\n"), row);
             break;
         }
     }
@@ -284,8 +297,8 @@ static cl_status integrity_pragma(sqlite3 *db, const char *sql)
 
 cl_status cl_db_check_integrity(sqlite3 *db)
 {
-    cl_status st = integrity_pragma(db, "PRAGMA cipher_integrity_check");
-    return st == CL_OK ? integrity_pragma(db, "PRAGMA integrity_check") : st;
+    cl_status st = cl_db_check_pragma(db, "PRAGMA cipher_integrity_check");
+    return st == CL_OK ? cl_db_check_pragma(db, "PRAGMA integrity_check") : st;
 }
 
 cl_status cl_db_backup_to(sqlite3 *db, const char *path, const cl_secret *key)

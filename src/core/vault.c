@@ -673,6 +673,8 @@ cl_status cl_vault_open(const char *dir, const cl_secret *secret, bool recovery,
         st = find_counsellor(v);
     if (st == CL_OK)
         sweep_temp_files(dir);
+    if (st == CL_OK)
+        st = vault_output_sweep(v);
     if (st == CL_OK && !vault_file_exists(dir, "vault.pub"))
         st = write_pub(v);
     cl_keyslots_free(ks);

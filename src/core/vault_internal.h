@@ -32,5 +32,9 @@ cl_status vault_load_slots(const cl_vault *v, cl_keyslots **ks, char **ks_path);
 cl_status vault_counsellor_slot(cl_vault *v, const char *name, unsigned char slot_id[CL_SLOT_ID_BYTES]);
 cl_status vault_require_exclusive(sqlite3 *db);
 cl_status vault_require_counsellor(const cl_vault *v, const char *doing);
+/* At unlock: the leftovers of outputs that never finished (vault_output.c). */
+cl_status vault_output_sweep(cl_vault *v);
+/* In a copy of the database (a backup): no output is pending there. */
+cl_status vault_output_forget_all(const char *db_path, const cl_secret *key);
 
 #endif
