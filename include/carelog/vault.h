@@ -21,8 +21,9 @@ cl_status cl_vault_default_dir(char **out);
 /* True if dir already holds (part of) a vault. */
 bool cl_vault_exists(const char *dir);
 
-/* Creates a new vault in dir (made with mode 0700; it may exist but must
- * hold no vault: CL_ECANTCREATE otherwise). The counsellor `user` gets a
+/* Creates a new vault in dir: a new folder (made with mode 0700) or an
+ * existing empty one owned by this user, whose mode is left as it is;
+ * anything else is CL_ECANTCREATE and changes nothing. The counsellor `user` gets a
  * slot opened by pass. *recovery_key receives the recovery key, to be shown
  * once. */
 cl_status cl_vault_init(const char *dir, const char *school, const char *user, const cl_secret *pass,

@@ -10,6 +10,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "carelog/audit.h"
 #include "carelog/i18n.h"
 #include "carelog/referral.h"
 #include "carelog/secret.h"
@@ -84,6 +85,29 @@ int cl_cli_print_json(json_t *value)
     put_json_inert(text, stdout);
     free(text);
     return 0;
+}
+
+cl_status cl_cli_audit_listing(const cl_cli *c, json_t **list)
+{
+    long long rows = 0;
+    if (json_is_array(*list)) {
+        rows = (long long)json_array_size(*list);
+    } else {
+        const char *key;
+        json_t *member;
+        json_object_foreach(*list, key, member)
+            rows += json_is_array(member) ? (long long)json_array_size(member) : 0;
+    }
+    cl_buf filter = {0};
+    for (int i = 1; i < c->argc; i++)
+        cl_buf_printf(&filter, "%s%s", i > 1 ? " " : "", c->argv[i]);
+    cl_status st = cl_audit_listing(c->vault, c->argv[0], filter.data, rows);
+    cl_buf_free(&filter);
+    if (st != CL_OK) {
+        json_decref(*list);
+        *list = NULL;
+    }
+    return st;
 }
 
 int cl_cli_width(void)

@@ -192,3 +192,14 @@ cl_status cl_audit_list(sqlite3 *db, const char *since, long long limit, json_t 
     *out = list;
     return CL_OK;
 }
+
+cl_status cl_audit_listing(cl_vault *v, const char *what, const char *filter, long long rows)
+{
+    char detail[1200];
+    snprintf(detail, sizeof detail, "filter: %s; rows: %lld", filter && *filter ? filter : "(none)", rows);
+    sqlite3 *db = cl_vault_db(v);
+    cl_status st = cl_db_begin(db);
+    if (st == CL_OK)
+        st = cl_vault_audit(v, "list", what, detail);
+    return st == CL_OK ? cl_db_commit(db) : (cl_db_rollback(db), st);
+}

@@ -100,8 +100,9 @@ cl_status cl_vault_restore(const char *file, const char *dir, const cl_secret *s
     }
     if (st == CL_OK && cl_vault_exists(dir))
         st = cl_fail(CL_ECANTCREATE, "%s already holds a vault; restore into a new folder", dir);
+    bool created = false, claimed = false;
     if (st == CL_OK)
-        st = vault_make_dirs(dir);
+        claimed = (st = vault_claim_dir(dir, &created)) == CL_OK;
     char *ks_path = vault_path_in(dir, "keyslots"), *db_path = vault_path_in(dir, "vault.db");
     if (st == CL_OK && (!ks_path || !db_path))
         st = cl_fail(CL_ESOFTWARE, "out of memory");
@@ -123,9 +124,12 @@ cl_status cl_vault_restore(const char *file, const char *dir, const cl_secret *s
         st = st == CL_OK ? cl_db_commit(v->db) : (cl_db_rollback(v->db), st);
     }
     cl_vault_close(v);
-    if (st != CL_OK && st != CL_ECANTCREATE) {
+    /* Only what this restore put into the folder goes; a folder it did not
+     * make stays. */
+    if (st != CL_OK && claimed) {
         vault_remove_vault_files(dir);
-        rmdir(dir);
+        if (created)
+            rmdir(dir);
     }
     free(ks_path), free(db_path);
     return st;

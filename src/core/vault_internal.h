@@ -24,7 +24,13 @@ struct cl_vault {
 char *vault_path_in(const char *dir, const char *name);
 cl_status vault_new_recovery_key(cl_secret **out);
 bool vault_file_exists(const char *dir, const char *name);
+/* Makes dir and its missing parents (mode 0700); never changes the mode of
+ * a folder that exists. */
 cl_status vault_make_dirs(const char *dir);
+/* The folder a new vault (init, restore) goes into: made new (*created),
+ * or an existing empty folder owned by this user; anything else is
+ * CL_ECANTCREATE and nothing is changed. */
+cl_status vault_claim_dir(const char *dir, bool *created);
 cl_status vault_check_name(const char *what, const char *name);
 void vault_remove_vault_files(const char *dir);
 cl_status vault_finish_rotation(cl_vault *v, cl_keyslots *ks, const char *ks_path, cl_secret *next, bool db_has_next);
