@@ -23,6 +23,10 @@ BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -DSQLITE_HAS_CODEC -Iinclude $(WARNINGS) \
               -DCARELOG_DATADIR='"$(DATADIR)"' -DCARELOG_LOCALEDIR='"$(LOCALEDIR)"'
 OPT ?= -O2 -g -fstack-protector-strong -D_FORTIFY_SOURCE=2
 SAN  = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+# The test hooks (CARELOG_TEST_FAST_KDF, _NOW, _CRASH_AT, _PAUSE_AT) exist
+# only in builds with this flag: build/test and build/san, which `make
+# check` uses. The program users run, build/carelog, has none of them.
+TEST_HOOKS = -DCARELOG_TEST_HOOKS
 
 # Evaluated lazily so that `make run`/`make check` can install the packages
 # before pkg-config is asked about them.
@@ -44,8 +48,11 @@ FORM_FILES = $(sort $(wildcard forms/*.form))
 
 CORE_OBJ      = $(call obj,$(BUILD)/rel,$(CORE_SRC)) $(BUILD)/rel/gen/forms_builtin.o
 APP_OBJ       = $(call obj,$(BUILD)/rel,$(APP_SRC))
+CORE_OBJ_TEST = $(call obj,$(BUILD)/test,$(CORE_SRC)) $(BUILD)/test/gen/forms_builtin.o
+APP_OBJ_TEST  = $(call obj,$(BUILD)/test,$(APP_SRC))
 CORE_OBJ_SAN  = $(call obj,$(BUILD)/san,$(CORE_SRC)) $(BUILD)/san/gen/forms_builtin.o
-UNIT_BIN      = $(patsubst tests/unit/%.c,$(BUILD)/rel/tests/%,$(UNIT_SRC))
+TEST_CARELOG  = $(BUILD)/test/carelog
+UNIT_BIN      = $(patsubst tests/unit/%.c,$(BUILD)/test/tests/%,$(UNIT_SRC))
 UNIT_BIN_SAN  = $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(UNIT_SRC))
 FUZZ_BIN      = $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 REPLAY_BIN    = $(patsubst tests/fuzz/%.c,$(BUILD)/san/replay/%,$(FUZZ_SRC))
@@ -114,6 +121,17 @@ $(BUILD)/rel/libcarelog.a: $(CORE_OBJ)
 	@rm -f $@
 	@ar rcs $@ $^
 
+# The same program with the test hooks, for the end-to-end tests; it finds
+# the translations through build/test/locale.
+$(TEST_CARELOG): $(APP_OBJ_TEST) $(BUILD)/test/libcarelog.a $(MO_FILES)
+	@echo "LINK    $@"
+	@$(CC) $(OPT) -o $@ $(APP_OBJ_TEST) $(BUILD)/test/libcarelog.a $(PKG_LIBS)
+	@ln -sfn ../locale $(BUILD)/test/locale
+
+$(BUILD)/test/libcarelog.a: $(CORE_OBJ_TEST)
+	@rm -f $@
+	@ar rcs $@ $^
+
 $(BUILD)/san/libcarelog.a: $(CORE_OBJ_SAN)
 	@rm -f $@
 	@ar rcs $@ $^
@@ -127,29 +145,38 @@ $(BUILD)/rel/gen/%.o: $(BUILD)/gen/%.c | sqlcipher-version
 	@mkdir -p $(dir $@)
 	@$(CC) $(BASE_CFLAGS) $(OPT) $(PKG_CFLAGS) -c -o $@ $<
 
+$(BUILD)/test/gen/%.o: $(BUILD)/gen/%.c | sqlcipher-version
+	@mkdir -p $(dir $@)
+	@$(CC) $(BASE_CFLAGS) $(TEST_HOOKS) $(OPT) $(PKG_CFLAGS) -c -o $@ $<
+
 $(BUILD)/san/gen/%.o: $(BUILD)/gen/%.c | sqlcipher-version
 	@mkdir -p $(dir $@)
-	@$(CC) $(BASE_CFLAGS) $(SAN) $(PKG_CFLAGS) -c -o $@ $<
+	@$(CC) $(BASE_CFLAGS) $(TEST_HOOKS) $(SAN) $(PKG_CFLAGS) -c -o $@ $<
 
 $(BUILD)/rel/%.o: %.c | sqlcipher-version
 	@mkdir -p $(dir $@)
 	@echo "CC      $<"
 	@$(CC) $(BASE_CFLAGS) $(OPT) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
 
+$(BUILD)/test/%.o: %.c | sqlcipher-version
+	@mkdir -p $(dir $@)
+	@echo "CC test $<"
+	@$(CC) $(BASE_CFLAGS) $(TEST_HOOKS) $(OPT) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
 $(BUILD)/san/%.o: %.c | sqlcipher-version
 	@mkdir -p $(dir $@)
 	@echo "CC san  $<"
-	@$(CC) $(BASE_CFLAGS) $(SAN) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+	@$(CC) $(BASE_CFLAGS) $(TEST_HOOKS) $(SAN) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(BUILD)/rel/tests/%: tests/unit/%.c $(BUILD)/rel/libcarelog.a
+$(BUILD)/test/tests/%: tests/unit/%.c $(BUILD)/test/libcarelog.a
 	@mkdir -p $(dir $@)
 	@echo "LINK    $@"
-	@$(CC) $(BASE_CFLAGS) $(OPT) $(PKG_CFLAGS) -o $@ $< $(BUILD)/rel/libcarelog.a $(PKG_LIBS) $(TEST_LIBS)
+	@$(CC) $(BASE_CFLAGS) $(TEST_HOOKS) $(OPT) $(PKG_CFLAGS) -o $@ $< $(BUILD)/test/libcarelog.a $(PKG_LIBS) $(TEST_LIBS)
 
 $(BUILD)/san/tests/%: tests/unit/%.c $(BUILD)/san/libcarelog.a
 	@mkdir -p $(dir $@)
 	@echo "LINK    $@"
-	@$(CC) $(BASE_CFLAGS) $(SAN) $(PKG_CFLAGS) -o $@ $< $(BUILD)/san/libcarelog.a $(PKG_LIBS) $(TEST_LIBS)
+	@$(CC) $(BASE_CFLAGS) $(TEST_HOOKS) $(SAN) $(PKG_CFLAGS) -o $@ $< $(BUILD)/san/libcarelog.a $(PKG_LIBS) $(TEST_LIBS)
 
 unit: $(UNIT_BIN)
 	@./tests/run-unit $(UNIT_BIN)
@@ -158,8 +185,10 @@ unit-san: $(UNIT_BIN_SAN)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ./tests/run-unit $(UNIT_BIN_SAN)
 
-e2e: $(BUILD)/carelog
-	@CARELOG=$(abspath $(BUILD)/carelog) ./tests/run-e2e
+# The end-to-end tests drive the test build; CARELOG_RELEASE names the
+# program users get, so that a test can prove it ignores every test hook.
+e2e: $(BUILD)/carelog $(TEST_CARELOG)
+	@CARELOG=$(abspath $(TEST_CARELOG)) CARELOG_RELEASE=$(abspath $(BUILD)/carelog) ./tests/run-e2e
 
 # Fuzz targets build as plain programs that replay a corpus (libFuzzer-style
 # entry point); with clang, `make fuzz FUZZ_CC=clang` builds real fuzzers.
@@ -175,10 +204,10 @@ fuzz-replay: $(REPLAY_BIN)
 $(BUILD)/san/replay/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(BUILD)/san/libcarelog.a
 	@mkdir -p $(dir $@)
 	@echo "LINK    $@"
-	@$(CC) $(BASE_CFLAGS) -Wno-missing-prototypes $(SAN) $(PKG_CFLAGS) -o $@ $< tests/fuzz/replay_main.c $(BUILD)/san/libcarelog.a $(PKG_LIBS)
+	@$(CC) $(BASE_CFLAGS) $(TEST_HOOKS) -Wno-missing-prototypes $(SAN) $(PKG_CFLAGS) -o $@ $< tests/fuzz/replay_main.c $(BUILD)/san/libcarelog.a $(PKG_LIBS)
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(BUILD)/gen/forms_builtin.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(BASE_CFLAGS) -Wno-missing-prototypes -g -O1 -fsanitize=fuzzer,address,undefined \
+	$(FUZZ_CC) $(BASE_CFLAGS) $(TEST_HOOKS) -Wno-missing-prototypes -g -O1 -fsanitize=fuzzer,address,undefined \
 	  $(PKG_CFLAGS) -o $@ $< $(CORE_SRC) $(BUILD)/gen/forms_builtin.c $(PKG_LIBS)
 
 BENCH_BIN = $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
@@ -191,10 +220,12 @@ bench-smoke: $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do $$b 50 >/dev/null || { echo "benchmark $$b failed"; exit 1; }; done; \
 	  echo "bench smoke: ok"
 
-$(BUILD)/bench/%: tests/bench/%.c $(BUILD)/rel/libcarelog.a
+# Benchmarks skip the Argon2id cost (CARELOG_TEST_FAST_KDF): they link the
+# test build, which is compiled with the same optimisation as the release.
+$(BUILD)/bench/%: tests/bench/%.c $(BUILD)/test/libcarelog.a
 	@mkdir -p $(dir $@)
 	@echo "LINK    $@"
-	@$(CC) $(BASE_CFLAGS) $(OPT) $(PKG_CFLAGS) -o $@ $< $(BUILD)/rel/libcarelog.a $(PKG_LIBS)
+	@$(CC) $(BASE_CFLAGS) $(TEST_HOOKS) $(OPT) $(PKG_CFLAGS) -o $@ $< $(BUILD)/test/libcarelog.a $(PKG_LIBS)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/forms $(DESTDIR)$(MANDIR)/man1

@@ -11,12 +11,18 @@
 #include <sqlite3.h>
 
 #include "carelog/status.h"
+#include "carelog/vault.h"
 
 /* actor: the counsellor's name (or "recovery", "system"); action: a dotted
  * verb such as "record.create"; target: what it was done to ("record 12");
  * detail: free text, may be NULL. */
 cl_status cl_audit_append(sqlite3 *db, const char *actor, const char *action, const char *target,
                           const char *detail);
+
+/* A view in bulk (a list of students, records, referrals, the agenda):
+ * one entry "list" naming what was listed, the filter as given and how
+ * many rows were shown, in a transaction of its own. */
+cl_status cl_audit_listing(cl_vault *v, const char *what, const char *filter, long long rows);
 
 /* Walks the chain. CL_OK with the number of entries when intact; CL_EDATA
  * naming the first broken entry otherwise. */

@@ -46,6 +46,11 @@ int cl_cli_fail(cl_status st);
 /* Prints a JSON value (compact, one line) to stdout and frees it. */
 int cl_cli_print_json(json_t *value);
 
+/* Audits a list command once (cl_audit_listing): what (the command's
+ * name), the options as given, and how many rows *list holds (an array, or
+ * an object of arrays). On failure *list is freed and set to NULL. */
+cl_status cl_cli_audit_listing(const cl_cli *c, json_t **list);
+
 /* Prints text made inert (cl_text_inert) to out. */
 void cl_cli_print_text(FILE *out, const char *text);
 

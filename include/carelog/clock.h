@@ -1,8 +1,8 @@
 /* The time, injectable for tests.
  *
  * CARELOG_TEST_NOW (seconds since the epoch, or "YYYY-MM-DDTHH:MM:SSZ") is
- * read only by tests, so that due dates, ages and auto-lock are
- * deterministic. */
+ * read only by a test build (-DCARELOG_TEST_HOOKS), so that due dates, ages
+ * and auto-lock are deterministic; the released program ignores it. */
 #ifndef CARELOG_CLOCK_H
 #define CARELOG_CLOCK_H
 

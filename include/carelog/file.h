@@ -21,7 +21,10 @@ cl_status cl_file_read(const char *path, size_t max, unsigned char **out, size_t
 /* fsync of a folder, so a rename or a new file in it survives a crash. */
 cl_status cl_dir_sync(const char *dir);
 
-/* A test-only crash point: when CARELOG_TEST_CRASH_AT names this point, the
+/* Test hooks, compiled only into a test build (-DCARELOG_TEST_HOOKS); in
+ * the released program both do nothing.
+ *
+ * A test-only crash point: when CARELOG_TEST_CRASH_AT names this point, the
  * process exits at once (as if killed), to prove crash safety. */
 void cl_crash_point(const char *name);
 

@@ -39,7 +39,8 @@ typedef struct cl_kdf {
 } cl_kdf;
 
 /* Times Argon2id on this machine and picks a cost of about 0.5–1 s.
- * CARELOG_TEST_FAST_KDF=1 (tests only) picks the minimum cost instead. */
+ * CARELOG_TEST_FAST_KDF=1 picks the minimum cost instead, in a test build
+ * (-DCARELOG_TEST_HOOKS) only. */
 cl_status cl_kdf_calibrate(cl_kdf *out);
 
 typedef struct cl_keyslots cl_keyslots;

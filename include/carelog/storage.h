@@ -18,9 +18,20 @@
 /* Opens (or with create, creates) an encrypted database with a 32-byte raw
  * key. A key that does not open it is CL_EDATA: the caller knows the key came
  * from a slot that accepted the passphrase, so the file is damaged or
- * foreign. */
+ * foreign. A vault busy in another carelog waits, then is CL_ECONFLICT; a
+ * read-only file or folder is CL_EPERM naming which. */
+/* How long a connection waits for another carelog's lock before it
+ * reports the vault busy (CL_ECONFLICT). */
+#define CL_DB_BUSY_MS 10000
+
 cl_status cl_db_open(const char *path, const cl_secret *key, bool create, sqlite3 **out);
 void cl_db_close(sqlite3 *db);
+
+/* The storage rules every open applies to a keyed connection (temp_store
+ * MEMORY, cipher_memory_security, WAL, synchronous FULL, foreign keys,
+ * secure_delete), each read back. Public so that a test can start from a
+ * connection with them off and see carelog turn them on. */
+cl_status cl_db_apply_rules(sqlite3 *db);
 
 /* Brings the schema to the newest version; CL_ECONFIG for a newer vault. */
 cl_status cl_db_migrate(sqlite3 *db);
@@ -32,7 +43,8 @@ extern const char *const cl_schema_migrations[];
 /* Runs SQL without results. Failures name `what`. */
 cl_status cl_db_exec(sqlite3 *db, const char *sql);
 /* Turns the connection's last error into a status with a message about
- * `what` ("saving the record"); SQLITE_BUSY becomes CL_ECONFLICT. */
+ * `what` ("saving the record"); SQLITE_BUSY becomes CL_ECONFLICT, a
+ * read-only file or folder CL_EPERM, damage CL_EDATA. */
 cl_status cl_db_fail(sqlite3 *db, const char *what);
 
 /* One transaction per user action: BEGIN IMMEDIATE … COMMIT. */
@@ -46,6 +58,10 @@ cl_status cl_db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out);
 /* Re-encrypts the whole database under new_key in one transaction. Needs the
  * only connection: CL_ECONFLICT when another carelog has the vault open. */
 cl_status cl_db_rekey(sqlite3 *db, const cl_secret *new_key);
+
+/* A checking pragma whose rows are "ok" when sound (integrity_check,
+ * cipher_integrity_check); CL_EDATA naming the first problem. */
+cl_status cl_db_check_pragma(sqlite3 *db, const char *sql);
 
 /* PRAGMA cipher_integrity_check and integrity_check; CL_EDATA on damage. */
 cl_status cl_db_check_integrity(sqlite3 *db);

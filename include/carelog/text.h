@@ -47,8 +47,9 @@ int cl_codepoint_width(uint32_t cp);
 int cl_text_width(const char *s);
 
 /* Returns a malloc'd copy of s that is safe to print: every unsafe code
- * point and every malformed byte becomes U+FFFD; with keep_newlines false,
- * \n and \t become a space too (for one-line cells). NULL on allocation
+ * point and every malformed byte becomes U+FFFD; a \t always becomes a
+ * space (tab stops would break any layout); with keep_newlines false, \n
+ * becomes a space too (for one-line cells). NULL on allocation
  * failure. */
 char *cl_text_inert(const char *s, bool keep_newlines);
 

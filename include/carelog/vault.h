@@ -21,8 +21,9 @@ cl_status cl_vault_default_dir(char **out);
 /* True if dir already holds (part of) a vault. */
 bool cl_vault_exists(const char *dir);
 
-/* Creates a new vault in dir (made with mode 0700; it may exist but must
- * hold no vault: CL_ECANTCREATE otherwise). The counsellor `user` gets a
+/* Creates a new vault in dir: a new folder (made with mode 0700) or an
+ * existing empty one owned by this user, whose mode is left as it is;
+ * anything else is CL_ECANTCREATE and changes nothing. The counsellor `user` gets a
  * slot opened by pass. *recovery_key receives the recovery key, to be shown
  * once. */
 cl_status cl_vault_init(const char *dir, const char *school, const char *user, const cl_secret *pass,
@@ -73,6 +74,16 @@ cl_status cl_vault_status(cl_vault *v, json_t **out);
 /* Appends to the audit log as the current counsellor (inside the caller's
  * transaction). */
 cl_status cl_vault_audit(cl_vault *v, const char *action, const char *target, const char *detail);
+
+/* Files written out of the vault (backups, plaintext exports). Before the
+ * first byte: the intent is audited (action, target path, detail) and the
+ * path remembered inside the vault; after: "<action>.done" or
+ * "<action>.failed" is audited and the path forgotten (a failing result
+ * keeps its message and status). A run killed in between has its temporary
+ * files (PATH.tmp-*, PATH.db-partial) removed at the next unlock, and that
+ * removal audited as "output.cleanup". */
+cl_status cl_vault_output_begin(cl_vault *v, const char *action, const char *path, const char *detail);
+cl_status cl_vault_output_end(cl_vault *v, const char *action, const char *path, cl_status result);
 
 /* Formats a recovery key for reading aloud: groups of four, dashes. */
 void cl_recovery_key_format(const cl_secret *key, char *out, size_t size);

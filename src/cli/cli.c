@@ -10,6 +10,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "carelog/audit.h"
 #include "carelog/i18n.h"
 #include "carelog/referral.h"
 #include "carelog/secret.h"
@@ -50,17 +51,17 @@ void cl_cli_print_text(FILE *out, const char *text)
     free(safe);
 }
 
-/* jansson escapes C0 controls but passes C1 controls, bidirectional and
- * invisible format characters through as raw UTF-8. They can only stand
- * inside JSON strings, where \uXXXX means the same character, so writing
- * them escaped keeps the data identical and the terminal safe. */
+/* jansson escapes C0 controls but passes DEL, C1 controls, bidirectional
+ * and invisible format characters through raw. They can only stand inside
+ * JSON strings, where \uXXXX means the same character, so writing them
+ * escaped keeps the data identical and the terminal safe. */
 static void put_json_inert(const char *text, FILE *out)
 {
     const char *p = text, *end = text + strlen(text);
     while (p < end) {
         uint32_t cp;
         size_t n = cl_utf8_decode(p, end, &cp);
-        if (cp >= 0x80 && cl_codepoint_unsafe(cp)) {
+        if (cp >= 0x20 && cl_codepoint_unsafe(cp)) {
             if (cp >= 0x10000) {
                 uint32_t v = cp - 0x10000;
                 fprintf(out, "\\u%04x\\u%04x", 0xD800 + (v >> 10), 0xDC00 + (v & 0x3FF));
@@ -86,6 +87,29 @@ int cl_cli_print_json(json_t *value)
     put_json_inert(text, stdout);
     free(text);
     return 0;
+}
+
+cl_status cl_cli_audit_listing(const cl_cli *c, json_t **list)
+{
+    long long rows = 0;
+    if (json_is_array(*list)) {
+        rows = (long long)json_array_size(*list);
+    } else {
+        const char *key;
+        json_t *member;
+        json_object_foreach(*list, key, member)
+            rows += json_is_array(member) ? (long long)json_array_size(member) : 0;
+    }
+    cl_buf filter = {0};
+    for (int i = 1; i < c->argc; i++)
+        cl_buf_printf(&filter, "%s%s", i > 1 ? " " : "", c->argv[i]);
+    cl_status st = cl_audit_listing(c->vault, c->argv[0], filter.data, rows);
+    cl_buf_free(&filter);
+    if (st != CL_OK) {
+        json_decref(*list);
+        *list = NULL;
+    }
+    return st;
 }
 
 int cl_cli_width(void)

@@ -125,6 +125,8 @@ static int cmd_agenda(cl_cli *c)
     cl_status st = cl_cli_unlock(c);
     if (st == CL_OK)
         st = cl_agenda_attention(c->vault, &agenda);
+    if (st == CL_OK)
+        st = cl_cli_audit_listing(c, &agenda);
     if (st != CL_OK)
         return cl_cli_fail(st);
     if (c->json)

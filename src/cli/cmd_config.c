@@ -9,7 +9,7 @@
 static int cmd_config_list(cl_cli *c)
 {
     int first;
-    int rc = cl_cli_operands(c, "[--json]", _("Lists the vault's settings with their values.\n"), 0, &first);
+    int rc = cl_cli_operands(c, _("[--json]"), _("Lists the vault's settings with their values.\n"), 0, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
     json_t *list;

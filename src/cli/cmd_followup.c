@@ -71,6 +71,8 @@ static int cmd_due(cl_cli *c)
     cl_status st = cl_cli_unlock(c);
     if (st == CL_OK)
         st = cl_followup_due(c->vault, o.today, (int)o.days, &list);
+    if (st == CL_OK)
+        st = cl_cli_audit_listing(c, &list);
     if (st != CL_OK)
         return cl_cli_fail(st);
     if (c->json)

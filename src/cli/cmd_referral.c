@@ -122,6 +122,8 @@ static int cmd_referral_list(cl_cli *c)
     cl_status st = cl_cli_unlock(c);
     if (st == CL_OK)
         st = cl_referral_list(c->vault, !all, &list);
+    if (st == CL_OK)
+        st = cl_cli_audit_listing(c, &list);
     if (st != CL_OK)
         return cl_cli_fail(st);
     if (c->json)

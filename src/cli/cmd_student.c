@@ -224,6 +224,8 @@ static int cmd_list(cl_cli *c)
     json_t *list = NULL;
     if (st == CL_OK)
         st = cl_student_list(c->vault, &f, &list);
+    if (st == CL_OK)
+        st = cl_cli_audit_listing(c, &list);
     if (st != CL_OK)
         return cl_cli_fail(st);
     if (c->json)

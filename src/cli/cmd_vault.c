@@ -7,13 +7,14 @@
 #include <unistd.h>
 
 #include "carelog/catalog.h"
-#include "carelog/i18n.h"
 #include "carelog/agenda.h"
 #include "carelog/cli.h"
+#include "carelog/i18n.h"
 #include "carelog/secret.h"
 #include "carelog/storage.h"
 #include "carelog/table.h"
 #include "carelog/text.h"
+#include "carelog/verify.h"
 
 /* Shows a new recovery key, the once it is shown: for people with how to
  * keep it; with --json as the member "recovery_key" added to out, which is
@@ -368,6 +369,39 @@ static int cmd_restore(cl_cli *c)
     return 0;
 }
 
+static int cmd_verify(cl_cli *c)
+{
+    int first;
+    int rc = cl_cli_operands(c, _("[--json]"),
+                             _("Checks the whole vault: every page's authentication, the database structure,\n"
+                               "foreign keys and the audit chain. Exit 0 when sound, 65 on damage.\n"
+                               "--json: {intact, checks:[{name, label, ok, detail}]}\n"),
+                             0, &first);
+    if (rc != 0)
+        return cl_cli_exit(rc);
+    cl_status st = cl_cli_unlock(c);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    json_t *report = NULL;
+    st = cl_vault_verify(c->vault, &report);
+    if (c->json) {
+        cl_cli_print_json(report);
+        return st == CL_OK ? 0 : cl_cli_fail(st);
+    }
+    size_t i;
+    json_t *check;
+    json_array_foreach(json_object_get(report, "checks"), i, check) {
+        bool ok = json_is_true(json_object_get(check, "ok"));
+        cl_cli_say("%s  %s%s%s\n", ok ? _("ok     ") : _("DAMAGE "), cl_json_str_or(check, "label"),
+                   ok ? "" : ": ", ok ? "" : cl_json_str_or(check, "detail"));
+    }
+    json_decref(report);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    printf("%s\n", _("The vault is sound."));
+    return 0;
+}
+
 const cl_command cl_vault_commands[] = {
     {"init", "[--school NAME] [--user NAME]", N_("create a new vault and print its recovery key"), cmd_init},
     {"status", "", N_("show the vault, its counsellors and counts"), cmd_status},
@@ -375,7 +409,8 @@ const cl_command cl_vault_commands[] = {
     {"counsellor list", "", N_("list the counsellors"), cmd_counsellor_list},
     {"counsellor remove", "NAME", N_("remove a counsellor and rotate the key"), cmd_counsellor_remove},
     {"passwd", "", N_("change your passphrase"), cmd_passwd},
-    {"recovery-key", "", "replace the recovery key", cmd_recovery_key},
+    {"recovery-key", "", N_("replace the recovery key"), cmd_recovery_key},
+    {"verify", "", N_("check the whole vault for damage"), cmd_verify},
     {"backup", "FILE", N_("write an encrypted backup"), cmd_backup},
     {"restore", "FILE", N_("restore a backup into a new vault"), cmd_restore},
     {NULL, NULL, NULL, NULL},

@@ -106,7 +106,7 @@ cl_status cl_audit_verify(sqlite3 *db, long long *entries)
     st = cl_db_prepare(db, "SELECT id, at, actor, action, target, detail, prev_hash, hash FROM audit ORDER BY id", &q);
     if (st != CL_OK)
         return st;
-    int rc;
+    int rc = SQLITE_DONE;
     while (st == CL_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
         long long id = sqlite3_column_int64(q, 0);
         if (id != expect) {
@@ -124,6 +124,9 @@ cl_status cl_audit_verify(sqlite3 *db, long long *entries)
         memcpy(prev, hash, HASH_BYTES);
         expect++;
     }
+    /* A page that cannot be read is damage, not entries removed. */
+    if (st == CL_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+        st = cl_db_fail(db, "reading the audit log");
     sqlite3_finalize(q);
     if (st != CL_OK)
         return st;
@@ -189,4 +192,15 @@ cl_status cl_audit_list(sqlite3 *db, const char *since, long long limit, json_t 
     }
     *out = list;
     return CL_OK;
+}
+
+cl_status cl_audit_listing(cl_vault *v, const char *what, const char *filter, long long rows)
+{
+    char detail[1200];
+    snprintf(detail, sizeof detail, "filter: %s; rows: %lld", filter && *filter ? filter : "(none)", rows);
+    sqlite3 *db = cl_vault_db(v);
+    cl_status st = cl_db_begin(db);
+    if (st == CL_OK)
+        st = cl_vault_audit(v, "list", what, detail);
+    return st == CL_OK ? cl_db_commit(db) : (cl_db_rollback(db), st);
 }

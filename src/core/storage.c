@@ -1,22 +1,60 @@
 #include "carelog/storage.h"
 #include "carelog/i18n.h"
 
+#include "carelog/i18n.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* The file or folder that refuses writes, for a message that names it. */
+static bool read_only_culprit(const char *db_path, char *out, size_t size)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", db_path ? db_path : "");
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
+    if (db_path && *db_path && access(db_path, W_OK) != 0 && errno != ENOENT)
+        snprintf(out, size, _("the file %s"), db_path);
+    else if (access(dir, W_OK) != 0)
+        snprintf(out, size, _("the folder %s"), dir);
+    else {
+        snprintf(out, size, _("the vault folder %s or its files"), dir);
+        return false;
+    }
+    return true;
+}
+
+static cl_status fail_read_only(sqlite3 *db, const char *what)
+{
+    char culprit[4200];
+    read_only_culprit(db ? sqlite3_db_filename(db, "main") : NULL, culprit, sizeof culprit);
+    return cl_fail(CL_EPERM, _("%s: %s is read-only, so carelog cannot write the vault; make it writable "
+                               "(or open a copy in a folder you can write to)"), what, culprit);
+}
 
 cl_status cl_db_fail(sqlite3 *db, const char *what)
 {
     int code = db ? sqlite3_errcode(db) : SQLITE_ERROR;
     const char *msg = db ? sqlite3_errmsg(db) : "no database";
     if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
-        return cl_fail(CL_ECONFLICT, _("%s: the vault is busy in another carelog; try again in a moment"), what);
+        return cl_fail(CL_ECONFLICT, _("%s: the vault is busy: another carelog is writing; try again"), what);
+    char culprit[4200];
+    if (code == SQLITE_READONLY || code == SQLITE_PERM ||
+        (code == SQLITE_CANTOPEN && read_only_culprit(db ? sqlite3_db_filename(db, "main") : NULL, culprit,
+                                                      sizeof culprit)))
+        return fail_read_only(db, what);
     if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
-        return cl_fail(CL_EDATA, _("%s: vault.db is damaged (%s); restore it from a backup"), what, msg);
+        return cl_fail(CL_EDATA, _("%s: vault.db is damaged (%s); run `carelog verify`, then restore it from a "
+                                   "backup"), what, msg);
     if (code == SQLITE_FULL || code == SQLITE_IOERR)
         return cl_fail(CL_EIO, _("%s: %s (is the disk full?)"), what, msg);
     if (code == SQLITE_CONSTRAINT)
@@ -83,6 +121,27 @@ static cl_status pragma_expect(sqlite3 *db, const char *set, const char *get, co
     return st;
 }
 
+/* Each set, then read back: a build or a library that ignores one is
+ * refused rather than run with weaker rules. */
+static const struct storage_rule {
+    const char *set, *get, *want;
+} storage_rules[] = {
+    {"PRAGMA cipher_memory_security = ON", "PRAGMA cipher_memory_security", "1"},
+    {"PRAGMA temp_store = MEMORY", "PRAGMA temp_store", "2"},
+    {NULL, "PRAGMA journal_mode = WAL", "wal"},
+    {"PRAGMA synchronous = FULL", "PRAGMA synchronous", "2"},
+    {"PRAGMA foreign_keys = ON", "PRAGMA foreign_keys", "1"},
+    {"PRAGMA secure_delete = ON", "PRAGMA secure_delete", "1"},
+};
+
+cl_status cl_db_apply_rules(sqlite3 *db)
+{
+    cl_status st = CL_OK;
+    for (size_t i = 0; st == CL_OK && i < sizeof storage_rules / sizeof *storage_rules; i++)
+        st = pragma_expect(db, storage_rules[i].set, storage_rules[i].get, storage_rules[i].want);
+    return st;
+}
+
 static cl_status apply_key(sqlite3 *db, const cl_secret *key, int (*fn)(sqlite3 *, const char *, const void *, int))
 {
     /* "x'" + 64 hex digits + "'" : the raw-key form, so SQLCipher does not
@@ -127,28 +186,29 @@ cl_status cl_db_open(const char *path, const cl_secret *key, bool create, sqlite
         sqlite3_close(db);
         return st;
     }
-    cl_status st = apply_key(db, key, sqlite3_key_v2);
+    /* Before the first query: a writer elsewhere (a checkpoint, a rotation)
+     * holds locks for a moment, and a busy vault is not a damaged one. */
+    cl_status st = sqlite3_busy_timeout(db, CL_DB_BUSY_MS) == SQLITE_OK ? CL_OK
+                                                                        : cl_db_fail(db, "setting the busy timeout");
+    if (st == CL_OK)
+        st = apply_key(db, key, sqlite3_key_v2);
     /* Silenced after keying (4.6 resets the level at initialisation): a
      * wrong key must print carelog's line and nothing from SQLCipher. */
     if (st == CL_OK)
         st = cl_db_exec(db, "PRAGMA cipher_log_level = NONE");
-    if (st == CL_OK && sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) != SQLITE_OK)
-        st = cl_fail(CL_EDATA, _("%s does not open with this vault's key: it is damaged or belongs to another "
-                               "vault; restore it from a backup"), path);
+    if (st == CL_OK && sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) != SQLITE_OK) {
+        /* Only a key or format failure is damage. */
+        if (sqlite3_errcode(db) == SQLITE_NOTADB)
+            st = cl_fail(CL_EDATA, _("%s does not open with this vault's key: it is damaged or belongs to another "
+                                     "vault; run `carelog verify`, then restore it from a backup"), path);
+        else
+            st = cl_db_fail(db, _("opening the vault"));
+    }
+    /* SQLite falls back to reading only when it may not write the file. */
+    if (st == CL_OK && sqlite3_db_readonly(db, "main") == 1)
+        st = fail_read_only(db, _("opening the vault"));
     if (st == CL_OK)
-        st = pragma_expect(db, "PRAGMA cipher_memory_security = ON", "PRAGMA cipher_memory_security", "1");
-    if (st == CL_OK)
-        st = pragma_expect(db, "PRAGMA temp_store = MEMORY", "PRAGMA temp_store", "2");
-    if (st == CL_OK)
-        st = pragma_expect(db, NULL, "PRAGMA journal_mode = WAL", "wal");
-    if (st == CL_OK)
-        st = pragma_expect(db, "PRAGMA synchronous = FULL", "PRAGMA synchronous", "2");
-    if (st == CL_OK)
-        st = pragma_expect(db, "PRAGMA foreign_keys = ON", "PRAGMA foreign_keys", "1");
-    if (st == CL_OK)
-        st = pragma_expect(db, "PRAGMA secure_delete = ON", "PRAGMA secure_delete", "1");
-    if (st == CL_OK && sqlite3_busy_timeout(db, 5000) != SQLITE_OK)
-        st = cl_db_fail(db, "setting the busy timeout");
+        st = cl_db_apply_rules(db);
     if (st != CL_OK) {
         sqlite3_close(db);
         return st;
@@ -214,7 +274,7 @@ cl_status cl_db_rekey(sqlite3 *db, const cl_secret *new_key)
     return st != CL_OK ? st : back;
 }
 
-static cl_status integrity_pragma(sqlite3 *db, const char *sql)
+cl_status cl_db_check_pragma(sqlite3 *db, const char *sql)
 {
     sqlite3_stmt *q;
     cl_status st = cl_db_prepare(db, sql, &q);
@@ -224,7 +284,9 @@ static cl_status integrity_pragma(sqlite3 *db, const char *sql)
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         const char *row = (const char *)sqlite3_column_text(q, 0);
         if (row && strcmp(row, "ok") != 0) {
-            st = cl_fail(CL_EDATA, _("%s found damage: %s"), sql, row);
+            /* integrity_check reports one problem per line; the first says
+             * enough, `carelog verify` names the check. */
+            st = cl_fail(CL_EDATA, _("%s found damage: %.*s"), sql + 7, (int)strcspn(row, "\n"), row);
             break;
         }
     }
@@ -236,8 +298,8 @@ static cl_status integrity_pragma(sqlite3 *db, const char *sql)
 
 cl_status cl_db_check_integrity(sqlite3 *db)
 {
-    cl_status st = integrity_pragma(db, "PRAGMA cipher_integrity_check");
-    return st == CL_OK ? integrity_pragma(db, "PRAGMA integrity_check") : st;
+    cl_status st = cl_db_check_pragma(db, "PRAGMA cipher_integrity_check");
+    return st == CL_OK ? cl_db_check_pragma(db, "PRAGMA integrity_check") : st;
 }
 
 cl_status cl_db_backup_to(sqlite3 *db, const char *path, const cl_secret *key)

@@ -367,7 +367,13 @@ static size_t shown_step(const char *s, const char *end, bool keep_newlines,
         *cp = keep_newlines ? '\n' : ' ';
         return 2;
     }
-    if (*cp == '\n' || *cp == '\t') {
+    /* A tab moves the cursor to wherever the terminal's tab stops are, so
+     * it would break every layout: it is shown as a space, lines or not. */
+    if (*cp == '\t') {
+        *cp = ' ';
+        return n;
+    }
+    if (*cp == '\n') {
         if (!keep_newlines)
             *cp = ' ';
         return n;

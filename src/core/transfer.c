@@ -451,28 +451,25 @@ cl_status cl_transfer_export_file(cl_vault *v, const char *path, json_t **summar
     sqlite3 *db = cl_vault_db(v);
     if (access(path, F_OK) == 0)
         return cl_fail(CL_ECANTCREATE, _("%s already exists; it was left untouched (choose another name)"), path);
-    cl_status st = cl_db_begin(db);
+    /* The intent is audited (and committed) before the first plaintext
+     * byte, so the file's audit section names its own export; the outcome
+     * follows. The document is read in one read transaction. */
+    cl_status st = cl_vault_output_begin(v, "export.vault", path, "plaintext JSON export of the whole vault");
+    if (st == CL_OK)
+        st = cl_db_exec(db, "BEGIN");
     if (st != CL_OK)
         return st;
     json_t *doc = NULL;
     char *text = NULL;
-    /* The entry goes in first so the file's audit section names its own
-     * export; it is rolled back if the file cannot be written. */
-    st = cl_vault_audit(v, "export.vault", path, "plaintext JSON export of the whole vault");
     if (st == CL_OK)
         st = build_doc(v, &doc);
     if (st == CL_OK && !(text = cl_transfer_dumps(doc)))
         st = cl_fail(CL_ESOFTWARE, _("out of memory"));
     size_t len = text ? strlen(text) : 0;
+    cl_db_rollback(db);
     if (st == CL_OK)
         st = cl_file_create_atomic(path, text, len);
-    bool written = st == CL_OK;
-    if (st == CL_OK)
-        st = cl_db_commit(db);
-    else
-        cl_db_rollback(db);
-    if (st != CL_OK && written)
-        unlink(path); /* not logged, so not left behind */
+    st = cl_vault_output_end(v, "export.vault", path, st);
     if (text) {
         sodium_memzero(text, len);
         free(text);

@@ -13,6 +13,7 @@
 #include "carelog/audit.h"
 #include "carelog/clock.h"
 #include "carelog/file.h"
+#include "carelog/i18n.h"
 #include "carelog/keyslot.h"
 #include "carelog/storage.h"
 #include "vault_internal.h"
@@ -163,9 +164,45 @@ cl_status vault_make_dirs(const char *dir)
     }
     if (mkdir(buf, 0700) != 0 && errno != EEXIST)
         return cl_fail(CL_ECANTCREATE, "%s: %s", buf, strerror(errno));
-    if (chmod(buf, 0700) != 0)
-        return cl_fail(CL_ECANTCREATE, "%s: %s", buf, strerror(errno));
     return CL_OK;
+}
+
+static bool dir_is_empty(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return false;
+    struct dirent *e;
+    bool empty = true;
+    while (empty && (e = readdir(d)))
+        empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+    closedir(d);
+    return empty;
+}
+
+cl_status vault_claim_dir(const char *dir, bool *created)
+{
+    *created = false;
+    struct stat sb;
+    if (lstat(dir, &sb) == 0) {
+        /* Never taken over: a folder that holds anything, or belongs to
+         * someone else, stays as it is, mode included. */
+        if (!S_ISDIR(sb.st_mode))
+            return cl_fail(CL_ECANTCREATE, _("%s is not a folder; name a new folder for the vault with --vault DIR"),
+                           dir);
+        if (sb.st_uid != geteuid())
+            return cl_fail(CL_ECANTCREATE, _("%s belongs to another user; carelog makes a vault only in a new folder "
+                                             "or an empty one of yours (nothing was changed)"), dir);
+        if (!dir_is_empty(dir))
+            return cl_fail(CL_ECANTCREATE, _("%s is not empty; carelog makes a vault only in a new folder or an empty "
+                                             "one (nothing was changed; name another with --vault DIR)"), dir);
+        return CL_OK;
+    }
+    if (errno != ENOENT)
+        return cl_fail(CL_ECANTCREATE, "%s: %s", dir, strerror(errno));
+    cl_status st = vault_make_dirs(dir);
+    *created = st == CL_OK;
+    return st;
 }
 
 static cl_status write_pub(const cl_vault *v)
@@ -312,7 +349,8 @@ cl_status cl_vault_init(const char *dir, const char *school, const char *user, c
     if (cl_vault_exists(dir))
         return cl_fail(CL_ECANTCREATE, _("%s already holds a vault; it was left untouched (choose another folder "
                                        "with --vault DIR)"), dir);
-    st = vault_make_dirs(dir);
+    bool created;
+    st = vault_claim_dir(dir, &created);
     if (st != CL_OK)
         return st;
 
@@ -364,6 +402,8 @@ cl_status cl_vault_init(const char *dir, const char *school, const char *user, c
         cl_secret_free(recovery);
         cl_vault_close(v);
         vault_remove_vault_files(dir);
+        if (created)
+            rmdir(dir);
         return st;
     }
     *recovery_key = recovery;
@@ -674,6 +714,8 @@ cl_status cl_vault_open(const char *dir, const cl_secret *secret, bool recovery,
         st = find_counsellor(v);
     if (st == CL_OK)
         sweep_temp_files(dir);
+    if (st == CL_OK)
+        st = vault_output_sweep(v);
     if (st == CL_OK && !vault_file_exists(dir, "vault.pub"))
         st = write_pub(v);
     cl_keyslots_free(ks);

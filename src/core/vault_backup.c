@@ -13,6 +13,7 @@
 #include "carelog/audit.h"
 #include "carelog/clock.h"
 #include "carelog/file.h"
+#include "carelog/i18n.h"
 #include "carelog/keyslot.h"
 #include "carelog/storage.h"
 #include "vault_internal.h"
@@ -33,12 +34,9 @@ cl_status cl_vault_backup(cl_vault *v, const char *file)
     char tmp[4096];
     if (snprintf(tmp, sizeof tmp, "%s.db-partial", file) >= (int)sizeof tmp)
         return cl_fail(CL_EUSAGE, _("the backup path is too long"));
-    /* Logged first, so the copy itself carries the entry and a busy vault
-     * can never make a written backup report failure. */
-    cl_status logged = cl_db_begin(v->db);
-    if (logged == CL_OK)
-        logged = cl_vault_audit(v, "vault.backup", file, NULL);
-    logged = logged == CL_OK ? cl_db_commit(v->db) : (cl_db_rollback(v->db), logged);
+    /* The intent is logged first, so the copy itself carries it; the
+     * outcome follows the copy. */
+    cl_status logged = cl_vault_output_begin(v, "vault.backup", file, NULL);
     if (logged != CL_OK)
         return logged;
     unlink(tmp);
@@ -49,6 +47,18 @@ cl_status cl_vault_backup(cl_vault *v, const char *file)
     free(ks_path);
     if (st == CL_OK)
         st = cl_db_backup_to(v->db, tmp, v->key);
+    if (st == CL_OK)
+        st = vault_output_forget_all(tmp, v->key);
+    cl_crash_point("backup-after-copy");
+    /* A copy that fails on a page is damage to tell as such, with the way
+     * out, not a library's "SQL logic error". */
+    if (st != CL_OK && st != CL_EIO && st != CL_ECONFLICT && st != CL_EPERM && cl_db_check_integrity(v->db) != CL_OK) {
+        char damage[512];
+        snprintf(damage, sizeof damage, "%s", cl_error_message());
+        st = cl_fail(CL_EDATA, _("the vault is damaged (%s), so no backup was written; `carelog verify` shows what "
+                                 "is wrong; restore the last good backup into a new folder (`carelog restore FILE "
+                                 "--vault NEW_DIR`)"), damage);
+    }
     if (st == CL_OK)
         st = cl_file_read(tmp, BACKUP_MAX, &db, &db_len);
     unlink(tmp);
@@ -67,7 +77,7 @@ cl_status cl_vault_backup(cl_vault *v, const char *file)
         st = cl_file_create_atomic(file, out, total);
     }
     free(slots), free(db), free(out);
-    return st;
+    return cl_vault_output_end(v, "vault.backup", file, st);
 }
 
 cl_status cl_vault_restore(const char *file, const char *dir, const cl_secret *secret, bool recovery)
@@ -91,8 +101,9 @@ cl_status cl_vault_restore(const char *file, const char *dir, const cl_secret *s
     }
     if (st == CL_OK && cl_vault_exists(dir))
         st = cl_fail(CL_ECANTCREATE, _("%s already holds a vault; restore into a new folder"), dir);
+    bool created = false, claimed = false;
     if (st == CL_OK)
-        st = vault_make_dirs(dir);
+        claimed = (st = vault_claim_dir(dir, &created)) == CL_OK;
     char *ks_path = vault_path_in(dir, "keyslots"), *db_path = vault_path_in(dir, "vault.db");
     if (st == CL_OK && (!ks_path || !db_path))
         st = cl_fail(CL_ESOFTWARE, _("out of memory"));
@@ -114,9 +125,12 @@ cl_status cl_vault_restore(const char *file, const char *dir, const cl_secret *s
         st = st == CL_OK ? cl_db_commit(v->db) : (cl_db_rollback(v->db), st);
     }
     cl_vault_close(v);
-    if (st != CL_OK && st != CL_ECANTCREATE) {
+    /* Only what this restore put into the folder goes; a folder it did not
+     * make stays. */
+    if (st != CL_OK && claimed) {
         vault_remove_vault_files(dir);
-        rmdir(dir);
+        if (created)
+            rmdir(dir);
     }
     free(ks_path), free(db_path);
     return st;

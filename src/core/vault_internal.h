@@ -24,7 +24,13 @@ struct cl_vault {
 char *vault_path_in(const char *dir, const char *name);
 cl_status vault_new_recovery_key(cl_secret **out);
 bool vault_file_exists(const char *dir, const char *name);
+/* Makes dir and its missing parents (mode 0700); never changes the mode of
+ * a folder that exists. */
 cl_status vault_make_dirs(const char *dir);
+/* The folder a new vault (init, restore) goes into: made new (*created),
+ * or an existing empty folder owned by this user; anything else is
+ * CL_ECANTCREATE and nothing is changed. */
+cl_status vault_claim_dir(const char *dir, bool *created);
 cl_status vault_check_name(const char *what, const char *name);
 void vault_remove_vault_files(const char *dir);
 cl_status vault_finish_rotation(cl_vault *v, cl_keyslots *ks, const char *ks_path, cl_secret *next, bool db_has_next);
@@ -32,5 +38,9 @@ cl_status vault_load_slots(const cl_vault *v, cl_keyslots **ks, char **ks_path);
 cl_status vault_counsellor_slot(cl_vault *v, const char *name, unsigned char slot_id[CL_SLOT_ID_BYTES]);
 cl_status vault_require_exclusive(sqlite3 *db);
 cl_status vault_require_counsellor(const cl_vault *v, const char *doing);
+/* At unlock: the leftovers of outputs that never finished (vault_output.c). */
+cl_status vault_output_sweep(cl_vault *v);
+/* In a copy of the database (a backup): no output is pending there. */
+cl_status vault_output_forget_all(const char *db_path, const cl_secret *key);
 
 #endif

@@ -38,4 +38,18 @@ for json in "" --json; do
   check "audit list $json" audit list $json
 done
 check "status (home)" status
+# DEL (0x7f) and TAB are stored as typed but never printed raw: not in JSON
+# (jansson passes DEL through), not in record show (TAB kept with newlines).
+DEL=$(printf '\177'); TAB=$(printf '\t')
+expect_rc 0 cl "$PASS" student add --number 20260202 --name "李${DEL}四" --class 二班
+expect_rc 0 cl "$PASS" record add observation --student 20260202 --field categories=emotional \
+  --field severity=low --field description="第一行${TAB}缩进${DEL}结束"
+oid=$(cl "$PASS" record list --student 20260202 --json | grep -o '"id":[0-9]*' | head -n1 | cut -d: -f2)
+for args in "student list --json" "student list" "student show 20260202" "student show 20260202 --json" \
+            "record show $oid" "record show $oid --json" "record list --json"; do
+  cl "$PASS" $args >"$T/shown" 2>&1 || { cat "$T/shown"; fail "$args failed"; }
+  grep -q "$DEL" "$T/shown" && { od -c "$T/shown" | head; fail "$args printed DEL raw"; }
+  grep -q "$TAB" "$T/shown" && { od -c "$T/shown" | head; fail "$args printed TAB raw"; }
+done
+cl "$PASS" student list --json | grep -q '李\\u007f四' || fail "student list --json lost the DEL instead of escaping it"
 echo "rules_inert ok"
