@@ -4,6 +4,7 @@
 
 #include "carelog/catalog.h"
 #include "carelog/cli.h"
+#include "carelog/clock.h"
 #include "carelog/record.h"
 #include "carelog/student.h"
 #include "carelog/table.h"
@@ -216,11 +217,12 @@ static int cmd_list(cl_cli *c)
     size_t i;
     json_t *r;
     json_array_foreach(list, i, r) {
-        char id[32], student[160], state[64];
+        char id[32], student[160], state[64], when[32];
         snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(r, "id")));
+        cl_time_local(cl_json_str_or(r, "occurred_at"), false, when, sizeof when);
         snprintf(student, sizeof student, "%s %s", cl_json_str_or(r, "student_number"), cl_json_str_or(r, "student_name"));
         cl_cli_record_state(r, state, sizeof state);
-        const char *cells[7] = {id, cl_json_str_or(r, "occurred_at"), cl_cli_kind_label(cl_json_str_or(r, "kind")),
+        const char *cells[7] = {id, when, cl_cli_kind_label(cl_json_str_or(r, "kind")),
                                 student, state, cl_json_str_or(r, "follow_up"), cl_json_str_or(r, "summary")};
         if (t)
             cl_table_add_row(t, cells);
@@ -279,8 +281,10 @@ static int cmd_show(cl_cli *c)
         json_array_foreach(hist, i, h) {
             if (i + 1 == json_array_size(hist))
                 break;
+            char at[32];
+            cl_time_local(cl_json_str_or(h, "updated_at"), false, at, sizeof at);
             cl_cli_say("── version %lld · %s · %s ──\n", (long long)json_integer_value(json_object_get(h, "version")),
-                       cl_json_str_or(h, "updated_at"), cl_json_str_or(h, "updated_by"));
+                       at, cl_json_str_or(h, "updated_by"));
             const cl_form *f = NULL;
             if (cl_catalog_get(c->vault, json_integer_value(json_object_get(h, "form_id")), &f, NULL) == CL_OK) {
                 char *body = cl_form_render(f, json_object_get(h, "fields"), cl_cli_lang());
@@ -330,8 +334,10 @@ static int cmd_sign(cl_cli *c)
         json_decref(rec);
         return cl_cli_print_json(out);
     }
+    char at[32];
+    cl_time_local(cl_json_str_or(rec, "signed_at"), false, at, sizeof at);
     cl_cli_say("Signed record #%lld (version %lld) as %s at %s.\n", id, o.version, cl_json_str_or(rec, "signed_by"),
-               cl_json_str_or(rec, "signed_at"));
+               at);
     json_decref(rec);
     return 0;
 }

@@ -5,6 +5,7 @@
 
 #include "carelog/catalog.h"
 #include "carelog/cli.h"
+#include "carelog/clock.h"
 #include "carelog/record.h"
 #include "carelog/student.h"
 #include "carelog/table.h"
@@ -309,11 +310,12 @@ static int print_student(cl_cli *c, json_t *s, json_t *records)
         snprintf(buf, sizeof buf, "#%lld", (long long)json_integer_value(json_object_get(s, "merged_into")));
         cl_cli_table_pair(t, "MERGED INTO 已合并到", buf);
     }
+    char at[32];
     json_array_foreach(json_object_get(s, "flags"), i, x) {
+        cl_time_local(cl_json_str_or(x, "raised_at"), false, at, sizeof at);
         char *fl = cl_strdup_printf("#%lld %s (%s, record #%lld)",
                                     (long long)json_integer_value(json_object_get(x, "id")),
-                                    cl_json_str_or(x, en ? "label_en" : "label_zh"),
-                                    cl_json_str_or(x, "raised_at"),
+                                    cl_json_str_or(x, en ? "label_en" : "label_zh"), at,
                                     (long long)json_integer_value(json_object_get(x, "record_id")));
         cl_cli_table_pair(t, i ? "" : "FLAGS 警示", fl ? fl : "");
         free(fl);
@@ -325,7 +327,8 @@ static int print_student(cl_cli *c, json_t *s, json_t *records)
         free(d);
     }
     json_array_foreach(json_object_get(s, "risk_history"), i, x) {
-        char *r = cl_strdup_printf("%s  %s  %s  (record #%lld)", cl_json_str_or(x, "at"),
+        cl_time_local(cl_json_str_or(x, "at"), false, at, sizeof at);
+        char *r = cl_strdup_printf("%s  %s  %s  (record #%lld)", at,
                                    risk_name(json_integer_value(json_object_get(x, "risk_level"))),
                                    tier_label(&forms, cl_json_str_or(x, "misconduct_tier")),
                                    (long long)json_integer_value(json_object_get(x, "record_id")));
@@ -339,8 +342,10 @@ static int print_student(cl_cli *c, json_t *s, json_t *records)
     /* Notes in full, not cut to the table: why a case was closed matters. */
     if (json_array_size(json_object_get(s, "notes")))
         printf("\nNotes 备注:\n");
-    json_array_foreach(json_object_get(s, "notes"), i, x)
-        cl_cli_say("  %s  %s: %s\n", cl_json_str_or(x, "at"), cl_json_str_or(x, "author"), cl_json_str_or(x, "text"));
+    json_array_foreach(json_object_get(s, "notes"), i, x) {
+        cl_time_local(cl_json_str_or(x, "at"), false, at, sizeof at);
+        cl_cli_say("  %s  %s: %s\n", at, cl_json_str_or(x, "author"), cl_json_str_or(x, "text"));
+    }
     if (json_array_size(records) == 0)
         return 0;
     printf("\nRecords 记录 (newest first):\n");
@@ -354,7 +359,8 @@ static int print_student(cl_cli *c, json_t *s, json_t *records)
         char id[32], state[64];
         snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(x, "id")));
         cl_cli_record_state(x, state, sizeof state);
-        const char *cells[5] = {id, cl_json_str_or(x, "occurred_at"), cl_cli_kind_label(cl_json_str_or(x, "kind")),
+        cl_time_local(cl_json_str_or(x, "occurred_at"), false, at, sizeof at);
+        const char *cells[5] = {id, at, cl_cli_kind_label(cl_json_str_or(x, "kind")),
                                 state, cl_json_str_or(x, "summary")};
         if (t)
             cl_table_add_row(t, cells);
