@@ -50,6 +50,17 @@ static int parse(cl_cli *c, const struct option *options, const char *usage, con
     return cl_cli_parse(c, options, usage, help, rec_option, o, operands_wanted, first);
 }
 
+/* A rendered record, inert and wrapped to the terminal: a long value goes
+ * on under its label, as a student's details do. */
+static void print_wrapped(const char *text)
+{
+    char *safe = cl_text_inert(text ? text : "", true);
+    char *wrapped = safe ? cl_text_wrap(safe, cl_cli_width()) : NULL;
+    fputs(wrapped ? wrapped : safe ? safe : "", stdout);
+    free(wrapped);
+    free(safe);
+}
+
 static int print_record(cl_cli *c, json_t *rec)
 {
     if (c->json)
@@ -59,7 +70,7 @@ static int print_record(cl_cli *c, json_t *rec)
     json_decref(rec);
     if (st != CL_OK)
         return cl_cli_fail(st);
-    cl_cli_print_text(stdout, text);
+    print_wrapped(text);
     free(text);
     return 0;
 }
@@ -288,7 +299,7 @@ static int cmd_show(cl_cli *c)
             const cl_form *f = NULL;
             if (cl_catalog_get(c->vault, json_integer_value(json_object_get(h, "form_id")), &f, NULL) == CL_OK) {
                 char *body = cl_form_render(f, json_object_get(h, "fields"), cl_cli_lang());
-                cl_cli_print_text(stdout, body ? body : "");
+                print_wrapped(body);
                 free(body);
             }
             printf("\n");

@@ -6,6 +6,7 @@
 #include "carelog/catalog.h"
 #include "carelog/cli.h"
 #include "carelog/clock.h"
+#include "carelog/i18n.h"
 #include "carelog/record.h"
 #include "carelog/student.h"
 #include "carelog/table.h"
@@ -320,6 +321,18 @@ static int print_student(cl_cli *c, json_t *s, json_t *records)
         cl_cli_table_pair(t, i ? "" : "FLAGS 警示", fl ? fl : "");
         free(fl);
     }
+    json_array_foreach(json_object_get(s, "cleared_flags"), i, x) {
+        char cleared[32];
+        cl_time_local(cl_json_str_or(x, "raised_at"), false, at, sizeof at);
+        cl_time_local(cl_json_str_or(x, "cleared_at"), false, cleared, sizeof cleared);
+        char *fl = cl_strdup_printf(_("#%lld %s (%s, record #%lld) — cleared %s by %s: %s"),
+                                    (long long)json_integer_value(json_object_get(x, "id")),
+                                    cl_json_str_or(x, en ? "label_en" : "label_zh"), at,
+                                    (long long)json_integer_value(json_object_get(x, "record_id")), cleared,
+                                    cl_json_str_or(x, "cleared_by"), cl_json_str_or(x, "cleared_reason"));
+        cl_cli_table_pair(t, i ? "" : "Cleared flags 已解除警示", fl ? fl : "");
+        free(fl);
+    }
     json_array_foreach(json_object_get(s, "possible_duplicates"), i, x) {
         char *d = cl_strdup_printf("#%lld %s %s (%s)", (long long)json_integer_value(json_object_get(x, "id")),
                                    cl_json_str_or(x, "number"), cl_json_str_or(x, "name"), cl_json_str_or(x, "reason"));
@@ -373,13 +386,14 @@ static int cmd_show(cl_cli *c)
     stu_opts o = {0};
     int first;
     int rc = parse(c, NULL, "ID|NUMBER [--json]",
-                   "Shows a student: details, open flags, possible duplicates, risk history, guardians,\n"
+                   "Shows a student: details, open and cleared flags, possible duplicates, risk history, guardians,\n"
                    "circumstances, notes (who added them, when, and the text), and the records newest\n"
                    "first. Viewing is written to the audit log.\n"
                    "--json: {id, number, name, class, gender, birth_date, status, risk_level, misconduct_tier,\n"
                    "  counsellor, merged_into, record_id, created_at, version, updated_at, updated_by,\n"
                    "  record_count, circumstances, guardians, fields, flags:[{id, flag, label_zh, label_en,\n"
-                   "  raised_at, record_id}], possible_duplicates:[{id, number, name, reason}],\n"
+                   "  raised_at, record_id}], cleared_flags:[{…, cleared_at, cleared_by, cleared_reason}],\n"
+                   "  possible_duplicates:[{id, number, name, reason}],\n"
                    "  risk_history:[{at, risk_level, misconduct_tier, record_id}] (newest first),\n"
                    "  merged_from:[{id, number, name}], notes:[{id, author, at, text}] (oldest first),\n"
                    "  records:[as `record list --json`]}\n"

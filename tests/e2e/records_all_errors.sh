@@ -2,6 +2,7 @@
 # naming the field and its label), as a list under --json, and saves
 # nothing; fixing them all in one retry is enough.
 . "$(dirname "$0")/lib.sh"
+export LANGUAGE=en   # the English source messages
 
 init_vault
 expect_rc 0 cl "$PASS" student add --number 20260001 --name 张三 --class 初二3班

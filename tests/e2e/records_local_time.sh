@@ -2,6 +2,7 @@
 # people read them; --json keeps UTC. A referral move can be dated earlier
 # (--at, local time), never in the future nor before the previous move.
 . "$(dirname "$0")/lib.sh"
+export LANGUAGE=en   # the English source messages
 
 export CARELOG_TEST_NOW=2026-12-01T09:25:06Z    # 17:25 in Beijing
 init_vault
