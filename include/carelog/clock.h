@@ -6,6 +6,7 @@
 #ifndef CARELOG_CLOCK_H
 #define CARELOG_CLOCK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -16,5 +17,22 @@ void cl_time_iso(time_t t, char *buf, size_t size);
 
 /* Formats t as the local calendar date "YYYY-MM-DD" (at least 11 bytes). */
 void cl_time_date(time_t t, char *buf, size_t size);
+
+/* Reads a stored UTC time "YYYY-MM-DDTHH:MM:SSZ"; false for anything else. */
+bool cl_time_parse_iso(const char *s, time_t *out);
+
+/* Reads a local date-time as people type it ("YYYY-MM-DD HH:MM",
+ * "YYYY-MM-DDTHH:MM[:SS]", any date form cl_date_parse takes) in the
+ * user's time zone (TZ); false when it is not a real date-time. */
+bool cl_time_parse_local(const char *s, time_t *out);
+
+/* The one conversion of stored times for people, used by every front:
+ * a UTC time "YYYY-MM-DDTHH:MM:SSZ" becomes the local "YYYY-MM-DD HH:MM"
+ * of the user's TZ (with date_only, the local "YYYY-MM-DD"); a record's
+ * date-time as entered ("YYYY-MM-DDTHH:MM", already local) reads
+ * "YYYY-MM-DD HH:MM" (or its date); a date, or anything else, is copied
+ * unchanged (cut to fit). Storage and --json keep UTC. buf holds at least
+ * 17 bytes. */
+void cl_time_local(const char *stored, bool date_only, char *buf, size_t size);
 
 #endif

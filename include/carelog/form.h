@@ -135,6 +135,30 @@ bool cl_field_required(const cl_field *fld, const json_t *scope);
  * guardians_informed is no". A subfield is named "guardians[2].phone". */
 cl_status cl_form_validate(const cl_form *f, const json_t *values);
 
+/* Every problem at once. cl_form_check appends one object per problem to
+ * `problems` (a JSON array) — {field, label_zh, label_en, message}, field
+ * being the path ("guardians[2].phone") and message the line
+ * cl_form_validate would give — checking everything it can; a field whose
+ * path is already listed in `problems` (put there by the caller: a value
+ * it could not convert, an identifier it refused) is not checked again.
+ * CL_OK unless out of memory. cl_form_fail_problems turns a non-empty list
+ * into CL_EDATA with one message: the problem's own line when there is one,
+ * else "N problems in the KIND form; nothing was saved:" and a line per
+ * problem; CL_OK for an empty list. cl_form_validate is cl_form_check then
+ * cl_form_fail_problems; cl_form_validate_into does the same starting from
+ * the caller's list. */
+cl_status cl_form_check(const cl_form *f, const json_t *values, json_t *problems);
+cl_status cl_form_fail_problems(const cl_form *f, const json_t *problems);
+cl_status cl_form_validate_into(const cl_form *f, const json_t *values, json_t *problems);
+
+/* Adds one problem to a list (f NULL: no labels). */
+cl_status cl_form_problem_add(json_t *problems, const char *path, const cl_field *f, const char *message);
+
+/* The list behind the current error message (cl_error_message), when that
+ * message is (or ends with) one made by cl_form_fail_problems; else NULL.
+ * For `--json`, which prints the problems as a list. */
+const json_t *cl_form_last_problems(void);
+
 /* Converts command-line text for one field (`--field id=value`) into the
  * JSON value the form expects: dates canonicalised, numbers, yes/no
  * (yes/no/true/false/是/否/1/0), choice (by id or by zh/en label),

@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "carelog/status.h"
 #include "carelog/vault.h"
@@ -55,6 +56,14 @@ cl_status cl_referral_check_move(const char *to_state, const char *note);
  *   CL_EUSAGE     an unknown state, a move the loop does not allow (the
  *                 message names the allowed next states), or no note */
 cl_status cl_referral_move(cl_vault *v, long long record_id, const char *to_state, const char *note);
+
+/* cl_referral_move dated `at` (seconds since the epoch; 0 = now): for what
+ * happened earlier, such as a report phoned in yesterday. The move is
+ * stored at that time in UTC; the audit entry keeps the time it was
+ * written and names the date given. CL_EDATA when at is in the future
+ * (past cl_now()) or before the referral's previous move (its history
+ * stays in order), saying which. */
+cl_status cl_referral_move_at(cl_vault *v, long long record_id, const char *to_state, const char *note, time_t at);
 
 /* Referrals, in the order of the loop then oldest in their state first:
  * [{id, student_id, number, name, class, state, state_zh, state_en, since,

@@ -36,6 +36,8 @@ cl_status cl_student_edit(cl_vault *v, long long id, long long expected_version,
  * updated_at, updated_by, record_count, circumstances:[choice id…],
  * guardians:[{name, relation, phone, lives_with, note}], fields,
  * flags:[{id, flag, label_zh, label_en, raised_at, record_id}] (open ones),
+ * cleared_flags:[{id, flag, label_zh, label_en, raised_at, record_id,
+ * cleared_at, cleared_by, cleared_reason}] (cleared ones, oldest first),
  * possible_duplicates:[{id, number, name, reason}], risk_history:[{at,
  * risk_level, misconduct_tier, record_id}] (newest first), merged_from:[{id,
  * number, name}], notes:[{id, author, at, text}] (oldest first)}. version

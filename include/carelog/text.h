@@ -58,6 +58,18 @@ char *cl_text_inert(const char *s, bool keep_newlines);
  * exactly `cells` cells when pad is true. */
 char *cl_text_fit(const char *s, int cells, bool pad);
 
+/* Wrapping to a width. cl_text_wrap_piece: how many bytes of s[0..len)
+ * make the next line of at most `room` cells — up to the last space that
+ * leaves the line at least half full, else as many characters as fit
+ * (Chinese text breaks anywhere), and at least one character.
+ * cl_text_wrap: a malloc'd copy of (already inert) text in which every line
+ * wider than `width` cells goes on over further lines, indented to stand
+ * under its value: after the line's "label: " when the label takes at most
+ * half the width, else under the line's own indentation. Lines that fit are
+ * unchanged; width <= 0 copies the text. NULL when out of memory. */
+size_t cl_text_wrap_piece(const char *s, size_t len, int room);
+char *cl_text_wrap(const char *text, int width);
+
 /* Dates. cl_date_parse accepts YYYY-MM-DD (also YYYY/MM/DD and YYYY.MM.DD,
  * as Chinese school systems export them, and YYYY年M月D日) and writes the
  * canonical YYYY-MM-DD into out[11]. False for anything that is not a real

@@ -33,11 +33,17 @@ static const cl_command *const command_tables[] = {
     NULL,
 };
 
+/* Set by --json: a form's problems are then also printed as a list. */
+static bool json_output;
+
 int cl_cli_fail(cl_status st)
 {
     if (st == CL_OK)
         return 0;
     const char *msg = cl_error_message();
+    const json_t *problems = json_output ? cl_form_last_problems() : NULL;
+    if (problems)
+        cl_cli_print_json(json_pack("{s:s, s:i, s:O}", "error", msg, "status", (int)st, "problems", problems));
     fputs(_("carelog: "), stderr);
     cl_cli_print_text(stderr, *msg ? msg : "failed");
     fputc('\n', stderr);
@@ -561,7 +567,7 @@ static cl_status take_globals(cl_cli *c, int *argc, char **argv, bool *help, boo
         } else if (strcmp(a, "--recovery") == 0) {
             c->recovery = true;
         } else if (strcmp(a, "--json") == 0) {
-            c->json = true;
+            c->json = json_output = true;
         } else if (strcmp(a, "--yes") == 0) {
             c->yes = true;
         } else if (out == 1 && (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)) {

@@ -6,6 +6,7 @@
 #include "carelog/agenda.h"
 #include "carelog/i18n.h"
 #include "carelog/cli.h"
+#include "carelog/clock.h"
 #include "carelog/table.h"
 
 /* Each section is a table of short columns (who, when, which record)
@@ -57,7 +58,7 @@ static void section(const char *title, json_t *rows, const char *const headers[A
 static void fill_flag(json_t *row, bool en, char cells[AGENDA_COLS][CELL])
 {
     student_cell(row, cells[0]);
-    snprintf(cells[1], CELL, "%.10s", cl_json_str_or(row, "raised_at"));
+    cl_time_local(cl_json_str_or(row, "raised_at"), true, cells[1], CELL);
     record_cell(row, "record_id", cells[2]);
     snprintf(cells[3], CELL, "#%lld", (long long)json_integer_value(json_object_get(row, "flag_id")));
     snprintf(cells[4], CELL, "%s", cl_json_str_or(row, en ? "label_en" : "label_zh"));

@@ -6,6 +6,7 @@
 #include "carelog/audit.h"
 #include "carelog/i18n.h"
 #include "carelog/cli.h"
+#include "carelog/clock.h"
 #include "carelog/table.h"
 #include "carelog/text.h"
 
@@ -77,10 +78,11 @@ static int cmd_audit_list(cl_cli *c)
     size_t i;
     json_t *e;
     json_array_foreach(list, i, e) {
-        char id[24];
+        char id[24], at[32];
         snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(e, "id")));
+        cl_time_local(cl_json_str_or(e, "at"), false, at, sizeof at);
         /* The table makes every cell inert and one line. */
-        const char *cells[6] = {id, cl_json_str_or(e, "at"), cl_json_str_or(e, "actor"), cl_json_str_or(e, "action"),
+        const char *cells[6] = {id, at, cl_json_str_or(e, "actor"), cl_json_str_or(e, "action"),
                                 cl_json_str_or(e, "target"), cl_json_str_or(e, "detail")};
         st = cl_table_add_row(t, cells);
     }

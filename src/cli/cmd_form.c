@@ -5,6 +5,7 @@
 #include "carelog/catalog.h"
 #include "carelog/i18n.h"
 #include "carelog/cli.h"
+#include "carelog/clock.h"
 #include "carelog/table.h"
 #include "carelog/text.h"
 
@@ -60,7 +61,9 @@ static int cmd_list(cl_cli *c)
         snprintf(version, sizeof version, "%lld", (long long)json_integer_value(json_object_get(f, "version")));
         snprintf(fields, sizeof fields, "%lld", (long long)json_integer_value(json_object_get(f, "fields")));
         const char *title = cl_json_str_or(f, strcmp(cl_cli_lang(), "en") == 0 ? "title_en" : "title_zh");
-        const char *cells[5] = {cl_json_str_or(f, "kind"), version, title, fields, cl_json_str_or(f, "imported_at")};
+        char imported[32];
+        cl_time_local(cl_json_str_or(f, "imported_at"), false, imported, sizeof imported);
+        const char *cells[5] = {cl_json_str_or(f, "kind"), version, title, fields, imported};
         if (t)
             cl_table_add_row(t, cells);
     }

@@ -5,6 +5,7 @@
 #include "carelog/catalog.h"
 #include "carelog/i18n.h"
 #include "carelog/cli.h"
+#include "carelog/clock.h"
 #include "carelog/record.h"
 #include "carelog/student.h"
 #include "carelog/table.h"
@@ -50,6 +51,17 @@ static int parse(cl_cli *c, const struct option *options, const char *usage, con
     return cl_cli_parse(c, options, usage, help, rec_option, o, operands_wanted, first);
 }
 
+/* A rendered record, inert and wrapped to the terminal: a long value goes
+ * on under its label, as a student's details do. */
+static void print_wrapped(const char *text)
+{
+    char *safe = cl_text_inert(text ? text : "", true);
+    char *wrapped = safe ? cl_text_wrap(safe, cl_cli_width()) : NULL;
+    fputs(wrapped ? wrapped : safe ? safe : "", stdout);
+    free(wrapped);
+    free(safe);
+}
+
 static int print_record(cl_cli *c, json_t *rec)
 {
     if (c->json)
@@ -59,7 +71,7 @@ static int print_record(cl_cli *c, json_t *rec)
     json_decref(rec);
     if (st != CL_OK)
         return cl_cli_fail(st);
-    cl_cli_print_text(stdout, text);
+    print_wrapped(text);
     free(text);
     return 0;
 }
@@ -219,11 +231,12 @@ static int cmd_list(cl_cli *c)
     size_t i;
     json_t *r;
     json_array_foreach(list, i, r) {
-        char id[32], student[160], state[64];
+        char id[32], student[160], state[64], when[32];
         snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(r, "id")));
+        cl_time_local(cl_json_str_or(r, "occurred_at"), false, when, sizeof when);
         snprintf(student, sizeof student, "%s %s", cl_json_str_or(r, "student_number"), cl_json_str_or(r, "student_name"));
         cl_cli_record_state(r, state, sizeof state);
-        const char *cells[7] = {id, cl_json_str_or(r, "occurred_at"), cl_cli_kind_label(cl_json_str_or(r, "kind")),
+        const char *cells[7] = {id, when, cl_cli_kind_label(cl_json_str_or(r, "kind")),
                                 student, state, cl_json_str_or(r, "follow_up"), cl_json_str_or(r, "summary")};
         if (t)
             cl_table_add_row(t, cells);
@@ -282,12 +295,14 @@ static int cmd_show(cl_cli *c)
         json_array_foreach(hist, i, h) {
             if (i + 1 == json_array_size(hist))
                 break;
+            char at[32];
+            cl_time_local(cl_json_str_or(h, "updated_at"), false, at, sizeof at);
             cl_cli_say(_("── version %lld · %s · %s ──\n"), (long long)json_integer_value(json_object_get(h, "version")),
-                       cl_json_str_or(h, "updated_at"), cl_json_str_or(h, "updated_by"));
+                       at, cl_json_str_or(h, "updated_by"));
             const cl_form *f = NULL;
             if (cl_catalog_get(c->vault, json_integer_value(json_object_get(h, "form_id")), &f, NULL) == CL_OK) {
                 char *body = cl_form_render(f, json_object_get(h, "fields"), cl_cli_lang());
-                cl_cli_print_text(stdout, body ? body : "");
+                print_wrapped(body);
                 free(body);
             }
             printf("\n");
@@ -333,8 +348,10 @@ static int cmd_sign(cl_cli *c)
         json_decref(rec);
         return cl_cli_print_json(out);
     }
+    char at[32];
+    cl_time_local(cl_json_str_or(rec, "signed_at"), false, at, sizeof at);
     cl_cli_say(_("Signed record #%lld (version %lld) as %s at %s.\n"), id, o.version, cl_json_str_or(rec, "signed_by"),
-               cl_json_str_or(rec, "signed_at"));
+               at);
     json_decref(rec);
     return 0;
 }

@@ -7,6 +7,9 @@
 #include "carelog/catalog.h"
 #include "carelog/i18n.h"
 #include "carelog/cli.h"
+#include "carelog/clock.h"
+#include "carelog/i18n.h"
+#include "carelog/clock.h"
 #include "carelog/record.h"
 #include "carelog/referral.h"
 #include "carelog/table.h"
@@ -48,11 +51,18 @@ static char *states_help(const char *intro)
     return cl_buf_take(&b);
 }
 
+typedef struct move_opts {
+    const char *note, *at;
+} move_opts;
+
 static int move_option(cl_cli *c, int opt, const char *arg, void *ctx)
 {
     (void)c;
+    move_opts *o = ctx;
     if (opt == 'n')
-        *(const char **)ctx = arg;
+        o->note = arg;
+    else if (opt == 'a')
+        o->at = arg;
     return 0;
 }
 
@@ -60,26 +70,37 @@ static int cmd_referral_move(cl_cli *c)
 {
     static const struct option options[] = {
         {"note", required_argument, NULL, 'n'},
+        {"at", required_argument, NULL, 'a'},
         {0, 0, 0, 0},
     };
-    const char *note = NULL;
-    char *help = states_help("Moves a referral to its next state. The note says why (required); who and when are\n"
-                             "recorded with it.\n  --note TEXT   why the referral moves\n");
+    move_opts o = {NULL, NULL};
+    char *help = states_help(_("Moves a referral to its next state. The note says why (required); who and when are\n"
+                               "recorded with it.\n  --note TEXT        why the referral moves\n"
+                               "  --at DATE-TIME     when it happened, in local time (\"2026-11-30 15:20\"), for a move\n"
+                               "                     made earlier, such as a report phoned in yesterday: not in the\n"
+                               "                     future, not before the previous move (default: now)\n"));
     int first;
-    int rc = cl_cli_parse(c, options, _("ID STATE --note TEXT"), help, move_option, &note, 2, &first);
+    int rc = cl_cli_parse(c, options, _("ID STATE --note TEXT [--at DATE-TIME]"), help, move_option, &o, 2, &first);
     free(help);
     if (rc != 0)
         return cl_cli_exit(rc);
     long long id;
     cl_status st = parse_id(c->argv[first], &id);
     const char *to = c->argv[first + 1];
+    time_t at = 0;
+    if (st == CL_OK && o.at && !cl_time_parse_local(o.at, &at)) {
+        char *shown = cl_text_inert(o.at, false);
+        st = cl_fail(CL_EDATA, _("--at: \"%s\" is not a real date and time; write YYYY-MM-DD HH:MM (local time)"),
+                     shown ? shown : "");
+        free(shown);
+    }
     /* Refuse a bad state or a missing note before asking for the passphrase. */
     if (st == CL_OK)
-        st = cl_referral_check_move(to, note);
+        st = cl_referral_check_move(to, o.note);
     if (st == CL_OK)
         st = cl_cli_unlock(c);
     if (st == CL_OK)
-        st = cl_referral_move(c->vault, id, to, note);
+        st = cl_referral_move_at(c->vault, id, to, o.note, at);
     json_t *r = NULL;
     if (st == CL_OK && c->json)
         st = cl_referral_history(c->vault, id, &r);
@@ -219,7 +240,9 @@ static int cmd_referral_show(cl_cli *c)
         return cl_cli_fail(cl_fail(CL_ESOFTWARE, _("out of memory")));
     }
     json_array_foreach(json_object_get(r, "transitions"), i, item) {
-        const char *cells[5] = {cl_json_str_or(item, "at"), json_is_string(json_object_get(item, "from")) ? cl_json_str_or(item, "from")
+        char at[32];
+        cl_time_local(cl_json_str_or(item, "at"), false, at, sizeof at);
+        const char *cells[5] = {at, json_is_string(json_object_get(item, "from")) ? cl_json_str_or(item, "from")
                                                                                                 : "—",
                                 cl_json_str_or(item, "to"), cl_json_str_or(item, "actor"), cl_json_str_or(item, "note")};
         st = cl_table_add_row(t, cells);
@@ -232,7 +255,7 @@ static int cmd_referral_show(cl_cli *c)
 }
 
 const cl_command cl_referral_commands[] = {
-    {"referral move", "ID STATE --note TEXT", N_("move a referral on in the reporting loop"), cmd_referral_move},
+    {"referral move", "ID STATE --note TEXT [--at T]", N_("move a referral on in the reporting loop"), cmd_referral_move},
     {"referral list", "[--all]", N_("open referrals by state and age, late ones marked"), cmd_referral_list},
     {"referral show", "ID", N_("a referral's state and history"), cmd_referral_show},
     {NULL, NULL, NULL, NULL},

@@ -6,6 +6,8 @@
 #include "carelog/catalog.h"
 #include "carelog/i18n.h"
 #include "carelog/cli.h"
+#include "carelog/clock.h"
+#include "carelog/i18n.h"
 #include "carelog/record.h"
 #include "carelog/student.h"
 #include "carelog/table.h"
@@ -280,7 +282,7 @@ static int print_student(cl_cli *c, json_t *s, json_t *records)
     cl_table *t = cl_table_new(2, NULL);
     cl_table_wrap_last(t);
     char buf[128];
-    snprintf(buf, sizeof buf, "#%lld (version %lld)", (long long)json_integer_value(json_object_get(s, "id")),
+    snprintf(buf, sizeof buf, _("#%lld (version %lld)"), (long long)json_integer_value(json_object_get(s, "id")),
              (long long)json_integer_value(json_object_get(s, "version")));
     cl_cli_table_pair(t, _("Student"), buf);
     cl_cli_table_pair(t, _("Number"), cl_json_str_or(s, "number"));
@@ -312,13 +314,26 @@ static int print_student(cl_cli *c, json_t *s, json_t *records)
         snprintf(buf, sizeof buf, "#%lld", (long long)json_integer_value(json_object_get(s, "merged_into")));
         cl_cli_table_pair(t, _("MERGED INTO"), buf);
     }
+    char at[32];
     json_array_foreach(json_object_get(s, "flags"), i, x) {
+        cl_time_local(cl_json_str_or(x, "raised_at"), false, at, sizeof at);
         char *fl = cl_strdup_printf("#%lld %s (%s, record #%lld)",
                                     (long long)json_integer_value(json_object_get(x, "id")),
-                                    cl_json_str_or(x, en ? "label_en" : "label_zh"),
-                                    cl_json_str_or(x, "raised_at"),
+                                    cl_json_str_or(x, en ? "label_en" : "label_zh"), at,
                                     (long long)json_integer_value(json_object_get(x, "record_id")));
         cl_cli_table_pair(t, i ? "" : _("FLAGS"), fl ? fl : "");
+        free(fl);
+    }
+    json_array_foreach(json_object_get(s, "cleared_flags"), i, x) {
+        char cleared[32];
+        cl_time_local(cl_json_str_or(x, "raised_at"), false, at, sizeof at);
+        cl_time_local(cl_json_str_or(x, "cleared_at"), false, cleared, sizeof cleared);
+        char *fl = cl_strdup_printf(_("#%lld %s (%s, record #%lld) — cleared %s by %s: %s"),
+                                    (long long)json_integer_value(json_object_get(x, "id")),
+                                    cl_json_str_or(x, en ? "label_en" : "label_zh"), at,
+                                    (long long)json_integer_value(json_object_get(x, "record_id")), cleared,
+                                    cl_json_str_or(x, "cleared_by"), cl_json_str_or(x, "cleared_reason"));
+        cl_cli_table_pair(t, i ? "" : _("Cleared flags"), fl ? fl : "");
         free(fl);
     }
     json_array_foreach(json_object_get(s, "possible_duplicates"), i, x) {
@@ -328,7 +343,8 @@ static int print_student(cl_cli *c, json_t *s, json_t *records)
         free(d);
     }
     json_array_foreach(json_object_get(s, "risk_history"), i, x) {
-        char *r = cl_strdup_printf("%s  %s  %s  (record #%lld)", cl_json_str_or(x, "at"),
+        cl_time_local(cl_json_str_or(x, "at"), false, at, sizeof at);
+        char *r = cl_strdup_printf("%s  %s  %s  (record #%lld)", at,
                                    risk_name(json_integer_value(json_object_get(x, "risk_level"))),
                                    tier_label(&forms, cl_json_str_or(x, "misconduct_tier")),
                                    (long long)json_integer_value(json_object_get(x, "record_id")));
@@ -342,8 +358,10 @@ static int print_student(cl_cli *c, json_t *s, json_t *records)
     /* Notes in full, not cut to the table: why a case was closed matters. */
     if (json_array_size(json_object_get(s, "notes")))
         printf(_("\nNotes:\n"));
-    json_array_foreach(json_object_get(s, "notes"), i, x)
-        cl_cli_say("  %s  %s: %s\n", cl_json_str_or(x, "at"), cl_json_str_or(x, "author"), cl_json_str_or(x, "text"));
+    json_array_foreach(json_object_get(s, "notes"), i, x) {
+        cl_time_local(cl_json_str_or(x, "at"), false, at, sizeof at);
+        cl_cli_say("  %s  %s: %s\n", at, cl_json_str_or(x, "author"), cl_json_str_or(x, "text"));
+    }
     if (json_array_size(records) == 0)
         return 0;
     printf(_("\nRecords (newest first):\n"));
@@ -357,7 +375,8 @@ static int print_student(cl_cli *c, json_t *s, json_t *records)
         char id[32], state[64];
         snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(x, "id")));
         cl_cli_record_state(x, state, sizeof state);
-        const char *cells[5] = {id, cl_json_str_or(x, "occurred_at"), cl_cli_kind_label(cl_json_str_or(x, "kind")),
+        cl_time_local(cl_json_str_or(x, "occurred_at"), false, at, sizeof at);
+        const char *cells[5] = {id, at, cl_cli_kind_label(cl_json_str_or(x, "kind")),
                                 state, cl_json_str_or(x, "summary")};
         if (t)
             cl_table_add_row(t, cells);
@@ -370,13 +389,14 @@ static int cmd_show(cl_cli *c)
     stu_opts o = {0};
     int first;
     int rc = parse(c, NULL, "ID|NUMBER [--json]",
-                   "Shows a student: details, open flags, possible duplicates, risk history, guardians,\n"
+                   "Shows a student: details, open and cleared flags, possible duplicates, risk history, guardians,\n"
                    "circumstances, notes (who added them, when, and the text), and the records newest\n"
                    "first. Viewing is written to the audit log.\n"
                    "--json: {id, number, name, class, gender, birth_date, status, risk_level, misconduct_tier,\n"
                    "  counsellor, merged_into, record_id, created_at, version, updated_at, updated_by,\n"
                    "  record_count, circumstances, guardians, fields, flags:[{id, flag, label_zh, label_en,\n"
-                   "  raised_at, record_id}], possible_duplicates:[{id, number, name, reason}],\n"
+                   "  raised_at, record_id}], cleared_flags:[{…, cleared_at, cleared_by, cleared_reason}],\n"
+                   "  possible_duplicates:[{id, number, name, reason}],\n"
                    "  risk_history:[{at, risk_level, misconduct_tier, record_id}] (newest first),\n"
                    "  merged_from:[{id, number, name}], notes:[{id, author, at, text}] (oldest first),\n"
                    "  records:[as `record list --json`]}\n"

@@ -10,6 +10,7 @@
 #include "carelog/agenda.h"
 #include "carelog/cli.h"
 #include "carelog/i18n.h"
+#include "carelog/clock.h"
 #include "carelog/secret.h"
 #include "carelog/storage.h"
 #include "carelog/table.h"
@@ -251,7 +252,9 @@ static int cmd_counsellor_list(cl_cli *c)
     json_array_foreach(list, i, item) {
         char *name = cl_strdup_printf("%s%s", cl_json_str_or(item, "name"),
                                       json_is_true(json_object_get(item, "current")) ? _(" (you)") : "");
-        const char *cells[2] = {name, cl_json_str_or(item, "since")};
+        char since[32];
+        cl_time_local(cl_json_str_or(item, "since"), false, since, sizeof since);
+        const char *cells[2] = {name, since};
         cl_table_add_row(t, cells);
         free(name);
     }

@@ -80,6 +80,12 @@ cl_status cl_field_set_text(const cl_form *form, json_t *fields, const char *id,
                                  "the script's encoding)"), id);
     json_t *val = NULL;
     cl_status st = cl_form_value_from_text(form, id, text, &val);
+    if (st == CL_EDATA) {
+        /* Passed on as typed: the form's check reports it together with
+         * every other problem of the record, so one retry fixes them all. */
+        val = json_string(text);
+        st = val ? CL_OK : cl_fail(CL_ESOFTWARE, _("out of memory"));
+    }
     if (st != CL_OK)
         return cl_fail_context(st, _("--field %s"), id);
     json_object_set_new(fields, id, val ? val : json_null());

@@ -1,10 +1,11 @@
 #include "carelog/clock.h"
 
+#include "carelog/text.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef CARELOG_TEST_HOOKS
 static int parse_iso(const char *s, time_t *out)
 {
     struct tm tm;
@@ -21,7 +22,6 @@ static int parse_iso(const char *s, time_t *out)
     *out = timegm(&tm);
     return 1;
 }
-#endif
 
 time_t cl_now(void)
 {
@@ -52,4 +52,53 @@ void cl_time_date(time_t t, char *buf, size_t size)
     struct tm tm;
     localtime_r(&t, &tm);
     strftime(buf, size, "%Y-%m-%d", &tm);
+}
+
+bool cl_time_parse_iso(const char *s, time_t *out)
+{
+    int y, mo, d, h, mi, se, n = 0;
+    if (!s || strlen(s) != 20 || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &y, &mo, &d, &h, &mi, &se, &n) != 6 ||
+        n != 20)
+        return false;
+    return parse_iso(s, out) == 1;
+}
+
+bool cl_time_parse_local(const char *s, time_t *out)
+{
+    char canon[17];
+    if (!s || !cl_datetime_parse(s, canon))
+        return false;
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    if (sscanf(canon, "%4d-%2d-%2dT%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min) != 5)
+        return false;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    tm.tm_isdst = -1; /* the zone's rules say whether summer time applies */
+    time_t t = mktime(&tm);
+    if (t == (time_t)-1)
+        return false;
+    *out = t;
+    return true;
+}
+
+void cl_time_local(const char *stored, bool date_only, char *buf, size_t size)
+{
+    if (size == 0)
+        return;
+    time_t t;
+    if (cl_time_parse_iso(stored, &t)) {
+        struct tm tm;
+        localtime_r(&t, &tm);
+        strftime(buf, size, date_only ? "%Y-%m-%d" : "%Y-%m-%d %H:%M", &tm);
+        return;
+    }
+    snprintf(buf, size, "%s", stored ? stored : "");
+    char canon[17];
+    if (stored && strlen(stored) == 16 && cl_datetime_parse(stored, canon) && strcmp(canon, stored) == 0) {
+        if (date_only && size > 10)
+            buf[10] = '\0';
+        else if (size > 10)
+            buf[10] = ' ';
+    }
 }

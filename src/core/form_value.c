@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "carelog/i18n.h"
 #include "carelog/text.h"
 #include "carelog/i18n.h"
 
@@ -86,6 +87,8 @@ static cl_status unknown_choice(const char *prefix, const cl_field *f, const cha
 
 static cl_status validate_fields(const char *prefix, const cl_field *fields, size_t n,
                                  const json_t *obj, const char *where);
+static char *trim(char *s);
+static cl_status convert(const char *prefix, const cl_field *f, char *s, json_t **out);
 
 static cl_status check_text(const char *prefix, const cl_field *f, const json_t *v)
 {
@@ -202,46 +205,184 @@ static cl_status check_value(const char *prefix, const cl_field *f, const json_t
             return field_fail(prefix, f, "a student record id is a positive number");
         return CL_OK;
     }
+    if (json_is_string(v)) {
+        /* Text where another type belongs: what the command line could not
+         * convert (it passes it on so that every problem is reported at
+         * once), and converting it again gives the clearest reason. */
+        char *copy = strdup(json_string_value(v));
+        json_t *converted = NULL;
+        cl_status st = copy ? convert(prefix, f, trim(copy), &converted) : cl_fail(CL_ESOFTWARE, _("out of memory"));
+        free(copy);
+        json_decref(converted);
+        if (st != CL_OK)
+            return st;
+    }
     return field_fail(prefix, f, "expected %s", type_words[f->type]);
 }
 
-static cl_status validate_fields(const char *prefix, const cl_field *fields, size_t n,
-                                 const json_t *obj, const char *where)
+/* A problem already listed for this field path (a value the command line
+ * could not convert, an identifier refused): not checked again. */
+static bool listed(const json_t *problems, const char *path)
+{
+    size_t i;
+    const json_t *p;
+    json_array_foreach(problems, i, p)
+        if (strcmp(json_string_value(json_object_get(p, "field")), path) == 0)
+            return true;
+    return false;
+}
+
+cl_status cl_form_problem_add(json_t *problems, const char *path, const cl_field *f, const char *message)
+{
+    json_t *p = json_pack("{s:s, s:s?, s:s?, s:s}", "field", path, "label_zh", f ? f->label_zh : NULL, "label_en",
+                          f ? f->label_en : NULL, "message", message);
+    if (!p || json_array_append_new(problems, p) != 0)
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
+    return CL_OK;
+}
+
+/* Adds the message just recorded by a failing check; CL_ESOFTWARE stops. */
+static cl_status note(json_t *problems, const char *prefix, const char *id, const cl_field *f, cl_status st)
+{
+    if (st == CL_OK)
+        return CL_OK;
+    if (st == CL_ESOFTWARE)
+        return st;
+    char path[320];
+    snprintf(path, sizeof path, "%s%s", prefix, id);
+    return cl_form_problem_add(problems, path, f, cl_error_message());
+}
+
+static cl_status collect_fields(const char *prefix, const cl_field *fields, size_t n, const json_t *obj,
+                                const char *where, json_t *problems)
 {
     const char *key;
     const json_t *v;
-    char e[ECHO_MAX + 4];
+    char e[ECHO_MAX + 4], path[320];
+    cl_status st = CL_OK;
     json_object_foreach((json_t *)obj, key, v) {
-        if (!cl_form_find_in(fields, n, key)) {
+        snprintf(path, sizeof path, "%s%s", prefix, key);
+        if (st == CL_OK && !cl_form_find_in(fields, n, key) && !listed(problems, path)) {
             echo(key, e);
-            return cl_fail(CL_EDATA, _("field %s%s: not in %s"), prefix, e, where);
+            st = note(problems, prefix, key, NULL, cl_fail(CL_EDATA, _("field %s%s: not in %s"), prefix, e, where));
         }
     }
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && st == CL_OK; i++) {
         const cl_field *f = &fields[i];
+        snprintf(path, sizeof path, "%s%s", prefix, f->id);
+        if (listed(problems, path))
+            continue;
         v = json_object_get(obj, f->id);
         if (cl_form_value_absent(v)) {
             if (!cl_field_required(f, obj))
                 continue;
             if (f->required)
-                return field_fail(prefix, f, "required");
-            return field_fail(prefix, f, "required when %s %s %s", f->required_when.field,
-                              op_words(f->required_when.op), f->required_when.value);
+                st = note(problems, prefix, f->id, f, field_fail(prefix, f, "required"));
+            else
+                st = note(problems, prefix, f->id, f,
+                          field_fail(prefix, f, "required when %s %s %s", f->required_when.field,
+                                     op_words(f->required_when.op), f->required_when.value));
+            continue;
         }
-        cl_status st = check_value(prefix, f, v);
-        if (st != CL_OK)
-            return st;
+        if (f->type == CL_FIELD_GROUP && json_is_array(v) &&
+            !(f->max_items && json_array_size(v) > f->max_items)) {
+            /* Every item's problems, not only the first item's. */
+            size_t k;
+            const json_t *item;
+            json_array_foreach(v, k, item) {
+                char sub[256];
+                snprintf(sub, sizeof sub, "%s%s[%zu].", prefix, f->id, k + 1);
+                if (st != CL_OK)
+                    break;
+                if (!json_is_object(item))
+                    st = note(problems, prefix, f->id, f, field_fail(prefix, f, "item %zu is not an object", k + 1));
+                else
+                    st = collect_fields(sub, f->subfields, f->n_subfields, item, f->id, problems);
+            }
+            continue;
+        }
+        st = note(problems, prefix, f->id, f, check_value(prefix, f, v));
     }
-    return CL_OK;
+    return st;
+}
+
+static cl_status validate_fields(const char *prefix, const cl_field *fields, size_t n,
+                                 const json_t *obj, const char *where)
+{
+    json_t *problems = json_array();
+    if (!problems)
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
+    cl_status st = collect_fields(prefix, fields, n, obj, where, problems);
+    if (st == CL_OK && json_array_size(problems))
+        st = cl_fail(CL_EDATA, "%s", json_string_value(json_object_get(json_array_get(problems, 0), "message")));
+    json_decref(problems);
+    return st;
+}
+
+cl_status cl_form_check(const cl_form *f, const json_t *values, json_t *problems)
+{
+    char where[128];
+    if (!json_is_object(values))
+        return cl_form_problem_add(problems, "", NULL, "the record's values must be a JSON object");
+    snprintf(where, sizeof where, "form %s", f->kind);
+    return collect_fields("", f->fields, f->n_fields, values, where, problems);
+}
+
+/* The problems of the last failed validation, and the message they made,
+ * so that a front can show them as a list while that message stands. */
+static json_t *last_problems;
+static char last_problems_message[4096];
+
+const json_t *cl_form_last_problems(void)
+{
+    const char *msg = cl_error_message();
+    size_t n = strlen(msg), m = strlen(last_problems_message);
+    if (!last_problems || m == 0 || n < m || strcmp(msg + n - m, last_problems_message) != 0)
+        return NULL;
+    return last_problems;
+}
+
+cl_status cl_form_fail_problems(const cl_form *f, const json_t *problems)
+{
+    size_t n = json_array_size(problems);
+    if (n == 0)
+        return CL_OK;
+    cl_buf b = {0};
+    if (n == 1) {
+        cl_buf_puts(&b, json_string_value(json_object_get(json_array_get(problems, 0), "message")));
+    } else {
+        cl_buf_printf(&b, ngettext("%zu problem in the %s form; nothing was saved:",
+                                   "%zu problems in the %s form; nothing was saved:", n),
+                      n, f ? f->kind : "");
+        size_t i;
+        const json_t *p;
+        json_array_foreach(problems, i, p)
+            cl_buf_printf(&b, "\n  %s", json_string_value(json_object_get(p, "message")));
+    }
+    cl_status st = cl_fail(CL_EDATA, "%s", b.data ? b.data : "");
+    json_decref(last_problems);
+    last_problems = json_deep_copy(problems);
+    snprintf(last_problems_message, sizeof last_problems_message, "%s", cl_error_message());
+    cl_buf_free(&b);
+    return st;
+}
+
+cl_status cl_form_validate_into(const cl_form *f, const json_t *values, json_t *problems)
+{
+    cl_status st = cl_form_check(f, values, problems);
+    if (st != CL_OK)
+        return st;
+    return cl_form_fail_problems(f, problems);
 }
 
 cl_status cl_form_validate(const cl_form *f, const json_t *values)
 {
-    char where[128];
-    if (!json_is_object(values))
-        return cl_fail(CL_EDATA, _("the record's values must be a JSON object"));
-    snprintf(where, sizeof where, "form %s", f->kind);
-    return validate_fields("", f->fields, f->n_fields, values, where);
+    json_t *problems = json_array();
+    if (!problems)
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
+    cl_status st = cl_form_validate_into(f, values, problems);
+    json_decref(problems);
+    return st;
 }
 
 /* ---- text to value ---------------------------------------------------- */
@@ -355,7 +496,7 @@ static json_t *number_value(double x, bool integral)
     return json_real(x);
 }
 
-static cl_status convert(const cl_field *f, char *s, json_t **out)
+static cl_status convert(const char *prefix, const cl_field *f, char *s, json_t **out)
 {
     char e[ECHO_MAX + 4], canon[17];
     double x = 0;
@@ -365,22 +506,22 @@ static cl_status convert(const cl_field *f, char *s, json_t **out)
     case CL_FIELD_TEXT:
     case CL_FIELD_LONGTEXT:
         if (!cl_utf8_valid(s, strlen(s)))
-            return field_fail("", f, "invalid UTF-8");
+            return field_fail(prefix, f, "invalid UTF-8");
         *out = json_string(s);
         break;
     case CL_FIELD_DATE:
         if (!cl_date_parse(s, canon))
-            return field_fail("", f, "'%s' is not a real date (use YYYY-MM-DD)", e);
+            return field_fail(prefix, f, "'%s' is not a real date (use YYYY-MM-DD)", e);
         *out = json_string(canon);
         break;
     case CL_FIELD_DATETIME:
         if (!cl_datetime_parse(s, canon))
-            return field_fail("", f, "'%s' is not a real date and time (use YYYY-MM-DD HH:MM)", e);
+            return field_fail(prefix, f, "'%s' is not a real date and time (use YYYY-MM-DD HH:MM)", e);
         *out = json_string(canon);
         break;
     case CL_FIELD_NUMBER:
         if (!parse_decimal(s, &x, &integral))
-            return field_fail("", f, "'%s' is not a number", e);
+            return field_fail(prefix, f, "'%s' is not a number", e);
         *out = number_value(x, integral);
         break;
     case CL_FIELD_SCALE:
@@ -393,16 +534,16 @@ static cl_status convert(const cl_field *f, char *s, json_t **out)
                     integral = found = true;
                 }
             if (!found)
-                return field_fail("", f, "'%s' is not a point of the scale (%.0f to %.0f)",
+                return field_fail(prefix, f, "'%s' is not a point of the scale (%.0f to %.0f)",
                                   e, f->min, f->max);
         }
         if (!integral)
-            return field_fail("", f, "must be a whole number");
+            return field_fail(prefix, f, "must be a whole number");
         *out = number_value(x, true);
         break;
     case CL_FIELD_STUDENT:
         if (!parse_decimal(s, &x, &integral) || !integral || x < 1)
-            return field_fail("", f, "'%s' is not a student record id (a positive number)", e);
+            return field_fail(prefix, f, "'%s' is not a student record id (a positive number)", e);
         *out = number_value(x, true);
         break;
     case CL_FIELD_BOOL: {
@@ -415,13 +556,13 @@ static cl_status convert(const cl_field *f, char *s, json_t **out)
                 *out = json_false();
         }
         if (!*out)
-            return field_fail("", f, "'%s' is not yes or no (yes/no/true/false/是/否/1/0)", e);
+            return field_fail(prefix, f, "'%s' is not yes or no (yes/no/true/false/是/否/1/0)", e);
         break;
     }
     case CL_FIELD_CHOICE: {
         const cl_choice *c = choice_by_text(f, s);
         if (!c)
-            return unknown_choice("", f, s);
+            return unknown_choice(prefix, f, s);
         *out = json_string(c->id);
         break;
     }
@@ -441,11 +582,11 @@ static cl_status convert(const cl_field *f, char *s, json_t **out)
         json_error_t err;
         json_t *arr = json_loads(s, JSON_REJECT_DUPLICATES, &err);
         if (!arr)
-            return field_fail("", f, "not valid JSON (line %d, column %d): %s", err.line,
+            return field_fail(prefix, f, "not valid JSON (line %d, column %d): %s", err.line,
                               err.column, err.text);
         if (!json_is_array(arr)) {
             json_decref(arr);
-            return field_fail("", f, "expected a JSON array of objects, e.g. "
+            return field_fail(prefix, f, "expected a JSON array of objects, e.g. "
                               "[{\"%s\": \"...\"}]", f->n_subfields ? f->subfields[0].id : "id");
         }
         *out = arr;
@@ -476,7 +617,7 @@ cl_status cl_form_value_from_text(const cl_form *f, const char *field_id, const 
     } else {
         /* Text keeps its inner spacing and line breaks; only the ends are
          * trimmed, as a shell argument often carries a stray newline. */
-        st = convert(fld, s, &v);
+        st = convert("", fld, s, &v);
         if (st == CL_OK && !cl_form_value_absent(v))
             st = check_value("", fld, v);
     }

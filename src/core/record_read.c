@@ -4,6 +4,7 @@
 
 #include "carelog/catalog.h"
 #include "carelog/i18n.h"
+#include "carelog/clock.h"
 #include "carelog/record.h"
 #include "carelog/storage.h"
 #include "carelog/text.h"
@@ -364,6 +365,13 @@ static const char *str_or(const json_t *o, const char *key, const char *dflt)
     return s ? s : dflt;
 }
 
+/* A stored time of o for people, in local time (see cl_time_local). */
+static const char *local_at(const json_t *o, const char *key, char buf[32])
+{
+    cl_time_local(str_or(o, key, ""), false, buf, 32);
+    return buf;
+}
+
 cl_status cl_record_render(cl_vault *v, const json_t *rec, const char *lang, char **out)
 {
     const cl_form *f;
@@ -371,16 +379,17 @@ cl_status cl_record_render(cl_vault *v, const json_t *rec, const char *lang, cha
     if (st != CL_OK)
         return st;
     bool en = lang && strncmp(lang, "en", 2) == 0;
+    char at[32];
     cl_buf b = {0};
     cl_buf_printf(&b, "#%lld %s — %s (%s)\n", (long long)json_integer_value(json_object_get(rec, "id")),
                   cl_form_title(f, lang), str_or(rec, "student_name", ""), str_or(rec, "student_number", ""));
     cl_buf_printf(&b, "%s: %s   %s: %s   %s %lld (%s %s v%lld)\n", en ? "Date" : "日期",
-                  str_or(rec, "occurred_at", ""), en ? "Author" : "记录人", str_or(rec, "author", ""),
+                  local_at(rec, "occurred_at", at), en ? "Author" : "记录人", str_or(rec, "author", ""),
                   en ? "version" : "版本", (long long)json_integer_value(json_object_get(rec, "version")),
                   en ? "form" : "表单", str_or(rec, "form_kind", ""),
                   (long long)json_integer_value(json_object_get(rec, "form_version")));
     if (json_integer_value(json_object_get(rec, "version")) > 1)
-        cl_buf_printf(&b, "%s: %s %s\n", en ? "Last changed" : "最后修改", str_or(rec, "updated_at", ""),
+        cl_buf_printf(&b, "%s: %s %s\n", en ? "Last changed" : "最后修改", local_at(rec, "updated_at", at),
                       str_or(rec, "updated_by", ""));
     if (cl_json_str(rec, "state"))
         cl_buf_printf(&b, "%s: %s\n", en ? "State" : "状态", cl_json_str(rec, "state"));
@@ -390,7 +399,7 @@ cl_status cl_record_render(cl_vault *v, const json_t *rec, const char *lang, cha
     if (cl_json_str(rec, "signed_at")) {
         json_t *valid = json_object_get(rec, "signature_valid");
         cl_buf_printf(&b, "%s %s, %s — %s\n", en ? "Signed by" : "签名:", str_or(rec, "signed_by", ""),
-                      str_or(rec, "signed_at", ""),
+                      local_at(rec, "signed_at", at),
                       json_is_true(valid) ? (en ? "signature valid" : "签名有效")
                                           : (en ? "SIGNATURE INVALID" : "签名无效"));
     }
@@ -419,20 +428,20 @@ cl_status cl_record_render(cl_vault *v, const json_t *rec, const char *lang, cha
     if (json_array_size(json_object_get(rec, "amendments"))) {
         cl_buf_printf(&b, "\n%s\n", en ? "Amendments:" : "补充说明:");
         json_array_foreach(json_object_get(rec, "amendments"), i, it)
-            cl_buf_printf(&b, "  [%s %s] %s\n", str_or(it, "at", ""), str_or(it, "author", ""),
+            cl_buf_printf(&b, "  [%s %s] %s\n", local_at(it, "at", at), str_or(it, "author", ""),
                           str_or(it, "text", ""));
     }
     if (json_array_size(json_object_get(rec, "transitions"))) {
         cl_buf_printf(&b, "\n%s\n", en ? "States:" : "状态记录:");
         json_array_foreach(json_object_get(rec, "transitions"), i, it)
-            cl_buf_printf(&b, "  %s %s → %s (%s) %s\n", str_or(it, "at", ""), str_or(it, "from", "—"),
+            cl_buf_printf(&b, "  %s %s → %s (%s) %s\n", local_at(it, "at", at), str_or(it, "from", "—"),
                           str_or(it, "to", ""), str_or(it, "actor", ""), str_or(it, "note", ""));
     }
     if (json_array_size(json_object_get(rec, "reviews"))) {
         cl_buf_printf(&b, "\n%s", en ? "Reviews:" : "复查记录:");
         json_array_foreach(json_object_get(rec, "reviews"), i, it)
             cl_buf_printf(&b, " #%lld (%s)", (long long)json_integer_value(json_object_get(it, "id")),
-                          str_or(it, "occurred_at", ""));
+                          local_at(it, "occurred_at", at));
         cl_buf_puts(&b, "\n");
     }
     *out = cl_buf_take(&b);

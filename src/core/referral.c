@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "carelog/clock.h"
+#include "carelog/i18n.h"
 #include "carelog/storage.h"
 #include "carelog/text.h"
 
@@ -353,6 +354,33 @@ cl_status cl_referral_check_move(const char *to_state, const char *note)
 
 cl_status cl_referral_move(cl_vault *v, long long record_id, const char *to_state, const char *note)
 {
+    return cl_referral_move_at(v, record_id, to_state, note, 0);
+}
+
+/* A move dated earlier is still after the previous move and not ahead of
+ * the clock. */
+static cl_status check_move_time(long long record_id, time_t at, time_t now, const char *since)
+{
+    char when[32], limit[32], iso[32];
+    cl_time_iso(at, iso, sizeof iso);
+    cl_time_local(iso, false, when, sizeof when);
+    if (at > now) {
+        cl_time_iso(now, iso, sizeof iso);
+        cl_time_local(iso, false, limit, sizeof limit);
+        return cl_fail(CL_EDATA, _("--at %s is in the future (it is now %s); a move is dated when it happened — "
+                                   "nothing was saved"), when, limit);
+    }
+    time_t prev = parse_time(since);
+    if (prev >= 0 && at < prev) {
+        cl_time_local(since, false, limit, sizeof limit);
+        return cl_fail(CL_EDATA, _("--at %s is before referral %lld's previous move (%s); its history stays in "
+                                   "order — nothing was saved"), when, record_id, limit);
+    }
+    return CL_OK;
+}
+
+cl_status cl_referral_move_at(cl_vault *v, long long record_id, const char *to_state, const char *note, time_t at)
+{
     cl_status st = cl_referral_check_move(to_state, note);
     if (st != CL_OK)
         return st;
@@ -367,6 +395,12 @@ cl_status cl_referral_move(cl_vault *v, long long record_id, const char *to_stat
     json_t *row = NULL;
     st = referral_get(db, record_id, &row);
     char from[32] = "";
+    time_t now = cl_now();
+    bool dated = at != 0;
+    if (st == CL_OK && dated)
+        st = check_move_time(record_id, at, now, json_string_value(json_object_get(row, "since")));
+    if (st != CL_OK)
+        json_decref(row);
     if (st == CL_OK) {
         snprintf(from, sizeof from, "%s", json_string_value(json_object_get(row, "state")));
         json_decref(row);
@@ -385,8 +419,8 @@ cl_status cl_referral_move(cl_vault *v, long long record_id, const char *to_stat
                              allowed, to->name);
         }
     }
-    char at[32];
-    cl_time_iso(cl_now(), at, sizeof at);
+    char when[32];
+    cl_time_iso(dated ? at : now, when, sizeof when);
     sqlite3_stmt *q = NULL;
     if (st == CL_OK)
         st = cl_db_prepare(db, "INSERT INTO referral_transitions(record_id, from_state, to_state, at, actor, note)"
@@ -395,7 +429,7 @@ cl_status cl_referral_move(cl_vault *v, long long record_id, const char *to_stat
         sqlite3_bind_int64(q, 1, record_id);
         sqlite3_bind_text(q, 2, from, -1, SQLITE_STATIC);
         sqlite3_bind_text(q, 3, to->name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 4, at, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 4, when, -1, SQLITE_STATIC);
         sqlite3_bind_text(q, 5, cl_vault_user(v), -1, SQLITE_STATIC);
         sqlite3_bind_text(q, 6, note, -1, SQLITE_STATIC);
         if (sqlite3_step(q) != SQLITE_DONE)
@@ -415,7 +449,10 @@ cl_status cl_referral_move(cl_vault *v, long long record_id, const char *to_stat
     if (st == CL_OK) {
         char target[48], detail[96];
         snprintf(target, sizeof target, "record %lld", record_id);
-        snprintf(detail, sizeof detail, "%s -> %s", from, to->name);
+        if (dated)
+            snprintf(detail, sizeof detail, "%s -> %s, dated %s", from, to->name, when);
+        else
+            snprintf(detail, sizeof detail, "%s -> %s", from, to->name);
         st = cl_vault_audit(v, "referral.move", target, detail);
     }
     return tx_end(db, savepoint, st);

@@ -13,6 +13,7 @@
 
 #include "carelog/catalog.h"
 #include "carelog/csv.h"
+#include "carelog/i18n.h"
 #include "carelog/storage.h"
 #include "carelog/student.h"
 #include "carelog/text.h"
@@ -492,7 +493,10 @@ static cl_status map_row(cl_roster *r, const cl_form *form, const cl_csv_row *cr
     if (!fields)
         return cl_fail(CL_ESOFTWARE, _("out of memory"));
     bool ok = true;
-    cl_status st = CL_OK;
+    /* The fields already reported, so the form's check adds only the rest:
+     * every problem of a row is reported at once. */
+    json_t *reported = json_array();
+    cl_status st = reported ? CL_OK : cl_fail(CL_ESOFTWARE, _("out of memory"));
     for (size_t c = 0; c < r->ncolumns && st == CL_OK; c++) {
         const column *col = &r->columns[c];
         if (col->target != TARGET_FIELD)
@@ -514,29 +518,43 @@ static cl_status map_row(cl_roster *r, const cl_form *form, const cl_csv_row *cr
         } else if (vs != CL_OK) {
             ok = false;
             st = add_problem(r, cr->line, "%s", cl_error_message());
+            if (st == CL_OK)
+                st = cl_form_problem_add(reported, col->field, NULL, "");
         } else if (!json_is_null(value)) {
             json_object_set(fields, col->field, value);
         }
         json_decref(value);
     }
     json_t *guardians = NULL;
+    bool guardian_ok = true;
     if (st == CL_OK)
-        st = guardian_value(r, form, cr, &ok, &guardians);
+        st = guardian_value(r, form, cr, &guardian_ok, &guardians);
     if (guardians)
         json_object_set_new(fields, "guardians", guardians);
-    if (st == CL_OK && ok) {
-        const char *missing = NULL;
-        if (!json_is_string(json_object_get(fields, "number")))
-            missing = "the student number (学号)";
-        else if (!json_is_string(json_object_get(fields, "name")))
-            missing = "the name (姓名)";
-        if (missing) {
-            ok = false;
-            st = add_problem(r, cr->line, "%s is missing", missing);
-        }
+    if (st == CL_OK && !guardian_ok) {
+        ok = false;
+        st = cl_form_problem_add(reported, "guardians", NULL, "");
+    }
+    static const struct {
+        const char *field, *missing;
+    } named[] = {{"number", N_("the student number (学号) is missing")}, {"name", N_("the name (姓名) is missing")}};
+    for (size_t k = 0; k < sizeof named / sizeof *named && st == CL_OK; k++) {
+        if (json_is_string(json_object_get(fields, named[k].field)))
+            continue;
+        bool already = false;
+        size_t i;
+        json_t *p;
+        json_array_foreach(reported, i, p)
+            already = already || strcmp(json_string_value(json_object_get(p, "field")), named[k].field) == 0;
+        if (already)
+            continue;
+        ok = false;
+        st = add_problem(r, cr->line, "%s", _(named[k].missing));
+        if (st == CL_OK)
+            st = cl_form_problem_add(reported, named[k].field, NULL, "");
     }
     /* A new student is active unless the file says otherwise. */
-    if (st == CL_OK && ok && !json_object_get(fields, "status")) {
+    if (st == CL_OK && !json_object_get(fields, "status")) {
         const cl_field *status = cl_form_field(form, "status");
         if (status && status->type == CL_FIELD_CHOICE) {
             json_t *active = NULL;
@@ -545,15 +563,14 @@ static cl_status map_row(cl_roster *r, const cl_form *form, const cl_csv_row *cr
             json_decref(active);
         }
     }
-    if (st == CL_OK && ok) {
-        cl_status vs = cl_form_validate(form, fields);
-        if (vs == CL_ESOFTWARE)
-            st = vs;
-        else if (vs != CL_OK) {
-            ok = false;
-            st = add_problem(r, cr->line, "%s", cl_error_message());
-        }
+    size_t known = json_array_size(reported);
+    if (st == CL_OK)
+        st = cl_form_check(form, fields, reported);
+    for (size_t i = known; i < json_array_size(reported) && st == CL_OK; i++) {
+        ok = false;
+        st = add_problem(r, cr->line, "%s", json_string_value(json_object_get(json_array_get(reported, i), "message")));
     }
+    json_decref(reported);
     if (st == CL_OK && ok)
         *out = fields;
     else

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static char last_message[1024];
+static char last_message[4096];
 
 cl_status cl_fail(cl_status st, const char *fmt, ...)
 {

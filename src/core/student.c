@@ -381,6 +381,15 @@ cl_status cl_student_get(cl_vault *v, long long id, json_t **out)
                       "reading the student", &part);
     if (st == CL_OK)
         json_object_set_new(s, "flags", part);
+    /* Cleared flags stay in the file: who cleared them, when and why. */
+    static const char *const cleared_keys[] = {"I:id", "flag", "label_zh", "label_en", "raised_at", "I:record_id",
+                                               "cleared_at", "cleared_by", "cleared_reason", NULL};
+    if (st == CL_OK)
+        st = cl_rows_json(db, "SELECT id, flag, label_zh, label_en, raised_at, record_id, cleared_at, cleared_by,"
+                              " cleared_reason FROM flags WHERE student_id = ? AND cleared_at IS NOT NULL ORDER BY id",
+                          id, cleared_keys, "reading the student", &part);
+    if (st == CL_OK)
+        json_object_set_new(s, "cleared_flags", part);
     if (st == CL_OK)
         st = duplicate_pairs(db, id, &part);
     if (st == CL_OK) {

@@ -179,24 +179,7 @@ static cl_status put_wrapped(cl_buf *line, const char *cell, int indent, int roo
     const char *p = cell, *end = cell + strlen(cell);
     cl_status st = CL_OK;
     do {
-        /* At the last space, unless that leaves the line less than half
-         * full (Chinese text has no spaces and breaks anywhere). */
-        const char *q = p, *space = NULL;
-        int used = 0;
-        while (q < end) {
-            uint32_t cp;
-            size_t n = cl_utf8_decode(q, end, &cp);
-            int w = cl_codepoint_width(cp);
-            if (used + w > room)
-                break;
-            if (cp == ' ' && q > p)
-                space = used >= room / 2 ? q : NULL;
-            used += w;
-            q += n;
-        }
-        const char *stop = q < end && space ? space : q;
-        if (stop == p && p < end) /* a character wider than the room */
-            stop = p + cl_utf8_decode(p, end, &(uint32_t){0});
+        const char *stop = p + cl_text_wrap_piece(p, (size_t)(end - p), room);
         if (p > cell)
             st = cl_buf_printf(line, "%*s", indent, "");
         if (st == CL_OK)

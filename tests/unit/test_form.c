@@ -878,6 +878,47 @@ static void test_render(void **state)
     cl_form_free(o);
 }
 
+/* Every problem of a record at once, each on a line of its own naming the
+ * field and its label, and as a list for --json. */
+static void test_validate_reports_every_problem(void **state)
+{
+    (void)state;
+    cl_form *s = load_shipped("student");
+    json_t *v = obj("{\"number\": \"1\", \"status\": \"active\", \"birth_date\": \"2012-13-45\", "
+                    "\"gender\": \"xx\", \"guardians\": [{\"relation\": \"mother\"}, {\"name\": 7}]}");
+    assert_int_equal(cl_form_validate(s, v), CL_EDATA);
+    const char *msg = cl_error_message();
+    assert_non_null(strstr(msg, "problems in the student form; nothing was saved:"));
+    assert_non_null(strstr(msg, "\n  field name (姓名): required"));
+    assert_non_null(strstr(msg, "\n  field birth_date (出生日期): '2012-13-45' is not a real date"));
+    assert_non_null(strstr(msg, "\n  field gender (性别): unknown choice 'xx'"));
+    assert_non_null(strstr(msg, "\n  field guardians[1].name"));
+    assert_non_null(strstr(msg, "\n  field guardians[2].name"));
+    const json_t *list = cl_form_last_problems();
+    assert_non_null(list);
+    assert_int_equal(json_array_size(list), 6); /* guardians[2] lacks its relation too */
+    assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "field")), "name");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "label_zh")), "姓名");
+    /* A later error is not taken for the list. */
+    cl_fail(CL_EIO, "something else");
+    assert_null(cl_form_last_problems());
+
+    /* A field the caller already reported is not checked again. */
+    json_t *problems = json_array();
+    cl_form_problem_add(problems, "birth_date", NULL, "field birth_date: refused by the caller");
+    assert_int_equal(cl_form_check(s, v, problems), CL_OK);
+    assert_int_equal(json_array_size(problems), 6);
+    json_decref(problems);
+
+    /* One problem: its own line, as before. */
+    json_t *one = obj("{\"number\": \"1\", \"name\": \"李\", \"status\": \"active\", \"gender\": \"xx\"}");
+    assert_int_equal(cl_form_validate(s, one), CL_EDATA);
+    assert_int_equal(strncmp(cl_error_message(), "field gender (性别): unknown choice", 34), 0);
+    json_decref(one);
+    json_decref(v);
+    cl_form_free(s);
+}
+
 static void test_digest(void **state)
 {
     (void)state;
@@ -905,6 +946,7 @@ int main(void)
         cmocka_unit_test(test_parse_accepts),
         cmocka_unit_test(test_parse_robust),
         cmocka_unit_test(test_render),
+        cmocka_unit_test(test_validate_reports_every_problem),
         cmocka_unit_test(test_digest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

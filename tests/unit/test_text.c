@@ -356,6 +356,30 @@ static void test_printf_and_buf(void **state)
     cl_buf_free(NULL);
 }
 
+/* Long label/value lines wrap under their value, Chinese breaking
+ * anywhere and English at spaces; nothing is lost, nothing is wider. */
+static void test_wrap(void **state)
+{
+    (void)state;
+    char *w = cl_text_wrap("情况描述: 今天上课时学生突然情绪崩溃，趴在桌上哭泣\nshort\n", 24);
+    assert_string_equal(w, "情况描述: 今天上课时学生\n"
+                           "          突然情绪崩溃，\n"
+                           "          趴在桌上哭泣\nshort\n");
+    free(w);
+    w = cl_text_wrap("Note: one two three four five six", 16);
+    assert_string_equal(w, "Note: one two\n      three four\n      five six");
+    free(w);
+    /* A label wider than half the line: the rest under the line's indent. */
+    w = cl_text_wrap("  a very long label here: value that goes on", 20);
+    assert_string_equal(w, "  a very long label\n  here: value that\n  goes on");
+    free(w);
+    w = cl_text_wrap("fits", 0);
+    assert_string_equal(w, "fits");
+    free(w);
+    assert_int_equal(cl_text_wrap_piece("一二三四", 12, 5), 6);
+    assert_int_equal(cl_text_wrap_piece("一", 3, 1), 3); /* at least one character */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -369,6 +393,7 @@ int main(void)
         cmocka_unit_test(test_date_days),
         cmocka_unit_test(test_encodings),
         cmocka_unit_test(test_printf_and_buf),
+        cmocka_unit_test(test_wrap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
