@@ -276,17 +276,6 @@ static void test_refusals(void **state)
 }
 
 
-/* Runs a shell command; its exit status. */
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-    char cmd[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    return system(cmd);
-}
 
 static cl_status file_write(void *ctx, const unsigned char *data, size_t len)
 {
@@ -305,7 +294,7 @@ static cl_status file_read(void *ctx, unsigned char *buf, size_t cap, size_t *go
 static void test_debian_age(void **state)
 {
     (void)state;
-    assert_int_equal(run("age --version >/dev/null 2>&1"), 0);
+    assert_int_equal(run_shell("age --version >/dev/null 2>&1"), 0);
     char dir[] = "/tmp/carelog-age-XXXXXX";
     assert_non_null(mkdtemp(dir));
     static const size_t sizes[] = {0, 5, CL_AGE_CHUNK_BYTES, 2 * CL_AGE_CHUNK_BYTES + 17};
@@ -341,12 +330,12 @@ static void test_debian_age(void **state)
         OK(cl_age_encrypt_finish(enc));
         fclose(f);
         for (int i = 0; i < 2; i++)
-            assert_int_equal(run("age -d -i %s/key%d %s/by-carelog.age >%s/out && cmp -s %s/out %s/plain", dir, i,
+            assert_int_equal(run_shell("age -d -i %s/key%d %s/by-carelog.age >%s/out && cmp -s %s/out %s/plain", dir, i,
                                  dir, dir, dir, dir), 0);
         /* age → carelog */
         char rcpt[CL_AGE_RECIPIENT_MAX];
         cl_age_recipient_format(pks[1], rcpt);
-        assert_int_equal(run("rm -f %s/by-age.age && age -r %s -o %s/by-age.age %s/plain", dir, rcpt, dir, dir), 0);
+        assert_int_equal(run_shell("rm -f %s/by-age.age && age -r %s -o %s/by-age.age %s/plain", dir, rcpt, dir, dir), 0);
         snprintf(path, sizeof path, "%s/by-age.age", dir);
         f = fopen(path, "rb");
         cl_age_buf out = {0};
