@@ -27,6 +27,8 @@ static const cl_command *const command_tables[] = {
     cl_followup_commands,
     cl_audit_commands,
     cl_transfer_commands,
+    cl_office_commands,
+    cl_bundle_commands,
     NULL,
 };
 
