@@ -94,25 +94,39 @@ static int cmd_export_referral(cl_cli *c)
     return 0;
 }
 
-static int cmd_office_open(cl_cli *c)
+/* A command taking one FILE: unlock, run, and hand back the result for
+ * printing (NULL with --json, when it has been printed). Returns an exit
+ * code, or -1 when *out is left for the caller to print. */
+static int file_command(cl_cli *c, const char *help, cl_status (*run)(cl_vault *, const char *, json_t **),
+                        json_t **out)
 {
     int first;
-    int rc = cl_cli_operands(c, "FILE",
-                             _("In an office vault: checks a bundle (FILE and FILE.minisig) against the trusted\n"
-                               "schools and its manifest, decrypts it in memory and keeps it inside the vault.\n"
-                               "An altered, truncated, replayed or misaddressed bundle, or one from a school not\n"
-                               "trusted, is refused with the reason and nothing is stored.\n"),
-                             1, &first);
+    int rc = cl_cli_operands(c, "FILE", help, 1, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
     cl_status st = cl_cli_unlock(c);
     json_t *r = NULL;
     if (st == CL_OK)
-        st = cl_bundle_open(c->vault, c->argv[first], &r);
+        st = run(c->vault, c->argv[first], &r);
     if (st != CL_OK)
         return cl_cli_fail(st);
     if (c->json)
         return cl_cli_print_json(r);
+    *out = r;
+    return -1;
+}
+
+static int cmd_office_open(cl_cli *c)
+{
+    json_t *r;
+    int rc = file_command(c,
+                          _("In an office vault: checks a bundle (FILE and FILE.minisig) against the trusted\n"
+                            "schools and its manifest, decrypts it in memory and keeps it inside the vault.\n"
+                            "An altered, truncated, replayed or misaddressed bundle, or one from a school not\n"
+                            "trusted, is refused with the reason and nothing is stored.\n"),
+                          cl_bundle_open, &r);
+    if (rc >= 0)
+        return rc;
     cl_cli_say(_("Received referral %lld from %s (%s), sent %s; kept as #%lld.\n"),
                (long long)json_integer_value(json_object_get(r, "referral_id")), cl_json_str_or(r, "school"),
                cl_json_str_or(r, "school_fingerprint"), cl_json_str_or(r, "sent_at"),
@@ -244,23 +258,15 @@ static int cmd_office_receipt(cl_cli *c)
 
 static int cmd_import_receipt(cl_cli *c)
 {
-    int first;
-    int rc = cl_cli_operands(c, "FILE",
-                             _("Imports an office's receipt (FILE and FILE.minisig): checks the office's signature,\n"
-                               "decrypts it and moves the referral forward with the office's note. A receipt\n"
-                               "never moves a referral backwards; one from an unknown office, for a referral not\n"
-                               "sent to it, or imported before, is refused and nothing changes.\n"),
-                             1, &first);
-    if (rc != 0)
-        return cl_cli_exit(rc);
-    cl_status st = cl_cli_unlock(c);
-    json_t *r = NULL;
-    if (st == CL_OK)
-        st = cl_receipt_import(c->vault, c->argv[first], &r);
-    if (st != CL_OK)
-        return cl_cli_fail(st);
-    if (c->json)
-        return cl_cli_print_json(r);
+    json_t *r;
+    int rc = file_command(c,
+                          _("Imports an office's receipt (FILE and FILE.minisig): checks the office's signature,\n"
+                            "decrypts it and moves the referral forward with the office's note. A receipt\n"
+                            "never moves a referral backwards; one from an unknown office, for a referral not\n"
+                            "sent to it, or imported before, is refused and nothing changes.\n"),
+                          cl_receipt_import, &r);
+    if (rc >= 0)
+        return rc;
     cl_cli_say(_("Referral %lld moved from %s to %s by %s's receipt: %s\n"),
                (long long)json_integer_value(json_object_get(r, "referral_id")), cl_json_str_or(r, "from"),
                cl_json_str_or(r, "status"), cl_json_str_or(r, "office"), cl_json_str_or(r, "note"));

@@ -184,11 +184,8 @@ cl_status cl_bundle_export_referral(cl_vault *v, long long referral_id, const ch
         st = cl_party_of_vault(v, &own);
     if (st != CL_OK)
         return st;
-    unsigned char raw_id[16];
-    randombytes_buf(raw_id, sizeof raw_id);
     char export_id[33], at[32];
-    sodium_bin2hex(export_id, sizeof export_id, raw_id, sizeof raw_id);
-    cl_time_iso(cl_now(), at, sizeof at);
+    party_new_id(export_id, at);
     json_t *head = json_pack("{s:s, s:i, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "format",
                              "carelog-referral-bundle", "version", 1, "export_id", export_id, "referral_id",
                              (json_int_t)referral_id, "school", own.name, "school_vault_id", own.vault_id,

@@ -3,6 +3,7 @@
 #define CARELOG_BUNDLE_INTERNAL_H
 
 #include <jansson.h>
+#include <sqlite3.h>
 #include <stddef.h>
 
 #include "carelog/age.h"
@@ -14,6 +15,13 @@
 /* One of the vault's own keys from its database: "x25519_secret" (32
  * bytes) or "ed25519_secret" (64), into protected memory. */
 cl_status party_secret(cl_vault *v, const char *which, size_t len, cl_secret **out);
+
+/* A party from a row whose first columns are id, name, vault_id,
+ * x25519, ed25519, fingerprint (offices, trusted_schools). */
+void party_from_row(sqlite3_stmt *q, const char *kind, long long *id, cl_party *out);
+
+/* A new random id (32 hex digits) and the time now (UTC ISO). */
+void party_new_id(char id[33], char at[32]);
 
 /* One transaction, or a savepoint inside the caller's. */
 cl_status party_tx_begin(cl_vault *v, bool *savepoint);

@@ -42,13 +42,7 @@ cl_status party_signer(cl_vault *v, const char *table, const cl_minisign_sig *si
         if (sodium_memcmp(k.id, sig->key_id, sizeof k.id) != 0)
             continue;
         found = true;
-        memset(out, 0, sizeof *out);
-        *id = sqlite3_column_int64(q, 0);
-        snprintf(out->name, sizeof out->name, "%s", (const char *)sqlite3_column_text(q, 1));
-        snprintf(out->vault_id, sizeof out->vault_id, "%s", (const char *)sqlite3_column_text(q, 2));
-        memcpy(out->x25519, sqlite3_column_blob(q, 3), 32);
-        memcpy(out->ed25519, sqlite3_column_blob(q, 4), 32);
-        snprintf(out->fingerprint, sizeof out->fingerprint, "%s", (const char *)sqlite3_column_text(q, 5));
+        party_from_row(q, strcmp(table, "offices") == 0 ? "office" : "school", id, out);
     }
     sqlite3_finalize(q);
     if (!found) {

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "carelog/clock.h"
 #include "carelog/file.h"
 #include "carelog/i18n.h"
 
@@ -32,6 +33,14 @@ void hash_blake2b_hex(const unsigned char *data, size_t len, char out[65])
     unsigned char h[32];
     crypto_generichash(h, sizeof h, data, len, NULL, 0);
     sodium_bin2hex(out, 65, h, sizeof h);
+}
+
+void party_new_id(char id[33], char at[32])
+{
+    unsigned char raw[16];
+    randombytes_buf(raw, sizeof raw);
+    sodium_bin2hex(id, 33, raw, sizeof raw);
+    cl_time_iso(cl_now(), at, 32);
 }
 
 static char *sig_path(const char *file)

@@ -136,6 +136,20 @@ cl_status cl_party_read_own(const char *dir, cl_party *out)
     return CL_ESOFTWARE;
 }
 
+void party_from_row(sqlite3_stmt *q, const char *kind, long long *id, cl_party *out)
+{
+    memset(out, 0, sizeof *out);
+    *id = sqlite3_column_int64(q, 0);
+    snprintf(out->kind, sizeof out->kind, "%s", kind);
+    snprintf(out->name, sizeof out->name, "%s", (const char *)sqlite3_column_text(q, 1));
+    snprintf(out->vault_id, sizeof out->vault_id, "%s", (const char *)sqlite3_column_text(q, 2));
+    if (sqlite3_column_bytes(q, 3) == 32 && sqlite3_column_bytes(q, 4) == 32) {
+        memcpy(out->x25519, sqlite3_column_blob(q, 3), 32);
+        memcpy(out->ed25519, sqlite3_column_blob(q, 4), 32);
+    }
+    snprintf(out->fingerprint, sizeof out->fingerprint, "%s", (const char *)sqlite3_column_text(q, 5));
+}
+
 static cl_status vault_public_keys(cl_vault *v, unsigned char x[32], unsigned char ed[32])
 {
     cl_status st = cl_meta_get_blob(cl_vault_db(v), "x25519_public", x, 32);
@@ -355,17 +369,10 @@ static cl_status list_parties(cl_vault *v, const char *table, const char *action
     json_t *list = json_array();
     while (sqlite3_step(q) == SQLITE_ROW) {
         cl_party p;
-        memset(&p, 0, sizeof p);
-        snprintf(p.kind, sizeof p.kind, "%s", strcmp(table, "offices") == 0 ? "office" : "school");
-        snprintf(p.name, sizeof p.name, "%s", (const char *)sqlite3_column_text(q, 1));
-        snprintf(p.vault_id, sizeof p.vault_id, "%s", (const char *)sqlite3_column_text(q, 2));
-        if (sqlite3_column_bytes(q, 3) == 32 && sqlite3_column_bytes(q, 4) == 32) {
-            memcpy(p.x25519, sqlite3_column_blob(q, 3), 32);
-            memcpy(p.ed25519, sqlite3_column_blob(q, 4), 32);
-        }
-        snprintf(p.fingerprint, sizeof p.fingerprint, "%s", (const char *)sqlite3_column_text(q, 5));
+        long long id;
+        party_from_row(q, strcmp(table, "offices") == 0 ? "office" : "school", &id, &p);
         json_t *o = cl_party_json(&p);
-        json_object_set_new(o, "id", json_integer(sqlite3_column_int64(q, 0)));
+        json_object_set_new(o, "id", json_integer(id));
         json_object_set_new(o, "source", json_string((const char *)sqlite3_column_text(q, 6)));
         json_object_set_new(o, "added_at", json_string((const char *)sqlite3_column_text(q, 7)));
         json_object_set_new(o, "added_by", json_string((const char *)sqlite3_column_text(q, 8)));
@@ -411,14 +418,7 @@ cl_status cl_office_find(cl_vault *v, const char *name, long long *id, cl_party 
         return cl_fail(CL_ENOTFOUND, _("there is no office \"%s\" in this vault; add it with `carelog office add "
                                        "NAME office.pub` (`carelog office list` shows those added)"), name);
     }
-    memset(out, 0, sizeof *out);
-    *id = sqlite3_column_int64(q, 0);
-    snprintf(out->kind, sizeof out->kind, "office");
-    snprintf(out->name, sizeof out->name, "%s", (const char *)sqlite3_column_text(q, 1));
-    snprintf(out->vault_id, sizeof out->vault_id, "%s", (const char *)sqlite3_column_text(q, 2));
-    memcpy(out->x25519, sqlite3_column_blob(q, 3), 32);
-    memcpy(out->ed25519, sqlite3_column_blob(q, 4), 32);
-    snprintf(out->fingerprint, sizeof out->fingerprint, "%s", (const char *)sqlite3_column_text(q, 5));
+    party_from_row(q, "office", id, out);
     sqlite3_finalize(q);
     return CL_OK;
 }

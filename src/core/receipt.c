@@ -138,11 +138,8 @@ cl_status cl_receipt_write(cl_vault *v, long long id, const char *status, const 
         st = cl_party_of_vault(v, &own);
     if (st != CL_OK)
         return st;
-    unsigned char raw[16];
-    randombytes_buf(raw, sizeof raw);
     char receipt_id[33], at[32];
-    sodium_bin2hex(receipt_id, sizeof receipt_id, raw, sizeof raw);
-    cl_time_iso(cl_now(), at, sizeof at);
+    party_new_id(receipt_id, at);
     json_t *body = json_pack("{s:s, s:i, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "format", "carelog-receipt",
                              "version", 1, "receipt_id", receipt_id, "export_id", r.export_id, "referral_id",
                              (json_int_t)r.referral_id, "school_fingerprint", school.fingerprint, "office", own.name,
