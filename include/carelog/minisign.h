@@ -14,6 +14,7 @@
 #ifndef CARELOG_MINISIGN_H
 #define CARELOG_MINISIGN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "carelog/secret.h"
@@ -35,6 +36,11 @@ typedef struct cl_minisign_sig {
     char trusted_comment[CL_MINISIGN_COMMENT_MAX + 1];
     unsigned char global_signature[64];
 } cl_minisign_sig;
+
+/* Strict standard base64 with padding (minisign's, and the public files'):
+ * true when text decodes to exactly want bytes and holds nothing but the
+ * alphabet. */
+bool cl_base64_decode_exact(const char *text, size_t len, unsigned char *out, size_t want);
 
 /* carelog's minisign key for an Ed25519 public key (the key id is a hash
  * of it). */

@@ -207,10 +207,17 @@ cl_status cl_age_identity_public(const cl_secret *secret, unsigned char pk[CL_AG
 }
 
 /* --- Canonical unpadded base64, as the header uses it. */
+static bool is_b64char(char c);
+
+/* Every character is checked first: libsodium 1.0.18 reads a byte above
+ * 0x7f as a negative char and may decode it as a letter. */
 static bool b64_decode_exact(const char *text, size_t len, unsigned char *out, size_t want)
 {
     if (len != (want * 4 + 2) / 3)
         return false;
+    for (size_t i = 0; i < len; i++)
+        if (!is_b64char(text[i]))
+            return false;
     size_t got = 0;
     const char *end = NULL;
     if (sodium_base642bin(out, want, text, len, NULL, &got, &end, sodium_base64_VARIANT_ORIGINAL_NO_PADDING) != 0)

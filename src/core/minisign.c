@@ -47,9 +47,16 @@ cl_status cl_minisign_key_file(const cl_minisign_key *k, char **out)
     return CL_OK;
 }
 
-/* Strict standard base64 with padding, decoding to exactly want bytes. */
-static bool b64_exact(const char *text, size_t len, unsigned char *out, size_t want)
+bool cl_base64_decode_exact(const char *text, size_t len, unsigned char *out, size_t want)
 {
+    /* Only the alphabet and padding reach libsodium: 1.0.18 reads a byte
+     * above 0x7f as a negative char and may decode it as a letter. */
+    for (size_t i = 0; i < len; i++) {
+        char c = text[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' ||
+              c == '='))
+            return false;
+    }
     size_t got = 0;
     const char *end = NULL;
     return sodium_base642bin(out, want, text, len, NULL, &got, &end, sodium_base64_VARIANT_ORIGINAL) == 0 &&
@@ -84,7 +91,7 @@ cl_status cl_minisign_key_parse(const char *text, cl_minisign_key *out)
     while (len > 0 && (line[len - 1] == ' ' || line[len - 1] == '\t'))
         len--;
     unsigned char raw[2 + CL_MINISIGN_KEY_ID_BYTES + 32];
-    if (!b64_exact(line, len, raw, sizeof raw))
+    if (!cl_base64_decode_exact(line, len, raw, sizeof raw))
         return cl_fail(CL_EDATA, "%s", bad);
     if (memcmp(raw, "Ed", 2) != 0)
         return cl_fail(CL_EDATA, _("this minisign public key is for an algorithm other than Ed25519"));
@@ -151,7 +158,7 @@ cl_status cl_minisign_sig_parse(const char *text, size_t len, cl_minisign_sig *o
         memcmp(line, UNTRUSTED_PREFIX, strlen(UNTRUSTED_PREFIX)) != 0)
         return cl_fail(CL_EDATA, "%s", bad);
     unsigned char raw[2 + CL_MINISIGN_KEY_ID_BYTES + 64];
-    if (!next_line(&p, end, &line, &n) || !b64_exact(line, n, raw, sizeof raw))
+    if (!next_line(&p, end, &line, &n) || !cl_base64_decode_exact(line, n, raw, sizeof raw))
         return cl_fail(CL_EDATA, "%s", bad);
     if (memcmp(raw, "ED", 2) != 0 && memcmp(raw, "Ed", 2) != 0)
         return cl_fail(CL_EDATA, _("this minisign signature uses an algorithm carelog does not know"));
@@ -164,7 +171,7 @@ cl_status cl_minisign_sig_parse(const char *text, size_t len, cl_minisign_sig *o
         return cl_fail(CL_EDATA, "%s", bad);
     memcpy(out->trusted_comment, line + tp, n - tp);
     out->trusted_comment[n - tp] = '\0';
-    if (!next_line(&p, end, &line, &n) || !b64_exact(line, n, out->global_signature, 64))
+    if (!next_line(&p, end, &line, &n) || !cl_base64_decode_exact(line, n, out->global_signature, 64))
         return cl_fail(CL_EDATA, "%s", bad);
     /* Nothing but blank lines may follow. */
     while (next_line(&p, end, &line, &n))

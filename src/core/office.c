@@ -72,10 +72,7 @@ static bool pub_field(const char *text, const char *key, char *out, size_t size)
 
 static bool b64_key(const char *text, unsigned char out[32])
 {
-    size_t got = 0;
-    const char *end = NULL;
-    return sodium_base642bin(out, 32, text, strlen(text), NULL, &got, &end, sodium_base64_VARIANT_ORIGINAL) == 0 &&
-           got == 32 && *end == '\0';
+    return cl_base64_decode_exact(text, strlen(text), out, 32);
 }
 
 cl_status cl_party_parse_pub(const char *text, cl_party *out)
