@@ -66,6 +66,25 @@ cl_status tar_end(cl_age_buf *tar);
 typedef cl_status (*tar_entry_fn)(void *ctx, const char *name, const unsigned char *data, size_t len);
 cl_status tar_walk(const unsigned char *data, size_t len, tar_entry_fn fn, void *ctx);
 
+/* A decrypted bundle's archive, checked: the manifest agrees with the
+ * trusted comment and the fingerprints, and lists exactly the other files
+ * with their hashes. data points into the plaintext given. */
+#define BUNDLE_MAX_FILES 16
+typedef struct bundle_archive {
+    char names[BUNDLE_MAX_FILES][100];
+    const unsigned char *data[BUNDLE_MAX_FILES];
+    size_t len[BUNDLE_MAX_FILES];
+    size_t n, manifest_at;
+    json_t *manifest; /* owned; json_decref when done */
+} bundle_archive;
+cl_status bundle_read_archive(const unsigned char *plain, size_t len, const char *comment, const char *school_fp,
+                              const char *own_fp, bundle_archive *a);
+
+/* A decrypted receipt, checked against its trusted comment and the two
+ * fingerprints; *out is the receipt's JSON. */
+cl_status receipt_read(const unsigned char *plain, size_t len, const char *comment, const char *office_fp,
+                       const char *own_fp, json_t **out);
+
 /* Lower-case hex SHA-256 and BLAKE2b-256 of data. */
 void hash_sha256_hex(const unsigned char *data, size_t len, char out[65]);
 void hash_blake2b_hex(const unsigned char *data, size_t len, char out[65]);

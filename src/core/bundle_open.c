@@ -16,7 +16,6 @@
 #include "carelog/storage.h"
 
 #define PLAIN_MAX (64u << 20)
-#define MAX_FILES 16
 
 cl_status party_verify(const cl_party *signer, const envelope *e)
 {
@@ -59,21 +58,15 @@ cl_status party_signer(cl_vault *v, const char *table, const cl_minisign_sig *si
     return CL_OK;
 }
 
-typedef struct archive {
-    char names[MAX_FILES][100];
-    const unsigned char *data[MAX_FILES];
-    size_t len[MAX_FILES];
-    size_t n;
-} archive;
 
 static cl_status collect(void *ctx, const char *name, const unsigned char *data, size_t len)
 {
-    archive *a = ctx;
+    bundle_archive *a = ctx;
     for (size_t i = 0; i < a->n; i++)
         if (strcmp(a->names[i], name) == 0)
             return cl_fail(CL_EDATA, _("the bundle holds %s twice"), name);
-    if (a->n == MAX_FILES)
-        return cl_fail(CL_EDATA, _("the bundle holds more than %d files"), MAX_FILES);
+    if (a->n == BUNDLE_MAX_FILES)
+        return cl_fail(CL_EDATA, _("the bundle holds more than %d files"), BUNDLE_MAX_FILES);
     snprintf(a->names[a->n], sizeof a->names[a->n], "%s", name);
     a->data[a->n] = data;
     a->len[a->n] = len;
@@ -89,8 +82,8 @@ static bool same_str(const json_t *o, const char *key, const char *want)
 
 /* The manifest agrees with the trusted comment, with the signer and with
  * this office, and lists exactly the other files with their hashes. */
-static cl_status check_manifest(const json_t *m, const archive *a, size_t manifest_at, const char *comment,
-                                const cl_party *school, const cl_party *own)
+static cl_status check_manifest(const json_t *m, const bundle_archive *a, size_t manifest_at, const char *comment,
+                                const char *school_fp, const char *own_fp)
 {
     const char *bad = _("refused: the bundle's manifest does not match its signature; nothing was stored");
     char *export_id = comment_value(comment, "export"), *referral = comment_value(comment, "referral"),
@@ -102,8 +95,7 @@ static cl_status check_manifest(const json_t *m, const archive *a, size_t manife
               json_integer_value(json_object_get(m, "version")) == 1 && same_str(m, "export_id", export_id) &&
               referral && strcmp(ref_text, referral) == 0 && same_str(m, "created_at", at) &&
               same_str(m, "file_name", file) && same_str(m, "school_fingerprint", sfp) &&
-              same_str(m, "school_fingerprint", school->fingerprint) &&
-              same_str(m, "recipient_fingerprint", own->fingerprint);
+              same_str(m, "school_fingerprint", school_fp) && same_str(m, "recipient_fingerprint", own_fp);
     free(export_id), free(referral), free(at), free(file), free(sfp);
     if (!ok)
         return cl_fail(CL_EDATA, "%s", bad);
@@ -145,7 +137,7 @@ static cl_status already_received(cl_vault *v, const char *export_id)
     return st;
 }
 
-static cl_status store(cl_vault *v, long long school_id, const json_t *m, const archive *a, size_t manifest_at,
+static cl_status store(cl_vault *v, long long school_id, const json_t *m, const bundle_archive *a, size_t manifest_at,
                        const envelope *e, long long *id)
 {
     sqlite3 *db = cl_vault_db(v);
@@ -186,6 +178,28 @@ static cl_status store(cl_vault *v, long long school_id, const json_t *m, const 
     return st;
 }
 
+cl_status bundle_read_archive(const unsigned char *plain, size_t len, const char *comment, const char *school_fp,
+                              const char *own_fp, bundle_archive *a)
+{
+    memset(a, 0, sizeof *a);
+    cl_status st = tar_walk(plain, len, collect, a);
+    while (st == CL_OK && a->manifest_at < a->n && strcmp(a->names[a->manifest_at], "manifest.json") != 0)
+        a->manifest_at++;
+    if (st == CL_OK && a->manifest_at == a->n)
+        st = cl_fail(CL_EDATA, _("refused: the bundle has no manifest.json"));
+    if (st == CL_OK) {
+        a->manifest = json_loadb((const char *)a->data[a->manifest_at], a->len[a->manifest_at], JSON_REJECT_DUPLICATES,
+                                 NULL);
+        st = json_is_object(a->manifest) ? check_manifest(a->manifest, a, a->manifest_at, comment, school_fp, own_fp)
+                                         : cl_fail(CL_EDATA, _("refused: the bundle's manifest is not JSON"));
+    }
+    if (st != CL_OK) {
+        json_decref(a->manifest);
+        a->manifest = NULL;
+    }
+    return st;
+}
+
 cl_status cl_bundle_open(cl_vault *v, const char *file, json_t **result)
 {
     cl_status st = cl_vault_require_role(v, true, "office open");
@@ -221,20 +235,12 @@ cl_status cl_bundle_open(cl_vault *v, const char *file, json_t **result)
     cl_age_buf plain = {0};
     if (st == CL_OK)
         st = envelope_decrypt(v, &e, PLAIN_MAX, &plain);
-    archive a = {.n = 0};
+    bundle_archive a;
+    memset(&a, 0, sizeof a);
     if (st == CL_OK)
-        st = tar_walk(plain.data, plain.len, collect, &a);
-    size_t manifest_at = 0;
-    while (st == CL_OK && manifest_at < a.n && strcmp(a.names[manifest_at], "manifest.json") != 0)
-        manifest_at++;
-    json_t *m = NULL;
-    if (st == CL_OK && manifest_at == a.n)
-        st = cl_fail(CL_EDATA, _("refused: the bundle has no manifest.json"));
-    if (st == CL_OK) {
-        m = json_loadb((const char *)a.data[manifest_at], a.len[manifest_at], JSON_REJECT_DUPLICATES, NULL);
-        st = json_is_object(m) ? check_manifest(m, &a, manifest_at, comment, &school, &own)
-                               : cl_fail(CL_EDATA, _("refused: the bundle's manifest is not JSON"));
-    }
+        st = bundle_read_archive(plain.data, plain.len, comment, school.fingerprint, own.fingerprint, &a);
+    json_t *m = a.manifest;
+    size_t manifest_at = a.manifest_at;
     long long id = 0;
     bool sp = false;
     if (st == CL_OK && (st = party_tx_begin(v, &sp)) == CL_OK) {
@@ -257,7 +263,7 @@ cl_status cl_bundle_open(cl_vault *v, const char *file, json_t **result)
                             json_integer_value(json_object_get(m, "referral_id")), "sent_at",
                             json_object_get(m, "created_at"), "files", names);
     }
-    json_decref(m);
+    json_decref(a.manifest);
     cl_age_buf_wipe(&plain);
     free(to);
     free(export_id);

@@ -184,7 +184,7 @@ cl_status cl_receipt_write(cl_vault *v, long long id, const char *status, const 
 
 /* The receipt's JSON says what its signed comment says, and is for us
  * from the signer. */
-static bool receipt_matches(const json_t *b, const char *comment, const cl_party *office, const cl_party *own)
+static bool receipt_matches(const json_t *b, const char *comment, const char *office_fp, const char *own_fp)
 {
     static const char *const pairs[][2] = {
         {"receipt_id", "receipt"}, {"export_id", "export"}, {"status", "status"}, {"at", "at"}};
@@ -205,7 +205,19 @@ static bool receipt_matches(const json_t *b, const char *comment, const cl_party
     const char *ofp = json_string_value(json_object_get(b, "office_fingerprint"));
     const char *sfp = json_string_value(json_object_get(b, "school_fingerprint"));
     const char *note = json_string_value(json_object_get(b, "note"));
-    return ok && ofp && strcmp(ofp, office->fingerprint) == 0 && sfp && strcmp(sfp, own->fingerprint) == 0 && note;
+    return ok && ofp && strcmp(ofp, office_fp) == 0 && sfp && strcmp(sfp, own_fp) == 0 && note;
+}
+
+cl_status receipt_read(const unsigned char *plain, size_t len, const char *comment, const char *office_fp,
+                       const char *own_fp, json_t **out)
+{
+    json_t *b = json_loadb((const char *)plain, len, JSON_REJECT_DUPLICATES, NULL);
+    if (!receipt_matches(b, comment, office_fp, own_fp)) {
+        json_decref(b);
+        return cl_fail(CL_EDATA, _("refused: the receipt's content does not match its signature; nothing changed"));
+    }
+    *out = b;
+    return CL_OK;
 }
 
 /* The export the receipt answers: sent from this vault to that office. */
@@ -329,12 +341,8 @@ cl_status cl_receipt_import(cl_vault *v, const char *file, json_t **result)
     if (st == CL_OK)
         st = envelope_decrypt(v, &e, RECEIPT_MAX, &plain);
     json_t *b = NULL;
-    if (st == CL_OK) {
-        b = json_loadb((const char *)plain.data, plain.len, JSON_REJECT_DUPLICATES, NULL);
-        if (!receipt_matches(b, comment, &office, &own))
-            st = cl_fail(CL_EDATA, _("refused: the receipt's content does not match its signature; nothing "
-                                     "changed"));
-    }
+    if (st == CL_OK)
+        st = receipt_read(plain.data, plain.len, comment, office.fingerprint, own.fingerprint, &b);
     if (st == CL_OK)
         st = find_export(v, json_string_value(json_object_get(b, "export_id")), office_id,
                          json_integer_value(json_object_get(b, "referral_id")), office.name);
