@@ -76,7 +76,7 @@ static int cmd_export_referral(cl_cli *c)
     if (st == CL_OK)
         st = cl_cli_unlock(c);
     if (st == CL_OK) {
-        char *question = cl_strdup_printf(_("Send referral %lld to %s as %s? 发送转介包"), id, o.to, o.out);
+        char *question = cl_strdup_printf(_("Send referral %lld to %s as %s?"), id, o.to, o.out);
         st = question ? cl_cli_confirm(c, question) : cl_fail(CL_ESOFTWARE, "out of memory");
         free(question);
     }
@@ -155,8 +155,8 @@ static int cmd_office_referrals(cl_cli *c)
         json_decref(list);
         return 0;
     }
-    static const char *const heads[] = {"#", N_("School 学校"), N_("Student 学生"), N_("State 状态"),
-                                        N_("Days 天数"), N_("Sent 发送于")};
+    static const char *const heads[] = {"#", N_("School"), N_("Student"), N_("State"),
+                                        N_("Days"), N_("Sent")};
     const char *h[6];
     for (int i = 0; i < 6; i++)
         h[i] = i ? _(heads[i]) : heads[i];
@@ -197,21 +197,21 @@ static int cmd_office_show(cl_cli *c)
         return cl_cli_print_json(r);
     cl_table *t = cl_table_new(2, NULL);
     cl_table_wrap_last(t);
-    cl_cli_table_pair(t, _("School 学校"), cl_json_str_or(r, "school"));
-    cl_cli_table_pair(t, _("Fingerprint 指纹"), cl_json_str_or(r, "school_fingerprint"));
-    cl_cli_table_pair(t, _("Student 学生"), cl_json_str_or(r, "student"));
-    cl_cli_table_pair(t, _("Urgency 紧急程度"), cl_json_str_or(r, "urgency"));
-    cl_cli_table_pair(t, _("Reason 报告原因"), cl_json_str_or(r, "reason"));
-    cl_cli_table_pair(t, _("State 状态"), cl_json_str_or(r, "state"));
-    cl_cli_table_pair(t, _("Sent 发送于"), cl_json_str_or(r, "sent_at"));
-    cl_cli_table_pair(t, _("Received 接收于"), cl_json_str_or(r, "received_at"));
+    cl_cli_table_pair(t, _("School"), cl_json_str_or(r, "school"));
+    cl_cli_table_pair(t, _("Fingerprint"), cl_json_str_or(r, "school_fingerprint"));
+    cl_cli_table_pair(t, _("Student"), cl_json_str_or(r, "student"));
+    cl_cli_table_pair(t, _("Urgency"), cl_json_str_or(r, "urgency"));
+    cl_cli_table_pair(t, _("Reason"), cl_json_str_or(r, "reason"));
+    cl_cli_table_pair(t, _("State"), cl_json_str_or(r, "state"));
+    cl_cli_table_pair(t, _("Sent"), cl_json_str_or(r, "sent_at"));
+    cl_cli_table_pair(t, _("Received"), cl_json_str_or(r, "received_at"));
     size_t i;
     json_t *item;
     json_array_foreach(json_object_get(r, "receipts"), i, item) {
         char line[4400];
         snprintf(line, sizeof line, "%s %s: %s", cl_json_str_or(item, "at"), cl_json_str_or(item, "status"),
                  cl_json_str_or(item, "note"));
-        cl_cli_table_pair(t, _("Receipt 回执"), line);
+        cl_cli_table_pair(t, _("Receipt"), line);
     }
     json_decref(r);
     return cl_cli_table_done(t);

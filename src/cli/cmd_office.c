@@ -33,8 +33,8 @@ static void print_party(const cl_party *p, const char *path)
     json_t *j = cl_party_json(p);
     cl_table *t = cl_table_new(2, NULL);
     cl_table_wrap_last(t);
-    cl_cli_table_pair(t, _("Name 名称"), p->name);
-    cl_cli_table_pair(t, _("Fingerprint 指纹"), p->fingerprint);
+    cl_cli_table_pair(t, _("Name"), p->name);
+    cl_cli_table_pair(t, _("Fingerprint"), p->fingerprint);
     cl_cli_table_pair(t, _("age recipient"), cl_json_str_or(j, "age_recipient"));
     cl_cli_table_pair(t, _("minisign public key"), cl_json_str_or(j, "minisign_public_key"));
     if (path)
@@ -194,7 +194,7 @@ static int cmd_office_list(cl_cli *c)
         json_decref(list);
         return 0;
     }
-    static const char *const heads[] = {N_("Name 名称"), N_("Fingerprint 指纹"), N_("Added 添加于"), N_("Source 来源")};
+    static const char *const heads[] = {N_("Name"), N_("Fingerprint"), N_("Added"), N_("Source")};
     const char *h[4];
     for (int i = 0; i < 4; i++)
         h[i] = _(heads[i]);

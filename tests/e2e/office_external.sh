@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 README="$(cd "$(dirname "$0")/../.." && pwd)/README.md"
 
-export TZ=UTC CARELOG_TEST_NOW=2026-11-01T08:00:00Z
+export LANG=en_US.UTF-8 TZ=UTC CARELOG_TEST_NOW=2026-11-01T08:00:00Z
 init_vault --user 王老师
 expect_rc 0 cl "$PASS" student add --number 1 --name 李华 --class 初一1班 --field status=active
 expect_rc 0 cl "$PASS" record add referral --student 1 --field occurred_at=2026-11-01 \

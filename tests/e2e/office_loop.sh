@@ -4,7 +4,7 @@
 # nothing in plaintext is left on disk on either side.
 . "$(dirname "$0")/lib.sh"
 
-export TZ=UTC
+export LANG=en_US.UTF-8 TZ=UTC
 export CARELOG_TEST_NOW=2026-11-01T08:00:00Z
 SCHOOL="$T/school" OFFICE="$T/office"
 V=$SCHOOL

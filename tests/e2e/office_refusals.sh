@@ -5,7 +5,7 @@
 # replayed or moving backwards is refused and changes nothing at school.
 . "$(dirname "$0")/lib.sh"
 
-export TZ=UTC CARELOG_TEST_NOW=2026-11-01T08:00:00Z
+export LANG=en_US.UTF-8 TZ=UTC CARELOG_TEST_NOW=2026-11-01T08:00:00Z
 SCHOOL="$T/school" OFFICE="$T/office" OTHER="$T/other" STRANGER="$T/stranger"
 V=$SCHOOL; init_vault --user 王老师
 V=$STRANGER; init_vault --user 赵老师
@@ -78,6 +78,8 @@ same_files "$T/before" "$OFFICE" "refused bundles"
 expect_rc 0 cl "$PASS" office open "$T/b1"
 expect_rc 73 cl "$PASS" office open "$T/b1"
 grep -q 'already received' "$T/err" || fail "replay: $(cat "$T/err")"
+LANG=zh_CN.UTF-8 expect_rc 73 cl "$PASS" office open "$T/b1"
+grep -q '重放' "$T/err" || fail "the refusal is not in Chinese under a Chinese locale: $(cat "$T/err")"
 # A school's vault cannot open bundles.
 V=$SCHOOL; expect_rc 64 cl "$PASS" office open "$T/b1"
 
