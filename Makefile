@@ -32,7 +32,7 @@ TEST_HOOKS = -DCARELOG_TEST_HOOKS
 # before pkg-config is asked about them.
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(CORE_PKGS) $(UI_PKGS))
 PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(CORE_PKGS) $(UI_PKGS)) -lcsv
-TEST_LIBS  = $(shell $(PKG_CONFIG) --libs cmocka)
+TEST_LIBS  = $(shell $(PKG_CONFIG) --libs cmocka zlib)
 
 CORE_SRC = $(sort $(wildcard src/core/*.c))
 CLI_SRC  = $(sort $(wildcard src/cli/*.c))

@@ -151,6 +151,13 @@ cl_status cl_field_args_build(const cl_form *form, const cl_field_args *a, json_
 /* Sets fields[id] from command-line text, through the form. */
 cl_status cl_field_set_text(const cl_form *form, json_t *fields, const char *id, const char *text);
 
+/* Creates a vault in c->vault_dir under a name (a school's, or an
+ * office's), asking for the new passphrase and showing the recovery key
+ * once; c->vault is the open vault afterwards (cmd_vault.c). */
+int cl_cli_create_vault(cl_cli *c, const char *name, const char *user);
+/* $USER, else the login name: the default counsellor name. */
+const char *cl_cli_login_name(void);
+
 /* The commands, defined in src/cli/cmd_*.c. */
 extern const cl_command cl_vault_commands[];    /* cmd_vault.c */
 extern const cl_command cl_agenda_commands[];   /* cmd_agenda.c */
@@ -162,5 +169,7 @@ extern const cl_command cl_followup_commands[]; /* cmd_followup.c: due, policies
 extern const cl_command cl_audit_commands[];    /* cmd_audit.c */
 extern const cl_command cl_transfer_commands[]; /* cmd_transfer.c: import, export, generate */
 extern const cl_command cl_config_commands[];   /* cmd_config.c: settings kept in the vault */
+extern const cl_command cl_office_commands[];   /* cmd_office.c: offices, trusted schools, pubkey */
+extern const cl_command cl_bundle_commands[];   /* cmd_bundle.c: referral bundles and receipts */
 
 #endif

@@ -46,6 +46,9 @@ bool cl_vault_opened_by_recovery(const cl_vault *v);
  * public keys (both owned by the vault). */
 const char *cl_vault_school(const cl_vault *v);
 const char *cl_vault_fingerprint(const cl_vault *v);
+/* The fingerprint of any party's X25519 and Ed25519 public keys (a vault,
+ * an office), as cl_vault_fingerprint shows a vault's. */
+void cl_vault_fingerprint_of(const unsigned char *x_pk, const unsigned char *ed_pk, char out[24]);
 
 /* Counsellors. Names are kept only inside the database. */
 cl_status cl_vault_counsellor_add(cl_vault *v, const char *name, const cl_secret *pass);

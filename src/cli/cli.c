@@ -30,6 +30,8 @@ static const cl_command *const command_tables[] = {
     cl_audit_commands,
     cl_transfer_commands,
     cl_config_commands,
+    cl_office_commands,
+    cl_bundle_commands,
     NULL,
 };
 

@@ -47,7 +47,7 @@ static int init_option(cl_cli *c, int opt, const char *arg, void *ctx)
     return 0;
 }
 
-static const char *login_name(void)
+const char *cl_cli_login_name(void)
 {
     const char *u = getenv("USER");
     if (u && *u)
@@ -58,7 +58,7 @@ static const char *login_name(void)
 
 /* Creates the vault and shows the recovery key once: `init`, and `carelog`
  * on first use. */
-static int create_vault(cl_cli *c, const char *school, const char *user)
+int cl_cli_create_vault(cl_cli *c, const char *school, const char *user)
 {
     if (!school || !*school)
         school = _("unnamed school");
@@ -103,7 +103,7 @@ static int cmd_init(cl_cli *c)
         return cl_cli_exit(rc);
     if (first != c->argc)
         return cl_cli_fail(cl_fail(CL_EUSAGE, _("init takes no operands; name the folder with --vault DIR")));
-    return create_vault(c, school, c->user ? c->user : login_name());
+    return cl_cli_create_vault(c, school, c->user ? c->user : cl_cli_login_name());
 }
 
 static int print_status(cl_cli *c, json_t *s)
@@ -174,7 +174,7 @@ int cl_cli_home(cl_cli *c)
         char school[256], user[256];
         ask_line(_("School name: "), school, sizeof school);
         ask_line(_("Your name as a counsellor: "), user, sizeof user);
-        int rc = create_vault(c, school, *user ? user : login_name());
+        int rc = cl_cli_create_vault(c, school, *user ? user : cl_cli_login_name());
         if (rc != 0)
             return rc;
     }

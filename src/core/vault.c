@@ -105,7 +105,7 @@ cl_status vault_new_recovery_key(cl_secret **out)
     return st;
 }
 
-static void fingerprint_of(const unsigned char *x_pk, const unsigned char *ed_pk, char out[24])
+void cl_vault_fingerprint_of(const unsigned char *x_pk, const unsigned char *ed_pk, char out[24])
 {
     unsigned char h[10];
     crypto_generichash_state s;
@@ -249,7 +249,7 @@ static cl_status load_identity(cl_vault *v)
     if (st == CL_OK)
         st = cl_meta_get_text(v->db, "school", &v->school);
     if (st == CL_OK)
-        fingerprint_of(x_pk, ed_pk, v->fingerprint);
+        cl_vault_fingerprint_of(x_pk, ed_pk, v->fingerprint);
     return st;
 }
 
@@ -310,7 +310,7 @@ static cl_status store_identity(cl_vault *v, const char *user)
     cl_secret_free(x_sk);
     cl_secret_free(ed_sk);
     if (st == CL_OK)
-        fingerprint_of(x_pk, ed_pk, v->fingerprint);
+        cl_vault_fingerprint_of(x_pk, ed_pk, v->fingerprint);
     return st;
 }
 

@@ -4,7 +4,9 @@
 #define CARELOG_UNIT_SUPPORT_H
 
 #include <ftw.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "carelog/status.h"
 
@@ -28,6 +30,19 @@ static inline int remove_entry(const char *path, const struct stat *sb, int flag
 static inline void remove_tree(const char *dir)
 {
     nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Runs a shell command (for interoperability with Debian's tools); its
+ * exit status as system() gives it. */
+static inline int run_shell(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static inline int run_shell(const char *fmt, ...)
+{
+    char cmd[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    return system(cmd);
 }
 
 #endif

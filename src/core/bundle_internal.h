@@ -1,0 +1,92 @@
+/* What the office, bundle and receipt sources share; not a public face. */
+#ifndef CARELOG_BUNDLE_INTERNAL_H
+#define CARELOG_BUNDLE_INTERNAL_H
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stddef.h>
+
+#include "carelog/age.h"
+#include "carelog/minisign.h"
+#include "carelog/office.h"
+#include "carelog/secret.h"
+#include "carelog/vault.h"
+
+/* One of the vault's own keys from its database: "x25519_secret" (32
+ * bytes) or "ed25519_secret" (64), into protected memory. */
+cl_status party_secret(cl_vault *v, const char *which, size_t len, cl_secret **out);
+
+/* A party from a row whose first columns are id, name, vault_id,
+ * x25519, ed25519, fingerprint (offices, trusted_schools). */
+void party_from_row(sqlite3_stmt *q, const char *kind, long long *id, cl_party *out);
+
+/* A new random id (32 hex digits) and the time now (UTC ISO). */
+void party_new_id(char id[33], char at[32]);
+
+/* One transaction, or a savepoint inside the caller's. */
+cl_status party_tx_begin(cl_vault *v, bool *savepoint);
+cl_status party_tx_end(cl_vault *v, bool savepoint, cl_status st);
+
+/* A signed, encrypted file pair: FILE (age, to the recipients) and
+ * FILE.minisig (minisign by this vault over FILE), both 0600, neither
+ * replacing anything. The plaintext stays in memory. *sha256_hex receives
+ * the hash of FILE as written (65 bytes). */
+cl_status envelope_seal(cl_vault *v, const unsigned char *recipient_x25519, const unsigned char *plain,
+                        size_t plain_len, const char *trusted_comment, const char *untrusted_comment,
+                        const char *file, char sha256_hex[65]);
+
+/* An arriving pair, read and its signature parsed (not yet verified). */
+typedef struct envelope {
+    unsigned char *cipher;
+    size_t cipher_len;
+    cl_minisign_sig sig;
+    char sha256[65];
+} envelope;
+cl_status envelope_read(const char *file, envelope *out);
+void envelope_free(envelope *e);
+/* Decrypts with this vault's X25519 key into memory (at most max bytes). */
+cl_status envelope_decrypt(cl_vault *v, const envelope *e, size_t max, cl_age_buf *out);
+
+/* The trusted party (a school on the office side, from trusted_schools;
+ * an office on the school side, from offices) whose minisign key made sig;
+ * CL_EPERM naming the key id and the way out when none did. */
+cl_status party_signer(cl_vault *v, const char *table, const cl_minisign_sig *sig, long long *id, cl_party *out);
+/* The envelope's signature verifies under signer's key. */
+cl_status party_verify(const cl_party *signer, const envelope *e);
+
+/* The value of "key=" in a trusted comment of space-separated key=value
+ * words ("file=" runs to the end); NULL when absent. malloc'd. */
+char *comment_value(const char *comment, const char *key);
+
+/* A small ustar archive in memory: add files, then the end. */
+cl_status tar_add(cl_age_buf *tar, const char *name, const unsigned char *data, size_t len);
+cl_status tar_end(cl_age_buf *tar);
+/* Walks an archive: each regular file's name and content (pointing into
+ * data). Anything but plain files with simple names is refused. */
+typedef cl_status (*tar_entry_fn)(void *ctx, const char *name, const unsigned char *data, size_t len);
+cl_status tar_walk(const unsigned char *data, size_t len, tar_entry_fn fn, void *ctx);
+
+/* A decrypted bundle's archive, checked: the manifest agrees with the
+ * trusted comment and the fingerprints, and lists exactly the other files
+ * with their hashes. data points into the plaintext given. */
+#define BUNDLE_MAX_FILES 16
+typedef struct bundle_archive {
+    char names[BUNDLE_MAX_FILES][100];
+    const unsigned char *data[BUNDLE_MAX_FILES];
+    size_t len[BUNDLE_MAX_FILES];
+    size_t n, manifest_at;
+    json_t *manifest; /* owned; json_decref when done */
+} bundle_archive;
+cl_status bundle_read_archive(const unsigned char *plain, size_t len, const char *comment, const char *school_fp,
+                              const char *own_fp, bundle_archive *a);
+
+/* A decrypted receipt, checked against its trusted comment and the two
+ * fingerprints; *out is the receipt's JSON. */
+cl_status receipt_read(const unsigned char *plain, size_t len, const char *comment, const char *office_fp,
+                       const char *own_fp, json_t **out);
+
+/* Lower-case hex SHA-256 and BLAKE2b-256 of data. */
+void hash_sha256_hex(const unsigned char *data, size_t len, char out[65]);
+void hash_blake2b_hex(const unsigned char *data, size_t len, char out[65]);
+
+#endif
