@@ -308,6 +308,7 @@ static json_t *one_file(cl_vault *v, const vault_keys *k, const char *path, cons
         if (st == CL_OK && !seen) {
             st = take_in(v, k, &in);
             result = in.reason ? "quarantined" : "new";
+            cl_crash_point("inbox-before-commit");
         }
         st = cl_tx_end(&tx, st);
     }
@@ -316,7 +317,8 @@ static json_t *one_file(cl_vault *v, const vault_keys *k, const char *path, cons
         *fatal = st;
         return NULL;
     }
-    cl_crash_point("inbox-after-commit");
+    if (strcmp(result, "already") != 0)
+        cl_crash_point("inbox-after-commit");
     /* Only now, with the content committed, may the dropped file go. */
     if (inbox && in_folder(path, inbox) && unlink(path) == 0 && cl_dir_sync(inbox) != CL_OK)
         cl_error_clear(); /* the removal is done; a failed sync only risks seeing the file again */
