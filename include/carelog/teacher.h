@@ -82,10 +82,12 @@ cl_status cl_teacher_seal(cl_teacher_identity *t, const cl_secret *pass, const c
                           const char *form_digest, unsigned char id_out[CL_OBSERVATION_ID_BYTES],
                           unsigned char **file, size_t *len);
 
-/* Drops a sealed file into a vault's inbox folder as ID.clobs (mode
- * 0640, written under a dot-name first and renamed, so the counsellor
- * never takes in half a file). Works in a folder the teacher may write
- * but not list (mode 3730). *path_out is malloc'd. */
+/* Drops a sealed file into a vault's inbox folder as ID.clobs, written
+ * under a dot-name first and linked into place, so the counsellor never
+ * takes in half a file. Works in a folder the teacher may write but not
+ * list (mode 3730, group of the teachers). Mode 0604: the teachers' group
+ * may not read it (so no teacher reads another's file, even by name), the
+ * counsellor — outside that group — may. *path_out is malloc'd. */
 cl_status cl_teacher_drop(const char *inbox_dir, const unsigned char id[CL_OBSERVATION_ID_BYTES],
                           const unsigned char *file, size_t len, char **path_out);
 

@@ -453,12 +453,12 @@ cl_status cl_teacher_drop(const char *inbox_dir, const unsigned char id[CL_OBSER
         return cl_fail(CL_ESOFTWARE, "out of memory");
     }
     cl_status st = CL_OK;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0604);
     if (fd < 0)
         st = cl_fail(CL_ECANTCREATE, _("cannot write into %s: %s (is it the vault's inbox folder, and may you write "
                                        "there? Else hand the file over with -o FILE)"), inbox_dir, strerror(errno));
     else {
-        if (fchmod(fd, 0640) != 0 || write(fd, file, len) != (ssize_t)len || fsync(fd) != 0)
+        if (fchmod(fd, 0604) != 0 || write(fd, file, len) != (ssize_t)len || fsync(fd) != 0)
             st = cl_fail(CL_EIO, "%s: %s", tmp, strerror(errno));
         if (close(fd) != 0 && st == CL_OK)
             st = cl_fail(CL_EIO, "%s: %s", tmp, strerror(errno));

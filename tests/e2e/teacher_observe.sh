@@ -52,7 +52,7 @@ expect_rc 0 t "$TP" --vault "$D" observe --student S001 --field occurred_at=2026
 [ "$(ls "$D")" = "$(printf 'inbox\nvault.pub')" ] || fail "observe wrote something beside the inbox: $(ls "$D")"
 F=$(ls "$D"/inbox/*.clobs)
 [ -f "$F" ] || fail "no sealed file in the inbox"
-[ "$(stat -c %a "$F")" = 640 ] || fail "the sealed file has mode $(stat -c %a "$F")"
+[ "$(stat -c %a "$F")" = 604 ] || fail "the sealed file has mode $(stat -c %a "$F")"
 expect_rc 65 t "$TP" --vault "$D" observe --student S001 --field severity=low
 expect_rc 77 t "wrong one" --vault "$D" observe --student S001 --field occurred_at=2026-03-01T10:00 \
   --field categories=emotional --field severity=low --field description=x
