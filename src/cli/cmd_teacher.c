@@ -88,7 +88,6 @@ static json_t *identity_json(const cl_teacher_identity *t)
 }
 
 #define IDENTITY_OPTION {"identity", required_argument, NULL, 'I'}
-#define IDENTITY_HELP "  --identity DIR  the teacher's identity folder (default $XDG_DATA_HOME/carelog-teacher)\n"
 
 static int cmd_init(cl_cli *c)
 {
@@ -98,7 +97,8 @@ static int cmd_init(cl_cli *c)
     int rc = parse(c, options, "[--name NAME] [--identity DIR]",
                    _("On a teacher's machine: creates the teacher's identity, a key pair whose secret is locked by\n"
                      "the teacher's own passphrase. Give the public key it prints to the counsellor, and compare\n"
-                     "the fingerprint with them by phone.\n" IDENTITY_HELP
+                     "the fingerprint with them by phone.\n"
+                     "  --identity DIR  the teacher's identity folder (default $XDG_DATA_HOME/carelog-teacher)\n"
                      "  --name NAME     your name as the counsellor knows you (default: your login name)\n"),
                    &o, 0, &first);
     if (rc != 0)
@@ -135,7 +135,7 @@ static int cmd_show(cl_cli *c)
     int first;
     int rc = parse(c, options, "[--identity DIR] [--json]",
                    _("Prints the teacher's public key, its fingerprint and the school joined. Needs no passphrase.\n"
-                     IDENTITY_HELP), &o, 0, &first);
+                     "  --identity DIR  the teacher's identity folder (default $XDG_DATA_HOME/carelog-teacher)\n"), &o, 0, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
     cl_teacher_identity *t;
@@ -160,7 +160,7 @@ static int cmd_join(cl_cli *c)
     int rc = parse(c, options, "VAULT_PUB [--identity DIR]",
                    _("Binds your identity to your school's vault (its vault.pub file, given by the counsellor).\n"
                      "Compare the fingerprint it prints with the counsellor by phone. From then on a vault.pub\n"
-                     "that changed is refused before anything is sealed.\n" IDENTITY_HELP),
+                     "that changed is refused before anything is sealed.\n" "  --identity DIR  the teacher's identity folder (default $XDG_DATA_HOME/carelog-teacher)\n"),
                    &o, 1, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
@@ -192,7 +192,7 @@ static int cmd_sent(cl_cli *c)
     int rc = parse(c, options, "[--identity DIR] [--json]",
                    _("Lists the observations you sent: when, their id, your number for it, and a hash of the\n"
                      "sealed file. What you wrote is not kept on your side, and the sealed file opens only in the\n"
-                     "counsellor's vault.\n" IDENTITY_HELP), &o, 0, &first);
+                     "counsellor's vault.\n" "  --identity DIR  the teacher's identity folder (default $XDG_DATA_HOME/carelog-teacher)\n"), &o, 0, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
     cl_teacher_identity *t;
@@ -324,7 +324,8 @@ static int cmd_observe(cl_cli *c)
                      "vault can open it — you cannot read it back. Without --field, asks each field of the\n"
                      "observation form on the terminal. It goes into the vault folder's inbox/ (--vault DIR,\n"
                      "whose vault.pub must be the one you joined), or into FILE with -o to hand over.\n"
-                     IDENTITY_HELP
+                    
+                     "  --identity DIR  the teacher's identity folder (default $XDG_DATA_HOME/carelog-teacher)\n"
                      "  --student NUMBER  the student's number; or --name NAME with --class CLASS\n"
                      "  --field id=value  one answer (`carelog form show observation` on the counsellor's side\n"
                      "                    lists the fields): occurred_at, categories, description, severity …\n"
