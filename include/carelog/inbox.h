@@ -44,7 +44,8 @@ cl_status cl_inbox_import_waiting(cl_vault *v, size_t *fresh, size_t *quarantine
  * severity, oldest first. [{id, received_at, written_at, teacher,
  * teacher_fingerprint, student_number, student_name, student_class,
  * severity, summary, status, record_id, student_id}] where student_id is
- * the student the number (else name and class) finds, or null. Audited. */
+ * the student the number (else name and class) finds, or null. The
+ * fronts audit listings (cl_audit_listing), as for every list. */
 cl_status cl_inbox_list(cl_vault *v, bool all, json_t **out);
 
 /* One queued observation with its fields, as the list's rows plus {fields,

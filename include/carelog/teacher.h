@@ -116,7 +116,8 @@ cl_status cl_teacher_add(cl_vault *v, const char *name, const char *public_text,
 /* Later files signed by that key are quarantined. Audited (teacher.revoke). */
 cl_status cl_teacher_revoke(cl_vault *v, const char *name);
 /* [{id, name, fingerprint, public_key, classes, added_at, added_by,
- * revoked_at, revoked_by, observations}] by name. Audited (teacher.list). */
+ * revoked_at, revoked_by, observations}] by name (the front audits the
+ * listing, cl_audit_listing). */
 cl_status cl_teacher_list(cl_vault *v, json_t **out);
 
 #endif

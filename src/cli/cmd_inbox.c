@@ -138,6 +138,8 @@ static int cmd_list(cl_cli *c)
     cl_status st = cl_cli_unlock(c);
     if (st == CL_OK)
         st = cl_inbox_list(c->vault, o.all, &list);
+    if (st == CL_OK)
+        st = cl_cli_audit_listing(c, &list);
     if (st != CL_OK)
         return cl_cli_fail(st);
     if (c->json)
@@ -248,6 +250,8 @@ static int cmd_quarantine(cl_cli *c)
     cl_status st = cl_cli_unlock(c);
     if (st == CL_OK)
         st = cl_inbox_quarantine(c->vault, &list);
+    if (st == CL_OK)
+        st = cl_cli_audit_listing(c, &list);
     if (st != CL_OK)
         return cl_cli_fail(st);
     if (c->json)

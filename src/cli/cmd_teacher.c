@@ -431,6 +431,8 @@ static int cmd_list(cl_cli *c)
     cl_status st = cl_cli_unlock(c);
     if (st == CL_OK)
         st = cl_teacher_list(c->vault, &list);
+    if (st == CL_OK)
+        st = cl_cli_audit_listing(c, &list);
     if (st != CL_OK)
         return cl_cli_fail(st);
     if (c->json)

@@ -68,15 +68,6 @@ static json_t *row_json(sqlite3_stmt *q, bool full)
     return o;
 }
 
-static cl_status audited(cl_vault *v, const char *action, const char *target)
-{
-    cl_tx tx;
-    cl_status st = cl_tx_begin(cl_vault_db(v), &tx);
-    if (st == CL_OK)
-        st = cl_tx_end(&tx, cl_vault_audit(v, action, target, NULL));
-    return st;
-}
-
 cl_status cl_inbox_list(cl_vault *v, bool all, json_t **out)
 {
     sqlite3 *db = cl_vault_db(v);
@@ -93,8 +84,6 @@ cl_status cl_inbox_list(cl_vault *v, bool all, json_t **out)
     if (rc != SQLITE_DONE)
         st = cl_db_fail(db, "listing the inbox");
     sqlite3_finalize(q);
-    if (st == CL_OK)
-        st = audited(v, "inbox.list", "inbox");
     if (st != CL_OK) {
         json_decref(list);
         return st;
@@ -252,13 +241,10 @@ cl_status cl_inbox_dismiss(cl_vault *v, long long id, const char *reason)
 cl_status cl_inbox_quarantine(cl_vault *v, json_t **out)
 {
     static const char *const keys[] = {"I:id", "received_at", "source", "reason", "detail", "teacher", "I:size", NULL};
-    cl_status st = cl_rows_json(cl_vault_db(v),
+    return cl_rows_json(cl_vault_db(v),
                                 "SELECT q.id, q.received_at, q.source, q.reason, q.detail, t.name, length(q.content) "
                                 "FROM quarantine q LEFT JOIN teachers t ON t.id = q.teacher_id WHERE ?1 = ?1 "
                                 "ORDER BY q.id DESC", 0, keys, "listing the quarantine", out);
-    if (st == CL_OK)
-        st = audited(v, "inbox.quarantine-list", "quarantine");
-    return st;
 }
 
 cl_status cl_inbox_pending_count(cl_vault *v, long long *count, long long *urgent)

@@ -175,12 +175,6 @@ cl_status cl_teacher_list(cl_vault *v, json_t **out)
     if (rc != SQLITE_DONE)
         st = cl_db_fail(db, "listing the teachers");
     sqlite3_finalize(q);
-    if (st == CL_OK) {
-        cl_tx tx;
-        st = cl_tx_begin(db, &tx);
-        if (st == CL_OK)
-            st = cl_tx_end(&tx, cl_vault_audit(v, "teacher.list", "teachers", NULL));
-    }
     if (st != CL_OK) {
         json_decref(list);
         return st;

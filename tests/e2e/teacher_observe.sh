@@ -41,7 +41,7 @@ expect_rc 0 cl "$PASS" teacher list --json
 grep -q '"name":"李老师"' "$T/out" || fail "teacher list misses the teacher"
 expect_rc 0 cl "$PASS" audit list --json
 grep -q '"action":"teacher.add"' "$T/out" || fail "enrolment was not audited"
-grep -q '"action":"teacher.list"' "$T/out" || fail "listing teachers was not audited"
+grep -q '"action":"list","target":"teacher list"' "$T/out" || fail "listing teachers was not audited"
 
 note "the teacher's side needs only vault.pub and inbox/: no vault.db, no keyslots"
 D="$T/drop"
@@ -120,7 +120,8 @@ expect_rc 0 cl "$PASS" inbox import "$T/second.clobs"
 expect_rc 64 cl "$PASS" inbox dismiss 2
 expect_rc 0 cl "$PASS" inbox dismiss 2 --reason "已电话了解，家中有事"
 expect_rc 0 cl "$PASS" audit list --json
-for a in inbox.receive inbox.accept inbox.dismiss inbox.view inbox.list; do
+grep -q '"action":"list","target":"inbox list"' "$T/out" || fail "listing the inbox was not audited"
+for a in inbox.receive inbox.accept inbox.dismiss inbox.view; do
   grep -q "\"action\":\"$a\"" "$T/out" || fail "$a was not audited"
 done
 echo "teacher_observe ok"
