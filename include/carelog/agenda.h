@@ -18,7 +18,9 @@
  *  overdue:[…as cl_followup_due rows with status "overdue"],
  *  late_referrals:[…as cl_referral_list rows whose late is set],
  *  due_today:[…cl_followup_due rows due today],
- *  counts:{flags, overdue, late_referrals, due_today}} */
+ *  counts:{flags, overdue, late_referrals, due_today, new_observations},
+ *  new_observations:{count, urgent}} — teachers' observations waiting in
+ *  the inbox for triage (inbox.h), urgent ones counted apart. */
 cl_status cl_agenda_attention(cl_vault *v, json_t **out);
 
 #endif

@@ -40,6 +40,10 @@ int cl_cli_main(int argc, char **argv);
 /* Asks for the passphrase (or recovery key) and opens the vault. */
 cl_status cl_cli_unlock(cl_cli *c);
 
+/* After an unlock: takes in the teachers' files waiting in inbox/ and says
+ * so on stderr (cmd_inbox.c). A failure there never stops the command. */
+void cl_cli_inbox_on_unlock(cl_cli *c);
+
 /* Prints "carelog: <message>" to stderr and returns st as an exit code. */
 int cl_cli_fail(cl_status st);
 
@@ -171,5 +175,7 @@ extern const cl_command cl_transfer_commands[]; /* cmd_transfer.c: import, expor
 extern const cl_command cl_config_commands[];   /* cmd_config.c: settings kept in the vault */
 extern const cl_command cl_office_commands[];   /* cmd_office.c: offices, trusted schools, pubkey */
 extern const cl_command cl_bundle_commands[];   /* cmd_bundle.c: referral bundles and receipts */
+extern const cl_command cl_teacher_commands[];  /* cmd_teacher.c: the teacher's side, and enrolment */
+extern const cl_command cl_inbox_commands[];    /* cmd_inbox.c: teachers' observations, triage */
 
 #endif

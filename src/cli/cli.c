@@ -32,6 +32,8 @@ static const cl_command *const command_tables[] = {
     cl_config_commands,
     cl_office_commands,
     cl_bundle_commands,
+    cl_teacher_commands,
+    cl_inbox_commands,
     NULL,
 };
 
@@ -420,6 +422,8 @@ cl_status cl_cli_unlock(cl_cli *c)
         st = cl_settings_apply_language(c->vault, c->lang_chosen);
     if (st == CL_OK && c->recovery)
         st = read_recovery_reset(c);
+    if (st == CL_OK)
+        cl_cli_inbox_on_unlock(c);
     return st;
 }
 

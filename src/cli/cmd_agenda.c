@@ -7,6 +7,7 @@
 #include "carelog/i18n.h"
 #include "carelog/cli.h"
 #include "carelog/clock.h"
+#include "carelog/i18n.h"
 #include "carelog/table.h"
 
 /* Each section is a table of short columns (who, when, which record)
@@ -100,6 +101,19 @@ void cl_cli_print_agenda(json_t *agenda)
                        json_integer_value(json_object_get(counts, "overdue")) +
                        json_integer_value(json_object_get(counts, "late_referrals")) +
                        json_integer_value(json_object_get(counts, "due_today"));
+    /* Teachers' observations to triage stand first: an urgent one may be
+     * a child in danger today. */
+    json_t *obs = json_object_get(agenda, "new_observations");
+    json_int_t obs_n = json_integer_value(json_object_get(obs, "count"));
+    if (obs_n > 0) {
+        printf(ngettext("\n%lld new observation from teachers to triage", "\n%lld new observations from teachers to triage",
+                        (unsigned long)obs_n), (long long)obs_n);
+        json_int_t urgent = json_integer_value(json_object_get(obs, "urgent"));
+        if (urgent > 0)
+            printf(ngettext(", %lld URGENT", ", %lld URGENT", (unsigned long)urgent), (long long)urgent);
+        printf(_(" — `carelog inbox list`\n"));
+        total += obs_n;
+    }
     if (total == 0) {
         printf(_("\nNothing needs attention now.\n"));
         return;

@@ -1,5 +1,6 @@
 #include "carelog/agenda.h"
 #include "carelog/i18n.h"
+#include "carelog/inbox.h"
 
 #include "carelog/followup.h"
 #include "carelog/referral.h"
@@ -38,6 +39,21 @@ static cl_status open_flags(cl_vault *v, json_t *out)
     return st;
 }
 
+/* ---- teachers' observations waiting in the inbox (inbox.h) ---- */
+static cl_status add_new_observations(cl_vault *v, json_t *agenda)
+{
+    long long count = 0, urgent = 0;
+    cl_status st = cl_inbox_pending_count(v, &count, &urgent);
+    if (st != CL_OK) {
+        json_decref(agenda);
+        return st;
+    }
+    json_object_set_new(agenda, "new_observations",
+                        json_pack("{s:I, s:I}", "count", (json_int_t)count, "urgent", (json_int_t)urgent));
+    json_object_set_new(json_object_get(agenda, "counts"), "new_observations", json_integer(count));
+    return CL_OK;
+}
+
 cl_status cl_agenda_attention(cl_vault *v, json_t **out)
 {
     json_t *flags = json_array(), *overdue = json_array(), *late = json_array(), *today = json_array();
@@ -69,5 +85,5 @@ cl_status cl_agenda_attention(cl_vault *v, json_t **out)
                                (json_int_t)json_array_size(late), "due_today", (json_int_t)json_array_size(today));
     *out = json_pack("{s:o, s:o, s:o, s:o, s:o}", "flags", flags, "overdue", overdue, "late_referrals", late,
                      "due_today", today, "counts", counts);
-    return *out ? CL_OK : cl_fail(CL_ESOFTWARE, _("out of memory"));
+    return *out ? add_new_observations(v, *out) : cl_fail(CL_ESOFTWARE, _("out of memory"));
 }

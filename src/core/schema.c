@@ -127,7 +127,7 @@ const char *const cl_schema_migrations[] = {
     "  a INTEGER NOT NULL REFERENCES students(id),"
     "  b INTEGER NOT NULL REFERENCES students(id),"
     "  PRIMARY KEY (a, b));",
-    /* offices, trusted schools, referral bundles and receipts (both sides:
+    /* 3: offices, trusted schools, referral bundles and receipts (both sides:
      * a school vault uses the first three tables, an office vault the
      * rest). export ids and receipt ids are random and UNIQUE, so a
      * replayed bundle or receipt is recognised. */
@@ -195,5 +195,52 @@ const char *const cl_schema_migrations[] = {
     "  actor TEXT NOT NULL,"
     "  file TEXT NOT NULL);"
     "CREATE INDEX receipts_sent_bundle ON receipts_sent(bundle_id);",
+
+    /* 4: teachers, and what they send: the triage queue (inbox) and the
+     * files refused (quarantine). An observation's id and its teacher's
+     * counter are unique, so a replay is refused; the hash of each file
+     * taken in lets an import that was cut off find the file it already
+     * took and only remove it. */
+    "CREATE TABLE teachers ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  public_key BLOB NOT NULL UNIQUE,"
+    "  fingerprint TEXT NOT NULL,"
+    "  classes TEXT NOT NULL DEFAULT '[]'," /* JSON array of class names */
+    "  added_at TEXT NOT NULL,"
+    "  added_by TEXT NOT NULL,"
+    "  revoked_at TEXT,"
+    "  revoked_by TEXT);"
+    "CREATE TABLE inbox ("
+    "  id INTEGER PRIMARY KEY,"
+    "  observation_id BLOB NOT NULL UNIQUE,"
+    "  teacher_id INTEGER NOT NULL REFERENCES teachers(id),"
+    "  counter INTEGER NOT NULL,"
+    "  file_hash BLOB NOT NULL UNIQUE,"
+    "  received_at TEXT NOT NULL,"
+    "  written_at TEXT NOT NULL,"
+    "  student_number TEXT NOT NULL DEFAULT '',"
+    "  student_name TEXT NOT NULL DEFAULT '',"
+    "  student_class TEXT NOT NULL DEFAULT '',"
+    "  severity TEXT NOT NULL DEFAULT '',"
+    "  form_id INTEGER NOT NULL REFERENCES forms(id),"
+    "  payload TEXT NOT NULL,"          /* the JSON the teacher signed */
+    "  signature BLOB NOT NULL,"
+    "  status TEXT NOT NULL DEFAULT 'new' CHECK (status IN ('new', 'accepted', 'dismissed')),"
+    "  record_id INTEGER REFERENCES records(id),"
+    "  triaged_at TEXT,"
+    "  triaged_by TEXT,"
+    "  dismiss_reason TEXT,"
+    "  UNIQUE (teacher_id, counter));"
+    "CREATE INDEX inbox_new ON inbox(status, severity) WHERE status = 'new';"
+    "CREATE TABLE quarantine ("
+    "  id INTEGER PRIMARY KEY,"
+    "  received_at TEXT NOT NULL,"
+    "  source TEXT NOT NULL,"           /* the file's name as it arrived */
+    "  reason TEXT NOT NULL,"           /* a machine value, CL_OBS_… */
+    "  detail TEXT NOT NULL,"
+    "  teacher_id INTEGER REFERENCES teachers(id),"
+    "  file_hash BLOB NOT NULL UNIQUE,"
+    "  content BLOB);",                 /* the file as it came, still sealed */
     NULL,
 };

@@ -105,17 +105,24 @@ cl_status vault_new_recovery_key(cl_secret **out)
     return st;
 }
 
-void cl_vault_fingerprint_of(const unsigned char *x_pk, const unsigned char *ed_pk, char out[24])
+void vault_fingerprint(const char *domain, const unsigned char *a, size_t a_len, const unsigned char *b,
+                       size_t b_len, char out[24])
 {
     unsigned char h[10];
     crypto_generichash_state s;
-    crypto_generichash_init(&s, (const unsigned char *)"carelog-fingerprint-v1", 22, sizeof h);
-    crypto_generichash_update(&s, x_pk, crypto_box_PUBLICKEYBYTES);
-    crypto_generichash_update(&s, ed_pk, crypto_sign_PUBLICKEYBYTES);
+    crypto_generichash_init(&s, (const unsigned char *)domain, strlen(domain), sizeof h);
+    crypto_generichash_update(&s, a, a_len);
+    if (b)
+        crypto_generichash_update(&s, b, b_len);
     crypto_generichash_final(&s, h, sizeof h);
     char text[20];
     base32_encode(h, sizeof h, text);
     group(text, out, 24);
+}
+
+void cl_vault_fingerprint_of(const unsigned char *x_pk, const unsigned char *ed_pk, char out[24])
+{
+    vault_fingerprint("carelog-fingerprint-v1", x_pk, crypto_box_PUBLICKEYBYTES, ed_pk, crypto_sign_PUBLICKEYBYTES, out);
 }
 
 cl_status cl_vault_default_dir(char **out)

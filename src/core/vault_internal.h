@@ -3,6 +3,7 @@
 #define CARELOG_VAULT_INTERNAL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sqlite3.h>
 
 #include "carelog/keyslot.h"
@@ -22,6 +23,10 @@ struct cl_vault {
 };
 
 char *vault_path_in(const char *dir, const char *name);
+/* "XXXX-XXXX-XXXX-XXXX": 50 bits of BLAKE2b(domain key; a, then b if not
+ * NULL) in Crockford's base32, short enough to compare over the phone. */
+void vault_fingerprint(const char *domain, const unsigned char *a, size_t a_len, const unsigned char *b,
+                       size_t b_len, char out[24]);
 cl_status vault_new_recovery_key(cl_secret **out);
 bool vault_file_exists(const char *dir, const char *name);
 /* Makes dir and its missing parents (mode 0700); never changes the mode of

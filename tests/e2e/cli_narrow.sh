@@ -22,7 +22,7 @@ for args in "student list" "record list --limit 40" "referral list --all" "due -
 done
 
 expect_rc 0 cl "$PASS" student list
-grep -q '^ 8  20240008  *胡斌翔  *高三(8)班  *在案跟进  *3 危机  *1$' "$T/out" ||
+grep -q '^ *8  20240008  *胡斌翔  *高三(8)班  *在案跟进  *3 危机  *1$' "$T/out" ||
   fail "student list at 80 columns: $(cat "$T/out")"
 grep -q 'none\|active\|self_harm' "$T/out" && fail "student list shows ids, not labels: $(cat "$T/out")"
 expect_rc 0 cl "$PASS" record list --limit 40

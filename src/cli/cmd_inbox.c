@@ -1,0 +1,306 @@
+/* Inbox commands: take in teachers' sealed observations, triage them. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "carelog/catalog.h"
+#include "carelog/cli.h"
+#include "carelog/i18n.h"
+#include "carelog/inbox.h"
+#include "carelog/student.h"
+
+typedef struct inbox_opts {
+    const char *student, *reason;
+    bool all;
+} inbox_opts;
+
+static int inbox_option(cl_cli *c, int opt, const char *arg, void *ctx)
+{
+    (void)c;
+    inbox_opts *o = ctx;
+    switch (opt) {
+    case 's': o->student = arg; break;
+    case 'r': o->reason = arg; break;
+    case 'a': o->all = true; break;
+    default: return CL_EUSAGE;
+    }
+    return 0;
+}
+
+static void print_import(const json_t *report)
+{
+    size_t i;
+    const json_t *r;
+    size_t fresh = 0, bad = 0;
+    json_array_foreach(report, i, r) {
+        const char *result = cl_json_str_or(r, "result");
+        if (strcmp(result, "new") == 0) {
+            fresh++;
+        } else if (strcmp(result, "quarantined") == 0) {
+            bad++;
+            cl_cli_say(_("Quarantined %s (%s): %s\n"), cl_json_str_or(r, "file"), cl_json_str_or(r, "reason"),
+                       cl_json_str_or(r, "detail"));
+        } else if (strcmp(result, "unreadable") == 0) {
+            cl_cli_say(_("Could not read %s, left it where it is: %s\n"), cl_json_str_or(r, "file"),
+                       cl_json_str_or(r, "detail"));
+        }
+    }
+    printf(ngettext("%zu new observation to triage", "%zu new observations to triage", fresh), fresh);
+    printf(ngettext(", %zu file quarantined.\n", ", %zu files quarantined.\n", bad), bad);
+}
+
+/* Set while an inbox command unlocks: it imports itself, and reports. */
+static bool importing_now;
+
+void cl_cli_inbox_on_unlock(cl_cli *c)
+{
+    size_t fresh = 0, bad = 0;
+    if (importing_now)
+        return;
+    if (cl_inbox_import_waiting(c->vault, &fresh, &bad) != CL_OK) {
+        fputs(_("carelog: the teachers' inbox could not be taken in now: "), stderr);
+        cl_cli_print_text(stderr, cl_error_message());
+        fputs(_(" (`carelog inbox import` tries again)\n"), stderr);
+        cl_error_clear();
+        return;
+    }
+    if (fresh)
+        fprintf(stderr, ngettext("carelog: %zu new observation from teachers (`carelog inbox list`)\n",
+                                 "carelog: %zu new observations from teachers (`carelog inbox list`)\n", fresh), fresh);
+    if (bad)
+        fprintf(stderr, ngettext("carelog: %zu file quarantined (`carelog inbox quarantine`)\n",
+                                 "carelog: %zu files quarantined (`carelog inbox quarantine`)\n", bad), bad);
+}
+
+static int run_import(cl_cli *c, const char *const *paths, size_t n)
+{
+    json_t *report = NULL;
+    importing_now = true;
+    cl_status st = cl_cli_unlock(c);
+    importing_now = false;
+    if (st == CL_OK)
+        st = cl_inbox_import(c->vault, paths, n, &report);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    if (c->json)
+        return cl_cli_print_json(report);
+    print_import(report);
+    json_decref(report);
+    return 0;
+}
+
+static int cmd_import(cl_cli *c)
+{
+    int first;
+    int rc = cl_cli_options(c, NULL, _("[FILE …]"),
+                            _("Takes in the teachers' sealed observation files: those named, or every file in the\n"
+                              "vault's inbox/ folder. Good ones wait for triage (`carelog inbox list`); a file from an\n"
+                              "unknown or revoked teacher, changed, cut short, for another vault, or sent twice is\n"
+                              "quarantined with the reason and never merged. Files in inbox/ are removed once taken\n"
+                              "in; files elsewhere (a USB stick) are left as they are.\n"),
+                            NULL, NULL, &first);
+    if (rc != 0)
+        return cl_cli_exit(rc);
+    return run_import(c, (const char *const *)c->argv + first, (size_t)(c->argc - first));
+}
+
+static int list_table(const json_t *list)
+{
+    const char *headers[] = {"#", _("Severity"), _("Student"), _("Teacher"), _("Received"), _("What was seen")};
+    cl_table *t = cl_table_new(6, headers);
+    size_t i;
+    const json_t *row;
+    json_array_foreach(list, i, row) {
+        char id[24], student[400];
+        snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(row, "id")));
+        snprintf(student, sizeof student, "%s %s %s", cl_json_str_or(row, "student_number"),
+                 cl_json_str_or(row, "student_name"), cl_json_str_or(row, "student_class"));
+        const char *status = cl_json_str_or(row, "status");
+        const char *cells[] = {id,
+                               strcmp(status, "new") == 0 ? cl_json_str_or(row, "severity") : status,
+                               student, cl_json_str_or(row, "teacher"), cl_json_str_or(row, "received_at"),
+                               cl_json_str_or(row, "summary")};
+        cl_table_add_row(t, cells);
+    }
+    return cl_cli_table_done(t);
+}
+
+static int cmd_list(cl_cli *c)
+{
+    static const struct option options[] = {{"all", no_argument, NULL, 'a'}, {0, 0, 0, 0}};
+    inbox_opts o = {0};
+    int first;
+    int rc = cl_cli_parse(c, options, _("[--all] [--json]"),
+                          _("The teachers' observations waiting for triage, urgent first. --all shows the accepted\n"
+                            "and dismissed ones too.\n"), inbox_option, &o, 0, &first);
+    if (rc != 0)
+        return cl_cli_exit(rc);
+    json_t *list;
+    cl_status st = cl_cli_unlock(c);
+    if (st == CL_OK)
+        st = cl_inbox_list(c->vault, o.all, &list);
+    if (st == CL_OK)
+        st = cl_cli_audit_listing(c, &list);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    if (c->json)
+        return cl_cli_print_json(list);
+    if (json_array_size(list) == 0)
+        printf(_("No observations wait for triage.\n"));
+    rc = json_array_size(list) ? list_table(list) : 0;
+    json_decref(list);
+    return rc;
+}
+
+static int cmd_show(cl_cli *c)
+{
+    int first;
+    int rc = cl_cli_operands(c, _("ID"), _("Shows one observation a teacher sent, with all its answers (audited).\n"), 1,
+                             &first);
+    if (rc != 0)
+        return cl_cli_exit(rc);
+    long long id;
+    json_t *o = NULL;
+    cl_status st = cl_parse_id(c->argv[first], "the inbox id", &id);
+    if (st == CL_OK)
+        st = cl_cli_unlock(c);
+    if (st == CL_OK)
+        st = cl_inbox_get(c->vault, id, &o);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    if (c->json)
+        return cl_cli_print_json(o);
+    const cl_form *form = NULL;
+    int version;
+    st = cl_catalog_get(c->vault, json_integer_value(json_object_get(o, "form_id")), &form, &version);
+    char *text = st == CL_OK ? cl_form_render(form, json_object_get(o, "fields"), cl_cli_lang()) : NULL;
+    cl_cli_say(_("Inbox #%lld · %s\nTeacher:  %s (%s)\nStudent:  %s %s %s\nWritten:  %s · received %s\n\n"), id,
+               cl_json_str_or(o, "status"), cl_json_str_or(o, "teacher"), cl_json_str_or(o, "teacher_fingerprint"),
+               cl_json_str_or(o, "student_number"), cl_json_str_or(o, "student_name"),
+               cl_json_str_or(o, "student_class"), cl_json_str_or(o, "written_at"), cl_json_str_or(o, "received_at"));
+    cl_cli_print_text(stdout, text ? text : "");
+    if (*cl_json_str_or(o, "dismiss_reason"))
+        cl_cli_say(_("\nDismissed by %s: %s\n"), cl_json_str_or(o, "triaged_by"), cl_json_str_or(o, "dismiss_reason"));
+    free(text);
+    json_decref(o);
+    return cl_cli_fail(st);
+}
+
+static int cmd_accept(cl_cli *c)
+{
+    static const struct option options[] = {{"student", required_argument, NULL, 's'}, {0, 0, 0, 0}};
+    inbox_opts o = {0};
+    int first;
+    int rc = cl_cli_parse(c, options, _("ID [--student S]"),
+                          _("Accepts an observation onto the student it names (or --student S): it becomes an\n"
+                            "observation record in the student's file, authored by the teacher.\n"),
+                          inbox_option, &o, 1, &first);
+    if (rc != 0)
+        return cl_cli_exit(rc);
+    long long id, student = 0, record = 0;
+    cl_status st = cl_parse_id(c->argv[first], "the inbox id", &id);
+    if (st == CL_OK)
+        st = cl_cli_unlock(c);
+    if (st == CL_OK && o.student)
+        st = cl_student_find(c->vault, o.student, &student);
+    if (st == CL_OK)
+        st = cl_inbox_accept(c->vault, id, student, &record);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    if (c->json)
+        return cl_cli_print_json(json_pack("{s:I, s:I}", "id", (json_int_t)id, "record_id", (json_int_t)record));
+    printf(_("Accepted inbox #%lld as observation record #%lld.\n"), id, record);
+    return 0;
+}
+
+static int cmd_dismiss(cl_cli *c)
+{
+    static const struct option options[] = {{"reason", required_argument, NULL, 'r'}, {0, 0, 0, 0}};
+    inbox_opts o = {0};
+    int first;
+    int rc = cl_cli_parse(c, options, _("ID --reason TEXT"),
+                          _("Dismisses an observation with the reason (kept, and audited).\n"), inbox_option, &o, 1,
+                          &first);
+    if (rc != 0)
+        return cl_cli_exit(rc);
+    long long id;
+    cl_status st = cl_parse_id(c->argv[first], "the inbox id", &id);
+    if (st == CL_OK && !o.reason)
+        st = cl_fail(CL_EUSAGE, _("say why the observation is dismissed: --reason TEXT"));
+    if (st == CL_OK)
+        st = cl_cli_unlock(c);
+    if (st == CL_OK)
+        st = cl_inbox_dismiss(c->vault, id, o.reason);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    if (c->json)
+        return cl_cli_print_json(json_pack("{s:I, s:b}", "id", (json_int_t)id, "dismissed", 1));
+    printf(_("Dismissed inbox #%lld.\n"), id);
+    return 0;
+}
+
+static int cmd_quarantine(cl_cli *c)
+{
+    int first;
+    int rc = cl_cli_operands(c, _("[--json]"),
+                             _("The files refused on import, newest first, with the reason. They stay inside the\n"
+                               "vault, still sealed, and are never merged.\n"), 0, &first);
+    if (rc != 0)
+        return cl_cli_exit(rc);
+    json_t *list;
+    cl_status st = cl_cli_unlock(c);
+    if (st == CL_OK)
+        st = cl_inbox_quarantine(c->vault, &list);
+    if (st == CL_OK)
+        st = cl_cli_audit_listing(c, &list);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    if (c->json)
+        return cl_cli_print_json(list);
+    const char *headers[] = {"#", _("Received"), _("File"), _("Reason"), _("Detail")};
+    cl_table *t = cl_table_new(5, headers);
+    size_t i;
+    json_t *row;
+    json_array_foreach(list, i, row) {
+        char id[24];
+        snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(row, "id")));
+        const char *cells[] = {id, cl_json_str_or(row, "received_at"), cl_json_str_or(row, "source"),
+                               cl_json_str_or(row, "reason"), cl_json_str_or(row, "detail")};
+        cl_table_add_row(t, cells);
+    }
+    json_decref(list);
+    return cl_cli_table_done(t);
+}
+
+/* `carelog inbox`: take in what was dropped, then show what waits. */
+static int cmd_inbox(cl_cli *c)
+{
+    int first;
+    int rc = cl_cli_operands(c, "",
+                             _("Takes in the files in the vault's inbox/ and lists what waits for triage. Also:\n"
+                               "inbox import, list, show, accept, dismiss, quarantine (each takes --help).\n"), 0,
+                             &first);
+    if (rc != 0)
+        return cl_cli_exit(rc);
+    bool json = c->json;
+    c->json = false;
+    rc = run_import(c, NULL, 0);
+    c->json = json;
+    if (rc != 0)
+        return rc;
+    static char list[] = "inbox list";
+    char *argv[] = {list, NULL};
+    c->argc = 1;
+    c->argv = argv;
+    return cmd_list(c);
+}
+
+const cl_command cl_inbox_commands[] = {
+    {"inbox import", "[FILE …]", N_("take in teachers' sealed observations"), cmd_import},
+    {"inbox list", "[--all] [--json]", N_("observations waiting for triage, urgent first"), cmd_list},
+    {"inbox show", "ID", N_("one observation a teacher sent (audited)"), cmd_show},
+    {"inbox accept", "ID [--student S]", N_("make it an observation record of the student"), cmd_accept},
+    {"inbox dismiss", "ID --reason TEXT", N_("dismiss it, saying why"), cmd_dismiss},
+    {"inbox quarantine", "[--json]", N_("files refused on import, with the reason"), cmd_quarantine},
+    {"inbox", "", N_("import, then list what waits for triage"), cmd_inbox},
+    {NULL, NULL, NULL, NULL},
+};
