@@ -171,5 +171,11 @@ extern const cl_command cl_transfer_commands[]; /* cmd_transfer.c: import, expor
 extern const cl_command cl_config_commands[];   /* cmd_config.c: settings kept in the vault */
 extern const cl_command cl_office_commands[];   /* cmd_office.c: offices, trusted schools, pubkey */
 extern const cl_command cl_bundle_commands[];   /* cmd_bundle.c: referral bundles and receipts */
+/* `export referral ID --bundle --to OFFICE -o FILE` (cmd_bundle.c); the
+ * one `export referral` command (cmd_export.c) hands over to it when
+ * --bundle is given. */
+int cl_cli_export_referral_bundle(cl_cli *c);
+
+extern const cl_command cl_export_commands[];   /* cmd_export.c: export referral, export student */
 
 #endif

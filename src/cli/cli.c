@@ -32,6 +32,7 @@ static const cl_command *const command_tables[] = {
     cl_config_commands,
     cl_office_commands,
     cl_bundle_commands,
+    cl_export_commands,
     NULL,
 };
 

@@ -348,9 +348,8 @@ cl_status cl_doc_render_markdown(const cl_doc *d, unsigned char **out, size_t *l
             md_escaped(&b, blk->text[0], false);
             cl_buf_puts(&b, "**");
             if (blk->confidential) {
-                cl_buf_puts(&b, " (");
-                md_escaped(&b, _("confidential"), false);
-                cl_buf_puts(&b, ")");
+                cl_buf_puts(&b, " ");
+                md_escaped(&b, _("(confidential)"), false);
             }
             cl_buf_puts(&b, ": ");
             md_escaped(&b, blk->text[1], false);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "carelog/i18n.h"
 #include "carelog/text.h"
 
 #define A4_SHORT 595.276
@@ -336,7 +337,7 @@ static cl_status place_block(pdf_ctx *c, const doc_block *b)
         return st;
     }
     case DOC_PAIR: {
-        char *label = b->confidential ? cl_strdup_printf("%s（机密 / confidential）", b->text[0]) : NULL;
+        char *label = b->confidential ? cl_strdup_printf("%s %s", b->text[0], _("(confidential)")) : NULL;
         const char *text[2] = {label ? label : b->text[0], b->text[1]};
         const font_kind fonts[2] = {F_BOLD, F_BODY};
         cl_status st = place_cells(c, text, fonts, pair_w, 2, false, false);
