@@ -12,7 +12,7 @@ CC      ?= cc
 PKG_CONFIG ?= pkg-config
 BUILD   ?= build
 
-CORE_PKGS = sqlcipher libsodium jansson pangocairo
+CORE_PKGS = sqlcipher libsodium jansson pangocairo xlsxwriter
 UI_PKGS   = ncursesw
 
 WARNINGS = -Wall -Wextra -Wpedantic -Werror -Wshadow -Wformat=2 \

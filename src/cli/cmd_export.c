@@ -16,7 +16,7 @@
 #define MAX_PICKED 1000
 
 typedef struct export_opts {
-    const char *format, *path;
+    cl_export_args args;
     cl_summary_options summary;
     long long picked[MAX_PICKED];
 } export_opts;
@@ -46,29 +46,33 @@ static int parse_records(const char *arg, export_opts *o)
     return rc;
 }
 
+bool cl_export_args_option(cl_export_args *a, int opt, const char *arg)
+{
+    switch (opt) {
+    case 'o':
+        a->path = arg;
+        return true;
+    case 'f':
+        a->format = arg;
+        return true;
+    case 'F':
+        a->from = arg;
+        return true;
+    case 'T':
+        a->to = arg;
+        return true;
+    default:
+        return false;
+    }
+}
+
 static int export_option(cl_cli *c, int opt, const char *arg, void *ctx)
 {
     (void)c;
     export_opts *o = ctx;
-    switch (opt) {
-    case 'o':
-        o->path = arg;
-        break;
-    case 'f':
-        o->format = arg;
-        break;
-    case 'F':
-        o->summary.from = arg;
-        break;
-    case 'T':
-        o->summary.to = arg;
-        break;
-    case 'r':
-        return parse_records(arg, o);
-    default:
-        break;
-    }
-    return 0;
+    if (cl_export_args_option(&o->args, opt, arg))
+        return 0;
+    return opt == 'r' ? parse_records(arg, o) : 0;
 }
 
 static const struct option export_options[] = {
@@ -91,13 +95,16 @@ static int run_export(cl_cli *c, export_kind kind, const char *usage, const char
         free(o);
         return cl_cli_exit(rc);
     }
+    o->summary.from = o->args.from;
+    o->summary.to = o->args.to;
+    const char *path = o->args.path, *format = o->args.format;
     cl_status st = CL_OK;
-    if (!o->path || !o->format)
+    if (!path || !format)
         st = cl_fail(CL_EUSAGE, _("usage: carelog %s (both --format and -o are needed)"), usage);
-    else if (strcmp(o->format, "pdf") != 0 && strcmp(o->format, "md") != 0 && strcmp(o->format, "json") != 0)
+    else if (strcmp(format, "pdf") != 0 && strcmp(format, "md") != 0 && strcmp(format, "json") != 0)
         st = cl_fail(CL_EUSAGE, _("--format takes pdf, md or json"));
-    else if (access(o->path, F_OK) == 0)
-        st = cl_fail(CL_ECANTCREATE, _("%s already exists; it was left untouched (choose another name)"), o->path);
+    else if (access(path, F_OK) == 0)
+        st = cl_fail(CL_ECANTCREATE, _("%s already exists; it was left untouched (choose another name)"), path);
     long long id = 0;
     if (st == CL_OK && kind == EXPORT_REFERRAL)
         st = cl_parse_id(c->argv[first], "referral", &id);
@@ -108,33 +115,42 @@ static int run_export(cl_cli *c, export_kind kind, const char *usage, const char
     unsigned char *bytes = NULL;
     size_t len = 0;
     if (st == CL_OK)
-        st = kind == EXPORT_REFERRAL ? cl_summary_referral(c->vault, id, &o->summary, o->format, &bytes, &len)
-                                     : cl_summary_student(c->vault, id, &o->summary, o->format, &bytes, &len);
-    if (st == CL_OK) {
-        char *question = cl_strdup_printf(kind == EXPORT_REFERRAL ? _("Write the summary of referral #%lld UNENCRYPTED to %s?")
-                                                                  : _("Write the report on student #%lld UNENCRYPTED to %s?"),
-                                          id, o->path);
-        st = question ? cl_cli_confirm(c, question) : cl_fail(CL_ESOFTWARE, "out of memory");
-        free(question);
-    }
+        st = kind == EXPORT_REFERRAL ? cl_summary_referral(c->vault, id, &o->summary, format, &bytes, &len)
+                                     : cl_summary_student(c->vault, id, &o->summary, format, &bytes, &len);
     char target[64];
     snprintf(target, sizeof target, "%s %lld", kind == EXPORT_REFERRAL ? "referral" : "student", id);
-    if (st == CL_OK)
-        st = cl_export_write(c->vault, kind == EXPORT_REFERRAL ? "export.referral" : "export.student", target, o->path,
-                             o->format, bytes, len);
-    cl_doc_bytes_free(bytes, len);
-    if (st != CL_OK) {
-        free(o);
-        return cl_cli_fail(st);
+    char *question = NULL;
+    if (st == CL_OK) {
+        question = cl_strdup_printf(kind == EXPORT_REFERRAL ? _("Write the summary of referral #%lld UNENCRYPTED to %s?")
+                                                            : _("Write the report on student #%lld UNENCRYPTED to %s?"),
+                                    id, path);
+        if (!question)
+            st = cl_fail(CL_ESOFTWARE, "out of memory");
     }
-    if (c->json)
-        cl_cli_print_json(json_pack("{s:s, s:s, s:s, s:I}", "path", o->path, "format", o->format, "target", target,
-                                    "bytes", (json_int_t)len));
-    else {
-        printf(_("Wrote %s (%s, %zu bytes, mode 0600). It is NOT encrypted: keep it safe and delete it when done.\n"),
-               o->path, o->format, len);
-    }
+    rc = st == CL_OK ? cl_cli_write_export(c, question, kind == EXPORT_REFERRAL ? "export.referral" : "export.student",
+                                           target, path, format, bytes, len)
+                     : cl_cli_fail(st);
+    if (st != CL_OK)
+        cl_doc_bytes_free(bytes, len);
+    free(question);
     free(o);
+    return rc;
+}
+
+int cl_cli_write_export(cl_cli *c, const char *question, const char *action, const char *target, const char *path,
+                        const char *format, unsigned char *bytes, size_t len)
+{
+    cl_status st = cl_cli_confirm(c, question);
+    if (st == CL_OK)
+        st = cl_export_write(c->vault, action, target, path, format, bytes, len);
+    cl_doc_bytes_free(bytes, len);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    if (c->json)
+        return cl_cli_print_json(json_pack("{s:s, s:s, s:s, s:I}", "path", path, "format", format, "target", target,
+                                           "bytes", (json_int_t)len));
+    printf(_("Wrote %s (%s, %zu bytes, mode 0600). It is NOT encrypted: keep it safe and delete it when done.\n"),
+           path, format, len);
     return 0;
 }
 

@@ -330,6 +330,7 @@ cl_status cl_doc_render_markdown(const cl_doc *d, unsigned char **out, size_t *l
         md_escaped(&b, d->meta[i].value, false);
         cl_buf_puts(&b, "  \n");
     }
+    cl_buf_puts(&b, "\n");
     doc_block_type last = DOC_HEADING;
     for (size_t i = 0; i < d->n_blocks; i++) {
         const doc_block *blk = &d->blocks[i];
