@@ -42,6 +42,23 @@ cl_status cl_report_ledger(cl_vault *v, const cl_report_filter *filter, json_t *
  * the follow-up policies, and "overdue" when it has passed. */
 cl_status cl_report_difficulty(cl_vault *v, const cl_report_filter *filter, json_t **out);
 
+/* Counts for the period (and the filter's class and risk):
+ *   {kind: "stats", school, fingerprint, lang, period, generated_at,
+ *    totals: {students, observations, sessions, assessments, screenings,
+ *             plans, reviews, contacts, referrals},
+ *    by, groups: [{key, students, observations, …}] in key order,
+ *    screening_bands: [{kind, band, count}],
+ *    referral_states: [{state, label, count}] (referrals made in the period),
+ *    referral_feedback: {feedback_days: 3, acknowledged, median_days,
+ *             within_feedback_days, acknowledged_late,
+ *             waiting_past_feedback_days}}
+ * students counts each student once (in a group: once per group). by:
+ * NULL (no groups), month, week, class, grade, category (observations by
+ * their categories), risk, tier, circumstance (a student in each of their
+ * circumstances), counsellor, agency (referrals by receiving agency).
+ * CL_EUSAGE for another by, CL_EDATA for a bad date. */
+cl_status cl_report_stats(cl_vault *v, const cl_report_filter *filter, const char *by, json_t **out);
+
 typedef struct cl_report_render_options {
     const char *encoding;  /* CSV: "utf-8" (with a BOM, as Excel wants) or "gb18030"; NULL = utf-8 */
     bool sheet_per_class;  /* xlsx: one worksheet per class after the whole list */

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "carelog/chart.h"
 #include "carelog/cli.h"
 #include "carelog/document.h"
 #include "carelog/i18n.h"
@@ -15,6 +16,7 @@ typedef struct report_opts {
     cl_export_args args;
     cl_report_filter filter;
     cl_report_render_options render;
+    const char *by; /* report stats */
 } report_opts;
 
 static int report_option(cl_cli *c, int opt, const char *arg, void *ctx)
@@ -38,6 +40,9 @@ static int report_option(cl_cli *c, int opt, const char *arg, void *ctx)
     case 's':
         o->render.sheet_per_class = true;
         break;
+    case 'b':
+        o->by = arg;
+        break;
     case 'r': {
         char *end;
         long n = strtol(arg, &end, 10);
@@ -57,7 +62,8 @@ static const struct option report_options[] = {
     {"from", required_argument, NULL, 'F'},         {"to", required_argument, NULL, 'T'},
     {"class", required_argument, NULL, 'c'},        {"risk", required_argument, NULL, 'r'},
     {"circumstance", required_argument, NULL, 'C'}, {"encoding", required_argument, NULL, 'e'},
-    {"sheet-per-class", no_argument, NULL, 's'},    {0, 0, 0, 0},
+    {"sheet-per-class", no_argument, NULL, 's'},    {"by", required_argument, NULL, 'b'},
+    {0, 0, 0, 0},
 };
 
 static bool known_format(const char *f)
@@ -73,7 +79,7 @@ typedef cl_status (*report_fn)(cl_vault *v, const cl_report_filter *f, json_t **
 
 static int run_report(cl_cli *c, const char *name, report_fn build, const char *usage, const char *help)
 {
-    report_opts o = {{NULL, NULL, NULL, NULL}, {NULL, NULL, NULL, -1, NULL}, {NULL, false}};
+    report_opts o = {{NULL, NULL, NULL, NULL}, {NULL, NULL, NULL, -1, NULL}, {NULL, false}, NULL};
     int first;
     int rc = cl_cli_parse(c, report_options, usage, help, report_option, &o, 0, &first);
     if (rc != 0)
@@ -146,9 +152,205 @@ static int cmd_report_difficulty(cl_cli *c)
                         "Plaintext: asks first (--yes), mode 0600, never over an existing file, logged.\n"));
 }
 
+/* ---- report stats ------------------------------------------------------ */
+
+static const char *const measures[] = {"students", "observations", "sessions", "assessments", "screenings",
+                                       "plans",    "reviews",      "contacts", "referrals",   NULL};
+
+static const char *measure_label(const char *m)
+{
+    static const char *const labels[][2] = {
+        {"students", N_("Students")},       {"observations", N_("Observations")}, {"sessions", N_("Sessions")},
+        {"assessments", N_("Assessments")}, {"screenings", N_("Screenings")},     {"plans", N_("Plans")},
+        {"reviews", N_("Reviews")},         {"contacts", N_("Contacts")},         {"referrals", N_("Referrals")},
+    };
+    for (size_t i = 0; i < sizeof labels / sizeof *labels; i++)
+        if (strcmp(labels[i][0], m) == 0)
+            return _(labels[i][1]);
+    return m;
+}
+
+static char *stats_csv(const json_t *r)
+{
+    cl_buf b = {0};
+    cl_buf_puts(&b, "\xef\xbb\xbf");
+    cl_buf_puts(&b, json_string_value(json_object_get(r, "by")) ? json_string_value(json_object_get(r, "by")) : "group");
+    for (const char *const *m = measures; *m; m++)
+        cl_buf_printf(&b, ",%s", *m);
+    cl_buf_puts(&b, "\r\n");
+    size_t i;
+    json_t *g;
+    json_array_foreach(json_object_get(r, "groups"), i, g) {
+        /* Quoted as RFC 4180 wants; a key Excel would run as a formula gets a '. */
+        const char *key = cl_json_str_or(g, "key");
+        cl_buf_puts(&b, strchr("=+-@", key[0]) && key[0] ? "\"'" : "\"");
+        for (const char *p = key; *p; p++)
+            cl_buf_puts(&b, *p == '"' ? "\"\"" : (char[2]){*p, '\0'});
+        cl_buf_puts(&b, "\"");
+        for (const char *const *m = measures; *m; m++)
+            cl_buf_printf(&b, ",%lld", (long long)json_integer_value(json_object_get(g, *m)));
+        cl_buf_puts(&b, "\r\n");
+    }
+    cl_buf_puts(&b, "total");
+    for (const char *const *m = measures; *m; m++)
+        cl_buf_printf(&b, ",%lld", (long long)json_integer_value(json_object_get(json_object_get(r, "totals"), *m)));
+    cl_buf_puts(&b, "\r\n");
+    return cl_buf_take(&b);
+}
+
+static void print_stats(const json_t *r)
+{
+    int width = cl_cli_width();
+    if (width <= 0 || width > 80)
+        width = 80;
+    const json_t *period = json_object_get(r, "period");
+    cl_cli_say("%s · %s – %s\n\n", cl_json_str_or(r, "school"),
+               *cl_json_str_or(period, "from") ? cl_json_str_or(period, "from") : "…",
+               *cl_json_str_or(period, "to") ? cl_json_str_or(period, "to") : "…");
+    const json_t *totals = json_object_get(r, "totals");
+    const char *labels[16];
+    long long values[16];
+    size_t n = 0;
+    for (const char *const *m = measures; *m; m++, n++) {
+        labels[n] = measure_label(*m);
+        values[n] = (long long)json_integer_value(json_object_get(totals, *m));
+    }
+    char *chart = cl_chart_bars(labels, values, n, width);
+    cl_cli_print_text(stdout, chart ? chart : "");
+    free(chart);
+
+    const json_t *groups = json_object_get(r, "groups");
+    if (json_array_size(groups)) {
+        size_t ng = json_array_size(groups);
+        const char **gl = calloc(ng, sizeof *gl);
+        long long *gv = calloc(ng, sizeof *gv);
+        for (size_t i = 0; gl && gv && i < ng; i++) {
+            gl[i] = cl_json_str_or(json_array_get(groups, i), "key");
+            gv[i] = (long long)json_integer_value(json_object_get(json_array_get(groups, i), "students"));
+        }
+        printf("\n");
+        cl_cli_say(_("Students by %s:\n"), cl_json_str_or(r, "by"));
+        chart = gl && gv ? cl_chart_bars(gl, gv, ng, width) : NULL;
+        cl_cli_print_text(stdout, chart ? chart : "");
+        free(chart);
+        free(gl);
+        free(gv);
+        const char *heads[10] = {cl_json_str_or(r, "by")};
+        for (size_t k = 0; measures[k]; k++)
+            heads[k + 1] = measure_label(measures[k]);
+        cl_table *t = cl_table_new(10, heads);
+        for (size_t k = 1; t && k < 10; k++)
+            cl_table_align_right(t, k);
+        size_t i;
+        json_t *g;
+        json_array_foreach(groups, i, g) {
+            char nums[9][24];
+            const char *cells[10] = {cl_json_str_or(g, "key")};
+            for (size_t k = 0; measures[k]; k++) {
+                snprintf(nums[k], sizeof nums[k], "%lld", (long long)json_integer_value(json_object_get(g, measures[k])));
+                cells[k + 1] = nums[k];
+            }
+            if (t)
+                cl_table_add_row(t, cells);
+        }
+        printf("\n");
+        if (t)
+            cl_cli_table_done(t);
+    }
+    const json_t *fb = json_object_get(r, "referral_feedback");
+    printf("\n");
+    cl_cli_say(_("Referrals by state:"));
+    size_t i;
+    json_t *s;
+    json_array_foreach(json_object_get(r, "referral_states"), i, s)
+        cl_cli_say(" %s %lld", cl_json_str_or(s, "label"), (long long)json_integer_value(json_object_get(s, "count")));
+    printf("\n");
+    const json_t *median = json_object_get(fb, "median_days");
+    char median_text[32] = "—";
+    if (json_is_real(median))
+        snprintf(median_text, sizeof median_text, "%.1f", json_real_value(median));
+    cl_cli_say(_("Acknowledged: %lld (within %lld days: %lld, later: %lld); median %s days; waiting past %lld days: %lld\n"),
+               (long long)json_integer_value(json_object_get(fb, "acknowledged")),
+               (long long)json_integer_value(json_object_get(fb, "feedback_days")),
+               (long long)json_integer_value(json_object_get(fb, "within_feedback_days")),
+               (long long)json_integer_value(json_object_get(fb, "acknowledged_late")), median_text,
+               (long long)json_integer_value(json_object_get(fb, "feedback_days")),
+               (long long)json_integer_value(json_object_get(fb, "waiting_past_feedback_days")));
+    json_t *band;
+    bool first = true;
+    json_array_foreach(json_object_get(r, "screening_bands"), i, band) {
+        if (first)
+            cl_cli_say(_("Screenings by band:"));
+        first = false;
+        cl_cli_say(" %s %s %lld", cl_json_str_or(band, "kind"), cl_json_str_or(band, "band"),
+                   (long long)json_integer_value(json_object_get(band, "count")));
+    }
+    if (!first)
+        printf("\n");
+}
+
+static int cmd_report_stats(cl_cli *c)
+{
+    report_opts o = {{NULL, NULL, NULL, NULL}, {NULL, NULL, NULL, -1, NULL}, {NULL, false}, NULL};
+    int first;
+    int rc = cl_cli_parse(
+        c, report_options, "report stats [--from DATE] [--to DATE] [--by DIMENSION] [--format table|csv|json] [-o FILE]",
+        _("Counts for a period: students, observations, sessions, assessments, screenings\n"
+          "(by band), plans, reviews, contacts and referrals (by state, and how fast each\n"
+          "was acknowledged against the three-day feedback time), as terminal bar charts\n"
+          "(Unicode blocks, 80 columns, no colour) or CSV/JSON for programs.\n"
+          "  --by D          month, week, class, grade, category, risk, tier,\n"
+          "                  circumstance, counsellor or agency\n"
+          "  --from/--to     the period (default: everything)\n"
+          "  --class, --risk as for report ledger\n"
+          "  --format F      table (default), csv or json; -o FILE writes it (asks first)\n"),
+        report_option, &o, 0, &first);
+    if (rc != 0)
+        return cl_cli_exit(rc);
+    const char *format = o.args.format ? o.args.format : (c->json ? "json" : "table");
+    o.filter.from = o.args.from;
+    o.filter.to = o.args.to;
+    cl_status st = CL_OK;
+    if (strcmp(format, "table") != 0 && strcmp(format, "csv") != 0 && strcmp(format, "json") != 0)
+        st = cl_fail(CL_EUSAGE, _("--format takes table, csv or json"));
+    else if (o.args.path && strcmp(format, "table") == 0)
+        st = cl_fail(CL_EUSAGE, _("-o writes csv or json; add --format csv or --format json"));
+    else if (o.args.path && access(o.args.path, F_OK) == 0)
+        st = cl_fail(CL_ECANTCREATE, _("%s already exists; it was left untouched (choose another name)"), o.args.path);
+    if (st == CL_OK)
+        st = cl_cli_unlock(c);
+    json_t *r = NULL;
+    if (st == CL_OK)
+        st = cl_report_stats(c->vault, &o.filter, o.by, &r);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    if (strcmp(format, "table") == 0) {
+        print_stats(r);
+        json_decref(r);
+        return 0;
+    }
+    if (strcmp(format, "json") == 0 && !o.args.path)
+        return cl_cli_print_json(r); /* one line, as every --json */
+    char *text = strcmp(format, "csv") == 0 ? stats_csv(r) : json_dumps(r, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(r);
+    if (!text)
+        return cl_cli_fail(cl_fail(CL_ESOFTWARE, "out of memory"));
+    if (!o.args.path) {
+        fputs(text, stdout);
+        free(text);
+        return 0;
+    }
+    char *question = cl_strdup_printf(_("Write the statistics to %s?"), o.args.path);
+    rc = cl_cli_write_export(c, question ? question : "", "report.stats", "statistics", o.args.path, format,
+                             (unsigned char *)text, strlen(text));
+    free(question);
+    return rc;
+}
+
 const cl_command cl_report_commands[] = {
     {"report ledger", "--format F -o FILE", "the intervention ledger 干预台账 (xlsx, csv, pdf, md)", cmd_report_ledger},
     {"report difficulty", "--format F -o FILE", "children in difficulty 困境儿童 (xlsx, csv, pdf, md)",
      cmd_report_difficulty},
+    {"report stats", "[--by D] [--format F]", "counts with terminal bar charts (table, csv, json)", cmd_report_stats},
     {NULL, NULL, NULL, NULL},
 };

@@ -1,6 +1,7 @@
 /* The ledger and the children-in-difficulty list, gathered from the
  * students, records and follow-ups as the core lists them. */
 #include "carelog/report.h"
+#include "report_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +27,7 @@ static long long id_of(const json_t *o, const char *key)
     return (long long)json_integer_value(json_object_get(o, key));
 }
 
-/* The label of a value of a field of a kind's current form ("" when none). */
-static char *field_text(cl_vault *v, const char *kind, const char *field, const json_t *value)
+char *cl_report_field_label(cl_vault *v, const char *kind, const char *field, const json_t *value)
 {
     const cl_form *form = NULL;
     long long form_id;
@@ -131,7 +131,7 @@ static cl_status tally(cl_vault *v, const json_t *records, ledger_row *r)
         if (strcmp(kind, "observation") == 0) {
             json_t *rec = NULL;
             if (cl_record_get(v, id_of(item, "id"), false, &rec) == CL_OK) {
-                char *text = field_text(v, "observation", "categories",
+                char *text = cl_report_field_label(v, "observation", "categories",
                                         json_object_get(json_object_get(rec, "fields"), "categories"));
                 if (text)
                     add_unique(&concerns, text, en ? ", " : "、");
@@ -197,7 +197,7 @@ static char *interventions(cl_vault *v, const ledger_row *r)
     }
     if (r->last_plan) {
         json_t *holder;
-        char *status = field_text(v, "plan", "status", record_field(v, r->last_plan, "status", &holder));
+        char *status = cl_report_field_label(v, "plan", "status", record_field(v, r->last_plan, "status", &holder));
         if (b.len)
             cl_buf_puts(&b, sep);
         cl_buf_printf(&b, _("plan: %s"), status ? status : "");
@@ -212,7 +212,7 @@ static char *contacts_text(cl_vault *v, const ledger_row *r)
     if (r->contacts == 0)
         return strdup("");
     json_t *holder;
-    char *channel = field_text(v, "contact", "channel", record_field(v, r->last_contact, "channel", &holder));
+    char *channel = cl_report_field_label(v, "contact", "channel", record_field(v, r->last_contact, "channel", &holder));
     char *text = cl_strdup_printf(ngettext("%d contact, last %s (%s)", "%d contacts, last %s (%s)",
                                            (unsigned long)r->contacts),
                                   r->contacts, str(r->last_contact, "occurred_at"), channel ? channel : "");
@@ -228,7 +228,7 @@ static char *referral_text(cl_vault *v, const ledger_row *r)
     const cl_referral_state *s = cl_referral_state_find(str(r->last_referral, "state"));
     bool en = strcmp(cl_i18n_language(), "en") == 0;
     json_t *holder;
-    char *agency = field_text(v, "referral", "agency", record_field(v, r->last_referral, "agency", &holder));
+    char *agency = cl_report_field_label(v, "referral", "agency", record_field(v, r->last_referral, "agency", &holder));
     char *text = cl_strdup_printf("%s · %s", s ? (en ? s->label_en : s->label_zh) : str(r->last_referral, "state"),
                                   agency ? agency : "");
     free(agency);
@@ -282,7 +282,7 @@ static void ledger_columns(json_t *cols)
 
 static json_t *risk_tier(cl_vault *v, const json_t *st, const char *key)
 {
-    char *text = field_text(v, "assessment", key, json_object_get(st, key));
+    char *text = cl_report_field_label(v, "assessment", key, json_object_get(st, key));
     json_t *j = json_string(text ? text : "");
     free(text);
     return j;
@@ -345,8 +345,8 @@ cl_status cl_report_ledger(cl_vault *v, const cl_report_filter *filter, json_t *
             free(source);
             break;
         }
-        char *gender = field_text(v, "student", "gender", json_object_get(details, "gender"));
-        char *status = field_text(v, "student", "status", json_object_get(details, "status"));
+        char *gender = cl_report_field_label(v, "student", "gender", json_object_get(details, "gender"));
+        char *status = cl_report_field_label(v, "student", "status", json_object_get(details, "status"));
         char *acts = interventions(v, &r), *contacts = contacts_text(v, &r), *ref = referral_text(v, &r),
              *notes = remarks(v, &r);
         json_t *cells = json_pack("[i, s, s, s, s, s, s, o, o, s, s, s, s, s, s]", ++n, str(item, "name"),
@@ -463,7 +463,7 @@ cl_status cl_report_difficulty(cl_vault *v, const cl_report_filter *filter, json
         st = cl_record_list(v, &rf, &contacts);
         const json_t *last = json_array_get(contacts, 0);
         json_t *holder;
-        char *channel = last ? field_text(v, "contact", "channel", record_field(v, last, "channel", &holder)) : NULL;
+        char *channel = last ? cl_report_field_label(v, "contact", "channel", record_field(v, last, "channel", &holder)) : NULL;
         if (last)
             json_decref(holder);
         const json_t *next = NULL;
@@ -477,7 +477,7 @@ cl_status cl_report_difficulty(cl_vault *v, const cl_report_filter *filter, json
         if (next && days > 0)
             snprintf(overdue, sizeof overdue, ngettext("overdue %lld day", "overdue %lld days", (unsigned long)days),
                      days);
-        char *circ = field_text(v, "student", "circumstances", json_object_get(details, "circumstances"));
+        char *circ = cl_report_field_label(v, "student", "circumstances", json_object_get(details, "circumstances"));
         char *names = guardian_text(v, json_object_get(details, "guardians"), false);
         char *phones = guardian_text(v, json_object_get(details, "guardians"), true);
         char day[11] = "";
