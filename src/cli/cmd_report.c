@@ -170,6 +170,21 @@ static const char *measure_label(const char *m)
     return m;
 }
 
+static const char *dimension_label(const char *by)
+{
+    static const char *const labels[][2] = {
+        {"month", N_("month")},         {"week", N_("week")},
+        {"class", N_("class")},         {"grade", N_("grade")},
+        {"category", N_("concern")},    {"risk", N_("risk level")},
+        {"tier", N_("misconduct tier")}, {"circumstance", N_("circumstance")},
+        {"counsellor", N_("counsellor")}, {"agency", N_("receiving agency")},
+    };
+    for (size_t i = 0; by && i < sizeof labels / sizeof *labels; i++)
+        if (strcmp(labels[i][0], by) == 0)
+            return _(labels[i][1]);
+    return by ? by : "";
+}
+
 static char *stats_csv(const json_t *r)
 {
     cl_buf b = {0};
@@ -229,13 +244,13 @@ static void print_stats(const json_t *r)
             gv[i] = (long long)json_integer_value(json_object_get(json_array_get(groups, i), "students"));
         }
         printf("\n");
-        cl_cli_say(_("Students by %s:\n"), cl_json_str_or(r, "by"));
+        cl_cli_say(_("Students by %s:\n"), dimension_label(cl_json_str_or(r, "by")));
         chart = gl && gv ? cl_chart_bars(gl, gv, ng, width) : NULL;
         cl_cli_print_text(stdout, chart ? chart : "");
         free(chart);
         free(gl);
         free(gv);
-        const char *heads[10] = {cl_json_str_or(r, "by")};
+        const char *heads[10] = {dimension_label(cl_json_str_or(r, "by"))};
         for (size_t k = 0; measures[k]; k++)
             heads[k + 1] = measure_label(measures[k]);
         cl_table *t = cl_table_new(10, heads);
