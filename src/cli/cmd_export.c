@@ -100,7 +100,7 @@ static int run_export(cl_cli *c, export_kind kind, const char *usage, const char
     const char *path = o->args.path, *format = o->args.format;
     cl_status st = CL_OK;
     if (!path || !format)
-        st = cl_fail(CL_EUSAGE, _("usage: carelog %s (both --format and -o are needed)"), usage);
+        st = cl_fail(CL_EUSAGE, _("both --format and -o are needed (see --help)"));
     else if (strcmp(format, "pdf") != 0 && strcmp(format, "md") != 0 && strcmp(format, "json") != 0)
         st = cl_fail(CL_EUSAGE, _("--format takes pdf, md or json"));
     else if (access(path, F_OK) == 0)
@@ -160,7 +160,7 @@ static int cmd_export_referral(cl_cli *c)
         if (strcmp(c->argv[i], "--bundle") == 0)
             return cl_cli_export_referral_bundle(c);
     return run_export(
-        c, EXPORT_REFERRAL, "export referral ID --format pdf|md|json -o FILE [--from DATE] [--to DATE] [--records ID,…]",
+        c, EXPORT_REFERRAL, "ID --format pdf|md|json -o FILE [--from DATE] [--to DATE] [--records ID,…]",
         _("Writes the summary of a referral for the protection office: the referral form\n"
           "with its labels, the reporter (marked confidential), the state history with\n"
           "who, when and why, the student's details and guardians, and the timeline that\n"
@@ -181,7 +181,7 @@ static int cmd_export_referral(cl_cli *c)
 static int cmd_export_student(cl_cli *c)
 {
     return run_export(c, EXPORT_STUDENT,
-                      "export student STUDENT --format pdf|md|json -o FILE [--from DATE] [--to DATE] [--records ID,…]",
+                      "STUDENT --format pdf|md|json -o FILE [--from DATE] [--to DATE] [--records ID,…]",
                       _("Writes one student's chronology for a case conference or a transfer: details,\n"
                         "guardians and every record in the period with its fields, amendments and\n"
                         "(for referrals) state history, laid out as the referral summary is.\n"

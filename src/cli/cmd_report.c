@@ -7,6 +7,8 @@
 
 #include "carelog/chart.h"
 #include "carelog/cli.h"
+#include "carelog/county.h"
+#include "carelog/file.h"
 #include "carelog/document.h"
 #include "carelog/i18n.h"
 #include "carelog/report.h"
@@ -88,7 +90,7 @@ static int run_report(cl_cli *c, const char *name, report_fn build, const char *
     o.filter.to = o.args.to;
     cl_status st = CL_OK;
     if (!o.args.path || !o.args.format)
-        st = cl_fail(CL_EUSAGE, _("usage: carelog %s (both --format and -o are needed)"), usage);
+        st = cl_fail(CL_EUSAGE, _("both --format and -o are needed (see --help)"));
     else if (!known_format(o.args.format))
         st = cl_fail(CL_EUSAGE, _("--format takes xlsx, csv, pdf, md or json"));
     else if (access(o.args.path, F_OK) == 0)
@@ -122,7 +124,7 @@ static int cmd_report_ledger(cl_cli *c)
 {
     return run_report(
         c, _("intervention ledger"), cl_report_ledger,
-        "report ledger --format xlsx|csv|pdf|md|json -o FILE [--from DATE] [--to DATE] [--class C] [--risk N]",
+        "--format xlsx|csv|pdf|md|json -o FILE [--from DATE] [--to DATE] [--class C] [--risk N]",
         _("Writes the intervention ledger (学生异常行为干预台账): one row per student with\n"
           "any record in the period, with the columns county offices ask for: No., name,\n"
           "gender, class, first noticed, noticed by, concerns, risk level, misconduct tier,\n"
@@ -142,7 +144,7 @@ static int cmd_report_ledger(cl_cli *c)
 static int cmd_report_difficulty(cl_cli *c)
 {
     return run_report(c, _("children-in-difficulty list"), cl_report_difficulty,
-                      "report difficulty --format xlsx|csv|pdf|md|json -o FILE [--circumstance C] [--class C]",
+                      "--format xlsx|csv|pdf|md|json -o FILE [--circumstance C] [--class C]",
                       _("Writes the list of children in difficulty (困境儿童动态监管): every active or\n"
                         "monitoring student with a circumstance (left-behind, single-parent,\n"
                         "disability, …), their guardians and phones, the last home-school contact or\n"
@@ -309,7 +311,7 @@ static int cmd_report_stats(cl_cli *c)
     report_opts o = {{NULL, NULL, NULL, NULL}, {NULL, NULL, NULL, -1, NULL}, {NULL, false}, NULL};
     int first;
     int rc = cl_cli_parse(
-        c, report_options, "report stats [--from DATE] [--to DATE] [--by DIMENSION] [--format table|csv|json] [-o FILE]",
+        c, report_options, "[--from DATE] [--to DATE] [--by DIMENSION] [--format table|csv|json] [-o FILE]",
         _("Counts for a period: students, observations, sessions, assessments, screenings\n"
           "(by band), plans, reviews, contacts and referrals (by state, and how fast each\n"
           "was acknowledged against the three-day feedback time), as terminal bar charts\n"
@@ -362,10 +364,188 @@ static int cmd_report_stats(cl_cli *c)
     return rc;
 }
 
+/* ---- county totals ------------------------------------------------------ */
+
+typedef struct county_opts {
+    cl_export_args args;
+    const char *period;
+    int threshold;
+    const char *trust[64];
+    size_t n_trust;
+} county_opts;
+
+static int county_option(cl_cli *c, int opt, const char *arg, void *ctx)
+{
+    (void)c;
+    county_opts *o = ctx;
+    if (cl_export_args_option(&o->args, opt, arg))
+        return 0;
+    if (opt == 'p') {
+        o->period = arg;
+    } else if (opt == 'H') {
+        char *end;
+        long n = strtol(arg, &end, 10);
+        if (end == arg || *end || n < CL_COUNTY_MIN_THRESHOLD || n > 100)
+            return cl_cli_fail(cl_fail(CL_EUSAGE, _("--threshold takes a number from %d to 100"), CL_COUNTY_MIN_THRESHOLD));
+        o->threshold = (int)n;
+    } else if (opt == 't') {
+        if (o->n_trust == sizeof o->trust / sizeof *o->trust)
+            return cl_cli_fail(cl_fail(CL_EUSAGE, _("too many --trust files")));
+        o->trust[o->n_trust++] = arg;
+    }
+    return 0;
+}
+
+static const struct option county_options[] = {
+    {"output", required_argument, NULL, 'o'}, {"format", required_argument, NULL, 'f'},
+    {"from", required_argument, NULL, 'F'},   {"to", required_argument, NULL, 'T'},
+    {"period", required_argument, NULL, 'p'}, {"threshold", required_argument, NULL, 'H'},
+    {"trust", required_argument, NULL, 't'},  {0, 0, 0, 0},
+};
+
+static int cmd_report_county(cl_cli *c)
+{
+    county_opts o = {{NULL, NULL, NULL, NULL}, NULL, CL_COUNTY_THRESHOLD, {NULL}, 0};
+    int first;
+    int rc = cl_cli_parse(c, county_options, "--period NAME [--from DATE] [--to DATE] [--threshold N] -o FILE",
+                          _("Writes the term's statistics for the county, anonymous and signed by this vault:\n"
+                            "totals, counts by grade, referrals by state and screenings by band, with no\n"
+                            "name, number, birth date or class, and every count from 1 to the threshold\n"
+                            "minus one shown as \"<5\" (and, where a total would give one away, one more\n"
+                            "cell as \"*\"). The county adds schools up with `report merge`.\n"
+                            "  --period NAME   the term, e.g. \"2026 秋季学期\" (required)\n"
+                            "  --from/--to     the term's first and last day\n"
+                            "  --threshold N   suppress counts below N (default 5, never below 3)\n"
+                            "  -o FILE         where to write it (required; asks first, logged)\n"),
+                          county_option, &o, 0, &first);
+    if (rc != 0)
+        return cl_cli_exit(rc);
+    cl_status st = CL_OK;
+    if (!o.args.path || !o.period)
+        st = cl_fail(CL_EUSAGE, _("both --period and -o are needed (see --help)"));
+    else if (access(o.args.path, F_OK) == 0)
+        st = cl_fail(CL_ECANTCREATE, _("%s already exists; it was left untouched (choose another name)"), o.args.path);
+    if (st == CL_OK)
+        st = cl_cli_unlock(c);
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    if (st == CL_OK)
+        st = cl_county_totals(c->vault, o.period, o.args.from, o.args.to, o.threshold, &bytes, &len);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    char *question = cl_strdup_printf(_("Write the anonymous county totals for %s to %s?"), o.period, o.args.path);
+    rc = cl_cli_write_export(c, question ? question : "", "report.county", o.period, o.args.path, "json", bytes, len);
+    free(question);
+    return rc;
+}
+
+static int cmd_report_merge(cl_cli *c)
+{
+    county_opts o = {{NULL, NULL, NULL, NULL}, NULL, CL_COUNTY_THRESHOLD, {NULL}, 0};
+    int first;
+    int rc = cl_cli_options(c, county_options,
+                            "FILE... --trust VAULT.PUB... [--format csv|json|md|pdf|xlsx -o FILE]",
+                            _("Adds up the county totals of many schools: each file's signature is verified\n"
+                              "against the schools trusted by --trust (each school's vault.pub); a file\n"
+                              "changed after signing, from a school not trusted, or a second file of one\n"
+                              "school for one period is refused (exit 65 or 77) and nothing is written.\n"
+                              "One row per school, then the county's total; a total over a suppressed cell\n"
+                              "is shown as \"≥N\", so no suppressed count can be worked out. No vault is\n"
+                              "needed.\n"
+                              "  --trust FILE    a school's vault.pub (repeat for each school)\n"
+                              "  --format F      csv, json, md, pdf or xlsx with -o (default: a table)\n"),
+                            county_option, &o, &first);
+    if (rc != 0)
+        return cl_cli_exit(rc);
+    if (first >= c->argc)
+        return cl_cli_fail(cl_fail(CL_EUSAGE, _("needs at least one county totals file")));
+    if (o.args.path && !o.args.format)
+        return cl_cli_fail(cl_fail(CL_EUSAGE, _("-o needs --format csv, json, md, pdf or xlsx")));
+    if (o.args.path && access(o.args.path, F_OK) == 0)
+        return cl_cli_fail(cl_fail(CL_ECANTCREATE, _("%s already exists; it was left untouched (choose another name)"),
+                                   o.args.path));
+    json_t *trusted = json_array(), *files = json_array();
+    cl_status st = CL_OK;
+    for (size_t i = 0; st == CL_OK && i < o.n_trust; i++) {
+        unsigned char *data;
+        size_t len;
+        json_t *t = NULL;
+        st = cl_file_read(o.trust[i], 64 * 1024, &data, &len);
+        if (st == CL_OK) {
+            st = cl_county_trust_parse((const char *)data, len, &t);
+            free(data);
+        }
+        if (st == CL_OK)
+            json_array_append_new(trusted, t);
+        else
+            st = cl_fail_context(st, "%s", o.trust[i]);
+    }
+    for (int i = first; st == CL_OK && i < c->argc; i++) {
+        unsigned char *data;
+        size_t len;
+        json_t *doc = NULL;
+        st = cl_file_read(c->argv[i], CL_COUNTY_MAX_BYTES, &data, &len);
+        if (st == CL_OK) {
+            st = cl_county_verify(data, len, trusted, &doc);
+            free(data);
+        }
+        if (st == CL_OK)
+            json_array_append_new(files, doc);
+        else
+            st = cl_fail_context(st, "%s", c->argv[i]);
+    }
+    json_t *report = NULL;
+    if (st == CL_OK)
+        st = cl_county_merge(files, &report);
+    json_decref(trusted);
+    json_decref(files);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    if (!o.args.path) {
+        const json_t *cols = json_object_get(report, "columns");
+        const char *heads[16];
+        size_t n = json_array_size(cols);
+        for (size_t i = 0; i < n && i < 16; i++)
+            heads[i] = cl_json_str_or(json_array_get(cols, i), "label");
+        cl_table *t = cl_table_new(n, heads);
+        size_t i;
+        json_t *row;
+        json_array_foreach(json_object_get(report, "rows"), i, row) {
+            char buf[16][48];
+            const char *cells[16];
+            for (size_t k = 0; k < n && k < 16; k++) {
+                const json_t *v = json_array_get(json_object_get(row, "cells"), k);
+                if (json_is_integer(v))
+                    snprintf(buf[k], sizeof buf[k], "%lld", (long long)json_integer_value(v));
+                else
+                    snprintf(buf[k], sizeof buf[k], "%s", json_is_string(v) ? json_string_value(v) : "");
+                cells[k] = buf[k];
+            }
+            if (t)
+                cl_table_add_row(t, cells);
+        }
+        json_decref(report);
+        return t ? cl_cli_table_done(t) : cl_cli_fail(cl_fail(CL_ESOFTWARE, "out of memory"));
+    }
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    st = cl_report_render(report, o.args.format, NULL, &bytes, &len);
+    json_decref(report);
+    if (st == CL_OK)
+        st = cl_file_create_private(o.args.path, bytes, len);
+    cl_doc_bytes_free(bytes, len);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    printf(_("Wrote %s (%s, %zu bytes, mode 0600).\n"), o.args.path, o.args.format, len);
+    return 0;
+}
+
 const cl_command cl_report_commands[] = {
     {"report ledger", "--format F -o FILE", "the intervention ledger 干预台账 (xlsx, csv, pdf, md)", cmd_report_ledger},
     {"report difficulty", "--format F -o FILE", "children in difficulty 困境儿童 (xlsx, csv, pdf, md)",
      cmd_report_difficulty},
     {"report stats", "[--by D] [--format F]", "counts with terminal bar charts (table, csv, json)", cmd_report_stats},
+    {"report county", "--period NAME -o FILE", "anonymous, signed totals of a term for the county", cmd_report_county},
+    {"report merge", "FILE... --trust VAULT.PUB...", "verify and add up schools' county totals", cmd_report_merge},
     {NULL, NULL, NULL, NULL},
 };
