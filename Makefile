@@ -12,7 +12,7 @@ CC      ?= cc
 PKG_CONFIG ?= pkg-config
 BUILD   ?= build
 
-CORE_PKGS = sqlcipher libsodium jansson
+CORE_PKGS = sqlcipher libsodium jansson pangocairo xlsxwriter
 UI_PKGS   = ncursesw
 
 WARNINGS = -Wall -Wextra -Wpedantic -Werror -Wshadow -Wformat=2 \
@@ -183,6 +183,7 @@ unit: $(UNIT_BIN)
 
 unit-san: $(UNIT_BIN_SAN)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp):print_suppressions=0 \
 	  ./tests/run-unit $(UNIT_BIN_SAN)
 
 # The end-to-end tests drive the test build; CARELOG_RELEASE names the

@@ -61,6 +61,22 @@ void cl_cli_print_text(FILE *out, const char *text);
 /* A plaintext export needs a yes from a person (or --yes). */
 cl_status cl_cli_confirm(const cl_cli *c, const char *question);
 
+/* What every plaintext export command takes: --format, -o/--output,
+ * --from, --to (option letters 'f', 'o', 'F', 'T'). */
+typedef struct cl_export_args {
+    const char *format, *path, *from, *to;
+} cl_export_args;
+
+/* Takes opt into a when it is one of those; false otherwise. */
+bool cl_export_args_option(cl_export_args *a, int opt, const char *arg);
+
+/* The end of every plaintext export (src/cli/cmd_export.c): asks
+ * question (cl_cli_confirm; --yes answers it), writes bytes to path with
+ * cl_export_write (0600, no overwrite, audited as action on target), says
+ * so, and wipes and frees bytes in every case. Returns the exit code. */
+int cl_cli_write_export(cl_cli *c, const char *question, const char *action, const char *target, const char *path,
+                        const char *format, unsigned char *bytes, size_t len);
+
 /* Prints what cl_agenda_attention found, for people. */
 void cl_cli_print_agenda(json_t *agenda);
 
@@ -177,5 +193,12 @@ extern const cl_command cl_office_commands[];   /* cmd_office.c: offices, truste
 extern const cl_command cl_bundle_commands[];   /* cmd_bundle.c: referral bundles and receipts */
 extern const cl_command cl_teacher_commands[];  /* cmd_teacher.c: the teacher's side, and enrolment */
 extern const cl_command cl_inbox_commands[];    /* cmd_inbox.c: teachers' observations, triage */
+/* `export referral ID --bundle --to OFFICE -o FILE` (cmd_bundle.c); the
+ * one `export referral` command (cmd_export.c) hands over to it when
+ * --bundle is given. */
+int cl_cli_export_referral_bundle(cl_cli *c);
+
+extern const cl_command cl_export_commands[];   /* cmd_export.c: export referral, export student */
+extern const cl_command cl_report_commands[];   /* cmd_report.c: report ledger, difficulty, stats */
 
 #endif

@@ -14,6 +14,12 @@ cl_status cl_file_write_atomic(const char *path, const void *data, size_t len);
 /* Same, but refuses to replace an existing file (CL_ECANTCREATE). */
 cl_status cl_file_create_atomic(const char *path, const void *data, size_t len);
 
+/* Creates path with O_EXCL and mode 0600 and writes len bytes straight
+ * into it, then fsyncs it and its folder: for plaintext exports, which
+ * must never pass through a second file. An existing path (or a link) is
+ * CL_ECANTCREATE and left as it is; a failed write removes what it made. */
+cl_status cl_file_create_private(const char *path, const void *data, size_t len);
+
 /* Reads a whole file of at most max bytes into a malloc'd buffer (with a
  * NUL after the last byte, so text can be used as a string). */
 cl_status cl_file_read(const char *path, size_t max, unsigned char **out, size_t *len);

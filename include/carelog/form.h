@@ -189,6 +189,11 @@ cl_status cl_form_score(const cl_form *f, const json_t *values, json_t **out);
  * line, so old records always render. */
 char *cl_form_render(const cl_form *f, const json_t *values, const char *lang);
 
+/* One field's value for people, as cl_form_render shows it after the
+ * label (choices as labels in lang, a group's items on their own lines);
+ * malloc'd, NULL on allocation failure. */
+char *cl_form_value_text(const cl_field *fld, const json_t *value, const char *lang);
+
 /* A stable fingerprint of the form text (hex BLAKE2b-256 via libsodium
  * crypto_generichash) so the vault can tell if an imported form changed. */
 void cl_form_digest(const char *text, size_t len, char hex[65]);

@@ -88,6 +88,10 @@ cl_status cl_vault_audit(cl_vault *v, const char *action, const char *target, co
 cl_status cl_vault_output_begin(cl_vault *v, const char *action, const char *path, const char *detail);
 cl_status cl_vault_output_end(cl_vault *v, const char *action, const char *path, cl_status result);
 
+/* Signs data with the vault's Ed25519 key (crypto_sign_detached); the
+ * secret key is read into protected memory and wiped at once. */
+cl_status cl_vault_sign(cl_vault *v, const void *data, size_t len, unsigned char sig[64]);
+
 /* Formats a recovery key for reading aloud: groups of four, dashes. */
 void cl_recovery_key_format(const cl_secret *key, char *out, size_t size);
 

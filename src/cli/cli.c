@@ -34,6 +34,8 @@ static const cl_command *const command_tables[] = {
     cl_bundle_commands,
     cl_teacher_commands,
     cl_inbox_commands,
+    cl_export_commands,
+    cl_report_commands,
     NULL,
 };
 

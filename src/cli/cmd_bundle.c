@@ -44,7 +44,7 @@ static cl_status refuse_existing(const char *path)
     return CL_OK;
 }
 
-static int cmd_export_referral(cl_cli *c)
+int cl_cli_export_referral_bundle(cl_cli *c)
 {
     static const struct option options[] = {{"bundle", no_argument, NULL, 'b'},
                                             {"to", required_argument, NULL, 't'},
@@ -275,8 +275,6 @@ static int cmd_import_receipt(cl_cli *c)
 }
 
 const cl_command cl_bundle_commands[] = {
-    {"export referral", "ID --bundle --to OFFICE -o FILE", N_("send a referral to an office, signed and encrypted"),
-     cmd_export_referral},
     {"import receipt", "FILE", N_("import an office's receipt; moves the referral forward"), cmd_import_receipt},
     {"office open", "FILE", N_("office vault: verify, decrypt and keep a referral bundle"), cmd_office_open},
     {"office referrals", "", N_("office vault: list the referrals received"), cmd_office_referrals},

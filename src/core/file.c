@@ -105,6 +105,30 @@ static cl_status write_atomic(const char *path, const void *data, size_t len, in
     return cl_dir_sync(dirname(dir));
 }
 
+cl_status cl_file_create_private(const char *path, const void *data, size_t len)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return errno == EEXIST ? cl_fail(CL_ECANTCREATE, _("%s already exists; it was left untouched (choose another name)"),
+                                         path)
+                               : cl_fail(CL_ECANTCREATE, _("%s: cannot create it: %s"), path, strerror(errno));
+    /* The umask cannot widen 0600, but an inherited ACL default could. */
+    cl_status st = fchmod(fd, 0600) == 0 ? CL_OK : cl_fail(CL_EIO, "%s: %s", path, strerror(errno));
+    if (st == CL_OK)
+        st = write_all(fd, data, len, path);
+    if (st == CL_OK && fsync(fd) != 0)
+        st = cl_fail(CL_EIO, _("%s: could not sync: %s"), path, strerror(errno));
+    if (close(fd) != 0 && st == CL_OK)
+        st = cl_fail(CL_EIO, "%s: %s", path, strerror(errno));
+    if (st != CL_OK) {
+        unlink(path);
+        return st;
+    }
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    return cl_dir_sync(dirname(dir));
+}
+
 cl_status cl_file_write_atomic(const char *path, const void *data, size_t len)
 {
     return write_atomic(path, data, len, 0);

@@ -200,6 +200,16 @@ static void render_value(cl_buf *b, const cl_field *f, const json_t *v, const ch
     put_raw(b, v);
 }
 
+char *cl_form_value_text(const cl_field *fld, const json_t *value, const char *lang)
+{
+    cl_buf b = { 0 };
+    render_value(&b, fld, value, lang, 0);
+    char *text = cl_buf_take(&b);
+    if (text && text[0] == '\n')
+        memmove(text, text + 1, strlen(text));
+    return text;
+}
+
 static int key_cmp(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);

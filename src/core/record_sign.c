@@ -18,6 +18,18 @@
 #include "carelog/text.h"
 #include "record_internal.h"
 
+cl_status cl_vault_sign(cl_vault *v, const void *data, size_t len, unsigned char sig[64])
+{
+    cl_secret *sk = NULL;
+    cl_status st = cl_secret_new(crypto_sign_SECRETKEYBYTES, &sk);
+    if (st == CL_OK)
+        st = cl_meta_get_blob(cl_vault_db(v), "ed25519_secret", sk->bytes, crypto_sign_SECRETKEYBYTES);
+    if (st == CL_OK && crypto_sign_detached(sig, NULL, data, len, sk->bytes) != 0)
+        st = cl_fail(CL_ESOFTWARE, _("signing failed"));
+    cl_secret_free(sk);
+    return st;
+}
+
 cl_status cl_record_sign(cl_vault *v, long long id, long long expected_version)
 {
     sqlite3 *db = cl_vault_db(v);
@@ -73,14 +85,8 @@ cl_status cl_record_sign(cl_vault *v, long long id, long long expected_version)
         st = cl_fail(CL_ESOFTWARE, _("out of memory"));
     json_decref(payload);
     unsigned char sig[crypto_sign_BYTES];
-    cl_secret *sk = NULL;
     if (st == CL_OK)
-        st = cl_secret_new(crypto_sign_SECRETKEYBYTES, &sk);
-    if (st == CL_OK)
-        st = cl_meta_get_blob(db, "ed25519_secret", sk->bytes, crypto_sign_SECRETKEYBYTES);
-    if (st == CL_OK && crypto_sign_detached(sig, NULL, (const unsigned char *)text, strlen(text), sk->bytes) != 0)
-        st = cl_fail(CL_ESOFTWARE, _("signing failed"));
-    cl_secret_free(sk);
+        st = cl_vault_sign(v, text, strlen(text), sig);
     if (st == CL_OK)
         st = cl_db_prepare(db, "UPDATE records SET signed_at = ?, signed_by = ?, signature = ?, signed_payload = ? "
                                "WHERE id = ?", &q);

@@ -1,0 +1,17 @@
+/* Terminal charts: horizontal bars of Unicode block characters, aligned by
+ * display cells (Chinese labels are two cells a character), for the CLI's
+ * reports and the reports screen. Plain text with no colour or escape
+ * sequence, so it reads the same under NO_COLOR and in a file. */
+#ifndef CARELOG_CHART_H
+#define CARELOG_CHART_H
+
+#include <stddef.h>
+
+/* One line per bar, "LABEL  ████▍ VALUE\n", every line at most width cells
+ * (width below 20 is taken as 20); labels are cut to fit (with "…") and
+ * padded so the bars start in one column; the longest bar fills the room
+ * left, in eighths of a cell. Returns malloc'd UTF-8, NULL when out of
+ * memory; n = 0 gives "". */
+char *cl_chart_bars(const char *const *labels, const long long *values, size_t n, int width);
+
+#endif

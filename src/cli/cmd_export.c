@@ -1,0 +1,204 @@
+/* Printable exports of one case: `export referral` (the summary for the
+ * protection office) and `export student` (a student's chronology). The
+ * whole-vault `export vault` lives in cmd_transfer.c. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "carelog/cli.h"
+#include "carelog/export.h"
+#include "carelog/i18n.h"
+#include "carelog/student.h"
+#include "carelog/summary.h"
+#include "carelog/text.h"
+
+#define MAX_PICKED 1000
+
+typedef struct export_opts {
+    cl_export_args args;
+    cl_summary_options summary;
+    long long picked[MAX_PICKED];
+} export_opts;
+
+/* "12,13,#14" → ids; 64 on anything else. */
+static int parse_records(const char *arg, export_opts *o)
+{
+    char *copy = strdup(arg);
+    if (!copy)
+        return cl_cli_fail(cl_fail(CL_ESOFTWARE, _("out of memory")));
+    int rc = 0;
+    o->summary.n_records = 0;
+    char *save = NULL;
+    for (char *t = strtok_r(copy, ",， ", &save); t && rc == 0; t = strtok_r(NULL, ",， ", &save)) {
+        long long id;
+        if (o->summary.n_records == MAX_PICKED)
+            rc = cl_cli_fail(cl_fail(CL_EUSAGE, _("--records takes at most %d records"), MAX_PICKED));
+        else if (cl_parse_id(t, "record", &id) != CL_OK)
+            rc = cl_cli_fail(CL_EUSAGE);
+        else
+            o->picked[o->summary.n_records++] = id;
+    }
+    free(copy);
+    if (rc == 0 && o->summary.n_records == 0)
+        rc = cl_cli_fail(cl_fail(CL_EUSAGE, _("--records takes record ids separated by commas, e.g. 12,15,20")));
+    o->summary.records = o->picked;
+    return rc;
+}
+
+bool cl_export_args_option(cl_export_args *a, int opt, const char *arg)
+{
+    switch (opt) {
+    case 'o':
+        a->path = arg;
+        return true;
+    case 'f':
+        a->format = arg;
+        return true;
+    case 'F':
+        a->from = arg;
+        return true;
+    case 'T':
+        a->to = arg;
+        return true;
+    default:
+        return false;
+    }
+}
+
+static int export_option(cl_cli *c, int opt, const char *arg, void *ctx)
+{
+    (void)c;
+    export_opts *o = ctx;
+    if (cl_export_args_option(&o->args, opt, arg))
+        return 0;
+    return opt == 'r' ? parse_records(arg, o) : 0;
+}
+
+static const struct option export_options[] = {
+    {"output", required_argument, NULL, 'o'}, {"format", required_argument, NULL, 'f'},
+    {"from", required_argument, NULL, 'F'},   {"to", required_argument, NULL, 'T'},
+    {"records", required_argument, NULL, 'r'}, {0, 0, 0, 0},
+};
+
+typedef enum export_kind { EXPORT_REFERRAL, EXPORT_STUDENT } export_kind;
+
+/* Renders, asks, writes and audits; the common part of both commands. */
+static int run_export(cl_cli *c, export_kind kind, const char *usage, const char *help)
+{
+    export_opts *o = calloc(1, sizeof *o);
+    if (!o)
+        return cl_cli_fail(cl_fail(CL_ESOFTWARE, _("out of memory")));
+    int first;
+    int rc = cl_cli_parse(c, export_options, usage, help, export_option, o, 1, &first);
+    if (rc != 0) {
+        free(o);
+        return cl_cli_exit(rc);
+    }
+    o->summary.from = o->args.from;
+    o->summary.to = o->args.to;
+    const char *path = o->args.path, *format = o->args.format;
+    cl_status st = CL_OK;
+    if (!path || !format)
+        st = cl_fail(CL_EUSAGE, _("both --format and -o are needed (see --help)"));
+    else if (strcmp(format, "pdf") != 0 && strcmp(format, "md") != 0 && strcmp(format, "json") != 0)
+        st = cl_fail(CL_EUSAGE, _("--format takes pdf, md or json"));
+    else if (access(path, F_OK) == 0)
+        st = cl_fail(CL_ECANTCREATE, _("%s already exists; it was left untouched (choose another name)"), path);
+    long long id = 0;
+    if (st == CL_OK && kind == EXPORT_REFERRAL)
+        st = cl_parse_id(c->argv[first], "referral", &id);
+    if (st == CL_OK)
+        st = cl_cli_unlock(c);
+    if (st == CL_OK && kind == EXPORT_STUDENT)
+        st = cl_student_find(c->vault, c->argv[first], &id);
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    if (st == CL_OK)
+        st = kind == EXPORT_REFERRAL ? cl_summary_referral(c->vault, id, &o->summary, format, &bytes, &len)
+                                     : cl_summary_student(c->vault, id, &o->summary, format, &bytes, &len);
+    char target[64];
+    snprintf(target, sizeof target, "%s %lld", kind == EXPORT_REFERRAL ? "referral" : "student", id);
+    char *question = NULL;
+    if (st == CL_OK) {
+        question = cl_strdup_printf(kind == EXPORT_REFERRAL ? _("Write the summary of referral #%lld UNENCRYPTED to %s?")
+                                                            : _("Write the report on student #%lld UNENCRYPTED to %s?"),
+                                    id, path);
+        if (!question)
+            st = cl_fail(CL_ESOFTWARE, _("out of memory"));
+    }
+    rc = st == CL_OK ? cl_cli_write_export(c, question, kind == EXPORT_REFERRAL ? "export.referral" : "export.student",
+                                           target, path, format, bytes, len)
+                     : cl_cli_fail(st);
+    if (st != CL_OK)
+        cl_doc_bytes_free(bytes, len);
+    free(question);
+    free(o);
+    return rc;
+}
+
+int cl_cli_write_export(cl_cli *c, const char *question, const char *action, const char *target, const char *path,
+                        const char *format, unsigned char *bytes, size_t len)
+{
+    cl_status st = cl_cli_confirm(c, question);
+    if (st == CL_OK)
+        st = cl_export_write(c->vault, action, target, path, format, bytes, len);
+    cl_doc_bytes_free(bytes, len);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    if (c->json)
+        return cl_cli_print_json(json_pack("{s:s, s:s, s:s, s:I}", "path", path, "format", format, "target", target,
+                                           "bytes", (json_int_t)len));
+    printf(_("Wrote %s (%s, %zu bytes, mode 0600). It is NOT encrypted: keep it safe and delete it when done.\n"),
+           path, format, len);
+    return 0;
+}
+
+static int cmd_export_referral(cl_cli *c)
+{
+    for (int i = 1; i < c->argc && strcmp(c->argv[i], "--") != 0; i++)
+        if (strcmp(c->argv[i], "--bundle") == 0)
+            return cl_cli_export_referral_bundle(c);
+    return run_export(
+        c, EXPORT_REFERRAL, "ID --format pdf|md|json -o FILE [--from DATE] [--to DATE] [--records ID,…]",
+        _("Writes the summary of a referral for the protection office: the referral form\n"
+          "with its labels, the reporter (marked confidential), the state history with\n"
+          "who, when and why, the student's details and guardians, and the timeline that\n"
+          "led to it (observations, assessments, screenings, sessions, contacts, plans).\n"
+          "The PDF is A4 with \"机密 / Confidential\", the school, the vault fingerprint and\n"
+          "page numbers on every page; Markdown and JSON carry the same content.\n"
+          "The file is NOT encrypted: you are asked to confirm (--yes for scripts); it is\n"
+          "written with mode 0600, never over an existing file, and the export is logged.\n"
+          "  --format F        pdf, md or json (required)\n"
+          "  -o, --output FILE where to write it (required)\n"
+          "  --from DATE       the timeline from this day (default: a year before the referral)\n"
+          "  --to DATE         the timeline up to this day (default: today)\n"
+          "  --records IDS     exactly these records instead of a period (12,15,20)\n"
+          "With --bundle --to OFFICE, writes the signed, encrypted bundle for the office\n"
+          "instead (see `carelog export referral --bundle --help`).\n"));
+}
+
+static int cmd_export_student(cl_cli *c)
+{
+    return run_export(c, EXPORT_STUDENT,
+                      "STUDENT --format pdf|md|json -o FILE [--from DATE] [--to DATE] [--records ID,…]",
+                      _("Writes one student's chronology for a case conference or a transfer: details,\n"
+                        "guardians and every record in the period with its fields, amendments and\n"
+                        "(for referrals) state history, laid out as the referral summary is.\n"
+                        "STUDENT is a student number or #id. Plaintext: asks first (--yes), mode 0600,\n"
+                        "never over an existing file, logged.\n"
+                        "  --format F        pdf, md or json (required)\n"
+                        "  -o, --output FILE where to write it (required)\n"
+                        "  --from DATE       records from this day (default: all)\n"
+                        "  --to DATE         records up to this day (default: all)\n"
+                        "  --records IDS     exactly these records instead of a period\n"));
+}
+
+const cl_command cl_export_commands[] = {
+    {"export referral", "ID --format F|--bundle --to OFFICE -o FILE",
+     N_("print a referral summary (PDF, Markdown, JSON), or send it as a bundle"),
+     cmd_export_referral},
+    {"export student", "STUDENT --format F -o FILE", N_("print a student's chronology (PDF, Markdown, JSON)"),
+     cmd_export_student},
+    {NULL, NULL, NULL, NULL},
+};

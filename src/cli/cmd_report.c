@@ -1,0 +1,551 @@
+/* Reports for the county: `report ledger` (学生异常行为干预台账) and
+ * `report difficulty` (困境儿童动态监管), as xlsx, CSV, PDF, Markdown or
+ * JSON. Plaintext: asked, 0600, never over a file, audited. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "carelog/chart.h"
+#include "carelog/cli.h"
+#include "carelog/county.h"
+#include "carelog/file.h"
+#include "carelog/document.h"
+#include "carelog/i18n.h"
+#include "carelog/report.h"
+#include "carelog/text.h"
+
+typedef struct report_opts {
+    cl_export_args args;
+    cl_report_filter filter;
+    cl_report_render_options render;
+    const char *by; /* report stats */
+} report_opts;
+
+static int report_option(cl_cli *c, int opt, const char *arg, void *ctx)
+{
+    (void)c;
+    report_opts *o = ctx;
+    if (cl_export_args_option(&o->args, opt, arg))
+        return 0;
+    switch (opt) {
+    case 'c':
+        o->filter.class_name = arg;
+        break;
+    case 'C':
+        o->filter.circumstance = arg;
+        break;
+    case 'e':
+        o->render.encoding = strcmp(arg, "utf8") == 0 ? "utf-8" : strcmp(arg, "gbk") == 0 ? "gb18030" : arg;
+        if (strcmp(o->render.encoding, "utf-8") != 0 && strcmp(o->render.encoding, "gb18030") != 0)
+            return cl_cli_fail(cl_fail(CL_EUSAGE, _("--encoding takes utf-8 or gb18030")));
+        break;
+    case 's':
+        o->render.sheet_per_class = true;
+        break;
+    case 'b':
+        o->by = arg;
+        break;
+    case 'r': {
+        char *end;
+        long n = strtol(arg, &end, 10);
+        if (end == arg || *end || n < 0 || n > 3)
+            return cl_cli_fail(cl_fail(CL_EUSAGE, _("--risk takes a level from 0 to %d"), 3));
+        o->filter.risk = (int)n;
+        break;
+    }
+    default:
+        break;
+    }
+    return 0;
+}
+
+static const struct option report_options[] = {
+    {"output", required_argument, NULL, 'o'},       {"format", required_argument, NULL, 'f'},
+    {"from", required_argument, NULL, 'F'},         {"to", required_argument, NULL, 'T'},
+    {"class", required_argument, NULL, 'c'},        {"risk", required_argument, NULL, 'r'},
+    {"circumstance", required_argument, NULL, 'C'}, {"encoding", required_argument, NULL, 'e'},
+    {"sheet-per-class", no_argument, NULL, 's'},    {"by", required_argument, NULL, 'b'},
+    {0, 0, 0, 0},
+};
+
+static bool known_format(const char *f)
+{
+    static const char *const formats[] = {"xlsx", "csv", "pdf", "md", "json", NULL};
+    for (const char *const *k = formats; *k; k++)
+        if (strcmp(f, *k) == 0)
+            return true;
+    return false;
+}
+
+typedef cl_status (*report_fn)(cl_vault *v, const cl_report_filter *f, json_t **out);
+
+static int run_report(cl_cli *c, const char *name, report_fn build, const char *usage, const char *help)
+{
+    report_opts o = {{NULL, NULL, NULL, NULL}, {NULL, NULL, NULL, -1, NULL}, {NULL, false}, NULL};
+    int first;
+    int rc = cl_cli_parse(c, report_options, usage, help, report_option, &o, 0, &first);
+    if (rc != 0)
+        return cl_cli_exit(rc);
+    o.filter.from = o.args.from;
+    o.filter.to = o.args.to;
+    cl_status st = CL_OK;
+    if (!o.args.path || !o.args.format)
+        st = cl_fail(CL_EUSAGE, _("both --format and -o are needed (see --help)"));
+    else if (!known_format(o.args.format))
+        st = cl_fail(CL_EUSAGE, _("--format takes xlsx, csv, pdf, md or json"));
+    else if (access(o.args.path, F_OK) == 0)
+        st = cl_fail(CL_ECANTCREATE, _("%s already exists; it was left untouched (choose another name)"), o.args.path);
+    if (st == CL_OK)
+        st = cl_cli_unlock(c);
+    json_t *report = NULL;
+    if (st == CL_OK)
+        st = build(c->vault, &o.filter, &report);
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    if (st == CL_OK)
+        st = cl_report_render(report, o.args.format, &o.render, &bytes, &len);
+    size_t rows = json_array_size(json_object_get(report, "rows"));
+    json_decref(report);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    char *question = cl_strdup_printf(ngettext("Write the %s (%zu student) UNENCRYPTED to %s?",
+                                               "Write the %s (%zu students) UNENCRYPTED to %s?", (unsigned long)rows),
+                                      name, rows, o.args.path);
+    char action[64], target[64];
+    snprintf(action, sizeof action, "report.%s", c->argv[0] + strlen("report "));
+    snprintf(target, sizeof target, "%zu students", rows);
+    rc = question ? cl_cli_write_export(c, question, action, target, o.args.path, o.args.format, bytes, len)
+                  : (cl_doc_bytes_free(bytes, len), cl_cli_fail(cl_fail(CL_ESOFTWARE, _("out of memory"))));
+    free(question);
+    return rc;
+}
+
+static int cmd_report_ledger(cl_cli *c)
+{
+    return run_report(
+        c, _("intervention ledger"), cl_report_ledger,
+        "--format xlsx|csv|pdf|md|json -o FILE [--from DATE] [--to DATE] [--class C] [--risk N]",
+        _("Writes the intervention ledger (学生异常行为干预台账): one row per student with\n"
+          "any record in the period, with the columns county offices ask for: No., name,\n"
+          "gender, class, first noticed, noticed by, concerns, risk level, misconduct tier,\n"
+          "interventions, home-school contact, referral, current status, responsible,\n"
+          "follow-up. Headings and text in the interface language (--lang).\n"
+          "  --format F         xlsx (frozen headings, dates as dates, title row), csv,\n"
+          "                     pdf (A4 landscape), md or json (required)\n"
+          "  -o, --output FILE  where to write it (required)\n"
+          "  --from/--to DATE   the period (default: everything)\n"
+          "  --class C          one class only\n"
+          "  --risk N           students at this risk level now (0-3)\n"
+          "  --encoding E       csv: utf-8 (with BOM, the default) or gb18030\n"
+          "  --sheet-per-class  xlsx: also one worksheet per class\n"
+          "Plaintext: asks first (--yes), mode 0600, never over an existing file, logged.\n"));
+}
+
+static int cmd_report_difficulty(cl_cli *c)
+{
+    return run_report(c, _("children-in-difficulty list"), cl_report_difficulty,
+                      "--format xlsx|csv|pdf|md|json -o FILE [--circumstance C] [--class C]",
+                      _("Writes the list of children in difficulty (困境儿童动态监管): every active or\n"
+                        "monitoring student with a circumstance (left-behind, single-parent,\n"
+                        "disability, …), their guardians and phones, the last home-school contact or\n"
+                        "visit, the next date due by the follow-up policies, and how overdue it is.\n"
+                        "  --circumstance C   one circumstance (left_behind, single_parent, disability…)\n"
+                        "  --format, -o, --class, --encoding, --sheet-per-class as for report ledger\n"
+                        "Plaintext: asks first (--yes), mode 0600, never over an existing file, logged.\n"));
+}
+
+/* ---- report stats ------------------------------------------------------ */
+
+static const char *const measures[] = {"students", "observations", "sessions", "assessments", "screenings",
+                                       "plans",    "reviews",      "contacts", "referrals",   NULL};
+
+static const char *measure_label(const char *m)
+{
+    static const char *const labels[][2] = {
+        {"students", N_("Students")},       {"observations", N_("Observations")}, {"sessions", N_("Sessions")},
+        {"assessments", N_("Assessments")}, {"screenings", N_("Screenings")},     {"plans", N_("Plans")},
+        {"reviews", N_("Reviews")},         {"contacts", N_("Contacts")},         {"referrals", N_("Referrals")},
+    };
+    for (size_t i = 0; i < sizeof labels / sizeof *labels; i++)
+        if (strcmp(labels[i][0], m) == 0)
+            return _(labels[i][1]);
+    return m;
+}
+
+static const char *dimension_label(const char *by)
+{
+    static const char *const labels[][2] = {
+        {"month", N_("month")},         {"week", N_("week")},
+        {"class", N_("class")},         {"grade", N_("grade")},
+        {"category", N_("concern")},    {"risk", N_("risk level")},
+        {"tier", N_("misconduct tier")}, {"circumstance", N_("circumstance")},
+        {"counsellor", N_("counsellor")}, {"agency", N_("receiving agency")},
+    };
+    for (size_t i = 0; by && i < sizeof labels / sizeof *labels; i++)
+        if (strcmp(labels[i][0], by) == 0)
+            return _(labels[i][1]);
+    return by ? by : "";
+}
+
+static char *stats_csv(const json_t *r)
+{
+    cl_buf b = {0};
+    cl_buf_puts(&b, "\xef\xbb\xbf");
+    cl_buf_puts(&b, json_string_value(json_object_get(r, "by")) ? json_string_value(json_object_get(r, "by")) : "group");
+    for (const char *const *m = measures; *m; m++)
+        cl_buf_printf(&b, ",%s", *m);
+    cl_buf_puts(&b, "\r\n");
+    size_t i;
+    json_t *g;
+    json_array_foreach(json_object_get(r, "groups"), i, g) {
+        /* Quoted as RFC 4180 wants; a key Excel would run as a formula gets a '. */
+        const char *key = cl_json_str_or(g, "key");
+        cl_buf_puts(&b, strchr("=+-@", key[0]) && key[0] ? "\"'" : "\"");
+        for (const char *p = key; *p; p++)
+            cl_buf_puts(&b, *p == '"' ? "\"\"" : (char[2]){*p, '\0'});
+        cl_buf_puts(&b, "\"");
+        for (const char *const *m = measures; *m; m++)
+            cl_buf_printf(&b, ",%lld", (long long)json_integer_value(json_object_get(g, *m)));
+        cl_buf_puts(&b, "\r\n");
+    }
+    cl_buf_puts(&b, "total");
+    for (const char *const *m = measures; *m; m++)
+        cl_buf_printf(&b, ",%lld", (long long)json_integer_value(json_object_get(json_object_get(r, "totals"), *m)));
+    cl_buf_puts(&b, "\r\n");
+    return cl_buf_take(&b);
+}
+
+static void print_stats(const json_t *r)
+{
+    int width = cl_cli_width();
+    if (width <= 0 || width > 80)
+        width = 80;
+    const json_t *period = json_object_get(r, "period");
+    cl_cli_say("%s · %s – %s\n\n", cl_json_str_or(r, "school"),
+               *cl_json_str_or(period, "from") ? cl_json_str_or(period, "from") : "…",
+               *cl_json_str_or(period, "to") ? cl_json_str_or(period, "to") : "…");
+    const json_t *totals = json_object_get(r, "totals");
+    const char *labels[16];
+    long long values[16];
+    size_t n = 0;
+    for (const char *const *m = measures; *m; m++, n++) {
+        labels[n] = measure_label(*m);
+        values[n] = (long long)json_integer_value(json_object_get(totals, *m));
+    }
+    char *chart = cl_chart_bars(labels, values, n, width);
+    cl_cli_print_text(stdout, chart ? chart : "");
+    free(chart);
+
+    const json_t *groups = json_object_get(r, "groups");
+    if (json_array_size(groups)) {
+        size_t ng = json_array_size(groups);
+        const char **gl = calloc(ng, sizeof *gl);
+        long long *gv = calloc(ng, sizeof *gv);
+        for (size_t i = 0; gl && gv && i < ng; i++) {
+            gl[i] = cl_json_str_or(json_array_get(groups, i), "key");
+            gv[i] = (long long)json_integer_value(json_object_get(json_array_get(groups, i), "students"));
+        }
+        printf("\n");
+        cl_cli_say(_("Students by %s:\n"), dimension_label(cl_json_str_or(r, "by")));
+        chart = gl && gv ? cl_chart_bars(gl, gv, ng, width) : NULL;
+        cl_cli_print_text(stdout, chart ? chart : "");
+        free(chart);
+        free(gl);
+        free(gv);
+        const char *heads[10] = {dimension_label(cl_json_str_or(r, "by"))};
+        for (size_t k = 0; measures[k]; k++)
+            heads[k + 1] = measure_label(measures[k]);
+        cl_table *t = cl_table_new(10, heads);
+        for (size_t k = 1; t && k < 10; k++)
+            cl_table_align_right(t, k);
+        size_t i;
+        json_t *g;
+        json_array_foreach(groups, i, g) {
+            char nums[9][24];
+            const char *cells[10] = {cl_json_str_or(g, "key")};
+            for (size_t k = 0; measures[k]; k++) {
+                snprintf(nums[k], sizeof nums[k], "%lld", (long long)json_integer_value(json_object_get(g, measures[k])));
+                cells[k + 1] = nums[k];
+            }
+            if (t)
+                cl_table_add_row(t, cells);
+        }
+        printf("\n");
+        if (t)
+            cl_cli_table_done(t);
+    }
+    const json_t *fb = json_object_get(r, "referral_feedback");
+    printf("\n");
+    cl_cli_say(_("Referrals by state:"));
+    size_t i;
+    json_t *s;
+    json_array_foreach(json_object_get(r, "referral_states"), i, s)
+        cl_cli_say(" %s %lld", cl_json_str_or(s, "label"), (long long)json_integer_value(json_object_get(s, "count")));
+    printf("\n");
+    const json_t *median = json_object_get(fb, "median_days");
+    char median_text[32] = "—";
+    if (json_is_real(median))
+        snprintf(median_text, sizeof median_text, "%.1f", json_real_value(median));
+    cl_cli_say(_("Acknowledged: %lld (within %lld days: %lld, later: %lld); median %s days; waiting past %lld days: %lld\n"),
+               (long long)json_integer_value(json_object_get(fb, "acknowledged")),
+               (long long)json_integer_value(json_object_get(fb, "feedback_days")),
+               (long long)json_integer_value(json_object_get(fb, "within_feedback_days")),
+               (long long)json_integer_value(json_object_get(fb, "acknowledged_late")), median_text,
+               (long long)json_integer_value(json_object_get(fb, "feedback_days")),
+               (long long)json_integer_value(json_object_get(fb, "waiting_past_feedback_days")));
+    json_t *band;
+    bool first = true;
+    json_array_foreach(json_object_get(r, "screening_bands"), i, band) {
+        if (first)
+            cl_cli_say(_("Screenings by band:"));
+        first = false;
+        cl_cli_say(" %s %s %lld", cl_json_str_or(band, "kind"), cl_json_str_or(band, "band"),
+                   (long long)json_integer_value(json_object_get(band, "count")));
+    }
+    if (!first)
+        printf("\n");
+}
+
+static int cmd_report_stats(cl_cli *c)
+{
+    report_opts o = {{NULL, NULL, NULL, NULL}, {NULL, NULL, NULL, -1, NULL}, {NULL, false}, NULL};
+    int first;
+    int rc = cl_cli_parse(
+        c, report_options, _("[--from DATE] [--to DATE] [--by DIMENSION] [--format table|csv|json] [-o FILE]"),
+        _("Counts for a period: students, observations, sessions, assessments, screenings\n"
+          "(by band), plans, reviews, contacts and referrals (by state, and how fast each\n"
+          "was acknowledged against the three-day feedback time), as terminal bar charts\n"
+          "(Unicode blocks, 80 columns, no colour) or CSV/JSON for programs.\n"
+          "  --by D          month, week, class, grade, category, risk, tier,\n"
+          "                  circumstance, counsellor or agency\n"
+          "  --from/--to     the period (default: everything)\n"
+          "  --class, --risk as for report ledger\n"
+          "  --format F      table (default), csv or json; -o FILE writes it (asks first)\n"),
+        report_option, &o, 0, &first);
+    if (rc != 0)
+        return cl_cli_exit(rc);
+    const char *format = o.args.format ? o.args.format : (c->json ? "json" : "table");
+    o.filter.from = o.args.from;
+    o.filter.to = o.args.to;
+    cl_status st = CL_OK;
+    if (strcmp(format, "table") != 0 && strcmp(format, "csv") != 0 && strcmp(format, "json") != 0)
+        st = cl_fail(CL_EUSAGE, _("--format takes table, csv or json"));
+    else if (o.args.path && strcmp(format, "table") == 0)
+        st = cl_fail(CL_EUSAGE, _("-o writes csv or json; add --format csv or --format json"));
+    else if (o.args.path && access(o.args.path, F_OK) == 0)
+        st = cl_fail(CL_ECANTCREATE, _("%s already exists; it was left untouched (choose another name)"), o.args.path);
+    if (st == CL_OK)
+        st = cl_cli_unlock(c);
+    json_t *r = NULL;
+    if (st == CL_OK)
+        st = cl_report_stats(c->vault, &o.filter, o.by, &r);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    if (strcmp(format, "table") == 0) {
+        print_stats(r);
+        json_decref(r);
+        return 0;
+    }
+    if (strcmp(format, "json") == 0 && !o.args.path)
+        return cl_cli_print_json(r); /* one line, as every --json */
+    char *text = strcmp(format, "csv") == 0 ? stats_csv(r) : json_dumps(r, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(r);
+    if (!text)
+        return cl_cli_fail(cl_fail(CL_ESOFTWARE, _("out of memory")));
+    if (!o.args.path) {
+        fputs(text, stdout);
+        free(text);
+        return 0;
+    }
+    char *question = cl_strdup_printf(_("Write the statistics to %s?"), o.args.path);
+    rc = cl_cli_write_export(c, question ? question : "", "report.stats", "statistics", o.args.path, format,
+                             (unsigned char *)text, strlen(text));
+    free(question);
+    return rc;
+}
+
+/* ---- county totals ------------------------------------------------------ */
+
+typedef struct county_opts {
+    cl_export_args args;
+    const char *period;
+    int threshold;
+    const char *trust[64];
+    size_t n_trust;
+} county_opts;
+
+static int county_option(cl_cli *c, int opt, const char *arg, void *ctx)
+{
+    (void)c;
+    county_opts *o = ctx;
+    if (cl_export_args_option(&o->args, opt, arg))
+        return 0;
+    if (opt == 'p') {
+        o->period = arg;
+    } else if (opt == 'H') {
+        char *end;
+        long n = strtol(arg, &end, 10);
+        if (end == arg || *end || n < CL_COUNTY_MIN_THRESHOLD || n > 100)
+            return cl_cli_fail(cl_fail(CL_EUSAGE, _("--threshold takes a number from %d to 100"), CL_COUNTY_MIN_THRESHOLD));
+        o->threshold = (int)n;
+    } else if (opt == 't') {
+        if (o->n_trust == sizeof o->trust / sizeof *o->trust)
+            return cl_cli_fail(cl_fail(CL_EUSAGE, _("too many --trust files")));
+        o->trust[o->n_trust++] = arg;
+    }
+    return 0;
+}
+
+static const struct option county_options[] = {
+    {"output", required_argument, NULL, 'o'}, {"format", required_argument, NULL, 'f'},
+    {"from", required_argument, NULL, 'F'},   {"to", required_argument, NULL, 'T'},
+    {"period", required_argument, NULL, 'p'}, {"threshold", required_argument, NULL, 'H'},
+    {"trust", required_argument, NULL, 't'},  {0, 0, 0, 0},
+};
+
+static int cmd_report_county(cl_cli *c)
+{
+    county_opts o = {{NULL, NULL, NULL, NULL}, NULL, CL_COUNTY_THRESHOLD, {NULL}, 0};
+    int first;
+    int rc = cl_cli_parse(c, county_options, _("--period NAME [--from DATE] [--to DATE] [--threshold N] -o FILE"),
+                          _("Writes the term's statistics for the county, anonymous and signed by this vault:\n"
+                            "totals, counts by grade, referrals by state and screenings by band, with no\n"
+                            "name, number, birth date or class, and every count from 1 to the threshold\n"
+                            "minus one shown as \"<5\" (and, where a total would give one away, one more\n"
+                            "cell as \"*\"). The county adds schools up with `report merge`.\n"
+                            "  --period NAME   the term, e.g. \"2026 秋季学期\" (required)\n"
+                            "  --from/--to     the term's first and last day\n"
+                            "  --threshold N   suppress counts below N (default 5, never below 3)\n"
+                            "  -o FILE         where to write it (required; asks first, logged)\n"),
+                          county_option, &o, 0, &first);
+    if (rc != 0)
+        return cl_cli_exit(rc);
+    cl_status st = CL_OK;
+    if (!o.args.path || !o.period)
+        st = cl_fail(CL_EUSAGE, _("both --period and -o are needed (see --help)"));
+    else if (access(o.args.path, F_OK) == 0)
+        st = cl_fail(CL_ECANTCREATE, _("%s already exists; it was left untouched (choose another name)"), o.args.path);
+    if (st == CL_OK)
+        st = cl_cli_unlock(c);
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    if (st == CL_OK)
+        st = cl_county_totals(c->vault, o.period, o.args.from, o.args.to, o.threshold, &bytes, &len);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    char *question = cl_strdup_printf(_("Write the anonymous county totals for %s to %s?"), o.period, o.args.path);
+    rc = cl_cli_write_export(c, question ? question : "", "report.county", o.period, o.args.path, "json", bytes, len);
+    free(question);
+    return rc;
+}
+
+static int cmd_report_merge(cl_cli *c)
+{
+    county_opts o = {{NULL, NULL, NULL, NULL}, NULL, CL_COUNTY_THRESHOLD, {NULL}, 0};
+    int first;
+    int rc = cl_cli_options(c, county_options,
+                            _("FILE... --trust VAULT.PUB... [--format csv|json|md|pdf|xlsx -o FILE]"),
+                            _("Adds up the county totals of many schools: each file's signature is verified\n"
+                              "against the schools trusted by --trust (each school's vault.pub); a file\n"
+                              "changed after signing, from a school not trusted, or a second file of one\n"
+                              "school for one period is refused (exit 65 or 77) and nothing is written.\n"
+                              "One row per school, then the county's total; a total over a suppressed cell\n"
+                              "is shown as \"≥N\", so no suppressed count can be worked out. No vault is\n"
+                              "needed.\n"
+                              "  --trust FILE    a school's vault.pub (repeat for each school)\n"
+                              "  --format F      csv, json, md, pdf or xlsx with -o (default: a table)\n"),
+                            county_option, &o, &first);
+    if (rc != 0)
+        return cl_cli_exit(rc);
+    if (first >= c->argc)
+        return cl_cli_fail(cl_fail(CL_EUSAGE, _("needs at least one county totals file")));
+    if (o.args.path && !o.args.format)
+        return cl_cli_fail(cl_fail(CL_EUSAGE, _("-o needs --format csv, json, md, pdf or xlsx")));
+    if (o.args.path && access(o.args.path, F_OK) == 0)
+        return cl_cli_fail(cl_fail(CL_ECANTCREATE, _("%s already exists; it was left untouched (choose another name)"),
+                                   o.args.path));
+    json_t *trusted = json_array(), *files = json_array();
+    cl_status st = CL_OK;
+    for (size_t i = 0; st == CL_OK && i < o.n_trust; i++) {
+        unsigned char *data;
+        size_t len;
+        json_t *t = NULL;
+        st = cl_file_read(o.trust[i], 64 * 1024, &data, &len);
+        if (st == CL_OK) {
+            st = cl_county_trust_parse((const char *)data, len, &t);
+            free(data);
+        }
+        if (st == CL_OK)
+            json_array_append_new(trusted, t);
+        else
+            st = cl_fail_context(st, "%s", o.trust[i]);
+    }
+    for (int i = first; st == CL_OK && i < c->argc; i++) {
+        unsigned char *data;
+        size_t len;
+        json_t *doc = NULL;
+        st = cl_file_read(c->argv[i], CL_COUNTY_MAX_BYTES, &data, &len);
+        if (st == CL_OK) {
+            st = cl_county_verify(data, len, trusted, &doc);
+            free(data);
+        }
+        if (st == CL_OK)
+            json_array_append_new(files, doc);
+        else
+            st = cl_fail_context(st, "%s", c->argv[i]);
+    }
+    json_t *report = NULL;
+    if (st == CL_OK)
+        st = cl_county_merge(files, &report);
+    json_decref(trusted);
+    json_decref(files);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    if (!o.args.path) {
+        const json_t *cols = json_object_get(report, "columns");
+        const char *heads[16];
+        size_t n = json_array_size(cols);
+        for (size_t i = 0; i < n && i < 16; i++)
+            heads[i] = cl_json_str_or(json_array_get(cols, i), "label");
+        cl_table *t = cl_table_new(n, heads);
+        size_t i;
+        json_t *row;
+        json_array_foreach(json_object_get(report, "rows"), i, row) {
+            char buf[16][48];
+            const char *cells[16];
+            for (size_t k = 0; k < n && k < 16; k++) {
+                const json_t *v = json_array_get(json_object_get(row, "cells"), k);
+                if (json_is_integer(v))
+                    snprintf(buf[k], sizeof buf[k], "%lld", (long long)json_integer_value(v));
+                else
+                    snprintf(buf[k], sizeof buf[k], "%s", json_is_string(v) ? json_string_value(v) : "");
+                cells[k] = buf[k];
+            }
+            if (t)
+                cl_table_add_row(t, cells);
+        }
+        json_decref(report);
+        return t ? cl_cli_table_done(t) : cl_cli_fail(cl_fail(CL_ESOFTWARE, _("out of memory")));
+    }
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    st = cl_report_render(report, o.args.format, NULL, &bytes, &len);
+    json_decref(report);
+    if (st == CL_OK)
+        st = cl_file_create_private(o.args.path, bytes, len);
+    cl_doc_bytes_free(bytes, len);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    printf(_("Wrote %s (%s, %zu bytes, mode 0600).\n"), o.args.path, o.args.format, len);
+    return 0;
+}
+
+const cl_command cl_report_commands[] = {
+    {"report ledger", "--format F -o FILE", "the intervention ledger 干预台账 (xlsx, csv, pdf, md)", cmd_report_ledger},
+    {"report difficulty", "--format F -o FILE", "children in difficulty 困境儿童 (xlsx, csv, pdf, md)",
+     cmd_report_difficulty},
+    {"report stats", "[--by D] [--format F]", "counts with terminal bar charts (table, csv, json)", cmd_report_stats},
+    {"report county", "--period NAME -o FILE", "anonymous, signed totals of a term for the county", cmd_report_county},
+    {"report merge", "FILE... --trust VAULT.PUB...", "verify and add up schools' county totals", cmd_report_merge},
+    {NULL, NULL, NULL, NULL},
+};

@@ -1,0 +1,509 @@
+/* The ledger and the children-in-difficulty list, gathered from the
+ * students, records and follow-ups as the core lists them. */
+#include "carelog/report.h"
+#include "report_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "carelog/catalog.h"
+#include "carelog/clock.h"
+#include "carelog/followup.h"
+#include "carelog/form.h"
+#include "carelog/i18n.h"
+#include "carelog/record.h"
+#include "carelog/referral.h"
+#include "carelog/student.h"
+#include "carelog/text.h"
+
+static const char *str(const json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "";
+}
+
+static long long id_of(const json_t *o, const char *key)
+{
+    return (long long)json_integer_value(json_object_get(o, key));
+}
+
+char *cl_report_field_label(cl_vault *v, const char *kind, const char *field, const json_t *value)
+{
+    const cl_form *form = NULL;
+    long long form_id;
+    if (!value || json_is_null(value)) {
+        return strdup("");
+    }
+    if (cl_catalog_current(v, kind, &form, &form_id) != CL_OK) {
+        cl_error_clear();
+        return strdup(json_is_string(value) ? json_string_value(value) : "");
+    }
+    const cl_field *f = cl_form_field(form, field);
+    if (!f)
+        return strdup(json_is_string(value) ? json_string_value(value) : "");
+    return cl_form_value_text(f, value, cl_i18n_language());
+}
+
+static const char *kind_title(cl_vault *v, const char *kind)
+{
+    const cl_form *form = NULL;
+    long long form_id;
+    if (cl_catalog_current(v, kind, &form, &form_id) != CL_OK) {
+        cl_error_clear();
+        return kind;
+    }
+    return cl_form_title(form, cl_i18n_language());
+}
+
+static json_t *column(const char *id, const char *label, const char *type, double width)
+{
+    return json_pack("{s:s, s:s, s:s, s:f}", "id", id, "label", label, "type", type, "width", width);
+}
+
+static cl_status check_filter(const cl_report_filter *f, char from[11], char to[11])
+{
+    from[0] = to[0] = '\0';
+    if (f->from && !cl_date_parse(f->from, from))
+        return cl_fail(CL_EDATA, _("--from %s is not a date (YYYY-MM-DD)"), f->from);
+    if (f->to && !cl_date_parse(f->to, to))
+        return cl_fail(CL_EDATA, _("--to %s is not a date (YYYY-MM-DD)"), f->to);
+    if (*from && *to && strcmp(from, to) > 0)
+        return cl_fail(CL_EDATA, _("the period ends (%s) before it starts (%s)"), to, from);
+    if (f->risk < -1 || f->risk > CL_RISK_MAX)
+        return cl_fail(CL_EDATA, _("--risk takes a level from 0 to %d"), CL_RISK_MAX);
+    return CL_OK;
+}
+
+static json_t *report_new(cl_vault *v, const char *kind, const char *title, const char *from, const char *to)
+{
+    char now[32];
+    cl_time_iso(cl_now(), now, sizeof now);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:s?, s:s?}, s:s, s:[], s:[]}", "kind", kind, "title", title,
+                     "school", cl_vault_school(v), "fingerprint", cl_vault_fingerprint(v), "lang",
+                     cl_i18n_language(), "period", "from", *from ? from : NULL, "to", *to ? to : NULL,
+                     "generated_at", now, "columns", "rows");
+}
+
+/* ---- the ledger --------------------------------------------------------- */
+
+typedef struct ledger_row {
+    char *concerns;     /* observation categories, "、"-joined, each once */
+    int sessions, assessments, reviews, screenings, contacts;
+    const json_t *last_contact, *last_plan, *last_referral, *newest;
+} ledger_row;
+
+/* Adds each item of items (joined by sep, as cl_form_value_text joins a
+ * multi-choice) to b once. */
+static void add_unique(cl_buf *b, const char *items, const char *sep)
+{
+    size_t seplen = strlen(sep);
+    for (const char *p = items; *p;) {
+        const char *end = strstr(p, sep);
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        bool seen = false;
+        for (const char *q = b->data; q && *q && !seen;) {
+            const char *qe = strstr(q, sep);
+            size_t m = qe ? (size_t)(qe - q) : strlen(q);
+            seen = m == n && memcmp(q, p, n) == 0;
+            q = qe ? qe + seplen : q + m;
+        }
+        if (!seen && n) {
+            if (b->len)
+                cl_buf_puts(b, sep);
+            cl_buf_append(b, p, n);
+        }
+        p = end ? end + seplen : p + n;
+    }
+}
+
+static cl_status tally(cl_vault *v, const json_t *records, ledger_row *r)
+{
+    memset(r, 0, sizeof *r);
+    cl_buf concerns = {0};
+    bool en = strcmp(cl_i18n_language(), "en") == 0;
+    size_t i;
+    json_t *item;
+    /* records come newest first */
+    json_array_foreach(records, i, item) {
+        const char *kind = str(item, "kind");
+        if (!r->newest)
+            r->newest = item;
+        if (strcmp(kind, "observation") == 0) {
+            json_t *rec = NULL;
+            if (cl_record_get(v, id_of(item, "id"), false, &rec) == CL_OK) {
+                char *text = cl_report_field_label(v, "observation", "categories",
+                                        json_object_get(json_object_get(rec, "fields"), "categories"));
+                if (text)
+                    add_unique(&concerns, text, en ? ", " : "、");
+                free(text);
+            } else {
+                cl_error_clear();
+            }
+            json_decref(rec);
+        } else if (strcmp(kind, "session") == 0) {
+            r->sessions++;
+        } else if (strcmp(kind, "assessment") == 0) {
+            r->assessments++;
+        } else if (strcmp(kind, "review") == 0) {
+            r->reviews++;
+        } else if (strcmp(kind, "contact") == 0) {
+            r->contacts++;
+            if (!r->last_contact)
+                r->last_contact = item;
+        } else if (strcmp(kind, "plan") == 0) {
+            if (!r->last_plan)
+                r->last_plan = item;
+        } else if (strcmp(kind, "referral") == 0) {
+            if (!r->last_referral)
+                r->last_referral = item;
+        } else {
+            r->screenings++;
+        }
+    }
+    r->concerns = cl_buf_take(&concerns);
+    return CL_OK;
+}
+
+static const json_t *record_field(cl_vault *v, const json_t *item, const char *field, json_t **holder)
+{
+    *holder = NULL;
+    if (!item || cl_record_get(v, id_of(item, "id"), false, holder) != CL_OK) {
+        cl_error_clear();
+        return NULL;
+    }
+    return json_object_get(json_object_get(*holder, "fields"), field);
+}
+
+static char *interventions(cl_vault *v, const ledger_row *r)
+{
+    cl_buf b = {0};
+    const char *sep = strcmp(cl_i18n_language(), "en") == 0 ? "; " : "；";
+    /* Each count has its own ngettext call, so the pattern stays a literal. */
+    int n[4] = {r->sessions, r->assessments, r->screenings, r->reviews};
+    for (int i = 0; i < 4; i++) {
+        if (n[i] == 0)
+            continue;
+        if (b.len)
+            cl_buf_puts(&b, sep);
+        unsigned long k = (unsigned long)n[i];
+        if (i == 0)
+            cl_buf_printf(&b, ngettext("%d counselling session", "%d counselling sessions", k), n[i]);
+        else if (i == 1)
+            cl_buf_printf(&b, ngettext("%d assessment", "%d assessments", k), n[i]);
+        else if (i == 2)
+            cl_buf_printf(&b, ngettext("%d screening", "%d screenings", k), n[i]);
+        else
+            cl_buf_printf(&b, ngettext("%d plan review", "%d plan reviews", k), n[i]);
+    }
+    if (r->last_plan) {
+        json_t *holder;
+        char *status = cl_report_field_label(v, "plan", "status", record_field(v, r->last_plan, "status", &holder));
+        if (b.len)
+            cl_buf_puts(&b, sep);
+        cl_buf_printf(&b, _("plan: %s"), status ? status : "");
+        free(status);
+        json_decref(holder);
+    }
+    return cl_buf_take(&b);
+}
+
+static char *contacts_text(cl_vault *v, const ledger_row *r)
+{
+    if (r->contacts == 0)
+        return strdup("");
+    json_t *holder;
+    char *channel = cl_report_field_label(v, "contact", "channel", record_field(v, r->last_contact, "channel", &holder));
+    char *text = cl_strdup_printf(ngettext("%d contact, last %s (%s)", "%d contacts, last %s (%s)",
+                                           (unsigned long)r->contacts),
+                                  r->contacts, str(r->last_contact, "occurred_at"), channel ? channel : "");
+    free(channel);
+    json_decref(holder);
+    return text;
+}
+
+static char *referral_text(cl_vault *v, const ledger_row *r)
+{
+    if (!r->last_referral)
+        return strdup("");
+    const cl_referral_state *s = cl_referral_state_find(str(r->last_referral, "state"));
+    bool en = strcmp(cl_i18n_language(), "en") == 0;
+    json_t *holder;
+    char *agency = cl_report_field_label(v, "referral", "agency", record_field(v, r->last_referral, "agency", &holder));
+    char *text = cl_strdup_printf("%s · %s", s ? (en ? s->label_en : s->label_zh) : str(r->last_referral, "state"),
+                                  agency ? agency : "");
+    free(agency);
+    json_decref(holder);
+    return text;
+}
+
+static char *remarks(cl_vault *v, const ledger_row *r)
+{
+    if (!r->newest)
+        return strdup("");
+    char day[11];
+    snprintf(day, sizeof day, "%.10s", str(r->newest, "occurred_at"));
+    return cl_strdup_printf("%s %s: %s", day, kind_title(v, str(r->newest, "kind")), str(r->newest, "summary"));
+}
+
+/* The oldest record of a student (anything but the details): when and by
+ * whom the concern was first noticed. */
+static cl_status first_noticed(cl_vault *v, long long student_id, char day[11], char **source)
+{
+    cl_record_filter f = {student_id, NULL, NULL, NULL, 0};
+    json_t *all = NULL;
+    cl_status st = cl_record_list(v, &f, &all);
+    if (st != CL_OK)
+        return st;
+    const json_t *oldest = json_array_get(all, json_array_size(all) - 1);
+    snprintf(day, 11, "%.10s", str(oldest, "occurred_at"));
+    *source = cl_strdup_printf("%s（%s）", str(oldest, "author"), kind_title(v, str(oldest, "kind")));
+    json_decref(all);
+    return CL_OK;
+}
+
+static void ledger_columns(json_t *cols)
+{
+    json_array_append_new(cols, column("no", _("No."), "number", 4));
+    json_array_append_new(cols, column("name", _("Name"), "text", 8));
+    json_array_append_new(cols, column("gender", _("Gender"), "text", 4));
+    json_array_append_new(cols, column("class", _("Class"), "text", 9));
+    json_array_append_new(cols, column("first_noticed", _("First noticed"), "date", 11));
+    json_array_append_new(cols, column("source", _("Noticed by / source"), "text", 12));
+    json_array_append_new(cols, column("concerns", _("Concerns"), "text", 18));
+    json_array_append_new(cols, column("risk", _("Risk level"), "text", 8));
+    json_array_append_new(cols, column("tier", _("Misconduct tier"), "text", 8));
+    json_array_append_new(cols, column("interventions", _("Interventions"), "text", 18));
+    json_array_append_new(cols, column("contacts", _("Home-school contact"), "text", 14));
+    json_array_append_new(cols, column("referral", _("Referral"), "text", 12));
+    json_array_append_new(cols, column("status", _("Current status"), "text", 8));
+    json_array_append_new(cols, column("responsible", _("Responsible"), "text", 8));
+    json_array_append_new(cols, column("remarks", _("Follow-up / remarks"), "text", 21));
+}
+
+static json_t *risk_tier(cl_vault *v, const json_t *st, const char *key)
+{
+    char *text = cl_report_field_label(v, "assessment", key, json_object_get(st, key));
+    json_t *j = json_string(text ? text : "");
+    free(text);
+    return j;
+}
+
+cl_status cl_report_ledger(cl_vault *v, const cl_report_filter *filter, json_t **out)
+{
+    *out = NULL;
+    char from[11], to[11];
+    cl_status st = check_filter(filter, from, to);
+    if (st != CL_OK)
+        return st;
+    cl_student_filter sf = {filter->class_name, filter->risk, NULL, NULL, NULL};
+    json_t *students = NULL, *records = NULL;
+    st = cl_student_list(v, &sf, &students);
+    cl_record_filter rf = {0, NULL, *from ? from : NULL, *to ? to : NULL, 0};
+    if (st == CL_OK)
+        st = cl_record_list(v, &rf, &records);
+    /* The period's records by student, newest first as listed. */
+    json_t *by_student = json_object();
+    size_t i;
+    json_t *item;
+    json_array_foreach(records, i, item) {
+        char key[32];
+        snprintf(key, sizeof key, "%lld", id_of(item, "student_id"));
+        json_t *list = json_object_get(by_student, key);
+        if (!list) {
+            list = json_array();
+            json_object_set_new(by_student, key, list);
+        }
+        json_array_append(list, item);
+    }
+    json_t *report = st == CL_OK ? report_new(v, "ledger", _("Intervention ledger of students with abnormal behaviour"),
+                                              from, to)
+                                 : NULL;
+    if (st == CL_OK && !report)
+        st = cl_fail(CL_ESOFTWARE, _("out of memory"));
+    if (st == CL_OK)
+        ledger_columns(json_object_get(report, "columns"));
+    int n = 0;
+    json_array_foreach(students, i, item) {
+        if (st != CL_OK)
+            break;
+        char key[32];
+        snprintf(key, sizeof key, "%lld", id_of(item, "id"));
+        const json_t *recs = json_object_get(by_student, key);
+        if (!recs)
+            continue;
+        json_t *details = NULL;
+        st = cl_student_get(v, id_of(item, "id"), &details);
+        char first[11] = "";
+        char *source = NULL;
+        if (st == CL_OK)
+            st = first_noticed(v, id_of(item, "id"), first, &source);
+        ledger_row r;
+        if (st == CL_OK)
+            st = tally(v, recs, &r);
+        if (st != CL_OK) {
+            json_decref(details);
+            free(source);
+            break;
+        }
+        char *gender = cl_report_field_label(v, "student", "gender", json_object_get(details, "gender"));
+        char *status = cl_report_field_label(v, "student", "status", json_object_get(details, "status"));
+        char *acts = interventions(v, &r), *contacts = contacts_text(v, &r), *ref = referral_text(v, &r),
+             *notes = remarks(v, &r);
+        json_t *cells = json_pack("[i, s, s, s, s, s, s, o, o, s, s, s, s, s, s]", ++n, str(item, "name"),
+                                  gender ? gender : "", str(item, "class"), first, source ? source : "",
+                                  r.concerns ? r.concerns : "", risk_tier(v, details, "risk_level"),
+                                  risk_tier(v, details, "misconduct_tier"), acts ? acts : "",
+                                  contacts ? contacts : "", ref ? ref : "", status ? status : "",
+                                  str(item, "counsellor"), notes ? notes : "");
+        if (!cells)
+            st = cl_fail(CL_ESOFTWARE, _("out of memory"));
+        else
+            json_array_append_new(json_object_get(report, "rows"),
+                                  json_pack("{s:s, s:o}", "class", str(item, "class"), "cells", cells));
+        free(gender);
+        free(status);
+        free(acts);
+        free(contacts);
+        free(ref);
+        free(notes);
+        free(r.concerns);
+        free(source);
+        json_decref(details);
+    }
+    json_decref(by_student);
+    json_decref(students);
+    json_decref(records);
+    if (st != CL_OK) {
+        json_decref(report);
+        return st;
+    }
+    *out = report;
+    return CL_OK;
+}
+
+/* ---- children in difficulty ------------------------------------------- */
+
+static char *guardian_text(cl_vault *v, const json_t *guardians, bool phones)
+{
+    cl_buf b = {0};
+    size_t i;
+    json_t *g;
+    json_array_foreach(guardians, i, g) {
+        if (i)
+            cl_buf_puts(&b, "\n");
+        if (phones) {
+            cl_buf_puts(&b, str(g, "phone"));
+            continue;
+        }
+        const cl_form *form = NULL;
+        long long form_id;
+        const char *relation = str(g, "relation");
+        char *label = NULL;
+        if (cl_catalog_current(v, "student", &form, &form_id) == CL_OK) {
+            const cl_field *gf = cl_form_field(form, "guardians");
+            const cl_field *rf = gf ? cl_field_subfield(gf, "relation") : NULL;
+            label = rf ? cl_form_value_text(rf, json_object_get(g, "relation"), cl_i18n_language()) : NULL;
+        } else {
+            cl_error_clear();
+        }
+        cl_buf_printf(&b, "%s（%s）", str(g, "name"), label ? label : relation);
+        free(label);
+    }
+    return cl_buf_take(&b);
+}
+
+cl_status cl_report_difficulty(cl_vault *v, const cl_report_filter *filter, json_t **out)
+{
+    *out = NULL;
+    char from[11], to[11];
+    cl_status st = check_filter(filter, from, to);
+    if (st != CL_OK)
+        return st;
+    cl_student_filter sf = {filter->class_name, filter->risk, NULL, filter->circumstance, NULL};
+    json_t *students = NULL, *due = NULL;
+    st = cl_student_list(v, &sf, &students);
+    if (st == CL_OK)
+        st = cl_followup_due(v, NULL, CL_FOLLOWUP_POLICY_MAX_DAYS, &due);
+    json_t *report = st == CL_OK ? report_new(v, "difficulty", _("Children in difficulty: follow-up list"), from, to)
+                                 : NULL;
+    if (st == CL_OK && !report)
+        st = cl_fail(CL_ESOFTWARE, _("out of memory"));
+    if (st == CL_OK) {
+        json_t *cols = json_object_get(report, "columns");
+        json_array_append_new(cols, column("no", _("No."), "number", 4));
+        json_array_append_new(cols, column("name", _("Name"), "text", 8));
+        json_array_append_new(cols, column("class", _("Class"), "text", 9));
+        json_array_append_new(cols, column("circumstances", _("Circumstances"), "text", 16));
+        json_array_append_new(cols, column("guardians", _("Guardians"), "text", 16));
+        json_array_append_new(cols, column("phones", _("Phone"), "text", 13));
+        json_array_append_new(cols, column("last_contact", _("Last contact or visit"), "date", 11));
+        json_array_append_new(cols, column("channel", _("How"), "text", 9));
+        json_array_append_new(cols, column("next_due", _("Next due"), "date", 11));
+        json_array_append_new(cols, column("overdue", _("Overdue"), "text", 10));
+    }
+    int n = 0;
+    size_t i;
+    json_t *item;
+    json_array_foreach(students, i, item) {
+        if (st != CL_OK)
+            break;
+        const char *status = str(item, "status");
+        if (strcmp(status, "active") != 0 && strcmp(status, "monitoring") != 0)
+            continue;
+        json_t *details = NULL;
+        st = cl_student_get(v, id_of(item, "id"), &details);
+        if (st != CL_OK)
+            break;
+        if (json_array_size(json_object_get(details, "circumstances")) == 0) {
+            json_decref(details);
+            continue;
+        }
+        cl_record_filter rf = {id_of(item, "id"), "contact", NULL, NULL, 1};
+        json_t *contacts = NULL;
+        st = cl_record_list(v, &rf, &contacts);
+        const json_t *last = json_array_get(contacts, 0);
+        json_t *holder;
+        char *channel = last ? cl_report_field_label(v, "contact", "channel", record_field(v, last, "channel", &holder)) : NULL;
+        if (last)
+            json_decref(holder);
+        const json_t *next = NULL;
+        size_t k;
+        json_t *d;
+        json_array_foreach(due, k, d)
+            if (!next && id_of(d, "student_id") == id_of(item, "id"))
+                next = d;
+        char overdue[64] = "";
+        long long days = next ? id_of(next, "days_overdue") : 0;
+        if (next && days > 0)
+            snprintf(overdue, sizeof overdue, ngettext("overdue %lld day", "overdue %lld days", (unsigned long)days),
+                     days);
+        char *circ = cl_report_field_label(v, "student", "circumstances", json_object_get(details, "circumstances"));
+        char *names = guardian_text(v, json_object_get(details, "guardians"), false);
+        char *phones = guardian_text(v, json_object_get(details, "guardians"), true);
+        char day[11] = "";
+        if (last)
+            snprintf(day, sizeof day, "%.10s", str(last, "occurred_at"));
+        json_t *cells = json_pack("[i, s, s, s, s, s, s?, s, s?, s]", ++n, str(item, "name"), str(item, "class"),
+                                  circ ? circ : "", names ? names : "", phones ? phones : "", *day ? day : NULL,
+                                  channel ? channel : "", next ? str(next, "due_date") : NULL, overdue);
+        if (st == CL_OK && cells)
+            json_array_append_new(json_object_get(report, "rows"),
+                                  json_pack("{s:s, s:o}", "class", str(item, "class"), "cells", cells));
+        else
+            json_decref(cells);
+        free(channel);
+        free(circ);
+        free(names);
+        free(phones);
+        json_decref(contacts);
+        json_decref(details);
+    }
+    json_decref(students);
+    json_decref(due);
+    if (st != CL_OK) {
+        json_decref(report);
+        return st;
+    }
+    *out = report;
+    return CL_OK;
+}

@@ -1,0 +1,393 @@
+/* Statistics for a period: counts of records by kind, overall and by one
+ * dimension, screening bands, and how fast referrals were acknowledged. */
+#include "carelog/report.h"
+#include "report_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "carelog/catalog.h"
+#include "carelog/clock.h"
+#include "carelog/form.h"
+#include "carelog/i18n.h"
+#include "carelog/record.h"
+#include "carelog/referral.h"
+#include "carelog/student.h"
+#include "carelog/text.h"
+
+/* The feedback time in the mandatory-reporting rules: an office answers
+ * a report within three days. */
+#define FEEDBACK_DAYS 3
+
+static const char *const counted[] = {"observations", "sessions", "assessments", "screenings", "plans",
+                                      "reviews",      "contacts", "referrals",   NULL};
+
+static const char *const dimensions[] = {"month", "week", "class", "grade", "category", "risk",
+                                         "tier",  "circumstance", "counsellor", "agency", NULL};
+
+static const char *str(const json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "";
+}
+
+static const char *counter_of(const char *kind)
+{
+    static const char *const map[][2] = {{"observation", "observations"}, {"session", "sessions"},
+                                         {"assessment", "assessments"},   {"plan", "plans"},
+                                         {"review", "reviews"},           {"contact", "contacts"},
+                                         {"referral", "referrals"}};
+    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+        if (strcmp(kind, map[i][0]) == 0)
+            return map[i][1];
+    return "screenings";
+}
+
+static json_t *counts_new(void)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "students", json_integer(0));
+    for (const char *const *k = counted; *k; k++)
+        json_object_set_new(o, *k, json_integer(0));
+    json_object_set_new(o, "_seen", json_object());
+    return o;
+}
+
+static void count(json_t *counts, const char *counter, long long student_id)
+{
+    json_t *c = json_object_get(counts, counter);
+    json_integer_set(c, json_integer_value(c) + 1);
+    char key[32];
+    snprintf(key, sizeof key, "%lld", student_id);
+    json_t *seen = json_object_get(counts, "_seen");
+    if (!json_object_get(seen, key)) {
+        json_object_set_new(seen, key, json_true());
+        json_t *s = json_object_get(counts, "students");
+        json_integer_set(s, json_integer_value(s) + 1);
+    }
+}
+
+/* "七年级(1)班" → "七年级", "初二3班" → "初二": the class name up to its
+ * first digit or bracket. */
+static void grade_of(const char *cls, char *out, size_t size)
+{
+    size_t n = strcspn(cls, "0123456789(（");
+    if (n == 0)
+        n = strlen(cls);
+    snprintf(out, size, "%.*s", (int)n, cls);
+}
+
+static void week_of(const char *date, char *out, size_t size)
+{
+    struct tm tm = {0};
+    if (!strptime(date, "%Y-%m-%d", &tm)) {
+        snprintf(out, size, "%s", date);
+        return;
+    }
+    time_t t = timegm(&tm);
+    gmtime_r(&t, &tm);
+    strftime(out, size, "%G-W%V", &tm);
+}
+
+/* The group keys of one record (an array of strings; empty = not counted
+ * in any group). details: the student's details, fetched when needed. */
+static json_t *keys_of(cl_vault *v, const char *by, const json_t *item, const json_t *student, json_t *details_cache)
+{
+    json_t *keys = json_array();
+    const char *kind = str(item, "kind");
+    char buf[64];
+    if (strcmp(by, "month") == 0) {
+        snprintf(buf, sizeof buf, "%.7s", str(item, "occurred_at"));
+        json_array_append_new(keys, json_string(buf));
+    } else if (strcmp(by, "week") == 0) {
+        char day[11];
+        snprintf(day, sizeof day, "%.10s", str(item, "occurred_at"));
+        week_of(day, buf, sizeof buf);
+        json_array_append_new(keys, json_string(buf));
+    } else if (strcmp(by, "class") == 0 || strcmp(by, "counsellor") == 0) {
+        json_array_append_new(keys, json_string(str(student, strcmp(by, "class") == 0 ? "class" : "counsellor")));
+    } else if (strcmp(by, "grade") == 0) {
+        grade_of(str(student, "class"), buf, sizeof buf);
+        json_array_append_new(keys, json_string(buf));
+    } else if (strcmp(by, "risk") == 0 || strcmp(by, "tier") == 0) {
+        const char *field = strcmp(by, "risk") == 0 ? "risk_level" : "misconduct_tier";
+        char *label = cl_report_field_label(v, "assessment", field, json_object_get(student, field));
+        json_array_append_new(keys, json_string(label ? label : ""));
+        free(label);
+    } else if (strcmp(by, "circumstance") == 0) {
+        char id[32];
+        snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(item, "student_id")));
+        json_t *details = json_object_get(details_cache, id);
+        if (!details) {
+            json_t *d = NULL;
+            if (cl_student_get(v, json_integer_value(json_object_get(item, "student_id")), &d) != CL_OK)
+                cl_error_clear();
+            details = d ? d : json_object();
+            json_object_set_new(details_cache, id, details);
+        }
+        const json_t *circ = json_object_get(details, "circumstances");
+        size_t i;
+        json_t *c;
+        json_array_foreach(circ, i, c) {
+            json_t *one = json_pack("[O]", c);
+            char *label = cl_report_field_label(v, "student", "circumstances", one);
+            json_array_append_new(keys, json_string(label ? label : json_string_value(c)));
+            free(label);
+            json_decref(one);
+        }
+        if (json_array_size(circ) == 0)
+            json_array_append_new(keys, json_string(_("none")));
+    } else if ((strcmp(by, "category") == 0 && strcmp(kind, "observation") == 0) ||
+               (strcmp(by, "agency") == 0 && strcmp(kind, "referral") == 0)) {
+        json_t *rec = NULL;
+        if (cl_record_get(v, json_integer_value(json_object_get(item, "id")), false, &rec) != CL_OK) {
+            cl_error_clear();
+            return keys;
+        }
+        const char *field = strcmp(by, "category") == 0 ? "categories" : "agency";
+        const json_t *value = json_object_get(json_object_get(rec, "fields"), field);
+        if (json_is_array(value)) {
+            size_t i;
+            json_t *c;
+            json_array_foreach(value, i, c) {
+                json_t *one = json_pack("[O]", c);
+                char *label = cl_report_field_label(v, kind, field, one);
+                json_array_append_new(keys, json_string(label ? label : ""));
+                free(label);
+                json_decref(one);
+            }
+        } else {
+            char *label = cl_report_field_label(v, kind, field, value);
+            json_array_append_new(keys, json_string(label ? label : ""));
+            free(label);
+        }
+        json_decref(rec);
+    }
+    return keys;
+}
+
+static time_t utc_time(const char *iso)
+{
+    struct tm tm = {0};
+    const char *end = strptime(iso, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return end && !*end ? timegm(&tm) : (time_t)-1;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Referrals made in the period: by state, and report → acknowledgement. */
+static cl_status referral_stats(cl_vault *v, const char *from, const char *to, json_t *out)
+{
+    json_t *list = NULL;
+    cl_status st = cl_referral_list(v, false, &list);
+    if (st != CL_OK)
+        return st;
+    json_t *states = json_array();
+    for (const cl_referral_state *s = cl_referral_states; s->name; s++)
+        json_array_append_new(states, json_pack("{s:s, s:s, s:i}", "state", s->name, "label",
+                                                strcmp(cl_i18n_language(), "en") == 0 ? s->label_en : s->label_zh,
+                                                "count", 0));
+    size_t n = json_array_size(list), acked = 0, within = 0, waiting_late = 0;
+    double *days = calloc(n ? n : 1, sizeof *days);
+    size_t i;
+    json_t *r;
+    json_array_foreach(list, i, r) {
+        if (st != CL_OK || !days)
+            break;
+        char day[11];
+        snprintf(day, sizeof day, "%.10s", str(r, "occurred_at"));
+        if ((*from && strcmp(day, from) < 0) || (*to && strcmp(day, to) > 0))
+            continue;
+        size_t k;
+        json_t *s;
+        json_array_foreach(states, k, s)
+            if (strcmp(str(s, "state"), str(r, "state")) == 0)
+                json_object_set_new(s, "count", json_integer(json_integer_value(json_object_get(s, "count")) + 1));
+        json_t *h = NULL;
+        st = cl_referral_history(v, json_integer_value(json_object_get(r, "id")), &h);
+        if (st != CL_OK)
+            break;
+        time_t reported = -1, ack = -1;
+        json_t *t;
+        json_array_foreach(json_object_get(h, "transitions"), k, t) {
+            if (reported < 0 && strcmp(str(t, "to"), "reported") == 0)
+                reported = utc_time(str(t, "at"));
+            if (ack < 0 && strcmp(str(t, "to"), "acknowledged") == 0)
+                ack = utc_time(str(t, "at"));
+        }
+        json_decref(h);
+        if (reported >= 0 && ack >= reported) {
+            days[acked] = (double)(ack - reported) / 86400.0;
+            within += days[acked] <= FEEDBACK_DAYS;
+            acked++;
+        } else if (reported >= 0 && ack < 0 && cl_now() - reported > FEEDBACK_DAYS * 86400) {
+            waiting_late++;
+        }
+    }
+    json_decref(list);
+    if (st == CL_OK && !days)
+        st = cl_fail(CL_ESOFTWARE, _("out of memory"));
+    if (st == CL_OK) {
+        qsort(days, acked, sizeof *days, cmp_double);
+        json_t *median = acked ? json_real(acked % 2 ? days[acked / 2] : (days[acked / 2 - 1] + days[acked / 2]) / 2)
+                               : json_null();
+        json_object_set_new(out, "referral_states", states);
+        json_object_set_new(out, "referral_feedback",
+                            json_pack("{s:i, s:I, s:o, s:I, s:I, s:I}", "feedback_days", FEEDBACK_DAYS, "acknowledged",
+                                      (json_int_t)acked, "median_days", median, "within_feedback_days",
+                                      (json_int_t)within, "acknowledged_late", (json_int_t)(acked - within),
+                                      "waiting_past_feedback_days", (json_int_t)waiting_late));
+    } else {
+        json_decref(states);
+    }
+    free(days);
+    return st;
+}
+
+static int by_key(const void *a, const void *b)
+{
+    return strcmp(str(*(json_t *const *)a, "key"), str(*(json_t *const *)b, "key"));
+}
+
+/* The groups in the order of their keys (months and weeks in time). */
+static void sort_groups(json_t *list)
+{
+    size_t n = json_array_size(list);
+    json_t **items = malloc((n ? n : 1) * sizeof *items);
+    if (!items)
+        return;
+    for (size_t i = 0; i < n; i++)
+        items[i] = json_incref(json_array_get(list, i));
+    qsort(items, n, sizeof *items, by_key);
+    json_array_clear(list);
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(list, items[i]);
+    free(items);
+}
+
+static void drop_seen(json_t *counts)
+{
+    json_object_del(counts, "_seen");
+}
+
+cl_status cl_report_stats(cl_vault *v, const cl_report_filter *filter, const char *by, json_t **out)
+{
+    *out = NULL;
+    char from[11] = "", to[11] = "";
+    if (filter->from && !cl_date_parse(filter->from, from))
+        return cl_fail(CL_EDATA, _("--from %s is not a date (YYYY-MM-DD)"), filter->from);
+    if (filter->to && !cl_date_parse(filter->to, to))
+        return cl_fail(CL_EDATA, _("--to %s is not a date (YYYY-MM-DD)"), filter->to);
+    if (by) {
+        bool known = false;
+        for (const char *const *d = dimensions; *d; d++)
+            known = known || strcmp(*d, by) == 0;
+        if (!known)
+            return cl_fail(CL_EUSAGE, _("--by takes month, week, class, grade, category, risk, tier, circumstance, "
+                                        "counsellor or agency"));
+    }
+    cl_student_filter sf = {filter->class_name, filter->risk, NULL, NULL, NULL};
+    json_t *students = NULL, *records = NULL;
+    cl_status st = cl_student_list(v, &sf, &students);
+    cl_record_filter rf = {0, NULL, *from ? from : NULL, *to ? to : NULL, 0};
+    if (st == CL_OK)
+        st = cl_record_list(v, &rf, &records);
+    json_t *by_id = json_object(), *details = json_object(), *totals = counts_new(), *groups = json_object();
+    json_t *bands = json_object();
+    size_t i;
+    json_t *item;
+    json_array_foreach(students, i, item) {
+        char key[32];
+        snprintf(key, sizeof key, "%lld", (long long)json_integer_value(json_object_get(item, "id")));
+        json_object_set(by_id, key, item);
+    }
+    json_array_foreach(records, i, item) {
+        if (st != CL_OK)
+            break;
+        char key[32];
+        long long sid = (long long)json_integer_value(json_object_get(item, "student_id"));
+        snprintf(key, sizeof key, "%lld", sid);
+        const json_t *student = json_object_get(by_id, key);
+        if (!student)
+            continue; /* another class, risk, or a merged student */
+        const char *counter = counter_of(str(item, "kind"));
+        count(totals, counter, sid);
+        if (strcmp(counter, "screenings") == 0) {
+            json_t *rec = NULL;
+            if (cl_record_get(v, json_integer_value(json_object_get(item, "id")), false, &rec) == CL_OK) {
+                const json_t *score = json_object_get(rec, "score");
+                char band[160];
+                snprintf(band, sizeof band, "%s\t%s", str(item, "kind"),
+                         str(score, strcmp(cl_i18n_language(), "en") == 0 ? "band_en" : "band_zh"));
+                json_object_set_new(bands, band, json_integer(json_integer_value(json_object_get(bands, band)) + 1));
+            } else {
+                cl_error_clear();
+            }
+            json_decref(rec);
+        }
+        if (!by)
+            continue;
+        json_t *keys = keys_of(v, by, item, student, details);
+        size_t k;
+        json_t *gk;
+        json_array_foreach(keys, k, gk) {
+            const char *g = *json_string_value(gk) ? json_string_value(gk) : "—";
+            json_t *counts = json_object_get(groups, g);
+            if (!counts) {
+                counts = counts_new();
+                json_object_set_new(groups, g, counts);
+            }
+            count(counts, counter, sid);
+        }
+        json_decref(keys);
+    }
+    json_t *report = NULL;
+    if (st == CL_OK) {
+        char now[32];
+        cl_time_iso(cl_now(), now, sizeof now);
+        drop_seen(totals);
+        json_t *group_list = json_array();
+        const char *key;
+        json_t *counts;
+        json_object_foreach(groups, key, counts) {
+            drop_seen(counts);
+            json_t *row = json_deep_copy(counts);
+            json_object_set_new(row, "key", json_string(key));
+            json_array_append_new(group_list, row);
+        }
+        sort_groups(group_list);
+        json_t *band_list = json_array();
+        json_object_foreach(bands, key, counts) {
+            const char *tab = strchr(key, '\t');
+            json_array_append_new(band_list, json_pack("{s:s%, s:s, s:O}", "kind", key, (size_t)(tab - key), "band",
+                                                       tab + 1, "count", counts));
+        }
+        report = json_pack("{s:s, s:s, s:s, s:s, s:{s:s?, s:s?}, s:s, s:o, s:s?, s:o, s:o}", "kind", "stats", "school",
+                           cl_vault_school(v), "fingerprint", cl_vault_fingerprint(v), "lang", cl_i18n_language(),
+                           "period", "from", *from ? from : NULL, "to", *to ? to : NULL, "generated_at", now,
+                           "totals", json_incref(totals), "by", by, "groups", group_list, "screening_bands",
+                           band_list);
+        if (!report)
+            st = cl_fail(CL_ESOFTWARE, _("out of memory"));
+    }
+    if (st == CL_OK)
+        st = referral_stats(v, from, to, report);
+    json_decref(by_id);
+    json_decref(details);
+    json_decref(totals);
+    json_decref(groups);
+    json_decref(bands);
+    json_decref(students);
+    json_decref(records);
+    if (st != CL_OK) {
+        json_decref(report);
+        return st;
+    }
+    *out = report;
+    return CL_OK;
+}
