@@ -105,7 +105,7 @@ demo: deps
 check: test-deps
 	@$(MAKE) --no-print-directory build-check
 
-build-check: all unit unit-san fuzz-replay e2e install-check bench-smoke
+build-check: all i18n-check unit unit-san fuzz-replay e2e install-check bench-smoke
 
 sqlcipher-version:
 	@$(PKG_CONFIG) --atleast-version=3.26.0 sqlcipher 2>/dev/null || { \
