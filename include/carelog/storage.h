@@ -55,6 +55,14 @@ void cl_db_rollback(sqlite3 *db);
 /* Prepares a statement; on failure returns a status naming the SQL. */
 cl_status cl_db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out);
 
+/* A statement prepared once per connection and kept (persistent), found
+ * by the address of sql, which must be a string literal (static storage).
+ * It comes back reset with no bindings; the caller never finalizes it, and
+ * should reset it after the last step so no read stays open. cl_db_close
+ * (or cl_db_cache_clear) frees them all. */
+cl_status cl_db_cached(sqlite3 *db, const char *sql, sqlite3_stmt **out);
+void cl_db_cache_clear(sqlite3 *db);
+
 /* Re-encrypts the whole database under new_key in one transaction. Needs the
  * only connection: CL_ECONFLICT when another carelog has the vault open. */
 cl_status cl_db_rekey(sqlite3 *db, const cl_secret *new_key);
