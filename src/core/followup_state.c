@@ -6,6 +6,8 @@
  * differ, and the check compares the whole of both. */
 #include "carelog/followup.h"
 
+#include "carelog/i18n.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,15 +117,15 @@ cl_status cl_followup_close(cl_vault *v, long long record_id, const char *reason
         sqlite3_bind_int64(q, 1, record_id);
         int rc = sqlite3_step(q);
         if (rc == SQLITE_DONE)
-            st = cl_fail(CL_ENOTFOUND, "record #%lld set no follow-up (`carelog due` lists the open ones by the "
-                                       "record that set them)", record_id);
+            st = cl_fail(CL_ENOTFOUND, _("record #%lld set no follow-up (`carelog due` lists the open ones by the "
+                                         "record that set them)"), record_id);
         else if (rc != SQLITE_ROW)
             st = cl_db_fail(db, "reading the follow-up");
         else if (sqlite3_column_type(q, 1) != SQLITE_NULL)
-            st = cl_fail(CL_EDATA, "the follow-up set by record #%lld was already met by record #%lld", record_id,
+            st = cl_fail(CL_EDATA, _("the follow-up set by record #%lld was already met by record #%lld"), record_id,
                          (long long)sqlite3_column_int64(q, 1));
         else if (sqlite3_column_type(q, 2) != SQLITE_NULL)
-            st = cl_fail(CL_EDATA, "the follow-up set by record #%lld was already closed at %s by %s", record_id,
+            st = cl_fail(CL_EDATA, _("the follow-up set by record #%lld was already closed at %s by %s"), record_id,
                          (const char *)sqlite3_column_text(q, 2), (const char *)sqlite3_column_text(q, 3));
         else
             student = sqlite3_column_int64(q, 0);
@@ -149,7 +151,7 @@ cl_status cl_followup_close(cl_vault *v, long long record_id, const char *reason
         char target[48];
         snprintf(target, sizeof target, "follow-up %lld", record_id);
         char *detail = cl_strdup_printf("student #%lld: %s", student, reason);
-        st = detail ? cl_vault_audit(v, "followup.close", target, detail) : cl_fail(CL_ESOFTWARE, "out of memory");
+        st = detail ? cl_vault_audit(v, "followup.close", target, detail) : cl_fail(CL_ESOFTWARE, _("out of memory"));
         free(detail);
     }
     return cl_tx_end(&tx, st);
@@ -157,22 +159,25 @@ cl_status cl_followup_close(cl_vault *v, long long record_id, const char *reason
 
 /* ---- the check -------------------------------------------------------- */
 
+enum { FOLLOWUPS, STATES };
+
 /* CL_EDATA naming the first row `sql` finds (a difference either way). */
-static cl_status first_difference(sqlite3 *db, const char *sql, const char *what)
+static cl_status first_difference(sqlite3 *db, const char *sql, int what)
 {
     sqlite3_stmt *q;
     cl_status st = cl_db_prepare(db, sql, &q);
     if (st != CL_OK)
         return st;
     int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW) {
-        long long student = sqlite3_column_int64(q, 0), record = sqlite3_column_int64(q, 1);
-        char which[64] = "";
-        if (record != student)
-            snprintf(which, sizeof which, " (the follow-up set by record #%lld)", record);
-        st = cl_fail(CL_EDATA, "the kept %s differ from a recomputation from the records, first for student #%lld%s; "
-                               "run `carelog verify-derived --repair` to rebuild them", what, student, which);
-    }
+    if (rc == SQLITE_ROW && what == FOLLOWUPS)
+        st = cl_fail(CL_EDATA, _("the kept follow-ups differ from a recomputation from the records, first for "
+                                 "student #%lld (the follow-up set by record #%lld); run `carelog verify-derived "
+                                 "--repair` to rebuild them"), (long long)sqlite3_column_int64(q, 0),
+                     (long long)sqlite3_column_int64(q, 1));
+    else if (rc == SQLITE_ROW)
+        st = cl_fail(CL_EDATA, _("the kept state of student #%lld differs from a recomputation from the records; "
+                                 "run `carelog verify-derived --repair` to rebuild it"),
+                     (long long)sqlite3_column_int64(q, 0));
     else if (rc != SQLITE_DONE)
         st = cl_db_fail(db, "recomputing the derived state");
     sqlite3_finalize(q);
@@ -201,8 +206,8 @@ static cl_status check_row_counts(sqlite3 *db)
         if (!sql || sqlite3_prepare_v2(db, sql, -1, &c, NULL) != SQLITE_OK || sqlite3_step(c) != SQLITE_ROW)
             st = cl_db_fail(db, "counting the rows");
         else if (sqlite3_column_int64(c, 0) != sqlite3_column_int64(q, 1))
-            st = cl_fail(CL_EDATA, "the kept count of %s (%lld) is not the number of its rows (%lld); run `carelog "
-                                   "verify-derived --repair`", name, (long long)sqlite3_column_int64(q, 1),
+            st = cl_fail(CL_EDATA, _("the kept count of %s (%lld) is not the number of its rows (%lld); run `carelog "
+                                     "verify-derived --repair`"), name, (long long)sqlite3_column_int64(q, 1),
                          (long long)sqlite3_column_int64(c, 0));
         sqlite3_finalize(c);
         sqlite3_free(sql);
@@ -218,7 +223,7 @@ static cl_status repair_row_counts(sqlite3 *db)
     while (st == CL_OK && sqlite3_step(q) == SQLITE_ROW) {
         char *sql = sqlite3_mprintf("UPDATE row_counts SET n = (SELECT count(*) FROM \"%w\") WHERE name = %Q",
                                     (const char *)sqlite3_column_text(q, 0), (const char *)sqlite3_column_text(q, 0));
-        st = sql ? cl_db_exec(db, sql) : cl_fail(CL_ESOFTWARE, "out of memory");
+        st = sql ? cl_db_exec(db, sql) : cl_fail(CL_ESOFTWARE, _("out of memory"));
         sqlite3_free(sql);
     }
     sqlite3_finalize(q);
@@ -228,12 +233,15 @@ static cl_status repair_row_counts(sqlite3 *db)
 cl_status cl_followup_recompute_check(cl_vault *v, bool repair)
 {
     sqlite3 *db = cl_vault_db(v);
-    static const char *const checks[][2] = {
+    static const struct {
+        const char *sql;
+        int what;
+    } checks[] = {
         {"SELECT * FROM (" FOLLOWUPS_EXPECTED " EXCEPT " FOLLOWUPS_KEPT ") UNION ALL SELECT * FROM ("
-         FOLLOWUPS_KEPT " EXCEPT " FOLLOWUPS_EXPECTED ") ORDER BY 1, 2 LIMIT 1", "follow-ups"},
+         FOLLOWUPS_KEPT " EXCEPT " FOLLOWUPS_EXPECTED ") ORDER BY 1, 2 LIMIT 1", FOLLOWUPS},
         {"SELECT student_id, student_id FROM (SELECT * FROM (" STATE_EXPECTED " EXCEPT " STATE_KEPT
          ") UNION ALL SELECT * FROM (" STATE_KEPT " EXCEPT " STATE_EXPECTED ")) ORDER BY 1 LIMIT 1",
-         "student states"},
+         STATES},
     };
     if (repair) {
         cl_tx tx;
@@ -252,7 +260,7 @@ cl_status cl_followup_recompute_check(cl_vault *v, bool repair)
     bool own = sqlite3_get_autocommit(db);
     cl_status st = own ? cl_db_exec(db, "BEGIN") : CL_OK;
     for (size_t i = 0; st == CL_OK && i < sizeof checks / sizeof checks[0]; i++)
-        st = first_difference(db, checks[i][0], checks[i][1]);
+        st = first_difference(db, checks[i].sql, checks[i].what);
     if (st == CL_OK)
         st = check_row_counts(db);
     if (own)

@@ -233,32 +233,27 @@ const char *const cl_schema_migrations[] = {
     "  next_record_id INTEGER);"
     "CREATE INDEX student_state_policy_due ON student_state(policy_due) WHERE policy_due IS NOT NULL;"
     "INSERT INTO student_state SELECT * FROM student_state_computed;",
-    /* 5: what the lists of the screens read in order, and row counts kept
-     * by triggers so that `status` counts nothing. */
+    /* 5: what the lists of the screens read in order, and the row counts of
+     * the tables that grow, kept by triggers so that `status` need not
+     * count them (the few forms and counsellors it still counts). */
     "CREATE INDEX records_occurred ON records(occurred_at);"
     "CREATE INDEX students_class_number ON students(class, number);"
     "CREATE TABLE row_counts (name TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;"
     "INSERT INTO row_counts(name, n)"
     " SELECT 'amendments', count(*) FROM amendments UNION ALL"
     " SELECT 'audit', count(*) FROM audit UNION ALL"
-    " SELECT 'counsellors', count(*) FROM counsellors UNION ALL"
     " SELECT 'flags', count(*) FROM flags UNION ALL"
     " SELECT 'followups', count(*) FROM followups UNION ALL"
-    " SELECT 'forms', count(*) FROM forms UNION ALL"
     " SELECT 'records', count(*) FROM records UNION ALL"
     " SELECT 'students', count(*) FROM students;"
     "CREATE TRIGGER amendments_counted_in AFTER INSERT ON amendments BEGIN UPDATE row_counts SET n = n + 1 WHERE name = 'amendments'; END;"
     "CREATE TRIGGER amendments_counted_out AFTER DELETE ON amendments BEGIN UPDATE row_counts SET n = n - 1 WHERE name = 'amendments'; END;"
     "CREATE TRIGGER audit_counted_in AFTER INSERT ON audit BEGIN UPDATE row_counts SET n = n + 1 WHERE name = 'audit'; END;"
     "CREATE TRIGGER audit_counted_out AFTER DELETE ON audit BEGIN UPDATE row_counts SET n = n - 1 WHERE name = 'audit'; END;"
-    "CREATE TRIGGER counsellors_counted_in AFTER INSERT ON counsellors BEGIN UPDATE row_counts SET n = n + 1 WHERE name = 'counsellors'; END;"
-    "CREATE TRIGGER counsellors_counted_out AFTER DELETE ON counsellors BEGIN UPDATE row_counts SET n = n - 1 WHERE name = 'counsellors'; END;"
     "CREATE TRIGGER flags_counted_in AFTER INSERT ON flags BEGIN UPDATE row_counts SET n = n + 1 WHERE name = 'flags'; END;"
     "CREATE TRIGGER flags_counted_out AFTER DELETE ON flags BEGIN UPDATE row_counts SET n = n - 1 WHERE name = 'flags'; END;"
     "CREATE TRIGGER followups_counted_in AFTER INSERT ON followups BEGIN UPDATE row_counts SET n = n + 1 WHERE name = 'followups'; END;"
     "CREATE TRIGGER followups_counted_out AFTER DELETE ON followups BEGIN UPDATE row_counts SET n = n - 1 WHERE name = 'followups'; END;"
-    "CREATE TRIGGER forms_counted_in AFTER INSERT ON forms BEGIN UPDATE row_counts SET n = n + 1 WHERE name = 'forms'; END;"
-    "CREATE TRIGGER forms_counted_out AFTER DELETE ON forms BEGIN UPDATE row_counts SET n = n - 1 WHERE name = 'forms'; END;"
     "CREATE TRIGGER records_counted_in AFTER INSERT ON records BEGIN UPDATE row_counts SET n = n + 1 WHERE name = 'records'; END;"
     "CREATE TRIGGER records_counted_out AFTER DELETE ON records BEGIN UPDATE row_counts SET n = n - 1 WHERE name = 'records'; END;"
     "CREATE TRIGGER students_counted_in AFTER INSERT ON students BEGIN UPDATE row_counts SET n = n + 1 WHERE name = 'students'; END;"

@@ -4,6 +4,8 @@
  * preparation makes is locked and wiped; a write reuses them instead. */
 #include "carelog/storage.h"
 
+#include "carelog/i18n.h"
+
 #include <stdlib.h>
 
 #define CACHE_NAME "carelog.statements"
@@ -35,7 +37,7 @@ cl_status cl_db_cached(sqlite3 *db, const char *sql, sqlite3_stmt **out)
         c = calloc(1, sizeof *c);
         if (!c || sqlite3_set_clientdata(db, CACHE_NAME, c, cache_free) != SQLITE_OK) {
             free(c);
-            return cl_fail(CL_ESOFTWARE, "out of memory");
+            return cl_fail(CL_ESOFTWARE, _("out of memory"));
         }
     }
     for (size_t i = 0; i < c->n; i++)
@@ -49,7 +51,7 @@ cl_status cl_db_cached(sqlite3 *db, const char *sql, sqlite3_stmt **out)
         size_t cap = c->cap ? 2 * c->cap : 32;
         cached *grown = realloc(c->items, cap * sizeof *grown);
         if (!grown)
-            return cl_fail(CL_ESOFTWARE, "out of memory");
+            return cl_fail(CL_ESOFTWARE, _("out of memory"));
         c->items = grown;
         c->cap = cap;
     }

@@ -253,7 +253,8 @@ static int show_progress(void *arg)
 {
     upgrade_progress *p = arg;
     static const char spin[] = "|/-\\";
-    fprintf(stderr, _("\rUpgrading the vault to schema %d %c"), p->want, spin[p->steps++ % 4]);
+    fputc('\r', stderr);
+    fprintf(stderr, _("Upgrading the vault to schema %d %c"), p->want, spin[p->steps++ % 4]);
     return 0;
 }
 

@@ -748,14 +748,17 @@ bool cl_vault_opened_by_recovery(const cl_vault *v) { return v->recovery; }
 const char *cl_vault_school(const cl_vault *v) { return v->school; }
 const char *cl_vault_fingerprint(const cl_vault *v) { return v->fingerprint; }
 
-static json_int_t count_rows(sqlite3 *db, const char *table)
+/* The rows of a table: counted, or (kept) read from row_counts after
+ * reading the table's last row, which loads its root and rightmost pages
+ * (a page that does not decrypt there is damage, not a count). */
+static json_int_t count_rows(sqlite3 *db, const char *table, bool kept, json_int_t n_kept)
 {
     char sql[160];
     sqlite3_stmt *q;
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
+    snprintf(sql, sizeof sql, kept ? "SELECT max(rowid) FROM %s" : "SELECT count(*) FROM %s", table);
     if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
         return -1;
-    json_int_t n = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : -1;
+    json_int_t n = sqlite3_step(q) == SQLITE_ROW ? (kept ? n_kept : sqlite3_column_int64(q, 0)) : -1;
     sqlite3_finalize(q);
     return n;
 }
@@ -780,8 +783,8 @@ cl_status cl_vault_status(cl_vault *v, json_t **out)
         int rc = SQLITE_DONE;
         while (st == CL_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
             const char *table = (const char *)sqlite3_column_text(q, 0);
-            json_int_t n = sqlite3_column_type(q, 1) == SQLITE_INTEGER ? sqlite3_column_int64(q, 1)
-                                                                        : count_rows(v->db, table);
+            json_int_t n = count_rows(v->db, table, sqlite3_column_type(q, 1) == SQLITE_INTEGER,
+                                      sqlite3_column_int64(q, 1));
             if (n < 0)
                 st = cl_db_fail(v->db, "counting the records");
             else
