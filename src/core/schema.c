@@ -238,6 +238,10 @@ const char *const cl_schema_migrations[] = {
      * count them (the few forms and counsellors it still counts). */
     "CREATE INDEX records_occurred ON records(occurred_at);"
     "CREATE INDEX students_class_number ON students(class, number);"
+    "CREATE INDEX students_merged ON students(merged_into) WHERE merged_into IS NOT NULL;"
+    /* Child keys, so that writing a record never scans for references. */
+    "CREATE INDEX followups_met_by ON followups(met_by);"
+    "CREATE INDEX flags_record ON flags(record_id, flag);"
     "CREATE TABLE row_counts (name TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;"
     "INSERT INTO row_counts(name, n)"
     " SELECT 'amendments', count(*) FROM amendments UNION ALL"

@@ -273,23 +273,35 @@ cl_status cl_student_edit(cl_vault *v, long long id, long long expected_version,
     return cl_tx_end(&tx, st);
 }
 
-/* Pairs that look like one person; with id > 0 only those involving id. */
-#define DUPLICATE_PAIRS                                                                                          \
+/* Pairs that look like one person: same number, or same name and birth
+ * date; a pair a counsellor declared two people is left out. */
+#define PAIR_COLUMNS                                                                                             \
     "SELECT a.id, a.number, a.name, b.id, b.number, b.name,"                                                     \
-    " CASE WHEN a.number = b.number THEN 'same number' ELSE 'same name and birth date' END"                      \
-    " FROM students a JOIN students b ON a.id < b.id AND (a.number = b.number OR (a.name = b.name AND"            \
+    " CASE WHEN a.number = b.number THEN 'same number' ELSE 'same name and birth date' END"
+#define NOT_DECLARED                                                                                             \
+    " AND NOT EXISTS (SELECT 1 FROM not_duplicates n WHERE (n.a = a.id AND n.b = b.id) OR (n.a = b.id AND n.b = a.id))"
+#define DUPLICATE_PAIRS                                                                                          \
+    PAIR_COLUMNS " FROM students a JOIN students b ON a.id < b.id AND (a.number = b.number OR (a.name = b.name AND"  \
     " a.birth_date IS NOT NULL AND a.birth_date = b.birth_date))"                                                \
-    " WHERE a.merged_into IS NULL AND b.merged_into IS NULL AND (?1 = 0 OR a.id = ?1 OR b.id = ?1)"              \
-    " AND NOT EXISTS (SELECT 1 FROM not_duplicates n WHERE (n.a = a.id AND n.b = b.id) OR (n.a = b.id AND n.b = a.id))" \
-    " ORDER BY a.id, b.id"
+    " WHERE a.merged_into IS NULL AND b.merged_into IS NULL" NOT_DECLARED " ORDER BY a.id, b.id"
+/* Those of one student (?1), found through the number and name indexes
+ * rather than by comparing every pair, so a student's file opens at once. */
+#define DUPLICATES_OF                                                                                            \
+    "WITH x AS (SELECT id, number, name, birth_date FROM students WHERE id = ?1 AND merged_into IS NULL),"        \
+    " o AS (SELECT s.id FROM x, students s WHERE s.number = x.number AND s.id <> x.id AND s.merged_into IS NULL"  \
+    "  UNION SELECT s.id FROM x, students s WHERE x.birth_date IS NOT NULL AND s.name = x.name"                  \
+    "   AND s.birth_date = x.birth_date AND s.id <> x.id AND s.merged_into IS NULL)"                              \
+    PAIR_COLUMNS " FROM x, o, students a, students b WHERE a.id = min(x.id, o.id) AND b.id = max(x.id, o.id)"    \
+    NOT_DECLARED " ORDER BY a.id, b.id"
 
 static cl_status duplicate_pairs(sqlite3 *db, long long id, json_t **out)
 {
     sqlite3_stmt *q;
-    cl_status st = cl_db_prepare(db, DUPLICATE_PAIRS, &q);
+    cl_status st = cl_db_prepare(db, id ? DUPLICATES_OF : DUPLICATE_PAIRS, &q);
     if (st != CL_OK)
         return st;
-    sqlite3_bind_int64(q, 1, id);
+    if (id)
+        sqlite3_bind_int64(q, 1, id);
     json_t *arr = json_array();
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW)
