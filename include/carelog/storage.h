@@ -63,6 +63,14 @@ cl_status cl_db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out);
 cl_status cl_db_cached(sqlite3 *db, const char *sql, sqlite3_stmt **out);
 void cl_db_cache_clear(sqlite3 *db);
 
+/* Work a transaction's writes leave for its end (the derived state of the
+ * students they touched, done once per student rather than once per
+ * record): cl_db_commit runs fn(db, ctx) just before COMMIT, and a failure
+ * there rolls the transaction back. One per connection; set again to
+ * replace. */
+typedef cl_status cl_db_precommit_fn(sqlite3 *db, void *ctx);
+void cl_db_set_precommit(sqlite3 *db, cl_db_precommit_fn *fn, void *ctx);
+
 /* Re-encrypts the whole database under new_key in one transaction. Needs the
  * only connection: CL_ECONFLICT when another carelog has the vault open. */
 cl_status cl_db_rekey(sqlite3 *db, const cl_secret *new_key);

@@ -82,6 +82,58 @@ cl_status cl_followup_refresh_tx(sqlite3 *db, long long student_id)
     return st;
 }
 
+/* The students touched in the open transaction, refreshed at its commit. */
+typedef struct touched {
+    size_t n, cap;
+    long long *ids;
+} touched;
+
+static void touched_free(void *p)
+{
+    touched *t = p;
+    if (t)
+        free(t->ids);
+    free(t);
+}
+
+static cl_status flush_touched(sqlite3 *db, void *ctx)
+{
+    (void)ctx;
+    touched *t = sqlite3_get_clientdata(db, "carelog.touched");
+    cl_status st = CL_OK;
+    for (size_t i = 0; t && i < t->n && st == CL_OK; i++)
+        st = cl_followup_refresh_tx(db, t->ids[i]);
+    if (t)
+        t->n = 0;
+    return st;
+}
+
+cl_status cl_followup_touch_tx(sqlite3 *db, long long student_id)
+{
+    touched *t = sqlite3_get_clientdata(db, "carelog.touched");
+    if (!t) {
+        t = calloc(1, sizeof *t);
+        if (!t || sqlite3_set_clientdata(db, "carelog.touched", t, touched_free) != SQLITE_OK) {
+            free(t);
+            return cl_fail(CL_ESOFTWARE, _("out of memory"));
+        }
+        cl_db_set_precommit(db, flush_touched, NULL);
+    }
+    for (size_t i = t->n; i > 0; i--)
+        if (t->ids[i - 1] == student_id)
+            return CL_OK;
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? 2 * t->cap : 64;
+        long long *grown = realloc(t->ids, cap * sizeof *grown);
+        if (!grown)
+            return cl_fail(CL_ESOFTWARE, _("out of memory"));
+        t->ids = grown;
+        t->cap = cap;
+    }
+    t->ids[t->n++] = student_id;
+    return CL_OK;
+}
+
 cl_status cl_followup_refresh_all_tx(sqlite3 *db)
 {
     static const char state[] = UPSERT_STATE("true");

@@ -43,6 +43,9 @@ cl_status cl_student_refresh_risk_tx(sqlite3 *db, long long student_id);
  * the caller's transaction (followup_state.c). Every write that changes a
  * student's records, details, flags or status calls it. */
 cl_status cl_followup_refresh_tx(sqlite3 *db, long long student_id);
+/* The same, at the commit of the open transaction (cl_db_commit), once
+ * however many of the student's records it wrote. */
+cl_status cl_followup_touch_tx(sqlite3 *db, long long student_id);
 /* Every student's state again (after a policy changed). */
 cl_status cl_followup_refresh_all_tx(sqlite3 *db);
 /* All of it again from the records (after an import; repair). */

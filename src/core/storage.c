@@ -95,9 +95,30 @@ cl_status cl_db_begin(sqlite3 *db)
     return run_cached(db, "BEGIN IMMEDIATE");
 }
 
+typedef struct precommit {
+    cl_db_precommit_fn *fn;
+    void *ctx;
+} precommit;
+
+void cl_db_set_precommit(sqlite3 *db, cl_db_precommit_fn *fn, void *ctx)
+{
+    precommit *p = malloc(sizeof *p);
+    if (p) {
+        *p = (precommit){fn, ctx};
+        if (sqlite3_set_clientdata(db, "carelog.precommit", p, free) != SQLITE_OK)
+            free(p);
+    }
+}
+
 cl_status cl_db_commit(sqlite3 *db)
 {
-    cl_status st = run_cached(db, "COMMIT");
+    precommit *p = sqlite3_get_clientdata(db, "carelog.precommit");
+    cl_status st = p ? p->fn(db, p->ctx) : CL_OK;
+    if (st != CL_OK) {
+        cl_db_rollback(db);
+        return st;
+    }
+    st = run_cached(db, "COMMIT");
     if (st != CL_OK)
         cl_db_rollback(db);
     return st;

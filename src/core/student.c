@@ -72,7 +72,7 @@ cl_status cl_student_sync_tx(cl_vault *v, long long student_id, const json_t *fi
         st = cl_db_fail(db, "saving the student");
     sqlite3_reset(q);
     if (st == CL_OK)
-        st = cl_followup_refresh_tx(db, student_id);
+        st = cl_followup_touch_tx(db, student_id);
     return st;
 }
 
@@ -655,9 +655,9 @@ cl_status cl_student_merge(cl_vault *v, long long keep, long long from)
         st = cl_student_refresh_risk_tx(db, keep);
     /* keep first: the obligations of the moved records go with them. */
     if (st == CL_OK)
-        st = cl_followup_refresh_tx(db, keep);
+        st = cl_followup_touch_tx(db, keep);
     if (st == CL_OK)
-        st = cl_followup_refresh_tx(db, from);
+        st = cl_followup_touch_tx(db, from);
     if (st == CL_OK) {
         char target[48];
         snprintf(target, sizeof target, "student %lld", keep);
@@ -743,7 +743,7 @@ cl_status cl_student_clear_flag(cl_vault *v, long long flag_id, const char *reas
         sqlite3_finalize(q);
     }
     if (st == CL_OK)
-        st = cl_followup_refresh_tx(db, student);
+        st = cl_followup_touch_tx(db, student);
     if (st == CL_OK) {
         char target[48];
         snprintf(target, sizeof target, "flag %lld", flag_id);
