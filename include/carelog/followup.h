@@ -1,23 +1,33 @@
 /* Follow-ups: what is due and overdue, and why.
  *
  * Two sources:
- *   explicit  a record that set a follow-up date (records.follow_up): the
- *             newest such record of each student, until a counsellor contact
- *             (a session, contact, assessment or review, or an observation
- *             by a counsellor) meets it: one on a later day than the record
- *             and at most 7 days before the planned date. A call the next
- *             day does not cancel a session planned weeks ahead;
- *   policy    a minimum frequency by risk level or circumstance
- *             (followup_policies; defaults: risk 3 every 7 days, risk 2 every
- *             14, left-behind every 30). For each active or monitoring
- *             student the policy with the fewest days applies, measured from
- *             the last counsellor contact (session, contact, assessment,
- *             review), or from when the student was added if there was none.
- * Closed, transferred and merged students are never listed. */
+ *   follow_up  every record that set a follow-up date (records.follow_up)
+ *              is an obligation of its own, open until a record that fits
+ *              it meets it or a counsellor closes it with a reason
+ *              (cl_followup_close). What fits is the table followup_meets:
+ *              a session or assessment meets the follow-up of a session,
+ *              assessment, observation or referral; a review (or a session
+ *              or assessment) a plan's or review's; a family contact only a
+ *              contact's. A fitting record meets it when it came on a later
+ *              day than the record and at most 7 days before the planned
+ *              date (a call the next day does not stand in for a session
+ *              planned weeks ahead; a session a few days early does). A
+ *              later record never cancels an earlier plan;
+ *   policy     a minimum frequency by risk level or circumstance
+ *              (followup_policies; defaults: risk 3 every 7 days, risk 2
+ *              every 14, left-behind every 30). For each active or
+ *              monitoring student the policy with the fewest days applies,
+ *              measured from the last direct contact with the student (a
+ *              session or assessment; a call with the family does not
+ *              restart it), or from the day the student was added.
+ * Closed, transferred and merged students are never listed. Both are kept
+ * in the write transaction (the tables followups and student_state), so
+ * listing is a range scan of an index. */
 #ifndef CARELOG_FOLLOWUP_H
 #define CARELOG_FOLLOWUP_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "carelog/status.h"
 #include "carelog/vault.h"
@@ -35,6 +45,21 @@
  *   "crisis (risk 3): at least every 7 days; last contact 2026-11-10"
  * CL_EUSAGE for a bad date or a negative horizon. */
 cl_status cl_followup_due(cl_vault *v, const char *today, int horizon_days, json_t **out);
+
+/* Closes the follow-up that record #record_id set, with a reason (valid
+ * UTF-8, at most 2000 characters): it is no longer due. Audited
+ * (followup.close). CL_ENOTFOUND when the record set none; CL_EDATA when
+ * it was already met or closed. Editing the record's follow-up date makes
+ * a new obligation, open again. */
+cl_status cl_followup_close(cl_vault *v, long long record_id, const char *reason);
+
+/* Recomputes the derived state (every follow-up obligation and each
+ * student's state) from the records and compares it with what the writes
+ * kept, and each row count kept by triggers (row_counts) with a count:
+ * CL_EDATA naming the first difference. With repair, first rebuilds them
+ * from the records (audited as derived.repair; the counsellors' closures
+ * stay). For `carelog verify`. */
+cl_status cl_followup_recompute_check(cl_vault *v, bool repair);
 
 /* Sets (adds or replaces) a policy: basis "risk" with value "0"–"3", or
  * "circumstance" with a choice id of the student form's circumstances field

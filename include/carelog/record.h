@@ -82,6 +82,7 @@ typedef struct cl_record_filter {
     const char *since;    /* YYYY-MM-DD, occurred on or after; NULL = any */
     const char *until;    /* YYYY-MM-DD, occurred on or before; NULL = any */
     long long limit;      /* 0 = no limit */
+    long long before_id;  /* 0 = from the newest; else only records after #before_id in this order (the next page) */
 } cl_record_filter;
 
 /* Newest first (occurred_at, then id): [{id, student_id, student_name,
@@ -92,6 +93,13 @@ typedef struct cl_record_filter {
  * text field with a value. Bad dates in the filter: CL_EDATA; an unknown
  * kind: CL_ENOTFOUND. */
 cl_status cl_record_list(cl_vault *v, const cl_record_filter *filter, json_t **out);
+
+/* The same rows, one at a time and in the same order, without building the
+ * list: row is called with each (borrowed: incref to keep it); a status
+ * other than CL_OK from it stops the walk and is returned. Memory stays
+ * flat however many records there are. */
+typedef cl_status cl_record_row_fn(json_t *row, void *ctx);
+cl_status cl_record_each(cl_vault *v, const cl_record_filter *filter, cl_record_row_fn *row, void *ctx);
 
 /* Signs a note (session, assessment, referral, …): only its author may,
  * at the version shown. The vault's Ed25519 key signs the canonical JSON

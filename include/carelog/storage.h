@@ -55,6 +55,22 @@ void cl_db_rollback(sqlite3 *db);
 /* Prepares a statement; on failure returns a status naming the SQL. */
 cl_status cl_db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out);
 
+/* A statement prepared once per connection and kept (persistent), found
+ * by the address of sql, which must be a string literal (static storage).
+ * It comes back reset with no bindings; the caller never finalizes it, and
+ * should reset it after the last step so no read stays open. cl_db_close
+ * (or cl_db_cache_clear) frees them all. */
+cl_status cl_db_cached(sqlite3 *db, const char *sql, sqlite3_stmt **out);
+void cl_db_cache_clear(sqlite3 *db);
+
+/* Work a transaction's writes leave for its end (the derived state of the
+ * students they touched, done once per student rather than once per
+ * record): cl_db_commit runs fn(db, ctx) just before COMMIT, and a failure
+ * there rolls the transaction back. One per connection; set again to
+ * replace. */
+typedef cl_status cl_db_precommit_fn(sqlite3 *db, void *ctx);
+void cl_db_set_precommit(sqlite3 *db, cl_db_precommit_fn *fn, void *ctx);
+
 /* Re-encrypts the whole database under new_key in one transaction. Needs the
  * only connection: CL_ECONFLICT when another carelog has the vault open. */
 cl_status cl_db_rekey(sqlite3 *db, const cl_secret *new_key);

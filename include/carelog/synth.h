@@ -35,6 +35,10 @@ typedef struct cl_synth_options {
     int students;   /* how many (1..CL_SYNTH_MAX_STUDENTS); 0 = 40 */
     uint64_t seed;  /* any value; the same seed gives the same vault */
     int months;     /* how far back records go (1..CL_SYNTH_MAX_MONTHS); 0 = 6 */
+    /* Called after each batch (one transaction) with the students written
+     * so far and the records written so far; NULL = none. */
+    void (*progress)(long long students_done, long long students, long long records, void *ctx);
+    void *progress_ctx;
 } cl_synth_options;
 
 typedef struct cl_synth_report {

@@ -212,8 +212,87 @@ static int cmd_policy_remove(cl_cli *c)
     return 0;
 }
 
+static int close_option(cl_cli *c, int opt, const char *arg, void *ctx)
+{
+    (void)c;
+    if (opt == 'r')
+        *(const char **)ctx = arg;
+    return 0;
+}
+
+static int cmd_followup_close(cl_cli *c)
+{
+    static const struct option options[] = {
+        {"reason", required_argument, NULL, 'r'},
+        {0, 0, 0, 0},
+    };
+    const char *reason = NULL;
+    int first;
+    int rc = cl_cli_options(c, options, _("RECORD_ID --reason TEXT"),
+                            _("Closes the follow-up that a record set (`carelog due` names the record), saying why,\n"
+                              "so it is no longer due. Written to the audit log. A new date on that record opens it\n"
+                              "again.\n"),
+                            close_option, &reason, &first);
+    if (rc != 0)
+        return cl_cli_exit(rc);
+    if (first + 1 != c->argc)
+        return cl_cli_fail(cl_fail(CL_EUSAGE, _("followup close takes one RECORD_ID")));
+    long long id;
+    cl_status st = cl_parse_id(c->argv[first], "the record id", &id);
+    if (st == CL_OK && !reason)
+        st = cl_fail(CL_EUSAGE, _("say why the follow-up is closed: --reason TEXT"));
+    if (st == CL_OK)
+        st = cl_cli_unlock(c);
+    if (st == CL_OK)
+        st = cl_followup_close(c->vault, id, reason);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    if (c->json)
+        return cl_cli_print_json(json_pack("{s:I, s:b}", "record_id", (json_int_t)id, "closed", 1));
+    printf(_("Closed the follow-up set by record #%lld.\n"), id);
+    return 0;
+}
+
+static int repair_option(cl_cli *c, int opt, const char *arg, void *ctx)
+{
+    (void)c, (void)arg;
+    if (opt == 'R')
+        *(bool *)ctx = true;
+    return 0;
+}
+
+static int cmd_verify_derived(cl_cli *c)
+{
+    static const struct option options[] = {
+        {"repair", no_argument, NULL, 'R'},
+        {0, 0, 0, 0},
+    };
+    bool repair = false;
+    int first;
+    int rc = cl_cli_options(c, options, _("[--repair] [--json]"),
+                            _("Recomputes every follow-up obligation and each student's state (next due date, last\n"
+                              "direct contact, open flags, risk) from the records and compares them with what the\n"
+                              "vault keeps; exit 65 when they differ. --repair rebuilds them first (audited).\n"),
+                            repair_option, &repair, &first);
+    if (rc != 0)
+        return cl_cli_exit(rc);
+    if (first != c->argc)
+        return cl_cli_fail(cl_fail(CL_EUSAGE, _("verify-derived takes no operands")));
+    cl_status st = cl_cli_unlock(c);
+    if (st == CL_OK)
+        st = cl_followup_recompute_check(c->vault, repair);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    if (c->json)
+        return cl_cli_print_json(json_pack("{s:b}", "equal", 1));
+    printf("%s\n", _("The derived state equals a recomputation from the records."));
+    return 0;
+}
+
 const cl_command cl_followup_commands[] = {
     {"due", "[--days N]", N_("follow-ups due and overdue, with the reason"), cmd_due},
+    {"followup close", "RECORD_ID --reason TEXT", N_("close a follow-up with a reason"), cmd_followup_close},
+    {"verify-derived", "[--repair]", N_("recompute the derived state and compare"), cmd_verify_derived},
     {"policy list", "", N_("minimum follow-up frequencies by risk and circumstance"), cmd_policy_list},
     {"policy set", "BASIS VALUE DAYS", N_("set a minimum follow-up frequency"), cmd_policy_set},
     {"policy remove", "BASIS VALUE", N_("remove a follow-up policy"), cmd_policy_remove},

@@ -16,7 +16,7 @@
 typedef struct rec_opts {
     cl_field_args fields;
     const char *student, *kind, *since, *until, *text;
-    long long parent, version, limit;
+    long long parent, version, limit, before;
     bool have_version, history;
 } rec_opts;
 
@@ -36,6 +36,7 @@ static int rec_option(cl_cli *c, int opt, const char *arg, void *ctx)
     case 'H': o->history = true; break;
     case 'p': st = cl_parse_id(arg, "--parent", &o->parent); break;
     case 'l': st = cl_parse_id(arg, "--limit", &o->limit); break;
+    case 'b': st = cl_parse_id(arg, "--before", &o->before); break;
     case 'v':
         st = cl_parse_id(arg, "--version", &o->version);
         o->have_version = true;
@@ -196,18 +197,20 @@ static int cmd_list(cl_cli *c)
     static const struct option options[] = {
         {"student", required_argument, NULL, 's'}, {"kind", required_argument, NULL, 'k'},
         {"since", required_argument, NULL, 'S'},   {"until", required_argument, NULL, 'U'},
-        {"limit", required_argument, NULL, 'l'},   {0, 0, 0, 0},
+        {"limit", required_argument, NULL, 'l'},   {"before", required_argument, NULL, 'b'},
+        {0, 0, 0, 0},
     };
     rec_opts o = {0};
     int first;
-    int rc = parse(c, options, "[--student ID|NUMBER] [--kind KIND] [--since DATE] [--until DATE] [--limit N] [--json]",
+    int rc = parse(c, options, "[--student ID|NUMBER] [--kind KIND] [--since DATE] [--until DATE] [--limit N] [--before ID] [--json]",
                    "Lists records, newest first. --since and --until take YYYY-MM-DD (inclusive).\n"
+                   "--limit N shows a page of N; --before ID (the last ID shown) the page after it.\n"
                    "--json: [{id, student_id, student_name, student_number, kind, occurred_at, author, summary,\n"
                    "          follow_up, state, signed, version}]\n",
                    &o, 0, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
-    cl_record_filter f = {.kind = o.kind, .since = o.since, .until = o.until, .limit = o.limit};
+    cl_record_filter f = {.kind = o.kind, .since = o.since, .until = o.until, .limit = o.limit, .before_id = o.before};
     cl_status st = cl_cli_unlock(c);
     if (st == CL_OK && o.student)
         st = cl_student_find(c->vault, o.student, &f.student_id);

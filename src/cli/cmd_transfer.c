@@ -255,6 +255,17 @@ static int generate_option(cl_cli *c, int opt, const char *arg, void *ctx)
     return rc;
 }
 
+/* A bar on a terminal's stderr, redrawn after each batch. */
+static void generate_progress(long long done, long long total, long long records, void *ctx)
+{
+    (void)ctx;
+    int width = 30, filled = total ? (int)(done * width / total) : width;
+    fprintf(stderr, "\r[%.*s%*s] ", filled, "==============================", width - filled, "");
+    fprintf(stderr, _("%lld of %lld students, %lld records"), done, total, records);
+    if (done == total)
+        fputc('\n', stderr);
+}
+
 static int cmd_generate(cl_cli *c)
 {
     static const struct option options[] = {
@@ -263,7 +274,7 @@ static int cmd_generate(cl_cli *c)
         {"months", required_argument, NULL, 'm'},
         {0, 0, 0, 0},
     };
-    cl_synth_options o = {40, 1, 6};
+    cl_synth_options o = {.students = 40, .seed = 1, .months = 6};
     int first;
     int rc = cl_cli_options(
         c, options, _("[--students N] [--seed S] [--months M]"),
@@ -283,6 +294,8 @@ static int cmd_generate(cl_cli *c)
         return cl_cli_fail(cl_fail(CL_EUSAGE, _("generate takes no operands")));
     cl_status st = cl_cli_unlock(c);
     cl_synth_report r = {0};
+    if (isatty(STDERR_FILENO))
+        o.progress = generate_progress;
     if (st == CL_OK)
         st = cl_synth_fill(c->vault, &o, &r);
     if (st != CL_OK)

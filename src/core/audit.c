@@ -42,7 +42,7 @@ static void entry_hash(const unsigned char prev[HASH_BYTES], long long id, const
 static cl_status read_head(sqlite3 *db, unsigned char head[HASH_BYTES], long long *count)
 {
     sqlite3_stmt *q;
-    cl_status st = cl_db_prepare(db, "SELECT (SELECT value FROM meta WHERE key = 'audit_head'),"
+    cl_status st = cl_db_cached(db, "SELECT (SELECT value FROM meta WHERE key = 'audit_head'),"
                                      " (SELECT value FROM meta WHERE key = 'audit_count')", &q);
     if (st != CL_OK)
         return st;
@@ -53,7 +53,7 @@ static cl_status read_head(sqlite3 *db, unsigned char head[HASH_BYTES], long lon
         memcpy(head, sqlite3_column_blob(q, 0), HASH_BYTES);
         *count = sqlite3_column_int64(q, 1);
     }
-    sqlite3_finalize(q);
+    sqlite3_reset(q);
     return CL_OK;
 }
 
@@ -70,7 +70,7 @@ cl_status cl_audit_append(sqlite3 *db, const char *actor, const char *action, co
     long long id = count + 1;
     entry_hash(prev, id, at, actor, action, target, detail, hash);
     sqlite3_stmt *q;
-    st = cl_db_prepare(db, "INSERT INTO audit(id, at, actor, action, target, detail, prev_hash, hash)"
+    st = cl_db_cached(db, "INSERT INTO audit(id, at, actor, action, target, detail, prev_hash, hash)"
                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", &q);
     if (st != CL_OK)
         return st;
@@ -84,7 +84,7 @@ cl_status cl_audit_append(sqlite3 *db, const char *actor, const char *action, co
     sqlite3_bind_blob(q, 8, hash, HASH_BYTES, SQLITE_STATIC);
     if (sqlite3_step(q) != SQLITE_DONE)
         st = cl_db_fail(db, "writing the audit log");
-    sqlite3_finalize(q);
+    sqlite3_reset(q);
     if (st == CL_OK)
         st = cl_meta_set_blob(db, "audit_head", hash, HASH_BYTES);
     if (st == CL_OK) {

@@ -268,7 +268,7 @@ cl_status cl_catalog_current(cl_vault *v, const char *kind, const cl_form **form
 {
     sqlite3 *db = cl_vault_db(v);
     sqlite3_stmt *q;
-    cl_status st = cl_db_prepare(db, "SELECT id, source, digest, version, kind FROM forms WHERE kind = ? "
+    cl_status st = cl_db_cached(db, "SELECT id, source, digest, version, kind FROM forms WHERE kind = ? "
                                      "ORDER BY version DESC LIMIT 1", &q);
     if (st != CL_OK)
         return st;
@@ -284,7 +284,7 @@ cl_status cl_catalog_current(cl_vault *v, const char *kind, const cl_form **form
     } else {
         st = cl_db_fail(db, "reading the forms");
     }
-    sqlite3_finalize(q);
+    sqlite3_reset(q);
     return st;
 }
 

@@ -1,6 +1,5 @@
 /* Follow-ups: explicit follow-up dates and minimum-frequency policies. */
 #include "carelog/followup.h"
-#include "carelog/i18n.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -10,8 +9,10 @@
 
 #include "carelog/clock.h"
 #include "carelog/form.h"
+#include "carelog/i18n.h"
 #include "carelog/storage.h"
 #include "carelog/text.h"
+#include "record_internal.h"
 
 /* Risk levels as the policies and reasons name them (DESIGN.md, Records). */
 static const struct {
@@ -20,31 +21,6 @@ static const struct {
     {"none", "无"}, {"attention", "关注"}, {"elevated", "较高"}, {"crisis", "危机"},
 };
 #define N_RISK ((int)(sizeof risk_names / sizeof risk_names[0]))
-
-/* What counts as the counsellor being in contact with a student. A record of
- * one of these kinds supersedes an earlier follow-up date and restarts a
- * policy's clock; an observation counts only for follow-up dates, and only
- * when a counsellor made it. */
-#define CONTACT_KINDS "'session', 'contact', 'assessment', 'review'"
-#define COUNSELLOR_CONTACT(c)                                                                            \
-    "(" c ".kind IN (" CONTACT_KINDS ") OR (" c ".kind = 'observation' AND"                               \
-    " (json_extract(" c ".fields, '$.reporter_role') = 'counsellor' OR"                                   \
-    "  (json_extract(" c ".fields, '$.reporter_role') IS NULL AND"                                        \
-    "   " c ".author IN (SELECT name FROM counsellors)))))"
-/* b is on or after a: a later date, or the same date and written later. */
-#define ON_OR_AFTER(b, a)                                                                                 \
-    "(substr(" b ".occurred_at, 1, 10) > substr(" a ".occurred_at, 1, 10) OR"                            \
-    " (substr(" b ".occurred_at, 1, 10) = substr(" a ".occurred_at, 1, 10) AND " b ".id > " a ".id))"
-/* Contact c meets the follow-up that r planned: it came on a later day than
- * r and no more than EARLY_DAYS before the planned date. A phone call the
- * day after a session does not stand in for the session planned in three
- * weeks; a session a few days early does. */
-#define EARLY_DAYS "7"
-#define MEETS(c, r)                                                                                      \
-    "(substr(" c ".occurred_at, 1, 10) > substr(" r ".occurred_at, 1, 10) AND"                           \
-    " substr(" c ".occurred_at, 1, 10) >= date(" r ".follow_up, '-" EARLY_DAYS " days'))"
-#define FOLLOWED(s) "(" s ".status IN ('active', 'monitoring') AND " s ".merged_into IS NULL)"
-#define HAS_FOLLOW_UP(r) "(" r ".follow_up IS NOT NULL AND " r ".follow_up <> '')"
 
 /* Days since 1970-01-01 to "YYYY-MM-DD". */
 static void date_of_days(long days, char out[11])
@@ -65,25 +41,6 @@ static long days_of(const char *s)
     memcpy(d, s, 10);
     d[10] = '\0';
     return cl_date_days(d);
-}
-
-/* The local date of a stored UTC time "YYYY-MM-DDTHH:MM:SSZ". */
-static long local_days_of_time(const char *iso)
-{
-    int y, mo, d, h = 0, mi = 0, se = 0;
-    if (!iso || sscanf(iso, "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &se) < 3)
-        return LONG_MIN;
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = se;
-    char date[11];
-    cl_time_date(timegm(&tm), date, sizeof date);
-    return cl_date_days(date);
 }
 
 static const char *col(sqlite3_stmt *q, int i)
@@ -130,12 +87,6 @@ static void policy_label(const cl_form *form, const char *basis, const char *val
 
 /* ---- what is due ------------------------------------------------------ */
 
-typedef struct policy {
-    char basis[16];
-    char value[64];
-    int days;
-} policy;
-
 typedef struct due_ctx {
     long today;
     long horizon;
@@ -163,22 +114,17 @@ static cl_status add_row(due_ctx *d, sqlite3_stmt *q, long due, const char *sour
     return CL_OK;
 }
 
-/* (a) The newest record of each student that set a follow-up date, unless a
- * counsellor contact has met it (MEETS). */
-static cl_status due_explicit(sqlite3 *db, due_ctx *d)
+/* (a) Every open obligation due by the horizon: a range of the open index. */
+static cl_status due_explicit(sqlite3 *db, due_ctx *d, const char *until)
 {
     static const char sql[] =
-        "SELECT s.id, s.number, s.name, s.class, s.risk_level, r.id, r.kind, r.occurred_at, r.follow_up"
-        " FROM records r JOIN students s ON s.id = r.student_id"
-        " WHERE " HAS_FOLLOW_UP("r") " AND " FOLLOWED("s")
-        "  AND NOT EXISTS (SELECT 1 FROM records n WHERE n.student_id = r.student_id"
-        "                  AND " HAS_FOLLOW_UP("n") " AND " ON_OR_AFTER("n", "r") ")"
-        "  AND NOT EXISTS (SELECT 1 FROM records c WHERE c.student_id = r.student_id"
-        "                  AND " COUNSELLOR_CONTACT("c") " AND " MEETS("c", "r") ")";
+        "SELECT s.id, s.number, s.name, s.class, s.risk_level, f.record_id, f.kind, f.set_on, f.due_date"
+        " FROM followups f JOIN students s ON s.id = f.student_id WHERE f.open AND f.due_date <= ?1";
     sqlite3_stmt *q;
-    cl_status st = cl_db_prepare(db, sql, &q);
+    cl_status st = cl_db_cached(db, sql, &q);
     if (st != CL_OK)
         return st;
+    sqlite3_bind_text(q, 1, until, -1, SQLITE_STATIC);
     int rc;
     while (st == CL_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
         long due = days_of(col(q, 8));
@@ -193,118 +139,56 @@ static cl_status due_explicit(sqlite3 *db, due_ctx *d)
     }
     if (st == CL_OK && rc != SQLITE_DONE)
         st = cl_db_fail(db, "finding follow-up dates");
-    sqlite3_finalize(q);
+    sqlite3_reset(q);
     return st;
 }
 
-static cl_status load_policies(sqlite3 *db, policy **out, size_t *n)
+/* (b) Each followed student whose policy falls due by the horizon, as
+ * student_state keeps it: the policy with the fewest days, from the last
+ * direct contact (or from the day the student was added). */
+static cl_status due_policies(sqlite3 *db, due_ctx *d, const char *until)
 {
+    static const char sql[] =
+        "SELECT s.id, s.number, s.name, s.class, s.risk_level, t.policy_basis, t.policy_value, t.policy_days,"
+        " t.policy_due, t.last_contact FROM student_state t JOIN students s ON s.id = t.student_id"
+        " WHERE t.policy_due IS NOT NULL AND t.policy_due <= ?1";
     sqlite3_stmt *q;
-    cl_status st = cl_db_prepare(db, "SELECT basis, value, days FROM followup_policies"
-                                     " ORDER BY basis DESC, days, value", &q);
+    cl_status st = cl_db_cached(db, sql, &q);
     if (st != CL_OK)
         return st;
-    policy *list = NULL;
-    size_t count = 0;
+    sqlite3_bind_text(q, 1, until, -1, SQLITE_STATIC);
+    cl_form *form = NULL;
+    bool form_read = false;
     int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        policy *grown = realloc(list, (count + 1) * sizeof *list);
-        if (!grown) {
-            st = cl_fail(CL_ESOFTWARE, _("out of memory"));
-            break;
-        }
-        list = grown;
-        snprintf(list[count].basis, sizeof list[count].basis, "%s", col(q, 0));
-        snprintf(list[count].value, sizeof list[count].value, "%s", col(q, 1));
-        list[count].days = sqlite3_column_int(q, 2);
-        count++;
-    }
-    if (st == CL_OK && rc != SQLITE_DONE)
-        st = cl_db_fail(db, "reading the follow-up policies");
-    sqlite3_finalize(q);
-    if (st != CL_OK) {
-        free(list);
-        return st;
-    }
-    *out = list;
-    *n = count;
-    return CL_OK;
-}
-
-static bool holds_circumstance(const json_t *circumstances, const char *value)
-{
-    size_t i;
-    const json_t *c;
-    json_array_foreach(circumstances, i, c)
-        if (json_is_string(c) && strcmp(json_string_value(c), value) == 0)
-            return true;
-    return false;
-}
-
-/* (b) For each followed student, the policy with the fewest days, from the
- * last counsellor contact (or from when the student was added). */
-static cl_status due_policies(sqlite3 *db, due_ctx *d)
-{
-    policy *pol = NULL;
-    size_t npol = 0;
-    cl_status st = load_policies(db, &pol, &npol);
-    if (st != CL_OK || npol == 0) {
-        free(pol);
-        return st;
-    }
-    cl_form *form = student_form(db);
-    static const char sql[] =
-        "SELECT s.id, s.number, s.name, s.class, s.risk_level, s.created_at, sr.fields,"
-        " (SELECT max(substr(c.occurred_at, 1, 10)) FROM records c"
-        "   WHERE c.student_id = s.id AND c.kind IN (" CONTACT_KINDS "))"
-        " FROM students s LEFT JOIN records sr ON sr.id = s.record_id"
-        " WHERE " FOLLOWED("s");
-    sqlite3_stmt *q = NULL;
-    st = cl_db_prepare(db, sql, &q);
-    int rc = SQLITE_DONE;
     while (st == CL_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-        char risk[16];
-        snprintf(risk, sizeof risk, "%d", sqlite3_column_int(q, 4));
-        json_t *fields = json_loads(col(q, 6), 0, NULL);
-        const json_t *circumstances = json_object_get(fields, "circumstances");
-        const policy *best = NULL;
-        for (size_t i = 0; i < npol; i++) {
-            const policy *p = &pol[i];
-            bool applies = strcmp(p->basis, "risk") == 0 ? strcmp(p->value, risk) == 0
-                                                         : holds_circumstance(circumstances, p->value);
-            if (applies && (!best || p->days < best->days))
-                best = p;
+        if (!form_read) {
+            form = student_form(db);
+            form_read = true;
         }
-        json_decref(fields);
-        if (!best)
+        long due = days_of(col(q, 8));
+        int days = sqlite3_column_int(q, 7);
+        if (due == LONG_MIN)
             continue;
-        const char *last = (const char *)sqlite3_column_text(q, 7);
-        long from = last ? days_of(last) : LONG_MIN;
         char since[64];
-        if (from != LONG_MIN) {
-            snprintf(since, sizeof since, "last contact %.10s", last);
+        if (sqlite3_column_type(q, 9) != SQLITE_NULL) {
+            snprintf(since, sizeof since, "last contact %.10s", col(q, 9));
         } else {
-            from = local_days_of_time(col(q, 5));
-            if (from == LONG_MIN)
-                from = d->today;
             char date[11];
-            date_of_days(from, date);
+            date_of_days(due - days, date);
             snprintf(since, sizeof since, "no contact yet (on file since %s)", date);
         }
         char label[160], reason[300];
-        policy_label(form, best->basis, best->value, label, sizeof label);
+        policy_label(form, col(q, 5), col(q, 6), label, sizeof label);
         char *safe = cl_text_inert(label, false);
-        snprintf(reason, sizeof reason, "%s: at least every %d day%s; %s", safe ? safe : label, best->days,
-                 best->days == 1 ? "" : "s", since);
+        snprintf(reason, sizeof reason, "%s: at least every %d day%s; %s", safe ? safe : label, days,
+                 days == 1 ? "" : "s", since);
         free(safe);
-        st = add_row(d, q, from + best->days, "policy", reason, 0);
+        st = add_row(d, q, due, "policy", reason, 0);
     }
     if (st == CL_OK && rc != SQLITE_DONE)
         st = cl_db_fail(db, "applying the follow-up policies");
-    if (q)
-        sqlite3_finalize(q);
+    sqlite3_reset(q);
     cl_form_free(form);
-    free(pol);
     return st;
 }
 
@@ -344,9 +228,11 @@ cl_status cl_followup_due(cl_vault *v, const char *today, int horizon_days, json
     if (!d.rows)
         return cl_fail(CL_ESOFTWARE, _("out of memory"));
     sqlite3 *db = cl_vault_db(v);
-    cl_status st = due_explicit(db, &d);
+    char until[11];
+    date_of_days(d.today + d.horizon, until);
+    cl_status st = due_explicit(db, &d, until);
     if (st == CL_OK)
-        st = due_policies(db, &d);
+        st = due_policies(db, &d, until);
     if (st != CL_OK) {
         json_decref(d.rows);
         return st;
@@ -457,6 +343,8 @@ static cl_status policy_write(cl_vault *v, const char *basis, const char *value,
             st = cl_fail(CL_ENOTFOUND, _("there is no follow-up policy for %s %s"), basis, canon);
         sqlite3_finalize(q);
     }
+    if (st == CL_OK)
+        st = cl_followup_refresh_all_tx(db);
     if (st == CL_OK) {
         char target[96], detail[32];
         snprintf(target, sizeof target, "policy %s %s", basis, canon);

@@ -92,23 +92,23 @@ static cl_status apply_score(cl_vault *v, const cl_form *form, long long id, lon
     sqlite3_stmt *q;
     if (!score) {
         /* No scoring (or no longer, after a new form version). */
-        st = cl_db_prepare(db, "UPDATE records SET score = NULL WHERE id = ? AND score IS NOT NULL", &q);
+        st = cl_db_cached(db, "UPDATE records SET score = NULL WHERE id = ? AND score IS NOT NULL", &q);
         if (st == CL_OK) {
             sqlite3_bind_int64(q, 1, id);
             if (sqlite3_step(q) != SQLITE_DONE)
                 st = cl_db_fail(db, "saving the score");
-            sqlite3_finalize(q);
+            sqlite3_reset(q);
         }
         return st;
     }
     char *text = dump(score);
-    st = text ? cl_db_prepare(db, "UPDATE records SET score = ? WHERE id = ?", &q) : cl_fail(CL_ESOFTWARE, _("out of memory"));
+    st = text ? cl_db_cached(db, "UPDATE records SET score = ? WHERE id = ?", &q) : cl_fail(CL_ESOFTWARE, _("out of memory"));
     if (st == CL_OK) {
         sqlite3_bind_text(q, 1, text, -1, SQLITE_STATIC);
         sqlite3_bind_int64(q, 2, id);
         if (sqlite3_step(q) != SQLITE_DONE)
             st = cl_db_fail(db, "saving the score");
-        sqlite3_finalize(q);
+        sqlite3_reset(q);
     }
     free(text);
     json_t *labels = json_object_get(score, "flag_labels");
@@ -130,7 +130,7 @@ static cl_status apply_score(cl_vault *v, const cl_form *form, long long id, lon
                 en = cl_json_str(lab, "en") ? cl_json_str(lab, "en") : "";
             }
         }
-        st = cl_db_prepare(db, "INSERT INTO flags(student_id, record_id, flag, label_zh, label_en, raised_at) "
+        st = cl_db_cached(db, "INSERT INTO flags(student_id, record_id, flag, label_zh, label_en, raised_at) "
                                "SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE NOT EXISTS "
                                "(SELECT 1 FROM flags WHERE record_id = ?2 AND flag = ?3)", &q);
         if (st != CL_OK)
@@ -143,7 +143,7 @@ static cl_status apply_score(cl_vault *v, const cl_form *form, long long id, lon
         sqlite3_bind_text(q, 6, now, -1, SQLITE_STATIC);
         if (sqlite3_step(q) != SQLITE_DONE)
             st = cl_db_fail(db, "raising the screening's flag");
-        sqlite3_finalize(q);
+        sqlite3_reset(q);
     }
     json_decref(score);
     return st;
@@ -152,7 +152,7 @@ static cl_status apply_score(cl_vault *v, const cl_form *form, long long id, lon
 cl_status cl_student_refresh_risk_tx(sqlite3 *db, long long student_id)
 {
     sqlite3_stmt *q;
-    cl_status st = cl_db_prepare(db, "SELECT json_extract(fields, '$.risk_level'), json_extract(fields, '$.misconduct_tier') "
+    cl_status st = cl_db_cached(db, "SELECT json_extract(fields, '$.risk_level'), json_extract(fields, '$.misconduct_tier') "
                                      "FROM records WHERE student_id = ? AND kind = 'assessment' "
                                      "ORDER BY occurred_at DESC, id DESC LIMIT 1", &q);
     if (st != CL_OK)
@@ -160,29 +160,29 @@ cl_status cl_student_refresh_risk_tx(sqlite3 *db, long long student_id)
     sqlite3_bind_int64(q, 1, student_id);
     int rc = sqlite3_step(q);
     if (rc == SQLITE_DONE) {
-        sqlite3_finalize(q);
+        sqlite3_reset(q);
         return CL_OK;
     }
     if (rc != SQLITE_ROW) {
-        sqlite3_finalize(q);
+        sqlite3_reset(q);
         return cl_db_fail(db, "reading the assessments");
     }
     long long risk = sqlite3_column_int64(q, 0);
     char *tier = strdup(sqlite3_column_type(q, 1) == SQLITE_TEXT ? (const char *)sqlite3_column_text(q, 1) : "none");
-    sqlite3_finalize(q);
+    sqlite3_reset(q);
     if (!tier)
         return cl_fail(CL_ESOFTWARE, _("out of memory"));
     if (risk < 0 || risk > 3)
         st = cl_fail(CL_EDATA, _("field risk_level: %lld is outside 0–3"), risk);
     if (st == CL_OK)
-        st = cl_db_prepare(db, "UPDATE students SET risk_level = ?, misconduct_tier = ? WHERE id = ?", &q);
+        st = cl_db_cached(db, "UPDATE students SET risk_level = ?, misconduct_tier = ? WHERE id = ?", &q);
     if (st == CL_OK) {
         sqlite3_bind_int64(q, 1, risk);
         sqlite3_bind_text(q, 2, tier, -1, SQLITE_STATIC);
         sqlite3_bind_int64(q, 3, student_id);
         if (sqlite3_step(q) != SQLITE_DONE)
             st = cl_db_fail(db, "setting the student's risk level");
-        sqlite3_finalize(q);
+        sqlite3_reset(q);
     }
     free(tier);
     return st;
@@ -192,7 +192,7 @@ cl_status cl_student_refresh_risk_tx(sqlite3 *db, long long student_id)
 static cl_status check_student(sqlite3 *db, long long student_id)
 {
     sqlite3_stmt *q;
-    cl_status st = cl_db_prepare(db, "SELECT merged_into FROM students WHERE id = ?", &q);
+    cl_status st = cl_db_cached(db, "SELECT merged_into FROM students WHERE id = ?", &q);
     if (st != CL_OK)
         return st;
     sqlite3_bind_int64(q, 1, student_id);
@@ -204,7 +204,7 @@ static cl_status check_student(sqlite3 *db, long long student_id)
     else if (sqlite3_column_type(q, 0) != SQLITE_NULL)
         st = cl_fail(CL_EDATA, _("student #%lld was merged into #%lld; add the record to #%lld"), student_id,
                      (long long)sqlite3_column_int64(q, 0), (long long)sqlite3_column_int64(q, 0));
-    sqlite3_finalize(q);
+    sqlite3_reset(q);
     return st;
 }
 
@@ -212,7 +212,7 @@ static cl_status check_student(sqlite3 *db, long long student_id)
 static cl_status check_parent(sqlite3 *db, long long parent_id, long long student_id)
 {
     sqlite3_stmt *q;
-    cl_status st = cl_db_prepare(db, "SELECT kind, student_id FROM records WHERE id = ?", &q);
+    cl_status st = cl_db_cached(db, "SELECT kind, student_id FROM records WHERE id = ?", &q);
     if (st != CL_OK)
         return st;
     sqlite3_bind_int64(q, 1, parent_id);
@@ -227,7 +227,7 @@ static cl_status check_parent(sqlite3 *db, long long parent_id, long long studen
     else if (sqlite3_column_int64(q, 1) != student_id)
         st = cl_fail(CL_EDATA, _("plan #%lld belongs to another student (#%lld); a review belongs to its plan's student"),
                      parent_id, (long long)sqlite3_column_int64(q, 1));
-    sqlite3_finalize(q);
+    sqlite3_reset(q);
     return st;
 }
 
@@ -320,7 +320,7 @@ static cl_status insert_tx(cl_vault *v, const char *kind, long long student_id, 
     if (!text)
         return cl_fail(CL_ESOFTWARE, _("out of memory"));
     sqlite3_stmt *q;
-    st = cl_db_prepare(db, "INSERT INTO records(student_id, kind, author, occurred_at, created_at, updated_at, "
+    st = cl_db_cached(db, "INSERT INTO records(student_id, kind, author, occurred_at, created_at, updated_at, "
                            "updated_by, form_id, version, fields, follow_up, parent_id, state) "
                            "VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?3, ?6, 1, ?7, ?8, ?9, ?10)", &q);
     if (st == CL_OK) {
@@ -339,14 +339,14 @@ static cl_status insert_tx(cl_vault *v, const char *kind, long long student_id, 
             sqlite3_bind_text(q, 10, "draft", -1, SQLITE_STATIC);
         if (sqlite3_step(q) != SQLITE_DONE)
             st = cl_db_fail(db, "saving the record");
-        sqlite3_finalize(q);
+        sqlite3_reset(q);
     }
     free(text);
     if (st != CL_OK)
         return st;
     long long id = sqlite3_last_insert_rowid(db);
     if (referral) {
-        st = cl_db_prepare(db, "INSERT INTO referral_transitions(record_id, from_state, to_state, at, actor, note) "
+        st = cl_db_cached(db, "INSERT INTO referral_transitions(record_id, from_state, to_state, at, actor, note) "
                                "VALUES (?, NULL, 'draft', ?, ?, 'created')", &q);
         if (st == CL_OK) {
             sqlite3_bind_int64(q, 1, id);
@@ -354,13 +354,15 @@ static cl_status insert_tx(cl_vault *v, const char *kind, long long student_id, 
             sqlite3_bind_text(q, 3, user, -1, SQLITE_STATIC);
             if (sqlite3_step(q) != SQLITE_DONE)
                 st = cl_db_fail(db, "starting the referral");
-            sqlite3_finalize(q);
+            sqlite3_reset(q);
         }
     }
     if (st == CL_OK && strcmp(kind, "assessment") == 0)
         st = cl_student_refresh_risk_tx(db, student_id);
     if (st == CL_OK)
         st = apply_score(v, form, id, student_id, fields);
+    if (st == CL_OK && strcmp(kind, "student") != 0) /* a student's own: cl_student_sync_tx */
+        st = cl_followup_touch_tx(db, student_id);
     if (st == CL_OK)
         *id_out = id;
     return st;
@@ -446,7 +448,7 @@ static cl_status read_row(sqlite3 *db, long long id, row *r)
 {
     memset(r, 0, sizeof *r);
     sqlite3_stmt *q;
-    cl_status st = cl_db_prepare(db, "SELECT kind, fields, occurred_at, updated_at, updated_by, signed_at, signed_by, "
+    cl_status st = cl_db_cached(db, "SELECT kind, fields, occurred_at, updated_at, updated_by, signed_at, signed_by, "
                                      "student_id, version, form_id, COALESCE(parent_id, 0),"
                                      " (SELECT COALESCE(merged_into, 0) FROM students WHERE record_id = records.id)"
                                      " FROM records WHERE id = ?",
@@ -475,7 +477,7 @@ static cl_status read_row(sqlite3 *db, long long id, row *r)
     } else {
         st = cl_db_fail(db, "reading the record");
     }
-    sqlite3_finalize(q);
+    sqlite3_reset(q);
     return st;
 }
 
@@ -584,14 +586,14 @@ cl_status cl_record_edit_tx(cl_vault *v, long long id, long long expected_versio
     }
     sqlite3_stmt *q;
     if (st == CL_OK)
-        st = cl_db_prepare(db, "INSERT INTO record_versions(record_id, version, form_id, fields, occurred_at, "
+        st = cl_db_cached(db, "INSERT INTO record_versions(record_id, version, form_id, fields, occurred_at, "
                                "updated_at, updated_by) SELECT id, version, form_id, fields, occurred_at, updated_at, "
                                "updated_by FROM records WHERE id = ?", &q);
     if (st == CL_OK) {
         sqlite3_bind_int64(q, 1, id);
         if (sqlite3_step(q) != SQLITE_DONE)
             st = cl_db_fail(db, "keeping the earlier version");
-        sqlite3_finalize(q);
+        sqlite3_reset(q);
     }
     char occurred[32], now[32];
     occurred_of(fields, occurred);
@@ -600,7 +602,7 @@ cl_status cl_record_edit_tx(cl_vault *v, long long id, long long expected_versio
     cl_now_iso(now);
     const char *follow_up = cl_json_str(fields, "follow_up");
     if (st == CL_OK)
-        st = cl_db_prepare(db, "UPDATE records SET fields = ?, form_id = ?, version = version + 1, occurred_at = ?, "
+        st = cl_db_cached(db, "UPDATE records SET fields = ?, form_id = ?, version = version + 1, occurred_at = ?, "
                                "follow_up = ?, updated_at = ?, updated_by = ? WHERE id = ? AND version = ?", &q);
     if (st == CL_OK) {
         sqlite3_bind_text(q, 1, text, -1, SQLITE_STATIC);
@@ -616,7 +618,7 @@ cl_status cl_record_edit_tx(cl_vault *v, long long id, long long expected_versio
             st = cl_db_fail(db, "saving the record");
         else if (sqlite3_changes(db) != 1)
             st = cl_fail(CL_ECONFLICT, _("record #%lld changed while saving; look at it again and redo your change"), id);
-        sqlite3_finalize(q);
+        sqlite3_reset(q);
     }
     if (st == CL_OK && strcmp(r.kind, "student") == 0) {
         json_t *old = json_loads(r.fields, 0, NULL);
@@ -628,6 +630,8 @@ cl_status cl_record_edit_tx(cl_vault *v, long long id, long long expected_versio
         st = cl_student_refresh_risk_tx(db, r.student_id);
     if (st == CL_OK)
         st = apply_score(v, form, id, r.student_id, fields);
+    if (st == CL_OK && strcmp(r.kind, "student") != 0)
+        st = cl_followup_touch_tx(db, r.student_id);
     if (st == CL_OK && action) {
         char target[48], detail[64];
         snprintf(target, sizeof target, "record %lld", id);

@@ -38,6 +38,23 @@ cl_status cl_record_edit_tx(cl_vault *v, long long id, long long expected_versio
  * assessment (by occurred_at, then id); unchanged when there is none. */
 cl_status cl_student_refresh_risk_tx(sqlite3 *db, long long student_id);
 
+/* Brings the derived state of one student (the follow-up obligations of
+ * its records and its student_state row) in step with its records, inside
+ * the caller's transaction (followup_state.c). Every write that changes a
+ * student's records, details, flags or status calls it. */
+cl_status cl_followup_refresh_tx(sqlite3 *db, long long student_id);
+/* The same, at the commit of the open transaction (cl_db_commit), once
+ * however many of the student's records it wrote. */
+cl_status cl_followup_touch_tx(sqlite3 *db, long long student_id);
+/* Every student's state again (after a policy changed). */
+cl_status cl_followup_refresh_all_tx(sqlite3 *db);
+/* All of it again from the records (after an import; repair). */
+cl_status cl_followup_rebuild_tx(sqlite3 *db);
+
+/* A reason a person gave (closing a case, clearing a flag, closing a
+ * follow-up): required, valid UTF-8, at most max characters. */
+cl_status cl_reason_check(const char *reason, const char *what, size_t max);
+
 /* Brings the students row in step with the student record's fields
  * (student.c). A number changed to one another student holds is refused. */
 cl_status cl_student_sync_tx(cl_vault *v, long long student_id, const json_t *fields, bool number_changed);

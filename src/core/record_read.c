@@ -262,7 +262,7 @@ static json_t *summary_of(const cl_form *f, const json_t *fields, const json_t *
     return json_string("");
 }
 
-cl_status cl_record_list(cl_vault *v, const cl_record_filter *filter, json_t **out)
+cl_status cl_record_each(cl_vault *v, const cl_record_filter *filter, cl_record_row_fn *row, void *ctx)
 {
     cl_record_filter none = {0};
     const cl_record_filter *fl = filter ? filter : &none;
@@ -288,6 +288,8 @@ cl_status cl_record_list(cl_vault *v, const cl_record_filter *filter, json_t **o
         cl_buf_puts(&sql, " AND substr(r.occurred_at, 1, 10) >= ?3");
     if (fl->until)
         cl_buf_puts(&sql, " AND substr(r.occurred_at, 1, 10) <= ?4");
+    if (fl->before_id)
+        cl_buf_puts(&sql, " AND (r.occurred_at, r.id) < (SELECT b.occurred_at, b.id FROM records b WHERE b.id = ?6)");
     cl_buf_puts(&sql, " ORDER BY r.occurred_at DESC, r.id DESC");
     if (fl->limit > 0)
         cl_buf_puts(&sql, " LIMIT ?5");
@@ -309,8 +311,9 @@ cl_status cl_record_list(cl_vault *v, const cl_record_filter *filter, json_t **o
         sqlite3_bind_text(q, 4, until, -1, SQLITE_STATIC);
     if (fl->limit > 0)
         sqlite3_bind_int64(q, 5, fl->limit);
-    json_t *arr = json_array();
-    int rc;
+    if (fl->before_id)
+        sqlite3_bind_int64(q, 6, fl->before_id);
+    int rc = SQLITE_DONE;
     /* A few forms serve a whole list: look each up once. */
     struct {
         long long id;
@@ -344,13 +347,29 @@ cl_status cl_record_list(cl_vault *v, const cl_record_filter *filter, json_t **o
         json_object_set_new(o, "state", cl_column_string(q, 10));
         json_object_set_new(o, "signed", json_boolean(sqlite3_column_int(q, 11)));
         json_object_set_new(o, "version", json_integer(sqlite3_column_int64(q, 12)));
-        json_array_append_new(arr, o);
         json_decref(fields);
         json_decref(score);
+        if (st == CL_OK)
+            st = row(o, ctx);
+        json_decref(o);
     }
-    if (st == CL_OK && rc != SQLITE_DONE)
+    if (st == CL_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
         st = cl_db_fail(db, "listing the records");
     sqlite3_finalize(q);
+    return st;
+}
+
+static cl_status append_row(json_t *row, void *ctx)
+{
+    return json_array_append(ctx, row) == 0 ? CL_OK : cl_fail(CL_ESOFTWARE, _("out of memory"));
+}
+
+cl_status cl_record_list(cl_vault *v, const cl_record_filter *filter, json_t **out)
+{
+    json_t *arr = json_array();
+    if (!arr)
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
+    cl_status st = cl_record_each(v, filter, append_row, arr);
     if (st != CL_OK) {
         json_decref(arr);
         return st;

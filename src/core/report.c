@@ -249,7 +249,7 @@ static char *remarks(cl_vault *v, const ledger_row *r)
  * whom the concern was first noticed. */
 static cl_status first_noticed(cl_vault *v, long long student_id, char day[11], char **source)
 {
-    cl_record_filter f = {student_id, NULL, NULL, NULL, 0};
+    cl_record_filter f = {.student_id = student_id};
     json_t *all = NULL;
     cl_status st = cl_record_list(v, &f, &all);
     if (st != CL_OK)
@@ -298,7 +298,7 @@ cl_status cl_report_ledger(cl_vault *v, const cl_report_filter *filter, json_t *
     cl_student_filter sf = {filter->class_name, filter->risk, NULL, NULL, NULL};
     json_t *students = NULL, *records = NULL;
     st = cl_student_list(v, &sf, &students);
-    cl_record_filter rf = {0, NULL, *from ? from : NULL, *to ? to : NULL, 0};
+    cl_record_filter rf = {.since = *from ? from : NULL, .until = *to ? to : NULL};
     if (st == CL_OK)
         st = cl_record_list(v, &rf, &records);
     /* The period's records by student, newest first as listed. */
@@ -458,7 +458,7 @@ cl_status cl_report_difficulty(cl_vault *v, const cl_report_filter *filter, json
             json_decref(details);
             continue;
         }
-        cl_record_filter rf = {id_of(item, "id"), "contact", NULL, NULL, 1};
+        cl_record_filter rf = {.student_id = id_of(item, "id"), .kind = "contact", .limit = 1};
         json_t *contacts = NULL;
         st = cl_record_list(v, &rf, &contacts);
         const json_t *last = json_array_get(contacts, 0);

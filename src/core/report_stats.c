@@ -294,7 +294,7 @@ cl_status cl_report_stats(cl_vault *v, const cl_report_filter *filter, const cha
     cl_student_filter sf = {filter->class_name, filter->risk, NULL, NULL, NULL};
     json_t *students = NULL, *records = NULL;
     cl_status st = cl_student_list(v, &sf, &students);
-    cl_record_filter rf = {0, NULL, *from ? from : NULL, *to ? to : NULL, 0};
+    cl_record_filter rf = {.since = *from ? from : NULL, .until = *to ? to : NULL};
     if (st == CL_OK)
         st = cl_record_list(v, &rf, &records);
     json_t *by_id = json_object(), *details = json_object(), *totals = counts_new(), *groups = json_object();

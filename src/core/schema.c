@@ -242,5 +242,142 @@ const char *const cl_schema_migrations[] = {
     "  teacher_id INTEGER REFERENCES teachers(id),"
     "  file_hash BLOB NOT NULL UNIQUE,"
     "  content BLOB);",                 /* the file as it came, still sealed */
+    /* 5: follow-up obligations and each student's derived state, kept in
+     * the write transaction (followup_state.c) so that what is due is an
+     * index range scan. Each *_computed view is the rule, written once:
+     * the maintained tables must always equal it (cl_followup_recompute_check). */
+    /* Which kinds of record meet a follow-up set by a record of set_kind
+     * ('*' for kinds not listed), and ('policy', …) which kinds count as
+     * direct contact with the student and restart a policy's clock. A
+     * family contact meets only a contact's follow-up. */
+    "CREATE TABLE followup_meets ("
+    "  set_kind TEXT NOT NULL,"
+    "  meet_kind TEXT NOT NULL,"
+    "  PRIMARY KEY (set_kind, meet_kind)) WITHOUT ROWID;"
+    "INSERT INTO followup_meets VALUES"
+    " ('session', 'session'), ('session', 'assessment'),"
+    " ('assessment', 'session'), ('assessment', 'assessment'),"
+    " ('observation', 'session'), ('observation', 'assessment'),"
+    " ('referral', 'session'), ('referral', 'assessment'),"
+    " ('plan', 'review'), ('plan', 'session'), ('plan', 'assessment'),"
+    " ('review', 'review'), ('review', 'session'), ('review', 'assessment'),"
+    " ('contact', 'contact'),"
+    " ('*', 'session'), ('*', 'assessment'),"
+    " ('policy', 'session'), ('policy', 'assessment');"
+    "CREATE INDEX records_student_kind ON records(student_id, kind, occurred_at);"
+    /* A record meets a follow-up when it fits (followup_meets), came on a
+     * later day than the record that set it, and no more than 7 days
+     * before the planned date; the earliest such record is named. */
+    "CREATE VIEW followups_computed AS"
+    " SELECT r.id AS record_id, r.student_id, r.kind, substr(r.occurred_at, 1, 10) AS set_on,"
+    "  r.follow_up AS due_date,"
+    "  (SELECT c.id FROM records c"
+    "    WHERE c.student_id = r.student_id"
+    "      AND c.kind IN (SELECT m.meet_kind FROM followup_meets m WHERE m.set_kind ="
+    "        CASE WHEN EXISTS (SELECT 1 FROM followup_meets k WHERE k.set_kind = r.kind) THEN r.kind ELSE '*' END)"
+    "      AND substr(c.occurred_at, 1, 10) > substr(r.occurred_at, 1, 10)"
+    "      AND substr(c.occurred_at, 1, 10) >= date(r.follow_up, '-7 days')"
+    "    ORDER BY substr(c.occurred_at, 1, 10), c.id LIMIT 1) AS met_by"
+    " FROM records r WHERE r.follow_up IS NOT NULL AND r.follow_up <> '' AND r.kind <> 'student';"
+    /* One obligation per record that set a follow-up date (record_id), open
+     * until met or closed by a counsellor with a reason; open also needs
+     * the student to be followed (active or monitoring, not merged). */
+    "CREATE TABLE followups ("
+    "  record_id INTEGER PRIMARY KEY REFERENCES records(id),"
+    "  student_id INTEGER NOT NULL REFERENCES students(id),"
+    "  kind TEXT NOT NULL,"
+    "  set_on TEXT NOT NULL,"
+    "  due_date TEXT NOT NULL,"
+    "  met_by INTEGER REFERENCES records(id),"
+    "  closed_at TEXT,"
+    "  closed_by TEXT,"
+    "  closed_reason TEXT,"
+    "  open INTEGER NOT NULL);"
+    "CREATE INDEX followups_open_due ON followups(due_date, student_id) WHERE open;"
+    "CREATE INDEX followups_student ON followups(student_id, due_date);"
+    "INSERT INTO followups(record_id, student_id, kind, set_on, due_date, met_by, open)"
+    " SELECT c.record_id, c.student_id, c.kind, c.set_on, c.due_date, c.met_by,"
+    "  c.met_by IS NULL AND s.status IN ('active', 'monitoring') AND s.merged_into IS NULL"
+    " FROM followups_computed c JOIN students s ON s.id = c.student_id;"
+    /* (cl_db_migrate runs all pending entries in one transaction.) */,
+
+    /* 6: each student's derived state, after the follow-ups of 5. */
+    /* Per student: followed, last direct contact, open flags, risk, the
+     * policy that applies (fewest days; risk before circumstance on a tie)
+     * and when it falls due, and the next date of all (policy or the
+     * earliest open follow-up: next_record_id, NULL for the policy). */
+    "CREATE VIEW student_state_computed AS"
+    " SELECT student_id, followed, last_contact, open_flags, risk_level,"
+    "  policy_basis, policy_value, policy_days, policy_due,"
+    "  CASE WHEN policy_due IS NOT NULL AND (fu_due IS NULL OR policy_due <= fu_due) THEN policy_due ELSE fu_due END"
+    "   AS next_due,"
+    "  CASE WHEN policy_due IS NOT NULL AND (fu_due IS NULL OR policy_due <= fu_due) THEN NULL ELSE fu_record END"
+    "   AS next_record_id"
+    " FROM (SELECT b.*, p.basis AS policy_basis, p.value AS policy_value, p.days AS policy_days,"
+    "  CASE WHEN b.followed AND p.days IS NOT NULL"
+    "   THEN date(coalesce(b.last_contact, b.on_file), '+' || p.days || ' days') END AS policy_due,"
+    "  (SELECT f.due_date FROM followups f WHERE f.student_id = b.student_id AND f.open"
+    "    ORDER BY f.due_date, f.record_id LIMIT 1) AS fu_due,"
+    "  (SELECT f.record_id FROM followups f WHERE f.student_id = b.student_id AND f.open"
+    "    ORDER BY f.due_date, f.record_id LIMIT 1) AS fu_record"
+    "  FROM (SELECT s.id AS student_id,"
+    "    (s.status IN ('active', 'monitoring') AND s.merged_into IS NULL) AS followed, s.risk_level,"
+    "    substr(sr.occurred_at, 1, 10) AS on_file,"
+    "    json_extract(sr.fields, '$.circumstances') AS circumstances,"
+    "    (SELECT max(substr(c.occurred_at, 1, 10)) FROM records c WHERE c.student_id = s.id"
+    "      AND c.kind IN (SELECT meet_kind FROM followup_meets WHERE set_kind = 'policy')) AS last_contact,"
+    "    (SELECT count(*) FROM flags g WHERE g.student_id = s.id AND g.cleared_at IS NULL) AS open_flags"
+    "   FROM students s LEFT JOIN records sr ON sr.id = s.record_id) b"
+    "  LEFT JOIN followup_policies p ON p.rowid ="
+    "   (SELECT q.rowid FROM followup_policies q"
+    "     WHERE (q.basis = 'risk' AND q.value = CAST(b.risk_level AS TEXT))"
+    "        OR (q.basis = 'circumstance' AND EXISTS"
+    "            (SELECT 1 FROM json_each(b.circumstances) j WHERE j.value = q.value))"
+    "     ORDER BY q.days, q.basis DESC, q.value LIMIT 1));"
+    "CREATE TABLE student_state ("
+    "  student_id INTEGER PRIMARY KEY REFERENCES students(id),"
+    "  followed INTEGER NOT NULL,"
+    "  last_contact TEXT,"               /* YYYY-MM-DD of the last direct contact */
+    "  open_flags INTEGER NOT NULL,"
+    "  risk_level INTEGER NOT NULL,"
+    "  policy_basis TEXT,"
+    "  policy_value TEXT,"
+    "  policy_days INTEGER,"
+    "  policy_due TEXT,"
+    "  next_due TEXT,"
+    "  next_record_id INTEGER);"
+    "CREATE INDEX student_state_policy_due ON student_state(policy_due) WHERE policy_due IS NOT NULL;"
+    "INSERT INTO student_state SELECT * FROM student_state_computed;",
+    /* 7: what the lists of the screens read in order, and the row counts of
+     * the tables that grow, kept by triggers so that `status` need not
+     * count them (the few forms and counsellors it still counts). */
+    "CREATE INDEX records_occurred ON records(occurred_at);"
+    "CREATE INDEX students_class_number ON students(class, number);"
+    "CREATE INDEX students_merged ON students(merged_into) WHERE merged_into IS NOT NULL;"
+    /* Child keys, so that writing a record never scans for references. */
+    "CREATE INDEX followups_met_by ON followups(met_by);"
+    "CREATE INDEX flags_record ON flags(record_id, flag);"
+    /* A student file shows cleared flags too, with who, when and why. */
+    "CREATE INDEX flags_student_cleared ON flags(student_id, id) WHERE cleared_at IS NOT NULL;"
+    "CREATE TABLE row_counts (name TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;"
+    "INSERT INTO row_counts(name, n)"
+    " SELECT 'amendments', count(*) FROM amendments UNION ALL"
+    " SELECT 'audit', count(*) FROM audit UNION ALL"
+    " SELECT 'flags', count(*) FROM flags UNION ALL"
+    " SELECT 'followups', count(*) FROM followups UNION ALL"
+    " SELECT 'records', count(*) FROM records UNION ALL"
+    " SELECT 'students', count(*) FROM students;"
+    "CREATE TRIGGER amendments_counted_in AFTER INSERT ON amendments BEGIN UPDATE row_counts SET n = n + 1 WHERE name = 'amendments'; END;"
+    "CREATE TRIGGER amendments_counted_out AFTER DELETE ON amendments BEGIN UPDATE row_counts SET n = n - 1 WHERE name = 'amendments'; END;"
+    "CREATE TRIGGER audit_counted_in AFTER INSERT ON audit BEGIN UPDATE row_counts SET n = n + 1 WHERE name = 'audit'; END;"
+    "CREATE TRIGGER audit_counted_out AFTER DELETE ON audit BEGIN UPDATE row_counts SET n = n - 1 WHERE name = 'audit'; END;"
+    "CREATE TRIGGER flags_counted_in AFTER INSERT ON flags BEGIN UPDATE row_counts SET n = n + 1 WHERE name = 'flags'; END;"
+    "CREATE TRIGGER flags_counted_out AFTER DELETE ON flags BEGIN UPDATE row_counts SET n = n - 1 WHERE name = 'flags'; END;"
+    "CREATE TRIGGER followups_counted_in AFTER INSERT ON followups BEGIN UPDATE row_counts SET n = n + 1 WHERE name = 'followups'; END;"
+    "CREATE TRIGGER followups_counted_out AFTER DELETE ON followups BEGIN UPDATE row_counts SET n = n - 1 WHERE name = 'followups'; END;"
+    "CREATE TRIGGER records_counted_in AFTER INSERT ON records BEGIN UPDATE row_counts SET n = n + 1 WHERE name = 'records'; END;"
+    "CREATE TRIGGER records_counted_out AFTER DELETE ON records BEGIN UPDATE row_counts SET n = n - 1 WHERE name = 'records'; END;"
+    "CREATE TRIGGER students_counted_in AFTER INSERT ON students BEGIN UPDATE row_counts SET n = n + 1 WHERE name = 'students'; END;"
+    "CREATE TRIGGER students_counted_out AFTER DELETE ON students BEGIN UPDATE row_counts SET n = n - 1 WHERE name = 'students'; END;",
     NULL,
 };

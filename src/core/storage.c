@@ -1,5 +1,4 @@
 #include "carelog/storage.h"
-#include "carelog/i18n.h"
 
 #include "carelog/i18n.h"
 
@@ -79,14 +78,47 @@ cl_status cl_db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out)
     return CL_OK;
 }
 
+/* A statement without results, from the cache (the few every write runs). */
+static cl_status run_cached(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *q = NULL;
+    cl_status st = cl_db_cached(db, sql, &q);
+    if (st == CL_OK && sqlite3_step(q) != SQLITE_DONE)
+        st = cl_db_fail(db, "database");
+    if (q)
+        sqlite3_reset(q);
+    return st;
+}
+
 cl_status cl_db_begin(sqlite3 *db)
 {
-    return cl_db_exec(db, "BEGIN IMMEDIATE");
+    return run_cached(db, "BEGIN IMMEDIATE");
+}
+
+typedef struct precommit {
+    cl_db_precommit_fn *fn;
+    void *ctx;
+} precommit;
+
+void cl_db_set_precommit(sqlite3 *db, cl_db_precommit_fn *fn, void *ctx)
+{
+    precommit *p = malloc(sizeof *p);
+    if (p) {
+        *p = (precommit){fn, ctx};
+        if (sqlite3_set_clientdata(db, "carelog.precommit", p, free) != SQLITE_OK)
+            free(p);
+    }
 }
 
 cl_status cl_db_commit(sqlite3 *db)
 {
-    cl_status st = cl_db_exec(db, "COMMIT");
+    precommit *p = sqlite3_get_clientdata(db, "carelog.precommit");
+    cl_status st = p ? p->fn(db, p->ctx) : CL_OK;
+    if (st != CL_OK) {
+        cl_db_rollback(db);
+        return st;
+    }
+    st = run_cached(db, "COMMIT");
     if (st != CL_OK)
         cl_db_rollback(db);
     return st;
@@ -219,6 +251,8 @@ cl_status cl_db_open(const char *path, const cl_secret *key, bool create, sqlite
 
 void cl_db_close(sqlite3 *db)
 {
+    if (db)
+        cl_db_cache_clear(db);
     sqlite3_close_v2(db);
 }
 
@@ -228,6 +262,21 @@ int cl_db_schema_version(void)
     while (cl_schema_migrations[n])
         n++;
     return n;
+}
+
+typedef struct upgrade_progress {
+    bool shown;
+    unsigned long steps;
+    int want;
+} upgrade_progress;
+
+static int show_progress(void *arg)
+{
+    upgrade_progress *p = arg;
+    static const char spin[] = "|/-\\";
+    fputc('\r', stderr);
+    fprintf(stderr, _("Upgrading the vault to schema %d %c"), p->want, spin[p->steps++ % 4]);
+    return 0;
 }
 
 cl_status cl_db_migrate(sqlite3 *db)
@@ -244,21 +293,33 @@ cl_status cl_db_migrate(sqlite3 *db)
     if (have > want)
         return cl_fail(CL_ECONFIG, _("this vault was written by a newer carelog (schema %d; this program knows up "
                                    "to %d); install the newer carelog to open it"), have, want);
-    for (int v = have; v < want; v++) {
+    if (have == want)
+        return CL_OK;
+    /* Every pending entry in one transaction: a killed upgrade leaves the
+     * vault as it was. An existing vault's upgrade can take a while (the
+     * derived state is computed from every record): a terminal sees it. */
+    upgrade_progress progress = {have > 0 && isatty(STDERR_FILENO), 0, want};
+    if (progress.shown)
+        sqlite3_progress_handler(db, 100000, show_progress, &progress);
+    st = cl_db_begin(db);
+    for (int v = have; st == CL_OK && v < want; v++)
+        st = cl_db_exec(db, cl_schema_migrations[v]);
+    if (st == CL_OK) {
         char bump[64];
-        snprintf(bump, sizeof bump, "PRAGMA user_version = %d", v + 1);
-        st = cl_db_begin(db);
-        if (st == CL_OK)
-            st = cl_db_exec(db, cl_schema_migrations[v]);
-        if (st == CL_OK)
-            st = cl_db_exec(db, bump);
-        if (st == CL_OK)
-            st = cl_db_commit(db);
-        else
-            cl_db_rollback(db);
-        if (st != CL_OK)
-            return cl_fail_context(st, _("upgrading the vault to schema %d"), v + 1);
+        snprintf(bump, sizeof bump, "PRAGMA user_version = %d", want);
+        st = cl_db_exec(db, bump);
     }
+    if (st == CL_OK)
+        st = cl_db_commit(db);
+    else
+        cl_db_rollback(db);
+    if (progress.shown) {
+        sqlite3_progress_handler(db, 0, NULL, NULL);
+        fprintf(stderr, "\r%s\n",
+                st == CL_OK ? _("Upgrading the vault: done.") : _("Upgrading the vault: stopped; nothing was changed."));
+    }
+    if (st != CL_OK)
+        return cl_fail_context(st, _("upgrading the vault to schema %d"), want);
     return CL_OK;
 }
 
@@ -329,7 +390,7 @@ cl_status cl_db_backup_to(sqlite3 *db, const char *path, const cl_secret *key)
 
 static cl_status meta_get(sqlite3 *db, const char *key, sqlite3_stmt **q)
 {
-    cl_status st = cl_db_prepare(db, "SELECT value FROM meta WHERE key = ?", q);
+    cl_status st = cl_db_cached(db, "SELECT value FROM meta WHERE key = ?", q);
     if (st != CL_OK)
         return st;
     sqlite3_bind_text(*q, 1, key, -1, SQLITE_STATIC);
@@ -337,7 +398,7 @@ static cl_status meta_get(sqlite3 *db, const char *key, sqlite3_stmt **q)
     if (rc != SQLITE_ROW) {
         st = rc == SQLITE_DONE ? cl_fail(CL_EDATA, _("the vault lacks its %s; restore it from a backup"), key)
                                : cl_db_fail(db, "reading the vault's settings");
-        sqlite3_finalize(*q);
+        sqlite3_reset(*q);
         return st;
     }
     return CL_OK;
@@ -351,7 +412,7 @@ cl_status cl_meta_get_text(sqlite3 *db, const char *key, char **out)
         return st;
     const char *v = (const char *)sqlite3_column_text(q, 0);
     *out = strdup(v ? v : "");
-    sqlite3_finalize(q);
+    sqlite3_reset(q);
     return *out ? CL_OK : cl_fail(CL_ESOFTWARE, _("out of memory"));
 }
 
@@ -365,14 +426,14 @@ cl_status cl_meta_get_blob(sqlite3 *db, const char *key, unsigned char *buf, siz
         st = cl_fail(CL_EDATA, _("the vault's %s has the wrong size; restore it from a backup"), key);
     else
         memcpy(buf, sqlite3_column_blob(q, 0), len);
-    sqlite3_finalize(q);
+    sqlite3_reset(q);
     return st;
 }
 
 static cl_status meta_set(sqlite3 *db, const char *key, const void *value, size_t len, bool text)
 {
     sqlite3_stmt *q;
-    cl_status st = cl_db_prepare(db, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", &q);
+    cl_status st = cl_db_cached(db, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", &q);
     if (st != CL_OK)
         return st;
     sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
@@ -382,7 +443,7 @@ static cl_status meta_set(sqlite3 *db, const char *key, const void *value, size_
         sqlite3_bind_blob(q, 2, value, (int)len, SQLITE_STATIC);
     if (sqlite3_step(q) != SQLITE_DONE)
         st = cl_db_fail(db, "saving vault settings");
-    sqlite3_finalize(q);
+    sqlite3_reset(q);
     return st;
 }
 

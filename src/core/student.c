@@ -20,7 +20,7 @@
 static cl_status number_taken(sqlite3 *db, const char *number, long long self, long long *other, char **other_name)
 {
     sqlite3_stmt *q;
-    cl_status st = cl_db_prepare(db, "SELECT id, name FROM students WHERE number = ? AND id != ? AND merged_into IS NULL "
+    cl_status st = cl_db_cached(db, "SELECT id, name FROM students WHERE number = ? AND id != ? AND merged_into IS NULL "
                                      "ORDER BY id LIMIT 1", &q);
     if (st != CL_OK)
         return st;
@@ -34,7 +34,7 @@ static cl_status number_taken(sqlite3 *db, const char *number, long long self, l
     } else if (rc != SQLITE_DONE) {
         st = cl_db_fail(db, "reading the students");
     }
-    sqlite3_finalize(q);
+    sqlite3_reset(q);
     return st;
 }
 
@@ -54,7 +54,7 @@ cl_status cl_student_sync_tx(cl_vault *v, long long student_id, const json_t *fi
             return st;
     }
     sqlite3_stmt *q;
-    cl_status st = cl_db_prepare(db, "UPDATE students SET number = ?, name = ?, class = ?, birth_date = ?, status = ?, "
+    cl_status st = cl_db_cached(db, "UPDATE students SET number = ?, name = ?, class = ?, birth_date = ?, status = ?, "
                                      "counsellor = ? WHERE id = ?", &q);
     if (st != CL_OK)
         return st;
@@ -70,7 +70,9 @@ cl_status cl_student_sync_tx(cl_vault *v, long long student_id, const json_t *fi
     sqlite3_bind_int64(q, 7, student_id);
     if (sqlite3_step(q) != SQLITE_DONE)
         st = cl_db_fail(db, "saving the student");
-    sqlite3_finalize(q);
+    sqlite3_reset(q);
+    if (st == CL_OK)
+        st = cl_followup_touch_tx(db, student_id);
     return st;
 }
 
@@ -114,26 +116,26 @@ cl_status cl_student_add(cl_vault *v, const json_t *fields, bool allow_duplicate
     cl_now_iso(now);
     long long sid = 0, rid = 0;
     if (st == CL_OK)
-        st = cl_db_prepare(db, "INSERT INTO students(number, name, created_at) VALUES (?, ?, ?)", &q);
+        st = cl_db_cached(db, "INSERT INTO students(number, name, created_at) VALUES (?, ?, ?)", &q);
     if (st == CL_OK) {
         sqlite3_bind_text(q, 1, number, -1, SQLITE_STATIC);
         sqlite3_bind_text(q, 2, cl_json_str(f, "name"), -1, SQLITE_STATIC);
         sqlite3_bind_text(q, 3, now, -1, SQLITE_STATIC);
         if (sqlite3_step(q) != SQLITE_DONE)
             st = cl_db_fail(db, "saving the student");
-        sqlite3_finalize(q);
+        sqlite3_reset(q);
         sid = sqlite3_last_insert_rowid(db);
     }
     if (st == CL_OK)
         st = cl_record_insert_tx(v, "student", sid, f, 0, &rid);
     if (st == CL_OK)
-        st = cl_db_prepare(db, "UPDATE students SET record_id = ? WHERE id = ?", &q);
+        st = cl_db_cached(db, "UPDATE students SET record_id = ? WHERE id = ?", &q);
     if (st == CL_OK) {
         sqlite3_bind_int64(q, 1, rid);
         sqlite3_bind_int64(q, 2, sid);
         if (sqlite3_step(q) != SQLITE_DONE)
             st = cl_db_fail(db, "saving the student");
-        sqlite3_finalize(q);
+        sqlite3_reset(q);
     }
     if (st == CL_OK)
         st = cl_student_sync_tx(v, sid, f, false);
@@ -271,23 +273,35 @@ cl_status cl_student_edit(cl_vault *v, long long id, long long expected_version,
     return cl_tx_end(&tx, st);
 }
 
-/* Pairs that look like one person; with id > 0 only those involving id. */
-#define DUPLICATE_PAIRS                                                                                          \
+/* Pairs that look like one person: same number, or same name and birth
+ * date; a pair a counsellor declared two people is left out. */
+#define PAIR_COLUMNS                                                                                             \
     "SELECT a.id, a.number, a.name, b.id, b.number, b.name,"                                                     \
-    " CASE WHEN a.number = b.number THEN 'same number' ELSE 'same name and birth date' END"                      \
-    " FROM students a JOIN students b ON a.id < b.id AND (a.number = b.number OR (a.name = b.name AND"            \
+    " CASE WHEN a.number = b.number THEN 'same number' ELSE 'same name and birth date' END"
+#define NOT_DECLARED                                                                                             \
+    " AND NOT EXISTS (SELECT 1 FROM not_duplicates n WHERE (n.a = a.id AND n.b = b.id) OR (n.a = b.id AND n.b = a.id))"
+#define DUPLICATE_PAIRS                                                                                          \
+    PAIR_COLUMNS " FROM students a JOIN students b ON a.id < b.id AND (a.number = b.number OR (a.name = b.name AND"  \
     " a.birth_date IS NOT NULL AND a.birth_date = b.birth_date))"                                                \
-    " WHERE a.merged_into IS NULL AND b.merged_into IS NULL AND (?1 = 0 OR a.id = ?1 OR b.id = ?1)"              \
-    " AND NOT EXISTS (SELECT 1 FROM not_duplicates n WHERE (n.a = a.id AND n.b = b.id) OR (n.a = b.id AND n.b = a.id))" \
-    " ORDER BY a.id, b.id"
+    " WHERE a.merged_into IS NULL AND b.merged_into IS NULL" NOT_DECLARED " ORDER BY a.id, b.id"
+/* Those of one student (?1), found through the number and name indexes
+ * rather than by comparing every pair, so a student's file opens at once. */
+#define DUPLICATES_OF                                                                                            \
+    "WITH x AS (SELECT id, number, name, birth_date FROM students WHERE id = ?1 AND merged_into IS NULL),"        \
+    " o AS (SELECT s.id FROM x, students s WHERE s.number = x.number AND s.id <> x.id AND s.merged_into IS NULL"  \
+    "  UNION SELECT s.id FROM x, students s WHERE x.birth_date IS NOT NULL AND s.name = x.name"                  \
+    "   AND s.birth_date = x.birth_date AND s.id <> x.id AND s.merged_into IS NULL)"                              \
+    PAIR_COLUMNS " FROM x, o, students a, students b WHERE a.id = min(x.id, o.id) AND b.id = max(x.id, o.id)"    \
+    NOT_DECLARED " ORDER BY a.id, b.id"
 
 static cl_status duplicate_pairs(sqlite3 *db, long long id, json_t **out)
 {
     sqlite3_stmt *q;
-    cl_status st = cl_db_prepare(db, DUPLICATE_PAIRS, &q);
+    cl_status st = cl_db_prepare(db, id ? DUPLICATES_OF : DUPLICATE_PAIRS, &q);
     if (st != CL_OK)
         return st;
-    sqlite3_bind_int64(q, 1, id);
+    if (id)
+        sqlite3_bind_int64(q, 1, id);
     json_t *arr = json_array();
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW)
@@ -529,7 +543,7 @@ cl_status cl_student_list(cl_vault *v, const cl_student_filter *filter, json_t *
     return CL_OK;
 }
 
-static cl_status check_reason(const char *reason, const char *what, size_t max)
+cl_status cl_reason_check(const char *reason, const char *what, size_t max)
 {
     if (!reason || !*reason)
         return cl_fail(CL_EUSAGE, _("%s needs a reason (--reason TEXT)"), what);
@@ -545,7 +559,7 @@ cl_status cl_student_close(cl_vault *v, long long id, const char *status, const 
     if (!status || (strcmp(status, "closed") != 0 && strcmp(status, "transferred") != 0))
         return cl_fail(CL_EUSAGE, _("a case closes as \"closed\" or \"transferred\" (--status), not \"%s\""),
                        status ? status : "");
-    cl_status st = check_reason(reason, "closing a case", CLOSE_REASON_MAX);
+    cl_status st = cl_reason_check(reason, "closing a case", CLOSE_REASON_MAX);
     if (st != CL_OK)
         return st;
     sqlite3 *db = cl_vault_db(v);
@@ -648,6 +662,11 @@ cl_status cl_student_merge(cl_vault *v, long long keep, long long from)
         st = exec_ids(db, "UPDATE students SET merged_into = ?1 WHERE id = ?2", keep, from, "marking the merge", NULL);
     if (st == CL_OK)
         st = cl_student_refresh_risk_tx(db, keep);
+    /* keep first: the obligations of the moved records go with them. */
+    if (st == CL_OK)
+        st = cl_followup_touch_tx(db, keep);
+    if (st == CL_OK)
+        st = cl_followup_touch_tx(db, from);
     if (st == CL_OK) {
         char target[48];
         snprintf(target, sizeof target, "student %lld", keep);
@@ -690,7 +709,7 @@ cl_status cl_student_not_duplicate(cl_vault *v, long long a, long long b)
 
 cl_status cl_student_clear_flag(cl_vault *v, long long flag_id, const char *reason)
 {
-    cl_status st = check_reason(reason, "clearing a flag", FLAG_REASON_MAX);
+    cl_status st = cl_reason_check(reason, "clearing a flag", FLAG_REASON_MAX);
     if (st != CL_OK)
         return st;
     sqlite3 *db = cl_vault_db(v);
@@ -732,6 +751,8 @@ cl_status cl_student_clear_flag(cl_vault *v, long long flag_id, const char *reas
             st = cl_db_fail(db, "clearing the flag");
         sqlite3_finalize(q);
     }
+    if (st == CL_OK)
+        st = cl_followup_touch_tx(db, student);
     if (st == CL_OK) {
         char target[48];
         snprintf(target, sizeof target, "flag %lld", flag_id);

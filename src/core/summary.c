@@ -326,7 +326,7 @@ static cl_status gather(summary *s, long long student_id, const cl_summary_optio
             json_decref(rec);
         }
     } else {
-        cl_record_filter f = {student_id, NULL, *s->from ? s->from : NULL, *s->to ? s->to : NULL, 0};
+        cl_record_filter f = {.student_id = student_id, .since = *s->from ? s->from : NULL, .until = *s->to ? s->to : NULL};
         json_t *list = NULL;
         st = cl_record_list(s->v, &f, &list);
         size_t i;

@@ -652,6 +652,8 @@ cl_status cl_synth_fill(cl_vault *v, const cl_synth_options *opt, cl_synth_repor
             cl_db_rollback(db);
         if (st == CL_OK)
             st = move_referrals(g);
+        if (st == CL_OK && o.progress)
+            o.progress(done, o.students, g->rep.records, o.progress_ctx);
     }
     if (st == CL_OK) {
         char detail[160];

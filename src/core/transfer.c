@@ -23,6 +23,7 @@
 #include "carelog/referral.h"
 #include "carelog/storage.h"
 #include "carelog/text.h"
+#include "record_internal.h"
 
 #define MAX_DOC_BYTES ((size_t)1 << 30)
 
@@ -31,7 +32,10 @@
  * the derived tables of virtual tables (search indexes rebuild). */
 static const char *const known_tables[] = {
     "meta", "counsellors", "audit", "forms", "students", "records", "record_versions", "amendments",
-    "referral_transitions", "flags", "followup_policies", "not_duplicates", NULL,
+    "referral_transitions", "flags", "followup_policies", "not_duplicates",
+    /* derived from the others, rebuilt on import; followups travels (as
+     * one of the other tables) for the counsellors' closures */
+    "followup_meets", "student_state", "row_counts", NULL,
 };
 
 typedef enum { AFF_INTEGER, AFF_TEXT, AFF_BLOB, AFF_REAL, AFF_NUMERIC } affinity;
@@ -1075,6 +1079,8 @@ cl_status cl_transfer_import(cl_vault *v, const json_t *doc, json_t **summary)
         st = check_foreign_keys(db);
     if (st == CL_OK)
         st = check_derived_rows(db);
+    if (st == CL_OK)
+        st = cl_followup_rebuild_tx(db);
     const json_t *vault = json_object_get(doc, "vault");
     if (st == CL_OK)
         st = set_meta_json(db, "imported_from", vault);

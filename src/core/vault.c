@@ -755,14 +755,17 @@ bool cl_vault_opened_by_recovery(const cl_vault *v) { return v->recovery; }
 const char *cl_vault_school(const cl_vault *v) { return v->school; }
 const char *cl_vault_fingerprint(const cl_vault *v) { return v->fingerprint; }
 
-static json_int_t count_rows(sqlite3 *db, const char *table)
+/* The rows of a table: counted, or (kept) read from row_counts after
+ * reading the table's last row, which loads its root and rightmost pages
+ * (a page that does not decrypt there is damage, not a count). */
+static json_int_t count_rows(sqlite3 *db, const char *table, bool kept, json_int_t n_kept)
 {
     char sql[160];
     sqlite3_stmt *q;
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
+    snprintf(sql, sizeof sql, kept ? "SELECT max(rowid) FROM %s" : "SELECT count(*) FROM %s", table);
     if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
         return -1;
-    json_int_t n = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : -1;
+    json_int_t n = sqlite3_step(q) == SQLITE_ROW ? (kept ? n_kept : sqlite3_column_int64(q, 0)) : -1;
     sqlite3_finalize(q);
     return n;
 }
@@ -779,13 +782,16 @@ cl_status cl_vault_status(cl_vault *v, json_t **out)
     /* Every user table the schema has, so status grows with the schema. A
      * table that cannot be counted is damage, not a count of -1. */
     sqlite3_stmt *q;
-    st = cl_db_prepare(v->db, "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-                              " AND name NOT LIKE '%\\_%' ESCAPE '\\' AND name <> 'meta' ORDER BY name", &q);
+    /* Counts kept by triggers (row_counts) are read, not counted. */
+    st = cl_db_prepare(v->db, "SELECT t.name, c.n FROM sqlite_schema t LEFT JOIN row_counts c ON c.name = t.name"
+                              " WHERE t.type = 'table' AND t.name NOT LIKE 'sqlite_%'"
+                              " AND t.name NOT LIKE '%\\_%' ESCAPE '\\' AND t.name <> 'meta' ORDER BY t.name", &q);
     if (st == CL_OK) {
         int rc = SQLITE_DONE;
         while (st == CL_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
             const char *table = (const char *)sqlite3_column_text(q, 0);
-            json_int_t n = count_rows(v->db, table);
+            json_int_t n = count_rows(v->db, table, sqlite3_column_type(q, 1) == SQLITE_INTEGER,
+                                      sqlite3_column_int64(q, 1));
             if (n < 0)
                 st = cl_db_fail(v->db, "counting the records");
             else

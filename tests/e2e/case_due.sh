@@ -31,11 +31,28 @@ expect_rc 0 cl "$PASS" due
 grep -q '危机生' "$T/out" && grep -q '4 days overdue' "$T/out" || fail "due table: $(cat "$T/out")"
 grep -q "follow-up set by session #$S" "$T/out" || fail "due table lacks the follow-up reason"
 
-# A contact after the session meets that follow-up.
+# A call with the mother does not meet the session's follow-up
+# (issue 10 item 11): it sets one of its own, and both stay due.
 expect_rc 0 cl "$PASS" record add contact --student 20260002 --field occurred_at=2026-11-10 \
-  --field who=李妈妈 --field channel=phone --field summary=电话沟通近况
+  --field who=李妈妈 --field channel=phone --field summary=电话沟通近况 --field follow_up=2026-11-11
+C=$(sed -n 's/^Added contact #\([0-9]*\) .*/\1/p' "$T/out")
 expect_rc 0 cl "$PASS" due --json
-grep -q '"source":"follow_up"' "$T/out" && fail "a met follow-up is still listed: $(cat "$T/out")"
+grep -q "\"reason\":\"follow-up set by session #$S on 2026-11-02\"" "$T/out" ||
+  fail "a family call met the session's follow-up: $(cat "$T/out")"
+grep -q "\"reason\":\"follow-up set by contact #$C on 2026-11-10\"" "$T/out" ||
+  fail "the call's own follow-up is not listed: $(cat "$T/out")"
+# A session meets the session's; the counsellor closes the call's with a reason.
+expect_rc 0 cl "$PASS" record add session --student 20260002 --field occurred_at=2026-11-11 \
+  --field session_type=individual --field risk_noted=no
+expect_rc 64 cl "$PASS" followup close "$C"
+expect_rc 0 cl "$PASS" followup close "$C" --reason 已到校面谈
+grep -q "Closed the follow-up set by record #$C" "$T/out" || fail "followup close: $(cat "$T/out")"
+expect_rc 65 cl "$PASS" followup close "$C" --reason again
+expect_rc 66 cl "$PASS" followup close 1 --reason none
+expect_rc 0 cl "$PASS" due --json
+grep -q '"source":"follow_up"' "$T/out" && fail "a met or closed follow-up is still listed: $(cat "$T/out")"
+expect_rc 0 cl "$PASS" verify-derived
+grep -q 'equals a recomputation' "$T/out" || fail "verify-derived: $(cat "$T/out")"
 
 # Policies.
 expect_rc 0 cl "$PASS" policy list --json
@@ -59,4 +76,5 @@ grep -q 'left_behind' "$T/out" || fail "policy table: $(cat "$T/out")"
 expect_rc 0 cl "$PASS" audit list --json
 grep -q '"action":"policy.set","target":"policy risk 3","detail":"every 3 days"' "$T/out" || fail "policy.set not audited"
 grep -q '"action":"policy.remove"' "$T/out" || fail "policy.remove not audited"
+grep -q "\"action\":\"followup.close\",\"target\":\"follow-up $C\"" "$T/out" || fail "followup.close not audited"
 echo "case_due ok"

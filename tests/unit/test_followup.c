@@ -1,4 +1,4 @@
-/* Follow-ups: explicit dates (and what supersedes them), each policy,
+/* Follow-ups: each planned follow-up an obligation (what meets it, closing), each policy,
  * closed students, policy changes. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -183,68 +183,184 @@ static void test_explicit_follow_up(void **state)
     json_decref(list);
 }
 
-static void test_superseded(void **state)
+/* Rows of student s from source. */
+static size_t rows_of(json_t *list, long long s, const char *source)
+{
+    size_t i, n = 0;
+    json_t *r;
+    json_array_foreach(list, i, r)
+        n += json_integer_value(json_object_get(r, "student_id")) == s &&
+             strcmp(json_string_value(json_object_get(r, "source")), source) == 0;
+    return n;
+}
+
+/* The row of the obligation that record rec set, or NULL. */
+static json_t *row_of_record(json_t *list, long long rec)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(list, i, r)
+        if (json_integer_value(json_object_get(r, "record_id")) == rec)
+            return r;
+    return NULL;
+}
+
+static long long assess_until(fixture *f, long long s, const char *date, int risk, const char *follow_up)
+{
+    char text[256];
+    snprintf(text, sizeof text,
+             "{\"occurred_at\": \"%s\", \"risk_level\": %d, \"misconduct_tier\": \"none\", \"reasons\": \"评估\","
+             " \"safety_plan\": true, \"follow_up\": \"%s\"}", date, risk, follow_up);
+    return record(f, "assessment", s, text);
+}
+
+static void test_obligations(void **state)
 {
     fixture *f = *state;
-    /* A later contact meets the follow-up. */
+    /* A family contact does not meet a session's follow-up; a session does. */
     long long a = student(f, "20260001", "甲", "active", NULL);
-    session(f, a, "2026-11-02", "2026-11-09");
+    long long a_rec = session(f, a, "2026-11-02", "2026-11-09");
     contact(f, a, "2026-11-06", NULL);
-    /* A later record with its own date replaces the earlier one. */
+    long long a2 = student(f, "20260011", "甲二", "active", NULL);
+    session(f, a2, "2026-11-02", "2026-11-09");
+    session(f, a2, "2026-11-06", NULL);
+    /* A later record with its own date leaves the earlier one open. */
     long long b = student(f, "20260002", "乙", "active", NULL);
-    session(f, b, "2026-11-02", "2026-11-09");
-    long long newer = contact(f, b, "2026-11-04", "2026-11-20");
-    /* A teacher's observation does not meet it; a counsellor's does. */
+    long long b_old = session(f, b, "2026-11-02", "2026-11-09");
+    long long b_new = contact(f, b, "2026-11-04", "2026-11-20");
+    /* An observation, by a teacher or a counsellor, is no session. */
     long long c = student(f, "20260003", "丙", "active", NULL);
     long long c_rec = session(f, c, "2026-11-02", "2026-11-09");
     observation(f, c, "2026-11-05T10:00", "head_teacher");
-    long long d = student(f, "20260004", "丁", "monitoring", NULL);
-    session(f, d, "2026-11-02", "2026-11-09");
-    observation(f, d, "2026-11-05T10:00", "counsellor");
-    /* Nothing on the day the follow-up was set meets it: not a session
-     * written earlier, nor an assessment written later that day. */
-    long long e = student(f, "20260005", "戊", "active", NULL);
-    session(f, e, "2026-11-02", NULL);
-    long long e_rec = contact(f, e, "2026-11-02", "2026-11-09");
+    observation(f, c, "2026-11-06T10:00", "counsellor");
+    /* Nothing on the day the follow-up was set meets it. */
     long long g = student(f, "20260006", "己", "active", NULL);
-    contact(f, g, "2026-11-02", "2026-11-09");
+    long long g_rec = session(f, g, "2026-11-02", "2026-11-09");
     assess(f, g, "2026-11-02", 1);
-    /* An older date is not brought back by the newer one being met. */
+    /* A chain of sessions meets each one. */
     long long h = student(f, "20260007", "庚", "active", NULL);
     session(f, h, "2026-10-20", "2026-10-27");
     session(f, h, "2026-11-02", "2026-11-09");
     session(f, h, "2026-11-03", NULL);
-    /* A session planned three weeks ahead: a call two days later does not
-     * meet it, a session five days early does. */
+    /* A session planned three weeks ahead: a session two days later does
+     * not meet it (too early), one five days early does. */
     long long k = student(f, "20260008", "辛", "active", NULL);
     long long k_rec = session(f, k, "2026-11-02", "2026-11-23");
-    contact(f, k, "2026-11-04", NULL);
+    session(f, k, "2026-11-04", NULL);
     long long m = student(f, "20260009", "壬", "active", NULL);
     session(f, m, "2026-11-02", "2026-11-23");
     session(f, m, "2026-11-18", NULL);
+    /* A contact's follow-up is met by a later contact, not by a session. */
+    long long n = student(f, "20260010", "癸", "active", NULL);
+    long long n_rec = contact(f, n, "2026-11-02", "2026-11-09");
+    session(f, n, "2026-11-05", NULL);
+    long long p = student(f, "20260012", "子", "active", NULL);
+    contact(f, p, "2026-11-02", "2026-11-09");
+    contact(f, p, "2026-11-05", NULL);
 
     json_t *list = due(f, "2026-11-30", 0);
-    assert_null(row_of(list, a, "follow_up"));
-    json_t *r = row_of(list, b, "follow_up");
-    assert_non_null(r);
-    assert_int_equal(i_of(r, "record_id"), newer);
-    assert_string_equal(s_of(r, "due_date"), "2026-11-20");
-    r = row_of(list, c, "follow_up");
-    assert_non_null(r);
-    assert_int_equal(i_of(r, "record_id"), c_rec);
-    assert_null(row_of(list, d, "follow_up"));
-    r = row_of(list, e, "follow_up");
-    assert_non_null(r);
-    assert_int_equal(i_of(r, "record_id"), e_rec);
-    assert_non_null(row_of(list, g, "follow_up"));
-    assert_null(row_of(list, h, "follow_up"));
-    r = row_of(list, k, "follow_up");
-    assert_non_null(r);
-    assert_int_equal(i_of(r, "record_id"), k_rec);
-    assert_null(row_of(list, m, "follow_up"));
-    /* No policy applies to any of them (risk 0 or 1, no circumstances). */
-    assert_int_equal(json_array_size(list), 5);
+    assert_non_null(row_of_record(list, a_rec));
+    assert_int_equal(rows_of(list, a2, "follow_up"), 0);
+    assert_non_null(row_of_record(list, b_old));
+    assert_non_null(row_of_record(list, b_new));
+    assert_int_equal(rows_of(list, b, "follow_up"), 2);
+    assert_non_null(row_of_record(list, c_rec));
+    assert_non_null(row_of_record(list, g_rec));
+    assert_int_equal(rows_of(list, h, "follow_up"), 0);
+    assert_non_null(row_of_record(list, k_rec));
+    assert_int_equal(rows_of(list, m, "follow_up"), 0);
+    assert_non_null(row_of_record(list, n_rec));
+    assert_int_equal(rows_of(list, p, "follow_up"), 0);
+    assert_int_equal(json_array_size(list), 7);
     json_decref(list);
+    OK(cl_followup_recompute_check(f->v, false));
+}
+
+/* Issue 10 item 11: a session planned a follow-up, a risk assessment
+ * (risk 2) another, then a call with the father set a third. */
+static void test_parent_call(void **state)
+{
+    fixture *f = *state;
+    long long s = student(f, "20260001", "张小明", "active", NULL);
+    long long ses = session(f, s, "2026-11-02", "2026-11-20");
+    long long ass = assess_until(f, s, "2026-11-03", 2, "2026-11-24");
+    long long call = contact(f, s, "2026-11-04", "2026-11-08");
+    json_t *list = due(f, "2026-11-30", 0);
+    assert_non_null(row_of_record(list, ses));
+    assert_non_null(row_of_record(list, ass));
+    assert_non_null(row_of_record(list, call));
+    char want[96];
+    snprintf(want, sizeof want, "follow-up set by assessment #%lld on 2026-11-03", ass);
+    assert_string_equal(s_of(row_of_record(list, ass), "reason"), want);
+    /* The call did not restart the risk policy's clock: 14 days from the
+     * assessment, the last direct contact. */
+    json_t *r = row_of(list, s, "policy");
+    assert_non_null(r);
+    assert_string_equal(s_of(r, "due_date"), "2026-11-17");
+    assert_string_equal(s_of(r, "reason"), "elevated (risk 2): at least every 14 days; last contact 2026-11-03");
+    assert_int_equal(json_array_size(list), 4);
+    json_decref(list);
+
+    /* Another call with the family meets the call's follow-up only. */
+    contact(f, s, "2026-11-09", NULL);
+    list = due(f, "2026-11-30", 0);
+    assert_null(row_of_record(list, call));
+    assert_non_null(row_of_record(list, ses));
+    assert_non_null(row_of_record(list, ass));
+    json_decref(list);
+    /* A session meets the session's and the assessment's, and restarts the
+     * policy's clock. */
+    session(f, s, "2026-11-18", NULL);
+    list = due(f, "2026-11-30", 0);
+    assert_int_equal(json_array_size(list), 0);
+    json_decref(list);
+    list = due(f, "2026-12-02", 0);
+    r = row_of(list, s, "policy");
+    assert_non_null(r);
+    assert_string_equal(s_of(r, "due_date"), "2026-12-02");
+    json_decref(list);
+    OK(cl_followup_recompute_check(f->v, false));
+}
+
+static void test_close(void **state)
+{
+    fixture *f = *state;
+    long long s = student(f, "20260001", "张小明", "active", NULL);
+    long long ses = session(f, s, "2026-11-02", "2026-11-10");
+    long long plain = session(f, s, "2026-11-03", NULL);
+    long long call = contact(f, s, "2026-11-04", "2026-11-08");
+    assert_int_equal(cl_followup_close(f->v, ses, ""), CL_EUSAGE);
+    assert_int_equal(cl_followup_close(f->v, plain, "无需"), CL_ENOTFOUND);
+    OK(cl_followup_close(f->v, call, "家长已到校面谈，不再电话跟进"));
+    assert_int_equal(cl_followup_close(f->v, call, "again"), CL_EDATA);
+    json_t *list = due(f, "2026-11-20", 0);
+    assert_null(row_of_record(list, call));
+    /* The session on 11-03 met the first one: not closable. */
+    assert_null(row_of_record(list, ses));
+    json_decref(list);
+    assert_int_equal(cl_followup_close(f->v, ses, "x"), CL_EDATA);
+    assert_non_null(strstr(cl_error_message(), "already met"));
+    OK(cl_followup_recompute_check(f->v, false));
+    /* A new date on the record is a new plan: open again. */
+    json_t *rec;
+    OK(cl_record_get(f->v, call, false, &rec));
+    json_t *change = J("{\"follow_up\": \"2026-11-18\"}");
+    set_now("2026-11-12T08:00:00Z");
+    OK(cl_record_edit(f->v, call, json_integer_value(json_object_get(rec, "version")), change, NULL));
+    json_decref(change);
+    json_decref(rec);
+    list = due(f, "2026-11-20", 0);
+    assert_non_null(row_of_record(list, call));
+    json_decref(list);
+    OK(cl_followup_recompute_check(f->v, false));
+    json_t *audit;
+    OK(cl_audit_list(cl_vault_db(f->v), NULL, 0, &audit));
+    size_t i, closes = 0;
+    json_t *e;
+    json_array_foreach(audit, i, e)
+        closes += strcmp(json_string_value(json_object_get(e, "action")), "followup.close") == 0;
+    assert_int_equal(closes, 1);
+    json_decref(audit);
 }
 
 static void test_policies(void **state)
@@ -431,7 +547,9 @@ int main(void)
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(test_explicit_follow_up),
-        T(test_superseded),
+        T(test_obligations),
+        T(test_parent_call),
+        T(test_close),
         T(test_policies),
         T(test_closed_excluded),
         T(test_policy_changes),

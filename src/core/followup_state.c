@@ -1,0 +1,321 @@
+/* The derived state, kept in the write transaction: one obligation per
+ * record that set a follow-up date (followups) and each student's state
+ * (student_state). The rule lives once, in the views followups_computed
+ * and student_state_computed (schema.c); a write brings the tables of the
+ * students it touched in step with the views, changing only rows that
+ * differ, and the check compares the whole of both. */
+#include "carelog/followup.h"
+
+#include "carelog/i18n.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "carelog/storage.h"
+#include "carelog/text.h"
+#include "record_internal.h"
+
+#define FOLLOWED "s.status IN ('active', 'monitoring') AND s.merged_into IS NULL"
+#define FOLLOWUP_COLUMNS "record_id, student_id, kind, set_on, due_date, met_by, open"
+/* A counsellor's closure stands while the planned date stays the same. */
+#define KEEPS_CLOSURE "(followups.due_date = excluded.due_date)"
+#define NEW_OPEN "(excluded.open AND NOT (" KEEPS_CLOSURE " AND followups.closed_at IS NOT NULL))"
+
+#define UPSERT_FOLLOWUPS(where)                                                                                  \
+    "INSERT INTO followups(" FOLLOWUP_COLUMNS ")"                                                                \
+    " SELECT c.record_id, c.student_id, c.kind, c.set_on, c.due_date, c.met_by, c.met_by IS NULL AND " FOLLOWED  \
+    " FROM followups_computed c JOIN students s ON s.id = c.student_id WHERE " where                             \
+    " ON CONFLICT (record_id) DO UPDATE SET student_id = excluded.student_id, kind = excluded.kind,"             \
+    "  set_on = excluded.set_on, due_date = excluded.due_date, met_by = excluded.met_by,"                        \
+    "  closed_at = CASE WHEN " KEEPS_CLOSURE " THEN closed_at END,"                                              \
+    "  closed_by = CASE WHEN " KEEPS_CLOSURE " THEN closed_by END,"                                              \
+    "  closed_reason = CASE WHEN " KEEPS_CLOSURE " THEN closed_reason END,"                                      \
+    "  open = " NEW_OPEN                                                                                         \
+    " WHERE followups.student_id IS NOT excluded.student_id OR followups.kind IS NOT excluded.kind"              \
+    "  OR followups.set_on IS NOT excluded.set_on OR followups.due_date IS NOT excluded.due_date"                \
+    "  OR followups.met_by IS NOT excluded.met_by OR followups.open IS NOT " NEW_OPEN
+
+#define STATE_COLUMNS                                                                                            \
+    "student_id, followed, last_contact, open_flags, risk_level, policy_basis, policy_value, policy_days,"       \
+    " policy_due, next_due, next_record_id"
+#define UPSERT_STATE(where)                                                                                      \
+    "INSERT INTO student_state(" STATE_COLUMNS ") SELECT " STATE_COLUMNS " FROM student_state_computed"          \
+    " WHERE " where                                                                                              \
+    " ON CONFLICT (student_id) DO UPDATE SET followed = excluded.followed, last_contact = excluded.last_contact," \
+    "  open_flags = excluded.open_flags, risk_level = excluded.risk_level, policy_basis = excluded.policy_basis," \
+    "  policy_value = excluded.policy_value, policy_days = excluded.policy_days,"                                \
+    "  policy_due = excluded.policy_due, next_due = excluded.next_due, next_record_id = excluded.next_record_id"  \
+    " WHERE (student_state.followed, student_state.last_contact, student_state.open_flags,"                      \
+    "        student_state.risk_level, student_state.policy_basis, student_state.policy_value,"                  \
+    "        student_state.policy_days, student_state.policy_due, student_state.next_due,"                       \
+    "        student_state.next_record_id) IS NOT"                                                               \
+    "       (excluded.followed, excluded.last_contact, excluded.open_flags, excluded.risk_level,"                \
+    "        excluded.policy_basis, excluded.policy_value, excluded.policy_days, excluded.policy_due,"           \
+    "        excluded.next_due, excluded.next_record_id)"
+
+static cl_status run_cached(sqlite3 *db, const char *sql, long long id, const char *what)
+{
+    sqlite3_stmt *q;
+    cl_status st = cl_db_cached(db, sql, &q);
+    if (st != CL_OK)
+        return st;
+    if (id)
+        sqlite3_bind_int64(q, 1, id);
+    if (sqlite3_step(q) != SQLITE_DONE)
+        st = cl_db_fail(db, what);
+    sqlite3_reset(q);
+    return st;
+}
+
+cl_status cl_followup_refresh_tx(sqlite3 *db, long long student_id)
+{
+    static const char upsert[] = UPSERT_FOLLOWUPS("c.student_id = ?1");
+    static const char gone[] = "DELETE FROM followups WHERE student_id = ?1 AND record_id NOT IN"
+                               " (SELECT record_id FROM followups_computed WHERE student_id = ?1)";
+    static const char state[] = UPSERT_STATE("student_id = ?1");
+    cl_status st = run_cached(db, upsert, student_id, "keeping the follow-ups");
+    if (st == CL_OK)
+        st = run_cached(db, gone, student_id, "keeping the follow-ups");
+    if (st == CL_OK)
+        st = run_cached(db, state, student_id, "keeping the student's state");
+    return st;
+}
+
+/* The students touched in the open transaction, refreshed at its commit. */
+typedef struct touched {
+    size_t n, cap;
+    long long *ids;
+} touched;
+
+static void touched_free(void *p)
+{
+    touched *t = p;
+    if (t)
+        free(t->ids);
+    free(t);
+}
+
+static cl_status flush_touched(sqlite3 *db, void *ctx)
+{
+    (void)ctx;
+    touched *t = sqlite3_get_clientdata(db, "carelog.touched");
+    cl_status st = CL_OK;
+    for (size_t i = 0; t && i < t->n && st == CL_OK; i++)
+        st = cl_followup_refresh_tx(db, t->ids[i]);
+    if (t)
+        t->n = 0;
+    return st;
+}
+
+cl_status cl_followup_touch_tx(sqlite3 *db, long long student_id)
+{
+    touched *t = sqlite3_get_clientdata(db, "carelog.touched");
+    if (!t) {
+        t = calloc(1, sizeof *t);
+        if (!t || sqlite3_set_clientdata(db, "carelog.touched", t, touched_free) != SQLITE_OK) {
+            free(t);
+            return cl_fail(CL_ESOFTWARE, _("out of memory"));
+        }
+        cl_db_set_precommit(db, flush_touched, NULL);
+    }
+    for (size_t i = t->n; i > 0; i--)
+        if (t->ids[i - 1] == student_id)
+            return CL_OK;
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? 2 * t->cap : 64;
+        long long *grown = realloc(t->ids, cap * sizeof *grown);
+        if (!grown)
+            return cl_fail(CL_ESOFTWARE, _("out of memory"));
+        t->ids = grown;
+        t->cap = cap;
+    }
+    t->ids[t->n++] = student_id;
+    return CL_OK;
+}
+
+cl_status cl_followup_refresh_all_tx(sqlite3 *db)
+{
+    static const char state[] = UPSERT_STATE("true");
+    return run_cached(db, state, 0, "applying the follow-up policies");
+}
+
+cl_status cl_followup_rebuild_tx(sqlite3 *db)
+{
+    return cl_db_exec(db, "DELETE FROM followups WHERE record_id NOT IN (SELECT record_id FROM followups_computed);"
+                          UPSERT_FOLLOWUPS("true") ";"
+                          "DELETE FROM student_state WHERE student_id NOT IN (SELECT id FROM students);"
+                          UPSERT_STATE("true"));
+}
+
+/* ---- closing an obligation -------------------------------------------- */
+
+#define CLOSE_REASON_MAX 2000
+
+cl_status cl_followup_close(cl_vault *v, long long record_id, const char *reason)
+{
+    cl_status st = cl_reason_check(reason, "closing a follow-up", CLOSE_REASON_MAX);
+    if (st != CL_OK)
+        return st;
+    sqlite3 *db = cl_vault_db(v);
+    cl_tx tx;
+    st = cl_tx_begin(db, &tx);
+    if (st != CL_OK)
+        return st;
+    sqlite3_stmt *q;
+    long long student = 0;
+    st = cl_db_prepare(db, "SELECT student_id, met_by, closed_at, closed_by FROM followups WHERE record_id = ?", &q);
+    if (st == CL_OK) {
+        sqlite3_bind_int64(q, 1, record_id);
+        int rc = sqlite3_step(q);
+        if (rc == SQLITE_DONE)
+            st = cl_fail(CL_ENOTFOUND, _("record #%lld set no follow-up (`carelog due` lists the open ones by the "
+                                         "record that set them)"), record_id);
+        else if (rc != SQLITE_ROW)
+            st = cl_db_fail(db, "reading the follow-up");
+        else if (sqlite3_column_type(q, 1) != SQLITE_NULL)
+            st = cl_fail(CL_EDATA, _("the follow-up set by record #%lld was already met by record #%lld"), record_id,
+                         (long long)sqlite3_column_int64(q, 1));
+        else if (sqlite3_column_type(q, 2) != SQLITE_NULL)
+            st = cl_fail(CL_EDATA, _("the follow-up set by record #%lld was already closed at %s by %s"), record_id,
+                         (const char *)sqlite3_column_text(q, 2), (const char *)sqlite3_column_text(q, 3));
+        else
+            student = sqlite3_column_int64(q, 0);
+        sqlite3_finalize(q);
+    }
+    char now[32];
+    cl_now_iso(now);
+    if (st == CL_OK)
+        st = cl_db_prepare(db, "UPDATE followups SET closed_at = ?, closed_by = ?, closed_reason = ?, open = 0"
+                               " WHERE record_id = ?", &q);
+    if (st == CL_OK) {
+        sqlite3_bind_text(q, 1, now, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 2, cl_vault_user(v), -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 3, reason, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 4, record_id);
+        if (sqlite3_step(q) != SQLITE_DONE)
+            st = cl_db_fail(db, "closing the follow-up");
+        sqlite3_finalize(q);
+    }
+    if (st == CL_OK)
+        st = cl_followup_refresh_tx(db, student);
+    if (st == CL_OK) {
+        char target[48];
+        snprintf(target, sizeof target, "follow-up %lld", record_id);
+        char *detail = cl_strdup_printf("student #%lld: %s", student, reason);
+        st = detail ? cl_vault_audit(v, "followup.close", target, detail) : cl_fail(CL_ESOFTWARE, _("out of memory"));
+        free(detail);
+    }
+    return cl_tx_end(&tx, st);
+}
+
+/* ---- the check -------------------------------------------------------- */
+
+enum { FOLLOWUPS, STATES };
+
+/* CL_EDATA naming the first row `sql` finds (a difference either way). */
+static cl_status first_difference(sqlite3 *db, const char *sql, int what)
+{
+    sqlite3_stmt *q;
+    cl_status st = cl_db_prepare(db, sql, &q);
+    if (st != CL_OK)
+        return st;
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW && what == FOLLOWUPS)
+        st = cl_fail(CL_EDATA, _("the kept follow-ups differ from a recomputation from the records, first for "
+                                 "student #%lld (the follow-up set by record #%lld); run `carelog verify-derived "
+                                 "--repair` to rebuild them"), (long long)sqlite3_column_int64(q, 0),
+                     (long long)sqlite3_column_int64(q, 1));
+    else if (rc == SQLITE_ROW)
+        st = cl_fail(CL_EDATA, _("the kept state of student #%lld differs from a recomputation from the records; "
+                                 "run `carelog verify-derived --repair` to rebuild it"),
+                     (long long)sqlite3_column_int64(q, 0));
+    else if (rc != SQLITE_DONE)
+        st = cl_db_fail(db, "recomputing the derived state");
+    sqlite3_finalize(q);
+    return st;
+}
+
+/* The computed side of followups, with the counsellors' closures kept. */
+#define FOLLOWUPS_EXPECTED                                                                                       \
+    "SELECT c.student_id, c.record_id, c.kind, c.set_on, c.due_date, c.met_by,"                                 \
+    " (c.met_by IS NULL AND " FOLLOWED " AND NOT (k.due_date IS c.due_date AND k.closed_at IS NOT NULL)) AS open" \
+    " FROM followups_computed c JOIN students s ON s.id = c.student_id"                                          \
+    " LEFT JOIN followups k ON k.record_id = c.record_id"
+#define FOLLOWUPS_KEPT "SELECT student_id, record_id, kind, set_on, due_date, met_by, open FROM followups"
+#define STATE_KEPT "SELECT " STATE_COLUMNS " FROM student_state"
+#define STATE_EXPECTED "SELECT " STATE_COLUMNS " FROM student_state_computed"
+
+/* Each count the triggers keep (row_counts) against a count of its table. */
+static cl_status check_row_counts(sqlite3 *db)
+{
+    sqlite3_stmt *q;
+    cl_status st = cl_db_prepare(db, "SELECT name, n FROM row_counts ORDER BY name", &q);
+    while (st == CL_OK && sqlite3_step(q) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(q, 0);
+        char *sql = sqlite3_mprintf("SELECT count(*) FROM \"%w\"", name);
+        sqlite3_stmt *c = NULL;
+        if (!sql || sqlite3_prepare_v2(db, sql, -1, &c, NULL) != SQLITE_OK || sqlite3_step(c) != SQLITE_ROW)
+            st = cl_db_fail(db, "counting the rows");
+        else if (sqlite3_column_int64(c, 0) != sqlite3_column_int64(q, 1))
+            st = cl_fail(CL_EDATA, _("the kept count of %s (%lld) is not the number of its rows (%lld); run `carelog "
+                                     "verify-derived --repair`"), name, (long long)sqlite3_column_int64(q, 1),
+                         (long long)sqlite3_column_int64(c, 0));
+        sqlite3_finalize(c);
+        sqlite3_free(sql);
+    }
+    sqlite3_finalize(q);
+    return st;
+}
+
+static cl_status repair_row_counts(sqlite3 *db)
+{
+    sqlite3_stmt *q;
+    cl_status st = cl_db_prepare(db, "SELECT name FROM row_counts", &q);
+    while (st == CL_OK && sqlite3_step(q) == SQLITE_ROW) {
+        char *sql = sqlite3_mprintf("UPDATE row_counts SET n = (SELECT count(*) FROM \"%w\") WHERE name = %Q",
+                                    (const char *)sqlite3_column_text(q, 0), (const char *)sqlite3_column_text(q, 0));
+        st = sql ? cl_db_exec(db, sql) : cl_fail(CL_ESOFTWARE, _("out of memory"));
+        sqlite3_free(sql);
+    }
+    sqlite3_finalize(q);
+    return st;
+}
+
+cl_status cl_followup_recompute_check(cl_vault *v, bool repair)
+{
+    sqlite3 *db = cl_vault_db(v);
+    static const struct {
+        const char *sql;
+        int what;
+    } checks[] = {
+        {"SELECT * FROM (" FOLLOWUPS_EXPECTED " EXCEPT " FOLLOWUPS_KEPT ") UNION ALL SELECT * FROM ("
+         FOLLOWUPS_KEPT " EXCEPT " FOLLOWUPS_EXPECTED ") ORDER BY 1, 2 LIMIT 1", FOLLOWUPS},
+        {"SELECT student_id, student_id FROM (SELECT * FROM (" STATE_EXPECTED " EXCEPT " STATE_KEPT
+         ") UNION ALL SELECT * FROM (" STATE_KEPT " EXCEPT " STATE_EXPECTED ")) ORDER BY 1 LIMIT 1",
+         STATES},
+    };
+    if (repair) {
+        cl_tx tx;
+        cl_status st = cl_tx_begin(db, &tx);
+        if (st == CL_OK)
+            st = cl_followup_rebuild_tx(db);
+        if (st == CL_OK)
+            st = repair_row_counts(db);
+        if (st == CL_OK)
+            st = cl_vault_audit(v, "derived.repair", "derived state", NULL);
+        st = cl_tx_end(&tx, st);
+        if (st != CL_OK)
+            return st;
+    }
+    /* One read transaction, so a writer cannot make both sides differ. */
+    bool own = sqlite3_get_autocommit(db);
+    cl_status st = own ? cl_db_exec(db, "BEGIN") : CL_OK;
+    for (size_t i = 0; st == CL_OK && i < sizeof checks / sizeof checks[0]; i++)
+        st = first_difference(db, checks[i].sql, checks[i].what);
+    if (st == CL_OK)
+        st = check_row_counts(db);
+    if (own)
+        sqlite3_exec(db, st == CL_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
+    return st;
+}

@@ -1,0 +1,273 @@
+/* The core at scale (issue 9): a vault of N students made by the generator
+ * (the same core `carelog generate` uses; cached under build/bench-vault-N
+ * so a second run reuses it), and a plaintext SQLite copy of the same data
+ * (sqlcipher_export, synthetic data only) queried in the same run with the
+ * same query shape. Each question: p95 over repeated runs, time beyond
+ * unlock, and the ratio to plain SQLite; then peak RSS.
+ * Usage: bench_scale [STUDENTS] (default 10000; `make check` runs 50). */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "carelog/agenda.h"
+#include "carelog/audit.h"
+#include "carelog/catalog.h"
+#include "carelog/followup.h"
+#include "carelog/record.h"
+#include "carelog/secret.h"
+#include "carelog/storage.h"
+#include "carelog/student.h"
+#include "carelog/synth.h"
+#include "carelog/vault.h"
+
+#define RUNS 15
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void must(cl_status st, const char *what)
+{
+    if (st != CL_OK) {
+        fprintf(stderr, "bench: %s: %s\n", what, cl_error_message());
+        exit(1);
+    }
+}
+
+static int by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double p95(double *t, int n)
+{
+    qsort(t, (size_t)n, sizeof *t, by_value);
+    return t[(n * 95 + 99) / 100 - 1];
+}
+
+/* ---- the questions, through the core and as plain SQL ------------------ */
+
+static cl_vault *vault;
+static sqlite3 *plain;
+static long long a_student;
+
+static void q_agenda(void)
+{
+    json_t *o;
+    must(cl_agenda_attention(vault, &o), "agenda");
+    json_decref(o);
+}
+
+static void q_due(void)
+{
+    json_t *o;
+    must(cl_followup_due(vault, NULL, 7, &o), "due");
+    json_decref(o);
+}
+
+static void q_status(void)
+{
+    json_t *o;
+    must(cl_vault_status(vault, &o), "status");
+    json_decref(o);
+}
+
+static void q_students(void)
+{
+    json_t *o;
+    cl_student_filter f = {.class_name = "七年级(1)班", .risk = -1, .status = "active"};
+    must(cl_student_list(vault, &f, &o), "students");
+    json_decref(o);
+}
+
+static void q_file(void)
+{
+    json_t *o;
+    cl_record_filter f = {.student_id = a_student};
+    must(cl_record_list(vault, &f, &o), "file");
+    json_decref(o);
+}
+
+static void q_page(void)
+{
+    json_t *o;
+    cl_record_filter f = {.limit = 50};
+    must(cl_record_list(vault, &f, &o), "page");
+    json_decref(o);
+}
+
+static long long streamed;
+static cl_status count_row(json_t *row, void *ctx)
+{
+    (void)row, (void)ctx;
+    streamed++;
+    return CL_OK;
+}
+
+static void q_stream(void)
+{
+    streamed = 0;
+    cl_record_filter f = {0};
+    must(cl_record_each(vault, &f, count_row, NULL), "stream");
+}
+
+static void q_add(void)
+{
+    json_t *f = json_pack("{s:s, s:s, s:b, s:s}", "occurred_at", "2026-11-19", "session_type", "individual",
+                          "risk_noted", 0, "follow_up", "2026-11-26");
+    must(cl_record_add(vault, "session", a_student, f, 0, NULL), "add");
+    json_decref(f);
+}
+
+static void q_audit(void)
+{
+    long long n;
+    must(cl_audit_verify(cl_vault_db(vault), &n), "audit verify");
+}
+
+static const char *plain_sql;
+static void q_plain(void)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(plain, plain_sql, -1, &q, NULL) != SQLITE_OK) {
+        fprintf(stderr, "bench: plain: %s\n", sqlite3_errmsg(plain));
+        exit(1);
+    }
+    sqlite3_bind_int64(q, 1, a_student);
+    long long n = 0;
+    while (sqlite3_step(q) == SQLITE_ROW)
+        n += sqlite3_column_bytes(q, 0) >= 0;
+    sqlite3_finalize(q);
+}
+
+/* A record write with the same durability on the plain copy: one
+ * transaction, WAL, synchronous FULL. */
+static void q_plain_add(void)
+{
+    sqlite3_exec(plain, "BEGIN IMMEDIATE; INSERT INTO records(student_id, kind, author, occurred_at, created_at,"
+                        " updated_at, updated_by, form_id, fields, follow_up) SELECT student_id, kind, author,"
+                        " occurred_at, created_at, updated_at, updated_by, form_id, fields, follow_up FROM records"
+                        " WHERE id = (SELECT max(id) FROM records); COMMIT", NULL, NULL, NULL);
+}
+
+static double measure(void (*fn)(void), int runs)
+{
+    double t[RUNS];
+    for (int i = 0; i < runs; i++) {
+        double t0 = now_s();
+        fn();
+        t[i] = now_s() - t0;
+    }
+    return p95(t, runs);
+}
+
+static const struct question {
+    const char *name;
+    void (*core)(void);
+    const char *plain; /* the same shape on the plain copy (?1 = a student) */
+    int runs;
+    void (*plain_fn)(void); /* instead of plain */
+} questions[] = {
+    {"home / agenda (all attention rows)", q_agenda,
+     "SELECT f.record_id, s.name FROM followups f JOIN students s ON s.id = f.student_id WHERE f.open AND f.due_date <= "
+     "'2026-12-31'", RUNS, NULL},
+    {"due", q_due,
+     "SELECT f.record_id, s.name FROM followups f JOIN students s ON s.id = f.student_id WHERE f.open AND f.due_date <= "
+     "'2026-12-31'", RUNS, NULL},
+    {"status", q_status, "SELECT name, n FROM row_counts", RUNS, NULL},
+    {"students, a class filtered and sorted", q_students,
+     "SELECT id, number, name FROM students WHERE class = '七年级(1)班' AND status = 'active' ORDER BY class, number",
+     RUNS, NULL},
+    {"one student's file (timeline)", q_file,
+     "SELECT id, occurred_at, fields FROM records WHERE student_id = ?1 ORDER BY occurred_at DESC, id DESC", RUNS, NULL},
+    {"record list, first page of 50", q_page,
+     "SELECT id, occurred_at, fields FROM records ORDER BY occurred_at DESC, id DESC LIMIT 50", RUNS, NULL},
+    {"record list of everything, streamed", q_stream,
+     "SELECT id, occurred_at, fields FROM records ORDER BY occurred_at DESC, id DESC", 3, NULL},
+    {"record add (session with follow-up)", q_add, NULL, RUNS, q_plain_add},
+    {"audit verify", q_audit, "SELECT id, hash FROM audit ORDER BY id", 3, NULL},
+};
+
+int main(int argc, char **argv)
+{
+    int students = argc > 1 ? atoi(argv[1]) : 10000;
+    must(cl_secret_init_process(), "init");
+    setenv("CARELOG_TEST_FAST_KDF", "1", 1); /* the unlock is not measured */
+    setenv("CARELOG_TEST_NOW", "2026-11-20T08:00:00Z", 1);
+    const char *build = getenv("BUILD") ? getenv("BUILD") : "build";
+    char dir[256], vdir[300], plain_path[300];
+    snprintf(dir, sizeof dir, "%s/bench-vault-%d", build, students);
+    snprintf(vdir, sizeof vdir, "%s/v", dir);
+    snprintf(plain_path, sizeof plain_path, "%s/plain.db", dir);
+    cl_secret *pass;
+    must(cl_secret_copy((const unsigned char *)"bench passphrase", 16, &pass), "secret");
+    struct stat sb;
+    double made = 0;
+    long long records = 0;
+    if (stat(vdir, &sb) != 0) {
+        mkdir(dir, 0700);
+        cl_secret *recovery;
+        must(cl_vault_init(vdir, "bench", "bench", pass, &recovery, &vault), "vault");
+        cl_secret_free(recovery);
+        must(cl_catalog_install_builtin(vault), "forms");
+        cl_synth_options o = {.students = students, .seed = 1, .months = 12};
+        cl_synth_report r;
+        double t0 = now_s();
+        must(cl_synth_fill(vault, &o, &r), "generate");
+        made = now_s() - t0;
+        records = r.records;
+        char *sql = sqlite3_mprintf("ATTACH DATABASE %Q AS plain KEY ''; SELECT sqlcipher_export('plain');"
+                                    " DETACH DATABASE plain;", plain_path);
+        must(cl_db_exec(cl_vault_db(vault), sql), "plain copy");
+        sqlite3_free(sql);
+    } else {
+        must(cl_vault_open(vdir, pass, false, &vault), "open");
+    }
+    cl_secret_free(pass);
+    if (sqlite3_open(plain_path, &plain) != SQLITE_OK)
+        return 1;
+    sqlite3_exec(plain, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL", NULL, NULL, NULL);
+    sqlite3_stmt *q;
+    sqlite3_prepare_v2(cl_vault_db(vault), "SELECT (SELECT n FROM row_counts WHERE name = 'records'),"
+                       " (SELECT student_id FROM records GROUP BY student_id ORDER BY count(*) DESC LIMIT 1)", -1, &q, NULL);
+    if (sqlite3_step(q) == SQLITE_ROW) {
+        records = sqlite3_column_int64(q, 0);
+        a_student = sqlite3_column_int64(q, 1);
+    }
+    sqlite3_finalize(q);
+    printf("scale benchmark: %d students, %lld records (vault in %s)\n", students, records, dir);
+    if (made > 0)
+        printf("  generated in %.1f s: %.0f records/s through the core\n", made, (double)records / made);
+    printf("  %-40s %10s %10s %7s\n", "question (p95)", "carelog", "plain", "ratio");
+    for (size_t i = 0; i < sizeof questions / sizeof *questions; i++) {
+        const struct question *qn = &questions[i];
+        double core = measure(qn->core, qn->runs), base = 0;
+        if (qn->plain) {
+            plain_sql = qn->plain;
+            base = measure(q_plain, qn->runs);
+        } else if (qn->plain_fn) {
+            base = measure(qn->plain_fn, qn->runs);
+        }
+        char extra[64] = "";
+        if (qn->core == q_stream)
+            snprintf(extra, sizeof extra, "  (%.0f rows/s)", (double)streamed / core);
+        if (base > 0)
+            printf("  %-40s %8.2fms %8.2fms %6.1fx%s\n", qn->name, core * 1e3, base * 1e3, core / base, extra);
+        else
+            printf("  %-40s %8.2fms %10s %7s\n", qn->name, core * 1e3, "-", "-");
+    }
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("  peak RSS %.1f MiB\n", (double)ru.ru_maxrss / 1024);
+    sqlite3_close(plain);
+    cl_vault_close(vault);
+    return 0;
+}

@@ -1,0 +1,299 @@
+/* The derived state (follow-up obligations, each student's state) always
+ * equals a recomputation from the records: random sequences of adds,
+ * edits, signs, amendments, merges, closes, flag clears and referral moves
+ * on a generated vault; the check notices a difference and repair mends
+ * it; the schema upgrade computes it for an existing vault in one
+ * transaction, and a failed upgrade leaves the vault as it was. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <time.h>
+
+#include "carelog/followup.h"
+#include "carelog/referral.h"
+#include "carelog/storage.h"
+#include "carelog/synth.h"
+#include "record_fixture.h"
+
+static int setup(void **state)
+{
+    setenv("TZ", "UTC", 1);
+    tzset();
+    setenv("CARELOG_TEST_NOW", "2026-11-20T08:00:00Z", 1);
+    return fixture_setup(state);
+}
+
+static int teardown(void **state)
+{
+    unsetenv("CARELOG_TEST_NOW");
+    return fixture_teardown(state);
+}
+
+/* A random row of `sql` (first column), 0 when there is none. */
+static long long pick(sqlite3 *db, cl_synth_rng *rng, const char *sql)
+{
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+    long long ids[4096];
+    size_t n = 0;
+    while (sqlite3_step(q) == SQLITE_ROW && n < 4096)
+        ids[n++] = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return n ? ids[cl_synth_below(rng, (uint32_t)n)] : 0;
+}
+
+static long long version_of(sqlite3 *db, long long id)
+{
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT version FROM records WHERE id = ?", -1, &q, NULL), SQLITE_OK);
+    sqlite3_bind_int64(q, 1, id);
+    long long v = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+    sqlite3_finalize(q);
+    return v;
+}
+
+/* A day in the autumn term, as YYYY-MM-DD: 2026-09-01 + d. */
+static void day(char out[16], unsigned d)
+{
+    unsigned month = 9 + (d / 30) % 3, dom = 1 + d % 30;
+    snprintf(out, 16, "2026-%02u-%02u", month, dom);
+}
+
+static void add(cl_vault *v, const char *kind, long long s, const char *text)
+{
+    json_t *fields = J(text);
+    cl_record_add(v, kind, s, fields, 0, NULL);
+    json_decref(fields);
+}
+
+static void edit(cl_vault *v, long long r, const char *text)
+{
+    json_t *changes = J(text);
+    cl_record_edit(v, r, version_of(cl_vault_db(v), r), changes, NULL);
+    json_decref(changes);
+}
+
+static void one_step(cl_vault *v, cl_synth_rng *rng)
+{
+    sqlite3 *db = cl_vault_db(v);
+    char on[16], until[16], text[512];
+    day(on, cl_synth_below(rng, 80));
+    day(until, cl_synth_below(rng, 89));
+    long long s = pick(db, rng, "SELECT id FROM students WHERE merged_into IS NULL");
+    long long r = pick(db, rng, "SELECT id FROM records WHERE kind IN ('session', 'contact', 'assessment',"
+                                " 'observation', 'review', 'plan')");
+    switch (cl_synth_below(rng, 10)) {
+    case 0:
+        snprintf(text, sizeof text, "{\"occurred_at\": \"%s\", \"session_type\": \"individual\", \"risk_noted\": false,"
+                                    " \"follow_up\": \"%s\"}", on, until);
+        add(v, "session", s, text);
+        break;
+    case 1: /* a family call, with its own follow-up now and then */
+        if (cl_synth_chance(rng, 500))
+            snprintf(text, sizeof text, "{\"occurred_at\": \"%s\", \"who\": \"父亲\", \"channel\": \"phone\","
+                                        " \"summary\": \"电话\", \"follow_up\": \"%s\"}", on, until);
+        else
+            snprintf(text, sizeof text, "{\"occurred_at\": \"%s\", \"who\": \"父亲\", \"channel\": \"phone\","
+                                        " \"summary\": \"电话\"}", on);
+        add(v, "contact", s, text);
+        break;
+    case 2:
+        snprintf(text, sizeof text, "{\"occurred_at\": \"%s\", \"risk_level\": %u, \"misconduct_tier\": \"none\","
+                                    " \"reasons\": \"评估\", \"safety_plan\": true, \"follow_up\": \"%s\"}", on,
+                 cl_synth_below(rng, 4), until);
+        add(v, "assessment", s, text);
+        break;
+    case 3: /* a new date, a date removed, or a record moved in time */
+        snprintf(text, sizeof text, cl_synth_chance(rng, 300) ? "{\"follow_up\": null}"
+                                    : cl_synth_chance(rng, 500) ? "{\"follow_up\": \"%s\"}" : "{\"occurred_at\": \"%s\"}",
+                 cl_synth_chance(rng, 500) ? until : on);
+        edit(v, r, text);
+        break;
+    case 4:
+        cl_record_sign(v, r, version_of(db, r));
+        cl_record_amend(v, r, "补充说明");
+        break;
+    case 5: {
+        long long other = pick(db, rng, "SELECT id FROM students WHERE merged_into IS NULL");
+        if (other != s && cl_synth_chance(rng, 300))
+            cl_student_merge(v, s, other);
+        break;
+    }
+    case 6:
+        if (cl_synth_chance(rng, 300))
+            cl_student_close(v, s, cl_synth_chance(rng, 500) ? "closed" : "transferred", "学期结束");
+        break;
+    case 7: {
+        long long flag = pick(db, rng, "SELECT id FROM flags WHERE cleared_at IS NULL");
+        if (flag)
+            cl_student_clear_flag(v, flag, "已评估");
+        long long due = pick(db, rng, "SELECT record_id FROM followups WHERE open");
+        if (due)
+            cl_followup_close(v, due, "不再需要");
+        break;
+    }
+    case 8: {
+        static const char *const states[] = {"reported", "acknowledged", "handling", "support", "closed", "withdrawn"};
+        long long ref = pick(db, rng, "SELECT id FROM records WHERE kind = 'referral'");
+        if (ref)
+            cl_referral_move(v, ref, states[cl_synth_below(rng, 6)], "进展");
+        break;
+    }
+    default: /* details edited: status or circumstances */
+        snprintf(text, sizeof text, cl_synth_chance(rng, 500) ? "{\"status\": \"monitoring\"}"
+                                                              : "{\"circumstances\": [\"left_behind\"]}");
+        {
+            json_t *got = NULL;
+            json_t *changes = J(text);
+            if (cl_student_get(v, s, &got) == CL_OK)
+                cl_student_edit(v, s, json_integer_value(json_object_get(got, "version")), changes, NULL);
+            json_decref(changes);
+            json_decref(got);
+        }
+        break;
+    }
+    cl_error_clear();
+}
+
+static void test_random_sequences(void **state)
+{
+    fixture *f = *state;
+    cl_synth_options opt = {.students = 25, .seed = 7, .months = 3};
+    OK(cl_synth_fill(f->v, &opt, NULL));
+    OK(cl_followup_recompute_check(f->v, false));
+    cl_synth_rng rng;
+    cl_synth_rng_seed(&rng, 42);
+    for (int batch = 0; batch < 12; batch++) {
+        for (int i = 0; i < 25; i++)
+            one_step(f->v, &rng);
+        cl_status st = cl_followup_recompute_check(f->v, false);
+        if (st != CL_OK)
+            fprintf(stderr, "batch %d: %s\n", batch, cl_error_message());
+        assert_int_equal(st, CL_OK);
+    }
+    /* Some obligations are open, some met, some closed: the run meant something. */
+    sqlite3 *db = cl_vault_db(f->v);
+    assert_true(pick(db, &rng, "SELECT 1 FROM followups WHERE open") != 0);
+    assert_true(pick(db, &rng, "SELECT 1 FROM followups WHERE met_by IS NOT NULL") != 0);
+    assert_true(pick(db, &rng, "SELECT 1 FROM followups WHERE closed_at IS NOT NULL") != 0);
+    assert_true(pick(db, &rng, "SELECT 1 FROM students WHERE merged_into IS NOT NULL") != 0);
+}
+
+static void test_check_notices(void **state)
+{
+    fixture *f = *state;
+    cl_synth_options opt = {.students = 10, .seed = 3, .months = 3};
+    OK(cl_synth_fill(f->v, &opt, NULL));
+    sqlite3 *db = cl_vault_db(f->v);
+    static const char *const damage[] = {
+        "UPDATE followups SET open = 1 - open WHERE record_id = (SELECT min(record_id) FROM followups)",
+        "DELETE FROM followups WHERE record_id = (SELECT max(record_id) FROM followups)",
+        "UPDATE student_state SET last_contact = '2000-01-01' WHERE student_id = (SELECT min(student_id) FROM student_state)",
+        "UPDATE student_state SET policy_due = NULL WHERE policy_due IS NOT NULL",
+        "UPDATE row_counts SET n = n + 1 WHERE name = 'records'",
+    };
+    for (size_t i = 0; i < sizeof damage / sizeof damage[0]; i++) {
+        OK(cl_db_exec(db, damage[i]));
+        assert_true(sqlite3_changes(db) > 0);
+        assert_int_equal(cl_followup_recompute_check(f->v, false), CL_EDATA);
+        assert_non_null(strstr(cl_error_message(), "verify-derived --repair"));
+        OK(cl_followup_recompute_check(f->v, true));
+        OK(cl_followup_recompute_check(f->v, false));
+    }
+}
+
+/* The first schema entry of the derived state: the upgrade starts there
+ * (other entries may come before or after it). */
+static int derived_entry(void)
+{
+    for (int i = 0; cl_schema_migrations[i]; i++)
+        if (strstr(cl_schema_migrations[i], "CREATE TABLE followup_meets"))
+            return i;
+    fail_msg("no schema entry creates followup_meets");
+    return -1;
+}
+
+/* A plain database at the schema just before the derived state, with one
+ * left-behind student: a session on 11-02 planned 11-09, a call with the
+ * family on 11-05, a session on 11-06. */
+static sqlite3 *old_vault(void)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+    int first = derived_entry();
+    for (int i = 0; i < first; i++)
+        OK(cl_db_exec(db, cl_schema_migrations[i]));
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %d", first);
+    OK(cl_db_exec(db, sql));
+    OK(cl_db_exec(db, "INSERT INTO students(id, record_id, number, name, created_at) VALUES"
+                      " (1, 1, '20260001', '张小明', '2026-10-01T08:00:00Z');"
+                      "INSERT INTO records(id, student_id, kind, author, occurred_at, created_at, updated_at, updated_by,"
+                      " form_id, fields, follow_up) VALUES"
+                      " (1, 1, 'student', 'w', '2026-10-01', 'x', 'x', 'w', 1, '{\"circumstances\": [\"left_behind\"]}', NULL),"
+                      " (2, 1, 'session', 'w', '2026-11-02', 'x', 'x', 'w', 1, '{}', '2026-11-09'),"
+                      " (3, 1, 'contact', 'w', '2026-11-05', 'x', 'x', 'w', 1, '{}', '2026-11-20'),"
+                      " (4, 1, 'session', 'w', '2026-11-06', 'x', 'x', 'w', 1, '{}', NULL);"));
+    return db;
+}
+
+static char *one_row(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    char *text = strdup((const char *)sqlite3_column_text(q, 0));
+    sqlite3_finalize(q);
+    return text;
+}
+
+static void expect_row(sqlite3 *db, const char *sql, const char *want)
+{
+    char *got = one_row(db, sql);
+    assert_string_equal(got, want);
+    free(got);
+}
+
+static void test_upgrade(void **state)
+{
+    (void)state;
+    sqlite3 *db = old_vault();
+    OK(cl_db_migrate(db));
+    expect_row(db, "SELECT group_concat(record_id || ':' || coalesce(met_by, '-') || ':' || open, ' ')"
+                   " FROM (SELECT * FROM followups ORDER BY record_id)", "2:4:0 3:-:1");
+    expect_row(db, "SELECT last_contact || ' ' || policy_value || ' ' || policy_due || ' ' || next_due"
+                   " FROM student_state WHERE student_id = 1", "2026-11-06 left_behind 2026-12-06 2026-11-20");
+    expect_row(db, "SELECT n FROM row_counts WHERE name = 'records'", "4");
+    char want[16];
+    snprintf(want, sizeof want, "%d", cl_db_schema_version());
+    expect_row(db, "PRAGMA user_version", want);
+    cl_db_close(db);
+
+    /* An upgrade that fails part-way changes nothing: a table in the way
+     * of a later entry fails it after the first ran. */
+    db = old_vault();
+    OK(cl_db_exec(db, "CREATE TABLE student_state (x)"));
+    assert_int_not_equal(cl_db_migrate(db), CL_OK);
+    snprintf(want, sizeof want, "%d", derived_entry());
+    expect_row(db, "PRAGMA user_version", want);
+    expect_row(db, "SELECT count(*) FROM sqlite_schema WHERE name IN ('followup_meets', 'followups')", "0");
+    OK(cl_db_exec(db, "DROP TABLE student_state"));
+    OK(cl_db_migrate(db));
+    expect_row(db, "SELECT count(*) FROM followups", "2");
+    cl_db_close(db);
+}
+
+int main(void)
+{
+    cl_secret_init_process();
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_random_sequences),
+        T(test_check_notices),
+        T(test_upgrade),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

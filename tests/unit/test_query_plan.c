@@ -1,0 +1,162 @@
+/* Every question a screen asks is answered through an index: the
+ * statements the core runs for the home view, due, the student list and a
+ * student's file, record lists, referrals, status and a record write are
+ * captured as they run, and the plan of each (EXPLAIN QUERY PLAN) must not
+ * scan a table that grows with the vault, nor sort a whole table. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "carelog/agenda.h"
+#include "carelog/followup.h"
+#include "carelog/referral.h"
+#include "carelog/storage.h"
+#include "carelog/synth.h"
+#include "record_fixture.h"
+
+#define MAX_SQL 512
+
+typedef struct captured {
+    char *sql[MAX_SQL];
+    size_t n;
+} captured;
+
+static int capture(unsigned type, void *ctx, void *p, void *x)
+{
+    (void)type;
+    captured *c = ctx;
+    const char *sql = sqlite3_sql((sqlite3_stmt *)p);
+    (void)x;
+    if (!sql || strncmp(sql, "--", 2) == 0 || c->n == MAX_SQL)
+        return 0;
+    for (size_t i = 0; i < c->n; i++)
+        if (strcmp(c->sql[i], sql) == 0)
+            return 0;
+    c->sql[c->n++] = strdup(sql);
+    return 0;
+}
+
+/* Tables that grow with the vault: a plan may search them, or read one in
+ * the order of an index for a list that shows it whole, never scan it bare. */
+static const char *const growing[] = {"records", "students", "followups", "student_state", "audit", "flags",
+                                      "record_versions", "amendments", "referral_transitions", NULL};
+
+/* The tables (and aliases) a statement names, to map "SCAN r" back. */
+static bool scans_growing(const char *sql, const char *detail)
+{
+    if (strncmp(detail, "SCAN ", 5) != 0 || strstr(detail, "USING INDEX") || strstr(detail, "USING COVERING INDEX") ||
+        strstr(detail, "USING INTEGER PRIMARY KEY") || strstr(detail, "VIRTUAL TABLE") || strstr(detail, "CONSTANT ROW"))
+        return false;
+    char name[64];
+    if (sscanf(detail + 5, "%63[A-Za-z0-9_]", name) != 1)
+        return false;
+    for (size_t i = 0; growing[i]; i++) {
+        char as_alias[96], as_table[96];
+        snprintf(as_alias, sizeof as_alias, "%s %s", growing[i], name);
+        snprintf(as_table, sizeof as_table, "FROM %s", name);
+        if (strcmp(name, growing[i]) == 0 || strstr(sql, as_alias))
+            return true;
+        (void)as_table;
+    }
+    return false;
+}
+
+static void check_plans(sqlite3 *db, const captured *c)
+{
+    int bad = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        if (strncmp(c->sql[i], "SELECT", 6) != 0 && strncmp(c->sql[i], "WITH", 4) != 0 &&
+            strncmp(c->sql[i], "INSERT", 6) != 0 && strncmp(c->sql[i], "UPDATE", 6) != 0 &&
+            strncmp(c->sql[i], "DELETE", 6) != 0)
+            continue;
+        /* Whole-vault checks and repairs read everything by design. */
+        if (strstr(c->sql[i], "count(*) FROM \""))
+            continue;
+        char *eqp = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", c->sql[i]);
+        sqlite3_stmt *q;
+        assert_int_equal(sqlite3_prepare_v2(db, eqp, -1, &q, NULL), SQLITE_OK);
+        while (sqlite3_step(q) == SQLITE_ROW) {
+            const char *detail = (const char *)sqlite3_column_text(q, 3);
+            if (scans_growing(c->sql[i], detail)) {
+                fprintf(stderr, "full scan (%s) in:\n  %s\n", detail, c->sql[i]);
+                bad++;
+            }
+        }
+        sqlite3_finalize(q);
+        sqlite3_free(eqp);
+    }
+    assert_int_equal(bad, 0);
+}
+
+static int setup(void **state)
+{
+    setenv("TZ", "UTC", 1);
+    setenv("CARELOG_TEST_NOW", "2026-11-20T08:00:00Z", 1);
+    return fixture_setup(state);
+}
+
+static void test_screens_use_indexes(void **state)
+{
+    fixture *f = *state;
+    cl_synth_options opt = {.students = 30, .seed = 5, .months = 3};
+    OK(cl_synth_fill(f->v, &opt, NULL));
+    sqlite3 *db = cl_vault_db(f->v);
+    OK(cl_db_exec(db, "ANALYZE"));
+    captured c = {0};
+    sqlite3_trace_v2(db, SQLITE_TRACE_STMT, capture, &c);
+    json_t *out;
+    OK(cl_agenda_attention(f->v, &out));
+    json_decref(out);
+    OK(cl_followup_due(f->v, NULL, 7, &out));
+    json_decref(out);
+    OK(cl_referral_list(f->v, false, &out));
+    json_decref(out);
+    cl_student_filter sf = {.class_name = "七年级(1)班", .risk = -1, .status = "active"};
+    OK(cl_student_list(f->v, &sf, &out));
+    json_decref(out);
+    OK(cl_student_get(f->v, 3, &out));
+    json_decref(out);
+    cl_record_filter rf = {.student_id = 3};
+    OK(cl_record_list(f->v, &rf, &out));
+    json_decref(out);
+    cl_record_filter kf = {.kind = "session", .limit = 20};
+    OK(cl_record_list(f->v, &kf, &out));
+    json_decref(out);
+    cl_record_filter all = {.limit = 20};
+    OK(cl_record_list(f->v, &all, &out));
+    json_decref(out);
+    OK(cl_vault_status(f->v, &out));
+    json_decref(out);
+    json_t *fields = J("{\"occurred_at\": \"2026-11-19\", \"session_type\": \"individual\", \"risk_noted\": false,"
+                       " \"follow_up\": \"2026-11-26\"}");
+    OK(cl_record_add(f->v, "session", 3, fields, 0, NULL));
+    json_decref(fields);
+    sqlite3_trace_v2(db, 0, NULL, NULL);
+    assert_true(c.n > 20);
+    check_plans(db, &c);
+    for (size_t i = 0; i < c.n; i++)
+        free(c.sql[i]);
+}
+
+/* The check itself: a statement that scans is caught. */
+static void test_scan_is_caught(void **state)
+{
+    (void)state;
+    assert_true(scans_growing("SELECT * FROM records r WHERE r.fields LIKE '%x%'", "SCAN r"));
+    assert_true(scans_growing("SELECT count(*) FROM audit", "SCAN audit"));
+    assert_false(scans_growing("SELECT * FROM records r WHERE r.student_id = 1",
+                               "SEARCH r USING INDEX records_student (student_id=?)"));
+    assert_false(scans_growing("SELECT * FROM forms f", "SCAN f"));
+}
+
+int main(void)
+{
+    cl_secret_init_process();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_screens_use_indexes, setup, fixture_teardown),
+        cmocka_unit_test(test_scan_is_caught),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
