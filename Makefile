@@ -12,7 +12,7 @@ CC      ?= cc
 PKG_CONFIG ?= pkg-config
 BUILD   ?= build
 
-CORE_PKGS = sqlcipher libsodium jansson pangocairo xlsxwriter
+CORE_PKGS = sqlcipher libsodium jansson pangocairo xlsxwriter libutf8proc
 UI_PKGS   = ncursesw
 
 WARNINGS = -Wall -Wextra -Wpedantic -Werror -Wshadow -Wformat=2 \
@@ -46,11 +46,11 @@ obj = $(patsubst %.c,$(1)/%.o,$(2))
 
 FORM_FILES = $(sort $(wildcard forms/*.form))
 
-CORE_OBJ      = $(call obj,$(BUILD)/rel,$(CORE_SRC)) $(BUILD)/rel/gen/forms_builtin.o
+CORE_OBJ      = $(call obj,$(BUILD)/rel,$(CORE_SRC)) $(BUILD)/rel/gen/forms_builtin.o $(BUILD)/rel/gen/unihan_tables.o
 APP_OBJ       = $(call obj,$(BUILD)/rel,$(APP_SRC))
-CORE_OBJ_TEST = $(call obj,$(BUILD)/test,$(CORE_SRC)) $(BUILD)/test/gen/forms_builtin.o
+CORE_OBJ_TEST = $(call obj,$(BUILD)/test,$(CORE_SRC)) $(BUILD)/test/gen/forms_builtin.o $(BUILD)/test/gen/unihan_tables.o
 APP_OBJ_TEST  = $(call obj,$(BUILD)/test,$(APP_SRC))
-CORE_OBJ_SAN  = $(call obj,$(BUILD)/san,$(CORE_SRC)) $(BUILD)/san/gen/forms_builtin.o
+CORE_OBJ_SAN  = $(call obj,$(BUILD)/san,$(CORE_SRC)) $(BUILD)/san/gen/forms_builtin.o $(BUILD)/san/gen/unihan_tables.o
 TEST_CARELOG  = $(BUILD)/test/carelog
 UNIT_BIN      = $(patsubst tests/unit/%.c,$(BUILD)/test/tests/%,$(UNIT_SRC))
 UNIT_BIN_SAN  = $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(UNIT_SRC))
@@ -141,6 +141,13 @@ $(BUILD)/gen/forms_builtin.c: $(FORM_FILES) tools/embed-forms
 	@mkdir -p $(dir $@)
 	@./tools/embed-forms $(FORM_FILES) > $@
 
+# Pinyin readings and traditional → simplified folding for search, from
+# Unihan (Debian's unicode-data; see include/carelog/pinyin.h).
+UNIHAN_DIR ?= /usr/share/unicode
+$(BUILD)/gen/unihan_tables.c: tools/gen-unihan $(UNIHAN_DIR)/Unihan_Readings.txt.bz2 $(UNIHAN_DIR)/Unihan_Variants.txt.bz2
+	@mkdir -p $(dir $@)
+	@./tools/gen-unihan $(UNIHAN_DIR) > $@.part && mv $@.part $@
+
 $(BUILD)/rel/gen/%.o: $(BUILD)/gen/%.c | sqlcipher-version
 	@mkdir -p $(dir $@)
 	@$(CC) $(BASE_CFLAGS) $(OPT) $(PKG_CFLAGS) -c -o $@ $<
@@ -206,10 +213,10 @@ $(BUILD)/san/replay/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(BUILD)/san/libc
 	@mkdir -p $(dir $@)
 	@echo "LINK    $@"
 	@$(CC) $(BASE_CFLAGS) $(TEST_HOOKS) -Wno-missing-prototypes $(SAN) $(PKG_CFLAGS) -o $@ $< tests/fuzz/replay_main.c $(BUILD)/san/libcarelog.a $(PKG_LIBS)
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(BUILD)/gen/forms_builtin.c
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(BUILD)/gen/forms_builtin.c $(BUILD)/gen/unihan_tables.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(BASE_CFLAGS) $(TEST_HOOKS) -Wno-missing-prototypes -g -O1 -fsanitize=fuzzer,address,undefined \
-	  $(PKG_CFLAGS) -o $@ $< $(CORE_SRC) $(BUILD)/gen/forms_builtin.c $(PKG_LIBS)
+	  $(PKG_CFLAGS) -o $@ $< $(CORE_SRC) $(BUILD)/gen/forms_builtin.c $(BUILD)/gen/unihan_tables.c $(PKG_LIBS)
 
 BENCH_BIN = $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 bench: all $(BENCH_BIN)

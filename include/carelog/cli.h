@@ -200,5 +200,6 @@ int cl_cli_export_referral_bundle(cl_cli *c);
 
 extern const cl_command cl_export_commands[];   /* cmd_export.c: export referral, export student */
 extern const cl_command cl_report_commands[];   /* cmd_report.c: report ledger, difficulty, stats */
+extern const cl_command cl_search_commands[];   /* cmd_search.c */
 
 #endif

@@ -13,6 +13,7 @@
 #include "carelog/audit.h"
 #include "carelog/i18n.h"
 #include "carelog/referral.h"
+#include "carelog/search.h"
 #include "carelog/secret.h"
 #include "carelog/settings.h"
 #include "carelog/text.h"
@@ -36,6 +37,7 @@ static const cl_command *const command_tables[] = {
     cl_inbox_commands,
     cl_export_commands,
     cl_report_commands,
+    cl_search_commands,
     NULL,
 };
 
@@ -407,6 +409,14 @@ static cl_status read_recovery_reset(cl_cli *c)
     return st;
 }
 
+/* Opening a vault from before search indexes every record once. */
+static void show_index_progress(long long indexed, void *ctx)
+{
+    *(bool *)ctx = true;
+    fputc('\r', stderr);
+    fprintf(stderr, _("Indexing the records for search (once): %lld…"), indexed);
+}
+
 cl_status cl_cli_unlock(cl_cli *c)
 {
     if (c->vault)
@@ -418,7 +428,13 @@ cl_status cl_cli_unlock(cl_cli *c)
     cl_status st = cl_passphrase_read(c->recovery ? _("Recovery key: ") : _("Passphrase: "), false, &secret);
     if (st != CL_OK)
         return st;
+    bool progress_shown = false;
+    if (isatty(STDERR_FILENO))
+        cl_search_on_progress(show_index_progress, &progress_shown);
     st = cl_vault_open(c->vault_dir, secret, c->recovery, &c->vault);
+    cl_search_on_progress(NULL, NULL);
+    if (progress_shown)
+        fputc('\n', stderr);
     cl_secret_free(secret);
     if (st == CL_OK)
         st = cl_settings_apply_language(c->vault, c->lang_chosen);

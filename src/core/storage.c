@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "carelog/search.h"
+
 /* The file or folder that refuses writes, for a message that names it. */
 static bool read_only_culprit(const char *db_path, char *out, size_t size)
 {
@@ -241,6 +243,10 @@ cl_status cl_db_open(const char *path, const cl_secret *key, bool create, sqlite
         st = fail_read_only(db, _("opening the vault"));
     if (st == CL_OK)
         st = cl_db_apply_rules(db);
+    /* The search index's tokenizer and trigger functions, before anything
+     * can touch search_fts. */
+    if (st == CL_OK)
+        st = cl_search_register(db);
     if (st != CL_OK) {
         sqlite3_close(db);
         return st;
@@ -251,8 +257,10 @@ cl_status cl_db_open(const char *path, const cl_secret *key, bool create, sqlite
 
 void cl_db_close(sqlite3 *db)
 {
-    if (db)
+    if (db) {
         cl_db_cache_clear(db);
+        cl_search_unregister(db);
+    }
     sqlite3_close_v2(db);
 }
 

@@ -5,6 +5,7 @@
 
 #include "carelog/audit.h"
 #include "carelog/i18n.h"
+#include "carelog/search.h"
 #include "carelog/storage.h"
 
 static cl_status check_cipher(cl_vault *v)
@@ -45,6 +46,7 @@ const cl_check cl_vault_checks[] = {
     {"integrity", N_("the database structure is sound (integrity_check)"), check_structure},
     {"foreign_keys", N_("every reference points to a row (foreign_key_check)"), check_foreign_keys},
     {"audit_chain", N_("the audit log's hash chain is intact"), check_audit},
+    {"search_index", N_("the search index is sound and in step with every record"), cl_search_check},
     {NULL, NULL, NULL},
 };
 

@@ -14,6 +14,7 @@
 
 #include "carelog/followup.h"
 #include "carelog/referral.h"
+#include "carelog/search.h"
 #include "carelog/storage.h"
 #include "carelog/synth.h"
 #include "record_fixture.h"
@@ -223,6 +224,7 @@ static sqlite3 *old_vault(void)
 {
     sqlite3 *db;
     assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+    OK(cl_search_register(db)); /* as cl_db_open does: later entries index text */
     int first = derived_entry();
     for (int i = 0; i < first; i++)
         OK(cl_db_exec(db, cl_schema_migrations[i]));

@@ -1,0 +1,155 @@
+/* Search: full text across every record, Chinese included, inside vault.db.
+ *
+ * One FTS5 table (search_fts, migration in schema.c) holds, for each record
+ * (rowid cl_search_key: newest first),
+ * the text a person wrote: text and long-text fields, choice labels in both
+ * languages, amendments and referral transition notes (a student's own
+ * record carries the name, number, class and guardians), plus the pinyin of
+ * a student's name. Triggers on records, amendments and referral_transitions
+ * keep it in step inside the transaction of every write, whichever code
+ * path makes it, so a search never misses a saved record and never returns
+ * one that no longer says it. FTS5's secure-delete is on.
+ *
+ * The tokenizer ("carelog", registered on every open by cl_search_register)
+ * gives Han, kana and hangul runs overlapping bigrams (a run's last
+ * character also on its own, so single characters are found by prefix) and
+ * gives everything else words, NFKC-normalised and case-folded (utf8proc),
+ * traditional characters folded onto simplified ones. */
+#ifndef CARELOG_SEARCH_H
+#define CARELOG_SEARCH_H
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "carelog/status.h"
+#include "carelog/vault.h"
+
+/* ---- tokenizer ------------------------------------------------------- */
+
+typedef enum cl_token_kind {
+    CL_TOKEN_WORD,       /* letters, digits and marks: folded */
+    CL_TOKEN_CJK_PAIR,   /* two neighbouring characters of a Han/kana/hangul run */
+    CL_TOKEN_CJK_SINGLE, /* one character: a run of one, or a run's last */
+    CL_TOKEN_SYMBOL      /* one symbol such as an emoji */
+} cl_token_kind;
+
+typedef struct cl_token {
+    const char *text; /* normalised; not NUL-terminated */
+    size_t len;
+    size_t start, end; /* byte offsets in the input */
+    cl_token_kind kind;
+} cl_token;
+
+/* Returns 0 to go on; anything else stops the tokenizing and is returned. */
+typedef int (*cl_token_fn)(void *ctx, const cl_token *token);
+
+/* Tokenizes text[0..len). for_query: as a query term is (a run's last
+ * character is not repeated on its own when the term ends with the run).
+ * Invalid UTF-8 separates tokens. Returns 0, fn's non-zero value, or
+ * SQLITE_NOMEM. */
+int cl_search_tokenize(const char *text, size_t len, bool for_query, cl_token_fn fn, void *ctx);
+
+/* Registers the tokenizer and the functions the index triggers use on a
+ * connection (storage.c calls it on every open). */
+cl_status cl_search_register(sqlite3 *db);
+/* The rowid of a record's row in search_fts: minutes from 1970 to
+ * occurred_at (YYYY-MM-DD[THH:MM]) above the low 31 bits, which hold the
+ * record id, so the index's own order is newest first. SQL:
+ * carelog_search_key(occurred_at, id); the id is rowid & the mask. */
+#define CL_SEARCH_KEY_ID_MASK 0x7fffffffLL
+long long cl_search_key(const char *occurred_at, long long record_id);
+
+/* Undoes it before the connection closes (cl_db_close calls it). */
+void cl_search_unregister(sqlite3 *db);
+
+/* ---- index ----------------------------------------------------------- */
+
+/* Rebuilds the whole index from the records in one transaction (for a
+ * damaged index; `carelog search --rebuild`). Audited. *records: how many. */
+cl_status cl_search_rebuild(cl_vault *v, long long *records);
+
+/* Called every CL_SEARCH_PROGRESS_EVERY records indexed in this process
+ * (the migration that indexes an older vault at unlock, a rebuild, an
+ * import), with how many so far, so a front can show progress. NULL: none. */
+#define CL_SEARCH_PROGRESS_EVERY 1000
+typedef void (*cl_search_progress_fn)(long long indexed, void *ctx);
+void cl_search_on_progress(cl_search_progress_fn fn, void *ctx);
+
+/* FTS5's integrity-check (the index agrees with the text it stores), then
+ * that every record has its row and nothing else has one. CL_EDATA naming
+ * the way out on damage. Reads the whole index once: one of `carelog
+ * verify`'s checks. */
+cl_status cl_search_check(cl_vault *v);
+/* cl_search_check, and also that each row holds the text its record says
+ * now, rebuilt record by record as a rebuild would (`search --check`). */
+cl_status cl_search_check_text(cl_vault *v);
+
+/* ---- queries --------------------------------------------------------- */
+
+/* A query as people type it: words (all must appear), "a phrase", -word
+ * (excluded), and filters kind:K student:S (number, name or #id) class:C
+ * author:A since:DATE until:DATE. */
+typedef struct cl_search_query {
+    char **terms;    /* words and phrases, as typed */
+    size_t n_terms;
+    char **excluded;
+    size_t n_excluded;
+    char *kind, *student, *klass, *author;
+    char since[11], until[11]; /* "" when absent */
+} cl_search_query;
+
+/* Parses text into q (free with cl_search_query_free). CL_EUSAGE for a bad
+ * date or an empty filter; anything else is taken as words. */
+cl_status cl_search_query_parse(const char *text, cl_search_query *q);
+void cl_search_query_free(cl_search_query *q);
+
+/* The FTS5 MATCH expressions for q, every term quoted (nothing typed can be
+ * read as FTS5 syntax): *match for the terms (with the exclusions folded in),
+ * NULL when no term yields a token; *excluded, when there is no term to
+ * fold them into, for the exclusions alone (else NULL). malloc'd. */
+cl_status cl_search_query_match(const cl_search_query *q, char **match, char **excluded);
+
+/* The marks around matched words in a snippet; stored text cannot hold
+ * them (control characters are taken out of the indexed text). */
+#define CL_SEARCH_MARK_START "\x02"
+#define CL_SEARCH_MARK_END "\x03"
+
+typedef enum cl_search_order {
+    CL_SEARCH_NEWEST = 0, /* by occurred_at, newest first */
+    CL_SEARCH_RELEVANCE   /* bm25 */
+} cl_search_order;
+
+typedef struct cl_search_options {
+    cl_search_order order;
+    long long limit;  /* 0 = all */
+    long long offset; /* results skipped, for paging */
+    bool audit;       /* write the search to the audit log (people's searches) */
+} cl_search_options;
+
+typedef struct cl_search_hit {
+    long long record_id, student_id;
+    const char *kind, *occurred_at, *author, *student_name, *student_number;
+    const char *snippet; /* one line, matches between the marks above */
+} cl_search_hit;
+
+typedef struct cl_search cl_search;
+
+/* Starts a search; results are streamed by cl_search_next. With audit the
+ * query and the number of matches are written to the audit log first.
+ * *total (may be NULL) receives the number of matches. */
+cl_status cl_search_open(cl_vault *v, const char *text, const cl_search_options *opt, long long *total,
+                         cl_search **out);
+/* The next hit (valid until the next call), or *done. */
+cl_status cl_search_next(cl_search *s, cl_search_hit *hit, bool *done);
+void cl_search_close(cl_search *s);
+/* The SQL of the results statement, for query-plan tests. */
+const char *cl_search_sql(const cl_search *s);
+
+/* The hits as JSON: [{record_id, student_id, student_name, student_number,
+ * kind, occurred_at, author, snippet}] (snippet with the marks). */
+cl_status cl_search_json(cl_vault *v, const char *text, const cl_search_options *opt, json_t **out,
+                         long long *total);
+
+#endif

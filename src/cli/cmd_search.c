@@ -1,0 +1,215 @@
+/* carelog search: full text across every record (search.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "carelog/cli.h"
+#include "carelog/i18n.h"
+#include "carelog/search.h"
+#include "carelog/table.h"
+#include "carelog/text.h"
+
+#define DEFAULT_LIMIT 50
+
+typedef struct search_opts {
+    cl_buf filters; /* --kind K etc., as the query language writes them */
+    long long limit, offset;
+    bool rank, rebuild, check;
+} search_opts;
+
+static int add_filter(search_opts *o, const char *name, const char *value)
+{
+    if (strchr(value, '"'))
+        return cl_cli_fail(cl_fail(CL_EUSAGE, _("--%s cannot hold a double quote"), name));
+    cl_buf_printf(&o->filters, " %s:\"%s\"", name, value);
+    return 0;
+}
+
+static int search_option(cl_cli *c, int opt, const char *arg, void *ctx)
+{
+    (void)c;
+    search_opts *o = ctx;
+    cl_status st = CL_OK;
+    switch (opt) {
+    case 's': return add_filter(o, "student", arg);
+    case 'k': return add_filter(o, "kind", arg);
+    case 'c': return add_filter(o, "class", arg);
+    case 'a': return add_filter(o, "author", arg);
+    case 'S': return add_filter(o, "since", arg);
+    case 'U': return add_filter(o, "until", arg);
+    case 'l': st = cl_parse_id(arg, "--limit", &o->limit); break;
+    case 'o': {
+        char *end;
+        o->offset = *arg ? strtoll(arg, &end, 10) : -1;
+        if (o->offset < 0 || *end)
+            st = cl_fail(CL_EUSAGE, _("--offset needs a whole number (0 or more)"));
+        break;
+    }
+    case 'r': o->rank = true; break;
+    case 'R': o->rebuild = true; break;
+    case 'C': o->check = true; break;
+    default: return CL_EUSAGE;
+    }
+    return st == CL_OK ? 0 : cl_cli_fail(st);
+}
+
+/* The snippet for a terminal: the marks become « », the rest is inert. */
+static char *visible_snippet(const char *snippet)
+{
+    cl_buf b = {0};
+    for (const char *p = snippet; *p; p++) {
+        if (*p == CL_SEARCH_MARK_START[0])
+            cl_buf_puts(&b, "«");
+        else if (*p == CL_SEARCH_MARK_END[0])
+            cl_buf_puts(&b, "»");
+        else
+            cl_buf_append(&b, p, 1);
+    }
+    return cl_buf_take(&b);
+}
+
+static int maintain(cl_cli *c, const search_opts *o)
+{
+    cl_status st = cl_cli_unlock(c);
+    long long n = 0;
+    if (st == CL_OK && o->rebuild)
+        st = cl_search_rebuild(c->vault, &n);
+    if (st == CL_OK && o->check)
+        st = cl_search_check_text(c->vault);
+    if (c->json) {
+        json_t *out = json_pack("{s:b}", "ok", st == CL_OK);
+        if (o->rebuild && st == CL_OK)
+            json_object_set_new(out, "records", json_integer(n));
+        if (st != CL_OK)
+            json_object_set_new(out, "error", json_string(cl_error_message()));
+        cl_cli_print_json(out);
+        return st == CL_OK ? 0 : cl_cli_fail(st);
+    }
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    if (o->rebuild)
+        printf(ngettext("Rebuilt the search index: %lld record.\n", "Rebuilt the search index: %lld records.\n",
+                        (unsigned long)n), n);
+    if (o->check)
+        printf("%s\n", _("The search index is intact and in step with every record."));
+    return 0;
+}
+
+static int print_hits(cl_search *s, long long total, const search_opts *o)
+{
+    static const char *headers[6];
+    headers[0] = _("Record");
+    headers[1] = _("Date");
+    headers[2] = _("Student");
+    headers[3] = _("Kind");
+    headers[4] = _("Author");
+    headers[5] = _("Where it says it");
+    cl_table *t = cl_table_new(6, headers);
+    if (!t)
+        return cl_cli_fail(cl_fail(CL_ESOFTWARE, _("out of memory")));
+    cl_table_align_right(t, 0);
+    cl_table_below_when_narrow(t, 5);
+    cl_status st = CL_OK;
+    long long shown = 0;
+    for (;;) {
+        cl_search_hit h;
+        bool done;
+        st = cl_search_next(s, &h, &done);
+        if (st != CL_OK || done)
+            break;
+        char id[24], *who = cl_strdup_printf("%s %s", h.student_name, h.student_number),
+                     *snip = visible_snippet(h.snippet);
+        snprintf(id, sizeof id, "#%lld", h.record_id);
+        const char *cells[6] = {id, h.occurred_at, who ? who : "", cl_cli_kind_label(h.kind), h.author,
+                                snip ? snip : ""};
+        st = cl_table_add_row(t, cells);
+        free(who);
+        free(snip);
+        shown++;
+        if (st != CL_OK)
+            break;
+    }
+    if (st == CL_OK && shown)
+        st = cl_table_print(t, stdout, cl_cli_width());
+    cl_table_free(t);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    if (shown == 0)
+        printf("%s\n", _("No record says that."));
+    else if (o->offset + shown < total)
+        printf(_("Showing %lld–%lld of %lld; the next page: --offset %lld\n"), o->offset + 1, o->offset + shown,
+               total, o->offset + shown);
+    else
+        printf(ngettext("%lld record.\n", "%lld records.\n", (unsigned long)total), total);
+    return 0;
+}
+
+static int cmd_search(cl_cli *c)
+{
+    static const struct option options[] = {
+        {"student", required_argument, NULL, 's'}, {"kind", required_argument, NULL, 'k'},
+        {"class", required_argument, NULL, 'c'},   {"author", required_argument, NULL, 'a'},
+        {"since", required_argument, NULL, 'S'},   {"until", required_argument, NULL, 'U'},
+        {"limit", required_argument, NULL, 'l'},   {"offset", required_argument, NULL, 'o'},
+        {"rank", no_argument, NULL, 'r'},          {"rebuild", no_argument, NULL, 'R'},
+        {"check", no_argument, NULL, 'C'},         {0, 0, 0, 0},
+    };
+    search_opts o = {{0}, DEFAULT_LIMIT, 0, false, false, false};
+    int first;
+    int rc = cl_cli_options(c, options,
+                            _("QUERY… [--student S] [--kind K] [--class C] [--author A] [--since D] [--until D]\n"
+                              "                      [--limit N] [--offset N] [--rank] [--json] | --rebuild | --check"),
+                            _("Finds every record whose text says all the words, newest first (audited).\n"
+                              "  words      all must appear; Chinese is matched inside words (网贷 finds 网贷平台)\n"
+                              "  \"a phrase\" the words together, in order\n"
+                              "  -word      records that do not say it\n"
+                              "  kind:K student:S class:C author:A since:DATE until:DATE   filters, also as options\n"
+                              "  students are found by pinyin too: zhaoxm, zxm → 赵小明\n"
+                              "  --limit N  at most N results (50); --offset N skips N, for the next page\n"
+                              "  --rank     best matches first instead of newest\n"
+                              "  --rebuild  rebuild the index from the records; --check  check it\n"),
+                            search_option, &o, &first);
+    if (rc != 0) {
+        cl_buf_free(&o.filters);
+        return cl_cli_exit(rc);
+    }
+    if (o.rebuild || o.check) {
+        cl_buf_free(&o.filters);
+        if (first != c->argc)
+            return cl_cli_fail(cl_fail(CL_EUSAGE, "%s", _("--rebuild and --check take no query")));
+        return maintain(c, &o);
+    }
+    cl_buf text = {0};
+    for (int i = first; i < c->argc; i++)
+        cl_buf_printf(&text, "%s%s", i > first ? " " : "", c->argv[i]);
+    if (o.filters.data)
+        cl_buf_puts(&text, o.filters.data);
+    cl_buf_free(&o.filters);
+    char *query = cl_buf_take(&text);
+    cl_status st = query ? cl_cli_unlock(c) : cl_fail(CL_ESOFTWARE, _("out of memory"));
+    cl_search_options opt = {o.rank ? CL_SEARCH_RELEVANCE : CL_SEARCH_NEWEST, o.limit, o.offset, true};
+    long long total = 0;
+    if (c->json && st == CL_OK) {
+        json_t *hits = NULL;
+        st = cl_search_json(c->vault, query, &opt, &hits, &total);
+        free(query);
+        if (st != CL_OK)
+            return cl_cli_fail(st);
+        return cl_cli_print_json(json_pack("{s:I, s:I, s:o}", "total", (json_int_t)total, "offset",
+                                           (json_int_t)o.offset, "results", hits));
+    }
+    cl_search *s = NULL;
+    if (st == CL_OK)
+        st = cl_search_open(c->vault, query, &opt, &total, &s);
+    free(query);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    rc = print_hits(s, total, &o);
+    cl_search_close(s);
+    return rc;
+}
+
+const cl_command cl_search_commands[] = {
+    {"search", "QUERY… [--kind K] [--student S] [--since D]", N_("find records by the words they say (audited)"),
+     cmd_search},
+    {NULL, NULL, NULL, NULL},
+};

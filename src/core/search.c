@@ -1,0 +1,270 @@
+/* Running a search: the MATCH expression from search_query.c, the filters
+ * as bound parameters, results streamed newest first (or by bm25), and the
+ * search written to the audit log before anything is shown. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "carelog/i18n.h"
+#include "carelog/search.h"
+#include "carelog/storage.h"
+#include "carelog/text.h"
+#include "record_internal.h"
+#include "search_internal.h"
+
+#define AUDIT_QUERY_MAX 200 /* bytes of the query kept in the audit log */
+
+struct cl_search {
+    sqlite3_stmt *q;
+    sqlite3_stmt *body; /* the indexed text of one row, read only for the rows shown */
+    cl_search_words words;
+    char *snippet;
+};
+
+/* The WHERE clause shared by the count and the results. */
+static void put_where(cl_buf *sql, const cl_search_query *qq, bool match, bool excluded)
+{
+    cl_buf_puts(sql, " WHERE 1");
+    if (match)
+        cl_buf_puts(sql, " AND search_fts MATCH :match");
+    if (excluded)
+        cl_buf_puts(sql, " AND r.id NOT IN (SELECT rowid & 2147483647 FROM search_fts"
+                         " WHERE search_fts MATCH :excluded)");
+    if (qq->kind)
+        cl_buf_puts(sql, " AND r.kind = :kind");
+    if (qq->student)
+        cl_buf_puts(sql, " AND (s.number = :student OR s.name = :student OR '#' || s.id = :student"
+                         " OR CAST(s.id AS TEXT) = :student)");
+    if (qq->klass)
+        cl_buf_puts(sql, " AND s.class = :class");
+    if (qq->author)
+        cl_buf_puts(sql, " AND r.author = :author");
+    if (*qq->since)
+        cl_buf_puts(sql, " AND r.occurred_at >= :since");
+    if (*qq->until)
+        cl_buf_puts(sql, " AND substr(r.occurred_at, 1, 10) <= :until");
+}
+
+static void bind_name(sqlite3_stmt *q, const char *name, const char *value)
+{
+    int i = sqlite3_bind_parameter_index(q, name);
+    if (i && value)
+        sqlite3_bind_text(q, i, value, -1, SQLITE_TRANSIENT);
+}
+
+static void bind_all(sqlite3_stmt *q, const cl_search_query *qq, const char *match, const char *excluded)
+{
+    bind_name(q, ":match", match);
+    bind_name(q, ":excluded", excluded);
+    bind_name(q, ":kind", qq->kind);
+    bind_name(q, ":student", qq->student);
+    bind_name(q, ":class", qq->klass);
+    bind_name(q, ":author", qq->author);
+    bind_name(q, ":since", qq->since);
+    bind_name(q, ":until", qq->until);
+}
+
+static const char *from_clause(bool match)
+{
+    return match ? " FROM search_fts JOIN records r ON r.id = (search_fts.rowid & 2147483647)"
+                   " JOIN students s ON s.id = r.student_id"
+                 : " FROM records r JOIN students s ON s.id = r.student_id";
+}
+
+static cl_status count_hits(sqlite3 *db, const cl_search_query *qq, const char *match, const char *excluded,
+                            long long *total)
+{
+    cl_buf sql = {0};
+    bool filtered = qq->kind || qq->student || qq->klass || qq->author || *qq->since || *qq->until;
+    /* Every row of the index is a record's: without filters the index
+     * counts alone. */
+    if (match && !filtered && !excluded)
+        cl_buf_puts(&sql, "SELECT count(*) FROM search_fts WHERE search_fts MATCH :match");
+    else {
+        cl_buf_printf(&sql, "SELECT count(*)%s", from_clause(match != NULL));
+        put_where(&sql, qq, match != NULL, excluded != NULL);
+    }
+    sqlite3_stmt *q = NULL;
+    cl_status st = sql.data ? cl_db_prepare(db, sql.data, &q) : cl_fail(CL_ESOFTWARE, _("out of memory"));
+    cl_buf_free(&sql);
+    if (st != CL_OK)
+        return st;
+    bind_all(q, qq, match, excluded);
+    if (sqlite3_step(q) == SQLITE_ROW)
+        *total = sqlite3_column_int64(q, 0);
+    else
+        st = cl_db_fail(db, _("searching"));
+    sqlite3_finalize(q);
+    return st;
+}
+
+/* Who searched for what, with how many matches: the query can name a child,
+ * and the log must answer "who looked for this child" — so it is kept as
+ * typed (cut at AUDIT_QUERY_MAX bytes), inside the encrypted vault like
+ * the records themselves. */
+static cl_status audit_search(cl_vault *v, const char *text, long long total)
+{
+    size_t n = strlen(text);
+    if (n > AUDIT_QUERY_MAX) {
+        n = AUDIT_QUERY_MAX;
+        while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
+            n--;
+    }
+    char *detail = cl_strdup_printf("%lld matches for \"%.*s\"%s", total, (int)n, text,
+                                    n < strlen(text) ? "…" : "");
+    if (!detail)
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
+    sqlite3 *db = cl_vault_db(v);
+    cl_tx tx;
+    cl_status st = cl_tx_begin(db, &tx);
+    if (st == CL_OK)
+        st = cl_tx_end(&tx, cl_vault_audit(v, "search", "records", detail));
+    free(detail);
+    return st;
+}
+
+cl_status cl_search_open(cl_vault *v, const char *text, const cl_search_options *opt, long long *total,
+                         cl_search **out)
+{
+    static const cl_search_options defaults = {CL_SEARCH_NEWEST, 0, 0, false};
+    if (!opt)
+        opt = &defaults;
+    cl_search_query qq;
+    cl_status st = cl_search_query_parse(text, &qq);
+    if (st != CL_OK)
+        return st;
+    char *match = NULL, *excluded = NULL;
+    st = cl_search_query_match(&qq, &match, &excluded);
+    bool filtered = qq.kind || qq.student || qq.klass || qq.author || *qq.since || *qq.until;
+    if (st == CL_OK && !match && !excluded && !filtered)
+        st = cl_fail(CL_EUSAGE, "%s", _("nothing to search for: type a word, a \"phrase\" or a filter such as "
+                                        "kind:session"));
+    sqlite3 *db = cl_vault_db(v);
+    long long count = 0;
+    if (st == CL_OK && (total || opt->audit))
+        st = count_hits(db, &qq, match, excluded, &count);
+    if (st == CL_OK && opt->audit)
+        st = audit_search(v, text, count);
+    cl_buf sql = {0};
+    if (st == CL_OK) {
+        /* No snippet here: SQLite would make one for every match before
+         * sorting, where only a page of them is shown. */
+        cl_buf_printf(&sql, "SELECT r.id, r.student_id, r.kind, r.occurred_at, r.author, s.name, s.number, %s%s",
+                      match ? "search_fts.rowid" : "carelog_search_key(r.occurred_at, r.id)",
+                      from_clause(match != NULL));
+        put_where(&sql, &qq, match != NULL, excluded != NULL);
+        /* Newest first is the index's own order: FTS5 walks it backwards
+         * and stops at the page's end, however many records match. */
+        cl_buf_puts(&sql, opt->order == CL_SEARCH_RELEVANCE && match ? " ORDER BY rank, r.id DESC"
+                          : match                                    ? " ORDER BY search_fts.rowid DESC"
+                                                                     : " ORDER BY r.occurred_at DESC, r.id DESC");
+        cl_buf_puts(&sql, " LIMIT :limit OFFSET :offset");
+    }
+    cl_search *s = NULL;
+    if (st == CL_OK)
+        st = (s = calloc(1, sizeof *s)) && sql.data ? CL_OK : cl_fail(CL_ESOFTWARE, _("out of memory"));
+    if (st == CL_OK)
+        st = cl_db_prepare(db, sql.data, &s->q);
+    if (st == CL_OK)
+        st = cl_db_prepare(db, "SELECT body FROM search_fts WHERE rowid = ?", &s->body);
+    for (size_t i = 0; st == CL_OK && i < qq.n_terms; i++)
+        cl_search_words_add(&s->words, qq.terms[i]);
+    if (st == CL_OK) {
+        bind_all(s->q, &qq, match, excluded);
+        sqlite3_bind_int64(s->q, sqlite3_bind_parameter_index(s->q, ":limit"), opt->limit > 0 ? opt->limit : -1);
+        sqlite3_bind_int64(s->q, sqlite3_bind_parameter_index(s->q, ":offset"), opt->offset > 0 ? opt->offset : 0);
+    }
+    cl_buf_free(&sql);
+    free(match);
+    free(excluded);
+    cl_search_query_free(&qq);
+    if (st != CL_OK) {
+        cl_search_close(s);
+        return st;
+    }
+    if (total)
+        *total = count;
+    *out = s;
+    return CL_OK;
+}
+
+static const char *col_text(sqlite3_stmt *q, int i)
+{
+    const char *t = (const char *)sqlite3_column_text(q, i);
+    return t ? t : "";
+}
+
+cl_status cl_search_next(cl_search *s, cl_search_hit *hit, bool *done)
+{
+    int rc = sqlite3_step(s->q);
+    if (rc == SQLITE_DONE) {
+        *done = true;
+        return CL_OK;
+    }
+    if (rc != SQLITE_ROW)
+        return cl_db_fail(sqlite3_db_handle(s->q), _("searching"));
+    *done = false;
+    free(s->snippet);
+    sqlite3_bind_int64(s->body, 1, sqlite3_column_int64(s->q, 7));
+    rc = sqlite3_step(s->body);
+    s->snippet = cl_search_snippet(rc == SQLITE_ROW ? col_text(s->body, 0) : "", &s->words);
+    sqlite3_reset(s->body);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return cl_db_fail(sqlite3_db_handle(s->q), _("searching"));
+    if (!s->snippet)
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
+    *hit = (cl_search_hit){
+        .record_id = sqlite3_column_int64(s->q, 0),
+        .student_id = sqlite3_column_int64(s->q, 1),
+        .kind = col_text(s->q, 2),
+        .occurred_at = col_text(s->q, 3),
+        .author = col_text(s->q, 4),
+        .student_name = col_text(s->q, 5),
+        .student_number = col_text(s->q, 6),
+        .snippet = s->snippet,
+    };
+    return CL_OK;
+}
+
+const char *cl_search_sql(const cl_search *s)
+{
+    return sqlite3_sql(s->q);
+}
+
+void cl_search_close(cl_search *s)
+{
+    if (!s)
+        return;
+    sqlite3_finalize(s->q);
+    sqlite3_finalize(s->body);
+    free(s->snippet);
+    free(s);
+}
+
+cl_status cl_search_json(cl_vault *v, const char *text, const cl_search_options *opt, json_t **out,
+                         long long *total)
+{
+    cl_search *s;
+    cl_status st = cl_search_open(v, text, opt, total, &s);
+    if (st != CL_OK)
+        return st;
+    json_t *hits = json_array();
+    for (;;) {
+        cl_search_hit h;
+        bool done;
+        st = cl_search_next(s, &h, &done);
+        if (st != CL_OK || done)
+            break;
+        json_array_append_new(hits, json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "record_id",
+                                              (json_int_t)h.record_id, "student_id", (json_int_t)h.student_id,
+                                              "student_name", h.student_name, "student_number", h.student_number,
+                                              "kind", h.kind, "occurred_at", h.occurred_at, "author", h.author,
+                                              "snippet", h.snippet));
+    }
+    cl_search_close(s);
+    if (st != CL_OK) {
+        json_decref(hits);
+        return st;
+    }
+    *out = hits;
+    return CL_OK;
+}

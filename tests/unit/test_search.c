@@ -1,0 +1,359 @@
+/* Search inside a vault: every write path keeps the index right (add,
+ * edit, amend, referral moves, merge, import, the migration of an older
+ * vault), the filters, pinyin, the audit entry, the integrity check and the
+ * rebuild, and secure-delete (text edited away leaves the index pages). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "carelog/referral.h"
+#include "carelog/search.h"
+#include "carelog/storage.h"
+#include "carelog/text.h"
+#include "carelog/transfer.h"
+#include "record_fixture.h"
+
+#define SESSION(text) "{\"occurred_at\": \"2026-03-01\", \"session_type\": \"individual\", \"risk_noted\": false, " \
+                      "\"data\": \"" text "\"}"
+
+/* The record ids a search finds, newest first, as "12,7,". */
+static char *found(cl_vault *v, const char *query)
+{
+    cl_search_options opt = {CL_SEARCH_NEWEST, 0, 0, false};
+    cl_search *s;
+    OK(cl_search_open(v, query, &opt, NULL, &s));
+    cl_buf b = {0};
+    cl_buf_puts(&b, "");
+    for (;;) {
+        cl_search_hit h;
+        bool done;
+        OK(cl_search_next(s, &h, &done));
+        if (done)
+            break;
+        cl_buf_printf(&b, "%lld,", h.record_id);
+    }
+    cl_search_close(s);
+    return cl_buf_take(&b);
+}
+
+static void expect_found(cl_vault *v, const char *query, const char *want)
+{
+    char *got = found(v, query);
+    if (strcmp(got, want) != 0)
+        fail_msg("search %s: found {%s}, want {%s}", query, got, want);
+    free(got);
+}
+
+static char *ids(long long a, long long b)
+{
+    static char buf[64];
+    if (b)
+        snprintf(buf, sizeof buf, "%lld,%lld,", a, b);
+    else
+        snprintf(buf, sizeof buf, "%lld,", a);
+    return buf;
+}
+
+static void test_edit_and_amend(void **state)
+{
+    fixture *f = *state;
+    long long s = add_student(f->v, "20250003", "赵小明");
+    long long r = add_record(f->v, "session", s, SESSION("最近借了网贷，晚上在宿舍哭"), 0);
+    expect_found(f->v, "网贷", ids(r, 0));
+    expect_found(f->v, "网 宿舍", ids(r, 0));
+    expect_found(f->v, "个体辅导", ids(r, 0)); /* a choice's label, in Chinese */
+    expect_found(f->v, "individual", ids(r, 0)); /* and in English */
+    long long version;
+    json_t *change = J("{\"data\": \"最近情绪平稳\"}");
+    OK(cl_record_edit(f->v, r, 1, change, &version));
+    json_decref(change);
+    expect_found(f->v, "网贷", "");
+    expect_found(f->v, "平稳", ids(r, 0));
+    OK(cl_record_amend(f->v, r, "补充：提到过割腕的想法"));
+    expect_found(f->v, "割腕", ids(r, 0));
+    expect_found(f->v, "平稳 割腕", ids(r, 0));
+    OK(cl_search_check_text(f->v));
+}
+
+static void test_referral_notes(void **state)
+{
+    fixture *f = *state;
+    long long s = add_student(f->v, "20250004", "钱小红");
+    long long r = add_record(f->v, "referral", s,
+                             "{\"occurred_at\": \"2026-11-01\", \"concerns\": [\"self_harm\"], \"reason\": \"自伤计划\","
+                             " \"urgency\": \"urgent\", \"what\": \"课间对班主任说\", \"guardians_informed\": true,"
+                             " \"agency\": \"protection_station\"}", 0);
+    expect_found(f->v, "未成年人保护工作站", ids(r, 0));
+    OK(cl_referral_move(f->v, r, "reported", "已电话联系工作站李主任"));
+    expect_found(f->v, "李主任", ids(r, 0));
+    expect_found(f->v, "created", ""); /* carelog's own first note is not the counsellor's text */
+    OK(cl_search_check_text(f->v));
+}
+
+static void test_students_and_pinyin(void **state)
+{
+    fixture *f = *state;
+    long long s = add_student(f->v, "20250003", "赵小明");
+    long long rec = count_rows(f->v, "SELECT record_id FROM students ORDER BY id DESC LIMIT 1");
+    expect_found(f->v, "赵小明", ids(rec, 0));
+    expect_found(f->v, "20250003", ids(rec, 0));
+    expect_found(f->v, "初二(3)班", ids(rec, 0));
+    expect_found(f->v, "zhaoxm", ids(rec, 0));
+    expect_found(f->v, "zxm", ids(rec, 0));
+    expect_found(f->v, "ZhaoXiaoMing", ids(rec, 0));
+    expect_found(f->v, "xiaoming", ids(rec, 0));
+    expect_found(f->v, "zhao", "");
+    long long r = add_record(f->v, "session", s, SESSION("zxm 不是拼音"), 0);
+    expect_found(f->v, "zxm", ids(rec, r)); /* the word itself too; newest first (the student's is today) */
+    expect_found(f->v, "zxm kind:student", ids(rec, 0));
+}
+
+static void test_filters(void **state)
+{
+    fixture *f = *state;
+    long long a = add_student(f->v, "20250001", "甲同学");
+    long long b = add_student(f->v, "20250002", "乙同学");
+    long long ra = add_record(f->v, "session", a, SESSION("谈到宿舍矛盾"), 0);
+    long long rb = add_record(f->v, "session", b,
+                              "{\"occurred_at\": \"2026-06-01\", \"session_type\": \"individual\", \"risk_noted\": false,"
+                              " \"data\": \"宿舍里被孤立\"}", 0);
+    expect_found(f->v, "宿舍", ids(rb, ra));
+    expect_found(f->v, "宿舍 student:20250001", ids(ra, 0));
+    expect_found(f->v, "宿舍 student:乙同学", ids(rb, 0));
+    char byid[32];
+    snprintf(byid, sizeof byid, "宿舍 student:#%lld", a);
+    expect_found(f->v, byid, ids(ra, 0));
+    expect_found(f->v, "宿舍 since:2026-04-01", ids(rb, 0));
+    expect_found(f->v, "宿舍 until:2026-03-01", ids(ra, 0));
+    expect_found(f->v, "宿舍 kind:observation", "");
+    expect_found(f->v, "宿舍 author:王老师", ids(rb, ra));
+    expect_found(f->v, "宿舍 author:李老师", "");
+    expect_found(f->v, "宿舍 -孤立", ids(ra, 0));
+    expect_found(f->v, "kind:session until:2026-03-01", ids(ra, 0)); /* filters alone */
+    expect_found(f->v, "-孤立 kind:session", ids(ra, 0));          /* an exclusion alone */
+    cl_search *s;
+    cl_search_options opt = {CL_SEARCH_NEWEST, 0, 0, false};
+    assert_int_equal(cl_search_open(f->v, "  ", &opt, NULL, &s), CL_EUSAGE);
+    assert_int_equal(cl_search_open(f->v, "since:2026-13-01", &opt, NULL, &s), CL_EUSAGE);
+    /* Paging: one at a time, newest first. */
+    opt.limit = 1;
+    long long total = 0;
+    OK(cl_search_open(f->v, "宿舍", &opt, &total, &s));
+    assert_int_equal(total, 2);
+    cl_search_hit h;
+    bool done;
+    OK(cl_search_next(s, &h, &done));
+    assert_false(done);
+    assert_int_equal(h.record_id, rb);
+    assert_string_equal(h.student_name, "乙同学");
+    assert_string_equal(h.kind, "session");
+    assert_non_null(strstr(h.snippet, CL_SEARCH_MARK_START "宿舍" CL_SEARCH_MARK_END));
+    OK(cl_search_next(s, &h, &done));
+    assert_true(done);
+    cl_search_close(s);
+    opt.offset = 1;
+    OK(cl_search_open(f->v, "宿舍", &opt, NULL, &s));
+    OK(cl_search_next(s, &h, &done));
+    assert_int_equal(h.record_id, ra);
+    assert_non_null(strstr(h.snippet, "谈到" CL_SEARCH_MARK_START "宿舍" CL_SEARCH_MARK_END "矛盾"));
+    cl_search_close(s);
+    /* One character marks that character, not the pair it starts. */
+    opt.offset = 0;
+    OK(cl_search_open(f->v, "舍 student:20250001", &opt, NULL, &s));
+    OK(cl_search_next(s, &h, &done));
+    assert_false(done);
+    assert_non_null(strstr(h.snippet, "宿" CL_SEARCH_MARK_START "舍" CL_SEARCH_MARK_END "矛盾"));
+    cl_search_close(s);
+}
+
+static void test_merge_keeps_results(void **state)
+{
+    fixture *f = *state;
+    long long keep = add_student(f->v, "20250001", "孙同学");
+    long long from = add_student(f->v, "20250009", "孙同学");
+    long long r = add_record(f->v, "session", from, SESSION("提到网贷"), 0);
+    expect_found(f->v, "网贷 student:20250009", ids(r, 0));
+    OK(cl_student_merge(f->v, keep, from));
+    expect_found(f->v, "网贷", ids(r, 0));
+    expect_found(f->v, "网贷 student:20250001", ids(r, 0));
+    expect_found(f->v, "网贷 student:20250009", "");
+    OK(cl_search_check_text(f->v));
+}
+
+static void test_audited(void **state)
+{
+    fixture *f = *state;
+    long long s = add_student(f->v, "20250003", "赵小明");
+    add_record(f->v, "session", s, SESSION("网贷"), 0);
+    cl_search_options opt = {CL_SEARCH_NEWEST, 0, 0, true};
+    json_t *hits;
+    long long total;
+    OK(cl_search_json(f->v, "网贷 kind:session", &opt, &hits, &total));
+    assert_int_equal(json_array_size(hits), 1);
+    json_decref(hits);
+    sqlite3_stmt *q;
+    OK(cl_db_prepare(cl_vault_db(f->v), "SELECT actor, action, detail FROM audit ORDER BY id DESC LIMIT 1", &q));
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(q, 0), "王老师");
+    assert_string_equal((const char *)sqlite3_column_text(q, 1), "search");
+    assert_string_equal((const char *)sqlite3_column_text(q, 2), "1 matches for \"网贷 kind:session\"");
+    sqlite3_finalize(q);
+}
+
+static void test_check_and_rebuild(void **state)
+{
+    fixture *f = *state;
+    long long s = add_student(f->v, "20250003", "赵小明");
+    long long r = add_record(f->v, "session", s, SESSION("网贷"), 0);
+    OK(cl_search_check(f->v));
+    /* An index row lost behind carelog's back. */
+    char sql[96];
+    snprintf(sql, sizeof sql, "DELETE FROM search_fts WHERE rowid & 2147483647 = %lld", r);
+    OK(cl_db_exec(cl_vault_db(f->v), sql));
+    expect_found(f->v, "网贷", "");
+    assert_int_equal(cl_search_check(f->v), CL_EDATA);
+    assert_non_null(strstr(cl_error_message(), "search --rebuild"));
+    OK(cl_search_rebuild(f->v, NULL));
+    /* A row whose text is no longer what the record says. */
+    snprintf(sql, sizeof sql, "UPDATE search_fts SET body = '别的' WHERE rowid & 2147483647 = %lld", r);
+    OK(cl_db_exec(cl_vault_db(f->v), sql));
+    OK(cl_search_check(f->v)); /* the fast check sees a sound index… */
+    assert_int_equal(cl_search_check_text(f->v), CL_EDATA); /* …the full one sees the stale text */
+    long long n = 0;
+    OK(cl_search_rebuild(f->v, &n));
+    assert_int_equal(n, 2);
+    OK(cl_search_check_text(f->v));
+    expect_found(f->v, "网贷", ids(r, 0));
+}
+
+/* The index's own tables (its segments, stored text and sizes) hold no
+ * trace of the word. Without FTS5's secure-delete the old term would stay
+ * in the segment pages until a merge. (SQLite's secure_delete, set on
+ * every open, zeroes the pages and cells freed.) */
+static bool word_in_index(cl_vault *v, const char *word)
+{
+    sqlite3_stmt *q;
+    OK(cl_db_prepare(cl_vault_db(v), "SELECT block FROM search_fts_data UNION ALL SELECT c0 FROM search_fts_content"
+                                     " UNION ALL SELECT c1 FROM search_fts_content UNION ALL SELECT term FROM"
+                                     " search_fts_idx", &q));
+    bool seen = false;
+    while (!seen && sqlite3_step(q) == SQLITE_ROW)
+        seen = sqlite3_column_bytes(q, 0) > 0 &&
+               memmem(sqlite3_column_blob(q, 0), (size_t)sqlite3_column_bytes(q, 0), word, strlen(word)) != NULL;
+    sqlite3_finalize(q);
+    return seen;
+}
+
+static void test_secure_delete(void **state)
+{
+    fixture *f = *state;
+    long long s = add_student(f->v, "20250003", "赵小明");
+    long long r = add_record(f->v, "session", s, SESSION("zqxjvkw"), 0);
+    assert_true(word_in_index(f->v, "qxjvkw")); /* the scan sees the term (prefix-compressed in the segments) */
+    long long version;
+    json_t *change = J("{\"data\": \"别的话\"}");
+    OK(cl_record_edit(f->v, r, 1, change, &version));
+    json_decref(change);
+    expect_found(f->v, "zqxjvkw", "");
+    assert_false(word_in_index(f->v, "qxjvkw"));
+}
+
+static void test_import_is_indexed(void **state)
+{
+    fixture *f = *state;
+    long long s = add_student(f->v, "20250003", "赵小明");
+    long long r = add_record(f->v, "session", s, SESSION("宿舍"), 0);
+    OK(cl_record_amend(f->v, r, "补充：网贷"));
+    json_t *doc;
+    OK(cl_transfer_export(f->v, &doc));
+    char dir[128];
+    snprintf(dir, sizeof dir, "%s/second", f->dir);
+    cl_secret *pass, *rk = NULL;
+    OK(cl_secret_copy((const unsigned char *)"correct horse battery", 21, &pass));
+    cl_vault *w;
+    OK(cl_vault_init(dir, "另一所中学", "李老师", pass, &rk, &w));
+    cl_secret_free(pass);
+    cl_secret_free(rk);
+    OK(cl_catalog_install_builtin(w));
+    OK(cl_transfer_import(w, doc, NULL));
+    json_decref(doc);
+    expect_found(w, "宿舍 网贷", ids(r, 0));
+    expect_found(w, "zxm", ids(count_rows(w, "SELECT record_id FROM students"), 0));
+    OK(cl_search_check(w));
+    cl_vault_close(w);
+}
+
+/* A vault from before search (its migration not yet run) is indexed when
+ * it is opened. Only meaningful while search's migration is the newest. */
+static void test_migration_indexes_old_vault(void **state)
+{
+    fixture *f = *state;
+    int mine = -1, n = cl_db_schema_version();
+    for (int i = 0; i < n; i++)
+        if (strstr(cl_schema_migrations[i], "CREATE VIRTUAL TABLE search_fts"))
+            mine = i;
+    assert_true(mine >= 0);
+    if (mine != n - 1)
+        skip();
+    long long s = add_student(f->v, "20250003", "赵小明");
+    long long r = add_record(f->v, "session", s, SESSION("网贷"), 0);
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "DROP TABLE search_fts; DROP TRIGGER search_record_added; DROP TRIGGER search_record_changed;"
+             "DROP TRIGGER search_record_removed; DROP TRIGGER search_amendment_added;"
+             "DROP TRIGGER search_amendment_changed; DROP TRIGGER search_amendment_removed;"
+             "DROP TRIGGER search_transition_added; DROP TRIGGER search_transition_changed;"
+             "DROP TRIGGER search_transition_removed; PRAGMA user_version = %d;", mine);
+    OK(cl_db_exec(cl_vault_db(f->v), sql));
+    cl_vault_close(f->v);
+    cl_secret *pass;
+    OK(cl_secret_copy((const unsigned char *)"correct horse battery", 21, &pass));
+    OK(cl_vault_open(f->vault_dir, pass, false, &f->v));
+    cl_secret_free(pass);
+    expect_found(f->v, "网贷", ids(r, 0));
+    OK(cl_search_check_text(f->v));
+}
+
+/* Newest first is the index's own order: no sort of every match, however
+ * many there are, with or without filters. */
+static void test_query_plan(void **state)
+{
+    fixture *f = *state;
+    static const char *const queries[] = {"宿舍", "宿舍 网贷 -欺凌", "宿舍 kind:session since:2026-01-01",
+                                          "zxm student:20250001"};
+    for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
+        cl_search *s;
+        OK(cl_search_open(f->v, queries[i], NULL, NULL, &s));
+        char *sql = cl_strdup_printf("EXPLAIN QUERY PLAN %s", cl_search_sql(s));
+        cl_search_close(s);
+        sqlite3_stmt *q;
+        OK(cl_db_prepare(cl_vault_db(f->v), sql, &q));
+        cl_buf plan = {0};
+        while (sqlite3_step(q) == SQLITE_ROW)
+            cl_buf_printf(&plan, "%s\n", (const char *)sqlite3_column_text(q, 3));
+        sqlite3_finalize(q);
+        if (strstr(plan.data, "TEMP B-TREE") || !strstr(plan.data, "SCAN search_fts VIRTUAL TABLE"))
+            fail_msg("%s: %s", queries[i], plan.data);
+        cl_buf_free(&plan);
+        free(sql);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_edit_and_amend, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_referral_notes, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_students_and_pinyin, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_filters, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_merge_keeps_results, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_audited, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_check_and_rebuild, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_secure_delete, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_import_is_indexed, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_migration_indexes_old_vault, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_query_plan, fixture_setup, fixture_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
