@@ -61,7 +61,13 @@ cl_status cl_vault_counsellor_list(cl_vault *v, json_t **out);
  * a recovery unlock this is how a forgotten passphrase is replaced; the
  * vault then acts as that counsellor. */
 cl_status cl_vault_set_passphrase(cl_vault *v, const char *name, const cl_secret *pass);
-/* A new recovery key replacing the old one (shown once). */
+/* The same; with rotate, the database key is rotated too (as a removal
+ * does), so an old keyslots file with the old passphrase opens nothing
+ * written from now on. Rotating needs the only connection (CL_ECONFLICT). */
+cl_status cl_vault_change_passphrase(cl_vault *v, const char *name, const cl_secret *pass, bool rotate);
+/* A new recovery key replacing the old one (shown once); the database key
+ * is rotated, so an old keyslots file with the old recovery key opens
+ * nothing written from now on. Needs the only connection (CL_ECONFLICT). */
 cl_status cl_vault_new_recovery_key(cl_vault *v, cl_secret **recovery_key);
 
 /* A consistent encrypted copy of the whole vault (database and keyslots) in

@@ -220,6 +220,9 @@ static cl_status write_pub(const cl_vault *v)
         st = cl_meta_get_blob(v->db, "ed25519_public", ed_pk, sizeof ed_pk);
     if (st != CL_OK)
         return st;
+    char *epoch = NULL;
+    if (cl_meta_get_text(v->db, "key_epoch", &epoch) != CL_OK)
+        cl_error_clear(); /* a vault from before epochs: 1 */
     char id[CL_VAULT_ID_BYTES * 2 + 1], x64[64], ed64[64], school[256];
     sodium_bin2hex(id, sizeof id, v->vault_id, CL_VAULT_ID_BYTES);
     sodium_bin2base64(x64, sizeof x64, x_pk, sizeof x_pk, sodium_base64_VARIANT_ORIGINAL);
@@ -230,8 +233,10 @@ static cl_status write_pub(const cl_vault *v)
     school[n] = '\0';
     char text[1024];
     int len = snprintf(text, sizeof text,
-                       "carelog-vault-public 1\nvault-id: %s\nschool: %s\nx25519: %s\ned25519: %s\nfingerprint: %s\n",
-                       id, school, x64, ed64, v->fingerprint);
+                       "carelog-vault-public 1\nvault-id: %s\nschool: %s\nx25519: %s\ned25519: %s\nfingerprint: %s\n"
+                       "key-epoch: %s\n",
+                       id, school, x64, ed64, v->fingerprint, epoch && *epoch ? epoch : "1");
+    free(epoch);
     char *path = vault_path_in(v->dir, "vault.pub");
     if (!path)
         return cl_fail(CL_ESOFTWARE, _("out of memory"));
@@ -548,10 +553,39 @@ cl_status vault_finish_rotation(cl_vault *v, cl_keyslots *ks, const char *ks_pat
     if (st == CL_OK) {
         cl_secret_free(v->key);
         v->key = next;
-        return CL_OK;
+        /* The vault remembers the epoch, inside and in vault.pub (which
+         * can be read without a key), so that a keyslots file from before
+         * this rotation is named as old, not as damage. */
+        char epoch[16];
+        snprintf(epoch, sizeof epoch, "%u", (unsigned)cl_keyslots_epoch(ks));
+        st = cl_db_begin(v->db);
+        if (st == CL_OK)
+            st = cl_meta_set_text(v->db, "key_epoch", epoch);
+        st = st == CL_OK ? cl_db_commit(v->db) : (cl_db_rollback(v->db), st);
+        if (st == CL_OK && v->school)
+            st = write_pub(v);
+        return st;
     }
     cl_secret_free(next);
     return st;
+}
+
+/* The key epoch vault.pub records (0 when it names none). */
+static unsigned long pub_epoch(const char *dir)
+{
+    char *path = vault_path_in(dir, "vault.pub");
+    unsigned char *text = NULL;
+    size_t len;
+    unsigned long epoch = 0;
+    if (path && cl_file_read(path, 65536, &text, &len) == CL_OK) {
+        const char *line = strstr((const char *)text, "\nkey-epoch: ");
+        if (line)
+            epoch = strtoul(line + 12, NULL, 10);
+    }
+    cl_error_clear();
+    free(text);
+    free(path);
+    return epoch;
 }
 
 static cl_status open_db(cl_vault *v, cl_keyslots *ks, const char *ks_path, cl_secret *key, cl_secret *next)
@@ -569,6 +603,17 @@ static cl_status open_db(cl_vault *v, cl_keyslots *ks, const char *ks_path, cl_s
         db_has_next = st == CL_OK;
     }
     free(db_path);
+    char why[1024];
+    snprintf(why, sizeof why, "%s", cl_error_message());
+    unsigned long vault_epoch = st == CL_EDATA && !next ? pub_epoch(v->dir) : 0;
+    if (st == CL_EDATA && !next && vault_epoch <= cl_keyslots_epoch(ks))
+        cl_fail(st, "%s", why);
+    else if (st == CL_EDATA && !next)
+        st = cl_fail(CL_EDATA, _("the keyslots file is older than this vault: it is from before the database key "
+                                 "was rotated (key epoch %u; the vault is at %lu), probably copied back from a "
+                                 "backup, and opens nothing written since. Put back the vault's current keyslots "
+                                 "file, or restore the whole backup it came from into a new folder"),
+                     (unsigned)cl_keyslots_epoch(ks), vault_epoch);
     if (st == CL_OK && next) {
         st = vault_finish_rotation(v, ks, ks_path, next, db_has_next);
         /* Another carelog has the vault open, so the rekey has to wait; the
@@ -723,7 +768,7 @@ cl_status cl_vault_open(const char *dir, const cl_secret *secret, bool recovery,
         sweep_temp_files(dir);
     if (st == CL_OK)
         st = vault_output_sweep(v);
-    if (st == CL_OK && !vault_file_exists(dir, "vault.pub"))
+    if (st == CL_OK && (!vault_file_exists(dir, "vault.pub") || pub_epoch(dir) < cl_keyslots_epoch(ks)))
         st = write_pub(v);
     cl_keyslots_free(ks);
     free(ks_path);
