@@ -30,7 +30,8 @@ cl_status cl_vault_init(const char *dir, const char *school, const char *user, c
                         cl_secret **recovery_key, cl_vault **out);
 
 /* Opens the vault with a passphrase (or, with recovery, the recovery key).
- * Wrong secret: CL_EPERM, and no file is changed. */
+ * Wrong secret: CL_EPERM, and no file is changed but for the sealed record
+ * of the failed attempt (see cl_vault_failed_unlocks). */
 cl_status cl_vault_open(const char *dir, const cl_secret *secret, bool recovery, cl_vault **out);
 
 /* Wipes the key and closes. NULL is fine. */
@@ -49,6 +50,14 @@ const char *cl_vault_fingerprint(const cl_vault *v);
 /* The fingerprint of any party's X25519 and Ed25519 public keys (a vault,
  * an office), as cl_vault_fingerprint shows a vault's. */
 void cl_vault_fingerprint_of(const unsigned char *x_pk, const unsigned char *ed_pk, char out[24]);
+
+/* The failed unlock attempts made since the last successful unlock, as this
+ * unlock found them: [{at (UTC ISO), kind ("passphrase", "recovery" or
+ * "unreadable")}], oldest first; empty (or NULL for a vault just created)
+ * when there were none. Each failed unlock is recorded sealed to the
+ * vault's public key in its folder (failed-unlocks); the unlock that reads
+ * them audits them ("unlock.failures") and clears the record. Owned by v. */
+const json_t *cl_vault_failed_unlocks(const cl_vault *v);
 
 /* Counsellors. Names are kept only inside the database. */
 cl_status cl_vault_counsellor_add(cl_vault *v, const char *name, const cl_secret *pass);
