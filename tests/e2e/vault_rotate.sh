@@ -3,6 +3,7 @@
 # old recovery key or passphrase opens nothing written since, and is named
 # as an old keyslots file, not as damage.
 . "$(dirname "$0")/lib.sh"
+export LANGUAGE=en   # the messages checked below are the English ones
 init_vault
 old_rk=$RK
 cp "$V/keyslots" "$T/keyslots.before"
