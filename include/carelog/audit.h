@@ -24,6 +24,28 @@ cl_status cl_audit_append(sqlite3 *db, const char *actor, const char *action, co
  * many rows were shown, in a transaction of its own. */
 cl_status cl_audit_listing(cl_vault *v, const char *what, const char *filter, long long rows);
 
+/* The stored head: the hash and number of the newest entry. */
+cl_status cl_audit_head(sqlite3 *db, unsigned char head[32], long long *count);
+
+/* The chain's hash after its first n entries, recomputed from their
+ * content; *have is how many of them exist in order (fewer when the log is
+ * shorter or has a gap). */
+cl_status cl_audit_hash_at(sqlite3 *db, long long n, unsigned char hash[32], long long *have);
+
+/* An anchor: the head (entries, hash) with the vault id and time, signed
+ * with the vault's Ed25519 key, as text for a file or paper:
+ *   carelog-audit-anchor 1 / vault-id / entries / head / signed-at /
+ *   signature (base64 Ed25519 over the lines before it).
+ * Every backup and vault export carries one. malloc'd. */
+cl_status cl_audit_anchor(sqlite3 *db, char **out);
+
+/* Checks the log against the anchor found in text (an anchor file, or a
+ * backup or export carrying one; `what` names it in messages): signed by
+ * this vault, and the log's first `entries` entries hash to its head, so a
+ * rewrite, or rows deleted and the stored head set back, is found. CL_OK
+ * with *anchored = the entries it covers; CL_EDATA saying what changed. */
+cl_status cl_audit_verify_anchor(sqlite3 *db, const char *text, size_t len, const char *what, long long *anchored);
+
 /* Walks the chain. CL_OK with the number of entries when intact; CL_EDATA
  * naming the first broken entry otherwise. */
 cl_status cl_audit_verify(sqlite3 *db, long long *entries);

@@ -56,6 +56,11 @@ void cl_keyslots_free(cl_keyslots *ks);
 const unsigned char *cl_keyslots_vault_id(const cl_keyslots *ks);
 size_t cl_keyslots_count(const cl_keyslots *ks, cl_slot_kind kind);
 bool cl_keyslots_has(const cl_keyslots *ks, const unsigned char slot_id[CL_SLOT_ID_BYTES]);
+/* The key epoch: 1 at init, one more with each rotation of the database
+ * key. The vault keeps it too (meta key_epoch, vault.pub key-epoch), so
+ * that a keyslots file older than the vault is named as such. */
+uint32_t cl_keyslots_epoch(const cl_keyslots *ks);
+
 /* True while a key rotation is half done (slots hold a next key). */
 bool cl_keyslots_rotating(const cl_keyslots *ks);
 

@@ -30,7 +30,8 @@ cl_status cl_vault_init(const char *dir, const char *school, const char *user, c
                         cl_secret **recovery_key, cl_vault **out);
 
 /* Opens the vault with a passphrase (or, with recovery, the recovery key).
- * Wrong secret: CL_EPERM, and no file is changed. */
+ * Wrong secret: CL_EPERM, and no file is changed but for the sealed record
+ * of the failed attempt (see cl_vault_failed_unlocks). */
 cl_status cl_vault_open(const char *dir, const cl_secret *secret, bool recovery, cl_vault **out);
 
 /* Wipes the key and closes. NULL is fine. */
@@ -50,6 +51,14 @@ const char *cl_vault_fingerprint(const cl_vault *v);
  * an office), as cl_vault_fingerprint shows a vault's. */
 void cl_vault_fingerprint_of(const unsigned char *x_pk, const unsigned char *ed_pk, char out[24]);
 
+/* The failed unlock attempts made since the last successful unlock, as this
+ * unlock found them: [{at (UTC ISO), kind ("passphrase", "recovery" or
+ * "unreadable")}], oldest first; empty (or NULL for a vault just created)
+ * when there were none. Each failed unlock is recorded sealed to the
+ * vault's public key in its folder (failed-unlocks); the unlock that reads
+ * them audits them ("unlock.failures") and clears the record. Owned by v. */
+const json_t *cl_vault_failed_unlocks(const cl_vault *v);
+
 /* Counsellors. Names are kept only inside the database. */
 cl_status cl_vault_counsellor_add(cl_vault *v, const char *name, const cl_secret *pass);
 /* Removes a counsellor (never the last one) and rotates the database key so
@@ -61,7 +70,13 @@ cl_status cl_vault_counsellor_list(cl_vault *v, json_t **out);
  * a recovery unlock this is how a forgotten passphrase is replaced; the
  * vault then acts as that counsellor. */
 cl_status cl_vault_set_passphrase(cl_vault *v, const char *name, const cl_secret *pass);
-/* A new recovery key replacing the old one (shown once). */
+/* The same; with rotate, the database key is rotated too (as a removal
+ * does), so an old keyslots file with the old passphrase opens nothing
+ * written from now on. Rotating needs the only connection (CL_ECONFLICT). */
+cl_status cl_vault_change_passphrase(cl_vault *v, const char *name, const cl_secret *pass, bool rotate);
+/* A new recovery key replacing the old one (shown once); the database key
+ * is rotated, so an old keyslots file with the old recovery key opens
+ * nothing written from now on. Needs the only connection (CL_ECONFLICT). */
 cl_status cl_vault_new_recovery_key(cl_vault *v, cl_secret **recovery_key);
 
 /* A consistent encrypted copy of the whole vault (database and keyslots) in

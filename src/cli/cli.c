@@ -417,6 +417,24 @@ static void show_index_progress(long long indexed, void *ctx)
     fprintf(stderr, _("Indexing the records for search (once): %lld…"), indexed);
 }
 
+/* One line on stderr: how many failed unlocks since the last one, and
+ * when the first and the last were. */
+static void tell_failed_unlocks(const json_t *failures)
+{
+    size_t n = json_array_size(failures);
+    if (n == 0)
+        return;
+    const char *first = cl_json_str_or(json_array_get(failures, 0), "at");
+    const char *last = cl_json_str_or(json_array_get(failures, n - 1), "at");
+    cl_buf b = {0};
+    cl_buf_printf(&b, ngettext("carelog: %zu failed unlock attempt since the last unlock, at %s",
+                               "carelog: %zu failed unlock attempts since the last unlock, from %s to %s", n),
+                  n, first, last);
+    cl_cli_print_text(stderr, b.data ? b.data : "");
+    fputc('\n', stderr);
+    cl_buf_free(&b);
+}
+
 cl_status cl_cli_unlock(cl_cli *c)
 {
     if (c->vault)
@@ -438,6 +456,8 @@ cl_status cl_cli_unlock(cl_cli *c)
     cl_secret_free(secret);
     if (st == CL_OK)
         st = cl_settings_apply_language(c->vault, c->lang_chosen);
+    if (st == CL_OK)
+        tell_failed_unlocks(cl_vault_failed_unlocks(c->vault));
     if (st == CL_OK && c->recovery)
         st = read_recovery_reset(c);
     if (st == CL_OK)

@@ -7,6 +7,8 @@
 #include "carelog/i18n.h"
 #include "carelog/cli.h"
 #include "carelog/clock.h"
+#include "carelog/file.h"
+#include "carelog/i18n.h"
 #include "carelog/table.h"
 #include "carelog/text.h"
 
@@ -93,36 +95,92 @@ static int cmd_audit_list(cl_cli *c)
     return cl_cli_fail(st);
 }
 
+static int anchor_option(cl_cli *c, int opt, const char *arg, void *ctx)
+{
+    (void)c;
+    if (opt == 'a')
+        *(const char **)ctx = arg;
+    return 0;
+}
+
 static int cmd_audit_verify(cl_cli *c)
 {
+    static const struct option options[] = {
+        {"anchor", required_argument, NULL, 'a'},
+        {0, 0, 0, 0},
+    };
+    const char *anchor_file = NULL;
     int first;
-    int rc = cl_cli_options(c, NULL, _("[--json]"),
+    int rc = cl_cli_options(c, options, _("[--anchor FILE] [--json]"),
                             _("Walks the audit log's hash chain. Exit 0 when it is intact; exit 65 naming the first\n"
-                            "entry that was changed or removed behind carelog's back.\n"),
-                            NULL, NULL, &first);
+                              "entry that was changed or removed behind carelog's back.\n"
+                              "  --anchor FILE   also check the log against a signed head kept elsewhere: a file\n"
+                              "                  from `carelog audit anchor`, a backup or a vault export; any\n"
+                              "                  change to the entries it covers is found, even with the stored\n"
+                              "                  head set back\n"),
+                            anchor_option, &anchor_file, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
     if (first != c->argc)
         return cl_cli_fail(cl_fail(CL_EUSAGE, _("audit verify takes no operands")));
-    cl_status st = cl_cli_unlock(c);
-    if (st != CL_OK)
+    unsigned char *anchor = NULL;
+    size_t anchor_len = 0;
+    cl_status st = anchor_file ? cl_file_read(anchor_file, (size_t)8 << 30, &anchor, &anchor_len) : CL_OK;
+    if (st == CL_OK)
+        st = cl_cli_unlock(c);
+    if (st != CL_OK) {
+        free(anchor);
         return cl_cli_fail(st);
-    long long entries = 0;
+    }
+    long long entries = 0, anchored = -1;
     st = cl_audit_verify(cl_vault_db(c->vault), &entries);
+    if (st == CL_OK && anchor)
+        st = cl_audit_verify_anchor(cl_vault_db(c->vault), (const char *)anchor, anchor_len, anchor_file, &anchored);
+    free(anchor);
     if (c->json) {
         json_t *out = st == CL_OK ? json_pack("{s:b, s:I}", "intact", 1, "entries", (json_int_t)entries)
                                   : json_pack("{s:b, s:s}", "intact", 0, "error", cl_error_message());
+        if (st == CL_OK && anchored >= 0)
+            json_object_set_new(out, "anchored", json_integer(anchored));
         cl_cli_print_json(out);
         return st == CL_OK ? 0 : cl_cli_fail(st);
     }
     if (st != CL_OK)
         return cl_cli_fail(st);
     printf(_("audit log intact: %lld entr%s\n"), entries, entries == 1 ? "y" : "ies");
+    if (anchored >= 0)
+        printf(_("and its first %lld match the anchor in %s\n"), anchored, anchor_file);
     return 0;
+}
+
+static int cmd_audit_anchor(cl_cli *c)
+{
+    int first;
+    int rc = cl_cli_operands(c, _("[--json]"),
+                             _("Prints the audit log's head signed with the vault's key: keep it away from this\n"
+                               "computer (print it, mail it); `carelog audit verify --anchor FILE` then finds any\n"
+                               "change to the log before it. Every backup and vault export carries one too.\n"
+                               "--json: {anchor}\n"),
+                             0, &first);
+    if (rc != 0)
+        return cl_cli_exit(rc);
+    char *anchor = NULL;
+    cl_status st = cl_cli_unlock(c);
+    if (st == CL_OK)
+        st = cl_audit_anchor(cl_vault_db(c->vault), &anchor);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    if (c->json)
+        rc = cl_cli_print_json(json_pack("{s:s}", "anchor", anchor));
+    else
+        cl_cli_print_text(stdout, anchor);
+    free(anchor);
+    return rc;
 }
 
 const cl_command cl_audit_commands[] = {
     {"audit list", "[--since DATE] [--limit N]", N_("the audit log: who did what, when"), cmd_audit_list},
-    {"audit verify", "", N_("check the audit log's hash chain"), cmd_audit_verify},
+    {"audit verify", "[--anchor FILE]", N_("check the audit log's hash chain"), cmd_audit_verify},
+    {"audit anchor", "", N_("print the audit head signed by the vault"), cmd_audit_anchor},
     {NULL, NULL, NULL, NULL},
 };

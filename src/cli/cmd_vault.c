@@ -285,26 +285,66 @@ static int cmd_counsellor_remove(cl_cli *c)
     return 0;
 }
 
+static int passwd_option(cl_cli *c, int opt, const char *arg, void *ctx)
+{
+    (void)c, (void)arg;
+    if (opt == 'r')
+        *(bool *)ctx = true;
+    return 0;
+}
+
+/* On a terminal, a counsellor who fears the old passphrase was seen says
+ * so, and the key is rotated. */
+static bool old_passphrase_exposed(void)
+{
+    if (cl_passphrase_from_fd())
+        return false;
+    FILE *tty = fopen("/dev/tty", "r+");
+    if (!tty)
+        return false;
+    fprintf(tty, "%s [y/N] ", _("Might someone else know the old passphrase (可能已泄露)?"));
+    fflush(tty);
+    char answer[16] = "";
+    bool yes = fgets(answer, sizeof answer, tty) && (answer[0] == 'y' || answer[0] == 'Y');
+    fclose(tty);
+    return yes;
+}
+
 static int cmd_passwd(cl_cli *c)
 {
+    static const struct option options[] = {
+        {"rotate", no_argument, NULL, 'r'},
+        {"exposed", no_argument, NULL, 'r'},
+        {0, 0, 0, 0},
+    };
+    bool rotate = false;
     int first;
-    int rc = cl_cli_operands(c, "", _("Changes your passphrase. With --recovery [--user NAME], replaces a forgotten one.\n"), 0,
-                      &first);
+    int rc = cl_cli_options(c, options, _("[--rotate]"),
+                            _("Changes your passphrase. With --recovery [--user NAME], replaces a forgotten one.\n"
+                              "  --rotate, --exposed   also rotate the database key (when the old passphrase may\n"
+                              "                        be known to someone), so an old keyslots file opens nothing\n"
+                              "                        new; needs the vault closed in every other carelog\n"),
+                            passwd_option, &rotate, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
+    if (first != c->argc)
+        return cl_cli_fail(cl_fail(CL_EUSAGE, _("passwd takes no operands")));
     cl_status st = cl_cli_unlock(c);
     cl_secret *pass = NULL;
     if (st == CL_OK && !c->passphrase_was_reset) {
         st = cl_passphrase_read(_("New passphrase: "), true, &pass);
+        if (st == CL_OK && !rotate)
+            rotate = old_passphrase_exposed();
         if (st == CL_OK)
-            st = cl_vault_set_passphrase(c->vault, NULL, pass);
+            st = cl_vault_change_passphrase(c->vault, NULL, pass, rotate);
     }
     cl_secret_free(pass);
     if (st != CL_OK)
         return cl_cli_fail(st);
     if (c->json)
         return cl_cli_print_json(json_pack("{s:s}", "passphrase_changed", cl_vault_user(c->vault)));
-    printf(_("The passphrase was changed.\n"));
+    printf("%s\n", rotate ? _("The passphrase was changed and the database key rotated.")
+                          : _("The passphrase was changed."));
     return 0;
 }
 
@@ -312,8 +352,9 @@ static int cmd_recovery_key(cl_cli *c)
 {
     int first;
     int rc = cl_cli_operands(c, _("[--json]"),
-                             _("Makes a new recovery key; the old one stops working. Shown once.\n"
-                             "--json: {fingerprint, recovery_key}\n"),
+                             _("Makes a new recovery key; the old one stops working, and the database key is\n"
+                               "rotated so an old keyslots file with the old key opens nothing new. Shown once.\n"
+                               "--json: {fingerprint, recovery_key}\n"),
                              0, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
@@ -411,7 +452,7 @@ const cl_command cl_vault_commands[] = {
     {"counsellor add", "NAME", N_("add a counsellor with their own passphrase"), cmd_counsellor_add},
     {"counsellor list", "", N_("list the counsellors"), cmd_counsellor_list},
     {"counsellor remove", "NAME", N_("remove a counsellor and rotate the key"), cmd_counsellor_remove},
-    {"passwd", "", N_("change your passphrase"), cmd_passwd},
+    {"passwd", "[--rotate]", N_("change your passphrase (--rotate: and the key)"), cmd_passwd},
     {"recovery-key", "", N_("replace the recovery key"), cmd_recovery_key},
     {"verify", "", N_("check the whole vault for damage"), cmd_verify},
     {"backup", "FILE", N_("write an encrypted backup"), cmd_backup},

@@ -39,7 +39,7 @@ static void entry_hash(const unsigned char prev[HASH_BYTES], long long id, const
     crypto_generichash_final(&h, out, HASH_BYTES);
 }
 
-static cl_status read_head(sqlite3 *db, unsigned char head[HASH_BYTES], long long *count)
+cl_status cl_audit_head(sqlite3 *db, unsigned char head[HASH_BYTES], long long *count)
 {
     sqlite3_stmt *q;
     cl_status st = cl_db_cached(db, "SELECT (SELECT value FROM meta WHERE key = 'audit_head'),"
@@ -62,7 +62,7 @@ cl_status cl_audit_append(sqlite3 *db, const char *actor, const char *action, co
 {
     unsigned char prev[HASH_BYTES], hash[HASH_BYTES];
     long long count;
-    cl_status st = read_head(db, prev, &count);
+    cl_status st = cl_audit_head(db, prev, &count);
     if (st != CL_OK)
         return st;
     char at[32];
@@ -99,7 +99,7 @@ cl_status cl_audit_verify(sqlite3 *db, long long *entries)
 {
     unsigned char head[HASH_BYTES], prev[HASH_BYTES] = {0}, hash[HASH_BYTES];
     long long count, expect = 1;
-    cl_status st = read_head(db, head, &count);
+    cl_status st = cl_audit_head(db, head, &count);
     if (st != CL_OK)
         return st;
     sqlite3_stmt *q;
@@ -134,6 +134,32 @@ cl_status cl_audit_verify(sqlite3 *db, long long *entries)
         return cl_fail(CL_EDATA, _("audit log broken at entry %lld: entries after it were removed"), expect - 1 < count ? expect : count);
     *entries = count;
     return CL_OK;
+}
+
+cl_status cl_audit_hash_at(sqlite3 *db, long long n, unsigned char hash[HASH_BYTES], long long *have)
+{
+    unsigned char prev[HASH_BYTES] = {0};
+    sqlite3_stmt *q;
+    cl_status st = cl_db_prepare(db, "SELECT id, at, actor, action, target, detail FROM audit WHERE id <= ? ORDER BY id", &q);
+    if (st != CL_OK)
+        return st;
+    sqlite3_bind_int64(q, 1, n);
+    long long expect = 1;
+    int rc;
+    /* Recomputed from the content, so stored hashes rewritten to match a
+     * rewrite do not help it. */
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW && sqlite3_column_int64(q, 0) == expect) {
+        entry_hash(prev, expect, (const char *)sqlite3_column_text(q, 1), (const char *)sqlite3_column_text(q, 2),
+                   (const char *)sqlite3_column_text(q, 3), (const char *)sqlite3_column_text(q, 4),
+                   (const char *)sqlite3_column_text(q, 5), prev);
+        expect++;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        st = cl_db_fail(db, "reading the audit log");
+    sqlite3_finalize(q);
+    memcpy(hash, prev, HASH_BYTES);
+    *have = expect - 1;
+    return st;
 }
 
 /* The first instant of a local date as the log stores times (UTC ISO), so

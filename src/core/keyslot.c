@@ -160,6 +160,11 @@ bool cl_keyslots_has(const cl_keyslots *ks, const unsigned char slot_id[CL_SLOT_
     return find_slot(ks, slot_id) != NULL;
 }
 
+uint32_t cl_keyslots_epoch(const cl_keyslots *ks)
+{
+    return ks->generation;
+}
+
 bool cl_keyslots_rotating(const cl_keyslots *ks)
 {
     return ks->nslots > 0 && ks->slots[0].nsealed == 2;

@@ -406,6 +406,10 @@ static cl_status build_doc(cl_vault *v, json_t **out)
         st = dump_query(db, "audit", "SELECT * FROM audit ORDER BY id", 0, NULL, &part);
     if (st == CL_OK) {
         json_t *audit = json_pack("{s:o}", "entries", part);
+        char *anchor = NULL; /* the signed head, so the log can be checked against this file later */
+        st = cl_audit_anchor(db, &anchor);
+        json_object_set_new(audit, "anchor", json_string(anchor ? anchor : ""));
+        free(anchor);
         json_t *imported = meta_json(db, "imported_audit");
         if (imported)
             json_object_set_new(audit, "imported", imported);

@@ -220,6 +220,9 @@ static cl_status write_pub(const cl_vault *v)
         st = cl_meta_get_blob(v->db, "ed25519_public", ed_pk, sizeof ed_pk);
     if (st != CL_OK)
         return st;
+    char *epoch = NULL;
+    if (cl_meta_get_text(v->db, "key_epoch", &epoch) != CL_OK)
+        cl_error_clear(); /* a vault from before epochs: 1 */
     char id[CL_VAULT_ID_BYTES * 2 + 1], x64[64], ed64[64], school[256];
     sodium_bin2hex(id, sizeof id, v->vault_id, CL_VAULT_ID_BYTES);
     sodium_bin2base64(x64, sizeof x64, x_pk, sizeof x_pk, sodium_base64_VARIANT_ORIGINAL);
@@ -230,8 +233,10 @@ static cl_status write_pub(const cl_vault *v)
     school[n] = '\0';
     char text[1024];
     int len = snprintf(text, sizeof text,
-                       "carelog-vault-public 1\nvault-id: %s\nschool: %s\nx25519: %s\ned25519: %s\nfingerprint: %s\n",
-                       id, school, x64, ed64, v->fingerprint);
+                       "carelog-vault-public 1\nvault-id: %s\nschool: %s\nx25519: %s\ned25519: %s\nfingerprint: %s\n"
+                       "key-epoch: %s\n",
+                       id, school, x64, ed64, v->fingerprint, epoch && *epoch ? epoch : "1");
+    free(epoch);
     char *path = vault_path_in(v->dir, "vault.pub");
     if (!path)
         return cl_fail(CL_ESOFTWARE, _("out of memory"));
@@ -418,97 +423,6 @@ cl_status cl_vault_init(const char *dir, const char *school, const char *user, c
     return CL_OK;
 }
 
-/* This machine's notes about a vault, kept outside it so that a wrong
- * passphrase changes no file of the vault: "failures" counts failed
- * unlocks in a row; "slot" names the key slot that opened it last (slot ids
- * are random and name nobody). */
-static char *state_path(const unsigned char vault_id[CL_VAULT_ID_BYTES], const char *what)
-{
-    const char *state = getenv("XDG_STATE_HOME");
-    const char *home = getenv("HOME");
-    char base[4096], id[CL_VAULT_ID_BYTES * 2 + 1];
-    if (state && *state == '/')
-        snprintf(base, sizeof base, "%s/carelog", state);
-    else if (home && *home)
-        snprintf(base, sizeof base, "%s/.local/state/carelog", home);
-    else
-        return NULL;
-    if (vault_make_dirs(base) != CL_OK)
-        return NULL;
-    sodium_bin2hex(id, sizeof id, vault_id, CL_VAULT_ID_BYTES);
-    char name[80];
-    snprintf(name, sizeof name, "%s-%s", what, id);
-    return vault_path_in(base, name);
-}
-
-static bool read_slot_hint(const unsigned char vault_id[CL_VAULT_ID_BYTES], unsigned char hint[CL_SLOT_ID_BYTES])
-{
-    char *path = state_path(vault_id, "slot");
-    unsigned char *text = NULL;
-    size_t len = 0, got = 0;
-    bool ok = path && cl_file_read(path, 256, &text, &len) == CL_OK &&
-              sodium_hex2bin(hint, CL_SLOT_ID_BYTES, (const char *)text, len, "\n", &got, NULL) == 0 &&
-              got == CL_SLOT_ID_BYTES;
-    cl_error_clear();
-    free(text);
-    free(path);
-    return ok;
-}
-
-static void write_slot_hint(const unsigned char vault_id[CL_VAULT_ID_BYTES], const unsigned char slot_id[CL_SLOT_ID_BYTES])
-{
-    char *path = state_path(vault_id, "slot");
-    char hex[CL_SLOT_ID_BYTES * 2 + 2];
-    sodium_bin2hex(hex, sizeof hex - 1, slot_id, CL_SLOT_ID_BYTES);
-    strcat(hex, "\n");
-    /* Only a hint: a torn write is ignored by the next unlock (which then
-     * tries the slots in order), so no atomic write is needed. */
-    FILE *f = path ? fopen(path, "w") : NULL;
-    if (f) {
-        fputs(hex, f);
-        fclose(f);
-    }
-    free(path);
-}
-
-static long read_failures(const char *path)
-{
-    FILE *f = path ? fopen(path, "r") : NULL;
-    long n = 0;
-    if (f) {
-        if (fscanf(f, "%ld", &n) != 1)
-            n = 0;
-        fclose(f);
-    }
-    return n;
-}
-
-/* After three failures in a row each further try waits twice as long
- * (1 s, 2 s, 4 s … up to a minute) before the passphrase is even checked. */
-static void failure_delay(const char *path)
-{
-    long n = read_failures(path);
-    if (n < 3)
-        return;
-    unsigned delay = n - 3 >= 6 ? 60 : 1u << (n - 3);
-    fprintf(stderr, _("carelog: %ld failed attempts; waiting %u s before checking\n"), n, delay);
-    sleep(delay);
-}
-
-static void record_failure(const char *path, bool failed)
-{
-    if (!path)
-        return;
-    if (!failed) {
-        unlink(path);
-        return;
-    }
-    char text[32];
-    int len = snprintf(text, sizeof text, "%ld\n", read_failures(path) + 1);
-    cl_status ignored = cl_file_write_atomic(path, text, (size_t)len);
-    (void)ignored; /* counting failures is best effort */
-}
-
 static cl_status find_counsellor(cl_vault *v)
 {
     if (v->recovery) {
@@ -548,10 +462,39 @@ cl_status vault_finish_rotation(cl_vault *v, cl_keyslots *ks, const char *ks_pat
     if (st == CL_OK) {
         cl_secret_free(v->key);
         v->key = next;
-        return CL_OK;
+        /* The vault remembers the epoch, inside and in vault.pub (which
+         * can be read without a key), so that a keyslots file from before
+         * this rotation is named as old, not as damage. */
+        char epoch[16];
+        snprintf(epoch, sizeof epoch, "%u", (unsigned)cl_keyslots_epoch(ks));
+        st = cl_db_begin(v->db);
+        if (st == CL_OK)
+            st = cl_meta_set_text(v->db, "key_epoch", epoch);
+        st = st == CL_OK ? cl_db_commit(v->db) : (cl_db_rollback(v->db), st);
+        if (st == CL_OK && v->school)
+            st = write_pub(v);
+        return st;
     }
     cl_secret_free(next);
     return st;
+}
+
+/* The key epoch vault.pub records (0 when it names none). */
+static unsigned long pub_epoch(const char *dir)
+{
+    char *path = vault_path_in(dir, "vault.pub");
+    unsigned char *text = NULL;
+    size_t len;
+    unsigned long epoch = 0;
+    if (path && cl_file_read(path, 65536, &text, &len) == CL_OK) {
+        const char *line = strstr((const char *)text, "\nkey-epoch: ");
+        if (line)
+            epoch = strtoul(line + 12, NULL, 10);
+    }
+    cl_error_clear();
+    free(text);
+    free(path);
+    return epoch;
 }
 
 static cl_status open_db(cl_vault *v, cl_keyslots *ks, const char *ks_path, cl_secret *key, cl_secret *next)
@@ -569,6 +512,17 @@ static cl_status open_db(cl_vault *v, cl_keyslots *ks, const char *ks_path, cl_s
         db_has_next = st == CL_OK;
     }
     free(db_path);
+    char why[1024];
+    snprintf(why, sizeof why, "%s", cl_error_message());
+    unsigned long vault_epoch = st == CL_EDATA && !next ? pub_epoch(v->dir) : 0;
+    if (st == CL_EDATA && !next && vault_epoch <= cl_keyslots_epoch(ks))
+        cl_fail(st, "%s", why);
+    else if (st == CL_EDATA && !next)
+        st = cl_fail(CL_EDATA, _("the keyslots file is older than this vault: it is from before the database key "
+                                 "was rotated (key epoch %u; the vault is at %lu), probably copied back from a "
+                                 "backup, and opens nothing written since. Put back the vault's current keyslots "
+                                 "file, or restore the whole backup it came from into a new folder"),
+                     (unsigned)cl_keyslots_epoch(ks), vault_epoch);
     if (st == CL_OK && next) {
         st = vault_finish_rotation(v, ks, ks_path, next, db_has_next);
         /* Another carelog has the vault open, so the rekey has to wait; the
@@ -687,10 +641,9 @@ cl_status cl_vault_open(const char *dir, const cl_secret *secret, bool recovery,
         cl_keyslots_free(ks);
         return st;
     }
-    char *failures = state_path(cl_keyslots_vault_id(ks), "failures");
     unsigned char hint[CL_SLOT_ID_BYTES];
-    bool hinted = !recovery && read_slot_hint(cl_keyslots_vault_id(ks), hint);
-    failure_delay(failures);
+    bool hinted = !recovery && vault_read_slot_hint(cl_keyslots_vault_id(ks), hint);
+    vault_failure_delay(dir, cl_keyslots_vault_id(ks));
 
     cl_secret *typed = NULL, *key = NULL, *next = NULL;
     cl_vault *v = calloc(1, sizeof *v);
@@ -705,10 +658,10 @@ cl_status cl_vault_open(const char *dir, const cl_secret *secret, bool recovery,
         st = cl_keyslots_unlock_hinted(ks, recovery ? CL_SLOT_RECOVERY : CL_SLOT_PASSPHRASE, typed,
                                        hinted ? hint : NULL, v->slot_id, &key, &next);
     cl_secret_free(typed);
-    record_failure(failures, st == CL_EPERM);
+    if (st == CL_EPERM)
+        vault_record_failed_unlock(dir, cl_keyslots_vault_id(ks), recovery);
     if (st == CL_OK && !recovery && (!hinted || memcmp(hint, v->slot_id, CL_SLOT_ID_BYTES) != 0))
-        write_slot_hint(v->vault_id, v->slot_id);
-    free(failures);
+        vault_write_slot_hint(v->vault_id, v->slot_id);
     if (st == CL_OK)
         st = open_db(v, ks, ks_path, key, next);
     if (st == CL_OK)
@@ -723,7 +676,9 @@ cl_status cl_vault_open(const char *dir, const cl_secret *secret, bool recovery,
         sweep_temp_files(dir);
     if (st == CL_OK)
         st = vault_output_sweep(v);
-    if (st == CL_OK && !vault_file_exists(dir, "vault.pub"))
+    if (st == CL_OK)
+        st = vault_take_failed_unlocks(v);
+    if (st == CL_OK && (!vault_file_exists(dir, "vault.pub") || pub_epoch(dir) < cl_keyslots_epoch(ks)))
         st = write_pub(v);
     cl_keyslots_free(ks);
     free(ks_path);
@@ -745,6 +700,7 @@ void cl_vault_close(cl_vault *v)
     free(v->dir);
     free(v->user);
     free(v->school);
+    json_decref(v->failed_unlocks);
     free(v);
 }
 
@@ -754,67 +710,4 @@ const char *cl_vault_user(const cl_vault *v) { return v->user; }
 bool cl_vault_opened_by_recovery(const cl_vault *v) { return v->recovery; }
 const char *cl_vault_school(const cl_vault *v) { return v->school; }
 const char *cl_vault_fingerprint(const cl_vault *v) { return v->fingerprint; }
-
-/* The rows of a table: counted, or (kept) read from row_counts after
- * reading the table's last row, which loads its root and rightmost pages
- * (a page that does not decrypt there is damage, not a count). */
-static json_int_t count_rows(sqlite3 *db, const char *table, bool kept, json_int_t n_kept)
-{
-    char sql[160];
-    sqlite3_stmt *q;
-    snprintf(sql, sizeof sql, kept ? "SELECT max(rowid) FROM %s" : "SELECT count(*) FROM %s", table);
-    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
-        return -1;
-    json_int_t n = sqlite3_step(q) == SQLITE_ROW ? (kept ? n_kept : sqlite3_column_int64(q, 0)) : -1;
-    sqlite3_finalize(q);
-    return n;
-}
-
-cl_status cl_vault_status(cl_vault *v, json_t **out)
-{
-    json_t *counsellors;
-    cl_status st = cl_vault_counsellor_list(v, &counsellors);
-    if (st != CL_OK)
-        return st;
-    char id[CL_VAULT_ID_BYTES * 2 + 1];
-    sodium_bin2hex(id, sizeof id, v->vault_id, CL_VAULT_ID_BYTES);
-    json_t *counts = json_object();
-    /* Every user table the schema has, so status grows with the schema. A
-     * table that cannot be counted is damage, not a count of -1. */
-    sqlite3_stmt *q;
-    /* Counts kept by triggers (row_counts) are read, not counted. */
-    st = cl_db_prepare(v->db, "SELECT t.name, c.n FROM sqlite_schema t LEFT JOIN row_counts c ON c.name = t.name"
-                              " WHERE t.type = 'table' AND t.name NOT LIKE 'sqlite_%'"
-                              " AND t.name NOT LIKE '%\\_%' ESCAPE '\\' AND t.name <> 'meta' ORDER BY t.name", &q);
-    if (st == CL_OK) {
-        int rc = SQLITE_DONE;
-        while (st == CL_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-            const char *table = (const char *)sqlite3_column_text(q, 0);
-            json_int_t n = count_rows(v->db, table, sqlite3_column_type(q, 1) == SQLITE_INTEGER,
-                                      sqlite3_column_int64(q, 1));
-            if (n < 0)
-                st = cl_db_fail(v->db, "counting the records");
-            else
-                json_object_set_new(counts, table, json_integer(n));
-        }
-        if (st == CL_OK && rc != SQLITE_DONE)
-            st = cl_db_fail(v->db, "listing the tables");
-        sqlite3_finalize(q);
-    }
-    if (st != CL_OK) {
-        json_decref(counts);
-        json_decref(counsellors);
-        return st;
-    }
-    sqlite3_stmt *ver;
-    int schema = 0;
-    if (cl_db_prepare(v->db, "PRAGMA user_version", &ver) == CL_OK) {
-        if (sqlite3_step(ver) == SQLITE_ROW)
-            schema = sqlite3_column_int(ver, 0);
-        sqlite3_finalize(ver);
-    }
-    *out = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:o, s:o}", "path", v->dir, "school", v->school,
-                     "vault_id", id, "fingerprint", v->fingerprint, "schema", schema, "user", v->user,
-                     "counsellors", counsellors, "counts", counts);
-    return *out ? CL_OK : cl_fail(CL_ESOFTWARE, _("out of memory"));
-}
+const json_t *cl_vault_failed_unlocks(const cl_vault *v) { return v->failed_unlocks; }

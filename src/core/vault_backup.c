@@ -18,9 +18,11 @@
 #include "carelog/storage.h"
 #include "vault_internal.h"
 
-/* Backup file: magic "CLBACKUP" | version u8 | keyslots length u32 |
- * keyslots | vault.db copy (encrypted under the same key) | BLAKE2b-256 of
- * everything before. Nothing in it is plaintext. */
+/* Backup file: magic "CLBACKUP" | version u8 (2) | keyslots length u32 |
+ * keyslots | anchor length u32 | the audit anchor (signed text, see
+ * audit.h) | vault.db copy (encrypted under the same key) | BLAKE2b-256 of
+ * everything before. Version 1 had no anchor. Nothing in it is plaintext
+ * but the anchor, which names no one. */
 #define BACKUP_MAGIC "CLBACKUP"
 #define BACKUP_HEAD (8 + 1 + 4)
 #define BACKUP_SUM 32
@@ -42,9 +44,12 @@ cl_status cl_vault_backup(cl_vault *v, const char *file)
     unlink(tmp);
     unsigned char *slots = NULL, *db = NULL, *out = NULL;
     size_t slots_len = 0, db_len = 0;
-    char *ks_path = vault_path_in(v->dir, "keyslots");
+    char *ks_path = vault_path_in(v->dir, "keyslots"), *anchor = NULL;
     cl_status st = ks_path ? cl_file_read(ks_path, 1 << 20, &slots, &slots_len) : cl_fail(CL_ESOFTWARE, _("out of memory"));
     free(ks_path);
+    if (st == CL_OK)
+        st = cl_audit_anchor(v->db, &anchor);
+    size_t anchor_len = anchor ? strlen(anchor) : 0;
     if (st == CL_OK)
         st = cl_db_backup_to(v->db, tmp, v->key);
     if (st == CL_OK)
@@ -62,21 +67,24 @@ cl_status cl_vault_backup(cl_vault *v, const char *file)
     if (st == CL_OK)
         st = cl_file_read(tmp, BACKUP_MAX, &db, &db_len);
     unlink(tmp);
-    size_t total = BACKUP_HEAD + slots_len + db_len + BACKUP_SUM;
+    size_t total = BACKUP_HEAD + slots_len + 4 + anchor_len + db_len + BACKUP_SUM;
     if (st == CL_OK && !(out = malloc(total)))
         st = cl_fail(CL_ESOFTWARE, _("out of memory"));
     if (st == CL_OK) {
         unsigned char *p = out;
         memcpy(p, BACKUP_MAGIC, 8), p += 8;
-        *p++ = 1;
+        *p++ = 2;
         for (int i = 0; i < 4; i++)
             *p++ = (unsigned char)(slots_len >> (8 * i));
         memcpy(p, slots, slots_len), p += slots_len;
+        for (int i = 0; i < 4; i++)
+            *p++ = (unsigned char)(anchor_len >> (8 * i));
+        memcpy(p, anchor, anchor_len), p += anchor_len;
         memcpy(p, db, db_len), p += db_len;
         crypto_generichash(p, BACKUP_SUM, out, (size_t)(p - out), NULL, 0);
         st = cl_file_create_atomic(file, out, total);
     }
-    free(slots), free(db), free(out);
+    free(slots), free(db), free(out), free(anchor);
     return cl_vault_output_end(v, "vault.backup", file, st);
 }
 
@@ -88,15 +96,22 @@ cl_status cl_vault_restore(const char *file, const char *dir, const cl_secret *s
     if (st != CL_OK)
         return st;
     unsigned char sum[BACKUP_SUM];
-    size_t slots_len = 0;
-    if (len < BACKUP_HEAD + BACKUP_SUM || memcmp(data, BACKUP_MAGIC, 8) != 0 || data[8] != 1) {
+    size_t slots_len = 0, anchor_len = 0, skip = 0;
+    if (len < BACKUP_HEAD + BACKUP_SUM || memcmp(data, BACKUP_MAGIC, 8) != 0 || (data[8] != 1 && data[8] != 2)) {
         st = cl_fail(CL_EDATA, _("%s is not a carelog backup"), file);
     } else {
         crypto_generichash(sum, sizeof sum, data, len - BACKUP_SUM, NULL, 0);
         for (int i = 3; i >= 0; i--)
             slots_len = (slots_len << 8) | data[9 + i];
-        if (sodium_memcmp(sum, data + len - BACKUP_SUM, BACKUP_SUM) != 0 ||
-            slots_len > len - BACKUP_HEAD - BACKUP_SUM)
+        bool sizes = slots_len <= len - BACKUP_HEAD - BACKUP_SUM;
+        if (sizes && data[8] == 2) {
+            sizes = slots_len + 4 <= len - BACKUP_HEAD - BACKUP_SUM;
+            for (int i = 3; sizes && i >= 0; i--)
+                anchor_len = (anchor_len << 8) | data[BACKUP_HEAD + slots_len + (size_t)i];
+            skip = 4 + anchor_len;
+            sizes = sizes && anchor_len <= len - BACKUP_HEAD - BACKUP_SUM - slots_len - 4;
+        }
+        if (sodium_memcmp(sum, data + len - BACKUP_SUM, BACKUP_SUM) != 0 || !sizes)
             st = cl_fail(CL_EDATA, _("%s is damaged (its checksum does not match); nothing was restored"), file);
     }
     if (st == CL_OK && cl_vault_exists(dir))
@@ -111,13 +126,18 @@ cl_status cl_vault_restore(const char *file, const char *dir, const cl_secret *s
     if (st == CL_OK)
         st = cl_file_create_atomic(ks_path, slots, slots_len);
     if (st == CL_OK)
-        st = cl_file_create_atomic(db_path, slots + slots_len, len - BACKUP_HEAD - BACKUP_SUM - slots_len);
+        st = cl_file_create_atomic(db_path, slots + slots_len + skip, len - BACKUP_HEAD - BACKUP_SUM - slots_len - skip);
+    char *anchor = st == CL_OK && anchor_len ? strndup((const char *)slots + slots_len + 4, anchor_len) : NULL;
     free(data);
     cl_vault *v = NULL;
     if (st == CL_OK)
         st = cl_vault_open(dir, secret, recovery, &v);
     if (st == CL_OK)
         st = cl_db_check_integrity(v->db);
+    long long anchored;
+    if (st == CL_OK && anchor)
+        st = cl_audit_verify_anchor(v->db, anchor, strlen(anchor), file, &anchored);
+    free(anchor);
     if (st == CL_OK) {
         st = cl_db_begin(v->db);
         if (st == CL_OK)

@@ -147,7 +147,6 @@ cl_status cl_vault_counsellor_add(cl_vault *v, const char *name, const cl_secret
 
 typedef struct removal {
     const char *name;
-    cl_secret *next; /* the key the database moves to */
 } removal;
 
 /* The last counsellor stays: CL_EUSAGE. */
@@ -163,8 +162,8 @@ static cl_status not_the_last(cl_vault *v, const char *name)
                        : CL_OK;
 }
 
-/* Step 1 of a removal: the name is marked removed, the slot goes, and the
- * next key is sealed to every remaining slot beside the current one. */
+/* Step 1 of a removal: the name is marked removed and the slot goes (the
+ * next key is then sealed to every remaining slot). */
 static cl_status remove_slot(cl_vault *v, cl_keyslots *ks, void *ctx)
 {
     removal *r = ctx;
@@ -191,6 +190,24 @@ static cl_status remove_slot(cl_vault *v, cl_keyslots *ks, void *ctx)
      * the keyslots file and is now run again. */
     if (st == CL_OK && cl_keyslots_has(ks, slot_id))
         st = cl_keyslots_remove(ks, slot_id);
+    return st;
+}
+
+/* A change of the slots that also rotates the database key: the change,
+ * then the next key sealed to every slot (committed only after keyslots
+ * are saved); then the rekey; then the next key becomes the current one.
+ * A crash before the save changes nothing; one after it leaves the
+ * rotation pending, which cl_vault_open finishes. */
+typedef struct rotation {
+    slots_change change;
+    void *ctx;
+    cl_secret *next; /* the key the database moves to */
+} rotation;
+
+static cl_status change_and_seal_next(cl_vault *v, cl_keyslots *ks, void *ctx)
+{
+    rotation *r = ctx;
+    cl_status st = r->change(v, ks, r->ctx);
     if (st == CL_OK)
         st = cl_secret_random(CL_DB_KEY_BYTES, &r->next);
     if (st == CL_OK)
@@ -198,28 +215,15 @@ static cl_status remove_slot(cl_vault *v, cl_keyslots *ks, void *ctx)
     return st;
 }
 
-cl_status cl_vault_counsellor_remove(cl_vault *v, const char *name)
+static cl_status change_slots_rotating(cl_vault *v, slots_change change, void *ctx)
 {
-    cl_status st = vault_require_counsellor(v, "removing a counsellor");
-    unsigned char slot_id[CL_SLOT_ID_BYTES];
-    if (st == CL_OK)
-        st = vault_counsellor_slot(v, name, slot_id);
     /* A refusal before vault_require_exclusive, whose switch of journal
      * modes rewrites the database header, leaves the files as they were. */
-    if (st == CL_OK)
-        st = not_the_last(v, name);
-    if (st == CL_OK)
-        st = vault_require_exclusive(v->db);
+    cl_status st = vault_require_exclusive(v->db);
     if (st != CL_OK)
         return st;
-    /* 1. (remove_slot, committed only after keyslots are saved) — a crash
-     *    before the save changes nothing; one after it leaves the slot gone
-     *    and the rotation pending, never a removed name whose slot still
-     *    holds the current key;
-     * 2. rekey; 3. keyslots: the next key becomes the current one.
-     * cl_vault_open finishes steps 2–3 after a crash between them. */
-    removal r = {name, NULL};
-    st = change_slots(v, remove_slot, &r);
+    rotation r = {change, ctx, NULL};
+    st = change_slots(v, change_and_seal_next, &r);
     cl_crash_point("rotate-after-seal");
     if (st != CL_OK) {
         cl_secret_free(r.next);
@@ -236,6 +240,20 @@ cl_status cl_vault_counsellor_remove(cl_vault *v, const char *name)
         cl_secret_free(r.next);
     }
     return st;
+}
+
+cl_status cl_vault_counsellor_remove(cl_vault *v, const char *name)
+{
+    cl_status st = vault_require_counsellor(v, "removing a counsellor");
+    unsigned char slot_id[CL_SLOT_ID_BYTES];
+    if (st == CL_OK)
+        st = vault_counsellor_slot(v, name, slot_id);
+    if (st == CL_OK)
+        st = not_the_last(v, name);
+    if (st != CL_OK)
+        return st;
+    removal r = {name};
+    return change_slots_rotating(v, remove_slot, &r);
 }
 
 cl_status cl_vault_counsellor_list(cl_vault *v, json_t **out)
@@ -259,6 +277,7 @@ cl_status cl_vault_counsellor_list(cl_vault *v, json_t **out)
 typedef struct passphrase_change {
     const char *name;
     const cl_secret *pass;
+    bool rotate;
     unsigned char slot_id[CL_SLOT_ID_BYTES];
 } passphrase_change;
 
@@ -272,12 +291,19 @@ static cl_status reset_slot(cl_vault *v, cl_keyslots *ks, void *ctx)
     if (st == CL_OK)
         st = cl_keyslots_reset(ks, c->slot_id, c->pass, &kdf, v->key);
     if (st == CL_OK)
-        st = cl_vault_audit(v, "counsellor.passphrase", c->name, v->recovery ? "replaced with the recovery key" : NULL);
+        st = cl_vault_audit(v, "counsellor.passphrase", c->name,
+                            v->recovery ? "replaced with the recovery key"
+                                        : c->rotate ? "database key rotated" : NULL);
     cl_crash_point("passwd-before-save");
     return st;
 }
 
 cl_status cl_vault_set_passphrase(cl_vault *v, const char *name, const cl_secret *pass)
+{
+    return cl_vault_change_passphrase(v, name, pass, false);
+}
+
+cl_status cl_vault_change_passphrase(cl_vault *v, const char *name, const cl_secret *pass, bool rotate)
 {
     if (!name) {
         if (v->recovery)
@@ -286,8 +312,8 @@ cl_status cl_vault_set_passphrase(cl_vault *v, const char *name, const cl_secret
     } else if (!v->recovery && strcmp(name, v->user) != 0) {
         return cl_fail(CL_EPERM, _("only %s can change that passphrase (or anyone holding the recovery key)"), name);
     }
-    passphrase_change c = {.name = name, .pass = pass};
-    cl_status st = change_slots(v, reset_slot, &c);
+    passphrase_change c = {.name = name, .pass = pass, .rotate = rotate};
+    cl_status st = rotate ? change_slots_rotating(v, reset_slot, &c) : change_slots(v, reset_slot, &c);
     if (st == CL_OK && v->recovery) {
         /* From now on the vault acts as that counsellor. */
         char *user = strdup(name);
@@ -318,14 +344,17 @@ static cl_status replace_recovery_slot(cl_vault *v, cl_keyslots *ks, void *ctx)
     if (st == CL_OK)
         st = cl_keyslots_add(ks, CL_SLOT_RECOVERY, *recovery, &kdf, v->key, NULL);
     if (st == CL_OK)
-        st = cl_vault_audit(v, "vault.recovery-key", "vault", "new recovery key; the old one no longer opens");
+        st = cl_vault_audit(v, "vault.recovery-key", "vault",
+                            "new recovery key; the old one no longer opens; database key rotated");
     return st;
 }
 
 cl_status cl_vault_new_recovery_key(cl_vault *v, cl_secret **recovery_key)
 {
     cl_secret *recovery = NULL;
-    cl_status st = change_slots(v, replace_recovery_slot, &recovery);
+    /* Rotated too: an old keyslots file (every backup holds one) with the
+     * old recovery key must not open what is written from now on. */
+    cl_status st = change_slots_rotating(v, replace_recovery_slot, &recovery);
     if (st != CL_OK) {
         cl_secret_free(recovery);
         return st;

@@ -20,6 +20,7 @@ struct cl_vault {
     char *user;
     char *school;
     char fingerprint[24];
+    json_t *failed_unlocks; /* read at this unlock: [{at, kind}] */
 };
 
 char *vault_path_in(const char *dir, const char *name);
@@ -45,6 +46,16 @@ cl_status vault_require_exclusive(sqlite3 *db);
 cl_status vault_require_counsellor(const cl_vault *v, const char *doing);
 /* At unlock: the leftovers of outputs that never finished (vault_output.c). */
 cl_status vault_output_sweep(cl_vault *v);
+/* Unlocking (vault_unlock.c): the slot hint, the growing delay after
+ * failures (this machine's count or the vault folder's record, whichever
+ * is more), a failed unlock recorded (counted here, sealed to the vault in
+ * its folder), and at a successful unlock the records read, audited and
+ * cleared. */
+bool vault_read_slot_hint(const unsigned char vault_id[CL_VAULT_ID_BYTES], unsigned char hint[CL_SLOT_ID_BYTES]);
+void vault_write_slot_hint(const unsigned char vault_id[CL_VAULT_ID_BYTES], const unsigned char slot_id[CL_SLOT_ID_BYTES]);
+void vault_failure_delay(const char *dir, const unsigned char vault_id[CL_VAULT_ID_BYTES]);
+void vault_record_failed_unlock(const char *dir, const unsigned char vault_id[CL_VAULT_ID_BYTES], bool recovery);
+cl_status vault_take_failed_unlocks(cl_vault *v);
 /* In a copy of the database (a backup): no output is pending there. */
 cl_status vault_output_forget_all(const char *db_path, const cl_secret *key);
 

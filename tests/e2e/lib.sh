@@ -47,8 +47,9 @@ expect_rc() {
 }
 
 # snapshot DIR FILE — names and sha256 of every file under DIR (so a new
-# -wal, -shm or temporary file counts as a change too).
-snapshot() { (cd "$1" && find . -type f | LC_ALL=C sort | xargs -r sha256sum) >"$2"; }
+# -wal, -shm or temporary file counts as a change too), but for the sealed
+# record of failed unlocks, which a wrong passphrase is meant to add to.
+snapshot() { (cd "$1" && find . -type f ! -name failed-unlocks | LC_ALL=C sort | xargs -r sha256sum) >"$2"; }
 
 # same_files BEFORE DIR WHAT — DIR still matches the snapshot BEFORE.
 same_files() {

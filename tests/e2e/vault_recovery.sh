@@ -15,6 +15,10 @@ expect_rc 77 cl "$PASS${NL}new passphrase one" --recovery status
 expect_rc 77 cl "$RK" status
 same_files "$T/before" "$V" "wrong recovery keys"
 rm -rf "$XDG_STATE_HOME"
+# The next unlock logs and clears the failed attempts (a change of its own).
+expect_rc 0 cl "$PASS" status
+grep -q '3 failed unlock attempts' "$T/err" || fail "the failed recovery attempts were not told: $(cat "$T/err")"
+snapshot "$V" "$T/before"
 # A right key but a new passphrase too short: refused, nothing changed.
 expect_rc 64 cl "$RK${NL}short" --recovery status
 same_files "$T/before" "$V" "recovery with a too short new passphrase"

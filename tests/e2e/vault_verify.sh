@@ -3,6 +3,7 @@
 # the failing check named), and backup of it says so with the way out
 # instead of "SQL logic error".
 . "$(dirname "$0")/lib.sh"
+export LANGUAGE=en   # the messages checked below are the English ones
 init_vault
 expect_rc 0 cl "$PASS" generate --students 60 --seed 3 --months 3
 expect_rc 0 cl "$PASS" verify

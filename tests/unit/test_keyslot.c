@@ -263,6 +263,19 @@ static void test_impossible_values_with_valid_checksum(void **state)
     expect_unlock(ks, CL_SLOT_PASSPHRASE, f.pass, CL_EPERM, NULL, NULL);
     expect_unlock(ks, CL_SLOT_RECOVERY, f.recovery, CL_OK, f.db_key, NULL);
     cl_keyslots_free(ks);
+    /* A slot's kind changed (checksum fixed): the kind is part of the
+     * associated data, so the recovery slot turned into a passphrase slot
+     * opens nothing with the recovery key, and the passphrase slot turned
+     * into a recovery slot nothing with the passphrase. */
+    memcpy(copy, data, len);
+    copy[HEADER_LEN + SLOT_LEN_ONE_KEY] = CL_SLOT_PASSPHRASE;
+    copy[HEADER_LEN] = CL_SLOT_RECOVERY;
+    recompute_checksum(copy, len);
+    assert_int_equal(cl_keyslots_parse(copy, len, &ks), CL_OK);
+    assert_int_equal(cl_keyslots_count(ks, CL_SLOT_PASSPHRASE), 1); /* the edit took */
+    expect_unlock(ks, CL_SLOT_PASSPHRASE, f.recovery, CL_EPERM, NULL, NULL);
+    expect_unlock(ks, CL_SLOT_RECOVERY, f.pass, CL_EPERM, NULL, NULL);
+    cl_keyslots_free(ks);
     /* The vault id changed (checksum fixed): no slot opens. */
     memcpy(copy, data, len);
     copy[8] ^= 1;

@@ -386,7 +386,14 @@ static void test_init_open_close(void **state)
     unsigned char *ks_before = slurp(f->ks, &ks_len);
     open_as(f->dir, "correct horse batter", false, CL_EPERM);
     open_as(f->dir, "", false, CL_EPERM);
-    cl_vault_close(open_as(f->dir, PASS, false, CL_OK)); /* clears the failure count (no delay) */
+    assert_same_file(f->db, db_before, len);
+    assert_same_file(f->ks, ks_before, ks_len);
+    free(db_before);
+    /* Clears the failure count (no delay), and audits the failures. */
+    cl_vault *opened = open_as(f->dir, PASS, false, CL_OK);
+    assert_int_equal(json_array_size(cl_vault_failed_unlocks(opened)), 2);
+    cl_vault_close(opened);
+    db_before = slurp(f->db, &len);
     open_as(f->dir, (const char *)f->recovery->bytes, false, CL_EPERM); /* the recovery key is no passphrase */
     open_as(f->dir, PASS, true, CL_EPERM);                              /* nor the passphrase a recovery key */
     assert_same_file(f->db, db_before, len);

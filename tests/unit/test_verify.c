@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "carelog/audit.h"
 #include "carelog/storage.h"
 #include "carelog/vault.h"
 #include "carelog/verify.h"
@@ -95,6 +96,78 @@ static void test_audit_rewritten(void **state)
     json_decref(report);
 }
 
+static void append_n(cl_vault *v, int n)
+{
+    for (int i = 0; i < n; i++) {
+        OK(cl_db_begin(cl_vault_db(v)));
+        OK(cl_vault_audit(v, "record.view", "record 1", NULL));
+        OK(cl_db_commit(cl_vault_db(v)));
+    }
+}
+
+/* What someone holding a passphrase can do inside the machine: delete the
+ * newest entries and set the stored head back to the last one kept, so
+ * the chain on its own looks intact. An anchor made before finds it. */
+static void test_anchor_finds_a_cut_back_log(void **state)
+{
+    fixture *f = *state;
+    sqlite3 *db = cl_vault_db(f->v);
+    append_n(f->v, 5);
+    char *anchor;
+    OK(cl_audit_anchor(db, &anchor));
+    long long entries, anchored;
+    OK(cl_audit_verify(db, &entries));
+    OK(cl_audit_verify_anchor(db, anchor, strlen(anchor), "anchor", &anchored));
+    assert_int_equal(anchored, entries);
+    append_n(f->v, 2); /* a later log still matches the older anchor */
+    OK(cl_audit_verify_anchor(db, anchor, strlen(anchor), "anchor", &anchored));
+    assert_int_equal(anchored, entries);
+
+    long long keep = entries - 3;
+    char sql[256];
+    snprintf(sql, sizeof sql, "DELETE FROM audit WHERE id > %lld;"
+                              " UPDATE meta SET value = (SELECT hash FROM audit WHERE id = %lld) WHERE key = 'audit_head';"
+                              " UPDATE meta SET value = '%lld' WHERE key = 'audit_count'", keep, keep, keep);
+    OK(cl_db_exec(db, sql));
+    OK(cl_audit_verify(db, &entries)); /* the chain alone is fooled */
+    assert_int_equal(entries, keep);
+    assert_int_equal(cl_audit_verify_anchor(db, anchor, strlen(anchor), "anchor", &anchored), CL_EDATA);
+    assert_non_null(strstr(cl_error_message(), "cut back"));
+    free(anchor);
+}
+
+/* A rewritten entry with every hash after it recomputed, and an anchor
+ * whose text was edited, are both found. */
+static void test_anchor_finds_a_rewrite(void **state)
+{
+    fixture *f = *state;
+    sqlite3 *db = cl_vault_db(f->v);
+    append_n(f->v, 3);
+    char *anchor;
+    OK(cl_audit_anchor(db, &anchor));
+    long long anchored;
+    char *edited = strdup(anchor);
+    char *digit = strstr(edited, "entries: ") + 9;
+    *digit = *digit == '1' ? '2' : '1';
+    assert_int_equal(cl_audit_verify_anchor(db, edited, strlen(edited), "edited", &anchored), CL_EDATA);
+    assert_non_null(strstr(cl_error_message(), "not signed"));
+    free(edited);
+    /* The rewrite goes through the log's own append path: every stored
+     * hash is right for the new content. */
+    OK(cl_db_exec(db, "DELETE FROM audit WHERE id >= 2; UPDATE meta SET value = (SELECT hash FROM audit WHERE id = 1)"
+                      " WHERE key = 'audit_head'; UPDATE meta SET value = '1' WHERE key = 'audit_count'"));
+    for (int i = 0; i < 4; i++) {
+        OK(cl_db_begin(db));
+        OK(cl_vault_audit(f->v, "record.edit", "record 2", "a different history"));
+        OK(cl_db_commit(db));
+    }
+    long long entries;
+    OK(cl_audit_verify(db, &entries));
+    assert_int_equal(cl_audit_verify_anchor(db, anchor, strlen(anchor), "anchor", &anchored), CL_EDATA);
+    assert_non_null(strstr(cl_error_message(), "rewritten"));
+    free(anchor);
+}
+
 /* The rules are carelog's own, not the build's defaults: a connection that
  * starts with them off has them on after cl_db_apply_rules. */
 static void test_rules_turned_on(void **state)
@@ -136,6 +209,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dangling_reference, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_rewritten, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rules_turned_on, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_anchor_finds_a_cut_back_log, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_anchor_finds_a_rewrite, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
