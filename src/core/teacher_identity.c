@@ -326,6 +326,9 @@ cl_status cl_teacher_check_vault_pub(const cl_teacher_identity *t, const char *v
         return cl_fail(CL_EUSAGE, _("join your school's vault first: `carelog teacher join vault.pub`"));
     cl_vault_pub p;
     cl_status st = cl_vault_pub_load(vault_pub_path, &p);
+    if (st == CL_ENOTFOUND)
+        return cl_fail(CL_ENOTFOUND, _("%s is missing: name the school's vault folder with --vault DIR, or write the "
+                                       "observation to a file with -o FILE; nothing was sealed"), vault_pub_path);
     if (st != CL_OK)
         return cl_fail_context(st, _("nothing was sealed"));
     if (!cl_vault_pub_equal(&p, &t->vault))
