@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -326,6 +327,9 @@ cl_status cl_teacher_check_vault_pub(const cl_teacher_identity *t, const char *v
         return cl_fail(CL_EUSAGE, _("join your school's vault first: `carelog teacher join vault.pub`"));
     cl_vault_pub p;
     cl_status st = cl_vault_pub_load(vault_pub_path, &p);
+    if (st == CL_ENOTFOUND)
+        return cl_fail(CL_ENOTFOUND, _("%s is missing: name the school's vault folder with --vault DIR, or write the "
+                                       "observation to a file with -o FILE; nothing was sealed"), vault_pub_path);
     if (st != CL_OK)
         return cl_fail_context(st, _("nothing was sealed"));
     if (!cl_vault_pub_equal(&p, &t->vault))
@@ -362,6 +366,29 @@ cl_status cl_teacher_unlock(const cl_teacher_identity *t, const cl_secret *pass,
     return CL_OK;
 }
 
+/* The next counter, under a lock on the identity folder, re-read from
+ * disk: two observe commands at once must not use one counter (the vault
+ * would refuse the second file as a replay). */
+static cl_status take_counter(cl_teacher_identity *t)
+{
+    int fd = open(t->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || flock(fd, LOCK_EX) != 0) {
+        cl_status st = cl_fail(CL_EIO, "%s: %s", t->dir, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return st;
+    }
+    cl_teacher_identity *now = NULL;
+    cl_status st = cl_teacher_load(t->dir, &now);
+    if (st == CL_OK) {
+        t->counter = (now->counter > t->counter ? now->counter : t->counter) + 1;
+        st = save_identity(t, false);
+    }
+    cl_teacher_free(now);
+    close(fd); /* releases the lock */
+    return st;
+}
+
 cl_status cl_teacher_seal(cl_teacher_identity *t, const cl_secret *pass, const char *student_number,
                           const char *student_name, const char *student_class, const json_t *fields,
                           const char *form_digest, unsigned char id_out[CL_OBSERVATION_ID_BYTES],
@@ -373,8 +400,7 @@ cl_status cl_teacher_seal(cl_teacher_identity *t, const cl_secret *pass, const c
     cl_status st = cl_teacher_unlock(t, pass, &seed);
     if (st != CL_OK)
         return st;
-    t->counter++;
-    st = save_identity(t, false);
+    st = take_counter(t);
     if (st == CL_OK) {
         cl_observation_draft d = {
             .teacher_name = t->name, .student_number = student_number, .student_name = student_name,

@@ -44,4 +44,16 @@ expect_rc 0 cl "$PASS" inbox list --json
 expect_rc 0 cl "$PASS" inbox quarantine --json
 [ "$(cat "$T/out")" = "[]" ] || fail "a file was quarantined after a crash: $(cat "$T/out")"
 expect_rc 0 cl "$PASS" audit verify
+
+note "observes started at once never share a counter (the vault would refuse one as a replay)"
+for i in 1 2 3 4 5 6; do
+  printf '%s\n' "$TP" | "$CARELOG" --vault "$V" --passphrase-fd 3 observe --identity "$TI" --student S001 \
+    --field occurred_at=2026-03-01T10:00 --field categories=emotional --field severity=low \
+    --field "description=同时$i" 3<&0 >/dev/null 2>&1 &
+done
+wait
+"$CARELOG" teacher sent --json --identity "$TI" | grep -o '"counter":[0-9]*' | sort | uniq -d >"$T/dups"
+[ ! -s "$T/dups" ] || fail "two observations took one counter: $(cat "$T/dups")"
+expect_rc 0 cl "$PASS" inbox import
+grep -q "^6 new observations" "$T/out" || fail "not all six observed at once were taken in: $(cat "$T/out")"
 echo "teacher_crash ok"

@@ -113,6 +113,27 @@ grep -q '"author":"李老师"' "$T/out" || fail "the record is not authored by t
 expect_rc 0 cl "$PASS" agenda --json
 grep -q '"new_observations":{"count":0' "$T/out" || fail "an accepted observation is still counted"
 
+note "the teacher's passphrase opens nothing through any carelog command"
+"$CARELOG" --help | sed -n '/^commands:/,/^$/p' | grep '^  [a-z]' |
+  sed 's/^  \([a-z-]*\)\( [a-z][a-z-]*\)\{0,1\}.*/\1\2/' | sort -u >"$T/commands"
+[ "$(wc -l <"$T/commands")" -gt 30 ] || fail "could not read the list of commands"
+while read -r cmd; do
+  for operand in "" 1 S001; do
+    rm -f "$XDG_STATE_HOME"/carelog/failures-* # no growing delay between the tries
+    # shellcheck disable=SC2086 # the command's words are split on purpose
+    cl "$TP" $cmd $operand >"$T/out" 2>"$T/err"
+    rc=$?
+    # Commands that never open this vault (the teacher's and the office's
+    # sides, the public keys, the county's merge) may succeed; no other.
+    case "$cmd" in
+      teacher\ init | teacher\ show | teacher\ join | teacher\ sent | observe | pubkey | office\ * | report\ merge) ;;
+      *) [ $rc -ne 0 ] || fail "\"$cmd $operand\" succeeded with the teacher's passphrase" ;;
+    esac
+    if grep -q -e "$M" -e '张小明' "$T/out" "$T/err"; then fail "\"$cmd $operand\" showed vault content to the teacher"; fi
+  done
+done <"$T/commands"
+expect_rc 0 cl "$PASS" inbox show 1
+
 note "dismissing needs a reason, and is audited"
 expect_rc 0 t "$TP" observe -o "$T/second.clobs" --name 张小明 --class 初二1班 --field occurred_at=2026-03-02T09:00 \
   --field categories=absence --field severity=low --field "description=迟到"
