@@ -22,7 +22,14 @@
  * Import is all or nothing: every rejected row is reported with the line
  * where it starts in the file and the reason (bad date, missing number or
  * name, invalid value, over-long field, a student number twice in the file
- * or already in the vault), and if any row is rejected nothing is written. */
+ * or, unless told to update or skip them, already in the vault), and if any
+ * row is rejected nothing is written.
+ *
+ * Student numbers and classes go through cl_identifier_normalise (full-width
+ * digits and brackets folded, invisible characters removed or refused), a
+ * number's leading apostrophe (Excel's mark for text) is dropped, a phone
+ * loses that apostrophe and every space, and dates may be 20120305. A file
+ * separated by semicolons or tabs is refused saying so. */
 #ifndef CARELOG_ROSTER_H
 #define CARELOG_ROSTER_H
 
@@ -83,5 +90,32 @@ json_t *cl_roster_report(const cl_roster *r);
  *              them), or a file-level failure as cl_roster_parse */
 cl_status cl_roster_import(cl_vault *v, const char *data, size_t len, const char *encoding, bool dry_run,
                            json_t **report);
+
+/* What a term-start import does with a student number already in the vault. */
+typedef enum cl_roster_existing {
+    CL_ROSTER_REJECT, /* the row is rejected (cl_roster_import) */
+    CL_ROSTER_UPDATE, /* the student is updated through cl_student_edit: a new
+                       * version of the details, the earlier one kept. The row's
+                       * fields replace the student's (class, gender, …); what
+                       * the file leaves empty is kept; the status is kept
+                       * unless the file has a status column; the roster's
+                       * guardian updates the guardian of the same name (else
+                       * the same phone) or is added beside the others */
+    CL_ROSTER_SKIP,   /* the row is left out, the student untouched */
+} cl_roster_existing;
+
+typedef struct cl_roster_options {
+    const char *encoding; /* "auto", "utf-8", "gb18030" */
+    bool dry_run;
+    cl_roster_existing existing;
+} cl_roster_options;
+
+/* cl_roster_import with the options. The report adds {updated, unchanged,
+ * skipped} (counts; updated and unchanged are 0 unless written), and each
+ * of students:[…] has action "added", "updated", "unchanged" or "skipped"
+ * (in a dry run, what would be done: "added", "updated" or "skipped").
+ * Audited as import.roster with every count. */
+cl_status cl_roster_import_with(cl_vault *v, const char *data, size_t len, const cl_roster_options *o,
+                                json_t **report);
 
 #endif

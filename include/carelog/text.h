@@ -71,7 +71,8 @@ size_t cl_text_wrap_piece(const char *s, size_t len, int room);
 char *cl_text_wrap(const char *text, int width);
 
 /* Dates. cl_date_parse accepts YYYY-MM-DD (also YYYY/MM/DD and YYYY.MM.DD,
- * as Chinese school systems export them, and YYYY年M月D日) and writes the
+ * as Chinese school systems export them, YYYYMMDD as spreadsheets keep
+ * them, and YYYY年M月D日) and writes the
  * canonical YYYY-MM-DD into out[11]. False for anything that is not a real
  * calendar date between 1900 and 2200. Month and day may have one or two
  * digits in every form (spreadsheets export 2026/3/1); the year has four; the
@@ -92,7 +93,7 @@ long cl_date_days(const char out_or_canonical[11]);
 /* Converts len bytes in `encoding` ("utf-8", "gb18030", or "auto") to a
  * malloc'd NUL-terminated UTF-8 string. A leading UTF-8 BOM is removed.
  * "auto" takes valid UTF-8 as UTF-8 and anything else as GB18030. Invalid
- * input in the chosen encoding is CL_EDATA naming the byte offset. */
+ * input in the chosen encoding is CL_EDATA naming the line ("line 3: not valid UTF-8 …"). */
 cl_status cl_text_to_utf8(const char *in, size_t len, const char *encoding,
                           char **out, size_t *out_len);
 

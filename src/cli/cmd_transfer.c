@@ -21,7 +21,7 @@
 
 typedef struct roster_opts {
     const char *encoding;
-    bool dry_run;
+    bool dry_run, update, skip_existing;
 } roster_opts;
 
 static int roster_option(cl_cli *c, int opt, const char *arg, void *ctx)
@@ -35,6 +35,10 @@ static int roster_option(cl_cli *c, int opt, const char *arg, void *ctx)
         o->encoding = strcmp(arg, "utf8") == 0 ? "utf-8" : strcmp(arg, "gbk") == 0 ? "gb18030" : arg;
     } else if (opt == 'n') {
         o->dry_run = true;
+    } else if (opt == 'u') {
+        o->update = true;
+    } else if (opt == 's') {
+        o->skip_existing = true;
     }
     return 0;
 }
@@ -72,12 +76,14 @@ static int cmd_import_roster(cl_cli *c)
     static const struct option options[] = {
         {"encoding", required_argument, NULL, 'e'},
         {"dry-run", no_argument, NULL, 'n'},
+        {"update", no_argument, NULL, 'u'},
+        {"skip-existing", no_argument, NULL, 's'},
         {0, 0, 0, 0},
     };
-    roster_opts o = {"auto", false};
+    roster_opts o = {"auto", false, false, false};
     int first;
     int rc = cl_cli_parse(
-        c, options, _("FILE.csv [--encoding auto|utf-8|gb18030] [--dry-run] [--json]"),
+        c, options, _("FILE.csv [--encoding auto|utf-8|gb18030] [--update|--skip-existing] [--dry-run] [--json]"),
         _("Imports students from a roster exported by a school system (Excel or WPS CSV,\n"
         "UTF-8 with or without BOM, or GB18030). The header row names the columns in\n"
         "Chinese or English: 学号/number, 姓名/name, 班级/class, 性别/gender,\n"
@@ -87,13 +93,22 @@ static int cmd_import_roster(cl_cli *c)
         "and named. Values are checked as `student add` checks them.\n"
         "All or nothing: every rejected row is listed with its line and reason, and if\n"
         "any row is rejected nothing is imported (exit 65). A student number twice in the\n"
-        "file or already in the vault is rejected, never merged.\n"
-        "  --encoding E   auto (default: UTF-8 if valid, else GB18030), utf-8, gb18030\n"
-        "  --dry-run      check everything, write nothing\n"
-        "  --json         print the report as JSON\n"),
+        "file or already in the vault is rejected, never merged, unless:\n"
+        "  --update         students already in the vault (by number) get their class and\n"
+        "                   details from the file, as `student edit` would (the earlier\n"
+        "                   version is kept); empty cells change nothing, the status only\n"
+        "                   with a status column (next term's roster)\n"
+        "  --skip-existing  students already in the vault are left as they are\n"
+        "Numbers and classes are compared as typed in either width (２０２６０００１, 初二（3）班);\n"
+        "20120305 is a date; a phone's leading apostrophe and spaces are dropped.\n"
+        "  --encoding E     auto (default: UTF-8 if valid, else GB18030), utf-8, gb18030\n"
+        "  --dry-run        check everything, write nothing\n"
+        "  --json           print the report as JSON\n"),
         roster_option, &o, 1, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
+    if (o.update && o.skip_existing)
+        return cl_cli_fail(cl_fail(CL_EUSAGE, _("choose --update or --skip-existing, not both")));
     const char *path = c->argv[first];
     unsigned char *data;
     size_t len;
@@ -102,8 +117,10 @@ static int cmd_import_roster(cl_cli *c)
         return cl_cli_fail(st);
     st = cl_cli_unlock(c);
     json_t *report = NULL;
+    cl_roster_options ro = {o.encoding, o.dry_run,
+                            o.update ? CL_ROSTER_UPDATE : o.skip_existing ? CL_ROSTER_SKIP : CL_ROSTER_REJECT};
     if (st == CL_OK)
-        st = cl_roster_import(c->vault, (const char *)data, len, o.encoding, o.dry_run, &report);
+        st = cl_roster_import_with(c->vault, (const char *)data, len, &ro, &report);
     free(data);
     if (!report)
         return cl_cli_fail(st);
@@ -123,8 +140,14 @@ static int cmd_import_roster(cl_cli *c)
         if (o.dry_run)
             printf(_("Checked %lld student%s: all rows are good. Nothing was written (--dry-run).\n"), n,
                    n == 1 ? "" : "s");
-        else
+        else if (!o.update && !o.skip_existing)
             printf(_("Imported %lld student%s from %s.\n"), n, n == 1 ? "" : "s", path);
+        else
+            printf(_("From %s: %lld new, %lld updated, %lld unchanged, %lld skipped.\n"), path,
+                   (long long)json_integer_value(json_object_get(report, "imported")),
+                   (long long)json_integer_value(json_object_get(report, "updated")),
+                   (long long)json_integer_value(json_object_get(report, "unchanged")),
+                   (long long)json_integer_value(json_object_get(report, "skipped")));
     }
     json_decref(report);
     return exit_code;

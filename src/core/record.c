@@ -10,6 +10,7 @@
 
 #include "carelog/catalog.h"
 #include "carelog/clock.h"
+#include "carelog/identifier.h"
 #include "carelog/storage.h"
 #include "carelog/text.h"
 #include "record_internal.h"
@@ -521,6 +522,20 @@ static cl_status stale_edit(const row *r, long long id, long long expected_versi
     return st;
 }
 
+/* A student's details keep their number, name and class in the one form
+ * every lookup uses, whichever path edits them. */
+static cl_status validate_edit(const cl_form *form, const char *kind, json_t *fields)
+{
+    json_t *problems = json_array();
+    cl_status st = problems ? CL_OK : cl_fail(CL_ESOFTWARE, _("out of memory"));
+    if (st == CL_OK && strcmp(kind, "student") == 0)
+        st = cl_identifier_normalise_student(fields, problems);
+    if (st == CL_OK)
+        st = cl_form_validate_into(form, fields, problems);
+    json_decref(problems);
+    return st;
+}
+
 cl_status cl_record_edit_tx(cl_vault *v, long long id, long long expected_version, const json_t *changes,
                             const char *action, long long *new_version)
 {
@@ -562,7 +577,7 @@ cl_status cl_record_edit_tx(cl_vault *v, long long id, long long expected_versio
                                    "another plan"), r.parent_id);
     }
     if (st == CL_OK)
-        st = cl_form_validate(form, fields);
+        st = validate_edit(form, r.kind, fields);
     if (st == CL_OK)
         st = check_not_future(fields);
     char *text = NULL;

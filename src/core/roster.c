@@ -1,21 +1,23 @@
 /* Roster import: CSV from school systems → student records. See roster.h.
  *
- * Two halves: cl_roster_parse maps and checks a file against the student
- * form without a vault (so it can be fuzzed), cl_roster_import adds the
- * checks that need the vault and writes everything in one transaction. */
+ * Two halves: cl_roster_parse (here) maps and checks a file against the
+ * student form without a vault (so it can be fuzzed); cl_roster_import
+ * (roster_import.c) adds the checks that need the vault and writes
+ * everything in one transaction. */
 #include "carelog/roster.h"
 #include "carelog/i18n.h"
+
+#include "roster_internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-#include "carelog/catalog.h"
 #include "carelog/csv.h"
 #include "carelog/i18n.h"
-#include "carelog/storage.h"
-#include "carelog/student.h"
+#include "carelog/identifier.h"
 #include "carelog/text.h"
 
 /* Where a column goes: a top-level field of the form, or one of the three
@@ -118,32 +120,6 @@ static const struct alias {
     {"phone", TARGET_GUARDIAN_PHONE, NULL},
     {"guardian phone", TARGET_GUARDIAN_PHONE, NULL},
     {"telephone", TARGET_GUARDIAN_PHONE, NULL},
-};
-
-/* Words for a guardian's relation beyond the form's choice ids and labels. */
-static const struct {
-    const char *word, *id;
-} relation_words[] = {
-    {"父", "father"},       {"爸爸", "father"},      {"父亲", "father"},       {"母", "mother"},
-    {"妈妈", "mother"},     {"母亲", "mother"},      {"爷爷", "grandparent"},  {"奶奶", "grandparent"},
-    {"外公", "grandparent"}, {"外婆", "grandparent"}, {"祖父", "grandparent"},  {"祖母", "grandparent"},
-    {"外祖父", "grandparent"}, {"外祖母", "grandparent"}, {"姥姥", "grandparent"}, {"姥爷", "grandparent"},
-    {"祖父母", "grandparent"}, {"继父", "step_parent"}, {"继母", "step_parent"}, {"哥哥", "sibling"},
-    {"姐姐", "sibling"},    {"兄", "sibling"},       {"姐", "sibling"},        {"叔叔", "relative"},
-    {"伯伯", "relative"},   {"姑姑", "relative"},    {"舅舅", "relative"},     {"阿姨", "relative"},
-    {"姨妈", "relative"},   {"舅妈", "relative"},    {"婶婶", "relative"},     {"亲戚", "relative"},
-    {"其他", "other"},      {"grandmother", "grandparent"}, {"grandfather", "grandparent"},
-};
-
-/* Short words for circumstances as school systems write them. */
-static const struct {
-    const char *word, *id;
-} circumstance_words[] = {
-    {"留守", "left_behind"},     {"单亲", "single_parent"},    {"残疾", "disability"},
-    {"残障", "disability"},      {"困境", "in_difficulty"},    {"事实无人抚养", "unattended"},
-    {"无人抚养", "unattended"},  {"流动", "migrant"},          {"随迁子女", "migrant"},
-    {"离异", "divorced_parents"}, {"父母离异", "divorced_parents"}, {"孤儿", "orphan"},
-    {"低保", "low_income"},      {"低保户", "low_income"},
 };
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -333,77 +309,18 @@ static cl_status find_header(cl_roster *r, const cl_csv *csv, const cl_form *for
         *first_data = i + 1;
         return CL_OK;
     }
+    /* A file saved with another separator reads as one column a row. */
+    for (size_t i = 0; i < n && i < 10; i++) {
+        const cl_csv_row *hr = cl_csv_row_at(csv, i);
+        const char *cell = hr->nfields == 1 ? hr->fields[0] : "";
+        const char *which = strchr(cell, ';') ? _("semicolons (;)") : strchr(cell, '\t') ? _("tabs") : NULL;
+        if (which)
+            return cl_fail(CL_EDATA, _("line %zu: the columns are separated by %s, not commas; save the file as CSV "
+                                       "with commas (Excel: \"CSV UTF-8 (Comma delimited)\") and import it again"),
+                           hr->line, which);
+    }
     return cl_fail(CL_EDATA, _("no header row with both a student number column (学号/number) and a name column "
-                             "(姓名/name) in the first lines of the file"));
-}
-
-/* Splits a list as people type it: , ， 、 ; ； / and spaces. Returns a
- * malloc'd copy with every separator made an ASCII comma. */
-static char *split_list(const char *s)
-{
-    cl_buf b = {0};
-    static const char *const seps[] = {"，", "、", "；", "／", "\xe3\x80\x80"};
-    while (*s) {
-        bool sep = false;
-        for (size_t i = 0; i < sizeof seps / sizeof *seps && !sep; i++)
-            if (strncmp(s, seps[i], strlen(seps[i])) == 0) {
-                s += strlen(seps[i]);
-                sep = true;
-            }
-        if (!sep && (*s == ',' || *s == ';' || *s == '/' || *s == ' ' || *s == '|')) {
-            s++;
-            sep = true;
-        }
-        if (cl_buf_append(&b, sep ? "," : s, 1) != CL_OK) {
-            cl_buf_free(&b);
-            return NULL;
-        }
-        if (!sep)
-            s++;
-    }
-    return b.data ? cl_buf_take(&b) : strdup("");
-}
-
-/* Circumstances text → the form's multi value, with the short words school
- * systems use; "无" or "否" means none. */
-static cl_status circumstances_value(const cl_form *form, const char *field, const char *text, json_t **out)
-{
-    char *list = split_list(text);
-    if (!list)
-        return cl_fail(CL_ESOFTWARE, _("out of memory"));
-    cl_buf b = {0};
-    cl_status st = CL_OK;
-    char *save = NULL;
-    for (char *item = strtok_r(list, ",", &save); item && st == CL_OK; item = strtok_r(NULL, ",", &save)) {
-        if (strcmp(item, "无") == 0 || strcmp(item, "否") == 0 || strcmp(item, "-") == 0)
-            continue;
-        const char *id = item;
-        for (size_t i = 0; i < sizeof circumstance_words / sizeof *circumstance_words; i++)
-            if (strcmp(item, circumstance_words[i].word) == 0)
-                id = circumstance_words[i].id;
-        st = cl_buf_printf(&b, "%s%s", b.len ? "," : "", id);
-    }
-    free(list);
-    if (st == CL_OK)
-        st = cl_form_value_from_text(form, field, b.data ? b.data : "", out);
-    cl_buf_free(&b);
-    return st;
-}
-
-static const char *relation_id(const cl_field *rel, const char *text)
-{
-    for (size_t i = 0; i < rel->n_choices; i++) {
-        const cl_choice *ch = &rel->choices[i];
-        if (strcmp(text, ch->id) == 0 || strcmp(text, ch->label_zh) == 0 || strcasecmp(text, ch->label_en) == 0)
-            return ch->id;
-    }
-    for (size_t i = 0; i < sizeof relation_words / sizeof *relation_words; i++)
-        if (strcasecmp(text, relation_words[i].word) == 0) {
-            for (size_t k = 0; k < rel->n_choices; k++)
-                if (strcmp(rel->choices[k].id, relation_words[i].id) == 0)
-                    return rel->choices[k].id;
-        }
-    return NULL;
+                               "(姓名/name) in the first lines of the file"));
 }
 
 static const cl_field *subfield(const cl_field *group, const char *id)
@@ -412,16 +329,6 @@ static const cl_field *subfield(const cl_field *group, const char *id)
         if (strcmp(group->subfields[i].id, id) == 0)
             return &group->subfields[i];
     return NULL;
-}
-
-static char *trimmed(const char *s)
-{
-    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
-        n--;
-    return strndup(s, n);
 }
 
 /* Builds the guardian item from its three columns; NULL *out when the row
@@ -439,7 +346,8 @@ static cl_status guardian_value(cl_roster *r, const cl_form *form, const cl_csv_
         default: break;
         }
     }
-    char *n = trimmed(name ? name : ""), *rel = trimmed(relation ? relation : ""), *ph = trimmed(phone ? phone : "");
+    char *n = cl_roster_trimmed(name ? name : ""), *rel = cl_roster_trimmed(relation ? relation : ""),
+         *ph = cl_roster_phone(phone);
     cl_status st = CL_OK;
     if (!n || !rel || !ph) {
         st = cl_fail(CL_ESOFTWARE, _("out of memory"));
@@ -459,7 +367,7 @@ static cl_status guardian_value(cl_roster *r, const cl_form *form, const cl_csv_
     const char *rel_id = "other";
     const cl_field *rel_field = subfield(group, "relation");
     if (*rel && rel_field) {
-        rel_id = relation_id(rel_field, rel);
+        rel_id = cl_roster_relation(rel_field, rel);
         if (!rel_id) {
             st = add_problem(r, cr->line, "field guardians.relation (与学生关系): unknown relation \"%s\"", rel);
             *ok = false;
@@ -502,13 +410,16 @@ static cl_status map_row(cl_roster *r, const cl_form *form, const cl_csv_row *cr
         if (col->target != TARGET_FIELD)
             continue;
         const char *cell = cl_csv_field(cr, col->index);
+        /* Excel keeps a number as text behind a leading apostrophe. */
+        if (strcmp(col->field, "number") == 0 && cell[0] == '\'')
+            cell++;
         json_t *value = NULL;
         cl_status vs;
         if (!cl_utf8_valid(cell, strlen(cell)))
             vs = cl_fail(CL_EDATA, _("column \"%s\": not valid text"), r->header[col->index]);
         else if (strcmp(col->field, "circumstances") == 0 &&
                  cl_form_field(form, col->field)->type == CL_FIELD_MULTI)
-            vs = circumstances_value(form, col->field, cell, &value);
+            vs = cl_roster_circumstances(form, col->field, cell, &value);
         else if (strcmp(col->field, "gender") == 0 && (strcasecmp(cell, "m") == 0 || strcasecmp(cell, "f") == 0))
             vs = cl_form_value_from_text(form, col->field, (*cell | 0x20) == 'm' ? "male" : "female", &value);
         else
@@ -534,6 +445,15 @@ static cl_status map_row(cl_roster *r, const cl_form *form, const cl_csv_row *cr
     if (st == CL_OK && !guardian_ok) {
         ok = false;
         st = cl_form_problem_add(reported, "guardians", NULL, "");
+    }
+    /* Numbers and classes in the one form lookups use; invisible
+     * characters in names refused (identifier.h). */
+    size_t before = json_array_size(reported);
+    if (st == CL_OK)
+        st = cl_identifier_normalise_student(fields, reported);
+    for (size_t i = before; i < json_array_size(reported) && st == CL_OK; i++) {
+        ok = false;
+        st = add_problem(r, cr->line, "%s", json_string_value(json_object_get(json_array_get(reported, i), "message")));
     }
     static const struct {
         const char *field, *missing;
@@ -725,105 +645,4 @@ json_t *cl_roster_report(const cl_roster *r)
                      (json_int_t)accepted, "rejected", (json_int_t)rejected, "header_line",
                      (json_int_t)r->header_line, "columns", columns, "ignored_columns", r->ignored, "problems",
                      problems);
-}
-
-/* Rejects rows whose number is already a student of the vault. */
-static cl_status check_vault(cl_vault *v, cl_roster *r)
-{
-    sqlite3_stmt *q;
-    cl_status st = cl_db_prepare(cl_vault_db(v),
-                                 "SELECT id, name FROM students WHERE number = ? AND merged_into IS NULL"
-                                 " ORDER BY id LIMIT 1", &q);
-    for (size_t i = 0; i < r->nrows && st == CL_OK; i++) {
-        if (!r->rows[i].fields)
-            continue;
-        const char *num = json_string_value(json_object_get(r->rows[i].fields, "number"));
-        sqlite3_reset(q);
-        sqlite3_bind_text(q, 1, num, -1, SQLITE_TRANSIENT);
-        int rc = sqlite3_step(q);
-        if (rc == SQLITE_ROW) {
-            char *who = cl_text_inert((const char *)sqlite3_column_text(q, 1), false);
-            st = cl_roster_reject(r, i,
-                                  "student number %s is already in the vault (#%lld %s); duplicates are never "
-                                  "merged",
-                                  num, (long long)sqlite3_column_int64(q, 0), who ? who : "");
-            free(who);
-        } else if (rc != SQLITE_DONE) {
-            st = cl_db_fail(cl_vault_db(v), "looking up student numbers");
-        }
-    }
-    sqlite3_finalize(q);
-    return st;
-}
-
-cl_status cl_roster_import(cl_vault *v, const char *data, size_t len, const char *encoding, bool dry_run,
-                           json_t **report)
-{
-    if (report)
-        *report = NULL;
-    const cl_form *form;
-    long long form_id;
-    cl_status st = cl_catalog_current(v, "student", &form, &form_id);
-    if (st != CL_OK)
-        return st;
-    cl_roster *r;
-    st = cl_roster_parse(data, len, encoding, form, &r);
-    if (st != CL_OK)
-        return cl_fail_context(st, _("importing the roster"));
-    st = check_vault(v, r);
-    json_t *students = json_array();
-    size_t imported = 0;
-    if (st == CL_OK && r->nproblems > 0) {
-        size_t bad = 0;
-        for (size_t i = 0; i < r->nrows; i++)
-            bad += r->rows[i].fields == NULL;
-        st = cl_fail(CL_EDATA, _("%zu of %zu rows rejected (%zu problems); nothing was imported"), bad, r->nrows,
-                     r->nproblems);
-    } else if (st == CL_OK && r->nrows == 0) {
-        st = cl_fail(CL_EDATA, _("the roster has a header but no students; nothing was imported"));
-    }
-    sqlite3 *db = cl_vault_db(v);
-    bool in_tx = false;
-    if (st == CL_OK && !dry_run) {
-        st = cl_db_begin(db);
-        in_tx = st == CL_OK;
-    }
-    for (size_t i = 0; i < r->nrows && st == CL_OK; i++) {
-        const json_t *f = r->rows[i].fields;
-        long long id = 0;
-        if (!dry_run) {
-            st = cl_student_add(v, f, false, &id);
-            if (st != CL_OK) {
-                st = cl_fail_context(st, _("line %zu"), r->rows[i].line);
-                break;
-            }
-            imported++;
-        }
-        json_t *s = json_pack("{s:I, s:O, s:O}", "line", (json_int_t)r->rows[i].line, "number",
-                              json_object_get(f, "number"), "name", json_object_get(f, "name"));
-        if (!dry_run)
-            json_object_set_new(s, "id", json_integer(id));
-        json_array_append_new(students, s);
-    }
-    if (in_tx && st == CL_OK) {
-        char detail[64];
-        snprintf(detail, sizeof detail, "%zu students", imported);
-        st = cl_vault_audit(v, "import.roster", "roster", detail);
-    }
-    if (in_tx && st == CL_OK)
-        st = cl_db_commit(db);
-    else if (in_tx)
-        cl_db_rollback(db);
-    if (report) {
-        json_t *rep = cl_roster_report(r);
-        if (rep) {
-            json_object_set_new(rep, "imported", json_integer(st == CL_OK && !dry_run ? (json_int_t)imported : 0));
-            json_object_set_new(rep, "dry_run", json_boolean(dry_run));
-            json_object_set(rep, "students", students);
-        }
-        *report = rep;
-    }
-    json_decref(students);
-    cl_roster_free(r);
-    return st;
 }

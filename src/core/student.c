@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "carelog/catalog.h"
+#include "carelog/identifier.h"
 #include "carelog/record.h"
 #include "carelog/storage.h"
 #include "carelog/text.h"
@@ -91,8 +92,14 @@ cl_status cl_student_add(cl_vault *v, const json_t *fields, bool allow_duplicate
     const cl_form *form;
     sqlite3 *db = cl_vault_db(v);
     cl_status st = cl_catalog_current(v, "student", &form, NULL);
+    json_t *problems = json_array();
+    if (st == CL_OK && !problems)
+        st = cl_fail(CL_ESOFTWARE, _("out of memory"));
     if (st == CL_OK)
-        st = cl_form_validate(form, f);
+        st = cl_identifier_normalise_student(f, problems);
+    if (st == CL_OK)
+        st = cl_form_validate_into(form, f, problems);
+    json_decref(problems);
     cl_tx tx;
     if (st == CL_OK)
         st = cl_tx_begin(db, &tx);
@@ -202,11 +209,23 @@ cl_status cl_student_find(cl_vault *v, const char *text, long long *id_out)
             *id_out = id;
         return st;
     }
-    sqlite3_stmt *q;
-    cl_status st = cl_db_prepare(db, "SELECT id, merged_into IS NULL FROM students WHERE number = ? "
-                                     "ORDER BY merged_into IS NULL DESC, id", &q);
+    /* The number as it is stored: ２０２６０００１ finds 20260001. */
+    char *number = NULL;
+    cl_status st = cl_identifier_normalise(CL_IDENTIFIER_NUMBER, text, "number (学号)", &number);
     if (st != CL_OK)
         return st;
+    if (!*number) {
+        free(number);
+        return cl_fail(CL_EUSAGE, _("name a student by number or by #ID"));
+    }
+    text = number;
+    sqlite3_stmt *q;
+    st = cl_db_prepare(db, "SELECT id, merged_into IS NULL FROM students WHERE number = ? "
+                           "ORDER BY merged_into IS NULL DESC, id", &q);
+    if (st != CL_OK) {
+        free(number);
+        return st;
+    }
     sqlite3_bind_text(q, 1, text, -1, SQLITE_STATIC);
     long long first = 0, second = 0;
     bool first_active = false;
@@ -222,16 +241,19 @@ cl_status cl_student_find(cl_vault *v, const char *text, long long *id_out)
     }
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE)
-        return cl_db_fail(db, "reading the students");
-    if (second)
-        return cl_fail(CL_EDATA, _("student number %s is shared by #%lld and #%lld (possible duplicates: "
+        st = cl_db_fail(db, "reading the students");
+    else if (second)
+        st = cl_fail(CL_EDATA, _("student number %s is shared by #%lld and #%lld (possible duplicates: "
                                  "`carelog student duplicates`); name one by #ID"), text, first, second);
-    if (first)
-        return resolve_merged(db, first, id_out);
-    if (all_digits(text) && strlen(text) <= 18)
-        return resolve_merged(db, atoll(text), id_out);
-    return cl_fail(CL_ENOTFOUND, _("there is no student with number %s (`carelog student list --search TEXT` finds "
-                                 "one by name)"), text);
+    else if (first)
+        st = resolve_merged(db, first, id_out);
+    else if (all_digits(text) && strlen(text) <= 18)
+        st = resolve_merged(db, atoll(text), id_out);
+    else
+        st = cl_fail(CL_ENOTFOUND, _("there is no student with number %s (`carelog student list --search TEXT` finds "
+                                     "one by name)"), text);
+    free(number);
+    return st;
 }
 
 static cl_status student_record(sqlite3 *db, long long id, long long *record_id, long long *version)
@@ -480,6 +502,18 @@ cl_status cl_student_list(cl_vault *v, const cl_student_filter *filter, json_t *
         if (st != CL_OK)
             return cl_fail_context(st, _("--circumstance"));
     }
+    /* The class and the search text as numbers and classes are stored:
+     * --class 初二（3）班 lists 初二(3)班. */
+    char *class_name = NULL, *search = NULL;
+    cl_status nst = fl->class_name ? cl_identifier_normalise(CL_IDENTIFIER_CLASS, fl->class_name, "--class", &class_name)
+                                   : CL_OK;
+    if (nst == CL_OK && fl->search)
+        nst = cl_identifier_normalise(CL_IDENTIFIER_CLASS, fl->search, "--search", &search);
+    if (nst != CL_OK) {
+        free(circ);
+        free(class_name);
+        return nst;
+    }
     cl_buf sql = {0};
     cl_buf_puts(&sql, "SELECT s.id, s.number, s.name, s.class, " STATUS_OF_S ", s.risk_level, s.misconduct_tier, s.counsellor,"
                       " (SELECT json_group_array(flag) FROM (SELECT flag FROM flags f WHERE f.student_id = s.id AND"
@@ -490,14 +524,14 @@ cl_status cl_student_list(cl_vault *v, const cl_student_filter *filter, json_t *
         cl_buf_puts(&sql, " AND s.merged_into IS NULL AND s.status = ?1");
     else
         cl_buf_puts(&sql, " AND s.merged_into IS NULL");
-    if (fl->class_name)
+    if (class_name)
         cl_buf_puts(&sql, " AND s.class = ?2");
     if (fl->risk >= 0)
         cl_buf_puts(&sql, " AND s.risk_level = ?3");
     if (circ)
         cl_buf_puts(&sql, " AND EXISTS (SELECT 1 FROM records r, json_each(r.fields, '$.circumstances') c"
                           " WHERE r.id = s.record_id AND c.value = ?4)");
-    if (fl->search && *fl->search)
+    if (search && *search)
         cl_buf_puts(&sql, " AND (instr(lower(s.name), lower(?5)) > 0 OR instr(lower(s.number), lower(?5)) > 0)");
     cl_buf_puts(&sql, " ORDER BY s.class, s.number, s.id");
     sqlite3 *db = cl_vault_db(v);
@@ -506,18 +540,20 @@ cl_status cl_student_list(cl_vault *v, const cl_student_filter *filter, json_t *
     cl_buf_free(&sql);
     if (st != CL_OK) {
         free(circ);
+        free(class_name);
+        free(search);
         return st;
     }
     if (fl->status)
         sqlite3_bind_text(q, 1, fl->status, -1, SQLITE_STATIC);
-    if (fl->class_name)
-        sqlite3_bind_text(q, 2, fl->class_name, -1, SQLITE_STATIC);
+    if (class_name)
+        sqlite3_bind_text(q, 2, class_name, -1, SQLITE_STATIC);
     if (fl->risk >= 0)
         sqlite3_bind_int(q, 3, fl->risk);
     if (circ)
         sqlite3_bind_text(q, 4, circ, -1, SQLITE_STATIC);
-    if (fl->search && *fl->search)
-        sqlite3_bind_text(q, 5, fl->search, -1, SQLITE_STATIC);
+    if (search && *search)
+        sqlite3_bind_text(q, 5, search, -1, SQLITE_STATIC);
     json_t *arr = json_array();
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -535,6 +571,8 @@ cl_status cl_student_list(cl_vault *v, const cl_student_filter *filter, json_t *
         st = cl_db_fail(db, "listing the students");
     sqlite3_finalize(q);
     free(circ);
+    free(class_name);
+    free(search);
     if (st != CL_OK) {
         json_decref(arr);
         return st;

@@ -517,6 +517,11 @@ static const char *date_prefix(const char *s, int *y, int *m, int *d)
         if (!(p = read_digits(p + 3, 1, 2, d)) || strncmp(p, day_mark, 3) != 0)
             return NULL;
         p += 3;
+    } else if (p[0] >= '0' && p[0] <= '9') {
+        /* YYYYMMDD, as school systems and Excel export dates as numbers. */
+        if (!read_digits(p, 2, 2, m) || !read_digits(p + 2, 2, 2, d))
+            return NULL;
+        p += 4;
     } else if (*p == '-' || *p == '/' || *p == '.') {
         char sep = *p;
         if (!(p = read_digits(p + 1, 1, 2, m)) || *p != sep)
@@ -593,14 +598,24 @@ long cl_date_days(const char s[11])
 
 enum cl_encoding { ENC_UTF8, ENC_GB18030, ENC_AUTO };
 
-static cl_status copy_utf8(const char *in, size_t len, size_t base,
-                           char **out, size_t *out_len)
+/* The line (1-based) holding byte `at`, for messages people can act on: a
+ * spreadsheet shows lines, not byte offsets. A line feed is one byte in
+ * UTF-8 and GB18030 alike and never part of another character. */
+static size_t line_at(const char *in, size_t at)
+{
+    size_t line = 1;
+    for (const char *p = in; (p = memchr(p, '\n', (size_t)(in + at - p))) != NULL; p++)
+        line++;
+    return line;
+}
+
+static cl_status copy_utf8(const char *in, size_t len, char **out, size_t *out_len)
 {
     size_t bad = utf8_invalid_at(in, len);
     if (bad != len)
         return cl_fail(CL_EDATA,
-                       _("invalid UTF-8 at byte offset %zu (is the file GB18030? "
-                       "try encoding gb18030)"), base + bad);
+                       _("line %zu: not valid UTF-8 (is the file GB18030? "
+                       "try encoding gb18030)"), line_at(in, bad));
     char *copy = malloc(len + 1);
     if (!copy)
         return cl_fail(CL_ESOFTWARE, _("out of memory"));
@@ -649,12 +664,12 @@ static cl_status convert_gb18030(const char *in, size_t len, char **out,
             op = buf + used;
             oleft = cap - 1 - used;
         } else if (errno == EINVAL) {
-            st = cl_fail(CL_EDATA, _("GB18030 character cut off at byte offset "
-                         "%zu (end of file)"), at);
+            st = cl_fail(CL_EDATA, _("line %zu: a GB18030 character is cut off "
+                         "at the end of the file"), line_at(in, at));
             break;
         } else {
-            st = cl_fail(CL_EDATA, _("invalid GB18030 at byte offset %zu (is the "
-                         "file UTF-8? try encoding utf-8)"), at);
+            st = cl_fail(CL_EDATA, _("line %zu: not valid GB18030 (is the "
+                         "file UTF-8? try encoding utf-8)"), line_at(in, at));
             break;
         }
     }
@@ -702,7 +717,7 @@ cl_status cl_text_to_utf8(const char *in, size_t len, const char *encoding,
         return cl_fail(CL_EUSAGE, _("unknown encoding \"%s\" (use utf-8, gb18030 or auto)"),
                        encoding);
     if (len == 0)
-        return copy_utf8("", 0, 0, out, out_len);
+        return copy_utf8("", 0, out, out_len);
 
     const unsigned char *u = (const unsigned char *)in;
     if (len >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF)))
@@ -710,8 +725,8 @@ cl_status cl_text_to_utf8(const char *in, size_t len, const char *encoding,
                        "GB18030 (in Excel: CSV UTF-8)"));
     const char *nul = memchr(in, '\0', len);
     if (nul)
-        return cl_fail(CL_EDATA, _("NUL byte at byte offset %zu: not a text file "
-                       "(UTF-16? save it as UTF-8 or GB18030)"), (size_t)(nul - in));
+        return cl_fail(CL_EDATA, _("line %zu: a NUL byte, so this is not a text file "
+                       "(UTF-16? save it as UTF-8 or GB18030)"), line_at(in, (size_t)(nul - in)));
 
     bool bom = len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF;
     size_t start = bom ? 3 : 0;
@@ -721,7 +736,7 @@ cl_status cl_text_to_utf8(const char *in, size_t len, const char *encoding,
     if (enc == ENC_AUTO)
         enc = bom || cl_utf8_valid(in, len) ? ENC_UTF8 : ENC_GB18030;
     if (enc == ENC_UTF8)
-        return copy_utf8(in + start, len - start, start, out, out_len);
+        return copy_utf8(in + start, len - start, out, out_len);
     return convert_gb18030(in, len, out, out_len);
 }
 

@@ -9,7 +9,14 @@ RLO=$(printf '\342\200\256')    # U+202E RIGHT-TO-LEFT OVERRIDE
 ZWSP=$(printf '\342\200\213')   # U+200B ZERO WIDTH SPACE
 BEL=$(printf '\007')
 evil="张${ESC}[2J${ESC}]0;pwned${BEL}三${CSI}31m${RLO}gnp.exe${ZWSP}"
-expect_rc 0 cl "$PASS" student add --number 20260201 --name "$evil" --class "一班${ESC}[5m"
+# A student's name, number and class refuse such characters outright
+# (identifier.h); the rest of the student's details keep them, shown inert.
+expect_rc 65 cl "$PASS" student add --number 20260201 --name "$evil" --class "一班${ESC}[5m"
+grep -q 'U+001B' "$T/err" || fail "an evil name was not refused by name: $(cat "$T/err")"
+# The same characters as JSON escapes, in a guardian's name.
+jevil='张\u001b[2J\u001b]0;pwned\u0007三\u009b31m\u202egnp.exe\u200b'
+expect_rc 0 cl "$PASS" student add --number 20260201 --name 张三 --class 一班 \
+  --field guardians="[{\"name\":\"$jevil\",\"relation\":\"mother\"}]"
 expect_rc 0 cl "$PASS" record add observation --student 20260201 --field categories=emotional \
   --field severity=low --field description="$evil 课堂哭泣" --field location="教室${RLO}"
 expect_rc 0 cl "$PASS" record add session --student 20260201 --field duration_minutes=30 \
@@ -38,10 +45,15 @@ for json in "" --json; do
   check "audit list $json" audit list $json
 done
 check "status (home)" status
+cl "$PASS" student show 20260201 >"$T/shown" 2>&1
+grep -q 'pwned' "$T/shown" || fail "student show did not show the guardian's stored name"
 # DEL (0x7f) and TAB are stored as typed but never printed raw: not in JSON
 # (jansson passes DEL through), not in record show (TAB kept with newlines).
+# A name refuses DEL (a control character); a guardian's name keeps it.
 DEL=$(printf '\177'); TAB=$(printf '\t')
-expect_rc 0 cl "$PASS" student add --number 20260202 --name "李${DEL}四" --class 二班
+expect_rc 65 cl "$PASS" student add --number 20260202 --name "李${DEL}四" --class 二班
+expect_rc 0 cl "$PASS" student add --number 20260202 --name 李四 --class 二班 \
+  --field guardians='[{"name":"李\u007f四","relation":"mother"}]'
 expect_rc 0 cl "$PASS" record add observation --student 20260202 --field categories=emotional \
   --field severity=low --field description="第一行${TAB}缩进${DEL}结束"
 oid=$(cl "$PASS" record list --student 20260202 --json | grep -o '"id":[0-9]*' | head -n1 | cut -d: -f2)
@@ -51,5 +63,5 @@ for args in "student list --json" "student list" "student show 20260202" "studen
   grep -q "$DEL" "$T/shown" && { od -c "$T/shown" | head; fail "$args printed DEL raw"; }
   grep -q "$TAB" "$T/shown" && { od -c "$T/shown" | head; fail "$args printed TAB raw"; }
 done
-cl "$PASS" student list --json | grep -q '李\\u007f四' || fail "student list --json lost the DEL instead of escaping it"
+cl "$PASS" student show 20260202 --json | grep -q '李\\u007f四' || fail "student show --json lost the DEL instead of escaping it"
 echo "rules_inert ok"

@@ -1,6 +1,7 @@
 # import roster: good files counted in, bad files refused whole with every
 # line and reason on stderr, duplicates never merged, dry runs write nothing.
 . "$(dirname "$0")/lib.sh"
+export LANGUAGE=en   # the English source messages
 D=$(cd "$(dirname "$0")/../data" && pwd)
 
 students() { expect_rc 0 cl "$PASS" status --json; json_count students; }

@@ -1,10 +1,12 @@
-/* Fuzz target for the text module: decoding, inert output, fitting, dates
- * and encoding conversion must hold their promises for any bytes. */
+/* Fuzz target for the text module: decoding, inert output, fitting,
+ * wrapping, dates, encoding conversion and identifiers must hold their
+ * promises for any bytes. */
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "carelog/identifier.h"
 #include "carelog/text.h"
 
 static void check_inert(const char *s)
@@ -56,6 +58,51 @@ static void check_dates(const char *s)
     }
 }
 
+/* Wrapped inert text: no line wider than the width (unless one character
+ * is), nothing but spaces and line breaks added or lost. */
+static void check_wrap(const char *s)
+{
+    char *inert = cl_text_inert(s, true);
+    if (!inert)
+        return;
+    for (int width = 1; width < 40; width += 13) {
+        char *w = cl_text_wrap(inert, width);
+        if (!w)
+            break;
+        size_t a = 0, b = 0;
+        for (const char *p = inert; *p; p++)
+            a += *p != ' ' && *p != '\n';
+        for (const char *p = w; *p; p++)
+            b += *p != ' ' && *p != '\n';
+        if (a != b || !cl_utf8_valid(w, strlen(w)))
+            abort();
+        free(w);
+    }
+    free(inert);
+}
+
+/* A normal form is valid UTF-8, holds nothing unsafe, and is its own
+ * normal form. */
+static void check_identifier(const char *s)
+{
+    for (int k = 0; k < 3; k++) {
+        char *out = NULL, *again = NULL;
+        if (cl_identifier_normalise((cl_identifier_kind)k, s, "x", &out) != CL_OK)
+            continue;
+        const char *p = out, *end = out + strlen(out);
+        while (p < end) {
+            uint32_t cp;
+            p += cl_utf8_decode(p, end, &cp);
+            if (cl_codepoint_unsafe(cp) || cp == '\t' || cp == '\n')
+                abort();
+        }
+        if (cl_identifier_normalise((cl_identifier_kind)k, out, "x", &again) != CL_OK || strcmp(out, again) != 0)
+            abort();
+        free(out);
+        free(again);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *in = (const char *)data;
@@ -69,6 +116,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (void)cl_utf8_length(s);
     check_inert(s);
     check_dates(s);
+    check_wrap(s);
+    check_identifier(s);
 
     static const char *const encodings[] = {"auto", "utf-8", "gb18030"};
     for (size_t e = 0; e < 3; e++) {

@@ -441,6 +441,34 @@ static void test_audit_list(void **state)
     json_decref(list);
 }
 
+/* A move dated earlier (a report phoned in yesterday): stored at that time,
+ * never in the future nor before the previous move; a refusal saves
+ * nothing. */
+static void test_move_dated(void **state)
+{
+    fixture *f = *state;
+    long long id = add_referral(f); /* its draft at 2026-11-01T08:00:00Z */
+    set_now("2026-11-03T08:00:00Z");
+    struct tm tm = {.tm_year = 126, .tm_mon = 10, .tm_mday = 2, .tm_hour = 7, .tm_min = 20};
+    time_t yesterday = timegm(&tm);
+    assert_int_equal(cl_referral_move_at(f->v, id, "reported", "电话报告", yesterday + 3 * 86400), CL_EDATA);
+    assert_non_null(strstr(cl_error_message(), "in the future"));
+    assert_int_equal(cl_referral_move_at(f->v, id, "reported", "电话报告", yesterday - 2 * 86400), CL_EDATA);
+    assert_non_null(strstr(cl_error_message(), "before referral"));
+    assert_int_equal(count(f, "SELECT count(*) FROM referral_transitions WHERE record_id = ?", id), 1);
+    OK(cl_referral_move_at(f->v, id, "reported", "电话报告", yesterday));
+    json_t *h = NULL;
+    OK(cl_referral_history(f->v, id, &h));
+    json_t *last = json_array_get(json_object_get(h, "transitions"), 1);
+    assert_string_equal(json_string_value(json_object_get(last, "at")), "2026-11-02T07:20:00Z");
+    assert_string_equal(json_string_value(json_object_get(h, "since")), "2026-11-02T07:20:00Z");
+    assert_int_equal(json_integer_value(json_object_get(h, "age_days")), 1);
+    json_decref(h);
+    /* The next move cannot be dated before this one. */
+    assert_int_equal(cl_referral_move_at(f->v, id, "acknowledged", "回执", yesterday - 60), CL_EDATA);
+    OK(cl_referral_move_at(f->v, id, "acknowledged", "回执", 0));
+}
+
 int main(void)
 {
     cl_secret_init_process();
@@ -457,6 +485,7 @@ int main(void)
         T(test_audit_middle_removed),
         T(test_audit_last_removed),
         T(test_audit_list),
+        T(test_move_dated),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -205,6 +205,10 @@ static void test_dates(void **state)
     assert_date("2026.3.1", "2026-03-01");
     assert_date("2026年3月1日", "2026-03-01");
     assert_date("2026年12月31日", "2026-12-31");
+    assert_date("20120305", "2012-03-05"); /* as spreadsheets keep dates */
+    assert_date("20120230", NULL);
+    assert_date("2012035", NULL);
+    assert_date("201203055", NULL);
     assert_date("2024-02-29", "2024-02-29");
     assert_date("2000-02-29", "2000-02-29");
     assert_date("1900-01-01", "1900-01-01");
@@ -224,7 +228,7 @@ static void test_dates(void **state)
     assert_date("2026-03/01", NULL);
     assert_date("2026-003-01", NULL);
     assert_date("26-03-01", NULL);
-    assert_date("20260301", NULL);
+    assert_date("20260301", "2026-03-01"); /* issue 10: accepted, as school rosters write it */
     assert_date("2026年3月1", NULL);
     assert_date("2026年3月1日x", NULL);
     assert_date("2026-+3-01", NULL);
@@ -315,14 +319,16 @@ static void test_encodings(void **state)
     convert_ok("\xEF\xBB\xBF", 3, "auto", "");
     convert_ok(NULL, 0, "utf-8", "");
 
-    convert_fails("ab\xD5\xC5\x80\x80", 6, "gb18030", CL_EDATA, "byte offset 4");
-    convert_fails("ab\xD5", 3, "gb18030", CL_EDATA, "byte offset 2");
-    convert_fails("abc\xFF", 4, "auto", CL_EDATA, "byte offset 3");
-    convert_fails("ab\xE4\xB8", 4, "utf-8", CL_EDATA, "byte offset 2");
-    convert_fails("\xEF\xBB\xBF" "a\xFF", 5, "auto", CL_EDATA, "byte offset 4");
+    convert_fails("ab\xD5\xC5\x80\x80", 6, "gb18030", CL_EDATA, "line 1:");
+    convert_fails("ab\xD5", 3, "gb18030", CL_EDATA, "line 1:");
+    convert_fails("abc\xFF", 4, "auto", CL_EDATA, "line 1:");
+    convert_fails("ab\xE4\xB8", 4, "utf-8", CL_EDATA, "line 1:");
+    convert_fails("\xEF\xBB\xBF" "a\xFF", 5, "auto", CL_EDATA, "line 1:");
     convert_fails("\xEF\xBB\xBF" "a", 4, "gb18030", CL_EDATA, "UTF-8");
     convert_fails("\xFF\xFE" "a\0", 4, "auto", CL_EDATA, "UTF-16");
-    convert_fails("a\0b", 3, "auto", CL_EDATA, "byte offset 1");
+    convert_fails("a\0b", 3, "auto", CL_EDATA, "line 1:");
+    convert_fails("a\nb\nc\xFF\n", 7, "utf-8", CL_EDATA, "line 3: not valid UTF-8");
+    convert_fails("a\r\nb\n\xD5\xC5\x80\x80", 9, "gb18030", CL_EDATA, "line 3: not valid GB18030");
     convert_fails("a", 1, "latin1", CL_EUSAGE, "latin1");
 }
 
