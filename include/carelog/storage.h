@@ -62,6 +62,9 @@ cl_status cl_db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out);
  * (or cl_db_cache_clear) frees them all. */
 cl_status cl_db_cached(sqlite3 *db, const char *sql, sqlite3_stmt **out);
 void cl_db_cache_clear(sqlite3 *db);
+/* One statement without results (a string literal), from the cache: for
+ * the few that every write runs (BEGIN, COMMIT, SAVEPOINT, RELEASE). */
+cl_status cl_db_exec_cached(sqlite3 *db, const char *sql);
 
 /* Work a transaction's writes leave for its end (the derived state of the
  * students they touched, done once per student rather than once per

@@ -19,7 +19,7 @@ cl_status cl_tx_begin(sqlite3 *db, cl_tx *tx)
 {
     tx->db = db;
     tx->savepoint = !sqlite3_get_autocommit(db);
-    return tx->savepoint ? cl_db_exec(db, "SAVEPOINT cl_tx") : cl_db_begin(db);
+    return tx->savepoint ? cl_db_exec_cached(db, "SAVEPOINT cl_tx") : cl_db_begin(db);
 }
 
 cl_status cl_tx_end(cl_tx *tx, cl_status st)
@@ -31,7 +31,7 @@ cl_status cl_tx_end(cl_tx *tx, cl_status st)
         return st;
     }
     if (st == CL_OK)
-        return cl_db_exec(tx->db, "RELEASE cl_tx");
+        return cl_db_exec_cached(tx->db, "RELEASE cl_tx");
     sqlite3_exec(tx->db, "ROLLBACK TO cl_tx; RELEASE cl_tx", NULL, NULL, NULL);
     return st;
 }

@@ -80,8 +80,7 @@ cl_status cl_db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out)
     return CL_OK;
 }
 
-/* A statement without results, from the cache (the few every write runs). */
-static cl_status run_cached(sqlite3 *db, const char *sql)
+cl_status cl_db_exec_cached(sqlite3 *db, const char *sql)
 {
     sqlite3_stmt *q = NULL;
     cl_status st = cl_db_cached(db, sql, &q);
@@ -94,7 +93,7 @@ static cl_status run_cached(sqlite3 *db, const char *sql)
 
 cl_status cl_db_begin(sqlite3 *db)
 {
-    return run_cached(db, "BEGIN IMMEDIATE");
+    return cl_db_exec_cached(db, "BEGIN IMMEDIATE");
 }
 
 typedef struct precommit {
@@ -120,7 +119,7 @@ cl_status cl_db_commit(sqlite3 *db)
         cl_db_rollback(db);
         return st;
     }
-    st = run_cached(db, "COMMIT");
+    st = cl_db_exec_cached(db, "COMMIT");
     if (st != CL_OK)
         cl_db_rollback(db);
     return st;

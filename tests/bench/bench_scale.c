@@ -1,5 +1,5 @@
 /* The core at scale (issue 9): a vault of N students made by the generator
- * (the same core `carelog generate` uses; cached under build/bench-vault-N
+ * (the same core `carelog generate` uses; cached under build/bench-vault-N-sV
  * so a second run reuses it), and a plaintext SQLite copy of the same data
  * (sqlcipher_export, synthetic data only) queried in the same run with the
  * same query shape. Each question: p95 over repeated runs, time beyond
@@ -204,7 +204,8 @@ int main(int argc, char **argv)
     setenv("CARELOG_TEST_NOW", "2026-11-20T08:00:00Z", 1);
     const char *build = getenv("BUILD") ? getenv("BUILD") : "build";
     char dir[256], vdir[300], plain_path[300];
-    snprintf(dir, sizeof dir, "%s/bench-vault-%d", build, students);
+    /* By schema version too: a vault cached by another schema is not reused. */
+    snprintf(dir, sizeof dir, "%s/bench-vault-%d-s%d", build, students, cl_db_schema_version());
     snprintf(vdir, sizeof vdir, "%s/v", dir);
     snprintf(plain_path, sizeof plain_path, "%s/plain.db", dir);
     cl_secret *pass;

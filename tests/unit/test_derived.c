@@ -272,7 +272,7 @@ static void test_upgrade(void **state)
     char want[16];
     snprintf(want, sizeof want, "%d", cl_db_schema_version());
     expect_row(db, "PRAGMA user_version", want);
-    cl_db_close(db);
+    cl_db_close(db); /* with its cached statements */
 
     /* An upgrade that fails part-way changes nothing: a table in the way
      * of a later entry fails it after the first ran. */
@@ -285,7 +285,7 @@ static void test_upgrade(void **state)
     OK(cl_db_exec(db, "DROP TABLE student_state"));
     OK(cl_db_migrate(db));
     expect_row(db, "SELECT count(*) FROM followups", "2");
-    cl_db_close(db);
+    cl_db_close(db); /* with its cached statements */
 }
 
 int main(void)
