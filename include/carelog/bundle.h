@@ -10,8 +10,10 @@
  * so an office without carelog runs `minisign -Vm FILE -P SCHOOL_KEY`, then
  * `age -d -i OFFICE_KEY -o bundle.tar FILE` and `tar xf bundle.tar`.
  *
- * The manifest (JSON) repeats the trusted comment's fields and lists every
- * other file with its size, SHA-256 and BLAKE2b-256. A receipt is the same
+ * The manifest (JSON) repeats the trusted comment's fields, holds the
+ * school's audit head ({entry, hash} of the newest audit entry, so a later
+ * rewrite of the log is detectable) and lists every other file with its
+ * size, SHA-256 and BLAKE2b-256. A receipt is the same
  * envelope the other way: JSON (format "carelog-receipt") encrypted to the
  * school, signed by the office, trusted comment
  * "carelog-receipt v1 receipt=ID export=ID referral=N status=S to=FP at=TIME".

@@ -138,6 +138,24 @@ static cl_status build_archive(const json_t *manifest_head, const cl_bundle_file
     return st == CL_OK ? tar_end(tar) : st;
 }
 
+/* The audit log's newest entry ({entry, hash}), which the bundle's
+ * signature then carries out of the school: a later rewrite of the log
+ * before that point no longer matches what the office holds. */
+static json_t *audit_head(cl_vault *v)
+{
+    sqlite3_stmt *q;
+    json_t *head = json_null();
+    if (cl_db_prepare(cl_vault_db(v), "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1", &q) != CL_OK)
+        return head;
+    if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_bytes(q, 1) > 0 && sqlite3_column_bytes(q, 1) <= 64) {
+        char hex[129];
+        sodium_bin2hex(hex, sizeof hex, sqlite3_column_blob(q, 1), (size_t)sqlite3_column_bytes(q, 1));
+        head = json_pack("{s:I, s:s}", "entry", (json_int_t)sqlite3_column_int64(q, 0), "hash", hex);
+    }
+    sqlite3_finalize(q);
+    return head;
+}
+
 static cl_status record_export(cl_vault *v, long long referral_id, long long office_id, const char *export_id,
                                const char *file, const char *sha, const char *at)
 {
@@ -191,6 +209,7 @@ cl_status cl_bundle_export_referral(cl_vault *v, long long referral_id, const ch
                              (json_int_t)referral_id, "school", own.name, "school_vault_id", own.vault_id,
                              "school_fingerprint", own.fingerprint, "recipient", to.name, "recipient_fingerprint",
                              to.fingerprint, "created_at", at, "file_name", base_name(file));
+    json_object_set_new(head, "audit_head", audit_head(v));
     cl_bundle_file *files = NULL;
     size_t n = 0;
     cl_age_buf tar = {0};

@@ -44,6 +44,7 @@ sh -e commands.sh >commands.out 2>&1 || { cat commands.out; fail "the README's c
 grep -q "export=" commands.out || fail "minisign did not show the trusted comment"
 [ -f manifest.json ] && [ -f referral.json ] || fail "the archive lacks its files"
 grep -q 'EXT' referral.json || fail "referral.json lacks the referral"
+grep -q "\"audit_head\"" manifest.json || fail "the manifest lacks the audit head"
 want=$(sed -n 's/.*"sha256": "\([0-9a-f]*\)".*/\1/p' manifest.json | head -n1)
 [ "$want" = "$(sha256sum referral.json | cut -d' ' -f1)" ] || fail "manifest hash does not match referral.json"
 

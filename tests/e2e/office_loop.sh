@@ -7,6 +7,7 @@
 export LANG=en_US.UTF-8 TZ=UTC
 export CARELOG_TEST_NOW=2026-11-01T08:00:00Z
 SCHOOL="$T/school" OFFICE="$T/office"
+ESC=$(printf '\033')
 V=$SCHOOL
 init_vault --user 王老师
 expect_rc 0 cl "$PASS" student add --number 20260001 --name 张小明 --class 初二3班 --field status=active
@@ -70,9 +71,13 @@ for s in acknowledged handling support closed; do
   i=$((i + 1))
   export CARELOG_TEST_NOW=2026-11-0$((1 + i))T09:00:00Z
   V=$OFFICE
-  expect_rc 0 cl "$PASS" office receipt "$B" --status $s --note "站里$s-备注" -o "$T/out-files/receipt$i"
+  # The office's note is outside input at school: an escape sequence in
+  # it is shown inert, never sent to the terminal raw.
+  expect_rc 0 cl "$PASS" office receipt "$B" --status $s --note "站里$s-备注$ESC[2J" -o "$T/out-files/receipt$i"
   V=$SCHOOL
   expect_rc 0 cl "$PASS" import receipt "$T/out-files/receipt$i"
+  grep -q "站里$s-备注" "$T/out" || fail "import receipt does not show the note"
+  ! grep -q "$ESC" "$T/out" || fail "the office's note reached the terminal raw"
   expect_rc 0 cl "$PASS" referral show "$R" --json
   grep -q "\"state\":\"$s\"" "$T/out" || fail "referral not $s after its receipt: $(cat "$T/out")"
   grep -q "站里$s-备注" "$T/out" || fail "the office's note is not in the history"
