@@ -14,7 +14,7 @@ expect_rc 0 cl "$PASS" student add --number 20260001 --name 张小明 --class �
 expect_rc 0 cl "$PASS" record add observation --student 20260001 --field occurred_at=2026-10-30T10:00 \
   --field categories=emotional --field severity=low --field description=课间独自哭泣OBS
 expect_rc 0 cl "$PASS" record add referral --student 20260001 --field occurred_at=2026-11-01 \
-  --field concerns=self_harm --field reason=学生透露有自伤计划ZXQ --field urgency=urgent \
+  --field concerns=self_harm --field reason=学生透露有自伤计划ZXQ7WJK2M --field urgency=urgent \
   --field what=课间对班主任说想结束生命 --field guardians_informed=yes --field agency=protection_station
 R=$(sed -n 's/^Added referral #\([0-9]*\) .*/\1/p' "$T/out")
 [ -n "$R" ] || fail "no referral id"
@@ -50,7 +50,7 @@ grep -q '"state":"reported"' "$T/out" || fail "referral not reported: $(cat "$T/
 grep -q "$HASH" "$T/out" || fail "the bundle's hash is not in the history"
 expect_rc 73 cl "$PASS" --yes export referral "$R" --bundle --to 城区未保站 -o "$T/out-files/r.bundle"
 # Neither the bundle nor its folder holds the referral's words in plaintext.
-! grep -rq 'ZXQ' "$T/out-files" || fail "plaintext in the bundle files"
+! grep -rq 'ZXQ7WJK2M' "$T/out-files" || fail "plaintext in the bundle files"
 
 note "the office opens it"
 V=$OFFICE
@@ -60,7 +60,7 @@ grep -q '"student":"张小明"' "$T/out" || fail "office referrals: $(cat "$T/ou
 grep -q '"state":"received"' "$T/out" || fail "office referral not received"
 B=$(grep -o '"id":[0-9]*' "$T/out" | head -n1 | cut -d: -f2)
 expect_rc 0 cl "$PASS" office show "$B"
-grep -q 'ZXQ' "$T/out" || fail "office show lacks the reason"
+grep -q 'ZXQ7WJK2M' "$T/out" || fail "office show lacks the reason"
 expect_rc 0 cl "$PASS" office show "$B" --json
 grep -q 'OBS' "$T/out" || fail "the summary lacks the timeline (the observation)"
 grep -q '"state_history"' "$T/out" || fail "the summary lacks the state history"
@@ -87,7 +87,7 @@ expect_rc 0 cl "$PASS" office referrals --json
 grep -q '"state":"closed"' "$T/out" || fail "office side not closed"
 
 note "nothing in plaintext left on disk on either side"
-! grep -rq 'ZXQ' "$SCHOOL" "$OFFICE" "$T/out-files" || fail "plaintext on disk"
+! grep -rq 'ZXQ7WJK2M' "$SCHOOL" "$OFFICE" "$T/out-files" || fail "plaintext on disk"
 ! grep -rq '站里closed-备注' "$SCHOOL" "$OFFICE" "$T/out-files" || fail "a receipt's note in plaintext on disk"
 
 note "both sides audited"
