@@ -65,7 +65,10 @@ cl_status cl_bundle_open(cl_vault *v, const char *file, json_t **result);
 
 /* Office side: received referrals, by school then state then oldest:
  * [{id, school, school_fingerprint, referral_id, export_id, sent_at,
- *   received_at, state, state_at, age_days, student, reason}]. Audited. */
+ *   received_at, state, state_at, age_days, student, reason, urgency,
+ *   late}]; late is null, or why it waits too long ("no receipt sent for 4
+ *   days": received three days or more ago; "acknowledged but no handling
+ *   for 8 days": a week or more). Audited. */
 cl_status cl_office_referrals(cl_vault *v, json_t **out);
 /* One received referral: the row above plus files:[{name, size, sha256}],
  * summary (referral.json parsed), receipts:[{receipt_id, status, note,

@@ -58,7 +58,13 @@ expect_rc 0 cl "$PASS" office open "$T/out-files/r.bundle"
 expect_rc 0 cl "$PASS" office referrals --json
 grep -q '"student":"张小明"' "$T/out" || fail "office referrals: $(cat "$T/out")"
 grep -q '"state":"received"' "$T/out" || fail "office referral not received"
+grep -q '"late":null' "$T/out" || fail "a referral received today is late"
 B=$(grep -o '"id":[0-9]*' "$T/out" | head -n1 | cut -d: -f2)
+# Three days without a receipt and the office's list says it is late.
+CARELOG_TEST_NOW=2026-11-04T09:00:00Z expect_rc 0 cl "$PASS" office referrals --json
+grep -q '"late":"no receipt sent for 3 days"' "$T/out" || fail "not late after 3 days: $(cat "$T/out")"
+CARELOG_TEST_NOW=2026-11-04T09:00:00Z expect_rc 0 cl "$PASS" office referrals
+grep -q 'no receipt sent for 3 days' "$T/out" || fail "the table does not show it late"
 expect_rc 0 cl "$PASS" office show "$B"
 grep -q 'ZXQ7WJK2M' "$T/out" || fail "office show lacks the reason"
 expect_rc 0 cl "$PASS" office show "$B" --json
