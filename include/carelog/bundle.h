@@ -4,6 +4,7 @@
  * A bundle is two files, FILE and FILE.minisig:
  *   FILE          age v1, encrypted to the office's X25519 key, holding a
  *                 ustar archive: manifest.json and the summary files
+ *                 (referral.pdf, referral.md, referral.json)
  *   FILE.minisig  minisign (prehashed Ed25519) by the school's vault key
  *                 over FILE, whose trusted comment reads
  *                 "carelog-bundle v1 export=ID referral=N school=FP to=FP at=TIME file=NAME"
@@ -34,10 +35,9 @@ typedef struct cl_bundle_file {
     size_t len;
 } cl_bundle_file;
 
-/* The summary files a referral's bundle carries: referral.json (the
- * referral with its state history, its student and the student's timeline,
- * the school and the vault fingerprint). The one place that decides what a
- * bundle holds, so that the printable summaries join here. */
+/* The summary files a referral's bundle carries: referral.pdf,
+ * referral.md and referral.json, as cl_summary_referral renders them
+ * (summary.h). The one place that decides what a bundle holds. */
 cl_status cl_bundle_summary_files(cl_vault *v, long long referral_id, cl_bundle_file **files, size_t *n);
 void cl_bundle_files_free(cl_bundle_file *files, size_t n);
 

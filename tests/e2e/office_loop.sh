@@ -69,7 +69,7 @@ expect_rc 0 cl "$PASS" office show "$B"
 grep -q 'ZXQ7WJK2M' "$T/out" || fail "office show lacks the reason"
 expect_rc 0 cl "$PASS" office show "$B" --json
 grep -q 'OBS' "$T/out" || fail "the summary lacks the timeline (the observation)"
-grep -q '"state_history"' "$T/out" || fail "the summary lacks the state history"
+grep -q '"transitions"' "$T/out" || fail "the summary lacks the state history"
 
 note "receipts walk the loop to closed"
 i=0
