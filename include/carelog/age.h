@@ -9,9 +9,9 @@
  * a caller can keep plaintext in memory and never on disk; on decryption
  * each chunk is released only after its tag has verified.
  *
- * ASCII armor ("-----BEGIN AGE ENCRYPTED FILE-----") is not read; such a
- * file is refused with CL_AGE_ARMOR and a message naming `age -d` as the
- * way out. */
+ * ASCII armor ("-----BEGIN AGE ENCRYPTED FILE-----", as `age -a` writes
+ * it) is read too, strictly (RFC 7468, LF or CRLF, whitespace only around
+ * the block); carelog itself writes binary files. */
 #ifndef CARELOG_AGE_H
 #define CARELOG_AGE_H
 
@@ -32,7 +32,7 @@ typedef enum cl_age_failure {
     CL_AGE_HEADER,    /* the header is malformed, or a stanza for us is */
     CL_AGE_HMAC,      /* the header was changed after it was written */
     CL_AGE_PAYLOAD,   /* the payload is damaged, truncated or extended */
-    CL_AGE_ARMOR,     /* ASCII-armored input, which is not read */
+    CL_AGE_ARMOR,     /* malformed ASCII armor */
     CL_AGE_UNSUPPORTED, /* a passphrase (scrypt) file */
     CL_AGE_IO         /* reading or writing failed (the callback's status) */
 } cl_age_failure;

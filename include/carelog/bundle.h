@@ -4,14 +4,17 @@
  * A bundle is two files, FILE and FILE.minisig:
  *   FILE          age v1, encrypted to the office's X25519 key, holding a
  *                 ustar archive: manifest.json and the summary files
+ *                 (referral.pdf, referral.md, referral.json)
  *   FILE.minisig  minisign (prehashed Ed25519) by the school's vault key
  *                 over FILE, whose trusted comment reads
  *                 "carelog-bundle v1 export=ID referral=N school=FP to=FP at=TIME file=NAME"
  * so an office without carelog runs `minisign -Vm FILE -P SCHOOL_KEY`, then
  * `age -d -i OFFICE_KEY -o bundle.tar FILE` and `tar xf bundle.tar`.
  *
- * The manifest (JSON) repeats the trusted comment's fields and lists every
- * other file with its size, SHA-256 and BLAKE2b-256. A receipt is the same
+ * The manifest (JSON) repeats the trusted comment's fields, holds the
+ * school's audit head ({entry, hash} of the newest audit entry, so a later
+ * rewrite of the log is detectable) and lists every other file with its
+ * size, SHA-256 and BLAKE2b-256. A receipt is the same
  * envelope the other way: JSON (format "carelog-receipt") encrypted to the
  * school, signed by the office, trusted comment
  * "carelog-receipt v1 receipt=ID export=ID referral=N status=S to=FP at=TIME".
@@ -32,10 +35,9 @@ typedef struct cl_bundle_file {
     size_t len;
 } cl_bundle_file;
 
-/* The summary files a referral's bundle carries: referral.json (the
- * referral with its state history, its student and the student's timeline,
- * the school and the vault fingerprint). The one place that decides what a
- * bundle holds, so that the printable summaries join here. */
+/* The summary files a referral's bundle carries: referral.pdf,
+ * referral.md and referral.json, as cl_summary_referral renders them
+ * (summary.h). The one place that decides what a bundle holds. */
 cl_status cl_bundle_summary_files(cl_vault *v, long long referral_id, cl_bundle_file **files, size_t *n);
 void cl_bundle_files_free(cl_bundle_file *files, size_t n);
 
@@ -63,7 +65,10 @@ cl_status cl_bundle_open(cl_vault *v, const char *file, json_t **result);
 
 /* Office side: received referrals, by school then state then oldest:
  * [{id, school, school_fingerprint, referral_id, export_id, sent_at,
- *   received_at, state, state_at, age_days, student, reason}]. Audited. */
+ *   received_at, state, state_at, age_days, student, reason, urgency,
+ *   late}]; late is null, or why it waits too long ("no receipt sent for 4
+ *   days": received three days or more ago; "acknowledged but no handling
+ *   for 8 days": a week or more). Audited. */
 cl_status cl_office_referrals(cl_vault *v, json_t **out);
 /* One received referral: the row above plus files:[{name, size, sha256}],
  * summary (referral.json parsed), receipts:[{receipt_id, status, note,

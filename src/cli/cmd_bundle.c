@@ -156,19 +156,20 @@ static int cmd_office_referrals(cl_cli *c)
         return 0;
     }
     static const char *const heads[] = {"#", N_("School"), N_("Student"), N_("State"),
-                                        N_("Days"), N_("Sent")};
-    const char *h[6];
-    for (int i = 0; i < 6; i++)
+                                        N_("Days"), N_("Sent"), N_("Late")};
+    const char *h[7];
+    for (int i = 0; i < 7; i++)
         h[i] = i ? _(heads[i]) : heads[i];
-    cl_table *t = cl_table_new(6, h);
+    cl_table *t = cl_table_new(7, h);
     size_t i;
     json_t *item;
     json_array_foreach(list, i, item) {
         char id[32], days[32];
         snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(item, "id")));
         snprintf(days, sizeof days, "%lld", (long long)json_integer_value(json_object_get(item, "age_days")));
-        const char *cells[6] = {id, cl_json_str_or(item, "school"), cl_json_str_or(item, "student"),
-                                cl_json_str_or(item, "state"), days, cl_json_str_or(item, "sent_at")};
+        const char *cells[7] = {id, cl_json_str_or(item, "school"), cl_json_str_or(item, "student"),
+                                cl_json_str_or(item, "state"), days, cl_json_str_or(item, "sent_at"),
+                                cl_json_str_or(item, "late")};
         cl_table_add_row(t, cells);
     }
     json_decref(list);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "age_internal.h"
 #include "carelog/i18n.h"
 
 #define FILE_KEY_BYTES 16
@@ -19,6 +20,7 @@
 #define MAC_BYTES 32
 #define HEADER_MAX (1024 * 1024) /* a header is a few hundred bytes per recipient */
 #define MAX_STANZAS 1000
+#define ARMOR_MAX (96u << 20) /* armored text read whole */
 
 static const char VERSION_LINE[] = "age-encryption.org/v1\n";
 static const char X25519_INFO[] = "age-encryption.org/v1/X25519";
@@ -43,171 +45,7 @@ static void hkdf_sha256(const unsigned char *salt, size_t salt_len, const unsign
     sodium_memzero(&st, sizeof st);
 }
 
-/* --- Bech32 (BIP 173) without the length limit, as age uses it. */
-static const char BECH32[] = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
-
-static uint32_t bech32_polymod_step(uint32_t chk, unsigned v)
-{
-    static const uint32_t gen[5] = {0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3};
-    uint32_t top = chk >> 25;
-    chk = ((chk & 0x1ffffff) << 5) ^ v;
-    for (int i = 0; i < 5; i++)
-        if ((top >> i) & 1)
-            chk ^= gen[i];
-    return chk;
-}
-
-static uint32_t bech32_hrp_checksum(const char *hrp, size_t n)
-{
-    uint32_t chk = 1;
-    for (size_t i = 0; i < n; i++)
-        chk = bech32_polymod_step(chk, (unsigned char)hrp[i] >> 5);
-    chk = bech32_polymod_step(chk, 0);
-    for (size_t i = 0; i < n; i++)
-        chk = bech32_polymod_step(chk, (unsigned char)hrp[i] & 31);
-    return chk;
-}
-
-/* Encodes 32 bytes under a lower-case hrp; upper-cases the whole when asked. */
-static void bech32_encode(const char *hrp, const unsigned char *data, size_t len, bool upper, char *out)
-{
-    unsigned char five[64];
-    size_t n5 = 0;
-    unsigned acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < len; i++) {
-        acc = (acc << 8) | data[i];
-        bits += 8;
-        while (bits >= 5) {
-            five[n5++] = (acc >> (bits - 5)) & 31;
-            bits -= 5;
-        }
-    }
-    if (bits > 0)
-        five[n5++] = (acc << (5 - bits)) & 31;
-    size_t hn = strlen(hrp);
-    uint32_t chk = bech32_hrp_checksum(hrp, hn);
-    for (size_t i = 0; i < n5; i++)
-        chk = bech32_polymod_step(chk, five[i]);
-    for (int i = 0; i < 6; i++)
-        chk = bech32_polymod_step(chk, 0);
-    chk ^= 1;
-    size_t o = 0;
-    for (size_t i = 0; i < hn; i++)
-        out[o++] = hrp[i];
-    out[o++] = '1';
-    for (size_t i = 0; i < n5; i++)
-        out[o++] = BECH32[five[i]];
-    for (int i = 0; i < 6; i++)
-        out[o++] = BECH32[(chk >> (5 * (5 - i))) & 31];
-    out[o] = '\0';
-    if (upper)
-        for (size_t i = 0; i < o; i++)
-            if (out[i] >= 'a' && out[i] <= 'z')
-                out[i] = (char)(out[i] - 'a' + 'A');
-    sodium_memzero(five, sizeof five);
-}
-
-/* Decodes text with the (lower-case) hrp into exactly 32 bytes. */
-static bool bech32_decode32(const char *text, const char *hrp, unsigned char out[32])
-{
-    size_t n = strlen(text), hn = strlen(hrp);
-    bool lower = false, upper = false;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)text[i];
-        if (c < 33 || c > 126)
-            return false;
-        lower |= c >= 'a' && c <= 'z';
-        upper |= c >= 'A' && c <= 'Z';
-    }
-    if ((lower && upper) || n < hn + 1 + 6 || text[hn] != '1')
-        return false;
-    for (size_t i = 0; i < hn; i++) {
-        char c = text[i];
-        if (c >= 'A' && c <= 'Z')
-            c = (char)(c - 'A' + 'a');
-        if (c != hrp[i])
-            return false;
-    }
-    uint32_t chk = bech32_hrp_checksum(hrp, hn);
-    unsigned acc = 0;
-    int bits = 0;
-    size_t o = 0, data_chars = n - hn - 1;
-    for (size_t i = 0; i < data_chars; i++) {
-        char c = text[hn + 1 + i];
-        if (c >= 'A' && c <= 'Z')
-            c = (char)(c - 'A' + 'a');
-        const char *p = strchr(BECH32, c);
-        if (!p || !c)
-            return false;
-        unsigned v = (unsigned)(p - BECH32);
-        chk = bech32_polymod_step(chk, v);
-        if (i + 6 < data_chars) {
-            acc = ((acc << 5) | v) & 0xfff;
-            bits += 5;
-            if (bits >= 8) {
-                if (o == 32)
-                    return false;
-                out[o++] = (unsigned char)(acc >> (bits - 8));
-                bits -= 8;
-            }
-        }
-    }
-    /* Leftover bits must be fewer than five and zero (no padding data). */
-    return chk == 1 && o == 32 && bits < 5 && (acc & ((1u << bits) - 1)) == 0;
-}
-
-cl_status cl_age_recipient_parse(const char *text, unsigned char pk[CL_AGE_KEY_BYTES])
-{
-    if (!text || !bech32_decode32(text, "age", pk))
-        return cl_fail(CL_EDATA, _("\"%.80s\" is not an age recipient (a public key such as age1…, as "
-                                   "`age-keygen -y` prints it)"), text ? text : "");
-    return CL_OK;
-}
-
-void cl_age_recipient_format(const unsigned char pk[CL_AGE_KEY_BYTES], char out[CL_AGE_RECIPIENT_MAX])
-{
-    bech32_encode("age", pk, CL_AGE_KEY_BYTES, false, out);
-}
-
-cl_status cl_age_identity_parse(const char *text, cl_secret **out)
-{
-    cl_secret *s;
-    cl_status st = cl_secret_new(CL_AGE_KEY_BYTES, &s);
-    if (st != CL_OK)
-        return st;
-    if (!text || !bech32_decode32(text, "age-secret-key-", s->bytes)) {
-        cl_secret_free(s);
-        return cl_fail(CL_EDATA, _("this is not an age identity (a secret key AGE-SECRET-KEY-1…, as "
-                                   "`age-keygen` writes it)"));
-    }
-    *out = s;
-    return CL_OK;
-}
-
-cl_status cl_age_identity_format(const cl_secret *secret, cl_secret **out)
-{
-    if (secret->len != CL_AGE_KEY_BYTES)
-        return cl_fail(CL_ESOFTWARE, _("an age identity is 32 bytes"));
-    cl_secret *s;
-    cl_status st = cl_secret_new(CL_AGE_IDENTITY_MAX, &s);
-    if (st != CL_OK)
-        return st;
-    bech32_encode("age-secret-key-", secret->bytes, CL_AGE_KEY_BYTES, true, (char *)s->bytes);
-    s->len = strlen((char *)s->bytes);
-    *out = s;
-    return CL_OK;
-}
-
-cl_status cl_age_identity_public(const cl_secret *secret, unsigned char pk[CL_AGE_KEY_BYTES])
-{
-    if (secret->len != CL_AGE_KEY_BYTES || crypto_scalarmult_base(pk, secret->bytes) != 0)
-        return cl_fail(CL_EDATA, _("the age identity is not a usable X25519 key"));
-    return CL_OK;
-}
-
 /* --- Canonical unpadded base64, as the header uses it. */
-static bool is_b64char(char c);
 
 /* Every character is checked first: libsodium 1.0.18 reads a byte above
  * 0x7f as a negative char and may decode it as a letter. */
@@ -216,7 +54,7 @@ static bool b64_decode_exact(const char *text, size_t len, unsigned char *out, s
     if (len != (want * 4 + 2) / 3)
         return false;
     for (size_t i = 0; i < len; i++)
-        if (!is_b64char(text[i]))
+        if (!age_b64char(text[i]))
             return false;
     size_t got = 0;
     const char *end = NULL;
@@ -468,7 +306,7 @@ static void header_free(header *h)
     free(h->stanzas);
 }
 
-static cl_status header_fail(cl_age_failure *why, cl_age_failure kind, const char *msg)
+cl_status age_fail(cl_age_failure *why, cl_age_failure kind, const char *msg)
 {
     if (why)
         *why = kind;
@@ -495,7 +333,7 @@ static bool read_line(reader *r, header *h, size_t *start, size_t *len)
     }
 }
 
-static bool is_b64char(char c)
+bool age_b64char(char c)
 {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
 }
@@ -564,32 +402,29 @@ static cl_status parse_header(reader *r, header *h, cl_age_failure *why)
     if (!read_line(r, h, &start, &len)) {
         if (r->io != CL_OK)
             return *why = CL_AGE_IO, r->io;
-        return header_fail(why, CL_AGE_HEADER, bad);
+        return age_fail(why, CL_AGE_HEADER, bad);
     }
-    if (len >= 5 && memcmp(h->text, "-----", 5) == 0)
-        return header_fail(why, CL_AGE_ARMOR, _("this age file is ASCII-armored, which carelog does not read; "
-                                                "turn it into a binary file with `age -d` or ask for one"));
     if (len + 1 != strlen(VERSION_LINE) || memcmp(h->text, VERSION_LINE, len + 1) != 0) {
         if (len > 19 && memcmp(h->text, "age-encryption.org/", 19) == 0)
-            return header_fail(why, CL_AGE_HEADER, _("this age file has a version carelog does not know"));
-        return header_fail(why, CL_AGE_HEADER, _("this is not an age file (no age-encryption.org/v1 line)"));
+            return age_fail(why, CL_AGE_HEADER, _("this age file has a version carelog does not know"));
+        return age_fail(why, CL_AGE_HEADER, _("this is not an age file (no age-encryption.org/v1 line)"));
     }
     for (;;) {
         if (!read_line(r, h, &start, &len)) {
             if (r->io != CL_OK)
                 return *why = CL_AGE_IO, r->io;
-            return header_fail(why, CL_AGE_HEADER, bad);
+            return age_fail(why, CL_AGE_HEADER, bad);
         }
         const char *line = h->text + start;
         if (len >= 3 && memcmp(line, "---", 3) == 0) {
             h->mac_at = start + 3;
             if (h->n == 0 || len != 4 + 43 || line[3] != ' ' || !b64_decode_exact(line + 4, 43, h->mac, MAC_BYTES))
-                return header_fail(why, CL_AGE_HEADER, bad);
+                return age_fail(why, CL_AGE_HEADER, bad);
             return CL_OK;
         }
         if (h->n == cap) {
             if (cap >= MAX_STANZAS)
-                return header_fail(why, CL_AGE_HEADER, bad);
+                return age_fail(why, CL_AGE_HEADER, bad);
             cap = cap ? cap * 2 : 4;
             stanza *grown = realloc(h->stanzas, cap * sizeof *grown);
             if (!grown)
@@ -598,26 +433,26 @@ static cl_status parse_header(reader *r, header *h, cl_age_failure *why)
         }
         stanza *s = &h->stanzas[h->n++];
         if (!parse_arg_line(line, len, start, s))
-            return header_fail(why, CL_AGE_HEADER, bad);
+            return age_fail(why, CL_AGE_HEADER, bad);
         s->body_off = h->len;
         /* Body lines: full ones of 64 characters, then one shorter. */
         for (;;) {
             if (!read_line(r, h, &start, &len)) {
                 if (r->io != CL_OK)
                     return *why = CL_AGE_IO, r->io;
-                return header_fail(why, CL_AGE_HEADER, bad);
+                return age_fail(why, CL_AGE_HEADER, bad);
             }
             if (len > 64)
-                return header_fail(why, CL_AGE_HEADER, bad);
+                return age_fail(why, CL_AGE_HEADER, bad);
             for (size_t i = 0; i < len; i++)
-                if (!is_b64char(h->text[start + i]))
-                    return header_fail(why, CL_AGE_HEADER, bad);
+                if (!age_b64char(h->text[start + i]))
+                    return age_fail(why, CL_AGE_HEADER, bad);
             if (len < 64)
                 break;
         }
         s->body_len = h->len - s->body_off;
         if (!body_canonical(h, s))
-            return header_fail(why, CL_AGE_HEADER, bad);
+            return age_fail(why, CL_AGE_HEADER, bad);
     }
 }
 
@@ -654,9 +489,9 @@ static cl_status unwrap_file_key(const header *h, const cl_secret *const *ids, s
     for (size_t i = 0; i < h->n; i++)
         if (arg_is(h, &h->stanzas[i], 0, "scrypt")) {
             if (h->n > 1)
-                return header_fail(why, CL_AGE_HEADER, _("this age file mixes a passphrase stanza with others, "
+                return age_fail(why, CL_AGE_HEADER, _("this age file mixes a passphrase stanza with others, "
                                                          "which the format forbids"));
-            return header_fail(why, CL_AGE_UNSUPPORTED, _("this age file is encrypted with a passphrase (scrypt); "
+            return age_fail(why, CL_AGE_UNSUPPORTED, _("this age file is encrypted with a passphrase (scrypt); "
                                                           "carelog opens only files encrypted to a key — use "
                                                           "`age -d` for this one"));
         }
@@ -667,7 +502,7 @@ static cl_status unwrap_file_key(const header *h, const cl_secret *const *ids, s
         unsigned char share[32], body[FILE_KEY_BYTES + TAG_BYTES];
         if (s->argc != 2 || !b64_decode_exact(h->text + s->arg_off[1], s->arg_len[1], share, sizeof share) ||
             !stanza_body(h, s, body, sizeof body))
-            return header_fail(why, CL_AGE_HEADER, bad);
+            return age_fail(why, CL_AGE_HEADER, bad);
         for (size_t k = 0; k < n_ids; k++) {
             if (!ids[k] || ids[k]->len != 32)
                 continue;
@@ -675,7 +510,7 @@ static cl_status unwrap_file_key(const header *h, const cl_secret *const *ids, s
             crypto_scalarmult_base(recipient, ids[k]->bytes);
             if (crypto_scalarmult(shared, ids[k]->bytes, share) != 0) {
                 sodium_memzero(shared, sizeof shared);
-                return header_fail(why, CL_AGE_HEADER, _("this age file has an X25519 stanza with a low-order "
+                return age_fail(why, CL_AGE_HEADER, _("this age file has an X25519 stanza with a low-order "
                                                          "share, which the format forbids"));
             }
             x25519_wrap_key(shared, share, recipient, wrap);
@@ -687,7 +522,7 @@ static cl_status unwrap_file_key(const header *h, const cl_secret *const *ids, s
                 return CL_OK;
         }
     }
-    return header_fail(why, CL_AGE_NO_MATCH, _("this age file is not encrypted to this key (no recipient stanza "
+    return age_fail(why, CL_AGE_NO_MATCH, _("this age file is not encrypted to this key (no recipient stanza "
                                                "opens with it)"));
 }
 
@@ -700,7 +535,7 @@ static cl_status decrypt_payload(reader *r, const unsigned char file_key[FILE_KE
         if (r->io != CL_OK)
             return *why = CL_AGE_IO, r->io;
         /* The vectors count a missing nonce against the header. */
-        return header_fail(why, CL_AGE_HEADER, damaged);
+        return age_fail(why, CL_AGE_HEADER, damaged);
     }
     unsigned char *key = sodium_malloc(32 + SEALED_CHUNK);
     if (!key)
@@ -737,7 +572,7 @@ static cl_status decrypt_payload(reader *r, const unsigned char file_key[FILE_KE
         }
         bool final_flag = last != misplaced;
         if (!ok || (final_flag && plain == 0 && counter > 0)) {
-            st = header_fail(why, CL_AGE_PAYLOAD, damaged);
+            st = age_fail(why, CL_AGE_PAYLOAD, damaged);
             break;
         }
         if (plain > 0 && (st = write(wctx, chunk, (size_t)plain)) != CL_OK) {
@@ -745,7 +580,7 @@ static cl_status decrypt_payload(reader *r, const unsigned char file_key[FILE_KE
             break;
         }
         if (misplaced) {
-            st = header_fail(why, CL_AGE_PAYLOAD, final_flag ? _("the age file has data after its final chunk")
+            st = age_fail(why, CL_AGE_PAYLOAD, final_flag ? _("the age file has data after its final chunk")
                                                              : _("the age file is truncated (it has no final chunk)"));
             break;
         }
@@ -753,6 +588,48 @@ static cl_status decrypt_payload(reader *r, const unsigned char file_key[FILE_KE
             break;
     }
     sodium_free(key);
+    return st;
+}
+
+/* Reads the rest of the input into memory for armor decoding. */
+static cl_status read_all(reader *r, cl_age_buf *out, cl_age_failure *why)
+{
+    while (reader_fill(r)) {
+        cl_status st = cl_age_buf_write(out, r->buf + r->pos, r->len - r->pos);
+        r->pos = r->len;
+        if (st != CL_OK) {
+            *why = CL_AGE_ARMOR;
+            return st;
+        }
+    }
+    if (r->io != CL_OK)
+        *why = CL_AGE_IO;
+    return r->io;
+}
+
+/* Decrypts a binary age file from r (which it frees). */
+static cl_status decrypt_binary(reader *r, const cl_secret *const *identities, size_t n_identities,
+                                cl_age_write_fn write, void *write_ctx, cl_age_failure *why)
+{
+    header h;
+    unsigned char file_key[FILE_KEY_BYTES];
+    cl_status st = parse_header(r, &h, why);
+    if (st == CL_OK)
+        st = unwrap_file_key(&h, identities, n_identities, file_key, why);
+    if (st == CL_OK) {
+        unsigned char mac_key[32], mac[MAC_BYTES];
+        hkdf_sha256(NULL, 0, file_key, sizeof file_key, "header", mac_key);
+        crypto_auth_hmacsha256(mac, (const unsigned char *)h.text, h.mac_at, mac_key);
+        sodium_memzero(mac_key, sizeof mac_key);
+        if (sodium_memcmp(mac, h.mac, MAC_BYTES) != 0)
+            st = age_fail(why, CL_AGE_HMAC, _("the age file's header was changed after it was written (its "
+                                                 "MAC does not verify)"));
+    }
+    if (st == CL_OK)
+        st = decrypt_payload(r, file_key, write, write_ctx, why);
+    sodium_memzero(file_key, sizeof file_key);
+    header_free(&h);
+    free(r);
     return st;
 }
 
@@ -769,76 +646,42 @@ cl_status cl_age_decrypt(const cl_secret *const *identities, size_t n_identities
     memset(r, 0, sizeof *r);
     r->read = read;
     r->ctx = read_ctx;
-    header h;
-    unsigned char file_key[FILE_KEY_BYTES];
-    cl_status st = parse_header(r, &h, why);
-    if (st == CL_OK)
-        st = unwrap_file_key(&h, identities, n_identities, file_key, why);
-    if (st == CL_OK) {
-        unsigned char mac_key[32], mac[MAC_BYTES];
-        hkdf_sha256(NULL, 0, file_key, sizeof file_key, "header", mac_key);
-        crypto_auth_hmacsha256(mac, (const unsigned char *)h.text, h.mac_at, mac_key);
-        sodium_memzero(mac_key, sizeof mac_key);
-        if (sodium_memcmp(mac, h.mac, MAC_BYTES) != 0)
-            st = header_fail(why, CL_AGE_HMAC, _("the age file's header was changed after it was written (its "
-                                                 "MAC does not verify)"));
+    /* A binary file starts with "age-encryption.org/"; anything else is
+     * read as armor (and fails as armor when it is not). Comparing what
+     * is buffered suffices: a prefix of the intro is never armor. */
+    static const char intro[] = "age-encryption.org/";
+    bool armored = false;
+    if (reader_fill(r)) {
+        size_t have = r->len - r->pos, n = have < sizeof intro - 1 ? have : sizeof intro - 1;
+        armored = memcmp(r->buf + r->pos, intro, n) != 0;
     }
-    if (st == CL_OK)
-        st = decrypt_payload(r, file_key, write, write_ctx, why);
-    sodium_memzero(file_key, sizeof file_key);
-    header_free(&h);
-    free(r);
-    return st;
-}
-
-/* --- Memory buffers. */
-cl_status cl_age_buf_write(void *buf, const unsigned char *data, size_t len)
-{
-    cl_age_buf *b = buf;
-    if (b->max && (len > b->max || b->len > b->max - len))
-        return cl_fail(CL_EDATA, _("the decrypted content is larger than %zu bytes, more than carelog accepts"),
-                       b->max);
-    if (b->len + len + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + len + 1)
-            cap *= 2;
-        /* Grown by copying so the old plaintext can be wiped, not left to
-         * realloc. */
-        unsigned char *grown = malloc(cap);
-        if (!grown)
-            return cl_fail(CL_ESOFTWARE, _("out of memory"));
-        if (b->data) {
-            memcpy(grown, b->data, b->len);
-            sodium_memzero(b->data, b->cap);
-            free(b->data);
+    if (armored) {
+        cl_age_buf text = {.max = ARMOR_MAX}, binary = {0};
+        binary.max = ARMOR_MAX;
+        cl_status st = read_all(r, &text, why);
+        free(r);
+        if (st == CL_OK) {
+            /* The decoded buffer is sized once, as large as the text. */
+            binary.cap = text.len + 1;
+            binary.data = malloc(binary.cap);
+            st = binary.data ? age_armor_decode((const char *)text.data, text.len, &binary, why)
+                             : cl_fail(CL_ESOFTWARE, _("out of memory"));
         }
-        b->data = grown;
-        b->cap = cap;
+        cl_age_buf_wipe(&text);
+        if (st == CL_OK) {
+            cl_age_mem_reader in = {binary.data, binary.len, 0};
+            reader *inner = calloc(1, sizeof *inner);
+            if (!inner) {
+                cl_age_buf_wipe(&binary);
+                return cl_fail(CL_ESOFTWARE, _("out of memory"));
+            }
+            inner->read = cl_age_mem_read;
+            inner->ctx = &in;
+            st = decrypt_binary(inner, identities, n_identities, write, write_ctx, why);
+        }
+        cl_age_buf_wipe(&binary);
+        return st;
     }
-    memcpy(b->data + b->len, data, len);
-    b->len += len;
-    b->data[b->len] = 0;
-    return CL_OK;
+    return decrypt_binary(r, identities, n_identities, write, write_ctx, why);
 }
 
-void cl_age_buf_wipe(cl_age_buf *b)
-{
-    if (b->data) {
-        sodium_memzero(b->data, b->cap);
-        free(b->data);
-    }
-    b->data = NULL;
-    b->len = b->cap = 0;
-}
-
-cl_status cl_age_mem_read(void *reader_ctx, unsigned char *buf, size_t cap, size_t *got)
-{
-    cl_age_mem_reader *m = reader_ctx;
-    size_t n = m->len - m->pos;
-    if (n > cap)
-        n = cap;
-    memcpy(buf, m->data + m->pos, n);
-    m->pos += n;
-    *got = n;
-    return CL_OK;
-}

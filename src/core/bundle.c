@@ -14,13 +14,11 @@
 #include "carelog/clock.h"
 #include "carelog/i18n.h"
 #include "carelog/office.h"
-#include "carelog/record.h"
 #include "carelog/referral.h"
 #include "carelog/storage.h"
-#include "carelog/student.h"
+#include "carelog/summary.h"
 
 #define PLAIN_MAX (64u << 20)
-#define TIMELINE_MAX 2000
 
 void cl_bundle_files_free(cl_bundle_file *files, size_t n)
 {
@@ -33,65 +31,38 @@ void cl_bundle_files_free(cl_bundle_file *files, size_t n)
     free(files);
 }
 
-/* The referral, its student and the student's records, as JSON. */
-static cl_status summary_json(cl_vault *v, long long referral_id, json_t **out)
-{
-    json_t *history = NULL, *referral = NULL, *student = NULL, *list = NULL;
-    cl_status st = cl_referral_history(v, referral_id, &history);
-    if (st == CL_OK)
-        st = cl_record_get(v, referral_id, false, &referral);
-    long long student_id = history ? json_integer_value(json_object_get(history, "student_id")) : 0;
-    if (st == CL_OK)
-        st = cl_student_get(v, student_id, &student);
-    cl_record_filter filter = {.student_id = student_id, .limit = TIMELINE_MAX};
-    if (st == CL_OK)
-        st = cl_record_list(v, &filter, &list);
-    json_t *timeline = json_array();
-    size_t i;
-    json_t *item;
-    if (st == CL_OK)
-        json_array_foreach(list, i, item) {
-            json_t *rec;
-            long long id = json_integer_value(json_object_get(item, "id"));
-            if (id == referral_id)
-                continue;
-            if ((st = cl_record_get(v, id, false, &rec)) != CL_OK)
-                break;
-            json_array_append_new(timeline, rec);
-        }
-    json_decref(list);
-    if (st != CL_OK) {
-        json_decref(history), json_decref(referral), json_decref(student), json_decref(timeline);
-        return st;
-    }
-    char now[32];
-    cl_time_iso(cl_now(), now, sizeof now);
-    *out = json_pack("{s:s, s:i, s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "format", "carelog-referral-summary",
-                     "version", 1, "school", cl_vault_school(v), "vault_fingerprint", cl_vault_fingerprint(v),
-                     "generated_at", now, "referral", referral, "state_history",
-                     json_incref(json_object_get(history, "transitions")), "student", student, "timeline", timeline);
-    json_decref(history);
-    return *out ? CL_OK : cl_fail(CL_ESOFTWARE, _("out of memory"));
-}
-
 cl_status cl_bundle_summary_files(cl_vault *v, long long referral_id, cl_bundle_file **files, size_t *n)
 {
-    json_t *summary;
-    cl_status st = summary_json(v, referral_id, &summary);
-    if (st != CL_OK)
-        return st;
-    char *text = json_dumps(summary, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    json_decref(summary);
-    cl_bundle_file *f = calloc(1, sizeof *f);
-    if (!text || !f) {
-        free(text), free(f);
+    /* The summary the office prints and files, the same as Markdown, and
+     * the same as data (the office lists referrals from its JSON). */
+    static const char *const formats[][2] = {{"pdf", "referral.pdf"}, {"md", "referral.md"}, {"json", "referral.json"}};
+    size_t count = sizeof formats / sizeof *formats;
+    cl_bundle_file *f = calloc(count, sizeof *f);
+    if (!f)
         return cl_fail(CL_ESOFTWARE, _("out of memory"));
+    cl_status st = CL_OK;
+    for (size_t i = 0; i < count && st == CL_OK; i++) {
+        unsigned char *bytes = NULL;
+        size_t len = 0;
+        st = cl_summary_referral(v, referral_id, NULL, formats[i][0], &bytes, &len);
+        if (st != CL_OK)
+            break;
+        f[i].data = malloc(len ? len : 1);
+        if (f[i].data) {
+            memcpy(f[i].data, bytes, len);
+            f[i].len = len;
+            snprintf(f[i].name, sizeof f[i].name, "%s", formats[i][1]);
+        } else {
+            st = cl_fail(CL_ESOFTWARE, _("out of memory"));
+        }
+        cl_doc_bytes_free(bytes, len);
     }
-    snprintf(f->name, sizeof f->name, "referral.json");
-    f->data = (unsigned char *)text;
-    f->len = strlen(text);
+    if (st != CL_OK) {
+        cl_bundle_files_free(f, count);
+        return st;
+    }
     *files = f;
-    *n = 1;
+    *n = count;
     return CL_OK;
 }
 
@@ -136,6 +107,24 @@ static cl_status build_archive(const json_t *manifest_head, const cl_bundle_file
     for (size_t i = 0; i < n && st == CL_OK; i++)
         st = tar_add(tar, files[i].name, files[i].data, files[i].len);
     return st == CL_OK ? tar_end(tar) : st;
+}
+
+/* The audit log's newest entry ({entry, hash}), which the bundle's
+ * signature then carries out of the school: a later rewrite of the log
+ * before that point no longer matches what the office holds. */
+static json_t *audit_head(cl_vault *v)
+{
+    sqlite3_stmt *q;
+    json_t *head = json_null();
+    if (cl_db_prepare(cl_vault_db(v), "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1", &q) != CL_OK)
+        return head;
+    if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_bytes(q, 1) > 0 && sqlite3_column_bytes(q, 1) <= 64) {
+        char hex[129];
+        sodium_bin2hex(hex, sizeof hex, sqlite3_column_blob(q, 1), (size_t)sqlite3_column_bytes(q, 1));
+        head = json_pack("{s:I, s:s}", "entry", (json_int_t)sqlite3_column_int64(q, 0), "hash", hex);
+    }
+    sqlite3_finalize(q);
+    return head;
 }
 
 static cl_status record_export(cl_vault *v, long long referral_id, long long office_id, const char *export_id,
@@ -191,6 +180,7 @@ cl_status cl_bundle_export_referral(cl_vault *v, long long referral_id, const ch
                              (json_int_t)referral_id, "school", own.name, "school_vault_id", own.vault_id,
                              "school_fingerprint", own.fingerprint, "recipient", to.name, "recipient_fingerprint",
                              to.fingerprint, "created_at", at, "file_name", base_name(file));
+    json_object_set_new(head, "audit_head", audit_head(v));
     cl_bundle_file *files = NULL;
     size_t n = 0;
     cl_age_buf tar = {0};

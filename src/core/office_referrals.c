@@ -39,14 +39,39 @@ static long long age_days(const char *iso)
     return d > 0 ? (long long)d : 0;
 }
 
+/* When a received referral waits too long for the office: a receipt is
+ * due within three days of receiving (the feedback time of the
+ * mandatory-reporting rules), news within a week of acknowledging. */
+static const struct {
+    const char *state;
+    int days;
+    const char *reason;
+} office_late[] = {
+    {"received", 3, "no receipt sent"},
+    {"acknowledged", 7, "acknowledged but no handling"},
+};
+
+static json_t *late_of(const char *state, long long days)
+{
+    for (size_t i = 0; state && i < sizeof office_late / sizeof *office_late; i++)
+        if (strcmp(office_late[i].state, state) == 0 && days >= office_late[i].days) {
+            char text[96];
+            snprintf(text, sizeof text, "%s for %lld days", office_late[i].reason, days);
+            return json_string(text);
+        }
+    return json_null();
+}
+
 static json_t *row_json(sqlite3_stmt *q)
 {
-    return json_pack("{s:I, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:s?, s:s?, s:s?}", "id",
-                     (json_int_t)sqlite3_column_int64(q, 0), "school", col(q, 1), "school_fingerprint", col(q, 2),
-                     "referral_id", (json_int_t)sqlite3_column_int64(q, 3), "export_id", col(q, 4), "sent_at",
-                     col(q, 5), "received_at", col(q, 6), "state", col(q, 7), "state_at", col(q, 8), "age_days",
-                     (json_int_t)age_days(col(q, 8)), "student", col(q, 9), "reason", col(q, 10), "urgency",
-                     col(q, 11));
+    long long days = age_days(col(q, 8));
+    json_t *o = json_pack("{s:I, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:s?, s:s?, s:s?}", "id",
+                          (json_int_t)sqlite3_column_int64(q, 0), "school", col(q, 1), "school_fingerprint", col(q, 2),
+                          "referral_id", (json_int_t)sqlite3_column_int64(q, 3), "export_id", col(q, 4), "sent_at",
+                          col(q, 5), "received_at", col(q, 6), "state", col(q, 7), "state_at", col(q, 8), "age_days",
+                          (json_int_t)days, "student", col(q, 9), "reason", col(q, 10), "urgency", col(q, 11));
+    json_object_set_new(o, "late", late_of(col(q, 7), days));
+    return o;
 }
 
 static cl_status audit_read(cl_vault *v, const char *action, const char *target)

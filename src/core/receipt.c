@@ -3,6 +3,7 @@
 #include "carelog/bundle.h"
 
 #include <sodium.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "carelog/i18n.h"
 #include "carelog/referral.h"
 #include "carelog/storage.h"
+#include "carelog/text.h"
 
 #define RECEIPT_MAX (1u << 20)
 
@@ -253,6 +255,32 @@ static cl_status receipt_seen(cl_vault *v, const char *receipt_id)
     return st;
 }
 
+/* The history note for a receipt: who said what, and which receipt, cut
+ * (with "…") so that it fits a referral move's note. */
+static void office_note(const char *office, const char *text, const char *receipt_id, char *out, size_t size)
+{
+    char tail[128];
+    snprintf(tail, sizeof tail, _(" (receipt %s)"), receipt_id);
+    size_t room = CL_REFERRAL_NOTE_MAX - cl_utf8_length(office) - cl_utf8_length(tail) - 3;
+    snprintf(out, size, "%s: ", office);
+    size_t n = strlen(out), chars = 0;
+    const char *p = text, *end = text + strlen(text);
+    while (p < end && n + 8 < size) {
+        uint32_t cp;
+        size_t len = cl_utf8_decode(p, end, &cp);
+        if (chars + 1 == room && p + len < end) {
+            n += (size_t)snprintf(out + n, size - n, "…");
+            break;
+        }
+        memcpy(out + n, p, len);
+        n += len;
+        p += len;
+        chars++;
+    }
+    out[n] = '\0';
+    snprintf(out + n, size - n, "%s", tail);
+}
+
 /* Moves the referral through every state up to the receipt's, then
  * records the receipt. */
 static cl_status apply_receipt(cl_vault *v, const json_t *b, const cl_party *office, char from[32])
@@ -274,8 +302,7 @@ static cl_status apply_receipt(cl_vault *v, const json_t *b, const cl_party *off
         return cl_fail(CL_EDATA, _("refused: referral %lld is already %s; a receipt saying %s would move it "
                                    "backwards; nothing changed"), referral_id, from, status);
     char note[CL_REFERRAL_NOTE_MAX * 4 + 1];
-    snprintf(note, sizeof note, _("%s: %s (receipt %s)"), office->name,
-             json_string_value(json_object_get(b, "note")), receipt_id);
+    office_note(office->name, json_string_value(json_object_get(b, "note")), receipt_id, note, sizeof note);
     for (int s = cur + 1; s <= want && st == CL_OK; s++)
         st = cl_referral_move(v, referral_id, cl_referral_states[s].name, note);
     char now[32];

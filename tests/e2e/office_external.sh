@@ -42,10 +42,15 @@ sed -n '/<!-- office-commands/,/<!-- \/office-commands/p' "$README" |
 [ "$(wc -l <commands.sh)" -eq 3 ] || fail "README's office commands not found: $(cat commands.sh)"
 sh -e commands.sh >commands.out 2>&1 || { cat commands.out; fail "the README's commands failed"; }
 grep -q "export=" commands.out || fail "minisign did not show the trusted comment"
-[ -f manifest.json ] && [ -f referral.json ] || fail "the archive lacks its files"
+[ -f manifest.json ] && [ -f referral.json ] && [ -f referral.md ] && [ -f referral.pdf ] ||
+  fail "the archive lacks its files: $(ls)"
+pdftotext referral.pdf - | grep -q '身上多处淤青EXT' || fail "the PDF summary lacks the referral's text"
 grep -q 'EXT' referral.json || fail "referral.json lacks the referral"
-want=$(sed -n 's/.*"sha256": "\([0-9a-f]*\)".*/\1/p' manifest.json | head -n1)
-[ "$want" = "$(sha256sum referral.json | cut -d' ' -f1)" ] || fail "manifest hash does not match referral.json"
+grep -q "\"audit_head\"" manifest.json || fail "the manifest lacks the audit head"
+# Every file's hash in the manifest is the file's.
+for f in referral.pdf referral.md referral.json; do
+  grep -q "$(sha256sum "$f" | cut -d' ' -f1)" manifest.json || fail "the manifest lacks $f's SHA-256"
+done
 
 # One byte changed: minisign refuses.
 cp referral.bundle changed.bundle && cp referral.bundle.minisig changed.bundle.minisig

@@ -35,7 +35,8 @@ expect_rc 0 cl "$PASS" office trust 第一中学 "$SCHOOL/vault.pub"
 V=$SCHOOL; expect_rc 64 cl "$PASS" office add 错 "$STRANGER/vault.pub"
 V=$OFFICE; expect_rc 64 cl "$PASS" office trust 错 "$OTHER/office.pub"
 # An edited public file is refused by its fingerprint.
-sed 's/^office: .*/office: 假站/; s/^x25519: \(.\)/x25519: A/' "$OFFICE/office.pub" >"$T/edited.pub"
+awk '/^x25519: / { c = substr($2, 1, 1); $2 = (c == "A" ? "B" : "A") substr($2, 2) } { print }' \
+  "$OFFICE/office.pub" >"$T/edited.pub"
 V=$SCHOOL; expect_rc 65 cl "$PASS" office add 假站 "$T/edited.pub"
 
 V=$SCHOOL
