@@ -34,8 +34,9 @@ typedef struct cl_bundle_file {
 
 /* The summary files a referral's bundle carries: referral.json (the
  * referral with its state history, its student and the student's timeline,
- * the school and the vault fingerprint). The one place that decides what a
- * bundle holds, so that the printable summaries join here. */
+ * the school and the vault fingerprint), and the printable summary as
+ * summary.pdf and summary.md (cl_summary_referral, summary.h). The one
+ * place that decides what a bundle holds. */
 cl_status cl_bundle_summary_files(cl_vault *v, long long referral_id, cl_bundle_file **files, size_t *n);
 void cl_bundle_files_free(cl_bundle_file *files, size_t n);
 

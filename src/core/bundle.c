@@ -18,6 +18,7 @@
 #include "carelog/referral.h"
 #include "carelog/storage.h"
 #include "carelog/student.h"
+#include "carelog/summary.h"
 
 #define PLAIN_MAX (64u << 20)
 #define TIMELINE_MAX 2000
@@ -74,24 +75,38 @@ static cl_status summary_json(cl_vault *v, long long referral_id, json_t **out)
     return *out ? CL_OK : cl_fail(CL_ESOFTWARE, _("out of memory"));
 }
 
+/* referral.json for programs (the office files it), and the printable
+ * summary the office prints and files: summary.pdf, with summary.md for
+ * reading anywhere (summary.h). */
 cl_status cl_bundle_summary_files(cl_vault *v, long long referral_id, cl_bundle_file **files, size_t *n)
 {
+    *files = NULL;
+    *n = 0;
     json_t *summary;
     cl_status st = summary_json(v, referral_id, &summary);
     if (st != CL_OK)
         return st;
     char *text = json_dumps(summary, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(summary);
-    cl_bundle_file *f = calloc(1, sizeof *f);
+    cl_bundle_file *f = calloc(3, sizeof *f);
     if (!text || !f) {
         free(text), free(f);
         return cl_fail(CL_ESOFTWARE, _("out of memory"));
     }
-    snprintf(f->name, sizeof f->name, "referral.json");
-    f->data = (unsigned char *)text;
-    f->len = strlen(text);
+    snprintf(f[0].name, sizeof f[0].name, "referral.json");
+    f[0].data = (unsigned char *)text;
+    f[0].len = strlen(text);
+    snprintf(f[1].name, sizeof f[1].name, "summary.pdf");
+    st = cl_summary_referral(v, referral_id, NULL, "pdf", &f[1].data, &f[1].len);
+    snprintf(f[2].name, sizeof f[2].name, "summary.md");
+    if (st == CL_OK)
+        st = cl_summary_referral(v, referral_id, NULL, "md", &f[2].data, &f[2].len);
+    if (st != CL_OK) {
+        cl_bundle_files_free(f, 3);
+        return st;
+    }
     *files = f;
-    *n = 1;
+    *n = 3;
     return CL_OK;
 }
 
