@@ -75,6 +75,13 @@ cl_status cl_office_referrals(cl_vault *v, json_t **out);
  * at, actor}]. Audited (office.show). CL_ENOTFOUND. */
 cl_status cl_office_referral_get(cl_vault *v, long long id, json_t **out);
 
+/* Office side: a copy of one file of received referral id as the school
+ * sent it ("summary.pdf", "summary.md", "referral.json"), malloc'd (wipe
+ * and free with cl_doc_bytes_free). CL_ENOTFOUND naming the files the
+ * bundle has when it has no such file (a bundle from a carelog before the
+ * printable summary carries only referral.json). */
+cl_status cl_office_received_file(cl_vault *v, long long id, const char *name, unsigned char **out, size_t *len);
+
 /* The states a receipt may report, in order; a receipt moves a referral
  * forward only. */
 extern const char *const cl_receipt_statuses[];

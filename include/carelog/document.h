@@ -72,6 +72,10 @@ void cl_doc_paragraph(cl_doc *d, const char *text);
 void cl_doc_table(cl_doc *d, size_t ncols, const char *const *headings, const double *widths);
 void cl_doc_row(cl_doc *d, const char *const *cells);
 
+/* A horizontal bar chart of n labelled counts: drawn bars in the PDF,
+ * Unicode block bars (chart.h) in Markdown, the numbers in JSON. */
+void cl_doc_bars(cl_doc *d, size_t n, const char *const *labels, const long long *values);
+
 /* False once any addition failed for want of memory (rendering then
  * fails with CL_ESOFTWARE). */
 bool cl_doc_ok(const cl_doc *d);
@@ -79,7 +83,8 @@ bool cl_doc_ok(const cl_doc *d);
 /* The document as JSON: {title, header, footer, landscape, meta:[{label,
  * value}], blocks:[{type:"heading", level, text} | {type:"pair", label,
  * value, confidential} | {type:"paragraph", text} | {type:"table",
- * columns:[…], rows:[[…]…]}]}. New reference. */
+ * columns:[…], rows:[[…]…]} | {type:"bars", bars:[{label, value}…]}]}. New
+ * reference. */
 json_t *cl_doc_to_json(const cl_doc *d);
 
 /* Renders into a malloc'd buffer (*out, *len; the caller wipes and frees

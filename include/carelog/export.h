@@ -1,9 +1,9 @@
 /* Plaintext exports: a summary, a report or a ledger leaving the vault on
  * purpose. Each is written once, straight from memory into a new file of
  * mode 0600 (never over an existing one, never through a temporary file),
- * and audited twice: the intent before anything is written (so even an
- * export cut short by a crash is on record) and the outcome after, with the
- * file's size and BLAKE2b hash. Asking the person first is the front's job
+ * and audited twice: the intent, with the file's size and BLAKE2b hash,
+ * before anything is written (so even an export cut short by a crash is on
+ * record), and the outcome after. Asking the person first is the front's job
  * (cl_cli_confirm). */
 #ifndef CARELOG_EXPORT_H
 #define CARELOG_EXPORT_H
@@ -14,10 +14,11 @@
 #include "carelog/vault.h"
 
 /* action: the audit action ("export.referral"); target: what was exported
- * ("referral 12"); format: "pdf", "md", … for the log. Audit entries:
- *   ACTION.begin   "to PATH as FORMAT"                 before writing
- *   ACTION         "PATH FORMAT N bytes blake2b:HEX"   once written
- *   ACTION.failed  "PATH: reason"                      when writing failed
+ * ("referral 12"); format: "pdf", "md", … for the log. Through
+ * cl_vault_output_begin/end (vault.h), the audit log gets
+ *   ACTION          PATH  "TARGET as FORMAT, N bytes, blake2b:HEX"  before
+ *   ACTION.done     PATH                                            after
+ *   ACTION.failed   PATH  the reason                                or so
  * An existing path is refused before anything is logged
  * (CL_ECANTCREATE). */
 cl_status cl_export_write(cl_vault *v, const char *action, const char *target, const char *path,

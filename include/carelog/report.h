@@ -59,12 +59,23 @@ cl_status cl_report_difficulty(cl_vault *v, const cl_report_filter *filter, json
  * CL_EUSAGE for another by, CL_EDATA for a bad date. */
 cl_status cl_report_stats(cl_vault *v, const cl_report_filter *filter, const char *by, json_t **out);
 
+/* The measures of a stats report, in order ("students", "observations",
+ * …), ending with NULL; and their labels and the labels of the --by
+ * dimensions in the interface language. */
+extern const char *const cl_report_measures[];
+const char *cl_report_measure_label(const char *measure);
+const char *cl_report_dimension_label(const char *by);
+/* "Acknowledged: 3 (within 3 days: 2, later: 1); median 2.0 days; …" from
+ * a stats report's referral_feedback, in the interface language. */
+char *cl_report_feedback_text(const json_t *stats);
+
 typedef struct cl_report_render_options {
     const char *encoding;  /* CSV: "utf-8" (with a BOM, as Excel wants) or "gb18030"; NULL = utf-8 */
     bool sheet_per_class;  /* xlsx: one worksheet per class after the whole list */
 } cl_report_render_options;
 
-/* format: "xlsx", "csv", "pdf", "md" or "json". The bytes are malloc'd;
+/* format: "xlsx", "csv", "pdf", "md" or "json" (a stats report: pdf or md,
+ * with bar charts, or json). The bytes are malloc'd;
  * free them with cl_doc_bytes_free (which wipes them). CL_EUSAGE for an
  * unknown format or encoding.
  *

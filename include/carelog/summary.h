@@ -9,8 +9,7 @@
  * header "机密 / Confidential" is always in both. Dates and times are local.
  *
  * The JSON rendering is data for programs, not the document's layout:
- *   {format: "carelog-referral-summary" | "carelog-student-report",
- *    version: 1, generated_at (UTC), lang, school, fingerprint,
+ *   {format: "carelog-summary", kind: "referral" | "student", version: 1, generated_at (UTC), lang, school, fingerprint,
  *    period: {from, to}, student: {id, number, name, gender, birth_date,
  *    class, status, risk_level, misconduct_tier, counsellor, circumstances,
  *    guardians}, referral: {id, occurred_at, author, reporter_confidential:

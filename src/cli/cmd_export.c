@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "carelog/bundle.h"
 #include "carelog/cli.h"
 #include "carelog/export.h"
 #include "carelog/i18n.h"
@@ -64,6 +65,13 @@ bool cl_export_args_option(cl_export_args *a, int opt, const char *arg)
     default:
         return false;
     }
+}
+
+static int export_args_option(cl_cli *c, int opt, const char *arg, void *ctx)
+{
+    (void)c;
+    cl_export_args_option(ctx, opt, arg);
+    return 0;
 }
 
 static int export_option(cl_cli *c, int opt, const char *arg, void *ctx)
@@ -194,11 +202,55 @@ static int cmd_export_student(cl_cli *c)
                         "  --records IDS     exactly these records instead of a period\n"));
 }
 
+/* Office side: the summary a school sent, printed as it came. */
+static int cmd_office_export(cl_cli *c)
+{
+    cl_export_args a = {NULL, NULL, NULL, NULL};
+    int first;
+    int rc = cl_cli_parse(c, export_options, _("ID --format pdf|md -o FILE"),
+                          _("Office vault: writes the printable summary a school sent with a referral\n"
+                            "(referral.pdf or referral.md of its bundle, byte for byte as the school made it),\n"
+                            "to print and file. Plaintext: asks first (--yes), mode 0600, never over an\n"
+                            "existing file, logged.\n"
+                            "  --format F   pdf or md (required)\n"
+                            "  -o FILE      where to write it (required)\n"),
+                          export_args_option, &a, 1, &first);
+    if (rc != 0)
+        return cl_cli_exit(rc);
+    cl_status st = CL_OK;
+    long long id = 0;
+    if (!a.path || !a.format)
+        st = cl_fail(CL_EUSAGE, _("both --format and -o are needed (see --help)"));
+    else if (strcmp(a.format, "pdf") != 0 && strcmp(a.format, "md") != 0)
+        st = cl_fail(CL_EUSAGE, _("--format takes pdf or md"));
+    else if (access(a.path, F_OK) == 0)
+        st = cl_fail(CL_ECANTCREATE, _("%s already exists; it was left untouched (choose another name)"), a.path);
+    if (st == CL_OK)
+        st = cl_parse_id(c->argv[first], "received referral", &id);
+    if (st == CL_OK)
+        st = cl_cli_unlock(c);
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    if (st == CL_OK)
+        st = cl_office_received_file(c->vault, id, strcmp(a.format, "pdf") == 0 ? "referral.pdf" : "referral.md", &bytes,
+                                     &len);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    char target[64];
+    snprintf(target, sizeof target, "bundle:%lld", id);
+    char *question = cl_strdup_printf(_("Write the summary of received referral %lld UNENCRYPTED to %s?"), id, a.path);
+    rc = cl_cli_write_export(c, question ? question : "", "office.export", target, a.path, a.format, bytes, len);
+    free(question);
+    return rc;
+}
+
 const cl_command cl_export_commands[] = {
     {"export referral", "ID --format F|--bundle --to OFFICE -o FILE",
      N_("print a referral summary (PDF, Markdown, JSON), or send it as a bundle"),
      cmd_export_referral},
     {"export student", "STUDENT --format F -o FILE", N_("print a student's chronology (PDF, Markdown, JSON)"),
      cmd_export_student},
+    {"office export", "ID --format pdf|md -o FILE", N_("office vault: print the summary a school sent"),
+     cmd_office_export},
     {NULL, NULL, NULL, NULL},
 };

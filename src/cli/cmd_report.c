@@ -156,36 +156,7 @@ static int cmd_report_difficulty(cl_cli *c)
 
 /* ---- report stats ------------------------------------------------------ */
 
-static const char *const measures[] = {"students", "observations", "sessions", "assessments", "screenings",
-                                       "plans",    "reviews",      "contacts", "referrals",   NULL};
-
-static const char *measure_label(const char *m)
-{
-    static const char *const labels[][2] = {
-        {"students", N_("Students")},       {"observations", N_("Observations")}, {"sessions", N_("Sessions")},
-        {"assessments", N_("Assessments")}, {"screenings", N_("Screenings")},     {"plans", N_("Plans")},
-        {"reviews", N_("Reviews")},         {"contacts", N_("Contacts")},         {"referrals", N_("Referrals")},
-    };
-    for (size_t i = 0; i < sizeof labels / sizeof *labels; i++)
-        if (strcmp(labels[i][0], m) == 0)
-            return _(labels[i][1]);
-    return m;
-}
-
-static const char *dimension_label(const char *by)
-{
-    static const char *const labels[][2] = {
-        {"month", N_("month")},         {"week", N_("week")},
-        {"class", N_("class")},         {"grade", N_("grade")},
-        {"category", N_("concern")},    {"risk", N_("risk level")},
-        {"tier", N_("misconduct tier")}, {"circumstance", N_("circumstance")},
-        {"counsellor", N_("counsellor")}, {"agency", N_("receiving agency")},
-    };
-    for (size_t i = 0; by && i < sizeof labels / sizeof *labels; i++)
-        if (strcmp(labels[i][0], by) == 0)
-            return _(labels[i][1]);
-    return by ? by : "";
-}
+static const char *const *const measures = cl_report_measures;
 
 static char *stats_csv(const json_t *r)
 {
@@ -229,7 +200,7 @@ static void print_stats(const json_t *r)
     long long values[16];
     size_t n = 0;
     for (const char *const *m = measures; *m; m++, n++) {
-        labels[n] = measure_label(*m);
+        labels[n] = cl_report_measure_label(*m);
         values[n] = (long long)json_integer_value(json_object_get(totals, *m));
     }
     char *chart = cl_chart_bars(labels, values, n, width);
@@ -246,15 +217,15 @@ static void print_stats(const json_t *r)
             gv[i] = (long long)json_integer_value(json_object_get(json_array_get(groups, i), "students"));
         }
         printf("\n");
-        cl_cli_say(_("Students by %s:\n"), dimension_label(cl_json_str_or(r, "by")));
+        cl_cli_say(_("Students by %s:\n"), cl_report_dimension_label(cl_json_str_or(r, "by")));
         chart = gl && gv ? cl_chart_bars(gl, gv, ng, width) : NULL;
         cl_cli_print_text(stdout, chart ? chart : "");
         free(chart);
         free(gl);
         free(gv);
-        const char *heads[10] = {dimension_label(cl_json_str_or(r, "by"))};
+        const char *heads[10] = {cl_report_dimension_label(cl_json_str_or(r, "by"))};
         for (size_t k = 0; measures[k]; k++)
-            heads[k + 1] = measure_label(measures[k]);
+            heads[k + 1] = cl_report_measure_label(measures[k]);
         cl_table *t = cl_table_new(10, heads);
         for (size_t k = 1; t && k < 10; k++)
             cl_table_align_right(t, k);
@@ -274,7 +245,6 @@ static void print_stats(const json_t *r)
         if (t)
             cl_cli_table_done(t);
     }
-    const json_t *fb = json_object_get(r, "referral_feedback");
     printf("\n");
     cl_cli_say(_("Referrals by state:"));
     size_t i;
@@ -282,17 +252,9 @@ static void print_stats(const json_t *r)
     json_array_foreach(json_object_get(r, "referral_states"), i, s)
         cl_cli_say(" %s %lld", cl_json_str_or(s, "label"), (long long)json_integer_value(json_object_get(s, "count")));
     printf("\n");
-    const json_t *median = json_object_get(fb, "median_days");
-    char median_text[32] = "—";
-    if (json_is_real(median))
-        snprintf(median_text, sizeof median_text, "%.1f", json_real_value(median));
-    cl_cli_say(_("Acknowledged: %lld (within %lld days: %lld, later: %lld); median %s days; waiting past %lld days: %lld\n"),
-               (long long)json_integer_value(json_object_get(fb, "acknowledged")),
-               (long long)json_integer_value(json_object_get(fb, "feedback_days")),
-               (long long)json_integer_value(json_object_get(fb, "within_feedback_days")),
-               (long long)json_integer_value(json_object_get(fb, "acknowledged_late")), median_text,
-               (long long)json_integer_value(json_object_get(fb, "feedback_days")),
-               (long long)json_integer_value(json_object_get(fb, "waiting_past_feedback_days")));
+    char *line = cl_report_feedback_text(r);
+    cl_cli_say("%s", line ? line : "");
+    free(line);
     json_t *band;
     bool first = true;
     json_array_foreach(json_object_get(r, "screening_bands"), i, band) {
@@ -320,7 +282,8 @@ static int cmd_report_stats(cl_cli *c)
           "                  circumstance, counsellor or agency\n"
           "  --from/--to     the period (default: everything)\n"
           "  --class, --risk as for report ledger\n"
-          "  --format F      table (default), csv or json; -o FILE writes it (asks first)\n"),
+          "  --format F      table (default), csv, json, or pdf/md with charts;\n"
+          "                  -o FILE writes it (asks first)\n"),
         report_option, &o, 0, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
@@ -328,10 +291,13 @@ static int cmd_report_stats(cl_cli *c)
     o.filter.from = o.args.from;
     o.filter.to = o.args.to;
     cl_status st = CL_OK;
-    if (strcmp(format, "table") != 0 && strcmp(format, "csv") != 0 && strcmp(format, "json") != 0)
-        st = cl_fail(CL_EUSAGE, _("--format takes table, csv or json"));
+    bool document = strcmp(format, "pdf") == 0 || strcmp(format, "md") == 0;
+    if (strcmp(format, "table") != 0 && strcmp(format, "csv") != 0 && strcmp(format, "json") != 0 && !document)
+        st = cl_fail(CL_EUSAGE, _("--format takes table, csv, json, pdf or md"));
     else if (o.args.path && strcmp(format, "table") == 0)
-        st = cl_fail(CL_EUSAGE, _("-o writes csv or json; add --format csv or --format json"));
+        st = cl_fail(CL_EUSAGE, _("-o writes csv, json, pdf or md; add --format"));
+    else if (document && !o.args.path)
+        st = cl_fail(CL_EUSAGE, _("--format %s needs -o FILE"), format);
     else if (o.args.path && access(o.args.path, F_OK) == 0)
         st = cl_fail(CL_ECANTCREATE, _("%s already exists; it was left untouched (choose another name)"), o.args.path);
     if (st == CL_OK)
@@ -348,6 +314,19 @@ static int cmd_report_stats(cl_cli *c)
     }
     if (strcmp(format, "json") == 0 && !o.args.path)
         return cl_cli_print_json(r); /* one line, as every --json */
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    if (document) {
+        st = cl_report_render(r, format, NULL, &bytes, &len);
+        json_decref(r);
+        if (st != CL_OK)
+            return cl_cli_fail(st);
+        char *question = cl_strdup_printf(_("Write the statistics to %s?"), o.args.path);
+        rc = cl_cli_write_export(c, question ? question : "", "report.stats", "statistics", o.args.path, format,
+                                 bytes, len);
+        free(question);
+        return rc;
+    }
     char *text = strcmp(format, "csv") == 0 ? stats_csv(r) : json_dumps(r, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(r);
     if (!text)
@@ -541,11 +520,11 @@ static int cmd_report_merge(cl_cli *c)
 }
 
 const cl_command cl_report_commands[] = {
-    {"report ledger", "--format F -o FILE", "the intervention ledger 干预台账 (xlsx, csv, pdf, md)", cmd_report_ledger},
-    {"report difficulty", "--format F -o FILE", "children in difficulty 困境儿童 (xlsx, csv, pdf, md)",
+    {"report ledger", "--format F -o FILE", N_("the intervention ledger 干预台账 (xlsx, csv, pdf, md)"), cmd_report_ledger},
+    {"report difficulty", "--format F -o FILE", N_("children in difficulty 困境儿童 (xlsx, csv, pdf, md)"),
      cmd_report_difficulty},
-    {"report stats", "[--by D] [--format F]", "counts with terminal bar charts (table, csv, json)", cmd_report_stats},
-    {"report county", "--period NAME -o FILE", "anonymous, signed totals of a term for the county", cmd_report_county},
-    {"report merge", "FILE... --trust VAULT.PUB...", "verify and add up schools' county totals", cmd_report_merge},
+    {"report stats", "[--by D] [--format F]", N_("counts with terminal bar charts (table, csv, json)"), cmd_report_stats},
+    {"report county", "--period NAME -o FILE", N_("anonymous, signed totals of a term for the county"), cmd_report_county},
+    {"report merge", "FILE... --trust VAULT.PUB...", N_("verify and add up schools' county totals"), cmd_report_merge},
     {NULL, NULL, NULL, NULL},
 };

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "carelog/chart.h"
 #include "carelog/i18n.h"
 #include "carelog/text.h"
 
@@ -73,6 +74,7 @@ void cl_doc_free(cl_doc *d)
             wipe_free(d->blocks[i].text[k]);
         free(d->blocks[i].text);
         free(d->blocks[i].widths);
+        free(d->blocks[i].values);
     }
     free(d->blocks);
     free(d);
@@ -219,6 +221,19 @@ void cl_doc_row(cl_doc *d, const char *const *cells)
         b->table = t;
 }
 
+void cl_doc_bars(cl_doc *d, size_t n, const char *const *labels, const long long *values)
+{
+    doc_block *b = add_block(d, DOC_BARS, n, labels);
+    if (!b)
+        return;
+    b->values = calloc(n ? n : 1, sizeof *b->values);
+    if (!b->values) {
+        d->failed = true;
+        return;
+    }
+    memcpy(b->values, values, n * sizeof *values);
+}
+
 void cl_doc_bytes_free(unsigned char *bytes, size_t len)
 {
     if (bytes) {
@@ -267,6 +282,14 @@ json_t *cl_doc_to_json(const cl_doc *d)
             if (rows)
                 json_array_append_new(rows, string_array(b->text, b->n));
             break;
+        case DOC_BARS: {
+            json_t *bars = json_array();
+            for (size_t k = 0; k < b->n; k++)
+                json_array_append_new(bars, json_pack("{s:s, s:I}", "label", b->text[k], "value",
+                                                      (json_int_t)b->values[k]));
+            json_array_append_new(blocks, json_pack("{s:s, s:o}", "type", "bars", "bars", bars));
+            break;
+        }
         }
     }
     return json_pack("{s:s, s:s, s:s, s:b, s:o, s:o}", "title", d->title, "header", d->header, "footer", d->footer,
@@ -367,6 +390,17 @@ cl_status cl_doc_render_markdown(const cl_doc *d, unsigned char **out, size_t *l
         case DOC_ROW:
             md_cells(&b, blk->text, blk->n);
             break;
+        case DOC_BARS: {
+            /* In a code block, so the bars line up in any Markdown viewer. */
+            char *chart = cl_chart_bars((const char *const *)blk->text, blk->values, blk->n, 72);
+            cl_buf_puts(&b, "```\n");
+            for (const char *p = chart ? chart : ""; *p; p++)
+                if (*p != '`')
+                    cl_buf_append(&b, p, 1);
+            cl_buf_puts(&b, "```\n\n");
+            free(chart);
+            break;
+        }
         }
         last = blk->type;
     }

@@ -10,7 +10,8 @@ typedef enum doc_block_type {
     DOC_PAIR,
     DOC_PARAGRAPH,
     DOC_TABLE, /* the headings; its rows follow as DOC_ROW blocks */
-    DOC_ROW
+    DOC_ROW,
+    DOC_BARS   /* a bar chart: text holds the labels, values the lengths */
 } doc_block_type;
 
 typedef struct doc_block {
@@ -21,6 +22,7 @@ typedef struct doc_block {
     size_t n;
     double *widths;     /* DOC_TABLE: relative widths, summing to 1 */
     size_t table;       /* DOC_ROW: index of its DOC_TABLE block */
+    long long *values;  /* DOC_BARS */
 } doc_block;
 
 typedef struct doc_meta {

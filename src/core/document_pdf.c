@@ -310,6 +310,8 @@ static cl_status space(pdf_ctx *c, double points)
     return CL_OK;
 }
 
+static cl_status place_bars(pdf_ctx *c, const doc_block *b);
+
 static cl_status place_block(pdf_ctx *c, const doc_block *b)
 {
     static const double full[1] = {1.0};
@@ -372,7 +374,46 @@ static cl_status place_block(pdf_ctx *c, const doc_block *b)
         c->table = t;
         return place_cells(c, (const char *const *)b->text, fonts, t->widths, n, true, false);
     }
+    case DOC_BARS:
+        return place_bars(c, b);
     }
+    return CL_OK;
+}
+
+/* A bar chart: a row per bar (label, bar, count); a bar never breaks
+ * across pages. */
+static cl_status place_bars(pdf_ctx *c, const doc_block *b)
+{
+    static const double widths[3] = {0.26, 0.62, 0.12};
+    long long max = 0;
+    for (size_t i = 0; i < b->n; i++)
+        if (b->values[i] > max)
+            max = b->values[i];
+    space(c, 4);
+    for (size_t i = 0; i < b->n; i++) {
+        char value[32];
+        snprintf(value, sizeof value, "%lld", b->values[i]);
+        const char *text[3] = {b->text[i], "", value};
+        const font_kind fonts[3] = {F_SMALL, F_SMALL, F_SMALL};
+        int page = c->page;
+        double top = c->y;
+        cl_status st = place_cells(c, text, fonts, widths, 3, false, false);
+        if (st != CL_OK)
+            return st;
+        if (c->page != page)
+            top = MARGIN_TOP;
+        if (c->draw && max > 0 && b->values[i] > 0) {
+            double x = MARGIN_X + widths[0] * c->content_w + CELL_PAD;
+            double room = widths[1] * c->content_w - 2 * CELL_PAD;
+            double w = room * (double)b->values[i] / (double)max;
+            cairo_set_source_rgb(c->cr, 0.33, 0.47, 0.68);
+            cairo_rectangle(c->cr, x, top + 2, w < 1 ? 1 : w, c->y - top - 4);
+            cairo_fill(c->cr);
+            cairo_set_source_rgb(c->cr, 0, 0, 0);
+        }
+        c->y += 1;
+    }
+    c->y += 4;
     return CL_OK;
 }
 

@@ -11,6 +11,7 @@
 #include "bundle_internal.h"
 #include "carelog/clock.h"
 #include "carelog/storage.h"
+#include "carelog/text.h"
 
 /* The columns every listing of received referrals shows; student and
  * reason come from the summary the school sent. */
@@ -162,4 +163,44 @@ cl_status cl_office_referral_get(cl_vault *v, long long id, json_t **out)
     }
     *out = o;
     return CL_OK;
+}
+
+cl_status cl_office_received_file(cl_vault *v, long long id, const char *name, unsigned char **out, size_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    cl_status st = cl_vault_require_role(v, true, "office export");
+    sqlite3_stmt *q;
+    if (st == CL_OK)
+        st = cl_db_prepare(cl_vault_db(v), "SELECT name, content FROM received_files WHERE bundle_id = ? ORDER BY name",
+                           &q);
+    if (st != CL_OK)
+        return st;
+    sqlite3_bind_int64(q, 1, id);
+    cl_buf names = {0};
+    while (st == CL_OK && !*out && sqlite3_step(q) == SQLITE_ROW) {
+        if (strcmp(col(q, 0), name) != 0) {
+            cl_buf_printf(&names, "%s%s", names.len ? ", " : "", col(q, 0));
+            continue;
+        }
+        size_t n = (size_t)sqlite3_column_bytes(q, 1);
+        unsigned char *copy = malloc(n ? n : 1);
+        if (!copy)
+            st = cl_fail(CL_ESOFTWARE, _("out of memory"));
+        else {
+            if (n)
+                memcpy(copy, sqlite3_column_blob(q, 1), n);
+            *out = copy;
+            *len = n;
+        }
+    }
+    sqlite3_finalize(q);
+    if (st == CL_OK && !*out)
+        st = names.len ? cl_fail(CL_ENOTFOUND, _("received referral %lld has no %s; the school's bundle holds %s"), id,
+                                 name, names.data)
+                       : cl_fail(CL_ENOTFOUND, _("there is no received referral %lld in this office vault (`carelog "
+                                                 "office referrals` lists them)"),
+                                 id);
+    cl_buf_free(&names);
+    return st;
 }

@@ -123,12 +123,14 @@ static cl_status render_csv(const json_t *report, const char *encoding, unsigned
 
 /* ---- PDF and Markdown ------------------------------------------------ */
 
-static cl_doc *report_doc(const json_t *report)
+/* A document with a report's title, page footer (school and fingerprint)
+ * and meta lines. */
+static cl_doc *doc_begin(const json_t *report, const char *title, bool landscape)
 {
-    cl_doc *d = cl_doc_new(str(report, "title"));
+    cl_doc *d = cl_doc_new(title);
     if (!d)
         return NULL;
-    cl_doc_set_landscape(d, true);
+    cl_doc_set_landscape(d, landscape);
     char *footer = cl_strdup_printf("%s · %s %s", str(report, "school"), _("vault fingerprint"),
                                     str(report, "fingerprint"));
     cl_doc_set_footer(d, footer);
@@ -139,6 +141,14 @@ static cl_doc *report_doc(const json_t *report)
     cl_doc_meta(d, _("Period"), period);
     free(period);
     cl_doc_meta(d, _("Vault fingerprint"), str(report, "fingerprint"));
+    return d;
+}
+
+static cl_doc *report_doc(const json_t *report)
+{
+    cl_doc *d = doc_begin(report, str(report, "title"), true);
+    if (!d)
+        return NULL;
     const json_t *cols = json_object_get(report, "columns");
     size_t n = json_array_size(cols);
     const char **heads = calloc(n ? n : 1, sizeof *heads);
@@ -174,6 +184,106 @@ static cl_doc *report_doc(const json_t *report)
     return d;
 }
 
+/* A section heading from a label that ends with a colon (shared with the
+ * terminal output): the colon goes. */
+static void section_from_label(cl_doc *d, const char *label)
+{
+    char text[256];
+    snprintf(text, sizeof text, "%s", label);
+    size_t n = strlen(text);
+    while (n && (text[n - 1] == '\n' || text[n - 1] == ' '))
+        text[--n] = '\0';
+    if (n && text[n - 1] == ':')
+        text[--n] = '\0';
+    else if (n >= 3 && strcmp(text + n - 3, "：") == 0)
+        text[n -= 3] = '\0';
+    cl_doc_section(d, text);
+}
+
+/* The statistics as a document: bar charts of the totals, of students by
+ * the chosen dimension and of referrals by state, and the tables. */
+static cl_doc *stats_doc(const json_t *r)
+{
+    cl_doc *d = doc_begin(r, _("Statistics"), false);
+    if (!d)
+        return NULL;
+    const char *labels[16];
+    long long values[16];
+    size_t n = 0;
+    const json_t *totals = json_object_get(r, "totals");
+    for (const char *const *m = cl_report_measures; *m && n < 16; m++, n++) {
+        labels[n] = cl_report_measure_label(*m);
+        values[n] = (long long)json_integer_value(json_object_get(totals, *m));
+    }
+    cl_doc_section(d, _("Totals"));
+    cl_doc_bars(d, n, labels, values);
+
+    const json_t *groups = json_object_get(r, "groups");
+    size_t ng = json_array_size(groups);
+    if (ng) {
+        const char *by = cl_report_dimension_label(str(r, "by"));
+        char *title = cl_strdup_printf(_("Students by %s:\n"), by);
+        section_from_label(d, title ? title : by);
+        free(title);
+        const char **gl = calloc(ng, sizeof *gl);
+        long long *gv = calloc(ng, sizeof *gv);
+        for (size_t i = 0; gl && gv && i < ng; i++) {
+            gl[i] = str(json_array_get(groups, i), "key");
+            gv[i] = (long long)json_integer_value(json_object_get(json_array_get(groups, i), "students"));
+        }
+        if (gl && gv)
+            cl_doc_bars(d, ng, gl, gv);
+        free(gl);
+        free(gv);
+        const char *heads[10] = {by};
+        for (size_t k = 0; cl_report_measures[k] && k < 9; k++)
+            heads[k + 1] = cl_report_measure_label(cl_report_measures[k]);
+        cl_doc_table(d, 10, heads, NULL);
+        size_t i;
+        json_t *g;
+        json_array_foreach(groups, i, g) {
+            char nums[9][24];
+            const char *cells[10] = {str(g, "key")};
+            for (size_t k = 0; cl_report_measures[k] && k < 9; k++) {
+                snprintf(nums[k], sizeof nums[k], "%lld",
+                         (long long)json_integer_value(json_object_get(g, cl_report_measures[k])));
+                cells[k + 1] = nums[k];
+            }
+            cl_doc_row(d, cells);
+        }
+    }
+
+    const json_t *states = json_object_get(r, "referral_states");
+    n = 0;
+    size_t i;
+    json_t *s;
+    json_array_foreach(states, i, s) {
+        if (n == 16)
+            break;
+        labels[n] = str(s, "label");
+        values[n++] = (long long)json_integer_value(json_object_get(s, "count"));
+    }
+    section_from_label(d, _("Referrals by state:"));
+    cl_doc_bars(d, n, labels, values);
+    char *line = cl_report_feedback_text(r);
+    cl_doc_paragraph(d, line);
+    free(line);
+
+    const json_t *bands = json_object_get(r, "screening_bands");
+    if (json_array_size(bands)) {
+        section_from_label(d, _("Screenings by band:"));
+        const char *heads[3] = {_("Screening"), _("Band"), _("Count")};
+        cl_doc_table(d, 3, heads, NULL);
+        json_array_foreach(bands, i, s) {
+            char count[24];
+            snprintf(count, sizeof count, "%lld", (long long)json_integer_value(json_object_get(s, "count")));
+            const char *cells[3] = {str(s, "kind"), str(s, "band"), count};
+            cl_doc_row(d, cells);
+        }
+    }
+    return d;
+}
+
 cl_status cl_report_render(const json_t *report, const char *format, const cl_report_render_options *opt,
                            unsigned char **out, size_t *len)
 {
@@ -182,6 +292,8 @@ cl_status cl_report_render(const json_t *report, const char *format, const cl_re
     cl_report_render_options none = {NULL, false};
     if (!opt)
         opt = &none;
+    if (strcmp(str(report, "kind"), "stats") == 0 && (strcmp(format, "csv") == 0 || strcmp(format, "xlsx") == 0))
+        return cl_fail(CL_EUSAGE, _("statistics are written as pdf, md or json"));
     if (strcmp(format, "csv") == 0)
         return render_csv(report, opt->encoding, out, len);
     if (strcmp(format, "xlsx") == 0)
@@ -197,7 +309,10 @@ cl_status cl_report_render(const json_t *report, const char *format, const cl_re
     cl_doc_format f;
     if (strcmp(format, "json") == 0 || !cl_doc_format_parse(format, &f))
         return cl_fail(CL_EUSAGE, _("unknown format %s; use xlsx, csv, pdf, md or json"), format);
-    cl_doc *d = report_doc(report);
+    bool stats = strcmp(str(report, "kind"), "stats") == 0;
+    if (stats && f == CL_DOC_JSON)
+        return cl_fail(CL_EUSAGE, _("unknown format %s; use xlsx, csv, pdf, md or json"), format);
+    cl_doc *d = stats ? stats_doc(report) : report_doc(report);
     if (!d)
         return cl_fail(CL_ESOFTWARE, _("out of memory"));
     cl_status st = cl_doc_render(d, f, out, len);

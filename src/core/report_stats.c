@@ -20,8 +20,39 @@
  * a report within three days. */
 #define FEEDBACK_DAYS 3
 
-static const char *const counted[] = {"observations", "sessions", "assessments", "screenings", "plans",
-                                      "reviews",      "contacts", "referrals",   NULL};
+const char *const cl_report_measures[] = {"students", "observations", "sessions", "assessments", "screenings",
+                                          "plans",    "reviews",      "contacts", "referrals",   NULL};
+
+/* The measures counted per record (all but students). */
+static const char *const *const counted = cl_report_measures + 1;
+
+const char *cl_report_measure_label(const char *m)
+{
+    static const char *const labels[][2] = {
+        {"students", N_("Students")},       {"observations", N_("Observations")}, {"sessions", N_("Sessions")},
+        {"assessments", N_("Assessments")}, {"screenings", N_("Screenings")},     {"plans", N_("Plans")},
+        {"reviews", N_("Reviews")},         {"contacts", N_("Contacts")},         {"referrals", N_("Referrals")},
+    };
+    for (size_t i = 0; i < sizeof labels / sizeof *labels; i++)
+        if (strcmp(labels[i][0], m) == 0)
+            return _(labels[i][1]);
+    return m;
+}
+
+const char *cl_report_dimension_label(const char *by)
+{
+    static const char *const labels[][2] = {
+        {"month", N_("month")},          {"week", N_("week")},
+        {"class", N_("class")},          {"grade", N_("grade")},
+        {"category", N_("concern")},     {"risk", N_("risk level")},
+        {"tier", N_("misconduct tier")}, {"circumstance", N_("circumstance")},
+        {"counsellor", N_("counsellor")}, {"agency", N_("receiving agency")},
+    };
+    for (size_t i = 0; by && i < sizeof labels / sizeof *labels; i++)
+        if (strcmp(labels[i][0], by) == 0)
+            return _(labels[i][1]);
+    return by ? by : "";
+}
 
 static const char *const dimensions[] = {"month", "week", "class", "grade", "category", "risk",
                                          "tier",  "circumstance", "counsellor", "agency", NULL};
@@ -390,4 +421,21 @@ cl_status cl_report_stats(cl_vault *v, const cl_report_filter *filter, const cha
     }
     *out = report;
     return CL_OK;
+}
+
+char *cl_report_feedback_text(const json_t *stats)
+{
+    const json_t *fb = json_object_get(stats, "referral_feedback");
+    const json_t *median = json_object_get(fb, "median_days");
+    char median_text[32] = "—";
+    if (json_is_real(median))
+        snprintf(median_text, sizeof median_text, "%.1f", json_real_value(median));
+    return cl_strdup_printf(
+        _("Acknowledged: %lld (within %lld days: %lld, later: %lld); median %s days; waiting past %lld days: %lld\n"),
+        (long long)json_integer_value(json_object_get(fb, "acknowledged")),
+        (long long)json_integer_value(json_object_get(fb, "feedback_days")),
+        (long long)json_integer_value(json_object_get(fb, "within_feedback_days")),
+        (long long)json_integer_value(json_object_get(fb, "acknowledged_late")), median_text,
+        (long long)json_integer_value(json_object_get(fb, "feedback_days")),
+        (long long)json_integer_value(json_object_get(fb, "waiting_past_feedback_days")));
 }

@@ -402,7 +402,7 @@ static cl_status check_period(summary *s, const cl_summary_options *opt)
     return CL_OK;
 }
 
-static cl_status begin(summary *s, cl_vault *v, const char *title, const char *format_name,
+static cl_status begin(summary *s, cl_vault *v, const char *title, const char *kind,
                        const cl_summary_options *opt)
 {
     memset(s, 0, sizeof *s);
@@ -415,7 +415,8 @@ static cl_status begin(summary *s, cl_vault *v, const char *title, const char *f
     s->doc = cl_doc_new(title);
     char now[32];
     cl_time_iso(cl_now(), now, sizeof now);
-    s->data = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s}", "format", format_name, "version", 1, "generated_at", now,
+    s->data = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s}", "format", "carelog-summary", "kind", kind, "version", 1,
+                        "generated_at", now,
                         "lang", s->lang, "school", cl_vault_school(v), "fingerprint", cl_vault_fingerprint(v));
     if (!s->doc || !s->data)
         return cl_fail(CL_ESOFTWARE, _("out of memory"));
@@ -512,7 +513,7 @@ cl_status cl_summary_referral(cl_vault *v, long long referral_id, const cl_summa
         return cl_fail(CL_EDATA, _("record #%lld is a %s, not a referral"), referral_id, str(rec, "kind"));
     }
     summary s;
-    st = begin(&s, v, _("Referral summary"), "carelog-referral-summary", opt);
+    st = begin(&s, v, _("Referral summary"), "referral", opt);
     if (st == CL_OK && !*s.from && !(opt && opt->n_records)) {
         char day[11];
         snprintf(day, sizeof day, "%.10s", str(rec, "occurred_at"));
@@ -548,7 +549,7 @@ cl_status cl_summary_student(cl_vault *v, long long student_id, const cl_summary
     if (st != CL_OK)
         return st;
     summary s;
-    st = begin(&s, v, _("Student case report"), "carelog-student-report", opt);
+    st = begin(&s, v, _("Student case report"), "student", opt);
     if (st == CL_OK)
         meta_period(&s, opt);
     if (st == CL_OK)

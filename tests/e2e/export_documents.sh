@@ -94,10 +94,12 @@ expect_rc 73 cl "$PASS" --yes export referral "$R" --format pdf -o r.pdf
 
 # Audited: the intent and the completion with the file's hash.
 expect_rc 0 cl "$PASS" audit list --json
-grep -q '"action":"export.referral.begin","target":"referral '"$R"'"' "$T/out" || fail "no intent in the audit log"
 HASH=$(b2sum -l 256 r.pdf | cut -d' ' -f1)
-grep -q '"action":"export.referral","target":"referral '"$R"'","detail":"[^"]*r.pdf pdf [0-9]* bytes blake2b:'"$HASH"'"' "$T/out" ||
-  fail "the completion entry lacks the file's hash: $(grep -o '"action":"export.referral"[^}]*' "$T/out")"
+SIZE=$(size_of r.pdf)
+grep -q '"action":"export.referral","target":"'"$T"'/r.pdf","detail":"referral '"$R"' as pdf, '"$SIZE"' bytes, blake2b:'"$HASH"'"' "$T/out" ||
+  fail "the intent does not name the file's hash: $(grep -o '"action":"export.referral"[^}]*' "$T/out")"
+grep -q '"action":"export.referral.done","target":"'"$T"'/r.pdf"' "$T/out" || fail "no completion in the audit log"
+grep -q '"action":"export.referral.failed","target":"r.pdf"' "$T/out" && fail "a refused overwrite was logged as an attempt"
 expect_rc 0 cl "$PASS" audit verify
 
 # Markdown and JSON carry the same content.
@@ -110,7 +112,7 @@ for want in 强制报告与转介 测试中学 "$FP" 张小明 张建国 学生�
   grep -q -- "$want" r.json || fail "the JSON lacks $want"
 done
 grep -q '报告人\*\* （机密）: 王老师' r.md || fail "the Markdown does not mark the reporter confidential: $(grep 报告人 r.md)"
-grep -q '"format": "carelog-referral-summary"' r.json || fail "the JSON does not say what it is"
+grep -q '"format": "carelog-summary",' r.json && grep -q '"kind": "referral"' r.json || fail "the JSON does not say what it is"
 grep -q '"reporter_confidential": true' r.json || fail "the JSON does not mark the reporter confidential"
 
 # The student report: a period, and picked records.

@@ -121,8 +121,9 @@ sum=$(sha256sum l.csv)
 expect_rc 73 cl "$PASS" --yes report ledger --format csv -o l.csv
 [ "$(sha256sum l.csv)" = "$sum" ] || fail "a refused report changed l.csv"
 expect_rc 0 cl "$PASS" audit list --json
-grep -q '"action":"report.ledger.begin"' "$T/out" || fail "no intent logged"
-grep -q '"action":"report.ledger","target":"2 students","detail":"[^"]*l.xlsx xlsx' "$T/out" || fail "no completion logged"
+grep -q '"action":"report.ledger","target":"'"$T"'/l.xlsx","detail":"2 students as xlsx, [0-9]* bytes, blake2b:' "$T/out" ||
+  fail "no intent logged: $(grep -o '"action":"report.ledger[^}]*' "$T/out")"
+grep -q '"action":"report.ledger.done","target":"'"$T"'/l.xlsx"' "$T/out" || fail "no completion logged"
 
 # Children in difficulty: the left-behind student with guardian and phone.
 expect_rc 0 cl "$PASS" --lang zh --yes report difficulty --format xlsx -o d.xlsx

@@ -59,3 +59,18 @@ expect_rc 64 cl "$PASS" report stats --format csv -o s.csv
 expect_rc 0 cl "$PASS" --yes report stats --format json -o s.json
 [ "$(stat -c %a s.json)" = 600 ] || fail "s.json is not 0600"
 grep -q '"kind": "stats"' s.json || fail "s.json is not the statistics"
+
+# PDF with real charts: the text extracts, the bars are drawn (page 1 has a
+# fair share of dark pixels), and it is logged like every export.
+expect_rc 0 cl "$PASS" --lang zh --yes report stats --by month --format pdf -o s.pdf
+[ "$(stat -c %a s.pdf)" = 600 ] || fail "s.pdf is not 0600"
+pdftotext s.pdf s.txt
+for want in 统计报表 总计 观察记录 转介状态 '机密 / Confidential'; do
+  grep -q -- "$want" s.txt || fail "the statistics PDF lacks $want"
+done
+pdftoppm -gray -r 40 -f 1 -l 1 s.pdf spage
+DARK=$(tail -c +16 "$(ls spage*.pgm | head -n 1)" | od -An -v -tu1 | tr -s ' ' '\n' | awk '$1 != "" && $1 < 160 { n++ } END { print n + 0 }')
+[ "$DARK" -gt 2000 ] || fail "the charts look empty ($DARK dark pixels)"
+expect_rc 64 cl "$PASS" --yes report stats --format pdf
+expect_rc 0 cl "$PASS" --lang zh --yes report stats --format md -o s.md
+grep -q '█' s.md || fail "the Markdown has no bars"

@@ -100,6 +100,35 @@ static void test_pdf_in_memory_and_pages(void **state)
     cl_doc_free(d);
 }
 
+static void test_bars(void **state)
+{
+    (void)state;
+    cl_doc *d = cl_doc_new("统计");
+    const char *labels[3] = {"初二3班", "初一1班", "`tick`"};
+    const long long values[3] = {8, 2, 0};
+    cl_doc_bars(d, 3, labels, values);
+    assert_true(cl_doc_ok(d));
+    json_t *j = cl_doc_to_json(d);
+    json_t *bars = json_object_get(json_array_get(json_object_get(j, "blocks"), 0), "bars");
+    assert_int_equal(json_array_size(bars), 3);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(bars, 0), "value")), 8);
+    json_decref(j);
+    unsigned char *md;
+    size_t len;
+    OK(cl_doc_render(d, CL_DOC_MARKDOWN, &md, &len));
+    const char *s = (const char *)md;
+    assert_non_null(strstr(s, "```\n初二3班"));
+    assert_non_null(strstr(s, "\xe2\x96\x88 8\n")); /* a full block, then the count */
+    assert_null(strstr(s, "`tick`")); /* a backquote cannot end the code block */
+    cl_doc_bytes_free(md, len);
+    unsigned char *pdf;
+    int pages;
+    OK(cl_doc_render_pdf(d, &pdf, &len, &pages));
+    assert_int_equal(pages, 1);
+    cl_doc_bytes_free(pdf, len);
+    cl_doc_free(d);
+}
+
 static void test_format_names(void **state)
 {
     (void)state;
@@ -116,6 +145,7 @@ int main(void)
         cmocka_unit_test(test_markdown_is_inert),
         cmocka_unit_test(test_json_carries_blocks),
         cmocka_unit_test(test_pdf_in_memory_and_pages),
+        cmocka_unit_test(test_bars),
         cmocka_unit_test(test_format_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
