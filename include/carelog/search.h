@@ -61,8 +61,6 @@ cl_status cl_search_register(sqlite3 *db);
 #define CL_SEARCH_KEY_ID_MASK 0x7fffffffLL
 long long cl_search_key(const char *occurred_at, long long record_id);
 
-/* Undoes it before the connection closes (cl_db_close calls it). */
-void cl_search_unregister(sqlite3 *db);
 
 /* ---- index ----------------------------------------------------------- */
 

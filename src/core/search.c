@@ -15,7 +15,7 @@
 
 struct cl_search {
     sqlite3_stmt *q;
-    sqlite3_stmt *body; /* the indexed text of one row, read only for the rows shown */
+    sqlite3_stmt *body; /* the indexed text of one row, read only for the rows shown (cached) */
     cl_search_words words;
     char *snippet;
 };
@@ -165,7 +165,7 @@ cl_status cl_search_open(cl_vault *v, const char *text, const cl_search_options 
     if (st == CL_OK)
         st = cl_db_prepare(db, sql.data, &s->q);
     if (st == CL_OK)
-        st = cl_db_prepare(db, "SELECT body FROM search_fts WHERE rowid = ?", &s->body);
+        st = cl_db_cached(db, "SELECT body FROM search_fts WHERE rowid = ?", &s->body);
     for (size_t i = 0; st == CL_OK && i < qq.n_terms; i++)
         cl_search_words_add(&s->words, qq.terms[i]);
     if (st == CL_OK) {
@@ -235,7 +235,8 @@ void cl_search_close(cl_search *s)
     if (!s)
         return;
     sqlite3_finalize(s->q);
-    sqlite3_finalize(s->body);
+    if (s->body)
+        sqlite3_reset(s->body); /* kept by cl_db_cached */
     free(s->snippet);
     free(s);
 }

@@ -26,9 +26,8 @@ typedef struct cached_form {
     cl_form *form;
 } cached_form;
 
-/* The statements the functions run for every record written, prepared
- * once per connection: with SQLCipher's memory security every allocation
- * costs an mlock, and preparing is many allocations. */
+/* The statements the functions run for every record written, kept by
+ * cl_db_cached (preparing costs more than running them). */
 enum { Q_FORM, Q_RECORD, Q_AMENDMENTS, Q_NOTES, Q_STUDENT, Q_COUNT };
 static const char *const queries[Q_COUNT] = {
     "SELECT digest, source FROM forms WHERE id = ?",
@@ -42,7 +41,6 @@ static const char *const queries[Q_COUNT] = {
 typedef struct form_cache {
     cached_form *v;
     size_t n, cap;
-    sqlite3_stmt *q[Q_COUNT];
 } form_cache;
 
 static void form_cache_free(void *p)
@@ -52,25 +50,23 @@ static void form_cache_free(void *p)
         free(c->v[i].digest);
         cl_form_free(c->v[i].form);
     }
-    for (int i = 0; i < Q_COUNT; i++)
-        sqlite3_finalize(c->q[i]);
     free(c->v);
     free(c);
 }
 
 /* The statement `which`, bound to id; the caller resets it when done. */
-static sqlite3_stmt *statement(form_cache *c, sqlite3 *db, int which, long long id)
+static sqlite3_stmt *statement(sqlite3 *db, int which, long long id)
 {
-    if (!c->q[which] &&
-        sqlite3_prepare_v3(db, queries[which], -1, SQLITE_PREPARE_PERSISTENT, &c->q[which], NULL) != SQLITE_OK)
+    sqlite3_stmt *q;
+    if (cl_db_cached(db, queries[which], &q) != CL_OK)
         return NULL;
-    sqlite3_bind_int64(c->q[which], 1, id);
-    return c->q[which];
+    sqlite3_bind_int64(q, 1, id);
+    return q;
 }
 
 static const cl_form *form_of(form_cache *c, sqlite3 *db, long long id)
 {
-    sqlite3_stmt *q = statement(c, db, Q_FORM, id);
+    sqlite3_stmt *q = statement(db, Q_FORM, id);
     if (!q)
         return NULL;
     const cl_form *found = NULL;
@@ -191,9 +187,9 @@ static void add_strings(cl_buf *b, const json_t *v)
     }
 }
 
-static void add_rows(cl_buf *b, form_cache *c, sqlite3 *db, int which, long long id)
+static void add_rows(cl_buf *b, sqlite3 *db, int which, long long id)
 {
-    sqlite3_stmt *q = statement(c, db, which, id);
+    sqlite3_stmt *q = statement(db, which, id);
     if (!q)
         return;
     while (sqlite3_step(q) == SQLITE_ROW)
@@ -203,7 +199,7 @@ static void add_rows(cl_buf *b, form_cache *c, sqlite3 *db, int which, long long
 
 static char *record_text(form_cache *c, sqlite3 *db, long long id)
 {
-    sqlite3_stmt *q = statement(c, db, Q_RECORD, id);
+    sqlite3_stmt *q = statement(db, Q_RECORD, id);
     if (!q)
         return NULL;
     cl_buf b = {0};
@@ -225,8 +221,8 @@ static char *record_text(form_cache *c, sqlite3 *db, long long id)
     sqlite3_reset(q);
     if (!found)
         return NULL;
-    add_rows(&b, c, db, Q_AMENDMENTS, id);
-    add_rows(&b, c, db, Q_NOTES, id);
+    add_rows(&b, db, Q_AMENDMENTS, id);
+    add_rows(&b, db, Q_NOTES, id);
     return cl_buf_take(&b);
 }
 
@@ -257,7 +253,7 @@ static void pinyin_function(sqlite3_context *ctx, int argc, sqlite3_value **argv
 {
     (void)argc;
     sqlite3 *db = sqlite3_context_db_handle(ctx);
-    sqlite3_stmt *q = statement(sqlite3_user_data(ctx), db, Q_STUDENT, sqlite3_value_int64(argv[0]));
+    sqlite3_stmt *q = statement(db, Q_STUDENT, sqlite3_value_int64(argv[0]));
     if (!q) {
         sqlite3_result_error(ctx, sqlite3_errmsg(db), -1);
         return;
@@ -311,7 +307,7 @@ cl_status cl_search_register(sqlite3 *db)
     /* The cache is freed by SQLite, also when registering fails. */
     if (sqlite3_create_function_v2(db, "carelog_search_body", 1, SQLITE_UTF8, cache, body_function, NULL, NULL,
                                    form_cache_free) != SQLITE_OK ||
-        sqlite3_create_function_v2(db, "carelog_search_pinyin", 1, SQLITE_UTF8, cache, pinyin_function, NULL, NULL,
+        sqlite3_create_function_v2(db, "carelog_search_pinyin", 1, SQLITE_UTF8, NULL, pinyin_function, NULL, NULL,
                                    NULL) != SQLITE_OK ||
         sqlite3_create_function_v2(db, "carelog_search_key", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
                                    key_function, NULL, NULL, NULL) != SQLITE_OK)
@@ -319,13 +315,7 @@ cl_status cl_search_register(sqlite3 *db)
     return CL_OK;
 }
 
-void cl_search_unregister(sqlite3 *db)
-{
-    /* Deleting the functions frees their statements, which would otherwise
-     * keep the connection from closing. */
-    sqlite3_create_function_v2(db, "carelog_search_pinyin", 1, SQLITE_UTF8, NULL, NULL, NULL, NULL, NULL);
-    sqlite3_create_function_v2(db, "carelog_search_body", 1, SQLITE_UTF8, NULL, NULL, NULL, NULL, NULL);
-}
+
 
 cl_status cl_search_rebuild(cl_vault *v, long long *records)
 {

@@ -256,10 +256,8 @@ cl_status cl_db_open(const char *path, const cl_secret *key, bool create, sqlite
 
 void cl_db_close(sqlite3 *db)
 {
-    if (db) {
+    if (db)
         cl_db_cache_clear(db);
-        cl_search_unregister(db);
-    }
     sqlite3_close_v2(db);
 }
 
@@ -288,8 +286,13 @@ static int show_progress(void *arg)
 
 cl_status cl_db_migrate(sqlite3 *db)
 {
+    /* The search migration and its triggers need carelog's tokenizer and
+     * functions, also on a connection cl_db_open did not make. */
+    cl_status st = cl_search_register(db);
+    if (st != CL_OK)
+        return st;
     sqlite3_stmt *q;
-    cl_status st = cl_db_prepare(db, "PRAGMA user_version", &q);
+    st = cl_db_prepare(db, "PRAGMA user_version", &q);
     if (st != CL_OK)
         return st;
     int have = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : -1;
