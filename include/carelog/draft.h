@@ -11,7 +11,8 @@
 #include "carelog/vault.h"
 
 /* Keeps a draft of the current counsellor: a new record of `kind` for the
- * student (record_id 0), or an edit of record_id read at base_version.
+ * student (record_id 0; student_id 0 for a new student's details), or an
+ * edit of record_id read at base_version.
  * fields: the values as typed, an object of field id → text. *id is the
  * draft to replace (0: a new one) and receives its id. */
 cl_status cl_draft_save(cl_vault *v, const char *kind, long long student_id, long long record_id,

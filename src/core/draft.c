@@ -30,7 +30,8 @@ cl_status cl_draft_save(cl_vault *v, const char *kind, long long student_id, lon
             sqlite3_bind_int64(q, 3, *id);
         } else {
             sqlite3_bind_text(q, 5, kind, -1, SQLITE_STATIC);
-            sqlite3_bind_int64(q, 6, student_id);
+            if (student_id)
+                sqlite3_bind_int64(q, 6, student_id);
             if (record_id)
                 sqlite3_bind_int64(q, 7, record_id);
             sqlite3_bind_int64(q, 8, base_version);
@@ -53,7 +54,7 @@ cl_status cl_draft_list(cl_vault *v, json_t **out)
     sqlite3_stmt *q = NULL;
     cl_status st = cl_db_prepare(db,
                                  "SELECT d.id, d.kind, d.student_id, s.number, s.name, d.record_id, d.base_version,"
-                                 " d.saved_at, d.fields FROM drafts d JOIN students s ON s.id = d.student_id"
+                                 " d.saved_at, d.fields FROM drafts d LEFT JOIN students s ON s.id = d.student_id"
                                  " WHERE d.author = ? ORDER BY d.saved_at DESC, d.id DESC",
                                  &q);
     json_t *list = json_array();

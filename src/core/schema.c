@@ -453,7 +453,7 @@ const char *const cl_schema_migrations[] = {
     "  id INTEGER PRIMARY KEY,"
     "  author TEXT NOT NULL,"
     "  kind TEXT NOT NULL,"
-    "  student_id INTEGER NOT NULL REFERENCES students(id),"
+    "  student_id INTEGER REFERENCES students(id),"
     "  record_id INTEGER REFERENCES records(id),"
     "  base_version INTEGER NOT NULL DEFAULT 0,"
     "  fields TEXT NOT NULL,"

@@ -1,0 +1,50 @@
+# The screens in their scripted mode (a build with the test hooks): keys
+# from a file, the curses screen dumped as text and compared exactly with
+# the expected screens in tests/e2e/screens/, the idle clock moved by the
+# script (auto-lock without sleeping), CARELOG_TEST_NOW for the dates.
+. "$(dirname "$0")/lib.sh"
+: "${CARELOG_TEST_BIN:?set CARELOG_TEST_BIN to the carelog built with the test hooks (make e2e does)}"
+HERE=$(cd "$(dirname "$0")" && pwd)/screens
+export CARELOG_TEST_NOW=2026-11-23T09:00:00Z LANG=zh_CN.UTF-8 XDG_CONFIG_HOME="$T/config"
+unset LC_ALL LC_MESSAGES LANGUAGE
+
+# compare NAME… — each dump in $T/dumps matches tests/e2e/screens/NAME.txt
+# (the recovery key, random by design, and the folder $T are masked).
+# SCREENS_UPDATE=1 writes the dumps as the new expected screens instead.
+compare() {
+  for n in "$@"; do
+    sed -E -e 's/[0-9A-Z]{4}(-[0-9A-Z]{4}){7}/XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX/' -e "s|$T|\$T|g" \
+      "$T/dumps/$n.txt" >"$T/dumps/$n.masked"
+    [ "${SCREENS_UPDATE:-}" = 1 ] && cp "$T/dumps/$n.masked" "$HERE/$n.txt"
+    diff -u "$HERE/$n.txt" "$T/dumps/$n.masked" || fail "screen $n differs"
+  done
+}
+
+mkdir -p "$T/dumps"
+V="$T/day"
+(cd "$T/dumps" && CARELOG_SCREEN_SCRIPT="$HERE/day.keys" "$CARELOG_TEST_BIN" --vault "$V") || fail "the day script failed"
+compare first-run first-run-mismatch recovery-key home-empty student-form student-file-empty kind-menu \
+  session-typed session-risk-yes student-file-session record students-search students-filter home-charts \
+  draft-typed locked wrong-passphrase home-draft draft-resumed-wide too-small draft-refused draft-saved \
+  help-home settings settings-english
+# What the screens saved is in the vault, as the command line sees it.
+cl "$PASS" --json record list --student 20260101 >"$T/out" 2>&1 || fail "record list failed: $(cat "$T/out")"
+grep -q '情绪低落，不愿上学' "$T/out" || fail "the session typed on screen is not in the vault"
+grep -q '第二次：情况好转' "$T/out" || fail "the draft resumed after auto-lock was not saved"
+cl "$PASS" --json record show 2 >"$T/out" 2>&1 || fail "record show failed"
+grep -q '哭了很久。\\n晚上睡不好' "$T/out" || fail "the pasted paragraph lost its newline: $(cat "$T/out")"
+# Nothing the screens did left a file outside the vault but the settings.
+[ -z "$(find "$T/dumps" -type f ! -name '*.txt' ! -name '*.masked')" ] || fail "the screens wrote a file of their own"
+
+# Stored text that tries to drive the terminal is drawn inert.
+V="$T/inert"
+init_vault --user 王老师
+expect_rc 0 cl "$PASS" student add --number 20260202 --name "$(printf '\033[31m红\033]0;title\007字\342\200\256abc')" --class 八年级
+expect_rc 0 cl "$PASS" record add session --student 20260202 --field session_type=individual --field risk_noted=no \
+  --field presenting_issue="$(printf 'ok\033[2J\033[Hgone')"
+(cd "$T/dumps" && NO_COLOR=1 CARELOG_SCREEN_SCRIPT="$HERE/inert.keys" "$CARELOG_TEST_BIN" --vault "$V") || fail "the inert script failed"
+compare inert-students inert-file inert-record
+for n in inert-students inert-file inert-record; do
+  LC_ALL=C grep -q "$(printf '\033')" "$T/dumps/$n.txt" && fail "an escape reached the screen in $n"
+done
+echo "screens_script ok"
