@@ -6,6 +6,7 @@
 #include <curses.h>
 #include <langinfo.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,11 @@
 #include "carelog/text.h"
 #include "carelog/vault.h"
 #include "ui.h"
+
+/* A closed terminal (SIGHUP) or a kill (SIGTERM): the loop keeps the drafts
+ * and leaves. The handler only sets the flag; curses is never called from
+ * a signal handler. */
+static volatile sig_atomic_t hangup;
 
 static ui_result act_help(ui *u, view *v)
 {
@@ -177,6 +183,8 @@ int ui_getkey(ui *u)
 {
     for (;;) {
         int key;
+        if (hangup)
+            return UI_EOF;
         if (u->script) {
             key = ui_script_key(u);
         } else {
@@ -326,6 +334,13 @@ void ui_settings_save(ui *u)
 
 /* ---- start and end ---- */
 
+
+static void on_hangup(int sig)
+{
+    (void)sig;
+    hangup = 1;
+}
+
 static void on_notice(const char *message, void *ctx)
 {
     ui *u = ctx;
@@ -395,12 +410,16 @@ int cl_screens_main(const char *vault_dir)
     }
     getmaxyx(stdscr, u.rows, u.cols);
     cl_vault_set_notice(on_notice, &u);
+    struct sigaction sa = {0};
+    sa.sa_handler = on_hangup;
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
     u.last_input = ui_clock(&u);
     ui_push(&u, cl_vault_exists(vault_dir) ? &ui_unlock_view : &ui_firstrun_view, NULL);
-    while (!u.quit && u.top) {
+    while (!u.quit && u.top && !hangup) {
         ui_redraw(&u);
         int key = ui_getkey(&u);
-        if (key == UI_EOF)
+        if (key == UI_EOF || hangup)
             break;
         if (key == UI_TICK || key == UI_RESIZE) {
             if (u.vault && u.autolock_seconds > 0 && ui_clock(&u) - u.last_input >= u.autolock_seconds)

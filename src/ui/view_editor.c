@@ -132,7 +132,9 @@ void ui_open_editor(ui *u, const char *kind, long long student_id, long long rec
     if (st == CL_OK) {
         e->n = cl_form_field_count(e->form);
         e->fields = calloc(e->n ? e->n : 1, sizeof *e->fields);
-        st = e->fields ? CL_OK : cl_fail(CL_ESOFTWARE, "out of memory");
+        st = !e->fields ? cl_fail(CL_ESOFTWARE, "out of memory")
+             : e->n == 0 ? cl_fail(CL_EDATA, _("the form for %s has no fields to fill in"), e->kind)
+                         : CL_OK;
     }
     for (size_t i = 0; st == CL_OK && i < e->n; i++) {
         const cl_field *fld = cl_form_field_at(e->form, i);

@@ -107,7 +107,10 @@ static void student_draw(ui *u, view *v)
     ui_text(u, y + 3, 0, u->cols, b.data ? b.data : "", json_array_size(json_object_get(s, "flags")) ? A_BOLD : 0);
     cl_buf_free(&b);
     size_t n = f->timeline->count(f->timeline);
-    ui_textf(u, y + 4, 0, u->cols, A_UNDERLINE, _("Timeline (%zu)  Date        Kind      Author    Summary"), n);
+    ui_text_pad(u, y + 4, 0, u->cols, _("#     Date        Kind      Author    Summary"), A_UNDERLINE);
+    char count[64];
+    snprintf(count, sizeof count, _("%zu records, newest first"), n);
+    ui_text(u, y + 4, u->cols - cl_text_width(count), cl_text_width(count), count, A_UNDERLINE);
     int page = ui_body_rows(u) - HEADER_ROWS;
     list_clamp(&f->pos, n, page);
     for (int r = 0; r < page && f->pos.top + (size_t)r < n; r++) {

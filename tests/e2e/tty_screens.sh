@@ -4,9 +4,12 @@
 # the terminal given back on quit. Waits on screen content, never on time.
 . "$(dirname "$0")/lib.sh"
 command -v tmux >/dev/null 2>&1 || fail "tmux is missing (tools/install-deps --test installs it)"
-SOCK="carelog-screens-$$"
+# Each run gets a tmux server of its own (a fresh socket), so no run meets a
+# server that is still shutting down.
+RUN=0
+SOCK="carelog-screens-$$-0"
 tm() { tmux -u -L "$SOCK" "$@"; }
-trap 'tm kill-server 2>/dev/null' EXIT
+trap 'for n in $(seq 0 "$RUN"); do tmux -L "carelog-screens-$$-$n" kill-server 2>/dev/null; done' EXIT
 screen() { tm capture-pane -p -t t; }
 wait_for() {
   i=0
@@ -77,4 +80,38 @@ screen | grep -q 'Needs attention' && fail "the screens were left on the termina
 # What was typed is in the vault, as the command line sees it.
 expect_rc 0 cl "$PASS" record list --student 20260101
 grep -q '情绪低落，不愿上学' "$T/out" || fail "the session typed on screen is not in the vault: $(cat "$T/out")"
+
+# A terminal closed in the middle of a record: the text survives as a draft
+# in the vault, and the next start offers it on the home screen.
+start() {
+  RUN=$((RUN + 1))
+  SOCK="carelog-screens-$$-$RUN"
+  tm new-session -d -s t -x 80 -y 24 \
+    "env CARELOG_TEST_FAST_KDF=1 LANG=C.UTF-8 LANGUAGE=en XDG_STATE_HOME='$XDG_STATE_HOME' XDG_CONFIG_HOME='$T/config' HOME='$HOME' TERM=screen-256color '$CARELOG' --vault '$V'; echo EXIT=\$?; sleep 60"
+  wait_for 'The vault is locked'
+  tm send-keys -t t -l "$PASS"; tm send-keys -t t Enter
+  wait_for 'Needs attention now'
+}
+start
+tm send-keys -t t s
+wait_for 'Students (1)'
+tm send-keys -t t Enter
+wait_for 'Edit details'
+tm send-keys -t t n
+wait_for 'New record of which kind'
+tm send-keys -t t 8
+wait_for 'Counselling session · 赵小明'
+tm send-keys -t t Tab Tab Tab Tab
+tm send-keys -t t -l '终端被关掉之前写的话'
+wait_for '终端被关掉之前写的话'
+pid=$(tm list-panes -t t -F '#{pane_pid}')
+tm kill-server
+i=0
+while kill -0 "$pid" 2>/dev/null || pgrep -P "$pid" >/dev/null 2>&1; do
+  i=$((i + 1)); [ $i -gt 200 ] && fail "carelog did not end after its terminal closed"; sleep 0.05
+done
+start
+screen | grep -q 'Draft .*赵小明' || { screen; fail "the draft of the closed terminal is not offered"; }
+tm send-keys -t t Enter
+wait_for '终端被关掉之前写的话'
 echo "tty_screens ok"
