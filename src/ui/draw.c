@@ -180,7 +180,15 @@ const char *ui_choice_label(ui *u, const char *kind, const char *field, const ch
         cl_error_clear();
         return id ? id : "";
     }
-    const cl_field *f = cl_form_field(form, field);
+    /* "guardians.relation": a subfield of a group. */
+    char top[64];
+    snprintf(top, sizeof top, "%s", field);
+    char *dot = strchr(top, '.');
+    if (dot)
+        *dot = '\0';
+    const cl_field *f = cl_form_field(form, top);
+    if (f && dot)
+        f = cl_field_subfield(f, dot + 1);
     const char *label = f ? cl_field_choice_label(f, id, u->lang) : NULL;
     return label ? label : id;
 }

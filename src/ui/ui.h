@@ -135,8 +135,9 @@ void ui_columns(ui *u, int y, int x, int h, int colw, const char *title, const l
 /* The area between the top bar and the message line. */
 int ui_body_top(void);
 int ui_body_rows(ui *u);
-/* The label of a choice of a form's field in the interface language (the
- * id itself when there is none); a record kind by its form's title. */
+/* The label of a choice of a form's field ("guardians.relation" for a
+ * group's subfield) in the interface language (the id itself when there is
+ * none); a record kind by its form's title. */
 const char *ui_choice_label(ui *u, const char *kind, const char *field, const char *id);
 const char *ui_kind_label(ui *u, const char *kind);
 /* The field of a JSON object as display text ("" for null). */

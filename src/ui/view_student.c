@@ -96,7 +96,7 @@ static void student_draw(ui *u, view *v)
     json_t *g;
     json_array_foreach(json_object_get(s, "guardians"), i, g)
         cl_buf_printf(&b, "%s%s (%s) %s", i ? "; " : "", ui_str(g, "name"),
-                      ui_choice_label(u, "student", "guardians", ui_str(g, "relation")), ui_str(g, "phone"));
+                      ui_choice_label(u, "student", "guardians.relation", ui_str(g, "relation")), ui_str(g, "phone"));
     ui_text(u, y + 2, 0, u->cols, b.data ? b.data : "", 0);
     cl_buf_free(&b);
     json_t *history = json_array_get(json_object_get(s, "risk_history"), 0);
