@@ -85,6 +85,7 @@ static void test_wrap_never_splits_wide(void **state)
     assert_int_equal(row, 1);
     assert_int_equal(col, 0);
     /* Up keeps the column as near as the text allows. */
+    cl_line_free(&l);
     assert_int_equal(cl_line_init(&l, "一二三四五六", true, 0), CL_OK);
     assert_true(cl_line_up(&l, 8));
     assert_int_equal(l.cursor, 6); /* row 0 "一二三四", column 4 → after 二 */
