@@ -293,20 +293,31 @@ static void next_choice(ui *u, field_edit *f)
     cl_line_set(&f->line, label);
 }
 
-/* Points at the field a core message names ("field notes (记录): …"). */
+/* Points at the field a core message names first ("field notes (记录): …",
+ * "字段 notes（记录）：…"): the earliest field id standing as a word. */
 static void point_at_field(editor *e, const char *msg)
 {
-    const char *at = strstr(msg, "field ");
-    if (!at)
-        return;
-    at += 6;
+    const char *best = NULL;
+    size_t best_i = 0;
     for (size_t i = 0; i < e->n; i++) {
         size_t len = strlen(e->fields[i].fld->id);
-        if (strncmp(at, e->fields[i].fld->id, len) == 0 && (at[len] == ' ' || at[len] == '[' || at[len] == ':')) {
-            snprintf(e->fields[i].error, sizeof e->fields[i].error, "%s", msg);
-            e->cur = i;
-            return;
+        for (const char *at = strstr(msg, e->fields[i].fld->id); at; at = strstr(at + 1, e->fields[i].fld->id)) {
+            bool start = at == msg || at[-1] == ' ';
+            const char *end = at + len;
+            bool stop = *end == ' ' || *end == '[' || *end == ':' || *end == '(' || strncmp(end, "（", 3) == 0 ||
+                        strncmp(end, "：", 3) == 0;
+            if (start && stop) {
+                if (!best || at < best) {
+                    best = at;
+                    best_i = i;
+                }
+                break;
+            }
         }
+    }
+    if (best) {
+        snprintf(e->fields[best_i].error, sizeof e->fields[best_i].error, "%s", msg);
+        e->cur = best_i;
     }
 }
 

@@ -97,6 +97,12 @@ static void load(ui *u, home *h)
                  ui_str(row, "late"));
         add_item(items, _("Referral"), text, ui_int(row, "student_id"), ui_int(row, "id"), NULL);
     }
+    json_t *obs = json_object_get(agenda, "new_observations");
+    if (ui_int(obs, "count") > 0) {
+        snprintf(text, sizeof text, _("%lld new observations from teachers to triage (%lld urgent): carelog inbox"),
+                 ui_int(obs, "count"), ui_int(obs, "urgent"));
+        add_item(items, _("Inbox"), text, 0, 0, NULL);
+    }
     char today[11];
     cl_time_date(cl_now(), today, sizeof today);
     add_crisis(u, items, today);
@@ -197,6 +203,8 @@ static ui_result home_open(ui *u, view *v)
     const json_t *draft = json_object_get(it, "draft");
     if (draft)
         ui_open_editor(u, NULL, 0, 0, draft);
+    else if (!ui_int(it, "student_id") && !ui_int(it, "record_id"))
+        ui_say(u, false, "%s", _("The inbox screen is not built yet; `carelog inbox` triages from the command line."));
     else if (ui_int(it, "record_id"))
         ui_open_record(u, ui_int(it, "record_id"));
     else

@@ -1,9 +1,9 @@
-# The screens in their scripted mode (a build with the test hooks): keys
+# The screens in their scripted mode ($CARELOG is the build with the test
+# hooks; the release build, $CARELOG_RELEASE, must not have it): keys
 # from a file, the curses screen dumped as text and compared exactly with
 # the expected screens in tests/e2e/screens/, the idle clock moved by the
 # script (auto-lock without sleeping), CARELOG_TEST_NOW for the dates.
 . "$(dirname "$0")/lib.sh"
-: "${CARELOG_TEST_BIN:?set CARELOG_TEST_BIN to the carelog built with the test hooks (make e2e does)}"
 HERE=$(cd "$(dirname "$0")" && pwd)/screens
 export CARELOG_TEST_NOW=2026-11-23T09:00:00Z LANG=zh_CN.UTF-8 XDG_CONFIG_HOME="$T/config"
 unset LC_ALL LC_MESSAGES LANGUAGE
@@ -22,7 +22,7 @@ compare() {
 
 mkdir -p "$T/dumps"
 V="$T/day"
-(cd "$T/dumps" && CARELOG_SCREEN_SCRIPT="$HERE/day.keys" "$CARELOG_TEST_BIN" --vault "$V") || fail "the day script failed"
+(cd "$T/dumps" && CARELOG_SCREEN_SCRIPT="$HERE/day.keys" "$CARELOG" --vault "$V") || fail "the day script failed"
 compare first-run first-run-mismatch recovery-key home-empty student-form student-file-empty kind-menu \
   session-typed session-risk-yes student-file-session record students-search students-filter home-charts \
   draft-typed locked wrong-passphrase home-draft draft-resumed-wide too-small draft-refused draft-saved \
@@ -42,9 +42,22 @@ init_vault --user 王老师
 expect_rc 0 cl "$PASS" student add --number 20260202 --name "$(printf '\033[31m红\033]0;title\007字\342\200\256abc')" --class 八年级
 expect_rc 0 cl "$PASS" record add session --student 20260202 --field session_type=individual --field risk_noted=no \
   --field presenting_issue="$(printf 'ok\033[2J\033[Hgone')"
-(cd "$T/dumps" && NO_COLOR=1 CARELOG_SCREEN_SCRIPT="$HERE/inert.keys" "$CARELOG_TEST_BIN" --vault "$V") || fail "the inert script failed"
+(cd "$T/dumps" && NO_COLOR=1 CARELOG_SCREEN_SCRIPT="$HERE/inert.keys" "$CARELOG" --vault "$V") || fail "the inert script failed"
 compare inert-students inert-file inert-record
 for n in inert-students inert-file inert-record; do
   LC_ALL=C grep -q "$(printf '\033')" "$T/dumps/$n.txt" && fail "an escape reached the screen in $n"
 done
+
+# The program users get has no scripted mode: it never reads keys from a
+# file nor writes the screen to one (here, with no terminal, it prints the
+# home view as text instead).
+if [ -n "${CARELOG_RELEASE:-}" ]; then
+  mkdir "$T/release" && cd "$T/release" || fail "no folder for the release check"
+  printf '%s\n' "$PASS" | CARELOG_SCREEN_SCRIPT="$HERE/inert.keys" "$CARELOG_RELEASE" --vault "$V" --passphrase-fd 3 \
+    3<&0 </dev/null >"$T/out" 2>&1 || fail "the release build failed: $(cat "$T/out")"
+  [ -z "$(ls -A "$T/release")" ] || fail "the release build wrote screen dumps"
+  cd "$T" || fail "cannot go back to $T"
+else
+  fail "CARELOG_RELEASE is not set (make e2e sets it)"
+fi
 echo "screens_script ok"
