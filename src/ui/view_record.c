@@ -19,6 +19,7 @@ typedef struct record_view {
     json_t *record;
     cl_line text; /* the rendering, laid out by the line editor's rows */
     size_t top;
+    bool loaded;
     unsigned long seen;
 } record_view;
 
@@ -53,7 +54,7 @@ static void load(ui *u, record_view *r)
 {
     json_decref(r->record);
     r->record = NULL;
-    cl_status st = cl_record_get(u->vault, r->id, !r->history && r->seen == 0, &r->record);
+    cl_status st = cl_record_get(u->vault, r->id, !r->history && !r->loaded, &r->record);
     char *text = NULL;
     if (st == CL_OK && r->history)
         text = render_history(u, r->id);
@@ -67,13 +68,14 @@ static void load(ui *u, record_view *r)
     cl_line_init(&r->text, safe ? safe : "", true, 0);
     free(safe);
     free(text);
-    r->seen = u->changes ? u->changes : 1;
+    r->loaded = true;
+    r->seen = u->changes;
 }
 
 static record_view *record_of(ui *u, view *v)
 {
     record_view *r = v->data;
-    if (r && r->seen != (u->changes ? u->changes : 1))
+    if (r && r->seen != u->changes)
         load(u, r);
     return r;
 }

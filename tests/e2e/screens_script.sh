@@ -48,6 +48,23 @@ for n in inert-students inert-file inert-record; do
   LC_ALL=C grep -q "$(printf '\033')" "$T/dumps/$n.txt" && fail "an escape reached the screen in $n"
 done
 
+# A referral moved along the loop with its note, then signed (an edit is
+# refused after that) and amended, all on screen.
+V="$T/loop"
+init_vault --user 王老师
+expect_rc 0 cl "$PASS" student add --number 20260101 --name 林小雨 --class "七年级(2)班"
+expect_rc 0 cl "$PASS" record add referral --student 20260101 --field reason=疑似家庭暴力 --field urgency=urgent \
+  --field concerns=physical_abuse --field what=学生自述被父亲打 --field guardians_informed=no \
+  --field reason_not_informed=监护人可能是侵害来源 --field agency=protection_station
+expect_rc 0 cl "$PASS" record add session --student 20260101 --field session_type=individual --field risk_noted=no \
+  --field presenting_issue=情绪低落
+(cd "$T/dumps" && CARELOG_SCREEN_SCRIPT="$HERE/loop.keys" "$CARELOG" --vault "$V") || fail "the loop script failed"
+compare loop-referrals loop-move-menu loop-move-note loop-moved loop-sign-confirm loop-signed loop-edit-refused \
+  loop-amended
+expect_rc 0 cl "$PASS" --json record show 2
+grep -q '"state":"reported"' "$T/out" || fail "the move on screen did not reach the vault"
+grep -q '家长当天下午来电' "$T/out" || fail "the amendment on screen did not reach the vault"
+
 # The program users get has no scripted mode: it never reads keys from a
 # file nor writes the screen to one (here, with no terminal, it prints the
 # home view as text instead).
