@@ -48,7 +48,7 @@ static ui_result act_redraw(ui *u, view *v)
 
 /* Keys every view has; shown in every help. */
 const ui_action ui_global_actions[] = {
-    {'?', 0, "?", N_("Help: the keys of this screen"), true, act_help},
+    {'?', UI_FN(KEY_F(1)), "?/F1", N_("Help: the keys of this screen"), true, act_help},
     {UI_CTRL('x'), 0, "^X", N_("Lock now"), true, act_lock},
     {UI_CTRL('l'), 0, "^L", N_("Redraw"), false, act_redraw},
     {0, 0, NULL, NULL, false, NULL},

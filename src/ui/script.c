@@ -12,6 +12,8 @@
  *   size COLS ROWS   the terminal is resized
  *   advance SECONDS  the idle clock moves on
  *   dump FILE        writes the screen as text (trailing spaces cut)
+ *   colors FILE      writes, for each cell, the digit of its colour pair
+ *                    (0: none), so a test can prove NO_COLOR and risk colours
  *   # …              a comment */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include <curses.h>
@@ -153,6 +155,26 @@ static void dump(ui *u, const char *path)
     fclose(out);
 }
 
+static void dump_colors(ui *u, const char *path)
+{
+    FILE *out = fopen(path, "w");
+    if (!out)
+        return;
+    for (int y = 0; y < u->rows; y++) {
+        for (int x = 0; x < u->cols; x++) {
+            cchar_t cc;
+            wchar_t wc[CCHARW_MAX + 1] = {0};
+            attr_t attr;
+            short pair = 0;
+            mvin_wch(y, x, &cc);
+            getcchar(&cc, wc, &attr, &pair, NULL);
+            fputc(pair > 0 && pair < 10 ? '0' + pair : '0', out);
+        }
+        fputc('\n', out);
+    }
+    fclose(out);
+}
+
 int ui_script_key(ui *u)
 {
     struct ui_script *s = u->script;
@@ -195,6 +217,8 @@ int ui_script_key(ui *u)
             return UI_TICK;
         } else if (strcmp(buf, "dump") == 0 && arg) {
             dump(u, arg);
+        } else if (strcmp(buf, "colors") == 0 && arg) {
+            dump_colors(u, arg);
         } else {
             fprintf(stderr, "carelog: screen script: cannot read \"%s\"\n", buf);
             return UI_EOF;

@@ -34,7 +34,7 @@ grep -q '第二次：情况好转' "$T/out" || fail "the draft resumed after aut
 cl "$PASS" --json record show 2 >"$T/out" 2>&1 || fail "record show failed"
 grep -q '哭了很久。\\n晚上睡不好' "$T/out" || fail "the pasted paragraph lost its newline: $(cat "$T/out")"
 # Nothing the screens did left a file outside the vault but the settings.
-[ -z "$(find "$T/dumps" -type f ! -name '*.txt' ! -name '*.masked')" ] || fail "the screens wrote a file of their own"
+[ -z "$(find "$T/dumps" -type f ! -name '*.txt' ! -name '*.masked' ! -name '*.colors')" ] || fail "the screens wrote a file of their own"
 
 # Stored text that tries to drive the terminal is drawn inert.
 V="$T/inert"
@@ -44,6 +44,8 @@ expect_rc 0 cl "$PASS" record add session --student 20260202 --field session_typ
   --field presenting_issue="$(printf 'ok\033[2J\033[Hgone')"
 (cd "$T/dumps" && NO_COLOR=1 CARELOG_SCREEN_SCRIPT="$HERE/inert.keys" "$CARELOG" --vault "$V") || fail "the inert script failed"
 compare inert-students inert-file inert-record
+# NO_COLOR: not one cell in colour.
+grep -q '[1-9]' "$T/dumps/inert-students.colors" && fail "NO_COLOR was not honoured"
 for n in inert-students inert-file inert-record; do
   LC_ALL=C grep -q "$(printf '\033')" "$T/dumps/$n.txt" && fail "an escape reached the screen in $n"
 done
@@ -61,6 +63,8 @@ expect_rc 0 cl "$PASS" record add session --student 20260101 --field session_typ
 (cd "$T/dumps" && CARELOG_SCREEN_SCRIPT="$HERE/loop.keys" "$CARELOG" --vault "$V") || fail "the loop script failed"
 compare loop-referrals loop-move-menu loop-move-note loop-moved loop-sign-confirm loop-signed loop-edit-refused \
   loop-amended
+# With colour, the bars and the urgent referral's row are coloured.
+grep -q '[1-9]' "$T/dumps/loop-referrals.colors" || fail "no colour without NO_COLOR"
 expect_rc 0 cl "$PASS" --json record show 2
 grep -q '"state":"reported"' "$T/out" || fail "the move on screen did not reach the vault"
 grep -q '家长当天下午来电' "$T/out" || fail "the amendment on screen did not reach the vault"
