@@ -172,14 +172,45 @@ long long ui_int(const json_t *o, const char *key)
     return (long long)json_integer_value(json_object_get(o, key));
 }
 
-const char *ui_choice_label(ui *u, const char *kind, const char *field, const char *id)
+/* The current form of each kind, asked of the catalogue once per unlock:
+ * labels are drawn on every row of every frame, and the catalogue answers
+ * from the database. Forms owned by the vault's catalogue stay valid until
+ * the vault is closed, so the cache lasts one opening (ui.session). */
+static const cl_form *current_form(ui *u, const char *kind)
 {
+    static unsigned long owner = (unsigned long)-1;
+    static struct {
+        char kind[32];
+        const cl_form *form;
+    } cache[32];
+    static size_t n;
+    if (owner != u->session) {
+        owner = u->session;
+        n = 0;
+    }
+    if (!u->vault || !kind)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(cache[i].kind, kind) == 0)
+            return cache[i].form;
     const cl_form *form = NULL;
     long long form_id;
-    if (!id || !*id || !u->vault || cl_catalog_current(u->vault, kind, &form, &form_id) != CL_OK) {
+    if (cl_catalog_current(u->vault, kind, &form, &form_id) != CL_OK) {
         cl_error_clear();
-        return id ? id : "";
+        form = NULL;
     }
+    if (n < sizeof cache / sizeof *cache && strlen(kind) < sizeof cache[0].kind) {
+        snprintf(cache[n].kind, sizeof cache[n].kind, "%s", kind);
+        cache[n++].form = form;
+    }
+    return form;
+}
+
+const char *ui_choice_label(ui *u, const char *kind, const char *field, const char *id)
+{
+    const cl_form *form = id && *id ? current_form(u, kind) : NULL;
+    if (!form)
+        return id ? id : "";
     /* "guardians.relation": a subfield of a group. */
     char top[64];
     snprintf(top, sizeof top, "%s", field);
@@ -195,11 +226,6 @@ const char *ui_choice_label(ui *u, const char *kind, const char *field, const ch
 
 const char *ui_kind_label(ui *u, const char *kind)
 {
-    const cl_form *form = NULL;
-    long long form_id;
-    if (!kind || !u->vault || cl_catalog_current(u->vault, kind, &form, &form_id) != CL_OK) {
-        cl_error_clear();
-        return kind ? kind : "";
-    }
-    return cl_form_title(form, u->lang);
+    const cl_form *form = current_form(u, kind);
+    return form ? cl_form_title(form, u->lang) : (kind ? kind : "");
 }

@@ -235,6 +235,7 @@ void ui_lock(ui *u)
         ui_pop(u);
     cl_vault_close(u->vault); /* the key is wiped here */
     u->vault = NULL;
+    u->session++;
     u->locked_now = true;
     erase();
     clearok(curscr, TRUE);
@@ -244,6 +245,7 @@ void ui_lock(ui *u)
 
 void ui_unlocked(ui *u)
 {
+    u->session++;
     while (u->top)
         ui_pop(u);
     u->last_input = ui_clock(u);

@@ -94,6 +94,7 @@ struct ui {
     double last_input;      /* ui_clock() of the last key */
     bool quit;
     unsigned long changes;  /* counts saves; a view whose data is older reloads */
+    unsigned long session;  /* counts unlocks and locks; caches of one vault opening follow it */
     bool locked_now;        /* set by ui_lock, for views that must stop */
     struct ui_script *script;
 };
