@@ -86,8 +86,9 @@ void cl_cli_print_commands(FILE *out);
 /* Terminal width for tables (COLUMNS, else the tty's, else 0 = unlimited). */
 int cl_cli_width(void);
 
-/* carelog with no command: until the screens exist, unlock and show the
- * status with the list of commands; with no vault yet, offer to create one. */
+/* carelog with no command: the screens on a terminal; otherwise (a
+ * passphrase from a descriptor, no terminal, --json) unlock and show the
+ * status and agenda with the list of commands. */
 int cl_cli_home(cl_cli *c);
 
 /* Parses a command's options: calls getopt_long over c->argv and hands each

@@ -34,6 +34,11 @@ cl_status cl_vault_init(const char *dir, const char *school, const char *user, c
  * of the failed attempt (see cl_vault_failed_unlocks). */
 cl_status cl_vault_open(const char *dir, const cl_secret *secret, bool recovery, cl_vault **out);
 
+/* Where cl_vault_open tells about the wait after repeated wrong
+ * passphrases (the screens show it; by default it goes to stderr). */
+typedef void (*cl_vault_notice_fn)(const char *message, void *ctx);
+void cl_vault_set_notice(cl_vault_notice_fn fn, void *ctx);
+
 /* Wipes the key and closes. NULL is fine. */
 void cl_vault_close(cl_vault *v);
 

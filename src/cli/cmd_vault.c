@@ -11,6 +11,7 @@
 #include "carelog/cli.h"
 #include "carelog/i18n.h"
 #include "carelog/clock.h"
+#include "carelog/screens.h"
 #include "carelog/secret.h"
 #include "carelog/storage.h"
 #include "carelog/table.h"
@@ -166,6 +167,11 @@ static void ask_line(const char *prompt, char *buf, size_t size)
 
 int cl_cli_home(cl_cli *c)
 {
+    /* On a terminal, carelog with no command is the screens; in a script
+     * (a passphrase from a descriptor, output to a pipe, --json) it stays
+     * the status and agenda as text. */
+    if (!c->json && !cl_passphrase_from_fd() && cl_screens_available())
+        return cl_screens_main(c->vault_dir);
     if (!cl_vault_exists(c->vault_dir)) {
         if (cl_passphrase_from_fd() || !isatty(STDIN_FILENO))
             return cl_cli_fail(cl_fail(CL_ENOTFOUND, _("there is no vault at %s yet; create one with `carelog init`"),
@@ -195,8 +201,8 @@ int cl_cli_home(cl_cli *c)
     int rc = print_status(c, s);
     cl_cli_print_agenda(agenda);
     json_decref(agenda);
-    printf(_("\nThe screens are not built yet; everything works from the command line\n"
-           "(`carelog COMMAND --help` explains each one):\n\n"));
+    printf(_("\nRun carelog with no command on a terminal to open the screens; everything\n"
+             "also works from the command line (`carelog COMMAND --help` explains each one):\n\n"));
     cl_cli_print_commands(stdout);
     return rc;
 }

@@ -446,5 +446,18 @@ const char *const cl_schema_migrations[] = {
     "END;"
     "INSERT INTO search_fts(rowid, body, pinyin)"
     "  SELECT carelog_search_key(occurred_at, id), carelog_search_body(id), carelog_search_pinyin(id) FROM records;",
+
+    /* 9: drafts of records being written on screen, kept when the screen locks
+     * or the terminal dies (draft.h). */
+    "CREATE TABLE drafts ("
+    "  id INTEGER PRIMARY KEY,"
+    "  author TEXT NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  student_id INTEGER REFERENCES students(id),"
+    "  record_id INTEGER REFERENCES records(id),"
+    "  base_version INTEGER NOT NULL DEFAULT 0,"
+    "  fields TEXT NOT NULL,"
+    "  saved_at TEXT NOT NULL);"
+    "CREATE INDEX drafts_author ON drafts(author, saved_at);",
     NULL,
 };

@@ -126,6 +126,15 @@ static long sealed_count(const char *dir)
 
 static void record_sealed(const char *dir, bool recovery);
 
+static cl_vault_notice_fn notice_fn;
+static void *notice_ctx;
+
+void cl_vault_set_notice(cl_vault_notice_fn fn, void *ctx)
+{
+    notice_fn = fn;
+    notice_ctx = ctx;
+}
+
 void vault_failure_delay(const char *dir, const unsigned char vault_id[CL_VAULT_ID_BYTES])
 {
     char *path = state_path(vault_id, "failures");
@@ -141,7 +150,13 @@ void vault_failure_delay(const char *dir, const unsigned char vault_id[CL_VAULT_
     if (n < 3)
         return;
     unsigned delay = n - 3 >= 6 ? 60 : 1u << (n - 3);
-    fprintf(stderr, _("carelog: %ld failed attempts; waiting %u s before checking\n"), n, delay);
+    if (notice_fn) {
+        char msg[160];
+        snprintf(msg, sizeof msg, _("%ld failed attempts; waiting %u s before checking"), n, delay);
+        notice_fn(msg, notice_ctx);
+    } else {
+        fprintf(stderr, _("carelog: %ld failed attempts; waiting %u s before checking\n"), n, delay);
+    }
     sleep(delay);
 }
 

@@ -1,0 +1,467 @@
+/* The record editor, driven by the vault's form definitions: every field a
+ * line editor holding text, turned into the form's values through the core
+ * (cl_form_value_from_text) and validated by it (cl_form_validate), so the
+ * screens, the command line and the exports agree on what is valid. */
+#define _XOPEN_SOURCE_EXTENDED 1
+#include <curses.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "carelog/catalog.h"
+#include "carelog/draft.h"
+#include "carelog/i18n.h"
+#include "carelog/record.h"
+#include "carelog/student.h"
+#include "carelog/text.h"
+#include "ui.h"
+
+#define LABEL_W 22
+
+typedef struct field_edit {
+    const cl_field *fld;
+    cl_line line;
+    char error[512];
+} field_edit;
+
+typedef struct editor {
+    char kind[40];
+    long long student_id, record_id, base_version, draft_id;
+    const cl_form *form;
+    field_edit *fields;
+    size_t n, cur, top;
+    bool pasting;
+    char student_name[120];
+} editor;
+
+static bool zh(const ui *u)
+{
+    return strcmp(u->lang, "zh") == 0;
+}
+
+/* A stored value as the text the field is edited as. */
+static char *value_text(ui *u, const cl_field *fld, const json_t *val)
+{
+    if (!val || json_is_null(val))
+        return strdup("");
+    if (json_is_boolean(val))
+        return strdup(json_is_true(val) ? (zh(u) ? "是" : "yes") : (zh(u) ? "否" : "no"));
+    if (json_is_integer(val))
+        return cl_strdup_printf("%lld", (long long)json_integer_value(val));
+    if (json_is_real(val))
+        return cl_strdup_printf("%g", json_real_value(val));
+    if (json_is_string(val) && fld->type == CL_FIELD_CHOICE) {
+        const char *label = cl_field_choice_label(fld, json_string_value(val), u->lang);
+        return strdup(label ? label : json_string_value(val));
+    }
+    if (json_is_string(val))
+        return strdup(json_string_value(val));
+    if (json_is_array(val) && fld->type == CL_FIELD_MULTI) {
+        cl_buf b = {0};
+        size_t i;
+        json_t *item;
+        json_array_foreach(val, i, item) {
+            const char *label = cl_field_choice_label(fld, json_string_value(item), u->lang);
+            cl_buf_printf(&b, "%s%s", i ? ", " : "", label ? label : json_string_value(item));
+        }
+        return b.data ? cl_buf_take(&b) : strdup("");
+    }
+    return json_dumps(val, JSON_COMPACT);
+}
+
+/* The values as typed, converted by the form; *bad_field receives the first
+ * field whose text does not convert (with its message), -1 when none. */
+static json_t *values_of(editor *e, bool with_nulls, long *bad_field)
+{
+    json_t *values = json_object();
+    *bad_field = -1;
+    for (size_t i = 0; i < e->n; i++) {
+        json_t *val = NULL;
+        const char *text = e->fields[i].line.text;
+        e->fields[i].error[0] = '\0';
+        if (cl_form_value_from_text(e->form, e->fields[i].fld->id, text, &val) != CL_OK) {
+            snprintf(e->fields[i].error, sizeof e->fields[i].error, "%s", cl_error_message());
+            if (*bad_field < 0)
+                *bad_field = (long)i;
+            continue;
+        }
+        if (val && !json_is_null(val))
+            json_object_set_new(values, e->fields[i].fld->id, val);
+        else if (with_nulls)
+            json_object_set_new(values, e->fields[i].fld->id, json_null());
+        else
+            json_decref(val);
+    }
+    cl_error_clear();
+    return values;
+}
+
+static bool changed(const editor *e)
+{
+    for (size_t i = 0; i < e->n; i++)
+        if (e->fields[i].line.changed)
+            return true;
+    return e->draft_id != 0;
+}
+
+void ui_open_editor(ui *u, const char *kind, long long student_id, long long record_id, const json_t *draft)
+{
+    editor *e = calloc(1, sizeof *e);
+    json_t *record = NULL, *initial = NULL;
+    cl_status st = e ? CL_OK : cl_fail(CL_ESOFTWARE, _("out of memory"));
+    if (draft) {
+        kind = ui_str(draft, "kind");
+        student_id = ui_int(draft, "student_id");
+        record_id = ui_int(draft, "record_id");
+        e->base_version = ui_int(draft, "base_version");
+        e->draft_id = ui_int(draft, "id");
+    } else if (st == CL_OK && record_id) {
+        st = cl_record_get(u->vault, record_id, false, &record);
+        if (st == CL_OK) {
+            kind = ui_str(record, "kind");
+            e->base_version = ui_int(record, "version");
+            initial = json_object_get(record, "fields");
+        }
+    }
+    long long form_id;
+    if (st == CL_OK) {
+        snprintf(e->kind, sizeof e->kind, "%s", kind);
+        e->student_id = student_id;
+        e->record_id = record_id;
+        st = cl_catalog_current(u->vault, e->kind, &e->form, &form_id);
+    }
+    if (st == CL_OK) {
+        e->n = cl_form_field_count(e->form);
+        e->fields = calloc(e->n ? e->n : 1, sizeof *e->fields);
+        st = !e->fields ? cl_fail(CL_ESOFTWARE, _("out of memory"))
+             : e->n == 0 ? cl_fail(CL_EDATA, _("the form for %s has no fields to fill in"), e->kind)
+                         : CL_OK;
+    }
+    for (size_t i = 0; st == CL_OK && i < e->n; i++) {
+        const cl_field *fld = cl_form_field_at(e->form, i);
+        e->fields[i].fld = fld;
+        char *text = draft ? strdup(ui_str(json_object_get(draft, "fields"), fld->id))
+                           : value_text(u, fld, json_object_get(initial, fld->id));
+        bool multi = fld->type == CL_FIELD_LONGTEXT;
+        st = cl_line_init(&e->fields[i].line, text, multi, fld->max_len ? fld->max_len : 4000);
+        free(text);
+    }
+    if (st == CL_OK && student_id) {
+        json_t *s = NULL;
+        if (cl_student_get(u->vault, student_id, &s) == CL_OK)
+            snprintf(e->student_name, sizeof e->student_name, "%s (%s)", ui_str(s, "name"), ui_str(s, "number"));
+        json_decref(s);
+        cl_error_clear();
+    }
+    json_decref(record);
+    if (st != CL_OK) {
+        ui_fail(u, st);
+        if (e) {
+            for (size_t i = 0; e->fields && i < e->n; i++)
+                cl_line_free(&e->fields[i].line);
+            free(e->fields);
+            free(e);
+        }
+        return;
+    }
+    ui_push(u, &ui_editor_view, e);
+}
+
+static bool shown(const editor *e, size_t i, const json_t *values)
+{
+    return cl_field_shown(e->fields[i].fld, values);
+}
+
+static int field_height(const editor *e, size_t i, int w)
+{
+    /* A one-line field wraps too when its text is longer than the window
+     * is wide, so the whole of it can be seen while it is typed. */
+    bool one_line = e->fields[i].fld->type != CL_FIELD_LONGTEXT;
+    int rows = (int)cl_line_layout(&e->fields[i].line, w, NULL, 0, NULL, NULL);
+    int max = i == e->cur ? (one_line ? 3 : 6) : (one_line ? 1 : 2);
+    return (rows < 1 ? 1 : rows > max ? max : rows) + (i == e->cur);
+}
+
+static void editor_draw(ui *u, view *v)
+{
+    editor *e = v->data;
+    int y = ui_body_top(), w = u->cols - LABEL_W - 1;
+    long bad;
+    json_t *values = values_of(e, false, &bad);
+    json_t *score = NULL;
+    char scoring[160] = "";
+    if (cl_form_score(e->form, values, &score) == CL_OK && score && json_object_get(score, "score"))
+        snprintf(scoring, sizeof scoring, "  %s %lld/%lld %s", _("Score"), ui_int(score, "score"), ui_int(score, "max"),
+                 ui_str(score, zh(u) ? "band_zh" : "band_en"));
+    json_decref(score);
+    cl_error_clear();
+    ui_textf(u, y, 0, u->cols, A_BOLD, "%s%s · %s%s", e->record_id ? _("Editing ") : _("New "),
+             cl_form_title(e->form, u->lang), e->student_name[0] ? e->student_name : _("new student"), scoring);
+    if (!shown(e, e->cur, values))
+        for (size_t i = 0; i < e->n; i++)
+            if (shown(e, i, values)) {
+                e->cur = i;
+                break;
+            }
+    /* Scroll so the field being edited shows whole. */
+    int body = ui_body_rows(u) - 1;
+    if (e->cur < e->top)
+        e->top = e->cur;
+    for (;;) {
+        int used = 0;
+        for (size_t i = e->top; i <= e->cur; i++)
+            if (shown(e, i, values))
+                used += field_height(e, i, w);
+        if (used <= body || e->top == e->cur)
+            break;
+        e->top++;
+    }
+    int row = y + 1;
+    int cur_y = -1;
+    for (size_t i = e->top; i < e->n && row < y + 1 + body; i++) {
+        if (!shown(e, i, values))
+            continue;
+        field_edit *f = &e->fields[i];
+        bool focus = i == e->cur;
+        int h = field_height(e, i, w) - focus;
+        if (row + h > y + 1 + body)
+            h = y + 1 + body - row;
+        char label[200];
+        snprintf(label, sizeof label, "%s%s", cl_field_label(f->fld, u->lang),
+                 cl_field_required(f->fld, values) ? " *" : "");
+        ui_text_pad(u, row, 0, LABEL_W, label, focus ? A_BOLD : 0);
+        if (h > 0 && !focus)
+            ui_line_draw(u, &f->line, row, LABEL_W, h, w, false, 0);
+        if (focus)
+            cur_y = row;
+        row += h;
+        if (focus && row < y + 1 + body) {
+            const char *help = zh(u) ? f->fld->help_zh : f->fld->help_en;
+            if (f->error[0])
+                ui_text(u, row, 2, u->cols - 2, f->error, u->color ? COLOR_PAIR(UI_PAIR_ERROR) | A_BOLD : A_BOLD);
+            else if (f->fld->type == CL_FIELD_CHOICE || f->fld->type == CL_FIELD_BOOL)
+                ui_textf(u, row, 2, u->cols - 2, A_DIM, "%s%s%s", _("Space chooses the next answer"), help ? " · " : "",
+                         help ? help : "");
+            else if (help)
+                ui_text(u, row, 2, u->cols - 2, help, A_DIM);
+            row++;
+        }
+    }
+    json_decref(values);
+    /* The focused field last, so the cursor stays in it. */
+    if (cur_y >= 0) {
+        int h = field_height(e, e->cur, w) - 1;
+        ui_line_draw(u, &e->fields[e->cur].line, cur_y, LABEL_W, h, w, true, A_UNDERLINE);
+    }
+}
+
+static void move_field(ui *u, editor *e, int delta)
+{
+    long bad;
+    json_t *values = values_of(e, false, &bad);
+    size_t i = e->cur;
+    for (;;) {
+        if (delta > 0 && i + 1 >= e->n)
+            break;
+        if (delta < 0 && i == 0)
+            break;
+        i = delta > 0 ? i + 1 : i - 1;
+        if (shown(e, i, values)) {
+            e->cur = i;
+            break;
+        }
+    }
+    json_decref(values);
+    (void)u;
+}
+
+/* Space on a choice or yes/no field: the next answer, in the form's order. */
+static void next_choice(ui *u, field_edit *f)
+{
+    const cl_field *fld = f->fld;
+    size_t n = fld->type == CL_FIELD_BOOL ? 2 : fld->n_choices;
+    if (n == 0)
+        return;
+    size_t next = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *label = fld->type == CL_FIELD_BOOL ? (i == 0 ? (zh(u) ? "是" : "yes") : (zh(u) ? "否" : "no"))
+                                                       : (zh(u) ? fld->choices[i].label_zh : fld->choices[i].label_en);
+        if (strcmp(label, f->line.text) == 0)
+            next = (i + 1) % n;
+    }
+    const char *label = fld->type == CL_FIELD_BOOL ? (next == 0 ? (zh(u) ? "是" : "yes") : (zh(u) ? "否" : "no"))
+                                                   : (zh(u) ? fld->choices[next].label_zh : fld->choices[next].label_en);
+    cl_line_set(&f->line, label);
+}
+
+/* Points at the field a core message names first ("field notes (记录): …",
+ * "字段 notes（记录）：…"): the earliest field id standing as a word. */
+static void point_at_field(editor *e, const char *msg)
+{
+    const char *best = NULL;
+    size_t best_i = 0;
+    for (size_t i = 0; i < e->n; i++) {
+        size_t len = strlen(e->fields[i].fld->id);
+        for (const char *at = strstr(msg, e->fields[i].fld->id); at; at = strstr(at + 1, e->fields[i].fld->id)) {
+            bool start = at == msg || at[-1] == ' ';
+            const char *end = at + len;
+            bool stop = *end == ' ' || *end == '[' || *end == ':' || *end == '(' || strncmp(end, "（", 3) == 0 ||
+                        strncmp(end, "：", 3) == 0;
+            if (start && stop) {
+                if (!best || at < best) {
+                    best = at;
+                    best_i = i;
+                }
+                break;
+            }
+        }
+    }
+    if (best) {
+        snprintf(e->fields[best_i].error, sizeof e->fields[best_i].error, "%s", msg);
+        e->cur = best_i;
+    }
+}
+
+static ui_result editor_save(ui *u, view *v)
+{
+    editor *e = v->data;
+    long bad;
+    json_t *values = values_of(e, e->record_id != 0, &bad);
+    if (bad >= 0) {
+        e->cur = (size_t)bad;
+        ui_say(u, true, "%s", e->fields[bad].error);
+        json_decref(values);
+        return UI_STAY;
+    }
+    cl_status st;
+    long long id = 0, version = 0;
+    if (e->record_id && strcmp(e->kind, "student") == 0)
+        st = cl_student_edit(u->vault, e->student_id, e->base_version, values, &version);
+    else if (e->record_id)
+        st = cl_record_edit(u->vault, e->record_id, e->base_version, values, &version);
+    else if (strcmp(e->kind, "student") == 0)
+        st = cl_student_add(u->vault, values, false, &id);
+    else
+        st = cl_record_add(u->vault, e->kind, e->student_id, values, 0, &id);
+    json_decref(values);
+    if (st != CL_OK) {
+        /* Nothing typed is lost: the form stays as it is. */
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s", cl_error_message());
+        point_at_field(e, msg);
+        if (st == CL_ECONFLICT)
+            ui_say(u, true, _("%s — your text is kept; Esc can keep it as a draft."), msg);
+        else
+            ui_say(u, true, "%s", msg);
+        return UI_STAY;
+    }
+    if (e->draft_id && cl_draft_delete(u->vault, e->draft_id) != CL_OK)
+        cl_error_clear();
+    u->changes++;
+    if (e->record_id)
+        ui_say(u, false, _("Saved #%lld (version %lld)."), e->record_id, version);
+    else
+        ui_say(u, false, _("Saved #%lld."), id);
+    bool new_student = !e->record_id && strcmp(e->kind, "student") == 0;
+    ui_pop(u);
+    if (new_student)
+        ui_open_student(u, id);
+    return UI_STAY;
+}
+
+static void editor_keep(ui *u, view *v)
+{
+    editor *e = v->data;
+    if (!changed(e))
+        return;
+    json_t *texts = json_object();
+    for (size_t i = 0; i < e->n; i++)
+        if (e->fields[i].line.text[0])
+            json_object_set_new(texts, e->fields[i].fld->id, json_string(e->fields[i].line.text));
+    cl_status st = cl_draft_save(u->vault, e->kind, e->student_id, e->record_id, e->base_version, texts, &e->draft_id);
+    json_decref(texts);
+    if (st != CL_OK)
+        ui_fail(u, st);
+    else
+        ui_say(u, false, "%s", _("Your unsaved record was kept as a draft; home lists it."));
+    for (size_t i = 0; i < e->n; i++)
+        e->fields[i].line.changed = false;
+}
+
+static ui_result editor_escape(ui *u, view *v)
+{
+    editor *e = v->data;
+    if (!changed(e))
+        return UI_BACK;
+    const char *choices[] = {_("Keep editing"), _("Keep it as a draft and leave"), _("Throw the changes away")};
+    int c = ui_menu(u, _("This record is not saved."), choices, 3);
+    if (c == 1) {
+        editor_keep(u, v);
+        u->changes++;
+        return UI_BACK;
+    }
+    if (c == 2) {
+        if (e->draft_id && cl_draft_delete(u->vault, e->draft_id) != CL_OK)
+            cl_error_clear();
+        u->changes++;
+        return UI_BACK;
+    }
+    return UI_STAY;
+}
+
+static ui_result editor_next(ui *u, view *v)
+{
+    move_field(u, v->data, 1);
+    return UI_STAY;
+}
+
+static ui_result editor_prev(ui *u, view *v)
+{
+    move_field(u, v->data, -1);
+    return UI_STAY;
+}
+
+static ui_result editor_key(ui *u, view *v, int key)
+{
+    editor *e = v->data;
+    field_edit *f = &e->fields[e->cur];
+    int w = u->cols - LABEL_W - 1;
+    if (!e->pasting && key == ' ' && (f->fld->type == CL_FIELD_CHOICE || f->fld->type == CL_FIELD_BOOL)) {
+        next_choice(u, f);
+        return UI_STAY;
+    }
+    if (!e->pasting && (key == UI_ENTER || key == 13) && f->fld->type != CL_FIELD_LONGTEXT) {
+        move_field(u, e, 1);
+        return UI_STAY;
+    }
+    if (ui_line_key(&f->line, key, w, &e->pasting, u)) {
+        f->error[0] = '\0';
+        return UI_STAY;
+    }
+    if (key == UI_FN(KEY_DOWN))
+        move_field(u, e, 1);
+    else if (key == UI_FN(KEY_UP))
+        move_field(u, e, -1);
+    return UI_STAY;
+}
+
+static void editor_close(view *v)
+{
+    editor *e = v->data;
+    if (!e)
+        return;
+    for (size_t i = 0; i < e->n; i++)
+        cl_line_free(&e->fields[i].line);
+    free(e->fields);
+    free(e);
+}
+
+static const ui_action editor_actions[] = {
+    {UI_CTRL('s'), UI_FN(KEY_F(2)), "^S", N_("Save"), true, editor_save},
+    {UI_TAB, 0, "Tab", N_("Next field"), true, editor_next},
+    {UI_FN(KEY_BTAB), 0, "S-Tab", N_("Previous field"), false, editor_prev},
+    {UI_ESC, 0, "Esc", N_("Leave (asks if unsaved)"), true, editor_escape},
+    {UI_CTRL('z'), 0, "^Z", N_("Undo the last edit of the field"), false, NULL},
+    {0, 0, NULL, NULL, false, NULL},
+};
+
+const view_ops ui_editor_view = {"editor", editor_actions, editor_draw, editor_key, true, editor_keep, editor_close};

@@ -1,0 +1,276 @@
+/* Home: what needs attention now, then the charts. */
+#define _XOPEN_SOURCE_EXTENDED 1
+#include <curses.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "carelog/agenda.h"
+#include "carelog/clock.h"
+#include "carelog/draft.h"
+#include "carelog/i18n.h"
+#include "carelog/record.h"
+#include "carelog/student.h"
+#include "carelog/text.h"
+#include "ui.h"
+
+#define WEEKS 12
+
+typedef struct home {
+    row_source *items; /* [{what, text, student_id, record_id, draft}] */
+    list_pos pos;
+    long long weeks[WEEKS]; /* [0] the oldest */
+    char first_week[11];
+    long long by_risk[4];
+    unsigned long seen;
+} home;
+
+static void add_item(json_t *items, const char *what, const char *text, long long student, long long record,
+                     json_t *draft)
+{
+    json_t *o = json_pack("{s:s, s:s, s:I, s:I}", "what", what, "text", text, "student_id", (json_int_t)student,
+                          "record_id", (json_int_t)record);
+    if (o && draft)
+        json_object_set(o, "draft", draft);
+    json_array_append_new(items, o);
+}
+
+static const char *who(const json_t *row, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s (%s, %s)", ui_str(row, "name"), ui_str(row, "number"), ui_str(row, "class"));
+    return buf;
+}
+
+/* Crisis-level students with no session in the last 7 days. */
+static void add_crisis(ui *u, json_t *items, const char *today)
+{
+    cl_student_filter f = {.risk = 3};
+    json_t *list = NULL;
+    if (cl_student_list(u->vault, &f, &list) != CL_OK)
+        return;
+    char since[11];
+    cl_time_date(cl_now() - 7 * 86400, since, sizeof since);
+    (void)today;
+    size_t i;
+    json_t *s;
+    json_array_foreach(list, i, s) {
+        json_t *recent = NULL;
+        cl_record_filter rf = {.student_id = ui_int(s, "id"), .kind = "session", .since = since, .limit = 1};
+        if (cl_record_list(u->vault, &rf, &recent) == CL_OK && json_array_size(recent) == 0) {
+            char w[300], text[400];
+            snprintf(text, sizeof text, _("%s: crisis level, no session in 7 days"), who(s, w, sizeof w));
+            add_item(items, _("Crisis"), text, ui_int(s, "id"), 0, NULL);
+        }
+        json_decref(recent);
+    }
+    json_decref(list);
+}
+
+static void load(ui *u, home *h)
+{
+    rows_free(h->items);
+    json_t *items = json_array(), *agenda = NULL, *drafts = NULL;
+    char w[300], text[600];
+    size_t i;
+    json_t *row;
+    if (cl_draft_list(u->vault, &drafts) == CL_OK)
+        json_array_foreach(drafts, i, row) {
+            snprintf(text, sizeof text, _("%s for %s (%s), kept %s"), ui_kind_label(u, ui_str(row, "kind")), ui_str(row, "name"),
+                     ui_str(row, "number"), ui_str(row, "saved_at"));
+            add_item(items, _("Draft"), text, ui_int(row, "student_id"), ui_int(row, "record_id"), row);
+        }
+    json_decref(drafts);
+    cl_status st = cl_agenda_attention(u->vault, &agenda);
+    if (st != CL_OK)
+        ui_fail(u, st);
+    bool zh = strcmp(u->lang, "zh") == 0;
+    json_array_foreach(json_object_get(agenda, "flags"), i, row) {
+        snprintf(text, sizeof text, "%s: %s", who(row, w, sizeof w), ui_str(row, zh ? "label_zh" : "label_en"));
+        add_item(items, _("Flag"), text, ui_int(row, "student_id"), 0, NULL);
+    }
+    json_array_foreach(json_object_get(agenda, "overdue"), i, row) {
+        snprintf(text, sizeof text, _("%s: %lld days overdue — %s"), who(row, w, sizeof w),
+                 ui_int(row, "days_overdue"), ui_str(row, "reason"));
+        add_item(items, _("Overdue"), text, ui_int(row, "student_id"), 0, NULL);
+    }
+    json_array_foreach(json_object_get(agenda, "late_referrals"), i, row) {
+        snprintf(text, sizeof text, "%s: %s — %s", who(row, w, sizeof w), ui_str(row, zh ? "state_zh" : "state_en"),
+                 ui_str(row, "late"));
+        add_item(items, _("Referral"), text, ui_int(row, "student_id"), ui_int(row, "id"), NULL);
+    }
+    json_t *obs = json_object_get(agenda, "new_observations");
+    if (ui_int(obs, "count") > 0) {
+        snprintf(text, sizeof text, _("%lld new observations from teachers to triage (%lld urgent): carelog inbox"),
+                 ui_int(obs, "count"), ui_int(obs, "urgent"));
+        add_item(items, _("Inbox"), text, 0, 0, NULL);
+    }
+    char today[11];
+    cl_time_date(cl_now(), today, sizeof today);
+    add_crisis(u, items, today);
+    json_array_foreach(json_object_get(agenda, "due_today"), i, row) {
+        snprintf(text, sizeof text, "%s: %s", who(row, w, sizeof w), ui_str(row, "reason"));
+        add_item(items, _("Today"), text, ui_int(row, "student_id"), 0, NULL);
+    }
+    json_decref(agenda);
+    h->items = rows_from_array(items);
+
+    /* Charts: records per week (the last 12) and students by risk. */
+    memset(h->weeks, 0, sizeof h->weeks);
+    memset(h->by_risk, 0, sizeof h->by_risk);
+    long today_days = cl_date_days(today);
+    char since[11];
+    cl_time_date(cl_now() - (WEEKS * 7 - 1) * 86400L, since, sizeof since);
+    snprintf(h->first_week, sizeof h->first_week, "%s", since);
+    json_t *recs = NULL;
+    cl_record_filter rf = {.since = since};
+    if (cl_record_list(u->vault, &rf, &recs) == CL_OK)
+        json_array_foreach(recs, i, row) {
+            char day[11];
+            snprintf(day, sizeof day, "%.10s", ui_str(row, "occurred_at"));
+            long d = cl_date_days(day);
+            long ago = (today_days - d) / 7;
+            if (ago >= 0 && ago < WEEKS)
+                h->weeks[WEEKS - 1 - ago]++;
+        }
+    json_decref(recs);
+    json_t *students = NULL;
+    cl_student_filter sf = {.risk = -1};
+    if (cl_student_list(u->vault, &sf, &students) == CL_OK)
+        json_array_foreach(students, i, row) {
+            long long r = ui_int(row, "risk_level");
+            if (r >= 0 && r <= 3)
+                h->by_risk[r]++;
+        }
+    json_decref(students);
+    h->seen = u->changes;
+    cl_error_clear();
+}
+
+static home *home_of(ui *u, view *v)
+{
+    home *h = v->data;
+    if (!h) {
+        h = v->data = calloc(1, sizeof *h);
+        if (h)
+            load(u, h);
+    } else if (h->seen != u->changes) {
+        load(u, h);
+    }
+    return h;
+}
+
+static int list_rows(ui *u)
+{
+    return ui_body_rows(u) - 10;
+}
+
+static void home_draw(ui *u, view *v)
+{
+    home *h = home_of(u, v);
+    if (!h)
+        return;
+    int y = ui_body_top();
+    size_t n = h->items->count(h->items);
+    ui_textf(u, y, 0, u->cols, A_BOLD, _("Needs attention now (%zu)"), n);
+    int page = list_rows(u);
+    list_clamp(&h->pos, n, page);
+    if (n == 0)
+        ui_text(u, y + 1, 2, u->cols - 2, _("Nothing is due or late. Students (s) lists everyone."), 0);
+    for (int r = 0; r < page && h->pos.top + (size_t)r < n; r++) {
+        size_t i = h->pos.top + (size_t)r;
+        const json_t *it = h->items->at(h->items, i);
+        int attr = i == h->pos.sel ? A_REVERSE : 0;
+        ui_text_pad(u, y + 1 + r, 0, u->cols, "", attr);
+        ui_text_pad(u, y + 1 + r, 1, 10, ui_str(it, "what"), attr | A_BOLD);
+        ui_text(u, y + 1 + r, 12, u->cols - 12, ui_str(it, "text"), attr);
+    }
+    int cy = y + 1 + page;
+    char title[128];
+    snprintf(title, sizeof title, _("Records per week since %s"), h->first_week);
+    ui_columns(u, cy, 0, 9, 4, title, h->weeks, WEEKS);
+    static const char *const risk_names[] = {N_("0 none"), N_("1 attention"), N_("2 elevated"), N_("3 crisis")};
+    const char *labels[4];
+    for (int i = 0; i < 4; i++)
+        labels[i] = _(risk_names[i]);
+    ui_chart(u, cy, 52, u->cols - 52, _("Students by risk"), labels, h->by_risk, 4);
+}
+
+static ui_result home_open(ui *u, view *v)
+{
+    home *h = home_of(u, v);
+    if (!h || h->items->count(h->items) == 0)
+        return UI_STAY;
+    const json_t *it = h->items->at(h->items, h->pos.sel);
+    const json_t *draft = json_object_get(it, "draft");
+    if (draft)
+        ui_open_editor(u, NULL, 0, 0, draft);
+    else if (!ui_int(it, "student_id") && !ui_int(it, "record_id"))
+        ui_say(u, false, "%s", _("The inbox screen is not built yet; `carelog inbox` triages from the command line."));
+    else if (ui_int(it, "record_id"))
+        ui_open_record(u, ui_int(it, "record_id"));
+    else
+        ui_open_student(u, ui_int(it, "student_id"));
+    return UI_STAY;
+}
+
+static ui_result home_students(ui *u, view *v)
+{
+    (void)v;
+    ui_push(u, &ui_students_view, NULL);
+    return UI_STAY;
+}
+
+static ui_result home_referrals(ui *u, view *v)
+{
+    (void)v;
+    ui_push(u, &ui_referrals_view, NULL);
+    return UI_STAY;
+}
+
+static ui_result home_settings(ui *u, view *v)
+{
+    (void)v;
+    ui_push(u, &ui_settings_view, NULL);
+    return UI_STAY;
+}
+
+static ui_result home_reload(ui *u, view *v)
+{
+    u->changes++;
+    (void)v;
+    return UI_STAY;
+}
+
+static ui_result home_quit(ui *u, view *v)
+{
+    (void)u;
+    (void)v;
+    return UI_QUIT;
+}
+
+static ui_result home_key(ui *u, view *v, int key)
+{
+    home *h = home_of(u, v);
+    if (h)
+        list_key(&h->pos, h->items->count(h->items), list_rows(u), key);
+    return UI_STAY;
+}
+
+static void home_close(view *v)
+{
+    home *h = v->data;
+    if (h)
+        rows_free(h->items);
+    free(h);
+}
+
+static const ui_action home_actions[] = {
+    {UI_ENTER, 13, "Enter", N_("Open"), true, home_open},
+    {'s', 0, "s", N_("Students"), true, home_students},
+    {'r', 0, "r", N_("Referrals"), true, home_referrals},
+    {'o', 0, "o", N_("Settings"), true, home_settings},
+    {'R', UI_FN(KEY_F(5)), "R", N_("Reload"), false, home_reload},
+    {'q', 0, "q", N_("Quit"), true, home_quit},
+    {0, 0, NULL, NULL, false, NULL},
+};
+
+const view_ops ui_home_view = {"home", home_actions, home_draw, home_key, false, NULL, home_close};

@@ -1,0 +1,262 @@
+/* Students: every student, filtered by class, risk, circumstance and
+ * status, searched incrementally by name or number; colour and a symbol
+ * show the risk. */
+#define _XOPEN_SOURCE_EXTENDED 1
+#include <curses.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "carelog/i18n.h"
+#include "carelog/student.h"
+#include "carelog/text.h"
+#include "ui.h"
+
+typedef struct students {
+    row_source *list;
+    list_pos pos;
+    char *class_name, *circumstance, *search;
+    int risk;     /* -1 any */
+    int status;   /* index into statuses; 0 any */
+    unsigned long seen;
+} students;
+
+static const char *const statuses[] = {NULL, "active", "monitoring", "closed", "transferred", "merged"};
+#define N_STATUSES (sizeof statuses / sizeof *statuses)
+
+static void load(ui *u, students *s)
+{
+    cl_student_filter f = {s->class_name, s->risk, statuses[s->status], s->circumstance, s->search};
+    json_t *list = NULL;
+    cl_status st = cl_student_list(u->vault, &f, &list);
+    if (st != CL_OK) {
+        ui_fail(u, st);
+        list = json_array();
+    }
+    rows_free(s->list);
+    s->list = rows_from_array(list);
+    list_clamp(&s->pos, s->list->count(s->list), ui_body_rows(u) - 2);
+    s->seen = u->changes;
+}
+
+static students *students_of(ui *u, view *v)
+{
+    students *s = v->data;
+    if (!s) {
+        s = v->data = calloc(1, sizeof *s);
+        if (s) {
+            s->risk = -1;
+            load(u, s);
+        }
+    } else if (s->seen != u->changes) {
+        load(u, s);
+    }
+    return s;
+}
+
+static void filter_line(ui *u, students *s, char *buf, size_t size)
+{
+    cl_buf b = {0};
+    cl_buf_printf(&b, "%s", _("Filter:"));
+    if (s->class_name)
+        cl_buf_printf(&b, " %s=%s", _("class"), s->class_name);
+    if (s->risk >= 0)
+        cl_buf_printf(&b, " %s=%d", _("risk"), s->risk);
+    if (s->circumstance)
+        cl_buf_printf(&b, " %s=%s", _("circumstance"), s->circumstance);
+    if (statuses[s->status])
+        cl_buf_printf(&b, " %s=%s", _("status"), ui_choice_label(u, "student", "status", statuses[s->status]));
+    if (s->search && *s->search)
+        cl_buf_printf(&b, " %s=%s", _("search"), s->search);
+    if (!s->class_name && s->risk < 0 && !s->circumstance && !statuses[s->status] && !(s->search && *s->search))
+        cl_buf_printf(&b, " %s", _("none"));
+    snprintf(buf, size, "%s", b.data ? b.data : "");
+    cl_buf_free(&b);
+}
+
+static void students_draw(ui *u, view *v)
+{
+    students *s = students_of(u, v);
+    if (!s)
+        return;
+    int y = ui_body_top();
+    size_t n = s->list->count(s->list);
+    char filter[512];
+    filter_line(u, s, filter, sizeof filter);
+    ui_textf(u, y, 0, u->cols, A_BOLD, _("Students (%zu)  %s"), n, filter);
+    ui_text(u, y + 1, 0, u->cols, _("Risk Number     Name          Class         Status      Tier"), A_UNDERLINE);
+    int page = ui_body_rows(u) - 2;
+    list_clamp(&s->pos, n, page);
+    for (int r = 0; r < page && s->pos.top + (size_t)r < n; r++) {
+        size_t i = s->pos.top + (size_t)r;
+        const json_t *st = s->list->at(s->list, i);
+        long long risk = ui_int(st, "risk_level");
+        int attr = (i == s->pos.sel ? A_REVERSE : 0);
+        int row = y + 2 + r;
+        ui_text_pad(u, row, 0, u->cols, "", attr);
+        ui_text_pad(u, row, 0, 5, ui_risk_symbol(risk), attr | ui_risk_attr(u, risk));
+        ui_text_pad(u, row, 5, 11, ui_str(st, "number"), attr);
+        ui_text_pad(u, row, 16, 14, ui_str(st, "name"), attr | ui_risk_attr(u, risk));
+        ui_text_pad(u, row, 30, 14, ui_str(st, "class"), attr);
+        ui_text_pad(u, row, 44, 12, ui_choice_label(u, "student", "status", ui_str(st, "status")), attr);
+        ui_text(u, row, 56, u->cols - 56, ui_choice_label(u, "assessment", "misconduct_tier",
+                                                          ui_str(st, "misconduct_tier")), attr);
+    }
+    if (n == 0)
+        ui_text(u, y + 2, 2, u->cols - 2, _("No student matches. x clears the filters."), 0);
+}
+
+static ui_result students_open(ui *u, view *v)
+{
+    students *s = students_of(u, v);
+    if (s && s->list->count(s->list))
+        ui_open_student(u, ui_int(s->list->at(s->list, s->pos.sel), "id"));
+    return UI_STAY;
+}
+
+static void set_text(char **slot, char *answer)
+{
+    free(*slot);
+    *slot = answer && *answer ? answer : NULL;
+    if (answer && !*answer)
+        free(answer);
+}
+
+static ui_result students_class(ui *u, view *v)
+{
+    students *s = students_of(u, v);
+    char *answer;
+    if (s && ui_ask(u, _("Class (empty: any):"), s->class_name ? s->class_name : "", &answer)) {
+        set_text(&s->class_name, answer);
+        load(u, s);
+    }
+    return UI_STAY;
+}
+
+static ui_result students_circumstance(ui *u, view *v)
+{
+    students *s = students_of(u, v);
+    char *answer;
+    if (s && ui_ask(u, _("Circumstance (e.g. 留守儿童; empty: any):"), s->circumstance ? s->circumstance : "",
+                    &answer)) {
+        set_text(&s->circumstance, answer);
+        load(u, s);
+    }
+    return UI_STAY;
+}
+
+static ui_result students_risk(ui *u, view *v)
+{
+    students *s = students_of(u, v);
+    if (s) {
+        s->risk = s->risk >= CL_RISK_MAX ? -1 : s->risk + 1;
+        load(u, s);
+    }
+    return UI_STAY;
+}
+
+static ui_result students_status(ui *u, view *v)
+{
+    students *s = students_of(u, v);
+    if (s) {
+        s->status = (s->status + 1) % (int)N_STATUSES;
+        load(u, s);
+    }
+    return UI_STAY;
+}
+
+static ui_result students_clear(ui *u, view *v)
+{
+    students *s = students_of(u, v);
+    if (s) {
+        set_text(&s->class_name, NULL);
+        set_text(&s->circumstance, NULL);
+        set_text(&s->search, NULL);
+        s->risk = -1;
+        s->status = 0;
+        load(u, s);
+    }
+    return UI_STAY;
+}
+
+/* Incremental search: the list follows each key typed. */
+static ui_result students_search(ui *u, view *v)
+{
+    students *s = students_of(u, v);
+    cl_line l;
+    if (!s || cl_line_init(&l, s->search, false, 100) != CL_OK)
+        return UI_STAY;
+    ui_modal_enter();
+    for (;;) {
+        ui_redraw(u);
+        move(u->rows - 2, 0);
+        clrtoeol();
+        int qw = ui_text(u, u->rows - 2, 0, 40, _("Search name or number:"), A_BOLD) + 1;
+        ui_line_draw(u, &l, u->rows - 2, qw, 1, u->cols - qw - 1, true, 0);
+        refresh();
+        int key = ui_getkey(u);
+        if (key == UI_EOF || key == UI_ENTER || key == 13 || key == UI_ESC || key == UI_CTRL('c'))
+            break;
+        char *before = strdup(l.text);
+        ui_line_key(&l, key, u->cols, NULL, u);
+        if (before && strcmp(before, l.text) != 0) {
+            set_text(&s->search, strdup(l.text));
+            s->pos.sel = s->pos.top = 0;
+            load(u, s);
+        }
+        free(before);
+    }
+    ui_modal_leave();
+    curs_set(0);
+    cl_line_free(&l);
+    return UI_STAY;
+}
+
+static ui_result students_add(ui *u, view *v)
+{
+    (void)v;
+    ui_open_editor(u, "student", 0, 0, NULL);
+    return UI_STAY;
+}
+
+static ui_result students_back(ui *u, view *v)
+{
+    (void)u;
+    (void)v;
+    return UI_BACK;
+}
+
+static ui_result students_key(ui *u, view *v, int key)
+{
+    students *s = students_of(u, v);
+    if (s)
+        list_key(&s->pos, s->list->count(s->list), ui_body_rows(u) - 2, key);
+    return UI_STAY;
+}
+
+static void students_close(view *v)
+{
+    students *s = v->data;
+    if (!s)
+        return;
+    rows_free(s->list);
+    free(s->class_name);
+    free(s->circumstance);
+    free(s->search);
+    free(s);
+}
+
+static const ui_action students_actions[] = {
+    {UI_ENTER, 13, "Enter", N_("Open"), true, students_open},
+    {'/', 0, "/", N_("Search"), true, students_search},
+    {'c', 0, "c", N_("Class"), true, students_class},
+    {'r', 0, "r", N_("Risk"), true, students_risk},
+    {'f', 0, "f", N_("Circumstance"), true, students_circumstance},
+    {'t', 0, "t", N_("Status"), true, students_status},
+    {'x', 0, "x", N_("Clear filters"), false, students_clear},
+    {'n', 0, "n", N_("New student"), true, students_add},
+    {'q', UI_ESC, "q", N_("Back"), true, students_back},
+    {0, 0, NULL, NULL, false, NULL},
+};
+
+const view_ops ui_students_view = {"students", students_actions, students_draw, students_key, false, NULL,
+                                   students_close};
