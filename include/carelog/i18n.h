@@ -29,4 +29,10 @@ int cl_i18n_set_language(const char *lang);
 /* "zh" or "en": the language messages are shown in now. */
 const char *cl_i18n_language(void);
 
+/* A human text of a JSON row in the interface language: o[key + "_zh"]
+ * when Chinese is spoken and the row has it, else o[key]; "" when neither
+ * (the core gives both where it writes sentences, as "reason"/"reason_zh"). */
+struct json_t;
+const char *cl_i18n_text(const struct json_t *o, const char *key);
+
 #endif

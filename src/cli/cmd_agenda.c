@@ -72,11 +72,11 @@ static void fill_due(json_t *row, bool en, char cells[AGENDA_COLS][CELL])
     long long days = (long long)json_integer_value(json_object_get(row, "days_overdue"));
     snprintf(cells[1], CELL, "%s", cl_json_str_or(row, "due_date"));
     if (days > 0)
-        snprintf(cells[2], CELL, "%lld d", days);
+        snprintf(cells[2], CELL, ngettext("%lld day", "%lld days", (unsigned long)days), days);
     else
         snprintf(cells[2], CELL, "today");
     record_cell(row, "record_id", cells[3]);
-    snprintf(cells[4], CELL, "%s", cl_json_str_or(row, "reason"));
+    snprintf(cells[4], CELL, "%s", cl_i18n_text(row, "reason"));
 }
 
 static void fill_referral(json_t *row, bool en, char cells[AGENDA_COLS][CELL])
@@ -84,8 +84,9 @@ static void fill_referral(json_t *row, bool en, char cells[AGENDA_COLS][CELL])
     student_cell(row, cells[0]);
     record_cell(row, "id", cells[1]);
     snprintf(cells[2], CELL, "%s", cl_json_str_or(row, en ? "state_en" : "state_zh"));
-    snprintf(cells[3], CELL, "%lld d", (long long)json_integer_value(json_object_get(row, "age_days")));
-    snprintf(cells[4], CELL, "%s", cl_json_str_or(row, "late"));
+    long long age = (long long)json_integer_value(json_object_get(row, "age_days"));
+    snprintf(cells[3], CELL, ngettext("%lld day", "%lld days", (unsigned long)age), age);
+    snprintf(cells[4], CELL, "%s", cl_i18n_text(row, "late"));
 }
 
 void cl_cli_print_agenda(json_t *agenda)

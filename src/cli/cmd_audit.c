@@ -147,7 +147,7 @@ static int cmd_audit_verify(cl_cli *c)
     }
     if (st != CL_OK)
         return cl_cli_fail(st);
-    printf(_("audit log intact: %lld entr%s\n"), entries, entries == 1 ? "y" : "ies");
+    printf(ngettext("audit log intact: %lld entry\n", "audit log intact: %lld entries\n", (unsigned long)entries), entries);
     if (anchored >= 0)
         printf(_("and its first %lld match the anchor in %s\n"), anchored, anchor_file);
     return 0;

@@ -169,7 +169,7 @@ static int cmd_office_referrals(cl_cli *c)
         snprintf(days, sizeof days, "%lld", (long long)json_integer_value(json_object_get(item, "age_days")));
         const char *cells[7] = {id, cl_json_str_or(item, "school"), cl_json_str_or(item, "student"),
                                 cl_json_str_or(item, "state"), days, cl_json_str_or(item, "sent_at"),
-                                cl_json_str_or(item, "late")};
+                                cl_i18n_text(item, "late")};
         cl_table_add_row(t, cells);
     }
     json_decref(list);

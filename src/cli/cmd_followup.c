@@ -97,15 +97,15 @@ static int cmd_due(cl_cli *c)
         long long late = (long long)json_integer_value(json_object_get(r, "days_overdue"));
         char when[48], risk[8];
         if (late > 0)
-            snprintf(when, sizeof when, "%lld day%s overdue", late, late == 1 ? "" : "s");
+            snprintf(when, sizeof when, ngettext("%lld day overdue", "%lld days overdue", (unsigned long)late), late);
         else if (late == 0)
-            snprintf(when, sizeof when, "due today");
+            snprintf(when, sizeof when, "%s", _("due today"));
         else
-            snprintf(when, sizeof when, "in %lld day%s", -late, late == -1 ? "" : "s");
+            snprintf(when, sizeof when, ngettext("in %lld day", "in %lld days", (unsigned long)-late), -late);
         snprintf(risk, sizeof risk, "%d", (int)json_integer_value(json_object_get(r, "risk_level")));
         const char *cells[7] = {cl_json_str_or(r, "due_date"), when, cl_json_str_or(r, "number"),
                                 cl_json_str_or(r, "name"), cl_json_str_or(r, "class"), risk,
-                                cl_json_str_or(r, "reason")};
+                                cl_i18n_text(r, "reason")};
         st = cl_table_add_row(t, cells);
     }
     if (st == CL_OK)
@@ -144,7 +144,7 @@ static int cmd_policy_list(cl_cli *c)
     json_array_foreach(list, i, p) {
         char days[16];
         snprintf(days, sizeof days, "%d", (int)json_integer_value(json_object_get(p, "days")));
-        const char *cells[4] = {cl_json_str_or(p, "basis"), cl_json_str_or(p, "value"), days, cl_json_str_or(p, "label")};
+        const char *cells[4] = {cl_json_str_or(p, "basis"), cl_json_str_or(p, "value"), days, cl_i18n_text(p, "label")};
         st = cl_table_add_row(t, cells);
     }
     if (st == CL_OK)
@@ -187,7 +187,7 @@ static int cmd_policy_set(cl_cli *c)
         return print_policies_json(c);
     printf(_("Policy set: %s "), c->argv[first]);
     cl_cli_print_text(stdout, c->argv[first + 1]);
-    printf(_(" at least every %ld day%s.\n"), days, days == 1 ? "" : "s");
+    printf(ngettext(" at least every %ld day.\n", " at least every %ld days.\n", (unsigned long)days), days);
     return 0;
 }
 

@@ -182,7 +182,7 @@ static int cmd_referral_list(cl_cli *c)
         const char *cells[8] = {id, cl_json_str_or(r, "name"), cl_json_str_or(r, "class"),
                                 cl_json_str_or(r, en ? "state_en" : "state_zh"), days,
                                 cl_cli_choice_label(form, "urgency", cl_json_str_or(r, "urgency")), agency,
-                                cl_json_str_or(r, "late")};
+                                cl_i18n_text(r, "late")};
         st = cl_table_add_row(t, cells);
     }
     if (st == CL_OK)
@@ -224,7 +224,7 @@ static int cmd_referral_show(cl_cli *c)
     printf(_(")\nState: %s %s, %lld day(s)"), cl_json_str_or(r, "state"), cl_json_str_or(r, "state_zh"),
            (long long)json_integer_value(json_object_get(r, "age_days")));
     if (*cl_json_str_or(r, "late"))
-        printf(_(" — late: %s"), cl_json_str_or(r, "late"));
+        printf(_(" — late: %s"), cl_i18n_text(r, "late"));
     printf(_("\nNext: "));
     size_t i;
     json_t *item;

@@ -59,8 +59,10 @@ static void print_ignored(const json_t *report)
     const json_t *ignored = json_object_get(report, "ignored_columns");
     if (json_array_size(ignored) == 0)
         return;
-    fprintf(stderr, _("carelog: ignored %zu column%s that match%s no student field: "), json_array_size(ignored),
-            json_array_size(ignored) == 1 ? "" : "s", json_array_size(ignored) == 1 ? "es" : "");
+    fprintf(stderr,
+            ngettext("carelog: ignored %zu column that matches no student field: ",
+                     "carelog: ignored %zu columns that match no student field: ", json_array_size(ignored)),
+            json_array_size(ignored));
     size_t i;
     json_t *col;
     json_array_foreach(ignored, i, col) {
@@ -138,10 +140,11 @@ static int cmd_import_roster(cl_cli *c)
     } else if (!c->json) {
         long long n = (long long)json_array_size(json_object_get(report, "students"));
         if (o.dry_run)
-            printf(_("Checked %lld student%s: all rows are good. Nothing was written (--dry-run).\n"), n,
-                   n == 1 ? "" : "s");
+            printf(ngettext("Checked %lld student: all rows are good. Nothing was written (--dry-run).\n",
+                            "Checked %lld students: all rows are good. Nothing was written (--dry-run).\n",
+                            (unsigned long)n), n);
         else if (!o.update && !o.skip_existing)
-            printf(_("Imported %lld student%s from %s.\n"), n, n == 1 ? "" : "s", path);
+            printf(ngettext("Imported %lld student from %s.\n", "Imported %lld students from %s.\n", (unsigned long)n), n, path);
         else
             printf(_("From %s: %lld new, %lld updated, %lld unchanged, %lld skipped.\n"), path,
                    (long long)json_integer_value(json_object_get(report, "imported")),

@@ -130,7 +130,7 @@ static int print_status(cl_cli *c, json_t *s)
     json_object_foreach(json_object_get(s, "counts"), table, count) {
         snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(count));
         char label[64];
-        snprintf(label, sizeof label, "Rows: %s", table);
+        snprintf(label, sizeof label, _("Rows: %s"), table);
         cl_cli_table_pair(t, label, buf);
     }
     cl_status st = cl_table_print(t, stdout, cl_cli_width());

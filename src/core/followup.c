@@ -69,20 +69,41 @@ static cl_form *student_form(sqlite3 *db)
 }
 
 /* "crisis (risk 3)" or "Left-behind child (left_behind)". */
-static void policy_label(const cl_form *form, const char *basis, const char *value, char *out, size_t size)
+static void policy_label(const cl_form *form, const char *basis, const char *value, bool zh, char *out, size_t size)
 {
     if (strcmp(basis, "risk") == 0) {
         int r = atoi(value);
-        snprintf(out, size, "%s (risk %s)", r >= 0 && r < N_RISK ? risk_names[r].name : "risk", value);
+        bool known = r >= 0 && r < N_RISK;
+        if (zh)
+            snprintf(out, size, "风险 %s（%s）", value, known ? risk_names[r].zh : "");
+        else
+            snprintf(out, size, "%s (risk %s)", known ? risk_names[r].name : "risk", value);
         return;
     }
     const cl_field *f = form ? cl_form_field(form, "circumstances") : NULL;
     for (size_t i = 0; f && i < f->n_choices; i++)
         if (strcmp(f->choices[i].id, value) == 0) {
-            snprintf(out, size, "%s (%s)", f->choices[i].label_en, value);
+            if (zh)
+                snprintf(out, size, "%s", f->choices[i].label_zh);
+            else
+                snprintf(out, size, "%s (%s)", f->choices[i].label_en, value);
             return;
         }
     snprintf(out, size, "%s", value);
+}
+
+/* A record kind as the Chinese reason names it. */
+static const char *kind_zh(const char *kind)
+{
+    static const char *const map[][2] = {
+        {"observation", "观察"}, {"session", "辅导"}, {"assessment", "评估"}, {"plan", "计划"},
+        {"review", "复查"},      {"contact", "家校沟通"}, {"referral", "转介"}, {"phq9", "PHQ-9"},
+        {"gad7", "GAD-7"},
+    };
+    for (size_t i = 0; kind && i < sizeof map / sizeof *map; i++)
+        if (strcmp(map[i][0], kind) == 0)
+            return map[i][1];
+    return kind ? kind : "记录";
 }
 
 /* ---- what is due ------------------------------------------------------ */
@@ -93,22 +114,24 @@ typedef struct due_ctx {
     json_t *rows;
 } due_ctx;
 
+/* reason and reason_zh say the same for people, in English and Chinese
+ * (the fronts show the one of the interface language). */
 static cl_status add_row(due_ctx *d, sqlite3_stmt *q, long due, const char *source, const char *reason,
-                         long long record_id)
+                         const char *reason_zh, long long record_id)
 {
     long overdue = d->today - due;
     if (overdue < -d->horizon)
         return CL_OK;
     char due_date[11];
     date_of_days(due, due_date);
-    json_t *row = json_pack("{s:I, s:s, s:s, s:s, s:i, s:s, s:I, s:s, s:s, s:s, s:o}",
+    json_t *row = json_pack("{s:I, s:s, s:s, s:s, s:i, s:s, s:I, s:s, s:s, s:s, s:o, s:s}",
                             "student_id", (json_int_t)sqlite3_column_int64(q, 0),
                             "number", col(q, 1), "name", col(q, 2), "class", col(q, 3),
                             "risk_level", sqlite3_column_int(q, 4),
                             "due_date", due_date, "days_overdue", (json_int_t)overdue,
                             "status", overdue > 0 ? "overdue" : "due",
                             "source", source, "reason", reason,
-                            "record_id", record_id > 0 ? json_integer(record_id) : json_null());
+                            "record_id", record_id > 0 ? json_integer(record_id) : json_null(), "reason_zh", reason_zh);
     if (!row || json_array_append_new(d->rows, row) != 0)
         return cl_fail(CL_ESOFTWARE, _("out of memory"));
     return CL_OK;
@@ -130,12 +153,14 @@ static cl_status due_explicit(sqlite3 *db, due_ctx *d, const char *until)
         long due = days_of(col(q, 8));
         if (due == LONG_MIN)
             continue; /* not a date: the form would not have let it in */
-        char reason[200];
+        char reason[200], reason_zh[200];
         char *kind = cl_text_inert(col(q, 6), false);
-        snprintf(reason, sizeof reason, "follow-up set by %s #%lld on %.10s", kind ? kind : "record",
-                 (long long)sqlite3_column_int64(q, 5), col(q, 7));
+        long long set_by = sqlite3_column_int64(q, 5);
+        snprintf(reason, sizeof reason, "follow-up set by %s #%lld on %.10s", kind ? kind : "record", set_by,
+                 col(q, 7));
+        snprintf(reason_zh, sizeof reason_zh, "%.10s 的%s #%lld 约定的跟进", col(q, 7), kind_zh(kind), set_by);
         free(kind);
-        st = add_row(d, q, due, "follow_up", reason, sqlite3_column_int64(q, 5));
+        st = add_row(d, q, due, "follow_up", reason, reason_zh, set_by);
     }
     if (st == CL_OK && rc != SQLITE_DONE)
         st = cl_db_fail(db, "finding follow-up dates");
@@ -169,21 +194,26 @@ static cl_status due_policies(sqlite3 *db, due_ctx *d, const char *until)
         int days = sqlite3_column_int(q, 7);
         if (due == LONG_MIN)
             continue;
-        char since[64];
+        char since[64], since_zh[64];
         if (sqlite3_column_type(q, 9) != SQLITE_NULL) {
             snprintf(since, sizeof since, "last contact %.10s", col(q, 9));
+            snprintf(since_zh, sizeof since_zh, "上次接触 %.10s", col(q, 9));
         } else {
             char date[11];
             date_of_days(due - days, date);
             snprintf(since, sizeof since, "no contact yet (on file since %s)", date);
+            snprintf(since_zh, sizeof since_zh, "尚未接触（%s 建档）", date);
         }
-        char label[160], reason[300];
-        policy_label(form, col(q, 5), col(q, 6), label, sizeof label);
-        char *safe = cl_text_inert(label, false);
+        char label[160], label_zh[160], reason[300], reason_zh[300];
+        policy_label(form, col(q, 5), col(q, 6), false, label, sizeof label);
+        policy_label(form, col(q, 5), col(q, 6), true, label_zh, sizeof label_zh);
+        char *safe = cl_text_inert(label, false), *safe_zh = cl_text_inert(label_zh, false);
         snprintf(reason, sizeof reason, "%s: at least every %d day%s; %s", safe ? safe : label, days,
                  days == 1 ? "" : "s", since);
+        snprintf(reason_zh, sizeof reason_zh, "%s：至少每 %d 天一次；%s", safe_zh ? safe_zh : label_zh, days, since_zh);
         free(safe);
-        st = add_row(d, q, due, "policy", reason, 0);
+        free(safe_zh);
+        st = add_row(d, q, due, "policy", reason, reason_zh, 0);
     }
     if (st == CL_OK && rc != SQLITE_DONE)
         st = cl_db_fail(db, "applying the follow-up policies");
@@ -381,10 +411,12 @@ cl_status cl_followup_policy_list(cl_vault *v, json_t **out)
     json_t *list = json_array();
     int rc;
     while (list && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-        char label[160];
-        policy_label(form, col(q, 0), col(q, 1), label, sizeof label);
-        if (json_array_append_new(list, json_pack("{s:s, s:s, s:i, s:s}", "basis", col(q, 0), "value", col(q, 1),
-                                                  "days", sqlite3_column_int(q, 2), "label", label)) != 0)
+        char label[160], label_zh[160];
+        policy_label(form, col(q, 0), col(q, 1), false, label, sizeof label);
+        policy_label(form, col(q, 0), col(q, 1), true, label_zh, sizeof label_zh);
+        if (json_array_append_new(list, json_pack("{s:s, s:s, s:i, s:s, s:s}", "basis", col(q, 0), "value", col(q, 1),
+                                                  "days", sqlite3_column_int(q, 2), "label", label, "label_zh",
+                                                  label_zh)) != 0)
             st = cl_fail(CL_ESOFTWARE, _("out of memory"));
     }
     if (!list)

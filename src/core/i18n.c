@@ -1,6 +1,8 @@
 #include "carelog/i18n.h"
 
+#include <jansson.h>
 #include <limits.h>
+#include <stdio.h>
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,4 +87,17 @@ int cl_i18n_set_language(const char *lang)
 const char *cl_i18n_language(void)
 {
     return current;
+}
+
+const char *cl_i18n_text(const json_t *o, const char *key)
+{
+    if (current[0] == 'z') {
+        char zh[64];
+        snprintf(zh, sizeof zh, "%s_zh", key);
+        const char *s = json_string_value(json_object_get(o, zh));
+        if (s && *s)
+            return s;
+    }
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "";
 }

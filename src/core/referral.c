@@ -139,6 +139,18 @@ static const char *col(sqlite3_stmt *q, int i)
     return s ? s : "";
 }
 
+/* A state's lateness as a Chinese reader is told it. */
+static const char *late_reason_zh(const char *state)
+{
+    static const char *const map[][2] = {
+        {"draft", "草稿超过一天未报告"}, {"reported", "已报告，未收到回执"}, {"acknowledged", "已受理，尚未处置"},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+        if (strcmp(map[i][0], state) == 0)
+            return map[i][1];
+    return NULL;
+}
+
 /* One referral row as JSON (see referral.h), NULL when out of memory. */
 static json_t *referral_row(sqlite3_stmt *q, time_t now)
 {
@@ -148,14 +160,16 @@ static json_t *referral_row(sqlite3_stmt *q, time_t now)
     time_t t = parse_time(since);
     long long age = t < 0 || now < t ? 0 : (long long)(now - t) / 86400;
     json_t *fields = json_loads(col(q, 7), 0, NULL);
-    json_t *late = json_null();
+    json_t *late = json_null(), *late_zh = json_null();
     if (def && def->late_after_days > 0 && age >= def->late_after_days) {
         char reason[160];
         snprintf(reason, sizeof reason, "%s (%lld day%s)", def->late_reason, age, age == 1 ? "" : "s");
-        json_decref(late);
         late = json_string(reason);
+        const char *zh = late_reason_zh(def->name);
+        snprintf(reason, sizeof reason, "%s（%lld 天）", zh ? zh : def->late_reason, age);
+        late_zh = json_string(reason);
     }
-    json_t *row = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:o, s:o, s:o, s:o}",
+    json_t *row = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:o, s:o, s:o, s:o, s:o}",
                             "id", (json_int_t)sqlite3_column_int64(q, 0),
                             "student_id", (json_int_t)sqlite3_column_int64(q, 1),
                             "number", col(q, 2), "name", col(q, 3), "class", col(q, 4),
@@ -167,7 +181,7 @@ static json_t *referral_row(sqlite3_stmt *q, time_t now)
                             "urgency", text_or_null(fields, "urgency"),
                             "agency", text_or_null(fields, "agency"),
                             "agency_name", text_or_null(fields, "agency_name"),
-                            "late", late);
+                            "late", late, "late_zh", late_zh);
     json_decref(fields);
     return row;
 }

@@ -610,9 +610,13 @@ static cl_status vault_empty(cl_vault *v)
     if (n < 0)
         return cl_db_fail(cl_vault_db(v), "counting the students");
     if (n > 0)
-        return cl_fail(CL_ECANTCREATE, _("this vault already holds %lld student%s, so nothing was generated (generate "
-                                       "fills only an empty vault: it is for demonstrations, tests and benchmarks; "
-                                       "make one with `carelog --vault DIR init`)"), n, n == 1 ? "" : "s");
+        return cl_fail(CL_ECANTCREATE,
+                       ngettext("this vault already holds %lld student, so nothing was generated (generate "
+                                "fills only an empty vault: it is for demonstrations, tests and benchmarks; "
+                                "make one with `carelog --vault DIR init`)",
+                                "this vault already holds %lld students, so nothing was generated (generate "
+                                "fills only an empty vault: it is for demonstrations, tests and benchmarks; "
+                                "make one with `carelog --vault DIR init`)", (unsigned long)n), n);
     return CL_OK;
 }
 

@@ -89,12 +89,12 @@ static void load(ui *u, home *h)
     }
     json_array_foreach(json_object_get(agenda, "overdue"), i, row) {
         snprintf(text, sizeof text, _("%s: %lld days overdue — %s"), who(row, w, sizeof w),
-                 ui_int(row, "days_overdue"), ui_str(row, "reason"));
+                 ui_int(row, "days_overdue"), cl_i18n_text(row, "reason"));
         add_item(items, _("Overdue"), text, ui_int(row, "student_id"), 0, NULL);
     }
     json_array_foreach(json_object_get(agenda, "late_referrals"), i, row) {
         snprintf(text, sizeof text, "%s: %s — %s", who(row, w, sizeof w), ui_str(row, zh ? "state_zh" : "state_en"),
-                 ui_str(row, "late"));
+                 cl_i18n_text(row, "late"));
         add_item(items, _("Referral"), text, ui_int(row, "student_id"), ui_int(row, "id"), NULL);
     }
     json_t *obs = json_object_get(agenda, "new_observations");
@@ -107,7 +107,7 @@ static void load(ui *u, home *h)
     cl_time_date(cl_now(), today, sizeof today);
     add_crisis(u, items, today);
     json_array_foreach(json_object_get(agenda, "due_today"), i, row) {
-        snprintf(text, sizeof text, "%s: %s", who(row, w, sizeof w), ui_str(row, "reason"));
+        snprintf(text, sizeof text, "%s: %s", who(row, w, sizeof w), cl_i18n_text(row, "reason"));
         add_item(items, _("Today"), text, ui_int(row, "student_id"), 0, NULL);
     }
     json_decref(agenda);

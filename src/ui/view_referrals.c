@@ -54,7 +54,7 @@ static void referrals_draw(ui *u, view *v)
         ui_text_pad(u, row, 20, 14, ui_str(ref, "class"), attr);
         ui_text_pad(u, row, 34, 10, ui_str(ref, zh ? "state_zh" : "state_en"), attr);
         ui_textf(u, row, 44, 6, attr, "%lld", ui_int(ref, "age_days"));
-        ui_text(u, row, 50, u->cols - 50, late ? ui_str(ref, "late") : "", attr | (late ? ui_risk_attr(u, 3) : 0));
+        ui_text(u, row, 50, u->cols - 50, late ? cl_i18n_text(ref, "late") : "", attr | (late ? ui_risk_attr(u, 3) : 0));
     }
     if (n == 0)
         ui_text(u, y + 2, 2, u->cols - 2, _("No open referrals."), 0);

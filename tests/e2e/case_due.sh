@@ -56,7 +56,7 @@ grep -q 'equals a recomputation' "$T/out" || fail "verify-derived: $(cat "$T/out
 
 # Policies.
 expect_rc 0 cl "$PASS" policy list --json
-grep -q '{"basis":"risk","value":"3","days":7,"label":"crisis (risk 3)"}' "$T/out" || fail "policy list: $(cat "$T/out")"
+grep -q '{"basis":"risk","value":"3","days":7,"label":"crisis (risk 3)","label_zh":"风险 3（危机）"}' "$T/out" || fail "policy list: $(cat "$T/out")"
 grep -q '"value":"left_behind","days":30' "$T/out" || fail "no left-behind default: $(cat "$T/out")"
 expect_rc 0 cl "$PASS" policy set risk 3 3
 expect_rc 0 cl "$PASS" due --json

@@ -29,13 +29,13 @@ grep -q '…' "$T/narrow" && fail "agenda cut something at 80 columns: $(cat "$T
 grep -q "欧阳林小雨 (20260101, 七年级(2)班) .* #$phq " "$T/narrow" || fail "flag row lacks its record: $(cat "$T/narrow")"
 grep -q '^    有不如死掉或伤害自己的念头（第9题），请当天评估自杀风险$' "$T/narrow" || fail "flag label not whole: $(cat "$T/narrow")"
 grep -q "  #$ses\$" "$T/narrow" || fail "overdue row lacks its record id column: $(cat "$T/narrow")"
-grep -q "^    follow-up set by session #$ses on 2026-11-02\$" "$T/narrow" || fail "overdue reason not whole: $(cat "$T/narrow")"
-grep -q '^    Left-behind child (left_behind): at least every 7 days' "$T/narrow" || fail "policy reason: $(cat "$T/narrow")"
+grep -q "^    2026-11-02 的辅导 #$ses 约定的跟进\$" "$T/narrow" || fail "overdue reason not whole: $(cat "$T/narrow")"
+grep -q '^    留守儿童：至少每 7 天一次；' "$T/narrow" || fail "policy reason: $(cat "$T/narrow")"
 grep -q "#$ref  *已报告\|#$ref  *草稿" "$T/narrow" || fail "referral row: $(cat "$T/narrow")"
-grep -q '^    draft older than a day' "$T/narrow" || fail "late referral reason not whole: $(cat "$T/narrow")"
+grep -q '^    草稿超过一天未报告' "$T/narrow" || fail "late referral reason not whole: $(cat "$T/narrow")"
 
 # Wide: one line a row, the reason in its column.
 COLUMNS=200 expect_rc 0 cl "$PASS" agenda
 grep -q '^    ' "$T/out" && fail "a wide agenda still puts reasons under the rows: $(cat "$T/out")"
-grep -q "#$ses  *follow-up set by session #$ses" "$T/out" || fail "wide agenda: $(cat "$T/out")"
+grep -q "#$ses  *2026-11-02 的辅导 #$ses 约定的跟进" "$T/out" || fail "wide agenda: $(cat "$T/out")"
 exit 0

@@ -39,7 +39,10 @@ grep -q '哭了很久。\\n晚上睡不好' "$T/out" || fail "the pasted paragra
 # Stored text that tries to drive the terminal is drawn inert.
 V="$T/inert"
 init_vault --user 王老师
-expect_rc 0 cl "$PASS" student add --number 20260202 --name "$(printf '\033[31m红\033]0;title\007字\342\200\256abc')" --class 八年级
+# A name cannot hold control or bidi characters (refused on input), so the
+# escapes and the bidi override travel in a guardian's name and the notes.
+expect_rc 0 cl "$PASS" student add --number 20260202 --name 红字abc --class 八年级 \
+  --field guardians="[{\"name\":\"$(printf '\\u001b[31m父\\u001b]0;title\\u0007亲\\u202eabc')\",\"relation\":\"father\"}]"
 expect_rc 0 cl "$PASS" record add session --student 20260202 --field session_type=individual --field risk_noted=no \
   --field presenting_issue="$(printf 'ok\033[2J\033[Hgone')"
 (cd "$T/dumps" && NO_COLOR=1 CARELOG_SCREEN_SCRIPT="$HERE/inert.keys" "$CARELOG" --vault "$V") || fail "the inert script failed"
