@@ -297,16 +297,23 @@ cl_status cl_county_verify(const unsigned char *data, size_t len, const json_t *
                                  "after it was signed"),
                      str(doc, "school"));
     free(text);
-    bool known = false;
+    const json_t *known = NULL;
     size_t i;
     json_t *t;
     json_array_foreach(trusted, i, t)
-        known = known || (strcmp(str(t, "ed25519"), str(doc, "ed25519")) == 0 &&
-                          strcmp(str(t, "vault_id"), str(doc, "vault_id")) == 0);
+        if (!known && strcmp(str(t, "ed25519"), str(doc, "ed25519")) == 0 &&
+            strcmp(str(t, "vault_id"), str(doc, "vault_id")) == 0)
+            known = t;
     if (st == CL_OK && !known)
         st = cl_fail(CL_EPERM, _("the county totals are signed by %s (fingerprint %s), which is not a trusted school; "
                                  "add its vault.pub with --trust"),
                      str(doc, "school"), str(doc, "fingerprint"));
+    /* Only the key is proved by the signature; the fingerprint shown for
+     * the school must be the one of the vault.pub that trusts the key. */
+    if (st == CL_OK && strcmp(str(known, "fingerprint"), str(doc, "fingerprint")) != 0)
+        st = cl_fail(CL_EPERM, _("the county totals signed by the key of %s claim the fingerprint %s, but its "
+                                 "vault.pub says %s; the file is refused"),
+                     str(known, "school"), str(doc, "fingerprint"), str(known, "fingerprint"));
     if (st != CL_OK) {
         json_decref(doc);
         return st;
