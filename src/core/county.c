@@ -187,7 +187,7 @@ static bool b64_key(const char *s, unsigned char *out, size_t want)
 cl_status cl_county_trust_parse(const char *text, size_t len, json_t **out)
 {
     *out = NULL;
-    if (!cl_utf8_valid(text, len) || len < 22 || strncmp(text, "carelog-vault-public 1\n", 23) != 0)
+    if (!cl_utf8_valid(text, len) || len < 23 || strncmp(text, "carelog-vault-public 1\n", 23) != 0)
         return cl_fail(CL_EDATA, _("this is not a carelog vault.pub file"));
     json_t *o = json_object();
     const char *p = text, *end = text + len;
