@@ -25,8 +25,8 @@ cl_status cl_file_create_private(const char *path, const void *data, size_t len)
 cl_status cl_file_read(const char *path, size_t max, unsigned char **out, size_t *len);
 
 /* Same, for a file someone else may have dropped: anything but a regular
- * file (a FIFO, a device, through a link or not) is refused (CL_EIO)
- * without waiting on it. */
+ * file (a symbolic link, a FIFO, a device) is refused (CL_EIO) without
+ * following it or waiting on it. */
 cl_status cl_file_read_regular(const char *path, size_t max, unsigned char **out, size_t *len);
 
 /* fsync of a folder, so a rename or a new file in it survives a crash. */

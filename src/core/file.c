@@ -151,14 +151,18 @@ cl_status cl_file_read(const char *path, size_t max, unsigned char **out, size_t
 
 cl_status cl_file_read_regular(const char *path, size_t max, unsigned char **out, size_t *len)
 {
-    /* O_NONBLOCK: opening a FIFO for reading would wait for a writer. */
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0)
+    /* O_NONBLOCK: opening a FIFO for reading would wait for a writer.
+     * O_NOFOLLOW: a link would make this process read a file of its
+     * choosing on behalf of whoever dropped the link. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && errno != ELOOP)
         return cl_fail(errno == ENOENT ? CL_ENOTFOUND : CL_EIO, "%s: %s", path, strerror(errno));
     struct stat sb;
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        close(fd);
-        return cl_fail(CL_EIO, _("%s is not a regular file (a pipe, a device or a folder); it was not read"), path);
+    if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        if (fd >= 0)
+            close(fd);
+        return cl_fail(CL_EIO, _("%s is not a regular file (a link, a pipe, a device or a folder); it was not read"),
+                       path);
     }
     return read_fd(fd, path, max, out, len);
 }

@@ -1,7 +1,9 @@
-# A teacher who may write into a shared inbox/ cannot stall the counsellor:
-# a FIFO (or a link to one) dropped there as NAME.clobs is not opened for
-# reading (which would block every unlock forever); it is reported and left,
-# and the real files beside it are still taken in.
+# A teacher who may write into a shared inbox/ cannot stall the counsellor
+# or make carelog read a file for them: a FIFO dropped there as NAME.clobs
+# is not opened for reading (which would block every unlock forever), and
+# a symbolic link is not followed (to a FIFO, or to a file of the
+# counsellor's, which would be copied into the quarantine); each is
+# reported and left, and the real files beside them are still taken in.
 . "$(dirname "$0")/lib.sh"
 
 TP='teacher own passphrase'
@@ -18,6 +20,8 @@ printf '%s\n' "$TP" | "$CARELOG" --passphrase-fd 3 observe --identity "$T/t1" -o
 
 mkfifo "$V/inbox/a-fifo.clobs" || fail "mkfifo"
 mkfifo "$T/elsewhere" && ln -s "$T/elsewhere" "$V/inbox/c-link.clobs" || fail "link"
+echo 'counsellor private SECRETWORD' >"$T/private.txt"
+ln -s "$T/private.txt" "$V/inbox/d-link.clobs" || fail "link to a file"
 
 note "an inbox import with a FIFO in inbox/ finishes (timeout only catches the hang)"
 timeout 60 "$CARELOG" --vault "$V" --passphrase-fd 3 inbox import --json 3<<EOF >"$T/out" 2>"$T/err"
@@ -30,6 +34,9 @@ grep -q '"b-good.clobs","result":"new"\|b-good.clobs", *"result": *"new"' "$T/ou
   grep -q 'b-good.clobs.*"new"' "$T/out" || fail "the good file beside the FIFO was not taken in: $(cat "$T/out")"
 grep -q 'a-fifo.clobs.*"unreadable"' "$T/out" || fail "the FIFO was not reported: $(cat "$T/out")"
 grep -q 'c-link.clobs.*"unreadable"' "$T/out" || fail "the link to a FIFO was not reported: $(cat "$T/out")"
+grep -q 'd-link.clobs.*"unreadable"' "$T/out" || fail "the link to a file was followed: $(cat "$T/out")"
+expect_rc 0 cl "$PASS" inbox quarantine --json
+grep -q 'd-link' "$T/out" && fail "the linked file was copied into the quarantine"
 [ -p "$V/inbox/a-fifo.clobs" ] || fail "the FIFO was removed"
 
 note "unlocking for anything else does not block either"
