@@ -24,6 +24,11 @@ cl_status cl_file_create_private(const char *path, const void *data, size_t len)
  * NUL after the last byte, so text can be used as a string). */
 cl_status cl_file_read(const char *path, size_t max, unsigned char **out, size_t *len);
 
+/* Same, for a file someone else may have dropped: anything but a regular
+ * file (a symbolic link, a FIFO, a device) is refused (CL_EIO) without
+ * following it or waiting on it. */
+cl_status cl_file_read_regular(const char *path, size_t max, unsigned char **out, size_t *len);
+
 /* fsync of a folder, so a rename or a new file in it survives a crash. */
 cl_status cl_dir_sync(const char *dir);
 

@@ -187,7 +187,7 @@ static bool b64_key(const char *s, unsigned char *out, size_t want)
 cl_status cl_county_trust_parse(const char *text, size_t len, json_t **out)
 {
     *out = NULL;
-    if (!cl_utf8_valid(text, len) || len < 22 || strncmp(text, "carelog-vault-public 1\n", 23) != 0)
+    if (!cl_utf8_valid(text, len) || len < 23 || strncmp(text, "carelog-vault-public 1\n", 23) != 0)
         return cl_fail(CL_EDATA, _("this is not a carelog vault.pub file"));
     json_t *o = json_object();
     const char *p = text, *end = text + len;
@@ -297,16 +297,23 @@ cl_status cl_county_verify(const unsigned char *data, size_t len, const json_t *
                                  "after it was signed"),
                      str(doc, "school"));
     free(text);
-    bool known = false;
+    const json_t *known = NULL;
     size_t i;
     json_t *t;
     json_array_foreach(trusted, i, t)
-        known = known || (strcmp(str(t, "ed25519"), str(doc, "ed25519")) == 0 &&
-                          strcmp(str(t, "vault_id"), str(doc, "vault_id")) == 0);
+        if (!known && strcmp(str(t, "ed25519"), str(doc, "ed25519")) == 0 &&
+            strcmp(str(t, "vault_id"), str(doc, "vault_id")) == 0)
+            known = t;
     if (st == CL_OK && !known)
         st = cl_fail(CL_EPERM, _("the county totals are signed by %s (fingerprint %s), which is not a trusted school; "
                                  "add its vault.pub with --trust"),
                      str(doc, "school"), str(doc, "fingerprint"));
+    /* Only the key is proved by the signature; the fingerprint shown for
+     * the school must be the one of the vault.pub that trusts the key. */
+    if (st == CL_OK && strcmp(str(known, "fingerprint"), str(doc, "fingerprint")) != 0)
+        st = cl_fail(CL_EPERM, _("the county totals signed by the key of %s claim the fingerprint %s, but its "
+                                 "vault.pub says %s; the file is refused"),
+                     str(known, "school"), str(doc, "fingerprint"), str(known, "fingerprint"));
     if (st != CL_OK) {
         json_decref(doc);
         return st;

@@ -312,6 +312,21 @@ static void md_escaped(cl_buf *b, const char *s, bool in_table)
         }
         if (*s == '\r')
             continue;
+        /* Indentation keeps a line's start: "   # x" is a heading too. */
+        if (line_start && (*s == ' ' || *s == '\t')) {
+            cl_buf_append(b, s, 1);
+            continue;
+        }
+        if (line_start && *s >= '0' && *s <= '9') {
+            const char *digits = s;
+            while (s[1] >= '0' && s[1] <= '9')
+                s++;
+            cl_buf_append(b, digits, (size_t)(s - digits) + 1);
+            if (s[1] == '.' || s[1] == ')') /* an ordered list's marker */
+                cl_buf_append(b, "\\", 1);
+            line_start = false;
+            continue;
+        }
         if (strchr("\\`*_[]<>|~&", *s) || (line_start && strchr("#+-=", *s)))
             cl_buf_append(b, "\\", 1);
         cl_buf_append(b, s, 1);

@@ -139,11 +139,36 @@ cl_status cl_file_create_atomic(const char *path, const void *data, size_t len)
     return write_atomic(path, data, len, 1);
 }
 
+static cl_status read_fd(int fd, const char *path, size_t max, unsigned char **out, size_t *len);
+
 cl_status cl_file_read(const char *path, size_t max, unsigned char **out, size_t *len)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return cl_fail(errno == ENOENT ? CL_ENOTFOUND : CL_EIO, "%s: %s", path, strerror(errno));
+    return read_fd(fd, path, max, out, len);
+}
+
+cl_status cl_file_read_regular(const char *path, size_t max, unsigned char **out, size_t *len)
+{
+    /* O_NONBLOCK: opening a FIFO for reading would wait for a writer.
+     * O_NOFOLLOW: a link would make this process read a file of its
+     * choosing on behalf of whoever dropped the link. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && errno != ELOOP)
+        return cl_fail(errno == ENOENT ? CL_ENOTFOUND : CL_EIO, "%s: %s", path, strerror(errno));
+    struct stat sb;
+    if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        if (fd >= 0)
+            close(fd);
+        return cl_fail(CL_EIO, _("%s is not a regular file (a link, a pipe, a device or a folder); it was not read"),
+                       path);
+    }
+    return read_fd(fd, path, max, out, len);
+}
+
+static cl_status read_fd(int fd, const char *path, size_t max, unsigned char **out, size_t *len)
+{
     size_t cap = 4096, n = 0;
     unsigned char *buf = malloc(cap + 1);
     cl_status st = buf ? CL_OK : cl_fail(CL_ESOFTWARE, _("out of memory"));

@@ -283,7 +283,7 @@ static json_t *one_file(cl_vault *v, const vault_keys *k, const char *path, cons
 {
     intake in = {.source = strrchr(path, '/') ? strrchr(path, '/') + 1 : path};
     unsigned char *data = NULL;
-    cl_status st = cl_file_read(path, CL_OBSERVATION_MAX_FILE, &data, &in.len);
+    cl_status st = cl_file_read_regular(path, CL_OBSERVATION_MAX_FILE, &data, &in.len);
     if (st == CL_EDATA) { /* larger than any observation can be */
         char mark[300];
         int n = snprintf(mark, sizeof mark, "too-large:%s", in.source);

@@ -24,8 +24,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_t *peek = json_loadb((const char *)data, size, 0, NULL);
     json_t *trusted = json_array();
     if (json_is_object(peek))
-        json_array_append_new(trusted, json_pack("{s:O?, s:O?}", "ed25519", json_object_get(peek, "ed25519"),
-                                                 "vault_id", json_object_get(peek, "vault_id")));
+        json_array_append_new(trusted, json_pack("{s:O?, s:O?, s:O?}", "ed25519", json_object_get(peek, "ed25519"),
+                                                 "vault_id", json_object_get(peek, "vault_id"), "fingerprint",
+                                                 json_object_get(peek, "fingerprint")));
     json_decref(peek);
     json_t *doc = NULL;
     cl_status st = cl_county_verify(data, size, trusted, &doc);

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -34,8 +35,17 @@ int main(int argc, char **argv)
             len += n;
         }
         fclose(f);
-        LLVMFuzzerTestOneInput(buf, len);
+        /* Exactly len bytes, as libFuzzer gives them, so that ASan sees a
+         * read past the input's end. */
+        uint8_t *exact = malloc(len ? len : 1);
+        if (!exact) {
+            free(buf);
+            return 1;
+        }
+        memcpy(exact, buf, len);
         free(buf);
+        LLVMFuzzerTestOneInput(exact, len);
+        free(exact);
     }
     printf("fuzz replay: %d inputs\n", argc - 1);
     return 0;

@@ -53,6 +53,27 @@ static void test_markdown_is_inert(void **state)
     cl_doc_free(d);
 }
 
+/* Markdown reads up to three spaces before a heading, a setext underline
+ * or a list marker as the same syntax, and "1." or "1)" as a list. */
+static void test_markdown_indented_syntax_is_inert(void **state)
+{
+    (void)state;
+    cl_doc *d = cl_doc_new("t");
+    assert_non_null(d);
+    cl_doc_paragraph(d, "   # spaced heading\n 2. numbered\n12) also\n  ===\n - item");
+    unsigned char *md;
+    size_t len;
+    OK(cl_doc_render(d, CL_DOC_MARKDOWN, &md, &len));
+    const char *s = (const char *)md;
+    assert_non_null(strstr(s, "   \\# spaced heading"));
+    assert_non_null(strstr(s, " 2\\. numbered"));
+    assert_non_null(strstr(s, "12\\) also"));
+    assert_non_null(strstr(s, "  \\==="));
+    assert_non_null(strstr(s, " \\- item"));
+    cl_doc_bytes_free(md, len);
+    cl_doc_free(d);
+}
+
 static void test_json_carries_blocks(void **state)
 {
     (void)state;
@@ -143,6 +164,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_markdown_is_inert),
+        cmocka_unit_test(test_markdown_indented_syntax_is_inert),
         cmocka_unit_test(test_json_carries_blocks),
         cmocka_unit_test(test_pdf_in_memory_and_pages),
         cmocka_unit_test(test_bars),
