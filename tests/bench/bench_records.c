@@ -15,20 +15,7 @@
 #include "carelog/student.h"
 #include "carelog/vault.h"
 
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static void must(cl_status st, const char *what)
-{
-    if (st != CL_OK) {
-        fprintf(stderr, "bench: %s: %s\n", what, cl_error_message());
-        exit(1);
-    }
-}
+#include "bench_support.h"
 
 static json_t *observation(int i)
 {

@@ -24,32 +24,13 @@
 #include "carelog/synth.h"
 #include "carelog/vault.h"
 
+#include "bench_support.h"
+
 #define RUNS 15
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static void must(cl_status st, const char *what)
-{
-    if (st != CL_OK) {
-        fprintf(stderr, "bench: %s: %s\n", what, cl_error_message());
-        exit(1);
-    }
-}
-
-static int by_value(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 static double p95(double *t, int n)
 {
-    qsort(t, (size_t)n, sizeof *t, by_value);
+    qsort(t, (size_t)n, sizeof *t, cmp_double);
     return t[(n * 95 + 99) / 100 - 1];
 }
 

@@ -22,28 +22,9 @@
 #include "carelog/text.h"
 #include "carelog/vault.h"
 
+#include "bench_support.h"
+
 #define QUERIES 100
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static void must(cl_status st, const char *what)
-{
-    if (st != CL_OK) {
-        fprintf(stderr, "bench: %s: %s\n", what, cl_error_message());
-        exit(1);
-    }
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 static uint64_t rng = 0x2545F4914F6CDD1DULL;
 static uint64_t next_rand(void)
