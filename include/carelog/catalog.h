@@ -42,6 +42,11 @@ cl_status cl_catalog_import_file(cl_vault *v, const char *path, char **kind, int
  * names the kinds there are. */
 cl_status cl_catalog_current(cl_vault *v, const char *kind, const cl_form **form, long long *form_id);
 
+/* A kind of record as a person reads it in a narrow column: the short name of
+ * its newest form in lang ("辅导", "Session"), or the kind itself when the
+ * vault has no such form. Never fails; owned by the catalogue's cache. */
+const char *cl_catalog_kind_label(cl_vault *v, const char *kind, const char *lang);
+
 /* A form by row id (for rendering an old record). Owned by the cache. */
 cl_status cl_catalog_get(cl_vault *v, long long form_id, const cl_form **form, int *version);
 

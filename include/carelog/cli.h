@@ -129,7 +129,7 @@ const char *cl_cli_lang(void);
 const char *cl_cli_choice_label(const cl_form *form, const char *field, const char *id);
 
 /* A record kind for people in the current language ("辅导", or "session"). */
-const char *cl_cli_kind_label(const char *kind);
+const char *cl_cli_kind_label(cl_cli *c, const char *kind);
 
 /* A record's state for people, in the current language, from a record
  * object (`record list --json`): its referral state and whether it is

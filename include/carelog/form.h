@@ -106,6 +106,9 @@ void cl_form_free(cl_form *f);
 const char *cl_form_kind(const cl_form *f);
 /* lang "zh" or "en" (anything not starting with "en" gives Chinese). */
 const char *cl_form_title(const cl_form *f, const char *lang);
+/* The kind's name where a column is narrow ("辅导", "Session"): the form's
+ * `short` line, or its title when it has none. */
+const char *cl_form_short_title(const cl_form *f, const char *lang);
 /* NULL when the form has no description. */
 const char *cl_form_description(const cl_form *f, const char *lang);
 size_t cl_form_field_count(const cl_form *f);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "carelog/audit.h"
+#include "carelog/catalog.h"
 #include "carelog/i18n.h"
 #include "carelog/referral.h"
 #include "carelog/search.h"
@@ -317,19 +318,12 @@ const char *cl_cli_choice_label(const cl_form *form, const char *field, const ch
     return label ? label : id;
 }
 
-const char *cl_cli_kind_label(const char *kind)
+const char *cl_cli_kind_label(cl_cli *c, const char *kind)
 {
-    static const char *const map[][2] = {
-        {"observation", "观察"}, {"session", "辅导"}, {"assessment", "评估"}, {"plan", "计划"},
-        {"review", "复查"},      {"contact", "家校"}, {"referral", "转介"},   {"phq9", "PHQ-9"},
-        {"gad7", "GAD-7"},       {"student", "档案"},
-    };
-    if (strcmp(cl_cli_lang(), "en") == 0)
+    /* English tables have always shown the kind as typed on the command line. */
+    if (strcmp(cl_cli_lang(), "en") == 0 || !c->vault)
         return kind;
-    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
-        if (strcmp(map[i][0], kind) == 0)
-            return map[i][1];
-    return kind;
+    return cl_catalog_kind_label(c->vault, kind, cl_cli_lang());
 }
 
 void cl_cli_record_state(const json_t *rec, char *buf, size_t size)

@@ -239,7 +239,7 @@ static int cmd_list(cl_cli *c)
         cl_time_local(cl_json_str_or(r, "occurred_at"), false, when, sizeof when);
         snprintf(student, sizeof student, "%s %s", cl_json_str_or(r, "student_number"), cl_json_str_or(r, "student_name"));
         cl_cli_record_state(r, state, sizeof state);
-        const char *cells[7] = {id, when, cl_cli_kind_label(cl_json_str_or(r, "kind")),
+        const char *cells[7] = {id, when, cl_cli_kind_label(c, cl_json_str_or(r, "kind")),
                                 student, state, cl_json_str_or(r, "follow_up"), cl_json_str_or(r, "summary")};
         if (t)
             cl_table_add_row(t, cells);

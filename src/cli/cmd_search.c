@@ -94,7 +94,7 @@ static int maintain(cl_cli *c, const search_opts *o)
     return 0;
 }
 
-static int print_hits(cl_search *s, long long total, const search_opts *o)
+static int print_hits(cl_cli *c, cl_search *s, long long total, const search_opts *o)
 {
     static const char *headers[6];
     headers[0] = _("Record");
@@ -119,7 +119,7 @@ static int print_hits(cl_search *s, long long total, const search_opts *o)
         char id[24], *who = cl_strdup_printf("%s %s", h.student_name, h.student_number),
                      *snip = visible_snippet(h.snippet);
         snprintf(id, sizeof id, "#%lld", h.record_id);
-        const char *cells[6] = {id, h.occurred_at, who ? who : "", cl_cli_kind_label(h.kind), h.author,
+        const char *cells[6] = {id, h.occurred_at, who ? who : "", cl_cli_kind_label(c, h.kind), h.author,
                                 snip ? snip : ""};
         st = cl_table_add_row(t, cells);
         free(who);
@@ -203,7 +203,7 @@ static int cmd_search(cl_cli *c)
     free(query);
     if (st != CL_OK)
         return cl_cli_fail(st);
-    rc = print_hits(s, total, &o);
+    rc = print_hits(c, s, total, &o);
     cl_search_close(s);
     return rc;
 }

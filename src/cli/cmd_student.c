@@ -376,7 +376,7 @@ static int print_student(cl_cli *c, json_t *s, json_t *records)
         snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(x, "id")));
         cl_cli_record_state(x, state, sizeof state);
         cl_time_local(cl_json_str_or(x, "occurred_at"), false, at, sizeof at);
-        const char *cells[5] = {id, at, cl_cli_kind_label(cl_json_str_or(x, "kind")),
+        const char *cells[5] = {id, at, cl_cli_kind_label(c, cl_json_str_or(x, "kind")),
                                 state, cl_json_str_or(x, "summary")};
         if (t)
             cl_table_add_row(t, cells);

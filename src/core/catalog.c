@@ -288,6 +288,18 @@ cl_status cl_catalog_current(cl_vault *v, const char *kind, const cl_form **form
     return st;
 }
 
+const char *cl_catalog_kind_label(cl_vault *v, const char *kind, const char *lang)
+{
+    const cl_form *form = NULL;
+    if (!kind)
+        return "";
+    if (cl_catalog_current(v, kind, &form, NULL) != CL_OK) {
+        cl_error_clear();
+        return kind;
+    }
+    return cl_form_short_title(form, lang);
+}
+
 cl_status cl_catalog_get(cl_vault *v, long long form_id, const cl_form **form, int *version)
 {
     sqlite3 *db = cl_vault_db(v);

@@ -53,6 +53,8 @@ void cl_form_free(cl_form *f)
     free(f->title_en);
     free(f->desc_zh);
     free(f->desc_en);
+    free(f->short_zh);
+    free(f->short_en);
     for (size_t i = 0; i < f->n_fields; i++)
         cl_form_field_free_contents(&f->fields[i]);
     free(f->fields);
@@ -99,6 +101,12 @@ const char *cl_form_kind(const cl_form *f)
 const char *cl_form_title(const cl_form *f, const char *lang)
 {
     return cl_form_lang_en(lang) ? f->title_en : f->title_zh;
+}
+
+const char *cl_form_short_title(const cl_form *f, const char *lang)
+{
+    const char *s = cl_form_lang_en(lang) ? f->short_en : f->short_zh;
+    return s ? s : cl_form_title(f, lang);
 }
 
 const char *cl_form_description(const cl_form *f, const char *lang)

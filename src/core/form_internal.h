@@ -18,6 +18,7 @@ typedef struct cl_form_flag {
 
 struct cl_form {
     char *kind, *title_zh, *title_en, *desc_zh, *desc_en;
+    char *short_zh, *short_en; /* the kind's name in a narrow column; NULL: the title */
     cl_field *fields;
     size_t n_fields;
     bool has_score;

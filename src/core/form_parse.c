@@ -509,11 +509,13 @@ static cl_status line_head(cl_fp_parser *P, const char *p, const char *kw, int w
         P->form_line = P->line;
         return CL_OK;
     }
-    char **zh = which == 1 ? &F->title_zh : &F->desc_zh;
-    char **en = which == 1 ? &F->title_en : &F->desc_en;
+    static const char *const keyword[] = {"form", "title", "description", "short"};
+    static const char *const what[] = {"", "the title", "the description", "the short name"};
+    char **zh = which == 1 ? &F->title_zh : which == 2 ? &F->desc_zh : &F->short_zh;
+    char **en = which == 1 ? &F->title_en : which == 2 ? &F->desc_en : &F->short_en;
     if (*zh)
-        return PERR(P, kw, "%s is given twice", which == 1 ? "title" : "description");
-    return cl_fp_read_bilingual(P, p, which == 1 ? "the title" : "the description", zh, en);
+        return PERR(P, kw, "%s is given twice", keyword[which]);
+    return cl_fp_read_bilingual(P, p, what[which], zh, en);
 }
 
 static cl_status parse_line(cl_fp_parser *P)
@@ -530,7 +532,7 @@ static cl_status parse_line(cl_fp_parser *P)
         return PERR(P, ks, "the first line must be 'form KIND', e.g. form session");
 
     /* These lines end the field above them, so its label is checked first. */
-    static const char *const top_only[] = { "form", "title", "description", "score",
+    static const char *const top_only[] = { "form", "title", "description", "short", "score",
                                             "band", "flag" };
     for (size_t i = 0; i < sizeof top_only / sizeof *top_only; i++)
         if (cl_fp_token_is(ks, ke, top_only[i])) {
@@ -547,6 +549,8 @@ static cl_status parse_line(cl_fp_parser *P)
         return line_head(P, p, ks, 1);
     if (cl_fp_token_is(ks, ke, "description"))
         return line_head(P, p, ks, 2);
+    if (cl_fp_token_is(ks, ke, "short"))
+        return line_head(P, p, ks, 3);
     if (cl_fp_token_is(ks, ke, "field"))
         return line_field(P, p, ks);
     if (cl_fp_token_is(ks, ke, "end"))
@@ -569,7 +573,7 @@ static cl_status parse_line(cl_fp_parser *P)
         return line_band(P, p, ks);
     if (cl_fp_token_is(ks, ke, "flag"))
         return line_flag(P, p, ks);
-    return PERR(P, ks, "unknown keyword '%.*s' (expected form, title, description, "
+    return PERR(P, ks, "unknown keyword '%.*s' (expected form, title, description, short, "
                 "field, label, help, choice, point, required, shown, end, score, "
                 "band or flag)", (int)(ke - ks), ks);
 }

@@ -229,3 +229,9 @@ const char *ui_kind_label(ui *u, const char *kind)
     const cl_form *form = current_form(u, kind);
     return form ? cl_form_title(form, u->lang) : (kind ? kind : "");
 }
+
+const char *ui_kind_short(ui *u, const char *kind)
+{
+    const cl_form *form = current_form(u, kind);
+    return form ? cl_form_short_title(form, u->lang) : (kind ? kind : "");
+}

@@ -141,6 +141,8 @@ int ui_body_rows(ui *u);
  * none); a record kind by its form's title. */
 const char *ui_choice_label(ui *u, const char *kind, const char *field, const char *id);
 const char *ui_kind_label(ui *u, const char *kind);
+/* The same where a column is narrow: the form's short name ("辅导"). */
+const char *ui_kind_short(ui *u, const char *kind);
 /* The field of a JSON object as display text ("" for null). */
 const char *ui_str(const json_t *o, const char *key);
 long long ui_int(const json_t *o, const char *key);

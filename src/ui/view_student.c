@@ -120,7 +120,7 @@ static void student_draw(ui *u, view *v)
         ui_text_pad(u, row, 0, u->cols, "", attr);
         ui_textf(u, row, 0, 6, attr, "#%lld", ui_int(rec, "id"));
         ui_text_pad(u, row, 6, 11, ui_str(rec, "occurred_at"), attr);
-        ui_text_pad(u, row, 18, 10, ui_kind_label(u, ui_str(rec, "kind")), attr);
+        ui_text_pad(u, row, 18, 10, ui_kind_short(u, ui_str(rec, "kind")), attr);
         ui_text_pad(u, row, 28, 10, ui_str(rec, "author"), attr);
         ui_text(u, row, 38, u->cols - 38, ui_str(rec, "summary"), attr);
     }

@@ -42,6 +42,13 @@ static void test_builtin_installed_once(void **state)
     assert_string_equal(cl_form_kind(form), "session");
     assert_int_equal(cl_catalog_current(f->v, "nonsense", &form, &id), CL_ENOTFOUND);
     assert_non_null(strstr(cl_error_message(), "observation"));
+    /* Narrow columns name a kind by its form's short name; an unknown kind
+     * shows as itself and leaves no error behind. */
+    assert_string_equal(cl_catalog_kind_label(f->v, "session", "zh"), "辅导");
+    assert_string_equal(cl_catalog_kind_label(f->v, "contact", "en"), "Contact");
+    cl_error_clear();
+    assert_string_equal(cl_catalog_kind_label(f->v, "nonsense", "zh"), "nonsense");
+    assert_string_equal(cl_error_message(), "");
     char *text = NULL;
     assert_int_equal(cl_catalog_source(f->v, "contact", 0, &text), CL_OK);
     assert_non_null(strstr(text, "form contact"));

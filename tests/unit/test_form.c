@@ -129,6 +129,8 @@ static void test_conventional_ids(void **state)
     assert_null(cl_form_field_at(s, 999));
     assert_string_equal(cl_form_title(s, "en"), "Student file");
     assert_string_equal(cl_form_title(s, "zh"), "学生档案");
+    assert_string_equal(cl_form_short_title(s, "zh"), "档案");
+    assert_string_equal(cl_form_short_title(s, "en"), "Student file");
     assert_non_null(cl_form_description(s, "en"));
     cl_form_free(s);
 
@@ -544,6 +546,7 @@ static void test_parse_errors(void **state)
     assert_parse_error("title 测试 | Test\n",
                        "t.form:1:1: the first line must be 'form KIND'");
     assert_parse_error("form Session\n", "t.form:1:6: the form kind");
+    assert_parse_error(HEAD "short 甲 | A\nshort 乙 | B\n", "t.form:4:1: short is given twice");
     assert_parse_error(HEAD "field a txt\n  label 甲 | A\n",
                        "t.form:3:9: unknown type 'txt'");
     assert_parse_error(HEAD "field a text\n  label 甲 | A\nfield b text\n  label 乙 | B\n"
@@ -727,6 +730,8 @@ static void test_parse_accepts(void **state)
         fail_msg("%s", cl_error_message());
     assert_string_equal(cl_form_title(f, "zh"), "测试");
     assert_string_equal(cl_form_title(f, "en"), "Test");
+    /* No short line: a narrow column shows the title. */
+    assert_string_equal(cl_form_short_title(f, "zh"), "测试");
     assert_string_equal(cl_form_description(f, "en"), "About");
     const cl_field *k = cl_form_field(f, "kind");
     assert_string_equal(k->label_zh, "种类");
