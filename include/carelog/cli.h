@@ -193,6 +193,7 @@ extern const cl_command cl_config_commands[];   /* cmd_config.c: settings kept i
 extern const cl_command cl_office_commands[];   /* cmd_office.c: offices, trusted schools, pubkey */
 extern const cl_command cl_bundle_commands[];   /* cmd_bundle.c: referral bundles and receipts */
 extern const cl_command cl_teacher_commands[];  /* cmd_teacher.c: the teacher's side, and enrolment */
+extern const cl_command cl_observe_commands[];  /* cmd_observe.c: the teacher's observe and sent */
 extern const cl_command cl_inbox_commands[];    /* cmd_inbox.c: teachers' observations, triage */
 /* `export referral ID --bundle --to OFFICE -o FILE` (cmd_bundle.c); the
  * one `export referral` command (cmd_export.c) hands over to it when

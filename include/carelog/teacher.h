@@ -12,9 +12,11 @@
  * Folder (mode 0700): $XDG_DATA_HOME/carelog-teacher, else
  * ~/.local/share/carelog-teacher:
  *   keyslots       the wrapped seed (one passphrase slot)
- *   identity.json  {format, teacher_id, name, ed25519, counter, vault}
+ *   identity.json  {format, teacher_id, name, ed25519, counter, vault,
+ *                  roster_counter (the newest teachers' roster accepted)}
  *   sent.log       one line per observation sent: time, id, counter,
- *                  BLAKE2b of the sealed file — no student, no content */
+ *                  BLAKE2b of the sealed file, and whom it was about sealed
+ *                  to the teacher's own key — no plaintext, no content */
 #ifndef CARELOG_TEACHER_H
 #define CARELOG_TEACHER_H
 
@@ -91,11 +93,35 @@ cl_status cl_teacher_seal(cl_teacher_identity *t, const cl_secret *pass, const c
 cl_status cl_teacher_drop(const char *inbox_dir, const unsigned char id[CL_OBSERVATION_ID_BYTES],
                           const unsigned char *file, size_t len, char **path_out);
 
-/* Appends a line to sent.log. */
+/* The same with the identity already unlocked (cl_teacher_unlock). */
+cl_status cl_teacher_seal_unlocked(cl_teacher_identity *t, const cl_secret *seed, const char *student_number,
+                                   const char *student_name, const char *student_class, const json_t *fields,
+                                   const char *form_digest, unsigned char id_out[CL_OBSERVATION_ID_BYTES],
+                                   unsigned char **file, size_t *len);
+
+/* Appends a line to sent.log: time, id, counter, hash, and the student
+ * (may be NULL) sealed to the teacher's own key, so that only the
+ * teacher's passphrase reads back whom it was about. */
 cl_status cl_teacher_note_sent(const cl_teacher_identity *t, const unsigned char id[CL_OBSERVATION_ID_BYTES],
-                               const unsigned char *file, size_t len);
-/* [{sent_at, id, counter, hash}] oldest first. */
-cl_status cl_teacher_sent(const cl_teacher_identity *t, json_t **out);
+                               const unsigned char *file, size_t len, const char *student);
+/* [{sent_at, id, counter, hash, student?}] oldest first; student only with
+ * the unlocked seed (NULL: none). */
+cl_status cl_teacher_sent(const cl_teacher_identity *t, const cl_secret *seed, json_t **out);
+
+/* What a front sends: an observation about a student, to the vault's inbox
+ * folder or, with output, to a new file to hand over. */
+typedef struct cl_teacher_sending {
+    const char *student_number, *student_name, *student_class;
+    const json_t *fields;
+    const char *form_digest;
+    const char *inbox_dir; /* used when output is NULL */
+    const char *output;
+} cl_teacher_sending;
+
+/* Seals (cl_teacher_seal_unlocked), delivers (cl_teacher_drop or a new
+ * file) and notes it in sent.log. *where (malloc'd): the file written. */
+cl_status cl_teacher_send(cl_teacher_identity *t, const cl_secret *seed, const cl_teacher_sending *s,
+                          unsigned char id[CL_OBSERVATION_ID_BYTES], char **where);
 
 /* Opens the identity's secret (for tests that prove what it cannot open):
  * the 32-byte Ed25519 seed. */

@@ -35,6 +35,7 @@ static const cl_command *const command_tables[] = {
     cl_office_commands,
     cl_bundle_commands,
     cl_teacher_commands,
+    cl_observe_commands,
     cl_inbox_commands,
     cl_export_commands,
     cl_report_commands,

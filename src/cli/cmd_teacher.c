@@ -1,7 +1,8 @@
-/* Teacher commands. On the teacher's side: teacher init, show, join, sent
- * and observe — none of them opens the vault or asks for its passphrase;
+/* Teacher commands. On the teacher's side: teacher init, show, join —
+ * none of them opens the vault or asks for its passphrase;
  * they need only the teacher's identity and the school's vault.pub. On the
- * counsellor's side: teacher add, list, revoke. */
+ * counsellor's side: teacher add, list, revoke, publish-roster. observe
+ * and sent are in cmd_observe.c. */
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "carelog/i18n.h"
 #include "carelog/observation.h"
 #include "carelog/teacher.h"
+#include "carelog/teacher_roster.h"
 
 typedef struct teacher_opts {
     const char *identity, *name, *student, *student_name, *student_class, *output;
@@ -184,214 +186,6 @@ static int cmd_join(cl_cli *c)
     return 0;
 }
 
-static int cmd_sent(cl_cli *c)
-{
-    static const struct option options[] = {IDENTITY_OPTION, {0, 0, 0, 0}};
-    teacher_opts o = {0};
-    int first;
-    int rc = parse(c, options, "[--identity DIR] [--json]",
-                   _("Lists the observations you sent: when, their id, your number for it, and a hash of the\n"
-                     "sealed file. What you wrote is not kept on your side, and the sealed file opens only in the\n"
-                     "counsellor's vault.\n" "  --identity DIR  the teacher's identity folder (default $XDG_DATA_HOME/carelog-teacher)\n"), &o, 0, &first);
-    if (rc != 0)
-        return cl_cli_exit(rc);
-    cl_teacher_identity *t;
-    json_t *list = NULL;
-    cl_status st = load_identity(&o, &t);
-    if (st == CL_OK)
-        st = cl_teacher_sent(t, &list);
-    cl_teacher_free(t);
-    if (st != CL_OK)
-        return cl_cli_fail(st);
-    if (c->json)
-        return cl_cli_print_json(list);
-    const char *headers[] = {_("Sent"), _("Observation"), _("No."), _("Hash")};
-    cl_table *tab = cl_table_new(4, headers);
-    size_t i;
-    json_t *row;
-    json_array_foreach(list, i, row) {
-        char n[24];
-        snprintf(n, sizeof n, "%lld", (long long)json_integer_value(json_object_get(row, "counter")));
-        const char *cells[] = {cl_json_str_or(row, "sent_at"), cl_json_str_or(row, "id"), n, cl_json_str_or(row, "hash")};
-        cl_table_add_row(tab, cells);
-    }
-    json_decref(list);
-    return cl_cli_table_done(tab);
-}
-
-/* ---- observe ------------------------------------------------------------ */
-
-/* One line from the terminal, without its newline; false at end of input. */
-static bool ask(FILE *tty, const char *prompt, char *buf, size_t size)
-{
-    fputs(prompt, tty);
-    fflush(tty);
-    if (!fgets(buf, (int)size, tty))
-        return false;
-    buf[strcspn(buf, "\r\n")] = '\0';
-    return true;
-}
-
-static void show_field(FILE *tty, const cl_field *f, bool required)
-{
-    const char *lang = cl_cli_lang();
-    fprintf(tty, "\n");
-    cl_cli_print_text(tty, cl_field_label(f, lang));
-    fprintf(tty, "%s\n", required ? _(" (required)") : "");
-    const char *help = strcmp(lang, "en") == 0 ? f->help_en : f->help_zh;
-    if (help) {
-        fprintf(tty, "  ");
-        cl_cli_print_text(tty, help);
-        fprintf(tty, "\n");
-    }
-    for (size_t i = 0; i < f->n_choices; i++) {
-        fprintf(tty, "  %-18s ", f->choices[i].id);
-        cl_cli_print_text(tty, strcmp(lang, "en") == 0 ? f->choices[i].label_en : f->choices[i].label_zh);
-        fprintf(tty, "\n");
-    }
-    if (f->type == CL_FIELD_MULTI)
-        fprintf(tty, _("  (several: separate them with commas)\n"));
-}
-
-/* Walks the teacher through the form on the terminal, one field at a time
- * (cl_observation_next_field decides which); an answer the form refuses is
- * asked again with the reason. */
-static cl_status prompt_fields(const cl_form *form, json_t *fields, teacher_opts *o, char *number, char *name,
-                               char *klass, size_t size)
-{
-    FILE *tty = fopen("/dev/tty", "r+");
-    if (!tty)
-        return cl_fail(CL_EUSAGE, _("there is no terminal to ask on; give the answers with --field id=value"));
-    char line[4096];
-    cl_status st = CL_OK;
-    if (!o->student && !o->student_name) {
-        if (!ask(tty, _("Student number (学号; Enter if you do not know it): "), number, size))
-            st = cl_fail(CL_EUSAGE, _("stopped; nothing was sealed"));
-        if (st == CL_OK && !*number && (!ask(tty, _("Student name (姓名): "), name, size) ||
-                                        !ask(tty, _("Class (班级): "), klass, size)))
-            st = cl_fail(CL_EUSAGE, _("stopped; nothing was sealed"));
-    }
-    size_t pos = 0;
-    const cl_field *f;
-    while (st == CL_OK && (f = cl_observation_next_field(form, fields, &pos))) {
-        bool required = cl_field_required(f, fields);
-        show_field(tty, f, required);
-        for (;;) {
-            if (!ask(tty, "> ", line, sizeof line)) {
-                st = cl_fail(CL_EUSAGE, _("stopped; nothing was sealed"));
-                break;
-            }
-            cl_status a = cl_observation_answer(form, fields, f->id, line);
-            if (a == CL_OK && !(required && !*line))
-                break;
-            fprintf(tty, "  ");
-            cl_cli_print_text(tty, a == CL_OK ? _("this one is required") : cl_error_message());
-            fprintf(tty, "\n");
-        }
-    }
-    sodium_memzero(line, sizeof line);
-    fclose(tty);
-    return st;
-}
-
-static cl_status deliver(cl_cli *c, const teacher_opts *o, const unsigned char *id,
-                         const unsigned char *file, size_t len, char **where)
-{
-    if (o->output) {
-        *where = strdup(o->output);
-        return cl_file_create_atomic(o->output, file, len);
-    }
-    char inbox[4096];
-    snprintf(inbox, sizeof inbox, "%s/inbox", c->vault_dir);
-    return cl_teacher_drop(inbox, id, file, len, where);
-}
-
-static int cmd_observe(cl_cli *c)
-{
-    static const struct option options[] = {
-        IDENTITY_OPTION,
-        {"student", required_argument, NULL, 's'},
-        {"name", required_argument, NULL, 'N'},
-        {"class", required_argument, NULL, 'C'},
-        {"field", required_argument, NULL, 'f'},
-        {"output", required_argument, NULL, 'o'},
-        {0, 0, 0, 0},
-    };
-    teacher_opts o = {0};
-    int first;
-    int rc = parse(c, options, "[--student NUMBER | --name NAME --class C] [--field id=value …] [-o FILE]",
-                   _("Writes an observation about a student, signs it and seals it so that only your school's\n"
-                     "vault can open it — you cannot read it back. Without --field, asks each field of the\n"
-                     "observation form on the terminal. It goes into the vault folder's inbox/ (--vault DIR,\n"
-                     "whose vault.pub must be the one you joined), or into FILE with -o to hand over.\n"
-                    
-                     "  --identity DIR  the teacher's identity folder (default $XDG_DATA_HOME/carelog-teacher)\n"
-                     "  --student NUMBER  the student's number; or --name NAME with --class CLASS\n"
-                     "  --field id=value  one answer (`carelog form show observation` on the counsellor's side\n"
-                     "                    lists the fields): occurred_at, categories, description, severity …\n"
-                     "  -o, --output FILE write the sealed file here instead of the inbox\n"),
-                   &o, 0, &first);
-    if (rc != 0)
-        return cl_cli_exit(rc);
-    cl_teacher_identity *t = NULL;
-    cl_form *form = NULL;
-    char digest[65], number[128] = "", name[256] = "", klass[128] = "", vault_pub[4096];
-    json_t *fields = NULL;
-    cl_secret *pass = NULL;
-    unsigned char *file = NULL, id[CL_OBSERVATION_ID_BYTES];
-    size_t len = 0;
-    char *where = NULL;
-    cl_status st = load_identity(&o, &t);
-    /* The keys are checked first: nothing is written for a vault that is
-     * not the one joined. */
-    if (st == CL_OK && !o.output) {
-        snprintf(vault_pub, sizeof vault_pub, "%s/vault.pub", c->vault_dir);
-        st = cl_teacher_check_vault_pub(t, vault_pub);
-    }
-    if (st == CL_OK)
-        st = cl_observation_form(&form, digest);
-    if (st == CL_OK)
-        st = cl_field_args_build(form, &o.fields, &fields);
-    if (st == CL_OK && o.fields.n == 0 && !o.fields.input)
-        st = prompt_fields(form, fields, &o, number, name, klass, sizeof number);
-    const char *num = o.student ? o.student : number, *nm = o.student_name ? o.student_name : name;
-    const char *cls = o.student_class ? o.student_class : klass;
-    if (st == CL_OK)
-        st = cl_observation_check(form, fields, num, nm);
-    if (st == CL_OK)
-        st = cl_passphrase_read(_("Teacher passphrase (教师密码): "), false, &pass);
-    if (st == CL_OK)
-        st = cl_teacher_seal(t, pass, num, nm, cls, fields, digest, id, &file, &len);
-    cl_secret_free(pass);
-    if (st == CL_OK)
-        st = deliver(c, &o, id, file, len, &where);
-    if (st == CL_OK)
-        st = cl_teacher_note_sent(t, id, file, len);
-    sodium_memzero(number, sizeof number);
-    sodium_memzero(name, sizeof name);
-    json_decref(fields);
-    cl_form_free(form);
-    free(file);
-    if (st != CL_OK) {
-        cl_teacher_free(t);
-        free(where);
-        return cl_cli_fail(st);
-    }
-    char id_hex[33];
-    cl_observation_id_hex(id, id_hex);
-    if (c->json) {
-        json_t *j = json_pack("{s:s, s:s, s:s}", "id", id_hex, "file", where, "vault", cl_teacher_vault(t)->fingerprint);
-        cl_teacher_free(t);
-        free(where);
-        return cl_cli_print_json(j);
-    }
-    printf(_("Sealed observation %s for the vault %s.\n"), id_hex, cl_teacher_vault(t)->fingerprint);
-    cl_cli_say(_("Written to %s. Only the counsellor's vault can open it; nothing you wrote is kept here.\n"), where);
-    cl_teacher_free(t);
-    free(where);
-    return 0;
-}
-
 /* ---- the counsellor's side ---------------------------------------------- */
 
 static int cmd_add(cl_cli *c)
@@ -475,14 +269,53 @@ static int cmd_revoke(cl_cli *c)
     return 0;
 }
 
+static int cmd_publish_roster(cl_cli *c)
+{
+    static const struct option options[] = {
+        {"class", required_argument, NULL, 'c'}, {"output", required_argument, NULL, 'o'}, {0, 0, 0, 0}};
+    teacher_opts o = {0};
+    int first;
+    int rc = parse(c, options, "[--class C …] [-o FILE]",
+                   _("Publishes the teachers' roster: the numbers, names and classes of the students (nothing\n"
+                     "else about them) and the vault's observation form, encrypted so that only the enrolled\n"
+                     "teachers who are not revoked can read it, and signed by the vault. Teachers' `carelog\n"
+                     "observe` picks students from it. Publish again after enrolling or revoking a teacher: a\n"
+                     "revoked teacher cannot read the new one, and teachers refuse an older one.\n"
+                     "  --class C        only the students of class C (repeatable; default: every class)\n"
+                     "  -o, --output FILE  write it here (default: teacher.roster in the vault folder, readable\n"
+                     "                   by teachers on this machine)\n"), &o, 0, &first);
+    if (rc != 0) {
+        json_decref(o.classes);
+        return cl_cli_exit(rc);
+    }
+    json_t *report = NULL;
+    cl_status st = cl_cli_unlock(c);
+    if (st == CL_OK)
+        st = cl_teacher_roster_publish(c->vault, o.classes, o.output, &report);
+    json_decref(o.classes);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    if (c->json)
+        return cl_cli_print_json(report);
+    long long students = (long long)json_integer_value(json_object_get(report, "students"));
+    long long teachers = (long long)json_integer_value(json_object_get(report, "teachers"));
+    cl_cli_say(_("Published the teachers' roster (number %lld) to %s.\n"),
+               (long long)json_integer_value(json_object_get(report, "counter")), cl_json_str_or(report, "path"));
+    printf(ngettext("  %lld student on it.\n", "  %lld students on it.\n", (unsigned long)students), students);
+    printf(ngettext("  %lld enrolled teacher can read it.\n", "  %lld enrolled teachers can read it.\n",
+                    (unsigned long)teachers), teachers);
+    json_decref(report);
+    return 0;
+}
+
 const cl_command cl_teacher_commands[] = {
     {"teacher init", "[--name NAME]", N_("teacher's side: create your identity"), cmd_init},
     {"teacher show", "", N_("teacher's side: your public key and fingerprint"), cmd_show},
     {"teacher join", "VAULT_PUB", N_("teacher's side: bind to your school's vault"), cmd_join},
-    {"teacher sent", "", N_("teacher's side: what you sent (no content)"), cmd_sent},
-    {"observe", "[--student N] [--field id=value …]", N_("teacher's side: write and seal an observation"), cmd_observe},
     {"teacher add", "NAME PUBLIC_KEY [--class C]", N_("enrol a teacher (compare the fingerprint)"), cmd_add},
     {"teacher list", "[--json]", N_("the enrolled teachers"), cmd_list},
     {"teacher revoke", "NAME", N_("quarantine a teacher's files from now on"), cmd_revoke},
+    {"teacher publish-roster", "[--class C …] [-o FILE]", N_("the students' list and form for enrolled teachers"),
+     cmd_publish_roster},
     {NULL, NULL, NULL, NULL},
 };

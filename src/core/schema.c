@@ -459,5 +459,16 @@ const char *const cl_schema_migrations[] = {
     "  fields TEXT NOT NULL,"
     "  saved_at TEXT NOT NULL);"
     "CREATE INDEX drafts_author ON drafts(author, saved_at);",
+
+    /* 10: each teachers' roster published (teacher_roster.h); the counter
+     * only grows, so a teacher refuses an older roster put back. */
+    "CREATE TABLE roster_publications ("
+    "  counter INTEGER PRIMARY KEY,"
+    "  published_at TEXT NOT NULL,"
+    "  published_by TEXT NOT NULL,"
+    "  classes TEXT NOT NULL,"
+    "  students INTEGER NOT NULL,"
+    "  teachers INTEGER NOT NULL,"
+    "  path TEXT NOT NULL);",
     NULL,
 };

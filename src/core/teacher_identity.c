@@ -15,6 +15,8 @@
 #include "carelog/file.h"
 #include "carelog/i18n.h"
 #include "carelog/keyslot.h"
+#include "carelog/teacher_roster.h"
+#include "carelog/text.h"
 #include "vault_internal.h"
 
 #define TEACHER_FINGERPRINT_DOMAIN "carelog-teacher-fingerprint-v1"
@@ -27,6 +29,7 @@ struct cl_teacher_identity {
     char public_text[64];
     char fingerprint[24];
     long long counter;
+    long long roster_counter; /* the newest teachers' roster accepted */
     bool joined;
     cl_vault_pub vault;
 };
@@ -146,9 +149,10 @@ static cl_status save_identity(const cl_teacher_identity *t, bool create)
 {
     char id[CL_VAULT_ID_BYTES * 2 + 1];
     sodium_bin2hex(id, sizeof id, t->teacher_id, sizeof t->teacher_id);
-    json_t *root = json_pack("{s:i, s:s, s:s, s:s, s:I, s:o}", "format", 1, "teacher_id", id, "name", t->name,
+    json_t *root = json_pack("{s:i, s:s, s:s, s:s, s:I, s:o, s:I}", "format", 1, "teacher_id", id, "name", t->name,
                              "ed25519", t->public_text, "counter", (json_int_t)t->counter, "vault",
-                             t->joined ? vault_json(&t->vault) : json_null());
+                             t->joined ? vault_json(&t->vault) : json_null(), "roster_counter",
+                             (json_int_t)t->roster_counter);
     char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
     json_decref(root);
     char *path = vault_path_in(t->dir, "identity.json");
@@ -286,6 +290,8 @@ cl_status cl_teacher_load(const char *dir, cl_teacher_identity **out)
         t->dir = strdup(dir);
         t->name = strdup(name);
         t->counter = (long long)json_integer_value(counter);
+        const json_t *seen = json_object_get(root, "roster_counter");
+        t->roster_counter = json_is_integer(seen) && json_integer_value(seen) > 0 ? (long long)json_integer_value(seen) : 0;
         set_public(t);
         if (json_is_object(vault)) {
             st = vault_from_json(vault, &t->vault);
@@ -366,6 +372,33 @@ cl_status cl_teacher_unlock(const cl_teacher_identity *t, const cl_secret *pass,
     return CL_OK;
 }
 
+long long cl_teacher_roster_seen(const cl_teacher_identity *t) { return t->roster_counter; }
+
+/* Under the folder's lock and re-read, as the send counter is: two
+ * commands at once must not lower what the other remembered. */
+cl_status cl_teacher_roster_note_seen(cl_teacher_identity *t, long long counter)
+{
+    if (counter <= t->roster_counter)
+        return CL_OK;
+    int fd = open(t->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || flock(fd, LOCK_EX) != 0) {
+        cl_status st = cl_fail(CL_EIO, "%s: %s", t->dir, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return st;
+    }
+    cl_teacher_identity *now = NULL;
+    cl_status st = cl_teacher_load(t->dir, &now);
+    if (st == CL_OK) {
+        t->counter = now->counter > t->counter ? now->counter : t->counter;
+        t->roster_counter = now->roster_counter > counter ? now->roster_counter : counter;
+        st = save_identity(t, false);
+    }
+    cl_teacher_free(now);
+    close(fd);
+    return st;
+}
+
 /* The next counter, under a lock on the identity folder, re-read from
  * disk: two observe commands at once must not use one counter (the vault
  * would refuse the second file as a replay). */
@@ -382,10 +415,32 @@ static cl_status take_counter(cl_teacher_identity *t)
     cl_status st = cl_teacher_load(t->dir, &now);
     if (st == CL_OK) {
         t->counter = (now->counter > t->counter ? now->counter : t->counter) + 1;
+        if (now->roster_counter > t->roster_counter)
+            t->roster_counter = now->roster_counter;
         st = save_identity(t, false);
     }
     cl_teacher_free(now);
     close(fd); /* releases the lock */
+    return st;
+}
+
+cl_status cl_teacher_seal_unlocked(cl_teacher_identity *t, const cl_secret *seed, const char *student_number,
+                                   const char *student_name, const char *student_class, const json_t *fields,
+                                   const char *form_digest, unsigned char id_out[CL_OBSERVATION_ID_BYTES],
+                                   unsigned char **file, size_t *len)
+{
+    if (!t->joined)
+        return cl_fail(CL_EUSAGE, _("join your school's vault first: `carelog teacher join vault.pub`"));
+    cl_status st = take_counter(t);
+    if (st == CL_OK) {
+        cl_observation_draft d = {
+            .teacher_name = t->name, .student_number = student_number, .student_name = student_name,
+            .student_class = student_class, .fields = fields, .form_digest = form_digest, .counter = t->counter,
+        };
+        memcpy(d.vault_id, t->vault.vault_id, sizeof d.vault_id);
+        memcpy(d.vault_x25519, t->vault.x25519, sizeof d.vault_x25519);
+        st = cl_observation_seal(&d, seed, id_out, file, len);
+    }
     return st;
 }
 
@@ -398,32 +453,64 @@ cl_status cl_teacher_seal(cl_teacher_identity *t, const cl_secret *pass, const c
         return cl_fail(CL_EUSAGE, _("join your school's vault first: `carelog teacher join vault.pub`"));
     cl_secret *seed;
     cl_status st = cl_teacher_unlock(t, pass, &seed);
-    if (st != CL_OK)
-        return st;
-    st = take_counter(t);
-    if (st == CL_OK) {
-        cl_observation_draft d = {
-            .teacher_name = t->name, .student_number = student_number, .student_name = student_name,
-            .student_class = student_class, .fields = fields, .form_digest = form_digest, .counter = t->counter,
-        };
-        memcpy(d.vault_id, t->vault.vault_id, sizeof d.vault_id);
-        memcpy(d.vault_x25519, t->vault.x25519, sizeof d.vault_x25519);
-        st = cl_observation_seal(&d, seed, id_out, file, len);
-    }
+    if (st == CL_OK)
+        st = cl_teacher_seal_unlocked(t, seed, student_number, student_name, student_class, fields, form_digest,
+                                      id_out, file, len);
     cl_secret_free(seed);
     return st;
 }
 
+/* Whom an observation was about, sealed to the teacher's own X25519 key
+ * (the one the Ed25519 key converts to): sent.log holds no plaintext, and
+ * only the teacher's passphrase reads the names back. */
+static bool seal_student(const cl_teacher_identity *t, const char *student, char *out, size_t size)
+{
+    unsigned char x_pk[32], box[crypto_box_SEALBYTES + 512];
+    size_t n = student ? strlen(student) : 0;
+    if (n == 0 || n > 512 - 1 || crypto_sign_ed25519_pk_to_curve25519(x_pk, t->public_key) != 0 ||
+        crypto_box_seal(box, (const unsigned char *)student, n, x_pk) != 0 ||
+        sodium_base64_ENCODED_LEN(n + crypto_box_SEALBYTES, sodium_base64_VARIANT_URLSAFE_NO_PADDING) > size)
+        return false;
+    sodium_bin2base64(out, size, box, n + crypto_box_SEALBYTES, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    return true;
+}
+
+static char *open_student(const char *sealed, const cl_secret *seed)
+{
+    unsigned char box[crypto_box_SEALBYTES + 512], ed_pk[32], x_pk[32];
+    size_t got = 0;
+    cl_secret *ed_sk = NULL, *x_sk = NULL, *plain = NULL;
+    char *out = NULL;
+    if (sodium_base642bin(box, sizeof box, sealed, strlen(sealed), NULL, &got, NULL,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 || got <= crypto_box_SEALBYTES ||
+        cl_secret_new(crypto_sign_SECRETKEYBYTES, &ed_sk) != CL_OK || cl_secret_new(32, &x_sk) != CL_OK ||
+        cl_secret_new(got - crypto_box_SEALBYTES, &plain) != CL_OK)
+        goto done;
+    crypto_sign_seed_keypair(ed_pk, ed_sk->bytes, seed->bytes);
+    if (crypto_sign_ed25519_pk_to_curve25519(x_pk, ed_pk) == 0 &&
+        crypto_sign_ed25519_sk_to_curve25519(x_sk->bytes, ed_sk->bytes) == 0 &&
+        crypto_box_seal_open(plain->bytes, box, got, x_pk, x_sk->bytes) == 0)
+        out = strndup((const char *)plain->bytes, got - crypto_box_SEALBYTES);
+done:
+    cl_error_clear();
+    cl_secret_free(ed_sk);
+    cl_secret_free(x_sk);
+    cl_secret_free(plain);
+    return out;
+}
+
 cl_status cl_teacher_note_sent(const cl_teacher_identity *t, const unsigned char id[CL_OBSERVATION_ID_BYTES],
-                               const unsigned char *file, size_t len)
+                               const unsigned char *file, size_t len, const char *student)
 {
     unsigned char h[16];
-    char id_hex[33], h_hex[33], now[32], line[160];
+    char id_hex[33], h_hex[33], now[32], sealed[800] = "-", line[1024];
     crypto_generichash(h, sizeof h, file, len, NULL, 0);
     cl_observation_id_hex(id, id_hex);
     sodium_bin2hex(h_hex, sizeof h_hex, h, sizeof h);
     cl_time_iso(cl_now(), now, sizeof now);
-    int n = snprintf(line, sizeof line, "%s %s %lld %s\n", now, id_hex, t->counter, h_hex);
+    if (!seal_student(t, student, sealed, sizeof sealed))
+        snprintf(sealed, sizeof sealed, "-");
+    int n = snprintf(line, sizeof line, "%s %s %lld %s %s\n", now, id_hex, t->counter, h_hex, sealed);
     char *path = vault_path_in(t->dir, "sent.log");
     int fd = path ? open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600) : -1;
     free(path);
@@ -436,7 +523,7 @@ cl_status cl_teacher_note_sent(const cl_teacher_identity *t, const unsigned char
     return st;
 }
 
-cl_status cl_teacher_sent(const cl_teacher_identity *t, json_t **out)
+cl_status cl_teacher_sent(const cl_teacher_identity *t, const cl_secret *seed, json_t **out)
 {
     char *path = vault_path_in(t->dir, "sent.log");
     unsigned char *text = NULL;
@@ -455,14 +542,51 @@ cl_status cl_teacher_sent(const cl_teacher_identity *t, json_t **out)
     }
     char *save = NULL;
     for (char *line = strtok_r((char *)text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        char at[32], id[40], hash[40];
+        char at[32], id[40], hash[40], sealed[800] = "-";
         long long counter;
-        if (sscanf(line, "%31s %39s %lld %39s", at, id, &counter, hash) == 4)
-            json_array_append_new(list, json_pack("{s:s, s:s, s:I, s:s}", "sent_at", at, "id", id, "counter",
-                                                  (json_int_t)counter, "hash", hash));
+        if (sscanf(line, "%31s %39s %lld %39s %799s", at, id, &counter, hash, sealed) < 4)
+            continue;
+        json_t *row = json_pack("{s:s, s:s, s:I, s:s}", "sent_at", at, "id", id, "counter", (json_int_t)counter,
+                                "hash", hash);
+        char *student = seed && strcmp(sealed, "-") != 0 ? open_student(sealed, seed) : NULL;
+        if (student)
+            json_object_set_new(row, "student", json_string(student));
+        free(student);
+        json_array_append_new(list, row);
     }
     free(text);
     *out = list;
+    return CL_OK;
+}
+
+cl_status cl_teacher_send(cl_teacher_identity *t, const cl_secret *seed, const cl_teacher_sending *s,
+                          unsigned char id[CL_OBSERVATION_ID_BYTES], char **where)
+{
+    unsigned char *file = NULL;
+    size_t len = 0;
+    char *path = NULL;
+    cl_status st = cl_teacher_seal_unlocked(t, seed, s->student_number, s->student_name, s->student_class, s->fields,
+                                            s->form_digest, id, &file, &len);
+    if (st == CL_OK && s->output) {
+        path = strdup(s->output);
+        st = path ? cl_file_create_atomic(s->output, file, len) : cl_fail(CL_ESOFTWARE, _("out of memory"));
+    } else if (st == CL_OK) {
+        st = cl_teacher_drop(s->inbox_dir, id, file, len, &path);
+    }
+    if (st == CL_OK) {
+        char *label = cl_strdup_printf("%s %s %s", s->student_number ? s->student_number : "",
+                                       s->student_name ? s->student_name : "", s->student_class ? s->student_class : "");
+        st = cl_teacher_note_sent(t, id, file, len, label);
+        if (label)
+            sodium_memzero(label, strlen(label));
+        free(label);
+    }
+    free(file);
+    if (st != CL_OK) {
+        free(path);
+        return st;
+    }
+    *where = path;
     return CL_OK;
 }
 

@@ -120,7 +120,7 @@ static void draw_bars(ui *u)
     if (u->vault)
         snprintf(left, sizeof left, " carelog · %s · %s", cl_vault_school(u->vault), cl_vault_user(u->vault));
     else
-        snprintf(left, sizeof left, " carelog");
+        snprintf(left, sizeof left, " carelog%s%s", u->title ? " · " : "", u->title ? u->title : "");
     ui_text_pad(u, 0, 0, u->cols, left, bar);
     if (u->vault && u->autolock_seconds > 0) {
         int left_s = u->autolock_seconds - (int)(ui_clock(u) - u->last_input);
@@ -228,6 +228,14 @@ void ui_modal_leave(void)
 
 void ui_lock(ui *u)
 {
+    /* The teacher's screen holds no vault: locking leaves, and what was
+     * typed goes with it (a teacher's draft is kept nowhere). */
+    if (u->teacher) {
+        while (u->top)
+            ui_pop(u);
+        u->quit = true;
+        return;
+    }
     for (view *v = u->top; v; v = v->below)
         if (v->ops->keep && u->vault)
             v->ops->keep(u, v);
@@ -369,7 +377,14 @@ static void utf8_ctype(void)
 
 int cl_screens_main(const char *vault_dir)
 {
+    return ui_main(vault_dir, cl_vault_exists(vault_dir) ? &ui_unlock_view : &ui_firstrun_view, NULL, NULL);
+}
+
+int ui_main(const char *vault_dir, const view_ops *first, void *first_data, const char *teacher_title)
+{
     ui u = {0};
+    u.teacher = teacher_title != NULL;
+    u.title = teacher_title;
     u.vault_dir = strdup(vault_dir);
     if (!u.vault_dir)
         return CL_ESOFTWARE;
@@ -417,7 +432,7 @@ int cl_screens_main(const char *vault_dir)
     sigaction(SIGHUP, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     u.last_input = ui_clock(&u);
-    ui_push(&u, cl_vault_exists(vault_dir) ? &ui_unlock_view : &ui_firstrun_view, NULL);
+    ui_push(&u, first, first_data);
     while (!u.quit && u.top && !hangup) {
         ui_redraw(&u);
         int key = ui_getkey(&u);

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "carelog/form.h"
 #include "carelog/lineedit.h"
 #include "carelog/vault.h"
 
@@ -97,9 +98,15 @@ struct ui {
     unsigned long session;  /* counts unlocks and locks; caches of one vault opening follow it */
     bool locked_now;        /* set by ui_lock, for views that must stop */
     struct ui_script *script;
+    bool teacher;           /* the teacher's screen: no vault; locking leaves */
+    const char *title;      /* the top bar's words when no vault is open */
 };
 
 /* ---- frame.c ---- */
+/* Sets up the terminal, runs views from first until the last one closes,
+ * and restores the terminal; teacher_title (NULL for the counsellor's
+ * screens) makes it the teacher's screen. Returns the exit code. */
+int ui_main(const char *vault_dir, const view_ops *first, void *first_data, const char *teacher_title);
 extern const ui_action ui_global_actions[]; /* ?, lock, redraw: in every view */
 view *ui_push(ui *u, const view_ops *ops, void *data);
 void ui_pop(ui *u);
@@ -184,6 +191,12 @@ void ui_open_record(ui *u, long long id);
  * student from the record), or a draft to resume (draft: its object). */
 void ui_open_editor(ui *u, const char *kind, long long student_id, long long record_id, const json_t *draft);
 void ui_open_help(ui *u, const view *of);
+/* The record editor over a form that is no vault's (the teacher's
+ * observation): no drafts; ^S hands the values to done (which owns them
+ * and says what the editor does next), Esc asks before throwing the
+ * typing away. heading: who it is about. */
+typedef ui_result (*ui_form_done)(ui *u, json_t *values, void *ctx);
+void ui_open_form_editor(ui *u, const cl_form *form, const char *heading, ui_form_done done, void *ctx);
 
 /* ---- script.c (only in a build with CARELOG_TEST_HOOKS) ---- */
 struct ui_script *ui_script_open(void);

@@ -31,6 +31,8 @@ typedef struct editor {
     size_t n, cur, top;
     bool pasting;
     char student_name[120];
+    ui_form_done done; /* a form that is no vault's: the teacher's observation */
+    void *done_ctx;
 } editor;
 
 static bool zh(const ui *u)
@@ -101,6 +103,35 @@ static bool changed(const editor *e)
         if (e->fields[i].line.changed)
             return true;
     return e->draft_id != 0;
+}
+
+void ui_open_form_editor(ui *u, const cl_form *form, const char *heading, ui_form_done done, void *ctx)
+{
+    editor *e = calloc(1, sizeof *e);
+    size_t n = cl_form_field_count(form);
+    field_edit *fields = e ? calloc(n ? n : 1, sizeof *fields) : NULL;
+    cl_status st = fields ? CL_OK : cl_fail(CL_ESOFTWARE, _("out of memory"));
+    for (size_t i = 0; st == CL_OK && i < n; i++) {
+        fields[i].fld = cl_form_field_at(form, i);
+        st = cl_line_init(&fields[i].line, "", fields[i].fld->type == CL_FIELD_LONGTEXT,
+                          fields[i].fld->max_len ? fields[i].fld->max_len : 4000);
+    }
+    if (st != CL_OK) {
+        ui_fail(u, st);
+        for (size_t i = 0; fields && i < n; i++)
+            cl_line_free(&fields[i].line);
+        free(fields);
+        free(e);
+        return;
+    }
+    snprintf(e->kind, sizeof e->kind, "%s", cl_form_kind(form));
+    snprintf(e->student_name, sizeof e->student_name, "%s", heading);
+    e->form = form;
+    e->fields = fields;
+    e->n = n;
+    e->done = done;
+    e->done_ctx = ctx;
+    ui_push(u, &ui_editor_view, e);
 }
 
 void ui_open_editor(ui *u, const char *kind, long long student_id, long long record_id, const json_t *draft)
@@ -332,6 +363,8 @@ static ui_result editor_save(ui *u, view *v)
         json_decref(values);
         return UI_STAY;
     }
+    if (e->done)
+        return e->done(u, values, e->done_ctx);
     cl_status st;
     long long id = 0, version = 0;
     if (e->record_id && strcmp(e->kind, "student") == 0)
@@ -371,7 +404,7 @@ static ui_result editor_save(ui *u, view *v)
 static void editor_keep(ui *u, view *v)
 {
     editor *e = v->data;
-    if (!changed(e))
+    if (!changed(e) || e->done)
         return;
     json_t *texts = json_object();
     for (size_t i = 0; i < e->n; i++)
@@ -392,6 +425,8 @@ static ui_result editor_escape(ui *u, view *v)
     editor *e = v->data;
     if (!changed(e))
         return UI_BACK;
+    if (e->done)
+        return ui_confirm(u, _("Leave without sending? What you typed is not kept.")) ? UI_BACK : UI_STAY;
     const char *choices[] = {_("Keep editing"), _("Keep it as a draft and leave"), _("Throw the changes away")};
     int c = ui_menu(u, _("This record is not saved."), choices, 3);
     if (c == 1) {

@@ -28,7 +28,7 @@ wait_for() {
 answer() { wait_for "$1"; tm send-keys -t t -l "$2"; tm send-keys -t t Enter; }
 
 tm new-session -d -s t -x 120 -y 40 \
-  "env CARELOG_TEST_FAST_KDF=1 HOME='$HOME' XDG_DATA_HOME='$XDG_DATA_HOME' LANG=zh_CN.UTF-8 '$CARELOG' --lang zh --vault '$V' observe --identity '$TI'; echo EXIT=\$?; sleep 30"
+  "env CARELOG_TEST_FAST_KDF=1 HOME='$HOME' XDG_DATA_HOME='$XDG_DATA_HOME' LANG=zh_CN.UTF-8 '$CARELOG' --lang zh --vault '$V' observe --plain --identity '$TI'; echo EXIT=\$?; sleep 30"
 answer '学号' S001
 answer '发生时间' '2026-03-01 10:20'
 answer '地点' '初二1班教室'
