@@ -445,7 +445,7 @@ int ui_main(const char *vault_dir, const view_ops *first, void *first_data, cons
         }
         /* A key from the unlock screen must not lose a message the lock
          * left; elsewhere the message line lasts until the next key. */
-        if (u.vault)
+        if (u.vault || u.teacher)
             u.message[0] = '\0';
         ui_result r = dispatch(&u, key);
         if (r == UI_BACK)
