@@ -202,7 +202,7 @@ int ui_getkey(ui *u)
             return key; /* every loop that reads keys draws again */
         }
         if (key == UI_TICK) {
-            bool idle = u->vault && u->autolock_seconds > 0 &&
+            bool idle = (u->vault || u->teacher) && u->autolock_seconds > 0 &&
                         ui_clock(u) - u->last_input >= u->autolock_seconds;
             if (modal_depth && idle)
                 return UI_ESC; /* the prompt gives way; the frame locks next */
@@ -439,7 +439,7 @@ int ui_main(const char *vault_dir, const view_ops *first, void *first_data, cons
         if (key == UI_EOF || hangup)
             break;
         if (key == UI_TICK || key == UI_RESIZE) {
-            if (u.vault && u.autolock_seconds > 0 && ui_clock(&u) - u.last_input >= u.autolock_seconds)
+            if ((u.vault || u.teacher) && u.autolock_seconds > 0 && ui_clock(&u) - u.last_input >= u.autolock_seconds)
                 ui_lock(&u);
             continue;
         }
@@ -452,7 +452,7 @@ int ui_main(const char *vault_dir, const view_ops *first, void *first_data, cons
             ui_pop(&u);
         else if (r == UI_QUIT)
             u.quit = true;
-        if (u.vault && u.autolock_seconds > 0 && ui_clock(&u) - u.last_input >= u.autolock_seconds)
+        if ((u.vault || u.teacher) && u.autolock_seconds > 0 && ui_clock(&u) - u.last_input >= u.autolock_seconds)
             ui_lock(&u);
     }
     for (view *v = u.top; v; v = v->below)

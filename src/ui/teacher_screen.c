@@ -61,15 +61,16 @@ static void unlock_draw(ui *u, view *v)
     ui_text(u, y, 4, w, _("Write an observation for the counsellor"), A_BOLD);
     ui_textf(u, y + 2, 4, w, 0, _("Teacher: %s"), cl_teacher_name(t));
     ui_textf(u, y + 3, 4, w, 0, _("School: %s (vault %s)"), p ? p->school : "", p ? p->fingerprint : "");
-    if (s->args->roster_path)
-        ui_textf(u, y + 4, 4, w, 0, _("Students from the roster %s (its signature checked)"), s->args->roster_path);
-    else
+    if (s->args->roster_path) {
+        ui_text(u, y + 4, 4, w, _("Students from the roster (its signature checked):"), 0);
+        ui_text(u, y + 5, 6, w - 2, s->args->roster_path, 0);
+    } else
         ui_text(u, y + 4, 4, w, _("No roster published: you type the student's number or name."), 0);
-    ui_text(u, y + 6, 4, w, _("Your teacher passphrase (not shown as you type):"), 0);
+    ui_text(u, y + 7, 4, w, _("Your teacher passphrase (not shown as you type):"), 0);
     if (s->error[0])
-        ui_text(u, y + 8, 4, w, s->error, error_attr(u));
-    ui_text(u, y + 10, 4, w, _("Enter unlocks · Esc clears · q or Ctrl-C leaves"), A_DIM);
-    move(y + 7, 4);
+        ui_text(u, y + 9, 4, w, s->error, error_attr(u));
+    ui_text(u, y + 11, 4, w, _("Enter unlocks · Esc clears · q or Ctrl-C leaves"), A_DIM);
+    move(y + 8, 4);
     curs_set(1);
 }
 
@@ -285,9 +286,10 @@ static void confirm_draw(ui *u, view *v)
     int y = ui_body_top(), w = u->cols - 4;
     ui_text(u, y, 0, u->cols, _("Send this observation? You cannot read it back once it is sealed."), A_BOLD);
     ui_textf(u, y + 1, 2, w, 0, _("Student: %s %s %s"), s->number, s->name, s->klass);
-    ui_textf(u, y + 2, 2, w, 0, _("It goes to: %s"), s->args->output ? s->args->output : s->args->inbox_dir);
+    ui_text(u, y + 2, 2, w, _("It goes to:"), 0);
+    ui_text(u, y + 3, 4, w - 2, s->args->output ? s->args->output : s->args->inbox_dir, 0);
     char *text = cl_form_render(s->form, s->values, u->lang);
-    int row = y + 4, last = ui_body_top() + ui_body_rows(u) - 1;
+    int row = y + 5, last = ui_body_top() + ui_body_rows(u) - 1;
     for (char *line = text, *next; line && *line && row < last; line = next) {
         next = strchr(line, '\n');
         if (next)
@@ -329,9 +331,10 @@ static void done_draw(ui *u, view *v)
     int y = ui_body_top() + 1, w = u->cols - 4;
     ui_textf(u, y, 2, w, A_BOLD, _("Sent: observation %s"), s->sent_id);
     ui_textf(u, y + 1, 2, w, 0, _("sealed for the vault %s."), cl_teacher_vault(s->args->identity)->fingerprint);
-    ui_textf(u, y + 3, 2, w, 0, _("Written to %s"), s->sent_where);
-    ui_text(u, y + 4, 2, w, _("Only the counsellor's vault can open it; nothing you wrote is kept here."), 0);
-    ui_text(u, y + 6, 2, w, _("Enter or n: another observation · s: what you sent · q: leave"), A_DIM);
+    ui_text(u, y + 3, 2, w, _("Written to:"), 0);
+    ui_text(u, y + 4, 4, w - 2, s->sent_where, 0);
+    ui_text(u, y + 5, 2, w, _("Only the counsellor's vault can open it; nothing you wrote is kept here."), 0);
+    ui_text(u, y + 7, 2, w, _("Enter or n: another observation · s: what you sent · q: leave"), A_DIM);
 }
 
 static ui_result done_key(ui *u, view *v, int key)

@@ -98,7 +98,7 @@ struct ui {
     unsigned long session;  /* counts unlocks and locks; caches of one vault opening follow it */
     bool locked_now;        /* set by ui_lock, for views that must stop */
     struct ui_script *script;
-    bool teacher;           /* the teacher's screen: no vault; locking leaves */
+    bool teacher;           /* the teacher's screen: no vault; locking (^X, idle) leaves */
     const char *title;      /* the top bar's words when no vault is open */
 };
 

@@ -49,6 +49,23 @@ expect_rc 0 cl "$PASS" record show "$id" --json
 grep -q '课间趴在桌上哭，左臂有新的划痕' "$T/out" || fail "the description did not arrive as typed"
 grep -q '"severity":"urgent"' "$T/out" || fail "the severity chosen on screen did not arrive: $(cat "$T/out")"
 
+# Idle just before sending: the screen leaves, nothing is sent or kept. The
+# same keys with the idle time off do send, so the script would send.
+idle_run() {
+  (cd "$T/dumps" && CARELOG_SCREEN_SCRIPT="$HERE/teacher-idle.keys" "$CARELOG" --vault "$V" observe --identity "$TI") ||
+    fail "the idle script failed"
+}
+mkdir -p "$XDG_CONFIG_HOME/carelog"
+before=$(ls "$V/inbox" | wc -l)
+idle_run
+[ "$(ls "$V/inbox" | wc -l)" = "$before" ] || fail "an observation left idle was sent"
+grep -rqa '半句话' "$TI" "$T/dumps" "$XDG_CONFIG_HOME" 2>/dev/null && fail "the typing was kept on disk"
+printf 'lang=zh\nautolock=0\n' >"$XDG_CONFIG_HOME/carelog/screens.conf"
+idle_run
+[ "$(ls "$V/inbox" | wc -l)" = $((before + 1)) ] || fail "the idle script does not send even without the idle time"
+rm "$XDG_CONFIG_HOME/carelog/screens.conf"
+expect_rc 0 cl "$PASS" inbox import
+
 # No roster: the number is typed.
 rm "$V/teacher.roster"
 (cd "$T/dumps" && CARELOG_SCREEN_SCRIPT="$HERE/teacher-noroster.keys" "$CARELOG" --vault "$V" observe --identity "$TI") ||
