@@ -10,6 +10,7 @@
 
 #include <sodium.h>
 
+#include "carelog/catalog.h"
 #include "carelog/file.h"
 #include "carelog/inbox.h"
 #include "carelog/keyslot.h"
@@ -18,6 +19,7 @@
 #include "carelog/teacher.h"
 #include "carelog/teacher_roster.h"
 #include "record_fixture.h"
+#include "../../src/core/teacher_roster_internal.h"
 
 #define TEACHER_PASS "teacher own passphrase"
 
@@ -338,6 +340,73 @@ static void test_roster_opens_nothing(void **state)
     teacher_free(&a), teacher_free(&b);
 }
 
+
+/* A roster with a body of the test's making, sealed to one teacher and
+ * signed by the fixture's vault as cl_teacher_roster_publish signs. */
+static unsigned char *roster_with_body(fixture *f, const teacher *t, const char *body, size_t *len)
+{
+    size_t blen = strlen(body), head = ROSTER_FIXED_HEAD + ROSTER_STANZA;
+    *len = head + ROSTER_NONCE + blen + ROSTER_TAG + ROSTER_SIG;
+    unsigned char *file = calloc(1, *len), key[32], x_pk[32], ed_pk[32];
+    unsigned char ed_sk[64];
+    memcpy(file, ROSTER_MAGIC, ROSTER_MAGIC_LEN);
+    OK(cl_meta_get_blob(cl_vault_db(f->v), "vault_id", file + ROSTER_MAGIC_LEN, CL_VAULT_ID_BYTES));
+    file[ROSTER_MAGIC_LEN + CL_VAULT_ID_BYTES + 7] = 1;
+    file[ROSTER_MAGIC_LEN + CL_VAULT_ID_BYTES + 11] = 1;
+    crypto_sign_seed_keypair(ed_pk, ed_sk, t->seed->bytes);
+    assert_int_equal(crypto_sign_ed25519_pk_to_curve25519(x_pk, ed_pk), 0);
+    randombytes_buf(key, sizeof key);
+    assert_int_equal(crypto_box_seal(file + ROSTER_FIXED_HEAD, key, sizeof key, x_pk), 0);
+    randombytes_buf(file + head, ROSTER_NONCE);
+    crypto_aead_xchacha20poly1305_ietf_encrypt(file + head + ROSTER_NONCE, NULL, (const unsigned char *)body, blen,
+                                               file, head, NULL, file + head, key);
+    size_t mlen;
+    unsigned char *m = roster_signed_message(file, *len - ROSTER_SIG, &mlen);
+    OK(cl_vault_sign(f->v, m, mlen, file + *len - ROSTER_SIG));
+    free(m);
+    sodium_memzero(ed_sk, sizeof ed_sk);
+    return file;
+}
+
+/* A roster whose form needs a later carelog is refused, saying so; the
+ * same body with this carelog's form format opens (so the refusal is the
+ * format's). */
+static void test_later_form_refused(void **state)
+{
+    fixture *f = *state;
+    teacher a = make_teacher(f, "李老师", true);
+    char *text = NULL, digest[65], vid[CL_VAULT_ID_BYTES * 2 + 1];
+    unsigned char id[CL_VAULT_ID_BYTES];
+    OK(cl_catalog_source(f->v, "observation", 0, &text));
+    cl_form_digest(text, strlen(text), digest);
+    OK(cl_meta_get_blob(cl_vault_db(f->v), "vault_id", id, sizeof id));
+    sodium_bin2hex(vid, sizeof vid, id, sizeof id);
+    for (int format = CL_TEACHER_ROSTER_FORM_FORMAT; format <= CL_TEACHER_ROSTER_FORM_FORMAT + 1; format++) {
+        json_t *body = json_pack("{s:i, s:s, s:i, s:s, s:n, s:{s:s, s:i, s:i, s:s, s:s}, s:[{s:s, s:s, s:s}]}",
+                                 "format", 1, "vault_id", vid, "counter", 1, "published_at", "2026-11-23T09:00:00Z",
+                                 "classes", "form", "kind", "observation", "format", format, "version", 1, "digest",
+                                 digest, "text", text, "students", "number", "S001", "name", "赵小明", "class", "初二1班");
+        char *b = json_dumps(body, JSON_COMPACT);
+        size_t len;
+        unsigned char *file = roster_with_body(f, &a, b, &len);
+        cl_teacher_roster *r = NULL;
+        cl_status st = cl_teacher_roster_open(file, len, "teacher.roster", cl_teacher_vault(a.t), 0, a.seed, &r);
+        if (format == CL_TEACHER_ROSTER_FORM_FORMAT) {
+            OK(st);
+            assert_int_equal(cl_teacher_roster_count(r), 1);
+        } else {
+            assert_int_equal(st, CL_EDATA);
+            assert_non_null(strstr(cl_error_message(), "update carelog"));
+            assert_null(r);
+        }
+        cl_teacher_roster_free(r);
+        free(file), free(b);
+        json_decref(body);
+    }
+    free(text);
+    teacher_free(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -345,6 +414,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_recipients, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_tampered_and_older, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_roster_opens_nothing, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_later_form_refused, fixture_setup, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
