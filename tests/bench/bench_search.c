@@ -156,19 +156,9 @@ static double add_records(cl_vault *v, int n)
 int main(int argc, char **argv)
 {
     int students = argc > 1 ? atoi(argv[1]) : 2000;
-    must(cl_secret_init_process(), "init");
-    setenv("CARELOG_TEST_FAST_KDF", "1", 1);
-    char dir[] = "/tmp/carelog-bench-XXXXXX";
-    if (!mkdtemp(dir))
-        return 1;
-    char vdir[64];
-    snprintf(vdir, sizeof vdir, "%s/v", dir);
-    cl_secret *pass, *rk = NULL;
-    must(cl_secret_copy((const unsigned char *)"bench passphrase", 16, &pass), "secret");
-    cl_vault *v;
-    must(cl_vault_init(vdir, "基准中学", "王老师", pass, &rk, &v), "init");
-    cl_secret_free(rk);
-    must(cl_catalog_install_builtin(v), "installing the forms");
+    char dir[32];
+    cl_secret *pass;
+    cl_vault *v = bench_new_vault(dir, sizeof dir, &pass);
     cl_synth_options so = {.students = students, .seed = 7, .months = 24};
     cl_synth_report rep;
     double t0 = now_s();
@@ -228,7 +218,5 @@ int main(int argc, char **argv)
         free(two[i]), free(four[i]), free(pairs[i]);
     cl_vault_close(v);
     cl_secret_free(pass);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd) == 0 ? 0 : 1;
+    return bench_remove(dir);
 }

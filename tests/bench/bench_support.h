@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "carelog/catalog.h"
+#include "carelog/secret.h"
 #include "carelog/status.h"
+#include "carelog/vault.h"
 
 static inline double now_s(void)
 {
@@ -31,6 +34,37 @@ static inline int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
+}
+
+/* A new vault of 王老师 at 基准中学 with the built-in forms, in a new
+ * temporary folder (its path goes into dir, at least 32 bytes), opened by
+ * "bench passphrase" (into *pass) at the test cost of Argon2id. */
+static inline cl_vault *bench_new_vault(char *dir, size_t size, cl_secret **pass)
+{
+    must(cl_secret_init_process(), "init");
+    setenv("CARELOG_TEST_FAST_KDF", "1", 1);
+    snprintf(dir, size, "/tmp/carelog-bench-XXXXXX");
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        exit(1);
+    }
+    char vdir[64];
+    snprintf(vdir, sizeof vdir, "%s/v", dir);
+    cl_secret *rk = NULL;
+    cl_vault *v;
+    must(cl_secret_copy((const unsigned char *)"bench passphrase", 16, pass), "secret");
+    must(cl_vault_init(vdir, "基准中学", "王老师", *pass, &rk, &v), "init");
+    cl_secret_free(rk);
+    must(cl_catalog_install_builtin(v), "installing the forms");
+    return v;
+}
+
+/* Removes a benchmark's folder; the exit code to end with. */
+static inline int bench_remove(const char *dir)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    return system(cmd) == 0 ? 0 : 1;
 }
 
 #endif
