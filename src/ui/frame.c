@@ -54,6 +54,20 @@ const ui_action ui_global_actions[] = {
     {0, 0, NULL, NULL, false, NULL},
 };
 
+/* On the teacher's screen ^X leaves: there is no vault to lock, and what
+ * was typed is not kept (ui_lock). */
+static const ui_action teacher_global_actions[] = {
+    {'?', UI_FN(KEY_F(1)), "?/F1", N_("Help: the keys of this screen"), true, act_help},
+    {UI_CTRL('x'), 0, "^X", N_("Leave now: nothing typed is kept"), true, act_lock},
+    {UI_CTRL('l'), 0, "^L", N_("Redraw"), false, act_redraw},
+    {0, 0, NULL, NULL, false, NULL},
+};
+
+const ui_action *ui_globals(const ui *u)
+{
+    return u->teacher ? teacher_global_actions : ui_global_actions;
+}
+
 view *ui_push(ui *u, const view_ops *ops, void *data)
 {
     view *v = calloc(1, sizeof *v);
@@ -135,7 +149,7 @@ static void draw_bars(ui *u)
     move(u->rows - 1, 0);
     clrtoeol();
     int x = 0;
-    const ui_action *tables[] = {u->top ? u->top->ops->actions : NULL, ui_global_actions};
+    const ui_action *tables[] = {u->top ? u->top->ops->actions : NULL, ui_globals(u)};
     for (size_t t = 0; t < 2; t++)
         for (const ui_action *a = tables[t]; a && a->key; a++) {
             if (!a->bar)
@@ -272,7 +286,7 @@ static ui_result dispatch(ui *u, int key)
         if ((key == a->key || (a->key2 && key == a->key2)) && a->run)
             return a->run(u, v);
     bool typing = v->ops->typing;
-    for (const ui_action *a = ui_global_actions; a->key; a++)
+    for (const ui_action *a = ui_globals(u); a->key; a++)
         if ((key == a->key || (a->key2 && key == a->key2)) && !(typing && a->key >= ' '))
             return a->run(u, v);
     if (v->ops->key)

@@ -108,6 +108,8 @@ struct ui {
  * screens) makes it the teacher's screen. Returns the exit code. */
 int ui_main(const char *vault_dir, const view_ops *first, void *first_data, const char *teacher_title);
 extern const ui_action ui_global_actions[]; /* ?, lock, redraw: in every view */
+/* The global keys of this screen (the teacher's leave instead of locking). */
+const ui_action *ui_globals(const ui *u);
 view *ui_push(ui *u, const view_ops *ops, void *data);
 void ui_pop(ui *u);
 void ui_say(ui *u, bool error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

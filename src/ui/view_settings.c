@@ -77,7 +77,7 @@ static void help_draw(ui *u, view *v)
     const view *of = v->data;
     int y = ui_body_top();
     ui_text(u, y++, 0, u->cols, _("Keys of this screen"), A_BOLD);
-    const ui_action *tables[] = {of ? of->ops->actions : NULL, ui_global_actions};
+    const ui_action *tables[] = {of ? of->ops->actions : NULL, ui_globals(u)};
     for (size_t t = 0; t < 2; t++) {
         for (const ui_action *a = tables[t]; a && a->key && y < u->rows - 3; a++) {
             ui_text(u, ++y, 2, 10, a->keyname, A_BOLD);
