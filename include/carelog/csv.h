@@ -51,8 +51,8 @@ void cl_csv_free(cl_csv *csv);
 cl_status cl_csv_write_field(cl_buf *out, const char *field);
 
 /* Like cl_csv_write_field, but a field that a spreadsheet would run as a
- * formula (beginning with = + - @, tab or CR) is prefixed with a single
- * quote. For exports that will be opened in Excel or WPS. */
+ * formula (beginning with = + - @, tab or CR, or a full-width ＝ ＋ － ＠)
+ * is prefixed with a single quote. For exports that will be opened in Excel or WPS. */
 cl_status cl_csv_write_field_safe(cl_buf *out, const char *field);
 
 /* Appends a whole row: fields separated by commas, ended with CRLF as

@@ -250,13 +250,27 @@ void cl_csv_free(cl_csv *csv)
 
 /* ---- writing ---------------------------------------------------------- */
 
+/* What Excel, WPS and LibreOffice would evaluate: = + - @ first, tab or
+ * CR first (they are stripped and the rest evaluated), and the full-width
+ * forms that a Chinese input method types (＝ ＋ － ＠), which some
+ * spreadsheets fold to the ASCII ones. */
+static bool runs_as_formula(const char *field)
+{
+    static const char *const wide[] = {"\xEF\xBC\x9D", "\xEF\xBC\x8B", "\xEF\xBC\x8D", "\xEF\xBC\xA0"};
+    if (strchr("=+-@\t\r", field[0]) && field[0])
+        return true;
+    for (size_t i = 0; i < sizeof wide / sizeof *wide; i++)
+        if (strncmp(field, wide[i], 3) == 0)
+            return true;
+    return false;
+}
+
 static cl_status write_field(cl_buf *out, const char *field, bool safe)
 {
     if (!field)
         field = "";
     size_t len = strlen(field);
-    bool formula = safe && (field[0] == '=' || field[0] == '+' || field[0] == '-' ||
-                            field[0] == '@' || field[0] == '\t' || field[0] == '\r');
+    bool formula = safe && runs_as_formula(field);
     /* Our reader, like most, trims unquoted spaces; quote to keep them. A
      * leading U+FEFF is quoted too, or as the file's first bytes it would
      * be read back as a byte order mark and dropped. */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "carelog/csv.h"
 #include "carelog/document.h"
 #include "carelog/i18n.h"
 #include "carelog/text.h"
@@ -32,25 +33,6 @@ static char *period_text(const json_t *report)
 }
 
 /* ---- CSV ---------------------------------------------------------------- */
-
-/* RFC 4180 quoting; a cell that Excel would run as a formula (=, +, -, @
- * first) is prefixed with ' so a name can never become a formula. */
-static void csv_cell(cl_buf *b, const char *s)
-{
-    bool formula = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@';
-    bool quote = formula || strpbrk(s, ",\"\r\n") != NULL;
-    if (quote)
-        cl_buf_puts(b, "\"");
-    if (formula)
-        cl_buf_puts(b, "'");
-    for (; *s; s++) {
-        if (*s == '"')
-            cl_buf_puts(b, "\"");
-        cl_buf_append(b, s, 1);
-    }
-    if (quote)
-        cl_buf_puts(b, "\"");
-}
 
 static cl_status to_gb18030(cl_buf *utf8, unsigned char **out, size_t *len)
 {
@@ -90,7 +72,7 @@ static cl_status render_csv(const json_t *report, const char *encoding, unsigned
     json_array_foreach(json_object_get(report, "columns"), i, c) {
         if (i)
             cl_buf_puts(&b, ",");
-        csv_cell(&b, str(c, "label"));
+        cl_csv_write_field_safe(&b, str(c, "label"));
     }
     cl_buf_puts(&b, "\r\n");
     json_t *row;
@@ -100,7 +82,7 @@ static cl_status render_csv(const json_t *report, const char *encoding, unsigned
             if (k)
                 cl_buf_puts(&b, ",");
             char *text = cell_text(c);
-            csv_cell(&b, text ? text : "");
+            cl_csv_write_field_safe(&b, text ? text : "");
             free(text);
         }
         cl_buf_puts(&b, "\r\n");

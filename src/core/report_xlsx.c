@@ -4,16 +4,20 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
 #include <xlsxwriter.h>
 
+#include "carelog/file.h"
 #include "carelog/i18n.h"
 #include "carelog/text.h"
 
@@ -27,24 +31,6 @@ static bool on_tmpfs(const char *dir)
 {
     struct statfs fs;
     return dir && *dir && statfs(dir, &fs) == 0 && fs.f_type == TMPFS_MAGIC && access(dir, W_OK | X_OK) == 0;
-}
-
-/* A new private folder on a memory file system for libxlsxwriter's
- * working files. */
-static cl_status memory_folder(char *out, size_t size)
-{
-    const char *bases[] = {getenv("XDG_RUNTIME_DIR"), "/dev/shm"};
-    for (size_t i = 0; i < sizeof bases / sizeof *bases; i++) {
-        if (!on_tmpfs(bases[i]))
-            continue;
-        if (snprintf(out, size, "%s/carelog-xlsx-XXXXXX", bases[i]) >= (int)size)
-            continue;
-        if (mkdtemp(out))
-            return CL_OK;
-    }
-    return cl_fail(CL_ECANTCREATE,
-                   _("an Excel workbook needs a memory file system ($XDG_RUNTIME_DIR or /dev/shm on tmpfs) for its "
-                     "working files, and there is none; use --format csv instead"));
 }
 
 static void remove_folder(const char *dir)
@@ -62,6 +48,71 @@ static void remove_folder(const char *dir)
         closedir(d);
     }
     rmdir(dir);
+}
+
+#define WORK_PREFIX "carelog-xlsx-"
+#define STALE_SECONDS 60
+
+/* A run killed while making a workbook leaves its working folder on the
+ * memory file system until reboot. Each run holds an flock on its own
+ * folder, so a folder of this user that nobody holds is a leftover; the
+ * age check covers the instant between mkdtemp and flock of a run just
+ * starting. */
+static void sweep_leftovers(const char *base)
+{
+    DIR *d = opendir(base);
+    if (!d)
+        return;
+    struct dirent *e;
+    time_t now = time(NULL);
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, WORK_PREFIX, strlen(WORK_PREFIX)) != 0)
+            continue;
+        char path[4096];
+        struct stat sb;
+        if (snprintf(path, sizeof path, "%s/%s", base, e->d_name) >= (int)sizeof path ||
+            lstat(path, &sb) != 0 || !S_ISDIR(sb.st_mode) || sb.st_uid != getuid() ||
+            now - sb.st_mtime < STALE_SECONDS)
+            continue;
+        int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+            remove_folder(path);
+        close(fd);
+    }
+    closedir(d);
+}
+
+/* A new private folder on a memory file system for libxlsxwriter's
+ * working files, held (flock on *lock_fd) while it is in use. */
+static cl_status memory_folder(char *out, size_t size, int *lock_fd)
+{
+    const char *bases[] = {getenv("XDG_RUNTIME_DIR"), "/dev/shm"};
+    for (size_t i = 0; i < sizeof bases / sizeof *bases; i++) {
+        if (!on_tmpfs(bases[i]))
+            continue;
+        sweep_leftovers(bases[i]);
+        if (snprintf(out, size, "%s/" WORK_PREFIX "XXXXXX", bases[i]) >= (int)size)
+            continue;
+        if (!mkdtemp(out))
+            continue;
+        *lock_fd = open(out, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (*lock_fd >= 0 && flock(*lock_fd, LOCK_EX | LOCK_NB) == 0)
+            return CL_OK;
+        if (*lock_fd >= 0)
+            close(*lock_fd);
+        rmdir(out);
+    }
+    return cl_fail(CL_ECANTCREATE,
+                   _("an Excel workbook needs a memory file system ($XDG_RUNTIME_DIR or /dev/shm on tmpfs) for its "
+                     "working files, and there is none; use --format csv instead"));
+}
+
+static void release_folder(const char *dir, int lock_fd)
+{
+    remove_folder(dir);
+    close(lock_fd);
 }
 
 typedef struct formats {
@@ -203,12 +254,13 @@ cl_status cl_report_render_xlsx(const json_t *report, bool sheet_per_class, unsi
     *out = NULL;
     *len = 0;
     char dir[4096];
-    cl_status st = memory_folder(dir, sizeof dir);
+    int lock_fd = -1;
+    cl_status st = memory_folder(dir, sizeof dir, &lock_fd);
     if (st != CL_OK)
         return st;
     int fd = memfd_create("carelog-xlsx", MFD_CLOEXEC);
     if (fd < 0) {
-        remove_folder(dir);
+        release_folder(dir, lock_fd);
         return cl_fail(CL_ESOFTWARE, _("cannot make a memory file for the workbook: %s"), strerror(errno));
     }
     char target[64];
@@ -217,7 +269,7 @@ cl_status cl_report_render_xlsx(const json_t *report, bool sheet_per_class, unsi
     lxw_workbook *wb = workbook_new_opt(target, &o);
     if (!wb) {
         close(fd);
-        remove_folder(dir);
+        release_folder(dir, lock_fd);
         return cl_fail(CL_ESOFTWARE, _("out of memory"));
     }
     formats f;
@@ -239,8 +291,9 @@ cl_status cl_report_render_xlsx(const json_t *report, bool sheet_per_class, unsi
         }
         json_decref(seen);
     }
+    cl_crash_point("xlsx-before-close");
     lxw_error err = workbook_close(wb);
-    remove_folder(dir);
+    release_folder(dir, lock_fd);
     if (err != LXW_NO_ERROR) {
         close(fd);
         return cl_fail(CL_ESOFTWARE, _("the workbook could not be made: %s"), lxw_strerror(err));

@@ -190,6 +190,36 @@ static void test_writer(void **state)
     cl_buf_free(&b);
 }
 
+/* Every start a spreadsheet would evaluate is defused, and nothing else
+ * is touched: a minus inside a field, a full-width character that is not
+ * an operator, a plain name. */
+static void test_formula_guard(void **state)
+{
+    (void)state;
+    static const char *const defused[] = {"=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\r=x",
+                                          "＝1+1", "＋1", "－1", "＠SUM(A1)"};
+    for (size_t i = 0; i < sizeof defused / sizeof *defused; i++) {
+        cl_buf b = {0};
+        assert_int_equal(cl_csv_write_field_safe(&b, defused[i]), CL_OK);
+        const char *text = b.data[0] == '"' ? b.data + 1 : b.data;
+        if (text[0] != '\'')
+            fail_msg("\"%s\" was written as \"%s\"", defused[i], b.data);
+        cl_buf_free(&b);
+    }
+    static const char *const kept[] = {"a-b", "赵小明", "（备注）", "2026-01-01", "", "'quoted"};
+    for (size_t i = 0; i < sizeof kept / sizeof *kept; i++) {
+        cl_buf b = {0};
+        assert_int_equal(cl_csv_write_field_safe(&b, kept[i]), CL_OK);
+        assert_string_equal(b.data ? b.data : "", kept[i]);
+        cl_buf_free(&b);
+    }
+    /* Unsafe writing (the roster's own round trip) leaves them as they are. */
+    cl_buf b = {0};
+    assert_int_equal(cl_csv_write_field(&b, "＝1"), CL_OK);
+    assert_string_equal(b.data, "＝1");
+    cl_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -198,6 +228,7 @@ int main(void)
         cmocka_unit_test(test_encodings),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_writer),
+        cmocka_unit_test(test_formula_guard),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
