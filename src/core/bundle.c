@@ -66,15 +66,15 @@ cl_status cl_bundle_summary_files(cl_vault *v, long long referral_id, cl_bundle_
     return CL_OK;
 }
 
-static const char *base_name(const char *path)
+const char *bundle_base_name(const char *path)
 {
     const char *slash = strrchr(path, '/');
     return slash ? slash + 1 : path;
 }
 
-static cl_status check_file_name(const char *file)
+cl_status bundle_check_file_name(const char *file)
 {
-    const char *base = base_name(file);
+    const char *base = bundle_base_name(file);
     if (!*base || strlen(base) > 200)
         return cl_fail(CL_EUSAGE, _("name the bundle's file with -o FILE (at most 200 bytes)"));
     for (const char *p = base; *p; p++)
@@ -91,8 +91,7 @@ static json_t *file_entry(const char *name, const unsigned char *data, size_t le
     return json_pack("{s:s, s:I, s:s, s:s}", "name", name, "size", (json_int_t)len, "sha256", sha, "blake2b", b2);
 }
 
-/* Builds the archive (manifest first) for the bundle. */
-static cl_status build_archive(const json_t *manifest_head, const cl_bundle_file *files, size_t n, cl_age_buf *tar)
+cl_status bundle_build_archive(const json_t *manifest_head, const cl_bundle_file *files, size_t n, cl_age_buf *tar)
 {
     json_t *manifest = json_deep_copy(manifest_head), *list = json_array();
     for (size_t i = 0; i < n; i++)
@@ -112,7 +111,7 @@ static cl_status build_archive(const json_t *manifest_head, const cl_bundle_file
 /* The audit log's newest entry ({entry, hash}), which the bundle's
  * signature then carries out of the school: a later rewrite of the log
  * before that point no longer matches what the office holds. */
-static json_t *audit_head(cl_vault *v)
+json_t *bundle_audit_head(cl_vault *v)
 {
     sqlite3_stmt *q;
     json_t *head = json_null();
@@ -148,12 +147,36 @@ static cl_status record_export(cl_vault *v, long long referral_id, long long off
     return st;
 }
 
+typedef struct sent_referral {
+    long long referral_id, office_id;
+    const char *export_id, *file, *sha, *at;
+    char *state; /* 32 bytes, the referral's state after sending */
+    const cl_party *to;
+} sent_referral;
+
+/* The export, and a draft referral moved to "reported" with the bundle's
+ * hash in its history. */
+static cl_status record_sent_referral(cl_vault *v, void *ctx)
+{
+    sent_referral *s = ctx;
+    cl_status st = record_export(v, s->referral_id, s->office_id, s->export_id, s->file, s->sha, s->at);
+    if (st == CL_OK && strcmp(s->state, "draft") == 0) {
+        char note[600];
+        snprintf(note, sizeof note, _("sent to %s (%s) as bundle %s, SHA-256 %s"), s->to->name, s->to->fingerprint,
+                 s->export_id, s->sha);
+        st = cl_referral_move(v, s->referral_id, "reported", note);
+        if (st == CL_OK)
+            snprintf(s->state, 32, "reported");
+    }
+    return st;
+}
+
 cl_status cl_bundle_export_referral(cl_vault *v, long long referral_id, const char *office, const char *file,
                                     json_t **result)
 {
     cl_status st = cl_vault_require_role(v, false, "export referral --bundle");
     if (st == CL_OK)
-        st = check_file_name(file);
+        st = bundle_check_file_name(file);
     json_t *history = NULL;
     if (st == CL_OK)
         st = cl_referral_history(v, referral_id, &history);
@@ -179,51 +202,34 @@ cl_status cl_bundle_export_referral(cl_vault *v, long long referral_id, const ch
                              "carelog-referral-bundle", "version", 1, "export_id", export_id, "referral_id",
                              (json_int_t)referral_id, "school", own.name, "school_vault_id", own.vault_id,
                              "school_fingerprint", own.fingerprint, "recipient", to.name, "recipient_fingerprint",
-                             to.fingerprint, "created_at", at, "file_name", base_name(file));
-    json_object_set_new(head, "audit_head", audit_head(v));
+                             to.fingerprint, "created_at", at, "file_name", bundle_base_name(file));
+    json_object_set_new(head, "audit_head", bundle_audit_head(v));
     cl_bundle_file *files = NULL;
     size_t n = 0;
     cl_age_buf tar = {0};
     st = cl_bundle_summary_files(v, referral_id, &files, &n);
     if (st == CL_OK)
-        st = build_archive(head, files, n, &tar);
+        st = bundle_build_archive(head, files, n, &tar);
     cl_bundle_files_free(files, n);
     json_decref(head);
     char comment[CL_MINISIGN_COMMENT_MAX + 1], sha[65] = "";
     snprintf(comment, sizeof comment, "carelog-bundle v1 export=%s referral=%lld school=%s to=%s at=%s file=%s",
-             export_id, referral_id, own.fingerprint, to.fingerprint, at, base_name(file));
+             export_id, referral_id, own.fingerprint, to.fingerprint, at, bundle_base_name(file));
     if (st == CL_OK)
         st = envelope_seal(v, to.x25519, tar.data, tar.len, comment, "carelog referral bundle signed by a school",
                            file, sha);
     cl_age_buf_wipe(&tar);
     if (st != CL_OK)
         return st;
-    bool sp;
-    st = party_tx_begin(v, &sp);
-    if (st == CL_OK)
-        st = record_export(v, referral_id, office_id, export_id, file, sha, at);
-    if (st == CL_OK && strcmp(state, "draft") == 0) {
-        char note[600];
-        snprintf(note, sizeof note, _("sent to %s (%s) as bundle %s, SHA-256 %s"), to.name, to.fingerprint,
-                 export_id, sha);
-        st = cl_referral_move(v, referral_id, "reported", note);
-        if (st == CL_OK)
-            snprintf(state, sizeof state, "reported");
-    }
-    if (st == CL_OK) {
-        char target[32], detail[400];
-        snprintf(target, sizeof target, "record:%lld", referral_id);
-        snprintf(detail, sizeof detail, "bundle %s to %s sha256 %s", export_id, to.fingerprint, sha);
-        st = cl_vault_audit(v, "bundle.export", target, detail);
-    }
-    st = party_tx_end(v, sp, st);
+    sent_referral sent = {referral_id, office_id, export_id, file, sha, at, state, &to};
+    char target[32], detail[400];
+    snprintf(target, sizeof target, "record:%lld", referral_id);
+    snprintf(detail, sizeof detail, "bundle %s to %s sha256 %s", export_id, to.fingerprint, sha);
+    st = envelope_commit(v, file, record_sent_referral, &sent, "bundle.export", target, detail);
+    if (st != CL_OK)
+        return st;
     char sig[1100];
     snprintf(sig, sizeof sig, "%s.minisig", file);
-    if (st != CL_OK) {
-        unlink(file);
-        unlink(sig);
-        return st;
-    }
     *result = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "export_id", export_id, "referral_id",
                         (json_int_t)referral_id, "office", to.name, "office_fingerprint", to.fingerprint, "file", file,
                         "signature", sig, "sha256", sha, "at", at, "state", state);

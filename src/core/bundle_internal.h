@@ -35,12 +35,26 @@ cl_status envelope_seal(cl_vault *v, const unsigned char *recipient_x25519, cons
                         size_t plain_len, const char *trusted_comment, const char *untrusted_comment,
                         const char *file, char sha256_hex[65]);
 
-/* An arriving pair, read and its signature parsed (not yet verified). */
+/* After envelope_seal has written the pair: record what was sent
+ * (record(v, ctx)) and audit it (action, target, detail) in one
+ * transaction, or a savepoint inside the caller's; when that fails, FILE
+ * and FILE.minisig are removed, so nothing stays out that the vault does
+ * not know it sent. */
+typedef cl_status (*envelope_record_fn)(cl_vault *v, void *ctx);
+cl_status envelope_commit(cl_vault *v, const char *file, envelope_record_fn record, void *ctx, const char *action,
+                          const char *target, const char *detail);
+
+/* An arriving pair, read and its signature parsed (not yet verified).
+ * sig_hash identifies the signature (BLAKE2b-256 of its key id, signature
+ * and global signature): a replay is the same signature again, whatever
+ * ids the plaintext .minisig shows, so a file from another sender that
+ * reuses a legitimate id cannot block the legitimate one. */
 typedef struct envelope {
     unsigned char *cipher;
     size_t cipher_len;
     cl_minisign_sig sig;
     char sha256[65];
+    unsigned char sig_hash[32];
 } envelope;
 cl_status envelope_read(const char *file, envelope *out);
 void envelope_free(envelope *e);
@@ -66,6 +80,13 @@ cl_status tar_end(cl_age_buf *tar);
 typedef cl_status (*tar_entry_fn)(void *ctx, const char *name, const unsigned char *data, size_t len);
 cl_status tar_walk(const unsigned char *data, size_t len, tar_entry_fn fn, void *ctx);
 
+/* What kind of archive a bundle is: the manifest's "format", its id field
+ * ("referral_id") and the trusted comment's word for it ("referral"). */
+typedef struct bundle_kind {
+    const char *format, *id_key, *comment_key;
+} bundle_kind;
+extern const bundle_kind bundle_referral, bundle_transfer;
+
 /* A decrypted bundle's archive, checked: the manifest agrees with the
  * trusted comment and the fingerprints, and lists exactly the other files
  * with their hashes. data points into the plaintext given. */
@@ -77,8 +98,25 @@ typedef struct bundle_archive {
     size_t n, manifest_at;
     json_t *manifest; /* owned; json_decref when done */
 } bundle_archive;
-cl_status bundle_read_archive(const unsigned char *plain, size_t len, const char *comment, const char *school_fp,
-                              const char *own_fp, bundle_archive *a);
+cl_status bundle_read_archive(const bundle_kind *kind, const unsigned char *plain, size_t len, const char *comment,
+                              const char *school_fp, const char *own_fp, bundle_archive *a);
+/* The archive's file by name, or NULL. */
+const unsigned char *bundle_archive_file(const bundle_archive *a, const char *name, size_t *len);
+
+/* The archive of a bundle: manifest.json (manifest_head with "files"
+ * added: each file's name, size, SHA-256 and BLAKE2b-256) first, then the
+ * files. */
+typedef struct cl_bundle_file cl_bundle_file;
+cl_status bundle_build_archive(const json_t *manifest_head, const cl_bundle_file *files, size_t n, cl_age_buf *tar);
+/* The audit log's newest entry {entry, hash} (JSON null for none). */
+json_t *bundle_audit_head(cl_vault *v);
+/* -o FILE's last part is a name a trusted comment can carry. */
+cl_status bundle_check_file_name(const char *file);
+const char *bundle_base_name(const char *path);
+
+/* Is sig_hash in table's signature_hash column already? CL_ECANTCREATE
+ * with the refusal message given when it is. */
+cl_status envelope_seen(cl_vault *v, const char *table, const envelope *e, const char *refusal);
 
 /* A decrypted receipt, checked against its trusted comment and the two
  * fingerprints; *out is the receipt's JSON. */

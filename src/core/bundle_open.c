@@ -82,16 +82,29 @@ static bool same_str(const json_t *o, const char *key, const char *want)
 
 /* The manifest agrees with the trusted comment, with the signer and with
  * this office, and lists exactly the other files with their hashes. */
-static cl_status check_manifest(const json_t *m, const bundle_archive *a, size_t manifest_at, const char *comment,
-                                const char *school_fp, const char *own_fp)
+const bundle_kind bundle_referral = {"carelog-referral-bundle", "referral_id", "referral"};
+const bundle_kind bundle_transfer = {"carelog-student-transfer", "student_id", "student"};
+
+const unsigned char *bundle_archive_file(const bundle_archive *a, const char *name, size_t *len)
+{
+    for (size_t i = 0; i < a->n; i++)
+        if (strcmp(a->names[i], name) == 0) {
+            *len = a->len[i];
+            return a->data[i];
+        }
+    return NULL;
+}
+
+static cl_status check_manifest(const bundle_kind *kind, const json_t *m, const bundle_archive *a, size_t manifest_at,
+                                const char *comment, const char *school_fp, const char *own_fp)
 {
     const char *bad = _("refused: the bundle's manifest does not match its signature; nothing was stored");
-    char *export_id = comment_value(comment, "export"), *referral = comment_value(comment, "referral"),
+    char *export_id = comment_value(comment, "export"), *referral = comment_value(comment, kind->comment_key),
          *at = comment_value(comment, "at"), *file = comment_value(comment, "file"),
          *sfp = comment_value(comment, "school");
     char ref_text[32];
-    snprintf(ref_text, sizeof ref_text, "%lld", (long long)json_integer_value(json_object_get(m, "referral_id")));
-    bool ok = same_str(m, "format", "carelog-referral-bundle") &&
+    snprintf(ref_text, sizeof ref_text, "%lld", (long long)json_integer_value(json_object_get(m, kind->id_key)));
+    bool ok = same_str(m, "format", kind->format) &&
               json_integer_value(json_object_get(m, "version")) == 1 && same_str(m, "export_id", export_id) &&
               referral && strcmp(ref_text, referral) == 0 && same_str(m, "created_at", at) &&
               same_str(m, "file_name", file) && same_str(m, "school_fingerprint", sfp) &&
@@ -123,13 +136,16 @@ static cl_status check_manifest(const json_t *m, const bundle_archive *a, size_t
     return CL_OK;
 }
 
-static cl_status already_received(cl_vault *v, const char *export_id)
+/* An export id is unique only for its school (see envelope_seen). */
+static cl_status already_received(cl_vault *v, long long school_id, const char *export_id)
 {
     sqlite3_stmt *q;
-    cl_status st = cl_db_prepare(cl_vault_db(v), "SELECT received_at FROM received_bundles WHERE export_id = ?", &q);
+    cl_status st = cl_db_prepare(cl_vault_db(v), "SELECT received_at FROM received_bundles WHERE export_id = ?"
+                                                 " AND school_id = ?", &q);
     if (st != CL_OK)
         return st;
     sqlite3_bind_text(q, 1, export_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, school_id);
     if (sqlite3_step(q) == SQLITE_ROW)
         st = cl_fail(CL_ECANTCREATE, _("refused: bundle %s was already received on %s (a replay); nothing was "
                                        "stored"), export_id, (const char *)sqlite3_column_text(q, 0));
@@ -145,8 +161,8 @@ static cl_status store(cl_vault *v, long long school_id, const json_t *m, const 
     cl_time_iso(cl_now(), now, sizeof now);
     sqlite3_stmt *q;
     cl_status st = cl_db_prepare(db, "INSERT INTO received_bundles(export_id, school_id, referral_id, sha256,"
-                                     " sent_at, received_at, received_by, state, state_at, manifest)"
-                                     " VALUES (?, ?, ?, ?, ?, ?, ?, 'received', ?, ?)", &q);
+                                     " sent_at, received_at, received_by, state, state_at, manifest, signature_hash)"
+                                     " VALUES (?, ?, ?, ?, ?, ?, ?, 'received', ?, ?, ?)", &q);
     if (st != CL_OK)
         return st;
     sqlite3_bind_text(q, 1, json_string_value(json_object_get(m, "export_id")), -1, SQLITE_STATIC);
@@ -158,6 +174,7 @@ static cl_status store(cl_vault *v, long long school_id, const json_t *m, const 
     sqlite3_bind_text(q, 7, cl_vault_user(v), -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 8, now, -1, SQLITE_STATIC);
     sqlite3_bind_blob(q, 9, a->data[manifest_at], (int)a->len[manifest_at], SQLITE_STATIC);
+    sqlite3_bind_blob(q, 10, e->sig_hash, sizeof e->sig_hash, SQLITE_STATIC);
     if (sqlite3_step(q) != SQLITE_DONE)
         st = cl_db_fail(db, "storing the bundle");
     sqlite3_finalize(q);
@@ -178,8 +195,8 @@ static cl_status store(cl_vault *v, long long school_id, const json_t *m, const 
     return st;
 }
 
-cl_status bundle_read_archive(const unsigned char *plain, size_t len, const char *comment, const char *school_fp,
-                              const char *own_fp, bundle_archive *a)
+cl_status bundle_read_archive(const bundle_kind *kind, const unsigned char *plain, size_t len, const char *comment,
+                              const char *school_fp, const char *own_fp, bundle_archive *a)
 {
     memset(a, 0, sizeof *a);
     cl_status st = tar_walk(plain, len, collect, a);
@@ -190,7 +207,7 @@ cl_status bundle_read_archive(const unsigned char *plain, size_t len, const char
     if (st == CL_OK) {
         a->manifest = json_loadb((const char *)a->data[a->manifest_at], a->len[a->manifest_at], JSON_REJECT_DUPLICATES,
                                  NULL);
-        st = json_is_object(a->manifest) ? check_manifest(a->manifest, a, a->manifest_at, comment, school_fp, own_fp)
+        st = json_is_object(a->manifest) ? check_manifest(kind, a->manifest, a, a->manifest_at, comment, school_fp, own_fp)
                                          : cl_fail(CL_EDATA, _("refused: the bundle's manifest is not JSON"));
     }
     if (st != CL_OK) {
@@ -230,15 +247,20 @@ cl_status cl_bundle_open(cl_vault *v, const char *file, json_t **result)
         else if (!export_id)
             st = cl_fail(CL_EDATA, _("refused: the bundle's signature names no export id"));
     }
+    char what[300];
+    snprintf(what, sizeof what, _("refused: bundle %s was already received, with this very signature (a replay); "
+                                  "nothing was stored"), export_id ? export_id : "");
     if (st == CL_OK)
-        st = already_received(v, export_id);
+        st = envelope_seen(v, "received_bundles", &e, what);
+    if (st == CL_OK)
+        st = already_received(v, school_id, export_id);
     cl_age_buf plain = {0};
     if (st == CL_OK)
         st = envelope_decrypt(v, &e, PLAIN_MAX, &plain);
     bundle_archive a;
     memset(&a, 0, sizeof a);
     if (st == CL_OK)
-        st = bundle_read_archive(plain.data, plain.len, comment, school.fingerprint, own.fingerprint, &a);
+        st = bundle_read_archive(&bundle_referral, plain.data, plain.len, comment, school.fingerprint, own.fingerprint, &a);
     json_t *m = a.manifest;
     size_t manifest_at = a.manifest_at;
     long long id = 0;

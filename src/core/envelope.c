@@ -17,6 +17,7 @@
 #include "carelog/clock.h"
 #include "carelog/file.h"
 #include "carelog/i18n.h"
+#include "carelog/storage.h"
 
 #define CIPHER_MAX (64u << 20) /* a bundle holds summaries, not video */
 #define SIG_MAX 8192
@@ -104,6 +105,41 @@ cl_status envelope_seal(cl_vault *v, const unsigned char *recipient_x25519, cons
     return st;
 }
 
+cl_status envelope_commit(cl_vault *v, const char *file, envelope_record_fn record, void *ctx, const char *action,
+                          const char *target, const char *detail)
+{
+    bool sp;
+    cl_status st = party_tx_begin(v, &sp);
+    if (st == CL_OK)
+        st = record(v, ctx);
+    if (st == CL_OK)
+        st = cl_vault_audit(v, action, target, detail);
+    st = party_tx_end(v, sp, st);
+    if (st != CL_OK) {
+        char *sp_path = sig_path(file);
+        unlink(file);
+        if (sp_path)
+            unlink(sp_path);
+        free(sp_path);
+    }
+    return st;
+}
+
+cl_status envelope_seen(cl_vault *v, const char *table, const envelope *e, const char *refusal)
+{
+    char sql[200];
+    snprintf(sql, sizeof sql, "SELECT 1 FROM %s WHERE signature_hash = ?", table);
+    sqlite3_stmt *q;
+    cl_status st = cl_db_prepare(cl_vault_db(v), sql, &q);
+    if (st != CL_OK)
+        return st;
+    sqlite3_bind_blob(q, 1, e->sig_hash, sizeof e->sig_hash, SQLITE_STATIC);
+    if (sqlite3_step(q) == SQLITE_ROW)
+        st = cl_fail(CL_ECANTCREATE, "%s", refusal);
+    sqlite3_finalize(q);
+    return st;
+}
+
 cl_status envelope_read(const char *file, envelope *out)
 {
     memset(out, 0, sizeof *out);
@@ -119,8 +155,15 @@ cl_status envelope_read(const char *file, envelope *out)
                                      "and FILE.minisig, side by side"), sp);
     if (st == CL_OK)
         st = cl_minisign_sig_parse((const char *)sig, sig_len, &out->sig);
-    if (st == CL_OK)
+    if (st == CL_OK) {
         hash_sha256_hex(out->cipher, out->cipher_len, out->sha256);
+        crypto_generichash_state h;
+        crypto_generichash_init(&h, NULL, 0, sizeof out->sig_hash);
+        crypto_generichash_update(&h, out->sig.key_id, sizeof out->sig.key_id);
+        crypto_generichash_update(&h, out->sig.signature, sizeof out->sig.signature);
+        crypto_generichash_update(&h, out->sig.global_signature, sizeof out->sig.global_signature);
+        crypto_generichash_final(&h, out->sig_hash, sizeof out->sig_hash);
+    }
     free(sig);
     free(sp);
     if (st != CL_OK)

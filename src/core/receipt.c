@@ -119,6 +119,17 @@ static cl_status record_sent(cl_vault *v, long long id, const char *receipt_id, 
     return st;
 }
 
+typedef struct sent_receipt {
+    long long id;
+    const char *receipt_id, *status, *note, *at, *file;
+} sent_receipt;
+
+static cl_status record_sent_receipt(cl_vault *v, void *ctx)
+{
+    const sent_receipt *s = ctx;
+    return record_sent(v, s->id, s->receipt_id, s->status, s->note, s->at, s->file);
+}
+
 cl_status cl_receipt_write(cl_vault *v, long long id, const char *status, const char *note, const char *file,
                            json_t **result)
 {
@@ -159,24 +170,15 @@ cl_status cl_receipt_write(cl_vault *v, long long id, const char *status, const 
     free(text);
     if (st != CL_OK)
         return st;
-    bool sp;
-    st = party_tx_begin(v, &sp);
-    if (st == CL_OK)
-        st = record_sent(v, id, receipt_id, status, note, at, file);
-    if (st == CL_OK) {
-        char target[32], detail[200];
-        snprintf(target, sizeof target, "bundle:%lld", id);
-        snprintf(detail, sizeof detail, "receipt %s %s", receipt_id, status);
-        st = cl_vault_audit(v, "receipt.write", target, detail);
-    }
-    st = party_tx_end(v, sp, st);
+    sent_receipt sent = {id, receipt_id, status, note, at, file};
+    char target[32], detail[200];
+    snprintf(target, sizeof target, "bundle:%lld", id);
+    snprintf(detail, sizeof detail, "receipt %s %s", receipt_id, status);
+    st = envelope_commit(v, file, record_sent_receipt, &sent, "receipt.write", target, detail);
+    if (st != CL_OK)
+        return st;
     char sig[1100];
     snprintf(sig, sizeof sig, "%s.minisig", file);
-    if (st != CL_OK) {
-        unlink(file);
-        unlink(sig);
-        return st;
-    }
     *result = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "receipt_id", receipt_id, "export_id", r.export_id,
                         "status", status, "file", file, "signature", sig, "at", at);
     return CL_OK;
@@ -241,13 +243,17 @@ static cl_status find_export(cl_vault *v, const char *export_id, long long offic
     return st;
 }
 
-static cl_status receipt_seen(cl_vault *v, const char *receipt_id)
+/* A receipt id is unique only for its export: another office reusing an id
+ * it saw in a .minisig must not make the real receipt look like a replay. */
+static cl_status receipt_seen(cl_vault *v, const char *receipt_id, const char *export_id)
 {
     sqlite3_stmt *q;
-    cl_status st = cl_db_prepare(cl_vault_db(v), "SELECT imported_at FROM receipts_imported WHERE receipt_id = ?", &q);
+    cl_status st = cl_db_prepare(cl_vault_db(v), "SELECT imported_at FROM receipts_imported WHERE receipt_id = ?"
+                                                 " AND export_id = ?", &q);
     if (st != CL_OK)
         return st;
     sqlite3_bind_text(q, 1, receipt_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, export_id ? export_id : "", -1, SQLITE_STATIC);
     if (sqlite3_step(q) == SQLITE_ROW)
         st = cl_fail(CL_ECANTCREATE, _("refused: receipt %s was already imported on %s (a replay); nothing "
                                        "changed"), receipt_id, (const char *)sqlite3_column_text(q, 0));
@@ -283,7 +289,7 @@ static void office_note(const char *office, const char *text, const char *receip
 
 /* Moves the referral through every state up to the receipt's, then
  * records the receipt. */
-static cl_status apply_receipt(cl_vault *v, const json_t *b, const cl_party *office, char from[32])
+static cl_status apply_receipt(cl_vault *v, const json_t *b, const cl_party *office, const envelope *e, char from[32])
 {
     long long referral_id = json_integer_value(json_object_get(b, "referral_id"));
     const char *status = json_string_value(json_object_get(b, "status"));
@@ -310,7 +316,8 @@ static cl_status apply_receipt(cl_vault *v, const json_t *b, const cl_party *off
     sqlite3_stmt *q;
     if (st == CL_OK)
         st = cl_db_prepare(cl_vault_db(v), "INSERT INTO receipts_imported(receipt_id, export_id, status, note,"
-                                           " office_at, imported_at, actor) VALUES (?, ?, ?, ?, ?, ?, ?)", &q);
+                                           " office_at, imported_at, actor, signature_hash)"
+                                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", &q);
     if (st == CL_OK) {
         sqlite3_bind_text(q, 1, receipt_id, -1, SQLITE_STATIC);
         sqlite3_bind_text(q, 2, json_string_value(json_object_get(b, "export_id")), -1, SQLITE_STATIC);
@@ -319,6 +326,7 @@ static cl_status apply_receipt(cl_vault *v, const json_t *b, const cl_party *off
         sqlite3_bind_text(q, 5, json_string_value(json_object_get(b, "at")), -1, SQLITE_STATIC);
         sqlite3_bind_text(q, 6, now, -1, SQLITE_STATIC);
         sqlite3_bind_text(q, 7, cl_vault_user(v), -1, SQLITE_STATIC);
+        sqlite3_bind_blob(q, 8, e->sig_hash, sizeof e->sig_hash, SQLITE_STATIC);
         if (sqlite3_step(q) != SQLITE_DONE)
             st = cl_db_fail(cl_vault_db(v), "recording the receipt");
         sqlite3_finalize(q);
@@ -362,8 +370,15 @@ cl_status cl_receipt_import(cl_vault *v, const char *file, json_t **result)
         else if (!receipt_id)
             st = cl_fail(CL_EDATA, _("refused: the receipt's signature names no receipt id"));
     }
+    char *export_id = st == CL_OK ? comment_value(comment, "export") : NULL;
+    char what[300];
+    snprintf(what, sizeof what, _("refused: receipt %s was already imported, with this very signature (a replay); "
+                                  "nothing changed"), receipt_id ? receipt_id : "");
     if (st == CL_OK)
-        st = receipt_seen(v, receipt_id);
+        st = envelope_seen(v, "receipts_imported", &e, what);
+    if (st == CL_OK)
+        st = receipt_seen(v, receipt_id, export_id);
+    free(export_id);
     cl_age_buf plain = {0};
     if (st == CL_OK)
         st = envelope_decrypt(v, &e, RECEIPT_MAX, &plain);
@@ -376,7 +391,7 @@ cl_status cl_receipt_import(cl_vault *v, const char *file, json_t **result)
     char from[32] = "";
     bool sp = false;
     if (st == CL_OK && (st = party_tx_begin(v, &sp)) == CL_OK) {
-        st = apply_receipt(v, b, &office, from);
+        st = apply_receipt(v, b, &office, &e, from);
         st = party_tx_end(v, sp, st);
     }
     if (st == CL_OK)

@@ -1,7 +1,9 @@
 /* A decrypted bundle is outside input (a school made it): its archive and
  * manifest must be checked, or refused, without crashing, whatever the
  * bytes. The input is the trusted comment (first line) and the archive
- * (the rest); the school's and this office's fingerprints are fixed. */
+ * (the rest); the school's and this office's fingerprints are fixed. The
+ * comment's first word chooses the kind: "carelog-transfer" reads it as a
+ * student transfer, anything else as a referral bundle. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(comment, data, clen);
     comment[clen] = '\0';
     bundle_archive a;
-    cl_status st = bundle_read_archive(nl + 1, size - clen - 1, comment, "AAAA-AAAA-AAAA-AAAA", "BBBB-BBBB-BBBB-BBBB",
+    const bundle_kind *kind = strncmp(comment, "carelog-transfer", 16) == 0 ? &bundle_transfer : &bundle_referral;
+    cl_status st = bundle_read_archive(kind, nl + 1, size - clen - 1, comment, "AAAA-AAAA-AAAA-AAAA", "BBBB-BBBB-BBBB-BBBB",
                                        &a);
     /* A bundle that passes has its manifest and every file inside the input. */
     if (st == CL_OK) {

@@ -16,6 +16,7 @@
 #include "carelog/storage.h"
 #include "carelog/text.h"
 #include "record_fixture.h"
+#include "../../src/core/bundle_internal.h"
 
 typedef struct two {
     fixture *school;
@@ -148,11 +149,79 @@ static void test_roles_and_unknowns(void **state)
     assert_false(cl_vault_is_office(t->school->v));
 }
 
+/* A second school the office trusts sees the first school's .minisig (its
+ * export id is in plain text there) and sends its own bundle under that id
+ * first. The office keeps both: a replay is the same signature, not the
+ * same id, so the forger cannot make the real bundle look like a replay. */
+static void test_reused_export_id_blocks_nothing(void **state)
+{
+    two *t = *state;
+    char dir[256], bundle[256], forged[256];
+    snprintf(dir, sizeof dir, "%s/second", t->school->dir);
+    cl_secret *pass, *recovery;
+    cl_vault *second;
+    cl_secret_copy((const unsigned char *)"second passphrase", 17, &pass);
+    OK(cl_vault_init(dir, "第二中学", "赵老师", pass, &recovery, &second));
+    OK(cl_catalog_install_builtin(second));
+    cl_secret_free(pass);
+    cl_secret_free(recovery);
+    cl_party second_pub, office_pub, own;
+    OK(cl_party_read_own(dir, &second_pub));
+    OK(cl_party_read_own(t->office_dir, &office_pub));
+    OK(cl_school_trust(t->office, "第二中学", &second_pub));
+    OK(cl_party_of_vault(second, &own));
+    long long s = add_student(second, "30000001", "王小红");
+    long long ref = add_record(second, "referral", s,
+                               "{\"occurred_at\":\"2026-11-02\",\"concerns\":[\"neglect\"],\"reason\":\"无人照看\","
+                               "\"urgency\":\"routine\",\"what\":\"午饭\",\"guardians_informed\":true,"
+                               "\"agency\":\"protection_station\"}",
+                               0);
+    /* The real bundle, not yet delivered. */
+    path_in(t, "real.bundle", bundle, sizeof bundle);
+    json_t *r;
+    OK(cl_bundle_export_referral(t->school->v, t->referral, "城区未保站", bundle, &r));
+    const char *real_id = json_string_value(json_object_get(r, "export_id"));
+    /* The forgery: a well-formed bundle of the second school, signed with
+     * its own key, under the first school's export id. */
+    char at[32], unused[33];
+    party_new_id(unused, at);
+    json_t *head = json_pack("{s:s, s:i, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "format",
+                             "carelog-referral-bundle", "version", 1, "export_id", real_id, "referral_id",
+                             (json_int_t)ref, "school", own.name, "school_vault_id", own.vault_id, "school_fingerprint",
+                             own.fingerprint, "recipient", office_pub.name, "recipient_fingerprint",
+                             office_pub.fingerprint, "created_at", at, "file_name", "forged.bundle");
+    cl_bundle_file *files;
+    size_t n;
+    cl_age_buf tar = {0};
+    OK(cl_bundle_summary_files(second, ref, &files, &n));
+    OK(bundle_build_archive(head, files, n, &tar));
+    cl_bundle_files_free(files, n);
+    json_decref(head);
+    char comment[CL_MINISIGN_COMMENT_MAX + 1], sha[65];
+    snprintf(comment, sizeof comment, "carelog-bundle v1 export=%s referral=%lld school=%s to=%s at=%s file=%s",
+             real_id, ref, own.fingerprint, office_pub.fingerprint, at, "forged.bundle");
+    path_in(t, "forged.bundle", forged, sizeof forged);
+    OK(envelope_seal(second, office_pub.x25519, tar.data, tar.len, comment, "forged", forged, sha));
+    cl_age_buf_wipe(&tar);
+    json_t *got;
+    OK(cl_bundle_open(t->office, forged, &got));
+    json_decref(got);
+    /* The real one still opens, and is then refused as the replay it is. */
+    OK(cl_bundle_open(t->office, bundle, &got));
+    assert_string_equal(json_string_value(json_object_get(got, "school")), "第一中学");
+    json_decref(got);
+    assert_int_equal(cl_bundle_open(t->office, bundle, &got), CL_ECANTCREATE);
+    assert_int_equal(cl_bundle_open(t->office, forged, &got), CL_ECANTCREATE);
+    json_decref(r);
+    cl_vault_close(second);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_loop_with_skips_and_long_note, setup, teardown),
         cmocka_unit_test_setup_teardown(test_roles_and_unknowns, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reused_export_id_blocks_nothing, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
