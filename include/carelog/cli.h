@@ -199,6 +199,8 @@ extern const cl_command cl_inbox_commands[];    /* cmd_inbox.c: teachers' observ
  * one `export referral` command (cmd_export.c) hands over to it when
  * --bundle is given. */
 int cl_cli_export_referral_bundle(cl_cli *c);
+/* `export student ID --bundle …` (cmd_bundle.c): a transfer to another school. */
+int cl_cli_export_student_bundle(cl_cli *c);
 
 extern const cl_command cl_export_commands[];   /* cmd_export.c: export referral, export student */
 extern const cl_command cl_report_commands[];   /* cmd_report.c: report ledger, difficulty, stats */

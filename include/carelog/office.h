@@ -63,8 +63,10 @@ cl_status cl_office_list(cl_vault *v, json_t **out);
 /* An office by name: its row id and keys. CL_ENOTFOUND naming `office add`. */
 cl_status cl_office_find(cl_vault *v, const char *name, long long *id, cl_party *out);
 
-/* Office side: trusts a school by its vault.pub under a name. Audited
- * (school.trust). */
+/* Trusts a school by its vault.pub under a name: in an office vault, a
+ * school whose referral bundles it opens (audited school.trust); in a
+ * school vault, a school it sends students to and takes them from
+ * (transfer.h; audited school.add). */
 cl_status cl_school_trust(cl_vault *v, const char *name, const cl_party *school);
 /* [{id, name, fingerprint, vault_id, minisign_key_id, added_at, added_by}]. Audited. */
 cl_status cl_school_list(cl_vault *v, json_t **out);

@@ -108,4 +108,50 @@ cl_status cl_transfer_import(cl_vault *v, const json_t *doc, json_t **summary);
  * JSON is CL_EDATA "FILE:LINE:COLUMN: …". */
 cl_status cl_transfer_import_file(cl_vault *v, const char *path, json_t **summary);
 
+/* ---- one student to another school's vault ------------------------------
+ *
+ * `carelog export student ID --bundle --to SCHOOL -o FILE` sends a
+ * student's whole file to another school this vault knows (`school add
+ * NAME vault.pub`), by the referral bundle's mechanism (bundle.h): FILE is
+ * age, encrypted to that school's X25519 key, holding a ustar archive of
+ * manifest.json and student.json; FILE.minisig is minisign by this vault
+ * with the trusted comment
+ *   "carelog-transfer v1 transfer=ID student=N school=FP to=FP at=TIME file=NAME".
+ * The manifest (format "carelog-student-transfer") repeats those fields,
+ * carries the audit head and lists student.json with its hashes;
+ * student.json is the document above holding only this student: the
+ * "vault" section, the forms its records were written with, the student,
+ * every record with its versions, amendments, referral history and
+ * signature, its flags and (other_tables.followups) its follow-ups. */
+
+/* The student's part of the vault document (a new reference). Not audited. */
+cl_status cl_transfer_student_document(cl_vault *v, long long student_id, json_t **doc);
+
+/* Writes the transfer of student_id to the school named (a trusted school)
+ * as file and file.minisig (0600, never over a file), records it, marks
+ * the student "transferred" with the reason in the details record's
+ * amendments, audits (transfer.export), in one transaction; a failure
+ * removes both files. A student already transferred or merged: CL_EUSAGE.
+ * *result: {transfer_id, student_id, school, school_fingerprint, records,
+ * file, signature, sha256, at}. */
+cl_status cl_transfer_student_send(cl_vault *v, long long student_id, const char *school, const char *file,
+                                   json_t **result);
+
+/* Receiving school: verifies the signature against the trusted schools
+ * and the trusted comment (for this vault, not seen before: the same
+ * signature, or the same transfer id from the same school, is a replay),
+ * decrypts, checks the archive against the manifest and every record
+ * against its form, and adds the student with everything under new ids:
+ * author, times, versions, amendments, history and signatures as they
+ * were, each record marked as received (transferred_records: the transfer
+ * and its id at the sending school, so its signature still verifies
+ * against the sending vault's key). A form this vault lacks is kept below
+ * its own versions, never becoming current. Refusals change nothing:
+ * CL_EPERM (untrusted signer, bad signature, addressed to another vault),
+ * CL_EDATA (not a transfer, manifest or content wrong), CL_ECANTCREATE (a
+ * replay, or the student number already on the roll). Audited
+ * (transfer.import). *result: {transfer_id, student_id, source_student_id,
+ * number, name, school, school_fingerprint, records, sent_at}. */
+cl_status cl_transfer_student_receive(cl_vault *v, const char *file, json_t **result);
+
 #endif

@@ -12,7 +12,9 @@
 #include "carelog/office.h"
 #include "carelog/referral.h"
 #include "carelog/table.h"
+#include "carelog/student.h"
 #include "carelog/text.h"
+#include "carelog/transfer.h"
 
 typedef struct bundle_opts {
     bool bundle;
@@ -44,16 +46,22 @@ static cl_status refuse_existing(const char *path)
     return CL_OK;
 }
 
-int cl_cli_export_referral_bundle(cl_cli *c)
+/* The options of sending something as a bundle: --bundle --to NAME -o FILE. */
+static int parse_send(cl_cli *c, const char *usage, const char *help, bundle_opts *o, int *first)
 {
     static const struct option options[] = {{"bundle", no_argument, NULL, 'b'},
                                             {"to", required_argument, NULL, 't'},
                                             {"output", required_argument, NULL, 'o'},
                                             {0, 0, 0, 0}};
+    return cl_cli_parse(c, options, usage, help, bundle_option, o, 1, first);
+}
+
+int cl_cli_export_referral_bundle(cl_cli *c)
+{
     bundle_opts o = {0};
     int first;
-    int rc = cl_cli_parse(
-        c, options, _("ID --bundle --to OFFICE -o FILE"),
+    int rc = parse_send(
+        c, _("ID --bundle --to OFFICE -o FILE"),
         _("Sends a referral to a protection office as a bundle: the summary (referral.json) and a\n"
           "manifest, signed with the vault's key (minisign) and encrypted to the office (age).\n"
           "Writes FILE and FILE.minisig (mode 0600, never over existing files); hand both over.\n"
@@ -64,7 +72,7 @@ int cl_cli_export_referral_bundle(cl_cli *c)
           "  --bundle       write a signed, encrypted bundle\n"
           "  --to OFFICE    an office added with `carelog office add`\n"
           "  -o FILE        where to write it\n"),
-        bundle_option, &o, 1, &first);
+        &o, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
     if (!o.bundle || !o.to || !o.out)
@@ -90,6 +98,54 @@ int cl_cli_export_referral_bundle(cl_cli *c)
     cl_cli_say(_("Wrote the bundle %s and its signature %s for %s (%s).\nSHA-256 %s; referral %lld is %s.\n"),
                cl_json_str_or(r, "file"), cl_json_str_or(r, "signature"), cl_json_str_or(r, "office"),
                cl_json_str_or(r, "office_fingerprint"), cl_json_str_or(r, "sha256"), id, cl_json_str_or(r, "state"));
+    json_decref(r);
+    return 0;
+}
+
+int cl_cli_export_student_bundle(cl_cli *c)
+{
+    bundle_opts o = {0};
+    int first;
+    int rc = parse_send(
+        c, _("STUDENT --bundle --to SCHOOL -o FILE"),
+        _("Sends a student's whole file to another school's vault: details, every record with\n"
+          "its earlier versions, amendments, referral history and signature, flags and\n"
+          "follow-ups, signed with this vault's key (minisign) and encrypted to that school\n"
+          "(age). Writes FILE and FILE.minisig (mode 0600, never over existing files); hand\n"
+          "both over. The other school takes it in with `carelog import transfer FILE`. The\n"
+          "student is then marked transferred here; the export is logged.\n"
+          "  --bundle       write a signed, encrypted transfer\n"
+          "  --to SCHOOL    a school added with `carelog school add NAME vault.pub`\n"
+          "  -o FILE        where to write it\n"),
+        &o, &first);
+    if (rc != 0)
+        return cl_cli_exit(rc);
+    if (!o.bundle || !o.to || !o.out)
+        return cl_cli_fail(cl_fail(CL_EUSAGE, _("usage: carelog export student STUDENT --bundle --to SCHOOL -o FILE")));
+    cl_status st = refuse_existing(o.out);
+    if (st == CL_OK)
+        st = cl_cli_unlock(c);
+    long long id = 0;
+    if (st == CL_OK)
+        st = cl_student_find(c->vault, c->argv[first], &id);
+    if (st == CL_OK) {
+        char *question = cl_strdup_printf(_("Send student #%lld's whole file to %s as %s, and mark the student "
+                                            "transferred?"), id, o.to, o.out);
+        st = question ? cl_cli_confirm(c, question) : cl_fail(CL_ESOFTWARE, _("out of memory"));
+        free(question);
+    }
+    json_t *r = NULL;
+    if (st == CL_OK)
+        st = cl_transfer_student_send(c->vault, id, o.to, o.out, &r);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    if (c->json)
+        return cl_cli_print_json(r);
+    cl_cli_say(_("Wrote the transfer %s and its signature %s for %s (%s): %lld records.\nSHA-256 %s; student #%lld "
+                 "is now transferred.\n"),
+               cl_json_str_or(r, "file"), cl_json_str_or(r, "signature"), cl_json_str_or(r, "school"),
+               cl_json_str_or(r, "school_fingerprint"), (long long)json_integer_value(json_object_get(r, "records")),
+               cl_json_str_or(r, "sha256"), id);
     json_decref(r);
     return 0;
 }
@@ -275,7 +331,27 @@ static int cmd_import_receipt(cl_cli *c)
     return 0;
 }
 
+static int cmd_import_transfer(cl_cli *c)
+{
+    json_t *r;
+    int rc = file_command(c,
+                          _("Takes in a student sent by another school (FILE and FILE.minisig): checks the\n"
+                            "school's signature (it must be added with `carelog school add`), that the transfer\n"
+                            "is for this vault and not taken in before, decrypts it and adds the student with\n"
+                            "every record as written there (authors, times, history, signatures), each marked\n"
+                            "as received from that school. A refusal changes nothing.\n"),
+                          cl_transfer_student_receive, &r);
+    if (rc >= 0)
+        return rc;
+    cl_cli_say(_("Took in student %s %s (#%lld here) from %s with %lld records.\n"), cl_json_str_or(r, "number"),
+               cl_json_str_or(r, "name"), (long long)json_integer_value(json_object_get(r, "student_id")),
+               cl_json_str_or(r, "school"), (long long)json_integer_value(json_object_get(r, "records")));
+    json_decref(r);
+    return 0;
+}
+
 const cl_command cl_bundle_commands[] = {
+    {"import transfer", "FILE", N_("take in a student sent by another school"), cmd_import_transfer},
     {"import receipt", "FILE", N_("import an office's receipt; moves the referral forward"), cmd_import_receipt},
     {"office open", "FILE", N_("office vault: verify, decrypt and keep a referral bundle"), cmd_office_open},
     {"office referrals", "", N_("office vault: list the referrals received"), cmd_office_referrals},

@@ -188,6 +188,9 @@ static int cmd_export_referral(cl_cli *c)
 
 static int cmd_export_student(cl_cli *c)
 {
+    for (int i = 1; i < c->argc && strcmp(c->argv[i], "--") != 0; i++)
+        if (strcmp(c->argv[i], "--bundle") == 0)
+            return cl_cli_export_student_bundle(c);
     return run_export(c, EXPORT_STUDENT,
                       "STUDENT --format pdf|md|json -o FILE [--from DATE] [--to DATE] [--records ID,…]",
                       _("Writes one student's chronology for a case conference or a transfer: details,\n"
@@ -199,7 +202,9 @@ static int cmd_export_student(cl_cli *c)
                         "  -o, --output FILE where to write it (required)\n"
                         "  --from DATE       records from this day (default: all)\n"
                         "  --to DATE         records up to this day (default: all)\n"
-                        "  --records IDS     exactly these records instead of a period\n"));
+                        "  --records IDS     exactly these records instead of a period\n"
+                        "With --bundle --to SCHOOL, sends the whole file to another school's vault instead\n"
+                        "(see `carelog export student --bundle --help`).\n"));
 }
 
 /* Office side: the summary a school sent, printed as it came. */
@@ -248,7 +253,8 @@ const cl_command cl_export_commands[] = {
     {"export referral", "ID --format F|--bundle --to OFFICE -o FILE",
      N_("print a referral summary (PDF, Markdown, JSON), or send it as a bundle"),
      cmd_export_referral},
-    {"export student", "STUDENT --format F -o FILE", N_("print a student's chronology (PDF, Markdown, JSON)"),
+    {"export student", "STUDENT --format F|--bundle --to SCHOOL -o FILE",
+     N_("print a student's chronology, or send the whole file to another school"),
      cmd_export_student},
     {"office export", "ID --format pdf|md -o FILE", N_("office vault: print the summary a school sent"),
      cmd_office_export},

@@ -143,13 +143,12 @@ static int cmd_office_add(cl_cli *c)
     return 0;
 }
 
-static int cmd_office_trust(cl_cli *c)
+static int print_parties(cl_cli *c, json_t *list, const char *none);
+
+static int trust_school(cl_cli *c, const char *help)
 {
     int first;
-    int rc = cl_cli_operands(c, _("NAME vault.pub"),
-                             _("In an office vault: trusts a school by its vault.pub, so that its bundles open\n"
-                               "here. Compare the fingerprint shown with the school by phone.\n"),
-                             2, &first);
+    int rc = cl_cli_operands(c, _("NAME vault.pub"), help, 2, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
     cl_party p;
@@ -166,6 +165,36 @@ static int cmd_office_trust(cl_cli *c)
     cl_cli_say(_("Trusted the school %s. Compare this fingerprint with the school by phone: %s\n"), p.name,
                p.fingerprint);
     return 0;
+}
+
+static int cmd_office_trust(cl_cli *c)
+{
+    return trust_school(c, _("In an office vault: trusts a school by its vault.pub, so that its bundles open\n"
+                             "here. Compare the fingerprint shown with the school by phone.\n"));
+}
+
+static int cmd_school_add(cl_cli *c)
+{
+    return trust_school(c, _("In a school vault: adds another school by its vault.pub, so that students can be\n"
+                             "sent to it (`export student ID --bundle --to NAME`) and taken from it (`import\n"
+                             "transfer FILE`). Both schools add each other. Compare the fingerprint shown\n"
+                             "with the other school by phone.\n"));
+}
+
+static int cmd_school_list(cl_cli *c)
+{
+    int first;
+    int rc = cl_cli_operands(c, _("[--json]"), _("Lists the other schools this vault knows, with their fingerprints.\n"),
+                             0, &first);
+    if (rc != 0)
+        return cl_cli_exit(rc);
+    cl_status st = cl_cli_unlock(c);
+    json_t *list = NULL;
+    if (st == CL_OK)
+        st = cl_school_list(c->vault, &list);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    return print_parties(c, list, _("No other schools yet: `carelog school add NAME vault.pub` adds one."));
 }
 
 /* `office list`: the offices in a school's vault, the trusted schools in an
@@ -186,11 +215,17 @@ static int cmd_office_list(cl_cli *c)
         st = office ? cl_school_list(c->vault, &list) : cl_office_list(c->vault, &list);
     if (st != CL_OK)
         return cl_cli_fail(st);
+    return print_parties(c, list, office ? _("No trusted schools yet: `carelog office trust NAME vault.pub` adds one.")
+                                         : _("No offices yet: `carelog office add NAME office.pub` adds one."));
+}
+
+/* A list of offices or schools as a table (or JSON); takes list. */
+static int print_parties(cl_cli *c, json_t *list, const char *none)
+{
     if (c->json)
         return cl_cli_print_json(list);
     if (json_array_size(list) == 0) {
-        puts(office ? _("No trusted schools yet: `carelog office trust NAME vault.pub` adds one.")
-                    : _("No offices yet: `carelog office add NAME office.pub` adds one."));
+        puts(none);
         json_decref(list);
         return 0;
     }
@@ -236,6 +271,9 @@ const cl_command cl_office_commands[] = {
     {"office add", "NAME office.pub|--age A --minisign K", N_("add an office that bundles go to"), cmd_office_add},
     {"office list", "", N_("list the offices (in an office vault: the trusted schools)"), cmd_office_list},
     {"office trust", "NAME vault.pub", N_("office vault: trust a school's bundles"), cmd_office_trust},
+    {"school add", "NAME vault.pub", N_("school vault: add a school that students transfer to and from"),
+     cmd_school_add},
+    {"school list", "", N_("list the other schools this vault knows"), cmd_school_list},
     {"pubkey", "", N_("print this vault's age recipient and minisign public key"), cmd_pubkey},
     {NULL, NULL, NULL, NULL},
 };

@@ -80,10 +80,12 @@ cl_status tar_end(cl_age_buf *tar);
 typedef cl_status (*tar_entry_fn)(void *ctx, const char *name, const unsigned char *data, size_t len);
 cl_status tar_walk(const unsigned char *data, size_t len, tar_entry_fn fn, void *ctx);
 
-/* What kind of archive a bundle is: the manifest's "format", its id field
- * ("referral_id") and the trusted comment's word for it ("referral"). */
+/* What kind of archive a bundle is: the manifest's "format", its field
+ * for what is sent ("referral_id") and the trusted comment's word for it
+ * ("referral"), and the same for the bundle's own id ("export_id",
+ * "export"). */
 typedef struct bundle_kind {
-    const char *format, *id_key, *comment_key;
+    const char *format, *id_key, *comment_key, *export_key, *comment_export_key;
 } bundle_kind;
 extern const bundle_kind bundle_referral, bundle_transfer;
 

@@ -48,6 +48,10 @@ cl_status party_signer(cl_vault *v, const char *table, const cl_minisign_sig *si
         char hex[17];
         cl_minisign_key_id_hex(sig->key_id, hex);
         bool offices = strcmp(table, "offices") == 0;
+        if (!offices && !cl_vault_is_office(v))
+            return cl_fail(CL_EPERM, _("refused: signed by key %s, which is no school this vault knows (add it with "
+                                       "`carelog school add NAME vault.pub` after comparing its fingerprint); "
+                                       "nothing was imported"), hex);
         return cl_fail(CL_EPERM, offices ? _("refused: signed by key %s, which is no office this vault knows (add "
                                              "the office with `carelog office add`); nothing was imported")
                                          : _("refused: signed by key %s, which is no school this office trusts "
@@ -82,8 +86,8 @@ static bool same_str(const json_t *o, const char *key, const char *want)
 
 /* The manifest agrees with the trusted comment, with the signer and with
  * this office, and lists exactly the other files with their hashes. */
-const bundle_kind bundle_referral = {"carelog-referral-bundle", "referral_id", "referral"};
-const bundle_kind bundle_transfer = {"carelog-student-transfer", "student_id", "student"};
+const bundle_kind bundle_referral = {"carelog-referral-bundle", "referral_id", "referral", "export_id", "export"};
+const bundle_kind bundle_transfer = {"carelog-student-transfer", "student_id", "student", "transfer_id", "transfer"};
 
 const unsigned char *bundle_archive_file(const bundle_archive *a, const char *name, size_t *len)
 {
@@ -99,13 +103,13 @@ static cl_status check_manifest(const bundle_kind *kind, const json_t *m, const 
                                 const char *comment, const char *school_fp, const char *own_fp)
 {
     const char *bad = _("refused: the bundle's manifest does not match its signature; nothing was stored");
-    char *export_id = comment_value(comment, "export"), *referral = comment_value(comment, kind->comment_key),
+    char *export_id = comment_value(comment, kind->comment_export_key), *referral = comment_value(comment, kind->comment_key),
          *at = comment_value(comment, "at"), *file = comment_value(comment, "file"),
          *sfp = comment_value(comment, "school");
     char ref_text[32];
     snprintf(ref_text, sizeof ref_text, "%lld", (long long)json_integer_value(json_object_get(m, kind->id_key)));
     bool ok = same_str(m, "format", kind->format) &&
-              json_integer_value(json_object_get(m, "version")) == 1 && same_str(m, "export_id", export_id) &&
+              json_integer_value(json_object_get(m, "version")) == 1 && same_str(m, kind->export_key, export_id) &&
               referral && strcmp(ref_text, referral) == 0 && same_str(m, "created_at", at) &&
               same_str(m, "file_name", file) && same_str(m, "school_fingerprint", sfp) &&
               same_str(m, "school_fingerprint", school_fp) && same_str(m, "recipient_fingerprint", own_fp);

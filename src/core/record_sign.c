@@ -165,12 +165,49 @@ static bool signed_by_known_key(sqlite3 *db, const char *payload_text, const voi
     return ok;
 }
 
+/* A record received with a student's transfer was signed at the sending
+ * school under its id there: verified with that school's key (the one the
+ * transfer was signed with). True only when the record came that way and
+ * the signature verifies; *source_id is the record's id at that school. */
+static bool transferred_signature(sqlite3 *db, long long id, const char *payload_text, const void *sig,
+                                  long long *source_id)
+{
+    sqlite3_stmt *q;
+    if (cl_db_prepare(db, "SELECT t.source_record_id, s.ed25519 FROM transferred_records t"
+                          " JOIN transfers_in i ON i.id = t.transfer_in_id"
+                          " JOIN trusted_schools s ON s.id = i.school_id WHERE t.record_id = ?", &q) != CL_OK) {
+        cl_error_clear();
+        return false;
+    }
+    sqlite3_bind_int64(q, 1, id);
+    bool ok = sqlite3_step(q) == SQLITE_ROW && sqlite3_column_bytes(q, 1) == crypto_sign_PUBLICKEYBYTES &&
+              crypto_sign_verify_detached(sig, (const unsigned char *)payload_text, strlen(payload_text),
+                                          sqlite3_column_blob(q, 1)) == 0;
+    *source_id = ok ? sqlite3_column_int64(q, 0) : 0;
+    sqlite3_finalize(q);
+    return ok;
+}
+
+static bool payload_matches(const char *payload_text, long long id, const char *kind, const char *occurred_at,
+                            const json_t *fields)
+{
+    json_t *p = json_loads(payload_text, 0, NULL);
+    const char *pkind = cl_json_str(p, "kind"), *pocc = cl_json_str(p, "occurred_at");
+    bool ok = p && json_integer_value(json_object_get(p, "id")) == id && pkind && strcmp(pkind, kind) == 0 && pocc &&
+              strcmp(pocc, occurred_at) == 0 && json_equal(json_object_get(p, "fields"), (json_t *)fields);
+    json_decref(p);
+    return ok;
+}
+
 bool cl_record_signature_check(sqlite3 *db, long long id, const char *kind, long long student_id,
                                const char *occurred_at, const json_t *fields, const char *payload_text,
                                const void *sig, size_t sig_len)
 {
     if (!payload_text || !sig || sig_len != crypto_sign_BYTES)
         return false;
+    long long source_id = 0;
+    if (transferred_signature(db, id, payload_text, sig, &source_id))
+        return payload_matches(payload_text, source_id, kind, occurred_at, fields);
     if (!signed_by_known_key(db, payload_text, sig))
         return false;
     json_t *p = json_loads(payload_text, 0, NULL);
