@@ -2,10 +2,12 @@
  * bundle and a receipt are encrypted with, so that an office can open them
  * with Debian's `age` as well as with carelog.
  *
- * Only the X25519 recipient type is spoken: files are encrypted to one or
- * more X25519 public keys ("age1…") and decrypted with an X25519 identity
- * ("AGE-SECRET-KEY-1…"). A passphrase (scrypt) file is refused with a
- * message saying so. The payload is streamed in 64 KiB chunks both ways, so
+ * Files are encrypted to one or more X25519 public keys ("age1…") and
+ * decrypted with an X25519 identity ("AGE-SECRET-KEY-1…"). A passphrase
+ * file (scrypt, as `age -p` writes it) is opened by
+ * cl_age_decrypt_passphrase (work factor up to 2^20); cl_age_decrypt
+ * refuses it with a message saying so, and carelog never encrypts to a
+ * passphrase. The payload is streamed in 64 KiB chunks both ways, so
  * a caller can keep plaintext in memory and never on disk; on decryption
  * each chunk is released only after its tag has verified.
  *
@@ -33,7 +35,7 @@ typedef enum cl_age_failure {
     CL_AGE_HMAC,      /* the header was changed after it was written */
     CL_AGE_PAYLOAD,   /* the payload is damaged, truncated or extended */
     CL_AGE_ARMOR,     /* malformed ASCII armor */
-    CL_AGE_UNSUPPORTED, /* a passphrase (scrypt) file */
+    CL_AGE_UNSUPPORTED, /* a passphrase (scrypt) file opened with identities */
     CL_AGE_IO         /* reading or writing failed (the callback's status) */
 } cl_age_failure;
 
@@ -76,6 +78,13 @@ void cl_age_encrypt_abort(cl_age_encryptor *e);
  * callback's status for I/O) with a message for people. */
 cl_status cl_age_decrypt(const cl_secret *const *identities, size_t n_identities, cl_age_read_fn read,
                          void *read_ctx, cl_age_write_fn write, void *write_ctx, cl_age_failure *why);
+
+/* The same for a file encrypted to a passphrase (the bytes of passphrase,
+ * which the caller read from a terminal or descriptor): the file must have
+ * exactly one scrypt stanza; a wrong passphrase, or a file for keys, is
+ * CL_AGE_NO_MATCH (CL_EPERM). */
+cl_status cl_age_decrypt_passphrase(const cl_secret *passphrase, cl_age_read_fn read, void *read_ctx,
+                                    cl_age_write_fn write, void *write_ctx, cl_age_failure *why);
 
 /* Conveniences over a memory buffer. cl_age_buf grows with malloc; a
  * decrypted buffer should be wiped (sodium_memzero) before it is freed. */

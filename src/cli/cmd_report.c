@@ -400,20 +400,48 @@ static int cmd_report_county(cl_cli *c)
     if (rc != 0)
         return cl_cli_exit(rc);
     cl_status st = CL_OK;
+    char *sig_path = o.args.path ? cl_strdup_printf("%s.minisig", o.args.path) : NULL;
     if (!o.args.path || !o.period)
         st = cl_fail(CL_EUSAGE, _("both --period and -o are needed (see --help)"));
-    else if (access(o.args.path, F_OK) == 0)
-        st = cl_fail(CL_ECANTCREATE, _("%s already exists; it was left untouched (choose another name)"), o.args.path);
+    else if (!sig_path)
+        st = cl_fail(CL_ESOFTWARE, _("out of memory"));
+    else if (access(o.args.path, F_OK) == 0 || access(sig_path, F_OK) == 0)
+        st = cl_fail(CL_ECANTCREATE, _("%s or %s already exists; it was left untouched (choose another name)"),
+                     o.args.path, sig_path);
     if (st == CL_OK)
         st = cl_cli_unlock(c);
     unsigned char *bytes = NULL;
     size_t len = 0;
-    if (st == CL_OK)
-        st = cl_county_totals(c->vault, o.period, o.args.from, o.args.to, o.threshold, &bytes, &len);
-    if (st != CL_OK)
+    char *sig = NULL;
+    if (st == CL_OK) {
+        const char *slash = strrchr(o.args.path, '/');
+        st = cl_county_totals(c->vault, o.period, o.args.from, o.args.to, o.threshold, slash ? slash + 1 : o.args.path,
+                              &bytes, &len, &sig);
+    }
+    if (st != CL_OK) {
+        free(sig_path);
         return cl_cli_fail(st);
+    }
+    /* The signature first: the file is then never out without it. */
     char *question = cl_strdup_printf(_("Write the anonymous county totals for %s to %s?"), o.period, o.args.path);
+    st = cl_cli_confirm(c, question ? question : "");
+    if (st == CL_OK)
+        st = cl_file_create_private(sig_path, sig, strlen(sig));
+    free(sig);
+    if (st != CL_OK) {
+        cl_doc_bytes_free(bytes, len);
+        free(sig_path);
+        free(question);
+        return cl_cli_fail(st);
+    }
+    c->yes = true; /* asked above, once for both files */
     rc = cl_cli_write_export(c, question ? question : "", "report.county", o.period, o.args.path, "json", bytes, len);
+    if (rc != 0)
+        unlink(sig_path);
+    else
+        cl_cli_say(_("Signed with this vault's key: %s (check with `minisign -Vm %s -P KEY`, KEY from `carelog "
+                     "pubkey`).\n"), sig_path, o.args.path);
+    free(sig_path);
     free(question);
     return rc;
 }
@@ -428,8 +456,11 @@ static int cmd_report_merge(cl_cli *c)
                               "against the schools trusted by --trust (each school's vault.pub); a file\n"
                               "changed after signing, from a school not trusted, or a second file of one\n"
                               "school for one period is refused (exit 65 or 77) and nothing is written.\n"
-                              "One row per school, then the county's total; a total over a suppressed cell\n"
-                              "is shown as \"≥N\", so no suppressed count can be worked out. No vault is\n"
+                              "One row per school, then the county's total, then the county's breakdowns\n"
+                              "(by grade, referrals by state, screenings by band). Counts below the threshold\n"
+                              "(the highest of --threshold and the files') stay suppressed; a sum over a\n"
+                              "suppressed count is shown as \"≥N\", and a cell that subtraction would give\n"
+                              "away is withheld as \"*\". Each FILE comes with FILE.minisig. No vault is\n"
                               "needed.\n"
                               "  --trust FILE    a school's vault.pub (repeat for each school)\n"
                               "  --format F      csv, json, md, pdf or xlsx with -o (default: a table)\n"),
@@ -464,10 +495,19 @@ static int cmd_report_merge(cl_cli *c)
         size_t len;
         json_t *doc = NULL;
         st = cl_file_read(c->argv[i], CL_COUNTY_MAX_BYTES, &data, &len);
-        if (st == CL_OK) {
-            st = cl_county_verify(data, len, trusted, &doc);
-            free(data);
-        }
+        char *sig_path = st == CL_OK ? cl_strdup_printf("%s.minisig", c->argv[i]) : NULL;
+        unsigned char *sig = NULL;
+        size_t sig_len = 0;
+        if (st == CL_OK)
+            st = sig_path ? cl_file_read(sig_path, 8192, &sig, &sig_len) : cl_fail(CL_ESOFTWARE, _("out of memory"));
+        if (st == CL_ENOTFOUND)
+            st = cl_fail(CL_ENOTFOUND, _("the signature %s is missing: county totals come as two files, FILE and "
+                                         "FILE.minisig, side by side"), sig_path);
+        if (st == CL_OK)
+            st = cl_county_verify(data, len, (const char *)sig, sig_len, trusted, &doc);
+        free(data);
+        free(sig);
+        free(sig_path);
         if (st == CL_OK)
             json_array_append_new(files, doc);
         else
@@ -475,11 +515,13 @@ static int cmd_report_merge(cl_cli *c)
     }
     json_t *report = NULL;
     if (st == CL_OK)
-        st = cl_county_merge(files, &report);
+        st = cl_county_merge(files, o.threshold, &report);
     json_decref(trusted);
     json_decref(files);
     if (st != CL_OK)
         return cl_cli_fail(st);
+    if (!o.args.path && c->json)
+        return cl_cli_print_json(report);
     if (!o.args.path) {
         const json_t *cols = json_object_get(report, "columns");
         const char *heads[16];

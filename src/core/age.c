@@ -49,7 +49,7 @@ static void hkdf_sha256(const unsigned char *salt, size_t salt_len, const unsign
 
 /* Every character is checked first: libsodium 1.0.18 reads a byte above
  * 0x7f as a negative char and may decode it as a letter. */
-static bool b64_decode_exact(const char *text, size_t len, unsigned char *out, size_t want)
+bool age_b64_decode_exact(const char *text, size_t len, unsigned char *out, size_t want)
 {
     if (len != (want * 4 + 2) / 3)
         return false;
@@ -418,7 +418,7 @@ static cl_status parse_header(reader *r, header *h, cl_age_failure *why)
         const char *line = h->text + start;
         if (len >= 3 && memcmp(line, "---", 3) == 0) {
             h->mac_at = start + 3;
-            if (h->n == 0 || len != 4 + 43 || line[3] != ' ' || !b64_decode_exact(line + 4, 43, h->mac, MAC_BYTES))
+            if (h->n == 0 || len != 4 + 43 || line[3] != ' ' || !age_b64_decode_exact(line + 4, 43, h->mac, MAC_BYTES))
                 return age_fail(why, CL_AGE_HEADER, bad);
             return CL_OK;
         }
@@ -470,7 +470,7 @@ static bool stanza_body(const header *h, const stanza *s, unsigned char *out, si
             return false;
         joined[n++] = c;
     }
-    return b64_decode_exact(joined, n, out, want);
+    return age_b64_decode_exact(joined, n, out, want);
 }
 
 static bool arg_is(const header *h, const stanza *s, int i, const char *word)
@@ -483,24 +483,36 @@ static bool arg_is(const header *h, const stanza *s, int i, const char *word)
  * for X25519 but malformed fails the header; one that does not open is
  * somebody else's. */
 static cl_status unwrap_file_key(const header *h, const cl_secret *const *ids, size_t n_ids,
-                                 unsigned char file_key[FILE_KEY_BYTES], cl_age_failure *why)
+                                 const cl_secret *passphrase, unsigned char file_key[FILE_KEY_BYTES],
+                                 cl_age_failure *why)
 {
     const char *bad = _("this age file has a malformed X25519 recipient stanza");
-    for (size_t i = 0; i < h->n; i++)
-        if (arg_is(h, &h->stanzas[i], 0, "scrypt")) {
-            if (h->n > 1)
-                return age_fail(why, CL_AGE_HEADER, _("this age file mixes a passphrase stanza with others, "
-                                                         "which the format forbids"));
-            return age_fail(why, CL_AGE_UNSUPPORTED, _("this age file is encrypted with a passphrase (scrypt); "
-                                                          "carelog opens only files encrypted to a key — use "
-                                                          "`age -d` for this one"));
-        }
+    for (size_t i = 0; i < h->n; i++) {
+        const stanza *s = &h->stanzas[i];
+        if (!arg_is(h, s, 0, "scrypt"))
+            continue;
+        if (h->n > 1)
+            return age_fail(why, CL_AGE_HEADER, _("this age file mixes a passphrase stanza with others, "
+                                                     "which the format forbids"));
+        if (!passphrase)
+            return age_fail(why, CL_AGE_UNSUPPORTED, _("this age file is encrypted with a passphrase (scrypt), "
+                                                          "not to a key; carelog opens it only where it asks for "
+                                                          "a passphrase — or use `age -d`"));
+        unsigned char body[FILE_KEY_BYTES + TAG_BYTES];
+        if (s->argc != 3 || !stanza_body(h, s, body, sizeof body))
+            return age_fail(why, CL_AGE_HEADER, _("this age file has a malformed passphrase (scrypt) stanza"));
+        return age_scrypt_unwrap(h->text + s->arg_off[1], s->arg_len[1], h->text + s->arg_off[2], s->arg_len[2],
+                                 body, passphrase, file_key, why);
+    }
+    if (passphrase)
+        return age_fail(why, CL_AGE_NO_MATCH, _("this age file is not encrypted with a passphrase (it has no "
+                                                   "scrypt stanza)"));
     for (size_t i = 0; i < h->n; i++) {
         const stanza *s = &h->stanzas[i];
         if (!arg_is(h, s, 0, "X25519"))
             continue;
         unsigned char share[32], body[FILE_KEY_BYTES + TAG_BYTES];
-        if (s->argc != 2 || !b64_decode_exact(h->text + s->arg_off[1], s->arg_len[1], share, sizeof share) ||
+        if (s->argc != 2 || !age_b64_decode_exact(h->text + s->arg_off[1], s->arg_len[1], share, sizeof share) ||
             !stanza_body(h, s, body, sizeof body))
             return age_fail(why, CL_AGE_HEADER, bad);
         for (size_t k = 0; k < n_ids; k++) {
@@ -609,13 +621,14 @@ static cl_status read_all(reader *r, cl_age_buf *out, cl_age_failure *why)
 
 /* Decrypts a binary age file from r (which it frees). */
 static cl_status decrypt_binary(reader *r, const cl_secret *const *identities, size_t n_identities,
-                                cl_age_write_fn write, void *write_ctx, cl_age_failure *why)
+                                const cl_secret *passphrase, cl_age_write_fn write, void *write_ctx,
+                                cl_age_failure *why)
 {
     header h;
     unsigned char file_key[FILE_KEY_BYTES];
     cl_status st = parse_header(r, &h, why);
     if (st == CL_OK)
-        st = unwrap_file_key(&h, identities, n_identities, file_key, why);
+        st = unwrap_file_key(&h, identities, n_identities, passphrase, file_key, why);
     if (st == CL_OK) {
         unsigned char mac_key[32], mac[MAC_BYTES];
         hkdf_sha256(NULL, 0, file_key, sizeof file_key, "header", mac_key);
@@ -633,8 +646,9 @@ static cl_status decrypt_binary(reader *r, const cl_secret *const *identities, s
     return st;
 }
 
-cl_status cl_age_decrypt(const cl_secret *const *identities, size_t n_identities, cl_age_read_fn read,
-                         void *read_ctx, cl_age_write_fn write, void *write_ctx, cl_age_failure *why)
+static cl_status age_decrypt(const cl_secret *const *identities, size_t n_identities, const cl_secret *passphrase,
+                             cl_age_read_fn read, void *read_ctx, cl_age_write_fn write, void *write_ctx,
+                             cl_age_failure *why)
 {
     cl_age_failure ignored;
     if (!why)
@@ -677,11 +691,23 @@ cl_status cl_age_decrypt(const cl_secret *const *identities, size_t n_identities
             }
             inner->read = cl_age_mem_read;
             inner->ctx = &in;
-            st = decrypt_binary(inner, identities, n_identities, write, write_ctx, why);
+            st = decrypt_binary(inner, identities, n_identities, passphrase, write, write_ctx, why);
         }
         cl_age_buf_wipe(&binary);
         return st;
     }
-    return decrypt_binary(r, identities, n_identities, write, write_ctx, why);
+    return decrypt_binary(r, identities, n_identities, passphrase, write, write_ctx, why);
+}
+
+cl_status cl_age_decrypt(const cl_secret *const *identities, size_t n_identities, cl_age_read_fn read,
+                         void *read_ctx, cl_age_write_fn write, void *write_ctx, cl_age_failure *why)
+{
+    return age_decrypt(identities, n_identities, NULL, read, read_ctx, write, write_ctx, why);
+}
+
+cl_status cl_age_decrypt_passphrase(const cl_secret *passphrase, cl_age_read_fn read, void *read_ctx,
+                                    cl_age_write_fn write, void *write_ctx, cl_age_failure *why)
+{
+    return age_decrypt(NULL, 0, passphrase, read, read_ctx, write, write_ctx, why);
 }
 

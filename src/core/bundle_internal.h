@@ -27,6 +27,11 @@ void party_new_id(char id[33], char at[32]);
 cl_status party_tx_begin(cl_vault *v, bool *savepoint);
 cl_status party_tx_end(cl_vault *v, bool savepoint, cl_status st);
 
+/* A minisign signature by this vault's Ed25519 key over data (the
+ * .minisig file's text, malloc'd). */
+cl_status envelope_sign(cl_vault *v, const unsigned char *data, size_t len, const char *trusted_comment,
+                        const char *untrusted_comment, char **sig);
+
 /* A signed, encrypted file pair: FILE (age, to the recipients) and
  * FILE.minisig (minisign by this vault over FILE), both 0600, neither
  * replacing anything. The plaintext stays in memory. *sha256_hex receives

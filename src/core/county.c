@@ -6,12 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bundle_internal.h"
 #include "carelog/clock.h"
 #include "carelog/i18n.h"
 #include "carelog/report.h"
 #include "carelog/secret.h"
 #include "carelog/storage.h"
 #include "carelog/text.h"
+
+#define COMMENT_PREFIX "carelog-county v2 "
 
 static const char *const measures[] = {"students", "observations", "sessions", "assessments", "screenings",
                                        "plans",    "reviews",      "contacts", "referrals",   NULL};
@@ -57,50 +60,6 @@ static void suppress_list(json_t *list, const char *key, int t, const char *mark
 
 /* ---- making ----------------------------------------------------------- */
 
-static char *b64(const unsigned char *bin, size_t len)
-{
-    size_t n = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
-    char *s = malloc(n);
-    if (s)
-        sodium_bin2base64(s, n, bin, len, sodium_base64_VARIANT_ORIGINAL);
-    return s;
-}
-
-static char *canonical(const json_t *doc)
-{
-    json_t *copy = json_deep_copy(doc);
-    json_object_del(copy, "signature");
-    char *text = json_dumps(copy, JSON_SORT_KEYS | JSON_COMPACT);
-    json_decref(copy);
-    return text;
-}
-
-static cl_status sign_doc(cl_vault *v, json_t *doc)
-{
-    sqlite3 *db = cl_vault_db(v);
-    unsigned char pk[crypto_sign_PUBLICKEYBYTES], sig[crypto_sign_BYTES];
-    cl_status st = cl_meta_get_blob(db, "ed25519_public", pk, sizeof pk);
-    char *pk64 = st == CL_OK ? b64(pk, sizeof pk) : NULL;
-    if (st == CL_OK && !pk64)
-        st = cl_fail(CL_ESOFTWARE, _("out of memory"));
-    if (st == CL_OK)
-        json_object_set_new(doc, "ed25519", json_string(pk64));
-    free(pk64);
-    char *text = st == CL_OK ? canonical(doc) : NULL;
-    if (st == CL_OK && !text)
-        st = cl_fail(CL_ESOFTWARE, _("out of memory"));
-    if (st == CL_OK)
-        st = cl_vault_sign(v, text, strlen(text), sig);
-    free(text);
-    char *sig64 = st == CL_OK ? b64(sig, sizeof sig) : NULL;
-    if (st == CL_OK && !sig64)
-        st = cl_fail(CL_ESOFTWARE, _("out of memory"));
-    if (st == CL_OK)
-        json_object_set_new(doc, "signature", json_string(sig64));
-    free(sig64);
-    return st;
-}
-
 static json_t *pick(const json_t *o, const char *first_key, const char *first_name)
 {
     json_t *r = json_object();
@@ -111,10 +70,11 @@ static json_t *pick(const json_t *o, const char *first_key, const char *first_na
 }
 
 cl_status cl_county_totals(cl_vault *v, const char *period, const char *from, const char *to, int threshold,
-                           unsigned char **out, size_t *len)
+                           const char *file_name, unsigned char **out, size_t *len, char **signature)
 {
     *out = NULL;
     *len = 0;
+    *signature = NULL;
     if (!period || !*period || cl_utf8_length(period) > 64 || !cl_utf8_valid(period, strlen(period)))
         return cl_fail(CL_EUSAGE, _("--period takes a name of 1 to 64 characters, e.g. \"2026 秋季学期\""));
     if (threshold < CL_COUNTY_MIN_THRESHOLD || threshold > 100)
@@ -154,22 +114,30 @@ cl_status cl_county_totals(cl_vault *v, const char *period, const char *from, co
     suppress_list(bands, "count", threshold, mark);
     const json_t *p = json_object_get(stats, "period");
     json_t *doc = json_pack("{s:s, s:i, s:s, s:O, s:O, s:s, s:s, s:s, s:i, s:s, s:o, s:o, s:o, s:o}", "format",
-                            "carelog-county-totals", "version", 1, "period", period, "from",
+                            "carelog-county-totals", "version", 2, "period", period, "from",
                             json_object_get(p, "from"), "to", json_object_get(p, "to"), "school",
                             cl_vault_school(v), "vault_id", str(status, "vault_id"), "fingerprint",
                             cl_vault_fingerprint(v), "threshold", threshold, "generated_at", now, "totals", totals,
                             "by_grade", grades, "referral_states", states, "screening_bands", bands);
     json_decref(stats);
-    json_decref(status);
-    if (!doc)
-        return cl_fail(CL_ESOFTWARE, _("out of memory"));
-    st = sign_doc(v, doc);
-    char *text = st == CL_OK ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
     json_decref(doc);
-    if (st == CL_OK && !text)
-        st = cl_fail(CL_ESOFTWARE, _("out of memory"));
-    if (st != CL_OK)
+    if (!text) {
+        json_decref(status);
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
+    }
+    /* The school's fingerprint and vault id in the signed comment too, so
+     * `minisign -Vm FILE -P KEY` shows whose totals they are. */
+    char comment[CL_MINISIGN_COMMENT_MAX + 1];
+    snprintf(comment, sizeof comment, COMMENT_PREFIX "school=%s vault=%s at=%s file=%s", cl_vault_fingerprint(v),
+             str(status, "vault_id"), now, file_name && *file_name ? file_name : "county.json");
+    json_decref(status);
+    st = envelope_sign(v, (const unsigned char *)text, strlen(text), comment,
+                       "carelog anonymous county totals signed by a school", signature);
+    if (st != CL_OK) {
+        free(text);
         return st;
+    }
     *out = (unsigned char *)text;
     *len = strlen(text);
     return CL_OK;
@@ -177,41 +145,28 @@ cl_status cl_county_totals(cl_vault *v, const char *period, const char *from, co
 
 /* ---- trusting and verifying ------------------------------------------- */
 
-static bool b64_key(const char *s, unsigned char *out, size_t want)
-{
-    size_t got = 0;
-    return s && sodium_base642bin(out, want, s, strlen(s), NULL, &got, NULL, sodium_base64_VARIANT_ORIGINAL) == 0 &&
-           got == want;
-}
-
 cl_status cl_county_trust_parse(const char *text, size_t len, json_t **out)
 {
     *out = NULL;
-    if (!cl_utf8_valid(text, len) || len < 23 || strncmp(text, "carelog-vault-public 1\n", 23) != 0)
+    if (!cl_utf8_valid(text, len) || memchr(text, '\0', len))
         return cl_fail(CL_EDATA, _("this is not a carelog vault.pub file"));
-    json_t *o = json_object();
-    const char *p = text, *end = text + len;
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *le = nl ? nl : end;
-        const char *colon = memchr(p, ':', (size_t)(le - p));
-        if (colon && colon + 1 < le && colon[1] == ' ') {
-            char key[32];
-            snprintf(key, sizeof key, "%.*s", (int)(colon - p), p);
-            if (strcmp(key, "school") == 0 || strcmp(key, "vault-id") == 0 || strcmp(key, "fingerprint") == 0 ||
-                strcmp(key, "ed25519") == 0)
-                json_object_set_new(o, strcmp(key, "vault-id") == 0 ? "vault_id" : key,
-                                    json_stringn(colon + 2, (size_t)(le - colon - 2)));
-        }
-        p = nl ? nl + 1 : end;
-    }
-    unsigned char pk[crypto_sign_PUBLICKEYBYTES];
-    if (!*str(o, "school") || !*str(o, "vault_id") || !b64_key(str(o, "ed25519"), pk, sizeof pk)) {
-        json_decref(o);
-        return cl_fail(CL_EDATA, _("the vault.pub file lacks the school, vault id or Ed25519 key"));
-    }
-    *out = o;
-    return CL_OK;
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    cl_party p;
+    cl_status st = cl_party_parse_pub(copy, &p);
+    free(copy);
+    if (st == CL_OK && (strcmp(p.kind, "school") != 0 || !p.vault_id[0]))
+        st = cl_fail(CL_EDATA, _("this is an office's office.pub, not a school's vault.pub"));
+    if (st != CL_OK)
+        return st;
+    char ed_hex[65];
+    sodium_bin2hex(ed_hex, sizeof ed_hex, p.ed25519, sizeof p.ed25519);
+    *out = json_pack("{s:s, s:s, s:s, s:s}", "school", p.name, "vault_id", p.vault_id, "fingerprint", p.fingerprint,
+                     "ed25519", ed_hex);
+    return *out ? CL_OK : cl_fail(CL_ESOFTWARE, _("out of memory"));
 }
 
 static bool count_valid(const json_t *v, int threshold)
@@ -253,11 +208,10 @@ static bool list_valid(const json_t *list, const char *const *text_keys, bool al
 
 static cl_status check_shape(const json_t *doc)
 {
-    static const char *const texts[] = {"period", "school", "vault_id", "fingerprint", "ed25519", "generated_at",
-                                        "signature", NULL};
+    static const char *const texts[] = {"period", "school", "vault_id", "fingerprint", "generated_at", NULL};
     if (!json_is_object(doc) || strcmp(str(doc, "format"), "carelog-county-totals") != 0)
         return cl_fail(CL_EDATA, _("this is not a carelog county totals file"));
-    if (json_integer_value(json_object_get(doc, "version")) != 1)
+    if (json_integer_value(json_object_get(doc, "version")) != 2)
         return cl_fail(CL_EDATA, _("county totals version %lld is not known to this carelog"),
                        (long long)json_integer_value(json_object_get(doc, "version")));
     for (const char *const *k = texts; *k; k++)
@@ -276,44 +230,73 @@ static cl_status check_shape(const json_t *doc)
     return CL_OK;
 }
 
-cl_status cl_county_verify(const unsigned char *data, size_t len, const json_t *trusted, json_t **out)
+/* The trusted school whose key made the signature, or NULL. */
+static const json_t *signer_of(const json_t *trusted, const cl_minisign_sig *sig, cl_minisign_key *key)
+{
+    size_t i;
+    json_t *t;
+    json_array_foreach(trusted, i, t) {
+        unsigned char pk[32];
+        const char *hex = str(t, "ed25519");
+        size_t got = 0;
+        if (sodium_hex2bin(pk, sizeof pk, hex, strlen(hex), NULL, &got, NULL) != 0 || got != sizeof pk)
+            continue;
+        cl_minisign_key_of(pk, key);
+        if (sodium_memcmp(key->id, sig->key_id, sizeof key->id) == 0)
+            return t;
+    }
+    return NULL;
+}
+
+static bool comment_says(const char *comment, const char *key, const char *want)
+{
+    char *got = comment_value(comment, key);
+    bool ok = got && strcmp(got, want) == 0;
+    free(got);
+    return ok;
+}
+
+cl_status cl_county_verify(const unsigned char *data, size_t len, const char *sig_text, size_t sig_len,
+                           const json_t *trusted, json_t **out)
 {
     *out = NULL;
     if (len > CL_COUNTY_MAX_BYTES)
         return cl_fail(CL_EDATA, _("the county totals file is larger than any carelog writes"));
+    cl_minisign_sig sig;
+    cl_status st = cl_minisign_sig_parse(sig_text, sig_len, &sig);
+    if (st != CL_OK)
+        return cl_fail_context(st, _("the county totals' signature"));
+    cl_minisign_key key;
+    const json_t *known = signer_of(trusted, &sig, &key);
+    if (!known) {
+        char hex[17];
+        cl_minisign_key_id_hex(sig.key_id, hex);
+        return cl_fail(CL_EPERM, _("the county totals are signed by key %s, which is no trusted school; add the "
+                                   "school's vault.pub with --trust after comparing its fingerprint"), hex);
+    }
+    if (cl_minisign_verify(&key, &sig, data, len) != CL_OK)
+        return cl_fail(CL_EDATA, _("the signature of the county totals from %s does not verify: the file was changed "
+                                   "after it was signed"), str(known, "school"));
+    const char *comment = sig.trusted_comment;
+    if (strncmp(comment, COMMENT_PREFIX, strlen(COMMENT_PREFIX)) != 0 ||
+        !comment_says(comment, "school", str(known, "fingerprint")) ||
+        !comment_says(comment, "vault", str(known, "vault_id")))
+        return cl_fail(CL_EDATA, _("the signature of the county totals from %s is not for county totals of that "
+                                   "school"), str(known, "school"));
     json_error_t err;
     json_t *doc = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES, &err);
     if (!doc)
         return cl_fail(CL_EDATA, _("the county totals file is not valid JSON (line %d: %s)"), err.line, err.text);
-    cl_status st = check_shape(doc);
-    unsigned char pk[crypto_sign_PUBLICKEYBYTES], sig[crypto_sign_BYTES];
-    if (st == CL_OK && (!b64_key(str(doc, "ed25519"), pk, sizeof pk) || !b64_key(str(doc, "signature"), sig, sizeof sig)))
-        st = cl_fail(CL_EDATA, _("the county totals file has a malformed key or signature"));
-    char *text = st == CL_OK ? canonical(doc) : NULL;
-    if (st == CL_OK && !text)
-        st = cl_fail(CL_ESOFTWARE, _("out of memory"));
-    if (st == CL_OK && crypto_sign_verify_detached(sig, (const unsigned char *)text, strlen(text), pk) != 0)
-        st = cl_fail(CL_EDATA, _("the signature of the county totals from %s does not verify: the file was changed "
-                                 "after it was signed"),
-                     str(doc, "school"));
-    free(text);
-    const json_t *known = NULL;
-    size_t i;
-    json_t *t;
-    json_array_foreach(trusted, i, t)
-        if (!known && strcmp(str(t, "ed25519"), str(doc, "ed25519")) == 0 &&
-            strcmp(str(t, "vault_id"), str(doc, "vault_id")) == 0)
-            known = t;
-    if (st == CL_OK && !known)
-        st = cl_fail(CL_EPERM, _("the county totals are signed by %s (fingerprint %s), which is not a trusted school; "
-                                 "add its vault.pub with --trust"),
-                     str(doc, "school"), str(doc, "fingerprint"));
-    /* Only the key is proved by the signature; the fingerprint shown for
-     * the school must be the one of the vault.pub that trusts the key. */
-    if (st == CL_OK && strcmp(str(known, "fingerprint"), str(doc, "fingerprint")) != 0)
-        st = cl_fail(CL_EPERM, _("the county totals signed by the key of %s claim the fingerprint %s, but its "
-                                 "vault.pub says %s; the file is refused"),
-                     str(known, "school"), str(doc, "fingerprint"), str(known, "fingerprint"));
+    st = check_shape(doc);
+    /* The school's name, vault id and fingerprint are in the signed text:
+     * each must be the one of the vault.pub that trusts the key, so a
+     * trusted school cannot pass its totals off as another's. */
+    if (st == CL_OK && (strcmp(str(known, "fingerprint"), str(doc, "fingerprint")) != 0 ||
+                        strcmp(str(known, "vault_id"), str(doc, "vault_id")) != 0 ||
+                        strcmp(str(known, "school"), str(doc, "school")) != 0))
+        st = cl_fail(CL_EPERM, _("the county totals signed by the key of %s (%s) claim to be from %s (%s); the file "
+                                 "is refused"),
+                     str(known, "school"), str(known, "fingerprint"), str(doc, "school"), str(doc, "fingerprint"));
     if (st != CL_OK) {
         json_decref(doc);
         return st;
@@ -324,9 +307,21 @@ cl_status cl_county_verify(const unsigned char *data, size_t len, const json_t *
 
 /* ---- adding up -------------------------------------------------------- */
 
+/* One cell of the county's table: the exact parts added, and how many
+ * parts were suppressed (each at least 1, its value unknown here). */
 typedef struct sum {
     long long known, hidden;
 } sum;
+
+static void add_part(sum *s, const json_t *v, int t)
+{
+    /* A count a school published under a lower threshold than the
+     * county's is suppressed again here. */
+    if (json_is_integer(v) && (json_integer_value(v) == 0 || json_integer_value(v) >= t))
+        s->known += json_integer_value(v);
+    else
+        s->hidden++;
+}
 
 static json_t *sum_cell(const sum *s)
 {
@@ -337,9 +332,49 @@ static json_t *sum_cell(const sum *s)
     return json_string(text);
 }
 
-cl_status cl_county_merge(const json_t *files, json_t **report)
+/* A breakdown of the county's total (by grade, by state, by band): one
+ * row per key, a sum per measure. */
+#define MAX_KEYS 256
+typedef struct breakdown {
+    char keys[MAX_KEYS][160];
+    sum cells[MAX_KEYS][16];
+    bool starred[MAX_KEYS][16];
+    size_t n;
+} breakdown;
+
+static size_t key_index(breakdown *b, const char *key)
 {
-    *report = NULL;
+    for (size_t i = 0; i < b->n; i++)
+        if (strcmp(b->keys[i], key) == 0)
+            return i;
+    if (b->n == MAX_KEYS)
+        return MAX_KEYS;
+    snprintf(b->keys[b->n], sizeof b->keys[b->n], "%s", key);
+    return b->n++;
+}
+
+/* Subtraction: when the total of a measure is exact and exactly one cell
+ * of its breakdown is not, that cell is the total minus the others, and
+ * with it the one school's suppressed part; then the smallest other cell
+ * is withheld ("*") as a school's file does. */
+static void withhold_for_subtraction(breakdown *b, size_t m, const sum *total)
+{
+    if (total->hidden)
+        return;
+    size_t inexact = 0, smallest = MAX_KEYS;
+    for (size_t i = 0; i < b->n; i++) {
+        const sum *c = &b->cells[i][m];
+        if (c->hidden)
+            inexact++;
+        else if (c->known > 0 && (smallest == MAX_KEYS || c->known < b->cells[smallest][m].known))
+            smallest = i;
+    }
+    if (inexact == 1 && smallest != MAX_KEYS)
+        b->starred[smallest][m] = true;
+}
+
+static cl_status check_duplicates(const json_t *files)
+{
     size_t i, k;
     json_t *a, *b;
     json_array_foreach(files, i, a) {
@@ -350,45 +385,129 @@ cl_status cl_county_merge(const json_t *files, json_t **report)
                                str(a, "period"));
         }
     }
+    return CL_OK;
+}
+
+static const char *const labels[] = {N_("Students"), N_("Observations"), N_("Sessions"), N_("Assessments"),
+                                     N_("Screenings"), N_("Plans"), N_("Reviews"), N_("Contacts"), N_("Referrals")};
+
+static json_t *table_head(const json_t *first)
+{
     char now[32];
     cl_time_iso(cl_now(), now, sizeof now);
-    const json_t *first = json_array_get(files, 0);
     json_t *r = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:O?, s:O?}, s:s, s:[], s:[]}", "kind", "county", "title",
                           _("County totals"), "school", str(first, "period"), "fingerprint", "", "lang", "",
                           "period", "from", json_object_get(first, "from"), "to", json_object_get(first, "to"),
                           "generated_at", now, "columns", "rows");
     if (!r)
-        return cl_fail(CL_ESOFTWARE, _("out of memory"));
+        return NULL;
     json_t *cols = json_object_get(r, "columns");
     json_array_append_new(cols, json_pack("{s:s, s:s, s:s, s:f}", "id", "school", "label", _("School"), "type", "text",
                                           "width", 16.0));
     json_array_append_new(cols, json_pack("{s:s, s:s, s:s, s:f}", "id", "fingerprint", "label", _("Fingerprint"),
                                           "type", "text", "width", 14.0));
-    static const char *const labels[] = {N_("Students"), N_("Observations"), N_("Sessions"),
-                                         N_("Assessments"), N_("Screenings"), N_("Plans"),
-                                         N_("Reviews"),     N_("Contacts"),   N_("Referrals")};
     for (size_t m = 0; measures[m]; m++)
         json_array_append_new(cols, json_pack("{s:s, s:s, s:s, s:f}", "id", measures[m], "label", _(labels[m]), "type",
                                               "text", "width", 9.0));
-    sum sums[16] = {{0, 0}};
-    json_array_foreach(files, i, a) {
-        json_t *cells = json_pack("[s, s]", str(a, "school"), str(a, "fingerprint"));
-        const json_t *totals = json_object_get(a, "totals");
-        size_t m = 0;
-        for (const char *const *key = measures; *key; key++, m++) {
-            json_t *v = json_object_get(totals, *key);
-            json_array_append(cells, v);
-            if (json_is_integer(v))
-                sums[m].known += json_integer_value(v);
+    return r;
+}
+
+static void add_row(json_t *r, const char *section, const char *label, const char *second, json_t *cells_tail)
+{
+    json_t *cells = json_pack("[s, s]", label, second);
+    json_array_extend(cells, cells_tail);
+    json_decref(cells_tail);
+    json_array_append_new(json_object_get(r, "rows"),
+                          json_pack("{s:s, s:s, s:o}", "class", "", "section", section, "cells", cells));
+}
+
+/* The rows of a breakdown; single says which measure column a one-count
+ * breakdown (referral states, screening bands) fills, or -1 for all. */
+static void breakdown_rows(json_t *r, const breakdown *b, const char *section, const char *prefix, int single)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        json_t *tail = json_array();
+        for (size_t m = 0; measures[m]; m++) {
+            size_t at = single < 0 ? m : 0;
+            if (single >= 0 && (int)m != single)
+                json_array_append_new(tail, json_string(""));
+            else if (b->starred[i][at])
+                json_array_append_new(tail, json_string("*"));
             else
-                sums[m].hidden++;
+                json_array_append_new(tail, sum_cell(&b->cells[i][at]));
         }
-        json_array_append_new(json_object_get(r, "rows"), json_pack("{s:s, s:o}", "class", "", "cells", cells));
+        char label[200];
+        snprintf(label, sizeof label, "%s %s", prefix, b->keys[i]);
+        add_row(r, section, label, "", tail);
     }
-    json_t *cells = json_pack("[s, s]", _("Total"), "");
-    for (size_t m = 0; measures[m]; m++)
-        json_array_append_new(cells, sum_cell(&sums[m]));
-    json_array_append_new(json_object_get(r, "rows"), json_pack("{s:s, s:o}", "class", "", "cells", cells));
+}
+
+cl_status cl_county_merge(const json_t *files, int threshold, json_t **report)
+{
+    *report = NULL;
+    cl_status st = check_duplicates(files);
+    if (st != CL_OK)
+        return st;
+    /* The county suppresses at its own threshold, and at no lower one
+     * than any school asked for. */
+    int t = threshold;
+    size_t i, k;
+    json_t *a, *o;
+    json_array_foreach(files, i, a)
+        if (json_integer_value(json_object_get(a, "threshold")) > t)
+            t = (int)json_integer_value(json_object_get(a, "threshold"));
+    json_t *r = table_head(json_array_get(files, 0));
+    breakdown *grades = calloc(1, sizeof *grades), *states = calloc(1, sizeof *states),
+              *bands = calloc(1, sizeof *bands);
+    if (!r || !grades || !states || !bands) {
+        json_decref(r);
+        free(grades), free(states), free(bands);
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
+    }
+    sum totals[16] = {{0, 0}};
+    json_array_foreach(files, i, a) {
+        json_t *tail = json_array();
+        for (size_t m = 0; measures[m]; m++) {
+            sum part = {0, 0};
+            add_part(&part, json_object_get(json_object_get(a, "totals"), measures[m]), t);
+            char mark[16];
+            snprintf(mark, sizeof mark, "<%d", t);
+            json_array_append_new(tail, part.hidden ? json_string(mark) : json_integer(part.known));
+            totals[m].known += part.known;
+            totals[m].hidden += part.hidden;
+        }
+        add_row(r, "school", str(a, "school"), str(a, "fingerprint"), tail);
+        json_array_foreach(json_object_get(a, "by_grade"), k, o) {
+            size_t at = key_index(grades, str(o, "grade"));
+            for (size_t m = 0; at < MAX_KEYS && measures[m]; m++)
+                add_part(&grades->cells[at][m], json_object_get(o, measures[m]), t);
+        }
+        json_array_foreach(json_object_get(a, "referral_states"), k, o) {
+            size_t at = key_index(states, str(o, "state"));
+            if (at < MAX_KEYS)
+                add_part(&states->cells[at][0], json_object_get(o, "count"), t);
+        }
+        json_array_foreach(json_object_get(a, "screening_bands"), k, o) {
+            char key[160];
+            snprintf(key, sizeof key, "%s %s", str(o, "kind"), str(o, "band"));
+            size_t at = key_index(bands, key);
+            if (at < MAX_KEYS)
+                add_part(&bands->cells[at][0], json_object_get(o, "count"), t);
+        }
+    }
+    json_t *tail = json_array();
+    for (size_t m = 0; measures[m]; m++) {
+        json_array_append_new(tail, sum_cell(&totals[m]));
+        withhold_for_subtraction(grades, m, &totals[m]);
+    }
+    add_row(r, "total", _("Total"), "", tail);
+    withhold_for_subtraction(states, 0, &totals[8]);
+    withhold_for_subtraction(bands, 0, &totals[4]);
+    breakdown_rows(r, grades, "grade", _("Grade"), -1);
+    breakdown_rows(r, states, "referral_state", _("Referrals"), 8);
+    breakdown_rows(r, bands, "screening_band", _("Screening"), 4);
+    json_object_set_new(r, "threshold", json_integer(t));
+    free(grades), free(states), free(bands);
     *report = r;
     return CL_OK;
 }

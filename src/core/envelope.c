@@ -53,6 +53,22 @@ static char *sig_path(const char *file)
     return p;
 }
 
+cl_status envelope_sign(cl_vault *v, const unsigned char *data, size_t len, const char *trusted_comment,
+                        const char *untrusted_comment, char **sig)
+{
+    cl_secret *ed = NULL;
+    cl_status st = party_secret(v, "ed25519_secret", crypto_sign_SECRETKEYBYTES, &ed);
+    if (st == CL_OK) {
+        unsigned char ed_pk[32];
+        crypto_sign_ed25519_sk_to_pk(ed_pk, ed->bytes);
+        cl_minisign_key k;
+        cl_minisign_key_of(ed_pk, &k);
+        st = cl_minisign_sign(ed, k.id, data, len, trusted_comment, untrusted_comment, sig);
+    }
+    cl_secret_free(ed);
+    return st;
+}
+
 cl_status envelope_seal(cl_vault *v, const unsigned char *recipient_x25519, const unsigned char *plain,
                         size_t plain_len, const char *trusted_comment, const char *untrusted_comment,
                         const char *file, char sha256_hex[65])
@@ -78,18 +94,9 @@ cl_status envelope_seal(cl_vault *v, const unsigned char *recipient_x25519, cons
         else
             cl_age_encrypt_abort(enc);
     }
-    cl_secret *ed = NULL;
     char *sig = NULL;
     if (st == CL_OK)
-        st = party_secret(v, "ed25519_secret", crypto_sign_SECRETKEYBYTES, &ed);
-    if (st == CL_OK) {
-        unsigned char ed_pk[32];
-        crypto_sign_ed25519_sk_to_pk(ed_pk, ed->bytes);
-        cl_minisign_key k;
-        cl_minisign_key_of(ed_pk, &k);
-        st = cl_minisign_sign(ed, k.id, cipher.data, cipher.len, trusted_comment, untrusted_comment, &sig);
-    }
-    cl_secret_free(ed);
+        st = envelope_sign(v, cipher.data, cipher.len, trusted_comment, untrusted_comment, &sig);
     if (st == CL_OK)
         st = cl_file_create_atomic(file, cipher.data, cipher.len);
     if (st == CL_OK) {
