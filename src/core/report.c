@@ -13,6 +13,7 @@
 #include "carelog/i18n.h"
 #include "carelog/record.h"
 #include "carelog/referral.h"
+#include "carelog/storage.h"
 #include "carelog/student.h"
 #include "carelog/text.h"
 
@@ -116,7 +117,107 @@ static void add_unique(cl_buf *b, const char *items, const char *sep)
     }
 }
 
-static cl_status tally(cl_vault *v, const json_t *records, ledger_row *r)
+/* A JSON text column, parsed ({} when it is not JSON). */
+static json_t *json_col(sqlite3_stmt *q, int col)
+{
+    json_t *j = sqlite3_column_type(q, col) == SQLITE_NULL
+                    ? NULL
+                    : json_loadb((const char *)sqlite3_column_text(q, col), (size_t)sqlite3_column_bytes(q, col), 0,
+                                 NULL);
+    return j ? j : json_object();
+}
+
+/* The rows of one query as an object keyed by the first column's id
+ * ("12": value(row)); bind, when not NULL, is text for ?1. One pass. */
+static cl_status rows_by_id(cl_vault *v, const char *sql, const char *bind, json_t *(*value)(sqlite3_stmt *q),
+                            const char *what, json_t **out)
+{
+    sqlite3_stmt *q;
+    cl_status st = cl_db_prepare(cl_vault_db(v), sql, &q);
+    if (st != CL_OK)
+        return st;
+    if (bind)
+        sqlite3_bind_text(q, 1, bind, -1, SQLITE_STATIC);
+    json_t *map = json_object();
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        char key[32];
+        snprintf(key, sizeof key, "%lld", (long long)sqlite3_column_int64(q, 0));
+        json_object_set_new(map, key, value(q));
+    }
+    if (rc != SQLITE_DONE)
+        st = cl_db_fail(cl_vault_db(v), what);
+    sqlite3_finalize(q);
+    if (st != CL_OK) {
+        json_decref(map);
+        return st;
+    }
+    *out = map;
+    return CL_OK;
+}
+
+static json_t *fields_value(sqlite3_stmt *q)
+{
+    return json_col(q, 1);
+}
+
+static json_t *first_value(sqlite3_stmt *q)
+{
+    return json_pack("{s:s, s:s, s:s}", "occurred_at", sqlite3_column_text(q, 2), "author", sqlite3_column_text(q, 3),
+                     "kind", sqlite3_column_text(q, 4));
+}
+
+static json_t *contact_value(sqlite3_stmt *q)
+{
+    return json_pack("{s:s, s:o}", "occurred_at", sqlite3_column_text(q, 2), "fields", json_col(q, 3));
+}
+
+/* The fields of the records the ledger reads them from, by id, in one
+ * query for the whole ledger. */
+static cl_status fields_of(cl_vault *v, const json_t *ids, json_t **out)
+{
+    char *list = json_dumps(ids, JSON_COMPACT);
+    cl_status st = list ? rows_by_id(v, "SELECT r.id, r.fields FROM json_each(?1) j JOIN records r ON r.id = j.value",
+                                     list, fields_value, "reading the ledger's records", out)
+                        : cl_fail(CL_ESOFTWARE, _("out of memory"));
+    free(list);
+    return st;
+}
+
+static const json_t *fields_get(const json_t *fields, const json_t *item)
+{
+    char key[32];
+    snprintf(key, sizeof key, "%lld", id_of(item, "id"));
+    return json_object_get(fields, key);
+}
+
+/* Each student's oldest record (anything but the details), across all
+ * time: when and by whom the concern was first noticed. min() over the
+ * time and the id picks the oldest record, and SQLite takes the bare
+ * columns from that row: {"12": {occurred_at, author, kind}}. */
+static cl_status first_noticed_all(cl_vault *v, json_t **out)
+{
+    return rows_by_id(v, "SELECT student_id, min(occurred_at || '#' || printf('%020d', id)), occurred_at, author, kind"
+                         " FROM records WHERE kind != 'student' GROUP BY student_id",
+                      NULL, first_value, "reading when concerns were first noticed", out);
+}
+
+/* Each student's details (the fields of their own record): {"12": {…}}. */
+static cl_status details_all(cl_vault *v, json_t **out)
+{
+    return rows_by_id(v, "SELECT s.id, r.fields FROM students s JOIN records r ON r.id = s.record_id", NULL,
+                      fields_value, "reading the students' details", out);
+}
+
+/* Each student's newest home-school contact: {"12": {occurred_at, fields}}. */
+static cl_status last_contacts(cl_vault *v, json_t **out)
+{
+    return rows_by_id(v, "SELECT student_id, max(occurred_at || '#' || printf('%020d', id)), occurred_at, fields"
+                         " FROM records WHERE kind = 'contact' GROUP BY student_id",
+                      NULL, contact_value, "reading the last contacts", out);
+}
+
+static cl_status tally(cl_vault *v, const json_t *records, const json_t *fields, ledger_row *r)
 {
     memset(r, 0, sizeof *r);
     cl_buf concerns = {0};
@@ -129,17 +230,11 @@ static cl_status tally(cl_vault *v, const json_t *records, ledger_row *r)
         if (!r->newest)
             r->newest = item;
         if (strcmp(kind, "observation") == 0) {
-            json_t *rec = NULL;
-            if (cl_record_get(v, id_of(item, "id"), false, &rec) == CL_OK) {
-                char *text = cl_report_field_label(v, "observation", "categories",
-                                        json_object_get(json_object_get(rec, "fields"), "categories"));
-                if (text)
-                    add_unique(&concerns, text, en ? ", " : "、");
-                free(text);
-            } else {
-                cl_error_clear();
-            }
-            json_decref(rec);
+            char *text = cl_report_field_label(v, "observation", "categories",
+                                               json_object_get(fields_get(fields, item), "categories"));
+            if (text)
+                add_unique(&concerns, text, en ? ", " : "、");
+            free(text);
         } else if (strcmp(kind, "session") == 0) {
             r->sessions++;
         } else if (strcmp(kind, "assessment") == 0) {
@@ -164,17 +259,12 @@ static cl_status tally(cl_vault *v, const json_t *records, ledger_row *r)
     return CL_OK;
 }
 
-static const json_t *record_field(cl_vault *v, const json_t *item, const char *field, json_t **holder)
+static const json_t *record_field(const json_t *fields, const json_t *item, const char *field)
 {
-    *holder = NULL;
-    if (!item || cl_record_get(v, id_of(item, "id"), false, holder) != CL_OK) {
-        cl_error_clear();
-        return NULL;
-    }
-    return json_object_get(json_object_get(*holder, "fields"), field);
+    return item ? json_object_get(fields_get(fields, item), field) : NULL;
 }
 
-static char *interventions(cl_vault *v, const ledger_row *r)
+static char *interventions(cl_vault *v, const ledger_row *r, const json_t *fields)
 {
     cl_buf b = {0};
     const char *sep = strcmp(cl_i18n_language(), "en") == 0 ? "; " : "；";
@@ -196,43 +286,37 @@ static char *interventions(cl_vault *v, const ledger_row *r)
             cl_buf_printf(&b, ngettext("%d plan review", "%d plan reviews", k), n[i]);
     }
     if (r->last_plan) {
-        json_t *holder;
-        char *status = cl_report_field_label(v, "plan", "status", record_field(v, r->last_plan, "status", &holder));
+        char *status = cl_report_field_label(v, "plan", "status", record_field(fields, r->last_plan, "status"));
         if (b.len)
             cl_buf_puts(&b, sep);
         cl_buf_printf(&b, _("plan: %s"), status ? status : "");
         free(status);
-        json_decref(holder);
     }
     return cl_buf_take(&b);
 }
 
-static char *contacts_text(cl_vault *v, const ledger_row *r)
+static char *contacts_text(cl_vault *v, const ledger_row *r, const json_t *fields)
 {
     if (r->contacts == 0)
         return strdup("");
-    json_t *holder;
-    char *channel = cl_report_field_label(v, "contact", "channel", record_field(v, r->last_contact, "channel", &holder));
+    char *channel = cl_report_field_label(v, "contact", "channel", record_field(fields, r->last_contact, "channel"));
     char *text = cl_strdup_printf(ngettext("%d contact, last %s (%s)", "%d contacts, last %s (%s)",
                                            (unsigned long)r->contacts),
                                   r->contacts, str(r->last_contact, "occurred_at"), channel ? channel : "");
     free(channel);
-    json_decref(holder);
     return text;
 }
 
-static char *referral_text(cl_vault *v, const ledger_row *r)
+static char *referral_text(cl_vault *v, const ledger_row *r, const json_t *fields)
 {
     if (!r->last_referral)
         return strdup("");
     const cl_referral_state *s = cl_referral_state_find(str(r->last_referral, "state"));
     bool en = strcmp(cl_i18n_language(), "en") == 0;
-    json_t *holder;
-    char *agency = cl_report_field_label(v, "referral", "agency", record_field(v, r->last_referral, "agency", &holder));
+    char *agency = cl_report_field_label(v, "referral", "agency", record_field(fields, r->last_referral, "agency"));
     char *text = cl_strdup_printf("%s · %s", s ? (en ? s->label_en : s->label_zh) : str(r->last_referral, "state"),
                                   agency ? agency : "");
     free(agency);
-    json_decref(holder);
     return text;
 }
 
@@ -243,22 +327,6 @@ static char *remarks(cl_vault *v, const ledger_row *r)
     char day[11];
     snprintf(day, sizeof day, "%.10s", str(r->newest, "occurred_at"));
     return cl_strdup_printf("%s %s: %s", day, kind_title(v, str(r->newest, "kind")), str(r->newest, "summary"));
-}
-
-/* The oldest record of a student (anything but the details): when and by
- * whom the concern was first noticed. */
-static cl_status first_noticed(cl_vault *v, long long student_id, char day[11], char **source)
-{
-    cl_record_filter f = {.student_id = student_id};
-    json_t *all = NULL;
-    cl_status st = cl_record_list(v, &f, &all);
-    if (st != CL_OK)
-        return st;
-    const json_t *oldest = json_array_get(all, json_array_size(all) - 1);
-    snprintf(day, 11, "%.10s", str(oldest, "occurred_at"));
-    *source = cl_strdup_printf("%s（%s）", str(oldest, "author"), kind_title(v, str(oldest, "kind")));
-    json_decref(all);
-    return CL_OK;
 }
 
 static void ledger_columns(json_t *cols)
@@ -302,12 +370,16 @@ cl_status cl_report_ledger(cl_vault *v, const cl_report_filter *filter, json_t *
     if (st == CL_OK)
         st = cl_record_list(v, &rf, &records);
     /* The period's records by student, newest first as listed. */
-    json_t *by_student = json_object();
+    json_t *by_student = json_object(), *wanted = json_array();
     size_t i;
     json_t *item;
     json_array_foreach(records, i, item) {
         char key[32];
         snprintf(key, sizeof key, "%lld", id_of(item, "student_id"));
+        static const char *const read_kinds[] = {"observation", "plan", "contact", "referral"};
+        for (size_t k = 0; k < 4; k++)
+            if (strcmp(str(item, "kind"), read_kinds[k]) == 0)
+                json_array_append_new(wanted, json_integer(id_of(item, "id")));
         json_t *list = json_object_get(by_student, key);
         if (!list) {
             list = json_array();
@@ -315,6 +387,16 @@ cl_status cl_report_ledger(cl_vault *v, const cl_report_filter *filter, json_t *
         }
         json_array_append(list, item);
     }
+    /* Everything else the rows need, each in one query for the whole
+     * ledger (no query per student or per record). */
+    json_t *fields = NULL, *firsts = NULL, *details_by = NULL;
+    if (st == CL_OK)
+        st = fields_of(v, wanted, &fields);
+    if (st == CL_OK)
+        st = first_noticed_all(v, &firsts);
+    if (st == CL_OK)
+        st = details_all(v, &details_by);
+    json_decref(wanted);
     json_t *report = st == CL_OK ? report_new(v, "ledger", _("Intervention ledger of students with abnormal behaviour"),
                                               from, to)
                                  : NULL;
@@ -331,28 +413,24 @@ cl_status cl_report_ledger(cl_vault *v, const cl_report_filter *filter, json_t *
         const json_t *recs = json_object_get(by_student, key);
         if (!recs)
             continue;
-        json_t *details = NULL;
-        st = cl_student_get(v, id_of(item, "id"), &details);
+        const json_t *details = json_object_get(details_by, key), *oldest = json_object_get(firsts, key);
         char first[11] = "";
-        char *source = NULL;
-        if (st == CL_OK)
-            st = first_noticed(v, id_of(item, "id"), first, &source);
+        snprintf(first, sizeof first, "%.10s", str(oldest, "occurred_at"));
+        char *source = cl_strdup_printf("%s（%s）", str(oldest, "author"), kind_title(v, str(oldest, "kind")));
         ledger_row r;
-        if (st == CL_OK)
-            st = tally(v, recs, &r);
+        st = tally(v, recs, fields, &r);
         if (st != CL_OK) {
-            json_decref(details);
             free(source);
             break;
         }
         char *gender = cl_report_field_label(v, "student", "gender", json_object_get(details, "gender"));
-        char *status = cl_report_field_label(v, "student", "status", json_object_get(details, "status"));
-        char *acts = interventions(v, &r), *contacts = contacts_text(v, &r), *ref = referral_text(v, &r),
-             *notes = remarks(v, &r);
+        char *status = cl_report_field_label(v, "student", "status", json_object_get(item, "status"));
+        char *acts = interventions(v, &r, fields), *contacts = contacts_text(v, &r, fields),
+             *ref = referral_text(v, &r, fields), *notes = remarks(v, &r);
         json_t *cells = json_pack("[i, s, s, s, s, s, s, o, o, s, s, s, s, s, s]", ++n, str(item, "name"),
                                   gender ? gender : "", str(item, "class"), first, source ? source : "",
-                                  r.concerns ? r.concerns : "", risk_tier(v, details, "risk_level"),
-                                  risk_tier(v, details, "misconduct_tier"), acts ? acts : "",
+                                  r.concerns ? r.concerns : "", risk_tier(v, item, "risk_level"),
+                                  risk_tier(v, item, "misconduct_tier"), acts ? acts : "",
                                   contacts ? contacts : "", ref ? ref : "", status ? status : "",
                                   str(item, "counsellor"), notes ? notes : "");
         if (!cells)
@@ -368,8 +446,10 @@ cl_status cl_report_ledger(cl_vault *v, const cl_report_filter *filter, json_t *
         free(notes);
         free(r.concerns);
         free(source);
-        json_decref(details);
     }
+    json_decref(fields);
+    json_decref(firsts);
+    json_decref(details_by);
     json_decref(by_student);
     json_decref(students);
     json_decref(records);
@@ -441,37 +521,37 @@ cl_status cl_report_difficulty(cl_vault *v, const cl_report_filter *filter, json
         json_array_append_new(cols, column("next_due", _("Next due"), "date", 11));
         json_array_append_new(cols, column("overdue", _("Overdue"), "text", 10));
     }
+    /* Each in one query or pass for the whole list. */
+    json_t *details_by = NULL, *contacts = NULL, *next_by = json_object();
+    if (st == CL_OK)
+        st = details_all(v, &details_by);
+    if (st == CL_OK)
+        st = last_contacts(v, &contacts);
+    size_t i, k;
+    json_t *item, *d;
+    json_array_foreach(due, k, d) {
+        char key[32];
+        snprintf(key, sizeof key, "%lld", id_of(d, "student_id"));
+        if (!json_object_get(next_by, key))
+            json_object_set(next_by, key, d);
+    }
     int n = 0;
-    size_t i;
-    json_t *item;
     json_array_foreach(students, i, item) {
         if (st != CL_OK)
             break;
         const char *status = str(item, "status");
         if (strcmp(status, "active") != 0 && strcmp(status, "monitoring") != 0)
             continue;
-        json_t *details = NULL;
-        st = cl_student_get(v, id_of(item, "id"), &details);
-        if (st != CL_OK)
-            break;
-        if (json_array_size(json_object_get(details, "circumstances")) == 0) {
-            json_decref(details);
+        char key[32];
+        snprintf(key, sizeof key, "%lld", id_of(item, "id"));
+        const json_t *details = json_object_get(details_by, key);
+        if (json_array_size(json_object_get(details, "circumstances")) == 0)
             continue;
-        }
-        cl_record_filter rf = {.student_id = id_of(item, "id"), .kind = "contact", .limit = 1};
-        json_t *contacts = NULL;
-        st = cl_record_list(v, &rf, &contacts);
-        const json_t *last = json_array_get(contacts, 0);
-        json_t *holder;
-        char *channel = last ? cl_report_field_label(v, "contact", "channel", record_field(v, last, "channel", &holder)) : NULL;
-        if (last)
-            json_decref(holder);
-        const json_t *next = NULL;
-        size_t k;
-        json_t *d;
-        json_array_foreach(due, k, d)
-            if (!next && id_of(d, "student_id") == id_of(item, "id"))
-                next = d;
+        const json_t *last = json_object_get(contacts, key);
+        char *channel = last ? cl_report_field_label(v, "contact", "channel",
+                                                     json_object_get(json_object_get(last, "fields"), "channel"))
+                             : NULL;
+        const json_t *next = json_object_get(next_by, key);
         char overdue[64] = "";
         long long days = next ? id_of(next, "days_overdue") : 0;
         if (next && days > 0)
@@ -495,9 +575,10 @@ cl_status cl_report_difficulty(cl_vault *v, const cl_report_filter *filter, json
         free(circ);
         free(names);
         free(phones);
-        json_decref(contacts);
-        json_decref(details);
     }
+    json_decref(details_by);
+    json_decref(contacts);
+    json_decref(next_by);
     json_decref(students);
     json_decref(due);
     if (st != CL_OK) {

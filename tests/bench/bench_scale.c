@@ -189,31 +189,15 @@ int main(int argc, char **argv)
     snprintf(dir, sizeof dir, "%s/bench-vault-%d-s%d", build, students, cl_db_schema_version());
     snprintf(vdir, sizeof vdir, "%s/v", dir);
     snprintf(plain_path, sizeof plain_path, "%s/plain.db", dir);
-    cl_secret *pass;
-    must(cl_secret_copy((const unsigned char *)"bench passphrase", 16, &pass), "secret");
-    struct stat sb;
     double made = 0;
     long long records = 0;
-    if (stat(vdir, &sb) != 0) {
-        mkdir(dir, 0700);
-        cl_secret *recovery;
-        must(cl_vault_init(vdir, "bench", "bench", pass, &recovery, &vault), "vault");
-        cl_secret_free(recovery);
-        must(cl_catalog_install_builtin(vault), "forms");
-        cl_synth_options o = {.students = students, .seed = 1, .months = 12};
-        cl_synth_report r;
-        double t0 = now_s();
-        must(cl_synth_fill(vault, &o, &r), "generate");
-        made = now_s() - t0;
-        records = r.records;
+    mkdir(dir, 0700);
+    if (bench_vault(vdir, students, &vault, &made)) {
         char *sql = sqlite3_mprintf("ATTACH DATABASE %Q AS plain KEY ''; SELECT sqlcipher_export('plain');"
                                     " DETACH DATABASE plain;", plain_path);
         must(cl_db_exec(cl_vault_db(vault), sql), "plain copy");
         sqlite3_free(sql);
-    } else {
-        must(cl_vault_open(vdir, pass, false, &vault), "open");
     }
-    cl_secret_free(pass);
     if (sqlite3_open(plain_path, &plain) != SQLITE_OK)
         return 1;
     sqlite3_exec(plain, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL", NULL, NULL, NULL);

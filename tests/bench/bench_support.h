@@ -1,16 +1,19 @@
 /* What the benchmarks share: a monotonic clock, stopping on a failed core
- * call, and ordering timings for percentiles. Inline so that a benchmark
- * need not use all of it. */
+ * call, ordering timings for percentiles, and their vaults. Inline so
+ * that a benchmark need not use all of it. */
 #ifndef CARELOG_BENCH_SUPPORT_H
 #define CARELOG_BENCH_SUPPORT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "carelog/catalog.h"
 #include "carelog/secret.h"
 #include "carelog/status.h"
+#include "carelog/synth.h"
 #include "carelog/vault.h"
 
 static inline double now_s(void)
@@ -65,6 +68,32 @@ static inline int bench_remove(const char *dir)
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     return system(cmd) == 0 ? 0 : 1;
+}
+
+/* Opens the generated vault of students under vdir, or makes it first
+ * (cl_synth_fill, seed 1, 12 months) when vdir does not exist yet; true
+ * when it was made, with the time that took in *made. */
+static inline bool bench_vault(const char *vdir, int students, cl_vault **v, double *made)
+{
+    cl_secret *pass;
+    struct stat sb;
+    bool make = stat(vdir, &sb) != 0;
+    must(cl_secret_copy((const unsigned char *)"bench passphrase", 16, &pass), "secret");
+    if (make) {
+        cl_secret *recovery;
+        must(cl_vault_init(vdir, "bench", "bench", pass, &recovery, v), "vault");
+        cl_secret_free(recovery);
+        must(cl_catalog_install_builtin(*v), "forms");
+        cl_synth_options o = {.students = students, .seed = 1, .months = 12};
+        cl_synth_report r;
+        double t0 = now_s();
+        must(cl_synth_fill(*v, &o, &r), "generate");
+        *made = now_s() - t0;
+    } else {
+        must(cl_vault_open(vdir, pass, false, v), "open");
+    }
+    cl_secret_free(pass);
+    return make;
 }
 
 #endif
