@@ -47,6 +47,13 @@ cl_status cl_county_totals(cl_vault *v, const char *period, const char *from, co
  * ed25519 (hex)}. CL_EDATA naming what is wrong. */
 cl_status cl_county_trust_parse(const char *vault_pub, size_t len, json_t **out);
 
+/* The schools a vault trusts (`office trust` in an office vault, `school
+ * add` in a school's), as cl_county_trust_parse gives them but for
+ * "named_here": true: the name is the one this vault gave, so a file is
+ * not held to it and is shown under it (its own in "school_as_signed").
+ * Not audited. */
+cl_status cl_county_trusted_schools(cl_vault *v, json_t **out);
+
 /* Reads one county file and its .minisig (outside input: checked
  * strictly), verifies the signature by a key of trusted
  * ([cl_county_trust_parse objects]) and that the file names that school.

@@ -451,18 +451,19 @@ static int cmd_report_merge(cl_cli *c)
     county_opts o = {{NULL, NULL, NULL, NULL}, NULL, CL_COUNTY_THRESHOLD, {NULL}, 0};
     int first;
     int rc = cl_cli_options(c, county_options,
-                            _("FILE... --trust VAULT.PUB... [--format csv|json|md|pdf|xlsx -o FILE]"),
+                            _("FILE... [--trust VAULT.PUB...] [--format csv|json|md|pdf|xlsx -o FILE]"),
                             _("Adds up the county totals of many schools: each file's signature is verified\n"
-                              "against the schools trusted by --trust (each school's vault.pub); a file\n"
+                              "against the schools trusted by --trust (each school's vault.pub), or without\n"
+                              "--trust against those this vault trusts (`office trust`); a file\n"
                               "changed after signing, from a school not trusted, or a second file of one\n"
                               "school for one period is refused (exit 65 or 77) and nothing is written.\n"
                               "One row per school, then the county's total, then the county's breakdowns\n"
                               "(by grade, referrals by state, screenings by band). Counts below the threshold\n"
                               "(the highest of --threshold and the files') stay suppressed; a sum over a\n"
                               "suppressed count is shown as \"≥N\", and a cell that subtraction would give\n"
-                              "away is withheld as \"*\". Each FILE comes with FILE.minisig. No vault is\n"
-                              "needed.\n"
-                              "  --trust FILE    a school's vault.pub (repeat for each school)\n"
+                              "away is withheld as \"*\". Each FILE comes with FILE.minisig.\n"
+                              "  --trust FILE    a school's vault.pub (repeat for each school; then no vault\n"
+                              "                  is needed)\n"
                               "  --format F      csv, json, md, pdf or xlsx with -o (default: a table)\n"),
                             county_option, &o, &first);
     if (rc != 0)
@@ -476,6 +477,19 @@ static int cmd_report_merge(cl_cli *c)
                                    o.args.path));
     json_t *trusted = json_array(), *files = json_array();
     cl_status st = CL_OK;
+    /* Without --trust, the schools this vault trusts (`office trust`). */
+    if (o.n_trust == 0) {
+        json_decref(trusted);
+        trusted = NULL;
+        st = cl_cli_unlock(c);
+        if (st == CL_OK)
+            st = cl_county_trusted_schools(c->vault, &trusted);
+        if (st == CL_OK && json_array_size(trusted) == 0)
+            st = cl_fail(CL_EUSAGE, _("this vault trusts no school yet: `carelog office trust NAME vault.pub` adds "
+                                      "one, or name the schools' vault.pub files with --trust"));
+        if (!trusted)
+            trusted = json_array();
+    }
     for (size_t i = 0; st == CL_OK && i < o.n_trust; i++) {
         unsigned char *data;
         size_t len;
@@ -567,6 +581,6 @@ const cl_command cl_report_commands[] = {
      cmd_report_difficulty},
     {"report stats", "[--by D] [--format F]", N_("counts with terminal bar charts (table, csv, json)"), cmd_report_stats},
     {"report county", "--period NAME -o FILE", N_("anonymous, signed totals of a term for the county"), cmd_report_county},
-    {"report merge", "FILE... --trust VAULT.PUB...", N_("verify and add up schools' county totals"), cmd_report_merge},
+    {"report merge", "FILE... [--trust VAULT.PUB...]", N_("verify and add up schools' county totals"), cmd_report_merge},
     {NULL, NULL, NULL, NULL},
 };

@@ -169,6 +169,29 @@ cl_status cl_county_trust_parse(const char *text, size_t len, json_t **out)
     return *out ? CL_OK : cl_fail(CL_ESOFTWARE, _("out of memory"));
 }
 
+cl_status cl_county_trusted_schools(cl_vault *v, json_t **out)
+{
+    *out = NULL;
+    sqlite3_stmt *q;
+    cl_status st = cl_db_prepare(cl_vault_db(v), "SELECT name, vault_id, fingerprint, ed25519 FROM trusted_schools"
+                                                 " ORDER BY name", &q);
+    if (st != CL_OK)
+        return st;
+    json_t *list = json_array();
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        if (sqlite3_column_bytes(q, 3) != crypto_sign_PUBLICKEYBYTES)
+            continue;
+        char hex[65];
+        sodium_bin2hex(hex, sizeof hex, sqlite3_column_blob(q, 3), crypto_sign_PUBLICKEYBYTES);
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:b}", "school", sqlite3_column_text(q, 0),
+                                              "vault_id", sqlite3_column_text(q, 1), "fingerprint",
+                                              sqlite3_column_text(q, 2), "ed25519", hex, "named_here", 1));
+    }
+    sqlite3_finalize(q);
+    *out = list;
+    return CL_OK;
+}
+
 static bool count_valid(const json_t *v, int threshold)
 {
     if (json_is_integer(v))
@@ -291,15 +314,22 @@ cl_status cl_county_verify(const unsigned char *data, size_t len, const char *si
     /* The school's name, vault id and fingerprint are in the signed text:
      * each must be the one of the vault.pub that trusts the key, so a
      * trusted school cannot pass its totals off as another's. */
+    bool named_here = json_is_true(json_object_get(known, "named_here"));
     if (st == CL_OK && (strcmp(str(known, "fingerprint"), str(doc, "fingerprint")) != 0 ||
                         strcmp(str(known, "vault_id"), str(doc, "vault_id")) != 0 ||
-                        strcmp(str(known, "school"), str(doc, "school")) != 0))
+                        (!named_here && strcmp(str(known, "school"), str(doc, "school")) != 0)))
         st = cl_fail(CL_EPERM, _("the county totals signed by the key of %s (%s) claim to be from %s (%s); the file "
                                  "is refused"),
                      str(known, "school"), str(known, "fingerprint"), str(doc, "school"), str(doc, "fingerprint"));
     if (st != CL_OK) {
         json_decref(doc);
         return st;
+    }
+    /* A school the county trusted under a name of its own is shown by that
+     * name; the name the file gives stays beside it. */
+    if (named_here) {
+        json_object_set(doc, "school_as_signed", json_object_get(doc, "school"));
+        json_object_set_new(doc, "school", json_string(str(known, "school")));
     }
     *out = doc;
     return CL_OK;

@@ -156,3 +156,24 @@ for c, name in enumerate(cols):
     if c >= 2 and isinstance(total[c], str) and total[c] != "":
         assert total[c].startswith("≥"), total[c]
 PY
+
+# The county keeps its trusted schools in an office vault (`office trust`):
+# then report merge needs no --trust.
+V="$T/county"
+expect_rc 0 cl "$PASS" office init --name 县教育局 --user 县教研员
+expect_rc 64 cl "$PASS" report merge a.json
+grep -q 'trusts no school yet' "$T/err" || fail "no trusted school: $(cat "$T/err")"
+for s in a b d; do expect_rc 0 cl "$PASS" office trust "school-$s" "$s.pub"; done
+expect_rc 0 cl "$PASS" --json report merge a.json b.json d.json
+python3 - "$T/out" merged.json <<'PY' || fail "merging with the vault's trusted schools differs from --trust"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+names = [r["cells"][0] for r in a["rows"] if r["section"] == "school"]
+assert names == ["school-a", "school-b", "school-d"], names  # the names the county gave
+for r in a["rows"] + b["rows"]:
+    if r["section"] == "school":
+        r["cells"][0] = ""
+a.pop("generated_at"); b.pop("generated_at")
+sys.exit(a != b)
+PY
+expect_rc 77 cl "$PASS" report merge a.json c.json

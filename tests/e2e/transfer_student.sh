@@ -106,8 +106,17 @@ grep -q 'addressed to' "$T/err" || fail "misaddressed: $(cat "$T/err")"
 same_files "$T/b-before" "$B" "refused transfers"
 
 # The real one.
-expect_rc 0 cl "$PASS" --json import transfer "$T/s.transfer"
+expect_rc 0 strace -f -o "$T/trace2" -e trace=open,openat,creat,rename,link \
+  sh -c "printf '%s\n' '$PASS' | '$CARELOG' --vault '$B' --passphrase-fd 3 --json \
+    import transfer '$T/s.transfer' 3<&0 </dev/null"
 grep -q '"records":8' "$T/out" || fail "import: $(cat "$T/out")"
+grep -E 'O_WRONLY|O_RDWR|O_CREAT' "$T/trace2" | grep -v ' = -1 ' | grep -o '"[^"]*"' | tr -d '"' | sort -u |
+  while read -r f; do
+    case "$f" in
+      "$B"/*|/proc/self/fd/*|"$XDG_STATE_HOME"/carelog/*|/dev/tty|/dev/null) ;;
+      *) fail "taking the transfer in wrote $f" ;;
+    esac
+  done
 new=$(jget student_id)
 [ "$new" != 1 ] || fail "the student kept the sender's id in a vault that had a student 1"
 expect_rc 73 cl "$PASS" import transfer "$T/s.transfer"
