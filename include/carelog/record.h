@@ -64,6 +64,9 @@ cl_status cl_record_edit(cl_vault *v, long long id, long long expected_version, 
  *   score        null, or a screening's cl_form_score object, stored in
  *                records.score (JSON text) when the record was saved
  *   history_versions  how many earlier versions record_versions holds
+ *   received_from  null, or {school, fingerprint, transfer_id,
+ *                source_record_id, received_at} for a record that came
+ *                with a student's transfer from another school
  * Null for absent text and ids. With audit_view, the reading is written to
  * the audit log (record.view). CL_ENOTFOUND. */
 cl_status cl_record_get(cl_vault *v, long long id, bool audit_view, json_t **out);

@@ -268,6 +268,7 @@ static int cmd_show(cl_cli *c)
                    "--json: {id, student_id, student_name, student_number, kind, author, occurred_at, created_at,\n"
                    "  updated_at, updated_by, form_id, form_kind, form_version, version, fields, follow_up,\n"
                    "  parent_id, state, signed_at, signed_by, signature_valid, score, history_versions,\n"
+                   "  received_from (null, or {school, fingerprint, transfer_id, source_record_id, received_at}),\n"
                    "  amendments:[{id, author, at, text}], flags:[…], transitions:[…] (referrals),\n"
                    "  reviews:[{id, occurred_at}] (plans), history:[…] (with --history)}\n",
                    &o, 1, &first);

@@ -71,6 +71,28 @@ cl_status cl_record_audit_view(cl_vault *v, long long id)
     return cl_audit_view_tx(v, "record.view", "record", id);
 }
 
+/* Where a record came from when it arrived with a student's transfer
+ * (transfer.h): {school, fingerprint, transfer_id, source_record_id,
+ * received_at}, else JSON null. */
+static json_t *received_from(sqlite3 *db, long long id)
+{
+    sqlite3_stmt *q;
+    if (cl_db_prepare(db, "SELECT s.name, s.fingerprint, i.transfer_id, t.source_record_id, i.received_at"
+                          " FROM transferred_records t JOIN transfers_in i ON i.id = t.transfer_in_id"
+                          " JOIN trusted_schools s ON s.id = i.school_id WHERE t.record_id = ?", &q) != CL_OK) {
+        cl_error_clear();
+        return json_null();
+    }
+    sqlite3_bind_int64(q, 1, id);
+    json_t *from = NULL;
+    if (sqlite3_step(q) == SQLITE_ROW)
+        from = json_pack("{s:s, s:s, s:s, s:I, s:s}", "school", sqlite3_column_text(q, 0), "fingerprint",
+                         sqlite3_column_text(q, 1), "transfer_id", sqlite3_column_text(q, 2), "source_record_id",
+                         (json_int_t)sqlite3_column_int64(q, 3), "received_at", sqlite3_column_text(q, 4));
+    sqlite3_finalize(q);
+    return from ? from : json_null();
+}
+
 cl_status cl_record_get(cl_vault *v, long long id, bool audit, json_t **out)
 {
     sqlite3 *db = cl_vault_db(v);
@@ -131,6 +153,7 @@ cl_status cl_record_get(cl_vault *v, long long id, bool audit, json_t **out)
     json_object_set_new(r, "history_versions", json_integer(sqlite3_column_int64(q, 23)));
     bool referral = strcmp(kind, "referral") == 0, plan = strcmp(kind, "plan") == 0;
     sqlite3_finalize(q);
+    json_object_set_new(r, "received_from", received_from(db, id));
 
     static const char *const amend_keys[] = {"I:id", "author", "at", "text", NULL};
     static const char *const trans_keys[] = {"I:id", "from", "to", "at", "actor", "note", NULL};
@@ -415,6 +438,12 @@ cl_status cl_record_render(cl_vault *v, const json_t *rec, const char *lang, cha
     if (json_integer_value(json_object_get(rec, "parent_id")))
         cl_buf_printf(&b, "%s: #%lld\n", en ? "Plan" : "对应计划",
                       (long long)json_integer_value(json_object_get(rec, "parent_id")));
+    const json_t *from = json_object_get(rec, "received_from");
+    if (json_is_object(from))
+        cl_buf_printf(&b, en ? "Received from %s (%s) with a transfer on %s; record #%lld there\n"
+                             : "转自 %s（%s），%s 随转学接收；在原校为记录 #%lld\n",
+                      str_or(from, "school", ""), str_or(from, "fingerprint", ""), local_at(from, "received_at", at),
+                      (long long)json_integer_value(json_object_get(from, "source_record_id")));
     if (cl_json_str(rec, "signed_at")) {
         json_t *valid = json_object_get(rec, "signature_valid");
         cl_buf_printf(&b, "%s %s, %s — %s\n", en ? "Signed by" : "签名:", str_or(rec, "signed_by", ""),

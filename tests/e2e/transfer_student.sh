@@ -130,6 +130,13 @@ expect_rc 0 cl "$PASS" verify-derived
 sig_id=$(cl "$PASS" --json record list --student 20260001 --kind session | grep -o '"id":[0-9]*' | head -n 1 | cut -d: -f2)
 expect_rc 0 cl "$PASS" --json record show "$sig_id"
 grep -q '"signature_valid":true' "$T/out" || fail "the transferred signature does not verify: $(cat "$T/out")"
+grep -q '"received_from":{"school":"第一中学"' "$T/out" || fail "the record is not marked as received: $(cat "$T/out")"
+expect_rc 0 cl "$PASS" record show "$sig_id"
+grep -q "Received from 第一中学 .* with a transfer on .*; record #$ses there" "$T/out" ||
+  fail "record show does not say where the record came from: $(cat "$T/out")"
+# B's own records are not marked.
+expect_rc 0 cl "$PASS" --json record show 2
+grep -q '"received_from":null' "$T/out" || fail "a record of B's own is marked as received: $(cat "$T/out")"
 expect_rc 0 cl "$PASS" --yes export vault --json -o "$T/b-after.json"
 python3 - "$T/a-before.json" "$T/b-after.json" <<'PY' || fail "the receiving vault's copy differs from the sender's"
 import json, sys
