@@ -127,10 +127,8 @@ static json_t *json_col(sqlite3_stmt *q, int col)
     return j ? j : json_object();
 }
 
-/* The rows of one query as an object keyed by the first column's id
- * ("12": value(row)); bind, when not NULL, is text for ?1. One pass. */
-static cl_status rows_by_id(cl_vault *v, const char *sql, const char *bind, json_t *(*value)(sqlite3_stmt *q),
-                            const char *what, json_t **out)
+cl_status cl_report_rows_by_id(cl_vault *v, const char *sql, const char *bind, json_t *(*value)(sqlite3_stmt *q),
+                               const char *what, json_t **out)
 {
     sqlite3_stmt *q;
     cl_status st = cl_db_prepare(cl_vault_db(v), sql, &q);
@@ -161,6 +159,12 @@ static json_t *fields_value(sqlite3_stmt *q)
     return json_col(q, 1);
 }
 
+static json_t *columns_value(sqlite3_stmt *q)
+{
+    json_t *score = sqlite3_column_type(q, 2) == SQLITE_NULL ? json_null() : json_col(q, 2);
+    return json_pack("{s:o, s:o}", "fields", json_col(q, 1), "score", score);
+}
+
 static json_t *first_value(sqlite3_stmt *q)
 {
     return json_pack("{s:s, s:s, s:s}", "occurred_at", sqlite3_column_text(q, 2), "author", sqlite3_column_text(q, 3),
@@ -172,23 +176,27 @@ static json_t *contact_value(sqlite3_stmt *q)
     return json_pack("{s:s, s:o}", "occurred_at", sqlite3_column_text(q, 2), "fields", json_col(q, 3));
 }
 
-/* The fields of the records the ledger reads them from, by id, in one
- * query for the whole ledger. */
-static cl_status fields_of(cl_vault *v, const json_t *ids, json_t **out)
+cl_status cl_report_record_columns(cl_vault *v, const json_t *ids, json_t **out)
 {
     char *list = json_dumps(ids, JSON_COMPACT);
-    cl_status st = list ? rows_by_id(v, "SELECT r.id, r.fields FROM json_each(?1) j JOIN records r ON r.id = j.value",
-                                     list, fields_value, "reading the ledger's records", out)
+    cl_status st = list ? cl_report_rows_by_id(v, "SELECT r.id, r.fields, r.score FROM json_each(?1) j"
+                                        " JOIN records r ON r.id = j.value",
+                                     list, columns_value, "reading the report's records", out)
                         : cl_fail(CL_ESOFTWARE, _("out of memory"));
     free(list);
     return st;
 }
 
-static const json_t *fields_get(const json_t *fields, const json_t *item)
+const json_t *cl_report_record_fields(const json_t *columns, const json_t *item, const char *which)
 {
     char key[32];
     snprintf(key, sizeof key, "%lld", id_of(item, "id"));
-    return json_object_get(fields, key);
+    return json_object_get(json_object_get(columns, key), which);
+}
+
+static const json_t *fields_get(const json_t *columns, const json_t *item)
+{
+    return cl_report_record_fields(columns, item, "fields");
 }
 
 /* Each student's oldest record (anything but the details), across all
@@ -197,22 +205,21 @@ static const json_t *fields_get(const json_t *fields, const json_t *item)
  * columns from that row: {"12": {occurred_at, author, kind}}. */
 static cl_status first_noticed_all(cl_vault *v, json_t **out)
 {
-    return rows_by_id(v, "SELECT student_id, min(occurred_at || '#' || printf('%020d', id)), occurred_at, author, kind"
+    return cl_report_rows_by_id(v, "SELECT student_id, min(occurred_at || '#' || printf('%020d', id)), occurred_at, author, kind"
                          " FROM records WHERE kind != 'student' GROUP BY student_id",
                       NULL, first_value, "reading when concerns were first noticed", out);
 }
 
-/* Each student's details (the fields of their own record): {"12": {…}}. */
-static cl_status details_all(cl_vault *v, json_t **out)
+cl_status cl_report_student_details(cl_vault *v, json_t **out)
 {
-    return rows_by_id(v, "SELECT s.id, r.fields FROM students s JOIN records r ON r.id = s.record_id", NULL,
+    return cl_report_rows_by_id(v, "SELECT s.id, r.fields FROM students s JOIN records r ON r.id = s.record_id", NULL,
                       fields_value, "reading the students' details", out);
 }
 
 /* Each student's newest home-school contact: {"12": {occurred_at, fields}}. */
 static cl_status last_contacts(cl_vault *v, json_t **out)
 {
-    return rows_by_id(v, "SELECT student_id, max(occurred_at || '#' || printf('%020d', id)), occurred_at, fields"
+    return cl_report_rows_by_id(v, "SELECT student_id, max(occurred_at || '#' || printf('%020d', id)), occurred_at, fields"
                          " FROM records WHERE kind = 'contact' GROUP BY student_id",
                       NULL, contact_value, "reading the last contacts", out);
 }
@@ -391,11 +398,11 @@ cl_status cl_report_ledger(cl_vault *v, const cl_report_filter *filter, json_t *
      * ledger (no query per student or per record). */
     json_t *fields = NULL, *firsts = NULL, *details_by = NULL;
     if (st == CL_OK)
-        st = fields_of(v, wanted, &fields);
+        st = cl_report_record_columns(v, wanted, &fields);
     if (st == CL_OK)
         st = first_noticed_all(v, &firsts);
     if (st == CL_OK)
-        st = details_all(v, &details_by);
+        st = cl_report_student_details(v, &details_by);
     json_decref(wanted);
     json_t *report = st == CL_OK ? report_new(v, "ledger", _("Intervention ledger of students with abnormal behaviour"),
                                               from, to)
@@ -524,7 +531,7 @@ cl_status cl_report_difficulty(cl_vault *v, const cl_report_filter *filter, json
     /* Each in one query or pass for the whole list. */
     json_t *details_by = NULL, *contacts = NULL, *next_by = json_object();
     if (st == CL_OK)
-        st = details_all(v, &details_by);
+        st = cl_report_student_details(v, &details_by);
     if (st == CL_OK)
         st = last_contacts(v, &contacts);
     size_t i, k;

@@ -122,8 +122,10 @@ static void week_of(const char *date, char *out, size_t size)
 }
 
 /* The group keys of one record (an array of strings; empty = not counted
- * in any group). details: the student's details, fetched when needed. */
-static json_t *keys_of(cl_vault *v, const char *by, const json_t *item, const json_t *student, json_t *details_cache)
+ * in any group). details_by: the students' details; columns: the fields of
+ * the records grouped by a field (cl_report_record_columns). */
+static json_t *keys_of(cl_vault *v, const char *by, const json_t *item, const json_t *student,
+                       const json_t *details_by, const json_t *columns)
 {
     json_t *keys = json_array();
     const char *kind = str(item, "kind");
@@ -149,14 +151,7 @@ static json_t *keys_of(cl_vault *v, const char *by, const json_t *item, const js
     } else if (strcmp(by, "circumstance") == 0) {
         char id[32];
         snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(item, "student_id")));
-        json_t *details = json_object_get(details_cache, id);
-        if (!details) {
-            json_t *d = NULL;
-            if (cl_student_get(v, json_integer_value(json_object_get(item, "student_id")), &d) != CL_OK)
-                cl_error_clear();
-            details = d ? d : json_object();
-            json_object_set_new(details_cache, id, details);
-        }
+        const json_t *details = json_object_get(details_by, id);
         const json_t *circ = json_object_get(details, "circumstances");
         size_t i;
         json_t *c;
@@ -171,13 +166,8 @@ static json_t *keys_of(cl_vault *v, const char *by, const json_t *item, const js
             json_array_append_new(keys, json_string(_("none")));
     } else if ((strcmp(by, "category") == 0 && strcmp(kind, "observation") == 0) ||
                (strcmp(by, "agency") == 0 && strcmp(kind, "referral") == 0)) {
-        json_t *rec = NULL;
-        if (cl_record_get(v, json_integer_value(json_object_get(item, "id")), false, &rec) != CL_OK) {
-            cl_error_clear();
-            return keys;
-        }
         const char *field = strcmp(by, "category") == 0 ? "categories" : "agency";
-        const json_t *value = json_object_get(json_object_get(rec, "fields"), field);
+        const json_t *value = json_object_get(cl_report_record_fields(columns, item, "fields"), field);
         if (json_is_array(value)) {
             size_t i;
             json_t *c;
@@ -193,7 +183,6 @@ static json_t *keys_of(cl_vault *v, const char *by, const json_t *item, const js
             json_array_append_new(keys, json_string(label ? label : ""));
             free(label);
         }
-        json_decref(rec);
     }
     return keys;
 }
@@ -211,13 +200,35 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+static json_t *first_moves(sqlite3_stmt *q)
+{
+    json_t *o = json_object();
+    if (sqlite3_column_type(q, 1) != SQLITE_NULL)
+        json_object_set_new(o, "reported", json_string((const char *)sqlite3_column_text(q, 1)));
+    if (sqlite3_column_type(q, 2) != SQLITE_NULL)
+        json_object_set_new(o, "acknowledged", json_string((const char *)sqlite3_column_text(q, 2)));
+    return o;
+}
+
 /* Referrals made in the period: by state, and report → acknowledgement. */
 static cl_status referral_stats(cl_vault *v, const char *from, const char *to, json_t *out)
 {
-    json_t *list = NULL;
+    json_t *list = NULL, *moves = NULL;
     cl_status st = cl_referral_list(v, false, &list);
-    if (st != CL_OK)
+    /* When each referral was first reported and first acknowledged, for
+     * all of them in one query. */
+    if (st == CL_OK)
+        st = cl_report_rows_by_id(v, "SELECT t.record_id,"
+                                     " (SELECT x.at FROM referral_transitions x WHERE x.record_id = t.record_id"
+                                     "   AND x.to_state = 'reported' ORDER BY x.id LIMIT 1),"
+                                     " (SELECT x.at FROM referral_transitions x WHERE x.record_id = t.record_id"
+                                     "   AND x.to_state = 'acknowledged' ORDER BY x.id LIMIT 1)"
+                                     " FROM referral_transitions t GROUP BY t.record_id",
+                                  NULL, first_moves, "reading the referrals' history", &moves);
+    if (st != CL_OK) {
+        json_decref(list);
         return st;
+    }
     json_t *states = json_array();
     for (const cl_referral_state *s = cl_referral_states; s->name; s++)
         json_array_append_new(states, json_pack("{s:s, s:s, s:i}", "state", s->name, "label",
@@ -239,19 +250,11 @@ static cl_status referral_stats(cl_vault *v, const char *from, const char *to, j
         json_array_foreach(states, k, s)
             if (strcmp(str(s, "state"), str(r, "state")) == 0)
                 json_object_set_new(s, "count", json_integer(json_integer_value(json_object_get(s, "count")) + 1));
-        json_t *h = NULL;
-        st = cl_referral_history(v, json_integer_value(json_object_get(r, "id")), &h);
-        if (st != CL_OK)
-            break;
-        time_t reported = -1, ack = -1;
-        json_t *t;
-        json_array_foreach(json_object_get(h, "transitions"), k, t) {
-            if (reported < 0 && strcmp(str(t, "to"), "reported") == 0)
-                reported = utc_time(str(t, "at"));
-            if (ack < 0 && strcmp(str(t, "to"), "acknowledged") == 0)
-                ack = utc_time(str(t, "at"));
-        }
-        json_decref(h);
+        char key[32];
+        snprintf(key, sizeof key, "%lld", (long long)json_integer_value(json_object_get(r, "id")));
+        const json_t *steps = json_object_get(moves, key);
+        const char *reported_at = str(steps, "reported"), *ack_at = str(steps, "acknowledged");
+        time_t reported = *reported_at ? utc_time(reported_at) : -1, ack = *ack_at ? utc_time(ack_at) : -1;
         if (reported >= 0 && ack >= reported) {
             days[acked] = (double)(ack - reported) / 86400.0;
             within += days[acked] <= FEEDBACK_DAYS;
@@ -261,6 +264,7 @@ static cl_status referral_stats(cl_vault *v, const char *from, const char *to, j
         }
     }
     json_decref(list);
+    json_decref(moves);
     if (st == CL_OK && !days)
         st = cl_fail(CL_ESOFTWARE, _("out of memory"));
     if (st == CL_OK) {
@@ -328,10 +332,25 @@ cl_status cl_report_stats(cl_vault *v, const cl_report_filter *filter, const cha
     cl_record_filter rf = {.since = *from ? from : NULL, .until = *to ? to : NULL};
     if (st == CL_OK)
         st = cl_record_list(v, &rf, &records);
-    json_t *by_id = json_object(), *details = json_object(), *totals = counts_new(), *groups = json_object();
-    json_t *bands = json_object();
+    json_t *by_id = json_object(), *details = NULL, *totals = counts_new(), *groups = json_object();
     size_t i;
     json_t *item;
+    /* What the counts read from the records' fields and scores, and the
+     * students' details, each in one query (no query per record). */
+    json_t *wanted = json_array(), *columns = NULL;
+    json_array_foreach(records, i, item) {
+        const char *kind = str(item, "kind");
+        if (strcmp(counter_of(kind), "screenings") == 0 ||
+            (by && strcmp(by, "category") == 0 && strcmp(kind, "observation") == 0) ||
+            (by && strcmp(by, "agency") == 0 && strcmp(kind, "referral") == 0))
+            json_array_append_new(wanted, json_integer(json_integer_value(json_object_get(item, "id"))));
+    }
+    if (st == CL_OK)
+        st = cl_report_record_columns(v, wanted, &columns);
+    json_decref(wanted);
+    if (st == CL_OK && by && strcmp(by, "circumstance") == 0)
+        st = cl_report_student_details(v, &details);
+    json_t *bands = json_object();
     json_array_foreach(students, i, item) {
         char key[32];
         snprintf(key, sizeof key, "%lld", (long long)json_integer_value(json_object_get(item, "id")));
@@ -349,21 +368,15 @@ cl_status cl_report_stats(cl_vault *v, const cl_report_filter *filter, const cha
         const char *counter = counter_of(str(item, "kind"));
         count(totals, counter, sid);
         if (strcmp(counter, "screenings") == 0) {
-            json_t *rec = NULL;
-            if (cl_record_get(v, json_integer_value(json_object_get(item, "id")), false, &rec) == CL_OK) {
-                const json_t *score = json_object_get(rec, "score");
-                char band[160];
-                snprintf(band, sizeof band, "%s\t%s", str(item, "kind"),
-                         str(score, strcmp(cl_i18n_language(), "en") == 0 ? "band_en" : "band_zh"));
-                json_object_set_new(bands, band, json_integer(json_integer_value(json_object_get(bands, band)) + 1));
-            } else {
-                cl_error_clear();
-            }
-            json_decref(rec);
+            const json_t *score = cl_report_record_fields(columns, item, "score");
+            char band[160];
+            snprintf(band, sizeof band, "%s\t%s", str(item, "kind"),
+                     str(score, strcmp(cl_i18n_language(), "en") == 0 ? "band_en" : "band_zh"));
+            json_object_set_new(bands, band, json_integer(json_integer_value(json_object_get(bands, band)) + 1));
         }
         if (!by)
             continue;
-        json_t *keys = keys_of(v, by, item, student, details);
+        json_t *keys = keys_of(v, by, item, student, details, columns);
         size_t k;
         json_t *gk;
         json_array_foreach(keys, k, gk) {
@@ -410,6 +423,7 @@ cl_status cl_report_stats(cl_vault *v, const cl_report_filter *filter, const cha
         st = referral_stats(v, from, to, report);
     json_decref(by_id);
     json_decref(details);
+    json_decref(columns);
     json_decref(totals);
     json_decref(groups);
     json_decref(bands);
