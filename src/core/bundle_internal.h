@@ -62,6 +62,9 @@ typedef struct envelope {
     unsigned char sig_hash[32];
 } envelope;
 cl_status envelope_read(const char *file, envelope *out);
+/* The same, in a vault of the role that takes such files in (office true:
+ * an office vault), for doing (the command, named in the refusal). */
+cl_status envelope_open(cl_vault *v, bool office, const char *doing, const char *file, envelope *out);
 void envelope_free(envelope *e);
 /* Decrypts with this vault's X25519 key into memory (at most max bytes). */
 cl_status envelope_decrypt(cl_vault *v, const envelope *e, size_t max, cl_age_buf *out);

@@ -223,10 +223,8 @@ cl_status bundle_read_archive(const bundle_kind *kind, const unsigned char *plai
 
 cl_status cl_bundle_open(cl_vault *v, const char *file, json_t **result)
 {
-    cl_status st = cl_vault_require_role(v, true, "office open");
     envelope e;
-    if (st == CL_OK)
-        st = envelope_read(file, &e);
+    cl_status st = envelope_open(v, true, "office open", file, &e);
     if (st != CL_OK)
         return st;
     long long school_id = 0;

@@ -147,6 +147,12 @@ cl_status envelope_seen(cl_vault *v, const char *table, const envelope *e, const
     return st;
 }
 
+cl_status envelope_open(cl_vault *v, bool office, const char *doing, const char *file, envelope *out)
+{
+    cl_status st = cl_vault_require_role(v, office, doing);
+    return st == CL_OK ? envelope_read(file, out) : st;
+}
+
 cl_status envelope_read(const char *file, envelope *out)
 {
     memset(out, 0, sizeof *out);

@@ -342,10 +342,8 @@ static cl_status apply_receipt(cl_vault *v, const json_t *b, const cl_party *off
 
 cl_status cl_receipt_import(cl_vault *v, const char *file, json_t **result)
 {
-    cl_status st = cl_vault_require_role(v, false, "import receipt");
     envelope e;
-    if (st == CL_OK)
-        st = envelope_read(file, &e);
+    cl_status st = envelope_open(v, false, "import receipt", file, &e);
     if (st != CL_OK)
         return st;
     long long office_id = 0;

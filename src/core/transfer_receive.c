@@ -562,10 +562,8 @@ static cl_status check_envelope(cl_vault *v, const envelope *e, long long *schoo
 
 cl_status cl_transfer_student_receive(cl_vault *v, const char *file, json_t **result)
 {
-    cl_status st = cl_vault_require_role(v, false, "import transfer");
     envelope e;
-    if (st == CL_OK)
-        st = envelope_read(file, &e);
+    cl_status st = envelope_open(v, false, "import transfer", file, &e);
     if (st != CL_OK)
         return st;
     long long school_id = 0;
