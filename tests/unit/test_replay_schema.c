@@ -89,7 +89,7 @@ static void test_rebuild_keeps_rows(void **state)
     OK(cl_db_exec(db, "INSERT INTO bundle_exports VALUES ('E2', 1, 1, 'f', 'h', 'x', 'w');"
                       "INSERT INTO receipts_imported(receipt_id, export_id, status, note, office_at, imported_at, actor)"
                       " VALUES ('R1', 'E2', 'acknowledged', 'n', 'x', 'x', 'w')"));
-    sqlite3_close(db);
+    cl_db_close(db); /* with its cached statements */
 }
 
 int main(void)
