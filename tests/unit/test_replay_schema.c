@@ -18,7 +18,7 @@
 static int replay_entry(void)
 {
     for (int i = 0; cl_schema_migrations[i]; i++)
-        if (strstr(cl_schema_migrations[i], "CREATE TABLE received_bundles_v10"))
+        if (strstr(cl_schema_migrations[i], "CREATE TABLE received_bundles_rebuilt"))
             return i;
     fail_msg("no schema entry rebuilds received_bundles");
     return -1;
