@@ -3,8 +3,10 @@
  * The key is handed over only in the raw form x'<64 hex digits>' (any other
  * form silently runs PBKDF2 and yields a different key). Every open sets and
  * reads back the rules that keep plaintext off the disk and saved work safe:
- * temp_store MEMORY, cipher_memory_security ON, WAL, synchronous FULL,
- * foreign keys, secure_delete. Migrations go by PRAGMA user_version; a
+ * temp_store MEMORY, WAL, synchronous FULL, foreign keys, secure_delete;
+ * and no connection runs unless SQLite allocates from carelog's wiping,
+ * locked allocator (memory.h), which replaces cipher_memory_security.
+ * Migrations go by PRAGMA user_version; a
  * database newer than this program is refused. */
 #ifndef CARELOG_STORAGE_H
 #define CARELOG_STORAGE_H
@@ -27,9 +29,9 @@
 cl_status cl_db_open(const char *path, const cl_secret *key, bool create, sqlite3 **out);
 void cl_db_close(sqlite3 *db);
 
-/* The storage rules every open applies to a keyed connection (temp_store
- * MEMORY, cipher_memory_security, WAL, synchronous FULL, foreign keys,
- * secure_delete), each read back. Public so that a test can start from a
+/* The storage rules every open applies to a keyed connection (SQLite on
+ * the wiping allocator of memory.h; temp_store MEMORY, WAL, synchronous
+ * FULL, foreign keys, secure_delete, each read back). Public so that a test can start from a
  * connection with them off and see carelog turn them on. */
 cl_status cl_db_apply_rules(sqlite3 *db);
 
