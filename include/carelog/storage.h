@@ -25,6 +25,10 @@
 /* How long a connection waits for another carelog's lock before it
  * reports the vault busy (CL_ECONFLICT). */
 #define CL_DB_BUSY_MS 10000
+/* The page cache of a connection, in KiB (PRAGMA cache_size = -N): the
+ * hot index pages of a large vault, within the 64 MiB a streamed list may
+ * use. */
+#define CL_DB_CACHE_KIB "16384"
 
 cl_status cl_db_open(const char *path, const cl_secret *key, bool create, sqlite3 **out);
 void cl_db_close(sqlite3 *db);
@@ -70,11 +74,12 @@ cl_status cl_db_exec_cached(sqlite3 *db, const char *sql);
 
 /* Work a transaction's writes leave for its end (the derived state of the
  * students they touched, done once per student rather than once per
- * record): cl_db_commit runs fn(db, ctx) just before COMMIT, and a failure
- * there rolls the transaction back. One per connection; set again to
- * replace. */
+ * record; deferred search indexing): cl_db_commit runs each fn(db, ctx),
+ * in the order set, just before COMMIT, and a failure there rolls the
+ * transaction back. A few per connection, one per fn: set again with the
+ * same fn to replace its ctx. */
 typedef cl_status cl_db_precommit_fn(sqlite3 *db, void *ctx);
-void cl_db_set_precommit(sqlite3 *db, cl_db_precommit_fn *fn, void *ctx);
+cl_status cl_db_set_precommit(sqlite3 *db, cl_db_precommit_fn *fn, void *ctx);
 
 /* Re-encrypts the whole database under new_key in one transaction. Needs the
  * only connection: CL_ECONFLICT when another carelog has the vault open. */

@@ -97,25 +97,44 @@ cl_status cl_db_begin(sqlite3 *db)
     return cl_db_exec_cached(db, "BEGIN IMMEDIATE");
 }
 
-typedef struct precommit {
-    cl_db_precommit_fn *fn;
-    void *ctx;
-} precommit;
+#define PRECOMMIT_MAX 4
 
-void cl_db_set_precommit(sqlite3 *db, cl_db_precommit_fn *fn, void *ctx)
+typedef struct precommits {
+    size_t n;
+    struct {
+        cl_db_precommit_fn *fn;
+        void *ctx;
+    } v[PRECOMMIT_MAX];
+} precommits;
+
+cl_status cl_db_set_precommit(sqlite3 *db, cl_db_precommit_fn *fn, void *ctx)
 {
-    precommit *p = malloc(sizeof *p);
-    if (p) {
-        *p = (precommit){fn, ctx};
-        if (sqlite3_set_clientdata(db, "carelog.precommit", p, free) != SQLITE_OK)
+    precommits *p = sqlite3_get_clientdata(db, "carelog.precommit");
+    if (!p) {
+        p = calloc(1, sizeof *p);
+        if (!p || sqlite3_set_clientdata(db, "carelog.precommit", p, free) != SQLITE_OK) {
             free(p);
+            return cl_fail(CL_ESOFTWARE, _("out of memory"));
+        }
     }
+    size_t i = 0;
+    while (i < p->n && p->v[i].fn != fn)
+        i++;
+    if (i == PRECOMMIT_MAX)
+        return cl_fail(CL_ESOFTWARE, "more than %d precommit steps", PRECOMMIT_MAX);
+    p->v[i].fn = fn;
+    p->v[i].ctx = ctx;
+    if (i == p->n)
+        p->n++;
+    return CL_OK;
 }
 
 cl_status cl_db_commit(sqlite3 *db)
 {
-    precommit *p = sqlite3_get_clientdata(db, "carelog.precommit");
-    cl_status st = p ? p->fn(db, p->ctx) : CL_OK;
+    precommits *p = sqlite3_get_clientdata(db, "carelog.precommit");
+    cl_status st = CL_OK;
+    for (size_t i = 0; p && i < p->n && st == CL_OK; i++)
+        st = p->v[i].fn(db, p->v[i].ctx);
     if (st != CL_OK) {
         cl_db_rollback(db);
         return st;
@@ -248,6 +267,8 @@ cl_status cl_db_open(const char *path, const cl_secret *key, bool create, sqlite
         st = fail_read_only(db, _("opening the vault"));
     if (st == CL_OK)
         st = cl_db_apply_rules(db);
+    if (st == CL_OK)
+        st = cl_db_exec(db, "PRAGMA cache_size = -" CL_DB_CACHE_KIB);
     /* The search index's tokenizer and trigger functions, before anything
      * can touch search_fts. */
     if (st == CL_OK)
