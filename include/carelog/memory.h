@@ -21,8 +21,9 @@
  *
  * Under AddressSanitizer the same arena runs, with freed blocks and the
  * headers between blocks poisoned, so a use after free or an overrun of an
- * SQLite block by carelog's code is still reported; LeakSanitizer does not
- * see SQLite's blocks (they are not malloc'ed). */
+ * SQLite block by carelog's code is still reported; LeakSanitizer scans the
+ * arenas for pointers but does not report SQLite's own blocks as leaks
+ * (they are not malloc'ed), and its mlock does nothing. */
 #ifndef CARELOG_MEMORY_H
 #define CARELOG_MEMORY_H
 

@@ -27,15 +27,22 @@
 
 #ifdef CL_ASAN
 #include <sanitizer/asan_interface.h>
+#include <sanitizer/lsan_interface.h>
 /* The allocator reads headers and free blocks, which it poisons for
  * everyone else. */
 #define NO_ASAN __attribute__((no_sanitize_address))
 #define POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
 #define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+/* LeakSanitizer scans the arenas for pointers (SQLite keeps carelog's
+ * malloc'ed client data there), as it scanned SQLite's malloc'ed heap. */
+#define SCANNED(p, n) __lsan_register_root_region((p), (n))
+#define UNSCANNED(p, n) __lsan_unregister_root_region((p), (n))
 #else
 #define NO_ASAN
 #define POISON(p, n) ((void)(p), (void)(n))
 #define UNPOISON(p, n) ((void)(p), (void)(n))
+#define SCANNED(p, n) ((void)(p), (void)(n))
+#define UNSCANNED(p, n) ((void)(p), (void)(n))
 #endif
 
 #define HEADER_LIVE 0x4c495645u /* "LIVE" */
@@ -112,6 +119,7 @@ static void *map_locked(size_t size, int *locked)
 #ifdef MADV_DONTDUMP
     madvise(p, size, MADV_DONTDUMP);
 #endif
+    SCANNED(p, size);
     *locked = mlock(p, size) == 0;
     stats.mapped += size;
     if (*locked)
@@ -224,6 +232,7 @@ static NO_ASAN void mem_free(void *p)
         if (l->locked)
             stats.locked -= l->map_size;
         UNPOISON(l, l->map_size);
+        UNSCANNED(l, l->map_size);
         munmap(l, l->map_size);
     } else {
         h->magic = HEADER_FREE;
