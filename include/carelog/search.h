@@ -64,6 +64,16 @@ long long cl_search_key(const char *occurred_at, long long record_id);
 
 /* ---- index ----------------------------------------------------------- */
 
+/* For a writer of many records in one transaction (the generator): while
+ * on, the index triggers only queue each record they touch, and the
+ * commit (cl_db_commit, in the same transaction) indexes each once in its
+ * final state. FTS5 writes a segment of its index at every savepoint, so
+ * indexing record by record inside a large transaction costs a segment per
+ * record and the merges after. Searches inside that transaction do not see
+ * its records yet. Turning it off drops what a rolled-back transaction had
+ * queued; commit only through cl_db_commit while it is on. */
+cl_status cl_search_defer(sqlite3 *db, bool on);
+
 /* Rebuilds the whole index from the records in one transaction (for a
  * damaged index; `carelog search --rebuild`). Audited. *records: how many. */
 cl_status cl_search_rebuild(cl_vault *v, long long *records);

@@ -3,8 +3,10 @@
  * The key is handed over only in the raw form x'<64 hex digits>' (any other
  * form silently runs PBKDF2 and yields a different key). Every open sets and
  * reads back the rules that keep plaintext off the disk and saved work safe:
- * temp_store MEMORY, cipher_memory_security ON, WAL, synchronous FULL,
- * foreign keys, secure_delete. Migrations go by PRAGMA user_version; a
+ * temp_store MEMORY, WAL, synchronous FULL, foreign keys, secure_delete;
+ * and no connection runs unless SQLite allocates from carelog's wiping,
+ * locked allocator (memory.h), which replaces cipher_memory_security.
+ * Migrations go by PRAGMA user_version; a
  * database newer than this program is refused. */
 #ifndef CARELOG_STORAGE_H
 #define CARELOG_STORAGE_H
@@ -23,13 +25,17 @@
 /* How long a connection waits for another carelog's lock before it
  * reports the vault busy (CL_ECONFLICT). */
 #define CL_DB_BUSY_MS 10000
+/* The page cache of a connection, in KiB (PRAGMA cache_size = -N): the
+ * hot index pages of a large vault, within the 64 MiB a streamed list may
+ * use. */
+#define CL_DB_CACHE_KIB "16384"
 
 cl_status cl_db_open(const char *path, const cl_secret *key, bool create, sqlite3 **out);
 void cl_db_close(sqlite3 *db);
 
-/* The storage rules every open applies to a keyed connection (temp_store
- * MEMORY, cipher_memory_security, WAL, synchronous FULL, foreign keys,
- * secure_delete), each read back. Public so that a test can start from a
+/* The storage rules every open applies to a keyed connection (SQLite on
+ * the wiping allocator of memory.h; temp_store MEMORY, WAL, synchronous
+ * FULL, foreign keys, secure_delete, each read back). Public so that a test can start from a
  * connection with them off and see carelog turn them on. */
 cl_status cl_db_apply_rules(sqlite3 *db);
 
@@ -68,11 +74,12 @@ cl_status cl_db_exec_cached(sqlite3 *db, const char *sql);
 
 /* Work a transaction's writes leave for its end (the derived state of the
  * students they touched, done once per student rather than once per
- * record): cl_db_commit runs fn(db, ctx) just before COMMIT, and a failure
- * there rolls the transaction back. One per connection; set again to
- * replace. */
+ * record; deferred search indexing): cl_db_commit runs each fn(db, ctx),
+ * in the order set, just before COMMIT, and a failure there rolls the
+ * transaction back. A few per connection, one per fn: set again with the
+ * same fn to replace its ctx. */
 typedef cl_status cl_db_precommit_fn(sqlite3 *db, void *ctx);
-void cl_db_set_precommit(sqlite3 *db, cl_db_precommit_fn *fn, void *ctx);
+cl_status cl_db_set_precommit(sqlite3 *db, cl_db_precommit_fn *fn, void *ctx);
 
 /* Re-encrypts the whole database under new_key in one transaction. Needs the
  * only connection: CL_ECONFLICT when another carelog has the vault open. */

@@ -18,8 +18,8 @@
  * assessments (risk mostly 0–1, a few 2–3); counselling sessions; plans with
  * reviews; home-school contacts; PHQ-9 and GAD-7 screenings; for a few,
  * referrals moved along the loop to different states; follow-up dates both
- * due and overdue. Students are written in batches, one transaction per
- * batch. */
+ * due and overdue. Students are written in batches of about 2,000
+ * records, one transaction each (referral moves included). */
 #ifndef CARELOG_SYNTH_H
 #define CARELOG_SYNTH_H
 
@@ -30,11 +30,17 @@
 
 #define CL_SYNTH_MAX_STUDENTS 1000000
 #define CL_SYNTH_MAX_MONTHS 120
+#define CL_SYNTH_MAX_RECORDS_PER_STUDENT 10000
 
 typedef struct cl_synth_options {
     int students;   /* how many (1..CL_SYNTH_MAX_STUDENTS); 0 = 40 */
     uint64_t seed;  /* any value; the same seed gives the same vault */
     int months;     /* how far back records go (1..CL_SYNTH_MAX_MONTHS); 0 = 6 */
+    /* Records per student, the student's own included
+     * (1..CL_SYNTH_MAX_RECORDS_PER_STUDENT): the usual history, cut short
+     * at M or followed by more observations, sessions and contacts until
+     * there are M; 0 = the usual history only (about 8.5 each). */
+    int records_per_student;
     /* Called after each batch (one transaction) with the students written
      * so far and the records written so far; NULL = none. */
     void (*progress)(long long students_done, long long students, long long records, void *ctx);

@@ -270,6 +270,9 @@ static int generate_option(cl_cli *c, int opt, const char *arg, void *ctx)
         o->students = (int)n;
     else if (opt == 'm' && (rc = number_arg("months", arg, 1, CL_SYNTH_MAX_MONTHS, &n)) == 0)
         o->months = (int)n;
+    else if (opt == 'r' &&
+             (rc = number_arg("records-per-student", arg, 1, CL_SYNTH_MAX_RECORDS_PER_STUDENT, &n)) == 0)
+        o->records_per_student = (int)n;
     else if (opt == 's') {
         char *end;
         errno = 0;
@@ -298,12 +301,13 @@ static int cmd_generate(cl_cli *c)
         {"students", required_argument, NULL, 'n'},
         {"seed", required_argument, NULL, 's'},
         {"months", required_argument, NULL, 'm'},
+        {"records-per-student", required_argument, NULL, 'r'},
         {0, 0, 0, 0},
     };
     cl_synth_options o = {.students = 40, .seed = 1, .months = 6};
     int first;
     int rc = cl_cli_options(
-        c, options, _("[--students N] [--seed S] [--months M]"),
+        c, options, _("[--students N] [--records-per-student R] [--seed S] [--months M]"),
         _("Fills an EMPTY vault with SYNTHETIC students and records, for demos, tests and\n"
         "benchmarks; a vault that already holds students is refused (exit 73). Invented\n"
         "Chinese names, classes, guardians (phones in the unused 100 block),\n"
@@ -312,7 +316,11 @@ static int cmd_generate(cl_cli *c)
         "The same seed gives the same data (dates count back from today).\n"
         "  --students N   how many students (default 40)\n"
         "  --seed S       the seed (default 1)\n"
-        "  --months M     how many months of history (default 6)\n"),
+        "  --months M     how many months of history (default 6)\n"
+        "  --records-per-student R\n"
+        "                 R records for each student, the student's own included\n"
+        "                 (default: the usual history, about 8 each); e.g. 10,000\n"
+        "                 students with 100 each make a vault of a million records\n"),
         generate_option, &o, &first);
     if (rc != 0)
         return cl_cli_exit(rc);

@@ -299,6 +299,8 @@ static void key_function(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 cl_status cl_search_register(sqlite3 *db)
 {
     cl_status st = cl_search_register_tokenizer(db);
+    if (st == CL_OK)
+        st = cl_search_register_defer(db);
     if (st != CL_OK)
         return st;
     form_cache *cache = calloc(1, sizeof *cache);

@@ -10,6 +10,8 @@
 
 /* Registers the "carelog" FTS5 tokenizer (search_token.c). */
 cl_status cl_search_register_tokenizer(sqlite3 *db);
+/* Registers carelog_search_defer, the triggers' queue (search_defer.c). */
+cl_status cl_search_register_defer(sqlite3 *db);
 
 /* The words of a query as the index holds them, for marking snippets. */
 #define CL_SEARCH_WORDS_MAX 64

@@ -1,7 +1,7 @@
 /* Prepared statements kept for the connection's lifetime. Preparing the
  * statements of a record write (and its derived state) costs more than
- * running them, and under cipher_memory_security every allocation the
- * preparation makes is locked and wiped; a write reuses them instead. */
+ * running them (every allocation it makes is wiped again when freed); a
+ * write reuses them instead. */
 #include "carelog/storage.h"
 
 #include "carelog/i18n.h"

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "carelog/memory.h"
 #include "carelog/search.h"
 
 /* The file or folder that refuses writes, for a message that names it. */
@@ -96,25 +97,44 @@ cl_status cl_db_begin(sqlite3 *db)
     return cl_db_exec_cached(db, "BEGIN IMMEDIATE");
 }
 
-typedef struct precommit {
-    cl_db_precommit_fn *fn;
-    void *ctx;
-} precommit;
+#define PRECOMMIT_MAX 4
 
-void cl_db_set_precommit(sqlite3 *db, cl_db_precommit_fn *fn, void *ctx)
+typedef struct precommits {
+    size_t n;
+    struct {
+        cl_db_precommit_fn *fn;
+        void *ctx;
+    } v[PRECOMMIT_MAX];
+} precommits;
+
+cl_status cl_db_set_precommit(sqlite3 *db, cl_db_precommit_fn *fn, void *ctx)
 {
-    precommit *p = malloc(sizeof *p);
-    if (p) {
-        *p = (precommit){fn, ctx};
-        if (sqlite3_set_clientdata(db, "carelog.precommit", p, free) != SQLITE_OK)
+    precommits *p = sqlite3_get_clientdata(db, "carelog.precommit");
+    if (!p) {
+        p = calloc(1, sizeof *p);
+        if (!p || sqlite3_set_clientdata(db, "carelog.precommit", p, free) != SQLITE_OK) {
             free(p);
+            return cl_fail(CL_ESOFTWARE, _("out of memory"));
+        }
     }
+    size_t i = 0;
+    while (i < p->n && p->v[i].fn != fn)
+        i++;
+    if (i == PRECOMMIT_MAX)
+        return cl_fail(CL_ESOFTWARE, "more than %d precommit steps", PRECOMMIT_MAX);
+    p->v[i].fn = fn;
+    p->v[i].ctx = ctx;
+    if (i == p->n)
+        p->n++;
+    return CL_OK;
 }
 
 cl_status cl_db_commit(sqlite3 *db)
 {
-    precommit *p = sqlite3_get_clientdata(db, "carelog.precommit");
-    cl_status st = p ? p->fn(db, p->ctx) : CL_OK;
+    precommits *p = sqlite3_get_clientdata(db, "carelog.precommit");
+    cl_status st = CL_OK;
+    for (size_t i = 0; p && i < p->n && st == CL_OK; i++)
+        st = p->v[i].fn(db, p->v[i].ctx);
     if (st != CL_OK) {
         cl_db_rollback(db);
         return st;
@@ -159,7 +179,6 @@ static cl_status pragma_expect(sqlite3 *db, const char *set, const char *get, co
 static const struct storage_rule {
     const char *set, *get, *want;
 } storage_rules[] = {
-    {"PRAGMA cipher_memory_security = ON", "PRAGMA cipher_memory_security", "1"},
     {"PRAGMA temp_store = MEMORY", "PRAGMA temp_store", "2"},
     {NULL, "PRAGMA journal_mode = WAL", "wal"},
     {"PRAGMA synchronous = FULL", "PRAGMA synchronous", "2"},
@@ -169,6 +188,12 @@ static const struct storage_rule {
 
 cl_status cl_db_apply_rules(sqlite3 *db)
 {
+    /* Memory security is carelog's allocator (memory.h), not
+     * cipher_memory_security: without it freed memory could keep plaintext. */
+    if (!cl_memory_serves_sqlite())
+        return cl_fail(CL_ESOFTWARE, _("SQLite was started before carelog's wiping allocator could be installed, "
+                                       "so freed memory could keep plaintext; refusing to open the vault (this is "
+                                       "a bug in the program: report it)"));
     cl_status st = CL_OK;
     for (size_t i = 0; st == CL_OK && i < sizeof storage_rules / sizeof *storage_rules; i++)
         st = pragma_expect(db, storage_rules[i].set, storage_rules[i].get, storage_rules[i].want);
@@ -242,12 +267,17 @@ cl_status cl_db_open(const char *path, const cl_secret *key, bool create, sqlite
         st = fail_read_only(db, _("opening the vault"));
     if (st == CL_OK)
         st = cl_db_apply_rules(db);
+    if (st == CL_OK)
+        st = cl_db_exec(db, "PRAGMA cache_size = -" CL_DB_CACHE_KIB);
     /* The search index's tokenizer and trigger functions, before anything
      * can touch search_fts. */
     if (st == CL_OK)
         st = cl_search_register(db);
+    /* Keying freed SQLCipher's own buffers, which it unlocks page-wise. */
+    cl_memory_relock();
     if (st != CL_OK) {
         sqlite3_close(db);
+        cl_memory_relock();
         return st;
     }
     *out = db;
@@ -259,6 +289,7 @@ void cl_db_close(sqlite3 *db)
     if (db)
         cl_db_cache_clear(db);
     sqlite3_close_v2(db);
+    cl_memory_relock();
 }
 
 int cl_db_schema_version(void)
@@ -341,6 +372,7 @@ cl_status cl_db_rekey(sqlite3 *db, const cl_secret *new_key)
     if (st != CL_OK)
         return cl_fail(CL_ECONFLICT, _("the vault is open in another carelog; close it there, then try again"));
     st = apply_key(db, new_key, sqlite3_rekey_v2);
+    cl_memory_relock();
     cl_status back = pragma_expect(db, NULL, "PRAGMA journal_mode = WAL", "wal");
     return st != CL_OK ? st : back;
 }
@@ -370,6 +402,7 @@ cl_status cl_db_check_pragma(sqlite3 *db, const char *sql)
 cl_status cl_db_check_integrity(sqlite3 *db)
 {
     cl_status st = cl_db_check_pragma(db, "PRAGMA cipher_integrity_check");
+    cl_memory_relock();
     return st == CL_OK ? cl_db_check_pragma(db, "PRAGMA integrity_check") : st;
 }
 
@@ -395,6 +428,7 @@ cl_status cl_db_backup_to(sqlite3 *db, const char *path, const cl_secret *key)
     }
     if (sqlite3_close(dest) != SQLITE_OK && st == CL_OK)
         st = cl_fail(CL_EIO, _("%s: could not finish writing the copy"), path);
+    cl_memory_relock();
     return st;
 }
 

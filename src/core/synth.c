@@ -2,6 +2,7 @@
 #include "carelog/synth.h"
 #include "carelog/i18n.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,11 +13,15 @@
 #include "carelog/clock.h"
 #include "carelog/record.h"
 #include "carelog/referral.h"
+#include "carelog/search.h"
 #include "carelog/storage.h"
 #include "carelog/student.h"
 #include "carelog/text.h"
 
-#define BATCH 50
+/* Records per transaction: one fsync and one search-index segment for
+ * many records, and still a progress step every second or so. */
+#define BATCH_RECORDS 2000
+#define SYNTH_CACHE_KIB "131072"
 
 /* ---- PRNG: splitmix64 seeding xoshiro256** ----------------------------- */
 
@@ -108,14 +113,9 @@ typedef struct gen {
     long today;
     int span;               /* days back */
     cl_synth_report rep;
-    /* referrals written in this batch, moved after it commits */
-    struct pending_move {
-        long long id;
-        long day;
-        int steps;
-        int withdraw;
-    } moves[BATCH * 2];
-    size_t nmoves;
+    /* With --records-per-student: how many more the current student may
+     * get (-1: no limit, the usual history). */
+    long long budget;
 } gen;
 
 static const char *const grades[] = {"七年级", "八年级", "九年级", "高一", "高二", "高三"};
@@ -149,16 +149,46 @@ static long some_day(gen *g, long after)
     return first + (long)cl_synth_below(&g->rng, (uint32_t)(g->today - first + 1));
 }
 
+/* The report's count of a kind. */
+static long long *kind_count(cl_synth_report *r, const char *kind)
+{
+    static const struct {
+        const char *kind;
+        size_t offset;
+    } counts[] = {
+        {"observation", offsetof(cl_synth_report, observations)}, {"session", offsetof(cl_synth_report, sessions)},
+        {"assessment", offsetof(cl_synth_report, assessments)},   {"plan", offsetof(cl_synth_report, plans)},
+        {"review", offsetof(cl_synth_report, reviews)},           {"contact", offsetof(cl_synth_report, contacts)},
+        {"referral", offsetof(cl_synth_report, referrals)},       {"phq9", offsetof(cl_synth_report, screenings)},
+        {"gad7", offsetof(cl_synth_report, screenings)},
+    };
+    for (size_t i = 0; i < sizeof counts / sizeof *counts; i++)
+        if (strcmp(counts[i].kind, kind) == 0)
+            return (long long *)(void *)((char *)r + counts[i].offset);
+    return NULL;
+}
+
+/* Writes one record, unless the student's budget is spent: then *id is 0
+ * and nothing is written (the history is cut short there). */
 static cl_status add(gen *g, const char *kind, long long student, json_t *fields, long long parent, long long *id)
 {
     long long got = 0;
-    cl_status st = cl_record_add(g->v, kind, student, fields, parent, &got);
+    cl_status st = CL_OK;
+    if (g->budget != 0)
+        st = cl_record_add(g->v, kind, student, fields, parent, &got);
     json_decref(fields);
     if (st != CL_OK)
         return cl_fail_context(st, _("generating a %s record"), kind);
     if (id)
         *id = got;
-    g->rep.records++;
+    if (got) {
+        g->rep.records++;
+        long long *n = kind_count(&g->rep, kind);
+        if (n)
+            (*n)++;
+        if (g->budget > 0)
+            g->budget--;
+    }
     return CL_OK;
 }
 
@@ -212,7 +242,6 @@ static cl_status observations(gen *g, long long sid, int risk, bool *abuse)
         if (strcmp(cat, "suspected_abuse") == 0)
             *abuse = true;
         st = add(g, "observation", sid, f, 0, NULL);
-        g->rep.observations++;
     }
     return st;
 }
@@ -241,7 +270,6 @@ static cl_status assessment(gen *g, long long sid, long day, int risk)
         json_object_set_new(f, "guardians_informed", json_boolean(cl_synth_chance(&g->rng, 850)));
         set_day(f, "follow_up", day + (risk == 3 ? 7 : 14));
     }
-    g->rep.assessments++;
     return add(g, "assessment", sid, f, 0, NULL);
 }
 
@@ -265,7 +293,6 @@ static cl_status session(gen *g, long long sid, long day, int number, int risk, 
         set_str(f, "risk_detail", "学生提到有过不想活的念头，无具体计划；已与学生约定安全承诺，并告知班主任。");
     set_str(f, "next_steps", cl_synth_pick(&g->rng, "next_steps"));
     set_day(f, "follow_up", day + 7 + 7 * (int)cl_synth_below(&g->rng, 2));
-    g->rep.sessions++;
     return add(g, "session", sid, f, 0, id);
 }
 
@@ -290,10 +317,9 @@ static cl_status plan_with_reviews(gen *g, long long sid, long day)
     const char *status = reviews == 2 && cl_synth_chance(&g->rng, 500) ? "completed" : "active";
     set_str(f, "status", status);
     long long plan_id;
-    g->rep.plans++;
     cl_status st = add(g, "plan", sid, f, 0, &plan_id);
     static const char *const goal[] = {"partly", "partly", "achieved", "not_achieved", "revised"};
-    for (int i = 0; i < reviews && st == CL_OK; i++) {
+    for (int i = 0; i < reviews && plan_id && st == CL_OK; i++) {
         long rday = day + 30 * (i + 1);
         if (rday > g->today)
             break;
@@ -306,7 +332,6 @@ static cl_status plan_with_reviews(gen *g, long long sid, long day)
         if (strcmp(gs, "revised") == 0)
             set_str(r, "changes", "目标调整为先稳定睡眠，再逐步恢复社团活动。");
         set_day(r, "follow_up", rday + 30);
-        g->rep.reviews++;
         st = add(g, "review", sid, r, plan_id, NULL);
     }
     return st;
@@ -326,7 +351,6 @@ static cl_status contact(gen *g, long long sid, long day, const char *guardian, 
         set_str(f, "agreements", cl_synth_pick(&g->rng, "contact.agreement"));
     if (cl_synth_chance(&g->rng, 400))
         set_day(f, "follow_up", day + 14);
-    g->rep.contacts++;
     return add(g, "contact", sid, f, 0, NULL);
 }
 
@@ -348,9 +372,54 @@ static cl_status screenings(gen *g, long long sid, long day, int risk)
                 v = risk >= 3 ? 1 + (int)cl_synth_below(&g->rng, 2) : cl_synth_chance(&g->rng, 30) ? 1 : 0;
             json_object_set_new(f, id, json_integer(v));
         }
-        g->rep.screenings++;
         st = add(g, forms[k].kind, sid, f, 0, NULL);
     }
+    return st;
+}
+
+/* Moves a referral along the loop inside the batch's transaction, then
+ * dates the moves a few days apart from the referral's date, as they would
+ * have happened (re-dating a move leaves the search index alone). */
+static cl_status move_referral(gen *g, long long id, long day, int steps, bool withdraw)
+{
+    static const char *const loop[] = {"reported", "acknowledged", "handling", "support", "closed"};
+    static const char *const notes[] = {"已按规定向未保站报告", "接收机构已确认收到", "机构已派人处置",
+                                        "进入帮扶阶段，学校继续配合", "处置完毕，结案"};
+    cl_status st = CL_OK;
+    for (int k = 0; k < steps && k < 5 && st == CL_OK; k++) {
+        st = cl_referral_move(g->v, id, loop[k], notes[k]);
+        g->rep.transitions += st == CL_OK;
+    }
+    if (st == CL_OK && withdraw && steps < 5) {
+        st = cl_referral_move(g->v, id, "withdrawn", "经核实情况不属实，撤回报告");
+        g->rep.transitions += st == CL_OK;
+    }
+    sqlite3 *db = cl_vault_db(g->v);
+    sqlite3_stmt *sel = NULL, *upd = NULL;
+    if (st == CL_OK)
+        st = cl_db_cached(db, "SELECT id FROM referral_transitions WHERE record_id = ? ORDER BY id", &sel);
+    if (st == CL_OK)
+        st = cl_db_cached(db, "UPDATE referral_transitions SET at = ? WHERE id = ?", &upd);
+    if (st != CL_OK)
+        return st;
+    sqlite3_bind_int64(sel, 1, id);
+    int hour = 9;
+    while (st == CL_OK && sqlite3_step(sel) == SQLITE_ROW) {
+        char at[64], d[32];
+        if (day > g->today)
+            day = g->today;
+        day_text(day, d);
+        snprintf(at, sizeof at, "%sT%02d:%02u:00Z", d, hour, cl_synth_below(&g->rng, 60));
+        sqlite3_reset(upd);
+        sqlite3_bind_text(upd, 1, at, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(upd, 2, sqlite3_column_int64(sel, 0));
+        if (sqlite3_step(upd) != SQLITE_DONE)
+            st = cl_db_fail(db, "dating the referral moves");
+        day += 1 + (long)cl_synth_below(&g->rng, 5);
+        hour = 8 + (int)cl_synth_below(&g->rng, 9);
+    }
+    sqlite3_reset(sel);
+    sqlite3_reset(upd);
     return st;
 }
 
@@ -379,11 +448,11 @@ static cl_status referral(gen *g, long long sid, long day, bool abuse)
     fake_phone(g, phone);
     set_str(f, "contact_phone", phone);
     long long id;
-    g->rep.referrals++;
     cl_status st = add(g, "referral", sid, f, 0, &id);
-    if (st == CL_OK && g->nmoves < sizeof g->moves / sizeof *g->moves)
-        g->moves[g->nmoves++] = (struct pending_move){id, day, (int)cl_synth_below(&g->rng, 6),
-                                                       cl_synth_chance(&g->rng, 80)};
+    int steps = (int)cl_synth_below(&g->rng, 6);
+    bool withdraw = cl_synth_chance(&g->rng, 80);
+    if (st == CL_OK && id)
+        st = move_referral(g, id, day, steps, withdraw);
     return st;
 }
 
@@ -495,13 +564,17 @@ static cl_status student(gen *g, long long serial, long long *sid, int *risk, ch
     return CL_OK;
 }
 
-static cl_status one_student(gen *g, long long serial)
+static cl_status one_student(gen *g, long long serial, int records_per_student)
 {
     long long sid;
     int risk;
     char guardian[64];
     const char *relation;
+    g->budget = -1;
     cl_status st = student(g, serial, &sid, &risk, guardian, &relation);
+    /* The student's own record is the first of the M. */
+    if (records_per_student)
+        g->budget = records_per_student - 1;
     bool abuse = false;
     if (st == CL_OK)
         st = observations(g, sid, risk, &abuse);
@@ -534,66 +607,19 @@ static cl_status one_student(gen *g, long long serial)
         st = screenings(g, sid, some_day(g, 0), risk);
     if (st == CL_OK && ((risk == 3 && cl_synth_chance(&g->rng, 600)) || abuse))
         st = referral(g, sid, some_day(g, g->today - 60), abuse);
-    return st;
-}
-
-/* Moves the batch's referrals along the loop, then dates the moves a few
- * days apart from the referral's date, as they would have happened. */
-static cl_status move_referrals(gen *g)
-{
-    static const char *const loop[] = {"reported", "acknowledged", "handling", "support", "closed"};
-    static const char *const notes[] = {"已按规定向未保站报告", "接收机构已确认收到", "机构已派人处置",
-                                        "进入帮扶阶段，学校继续配合", "处置完毕，结案"};
-    cl_status st = CL_OK;
-    for (size_t i = 0; i < g->nmoves && st == CL_OK; i++) {
-        struct pending_move *m = &g->moves[i];
-        for (int k = 0; k < m->steps && k < 5 && st == CL_OK; k++) {
-            st = cl_referral_move(g->v, m->id, loop[k], notes[k]);
-            g->rep.transitions += st == CL_OK;
-        }
-        if (st == CL_OK && m->withdraw && m->steps < 5) {
-            st = cl_referral_move(g->v, m->id, "withdrawn", "经核实情况不属实，撤回报告");
-            g->rep.transitions += st == CL_OK;
-        }
-    }
-    sqlite3 *db = cl_vault_db(g->v);
-    if (st == CL_OK && g->nmoves)
-        st = cl_db_begin(db);
-    sqlite3_stmt *sel = NULL, *upd = NULL;
-    if (st == CL_OK && g->nmoves)
-        st = cl_db_prepare(db, "SELECT id FROM referral_transitions WHERE record_id = ? ORDER BY id", &sel);
-    if (st == CL_OK && g->nmoves)
-        st = cl_db_prepare(db, "UPDATE referral_transitions SET at = ? WHERE id = ?", &upd);
-    for (size_t i = 0; i < g->nmoves && st == CL_OK; i++) {
-        struct pending_move *m = &g->moves[i];
-        sqlite3_reset(sel);
-        sqlite3_bind_int64(sel, 1, m->id);
-        long day = m->day;
-        int hour = 9;
-        while (st == CL_OK && sqlite3_step(sel) == SQLITE_ROW) {
-            char at[64], d[32];
-            if (day > g->today)
-                day = g->today;
-            day_text(day, d);
-            snprintf(at, sizeof at, "%sT%02d:%02u:00Z", d, hour, cl_synth_below(&g->rng, 60));
-            sqlite3_reset(upd);
-            sqlite3_bind_text(upd, 1, at, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_int64(upd, 2, sqlite3_column_int64(sel, 0));
-            if (sqlite3_step(upd) != SQLITE_DONE)
-                st = cl_db_fail(db, "dating the referral moves");
-            day += 1 + (long)cl_synth_below(&g->rng, 5);
-            hour = 8 + (int)cl_synth_below(&g->rng, 9);
-        }
-    }
-    sqlite3_finalize(sel);
-    sqlite3_finalize(upd);
-    if (g->nmoves) {
-        if (st == CL_OK)
-            st = cl_db_commit(db);
+    /* With --records-per-student, the rest of the student's M: the
+     * ongoing work of the months, teachers' observations, sessions and
+     * contacts with the family. */
+    for (int number = nsessions + 1; st == CL_OK && g->budget > 0;) {
+        unsigned pick = cl_synth_below(&g->rng, 10);
+        bool ignored = false;
+        if (pick < 4)
+            st = observations(g, sid, risk, &ignored);
+        else if (pick < 7)
+            st = session(g, sid, some_day(g, 0), number++, risk, NULL);
         else
-            cl_db_rollback(db);
+            st = contact(g, sid, some_day(g, 0), guardian, relation);
     }
-    g->nmoves = 0;
     return st;
 }
 
@@ -631,6 +657,8 @@ cl_status cl_synth_fill(cl_vault *v, const cl_synth_options *opt, cl_synth_repor
         return cl_fail(CL_EUSAGE, _("--students must be from 1 to %d"), CL_SYNTH_MAX_STUDENTS);
     if (o.months < 0 || o.months > CL_SYNTH_MAX_MONTHS)
         return cl_fail(CL_EUSAGE, _("--months must be from 1 to %d"), CL_SYNTH_MAX_MONTHS);
+    if (o.records_per_student < 0 || o.records_per_student > CL_SYNTH_MAX_RECORDS_PER_STUDENT)
+        return cl_fail(CL_EUSAGE, _("--records-per-student must be from 1 to %d"), CL_SYNTH_MAX_RECORDS_PER_STUDENT);
     cl_status st = vault_empty(v);
     if (st != CL_OK)
         return st;
@@ -646,23 +674,36 @@ cl_status cl_synth_fill(cl_vault *v, const cl_synth_options *opt, cl_synth_repor
     g->today = cl_date_days(today);
     g->span = o.months * 30;
     sqlite3 *db = cl_vault_db(v);
+    /* Each batch is indexed for search once, at its commit; and a batch's
+     * pages stay in the cache until then (its indexes are written all
+     * over), so the cache is large while generating. */
+    st = cl_search_defer(db, true);
+    if (st == CL_OK)
+        st = cl_db_exec(db, "PRAGMA cache_size = -" SYNTH_CACHE_KIB);
     for (int done = 0; done < o.students && st == CL_OK;) {
         st = cl_db_begin(db);
-        for (int k = 0; k < BATCH && done < o.students && st == CL_OK; k++, done++)
-            st = one_student(g, done + 1);
+        long long batch_start = g->rep.records;
+        while (st == CL_OK && done < o.students && g->rep.records - batch_start < BATCH_RECORDS)
+            st = one_student(g, ++done, o.records_per_student);
         if (st == CL_OK)
             st = cl_db_commit(db);
         else
             cl_db_rollback(db);
-        if (st == CL_OK)
-            st = move_referrals(g);
         if (st == CL_OK && o.progress)
             o.progress(done, o.students, g->rep.records, o.progress_ctx);
     }
+    cl_status off = cl_search_defer(db, false);
+    if (off == CL_OK)
+        off = cl_db_exec(db, "PRAGMA cache_size = -" CL_DB_CACHE_KIB);
+    if (st == CL_OK)
+        st = off;
     if (st == CL_OK) {
         char detail[160];
         snprintf(detail, sizeof detail, "%lld students, %lld records (seed %llu, %d months)", g->rep.students,
                  g->rep.records, (unsigned long long)o.seed, o.months);
+        if (o.records_per_student)
+            snprintf(detail + strlen(detail), sizeof detail - strlen(detail), ", %d records per student",
+                     o.records_per_student);
         st = cl_db_begin(db);
         if (st == CL_OK)
             st = cl_vault_audit(v, "generate", "synthetic data", detail);

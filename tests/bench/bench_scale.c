@@ -1,10 +1,12 @@
 /* The core at scale (issue 9): a vault of N students made by the generator
- * (the same core `carelog generate` uses; cached under build/bench-vault-N-sV
+ * (the same core `carelog generate` uses; cached under build/bench-vault-N-rM-sV
  * so a second run reuses it), and a plaintext SQLite copy of the same data
  * (sqlcipher_export, synthetic data only) queried in the same run with the
  * same query shape. Each question: p95 over repeated runs, time beyond
  * unlock, and the ratio to plain SQLite; then peak RSS.
- * Usage: bench_scale [STUDENTS] (default 10000; `make check` runs 50). */
+ * Usage: bench_scale [STUDENTS [RECORDS_PER_STUDENT]] (default 10000 and
+ * the generator's usual history, about 8.5 each; `10000 100` is issue 9's
+ * million-record vault; `make check` runs 50). */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,12 +14,15 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "carelog/agenda.h"
 #include "carelog/audit.h"
 #include "carelog/catalog.h"
 #include "carelog/followup.h"
 #include "carelog/record.h"
+#include "carelog/search.h"
 #include "carelog/secret.h"
 #include "carelog/storage.h"
 #include "carelog/student.h"
@@ -108,6 +113,15 @@ static void q_add(void)
     json_decref(f);
 }
 
+/* The same write without its fsync (synchronous OFF for the one call):
+ * record add minus this is what the disk's flush costs. */
+static void q_add_nosync(void)
+{
+    must(cl_db_exec(cl_vault_db(vault), "PRAGMA synchronous = OFF"), "sync off");
+    q_add();
+    must(cl_db_exec(cl_vault_db(vault), "PRAGMA synchronous = FULL"), "sync on");
+}
+
 static void q_audit(void)
 {
     long long n;
@@ -129,14 +143,31 @@ static void q_plain(void)
     sqlite3_finalize(q);
 }
 
+static void plain_exec(sqlite3 *db, const char *sql)
+{
+    if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+        fprintf(stderr, "bench: plain: %s\n", sqlite3_errmsg(db));
+        exit(1);
+    }
+}
+
+static void q_plain_add(void);
+static void q_plain_add_nosync(void)
+{
+    plain_exec(plain, "PRAGMA synchronous = OFF");
+    q_plain_add();
+    plain_exec(plain, "PRAGMA synchronous = FULL");
+}
+
 /* A record write with the same durability on the plain copy: one
- * transaction, WAL, synchronous FULL. */
+ * transaction, WAL, synchronous FULL, the same triggers (carelog's search
+ * functions are registered on the plain connection too). */
 static void q_plain_add(void)
 {
-    sqlite3_exec(plain, "BEGIN IMMEDIATE; INSERT INTO records(student_id, kind, author, occurred_at, created_at,"
+    plain_exec(plain, "BEGIN IMMEDIATE; INSERT INTO records(student_id, kind, author, occurred_at, created_at,"
                         " updated_at, updated_by, form_id, fields, follow_up) SELECT student_id, kind, author,"
                         " occurred_at, created_at, updated_at, updated_by, form_id, fields, follow_up FROM records"
-                        " WHERE id = (SELECT max(id) FROM records); COMMIT", NULL, NULL, NULL);
+                        " WHERE id = (SELECT max(id) FROM records); COMMIT");
 }
 
 static double measure(void (*fn)(void), int runs)
@@ -174,33 +205,91 @@ static const struct question {
     {"record list of everything, streamed", q_stream,
      "SELECT id, occurred_at, fields FROM records ORDER BY occurred_at DESC, id DESC", 3, NULL},
     {"record add (session with follow-up)", q_add, NULL, RUNS, q_plain_add},
+    {"record add, without its fsync", q_add_nosync, NULL, RUNS, q_plain_add_nosync},
     {"audit verify", q_audit, "SELECT id, hash FROM audit ORDER BY id", 3, NULL},
 };
+
+/* Generates the vault and its plain copy in a child process, so that the
+ * generator's page cache does not count in the questions' peak RSS; the
+ * child reports how long the generation took (wall and CPU). */
+static void make_vault(const char *dir, const char *vdir, const char *plain_path, int students, int per_student,
+                       double *wall, double *cpu, long long *records)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        exit(1);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0)
+        exit(1);
+    if (pid == 0) {
+        close(fds[0]);
+        mkdir(dir, 0700);
+        cl_secret *pass, *recovery;
+        must(cl_secret_copy((const unsigned char *)"bench passphrase", 16, &pass), "secret");
+        must(cl_vault_init(vdir, "bench", "bench", pass, &recovery, &vault), "vault");
+        cl_secret_free(recovery);
+        cl_secret_free(pass);
+        must(cl_catalog_install_builtin(vault), "forms");
+        cl_synth_options o = {.students = students, .seed = 1, .months = 12, .records_per_student = per_student};
+        cl_synth_report r;
+        struct rusage before, after;
+        getrusage(RUSAGE_SELF, &before);
+        double t0 = now_s();
+        must(cl_synth_fill(vault, &o, &r), "generate");
+        double made = now_s() - t0;
+        getrusage(RUSAGE_SELF, &after);
+        double used = (double)(after.ru_utime.tv_sec - before.ru_utime.tv_sec + after.ru_stime.tv_sec -
+                               before.ru_stime.tv_sec) +
+                      (double)(after.ru_utime.tv_usec - before.ru_utime.tv_usec + after.ru_stime.tv_usec -
+                               before.ru_stime.tv_usec) / 1e6;
+        char *sql = sqlite3_mprintf("ATTACH DATABASE %Q AS plain KEY ''; SELECT sqlcipher_export('plain');"
+                                    " DETACH DATABASE plain;", plain_path);
+        must(cl_db_exec(cl_vault_db(vault), sql), "plain copy");
+        sqlite3_free(sql);
+        cl_vault_close(vault);
+        char line[128];
+        int n = snprintf(line, sizeof line, "%f %f %lld\n", made, used, r.records);
+        _exit(write(fds[1], line, (size_t)n) == n ? 0 : 1);
+    }
+    close(fds[1]);
+    char line[128] = "";
+    ssize_t n = read(fds[0], line, sizeof line - 1);
+    close(fds[0]);
+    int status;
+    if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || n <= 0 ||
+        sscanf(line, "%lf %lf %lld", wall, cpu, records) != 3) {
+        fprintf(stderr, "bench: generating the vault failed\n");
+        exit(1);
+    }
+}
 
 int main(int argc, char **argv)
 {
     int students = argc > 1 ? atoi(argv[1]) : 10000;
+    int per_student = argc > 2 ? atoi(argv[2]) : 0;
     must(cl_secret_init_process(), "init");
     setenv("CARELOG_TEST_FAST_KDF", "1", 1); /* the unlock is not measured */
     setenv("CARELOG_TEST_NOW", "2026-11-20T08:00:00Z", 1);
     const char *build = getenv("BUILD") ? getenv("BUILD") : "build";
     char dir[256], vdir[300], plain_path[300];
     /* By schema version too: a vault cached by another schema is not reused. */
-    snprintf(dir, sizeof dir, "%s/bench-vault-%d-s%d", build, students, cl_db_schema_version());
+    snprintf(dir, sizeof dir, "%s/bench-vault-%d-r%d-s%d", build, students, per_student, cl_db_schema_version());
     snprintf(vdir, sizeof vdir, "%s/v", dir);
     snprintf(plain_path, sizeof plain_path, "%s/plain.db", dir);
-    double made = 0;
+    struct stat sb;
+    double made = 0, made_cpu = 0;
     long long records = 0;
-    mkdir(dir, 0700);
-    if (bench_vault(vdir, students, &vault, &made)) {
-        char *sql = sqlite3_mprintf("ATTACH DATABASE %Q AS plain KEY ''; SELECT sqlcipher_export('plain');"
-                                    " DETACH DATABASE plain;", plain_path);
-        must(cl_db_exec(cl_vault_db(vault), sql), "plain copy");
-        sqlite3_free(sql);
-    }
+    if (stat(vdir, &sb) != 0)
+        make_vault(dir, vdir, plain_path, students, per_student, &made, &made_cpu, &records);
+    cl_secret *pass;
+    must(cl_secret_copy((const unsigned char *)"bench passphrase", 16, &pass), "secret");
+    must(cl_vault_open(vdir, pass, false, &vault), "open");
+    cl_secret_free(pass);
     if (sqlite3_open(plain_path, &plain) != SQLITE_OK)
         return 1;
-    sqlite3_exec(plain, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL", NULL, NULL, NULL);
+    plain_exec(plain, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL");
+    must(cl_search_register(plain), "plain search functions");
     sqlite3_stmt *q;
     sqlite3_prepare_v2(cl_vault_db(vault), "SELECT (SELECT n FROM row_counts WHERE name = 'records'),"
                        " (SELECT student_id FROM records GROUP BY student_id ORDER BY count(*) DESC LIMIT 1)", -1, &q, NULL);
@@ -211,7 +300,8 @@ int main(int argc, char **argv)
     sqlite3_finalize(q);
     printf("scale benchmark: %d students, %lld records (vault in %s)\n", students, records, dir);
     if (made > 0)
-        printf("  generated in %.1f s: %.0f records/s through the core\n", made, (double)records / made);
+        printf("  generated in %.1f s (%.1f s CPU): %.0f records/s through the core (%.0f per CPU second)\n", made,
+               made_cpu, (double)records / made, made_cpu > 0 ? (double)records / made_cpu : 0);
     printf("  %-40s %10s %10s %7s\n", "question (p95)", "carelog", "plain", "ratio");
     for (size_t i = 0; i < sizeof questions / sizeof *questions; i++) {
         const struct question *qn = &questions[i];

@@ -1,26 +1,30 @@
 /* Storage cost, as ratios against plain SQLite measured in the same run:
- * the same inserts and reads on (a) an unencrypted database, (b) SQLCipher
- * with the vault's raw key and every storage rule but memory security, and
- * (c) the vault's real settings (cipher_memory_security ON).
+ * the same inserts and reads on
+ *   plain      an unencrypted database (SQLite's default allocator);
+ *   cipher     SQLCipher with the vault's raw key and every storage rule,
+ *              memory security off: the same work without it;
+ *   per-call   SQLCipher's cipher_memory_security ON (an mlock/munlock
+ *              pair per allocation), what carelog used before;
+ *   vault      exactly as carelog opens a vault: cl_db_open on the
+ *              wiping, locked allocator (memory.h).
+ * "Memory security costs" is vault / cipher (issue 9's goal: ≤ 1.5×).
+ * An allocator is chosen once per process, so each case runs in a child
+ * (this program again); each is the median of three runs.
  * Usage: bench_storage [ROWS] */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "carelog/secret.h"
 #include "carelog/storage.h"
 
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
+#include "bench_support.h"
 
-static void must(int ok, sqlite3 *db, const char *what)
+#define RUNS 3
+
+static void must_sql(int ok, sqlite3 *db, const char *what)
 {
     if (!ok) {
         fprintf(stderr, "bench: %s: %s\n", what, db ? sqlite3_errmsg(db) : "");
@@ -32,10 +36,11 @@ static void must(int ok, sqlite3 *db, const char *what)
  * records), then reads them all back by student. */
 static void workload(sqlite3 *db, int rows, double *write_s, double *read_s)
 {
-    must(sqlite3_exec(db, "CREATE TABLE r (id INTEGER PRIMARY KEY, student INTEGER, at TEXT, fields TEXT);"
-                          "CREATE INDEX r_student ON r(student)", NULL, NULL, NULL) == SQLITE_OK, db, "create");
+    must_sql(sqlite3_exec(db, "CREATE TABLE r (id INTEGER PRIMARY KEY, student INTEGER, at TEXT, fields TEXT);"
+                              "CREATE INDEX r_student ON r(student)", NULL, NULL, NULL) == SQLITE_OK, db, "create");
     sqlite3_stmt *ins;
-    must(sqlite3_prepare_v2(db, "INSERT INTO r(student, at, fields) VALUES (?, ?, ?)", -1, &ins, NULL) == SQLITE_OK, db, "prepare");
+    must_sql(sqlite3_prepare_v2(db, "INSERT INTO r(student, at, fields) VALUES (?, ?, ?)", -1, &ins, NULL) ==
+                 SQLITE_OK, db, "prepare");
     const char *text = "{\"description\":\"课间在走廊独自哭泣，询问后说与同学发生矛盾，情绪低落，拒绝进食。\",\"severity\":\"medium\"}";
     double t0 = now_s();
     for (int i = 0; i < rows; i++) {
@@ -44,7 +49,7 @@ static void workload(sqlite3 *db, int rows, double *write_s, double *read_s)
         sqlite3_bind_int(ins, 1, i % 500);
         sqlite3_bind_text(ins, 2, "2026-11-23T10:00", -1, SQLITE_STATIC);
         sqlite3_bind_text(ins, 3, text, -1, SQLITE_STATIC);
-        must(sqlite3_step(ins) == SQLITE_DONE, db, "insert");
+        must_sql(sqlite3_step(ins) == SQLITE_DONE, db, "insert");
         sqlite3_reset(ins);
         if (i % 100 == 99 || i == rows - 1)
             sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
@@ -52,78 +57,120 @@ static void workload(sqlite3 *db, int rows, double *write_s, double *read_s)
     *write_s = now_s() - t0;
     sqlite3_finalize(ins);
     sqlite3_stmt *sel;
-    must(sqlite3_prepare_v2(db, "SELECT sum(length(fields)) FROM r WHERE student = ?", -1, &sel, NULL) == SQLITE_OK, db, "prepare");
+    /* Prepared per read, as a one-off query is: allocation-heavy. */
     t0 = now_s();
     long long total = 0;
     for (int round = 0; round < 4; round++)
         for (int s = 0; s < 500; s++) {
+            must_sql(sqlite3_prepare_v2(db, "SELECT sum(length(fields)) FROM r WHERE student = ?", -1, &sel,
+                                        NULL) == SQLITE_OK, db, "prepare");
             sqlite3_bind_int(sel, 1, s);
             if (sqlite3_step(sel) == SQLITE_ROW)
                 total += sqlite3_column_int64(sel, 0);
-            sqlite3_reset(sel);
+            sqlite3_finalize(sel);
         }
     *read_s = now_s() - t0;
-    sqlite3_finalize(sel);
     if (total == 0)
         fprintf(stderr, "bench: read nothing\n");
 }
 
-static void plain(const char *path, int rows, double *w, double *r)
+static void raw_key_text(const cl_secret *key, char out[80])
 {
+    snprintf(out, 80, "x'");
+    sodium_bin2hex(out + 2, 65, key->bytes, 32);
+    strcat(out, "'");
+}
+
+/* One case in this process; prints "WRITE READ" in seconds. */
+static int run_case(const char *name, int rows)
+{
+    must(cl_secret_init_process(), "init");
+    char dir[] = "/tmp/carelog-bench-XXXXXX";
+    if (!mkdtemp(dir))
+        return 1;
+    char path[64];
+    snprintf(path, sizeof path, "%s/db", dir);
+    cl_secret *key;
+    must(cl_secret_random(32, &key), "key");
+    double w = 0, r = 0;
     sqlite3 *db;
-    must(sqlite3_open(path, &db) == SQLITE_OK, db, "open");
-    sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA temp_store=MEMORY;"
-                     "PRAGMA secure_delete=ON", NULL, NULL, NULL);
-    workload(db, rows, w, r);
-    sqlite3_close(db);
+    if (strcmp(name, "vault") == 0) {
+        must(cl_db_open(path, key, true, &db), "open");
+        workload(db, rows, &w, &r);
+        cl_db_close(db);
+    } else {
+        must_sql(sqlite3_open(path, &db) == SQLITE_OK, db, "open");
+        if (strcmp(name, "plain") != 0) {
+            char keytext[80];
+            raw_key_text(key, keytext);
+            must_sql(sqlite3_key(db, keytext, (int)strlen(keytext)) == SQLITE_OK, db, "key");
+            sodium_memzero(keytext, sizeof keytext);
+            sqlite3_exec(db, "PRAGMA cipher_log_level = NONE", NULL, NULL, NULL);
+        }
+        if (strcmp(name, "per-call") == 0)
+            sqlite3_exec(db, "PRAGMA cipher_memory_security = ON", NULL, NULL, NULL);
+        sqlite3_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA temp_store = MEMORY;"
+                         "PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+        workload(db, rows, &w, &r);
+        sqlite3_close(db);
+    }
+    cl_secret_free(key);
+    printf("%.6f %.6f\n", w, r);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    return system(cmd) == 0 ? 0 : 1;
+}
+
+static const struct storage_case {
+    const char *name, *label;
+    int system_malloc;
+} cases[] = {
+    {"plain", "plain SQLite (baseline)", 1},
+    {"cipher", "SQLCipher, vault pragmas, memory security off", 1},
+    {"per-call", "SQLCipher cipher_memory_security ON (before)", 1},
+    {"vault", "carelog: wiping locked allocator (now)", 0},
+};
+#define NCASES (sizeof cases / sizeof *cases)
+
+static double median3(double *t)
+{
+    qsort(t, RUNS, sizeof *t, cmp_double);
+    return t[RUNS / 2];
 }
 
 int main(int argc, char **argv)
 {
     int rows = argc > 1 ? atoi(argv[1]) : 20000;
-    if (cl_secret_init_process() != CL_OK)
+    if (argc > 2)
+        return run_case(argv[2], rows);
+    char self[4096];
+    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (len <= 0)
         return 1;
-    char dir[] = "/tmp/carelog-bench-XXXXXX";
-    if (!mkdtemp(dir))
-        return 1;
-    char p1[64], p2[64], p3[64];
-    snprintf(p1, sizeof p1, "%s/plain.db", dir);
-    snprintf(p2, sizeof p2, "%s/cipher.db", dir);
-    snprintf(p3, sizeof p3, "%s/vault.db", dir);
-    cl_secret *key;
-    if (cl_secret_random(32, &key) != CL_OK)
-        return 1;
-
-    double pw, pr, cw, cr, vw, vr;
-    plain(p1, rows, &pw, &pr);
-
-    /* (b): the raw-key SQLCipher path with the vault's pragmas, before
-     * memory security is switched on (it cannot be switched off again). */
-    sqlite3 *db;
-    must(sqlite3_open(p2, &db) == SQLITE_OK, db, "open");
-    char keytext[80] = "x'";
-    sodium_bin2hex(keytext + 2, 65, key->bytes, 32);
-    strcat(keytext, "'");
-    must(sqlite3_key(db, keytext, (int)strlen(keytext)) == SQLITE_OK, db, "key");
-    sqlite3_exec(db, "PRAGMA cipher_log_level=NONE; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                     "PRAGMA temp_store=MEMORY; PRAGMA secure_delete=ON", NULL, NULL, NULL);
-    workload(db, rows, &cw, &cr);
-    sqlite3_close(db);
-    sodium_memzero(keytext, sizeof keytext);
-
-    /* (c): exactly as the vault opens it. */
-    must(cl_db_open(p3, key, true, &db) == CL_OK, NULL, cl_error_message());
-    workload(db, rows, &vw, &vr);
-    cl_db_close(db);
-    cl_secret_free(key);
-
-    printf("storage benchmark: %d rows inserted in batches of 100, then 2000 reads by student\n", rows);
-    printf("  %-46s %8s %8s\n", "", "write", "read");
-    printf("  %-46s %7.3fs %7.3fs\n", "plain SQLite (baseline)", pw, pr);
-    printf("  %-46s %7.2fx %7.2fx\n", "SQLCipher, raw key, vault pragmas", cw / pw, cr / pr);
-    printf("  %-46s %7.2fx %7.2fx\n", "SQLCipher + cipher_memory_security ON (vault)", vw / pw, vr / pr);
-    printf("  memory security costs %.2fx on writes and %.2fx on reads over SQLCipher alone\n", vw / cw, vr / cr);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd) == 0 ? 0 : 1;
+    self[len] = '\0';
+    double w[NCASES], r[NCASES];
+    for (size_t c = 0; c < NCASES; c++) {
+        double tw[RUNS], tr[RUNS];
+        for (int k = 0; k < RUNS; k++) {
+            char cmd[4200];
+            snprintf(cmd, sizeof cmd, "CARELOG_TEST_SYSTEM_MALLOC=%d '%s' %d %s", cases[c].system_malloc, self, rows,
+                     cases[c].name);
+            FILE *p = popen(cmd, "r");
+            if (!p || fscanf(p, "%lf %lf", &tw[k], &tr[k]) != 2 || pclose(p) != 0) {
+                fprintf(stderr, "bench: the %s case failed\n", cases[c].name);
+                return 1;
+            }
+        }
+        w[c] = median3(tw);
+        r[c] = median3(tr);
+    }
+    printf("storage benchmark: %d rows inserted in batches of 100, then 2000 one-off reads by student "
+           "(median of %d)\n", rows, RUNS);
+    printf("  %-48s %8s %8s\n", "", "write", "read");
+    printf("  %-48s %7.3fs %7.3fs\n", cases[0].label, w[0], r[0]);
+    for (size_t c = 1; c < NCASES; c++)
+        printf("  %-48s %7.2fx %7.2fx\n", cases[c].label, w[c] / w[0], r[c] / r[0]);
+    printf("  memory security costs %.2fx on writes and %.2fx on reads (goal <= 1.5x); it cost %.2fx and %.2fx "
+           "per call\n", w[3] / w[1], r[3] / r[1], w[2] / w[1], r[2] / r[1]);
+    return 0;
 }

@@ -1,7 +1,8 @@
 /* Search inside a vault: every write path keeps the index right (add,
  * edit, amend, referral moves, merge, import, the migration of an older
- * vault), the filters, pinyin, the audit entry, the integrity check and the
- * rebuild, and secure-delete (text edited away leaves the index pages). */
+ * vault, a transaction that defers indexing to its commit), the filters,
+ * pinyin, the audit entry, the integrity check and the rebuild, and
+ * secure-delete (text edited away leaves the index pages). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -55,6 +56,15 @@ static char *ids(long long a, long long b)
     return buf;
 }
 
+#define REFERRAL "{\"occurred_at\": \"2026-11-01\", \"concerns\": [\"self_harm\"], \"reason\": \"自伤计划\"," \
+                 " \"urgency\": \"urgent\", \"what\": \"课间对班主任说\", \"guardians_informed\": true," \
+                 " \"agency\": \"protection_station\"}"
+
+static long long add_referral(cl_vault *v, long long student)
+{
+    return add_record(v, "referral", student, REFERRAL, 0);
+}
+
 static void test_edit_and_amend(void **state)
 {
     fixture *f = *state;
@@ -80,10 +90,7 @@ static void test_referral_notes(void **state)
 {
     fixture *f = *state;
     long long s = add_student(f->v, "20250004", "钱小红");
-    long long r = add_record(f->v, "referral", s,
-                             "{\"occurred_at\": \"2026-11-01\", \"concerns\": [\"self_harm\"], \"reason\": \"自伤计划\","
-                             " \"urgency\": \"urgent\", \"what\": \"课间对班主任说\", \"guardians_informed\": true,"
-                             " \"agency\": \"protection_station\"}", 0);
+    long long r = add_referral(f->v, s);
     expect_found(f->v, "未成年人保护工作站", ids(r, 0));
     OK(cl_referral_move(f->v, r, "reported", "已电话联系工作站李主任"));
     expect_found(f->v, "李主任", ids(r, 0));
@@ -315,6 +322,70 @@ static void test_migration_indexes_old_vault(void **state)
     OK(cl_search_check_text(f->v));
 }
 
+/* A transaction that defers indexing (the generator's batches) ends with
+ * the same index as one that indexes record by record: new records, an
+ * edit that moves a record's date, an amendment, referral moves; nothing
+ * is indexed before the commit; a rolled-back batch leaves nothing. */
+static void test_deferred_indexing(void **state)
+{
+    fixture *f = *state;
+    sqlite3 *db = cl_vault_db(f->v);
+    long long s = add_student(f->v, "20250005", "孙小军");
+    long long old = add_record(f->v, "session", s, SESSION("旧记录提到网贷"), 0);
+    long long fts_before = count_rows(f->v, "SELECT count(*) FROM search_fts");
+    OK(cl_search_defer(db, true));
+    OK(cl_db_begin(db));
+    long long a = add_record(f->v, "session", s, SESSION("第一次谈到宿舍矛盾"), 0);
+    long long b = add_referral(f->v, s);
+    OK(cl_referral_move(f->v, b, "reported", "已电话联系工作站李主任"));
+    long long version;
+    json_t *change = J("{\"occurred_at\": \"2026-04-02\", \"data\": \"情绪平稳，不再提网贷\"}");
+    OK(cl_record_edit(f->v, old, 1, change, &version));
+    json_decref(change);
+    OK(cl_record_amend(f->v, a, "补充：提到过割腕的想法"));
+    assert_int_equal(count_rows(f->v, "SELECT count(*) FROM search_fts"), fts_before);
+    OK(cl_db_commit(db));
+    expect_found(f->v, "宿舍", ids(a, 0));
+    expect_found(f->v, "割腕", ids(a, 0));
+    expect_found(f->v, "李主任", ids(b, 0));
+    expect_found(f->v, "平稳", ids(old, 0));
+    expect_found(f->v, "旧记录", "");
+    OK(cl_search_check(f->v));
+    OK(cl_search_check_text(f->v));
+
+    OK(cl_db_begin(db));
+    long long gone = add_record(f->v, "session", s, SESSION("回滚的记录写着欺凌"), 0);
+    assert_true(gone > 0);
+    cl_db_rollback(db);
+    OK(cl_search_defer(db, false));
+    expect_found(f->v, "欺凌", "");
+    OK(cl_search_check(f->v));
+    /* Off again: each write is indexed at once, as before. */
+    long long now = add_record(f->v, "session", s, SESSION("之后的记录写着欺凌"), 0);
+    expect_found(f->v, "欺凌", ids(now, 0));
+    OK(cl_search_check_text(f->v));
+}
+
+/* Re-dating a referral's move changes no searchable text: the index is
+ * left alone (no delete and reinsert of the referral's whole text). */
+static void test_redated_move_keeps_index(void **state)
+{
+    fixture *f = *state;
+    sqlite3 *db = cl_vault_db(f->v);
+    long long s = add_student(f->v, "20250006", "周小梅");
+    long long r = add_referral(f->v, s);
+    OK(cl_referral_move(f->v, r, "reported", "已电话联系工作站李主任"));
+    int before = sqlite3_total_changes(db);
+    OK(cl_db_exec(db, "UPDATE referral_transitions SET at = '2026-11-02T09:00:00Z' WHERE to_state = 'reported'"));
+    assert_int_equal(sqlite3_total_changes(db) - before, 1);
+    before = sqlite3_total_changes(db);
+    OK(cl_db_exec(db, "UPDATE referral_transitions SET note = '已书面报告王主任' WHERE to_state = 'reported'"));
+    assert_true(sqlite3_total_changes(db) - before > 1);
+    expect_found(f->v, "王主任", ids(r, 0));
+    expect_found(f->v, "李主任", "");
+    OK(cl_search_check_text(f->v));
+}
+
 /* Newest first is the index's own order: no sort of every match, however
  * many there are, with or without filters. */
 static void test_query_plan(void **state)
@@ -354,6 +425,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_import_is_indexed, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_migration_indexes_old_vault, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_query_plan, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_deferred_indexing, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_redated_move_keeps_index, fixture_setup, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,6 +17,7 @@
 
 #include "carelog/audit.h"
 #include "carelog/catalog.h"
+#include "carelog/search.h"
 #include "carelog/secret.h"
 #include "carelog/storage.h"
 #include "carelog/synth.h"
@@ -65,7 +66,8 @@ static long long count(cl_vault *v, const char *sql)
 
 /* A fresh vault filled with (students, seed); returns its export without
  * the vault and audit sections, as text. */
-static char *generated(fixture *f, int students, uint64_t seed, cl_synth_report *rep, cl_vault **keep)
+static char *generated_m(fixture *f, int students, int per_student, uint64_t seed, cl_synth_report *rep,
+                         cl_vault **keep)
 {
     char vdir[128];
     snprintf(vdir, sizeof vdir, "%s/v%d", f->dir, f->n++);
@@ -77,7 +79,7 @@ static char *generated(fixture *f, int students, uint64_t seed, cl_synth_report 
     cl_secret_free(pass);
     cl_secret_free(rk);
     OK(cl_catalog_install_builtin(v));
-    cl_synth_options o = {.students = students, .seed = seed, .months = 6};
+    cl_synth_options o = {.students = students, .seed = seed, .months = 6, .records_per_student = per_student};
     OK(cl_synth_fill(v, &o, rep));
     json_t *doc;
     OK(cl_transfer_export(v, &doc));
@@ -90,6 +92,11 @@ static char *generated(fixture *f, int students, uint64_t seed, cl_synth_report 
     else
         cl_vault_close(v);
     return text;
+}
+
+static char *generated(fixture *f, int students, uint64_t seed, cl_synth_report *rep, cl_vault **keep)
+{
+    return generated_m(f, students, 0, seed, rep, keep);
 }
 
 static void same_seed_same_vault(void **state)
@@ -105,6 +112,35 @@ static void same_seed_same_vault(void **state)
     free(a);
     free(b);
     free(c);
+}
+
+/* --records-per-student: exactly M each, the usual history cut short or
+ * followed by more, deterministic from the seed, and searchable. */
+static void records_per_student(void **state)
+{
+    fixture *f = *state;
+    cl_synth_report r1, r2;
+    cl_vault *v;
+    char *a = generated_m(f, 12, 40, 7, &r1, &v);
+    char *b = generated_m(f, 12, 40, 7, &r2, NULL);
+    assert_string_equal(a, b);
+    assert_memory_equal(&r1, &r2, sizeof r1);
+    free(a);
+    free(b);
+    assert_int_equal(r1.records, 12 * 40);
+    assert_int_equal(count(v, "SELECT count(*) FROM records"), 12 * 40);
+    assert_int_equal(count(v, "SELECT count(*) FROM (SELECT student_id FROM records GROUP BY student_id"
+                              " HAVING count(*) <> 40)"), 0);
+    assert_int_equal(r1.observations + r1.sessions + r1.assessments + r1.plans + r1.reviews + r1.contacts +
+                         r1.referrals + r1.screenings + r1.students, r1.records);
+    OK(cl_search_check(v));
+    OK(cl_search_check_text(v));
+    cl_vault_close(v);
+    a = generated_m(f, 10, 2, 7, &r1, &v);
+    free(a);
+    assert_int_equal(count(v, "SELECT count(*) FROM records"), 20);
+    assert_int_equal(count(v, "SELECT count(*) FROM records WHERE kind = 'student'"), 10);
+    cl_vault_close(v);
 }
 
 static void looks_like_a_school(void **state)
@@ -135,6 +171,9 @@ static void looks_like_a_school(void **state)
     /* the audit chain is intact and says what happened */
     long long entries;
     OK(cl_audit_verify(cl_vault_db(v), &entries));
+    /* indexed for search in batches, as if record by record */
+    OK(cl_search_check(v));
+    OK(cl_search_check_text(v));
     assert_int_equal(count(v, "SELECT count(*) FROM audit WHERE action = 'generate'"), 1);
     /* a second run is refused: generate fills only an empty vault */
     long long records = count(v, "SELECT count(*) FROM records");
@@ -202,6 +241,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(same_seed_same_vault, setup, teardown),
         cmocka_unit_test_setup_teardown(looks_like_a_school, setup, teardown),
+        cmocka_unit_test_setup_teardown(records_per_student, setup, teardown),
         cmocka_unit_test_setup_teardown(dated_by_local_today, setup, teardown),
         cmocka_unit_test(names_and_prng),
     };

@@ -1,0 +1,259 @@
+/* SQLite's allocator (memory.h): it is the one SQLite uses; a freed block
+ * keeps nothing of what it held, also across realloc and for blocks too big
+ * for a size class; what an encrypted vault decrypted is gone from memory
+ * once the connection closes; the arenas are locked in RAM, and locked
+ * again after SQLCipher unlocks a buffer's pages; a refused lock still
+ * gives wiped memory. Under AddressSanitizer a freed block is poisoned. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define UNDER_ASAN 1
+#endif
+
+#include "carelog/memory.h"
+#include "carelog/secret.h"
+#include "carelog/storage.h"
+
+#include "unit_support.h"
+
+/* Built at run time so that the bytes are nowhere in the program image. */
+static void secret_text(char *out, size_t size, const char *tag)
+{
+    snprintf(out, size, "%s-%08x-SECRET-%s", tag, (unsigned)getpid(), "留守儿童自伤");
+}
+
+static void test_installed(void **state)
+{
+    (void)state;
+    assert_true(cl_memory_serves_sqlite());
+    void *p = sqlite3_malloc(100);
+    assert_non_null(p);
+    assert_true(cl_memory_owns(p));
+    int stack_value = 0;
+    assert_false(cl_memory_owns(&stack_value));
+    sqlite3_free(p);
+    /* Freed, it is no longer a live block. */
+    assert_false(cl_memory_owns(p));
+}
+
+static void test_freed_block_is_wiped(void **state)
+{
+    (void)state;
+    char secret[96];
+    secret_text(secret, sizeof secret, "free");
+    size_t n = strlen(secret);
+    char *p = sqlite3_malloc((int)n + 1);
+    assert_non_null(p);
+    memcpy(p, secret, n + 1);
+    /* The search sees it while it is live: a miss later means something. */
+    assert_true(cl_memory_find(secret, n, false));
+    assert_false(cl_memory_find(secret, n, true));
+    sqlite3_free(p);
+    assert_false(cl_memory_find(secret, n, true));
+    assert_false(cl_memory_find(secret, n, false));
+#ifdef UNDER_ASAN
+    assert_true(__asan_address_is_poisoned(p));
+#endif
+    /* The next block of that size is the same one, and holds zeros: the
+     * wipe happened at the free, not at reuse. */
+    char *q = sqlite3_malloc((int)n + 1);
+    assert_ptr_equal(q, p);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(q[i], 0);
+    sqlite3_free(q);
+}
+
+static void test_realloc_moves_and_wipes(void **state)
+{
+    (void)state;
+    char secret[96];
+    secret_text(secret, sizeof secret, "realloc");
+    size_t n = strlen(secret);
+    char *p = sqlite3_malloc(64);
+    memcpy(p, secret, n + 1);
+    char *q = sqlite3_realloc(p, 5000);
+    assert_non_null(q);
+    assert_ptr_not_equal(q, p);
+    assert_string_equal(q, secret);
+    assert_true(sqlite3_msize(q) >= 5000);
+    /* One live copy, none left behind in the old block. */
+    assert_true(cl_memory_find(secret, n, false));
+    assert_false(cl_memory_find(secret, n, true));
+    /* Within its size class a block grows in place. */
+    assert_ptr_equal(sqlite3_realloc(q, (int)sqlite3_msize(q)), q);
+    sqlite3_free(q);
+    assert_false(cl_memory_find(secret, n, false));
+}
+
+static void test_sizes_and_alignment(void **state)
+{
+    (void)state;
+    static const int sizes[] = {1, 8, 16, 17, 100, 128, 129, 200, 1000, 4096, 4200, 65536, 262144, 262145, 3000000};
+    cl_memory_stats before = cl_memory_stats_now();
+    void *p[sizeof sizes / sizeof *sizes];
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+        p[i] = sqlite3_malloc(sizes[i]);
+        assert_non_null(p[i]);
+        assert_int_equal((uintptr_t)p[i] % 16, 0);
+        assert_true(sqlite3_msize(p[i]) >= (sqlite3_uint64)sizes[i]);
+        /* No more than a quarter wasted by the size classes. */
+        assert_true(sqlite3_msize(p[i]) <= (sqlite3_uint64)(sizes[i] < 16 ? 16 : sizes[i] + sizes[i] / 4 + 16));
+        memset(p[i], 0xa5, (size_t)sizes[i]);
+        assert_true(cl_memory_owns(p[i]));
+    }
+    assert_true(cl_memory_stats_now().large_in_use >= 262145 + 3000000);
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
+        sqlite3_free(p[i]);
+    cl_memory_stats after = cl_memory_stats_now();
+    assert_int_equal(after.large_in_use, before.large_in_use);
+    assert_int_equal(after.in_use, before.in_use);
+}
+
+/* What a vault's pages held in plaintext: present while the connection
+ * reads them, gone from every block once it closes. */
+static void test_vault_plaintext_gone_after_close(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/carelog-memory.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[64], secret[96];
+    snprintf(path, sizeof path, "%s/vault.db", dir);
+    secret_text(secret, sizeof secret, "vault");
+    cl_secret *key;
+    OK(cl_secret_random(32, &key));
+    sqlite3 *db;
+    OK(cl_db_open(path, key, true, &db));
+    OK(cl_db_exec(db, "CREATE TABLE notes(body TEXT)"));
+    sqlite3_stmt *q;
+    OK(cl_db_prepare(db, "INSERT INTO notes(body) VALUES (?)", &q));
+    sqlite3_bind_text(q, 1, secret, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(q), SQLITE_DONE);
+    sqlite3_finalize(q);
+    cl_db_close(db);
+    size_t n = strlen(secret);
+    /* The stack copy is outside the arenas: the search sees only SQLite's. */
+    assert_false(cl_memory_find(secret, n, false));
+
+    OK(cl_db_open(path, key, false, &db));
+    OK(cl_db_prepare(db, "SELECT body FROM notes", &q));
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_true(cl_memory_find(secret, n, false));
+    sqlite3_finalize(q);
+    cl_db_close(db);
+    assert_false(cl_memory_find(secret, n, false));
+    assert_false(cl_memory_find(secret, n, true));
+    cl_secret_free(key);
+    remove_tree(dir);
+}
+
+static long locked_kib(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kib = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "VmLck: %ld kB", &kib) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return kib;
+}
+
+/* AddressSanitizer intercepts mlock and munlock as no-ops that succeed:
+ * the locking tests mean something only in the plain build. */
+static void test_arena_locked_and_relocked(void **state)
+{
+    (void)state;
+#ifdef UNDER_ASAN
+    skip();
+#endif
+    struct rlimit lim;
+    assert_int_equal(getrlimit(RLIMIT_MEMLOCK, &lim), 0);
+    void *p = sqlite3_malloc(4096);
+    cl_memory_stats s = cl_memory_stats_now();
+    if (geteuid() != 0 && lim.rlim_cur < 4u << 20)
+        skip(); /* this system's limit may refuse even the first arena */
+    assert_true(s.locked >= 1u << 20);
+    long before = locked_kib();
+    assert_true(before >= 1024);
+    /* What sqlcipher_free does to the pages of a buffer it frees. */
+    long page = sysconf(_SC_PAGESIZE);
+    void *start = (void *)((uintptr_t)p / (uintptr_t)page * (uintptr_t)page);
+    assert_int_equal(munlock(start, 2 * (size_t)page), 0);
+    assert_true(locked_kib() < before);
+    cl_memory_relock();
+    assert_int_equal(locked_kib(), before);
+    sqlite3_free(p);
+}
+
+/* A child that may lock nothing still gets memory, wiped. */
+static void test_refused_lock_still_wipes(void **state)
+{
+    (void)state;
+#ifdef UNDER_ASAN
+    skip();
+#endif
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct rlimit none = {0, 0};
+        if (setrlimit(RLIMIT_MEMLOCK, &none) != 0)
+            _exit(10);
+        /* root may lock past any limit: become nobody. */
+        if (geteuid() == 0 && setuid(65534) != 0)
+            _exit(11);
+        cl_memory_stats before = cl_memory_stats_now();
+        char secret[96];
+        secret_text(secret, sizeof secret, "unlocked");
+        size_t n = strlen(secret);
+        char *big = sqlite3_malloc(1 << 20); /* a mapping of its own */
+        if (!big)
+            _exit(12);
+        if (cl_memory_stats_now().lock_refusals <= before.lock_refusals)
+            _exit(13);
+        memcpy(big, secret, n);
+        char *small = sqlite3_malloc(200);
+        memcpy(small, secret, n);
+        sqlite3_free(small);
+        if (cl_memory_find(secret, n, true))
+            _exit(14);
+        sqlite3_free(big);
+        _exit(cl_memory_find(secret, n, false) ? 15 : 0);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+int main(void)
+{
+    if (sodium_init() < 0)
+        return 1;
+    setenv("CARELOG_TEST_FAST_KDF", "1", 1);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_installed),
+        cmocka_unit_test(test_freed_block_is_wiped),
+        cmocka_unit_test(test_realloc_moves_and_wipes),
+        cmocka_unit_test(test_sizes_and_alignment),
+        cmocka_unit_test(test_vault_plaintext_gone_after_close),
+        cmocka_unit_test(test_arena_locked_and_relocked),
+        cmocka_unit_test(test_refused_lock_still_wipes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
