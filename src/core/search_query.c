@@ -215,7 +215,9 @@ static bool ascii_letters(const char *s)
 }
 
 /* `body : "te""rm"` — with * when the term ends in a lone Han character,
- * which the index holds only as the start of a pair or a run's last. */
+ * which the index holds only as the start of a pair or a run's last, and
+ * for pinyin, whose keys (every mix of full syllables and initials) are
+ * found by their beginnings as a name is typed. */
 static void put_phrase(cl_buf *b, const char *column, const char *term, bool prefix)
 {
     cl_buf_printf(b, "%s : \"", column);
@@ -240,7 +242,7 @@ static bool put_term(cl_buf *b, const char *term, bool with_pinyin)
     put_phrase(b, "body", term, s.last == CL_TOKEN_CJK_SINGLE);
     if (pinyin) {
         cl_buf_puts(b, " OR ");
-        put_phrase(b, "pinyin", term, false);
+        put_phrase(b, "pinyin", term, true); /* zh, zhao, zhaox: found while still typing */
     }
     cl_buf_puts(b, ")");
     return true;
