@@ -67,6 +67,10 @@ cl_status cl_search_register(sqlite3 *db);
 #define CL_SEARCH_RECORD_OF(rowid) "(2147483647 - ((" rowid ") & 2147483647))"
 long long cl_search_key(const char *occurred_at, long long record_id);
 
+/* Finalizes the statements searches keep on a connection (cl_db_close
+ * calls it before closing). */
+void cl_search_forget(sqlite3 *db);
+
 
 /* ---- index ----------------------------------------------------------- */
 

@@ -117,7 +117,7 @@ static cl_status count_hits(sqlite3 *db, const cl_search_query *qq, const identi
     }
     cl_buf_printf(&sql, " LIMIT %d)", CL_SEARCH_COUNT_MAX + 1);
     sqlite3_stmt *q = NULL;
-    cl_status st = sql.data ? cl_db_prepare(db, sql.data, &q) : cl_fail(CL_ESOFTWARE, _("out of memory"));
+    cl_status st = sql.data ? cl_search_statement(db, sql.data, &q) : cl_fail(CL_ESOFTWARE, _("out of memory"));
     cl_buf_free(&sql);
     if (st != CL_OK)
         return st;
@@ -126,7 +126,7 @@ static cl_status count_hits(sqlite3 *db, const cl_search_query *qq, const identi
         *total = sqlite3_column_int64(q, 0);
     else
         st = cl_db_fail(db, _("searching"));
-    sqlite3_finalize(q);
+    cl_search_statement_done(q);
     return st;
 }
 
@@ -206,7 +206,7 @@ cl_status cl_search_open(cl_vault *v, const char *text, const cl_search_options 
     if (st == CL_OK)
         st = (s = calloc(1, sizeof *s)) && sql.data ? CL_OK : cl_fail(CL_ESOFTWARE, _("out of memory"));
     if (st == CL_OK)
-        st = cl_db_prepare(db, sql.data, &s->q);
+        st = cl_search_statement(db, sql.data, &s->q);
     if (st == CL_OK)
         st = cl_db_cached(db, "SELECT body FROM search_fts WHERE rowid = ?", &s->body);
     for (size_t i = 0; st == CL_OK && i < qq.n_terms; i++)
@@ -278,7 +278,7 @@ void cl_search_close(cl_search *s)
 {
     if (!s)
         return;
-    sqlite3_finalize(s->q);
+    cl_search_statement_done(s->q);
     if (s->body)
         sqlite3_reset(s->body); /* kept by cl_db_cached */
     free(s->snippet);
