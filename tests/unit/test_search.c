@@ -10,6 +10,7 @@
 #include "carelog/referral.h"
 #include "carelog/search.h"
 #include "carelog/storage.h"
+#include "carelog/synth.h"
 #include "carelog/text.h"
 #include "carelog/transfer.h"
 #include "record_fixture.h"
@@ -256,6 +257,57 @@ static void test_by_student(void **state)
     json_decref(hits);
 }
 
+/* A changed form: each record keeps the labels of the version it was
+ * written with, old and new alike, and the index agrees with both. */
+static void test_form_change(void **state)
+{
+    fixture *f = *state;
+    long long s = add_student(f->v, "20250031", "张三");
+    long long old = add_record(f->v, "contact", s,
+                               "{\"occurred_at\":\"2026-03-05\",\"who\":\"王芳\",\"channel\":\"phone\",\"summary\":\"旧版\"}", 0);
+    char path[160];
+    snprintf(path, sizeof path, "%s/contact.form", f->dir);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs("form contact\ntitle 家校沟通记录（新） | Home-school contact (new)\n\n"
+          "field occurred_at date required\n  label 日期 | Date\n\n"
+          "field summary longtext required max 2000\n  label 内容摘要 | Summary\n\n"
+          "field mood choice required\n  label 家长情绪 | Parent's mood\n"
+          "  choice calm 平静 | Calm\n  choice upset 激动 | Upset\n", fp);
+    fclose(fp);
+    int version = 0;
+    OK(cl_catalog_import(f->v, path, &version));
+    assert_int_equal(version, 2);
+    long long fresh = add_record(f->v, "contact", s,
+                                 "{\"occurred_at\":\"2026-03-06\",\"summary\":\"新版\",\"mood\":\"upset\"}", 0);
+    expect_found(f->v, "电话 旧版", ids(old, 0)); /* version 1's label */
+    expect_found(f->v, "激动", ids(fresh, 0));    /* version 2's, in both languages */
+    expect_found(f->v, "upset", ids(fresh, 0));
+    OK(cl_search_rebuild(f->v, NULL));
+    expect_found(f->v, "电话 旧版", ids(old, 0));
+    OK(cl_search_check_text(f->v));
+}
+
+/* Generated records are indexed like any others (the generator writes in
+ * large transactions). */
+static void test_generated_is_indexed(void **state)
+{
+    fixture *f = *state;
+    cl_synth_options so = {.students = 4, .seed = 3, .months = 2};
+    OK(cl_synth_fill(f->v, &so, NULL));
+    OK(cl_search_check_text(f->v));
+    assert_int_equal(count_rows(f->v, "SELECT count(*) FROM search_fts"), count_rows(f->v, "SELECT count(*) FROM records"));
+    sqlite3_stmt *q;
+    OK(cl_db_prepare(cl_vault_db(f->v), "SELECT number FROM students ORDER BY id LIMIT 1", &q));
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    char *query = cl_strdup_printf("kind:student %s", (const char *)sqlite3_column_text(q, 0));
+    sqlite3_finalize(q);
+    char *got = found(f->v, query);
+    free(query);
+    assert_true(strchr(got, ',') == strrchr(got, ',') && *got); /* exactly that student's record */
+    free(got);
+}
+
 static void test_merge_keeps_results(void **state)
 {
     fixture *f = *state;
@@ -470,6 +522,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_student_list_pinyin, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_filters, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_by_student, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_form_change, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_generated_is_indexed, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_merge_keeps_results, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_audited, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_count_capped, fixture_setup, fixture_teardown),
