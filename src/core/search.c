@@ -33,8 +33,7 @@ static void put_where(cl_buf *sql, const cl_search_query *qq, bool match, bool e
     if (qq->kind)
         cl_buf_puts(sql, " AND r.kind = :kind");
     if (qq->student)
-        cl_buf_puts(sql, " AND (s.number = :student_number OR s.name = :student_name"
-                         " OR '#' || s.id = :student_number OR CAST(s.id AS TEXT) = :student_number)");
+        cl_buf_puts(sql, " AND (s.number = :student_number OR s.name = :student_name OR s.id = :student_id)");
     if (qq->klass)
         cl_buf_puts(sql, " AND s.class = :class");
     if (qq->author)
@@ -43,6 +42,12 @@ static void put_where(cl_buf *sql, const cl_search_query *qq, bool match, bool e
         cl_buf_puts(sql, " AND r.occurred_at >= :since");
     if (*qq->until)
         cl_buf_puts(sql, " AND substr(r.occurred_at, 1, 10) <= :until");
+    /* The dates once more as the index's own order, which FTS5 seeks to
+     * instead of walking every match outside them. */
+    if (match && *qq->since)
+        cl_buf_puts(sql, " AND search_fts.rowid <= :since_key");
+    if (match && *qq->until)
+        cl_buf_puts(sql, " AND search_fts.rowid >= :until_key");
 }
 
 static void bind_name(sqlite3_stmt *q, const char *name, const char *value)
@@ -57,11 +62,12 @@ static void bind_name(sqlite3_stmt *q, const char *name, const char *value)
  * is 初二(3)班, and a zero-width space copied with a name is no part of it. */
 typedef struct identifiers {
     char *student_number, *student_name, *klass;
+    long long student_id; /* student:#12 or student:12; else 0, which no student has */
 } identifiers;
 
 static cl_status identifiers_of(const cl_search_query *qq, identifiers *id)
 {
-    *id = (identifiers){NULL, NULL, NULL};
+    *id = (identifiers){NULL, NULL, NULL, 0};
     cl_status st = CL_OK;
     if (qq->student)
         st = cl_identifier_normalise(CL_IDENTIFIER_NUMBER, qq->student, "student:", &id->student_number);
@@ -69,6 +75,12 @@ static cl_status identifiers_of(const cl_search_query *qq, identifiers *id)
         st = cl_identifier_normalise(CL_IDENTIFIER_NAME, qq->student, "student:", &id->student_name);
     if (st == CL_OK && qq->klass)
         st = cl_identifier_normalise(CL_IDENTIFIER_CLASS, qq->klass, "class:", &id->klass);
+    if (st == CL_OK && id->student_number) {
+        const char *digits = id->student_number + (id->student_number[0] == '#');
+        char *end;
+        long long n = *digits >= '0' && *digits <= '9' ? strtoll(digits, &end, 10) : 0;
+        id->student_id = n > 0 && *end == '\0' ? n : 0;
+    }
     return st;
 }
 
@@ -87,14 +99,31 @@ static void bind_all(sqlite3_stmt *q, const cl_search_query *qq, const identifie
     bind_name(q, ":kind", qq->kind);
     bind_name(q, ":student_number", id->student_number);
     bind_name(q, ":student_name", id->student_name);
+    int sid = sqlite3_bind_parameter_index(q, ":student_id");
+    if (sid)
+        sqlite3_bind_int64(q, sid, id->student_id);
     bind_name(q, ":class", id->klass);
     bind_name(q, ":author", qq->author);
     bind_name(q, ":since", qq->since);
     bind_name(q, ":until", qq->until);
+    int i = sqlite3_bind_parameter_index(q, ":since_key");
+    if (i)
+        sqlite3_bind_int64(q, i, cl_search_key(qq->since, 0)); /* the day's first minute, its last record */
+    if ((i = sqlite3_bind_parameter_index(q, ":until_key"))) {
+        char last[17];
+        snprintf(last, sizeof last, "%.10sT23:59", qq->until);
+        sqlite3_bind_int64(q, i, cl_search_key(last, CL_SEARCH_KEY_ID_MASK));
+    }
 }
 
-static const char *from_clause(bool match)
+/* With a student named, the search starts from that student's records
+ * and asks the index about each (a seek), rather than walking every match
+ * of a common word for the few that are the student's. */
+static const char *from_clause(bool match, bool student)
 {
+    if (match && student)
+        return " FROM students s CROSS JOIN records r ON r.student_id = s.id"
+               " CROSS JOIN search_fts ON search_fts.rowid = carelog_search_key(r.occurred_at, r.id)";
     return match ? " FROM search_fts JOIN records r ON r.id = " CL_SEARCH_RECORD_OF("search_fts.rowid")
                    " JOIN students s ON s.id = r.student_id"
                  : " FROM records r JOIN students s ON s.id = r.student_id";
@@ -106,13 +135,17 @@ static cl_status count_hits(sqlite3 *db, const cl_search_query *qq, const identi
                             const char *excluded, long long *total)
 {
     cl_buf sql = {0};
-    bool filtered = qq->kind || qq->student || qq->klass || qq->author || *qq->since || *qq->until;
-    /* Every row of the index is a record's: without filters the index
-     * counts alone. */
-    if (match && !filtered && !excluded)
+    bool filtered = qq->kind || qq->student || qq->klass || qq->author;
+    /* Every row of the index is a record's, under a key that holds its
+     * date: without other filters the index counts alone. */
+    if (match && !filtered && !excluded) {
         cl_buf_puts(&sql, "SELECT count(*) FROM (SELECT 1 FROM search_fts WHERE search_fts MATCH :match");
-    else {
-        cl_buf_printf(&sql, "SELECT count(*) FROM (SELECT 1%s", from_clause(match != NULL));
+        if (*qq->since)
+            cl_buf_puts(&sql, " AND search_fts.rowid <= :since_key");
+        if (*qq->until)
+            cl_buf_puts(&sql, " AND search_fts.rowid >= :until_key");
+    } else {
+        cl_buf_printf(&sql, "SELECT count(*) FROM (SELECT 1%s", from_clause(match != NULL, qq->student != NULL));
         put_where(&sql, qq, match != NULL, excluded != NULL);
     }
     cl_buf_printf(&sql, " LIMIT %d)", CL_SEARCH_COUNT_MAX + 1);
@@ -187,7 +220,7 @@ cl_status cl_search_open(cl_vault *v, const char *text, const cl_search_options 
          * sorting, where only a page of them is shown. */
         cl_buf_printf(&sql, "SELECT r.id, r.student_id, r.kind, r.occurred_at, r.author, s.name, s.number, %s%s",
                       match ? "search_fts.rowid" : "carelog_search_key(r.occurred_at, r.id)",
-                      from_clause(match != NULL));
+                      from_clause(match != NULL, qq.student != NULL));
         put_where(&sql, &qq, match != NULL, excluded != NULL);
         /* Newest first is the index's own order: FTS5 walks it forwards
          * and stops at the page's end, however many records match. */
