@@ -114,6 +114,15 @@ static void test_students_and_pinyin(void **state)
     long long r = add_record(f->v, "session", s, SESSION("zxm 不是拼音"), 0);
     expect_found(f->v, "zxm", ids(rec, r)); /* the word itself too; newest first (the student's is today) */
     expect_found(f->v, "zxm kind:student", ids(rec, 0));
+    /* A guardian's name, and the relation's label, are the student's text too. */
+    json_t *with_guardian = J("{\"number\": \"20250004\", \"name\": \"孙小红\", \"class\": \"初二(3)班\","
+                              " \"guardians\": [{\"name\": \"孙建国\", \"relation\": \"grandparent\"}]}");
+    long long g;
+    OK(cl_student_add(f->v, with_guardian, false, &g));
+    json_decref(with_guardian);
+    long long grec = count_rows(f->v, "SELECT record_id FROM students ORDER BY id DESC LIMIT 1");
+    expect_found(f->v, "孙建国", ids(grec, 0));
+    expect_found(f->v, "建国 祖辈", ids(grec, 0));
 }
 
 /* The students list finds a name as it is typed in pinyin, in any mix of
