@@ -33,6 +33,8 @@ grep -q "\"record_id\":$ses" "$T/out" || fail "a full-width student number did n
 expect_rc 0 cl "$PASS" search 网贷 --by-student
 grep -q "«网贷»" "$T/out" || fail "--by-student: $(cat "$T/out")"
 expect_rc 64 cl "$PASS" search 网贷 --by-student --rank
+expect_rc 0 cl "$PASS" search 网贷 --student 20250003 --rank
+grep -q "«网贷»" "$T/out" || fail "--rank with --student: $(cat "$T/out")"
 
 # What FTS5 would read as syntax is searched for as words: no error.
 for q in 'NEAR(a b)' 'body:x' '(a' 'a OR' '网贷 AND' '网贷*' '{body}:网贷' '"网贷' "'; DROP TABLE records; --"; do
