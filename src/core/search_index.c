@@ -28,9 +28,12 @@ typedef struct cached_form {
 
 /* The statements the functions run for every record written, kept by
  * cl_db_cached (preparing costs more than running them). */
-enum { Q_FORM, Q_RECORD, Q_AMENDMENTS, Q_NOTES, Q_STUDENT, Q_COUNT };
+enum { Q_FORM, Q_FORM_SOURCE, Q_RECORD, Q_AMENDMENTS, Q_NOTES, Q_STUDENT, Q_COUNT };
 static const char *const queries[Q_COUNT] = {
-    "SELECT digest, source FROM forms WHERE id = ?",
+    /* The digest alone for every record: a form's source spans overflow
+     * pages, read only when the form is parsed. */
+    "SELECT digest FROM forms WHERE id = ?",
+    "SELECT source FROM forms WHERE id = ?",
     "SELECT form_id, fields FROM records WHERE id = ?",
     "SELECT text FROM amendments WHERE record_id = ? ORDER BY id",
     /* The first transition's note is carelog's own "created". */
@@ -80,8 +83,9 @@ static const cl_form *form_of(form_cache *c, sqlite3 *db, long long id)
             found = slot->form;
         } else {
             cl_form *form = NULL;
-            const char *src = (const char *)sqlite3_column_text(q, 1);
-            if (src && digest && cl_form_parse(src, (size_t)sqlite3_column_bytes(q, 1), NULL, &form) == CL_OK) {
+            sqlite3_stmt *sq = statement(db, Q_FORM_SOURCE, id);
+            const char *src = sq && sqlite3_step(sq) == SQLITE_ROW ? (const char *)sqlite3_column_text(sq, 0) : NULL;
+            if (src && digest && cl_form_parse(src, (size_t)sqlite3_column_bytes(sq, 0), NULL, &form) == CL_OK) {
                 if (!slot && c->n == c->cap) {
                     size_t cap = c->cap ? c->cap * 2 : 16;
                     cached_form *grown = realloc(c->v, cap * sizeof *grown);
@@ -100,6 +104,8 @@ static const cl_form *form_of(form_cache *c, sqlite3 *db, long long id)
                     cl_form_free(form);
                 }
             }
+            if (sq)
+                sqlite3_reset(sq);
             cl_error_clear();
         }
     }
