@@ -13,6 +13,7 @@
 #include "carelog/synth.h"
 #include "carelog/text.h"
 #include "carelog/transfer.h"
+#include "carelog/verify.h"
 #include "record_fixture.h"
 
 #define SESSION(text) "{\"occurred_at\": \"2026-03-01\", \"session_type\": \"individual\", \"risk_noted\": false, " \
@@ -209,6 +210,9 @@ static void test_filters(void **state)
     /* Paging: one at a time, newest first. */
     opt.limit = 1;
     long long total = 0;
+    OK(cl_search_open(f->v, "宿舍 since:2026-04-01", &opt, &total, &s)); /* counted by the index's keys alone */
+    cl_search_close(s);
+    assert_int_equal(total, 1);
     OK(cl_search_open(f->v, "宿舍", &opt, &total, &s));
     assert_int_equal(total, 2);
     cl_search_hit h;
@@ -405,6 +409,17 @@ static void test_check_and_rebuild(void **state)
     expect_found(f->v, "网贷", "");
     assert_int_equal(cl_search_check(f->v), CL_EDATA);
     assert_non_null(strstr(cl_error_message(), "search --rebuild"));
+    /* …and `carelog verify` says so among its checks. */
+    json_t *report;
+    assert_int_equal(cl_vault_verify(f->v, &report), CL_EDATA);
+    bool seen = false;
+    size_t k;
+    json_t *check;
+    json_array_foreach(json_object_get(report, "checks"), k, check)
+        if (strcmp(json_string_value(json_object_get(check, "name")), "search_index") == 0)
+            seen = !json_is_true(json_object_get(check, "ok"));
+    json_decref(report);
+    assert_true(seen);
     OK(cl_search_rebuild(f->v, NULL));
     /* A row whose text is no longer what the record says. */
     snprintf(sql, sizeof sql, "UPDATE search_fts SET body = '别的' WHERE " CL_SEARCH_RECORD_OF("rowid") " = %lld", r);
