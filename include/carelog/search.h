@@ -1,7 +1,7 @@
 /* Search: full text across every record, Chinese included, inside vault.db.
  *
  * One FTS5 table (search_fts, migration in schema.c) holds, for each record
- * (rowid cl_search_key: newest first),
+ * (rowid cl_search_key: ascending newest first),
  * the text a person wrote: text and long-text fields, choice labels in both
  * languages, amendments and referral transition notes (a student's own
  * record carries the name, number, class and guardians), plus the pinyin of
@@ -52,14 +52,24 @@ typedef int (*cl_token_fn)(void *ctx, const cl_token *token);
 int cl_search_tokenize(const char *text, size_t len, bool for_query, cl_token_fn fn, void *ctx);
 
 /* Registers the tokenizer and the functions the index triggers use on a
- * connection (storage.c calls it on every open). */
+ * connection (storage.c calls it on every open), and
+ * carelog_pinyin_matches(name, typed) (cl_pinyin_matches) for the lists
+ * that find students as the user types. */
 cl_status cl_search_register(sqlite3 *db);
-/* The rowid of a record's row in search_fts: minutes from 1970 to
- * occurred_at (YYYY-MM-DD[THH:MM]) above the low 31 bits, which hold the
- * record id, so the index's own order is newest first. SQL:
- * carelog_search_key(occurred_at, id); the id is rowid & the mask. */
+/* The rowid of a record's row in search_fts, ascending newest first
+ * (FTS5 walks a doclist forwards many times faster than backwards, and a
+ * page of results stops early): the minutes from occurred_at
+ * (YYYY-MM-DD[THH:MM]) to the end of year 9999 above the low 31 bits,
+ * which hold CL_SEARCH_KEY_ID_MASK minus the record id (the newer record
+ * first within a minute). SQL: carelog_search_key(occurred_at, id); the
+ * record id of a rowid: CL_SEARCH_RECORD_OF(rowid). */
 #define CL_SEARCH_KEY_ID_MASK 0x7fffffffLL
+#define CL_SEARCH_RECORD_OF(rowid) "(2147483647 - ((" rowid ") & 2147483647))"
 long long cl_search_key(const char *occurred_at, long long record_id);
+
+/* Finalizes the statements searches keep on a connection (cl_db_close
+ * calls it before closing). */
+void cl_search_forget(sqlite3 *db);
 
 
 /* ---- index ----------------------------------------------------------- */
@@ -73,6 +83,21 @@ long long cl_search_key(const char *occurred_at, long long record_id);
  * its records yet. Turning it off drops what a rolled-back transaction had
  * queued; commit only through cl_db_commit while it is on. */
 cl_status cl_search_defer(sqlite3 *db, bool on);
+
+/* Fills search_fts anew from the records, for a rebuild and for a
+ * migration that changes what the index holds. Deleting row by row with
+ * secure-delete would rewrite the segments for every row; instead the old
+ * rows are dropped plainly and 'optimize' merges everything into new
+ * segments, leaving no old term in any page (freed pages are zeroed by
+ * SQLite's secure_delete). */
+#define CL_SEARCH_REINDEX_SQL                                                                                     \
+    "INSERT INTO search_fts(search_fts, rank) VALUES ('secure-delete', 0);"                                       \
+    "DELETE FROM search_fts;"                                                                                      \
+    "INSERT INTO search_fts(rowid, body, pinyin)"                                                                  \
+    "  SELECT carelog_search_key(occurred_at, id), carelog_search_body(id), carelog_search_pinyin(id)"          \
+    "  FROM records;"                                                                                              \
+    "INSERT INTO search_fts(search_fts) VALUES ('optimize');"                                                     \
+    "INSERT INTO search_fts(search_fts, rank) VALUES ('secure-delete', 1);"
 
 /* Rebuilds the whole index from the records in one transaction (for a
  * damaged index; `carelog search --rebuild`). Audited. *records: how many. */
@@ -126,7 +151,8 @@ cl_status cl_search_query_match(const cl_search_query *q, char **match, char **e
 
 typedef enum cl_search_order {
     CL_SEARCH_NEWEST = 0, /* by occurred_at, newest first */
-    CL_SEARCH_RELEVANCE   /* bm25 */
+    CL_SEARCH_RELEVANCE,  /* bm25 */
+    CL_SEARCH_BY_STUDENT  /* grouped by student: the student with the newest match first, each one's newest first */
 } cl_search_order;
 
 typedef struct cl_search_options {
@@ -146,7 +172,11 @@ typedef struct cl_search cl_search;
 
 /* Starts a search; results are streamed by cl_search_next. With audit the
  * query and the number of matches are written to the audit log first.
- * *total (may be NULL) receives the number of matches. */
+ * *total (may be NULL) receives the number of matches counted up to
+ * CL_SEARCH_COUNT_MAX, or CL_SEARCH_COUNT_MAX + 1 for more than that
+ * (shown "1000+": counting every record that says a common word costs
+ * more than finding the newest of them; paging goes on past it). */
+#define CL_SEARCH_COUNT_MAX 1000
 cl_status cl_search_open(cl_vault *v, const char *text, const cl_search_options *opt, long long *total,
                          cl_search **out);
 /* The next hit (valid until the next call), or *done. */

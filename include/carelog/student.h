@@ -53,7 +53,7 @@ typedef struct cl_student_filter {
     int risk;                 /* -1 = any, else exactly this level */
     const char *status;       /* NULL = any but merged */
     const char *circumstance; /* NULL = any */
-    const char *search;       /* name or number contains; NULL = all */
+    const char *search;       /* name or number contains, or the name typed as pinyin (zs, zhangs → 张三); NULL = all */
 } cl_student_filter;
 
 /* [{id, number, name, class, status, risk_level, misconduct_tier,

@@ -13,7 +13,7 @@
 typedef struct search_opts {
     cl_buf filters; /* --kind K etc., as the query language writes them */
     long long limit, offset;
-    bool rank, rebuild, check;
+    bool rank, by_student, rebuild, check;
 } search_opts;
 
 static int add_filter(search_opts *o, const char *name, const char *value)
@@ -45,6 +45,7 @@ static int search_option(cl_cli *c, int opt, const char *arg, void *ctx)
         break;
     }
     case 'r': o->rank = true; break;
+    case 'g': o->by_student = true; break;
     case 'R': o->rebuild = true; break;
     case 'C': o->check = true; break;
     default: return CL_EUSAGE;
@@ -135,6 +136,9 @@ static int print_hits(cl_cli *c, cl_search *s, long long total, const search_opt
         return cl_cli_fail(st);
     if (shown == 0)
         printf("%s\n", _("No record says that."));
+    else if (total > CL_SEARCH_COUNT_MAX)
+        printf(_("Showing %lld–%lld of more than %d; the next page: --offset %lld\n"), o->offset + 1,
+               o->offset + shown, CL_SEARCH_COUNT_MAX, o->offset + shown);
     else if (o->offset + shown < total)
         printf(_("Showing %lld–%lld of %lld; the next page: --offset %lld\n"), o->offset + 1, o->offset + shown,
                total, o->offset + shown);
@@ -150,22 +154,24 @@ static int cmd_search(cl_cli *c)
         {"class", required_argument, NULL, 'c'},   {"author", required_argument, NULL, 'a'},
         {"since", required_argument, NULL, 'S'},   {"until", required_argument, NULL, 'U'},
         {"limit", required_argument, NULL, 'l'},   {"offset", required_argument, NULL, 'o'},
-        {"rank", no_argument, NULL, 'r'},          {"rebuild", no_argument, NULL, 'R'},
-        {"check", no_argument, NULL, 'C'},         {0, 0, 0, 0},
+        {"rank", no_argument, NULL, 'r'},          {"by-student", no_argument, NULL, 'g'},
+        {"rebuild", no_argument, NULL, 'R'},       {"check", no_argument, NULL, 'C'},
+        {0, 0, 0, 0},
     };
-    search_opts o = {{0}, DEFAULT_LIMIT, 0, false, false, false};
+    search_opts o = {{0}, DEFAULT_LIMIT, 0, false, false, false, false};
     int first;
     int rc = cl_cli_options(c, options,
                             _("QUERY… [--student S] [--kind K] [--class C] [--author A] [--since D] [--until D]\n"
-                              "                      [--limit N] [--offset N] [--rank] [--json] | --rebuild | --check"),
+                              "                      [--limit N] [--offset N] [--rank | --by-student] [--json] | --rebuild | --check"),
                             _("Finds every record whose text says all the words, newest first (audited).\n"
                               "  words      all must appear; Chinese is matched inside words (网贷 finds 网贷平台)\n"
                               "  \"a phrase\" the words together, in order\n"
                               "  -word      records that do not say it\n"
                               "  kind:K student:S class:C author:A since:DATE until:DATE   filters, also as options\n"
-                              "  students are found by pinyin too: zhaoxm, zxm → 赵小明\n"
+                              "  students are found by pinyin too, also while it is typed: zhaoxm, zxm, zhao → 赵小明\n"
                               "  --limit N  at most N results (50); --offset N skips N, for the next page\n"
                               "  --rank     best matches first instead of newest\n"
+                              "  --by-student  each student's matches together, the student with the newest first\n"
                               "  --rebuild  rebuild the index from the records; --check  check it\n"),
                             search_option, &o, &first);
     if (rc != 0) {
@@ -178,6 +184,10 @@ static int cmd_search(cl_cli *c)
             return cl_cli_fail(cl_fail(CL_EUSAGE, "%s", _("--rebuild and --check take no query")));
         return maintain(c, &o);
     }
+    if (o.rank && o.by_student) {
+        cl_buf_free(&o.filters);
+        return cl_cli_fail(cl_fail(CL_EUSAGE, "%s", _("--rank and --by-student are two orders: choose one")));
+    }
     cl_buf text = {0};
     for (int i = first; i < c->argc; i++)
         cl_buf_printf(&text, "%s%s", i > first ? " " : "", c->argv[i]);
@@ -186,7 +196,8 @@ static int cmd_search(cl_cli *c)
     cl_buf_free(&o.filters);
     char *query = cl_buf_take(&text);
     cl_status st = query ? cl_cli_unlock(c) : cl_fail(CL_ESOFTWARE, _("out of memory"));
-    cl_search_options opt = {o.rank ? CL_SEARCH_RELEVANCE : CL_SEARCH_NEWEST, o.limit, o.offset, true};
+    cl_search_options opt = {o.rank ? CL_SEARCH_RELEVANCE : o.by_student ? CL_SEARCH_BY_STUDENT : CL_SEARCH_NEWEST,
+                             o.limit, o.offset, true};
     long long total = 0;
     if (c->json && st == CL_OK) {
         json_t *hits = NULL;
@@ -194,8 +205,11 @@ static int cmd_search(cl_cli *c)
         free(query);
         if (st != CL_OK)
             return cl_cli_fail(st);
-        return cl_cli_print_json(json_pack("{s:I, s:I, s:o}", "total", (json_int_t)total, "offset",
-                                           (json_int_t)o.offset, "results", hits));
+        /* total_exact false: more than total match (search.h). */
+        bool exact = total <= CL_SEARCH_COUNT_MAX;
+        return cl_cli_print_json(json_pack("{s:I, s:b, s:I, s:o}", "total",
+                                           (json_int_t)(exact ? total : CL_SEARCH_COUNT_MAX), "total_exact", exact,
+                                           "offset", (json_int_t)o.offset, "results", hits));
     }
     cl_search *s = NULL;
     if (st == CL_OK)

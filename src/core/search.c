@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "carelog/i18n.h"
+#include "carelog/identifier.h"
 #include "carelog/search.h"
 #include "carelog/storage.h"
 #include "carelog/text.h"
@@ -27,13 +28,12 @@ static void put_where(cl_buf *sql, const cl_search_query *qq, bool match, bool e
     if (match)
         cl_buf_puts(sql, " AND search_fts MATCH :match");
     if (excluded)
-        cl_buf_puts(sql, " AND r.id NOT IN (SELECT rowid & 2147483647 FROM search_fts"
+        cl_buf_puts(sql, " AND r.id NOT IN (SELECT " CL_SEARCH_RECORD_OF("rowid") " FROM search_fts"
                          " WHERE search_fts MATCH :excluded)");
     if (qq->kind)
         cl_buf_puts(sql, " AND r.kind = :kind");
     if (qq->student)
-        cl_buf_puts(sql, " AND (s.number = :student OR s.name = :student OR '#' || s.id = :student"
-                         " OR CAST(s.id AS TEXT) = :student)");
+        cl_buf_puts(sql, " AND (s.number = :student_number OR s.name = :student_name OR s.id = :student_id)");
     if (qq->klass)
         cl_buf_puts(sql, " AND s.class = :class");
     if (qq->author)
@@ -42,6 +42,12 @@ static void put_where(cl_buf *sql, const cl_search_query *qq, bool match, bool e
         cl_buf_puts(sql, " AND r.occurred_at >= :since");
     if (*qq->until)
         cl_buf_puts(sql, " AND substr(r.occurred_at, 1, 10) <= :until");
+    /* The dates once more as the index's own order, which FTS5 seeks to
+     * instead of walking every match outside them. */
+    if (match && *qq->since)
+        cl_buf_puts(sql, " AND search_fts.rowid <= :since_key");
+    if (match && *qq->until)
+        cl_buf_puts(sql, " AND search_fts.rowid >= :until_key");
 }
 
 static void bind_name(sqlite3_stmt *q, const char *name, const char *value)
@@ -51,49 +57,109 @@ static void bind_name(sqlite3_stmt *q, const char *name, const char *value)
         sqlite3_bind_text(q, i, value, -1, SQLITE_TRANSIENT);
 }
 
-static void bind_all(sqlite3_stmt *q, const cl_search_query *qq, const char *match, const char *excluded)
+/* The filters by student and class as numbers, names and classes are
+ * stored (identifier.h): student:２０２５０００３ is 20250003, class:初二（3）班
+ * is 初二(3)班, and a zero-width space copied with a name is no part of it. */
+typedef struct identifiers {
+    char *student_number, *student_name, *klass;
+    long long student_id; /* student:#12 or student:12; else 0, which no student has */
+} identifiers;
+
+static cl_status identifiers_of(const cl_search_query *qq, identifiers *id)
+{
+    *id = (identifiers){NULL, NULL, NULL, 0};
+    cl_status st = CL_OK;
+    if (qq->student)
+        st = cl_identifier_normalise(CL_IDENTIFIER_NUMBER, qq->student, "student:", &id->student_number);
+    if (st == CL_OK && qq->student)
+        st = cl_identifier_normalise(CL_IDENTIFIER_NAME, qq->student, "student:", &id->student_name);
+    if (st == CL_OK && qq->klass)
+        st = cl_identifier_normalise(CL_IDENTIFIER_CLASS, qq->klass, "class:", &id->klass);
+    if (st == CL_OK && id->student_number) {
+        const char *digits = id->student_number + (id->student_number[0] == '#');
+        char *end;
+        long long n = *digits >= '0' && *digits <= '9' ? strtoll(digits, &end, 10) : 0;
+        id->student_id = n > 0 && *end == '\0' ? n : 0;
+    }
+    return st;
+}
+
+static void identifiers_free(identifiers *id)
+{
+    free(id->student_number);
+    free(id->student_name);
+    free(id->klass);
+}
+
+static void bind_all(sqlite3_stmt *q, const cl_search_query *qq, const identifiers *id, const char *match,
+                     const char *excluded)
 {
     bind_name(q, ":match", match);
     bind_name(q, ":excluded", excluded);
     bind_name(q, ":kind", qq->kind);
-    bind_name(q, ":student", qq->student);
-    bind_name(q, ":class", qq->klass);
+    bind_name(q, ":student_number", id->student_number);
+    bind_name(q, ":student_name", id->student_name);
+    int sid = sqlite3_bind_parameter_index(q, ":student_id");
+    if (sid)
+        sqlite3_bind_int64(q, sid, id->student_id);
+    bind_name(q, ":class", id->klass);
     bind_name(q, ":author", qq->author);
     bind_name(q, ":since", qq->since);
     bind_name(q, ":until", qq->until);
+    int i = sqlite3_bind_parameter_index(q, ":since_key");
+    if (i)
+        sqlite3_bind_int64(q, i, cl_search_key(qq->since, 0)); /* the day's first minute, its last record */
+    if ((i = sqlite3_bind_parameter_index(q, ":until_key"))) {
+        char last[17];
+        snprintf(last, sizeof last, "%.10sT23:59", qq->until);
+        sqlite3_bind_int64(q, i, cl_search_key(last, CL_SEARCH_KEY_ID_MASK));
+    }
 }
 
-static const char *from_clause(bool match)
+/* With a student named, the search starts from that student's records
+ * and asks the index about each (a seek), rather than walking every match
+ * of a common word for the few that are the student's. */
+static const char *from_clause(bool match, bool student)
 {
-    return match ? " FROM search_fts JOIN records r ON r.id = (search_fts.rowid & 2147483647)"
+    if (match && student)
+        return " FROM students s CROSS JOIN records r ON r.student_id = s.id"
+               " CROSS JOIN search_fts ON search_fts.rowid = carelog_search_key(r.occurred_at, r.id)";
+    return match ? " FROM search_fts JOIN records r ON r.id = " CL_SEARCH_RECORD_OF("search_fts.rowid")
                    " JOIN students s ON s.id = r.student_id"
                  : " FROM records r JOIN students s ON s.id = r.student_id";
 }
 
-static cl_status count_hits(sqlite3 *db, const cl_search_query *qq, const char *match, const char *excluded,
-                            long long *total)
+/* How many match, counted up to CL_SEARCH_COUNT_MAX + 1: counting every
+ * match of a common word costs more than finding the page shown. */
+static cl_status count_hits(sqlite3 *db, const cl_search_query *qq, const identifiers *id, const char *match,
+                            const char *excluded, long long *total)
 {
     cl_buf sql = {0};
-    bool filtered = qq->kind || qq->student || qq->klass || qq->author || *qq->since || *qq->until;
-    /* Every row of the index is a record's: without filters the index
-     * counts alone. */
-    if (match && !filtered && !excluded)
-        cl_buf_puts(&sql, "SELECT count(*) FROM search_fts WHERE search_fts MATCH :match");
-    else {
-        cl_buf_printf(&sql, "SELECT count(*)%s", from_clause(match != NULL));
+    bool filtered = qq->kind || qq->student || qq->klass || qq->author;
+    /* Every row of the index is a record's, under a key that holds its
+     * date: without other filters the index counts alone. */
+    if (match && !filtered && !excluded) {
+        cl_buf_puts(&sql, "SELECT count(*) FROM (SELECT 1 FROM search_fts WHERE search_fts MATCH :match");
+        if (*qq->since)
+            cl_buf_puts(&sql, " AND search_fts.rowid <= :since_key");
+        if (*qq->until)
+            cl_buf_puts(&sql, " AND search_fts.rowid >= :until_key");
+    } else {
+        cl_buf_printf(&sql, "SELECT count(*) FROM (SELECT 1%s", from_clause(match != NULL, qq->student != NULL));
         put_where(&sql, qq, match != NULL, excluded != NULL);
     }
+    cl_buf_printf(&sql, " LIMIT %d)", CL_SEARCH_COUNT_MAX + 1);
     sqlite3_stmt *q = NULL;
-    cl_status st = sql.data ? cl_db_prepare(db, sql.data, &q) : cl_fail(CL_ESOFTWARE, _("out of memory"));
+    cl_status st = sql.data ? cl_search_statement(db, sql.data, &q) : cl_fail(CL_ESOFTWARE, _("out of memory"));
     cl_buf_free(&sql);
     if (st != CL_OK)
         return st;
-    bind_all(q, qq, match, excluded);
+    bind_all(q, qq, id, match, excluded);
     if (sqlite3_step(q) == SQLITE_ROW)
         *total = sqlite3_column_int64(q, 0);
     else
         st = cl_db_fail(db, _("searching"));
-    sqlite3_finalize(q);
+    cl_search_statement_done(q);
     return st;
 }
 
@@ -109,8 +175,9 @@ static cl_status audit_search(cl_vault *v, const char *text, long long total)
         while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
             n--;
     }
-    char *detail = cl_strdup_printf("%lld matches for \"%.*s\"%s", total, (int)n, text,
-                                    n < strlen(text) ? "…" : "");
+    char *detail = cl_strdup_printf("%s%lld %s for \"%.*s\"%s", total > CL_SEARCH_COUNT_MAX ? "more than " : "",
+                                    total > CL_SEARCH_COUNT_MAX ? (long long)CL_SEARCH_COUNT_MAX : total,
+                                    total == 1 ? "match" : "matches", (int)n, text, n < strlen(text) ? "…" : "");
     if (!detail)
         return cl_fail(CL_ESOFTWARE, _("out of memory"));
     sqlite3 *db = cl_vault_db(v);
@@ -133,7 +200,10 @@ cl_status cl_search_open(cl_vault *v, const char *text, const cl_search_options 
     if (st != CL_OK)
         return st;
     char *match = NULL, *excluded = NULL;
-    st = cl_search_query_match(&qq, &match, &excluded);
+    identifiers id;
+    st = identifiers_of(&qq, &id);
+    if (st == CL_OK)
+        st = cl_search_query_match(&qq, &match, &excluded);
     bool filtered = qq.kind || qq.student || qq.klass || qq.author || *qq.since || *qq.until;
     if (st == CL_OK && !match && !excluded && !filtered)
         st = cl_fail(CL_EUSAGE, "%s", _("nothing to search for: type a word, a \"phrase\" or a filter such as "
@@ -141,7 +211,7 @@ cl_status cl_search_open(cl_vault *v, const char *text, const cl_search_options 
     sqlite3 *db = cl_vault_db(v);
     long long count = 0;
     if (st == CL_OK && (total || opt->audit))
-        st = count_hits(db, &qq, match, excluded, &count);
+        st = count_hits(db, &qq, &id, match, excluded, &count);
     if (st == CL_OK && opt->audit)
         st = audit_search(v, text, count);
     cl_buf sql = {0};
@@ -150,32 +220,39 @@ cl_status cl_search_open(cl_vault *v, const char *text, const cl_search_options 
          * sorting, where only a page of them is shown. */
         cl_buf_printf(&sql, "SELECT r.id, r.student_id, r.kind, r.occurred_at, r.author, s.name, s.number, %s%s",
                       match ? "search_fts.rowid" : "carelog_search_key(r.occurred_at, r.id)",
-                      from_clause(match != NULL));
+                      from_clause(match != NULL, qq.student != NULL));
         put_where(&sql, &qq, match != NULL, excluded != NULL);
-        /* Newest first is the index's own order: FTS5 walks it backwards
+        /* Newest first is the index's own order: FTS5 walks it forwards
          * and stops at the page's end, however many records match. */
-        cl_buf_puts(&sql, opt->order == CL_SEARCH_RELEVANCE && match ? " ORDER BY rank, r.id DESC"
-                          : match                                    ? " ORDER BY search_fts.rowid DESC"
-                                                                     : " ORDER BY r.occurred_at DESC, r.id DESC");
+        const char *key = match ? "search_fts.rowid" : "carelog_search_key(r.occurred_at, r.id)";
+        if (opt->order == CL_SEARCH_RELEVANCE && match)
+            cl_buf_puts(&sql, " ORDER BY rank, r.id DESC");
+        else if (opt->order == CL_SEARCH_BY_STUDENT) /* sorts every match: only when asked */
+            cl_buf_printf(&sql, " ORDER BY min(%s) OVER (PARTITION BY r.student_id), r.student_id, %s", key, key);
+        else if (match)
+            cl_buf_puts(&sql, " ORDER BY search_fts.rowid");
+        else
+            cl_buf_puts(&sql, " ORDER BY r.occurred_at DESC, r.id DESC");
         cl_buf_puts(&sql, " LIMIT :limit OFFSET :offset");
     }
     cl_search *s = NULL;
     if (st == CL_OK)
         st = (s = calloc(1, sizeof *s)) && sql.data ? CL_OK : cl_fail(CL_ESOFTWARE, _("out of memory"));
     if (st == CL_OK)
-        st = cl_db_prepare(db, sql.data, &s->q);
+        st = cl_search_statement(db, sql.data, &s->q);
     if (st == CL_OK)
         st = cl_db_cached(db, "SELECT body FROM search_fts WHERE rowid = ?", &s->body);
     for (size_t i = 0; st == CL_OK && i < qq.n_terms; i++)
         cl_search_words_add(&s->words, qq.terms[i]);
     if (st == CL_OK) {
-        bind_all(s->q, &qq, match, excluded);
+        bind_all(s->q, &qq, &id, match, excluded);
         sqlite3_bind_int64(s->q, sqlite3_bind_parameter_index(s->q, ":limit"), opt->limit > 0 ? opt->limit : -1);
         sqlite3_bind_int64(s->q, sqlite3_bind_parameter_index(s->q, ":offset"), opt->offset > 0 ? opt->offset : 0);
     }
     cl_buf_free(&sql);
     free(match);
     free(excluded);
+    identifiers_free(&id);
     cl_search_query_free(&qq);
     if (st != CL_OK) {
         cl_search_close(s);
@@ -234,7 +311,7 @@ void cl_search_close(cl_search *s)
 {
     if (!s)
         return;
-    sqlite3_finalize(s->q);
+    cl_search_statement_done(s->q);
     if (s->body)
         sqlite3_reset(s->body); /* kept by cl_db_cached */
     free(s->snippet);

@@ -28,9 +28,12 @@ typedef struct cached_form {
 
 /* The statements the functions run for every record written, kept by
  * cl_db_cached (preparing costs more than running them). */
-enum { Q_FORM, Q_RECORD, Q_AMENDMENTS, Q_NOTES, Q_STUDENT, Q_COUNT };
+enum { Q_FORM, Q_FORM_SOURCE, Q_RECORD, Q_AMENDMENTS, Q_NOTES, Q_STUDENT, Q_COUNT };
 static const char *const queries[Q_COUNT] = {
-    "SELECT digest, source FROM forms WHERE id = ?",
+    /* The digest alone for every record: a form's source spans overflow
+     * pages, read only when the form is parsed. */
+    "SELECT digest FROM forms WHERE id = ?",
+    "SELECT source FROM forms WHERE id = ?",
     "SELECT form_id, fields FROM records WHERE id = ?",
     "SELECT text FROM amendments WHERE record_id = ? ORDER BY id",
     /* The first transition's note is carelog's own "created". */
@@ -80,8 +83,9 @@ static const cl_form *form_of(form_cache *c, sqlite3 *db, long long id)
             found = slot->form;
         } else {
             cl_form *form = NULL;
-            const char *src = (const char *)sqlite3_column_text(q, 1);
-            if (src && digest && cl_form_parse(src, (size_t)sqlite3_column_bytes(q, 1), NULL, &form) == CL_OK) {
+            sqlite3_stmt *sq = statement(db, Q_FORM_SOURCE, id);
+            const char *src = sq && sqlite3_step(sq) == SQLITE_ROW ? (const char *)sqlite3_column_text(sq, 0) : NULL;
+            if (src && digest && cl_form_parse(src, (size_t)sqlite3_column_bytes(sq, 0), NULL, &form) == CL_OK) {
                 if (!slot && c->n == c->cap) {
                     size_t cap = c->cap ? c->cap * 2 : 16;
                     cached_form *grown = realloc(c->v, cap * sizeof *grown);
@@ -100,6 +104,8 @@ static const cl_form *form_of(form_cache *c, sqlite3 *db, long long id)
                     cl_form_free(form);
                 }
             }
+            if (sq)
+                sqlite3_reset(sq);
             cl_error_clear();
         }
     }
@@ -272,6 +278,9 @@ static void pinyin_function(sqlite3_context *ctx, int argc, sqlite3_value **argv
         sqlite3_result_null(ctx);
 }
 
+/* Minutes from 1970-01-01 to 10000-01-01: every date a record can hold. */
+#define KEY_MINUTES_END (2932897LL * 1440)
+
 long long cl_search_key(const char *occurred_at, long long record_id)
 {
     long long minutes = 0;
@@ -280,14 +289,24 @@ long long cl_search_key(const char *occurred_at, long long record_id)
         memcpy(day, occurred_at, 10);
         day[10] = '\0';
         long days = cl_date_days(day);
-        if (days != LONG_MIN) {
+        if (days != LONG_MIN && days >= 0) {
             minutes = (long long)days * 1440;
             int h, m;
             if (sscanf(occurred_at + 10, "T%2d:%2d", &h, &m) == 2 && h >= 0 && h < 24 && m >= 0 && m < 60)
                 minutes += h * 60 + m;
         }
     }
-    return minutes * (CL_SEARCH_KEY_ID_MASK + 1) + (record_id & CL_SEARCH_KEY_ID_MASK);
+    if (minutes > KEY_MINUTES_END)
+        minutes = KEY_MINUTES_END;
+    return (KEY_MINUTES_END - minutes) * (CL_SEARCH_KEY_ID_MASK + 1) +
+           (CL_SEARCH_KEY_ID_MASK - (record_id & CL_SEARCH_KEY_ID_MASK));
+}
+
+static void pinyin_matches_function(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    sqlite3_result_int(ctx, cl_pinyin_matches((const char *)sqlite3_value_text(argv[0]),
+                                              (const char *)sqlite3_value_text(argv[1])));
 }
 
 static void key_function(sqlite3_context *ctx, int argc, sqlite3_value **argv)
@@ -311,6 +330,8 @@ cl_status cl_search_register(sqlite3 *db)
                                    form_cache_free) != SQLITE_OK ||
         sqlite3_create_function_v2(db, "carelog_search_pinyin", 1, SQLITE_UTF8, NULL, pinyin_function, NULL, NULL,
                                    NULL) != SQLITE_OK ||
+        sqlite3_create_function_v2(db, "carelog_pinyin_matches", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                                   pinyin_matches_function, NULL, NULL, NULL) != SQLITE_OK ||
         sqlite3_create_function_v2(db, "carelog_search_key", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
                                    key_function, NULL, NULL, NULL) != SQLITE_OK)
         return cl_db_fail(db, "registering the search functions");
@@ -326,18 +347,8 @@ cl_status cl_search_rebuild(cl_vault *v, long long *records)
     cl_status st = cl_tx_begin(db, &tx);
     if (st != CL_OK)
         return st;
-    /* Deleting row by row with secure-delete rewrites the segments for
-     * every row; instead the old rows are dropped plainly and 'optimize'
-     * merges everything into new segments, leaving no old term in any page
-     * (the freed pages are zeroed by SQLite's secure_delete). */
-    st = cl_db_exec(db, "INSERT INTO search_fts(search_fts, rank) VALUES ('secure-delete', 0);"
-                        "DELETE FROM search_fts;"
-                        "INSERT INTO search_fts(rowid, body, pinyin)"
-                        "  SELECT carelog_search_key(occurred_at, id), carelog_search_body(id),"
-                        "         carelog_search_pinyin(id) FROM records;"
-                        "INSERT INTO search_fts(search_fts) VALUES ('optimize');"
-                        "INSERT INTO search_fts(search_fts, rank) VALUES ('secure-delete', 1);");
-    long long n = sqlite3_changes64(db);
+    st = cl_db_exec(db, CL_SEARCH_REINDEX_SQL);
+    long long n = 0;
     if (st == CL_OK) {
         sqlite3_stmt *q;
         st = cl_db_prepare(db, "SELECT count(*) FROM records", &q);

@@ -13,6 +13,12 @@ cl_status cl_search_register_tokenizer(sqlite3 *db);
 /* Registers carelog_search_defer, the triggers' queue (search_defer.c). */
 cl_status cl_search_register_defer(sqlite3 *db);
 
+/* A search's statement for sql, prepared or kept from an earlier search
+ * of the same shape (search_statements.c); give it back with
+ * cl_search_statement_done (which resets or finalizes it). */
+cl_status cl_search_statement(sqlite3 *db, const char *sql, sqlite3_stmt **out);
+void cl_search_statement_done(sqlite3_stmt *q);
+
 /* The words of a query as the index holds them, for marking snippets. */
 #define CL_SEARCH_WORDS_MAX 64
 typedef struct cl_search_words {

@@ -66,15 +66,18 @@ static char *read_part(const char **pp, const char *end, bool *quoted)
     return cl_buf_take(&b);
 }
 
-static const struct {
-    const char *name;
-    size_t offset;
-} filters[] = {
-    {"kind", offsetof(cl_search_query, kind)},
-    {"student", offsetof(cl_search_query, student)},
-    {"class", offsetof(cl_search_query, klass)},
-    {"author", offsetof(cl_search_query, author)},
-};
+static const char *const filters[] = {"kind", "student", "class", "author"};
+
+/* Where the value of filters[i] goes. */
+static char **filter_slot(cl_search_query *q, size_t i)
+{
+    switch (i) {
+    case 0: return &q->kind;
+    case 1: return &q->student;
+    case 2: return &q->klass;
+    default: return &q->author;
+    }
+}
 
 /* "kind:" or "kind：" at the start of part: the length of the prefix. */
 static size_t filter_prefix(const char *part, const char *name)
@@ -115,16 +118,16 @@ static cl_status take_part(cl_search_query *q, char *part, bool quoted)
         return add_to(&q->excluded, &q->n_excluded, part);
     }
     for (size_t i = 0; i < sizeof filters / sizeof filters[0]; i++) {
-        size_t n = filter_prefix(part, filters[i].name);
+        size_t n = filter_prefix(part, filters[i]);
         if (!n)
             continue;
         if (!part[n]) {
-            cl_status st = cl_fail(CL_EUSAGE, _("%s: needs a value, as in %s:VALUE"), filters[i].name,
-                                   filters[i].name);
+            cl_status st = cl_fail(CL_EUSAGE, _("%s: needs a value, as in %s:VALUE"), filters[i],
+                                   filters[i]);
             free(part);
             return st;
         }
-        char **slot = (char **)((char *)q + filters[i].offset);
+        char **slot = filter_slot(q, i);
         free(*slot);
         *slot = strdup(part + n);
         free(part);
@@ -215,7 +218,9 @@ static bool ascii_letters(const char *s)
 }
 
 /* `body : "te""rm"` — with * when the term ends in a lone Han character,
- * which the index holds only as the start of a pair or a run's last. */
+ * which the index holds only as the start of a pair or a run's last, and
+ * for pinyin, whose keys (every mix of full syllables and initials) are
+ * found by their beginnings as a name is typed. */
 static void put_phrase(cl_buf *b, const char *column, const char *term, bool prefix)
 {
     cl_buf_printf(b, "%s : \"", column);
@@ -240,7 +245,7 @@ static bool put_term(cl_buf *b, const char *term, bool with_pinyin)
     put_phrase(b, "body", term, s.last == CL_TOKEN_CJK_SINGLE);
     if (pinyin) {
         cl_buf_puts(b, " OR ");
-        put_phrase(b, "pinyin", term, false);
+        put_phrase(b, "pinyin", term, true); /* zh, zhao, zhaox: found while still typing */
     }
     cl_buf_puts(b, ")");
     return true;

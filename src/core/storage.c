@@ -286,8 +286,10 @@ cl_status cl_db_open(const char *path, const cl_secret *key, bool create, sqlite
 
 void cl_db_close(sqlite3 *db)
 {
-    if (db)
+    if (db) {
         cl_db_cache_clear(db);
+        cl_search_forget(db);
+    }
     sqlite3_close_v2(db);
     cl_memory_relock();
 }

@@ -532,7 +532,8 @@ cl_status cl_student_list(cl_vault *v, const cl_student_filter *filter, json_t *
         cl_buf_puts(&sql, " AND EXISTS (SELECT 1 FROM records r, json_each(r.fields, '$.circumstances') c"
                           " WHERE r.id = s.record_id AND c.value = ?4)");
     if (search && *search)
-        cl_buf_puts(&sql, " AND (instr(lower(s.name), lower(?5)) > 0 OR instr(lower(s.number), lower(?5)) > 0)");
+        cl_buf_puts(&sql, " AND (instr(lower(s.name), lower(?5)) > 0 OR instr(lower(s.number), lower(?5)) > 0"
+                          " OR carelog_pinyin_matches(s.name, ?5))");
     cl_buf_puts(&sql, " ORDER BY s.class, s.number, s.id");
     sqlite3 *db = cl_vault_db(v);
     sqlite3_stmt *q;

@@ -16,6 +16,25 @@ expect_rc 0 cl "$PASS" --json search 'ｑｑ群 欺凌'
 grep -q "\"record_id\":$ses" "$T/out" || fail "full-width ｑｑ did not find QQ: $(cat "$T/out")"
 expect_rc 0 cl "$PASS" search zxm --kind student
 grep -q "20250003" "$T/out" || fail "pinyin initials did not find the student"
+# …and while the pinyin is still being typed, here and in the students list.
+for typed in zh zhaox zhaoxiaom; do
+  expect_rc 0 cl "$PASS" search "$typed" --kind student
+  grep -q "20250003" "$T/out" || fail "search $typed did not find 赵小明: $(cat "$T/out")"
+done
+for typed in zh zhaox zhxm zxm xiaom; do
+  expect_rc 0 cl "$PASS" --json student list --search "$typed"
+  grep -q '"20250003"' "$T/out" || fail "student list --search $typed did not find 赵小明: $(cat "$T/out")"
+done
+expect_rc 0 cl "$PASS" --json student list --search zhu
+grep -q '"20250003"' "$T/out" && fail "student list --search zhu found 赵小明"
+# student: takes the number as typed on a full-width keyboard.
+expect_rc 0 cl "$PASS" --json search 网贷 --student '２０２５０００３'
+grep -q "\"record_id\":$ses" "$T/out" || fail "a full-width student number did not filter: $(cat "$T/out")"
+expect_rc 0 cl "$PASS" search 网贷 --by-student
+grep -q "«网贷»" "$T/out" || fail "--by-student: $(cat "$T/out")"
+expect_rc 64 cl "$PASS" search 网贷 --by-student --rank
+expect_rc 0 cl "$PASS" search 网贷 --student 20250003 --rank
+grep -q "«网贷»" "$T/out" || fail "--rank with --student: $(cat "$T/out")"
 
 # What FTS5 would read as syntax is searched for as words: no error.
 for q in 'NEAR(a b)' 'body:x' '(a' 'a OR' '网贷 AND' '网贷*' '{body}:网贷' '"网贷' "'; DROP TABLE records; --"; do
@@ -35,7 +54,7 @@ expect_rc 64 cl "$PASS" search ' '
 
 # Each search is in the audit log, with what was asked and how many matched.
 expect_rc 0 cl "$PASS" audit list
-grep -q '1 matches for "网贷"' "$T/out" || fail "the search is not in the audit log: $(tail -n 3 "$T/out")"
+grep -q '1 match for "网贷"' "$T/out" || fail "the search is not in the audit log: $(tail -n 3 "$T/out")"
 
 # A word edited away is no longer found; the new one is.
 expect_rc 0 cl "$PASS" record edit "$ses" --version 1 --field 'data=情绪平稳 XQ9srch'

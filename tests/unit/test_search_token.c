@@ -369,6 +369,29 @@ static void test_pinyin_keys(void **state)
         assert_true(cl_han_fold_table[i - 1].from < cl_han_fold_table[i].from);
 }
 
+static void test_pinyin_matches(void **state)
+{
+    (void)state;
+    static const char *const yes[] = {"z", "zh", "zhang", "zhangs", "zhangsa", "zhangsan", "zs", "zsan", "zhs",
+                                      "Zhang", "s", "san"};
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+        if (!cl_pinyin_matches("张三", yes[i]))
+            fail_msg("%s should find 张三", yes[i]);
+    static const char *const no[] = {"", "zhangsann", "sz", "zan", "a", "zhang san", "zh1", "张", "zhangsanfeng"};
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+        if (cl_pinyin_matches("张三", no[i]))
+            fail_msg("%s should not find 张三", no[i]);
+    assert_true(cl_pinyin_matches("吕乐", "lvyue"));  /* every reading of a polyphonic character */
+    assert_true(cl_pinyin_matches("吕乐", "lvle"));
+    assert_true(cl_pinyin_matches("曾小单", "zengxs"));
+    assert_true(cl_pinyin_matches("張三", "zhangsan")); /* traditional, by its simplified form */
+    assert_true(cl_pinyin_matches("𠮷小明", "xiaom")); /* a character without a reading (𠮷) is passed over */
+    assert_false(cl_pinyin_matches("Tom", "tom"));      /* a Latin name is found by its letters, not here */
+    assert_false(cl_pinyin_matches(NULL, "z"));
+    assert_true(cl_pinyin_matches("张张张张张张张张", "zhangzhangzhangzhangzhangzhangzhangzhang"));
+    assert_false(cl_pinyin_matches("张张张张张张张张", "zhangzhangzhangzhangzhangzhangzhangzhangz"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -380,6 +403,7 @@ int main(void)
         cmocka_unit_test(test_query_parse),
         cmocka_unit_test(test_injection_is_literal),
         cmocka_unit_test(test_pinyin_keys),
+        cmocka_unit_test(test_pinyin_matches),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
