@@ -35,10 +35,9 @@ cl_status cl_db_cached(sqlite3 *db, const char *sql, sqlite3_stmt **out)
     cache *c = sqlite3_get_clientdata(db, CACHE_NAME);
     if (!c) {
         c = calloc(1, sizeof *c);
-        if (!c || sqlite3_set_clientdata(db, CACHE_NAME, c, cache_free) != SQLITE_OK) {
-            free(c);
+        /* On failure SQLite has already run cache_free on c. */
+        if (!c || sqlite3_set_clientdata(db, CACHE_NAME, c, cache_free) != SQLITE_OK)
             return cl_fail(CL_ESOFTWARE, _("out of memory"));
-        }
     }
     for (size_t i = 0; i < c->n; i++)
         if (c->items[i].sql == sql) {
