@@ -23,4 +23,16 @@
  *  the inbox for triage (inbox.h), urgent ones counted apart. */
 cl_status cl_agenda_attention(cl_vault *v, json_t **out);
 
+/* The same list a page at a time, for a screen's first screenful and the
+ * pages after it: at most limit rows (≥ 1; 0 = all, as above) across the
+ * sections in their order, after the row whose cursor is after (NULL =
+ * from the first). Each section is a keyset range of an index, so a page
+ * costs the same in a vault of any size. counts stay those of the whole
+ * list; with a limit the object ends with "next": the cursor of the page's
+ * last row ("SECTION:KEY", such as "overdue:2026-11-10/123/follow_up/17";
+ * no person's text in it) when more rows follow, else null. One read
+ * transaction, so the counts and the rows agree. CL_EUSAGE for a cursor
+ * that is not one. */
+cl_status cl_agenda_attention_page(cl_vault *v, long long limit, const char *after, json_t **out);
+
 #endif

@@ -77,8 +77,26 @@ bool cl_export_args_option(cl_export_args *a, int opt, const char *arg);
 int cl_cli_write_export(cl_cli *c, const char *question, const char *action, const char *target, const char *path,
                         const char *format, unsigned char *bytes, size_t len);
 
-/* Prints what cl_agenda_attention found, for people. */
+/* Prints what cl_agenda_attention found, for people; a page of it
+ * (cl_agenda_attention_page) says how many of each section it shows. */
 void cl_cli_print_agenda(json_t *agenda);
+
+/* A list shown a page at a time (src/cli/page.c): --limit N and
+ * --after CURSOR, option letters 'L' and 'A'. */
+typedef struct cl_cli_page {
+    long long limit; /* 0: the whole list */
+    const char *after;
+} cl_cli_page;
+
+#define CL_CLI_PAGE_OPTIONS {"limit", required_argument, NULL, 'L'}, {"after", required_argument, NULL, 'A'}
+
+/* Takes opt into p when it is one of those (0, or the exit code of a bad
+ * value); 1 when it is not. */
+int cl_cli_page_option(cl_cli_page *p, int opt, const char *arg);
+
+/* After a page: when next is a cursor, the line that asks for the page
+ * after it ("carelog agenda --limit 20 --after overdue:…"). */
+void cl_cli_print_next(const cl_cli *c, const cl_cli_page *p, const char *next);
 
 /* The list of commands with a line each, from the command tables. */
 void cl_cli_print_commands(FILE *out);

@@ -46,6 +46,37 @@
  * CL_EUSAGE for a bad date or a negative horizon. */
 cl_status cl_followup_due(cl_vault *v, const char *today, int horizon_days, json_t **out);
 
+/* The same list a page at a time, streamed in its order (due date, then
+ * student number and id, source, record) from two index range scans,
+ * never built whole: a screen asks for its first screenful, a program for
+ * the next page by the cursor of the last row it saw (keyset paging). */
+typedef struct cl_due_page {
+    const char *today; /* YYYY-MM-DD; NULL = cl_now()'s local date */
+    int horizon_days;  /* rows due by today + this (−1: only the overdue) */
+    bool not_overdue;  /* only rows due today or later */
+    long long limit;   /* at most this many rows; 0 = every row */
+    const char *after; /* a row's cursor: only the rows after it; NULL = from the first */
+} cl_due_page;
+
+/* Called with each row (borrowed; as cl_followup_due's) and its cursor,
+ * "DUE_DATE/STUDENT_ID/SOURCE/RECORD_ID" ("2026-11-10/123/follow_up/17"),
+ * which names no person. A status other than CL_OK stops the stream and is
+ * returned. */
+typedef cl_status cl_due_row_fn(json_t *row, const char *cursor, void *ctx);
+
+/* Streams one page. *next (when next is not NULL): when limit is set and
+ * more rows follow, the cursor of the last row given (malloc'd), else NULL.
+ * CL_EUSAGE for a bad date or a cursor that is not one. */
+cl_status cl_followup_due_each(cl_vault *v, const cl_due_page *page, cl_due_row_fn *row, void *ctx, char **next);
+
+/* How many rows the whole list of the page's bounds holds (limit and after
+ * ignored): two counts over the same indexes. */
+cl_status cl_followup_due_count(cl_vault *v, const cl_due_page *page, long long *count);
+
+/* CL_OK when text is a cursor cl_followup_due_each gives; else CL_EUSAGE
+ * saying what one looks like. */
+cl_status cl_followup_cursor_check(const char *text);
+
 /* Closes the follow-up that record #record_id set, with a reason (valid
  * UTF-8, at most 2000 characters): it is no longer due. Audited
  * (followup.close). CL_ENOTFOUND when the record set none; CL_EDATA when

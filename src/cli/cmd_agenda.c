@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "carelog/agenda.h"
-#include "carelog/i18n.h"
 #include "carelog/cli.h"
 #include "carelog/clock.h"
 #include "carelog/i18n.h"
@@ -35,11 +34,16 @@ static void record_cell(json_t *row, const char *key, char *buf)
         buf[0] = '\0';
 }
 
-static void section(const char *title, json_t *rows, const char *const headers[AGENDA_COLS], fill_fn fill)
+/* total: the section's rows in the whole list, more than these on a page. */
+static void section(const char *title, json_t *rows, json_int_t total, const char *const headers[AGENDA_COLS],
+                    fill_fn fill)
 {
     if (json_array_size(rows) == 0)
         return;
-    printf("\n%s (%zu)\n", _(title), json_array_size(rows));
+    if ((json_int_t)json_array_size(rows) < total)
+        printf(_("\n%s (%zu of %lld)\n"), _(title), json_array_size(rows), (long long)total);
+    else
+        printf("\n%s (%zu)\n", _(title), json_array_size(rows));
     bool en = strcmp(cl_cli_lang(), "en") == 0;
     cl_table *t = cl_table_new(AGENDA_COLS, headers);
     if (!t)
@@ -119,28 +123,44 @@ void cl_cli_print_agenda(json_t *agenda)
         printf(_("\nNothing needs attention now.\n"));
         return;
     }
-    section(N_("Screening flags"), json_object_get(agenda, "flags"), flag_headers, fill_flag);
-    section(N_("Overdue follow-ups"), json_object_get(agenda, "overdue"), due_headers, fill_due);
-    section(N_("Referrals late in the loop"), json_object_get(agenda, "late_referrals"), ref_headers,
-            fill_referral);
-    section(N_("Due today"), json_object_get(agenda, "due_today"), due_headers, fill_due);
+#define COUNT(key) json_integer_value(json_object_get(counts, key))
+    section(N_("Screening flags"), json_object_get(agenda, "flags"), COUNT("flags"), flag_headers, fill_flag);
+    section(N_("Overdue follow-ups"), json_object_get(agenda, "overdue"), COUNT("overdue"), due_headers, fill_due);
+    section(N_("Referrals late in the loop"), json_object_get(agenda, "late_referrals"), COUNT("late_referrals"),
+            ref_headers, fill_referral);
+    section(N_("Due today"), json_object_get(agenda, "due_today"), COUNT("due_today"), due_headers, fill_due);
+#undef COUNT
+}
+
+static int agenda_option(cl_cli *c, int opt, const char *arg, void *ctx)
+{
+    (void)c;
+    return cl_cli_page_option(ctx, opt, arg);
 }
 
 static int cmd_agenda(cl_cli *c)
 {
+    static const struct option options[] = {CL_CLI_PAGE_OPTIONS, {0, 0, 0, 0}};
+    cl_cli_page page = {0};
     int first;
-    int rc = cl_cli_operands(c, _("[--json]"),
-                             _("What needs attention now: open screening flags, overdue follow-ups,\n"
-                             "referrals late in the loop, and what is due today, each with the record\n"
-                             "it comes from and why. On a narrow terminal the reason is printed on its\n"
-                             "own line under each row.\n"),
-                             0, &first);
+    int rc = cl_cli_parse(c, options, _("[--limit N [--after CURSOR]] [--json]"),
+                          _("What needs attention now: open screening flags, overdue follow-ups,\n"
+                          "referrals late in the loop, and what is due today, each with the record\n"
+                          "it comes from and why. On a narrow terminal the reason is printed on its\n"
+                          "own line under each row.\n"
+                          "  --limit N        a page of at most N rows (the counts stay those of the whole list)\n"
+                          "  --after CURSOR   the page after the one that printed this cursor\n"
+                          "  --json           for programs; with --limit it ends with \"next\": the\n"
+                          "                   cursor of the next page, or null after the last one\n"),
+                          agenda_option, &page, 0, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
+    if (page.after && page.limit == 0)
+        return cl_cli_fail(cl_fail(CL_EUSAGE, _("--after goes with --limit N (the size of the page)")));
     json_t *agenda;
     cl_status st = cl_cli_unlock(c);
     if (st == CL_OK)
-        st = cl_agenda_attention(c->vault, &agenda);
+        st = cl_agenda_attention_page(c->vault, page.limit, page.after, &agenda);
     if (st == CL_OK)
         st = cl_cli_audit_listing(c, &agenda);
     if (st != CL_OK)
@@ -148,6 +168,7 @@ static int cmd_agenda(cl_cli *c)
     if (c->json)
         return cl_cli_print_json(agenda);
     cl_cli_print_agenda(agenda);
+    cl_cli_print_next(c, &page, json_string_value(json_object_get(agenda, "next")));
     json_decref(agenda);
     return 0;
 }

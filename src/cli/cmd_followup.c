@@ -29,6 +29,7 @@ static cl_status parse_int(const char *what, const char *text, long min, long ma
 typedef struct due_opts {
     long days;
     const char *today;
+    cl_cli_page page;
 } due_opts;
 
 static int due_option(cl_cli *c, int opt, const char *arg, void *ctx)
@@ -41,8 +42,42 @@ static int due_option(cl_cli *c, int opt, const char *arg, void *ctx)
             return cl_cli_fail(st);
     } else if (opt == 't') {
         o->today = arg;
+    } else {
+        return cl_cli_page_option(&o->page, opt, arg);
     }
     return 0;
+}
+
+typedef struct due_rows {
+    json_t *rows;
+    char *next;
+} due_rows;
+
+static cl_status keep_due(json_t *row, const char *cursor, void *ctx)
+{
+    (void)cursor;
+    return json_array_append(ctx, row) == 0 ? CL_OK : cl_fail(CL_ESOFTWARE, _("out of memory"));
+}
+
+/* The list, or with --limit a page of it: {rows, total, next}. */
+static cl_status due_list(cl_cli *c, const due_opts *o, json_t **list, char **next)
+{
+    *next = NULL;
+    if (o->page.limit == 0)
+        return cl_followup_due(c->vault, o->today, (int)o->days, list);
+    cl_due_page p = {.today = o->today, .horizon_days = (int)o->days, .limit = o->page.limit, .after = o->page.after};
+    json_t *rows = json_array();
+    long long total = 0;
+    cl_status st = rows ? cl_followup_due_each(c->vault, &p, keep_due, rows, next)
+                        : cl_fail(CL_ESOFTWARE, _("out of memory"));
+    if (st == CL_OK)
+        st = cl_followup_due_count(c->vault, &p, &total);
+    if (st == CL_OK)
+        *list = json_pack("{s:O, s:I, s:s?}", "rows", rows, "total", (json_int_t)total, "next", *next);
+    json_decref(rows);
+    if (st == CL_OK && !*list)
+        st = cl_fail(CL_ESOFTWARE, _("out of memory"));
+    return st;
 }
 
 static int cmd_due(cl_cli *c)
@@ -50,33 +85,54 @@ static int cmd_due(cl_cli *c)
     static const struct option options[] = {
         {"days", required_argument, NULL, 'd'},
         {"today", required_argument, NULL, 't'},
+        CL_CLI_PAGE_OPTIONS,
         {0, 0, 0, 0},
     };
-    due_opts o = {DUE_DEFAULT_DAYS, NULL};
+    due_opts o = {DUE_DEFAULT_DAYS, NULL, {0, NULL}};
     int first;
     int rc = cl_cli_options(
-        c, options, _("[--days N] [--today DATE] [--json]"),
+        c, options, _("[--days N] [--today DATE] [--limit N [--after CURSOR]] [--json]"),
         _("Lists follow-ups that are overdue or due within N days (default 7), most overdue first, each\n"
         "with its reason: a follow-up date set by a record and not yet met by a later contact, or a\n"
         "policy's minimum frequency by risk level or circumstance (see `carelog policy list`).\n"
         "  --days N       how far ahead to look (default 7; 0 = due today or overdue)\n"
         "  --today DATE   count from another day than today\n"
-        "  --json         for programs\n"),
+        "  --limit N      a page of at most N rows\n"
+        "  --after CURSOR the page after the one that printed this cursor\n"
+        "  --json         for programs; with --limit {rows, total, next}: next is the cursor\n"
+        "                 of the next page, or null after the last one\n"),
         due_option, &o, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
     if (first != c->argc)
         return cl_cli_fail(cl_fail(CL_EUSAGE, _("due takes no operands")));
-    json_t *list;
+    if (o.page.after && o.page.limit == 0)
+        return cl_cli_fail(cl_fail(CL_EUSAGE, _("--after goes with --limit N (the size of the page)")));
+    json_t *list = NULL, *page = NULL;
+    char *next = NULL;
     cl_status st = cl_cli_unlock(c);
     if (st == CL_OK)
-        st = cl_followup_due(c->vault, o.today, (int)o.days, &list);
+        st = due_list(c, &o, &list, &next);
     if (st == CL_OK)
         st = cl_cli_audit_listing(c, &list);
-    if (st != CL_OK)
+    if (st != CL_OK) {
+        free(next);
         return cl_cli_fail(st);
-    if (c->json)
+    }
+    if (c->json) {
+        free(next);
         return cl_cli_print_json(list);
+    }
+    if (o.page.limit > 0) { /* the table shows the page's rows */
+        page = list;
+        list = json_incref(json_object_get(page, "rows"));
+        json_decref(page);
+    }
+    if (json_array_size(list) == 0 && o.page.after) {
+        printf("%s\n", _("Nothing more is due after that cursor."));
+        json_decref(list);
+        return 0;
+    }
     if (json_array_size(list) == 0) {
         printf(ngettext("Nothing is due within %ld day.\n", "Nothing is due within %ld days.\n", (unsigned long)o.days), o.days);
         json_decref(list);
@@ -112,6 +168,9 @@ static int cmd_due(cl_cli *c)
         st = cl_table_print(t, stdout, cl_cli_width());
     cl_table_free(t);
     json_decref(list);
+    if (st == CL_OK)
+        cl_cli_print_next(c, &o.page, next);
+    free(next);
     return cl_cli_fail(st);
 }
 

@@ -108,143 +108,149 @@ static const char *kind_zh(const char *kind)
 
 /* ---- what is due ------------------------------------------------------ */
 
+/* Both sources in the list's order, merged by SQLite from two range scans
+ * of their indexes (followups_open_due, student_state_policy_due): due
+ * date, student number, student id, source, record. ?1..?2 bound the due
+ * date; the rows up to the cursor's position (?3..?6, the student's number
+ * looked up by id) are skipped; ?7 is the limit (-1: none). */
+#define DUE_KEY_AFTER "(?3, coalesce((SELECT c.number FROM students c WHERE c.id = ?4), ''), ?4, ?5, ?6)"
+static const char due_sql[] =
+    "SELECT f.due_date, s.number, s.id, 'follow_up', f.record_id, s.name, s.class, s.risk_level,"
+    "  f.kind, f.set_on, NULL, NULL, NULL, NULL"
+    " FROM followups f JOIN students s ON s.id = f.student_id"
+    " WHERE f.open AND f.due_date >= ?1 AND f.due_date <= ?2"
+    "  AND (f.due_date, s.number, s.id, 'follow_up', f.record_id) > " DUE_KEY_AFTER
+    " UNION ALL"
+    " SELECT t.policy_due, s.number, s.id, 'policy', 0, s.name, s.class, s.risk_level,"
+    "  NULL, NULL, t.policy_basis, t.policy_value, t.policy_days, t.last_contact"
+    " FROM student_state t JOIN students s ON s.id = t.student_id"
+    " WHERE t.policy_due IS NOT NULL AND t.policy_due >= ?1 AND t.policy_due <= ?2"
+    "  AND (t.policy_due, s.number, s.id, 'policy', 0) > " DUE_KEY_AFTER
+    " ORDER BY 1, 2, 3, 4, 5 LIMIT ?7";
+enum { DUE_DATE, DUE_NUMBER, DUE_STUDENT, DUE_SOURCE, DUE_RECORD, DUE_NAME, DUE_CLASS, DUE_RISK, DUE_KIND,
+       DUE_SET_ON, DUE_BASIS, DUE_VALUE, DUE_DAYS, DUE_LAST_CONTACT };
+
+/* A row's place in the list: "DUE_DATE/STUDENT_ID/SOURCE/RECORD_ID"
+ * ("2026-11-10/123/follow_up/17"; record 0 for a policy). The student's
+ * number, which orders rows of one day, is looked up from the id, so the
+ * cursor holds nothing a person wrote. */
+typedef struct due_key {
+    char date[11];
+    long long student, record;
+    char source[10];
+} due_key;
+
+static bool due_key_parse(const char *text, due_key *k)
+{
+    char date[11], source[10];
+    int end = -1;
+    if (!text || sscanf(text, "%10[0-9-]/%lld/%9[a-z_]/%lld%n", date, &k->student, source, &k->record, &end) != 4 ||
+        end < 0 || text[end] != '\0' || !cl_date_parse(date, k->date) || strcmp(date, k->date) != 0 ||
+        k->student < 1 || k->record < 0 ||
+        (strcmp(source, "follow_up") != 0 && strcmp(source, "policy") != 0))
+        return false;
+    snprintf(k->source, sizeof k->source, "%s", source);
+    return true;
+}
+
+cl_status cl_followup_cursor_check(const char *cursor)
+{
+    due_key k;
+    if (due_key_parse(cursor, &k))
+        return CL_OK;
+    char *shown = cl_text_inert(cursor ? cursor : "", false);
+    cl_status st = cl_fail(CL_EUSAGE, _("\"%s\" is not a cursor of the follow-up list (it looks like "
+                                        "2026-11-10/123/follow_up/17: give the \"next\" that the last page printed)"),
+                           shown ? shown : "");
+    free(shown);
+    return st;
+}
+
 typedef struct due_ctx {
+    sqlite3 *db;
     long today;
-    long horizon;
-    json_t *rows;
+    cl_form *form; /* the student form, read at the first policy row */
+    bool form_read;
 } due_ctx;
 
 /* reason and reason_zh say the same for people, in English and Chinese
  * (the fronts show the one of the interface language). */
-static cl_status add_row(due_ctx *d, sqlite3_stmt *q, long due, const char *source, const char *reason,
-                         const char *reason_zh, long long record_id)
+static void followup_reason(sqlite3_stmt *q, char *reason, char *reason_zh, size_t size)
 {
+    char *kind = cl_text_inert(col(q, DUE_KIND), false);
+    long long set_by = sqlite3_column_int64(q, DUE_RECORD);
+    snprintf(reason, size, "follow-up set by %s #%lld on %.10s", kind ? kind : "record", set_by, col(q, DUE_SET_ON));
+    snprintf(reason_zh, size, "%.10s 的%s #%lld 约定的跟进", col(q, DUE_SET_ON), kind_zh(kind), set_by);
+    free(kind);
+}
+
+/* The policy with the fewest days, from the last direct contact (or from
+ * the day the student was added), as student_state keeps it. */
+static void policy_reason(due_ctx *d, sqlite3_stmt *q, long due, char *reason, char *reason_zh, size_t size)
+{
+    if (!d->form_read) {
+        d->form = student_form(d->db);
+        d->form_read = true;
+    }
+    int days = sqlite3_column_int(q, DUE_DAYS);
+    char since[64], since_zh[64];
+    if (sqlite3_column_type(q, DUE_LAST_CONTACT) != SQLITE_NULL) {
+        snprintf(since, sizeof since, "last contact %.10s", col(q, DUE_LAST_CONTACT));
+        snprintf(since_zh, sizeof since_zh, "上次接触 %.10s", col(q, DUE_LAST_CONTACT));
+    } else {
+        char date[11];
+        date_of_days(due - days, date);
+        snprintf(since, sizeof since, "no contact yet (on file since %s)", date);
+        snprintf(since_zh, sizeof since_zh, "尚未接触（%s 建档）", date);
+    }
+    char label[160], label_zh[160];
+    policy_label(d->form, col(q, DUE_BASIS), col(q, DUE_VALUE), false, label, sizeof label);
+    policy_label(d->form, col(q, DUE_BASIS), col(q, DUE_VALUE), true, label_zh, sizeof label_zh);
+    char *safe = cl_text_inert(label, false), *safe_zh = cl_text_inert(label_zh, false);
+    snprintf(reason, size, "%s: at least every %d day%s; %s", safe ? safe : label, days, days == 1 ? "" : "s", since);
+    snprintf(reason_zh, size, "%s：至少每 %d 天一次；%s", safe_zh ? safe_zh : label_zh, days, since_zh);
+    free(safe);
+    free(safe_zh);
+}
+
+/* The current row as cl_followup_due describes it; NULL when its date is
+ * not a date (the form would not have let it in) or out of memory. */
+static json_t *due_row(due_ctx *d, sqlite3_stmt *q)
+{
+    long due = days_of(col(q, DUE_DATE));
+    if (due == LONG_MIN)
+        return NULL;
+    bool policy = strcmp(col(q, DUE_SOURCE), "policy") == 0;
+    char reason[300], reason_zh[300];
+    if (policy)
+        policy_reason(d, q, due, reason, reason_zh, sizeof reason);
+    else
+        followup_reason(q, reason, reason_zh, sizeof reason);
+    long long record_id = policy ? 0 : sqlite3_column_int64(q, DUE_RECORD);
     long overdue = d->today - due;
-    if (overdue < -d->horizon)
-        return CL_OK;
     char due_date[11];
     date_of_days(due, due_date);
-    json_t *row = json_pack("{s:I, s:s, s:s, s:s, s:i, s:s, s:I, s:s, s:s, s:s, s:o, s:s}",
-                            "student_id", (json_int_t)sqlite3_column_int64(q, 0),
-                            "number", col(q, 1), "name", col(q, 2), "class", col(q, 3),
-                            "risk_level", sqlite3_column_int(q, 4),
-                            "due_date", due_date, "days_overdue", (json_int_t)overdue,
-                            "status", overdue > 0 ? "overdue" : "due",
-                            "source", source, "reason", reason,
-                            "record_id", record_id > 0 ? json_integer(record_id) : json_null(), "reason_zh", reason_zh);
-    if (!row || json_array_append_new(d->rows, row) != 0)
-        return cl_fail(CL_ESOFTWARE, _("out of memory"));
-    return CL_OK;
+    return json_pack("{s:I, s:s, s:s, s:s, s:i, s:s, s:I, s:s, s:s, s:s, s:o, s:s}",
+                     "student_id", (json_int_t)sqlite3_column_int64(q, DUE_STUDENT), "number", col(q, DUE_NUMBER),
+                     "name", col(q, DUE_NAME), "class", col(q, DUE_CLASS), "risk_level", sqlite3_column_int(q, DUE_RISK),
+                     "due_date", due_date, "days_overdue", (json_int_t)overdue, "status", overdue > 0 ? "overdue" : "due",
+                     "source", policy ? "policy" : "follow_up", "reason", reason,
+                     "record_id", record_id > 0 ? json_integer(record_id) : json_null(), "reason_zh", reason_zh);
 }
 
-/* (a) Every open obligation due by the horizon: a range of the open index. */
-static cl_status due_explicit(sqlite3 *db, due_ctx *d, const char *until)
+static void key_of_row(sqlite3_stmt *q, char *out, size_t size)
 {
-    static const char sql[] =
-        "SELECT s.id, s.number, s.name, s.class, s.risk_level, f.record_id, f.kind, f.set_on, f.due_date"
-        " FROM followups f JOIN students s ON s.id = f.student_id WHERE f.open AND f.due_date <= ?1";
-    sqlite3_stmt *q;
-    cl_status st = cl_db_cached(db, sql, &q);
-    if (st != CL_OK)
-        return st;
-    sqlite3_bind_text(q, 1, until, -1, SQLITE_STATIC);
-    int rc;
-    while (st == CL_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-        long due = days_of(col(q, 8));
-        if (due == LONG_MIN)
-            continue; /* not a date: the form would not have let it in */
-        char reason[200], reason_zh[200];
-        char *kind = cl_text_inert(col(q, 6), false);
-        long long set_by = sqlite3_column_int64(q, 5);
-        snprintf(reason, sizeof reason, "follow-up set by %s #%lld on %.10s", kind ? kind : "record", set_by,
-                 col(q, 7));
-        snprintf(reason_zh, sizeof reason_zh, "%.10s 的%s #%lld 约定的跟进", col(q, 7), kind_zh(kind), set_by);
-        free(kind);
-        st = add_row(d, q, due, "follow_up", reason, reason_zh, set_by);
-    }
-    if (st == CL_OK && rc != SQLITE_DONE)
-        st = cl_db_fail(db, "finding follow-up dates");
-    sqlite3_reset(q);
-    return st;
+    snprintf(out, size, "%.10s/%lld/%s/%lld", col(q, DUE_DATE), (long long)sqlite3_column_int64(q, DUE_STUDENT),
+             col(q, DUE_SOURCE), (long long)sqlite3_column_int64(q, DUE_RECORD));
 }
 
-/* (b) Each followed student whose policy falls due by the horizon, as
- * student_state keeps it: the policy with the fewest days, from the last
- * direct contact (or from the day the student was added). */
-static cl_status due_policies(sqlite3 *db, due_ctx *d, const char *until)
-{
-    static const char sql[] =
-        "SELECT s.id, s.number, s.name, s.class, s.risk_level, t.policy_basis, t.policy_value, t.policy_days,"
-        " t.policy_due, t.last_contact FROM student_state t JOIN students s ON s.id = t.student_id"
-        " WHERE t.policy_due IS NOT NULL AND t.policy_due <= ?1";
-    sqlite3_stmt *q;
-    cl_status st = cl_db_cached(db, sql, &q);
-    if (st != CL_OK)
-        return st;
-    sqlite3_bind_text(q, 1, until, -1, SQLITE_STATIC);
-    cl_form *form = NULL;
-    bool form_read = false;
-    int rc;
-    while (st == CL_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-        if (!form_read) {
-            form = student_form(db);
-            form_read = true;
-        }
-        long due = days_of(col(q, 8));
-        int days = sqlite3_column_int(q, 7);
-        if (due == LONG_MIN)
-            continue;
-        char since[64], since_zh[64];
-        if (sqlite3_column_type(q, 9) != SQLITE_NULL) {
-            snprintf(since, sizeof since, "last contact %.10s", col(q, 9));
-            snprintf(since_zh, sizeof since_zh, "上次接触 %.10s", col(q, 9));
-        } else {
-            char date[11];
-            date_of_days(due - days, date);
-            snprintf(since, sizeof since, "no contact yet (on file since %s)", date);
-            snprintf(since_zh, sizeof since_zh, "尚未接触（%s 建档）", date);
-        }
-        char label[160], label_zh[160], reason[300], reason_zh[300];
-        policy_label(form, col(q, 5), col(q, 6), false, label, sizeof label);
-        policy_label(form, col(q, 5), col(q, 6), true, label_zh, sizeof label_zh);
-        char *safe = cl_text_inert(label, false), *safe_zh = cl_text_inert(label_zh, false);
-        snprintf(reason, sizeof reason, "%s: at least every %d day%s; %s", safe ? safe : label, days,
-                 days == 1 ? "" : "s", since);
-        snprintf(reason_zh, sizeof reason_zh, "%s：至少每 %d 天一次；%s", safe_zh ? safe_zh : label_zh, days, since_zh);
-        free(safe);
-        free(safe_zh);
-        st = add_row(d, q, due, "policy", reason, reason_zh, 0);
-    }
-    if (st == CL_OK && rc != SQLITE_DONE)
-        st = cl_db_fail(db, "applying the follow-up policies");
-    sqlite3_reset(q);
-    cl_form_free(form);
-    return st;
-}
-
-static int by_urgency(const void *pa, const void *pb)
-{
-    const json_t *a = *(json_t *const *)pa, *b = *(json_t *const *)pb;
-    json_int_t oa = json_integer_value(json_object_get(a, "days_overdue"));
-    json_int_t ob = json_integer_value(json_object_get(b, "days_overdue"));
-    if (oa != ob)
-        return oa > ob ? -1 : 1;
-    int c = strcmp(json_string_value(json_object_get(a, "number")), json_string_value(json_object_get(b, "number")));
-    if (c)
-        return c;
-    json_int_t sa = json_integer_value(json_object_get(a, "student_id"));
-    json_int_t sb = json_integer_value(json_object_get(b, "student_id"));
-    if (sa != sb)
-        return sa < sb ? -1 : 1;
-    return strcmp(json_string_value(json_object_get(a, "source")), json_string_value(json_object_get(b, "source")));
-}
-
-cl_status cl_followup_due(cl_vault *v, const char *today, int horizon_days, json_t **out)
+/* The page's bounds as dates: today, the first and the last due date. */
+static cl_status due_bounds(const cl_due_page *p, long *today, char first[11], char last[11])
 {
     char date[11];
-    if (today) {
-        if (!cl_date_parse(today, date)) {
-            char *shown = cl_text_inert(today, false);
+    if (p->today) {
+        if (!cl_date_parse(p->today, date)) {
+            char *shown = cl_text_inert(p->today, false);
             cl_status st = cl_fail(CL_EUSAGE, _("\"%s\" is not a date (YYYY-MM-DD)"), shown ? shown : "");
             free(shown);
             return st;
@@ -252,39 +258,113 @@ cl_status cl_followup_due(cl_vault *v, const char *today, int horizon_days, json
     } else {
         cl_time_date(cl_now(), date, sizeof date);
     }
+    *today = cl_date_days(date);
+    if (p->not_overdue)
+        snprintf(first, 11, "%s", date);
+    else
+        first[0] = '\0';
+    date_of_days(*today + p->horizon_days, last);
+    return CL_OK;
+}
+
+cl_status cl_followup_due_each(cl_vault *v, const cl_due_page *page, cl_due_row_fn *row, void *ctx, char **next)
+{
+    if (next)
+        *next = NULL;
+    due_key after = {"", 0, 0, ""};
+    if (page->after && !due_key_parse(page->after, &after))
+        return cl_followup_cursor_check(page->after);
+    due_ctx d = {cl_vault_db(v), 0, NULL, false};
+    char first[11], last[11];
+    cl_status st = due_bounds(page, &d.today, first, last);
+    if (st != CL_OK)
+        return st;
+    sqlite3_stmt *q;
+    st = cl_db_cached(d.db, due_sql, &q);
+    if (st != CL_OK)
+        return st;
+    /* The rows before the cursor's day are not even read. */
+    sqlite3_bind_text(q, 1, strcmp(after.date, first) > 0 ? after.date : first, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, last, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, after.date, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 4, after.student);
+    sqlite3_bind_text(q, 5, after.source, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 6, after.record);
+    /* One row more than the page, to know whether another page follows. */
+    sqlite3_bind_int64(q, 7, page->limit > 0 ? page->limit + 1 : -1);
+    long long given = 0;
+    char key[64] = "";
+    int rc;
+    while (st == CL_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (page->limit > 0 && given == page->limit) {
+            if (next && !(*next = strdup(key)))
+                st = cl_fail(CL_ESOFTWARE, _("out of memory"));
+            break;
+        }
+        json_t *o = due_row(&d, q);
+        if (!o)
+            continue;
+        key_of_row(q, key, sizeof key);
+        st = row(o, key, ctx);
+        json_decref(o);
+        given++;
+    }
+    if (st == CL_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+        st = cl_db_fail(d.db, "finding what is due");
+    sqlite3_reset(q);
+    cl_form_free(d.form);
+    if (st != CL_OK && next) {
+        free(*next);
+        *next = NULL;
+    }
+    return st;
+}
+
+cl_status cl_followup_due_count(cl_vault *v, const cl_due_page *page, long long *count)
+{
+    static const char sql[] =
+        "SELECT (SELECT count(*) FROM followups f WHERE f.open AND f.due_date >= ?1 AND f.due_date <= ?2)"
+        " + (SELECT count(*) FROM student_state t WHERE t.policy_due IS NOT NULL"
+        "    AND t.policy_due >= ?1 AND t.policy_due <= ?2)";
+    long today;
+    char first[11], last[11];
+    cl_status st = due_bounds(page, &today, first, last);
+    sqlite3 *db = cl_vault_db(v);
+    sqlite3_stmt *q;
+    if (st == CL_OK)
+        st = cl_db_cached(db, sql, &q);
+    if (st != CL_OK)
+        return st;
+    sqlite3_bind_text(q, 1, first, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, last, -1, SQLITE_STATIC);
+    if (sqlite3_step(q) == SQLITE_ROW)
+        *count = sqlite3_column_int64(q, 0);
+    else
+        st = cl_db_fail(db, "counting what is due");
+    sqlite3_reset(q);
+    return st;
+}
+
+static cl_status append_due(json_t *row, const char *cursor, void *ctx)
+{
+    (void)cursor;
+    return json_array_append(ctx, row) == 0 ? CL_OK : cl_fail(CL_ESOFTWARE, _("out of memory"));
+}
+
+cl_status cl_followup_due(cl_vault *v, const char *today, int horizon_days, json_t **out)
+{
     if (horizon_days < 0)
         return cl_fail(CL_EUSAGE, _("the horizon cannot be negative"));
-    due_ctx d = {cl_date_days(date), horizon_days, json_array()};
-    if (!d.rows)
+    json_t *rows = json_array();
+    if (!rows)
         return cl_fail(CL_ESOFTWARE, _("out of memory"));
-    sqlite3 *db = cl_vault_db(v);
-    char until[11];
-    date_of_days(d.today + d.horizon, until);
-    cl_status st = due_explicit(db, &d, until);
-    if (st == CL_OK)
-        st = due_policies(db, &d, until);
+    cl_due_page page = {.today = today, .horizon_days = horizon_days};
+    cl_status st = cl_followup_due_each(v, &page, append_due, rows, NULL);
     if (st != CL_OK) {
-        json_decref(d.rows);
+        json_decref(rows);
         return st;
     }
-    size_t n = json_array_size(d.rows);
-    json_t **items = n ? malloc(n * sizeof *items) : NULL;
-    json_t *sorted = json_array();
-    if ((n && !items) || !sorted) {
-        free(items);
-        json_decref(sorted);
-        json_decref(d.rows);
-        return cl_fail(CL_ESOFTWARE, _("out of memory"));
-    }
-    for (size_t i = 0; i < n; i++)
-        items[i] = json_array_get(d.rows, i);
-    if (n)
-        qsort(items, n, sizeof *items, by_urgency);
-    for (size_t i = 0; i < n; i++)
-        json_array_append(sorted, items[i]);
-    free(items);
-    json_decref(d.rows);
-    *out = sorted;
+    *out = rows;
     return CL_OK;
 }
 

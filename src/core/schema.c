@@ -651,5 +651,10 @@ const char *const cl_schema_migrations[] = {
      * cl_search_key), which FTS5 reads many times faster than backwards:
      * every row is made again under its new key. */
     CL_SEARCH_REINDEX_SQL,
+
+
+    /* 14: the attention list's open flags read a page at a time, oldest
+     * first (agenda.h). */
+    "CREATE INDEX flags_open_raised ON flags(raised_at, id) WHERE cleared_at IS NULL;",
     NULL,
 };
