@@ -55,6 +55,22 @@ int cl_cli_print_json(json_t *value);
  * an object of arrays). On failure *list is freed and set to NULL. */
 cl_status cl_cli_audit_listing(const cl_cli *c, json_t **list);
 
+/* The same for a list streamed rather than built: rows counted first
+ * (cl_record_count, cl_student_count), so the listing is on record before
+ * the first row is shown. */
+cl_status cl_cli_audit_rows(const cl_cli *c, long long rows);
+
+/* A JSON array printed a row at a time, byte for byte as cl_cli_print_json
+ * prints the whole array (compact, inert), so a list of any length takes
+ * the memory of one row. Start from {0}. */
+typedef struct cl_cli_json_rows {
+    size_t n;
+} cl_cli_json_rows;
+cl_status cl_cli_json_row(cl_cli_json_rows *a, const json_t *row);
+/* Closes the array when st is CL_OK (returns 0); otherwise ends the line
+ * and reports st (cl_cli_fail). */
+int cl_cli_json_rows_end(cl_cli_json_rows *a, cl_status st);
+
 /* Prints text made inert (cl_text_inert) to out. */
 void cl_cli_print_text(FILE *out, const char *text);
 
@@ -93,6 +109,27 @@ typedef struct cl_cli_page {
 /* Takes opt into p when it is one of those (0, or the exit code of a bad
  * value); 1 when it is not. */
 int cl_cli_page_option(cl_cli_page *p, int opt, const char *arg);
+
+/* A table printed a block of rows at a time (CL_CLI_BLOCK_ROWS), so a
+ * list of any length holds one block in memory, yet prints exactly as one
+ * table: the list is streamed twice in one read transaction
+ * (cl_vault_read_begin), once through cl_cli_blocks_measure and once
+ * through cl_cli_blocks_add. setup (may be NULL) sets the alignment. */
+#define CL_CLI_BLOCK_ROWS 1000
+typedef struct cl_cli_blocks {
+    size_t rows;
+    bool measuring;
+    cl_table *t;
+} cl_cli_blocks;
+/* CL_ESOFTWARE when out of memory. */
+cl_status cl_cli_blocks_start(cl_cli_blocks *b, size_t ncols, const char *const *headers, void (*setup)(cl_table *t));
+/* Measures the row in the first pass, adds (and at each block prints) it
+ * in the second; cl_cli_blocks_second starts the second. */
+cl_status cl_cli_blocks_row(cl_cli_blocks *b, const char *const *cells);
+void cl_cli_blocks_second(cl_cli_blocks *b);
+/* Prints what is left (nothing for a list without rows) and frees the
+ * table; CL_EIO when writing failed. */
+cl_status cl_cli_blocks_end(cl_cli_blocks *b, cl_status st);
 
 /* After a page: when next is a cursor, the line that asks for the page
  * after it ("carelog agenda --limit 20 --after overdue:…"). */

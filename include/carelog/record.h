@@ -104,6 +104,10 @@ cl_status cl_record_list(cl_vault *v, const cl_record_filter *filter, json_t **o
 typedef cl_status cl_record_row_fn(json_t *row, void *ctx);
 cl_status cl_record_each(cl_vault *v, const cl_record_filter *filter, cl_record_row_fn *row, void *ctx);
 
+/* How many rows cl_record_each would give for the filter (at most its
+ * limit), counted over the same indexes without reading a record. */
+cl_status cl_record_count(cl_vault *v, const cl_record_filter *filter, long long *count);
+
 /* Signs a note (session, assessment, referral, …): only its author may,
  * at the version shown. The vault's Ed25519 key signs the canonical JSON
  * of the content. Audited. */

@@ -56,12 +56,30 @@ typedef struct cl_student_filter {
     const char *search;       /* name or number contains, or the name typed as pinyin (zs, zhangs → 张三); NULL = all */
 } cl_student_filter;
 
+/* A page of the list (NULL where taken: the whole list). */
+typedef struct cl_student_page {
+    long long limit;    /* at most this many rows; 0 = all */
+    long long after_id; /* 0 = from the first; else the rows after student #after_id in this order */
+} cl_student_page;
+
 /* [{id, number, name, class, status, risk_level, misconduct_tier,
  * counsellor, flags:[flag id…] (open ones)}] ordered by class then number;
  * status as in cl_student_get. Filter status "merged" lists the merged
  * students; circumstance takes a choice id
  * or label of the student form. Bad filters: CL_EDATA. */
 cl_status cl_student_list(cl_vault *v, const cl_student_filter *filter, json_t **out);
+
+/* The same rows one at a time, in the same order, without building the
+ * list (memory stays flat however many students): row is called with
+ * each (borrowed); a status other than CL_OK from it stops the walk and is
+ * returned. With a class filter and a limit, a page is a range of the
+ * index on (class, number). */
+typedef cl_status cl_student_row_fn(json_t *row, void *ctx);
+cl_status cl_student_each(cl_vault *v, const cl_student_filter *filter, const cl_student_page *page,
+                          cl_student_row_fn *row, void *ctx);
+
+/* How many rows cl_student_each would give (at most the page's limit). */
+cl_status cl_student_count(cl_vault *v, const cl_student_filter *filter, const cl_student_page *page, long long *count);
 
 /* Closes a case (status closed or transferred) with a reason. */
 cl_status cl_student_close(cl_vault *v, long long id, const char *status, const char *reason);

@@ -50,6 +50,16 @@ size_t cl_table_row_count(const cl_table *t);
  * CL_EIO when writing fails. */
 cl_status cl_table_print(const cl_table *t, FILE *out, int max_width);
 
+/* A table too long to hold, printed a block at a time with the columns of
+ * the whole: first every row is measured (the widths it would need, the
+ * cells not kept), then the rows are added again and flushed every so
+ * many. The blocks together print exactly what the whole table would. */
+cl_status cl_table_measure(cl_table *t, const char *const *cells);
+
+/* Prints the rows added since the last flush (the header with the first
+ * block only) as wide as every row measured or flushed, and lets them go. */
+cl_status cl_table_flush(cl_table *t, FILE *out, int max_width);
+
 void cl_table_free(cl_table *t);
 
 #endif

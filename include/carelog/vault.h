@@ -94,6 +94,14 @@ cl_status cl_vault_restore(const char *file, const char *dir, const cl_secret *s
 /* {path, school, vault_id, fingerprint, schema, counsellors, user, counts:{…}} */
 cl_status cl_vault_status(cl_vault *v, json_t **out);
 
+/* A read transaction around several reads (a list streamed twice: once to
+ * measure its columns, once to print it), so that they see one state of
+ * the vault; writers are not blocked meanwhile (WAL). *opened says whether
+ * this call began it (not when the caller is inside a transaction
+ * already); cl_vault_read_end(v, opened) ends it. */
+cl_status cl_vault_read_begin(cl_vault *v, bool *opened);
+void cl_vault_read_end(cl_vault *v, bool opened);
+
 /* Appends to the audit log as the current counsellor (inside the caller's
  * transaction). */
 cl_status cl_vault_audit(cl_vault *v, const char *action, const char *target, const char *detail);

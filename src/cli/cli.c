@@ -71,7 +71,7 @@ void cl_cli_print_text(FILE *out, const char *text)
  * and invisible format characters through raw. They can only stand inside
  * JSON strings, where \uXXXX means the same character, so writing them
  * escaped keeps the data identical and the terminal safe. */
-static void put_json_inert(const char *text, FILE *out)
+static void put_json_inert(const char *text, FILE *out, bool newline)
 {
     const char *p = text, *end = text + strlen(text);
     while (p < end) {
@@ -89,7 +89,8 @@ static void put_json_inert(const char *text, FILE *out)
         }
         p += n;
     }
-    fputc('\n', out);
+    if (newline)
+        fputc('\n', out);
 }
 
 int cl_cli_print_json(json_t *value)
@@ -100,9 +101,42 @@ int cl_cli_print_json(json_t *value)
     json_decref(value);
     if (!text)
         return cl_cli_fail(cl_fail(CL_ESOFTWARE, _("out of memory")));
-    put_json_inert(text, stdout);
+    put_json_inert(text, stdout, true);
     free(text);
     return 0;
+}
+
+cl_status cl_cli_json_row(cl_cli_json_rows *a, const json_t *row)
+{
+    char *text = json_dumps(row, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (!text)
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
+    fputc(a->n++ ? ',' : '[', stdout);
+    put_json_inert(text, stdout, false);
+    free(text);
+    return CL_OK;
+}
+
+int cl_cli_json_rows_end(cl_cli_json_rows *a, cl_status st)
+{
+    if (st != CL_OK) {
+        /* What was printed is cut short: end the line, and say why. */
+        if (a->n)
+            fputc('\n', stdout);
+        return cl_cli_fail(st);
+    }
+    fputs(a->n ? "]\n" : "[]\n", stdout);
+    return 0;
+}
+
+cl_status cl_cli_audit_rows(const cl_cli *c, long long rows)
+{
+    cl_buf filter = {0};
+    for (int i = 1; i < c->argc; i++)
+        cl_buf_printf(&filter, "%s%s", i > 1 ? " " : "", c->argv[i]);
+    cl_status st = cl_audit_listing(c->vault, c->argv[0], filter.data, rows);
+    cl_buf_free(&filter);
+    return st;
 }
 
 cl_status cl_cli_audit_listing(const cl_cli *c, json_t **list)
@@ -116,11 +150,7 @@ cl_status cl_cli_audit_listing(const cl_cli *c, json_t **list)
         json_object_foreach(*list, key, member)
             rows += json_is_array(member) ? (long long)json_array_size(member) : 0;
     }
-    cl_buf filter = {0};
-    for (int i = 1; i < c->argc; i++)
-        cl_buf_printf(&filter, "%s%s", i > 1 ? " " : "", c->argv[i]);
-    cl_status st = cl_audit_listing(c->vault, c->argv[0], filter.data, rows);
-    cl_buf_free(&filter);
+    cl_status st = cl_cli_audit_rows(c, rows);
     if (st != CL_OK) {
         json_decref(*list);
         *list = NULL;

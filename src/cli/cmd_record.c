@@ -192,6 +192,35 @@ static int cmd_edit(cl_cli *c)
     return 0;
 }
 
+static cl_status json_row(json_t *row, void *ctx)
+{
+    return cl_cli_json_row(ctx, row);
+}
+
+static void list_table_setup(cl_table *t)
+{
+    cl_table_align_right(t, 0);
+    cl_table_below_when_narrow(t, 6);
+}
+
+typedef struct list_table {
+    cl_cli *c;
+    cl_cli_blocks b;
+} list_table;
+
+static cl_status table_row(json_t *r, void *ctx)
+{
+    list_table *lt = ctx;
+    char id[32], student[160], state[64], when[32];
+    snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(r, "id")));
+    cl_time_local(cl_json_str_or(r, "occurred_at"), false, when, sizeof when);
+    snprintf(student, sizeof student, "%s %s", cl_json_str_or(r, "student_number"), cl_json_str_or(r, "student_name"));
+    cl_cli_record_state(r, state, sizeof state);
+    const char *cells[7] = {id, when, cl_cli_kind_label(lt->c, cl_json_str_or(r, "kind")),
+                            student, state, cl_json_str_or(r, "follow_up"), cl_json_str_or(r, "summary")};
+    return cl_cli_blocks_row(&lt->b, cells);
+}
+
 static int cmd_list(cl_cli *c)
 {
     static const struct option options[] = {
@@ -214,44 +243,36 @@ static int cmd_list(cl_cli *c)
     cl_status st = cl_cli_unlock(c);
     if (st == CL_OK && o.student)
         st = cl_student_find(c->vault, o.student, &f.student_id);
-    json_t *list = NULL;
+    /* Streamed, never built whole; counted first for the audit log. */
+    long long rows = 0;
     if (st == CL_OK)
-        st = cl_record_list(c->vault, &f, &list);
+        st = cl_record_count(c->vault, &f, &rows);
     if (st == CL_OK)
-        st = cl_cli_audit_listing(c, &list);
+        st = cl_cli_audit_rows(c, rows);
     if (st != CL_OK)
         return cl_cli_fail(st);
-    if (c->json)
-        return cl_cli_print_json(list);
+    if (c->json) {
+        cl_cli_json_rows a = {0};
+        return cl_cli_json_rows_end(&a, cl_record_each(c->vault, &f, json_row, &a));
+    }
     /* The summary last: on a narrow terminal it goes under its row. */
     static const char *const headers[] = {"ID", N_("Date"), N_("Kind"), N_("Student"), N_("State"),
                                           N_("Follow-up"), N_("Summary")};
-    cl_table *t = cl_table_new(7, headers);
-    if (t) {
-        cl_table_align_right(t, 0);
-        cl_table_below_when_narrow(t, 6);
-    }
-    size_t i;
-    json_t *r;
-    json_array_foreach(list, i, r) {
-        char id[32], student[160], state[64], when[32];
-        snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(r, "id")));
-        cl_time_local(cl_json_str_or(r, "occurred_at"), false, when, sizeof when);
-        snprintf(student, sizeof student, "%s %s", cl_json_str_or(r, "student_number"), cl_json_str_or(r, "student_name"));
-        cl_cli_record_state(r, state, sizeof state);
-        const char *cells[7] = {id, when, cl_cli_kind_label(c, cl_json_str_or(r, "kind")),
-                                student, state, cl_json_str_or(r, "follow_up"), cl_json_str_or(r, "summary")};
-        if (t)
-            cl_table_add_row(t, cells);
-    }
-    size_t n = json_array_size(list);
-    json_decref(list);
-    if (n == 0) {
-        cl_table_free(t);
+    list_table lt = {c, {0, true, NULL}};
+    bool opened = false;
+    st = cl_cli_blocks_start(&lt.b, 7, headers, list_table_setup);
+    if (st == CL_OK)
+        st = cl_vault_read_begin(c->vault, &opened);
+    if (st == CL_OK)
+        st = cl_record_each(c->vault, &f, table_row, &lt);
+    cl_cli_blocks_second(&lt.b);
+    if (st == CL_OK)
+        st = cl_record_each(c->vault, &f, table_row, &lt);
+    cl_vault_read_end(c->vault, opened);
+    st = cl_cli_blocks_end(&lt.b, st);
+    if (st == CL_OK && lt.b.rows == 0)
         printf(_("No records match.\n"));
-        return 0;
-    }
-    return cl_cli_table_done(t);
+    return cl_cli_fail(st);
 }
 
 static int cmd_show(cl_cli *c)

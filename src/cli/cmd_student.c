@@ -203,6 +203,45 @@ static const char *tier_label(const student_forms *f, const char *tier)
     return cl_cli_choice_label(f->assessment, "misconduct_tier", tier);
 }
 
+static cl_status json_student_row(json_t *row, void *ctx)
+{
+    return cl_cli_json_row(ctx, row);
+}
+
+typedef struct student_table {
+    student_forms forms;
+    cl_cli_blocks b;
+} student_table;
+
+static void student_table_setup(cl_table *t)
+{
+    cl_table_align_right(t, 0);
+    cl_table_align_right(t, 6);
+}
+
+static cl_status student_table_row(json_t *s, void *ctx)
+{
+    student_table *lt = ctx;
+    char id[32], flags[32];
+    snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(s, "id")));
+    size_t n_flags = json_array_size(json_object_get(s, "flags"));
+    snprintf(flags, sizeof flags, n_flags ? "%zu" : "", n_flags);
+    const char *tier = cl_json_str_or(s, "misconduct_tier");
+    char *risk = cl_strdup_printf("%s%s%s", risk_name(json_integer_value(json_object_get(s, "risk_level"))),
+                                  *tier && strcmp(tier, "none") != 0 ? " " : "",
+                                  *tier && strcmp(tier, "none") != 0 ? tier_label(&lt->forms, tier) : "");
+    const char *cells[7] = {id,
+                            cl_json_str_or(s, "number"),
+                            cl_json_str_or(s, "name"),
+                            cl_json_str_or(s, "class"),
+                            status_label(&lt->forms, cl_json_str_or(s, "status")),
+                            risk,
+                            flags};
+    cl_status st = risk ? cl_cli_blocks_row(&lt->b, cells) : cl_fail(CL_ESOFTWARE, _("out of memory"));
+    free(risk);
+    return st;
+}
+
 static int cmd_list(cl_cli *c)
 {
     static const struct option options[] = {
@@ -223,55 +262,38 @@ static int cmd_list(cl_cli *c)
         return cl_cli_exit(rc);
     cl_student_filter f = {o.class_name, o.risk, o.status, o.circumstance, o.search};
     cl_status st = cl_cli_unlock(c);
-    json_t *list = NULL;
+    /* Streamed, never built whole; counted first for the audit log. */
+    long long rows = 0;
     if (st == CL_OK)
-        st = cl_student_list(c->vault, &f, &list);
+        st = cl_student_count(c->vault, &f, NULL, &rows);
     if (st == CL_OK)
-        st = cl_cli_audit_listing(c, &list);
+        st = cl_cli_audit_rows(c, rows);
     if (st != CL_OK)
         return cl_cli_fail(st);
-    if (c->json)
-        return cl_cli_print_json(list);
-    if (json_array_size(list) == 0) {
-        json_decref(list);
-        printf(_("No students match.\n"));
-        return 0;
+    if (c->json) {
+        cl_cli_json_rows a = {0};
+        return cl_cli_json_rows_end(&a, cl_student_each(c->vault, &f, NULL, json_student_row, &a));
     }
-    student_forms forms = current_forms(c);
     /* Seven columns so that the table fits 80 columns: the misconduct tier
      * goes with the risk when there is one; flags are counted (`student
      * show` names them). */
     static const char *const headers[] = {"ID", N_("Number"), N_("Name"), N_("Class"), N_("Status"),
                                           N_("Risk"), N_("Flags")};
-    cl_table *t = cl_table_new(7, headers);
-    if (t) {
-        cl_table_align_right(t, 0);
-        cl_table_align_right(t, 6);
-    }
-    size_t i;
-    json_t *s;
-    json_array_foreach(list, i, s) {
-        char id[32], flags[32];
-        snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(s, "id")));
-        size_t n_flags = json_array_size(json_object_get(s, "flags"));
-        snprintf(flags, sizeof flags, n_flags ? "%zu" : "", n_flags);
-        const char *tier = cl_json_str_or(s, "misconduct_tier");
-        char *risk = cl_strdup_printf("%s%s%s", risk_name(json_integer_value(json_object_get(s, "risk_level"))),
-                                      *tier && strcmp(tier, "none") != 0 ? " " : "",
-                                      *tier && strcmp(tier, "none") != 0 ? tier_label(&forms, tier) : "");
-        const char *cells[7] = {id,
-                                cl_json_str_or(s, "number"),
-                                cl_json_str_or(s, "name"),
-                                cl_json_str_or(s, "class"),
-                                status_label(&forms, cl_json_str_or(s, "status")),
-                                risk,
-                                flags};
-        if (t)
-            cl_table_add_row(t, cells);
-        free(risk);
-    }
-    json_decref(list);
-    return cl_cli_table_done(t);
+    student_table lt = {current_forms(c), {0, true, NULL}};
+    bool opened = false;
+    st = cl_cli_blocks_start(&lt.b, 7, headers, student_table_setup);
+    if (st == CL_OK)
+        st = cl_vault_read_begin(c->vault, &opened);
+    if (st == CL_OK)
+        st = cl_student_each(c->vault, &f, NULL, student_table_row, &lt);
+    cl_cli_blocks_second(&lt.b);
+    if (st == CL_OK)
+        st = cl_student_each(c->vault, &f, NULL, student_table_row, &lt);
+    cl_vault_read_end(c->vault, opened);
+    st = cl_cli_blocks_end(&lt.b, st);
+    if (st == CL_OK && lt.b.rows == 0)
+        printf(_("No students match.\n"));
+    return cl_cli_fail(st);
 }
 
 static int print_student(cl_cli *c, json_t *s, json_t *records)

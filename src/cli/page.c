@@ -24,3 +24,39 @@ void cl_cli_print_next(const cl_cli *c, const cl_cli_page *p, const char *next)
      * person wrote), so it is printed as it is. */
     printf(_("\nMore: carelog %s --limit %lld --after %s\n"), c->argv[0], p->limit, next);
 }
+
+cl_status cl_cli_blocks_start(cl_cli_blocks *b, size_t ncols, const char *const *headers, void (*setup)(cl_table *t))
+{
+    b->rows = 0;
+    b->measuring = true;
+    b->t = cl_table_new(ncols, headers);
+    if (!b->t)
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
+    if (setup)
+        setup(b->t);
+    return CL_OK;
+}
+
+cl_status cl_cli_blocks_row(cl_cli_blocks *b, const char *const *cells)
+{
+    if (b->measuring)
+        return cl_table_measure(b->t, cells);
+    cl_status st = cl_table_add_row(b->t, cells);
+    if (st == CL_OK && ++b->rows % CL_CLI_BLOCK_ROWS == 0)
+        st = cl_table_flush(b->t, stdout, cl_cli_width());
+    return st;
+}
+
+void cl_cli_blocks_second(cl_cli_blocks *b)
+{
+    b->measuring = false;
+}
+
+cl_status cl_cli_blocks_end(cl_cli_blocks *b, cl_status st)
+{
+    if (st == CL_OK && b->rows % CL_CLI_BLOCK_ROWS != 0)
+        st = cl_table_flush(b->t, stdout, cl_cli_width());
+    cl_table_free(b->t);
+    b->t = NULL;
+    return st;
+}

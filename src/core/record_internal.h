@@ -84,4 +84,8 @@ const char *cl_json_str(const json_t *obj, const char *key);
  * its own transaction or inside the caller's. */
 cl_status cl_audit_view_tx(cl_vault *v, const char *action, const char *what, long long id);
 
+/* A student's status as lists show it (students s): "merged" for one
+ * merged into another (student.c, student_list.c). */
+#define CL_STUDENT_STATUS_OF_S "CASE WHEN s.merged_into IS NULL THEN s.status ELSE 'merged' END"
+
 #endif

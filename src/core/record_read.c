@@ -285,10 +285,10 @@ static json_t *summary_of(const cl_form *f, const json_t *fields, const json_t *
     return json_string("");
 }
 
-cl_status cl_record_each(cl_vault *v, const cl_record_filter *filter, cl_record_row_fn *row, void *ctx)
+/* The list's statement for a filter, bound: its rows (columns as
+ * cl_record_each reads them) or, with count, how many there are. */
+static cl_status filter_prepare(cl_vault *v, const cl_record_filter *fl, bool count, sqlite3_stmt **out)
 {
-    cl_record_filter none = {0};
-    const cl_record_filter *fl = filter ? filter : &none;
     char since[11] = "", until[11] = "";
     if (fl->since && !cl_date_parse(fl->since, since))
         return cl_fail(CL_EDATA, _("--since: \"%s\" is not a date; write it as YYYY-MM-DD"), fl->since);
@@ -301,9 +301,12 @@ cl_status cl_record_each(cl_vault *v, const cl_record_filter *filter, cl_record_
             return st;
     }
     cl_buf sql = {0};
-    cl_buf_puts(&sql, "SELECT r.id, r.student_id, s.name, s.number, r.kind, r.occurred_at, r.author, r.fields, "
-                      "r.form_id, r.follow_up, r.state, r.signed_at IS NOT NULL, r.version, r.score "
-                      "FROM records r JOIN students s ON s.id = r.student_id WHERE 1");
+    /* A count needs no student (every record has one) and stops at the
+     * page's limit. */
+    cl_buf_puts(&sql, count ? "SELECT count(*) FROM (SELECT 1 FROM records r WHERE 1"
+                            : "SELECT r.id, r.student_id, s.name, s.number, r.kind, r.occurred_at, r.author, r.fields, "
+                              "r.form_id, r.follow_up, r.state, r.signed_at IS NOT NULL, r.version, r.score "
+                              "FROM records r JOIN students s ON s.id = r.student_id WHERE 1");
     if (fl->student_id)
         cl_buf_puts(&sql, " AND r.student_id = ?1");
     cl_buf_puts(&sql, fl->kind ? " AND r.kind = ?2" : " AND r.kind != 'student'");
@@ -313,9 +316,12 @@ cl_status cl_record_each(cl_vault *v, const cl_record_filter *filter, cl_record_
         cl_buf_puts(&sql, " AND substr(r.occurred_at, 1, 10) <= ?4");
     if (fl->before_id)
         cl_buf_puts(&sql, " AND (r.occurred_at, r.id) < (SELECT b.occurred_at, b.id FROM records b WHERE b.id = ?6)");
-    cl_buf_puts(&sql, " ORDER BY r.occurred_at DESC, r.id DESC");
+    if (!count)
+        cl_buf_puts(&sql, " ORDER BY r.occurred_at DESC, r.id DESC");
     if (fl->limit > 0)
         cl_buf_puts(&sql, " LIMIT ?5");
+    if (count)
+        cl_buf_puts(&sql, ")");
     if (!sql.data)
         return cl_fail(CL_ESOFTWARE, _("out of memory"));
     sqlite3 *db = cl_vault_db(v);
@@ -329,13 +335,40 @@ cl_status cl_record_each(cl_vault *v, const cl_record_filter *filter, cl_record_
     if (fl->kind)
         sqlite3_bind_text(q, 2, fl->kind, -1, SQLITE_STATIC);
     if (fl->since)
-        sqlite3_bind_text(q, 3, since, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 3, since, -1, SQLITE_TRANSIENT);
     if (fl->until)
-        sqlite3_bind_text(q, 4, until, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 4, until, -1, SQLITE_TRANSIENT);
     if (fl->limit > 0)
         sqlite3_bind_int64(q, 5, fl->limit);
     if (fl->before_id)
         sqlite3_bind_int64(q, 6, fl->before_id);
+    *out = q;
+    return CL_OK;
+}
+
+cl_status cl_record_count(cl_vault *v, const cl_record_filter *filter, long long *count)
+{
+    cl_record_filter none = {0};
+    sqlite3_stmt *q;
+    cl_status st = filter_prepare(v, filter ? filter : &none, true, &q);
+    if (st != CL_OK)
+        return st;
+    if (sqlite3_step(q) == SQLITE_ROW)
+        *count = sqlite3_column_int64(q, 0);
+    else
+        st = cl_db_fail(cl_vault_db(v), "counting the records");
+    sqlite3_finalize(q);
+    return st;
+}
+
+cl_status cl_record_each(cl_vault *v, const cl_record_filter *filter, cl_record_row_fn *row, void *ctx)
+{
+    cl_record_filter none = {0};
+    sqlite3 *db = cl_vault_db(v);
+    sqlite3_stmt *q;
+    cl_status st = filter_prepare(v, filter ? filter : &none, false, &q);
+    if (st != CL_OK)
+        return st;
     int rc = SQLITE_DONE;
     /* A few forms serve a whole list: look each up once. */
     struct {

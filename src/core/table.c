@@ -19,6 +19,9 @@ struct cl_table {
     char **cells; /* nrows * ncols */
     int *widths;  /* natural width of each stored cell */
     size_t nrows, cap;
+    /* Widest cell of each column among those measured or flushed
+     * (cl_table_measure, cl_table_flush); NULL until then. */
+    int *seen;
 };
 
 static cl_status oom(void)
@@ -102,6 +105,44 @@ void cl_table_wrap_last(cl_table *t)
 cl_status cl_table_add_row(cl_table *t, const char *const *cells)
 {
     return append_row(t, cells);
+}
+
+static cl_status need_seen(cl_table *t)
+{
+    if (!t->seen && !(t->seen = calloc(t->ncols, sizeof *t->seen)))
+        return oom();
+    return CL_OK;
+}
+
+cl_status cl_table_measure(cl_table *t, const char *const *cells)
+{
+    cl_status st = need_seen(t);
+    for (size_t c = 0; st == CL_OK && c < t->ncols; c++) {
+        char *cell = cl_text_inert(cells && cells[c] ? cells[c] : "", false);
+        if (!cell)
+            return oom();
+        int w = cl_text_width(cell);
+        free(cell);
+        if (w > t->seen[c])
+            t->seen[c] = w;
+    }
+    return st;
+}
+
+cl_status cl_table_flush(cl_table *t, FILE *out, int max_width)
+{
+    cl_status st = need_seen(t);
+    if (st == CL_OK && t->nrows > 0)
+        st = cl_table_print(t, out, max_width);
+    for (size_t i = 0; i < t->nrows * t->ncols; i++) {
+        if (t->widths[i] > t->seen[i % t->ncols])
+            t->seen[i % t->ncols] = t->widths[i];
+        free(t->cells[i]);
+    }
+    /* The header stands over the first block only; its widths stay. */
+    t->nrows = 0;
+    t->has_header = false;
+    return st;
 }
 
 size_t cl_table_row_count(const cl_table *t)
@@ -227,6 +268,9 @@ cl_status cl_table_print(const cl_table *t, FILE *out, int max_width)
         for (size_t c = 0; c < n; c++)
             if (t->widths[r * n + c] > w[c])
                 w[c] = t->widths[r * n + c];
+    for (size_t c = 0; t->seen && c < n; c++)
+        if (t->seen[c] > w[c])
+            w[c] = t->seen[c];
     /* The column kept for narrow terminals goes under its rows. */
     size_t skip = max_width > 0 && t->below < n && total_width(w, n, n) > max_width && n > 1 ? t->below : n;
     if (max_width > 0)
@@ -260,5 +304,6 @@ void cl_table_free(cl_table *t)
     free(t->cells);
     free(t->widths);
     free(t->right);
+    free(t->seen);
     free(t);
 }

@@ -1,4 +1,5 @@
-/* The vault's status: where it is, whose it is, what it holds. */
+/* The vault's status: where it is, whose it is, what it holds; and reads that
+ * must see one state of it. */
 #include "carelog/vault.h"
 
 #include <sodium.h>
@@ -70,4 +71,20 @@ cl_status cl_vault_status(cl_vault *v, json_t **out)
                      "vault_id", id, "fingerprint", v->fingerprint, "schema", schema, "user", v->user,
                      "counsellors", counsellors, "counts", counts);
     return *out ? CL_OK : cl_fail(CL_ESOFTWARE, _("out of memory"));
+}
+
+cl_status cl_vault_read_begin(cl_vault *v, bool *opened)
+{
+    *opened = sqlite3_get_autocommit(v->db) != 0;
+    /* A deferred BEGIN takes its snapshot at the first read. */
+    cl_status st = *opened ? cl_db_exec(v->db, "BEGIN") : CL_OK;
+    if (st != CL_OK)
+        *opened = false;
+    return st;
+}
+
+void cl_vault_read_end(cl_vault *v, bool opened)
+{
+    if (opened)
+        cl_db_rollback(v->db);
 }
