@@ -20,6 +20,16 @@ cl_status cl_file_create_atomic(const char *path, const void *data, size_t len);
  * CL_ECANTCREATE and left as it is; a failed write removes what it made. */
 cl_status cl_file_create_private(const char *path, const void *data, size_t len);
 
+/* The same written a piece at a time, for an export streamed from the
+ * vault: open creates path (O_EXCL, 0600, no link followed); close fsyncs
+ * it and its folder when st is CL_OK, and otherwise (or when that fails)
+ * removes it, returning the status of the whole. After a failed open, *out
+ * is NULL, or (a file made but not made private) still to be closed. */
+typedef struct cl_file_out cl_file_out;
+cl_status cl_file_private_open(const char *path, cl_file_out **out);
+cl_status cl_file_private_write(cl_file_out *f, const void *data, size_t len);
+cl_status cl_file_private_close(cl_file_out *f, cl_status st);
+
 /* Reads a whole file of at most max bytes into a malloc'd buffer (with a
  * NUL after the last byte, so text can be used as a string). */
 cl_status cl_file_read(const char *path, size_t max, unsigned char **out, size_t *len);
@@ -41,7 +51,9 @@ void cl_crash_point(const char *name);
 
 /* A test-only pause: when CARELOG_TEST_PAUSE_AT is "NAME:MILLISECONDS" for
  * this point, the process sleeps there, so that a test can make two
- * processes meet in a race window. */
+ * processes meet in a race window. "NAME:wait:DIR" pauses without a clock:
+ * the process creates DIR/NAME.reached, then waits (at most a minute)
+ * until DIR/NAME.go exists, so a test acts while it is held there. */
 void cl_test_pause(const char *name);
 
 #endif

@@ -39,7 +39,17 @@ void cl_test_pause(const char *name)
 #ifdef CARELOG_TEST_HOOKS
     const char *at = getenv("CARELOG_TEST_PAUSE_AT");
     size_t n = strlen(name);
-    if (at && strncmp(at, name, n) == 0 && at[n] == ':') {
+    if (at && strncmp(at, name, n) == 0 && strncmp(at + n, ":wait:", 6) == 0) {
+        char reached[4096], go[4096];
+        snprintf(reached, sizeof reached, "%s/%s.reached", at + n + 6, name);
+        snprintf(go, sizeof go, "%s/%s.go", at + n + 6, name);
+        int fd = open(reached, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+        if (fd >= 0)
+            close(fd);
+        struct timespec tick = {0, 10 * 1000000L};
+        for (int i = 0; i < 6000 && access(go, F_OK) != 0; i++)
+            nanosleep(&tick, NULL);
+    } else if (at && strncmp(at, name, n) == 0 && at[n] == ':') {
         long ms = strtol(at + n + 1, NULL, 10);
         if (ms > 0 && ms <= 60000) {
             struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -105,28 +115,68 @@ static cl_status write_atomic(const char *path, const void *data, size_t len, in
     return cl_dir_sync(dirname(dir));
 }
 
-cl_status cl_file_create_private(const char *path, const void *data, size_t len)
+struct cl_file_out {
+    int fd;
+    char *path;
+};
+
+cl_status cl_file_private_open(const char *path, cl_file_out **out)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return errno == EEXIST ? cl_fail(CL_ECANTCREATE, _("%s already exists; it was left untouched (choose another name)"),
-                                         path)
-                               : cl_fail(CL_ECANTCREATE, _("%s: cannot create it: %s"), path, strerror(errno));
-    /* The umask cannot widen 0600, but an inherited ACL default could. */
-    cl_status st = fchmod(fd, 0600) == 0 ? CL_OK : cl_fail(CL_EIO, "%s: %s", path, strerror(errno));
-    if (st == CL_OK)
-        st = write_all(fd, data, len, path);
-    if (st == CL_OK && fsync(fd) != 0)
-        st = cl_fail(CL_EIO, _("%s: could not sync: %s"), path, strerror(errno));
-    if (close(fd) != 0 && st == CL_OK)
-        st = cl_fail(CL_EIO, "%s: %s", path, strerror(errno));
-    if (st != CL_OK) {
-        unlink(path);
+    *out = NULL;
+    cl_file_out *f = calloc(1, sizeof *f);
+    if (!f || !(f->path = strdup(path))) {
+        free(f);
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
+    }
+    f->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (f->fd < 0) {
+        cl_status st = errno == EEXIST
+                           ? cl_fail(CL_ECANTCREATE, _("%s already exists; it was left untouched (choose another name)"),
+                                     path)
+                           : cl_fail(CL_ECANTCREATE, _("%s: cannot create it: %s"), path, strerror(errno));
+        free(f->path);
+        free(f);
         return st;
     }
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    return cl_dir_sync(dirname(dir));
+    *out = f;
+    /* The umask cannot widen 0600, but an inherited ACL default could. */
+    if (fchmod(f->fd, 0600) != 0)
+        return cl_fail(CL_EIO, "%s: %s", path, strerror(errno));
+    return CL_OK;
+}
+
+cl_status cl_file_private_write(cl_file_out *f, const void *data, size_t len)
+{
+    return write_all(f->fd, data, len, f->path);
+}
+
+cl_status cl_file_private_close(cl_file_out *f, cl_status st)
+{
+    if (!f)
+        return st;
+    if (st == CL_OK && fsync(f->fd) != 0)
+        st = cl_fail(CL_EIO, _("%s: could not sync: %s"), f->path, strerror(errno));
+    if (close(f->fd) != 0 && st == CL_OK)
+        st = cl_fail(CL_EIO, "%s: %s", f->path, strerror(errno));
+    if (st != CL_OK) {
+        unlink(f->path);
+    } else {
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%s", f->path);
+        st = cl_dir_sync(dirname(dir));
+    }
+    free(f->path);
+    free(f);
+    return st;
+}
+
+cl_status cl_file_create_private(const char *path, const void *data, size_t len)
+{
+    cl_file_out *f;
+    cl_status st = cl_file_private_open(path, &f);
+    if (f && st == CL_OK)
+        st = cl_file_private_write(f, data, len);
+    return f ? cl_file_private_close(f, st) : st;
 }
 
 cl_status cl_file_write_atomic(const char *path, const void *data, size_t len)

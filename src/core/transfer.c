@@ -1,4 +1,5 @@
-/* Whole-vault export and import. See transfer.h for the document.
+/* Whole-vault import, and what the export (transfer_export.c) shares. See
+ * transfer.h for the document.
  *
  * Rows are read and written column by column as the schema declares them
  * (PRAGMA table_info), so a column added by a later migration travels
@@ -24,6 +25,7 @@
 #include "carelog/storage.h"
 #include "carelog/text.h"
 #include "record_internal.h"
+#include "transfer_internal.h"
 
 #define MAX_DOC_BYTES ((size_t)1 << 30)
 
@@ -120,133 +122,12 @@ static cl_status table_cols(sqlite3 *db, const char *table, cols *out)
 /* Columns holding JSON objects, shown in the document as objects; stored
  * back as record.c writes them (compact, keys sorted). signed_payload is
  * JSON too but stays a string: it is the exact text that was signed. */
-static bool is_json_column(const char *name)
+bool cl_transfer_is_json_column(const char *name)
 {
     return strcmp(name, "fields") == 0 || strcmp(name, "score") == 0;
 }
 
-static json_t *hex_of(const void *bytes, size_t n)
-{
-    char *hex = malloc(n * 2 + 1);
-    if (!hex)
-        return NULL;
-    sodium_bin2hex(hex, n * 2 + 1, bytes, n);
-    json_t *s = json_string(hex);
-    free(hex);
-    return s;
-}
-
-/* ---- export ----------------------------------------------------------- */
-
-/* One result row as an object of every column but `skip`. */
-static cl_status row_json(sqlite3_stmt *q, const char *table, const char *skip, json_t **out)
-{
-    json_t *o = json_object();
-    if (!o)
-        return cl_fail(CL_ESOFTWARE, _("out of memory"));
-    int n = sqlite3_column_count(q);
-    for (int i = 0; i < n; i++) {
-        const char *name = sqlite3_column_name(q, i);
-        if (skip && strcmp(name, skip) == 0)
-            continue;
-        json_t *val = NULL;
-        switch (sqlite3_column_type(q, i)) {
-        case SQLITE_INTEGER: val = json_integer((json_int_t)sqlite3_column_int64(q, i)); break;
-        case SQLITE_FLOAT: val = json_real(sqlite3_column_double(q, i)); break;
-        case SQLITE_BLOB: val = hex_of(sqlite3_column_blob(q, i), (size_t)sqlite3_column_bytes(q, i)); break;
-        case SQLITE_NULL: val = json_null(); break;
-        default: {
-            const char *text = (const char *)sqlite3_column_text(q, i);
-            size_t len = (size_t)sqlite3_column_bytes(q, i);
-            if (is_json_column(name)) {
-                json_error_t err;
-                val = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
-                if (!val) {
-                    json_decref(o);
-                    return cl_fail(CL_EDATA, _("%s row %lld: the stored %s are not JSON: %s"), table,
-                                   (long long)sqlite3_column_int64(q, 0), name, err.text);
-                }
-            } else {
-                val = json_stringn(text, len);
-                if (!val) {
-                    json_decref(o);
-                    return cl_fail(CL_EDATA, _("%s row %lld: column %s is not valid UTF-8"), table,
-                                   (long long)sqlite3_column_int64(q, 0), name);
-                }
-            }
-        }
-        }
-        if (!val || json_object_set_new(o, name, val) != 0) {
-            json_decref(o);
-            return cl_fail(CL_ESOFTWARE, _("out of memory"));
-        }
-    }
-    *out = o;
-    return CL_OK;
-}
-
-/* Every row of a query, each as row_json; binds id to ?1 when id > 0. */
-static cl_status dump_query(sqlite3 *db, const char *table, const char *sql, long long id, const char *skip,
-                            json_t **out)
-{
-    sqlite3_stmt *q;
-    cl_status st = cl_db_prepare(db, sql, &q);
-    if (st != CL_OK)
-        return st;
-    if (id > 0)
-        sqlite3_bind_int64(q, 1, id);
-    json_t *arr = json_array();
-    int rc;
-    while (st == CL_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-        json_t *row;
-        st = row_json(q, table, skip, &row);
-        if (st == CL_OK)
-            json_array_append_new(arr, row);
-    }
-    if (st == CL_OK && rc != SQLITE_DONE)
-        st = cl_db_fail(db, "reading the vault for the export");
-    sqlite3_finalize(q);
-    if (st != CL_OK) {
-        json_decref(arr);
-        return st;
-    }
-    *out = arr;
-    return CL_OK;
-}
-
-static cl_status dump_records(sqlite3 *db, json_t **out)
-{
-    json_t *records;
-    cl_status st = dump_query(db, "records", "SELECT * FROM records ORDER BY id", 0, NULL, &records);
-    if (st != CL_OK)
-        return st;
-    static const struct {
-        const char *key, *table, *sql;
-    } nested[] = {
-        {"versions", "record_versions", "SELECT * FROM record_versions WHERE record_id = ?1 ORDER BY version"},
-        {"amendments", "amendments", "SELECT * FROM amendments WHERE record_id = ?1 ORDER BY id"},
-        {"transitions", "referral_transitions", "SELECT * FROM referral_transitions WHERE record_id = ?1 ORDER BY id"},
-    };
-    size_t i;
-    json_t *rec;
-    json_array_foreach(records, i, rec) {
-        long long id = (long long)json_integer_value(json_object_get(rec, "id"));
-        for (size_t k = 0; k < sizeof nested / sizeof *nested && st == CL_OK; k++) {
-            json_t *arr;
-            st = dump_query(db, nested[k].table, nested[k].sql, id, "record_id", &arr);
-            if (st == CL_OK)
-                json_object_set_new(rec, nested[k].key, arr);
-        }
-        if (st != CL_OK)
-            break;
-    }
-    if (st != CL_OK) {
-        json_decref(records);
-        return st;
-    }
-    *out = records;
-    return CL_OK;
-}
+/* ---- shared with the export (transfer_export.c) ---- */
 
 static bool is_known(const char *table)
 {
@@ -257,7 +138,7 @@ static bool is_known(const char *table)
 }
 
 /* Tables that are neither known nor a virtual table or one of its shadows. */
-static cl_status other_table_names(sqlite3 *db, json_t **out)
+cl_status cl_transfer_other_table_names(sqlite3 *db, json_t **out)
 {
     sqlite3_stmt *q;
     cl_status st = cl_db_prepare(db, "SELECT t.name FROM sqlite_schema t WHERE t.type = 'table'"
@@ -280,84 +161,7 @@ static cl_status other_table_names(sqlite3 *db, json_t **out)
     return CL_OK;
 }
 
-static cl_status dump_other_tables(sqlite3 *db, json_t **out)
-{
-    json_t *names;
-    cl_status st = other_table_names(db, &names);
-    if (st != CL_OK)
-        return st;
-    json_t *obj = json_object();
-    size_t i;
-    json_t *name;
-    json_array_foreach(names, i, name) {
-        char *sql = sqlite3_mprintf("SELECT * FROM \"%w\" ORDER BY rowid", json_string_value(name));
-        json_t *rows;
-        st = sql ? dump_query(db, json_string_value(name), sql, 0, NULL, &rows)
-                 : cl_fail(CL_ESOFTWARE, _("out of memory"));
-        sqlite3_free(sql);
-        if (st != CL_OK)
-            break;
-        json_object_set_new(obj, json_string_value(name), rows);
-    }
-    json_decref(names);
-    if (st != CL_OK) {
-        json_decref(obj);
-        return st;
-    }
-    *out = obj;
-    return CL_OK;
-}
-
-/* A JSON value kept in meta (imported_from, imported_audit), or NULL. */
-static json_t *meta_json(sqlite3 *db, const char *key)
-{
-    sqlite3_stmt *q;
-    if (cl_db_prepare(db, "SELECT value FROM meta WHERE key = ?", &q) != CL_OK)
-        return NULL;
-    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
-    json_t *v = NULL;
-    if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
-        v = json_loadb(sqlite3_column_blob(q, 0), (size_t)sqlite3_column_bytes(q, 0), 0, NULL);
-    sqlite3_finalize(q);
-    return v;
-}
-
-static cl_status vault_section(cl_vault *v, json_t **out)
-{
-    sqlite3 *db = cl_vault_db(v);
-    json_t *status;
-    cl_status st = cl_vault_status(v, &status);
-    if (st != CL_OK)
-        return st;
-    unsigned char ed[crypto_sign_PUBLICKEYBYTES];
-    json_t *edhex = NULL;
-    if (cl_meta_get_blob(db, "ed25519_public", ed, sizeof ed) == CL_OK)
-        edhex = hex_of(ed, sizeof ed);
-    json_t *counsellors;
-    st = dump_query(db, "counsellors", "SELECT name, created_at, removed_at FROM counsellors ORDER BY id", 0, NULL,
-                    &counsellors);
-    if (st != CL_OK) {
-        json_decref(status);
-        json_decref(edhex);
-        return st;
-    }
-    char now[32];
-    cl_time_iso(cl_now(), now, sizeof now);
-    json_t *sec = json_pack("{s:O, s:s, s:s, s:o, s:s, s:s, s:o}", "id", json_object_get(status, "vault_id"),
-                            "school", cl_vault_school(v), "fingerprint", cl_vault_fingerprint(v), "ed25519_public",
-                            edhex ? edhex : json_null(), "exported_at", now, "exported_by", cl_vault_user(v),
-                            "counsellors", counsellors);
-    json_decref(status);
-    if (!sec)
-        return cl_fail(CL_ESOFTWARE, _("out of memory"));
-    json_t *from = meta_json(db, "imported_from");
-    if (from)
-        json_object_set_new(sec, "imported_from", from);
-    *out = sec;
-    return CL_OK;
-}
-
-static int schema_version(sqlite3 *db)
+int cl_transfer_schema_version(sqlite3 *db)
 {
     sqlite3_stmt *q;
     int v = 0;
@@ -367,130 +171,6 @@ static int schema_version(sqlite3 *db)
         sqlite3_finalize(q);
     }
     return v;
-}
-
-static cl_status build_doc(cl_vault *v, json_t **out)
-{
-    sqlite3 *db = cl_vault_db(v);
-    json_t *doc = json_object();
-    if (!doc)
-        return cl_fail(CL_ESOFTWARE, _("out of memory"));
-    json_object_set_new(doc, "format", json_string(CL_TRANSFER_FORMAT));
-    json_object_set_new(doc, "version", json_integer(CL_TRANSFER_VERSION));
-    json_object_set_new(doc, "schema", json_integer(schema_version(db)));
-    json_t *part = NULL;
-    cl_status st = vault_section(v, &part);
-    if (st == CL_OK)
-        json_object_set_new(doc, "vault", part);
-    static const struct {
-        const char *key, *table, *sql;
-    } sections[] = {
-        {"forms", "forms", "SELECT * FROM forms ORDER BY id"},
-        {"students", "students", "SELECT * FROM students ORDER BY id"},
-        {"records", NULL, NULL},
-        {"flags", "flags", "SELECT * FROM flags ORDER BY id"},
-        {"followup_policies", "followup_policies", "SELECT * FROM followup_policies ORDER BY basis, value"},
-        {"not_duplicates", "not_duplicates", "SELECT * FROM not_duplicates ORDER BY a, b"},
-    };
-    for (size_t i = 0; i < sizeof sections / sizeof *sections && st == CL_OK; i++) {
-        st = sections[i].table ? dump_query(db, sections[i].table, sections[i].sql, 0, NULL, &part)
-                               : dump_records(db, &part);
-        if (st == CL_OK)
-            json_object_set_new(doc, sections[i].key, part);
-    }
-    if (st == CL_OK)
-        st = dump_other_tables(db, &part);
-    if (st == CL_OK)
-        json_object_set_new(doc, "other_tables", part);
-    if (st == CL_OK)
-        st = dump_query(db, "audit", "SELECT * FROM audit ORDER BY id", 0, NULL, &part);
-    if (st == CL_OK) {
-        json_t *audit = json_pack("{s:o}", "entries", part);
-        char *anchor = NULL; /* the signed head, so the log can be checked against this file later */
-        st = cl_audit_anchor(db, &anchor);
-        json_object_set_new(audit, "anchor", json_string(anchor ? anchor : ""));
-        free(anchor);
-        json_t *imported = meta_json(db, "imported_audit");
-        if (imported)
-            json_object_set_new(audit, "imported", imported);
-        json_object_set_new(doc, "audit", audit);
-    }
-    if (st != CL_OK) {
-        json_decref(doc);
-        return cl_fail_context(st, _("exporting the vault"));
-    }
-    *out = doc;
-    return CL_OK;
-}
-
-cl_status cl_transfer_export(cl_vault *v, json_t **doc)
-{
-    *doc = NULL;
-    sqlite3 *db = cl_vault_db(v);
-    /* One read transaction: a consistent view while others write. */
-    cl_status st = cl_db_exec(db, "BEGIN");
-    if (st != CL_OK)
-        return st;
-    st = build_doc(v, doc);
-    cl_db_rollback(db);
-    return st;
-}
-
-char *cl_transfer_dumps(const json_t *doc)
-{
-    char *text = json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
-    if (!text)
-        return NULL;
-    size_t n = strlen(text);
-    char *with_nl = realloc(text, n + 2);
-    if (!with_nl) {
-        free(text);
-        return NULL;
-    }
-    with_nl[n] = '\n';
-    with_nl[n + 1] = '\0';
-    return with_nl;
-}
-
-cl_status cl_transfer_export_file(cl_vault *v, const char *path, json_t **summary)
-{
-    if (summary)
-        *summary = NULL;
-    sqlite3 *db = cl_vault_db(v);
-    if (access(path, F_OK) == 0)
-        return cl_fail(CL_ECANTCREATE, _("%s already exists; it was left untouched (choose another name)"), path);
-    /* The intent is audited (and committed) before the first plaintext
-     * byte, so the file's audit section names its own export; the outcome
-     * follows. The document is read in one read transaction. */
-    cl_status st = cl_vault_output_begin(v, "export.vault", path, "plaintext JSON export of the whole vault");
-    if (st == CL_OK)
-        st = cl_db_exec(db, "BEGIN");
-    if (st != CL_OK)
-        return st;
-    json_t *doc = NULL;
-    char *text = NULL;
-    if (st == CL_OK)
-        st = build_doc(v, &doc);
-    if (st == CL_OK && !(text = cl_transfer_dumps(doc)))
-        st = cl_fail(CL_ESOFTWARE, _("out of memory"));
-    size_t len = text ? strlen(text) : 0;
-    cl_db_rollback(db);
-    if (st == CL_OK)
-        st = cl_file_create_atomic(path, text, len);
-    st = cl_vault_output_end(v, "export.vault", path, st);
-    if (text) {
-        sodium_memzero(text, len);
-        free(text);
-    }
-    if (st == CL_OK && summary)
-        *summary = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "path", path, "students",
-                             (json_int_t)json_array_size(json_object_get(doc, "students")), "records",
-                             (json_int_t)json_array_size(json_object_get(doc, "records")), "forms",
-                             (json_int_t)json_array_size(json_object_get(doc, "forms")), "audit_entries",
-                             (json_int_t)json_array_size(json_object_get(json_object_get(doc, "audit"), "entries")),
-                             "bytes", (json_int_t)len);
-    json_decref(doc);
-    return st;
 }
 
 /* ---- import ----------------------------------------------------------- */
@@ -573,7 +253,7 @@ static cl_status insert_row(importer *im, const char *table, const cols *tc, con
             sqlite3_bind_null(q, k);
             continue;
         }
-        if (is_json_column(cc->name)) {
+        if (cl_transfer_is_json_column(cc->name)) {
             if (!json_is_object(val)) {
                 st = cl_fail(CL_EDATA, _("%s.%s: must be an object"), where, cc->name);
                 break;
@@ -873,7 +553,7 @@ static cl_status insert_other_tables(importer *im, const json_t *other)
     if (!json_is_object(other))
         return cl_fail(CL_EDATA, _("\"other_tables\": must be an object"));
     json_t *names;
-    cl_status st = other_table_names(im->db, &names);
+    cl_status st = cl_transfer_other_table_names(im->db, &names);
     if (st != CL_OK)
         return st;
     const char *table;
@@ -998,9 +678,9 @@ static cl_status check_header(const json_t *doc, sqlite3 *db)
     const json_t *schema = json_object_get(doc, "schema");
     if (!json_is_integer(schema) || json_integer_value(schema) < 1)
         return cl_fail(CL_EDATA, _("\"schema\": must be a schema version"));
-    if (json_integer_value(schema) > schema_version(db))
+    if (json_integer_value(schema) > cl_transfer_schema_version(db))
         return cl_fail(CL_EDATA, _("the export comes from a newer carelog (schema %lld; this one has %d); update "
-                                 "carelog first"), (long long)json_integer_value(schema), schema_version(db));
+                                 "carelog first"), (long long)json_integer_value(schema), cl_transfer_schema_version(db));
     static const struct {
         const char *key;
         json_type type;

@@ -18,6 +18,7 @@
 
 #include "carelog/audit.h"
 #include "carelog/catalog.h"
+#include "carelog/file.h"
 #include "carelog/record.h"
 #include "carelog/secret.h"
 #include "carelog/storage.h"
@@ -355,6 +356,45 @@ static void export_file_is_private_and_audited(void **state)
     assert_int_equal(cl_transfer_import_file(f->b, bad, NULL), CL_EDATA);
 }
 
+/* The file streamed a row at a time is byte for byte what jansson writes
+ * for the whole document (cl_transfer_dumps), for a vault of its own and
+ * for one filled by an import (imported_from, audit.imported). */
+static void same_as_dumped(cl_vault *v, const char *path)
+{
+    json_t *summary;
+    OK(cl_transfer_export_file(v, path, &summary));
+    unsigned char *bytes;
+    size_t len;
+    OK(cl_file_read(path, (size_t)1 << 30, &bytes, &len));
+    assert_int_equal(json_integer_value(json_object_get(summary, "bytes")), (json_int_t)len);
+    json_error_t err;
+    json_t *doc = json_loadb((const char *)bytes, len, 0, &err);
+    assert_non_null(doc);
+    assert_int_equal(json_integer_value(json_object_get(summary, "records")),
+                     (json_int_t)json_array_size(json_object_get(doc, "records")));
+    assert_int_equal(json_integer_value(json_object_get(summary, "audit_entries")),
+                     (json_int_t)json_array_size(json_object_get(json_object_get(doc, "audit"), "entries")));
+    char *again = cl_transfer_dumps(doc);
+    assert_non_null(again);
+    assert_int_equal(strlen(again), len);
+    assert_memory_equal(again, bytes, len);
+    free(again);
+    free(bytes);
+    json_decref(doc);
+    json_decref(summary);
+}
+
+static void streamed_export_is_the_dumped_document(void **state)
+{
+    fixture *f = *state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/a.json", f->dir);
+    same_as_dumped(f->a, path);
+    OK(cl_transfer_import_file(f->b, path, NULL));
+    snprintf(path, sizeof path, "%s/b.json", f->dir);
+    same_as_dumped(f->b, path);
+}
+
 int main(void)
 {
     cl_secret_init_process();
@@ -362,6 +402,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(round_trip_loses_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(strict_checks_change_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(export_file_is_private_and_audited, setup, teardown),
+        cmocka_unit_test_setup_teardown(streamed_export_is_the_dumped_document, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
