@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "carelog/audit.h"
+#include "carelog/followup.h"
 #include "carelog/i18n.h"
 #include "carelog/search.h"
 #include "carelog/storage.h"
@@ -41,12 +42,21 @@ static cl_status check_audit(cl_vault *v)
     return cl_audit_verify(cl_vault_db(v), &entries);
 }
 
+/* The state the writes keep (follow-ups, each student's state, row
+ * counts) against a recomputation from the records. */
+static cl_status check_derived(cl_vault *v)
+{
+    return cl_followup_recompute_check(v, false);
+}
+
 const cl_check cl_vault_checks[] = {
     {"cipher_integrity", N_("every page is authentic (cipher_integrity_check)"), check_cipher},
     {"integrity", N_("the database structure is sound (integrity_check)"), check_structure},
     {"foreign_keys", N_("every reference points to a row (foreign_key_check)"), check_foreign_keys},
     {"audit_chain", N_("the audit log's hash chain is intact"), check_audit},
     {"search_index", N_("the search index is sound and in step with every record"), cl_search_check},
+    {"derived_state", N_("the follow-ups, students' state and row counts equal a recomputation from the records"),
+     check_derived},
     {NULL, NULL, NULL},
 };
 
@@ -55,12 +65,15 @@ cl_status cl_vault_verify(cl_vault *v, json_t **report)
     json_t *checks = json_array();
     cl_status worst = CL_OK;
     char first[1024] = "";
+    bool only_derived = true; /* rebuilt from the records, no backup needed */
     for (const cl_check *c = cl_vault_checks; c->name; c++) {
         cl_error_clear();
         cl_status st = c->run(v);
         const char *detail = st == CL_OK ? "" : cl_error_message();
         json_array_append_new(checks, json_pack("{s:s, s:s, s:b, s:s}", "name", c->name, "label", _(c->label),
                                                 "ok", st == CL_OK, "detail", detail));
+        if (st != CL_OK)
+            only_derived = only_derived && strcmp(c->name, "derived_state") == 0;
         if (st != CL_OK && worst == CL_OK) {
             worst = st == CL_EDATA || st == CL_ESOFTWARE ? CL_EDATA : st;
             snprintf(first, sizeof first, "%s", detail);
@@ -69,6 +82,9 @@ cl_status cl_vault_verify(cl_vault *v, json_t **report)
     *report = json_pack("{s:b, s:o}", "intact", worst == CL_OK, "checks", checks);
     if (worst == CL_OK)
         return CL_OK;
+    if (only_derived)
+        return cl_fail(worst, _("the vault's records are sound, but what it keeps from them differs: %s; nothing was "
+                                "changed"), first);
     return cl_fail(worst, _("the vault is damaged: %s; nothing was changed. Restore the last good backup into a new "
                             "folder (`carelog restore FILE --vault NEW_DIR`)"), first);
 }

@@ -9,7 +9,7 @@ expect_rc 0 cl "$PASS" generate --students 60 --seed 3 --months 3
 expect_rc 0 cl "$PASS" verify
 grep -q "The vault is sound" "$T/out" || fail "verify of a sound vault said: $(cat "$T/out")"
 expect_rc 0 cl "$PASS" verify --json
-for check in cipher_integrity integrity foreign_keys audit_chain; do
+for check in cipher_integrity integrity foreign_keys audit_chain search_index derived_state; do
   grep -q "\"name\":\"$check\",[^}]*\"ok\":true" "$T/out" || fail "verify --json lacks a passing $check: $(cat "$T/out")"
 done
 grep -q '"intact":true' "$T/out" || fail "verify --json does not say intact"

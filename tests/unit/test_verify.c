@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "carelog/audit.h"
+#include "carelog/followup.h"
 #include "carelog/storage.h"
 #include "carelog/vault.h"
 #include "carelog/verify.h"
@@ -83,6 +84,30 @@ static void test_dangling_reference(void **state)
     assert_false(json_is_true(json_object_get(check_of(report, "foreign_keys"), "ok")));
     assert_true(json_is_true(json_object_get(check_of(report, "audit_chain"), "ok")));
     assert_non_null(strstr(cl_error_message(), "restore"));
+    json_decref(report);
+}
+
+/* What the writes keep, changed behind their back: verify names the
+ * derived-state check alone and says how to rebuild it, and the rebuild
+ * makes the vault pass again. */
+static void test_derived_state_differs(void **state)
+{
+    fixture *f = *state;
+    OK(cl_db_exec(cl_vault_db(f->v), "UPDATE row_counts SET n = n + 5 WHERE name = 'audit'"));
+    json_t *report;
+    assert_int_equal(cl_vault_verify(f->v, &report), CL_EDATA);
+    assert_false(json_is_true(json_object_get(report, "intact")));
+    assert_false(json_is_true(json_object_get(check_of(report, "derived_state"), "ok")));
+    assert_non_null(strstr(json_string_value(json_object_get(check_of(report, "derived_state"), "detail")),
+                           "verify-derived --repair"));
+    for (const cl_check *c = cl_vault_checks; c->name; c++)
+        if (strcmp(c->name, "derived_state") != 0)
+            assert_true(json_is_true(json_object_get(check_of(report, c->name), "ok")));
+    assert_null(strstr(cl_error_message(), "restore"));
+    json_decref(report);
+    OK(cl_followup_recompute_check(f->v, true));
+    OK(cl_vault_verify(f->v, &report));
+    assert_true(json_is_true(json_object_get(report, "intact")));
     json_decref(report);
 }
 
@@ -208,6 +233,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sound_vault, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dangling_reference, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_rewritten, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_derived_state_differs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rules_turned_on, setup, teardown),
         cmocka_unit_test_setup_teardown(test_anchor_finds_a_cut_back_log, setup, teardown),
         cmocka_unit_test_setup_teardown(test_anchor_finds_a_rewrite, setup, teardown),
