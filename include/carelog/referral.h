@@ -74,6 +74,10 @@ cl_status cl_referral_move_at(cl_vault *v, long long record_id, const char *to_s
  * no receipt for 4 days". open_only leaves out closed and withdrawn ones. */
 cl_status cl_referral_list(cl_vault *v, bool open_only, json_t **out);
 
+/* The rows of cl_referral_list(v, true) whose late is set, in its order,
+ * reading only the referrals in a state that can be late. */
+cl_status cl_referral_late(cl_vault *v, json_t **out);
+
 /* One referral with its whole state history:
  * {id, student_id, number, name, class, state, state_zh, state_en, since,
  *  age_days, occurred_at, urgency, agency, agency_name, late,

@@ -137,21 +137,6 @@ static cl_status due_section(cl_vault *v, page *p, int section, const char *afte
 
 /* ---- referrals late in the loop: few, so read whole (referral.h) ------- */
 
-static cl_status late_referrals(cl_vault *v, json_t **late)
-{
-    json_t *referrals = NULL;
-    cl_status st = cl_referral_list(v, true, &referrals);
-    *late = st == CL_OK ? json_array() : NULL;
-    size_t i;
-    json_t *row;
-    if (*late)
-        json_array_foreach(referrals, i, row)
-            if (json_is_string(json_object_get(row, "late")))
-                json_array_append(*late, row);
-    json_decref(referrals);
-    return st != CL_OK ? st : *late ? CL_OK : cl_fail(CL_ESOFTWARE, _("out of memory"));
-}
-
 /* The page of the late ones after referral #after (0: from the first; one
  * that has left the list since: from the first again). */
 static cl_status referral_section(page *p, json_t *late, long long after, json_t *out)
@@ -249,7 +234,7 @@ static cl_status fill(cl_vault *v, long long limit, const char *after, json_t **
     page p = {limit > 0 ? limit : -1, "", false};
     json_t *sections[N_SECTIONS] = {json_array(), json_array(), json_array(), json_array()};
     json_t *late = NULL;
-    st = late_referrals(v, &late);
+    st = cl_referral_late(v, &late);
     json_int_t counts[N_SECTIONS] = {0};
     if (st == CL_OK && limit > 0)
         st = count_sections(v, sections, limit, (long long)json_array_size(late), counts);

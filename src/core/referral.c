@@ -186,11 +186,14 @@ static json_t *referral_row(sqlite3_stmt *q, time_t now)
     return row;
 }
 
-cl_status cl_referral_list(cl_vault *v, bool open_only, json_t **out)
+/* The referrals of the list (all, or those in the states `where` names). */
+static cl_status referral_rows(cl_vault *v, const char *where, bool open_only, json_t **out)
 {
     sqlite3 *db = cl_vault_db(v);
     sqlite3_stmt *q;
-    cl_status st = cl_db_prepare(db, REFERRAL_SELECT " WHERE r.kind = 'referral' ORDER BY 9, r.id", &q);
+    char *sql = sqlite3_mprintf("%s WHERE r.kind = 'referral'%s ORDER BY 9, r.id", REFERRAL_SELECT, where);
+    cl_status st = sql ? cl_db_prepare(db, sql, &q) : cl_fail(CL_ESOFTWARE, _("out of memory"));
+    sqlite3_free(sql);
     if (st != CL_OK)
         return st;
     time_t now = cl_now();
@@ -228,6 +231,37 @@ cl_status cl_referral_list(cl_vault *v, bool open_only, json_t **out)
         *out = sorted;
     }
     json_decref(rows);
+    return st;
+}
+
+cl_status cl_referral_list(cl_vault *v, bool open_only, json_t **out)
+{
+    return referral_rows(v, "", open_only, out);
+}
+
+cl_status cl_referral_late(cl_vault *v, json_t **out)
+{
+    /* Only the referrals in a state that can be late are made rows, then
+     * each one's age is judged. */
+    cl_buf where = {0};
+    for (const cl_referral_state *s = cl_referral_states; s->name; s++)
+        if (s->late_after_days > 0)
+            cl_buf_printf(&where, "%s'%s'", where.data ? ", " : " AND (r.state IS NULL OR r.state IN (", s->name);
+    cl_buf_puts(&where, where.data ? "))" : " AND 0");
+    json_t *rows = NULL;
+    cl_status st = where.data ? referral_rows(v, where.data, true, &rows) : cl_fail(CL_ESOFTWARE, _("out of memory"));
+    cl_buf_free(&where);
+    json_t *late = st == CL_OK ? json_array() : NULL;
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+        if (late && json_is_string(json_object_get(row, "late")))
+            json_array_append(late, row);
+    json_decref(rows);
+    if (st == CL_OK && !late)
+        st = cl_fail(CL_ESOFTWARE, _("out of memory"));
+    if (st == CL_OK)
+        *out = late;
     return st;
 }
 

@@ -27,6 +27,7 @@
 #include "carelog/storage.h"
 #include "carelog/student.h"
 #include "carelog/synth.h"
+#include "carelog/transfer.h"
 #include "carelog/vault.h"
 
 #include "bench_support.h"
@@ -264,6 +265,187 @@ static void make_vault(const char *dir, const char *vdir, const char *plain_path
     }
 }
 
+/* ---- lists a page at a time, and streamed whole (paging and streaming) --- */
+
+#define PAGE 30 /* a screenful */
+static const char *bench_dir;
+static long long rows_seen;
+
+static double peak_rss_mib(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_maxrss / 1024;
+}
+
+static void q_agenda_page(void)
+{
+    json_t *o;
+    must(cl_agenda_attention_page(vault, PAGE, NULL, &o), "agenda page");
+    json_decref(o);
+}
+
+static cl_status count_due(json_t *row, const char *cursor, void *ctx)
+{
+    (void)row, (void)cursor, (void)ctx;
+    rows_seen++;
+    return CL_OK;
+}
+
+/* As `due --limit 30 --json` asks: the page and the whole list's count. */
+static void q_due_page(void)
+{
+    cl_due_page p = {.horizon_days = 7, .limit = PAGE};
+    char *next = NULL;
+    long long total;
+    must(cl_followup_due_each(vault, &p, count_due, NULL, &next), "due page");
+    must(cl_followup_due_count(vault, &p, &total), "due count");
+    free(next);
+}
+
+static cl_status count_student(json_t *row, void *ctx)
+{
+    (void)row, (void)ctx;
+    rows_seen++;
+    return CL_OK;
+}
+
+static void q_students_page(void)
+{
+    cl_student_filter f = {.class_name = "七年级(1)班", .risk = -1, .status = "active"};
+    cl_student_page p = {PAGE, 0};
+    rows_seen = 0;
+    must(cl_student_each(vault, &f, &p, count_student, NULL), "students page");
+}
+
+static void q_students_all(void)
+{
+    rows_seen = 0;
+    must(cl_student_each(vault, NULL, NULL, count_student, NULL), "students");
+}
+
+/* `record list --json` of everything as the CLI streams it: counted for
+ * the audit, then each row dumped and written. */
+static FILE *sink;
+static cl_status dump_row(json_t *row, void *ctx)
+{
+    (void)ctx;
+    char *text = json_dumps(row, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (text)
+        fputs(text, sink);
+    free(text);
+    rows_seen++;
+    return CL_OK;
+}
+
+static void q_record_list_json(void)
+{
+    cl_record_filter f = {0};
+    long long n;
+    rows_seen = 0;
+    must(cl_record_count(vault, &f, &n), "record count");
+    must(cl_record_each(vault, &f, dump_row, NULL), "record list");
+}
+
+static char out_path[400];
+static long long out_bytes;
+
+static void q_export(void)
+{
+    snprintf(out_path, sizeof out_path, "%s/bench-export.json", bench_dir);
+    unlink(out_path);
+    json_t *summary;
+    must(cl_transfer_export_file(vault, out_path, &summary), "export vault");
+    rows_seen = (long long)json_integer_value(json_object_get(summary, "records"));
+    json_decref(summary);
+    unlink(out_path);
+}
+
+static void q_backup(void)
+{
+    snprintf(out_path, sizeof out_path, "%s/bench-backup.clb", bench_dir);
+    unlink(out_path);
+    must(cl_vault_backup(vault, out_path), "backup");
+    struct stat sb;
+    out_bytes = stat(out_path, &sb) == 0 ? (long long)sb.st_size : 0;
+    unlink(out_path);
+}
+
+/* The plain copy's whole-file copy, as SQLite's backup API makes it. */
+static void q_plain_backup(void)
+{
+    char path[420];
+    snprintf(path, sizeof path, "%s/plain-backup.db", bench_dir);
+    unlink(path);
+    sqlite3 *dest;
+    if (sqlite3_open(path, &dest) == SQLITE_OK) {
+        sqlite3_backup *b = sqlite3_backup_init(dest, "main", plain, "main");
+        if (b) {
+            sqlite3_backup_step(b, -1);
+            sqlite3_backup_finish(b);
+        }
+    }
+    sqlite3_close(dest);
+    unlink(path);
+}
+
+#define DUE_PAGE_PLAIN                                                                                            \
+    "SELECT f.due_date, s.number, s.id, 'follow_up', f.record_id, s.name FROM followups f JOIN students s"       \
+    " ON s.id = f.student_id WHERE f.open AND f.due_date <= '2026-11-27' UNION ALL"                               \
+    " SELECT t.policy_due, s.number, s.id, 'policy', 0, s.name FROM student_state t JOIN students s"             \
+    " ON s.id = t.student_id WHERE t.policy_due IS NOT NULL AND t.policy_due <= '2026-11-27'"                     \
+    " ORDER BY 1, 2, 3, 4, 5 LIMIT 31"
+#define STUDENT_ROW_PLAIN                                                                                         \
+    "SELECT s.id, s.number, s.name, s.class, s.status, s.risk_level, (SELECT json_group_array(flag) FROM flags f" \
+    " WHERE f.student_id = s.id AND f.cleared_at IS NULL) FROM students s"
+
+static const struct stream_question {
+    const char *name;
+    void (*core)(void);
+    const char *plain;
+    void (*plain_fn)(void);
+    int runs;
+    const char *unit; /* "rows/s", "MB/s" or NULL */
+} stream_questions[] = {
+    {"agenda, first page of 30", q_agenda_page, DUE_PAGE_PLAIN, NULL, RUNS, NULL},
+    {"due, first page of 30 and the count", q_due_page, DUE_PAGE_PLAIN, NULL, RUNS, NULL},
+    {"students, first screenful (class, sort)", q_students_page,
+     STUDENT_ROW_PLAIN " WHERE s.class = '七年级(1)班' AND s.status = 'active' AND s.merged_into IS NULL"
+     " ORDER BY s.class, s.number, s.id LIMIT 30", NULL, RUNS, NULL},
+    {"students, whole list streamed", q_students_all,
+     STUDENT_ROW_PLAIN " WHERE s.merged_into IS NULL ORDER BY s.class, s.number, s.id", NULL, 5, "rows/s"},
+    {"record list --json of everything", q_record_list_json,
+     "SELECT r.id, s.name, r.fields FROM records r JOIN students s ON s.id = r.student_id"
+     " WHERE r.kind != 'student' ORDER BY r.occurred_at DESC, r.id DESC", NULL, 3, "rows/s"},
+    {"export vault (streamed to a file)", q_export, "SELECT * FROM records ORDER BY id", NULL, 3, "records/s"},
+    {"backup", q_backup, NULL, q_plain_backup, 3, "MB/s"},
+};
+
+static void run_stream_questions(void)
+{
+    sink = fopen("/dev/null", "w");
+    printf("  %-40s %10s %10s %7s\n", "paged and streamed (p95)", "carelog", "plain", "ratio");
+    for (size_t i = 0; i < sizeof stream_questions / sizeof *stream_questions; i++) {
+        const struct stream_question *qn = &stream_questions[i];
+        double core = measure(qn->core, qn->runs), base = 0;
+        if (qn->plain) {
+            plain_sql = qn->plain;
+            base = measure(q_plain, qn->runs);
+        } else if (qn->plain_fn) {
+            base = measure(qn->plain_fn, qn->runs);
+        }
+        char extra[96] = "";
+        if (qn->unit && strcmp(qn->unit, "MB/s") == 0)
+            snprintf(extra, sizeof extra, "  (%.0f MB/s, RSS %.1f MiB)", (double)out_bytes / 1e6 / core, peak_rss_mib());
+        else if (qn->unit)
+            snprintf(extra, sizeof extra, "  (%.0f %s, RSS %.1f MiB)", (double)rows_seen / core, qn->unit,
+                     peak_rss_mib());
+        printf("  %-40s %8.2fms %8.2fms %6.1fx%s\n", qn->name, core * 1e3, base * 1e3, base > 0 ? core / base : 0,
+               extra);
+    }
+    fclose(sink);
+}
+
 int main(int argc, char **argv)
 {
     int students = argc > 1 ? atoi(argv[1]) : 10000;
@@ -320,6 +502,8 @@ int main(int argc, char **argv)
         else
             printf("  %-40s %8.2fms %10s %7s\n", qn->name, core * 1e3, "-", "-");
     }
+    bench_dir = dir;
+    run_stream_questions();
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("  peak RSS %.1f MiB\n", (double)ru.ru_maxrss / 1024);
