@@ -79,7 +79,9 @@ static void load(ui *u, home *h)
             add_item(items, _("Draft"), text, ui_int(row, "student_id"), ui_int(row, "record_id"), row);
         }
     json_decref(drafts);
-    cl_status st = cl_agenda_attention(u->vault, &agenda);
+    /* The first screenful only: a page of the attention list costs the same
+     * in a vault of any size (agenda.h). */
+    cl_status st = cl_agenda_attention_page(u->vault, LINES > 0 ? LINES : 24, NULL, &agenda);
     if (st != CL_OK)
         ui_fail(u, st);
     bool zh = strcmp(u->lang, "zh") == 0;

@@ -220,6 +220,53 @@ static void test_below_when_narrow(void **state)
     cl_table_free(pairs);
 }
 
+/* A table measured whole, then printed a few rows at a time
+ * (cl_table_measure, cl_table_flush), prints exactly what the whole table
+ * prints: one header, the same columns, the same narrowing and the same
+ * text moved under its row, whatever block the widest cell falls in. */
+static void test_blocks_print_as_one(void **state)
+{
+    (void)state;
+    static const char *const headers[] = {"ID", "名字", "Why"};
+    char cells[40][3][64];
+    for (int r = 0; r < 40; r++) {
+        snprintf(cells[r][0], 64, "%d", r * 37);
+        snprintf(cells[r][1], 64, "%s", r == 33 ? "欧阳小明明" : r % 2 ? "赵一" : "Li");
+        snprintf(cells[r][2], 64, "%s", r == 7 ? "a long reason that moves under its row on a narrow terminal" : "ok");
+    }
+    for (int width = 0; width <= 40; width += 40) {
+        cl_table *whole = cl_table_new(3, headers), *blocks = cl_table_new(3, headers);
+        assert_non_null(whole);
+        assert_non_null(blocks);
+        cl_table_align_right(whole, 0);
+        cl_table_align_right(blocks, 0);
+        cl_table_below_when_narrow(whole, 2);
+        cl_table_below_when_narrow(blocks, 2);
+        for (int r = 0; r < 40; r++) {
+            const char *row[3] = {cells[r][0], cells[r][1], cells[r][2]};
+            assert_int_equal(cl_table_add_row(whole, row), CL_OK);
+            assert_int_equal(cl_table_measure(blocks, row), CL_OK);
+        }
+        char *want = render(whole, width), *got = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&got, &len);
+        assert_non_null(f);
+        for (int r = 0; r < 40; r++) {
+            const char *row[3] = {cells[r][0], cells[r][1], cells[r][2]};
+            assert_int_equal(cl_table_add_row(blocks, row), CL_OK);
+            if (r % 6 == 5)
+                assert_int_equal(cl_table_flush(blocks, f, width), CL_OK);
+        }
+        assert_int_equal(cl_table_flush(blocks, f, width), CL_OK);
+        fclose(f);
+        assert_string_equal(got, want);
+        free(got);
+        free(want);
+        cl_table_free(whole);
+        cl_table_free(blocks);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -228,6 +275,7 @@ int main(void)
         cmocka_unit_test(test_escapes_neutralised),
         cmocka_unit_test(test_right_align_and_tiny),
         cmocka_unit_test(test_below_when_narrow),
+        cmocka_unit_test(test_blocks_print_as_one),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
