@@ -27,6 +27,11 @@ cl_status cl_file_create_private(const char *path, const void *data, size_t len)
  * is NULL, or (a file made but not made private) still to be closed. */
 typedef struct cl_file_out cl_file_out;
 cl_status cl_file_private_open(const char *path, cl_file_out **out);
+/* The same through a temporary file beside path (mode 0600) that takes
+ * path's name only when close finds it whole and synced (never replacing
+ * a file: CL_ECANTCREATE), as cl_file_create_atomic: for a backup, which
+ * must never be seen half written. */
+cl_status cl_file_atomic_open(const char *path, cl_file_out **out);
 cl_status cl_file_private_write(cl_file_out *f, const void *data, size_t len);
 cl_status cl_file_private_close(cl_file_out *f, cl_status st);
 

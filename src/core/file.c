@@ -1,9 +1,11 @@
 #include "carelog/file.h"
 #include "carelog/i18n.h"
+#include "carelog/text.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,49 +78,44 @@ static cl_status write_all(int fd, const void *data, size_t len, const char *pat
     return CL_OK;
 }
 
-static cl_status write_atomic(const char *path, const void *data, size_t len, int no_replace)
-{
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path) >= (int)sizeof tmp)
-        return cl_fail(CL_EUSAGE, _("%s: the path is too long"), path);
-    int fd = mkstemp(tmp);
-    if (fd < 0)
-        return cl_fail(CL_ECANTCREATE, _("%s: cannot create a file here: %s"), path, strerror(errno));
-    cl_status st = CL_OK;
-    if (fchmod(fd, 0600) != 0)
-        st = cl_fail(CL_EIO, "%s: %s", tmp, strerror(errno));
-    if (st == CL_OK)
-        st = write_all(fd, data, len, tmp);
-    if (st == CL_OK && fsync(fd) != 0)
-        st = cl_fail(CL_EIO, _("%s: could not sync: %s"), tmp, strerror(errno));
-    if (close(fd) != 0 && st == CL_OK)
-        st = cl_fail(CL_EIO, "%s: %s", tmp, strerror(errno));
-    cl_crash_point("atomic-before-rename");
-    if (st == CL_OK) {
-        /* link() fails atomically when the target exists, on every file
-         * system, which renameat2(RENAME_NOREPLACE) does not promise. */
-        int rc = no_replace ? link(tmp, path) : rename(tmp, path);
-        if (rc == 0 && no_replace)
-            unlink(tmp);
-        if (rc != 0)
-            st = (no_replace && errno == EEXIST)
-                     ? cl_fail(CL_ECANTCREATE, _("%s already exists; it was left as it is"), path)
-                     : cl_fail(CL_EIO, "%s: %s", path, strerror(errno));
-    }
-    if (st != CL_OK) {
-        unlink(tmp);
-        return st;
-    }
-    cl_crash_point("atomic-after-rename");
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    return cl_dir_sync(dirname(dir));
-}
-
 struct cl_file_out {
     int fd;
-    char *path;
+    char *path;   /* where the bytes go */
+    char *final;  /* through a temporary file: the name they take at the end */
+    bool replace; /* ...over a file of that name (else never) */
 };
+
+/* A temporary file beside path, mode 0600, that becomes path at close. */
+static cl_status atomic_open(const char *path, bool replace, cl_file_out **out)
+{
+    *out = NULL;
+    cl_file_out *f = calloc(1, sizeof *f);
+    char *tmp = f ? cl_strdup_printf("%s.tmp-XXXXXX", path) : NULL;
+    if (!f || !tmp || !(f->final = strdup(path))) {
+        free(tmp);
+        free(f);
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
+    }
+    f->path = tmp;
+    f->replace = replace;
+    f->fd = mkstemp(tmp);
+    if (f->fd < 0) {
+        cl_status st = cl_fail(CL_ECANTCREATE, _("%s: cannot create a file here: %s"), path, strerror(errno));
+        free(f->final);
+        free(f->path);
+        free(f);
+        return st;
+    }
+    *out = f;
+    if (fchmod(f->fd, 0600) != 0)
+        return cl_fail(CL_EIO, "%s: %s", tmp, strerror(errno));
+    return CL_OK;
+}
+
+cl_status cl_file_atomic_open(const char *path, cl_file_out **out)
+{
+    return atomic_open(path, false, out);
+}
 
 cl_status cl_file_private_open(const char *path, cl_file_out **out)
 {
@@ -158,35 +155,59 @@ cl_status cl_file_private_close(cl_file_out *f, cl_status st)
         st = cl_fail(CL_EIO, _("%s: could not sync: %s"), f->path, strerror(errno));
     if (close(f->fd) != 0 && st == CL_OK)
         st = cl_fail(CL_EIO, "%s: %s", f->path, strerror(errno));
-    if (st != CL_OK) {
+    if (f->final)
+        cl_crash_point("atomic-before-rename");
+    /* link() fails atomically when the target exists, on every file
+     * system, which renameat2(RENAME_NOREPLACE) does not promise. */
+    if (st == CL_OK && f->final && (f->replace ? rename(f->path, f->final) : link(f->path, f->final)) != 0)
+        st = errno == EEXIST && !f->replace
+                 ? cl_fail(CL_ECANTCREATE, _("%s already exists; it was left as it is"), f->final)
+                 : cl_fail(CL_EIO, "%s: %s", f->final, strerror(errno));
+    if (st != CL_OK || (f->final && !f->replace))
         unlink(f->path);
-    } else {
+    if (st == CL_OK && f->final)
+        cl_crash_point("atomic-after-rename");
+    if (st == CL_OK) {
         char dir[4096];
-        snprintf(dir, sizeof dir, "%s", f->path);
+        snprintf(dir, sizeof dir, "%s", f->final ? f->final : f->path);
         st = cl_dir_sync(dirname(dir));
     }
     free(f->path);
+    free(f->final);
     free(f);
     return st;
+}
+
+/* A file opened (or not: st) filled with len bytes and closed. */
+static cl_status write_whole(cl_file_out *f, cl_status st, const void *data, size_t len)
+{
+    if (f && st == CL_OK)
+        st = cl_file_private_write(f, data, len);
+    return f ? cl_file_private_close(f, st) : st;
 }
 
 cl_status cl_file_create_private(const char *path, const void *data, size_t len)
 {
     cl_file_out *f;
     cl_status st = cl_file_private_open(path, &f);
-    if (f && st == CL_OK)
-        st = cl_file_private_write(f, data, len);
-    return f ? cl_file_private_close(f, st) : st;
+    return write_whole(f, st, data, len);
+}
+
+static cl_status write_atomic(const char *path, const void *data, size_t len, bool replace)
+{
+    cl_file_out *f;
+    cl_status st = atomic_open(path, replace, &f);
+    return write_whole(f, st, data, len);
 }
 
 cl_status cl_file_write_atomic(const char *path, const void *data, size_t len)
 {
-    return write_atomic(path, data, len, 0);
+    return write_atomic(path, data, len, true);
 }
 
 cl_status cl_file_create_atomic(const char *path, const void *data, size_t len)
 {
-    return write_atomic(path, data, len, 1);
+    return write_atomic(path, data, len, false);
 }
 
 static cl_status read_fd(int fd, const char *path, size_t max, unsigned char **out, size_t *len);

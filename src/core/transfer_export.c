@@ -1,7 +1,10 @@
 /* Whole-vault export (transfer.h), streamed: the document is written a row
  * at a time as the vault is read, in one read transaction, so a vault of
  * any size is exported in the memory of one record and a counsellor's
- * writes meanwhile neither wait nor appear half in the file.
+ * writes meanwhile neither wait nor appear half in the file. The file
+ * takes its name only when whole (cl_file_atomic_open); a run killed half
+ * way leaves a temporary file that the next unlock removes (vault.h,
+ * cl_vault_output_begin).
  *
  * The bytes are exactly json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER)
  * of the whole document (cl_transfer_dumps): each row is dumped by jansson
@@ -522,7 +525,7 @@ cl_status cl_transfer_export_file(cl_vault *v, const char *path, json_t **summar
         return st;
     cl_file_out *f = NULL;
     stream s = {0};
-    st = cl_file_private_open(path, &f);
+    st = cl_file_atomic_open(path, &f);
     if (st == CL_OK)
         st = export_to(v, to_file, f, &s);
     if (f)

@@ -3,6 +3,7 @@
 #include "carelog/i18n.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,72 @@
 #define BACKUP_SUM 32
 #define BACKUP_MAX ((size_t)8 << 30)
 
+/* Writes part to the backup and to its checksum. */
+static cl_status put_part(cl_file_out *out, crypto_generichash_state *h, const void *part, size_t len)
+{
+    crypto_generichash_update(h, part, len);
+    return cl_file_private_write(out, part, len);
+}
+
+static void le32(unsigned char out[4], size_t n)
+{
+    for (int i = 0; i < 4; i++)
+        out[i] = (unsigned char)(n >> (8 * i));
+}
+
+/* The backup file from its parts, the database copy read a piece at a
+ * time (so a vault of any size is backed up in the memory of one piece),
+ * through a temporary file that takes the name only when whole. */
+static cl_status write_backup(const char *file, const unsigned char *slots, size_t slots_len, const char *anchor,
+                              size_t anchor_len, const char *db_copy)
+{
+    enum { PIECE = 1 << 20 };
+    int in = open(db_copy, O_RDONLY | O_CLOEXEC);
+    if (in < 0)
+        return cl_fail(CL_EIO, "%s: %s", db_copy, strerror(errno));
+    struct stat sb;
+    unsigned char *piece = malloc(PIECE);
+    cl_status st = piece ? CL_OK : cl_fail(CL_ESOFTWARE, _("out of memory"));
+    if (st == CL_OK && (fstat(in, &sb) != 0 || (size_t)sb.st_size > BACKUP_MAX))
+        st = cl_fail(CL_EDATA, _("the vault is larger than a backup can hold (%zu bytes)"), BACKUP_MAX);
+    cl_file_out *out = NULL;
+    if (st == CL_OK)
+        st = cl_file_atomic_open(file, &out);
+    crypto_generichash_state h;
+    crypto_generichash_init(&h, NULL, 0, BACKUP_SUM);
+    unsigned char head[BACKUP_HEAD], len4[4];
+    memcpy(head, BACKUP_MAGIC, 8);
+    head[8] = 2;
+    le32(head + 9, slots_len);
+    le32(len4, anchor_len);
+    if (st == CL_OK)
+        st = put_part(out, &h, head, sizeof head);
+    if (st == CL_OK)
+        st = put_part(out, &h, slots, slots_len);
+    if (st == CL_OK)
+        st = put_part(out, &h, len4, sizeof len4);
+    if (st == CL_OK && anchor_len)
+        st = put_part(out, &h, anchor, anchor_len);
+    while (st == CL_OK) {
+        ssize_t n = read(in, piece, PIECE);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            st = cl_fail(CL_EIO, "%s: %s", db_copy, strerror(errno));
+        else if (n == 0)
+            break;
+        else
+            st = put_part(out, &h, piece, (size_t)n);
+    }
+    unsigned char sum[BACKUP_SUM];
+    crypto_generichash_final(&h, sum, sizeof sum);
+    if (st == CL_OK)
+        st = cl_file_private_write(out, sum, sizeof sum);
+    close(in);
+    free(piece);
+    return out ? cl_file_private_close(out, st) : st;
+}
+
 cl_status cl_vault_backup(cl_vault *v, const char *file)
 {
     struct stat sb;
@@ -42,8 +109,8 @@ cl_status cl_vault_backup(cl_vault *v, const char *file)
     if (logged != CL_OK)
         return logged;
     unlink(tmp);
-    unsigned char *slots = NULL, *db = NULL, *out = NULL;
-    size_t slots_len = 0, db_len = 0;
+    unsigned char *slots = NULL;
+    size_t slots_len = 0;
     char *ks_path = vault_path_in(v->dir, "keyslots"), *anchor = NULL;
     cl_status st = ks_path ? cl_file_read(ks_path, 1 << 20, &slots, &slots_len) : cl_fail(CL_ESOFTWARE, _("out of memory"));
     free(ks_path);
@@ -65,26 +132,9 @@ cl_status cl_vault_backup(cl_vault *v, const char *file)
                                  "--vault NEW_DIR`)"), damage);
     }
     if (st == CL_OK)
-        st = cl_file_read(tmp, BACKUP_MAX, &db, &db_len);
+        st = write_backup(file, slots, slots_len, anchor, anchor_len, tmp);
     unlink(tmp);
-    size_t total = BACKUP_HEAD + slots_len + 4 + anchor_len + db_len + BACKUP_SUM;
-    if (st == CL_OK && !(out = malloc(total)))
-        st = cl_fail(CL_ESOFTWARE, _("out of memory"));
-    if (st == CL_OK) {
-        unsigned char *p = out;
-        memcpy(p, BACKUP_MAGIC, 8), p += 8;
-        *p++ = 2;
-        for (int i = 0; i < 4; i++)
-            *p++ = (unsigned char)(slots_len >> (8 * i));
-        memcpy(p, slots, slots_len), p += slots_len;
-        for (int i = 0; i < 4; i++)
-            *p++ = (unsigned char)(anchor_len >> (8 * i));
-        memcpy(p, anchor, anchor_len), p += anchor_len;
-        memcpy(p, db, db_len), p += db_len;
-        crypto_generichash(p, BACKUP_SUM, out, (size_t)(p - out), NULL, 0);
-        st = cl_file_create_atomic(file, out, total);
-    }
-    free(slots), free(db), free(out), free(anchor);
+    free(slots), free(anchor);
     return cl_vault_output_end(v, "vault.backup", file, st);
 }
 

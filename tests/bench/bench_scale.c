@@ -8,6 +8,7 @@
  * the generator's usual history, about 8.5 each; `10000 100` is issue 9's
  * million-record vault; `make check` runs 50). */
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -378,12 +379,14 @@ static void q_plain_backup(void)
     snprintf(path, sizeof path, "%s/plain-backup.db", bench_dir);
     unlink(path);
     sqlite3 *dest;
-    if (sqlite3_open(path, &dest) == SQLITE_OK) {
-        sqlite3_backup *b = sqlite3_backup_init(dest, "main", plain, "main");
-        if (b) {
-            sqlite3_backup_step(b, -1);
-            sqlite3_backup_finish(b);
-        }
+    int rc = sqlite3_open(path, &dest);
+    sqlite3_backup *b = rc == SQLITE_OK ? sqlite3_backup_init(dest, "main", plain, "main") : NULL;
+    rc = b ? sqlite3_backup_step(b, -1) : SQLITE_ERROR;
+    if (b)
+        sqlite3_backup_finish(b);
+    if (rc != SQLITE_DONE) {
+        fprintf(stderr, "bench: plain backup: %s\n", sqlite3_errmsg(dest));
+        exit(1);
     }
     sqlite3_close(dest);
     unlink(path);

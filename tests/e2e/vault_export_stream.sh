@@ -20,7 +20,9 @@ while [ ! -e "$T/hold/export-records.reached" ]; do
   i=$((i + 1)); [ "$i" -lt 3000 ] || fail "the export never reached its records"
   sleep 0.02
 done
-[ -s "$T/x.json" ] || fail "the export had written nothing before its records"
+partial=$(ls "$T" | grep '^x.json.tmp-')
+[ -s "$T/$partial" ] || fail "the export had written nothing before its records"
+[ -e "$T/x.json" ] && fail "the file took its name before it was whole"
 
 # A writer while the export is held: done at once, not after a busy timeout.
 expect_rc 0 cl "$PASS" record add session --student 1 --field session_type=individual --field risk_noted=no \
