@@ -150,7 +150,10 @@ static bool due_key_parse(const char *text, due_key *k)
         (strcmp(source, "follow_up") != 0 && strcmp(source, "policy") != 0))
         return false;
     snprintf(k->source, sizeof k->source, "%s", source);
-    return true;
+    /* Only the form the list prints ("+5", " 5" or "05" are not it). */
+    char canonical[64];
+    snprintf(canonical, sizeof canonical, "%s/%lld/%s/%lld", k->date, k->student, k->source, k->record);
+    return strcmp(canonical, text) == 0;
 }
 
 cl_status cl_followup_cursor_check(const char *cursor)

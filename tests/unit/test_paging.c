@@ -133,7 +133,8 @@ static void test_bad_cursors(void **state)
     fixture *f = *state;
     static const char *const bad[] = {"", "x", "2026-11-10", "2026-11-10/0/follow_up/1", "2026-13-10/1/follow_up/1",
                                       "2026-11-10/1/other/1", "2026-11-10/1/policy/1x", "2026-11-10/1/policy/-1",
-                                      "2026-1-10/1/policy/0"};
+                                      "2026-1-10/1/policy/0", "2026-11-10/+1/policy/0", "2026-11-10/ 1/policy/0",
+                                      "2026-11-10/01/policy/0"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         cl_due_page p = {.limit = 5, .after = bad[i]};
         collect c = {json_array(), ""};
