@@ -151,17 +151,29 @@ static const char *late_reason_zh(const char *state)
     return NULL;
 }
 
+/* Whole days the referral of the row has been in its state. */
+static long long age_of(sqlite3_stmt *q, time_t now)
+{
+    time_t t = parse_time(col(q, 8));
+    return t < 0 || now < t ? 0 : (long long)(now - t) / 86400;
+}
+
+static bool row_late(sqlite3_stmt *q, time_t now)
+{
+    const cl_referral_state *def = cl_referral_state_find(col(q, 5));
+    return def && def->late_after_days > 0 && age_of(q, now) >= def->late_after_days;
+}
+
 /* One referral row as JSON (see referral.h), NULL when out of memory. */
 static json_t *referral_row(sqlite3_stmt *q, time_t now)
 {
     const char *state = col(q, 5);
     const char *since = col(q, 8);
     const cl_referral_state *def = cl_referral_state_find(state);
-    time_t t = parse_time(since);
-    long long age = t < 0 || now < t ? 0 : (long long)(now - t) / 86400;
+    long long age = age_of(q, now);
     json_t *fields = json_loads(col(q, 7), 0, NULL);
     json_t *late = json_null(), *late_zh = json_null();
-    if (def && def->late_after_days > 0 && age >= def->late_after_days) {
+    if (row_late(q, now)) {
         char reason[160];
         snprintf(reason, sizeof reason, "%s (%lld day%s)", def->late_reason, age, age == 1 ? "" : "s");
         late = json_string(reason);
@@ -187,7 +199,7 @@ static json_t *referral_row(sqlite3_stmt *q, time_t now)
 }
 
 /* The referrals of the list (all, or those in the states `where` names). */
-static cl_status referral_rows(cl_vault *v, const char *where, bool open_only, json_t **out)
+static cl_status referral_rows(cl_vault *v, const char *where, bool open_only, bool late_only, json_t **out)
 {
     sqlite3 *db = cl_vault_db(v);
     sqlite3_stmt *q;
@@ -201,7 +213,7 @@ static cl_status referral_rows(cl_vault *v, const char *where, bool open_only, j
     int rc;
     while (rows && (rc = sqlite3_step(q)) == SQLITE_ROW) {
         const cl_referral_state *def = cl_referral_state_find(col(q, 5));
-        if (open_only && def && !def->open)
+        if ((open_only && def && !def->open) || (late_only && !row_late(q, now)))
             continue;
         if (json_array_append_new(rows, referral_row(q, now)) != 0)
             st = cl_fail(CL_ESOFTWARE, _("out of memory"));
@@ -236,32 +248,20 @@ static cl_status referral_rows(cl_vault *v, const char *where, bool open_only, j
 
 cl_status cl_referral_list(cl_vault *v, bool open_only, json_t **out)
 {
-    return referral_rows(v, "", open_only, out);
+    return referral_rows(v, "", open_only, false, out);
 }
 
 cl_status cl_referral_late(cl_vault *v, json_t **out)
 {
-    /* Only the referrals in a state that can be late are made rows, then
-     * each one's age is judged. */
+    /* Only the referrals in a state that can be late are read, and only
+     * the late ones made rows. */
     cl_buf where = {0};
     for (const cl_referral_state *s = cl_referral_states; s->name; s++)
         if (s->late_after_days > 0)
             cl_buf_printf(&where, "%s'%s'", where.data ? ", " : " AND (r.state IS NULL OR r.state IN (", s->name);
     cl_buf_puts(&where, where.data ? "))" : " AND 0");
-    json_t *rows = NULL;
-    cl_status st = where.data ? referral_rows(v, where.data, true, &rows) : cl_fail(CL_ESOFTWARE, _("out of memory"));
+    cl_status st = where.data ? referral_rows(v, where.data, true, true, out) : cl_fail(CL_ESOFTWARE, _("out of memory"));
     cl_buf_free(&where);
-    json_t *late = st == CL_OK ? json_array() : NULL;
-    size_t i;
-    json_t *row;
-    json_array_foreach(rows, i, row)
-        if (late && json_is_string(json_object_get(row, "late")))
-            json_array_append(late, row);
-    json_decref(rows);
-    if (st == CL_OK && !late)
-        st = cl_fail(CL_ESOFTWARE, _("out of memory"));
-    if (st == CL_OK)
-        *out = late;
     return st;
 }
 
