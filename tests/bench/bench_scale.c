@@ -8,7 +8,6 @@
  * the generator's usual history, about 8.5 each; `10000 100` is issue 9's
  * million-record vault; `make check` runs 50). */
 #include <jansson.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
