@@ -421,8 +421,11 @@ cl_status cl_db_backup_to(sqlite3 *db, const char *path, const cl_secret *key)
         if (!b) {
             st = cl_db_fail(dest, "starting the backup");
         } else {
+            /* One step, one read transaction: in WAL mode it never blocks a
+             * writer, and another process's write cannot restart the copy
+             * as it would between steps. Only a busy destination waits. */
             int rc;
-            while ((rc = sqlite3_backup_step(b, 256)) == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+            while ((rc = sqlite3_backup_step(b, -1)) == SQLITE_BUSY || rc == SQLITE_LOCKED)
                 sqlite3_sleep(10);
             if (sqlite3_backup_finish(b) != SQLITE_OK || rc != SQLITE_DONE)
                 st = cl_db_fail(dest, "copying the vault");
