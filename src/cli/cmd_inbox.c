@@ -5,7 +5,9 @@
 #include "carelog/catalog.h"
 #include "carelog/cli.h"
 #include "carelog/i18n.h"
+#include "carelog/clock.h"
 #include "carelog/inbox.h"
+#include "carelog/observation.h"
 #include "carelog/student.h"
 
 typedef struct inbox_opts {
@@ -37,7 +39,9 @@ static void print_import(const json_t *report)
             fresh++;
         } else if (strcmp(result, "quarantined") == 0) {
             bad++;
-            cl_cli_say(_("Quarantined %s (%s): %s\n"), cl_json_str_or(r, "file"), cl_json_str_or(r, "reason"),
+            const char *reason = cl_observation_refusal_label(cl_json_str_or(r, "reason"));
+            cl_cli_say(_("Quarantined %s (%s): %s\n"), cl_json_str_or(r, "file"),
+                       reason ? reason : cl_json_str_or(r, "reason"),
                        cl_json_str_or(r, "detail"));
         } else if (strcmp(result, "unreadable") == 0) {
             cl_cli_say(_("Could not read %s, left it where it is: %s\n"), cl_json_str_or(r, "file"),
@@ -160,7 +164,7 @@ static int cmd_show(cl_cli *c)
         return cl_cli_exit(rc);
     long long id;
     json_t *o = NULL;
-    cl_status st = cl_parse_id(c->argv[first], "the inbox id", &id);
+    cl_status st = cl_parse_id(c->argv[first], _("the inbox id"), &id);
     if (st == CL_OK)
         st = cl_cli_unlock(c);
     if (st == CL_OK)
@@ -197,7 +201,7 @@ static int cmd_accept(cl_cli *c)
     if (rc != 0)
         return cl_cli_exit(rc);
     long long id, student = 0, record = 0;
-    cl_status st = cl_parse_id(c->argv[first], "the inbox id", &id);
+    cl_status st = cl_parse_id(c->argv[first], _("the inbox id"), &id);
     if (st == CL_OK)
         st = cl_cli_unlock(c);
     if (st == CL_OK && o.student)
@@ -223,7 +227,7 @@ static int cmd_dismiss(cl_cli *c)
     if (rc != 0)
         return cl_cli_exit(rc);
     long long id;
-    cl_status st = cl_parse_id(c->argv[first], "the inbox id", &id);
+    cl_status st = cl_parse_id(c->argv[first], _("the inbox id"), &id);
     if (st == CL_OK && !o.reason)
         st = cl_fail(CL_EUSAGE, _("say why the observation is dismissed: --reason TEXT"));
     if (st == CL_OK)
@@ -263,8 +267,11 @@ static int cmd_quarantine(cl_cli *c)
     json_array_foreach(list, i, row) {
         char id[24];
         snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(row, "id")));
-        const char *cells[] = {id, cl_json_str_or(row, "received_at"), cl_json_str_or(row, "source"),
-                               cl_json_str_or(row, "reason"), cl_json_str_or(row, "detail")};
+        char at[32];
+        cl_time_local(cl_json_str_or(row, "received_at"), false, at, sizeof at);
+        const char *reason = cl_observation_refusal_label(cl_json_str_or(row, "reason"));
+        const char *cells[] = {id, at, cl_json_str_or(row, "source"),
+                               reason ? reason : cl_json_str_or(row, "reason"), cl_json_str_or(row, "detail")};
         cl_table_add_row(t, cells);
     }
     json_decref(list);
