@@ -86,7 +86,7 @@ static void load(ui *u, home *h)
         ui_fail(u, st);
     bool zh = strcmp(u->lang, "zh") == 0;
     json_array_foreach(json_object_get(agenda, "flags"), i, row) {
-        snprintf(text, sizeof text, "%s: %s", who(row, w, sizeof w), ui_str(row, zh ? "label_zh" : "label_en"));
+        snprintf(text, sizeof text, _("%s: %s"), who(row, w, sizeof w), ui_str(row, zh ? "label_zh" : "label_en"));
         add_item(items, _("Flag"), text, ui_int(row, "student_id"), 0, NULL);
     }
     json_array_foreach(json_object_get(agenda, "overdue"), i, row) {
@@ -98,7 +98,7 @@ static void load(ui *u, home *h)
         add_item(items, _("Overdue"), text, ui_int(row, "student_id"), 0, NULL);
     }
     json_array_foreach(json_object_get(agenda, "late_referrals"), i, row) {
-        snprintf(text, sizeof text, "%s: %s — %s", who(row, w, sizeof w), ui_str(row, zh ? "state_zh" : "state_en"),
+        snprintf(text, sizeof text, _("%s: %s — %s"), who(row, w, sizeof w), ui_str(row, zh ? "state_zh" : "state_en"),
                  cl_i18n_text(row, "late"));
         add_item(items, _("Referral"), text, ui_int(row, "student_id"), ui_int(row, "id"), NULL);
     }
@@ -115,7 +115,7 @@ static void load(ui *u, home *h)
     cl_time_date(cl_now(), today, sizeof today);
     add_crisis(u, items, today);
     json_array_foreach(json_object_get(agenda, "due_today"), i, row) {
-        snprintf(text, sizeof text, "%s: %s", who(row, w, sizeof w), cl_i18n_text(row, "reason"));
+        snprintf(text, sizeof text, _("%s: %s"), who(row, w, sizeof w), cl_i18n_text(row, "reason"));
         add_item(items, _("Today"), text, ui_int(row, "student_id"), 0, NULL);
     }
     json_decref(agenda);

@@ -110,7 +110,7 @@ cmp -s "$T/out" "$T/zh-due.txt" || fail "--lang zh differs from the Chinese loca
 # out: commands after "carelog" and at the start of the command list,
 # --options and their lower-case values, UPPER-CASE metavariables, file
 # names, hex and base64, and the names below.
-ALLOW='carelog|keyslots|auto|utf-8|Confidential|Unicode|age|minisign|PDF|pdf|CSV|csv|Excel|xlsx|JSON|json|md|Markdown|UTF-8|GB18030|PHQ-9|GAD-7|PHQ|GAD|UTC|ID|ISO|SHA-256|sha256|blake2b|BLAKE2b|Argon2id|X25519|Ed25519|SQLCipher|sysexits|XDG_DATA_HOME|HH|MM|YYYY|DD|vs|tty|fd|office\.pub|vault\.pub|inbox|Tab|Esc|Enter'
+ALLOW='carelog|keyslots|auto|utf-8|PgUp|PgDn|Confidential|Unicode|age|minisign|PDF|pdf|CSV|csv|Excel|xlsx|JSON|json|md|Markdown|UTF-8|GB18030|PHQ-9|GAD-7|PHQ|GAD|UTC|ID|ISO|SHA-256|sha256|blake2b|BLAKE2b|Argon2id|X25519|Ed25519|SQLCipher|sysexits|XDG_DATA_HOME|HH|MM|YYYY|DD|vs|tty|fd|office\.pub|vault\.pub|inbox|Tab|Esc|Enter'
 english() {
   perl -CSD -ne '
     BEGIN { use utf8; $allow = shift @ARGV; utf8::decode($allow) }
@@ -150,6 +150,28 @@ for f in "$T"/sweep/*.txt; do
 done
 bad=$(english "$T"/sweep/*.checked)
 [ -z "$bad" ] || fail "English in the Chinese interface:
+$bad"
+
+# The screens, scripted (the test build's headless mode), on the same vault:
+# every view and its help under Chinese, and the same with --lang zh under
+# an English locale.
+KEYS=$(dirname "$0")/screens/sweep.keys
+mkdir -p "$T/screens" "$T/screens-lang"
+(cd "$T/screens" && LANG=zh_CN.UTF-8 XDG_CONFIG_HOME="$T/config" CARELOG_SCREEN_SCRIPT="$KEYS" "$CARELOG" --vault "$V") ||
+  fail "the screens' sweep script failed"
+[ "$(ls "$T/screens" | wc -l)" -eq "$(grep -c '^dump ' "$KEYS")" ] ||
+  fail "the screens' sweep did not reach every screen: $(ls "$T/screens")"
+(cd "$T/screens-lang" && LANG=en_US.UTF-8 XDG_CONFIG_HOME="$T/config" CARELOG_SCREEN_SCRIPT="$KEYS" "$CARELOG" --lang zh --vault "$V") ||
+  fail "the screens' sweep script failed with --lang zh"
+for f in "$T"/screens/*.txt; do
+  cmp -s "$f" "$T/screens-lang/$(basename "$f")" || fail "--lang zh screen $(basename "$f") differs: $(diff "$f" "$T/screens-lang/$(basename "$f")")"
+done
+# A word cut by the screen's right edge is only part of an id.
+for f in "$T"/screens/*.txt; do
+  perl -CSD -pe 'my $w = 0; $w += /[\x{1100}-\x{115F}\x{2E80}-\x{A4CF}\x{AC00}-\x{D7A3}\x{F900}-\x{FAFF}\x{FF00}-\x{FF60}]/ ? 2 : 1 for split //, $_ =~ s/\n//r; s/[a-z_]+$//m if $w >= 79' "$f" >"$f.checked"
+done
+bad=$(english "$T"/screens/*.checked)
+[ -z "$bad" ] || fail "English on the Chinese screens:
 $bad"
 
 # Tables hold 80 columns with double-width Chinese.
