@@ -106,6 +106,23 @@ mv "$T/out" "$T/zh-due.txt"
 LANG=en_US.UTF-8 expect_rc 0 cl "$PASS" --lang zh due --days 30
 cmp -s "$T/out" "$T/zh-due.txt" || fail "--lang zh differs from the Chinese locale: $(diff "$T/zh-due.txt" "$T/out")"
 
+# The Chinese man page documents every command, as the English one does, and
+# groff reads both without a warning.
+MAN=$(dirname "$0")/../../man
+IFS='|'
+for c in $(echo "$COMMANDS" | tr '\n' '|'); do
+  IFS=$_ifs
+  m=$(printf '%s' "$c" | sed 's/-/\\-/g')
+  grep -qF "$m" "$MAN/zh_CN/carelog.1" || fail "man/zh_CN/carelog.1 does not document $c"
+  grep -qF "$m" "$MAN/carelog.1" || fail "man/carelog.1 does not document $c"
+done
+IFS=$_ifs
+if command -v groff >/dev/null; then
+  w=$(groff -k -man -Tutf8 -ww "$MAN/zh_CN/carelog.1" 2>&1 >/dev/null)
+  [ -z "$w" ] || fail "groff warns on the Chinese man page: $w"
+  groff -k -man -Tutf8 "$MAN/zh_CN/carelog.1" 2>/dev/null | grep -q '用法错误' || fail "the Chinese man page does not render"
+fi
+
 # english FILE… — lines holding an English word once identifiers are taken
 # out: commands after "carelog" and at the start of the command list,
 # --options and their lower-case values, UPPER-CASE metavariables, file
