@@ -168,6 +168,14 @@ static const char *const policy_help = N_(
     "  BASIS   risk (VALUE 0-3, or none/attention/elevated/crisis)\n"
     "          or circumstance (VALUE a choice of the student form, e.g. left_behind)\n");
 
+/* A policy's basis as people call it (the value after it stays as typed). */
+static const char *basis_label(const char *basis)
+{
+    if (strcmp(basis, "risk") == 0)
+        return _("risk level");
+    return strcmp(basis, "circumstance") == 0 ? _("circumstance") : basis;
+}
+
 static int cmd_policy_set(cl_cli *c)
 {
     int first;
@@ -187,7 +195,7 @@ static int cmd_policy_set(cl_cli *c)
         return cl_cli_fail(st);
     if (c->json)
         return print_policies_json(c);
-    printf(_("Policy set: %s "), c->argv[first]);
+    printf(_("Policy set: %s "), basis_label(c->argv[first]));
     cl_cli_print_text(stdout, c->argv[first + 1]);
     printf(ngettext(" at least every %ld day.\n", " at least every %ld days.\n", (unsigned long)days), days);
     return 0;
@@ -208,9 +216,9 @@ static int cmd_policy_remove(cl_cli *c)
         return cl_cli_fail(st);
     if (c->json)
         return print_policies_json(c);
-    printf(_("Policy removed: %s "), c->argv[first]);
+    printf(_("Policy removed: %s "), basis_label(c->argv[first]));
     cl_cli_print_text(stdout, c->argv[first + 1]);
-    printf(".\n");
+    printf("%s", _(".\n"));
     return 0;
 }
 

@@ -128,7 +128,7 @@ static int cmd_referral_move(cl_cli *c)
     if (c->json)
         return cl_cli_print_json(r);
     const cl_referral_state *s = cl_referral_state_find(to);
-    printf(_("Referral #%lld is now %s (%s).\n"), id, s->name, s->label_zh);
+    printf(_("Referral #%lld is now %s (%s).\n"), id, s->name, state_label(s->name));
     return 0;
 }
 

@@ -457,7 +457,8 @@ static int cmd_close(cl_cli *c)
         return cl_cli_fail(st);
     if (c->json)
         return cl_cli_print_json(json_pack("{s:I, s:s}", "id", (json_int_t)id, "status", o.status ? o.status : "closed"));
-    printf(_("Student #%lld is now %s.\n"), id, o.status ? o.status : "closed");
+    student_forms forms = current_forms(c);
+    printf(_("Student #%lld is now %s.\n"), id, status_label(&forms, o.status ? o.status : "closed"));
     return 0;
 }
 
