@@ -74,7 +74,7 @@ $(BUILD)/locale/%/LC_MESSAGES/carelog.mo: po/%.po
 # Every string the sources mark is in po/carelog.pot's place and translated
 # in every language (part of `make check`).
 i18n-check:
-	@t=$$(mktemp -d) && xgettext --from-code=UTF-8 -k_ -kN_ -kNP_:1,2 -kngettext:1,2 -o $$t/now.pot \
+	@t=$$(mktemp -d) && xgettext --from-code=UTF-8 -k_ -kN_ -kNP_:1,2 -kngettext:1,2 -kcl_db_fail:2 -o $$t/now.pot \
 	  $(CORE_SRC) $(APP_SRC) && \
 	  for l in $(LINGUAS); do msgcmp po/$$l.po $$t/now.pot || { rm -rf $$t; \
 	    echo "po/$$l.po lacks translations (run make pot, then translate)"; exit 1; }; \
@@ -84,7 +84,7 @@ i18n-check:
 	  rm -rf $$t; echo "i18n check: ok"
 
 pot:
-	@xgettext --from-code=UTF-8 -k_ -kN_ -kNP_:1,2 -kngettext:1,2 --add-comments=TRANSLATORS \
+	@xgettext --from-code=UTF-8 -k_ -kN_ -kNP_:1,2 -kngettext:1,2 -kcl_db_fail:2 --add-comments=TRANSLATORS \
 	  --package-name=carelog -o po/carelog.pot $(CORE_SRC) $(APP_SRC) $(wildcard src/core/*.h)
 	@for l in $(LINGUAS); do msgmerge -q --update --backup=none po/$$l.po po/carelog.pot; done
 

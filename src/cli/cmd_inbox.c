@@ -107,6 +107,22 @@ static int cmd_import(cl_cli *c)
     return run_import(c, (const char *const *)c->argv + first, (size_t)(c->argc - first));
 }
 
+/* An observation's severity or triage status for people (English: the
+ * value itself, as typed and as --json has it). */
+static const char *word(const char *value)
+{
+    static const char *const words[][2] = {
+        {"low", N_("low")},         {"medium", N_("medium")},     {"high", N_("high")},
+        {"urgent", N_("urgent")},   {"new", N_("new")},           {"accepted", N_("accepted")},
+        {"dismissed", N_("dismissed")},
+    };
+    if (strcmp(cl_cli_lang(), "en") != 0)
+        for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+            if (strcmp(words[i][0], value) == 0)
+                return _(words[i][1]);
+    return value;
+}
+
 static int list_table(const json_t *list)
 {
     const char *headers[] = {"#", _("Severity"), _("Student"), _("Teacher"), _("Received"), _("What was seen")};
@@ -119,9 +135,11 @@ static int list_table(const json_t *list)
         snprintf(student, sizeof student, "%s %s %s", cl_json_str_or(row, "student_number"),
                  cl_json_str_or(row, "student_name"), cl_json_str_or(row, "student_class"));
         const char *status = cl_json_str_or(row, "status");
+        char received[32];
+        cl_time_local(cl_json_str_or(row, "received_at"), false, received, sizeof received);
         const char *cells[] = {id,
-                               strcmp(status, "new") == 0 ? cl_json_str_or(row, "severity") : status,
-                               student, cl_json_str_or(row, "teacher"), cl_json_str_or(row, "received_at"),
+                               word(strcmp(status, "new") == 0 ? cl_json_str_or(row, "severity") : status),
+                               student, cl_json_str_or(row, "teacher"), received,
                                cl_json_str_or(row, "summary")};
         cl_table_add_row(t, cells);
     }
@@ -177,10 +195,13 @@ static int cmd_show(cl_cli *c)
     int version;
     st = cl_catalog_get(c->vault, json_integer_value(json_object_get(o, "form_id")), &form, &version);
     char *text = st == CL_OK ? cl_form_render(form, json_object_get(o, "fields"), cl_cli_lang()) : NULL;
+    char written[32], received[32];
+    cl_time_local(cl_json_str_or(o, "written_at"), false, written, sizeof written);
+    cl_time_local(cl_json_str_or(o, "received_at"), false, received, sizeof received);
     cl_cli_say(_("Inbox #%lld · %s\nTeacher:  %s (%s)\nStudent:  %s %s %s\nWritten:  %s · received %s\n\n"), id,
-               cl_json_str_or(o, "status"), cl_json_str_or(o, "teacher"), cl_json_str_or(o, "teacher_fingerprint"),
+               word(cl_json_str_or(o, "status")), cl_json_str_or(o, "teacher"), cl_json_str_or(o, "teacher_fingerprint"),
                cl_json_str_or(o, "student_number"), cl_json_str_or(o, "student_name"),
-               cl_json_str_or(o, "student_class"), cl_json_str_or(o, "written_at"), cl_json_str_or(o, "received_at"));
+               cl_json_str_or(o, "student_class"), written, received);
     cl_cli_print_text(stdout, text ? text : "");
     if (*cl_json_str_or(o, "dismiss_reason"))
         cl_cli_say(_("\nDismissed by %s: %s\n"), cl_json_str_or(o, "triaged_by"), cl_json_str_or(o, "dismiss_reason"));

@@ -84,6 +84,29 @@ run 66 record add 乱写 --student 1
 run 64 audit list --since 昨天
 run 65 record add session --student 1 --field occurred_at=2026-02-30
 run 64 due --days x
+# A teacher's side, and the counsellor taking the observation in.
+TP='teacher pass phrase'
+teach() {
+  n=$((n + 1))
+  printf '%s\n%s\n' "$TP" "$TP" | LANG=zh_CN.UTF-8 "$CARELOG" --passphrase-fd 3 "$@" 3<&0 </dev/null >"$T/out" 2>"$T/err" ||
+    fail "teacher: $* failed: $(cat "$T/err")"
+  { echo "## carelog $*"; cat "$T/out" "$T/err"; } >"$T/sweep/$n.txt"
+  cp "$T/out" "$T/sweep/$n.out"
+}
+teach teacher init --name 孙老师
+teach teacher join "$V/vault.pub"
+teach teacher show
+key=$("$CARELOG" teacher show --json | grep -o '"public_key":"[^"]*"' | cut -d'"' -f4)
+number=$(cl "$PASS" --json student list | grep -o '"number":"[^"]*"' | head -n 1 | cut -d'"' -f4)
+run 0 teacher add 孙老师 "$key"
+teach observe --vault "$V" --student "$number" --field occurred_at='2026-11-23 10:00' --field categories=emotional \
+  --field description=哭泣 --field severity=urgent --field immediate_action=陪同
+teach teacher sent
+run 0 inbox list
+run 0 inbox show 1
+run 0 inbox accept 1
+run 0 teacher list
+
 # What changes the vault says so in Chinese too.
 run 0 student add --number 20269901 --name 测试生 --class '初一(1)班'
 LANG=zh_CN.UTF-8 expect_rc 0 cl "$PASS" --json record add session --student 20269901 --field session_type=individual \
