@@ -26,7 +26,7 @@ form list|form show|form import|referral move|referral list|referral show|due|fo
 policy list|policy set|policy remove|audit list|audit verify|audit anchor|import roster|export vault|import vault
 generate|config list|config get|config set|office init|office add|office list|office trust|pubkey|import receipt
 office open|office referrals|office show|office receipt|teacher init|teacher show|teacher join|teacher sent|observe
-teacher add|teacher list|teacher revoke|inbox import|inbox list|inbox show|inbox accept|inbox dismiss
+teacher add|teacher list|teacher revoke|teacher publish-roster|inbox import|inbox list|inbox show|inbox accept|inbox dismiss
 inbox quarantine|inbox|export referral|export student|office export|report ledger|report difficulty|report stats
 report county|report merge|search'
 
@@ -102,6 +102,8 @@ run 0 teacher add 孙老师 "$key"
 teach observe --vault "$V" --student "$number" --field occurred_at='2026-11-23 10:00' --field categories=emotional \
   --field description=哭泣 --field severity=urgent --field immediate_action=陪同
 teach teacher sent
+teach teacher sent --students
+run 0 teacher publish-roster -o "$T/teacher.roster"
 run 0 inbox list
 run 0 inbox show 1
 run 0 inbox accept 1
