@@ -13,7 +13,7 @@ mkdir -p "$V/inbox"
 printf 'not an observation' >"$V/inbox/junk.obs"
 expect_rc 0 cl "$PASS" inbox import
 expect_rc 0 cl "$PASS" search 情绪
-expect_rc 0 cl "$PASS" --json record list --kind referral --limit 1
+expect_rc 0 cl "$PASS" --json referral list
 ref=$(grep -o '"id":[0-9]*' "$T/out" | head -n 1 | cut -d: -f2)
 expect_rc 0 cl "$PASS" --json record list --kind session --limit 1
 ses=$(grep -o '"id":[0-9]*' "$T/out" | head -n 1 | cut -d: -f2)
@@ -28,7 +28,7 @@ generate|config list|config get|config set|office init|office add|office list|of
 office open|office referrals|office show|office receipt|teacher init|teacher show|teacher join|teacher sent|observe
 teacher add|teacher list|teacher revoke|teacher publish-roster|inbox import|inbox list|inbox show|inbox accept|inbox dismiss
 inbox quarantine|inbox|export referral|export student|office export|report ledger|report difficulty|report stats
-report county|report merge|search'
+report county|report merge|search|school add|school list|import transfer'
 
 mkdir -p "$T/sweep"
 n=0
@@ -154,10 +154,12 @@ run 65 form import "$T/broken.form"
 
 # Dates people plan by carry their weekday (CARELOG_TEST_NOW is a Monday);
 # the audit log's stored English reads Chinese at display time.
-LANG=zh_CN.UTF-8 expect_rc 0 cl "$PASS" due --days 0
-grep -q '^2026-11-23 周一  今天到期' "$T/out" || fail "Chinese weekday: $(cat "$T/out")"
-LANG=en_US.UTF-8 expect_rc 0 cl "$PASS" due --days 0
-grep -q '^2026-11-23 Mon  due today' "$T/out" || fail "English weekday: $(cat "$T/out")"
+expect_rc 0 cl "$PASS" record add session --student "$number" --field session_type=individual --field risk_noted=no \
+  --field presenting_issue=下周一见 --field follow_up=2026-11-30
+LANG=zh_CN.UTF-8 expect_rc 0 cl "$PASS" due --days 7
+grep -q '^2026-11-30 周一  还有 7 天' "$T/out" || fail "Chinese weekday: $(cat "$T/out")"
+LANG=en_US.UTF-8 expect_rc 0 cl "$PASS" due --days 7
+grep -q '^2026-11-30 Mon  in 7 days' "$T/out" || fail "English weekday: $(cat "$T/out")"
 LANG=zh_CN.UTF-8 expect_rc 0 cl "$PASS" agenda
 grep -q '2026-11-2[0-3] 周[一二三四五六日]' "$T/out" || fail "agenda weekday: $(cat "$T/out")"
 LANG=zh_CN.UTF-8 expect_rc 0 cl "$PASS" audit list
@@ -195,7 +197,7 @@ fi
 # out: commands after "carelog" and at the start of the command list,
 # --options and their lower-case values, UPPER-CASE metavariables, file
 # names, hex and base64, and the names below.
-ALLOW='carelog|keyslots|auto|utf-8|PgUp|PgDn|Confidential|Unicode|age|minisign|PDF|pdf|CSV|csv|Excel|xlsx|JSON|json|md|Markdown|UTF-8|GB18030|PHQ-9|GAD-7|PHQ|GAD|UTC|ID|ISO|SHA-256|sha256|blake2b|BLAKE2b|Argon2id|X25519|Ed25519|SQLCipher|sysexits|XDG_DATA_HOME|HH|MM|YYYY|DD|vs|tty|fd|office\.pub|vault\.pub|inbox|Tab|Esc|Enter'
+ALLOW='carelog|keyslots|auto|utf-8|PgUp|PgDn|null|Confidential|Unicode|age|minisign|PDF|pdf|CSV|csv|Excel|xlsx|JSON|json|md|Markdown|UTF-8|GB18030|PHQ-9|GAD-7|PHQ|GAD|UTC|ID|ISO|SHA-256|sha256|blake2b|BLAKE2b|Argon2id|X25519|Ed25519|SQLCipher|sysexits|XDG_DATA_HOME|HH|MM|YYYY|DD|vs|tty|fd|office\.pub|vault\.pub|inbox|Tab|Esc|Enter'
 english() {
   perl -CSD -ne '
     BEGIN { use utf8; $allow = shift @ARGV; utf8::decode($allow) }
