@@ -205,6 +205,7 @@ english() {
     next if /^## /;
     my $l = $_;
     my ($b, $e) = (qr/(?<![A-Za-z0-9_])/, qr/(?![A-Za-z0-9_])/);   # word edges beside Chinese too
+    $l =~ s/[A-Za-z0-9+\/]{20,}=*//g;                    # keys in base64 (no word is that long)
     $l =~ s/`[^`]*`//g;                                  # quoted commands
     $l =~ s/carelog( [a-z][a-z-]*)+/carelog/g;           # commands as typed
     $l =~ s/[a-z0-9_-]*[\/.][a-z0-9_.\/-]+//gi;           # paths, file names, dotted names
