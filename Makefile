@@ -74,7 +74,7 @@ $(BUILD)/locale/%/LC_MESSAGES/carelog.mo: po/%.po
 # Every string the sources mark is in po/carelog.pot's place and translated
 # in every language (part of `make check`).
 i18n-check:
-	@t=$$(mktemp -d) && xgettext --from-code=UTF-8 -k_ -kN_ -kngettext:1,2 -o $$t/now.pot \
+	@t=$$(mktemp -d) && xgettext --from-code=UTF-8 -k_ -kN_ -kNP_:1,2 -kngettext:1,2 -kcl_db_fail:2 -o $$t/now.pot \
 	  $(CORE_SRC) $(APP_SRC) && \
 	  for l in $(LINGUAS); do msgcmp po/$$l.po $$t/now.pot || { rm -rf $$t; \
 	    echo "po/$$l.po lacks translations (run make pot, then translate)"; exit 1; }; \
@@ -84,7 +84,7 @@ i18n-check:
 	  rm -rf $$t; echo "i18n check: ok"
 
 pot:
-	@xgettext --from-code=UTF-8 -k_ -kN_ -kngettext:1,2 --add-comments=TRANSLATORS \
+	@xgettext --from-code=UTF-8 -k_ -kN_ -kNP_:1,2 -kngettext:1,2 -kcl_db_fail:2 --add-comments=TRANSLATORS \
 	  --package-name=carelog -o po/carelog.pot $(CORE_SRC) $(APP_SRC) $(wildcard src/core/*.h)
 	@for l in $(LINGUAS); do msgmerge -q --update --backup=none po/$$l.po po/carelog.pot; done
 
@@ -240,21 +240,28 @@ install: all
 	install -m 0755 $(BUILD)/carelog $(DESTDIR)$(BINDIR)/carelog
 	install -m 0644 forms/*.form $(DESTDIR)$(DATADIR)/forms/
 	install -m 0644 man/carelog.1 $(DESTDIR)$(MANDIR)/man1/carelog.1
+	install -d $(DESTDIR)$(MANDIR)/zh_CN/man1
+	install -m 0644 man/zh_CN/carelog.1 $(DESTDIR)$(MANDIR)/zh_CN/man1/carelog.1
 	for l in $(LINGUAS); do install -d $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES && \
 	  install -m 0644 $(BUILD)/locale/$$l/LC_MESSAGES/carelog.mo $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/carelog.mo; done
 
 # `make install` and `make uninstall` into a scratch DESTDIR: every file
-# lands, and nothing is left behind.
+# lands, and nothing is left behind. Both man pages read without a groff
+# warning (the Chinese one through preconv, -k, and zh.tmac's line breaks).
 install-check: all
+	@for m in man/carelog.1 man/zh_CN/carelog.1; do w=$$(groff -k -man -Tutf8 -ww $$m 2>&1 >/dev/null); \
+	  test -z "$$w" || { echo "$$m: $$w"; exit 1; }; done
 	@d=$$(mktemp -d) && \
 	  $(MAKE) --no-print-directory install DESTDIR=$$d PREFIX=/usr >/dev/null && \
 	  test -x $$d/usr/bin/carelog && test -f $$d/usr/share/man/man1/carelog.1 && \
+	  test -f $$d/usr/share/man/zh_CN/man1/carelog.1 && \
 	  test -f $$d/usr/share/carelog/forms/student.form && \
 	  $(MAKE) --no-print-directory uninstall DESTDIR=$$d PREFIX=/usr >/dev/null && \
 	  test -z "$$(find $$d -type f)" && rm -rf $$d && echo "install check: ok"
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/carelog $(DESTDIR)$(MANDIR)/man1/carelog.1
+	rm -f $(DESTDIR)$(BINDIR)/carelog $(DESTDIR)$(MANDIR)/man1/carelog.1 $(DESTDIR)$(MANDIR)/zh_CN/man1/carelog.1
+	-rmdir $(DESTDIR)$(MANDIR)/zh_CN/man1 $(DESTDIR)$(MANDIR)/zh_CN 2>/dev/null
 	rm -f $(DESTDIR)$(DATADIR)/forms/*.form
 	for l in $(LINGUAS); do rm -f $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/carelog.mo; \
 	  rmdir $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES $(DESTDIR)$(LOCALEDIR)/$$l 2>/dev/null; done; true

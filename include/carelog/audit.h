@@ -55,4 +55,13 @@ cl_status cl_audit_verify(sqlite3 *db, long long *entries);
  * midnight on) and limit (0 = all, newest kept) narrow it. */
 cl_status cl_audit_list(sqlite3 *db, const char *since, long long limit, json_t **out);
 
+/* An entry as a person reads it, in the interface language. The log stores
+ * English sentences of fixed shapes (the hash covers exactly those bytes);
+ * these render them at display time, so entries of any age read in Chinese
+ * too, and a text of no known shape is returned as stored. English keeps
+ * the action's code, as `--json` has it. malloc'd; NULL when out of memory. */
+char *cl_audit_action_text(const char *action);
+char *cl_audit_target_text(const char *action, const char *target);
+char *cl_audit_detail_text(const char *action, const char *detail);
+
 #endif

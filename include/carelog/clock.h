@@ -35,4 +35,10 @@ bool cl_time_parse_local(const char *s, time_t *out);
  * 17 bytes. */
 void cl_time_local(const char *stored, bool date_only, char *buf, size_t size);
 
+/* A canonical date "YYYY-MM-DD" with its weekday, for dates people plan
+ * by (due dates, the agenda): "2026-12-01 周二" in Chinese, "2026-12-01
+ * Tue" in English. Anything else is copied unchanged (cut to fit). buf
+ * holds at least 24 bytes. */
+void cl_date_with_weekday(const char *date, char *buf, size_t size);
+
 #endif

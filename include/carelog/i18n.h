@@ -5,6 +5,7 @@
  *   cl_fail(CL_EDATA, _("the roster has no header row"));
  *   printf(ngettext("%d record\n", "%d records\n", n), n);
  *   static const char *const labels[] = { N_("Overdue"), … };  then _(labels[i])
+ *   { NP_("%d day", "%d days") } in a table, then ngettext(one, many, n)
  *
  * The core may use _() too (error messages are read by people); JSON keys
  * and machine values are never translated. */
@@ -15,6 +16,8 @@
 
 #define _(msgid) gettext(msgid)
 #define N_(msgid) (msgid)
+/* A singular and plural pair in a table, given later to ngettext. */
+#define NP_(one, many) (one), (many)
 
 /* Sets up the locale and the message catalogue; call once, first thing in
  * main. The catalogue is found next to the program when run from the build

@@ -41,6 +41,10 @@
 #define CL_OBS_UNKNOWN_FORM "unknown-form"    /* a form version the vault does not hold */
 #define CL_OBS_TOO_LARGE "too-large"
 
+/* One of the reasons above as a person reads it, in the interface language
+ * (English: the value itself); NULL for any other text. */
+const char *cl_observation_refusal_label(const char *reason);
+
 /* The content, after opening and verifying. */
 typedef struct cl_observation {
     unsigned char id[CL_OBSERVATION_ID_BYTES];

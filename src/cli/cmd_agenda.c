@@ -74,11 +74,11 @@ static void fill_due(json_t *row, bool en, char cells[AGENDA_COLS][CELL])
     (void)en;
     student_cell(row, cells[0]);
     long long days = (long long)json_integer_value(json_object_get(row, "days_overdue"));
-    snprintf(cells[1], CELL, "%s", cl_json_str_or(row, "due_date"));
+    cl_date_with_weekday(cl_json_str_or(row, "due_date"), cells[1], CELL);
     if (days > 0)
         snprintf(cells[2], CELL, ngettext("%lld day", "%lld days", (unsigned long)days), days);
     else
-        snprintf(cells[2], CELL, "today");
+        snprintf(cells[2], CELL, "%s", _("today"));
     record_cell(row, "record_id", cells[3]);
     snprintf(cells[4], CELL, "%s", cl_i18n_text(row, "reason"));
 }

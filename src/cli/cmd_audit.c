@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "carelog/audit.h"
-#include "carelog/i18n.h"
 #include "carelog/cli.h"
 #include "carelog/clock.h"
 #include "carelog/file.h"
@@ -83,10 +82,22 @@ static int cmd_audit_list(cl_cli *c)
         char id[24], at[32];
         snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(e, "id")));
         cl_time_local(cl_json_str_or(e, "at"), false, at, sizeof at);
-        /* The table makes every cell inert and one line. */
-        const char *cells[6] = {id, at, cl_json_str_or(e, "actor"), cl_json_str_or(e, "action"),
-                                cl_json_str_or(e, "target"), cl_json_str_or(e, "detail")};
-        st = cl_table_add_row(t, cells);
+        /* Said in the interface language from the stored English; the
+         * table makes every cell inert and one line. */
+        const char *action = cl_json_str_or(e, "action");
+        char *what = cl_audit_action_text(action), *target = cl_audit_target_text(action, cl_json_str_or(e, "target")),
+             *detail = cl_audit_detail_text(action, cl_json_str_or(e, "detail"));
+        if (what && target && detail) {
+            const char *cells[6] = {id, at, cl_json_str_or(e, "actor"), what, target, detail};
+            st = cl_table_add_row(t, cells);
+        } else {
+            st = cl_fail(CL_ESOFTWARE, _("out of memory"));
+        }
+        free(what);
+        free(target);
+        free(detail);
+        if (st != CL_OK)
+            break;
     }
     if (st == CL_OK)
         st = cl_table_print(t, stdout, cl_cli_width());

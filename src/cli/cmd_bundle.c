@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include "carelog/bundle.h"
+#include "carelog/catalog.h"
 #include "carelog/cli.h"
+#include "carelog/clock.h"
 #include "carelog/i18n.h"
 #include "carelog/office.h"
 #include "carelog/referral.h"
@@ -20,6 +22,18 @@ typedef struct bundle_opts {
     bool bundle;
     const char *to, *out, *status, *note;
 } bundle_opts;
+
+/* A referral's state as the interface language names it; "received" is
+ * the office's own first state. English shows the value, as typed. */
+static const char *state_word(const char *state)
+{
+    if (strcmp(cl_cli_lang(), "en") == 0)
+        return state;
+    if (strcmp(state, "received") == 0)
+        return _("received");
+    const cl_referral_state *s = cl_referral_state_find(state);
+    return s ? s->label_zh : state;
+}
 
 static int bundle_option(cl_cli *c, int opt, const char *arg, void *ctx)
 {
@@ -97,7 +111,8 @@ int cl_cli_export_referral_bundle(cl_cli *c)
         return cl_cli_print_json(r);
     cl_cli_say(_("Wrote the bundle %s and its signature %s for %s (%s).\nSHA-256 %s; referral %lld is %s.\n"),
                cl_json_str_or(r, "file"), cl_json_str_or(r, "signature"), cl_json_str_or(r, "office"),
-               cl_json_str_or(r, "office_fingerprint"), cl_json_str_or(r, "sha256"), id, cl_json_str_or(r, "state"));
+               cl_json_str_or(r, "office_fingerprint"), cl_json_str_or(r, "sha256"), id,
+               state_word(cl_json_str_or(r, "state")));
     json_decref(r);
     return 0;
 }
@@ -183,9 +198,11 @@ static int cmd_office_open(cl_cli *c)
                           cl_bundle_open, &r);
     if (rc >= 0)
         return rc;
+    char sent[32];
+    cl_time_local(cl_json_str_or(r, "sent_at"), false, sent, sizeof sent);
     cl_cli_say(_("Received referral %lld from %s (%s), sent %s; kept as #%lld.\n"),
                (long long)json_integer_value(json_object_get(r, "referral_id")), cl_json_str_or(r, "school"),
-               cl_json_str_or(r, "school_fingerprint"), cl_json_str_or(r, "sent_at"),
+               cl_json_str_or(r, "school_fingerprint"), sent,
                (long long)json_integer_value(json_object_get(r, "id")));
     json_decref(r);
     return 0;
@@ -223,8 +240,10 @@ static int cmd_office_referrals(cl_cli *c)
         char id[32], days[32];
         snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(item, "id")));
         snprintf(days, sizeof days, "%lld", (long long)json_integer_value(json_object_get(item, "age_days")));
+        char sent[32];
+        cl_time_local(cl_json_str_or(item, "sent_at"), false, sent, sizeof sent);
         const char *cells[7] = {id, cl_json_str_or(item, "school"), cl_json_str_or(item, "student"),
-                                cl_json_str_or(item, "state"), days, cl_json_str_or(item, "sent_at"),
+                                state_word(cl_json_str_or(item, "state")), days, sent,
                                 cl_i18n_text(item, "late")};
         cl_table_add_row(t, cells);
     }
@@ -257,11 +276,17 @@ static int cmd_office_show(cl_cli *c)
     cl_cli_table_pair(t, _("School"), cl_json_str_or(r, "school"));
     cl_cli_table_pair(t, _("Fingerprint"), cl_json_str_or(r, "school_fingerprint"));
     cl_cli_table_pair(t, _("Student"), cl_json_str_or(r, "student"));
-    cl_cli_table_pair(t, _("Urgency"), cl_json_str_or(r, "urgency"));
+    const cl_form *referral = NULL;
+    if (cl_catalog_current(c->vault, "referral", &referral, NULL) != CL_OK)
+        cl_error_clear();
+    char sent[32], received[32];
+    cl_time_local(cl_json_str_or(r, "sent_at"), false, sent, sizeof sent);
+    cl_time_local(cl_json_str_or(r, "received_at"), false, received, sizeof received);
+    cl_cli_table_pair(t, _("Urgency"), cl_cli_choice_label(referral, "urgency", cl_json_str_or(r, "urgency")));
     cl_cli_table_pair(t, _("Reason"), cl_json_str_or(r, "reason"));
-    cl_cli_table_pair(t, _("State"), cl_json_str_or(r, "state"));
-    cl_cli_table_pair(t, _("Sent"), cl_json_str_or(r, "sent_at"));
-    cl_cli_table_pair(t, _("Received"), cl_json_str_or(r, "received_at"));
+    cl_cli_table_pair(t, _("State"), state_word(cl_json_str_or(r, "state")));
+    cl_cli_table_pair(t, _("Sent"), sent);
+    cl_cli_table_pair(t, _("Received"), received);
     size_t i;
     json_t *item;
     json_array_foreach(json_object_get(r, "receipts"), i, item) {
@@ -308,7 +333,7 @@ static int cmd_office_receipt(cl_cli *c)
     if (c->json)
         return cl_cli_print_json(r);
     cl_cli_say(_("Wrote the receipt %s (%s) and its signature %s.\n"), cl_json_str_or(r, "file"),
-               cl_json_str_or(r, "status"), cl_json_str_or(r, "signature"));
+               state_word(cl_json_str_or(r, "status")), cl_json_str_or(r, "signature"));
     json_decref(r);
     return 0;
 }
@@ -325,8 +350,8 @@ static int cmd_import_receipt(cl_cli *c)
     if (rc >= 0)
         return rc;
     cl_cli_say(_("Referral %lld moved from %s to %s by %s's receipt: %s\n"),
-               (long long)json_integer_value(json_object_get(r, "referral_id")), cl_json_str_or(r, "from"),
-               cl_json_str_or(r, "status"), cl_json_str_or(r, "office"), cl_json_str_or(r, "note"));
+               (long long)json_integer_value(json_object_get(r, "referral_id")), state_word(cl_json_str_or(r, "from")),
+               state_word(cl_json_str_or(r, "status")), cl_json_str_or(r, "office"), cl_json_str_or(r, "note"));
     json_decref(r);
     return 0;
 }

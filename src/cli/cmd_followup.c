@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "carelog/cli.h"
+#include "carelog/clock.h"
 #include "carelog/i18n.h"
 #include "carelog/followup.h"
 #include "carelog/table.h"
@@ -151,7 +152,8 @@ static int cmd_due(cl_cli *c)
     json_t *r;
     json_array_foreach(list, i, r) {
         long long late = (long long)json_integer_value(json_object_get(r, "days_overdue"));
-        char when[48], risk[8];
+        char when[48], risk[8], due[32];
+        cl_date_with_weekday(cl_json_str_or(r, "due_date"), due, sizeof due);
         if (late > 0)
             snprintf(when, sizeof when, ngettext("%lld day overdue", "%lld days overdue", (unsigned long)late), late);
         else if (late == 0)
@@ -159,7 +161,7 @@ static int cmd_due(cl_cli *c)
         else
             snprintf(when, sizeof when, ngettext("in %lld day", "in %lld days", (unsigned long)-late), -late);
         snprintf(risk, sizeof risk, "%d", (int)json_integer_value(json_object_get(r, "risk_level")));
-        const char *cells[7] = {cl_json_str_or(r, "due_date"), when, cl_json_str_or(r, "number"),
+        const char *cells[7] = {due, when, cl_json_str_or(r, "number"),
                                 cl_json_str_or(r, "name"), cl_json_str_or(r, "class"), risk,
                                 cl_i18n_text(r, "reason")};
         st = cl_table_add_row(t, cells);
@@ -221,16 +223,24 @@ static int print_policies_json(cl_cli *c)
     return st == CL_OK ? cl_cli_print_json(list) : cl_cli_fail(st);
 }
 
-static const char policy_help[] =
+static const char *const policy_help = N_(
     "  BASIS   risk (VALUE 0-3, or none/attention/elevated/crisis)\n"
-    "          or circumstance (VALUE a choice of the student form, e.g. left_behind)\n";
+    "          or circumstance (VALUE a choice of the student form, e.g. left_behind)\n");
+
+/* A policy's basis as people call it (the value after it stays as typed). */
+static const char *basis_label(const char *basis)
+{
+    if (strcmp(basis, "risk") == 0)
+        return _("risk level");
+    return strcmp(basis, "circumstance") == 0 ? _("circumstance") : basis;
+}
 
 static int cmd_policy_set(cl_cli *c)
 {
     int first;
     char help[512];
-    snprintf(help, sizeof help, "Sets how many days may pass at most between counsellor contacts.\n%s"
-                                "  DAYS    1-%d\n", policy_help, CL_FOLLOWUP_POLICY_MAX_DAYS);
+    snprintf(help, sizeof help, _("Sets how many days may pass at most between counsellor contacts.\n%s"
+                                "  DAYS    1-%d\n"), _(policy_help), CL_FOLLOWUP_POLICY_MAX_DAYS);
     int rc = cl_cli_operands(c, _("BASIS VALUE DAYS"), help, 3, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
@@ -244,7 +254,7 @@ static int cmd_policy_set(cl_cli *c)
         return cl_cli_fail(st);
     if (c->json)
         return print_policies_json(c);
-    printf(_("Policy set: %s "), c->argv[first]);
+    printf(_("Policy set: %s "), basis_label(c->argv[first]));
     cl_cli_print_text(stdout, c->argv[first + 1]);
     printf(ngettext(" at least every %ld day.\n", " at least every %ld days.\n", (unsigned long)days), days);
     return 0;
@@ -254,7 +264,7 @@ static int cmd_policy_remove(cl_cli *c)
 {
     int first;
     char help[512];
-    snprintf(help, sizeof help, "Removes a follow-up policy.\n%s", policy_help);
+    snprintf(help, sizeof help, _("Removes a follow-up policy.\n%s"), _(policy_help));
     int rc = cl_cli_operands(c, _("BASIS VALUE"), help, 2, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
@@ -265,9 +275,9 @@ static int cmd_policy_remove(cl_cli *c)
         return cl_cli_fail(st);
     if (c->json)
         return print_policies_json(c);
-    printf(_("Policy removed: %s "), c->argv[first]);
+    printf(_("Policy removed: %s "), basis_label(c->argv[first]));
     cl_cli_print_text(stdout, c->argv[first + 1]);
-    printf(".\n");
+    printf("%s", _(".\n"));
     return 0;
 }
 
@@ -297,7 +307,7 @@ static int cmd_followup_close(cl_cli *c)
     if (first + 1 != c->argc)
         return cl_cli_fail(cl_fail(CL_EUSAGE, _("followup close takes one RECORD_ID")));
     long long id;
-    cl_status st = cl_parse_id(c->argv[first], "the record id", &id);
+    cl_status st = cl_parse_id(c->argv[first], _("the record id"), &id);
     if (st == CL_OK && !reason)
         st = cl_fail(CL_EUSAGE, _("say why the follow-up is closed: --reason TEXT"));
     if (st == CL_OK)

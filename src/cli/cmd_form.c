@@ -34,9 +34,9 @@ static int cmd_list(cl_cli *c)
 {
     int first;
     int rc = parse(c, NULL, "[--json]",
-                      "Lists the forms in the vault (the newest version of each kind).\n"
+                      _("Lists the forms in the vault (the newest version of each kind).\n"
                       "--json: [{kind, version, title_zh, title_en, fields, versions, imported_at, signable}]\n"
-                      "(fields: how many top-level fields; versions: how many versions the vault holds)\n",
+                      "(fields: how many top-level fields; versions: how many versions the vault holds)\n"),
                       0, NULL, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
@@ -79,9 +79,9 @@ static int cmd_show(cl_cli *c)
     };
     int version = 0, first;
     int rc = parse(c, options, "KIND [--version N] [--json]",
-                      "Prints a form's definition text (the newest version, or --version N), to read or to\n"
+                      _("Prints a form's definition text (the newest version, or --version N), to read or to\n"
                       "adapt and import again with `carelog form import FILE`.\n"
-                      "--json: {kind, version, source}\n",
+                      "--json: {kind, version, source}\n"),
                       1, &version, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
@@ -121,10 +121,10 @@ static int cmd_import(cl_cli *c)
 {
     int first;
     int rc = parse(c, NULL, "FILE [--json]",
-                      "Imports a form definition as the newest version of its kind. Records written with an\n"
+                      _("Imports a form definition as the newest version of its kind. Records written with an\n"
                       "older version keep it and still render. The same text again adds nothing. A form that\n"
                       "does not parse is rejected with FILE:LINE:COLUMN and the reason.\n"
-                      "--json: {kind, version, added}\n",
+                      "--json: {kind, version, added}\n"),
                       1, NULL, &first);
     if (rc != 0)
         return cl_cli_exit(rc);

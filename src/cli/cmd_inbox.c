@@ -5,7 +5,9 @@
 #include "carelog/catalog.h"
 #include "carelog/cli.h"
 #include "carelog/i18n.h"
+#include "carelog/clock.h"
 #include "carelog/inbox.h"
+#include "carelog/observation.h"
 #include "carelog/student.h"
 
 typedef struct inbox_opts {
@@ -37,7 +39,9 @@ static void print_import(const json_t *report)
             fresh++;
         } else if (strcmp(result, "quarantined") == 0) {
             bad++;
-            cl_cli_say(_("Quarantined %s (%s): %s\n"), cl_json_str_or(r, "file"), cl_json_str_or(r, "reason"),
+            const char *reason = cl_observation_refusal_label(cl_json_str_or(r, "reason"));
+            cl_cli_say(_("Quarantined %s (%s): %s\n"), cl_json_str_or(r, "file"),
+                       reason ? reason : cl_json_str_or(r, "reason"),
                        cl_json_str_or(r, "detail"));
         } else if (strcmp(result, "unreadable") == 0) {
             cl_cli_say(_("Could not read %s, left it where it is: %s\n"), cl_json_str_or(r, "file"),
@@ -103,6 +107,22 @@ static int cmd_import(cl_cli *c)
     return run_import(c, (const char *const *)c->argv + first, (size_t)(c->argc - first));
 }
 
+/* An observation's severity or triage status for people (English: the
+ * value itself, as typed and as --json has it). */
+static const char *word(const char *value)
+{
+    static const char *const words[][2] = {
+        {"low", N_("low")},         {"medium", N_("medium")},     {"high", N_("high")},
+        {"urgent", N_("urgent")},   {"new", N_("new")},           {"accepted", N_("accepted")},
+        {"dismissed", N_("dismissed")},
+    };
+    if (strcmp(cl_cli_lang(), "en") != 0)
+        for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+            if (strcmp(words[i][0], value) == 0)
+                return _(words[i][1]);
+    return value;
+}
+
 static int list_table(const json_t *list)
 {
     const char *headers[] = {"#", _("Severity"), _("Student"), _("Teacher"), _("Received"), _("What was seen")};
@@ -115,9 +135,11 @@ static int list_table(const json_t *list)
         snprintf(student, sizeof student, "%s %s %s", cl_json_str_or(row, "student_number"),
                  cl_json_str_or(row, "student_name"), cl_json_str_or(row, "student_class"));
         const char *status = cl_json_str_or(row, "status");
+        char received[32];
+        cl_time_local(cl_json_str_or(row, "received_at"), false, received, sizeof received);
         const char *cells[] = {id,
-                               strcmp(status, "new") == 0 ? cl_json_str_or(row, "severity") : status,
-                               student, cl_json_str_or(row, "teacher"), cl_json_str_or(row, "received_at"),
+                               word(strcmp(status, "new") == 0 ? cl_json_str_or(row, "severity") : status),
+                               student, cl_json_str_or(row, "teacher"), received,
                                cl_json_str_or(row, "summary")};
         cl_table_add_row(t, cells);
     }
@@ -160,7 +182,7 @@ static int cmd_show(cl_cli *c)
         return cl_cli_exit(rc);
     long long id;
     json_t *o = NULL;
-    cl_status st = cl_parse_id(c->argv[first], "the inbox id", &id);
+    cl_status st = cl_parse_id(c->argv[first], _("the inbox id"), &id);
     if (st == CL_OK)
         st = cl_cli_unlock(c);
     if (st == CL_OK)
@@ -173,10 +195,13 @@ static int cmd_show(cl_cli *c)
     int version;
     st = cl_catalog_get(c->vault, json_integer_value(json_object_get(o, "form_id")), &form, &version);
     char *text = st == CL_OK ? cl_form_render(form, json_object_get(o, "fields"), cl_cli_lang()) : NULL;
+    char written[32], received[32];
+    cl_time_local(cl_json_str_or(o, "written_at"), false, written, sizeof written);
+    cl_time_local(cl_json_str_or(o, "received_at"), false, received, sizeof received);
     cl_cli_say(_("Inbox #%lld · %s\nTeacher:  %s (%s)\nStudent:  %s %s %s\nWritten:  %s · received %s\n\n"), id,
-               cl_json_str_or(o, "status"), cl_json_str_or(o, "teacher"), cl_json_str_or(o, "teacher_fingerprint"),
+               word(cl_json_str_or(o, "status")), cl_json_str_or(o, "teacher"), cl_json_str_or(o, "teacher_fingerprint"),
                cl_json_str_or(o, "student_number"), cl_json_str_or(o, "student_name"),
-               cl_json_str_or(o, "student_class"), cl_json_str_or(o, "written_at"), cl_json_str_or(o, "received_at"));
+               cl_json_str_or(o, "student_class"), written, received);
     cl_cli_print_text(stdout, text ? text : "");
     if (*cl_json_str_or(o, "dismiss_reason"))
         cl_cli_say(_("\nDismissed by %s: %s\n"), cl_json_str_or(o, "triaged_by"), cl_json_str_or(o, "dismiss_reason"));
@@ -197,7 +222,7 @@ static int cmd_accept(cl_cli *c)
     if (rc != 0)
         return cl_cli_exit(rc);
     long long id, student = 0, record = 0;
-    cl_status st = cl_parse_id(c->argv[first], "the inbox id", &id);
+    cl_status st = cl_parse_id(c->argv[first], _("the inbox id"), &id);
     if (st == CL_OK)
         st = cl_cli_unlock(c);
     if (st == CL_OK && o.student)
@@ -223,7 +248,7 @@ static int cmd_dismiss(cl_cli *c)
     if (rc != 0)
         return cl_cli_exit(rc);
     long long id;
-    cl_status st = cl_parse_id(c->argv[first], "the inbox id", &id);
+    cl_status st = cl_parse_id(c->argv[first], _("the inbox id"), &id);
     if (st == CL_OK && !o.reason)
         st = cl_fail(CL_EUSAGE, _("say why the observation is dismissed: --reason TEXT"));
     if (st == CL_OK)
@@ -263,8 +288,11 @@ static int cmd_quarantine(cl_cli *c)
     json_array_foreach(list, i, row) {
         char id[24];
         snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(row, "id")));
-        const char *cells[] = {id, cl_json_str_or(row, "received_at"), cl_json_str_or(row, "source"),
-                               cl_json_str_or(row, "reason"), cl_json_str_or(row, "detail")};
+        char at[32];
+        cl_time_local(cl_json_str_or(row, "received_at"), false, at, sizeof at);
+        const char *reason = cl_observation_refusal_label(cl_json_str_or(row, "reason"));
+        const char *cells[] = {id, at, cl_json_str_or(row, "source"),
+                               reason ? reason : cl_json_str_or(row, "reason"), cl_json_str_or(row, "detail")};
         cl_table_add_row(t, cells);
     }
     json_decref(list);

@@ -9,6 +9,7 @@
 #include <sodium.h>
 
 #include "carelog/cli.h"
+#include "carelog/clock.h"
 #include "carelog/file.h"
 #include "carelog/i18n.h"
 #include "carelog/observation.h"
@@ -98,7 +99,9 @@ static int cmd_sent(cl_cli *c)
     json_array_foreach(list, i, row) {
         char n[24];
         snprintf(n, sizeof n, "%lld", (long long)json_integer_value(json_object_get(row, "counter")));
-        const char *cells[] = {cl_json_str_or(row, "sent_at"), cl_json_str_or(row, "student"),
+        char at[32];
+        cl_time_local(cl_json_str_or(row, "sent_at"), false, at, sizeof at);
+        const char *cells[] = {at, cl_json_str_or(row, "student"),
                                cl_json_str_or(row, "id"), n, cl_json_str_or(row, "hash")};
         if (o.students)
             cl_table_add_row(tab, cells);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "carelog/cli.h"
+#include "carelog/clock.h"
 #include "carelog/file.h"
 #include "carelog/i18n.h"
 #include "carelog/minisign.h"
@@ -237,8 +238,10 @@ static int print_parties(cl_cli *c, json_t *list, const char *none)
     size_t i;
     json_t *item;
     json_array_foreach(list, i, item) {
-        const char *cells[4] = {cl_json_str_or(item, "name"), cl_json_str_or(item, "fingerprint"),
-                                cl_json_str_or(item, "added_at"), cl_json_str_or(item, "source")};
+        char added[32];
+        cl_time_local(cl_json_str_or(item, "added_at"), false, added, sizeof added);
+        const char *cells[4] = {cl_json_str_or(item, "name"), cl_json_str_or(item, "fingerprint"), added,
+                                cl_json_str_or(item, "source")};
         cl_table_add_row(t, cells);
     }
     json_decref(list);

@@ -89,7 +89,7 @@ static int cmd_add(cl_cli *c)
     rec_opts o = {0};
     int first;
     int rc = parse(c, options, "KIND --student ID|NUMBER [--field id=value …] [--input FILE|-] [--parent PLAN_ID]",
-                   "Adds a record about a student, checked by the kind's form (`carelog form show KIND`).\n"
+                   _("Adds a record about a student, checked by the kind's form (`carelog form show KIND`).\n"
                    "  --field id=value  one field (repeatable); dates as YYYY-MM-DD, choices by id or label,\n"
                    "                    several choices comma-separated, yes/no, a group as a JSON array\n"
                    "  --input FILE|-    a JSON object of field ids and values (- reads standard input);\n"
@@ -97,7 +97,7 @@ static int cmd_add(cl_cli *c)
                    "  --parent PLAN_ID  for a review: the plan it reviews\n"
                    "Kinds: observation, session, assessment, plan, review, contact, referral, phq9, gad7.\n"
                    "An assessment sets the student's risk level; a screening (phq9, gad7) is scored and may raise\n"
-                   "a flag; a referral starts as a draft. Prints the record (--json: as `record show --json`).\n",
+                   "a flag; a referral starts as a draft. Prints the record (--json: as `record show --json`).\n"),
                    &o, 1, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
@@ -125,20 +125,23 @@ static int cmd_add(cl_cli *c)
         return cl_cli_fail(st);
     if (c->json)
         return cl_cli_print_json(rec);
-    cl_cli_say(_("Added %s #%lld for %s (%s), version 1.\n"), kind, id, cl_json_str_or(rec, "student_name"),
+    cl_cli_say(_("Added %s #%lld for %s (%s), version 1.\n"), cl_cli_kind_label(c, kind), id, cl_json_str_or(rec, "student_name"),
                cl_json_str_or(rec, "student_number"));
     json_t *score = json_object_get(rec, "score");
     if (json_object_get(score, "score"))
-        cl_cli_say(_("Score: %lld/%lld %s | %s\n"), (long long)json_integer_value(json_object_get(score, "score")),
-                   (long long)json_integer_value(json_object_get(score, "max")), cl_json_str_or(score, "band_zh"),
-                   cl_json_str_or(score, "band_en"));
+        cl_cli_say(_("Score: %lld/%lld %s\n"), (long long)json_integer_value(json_object_get(score, "score")),
+                   (long long)json_integer_value(json_object_get(score, "max")),
+                   cl_json_str_or(score, strcmp(cl_cli_lang(), "en") == 0 ? "band_en" : "band_zh"));
     size_t i;
     json_t *flag;
     json_array_foreach(json_object_get(rec, "flags"), i, flag)
-        cl_cli_say(_("FLAG #%lld: %s | %s\n"), (long long)json_integer_value(json_object_get(flag, "id")),
-                   cl_json_str_or(flag, "label_zh"), cl_json_str_or(flag, "label_en"));
-    if (cl_json_str_or(rec, "state")[0])
-        cl_cli_say(_("State: %s\n"), cl_json_str_or(rec, "state"));
+        cl_cli_say(_("FLAG #%lld: %s\n"), (long long)json_integer_value(json_object_get(flag, "id")),
+                   cl_json_str_or(flag, strcmp(cl_cli_lang(), "en") == 0 ? "label_en" : "label_zh"));
+    if (cl_json_str_or(rec, "state")[0]) {
+        char state[64];
+        cl_cli_record_state(rec, state, sizeof state);
+        cl_cli_say(_("State: %s\n"), state);
+    }
     json_decref(rec);
     return 0;
 }
@@ -152,15 +155,15 @@ static int cmd_edit(cl_cli *c)
     rec_opts o = {0};
     int first;
     int rc = parse(c, options, "ID --version V [--field id=value …] [--input FILE|-]",
-                   "Changes fields of a record. --version is the version you looked at (`record show ID`);\n"
+                   _("Changes fields of a record. --version is the version you looked at (`record show ID`);\n"
                    "if someone changed the record since, nothing is saved (exit 75). The earlier version is\n"
                    "kept as history. An empty value (--field id=) removes a field. A signed record cannot be\n"
-                   "edited (exit 77): add an amendment instead.\n",
+                   "edited (exit 77): add an amendment instead.\n"),
                    &o, 1, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
     long long id;
-    cl_status st = cl_parse_id(c->argv[first], "the record id", &id);
+    cl_status st = cl_parse_id(c->argv[first], _("the record id"), &id);
     if (st == CL_OK && !o.have_version)
         st = cl_fail(CL_EUSAGE, _("say which version you are changing: --version V (`carelog record show %lld` shows it)"),
                      id);
@@ -217,7 +220,7 @@ static cl_status table_row(json_t *r, void *ctx)
     snprintf(student, sizeof student, "%s %s", cl_json_str_or(r, "student_number"), cl_json_str_or(r, "student_name"));
     cl_cli_record_state(r, state, sizeof state);
     const char *cells[7] = {id, when, cl_cli_kind_label(lt->c, cl_json_str_or(r, "kind")),
-                            student, state, cl_json_str_or(r, "follow_up"), cl_json_str_or(r, "summary")};
+                            student, state, cl_json_str_or(r, "follow_up"), cl_i18n_text(r, "summary")};
     return cl_cli_blocks_row(&lt->b, cells);
 }
 
@@ -232,10 +235,10 @@ static int cmd_list(cl_cli *c)
     rec_opts o = {0};
     int first;
     int rc = parse(c, options, "[--student ID|NUMBER] [--kind KIND] [--since DATE] [--until DATE] [--limit N] [--before ID] [--json]",
-                   "Lists records, newest first. --since and --until take YYYY-MM-DD (inclusive).\n"
+                   _("Lists records, newest first. --since and --until take YYYY-MM-DD (inclusive).\n"
                    "--limit N shows a page of N; --before ID (the last ID shown) the page after it.\n"
                    "--json: [{id, student_id, student_name, student_number, kind, occurred_at, author, summary,\n"
-                   "          follow_up, state, signed, version}]\n",
+                   "          follow_up, state, signed, version}]\n"),
                    &o, 0, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
@@ -284,19 +287,19 @@ static int cmd_show(cl_cli *c)
     rec_opts o = {0};
     int first;
     int rc = parse(c, options, "ID [--history] [--json]",
-                   "Shows a record with its amendments, signature, score, flags and states. Viewing is written\n"
+                   _("Shows a record with its amendments, signature, score, flags and states. Viewing is written\n"
                    "to the audit log. --history adds every earlier version.\n"
                    "--json: {id, student_id, student_name, student_number, kind, author, occurred_at, created_at,\n"
                    "  updated_at, updated_by, form_id, form_kind, form_version, version, fields, follow_up,\n"
                    "  parent_id, state, signed_at, signed_by, signature_valid, score, history_versions,\n"
                    "  received_from (null, or {school, fingerprint, transfer_id, source_record_id, received_at}),\n"
                    "  amendments:[{id, author, at, text}], flags:[…], transitions:[…] (referrals),\n"
-                   "  reviews:[{id, occurred_at}] (plans), history:[…] (with --history)}\n",
+                   "  reviews:[{id, occurred_at}] (plans), history:[…] (with --history)}\n"),
                    &o, 1, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
     long long id;
-    cl_status st = cl_parse_id(c->argv[first], "the record id", &id);
+    cl_status st = cl_parse_id(c->argv[first], _("the record id"), &id);
     if (st == CL_OK)
         st = cl_cli_unlock(c);
     json_t *rec = NULL, *hist = NULL;
@@ -347,13 +350,13 @@ static int cmd_sign(cl_cli *c)
     rec_opts o = {0};
     int first;
     int rc = parse(c, options, "ID --version V",
-                   "Signs a note you wrote (session, assessment, referral, screening) at the version you read.\n"
-                   "After that it cannot be edited, only amended (`record amend`).\n",
+                   _("Signs a note you wrote (session, assessment, referral, screening) at the version you read.\n"
+                   "After that it cannot be edited, only amended (`record amend`).\n"),
                    &o, 1, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
     long long id;
-    cl_status st = cl_parse_id(c->argv[first], "the record id", &id);
+    cl_status st = cl_parse_id(c->argv[first], _("the record id"), &id);
     if (st == CL_OK && !o.have_version)
         st = cl_fail(CL_EUSAGE, _("say which version you read and sign: --version V"));
     if (st == CL_OK)
@@ -390,13 +393,13 @@ static int cmd_amend(cl_cli *c)
     rec_opts o = {0};
     int first;
     int rc = parse(c, options, "ID --text TEXT",
-                   "Adds an amendment to a record (the way to correct a signed note). It shows beside the\n"
-                   "original with who and when.\n",
+                   _("Adds an amendment to a record (the way to correct a signed note). It shows beside the\n"
+                   "original with who and when.\n"),
                    &o, 1, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
     long long id;
-    cl_status st = cl_parse_id(c->argv[first], "the record id", &id);
+    cl_status st = cl_parse_id(c->argv[first], _("the record id"), &id);
     if (st == CL_OK && !o.text)
         st = cl_fail(CL_EUSAGE, _("an amendment needs its text: --text TEXT"));
     if (st == CL_OK)

@@ -32,20 +32,39 @@ static cl_status parse_id(const char *text, long long *id)
 }
 
 /* The states and their moves, for --help; from the one table. */
+/* A state as the interface language names it. */
+static const char *state_label(const char *name)
+{
+    const cl_referral_state *s = cl_referral_state_find(name);
+    if (!s)
+        return name ? name : "";
+    return strcmp(cl_i18n_language(), "en") == 0 ? s->label_en : s->label_zh;
+}
+
 static char *states_help(const char *intro)
 {
+    bool en = strcmp(cl_i18n_language(), "en") == 0;
     cl_buf b = {0};
     cl_buf_puts(&b, intro);
-    cl_buf_puts(&b, "\nstates (in the order of the loop):\n");
+    cl_buf_puts(&b, _("\nstates (in the order of the loop):\n"));
     for (const cl_referral_state *s = cl_referral_states; s->name; s++) {
-        cl_buf_printf(&b, "  %-13s %s %s: %s", s->name, s->label_zh, s->label_en, s->help);
-        if (*s->next)
-            cl_buf_printf(&b, "; next: %s", s->next);
+        cl_buf_printf(&b, _("  %-13s %s: %s"), s->name, en ? s->label_en : s->label_zh, _(s->help));
+        if (*s->next) {
+            /* The states to type, each with its name. */
+            cl_buf next = {0};
+            char *list = cl_strdup_printf("%s", s->next), *save = NULL;
+            for (char *w = list ? strtok_r(list, " ", &save) : NULL; w; w = strtok_r(NULL, " ", &save))
+                cl_buf_printf(&next, _("%s%s (%s)"), next.data ? _(", ") : "", w, state_label(w));
+            free(list);
+            cl_buf_printf(&b, _("; next: %s"), next.data ? next.data : "");
+            cl_buf_free(&next);
+        }
         else
-            cl_buf_puts(&b, "; final");
+            cl_buf_puts(&b, _("; final"));
         if (s->late_after_days > 0)
-            cl_buf_printf(&b, "; late after %d day%s (\"%s\")", s->late_after_days,
-                          s->late_after_days == 1 ? "" : "s", s->late_reason);
+            cl_buf_printf(&b, ngettext("; late after %d day (\"%s\")", "; late after %d days (\"%s\")",
+                                       (unsigned long)s->late_after_days),
+                          s->late_after_days, _(s->late_reason));
         cl_buf_puts(&b, "\n");
     }
     return cl_buf_take(&b);
@@ -109,7 +128,7 @@ static int cmd_referral_move(cl_cli *c)
     if (c->json)
         return cl_cli_print_json(r);
     const cl_referral_state *s = cl_referral_state_find(to);
-    printf(_("Referral #%lld is now %s (%s).\n"), id, s->name, s->label_zh);
+    printf(_("Referral #%lld is now %s (%s).\n"), id, s->name, state_label(s->name));
     return 0;
 }
 
@@ -129,9 +148,9 @@ static int cmd_referral_list(cl_cli *c)
         {0, 0, 0, 0},
     };
     bool all = false;
-    char *help = states_help("Lists open referrals by state, oldest in each state first, with how many days each\n"
+    char *help = states_help(_("Lists open referrals by state, oldest in each state first, with how many days each\n"
                              "has waited in its state and whether it is late.\n"
-                             "  --all    closed and withdrawn referrals too\n  --json   for programs\n");
+                             "  --all    closed and withdrawn referrals too\n  --json   for programs\n"));
     int first;
     int rc = cl_cli_options(c, options, _("[--all] [--json]"), help, list_option, &all, &first);
     free(help);
@@ -221,15 +240,16 @@ static int cmd_referral_show(cl_cli *c)
     cl_cli_print_text(stdout, cl_json_str_or(r, "number"));
     printf(", ");
     cl_cli_print_text(stdout, cl_json_str_or(r, "class"));
-    printf(_(")\nState: %s %s, %lld day(s)"), cl_json_str_or(r, "state"), cl_json_str_or(r, "state_zh"),
-           (long long)json_integer_value(json_object_get(r, "age_days")));
+    long long age = (long long)json_integer_value(json_object_get(r, "age_days"));
+    printf(ngettext(")\nState: %s, %lld day", ")\nState: %s, %lld days", (unsigned long)age),
+           state_label(cl_json_str_or(r, "state")), age);
     if (*cl_json_str_or(r, "late"))
         printf(_(" — late: %s"), cl_i18n_text(r, "late"));
     printf(_("\nNext: "));
     size_t i;
     json_t *item;
     json_array_foreach(json_object_get(r, "next"), i, item)
-        printf("%s%s", i ? ", " : "", json_string_value(item));
+        printf(_("%s%s (%s)"), i ? _(", ") : "", json_string_value(item), state_label(json_string_value(item)));
     if (json_array_size(json_object_get(r, "next")) == 0)
         printf(_("(final)"));
     printf("\n\n");
@@ -242,9 +262,12 @@ static int cmd_referral_show(cl_cli *c)
     json_array_foreach(json_object_get(r, "transitions"), i, item) {
         char at[32];
         cl_time_local(cl_json_str_or(item, "at"), false, at, sizeof at);
-        const char *cells[5] = {at, json_is_string(json_object_get(item, "from")) ? cl_json_str_or(item, "from")
-                                                                                                : "—",
-                                cl_json_str_or(item, "to"), cl_json_str_or(item, "actor"), cl_json_str_or(item, "note")};
+        /* The first move's note is carelog's own word. */
+        const char *note = cl_json_str_or(item, "note");
+        const char *cells[5] = {at, json_is_string(json_object_get(item, "from")) ? state_label(cl_json_str_or(item, "from"))
+                                                                                  : "—",
+                                state_label(cl_json_str_or(item, "to")), cl_json_str_or(item, "actor"),
+                                strcmp(note, "created") == 0 ? _("created") : note};
         st = cl_table_add_row(t, cells);
     }
     if (st == CL_OK)

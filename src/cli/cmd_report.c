@@ -186,7 +186,7 @@ static char *stats_csv(const json_t *r)
     return cl_buf_take(&b);
 }
 
-static void print_stats(const json_t *r)
+static void print_stats(cl_cli *c, const json_t *r)
 {
     int width = cl_cli_width();
     if (width <= 0 || width > 80)
@@ -258,14 +258,13 @@ static void print_stats(const json_t *r)
     json_t *band;
     bool first = true;
     json_array_foreach(json_object_get(r, "screening_bands"), i, band) {
+        /* One band a line: a row of them runs past 80 columns. */
         if (first)
-            cl_cli_say(_("Screenings by band:"));
+            cl_cli_say("%s\n", _("Screenings by band:"));
         first = false;
-        cl_cli_say(" %s %s %lld", cl_json_str_or(band, "kind"), cl_json_str_or(band, "band"),
+        cl_cli_say("  %s %s %lld\n", cl_cli_kind_label(c, cl_json_str_or(band, "kind")), cl_json_str_or(band, "band"),
                    (long long)json_integer_value(json_object_get(band, "count")));
     }
-    if (!first)
-        printf("\n");
 }
 
 static int cmd_report_stats(cl_cli *c)
@@ -308,7 +307,7 @@ static int cmd_report_stats(cl_cli *c)
     if (st != CL_OK)
         return cl_cli_fail(st);
     if (strcmp(format, "table") == 0) {
-        print_stats(r);
+        print_stats(c, r);
         json_decref(r);
         return 0;
     }

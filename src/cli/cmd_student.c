@@ -97,11 +97,11 @@ static int cmd_add(cl_cli *c)
     int first;
     int rc = parse(c, edit_options, "--number N --name NAME --class C [--field id=value …] [--input FILE|-] "
                                     "[--allow-duplicate]",
-                   "Adds a student (fields by the student form: `carelog form show student`).\n"
+                   _("Adds a student (fields by the student form: `carelog form show student`).\n"
                    "  --field guardians='[{\"name\":\"王芳\",\"relation\":\"mother\",\"phone\":\"138…\"}]'\n"
                    "  --field circumstances=left_behind,single_parent   --field birth_date=2012-05-01\n"
                    "A number already in use is refused unless --allow-duplicate.\n"
-                   "--json: the student as `student show --json`.\n",
+                   "--json: the student as `student show --json`.\n"),
                    &o, 0, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
@@ -133,8 +133,8 @@ static int cmd_edit(cl_cli *c)
     stu_opts o = {0};
     int first;
     int rc = parse(c, edit_options, "ID|NUMBER --version V [--number N] [--name NAME] [--class C] [--field id=value …]",
-                   "Changes a student's details. --version is the version shown by `student show`; if someone\n"
-                   "changed the student since, nothing is saved (exit 75). An empty value removes a field.\n",
+                   _("Changes a student's details. --version is the version shown by `student show`; if someone\n"
+                   "changed the student since, nothing is saved (exit 75). An empty value removes a field.\n"),
                    &o, 1, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
@@ -252,11 +252,11 @@ static int cmd_list(cl_cli *c)
     stu_opts o = {0};
     int first;
     int rc = parse(c, options, "[--class C] [--risk 0-3] [--status S] [--circumstance C] [--search TEXT] [--json]",
-                   "Lists students by class and number. --status: active, monitoring, closed, transferred,\n"
+                   _("Lists students by class and number. --status: active, monitoring, closed, transferred,\n"
                    "merged (default: all but merged). --circumstance: an id or label of the student form's\n"
                    "circumstances (left_behind, 留守儿童, …). --search: name or number contains TEXT.\n"
                    "--json: [{id, number, name, class, status, risk_level, misconduct_tier, counsellor,\n"
-                   "          flags:[flag id…]}] (flags: the open flags)\n",
+                   "          flags:[flag id…]}] (flags: the open flags)\n"),
                    &o, 0, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
@@ -339,7 +339,7 @@ static int print_student(cl_cli *c, json_t *s, json_t *records)
     char at[32];
     json_array_foreach(json_object_get(s, "flags"), i, x) {
         cl_time_local(cl_json_str_or(x, "raised_at"), false, at, sizeof at);
-        char *fl = cl_strdup_printf("#%lld %s (%s, record #%lld)",
+        char *fl = cl_strdup_printf(_("#%lld %s (%s, record #%lld)"),
                                     (long long)json_integer_value(json_object_get(x, "id")),
                                     cl_json_str_or(x, en ? "label_en" : "label_zh"), at,
                                     (long long)json_integer_value(json_object_get(x, "record_id")));
@@ -366,7 +366,7 @@ static int print_student(cl_cli *c, json_t *s, json_t *records)
     }
     json_array_foreach(json_object_get(s, "risk_history"), i, x) {
         cl_time_local(cl_json_str_or(x, "at"), false, at, sizeof at);
-        char *r = cl_strdup_printf("%s  %s  %s  (record #%lld)", at,
+        char *r = cl_strdup_printf(_("%s  %s  %s  (record #%lld)"), at,
                                    risk_name(json_integer_value(json_object_get(x, "risk_level"))),
                                    tier_label(&forms, cl_json_str_or(x, "misconduct_tier")),
                                    (long long)json_integer_value(json_object_get(x, "record_id")));
@@ -399,7 +399,7 @@ static int print_student(cl_cli *c, json_t *s, json_t *records)
         cl_cli_record_state(x, state, sizeof state);
         cl_time_local(cl_json_str_or(x, "occurred_at"), false, at, sizeof at);
         const char *cells[5] = {id, at, cl_cli_kind_label(c, cl_json_str_or(x, "kind")),
-                                state, cl_json_str_or(x, "summary")};
+                                state, cl_i18n_text(x, "summary")};
         if (t)
             cl_table_add_row(t, cells);
     }
@@ -411,7 +411,7 @@ static int cmd_show(cl_cli *c)
     stu_opts o = {0};
     int first;
     int rc = parse(c, NULL, "ID|NUMBER [--json]",
-                   "Shows a student: details, open and cleared flags, possible duplicates, risk history, guardians,\n"
+                   _("Shows a student: details, open and cleared flags, possible duplicates, risk history, guardians,\n"
                    "circumstances, notes (who added them, when, and the text), and the records newest\n"
                    "first. Viewing is written to the audit log.\n"
                    "--json: {id, number, name, class, gender, birth_date, status, risk_level, misconduct_tier,\n"
@@ -423,7 +423,7 @@ static int cmd_show(cl_cli *c)
                    "  merged_from:[{id, number, name}], notes:[{id, author, at, text}] (oldest first),\n"
                    "  records:[as `record list --json`]}\n"
                    "status is \"merged\" for a student merged into another (merged_into). Notes are what\n"
-                   "was added beside the details, such as the reason given by `student close`.\n",
+                   "was added beside the details, such as the reason given by `student close`.\n"),
                    &o, 1, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
@@ -464,8 +464,8 @@ static int cmd_close(cl_cli *c)
     stu_opts o = {0};
     int first;
     int rc = parse(c, options, "ID|NUMBER --status closed|transferred --reason TEXT",
-                   "Closes a case (or records a transfer to another school) with the reason, which is kept\n"
-                   "beside the student's details and shown under Notes by `student show`. Nothing is deleted.\n",
+                   _("Closes a case (or records a transfer to another school) with the reason, which is kept\n"
+                   "beside the student's details and shown under Notes by `student show`. Nothing is deleted.\n"),
                    &o, 1, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
@@ -479,7 +479,8 @@ static int cmd_close(cl_cli *c)
         return cl_cli_fail(st);
     if (c->json)
         return cl_cli_print_json(json_pack("{s:I, s:s}", "id", (json_int_t)id, "status", o.status ? o.status : "closed"));
-    printf(_("Student #%lld is now %s.\n"), id, o.status ? o.status : "closed");
+    student_forms forms = current_forms(c);
+    printf(_("Student #%lld is now %s.\n"), id, status_label(&forms, o.status ? o.status : "closed"));
     return 0;
 }
 
@@ -488,10 +489,10 @@ static int cmd_duplicates(cl_cli *c)
     stu_opts o = {0};
     int first;
     int rc = parse(c, NULL, "[--json]",
-                   "Lists pairs of students that look like one person: the same number, or the same name and\n"
+                   _("Lists pairs of students that look like one person: the same number, or the same name and\n"
                    "birth date. Merge them with `student merge KEEP FROM`, or mark them as two people with\n"
                    "`student not-duplicate A B`.\n"
-                   "--json: [{a:{id, number, name}, b:{id, number, name}, reason}]\n",
+                   "--json: [{a:{id, number, name}, b:{id, number, name}, reason}]\n"),
                    &o, 0, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
@@ -546,9 +547,9 @@ static int cmd_merge(cl_cli *c)
 {
     long long keep, from;
     int rc = two_students(c, "KEEP FROM",
-                          "Merges student FROM into KEEP (each by number or #ID): every record and flag of FROM\n"
+                          _("Merges student FROM into KEEP (each by number or #ID): every record and flag of FROM\n"
                           "moves to KEEP; FROM is kept, marked as merged, with its own details. Nothing is deleted\n"
-                          "and the audit log says what moved.\n",
+                          "and the audit log says what moved.\n"),
                           &keep, &from);
     if (rc != 0)
         return cl_cli_exit(rc);
@@ -564,8 +565,8 @@ static int cmd_merge(cl_cli *c)
 static int cmd_not_duplicate(cl_cli *c)
 {
     long long a, b;
-    int rc = two_students(c, "A B", "Records that students A and B are two people, so they are no longer listed as\n"
-                                    "possible duplicates.\n", &a, &b);
+    int rc = two_students(c, "A B", _("Records that students A and B are two people, so they are no longer listed as\n"
+                                    "possible duplicates.\n"), &a, &b);
     if (rc != 0)
         return cl_cli_exit(rc);
     cl_status st = cl_student_not_duplicate(c->vault, a, b);
@@ -586,13 +587,13 @@ static int cmd_clear_flag(cl_cli *c)
     stu_opts o = {0};
     int first;
     int rc = parse(c, options, "FLAG_ID --reason TEXT",
-                   "Clears a flag raised by a screening (ids in `student show`), saying why — for example\n"
-                   "the risk assessment done that day. Written to the audit log.\n",
+                   _("Clears a flag raised by a screening (ids in `student show`), saying why — for example\n"
+                   "the risk assessment done that day. Written to the audit log.\n"),
                    &o, 1, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
     long long id;
-    cl_status st = cl_parse_id(c->argv[first], "the flag id", &id);
+    cl_status st = cl_parse_id(c->argv[first], _("the flag id"), &id);
     if (st == CL_OK && !o.reason)
         st = cl_fail(CL_EUSAGE, _("say why the flag is cleared: --reason TEXT"));
     if (st == CL_OK)
@@ -615,7 +616,7 @@ const cl_command cl_student_commands[] = {
     {"student close", "ID --status S --reason TEXT", N_("close or transfer a case"), cmd_close},
     {"student duplicates", "", N_("students that look like one person"), cmd_duplicates},
     {"student merge", "KEEP FROM", N_("merge a duplicate into the student kept"), cmd_merge},
-    {"student not-duplicate", "A B", "mark two students as different people", cmd_not_duplicate},
-    {"student clear-flag", "FLAG_ID --reason TEXT", "clear a screening's flag", cmd_clear_flag},
+    {"student not-duplicate", "A B", N_("mark two students as different people"), cmd_not_duplicate},
+    {"student clear-flag", "FLAG_ID --reason TEXT", N_("clear a screening's flag"), cmd_clear_flag},
     {NULL, NULL, NULL, NULL},
 };

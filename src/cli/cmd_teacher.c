@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "carelog/cli.h"
+#include "carelog/clock.h"
 #include "carelog/file.h"
 #include "carelog/i18n.h"
 #include "carelog/observation.h"
@@ -242,8 +243,11 @@ static int cmd_list(cl_cli *c)
             snprintf(classes + n, sizeof classes - n, "%s%s", n ? ", " : "", json_string_value(cls));
         }
         snprintf(sent, sizeof sent, "%lld", (long long)json_integer_value(json_object_get(row, "observations")));
-        const char *cells[] = {cl_json_str_or(row, "name"), cl_json_str_or(row, "fingerprint"), classes,
-                               cl_json_str_or(row, "added_at"), cl_json_str_or(row, "revoked_at"), sent};
+        char added[32], revoked[32];
+        cl_time_local(cl_json_str_or(row, "added_at"), false, added, sizeof added);
+        cl_time_local(cl_json_str_or(row, "revoked_at"), false, revoked, sizeof revoked);
+        const char *cells[] = {cl_json_str_or(row, "name"), cl_json_str_or(row, "fingerprint"), classes, added, revoked,
+                               sent};
         cl_table_add_row(tab, cells);
     }
     json_decref(list);

@@ -342,9 +342,9 @@ static int cmd_generate(cl_cli *c)
             "plans", (json_int_t)r.plans, "reviews", (json_int_t)r.reviews, "contacts", (json_int_t)r.contacts,
             "referrals", (json_int_t)r.referrals, "screenings", (json_int_t)r.screenings, "transitions",
             (json_int_t)r.transitions, "amendments", (json_int_t)r.amendments));
-    printf("Generated %lld synthetic students with %lld records (seed %" PRIu64 ", %d months):\n"
-           "  %lld observations, %lld sessions, %lld assessments, %lld plans, %lld reviews,\n"
-           "  %lld contacts, %lld screenings, %lld referrals (%lld moves), %lld amendments.\n",
+    printf(_("Generated %lld synthetic students with %lld records (seed %" PRIu64 ", %d months):\n"
+             "  %lld observations, %lld sessions, %lld assessments, %lld plans, %lld reviews,\n"
+             "  %lld contacts, %lld screenings, %lld referrals (%lld moves), %lld amendments.\n"),
            r.students, r.records, o.seed, o.months, r.observations, r.sessions, r.assessments, r.plans, r.reviews,
            r.contacts, r.screenings, r.referrals, r.transitions, r.amendments);
     return 0;

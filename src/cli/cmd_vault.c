@@ -107,6 +107,24 @@ static int cmd_init(cl_cli *c)
     return cl_cli_create_vault(c, school, c->user ? c->user : cl_cli_login_name());
 }
 
+/* What each counted table holds, as a person calls it. */
+static const char *count_label(const char *table)
+{
+    static const char *const labels[][2] = {
+        {"amendments", N_("Amendments")},   {"audit", N_("Audit log entries")},
+        {"counsellors", N_("Counsellors")}, {"drafts", N_("Drafts")},
+        {"flags", N_("Screening flags")},   {"followups", N_("Follow-ups")},
+        {"forms", N_("Form versions")},     {"inbox", N_("Teachers' observations")},
+        {"offices", N_("Offices")},         {"quarantine", N_("Quarantined files")},
+        {"records", N_("Records")},         {"students", N_("Students")},
+        {"teachers", N_("Teachers")},
+    };
+    for (size_t i = 0; i < sizeof labels / sizeof *labels; i++)
+        if (strcmp(labels[i][0], table) == 0)
+            return _(labels[i][1]);
+    return table;
+}
+
 static int print_status(cl_cli *c, json_t *s)
 {
     cl_table *t = cl_table_new(2, NULL);
@@ -129,9 +147,7 @@ static int print_status(cl_cli *c, json_t *s)
     json_t *count;
     json_object_foreach(json_object_get(s, "counts"), table, count) {
         snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(count));
-        char label[64];
-        snprintf(label, sizeof label, _("Rows: %s"), table);
-        cl_cli_table_pair(t, label, buf);
+        cl_cli_table_pair(t, count_label(table), buf);
     }
     cl_status st = cl_table_print(t, stdout, cl_cli_width());
     cl_table_free(t);

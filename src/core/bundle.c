@@ -188,7 +188,7 @@ cl_status cl_bundle_export_referral(cl_vault *v, long long referral_id, const ch
     const cl_referral_state *def = cl_referral_state_find(state);
     if (!def || !def->open)
         return cl_fail(CL_EUSAGE, _("referral %lld is %s; a closed or withdrawn referral is not sent again"),
-                       referral_id, state);
+                       referral_id, def && strcmp(cl_i18n_language(), "en") != 0 ? def->label_zh : state);
     long long office_id;
     cl_party to, own;
     st = cl_office_find(v, office, &office_id, &to);

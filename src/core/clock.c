@@ -1,7 +1,9 @@
 #include "carelog/clock.h"
 
+#include "carelog/i18n.h"
 #include "carelog/text.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +54,22 @@ void cl_time_date(time_t t, char *buf, size_t size)
     struct tm tm;
     localtime_r(&t, &tm);
     strftime(buf, size, "%Y-%m-%d", &tm);
+}
+
+void cl_date_with_weekday(const char *date, char *buf, size_t size)
+{
+    /* A table rather than strftime's %a: the message language may be
+     * Chinese where LC_TIME is not (--lang, the vault's setting). */
+    static const char *const weekdays[] = {N_("Sun"), N_("Mon"), N_("Tue"), N_("Wed"),
+                                           N_("Thu"), N_("Fri"), N_("Sat")};
+    long days = cl_date_days(date);
+    if (days == LONG_MIN) {
+        snprintf(buf, size, "%s", date ? date : "");
+        return;
+    }
+    /* 1970-01-01 was a Thursday. */
+    long wd = ((days % 7) + 7 + 4) % 7;
+    snprintf(buf, size, "%s %s", date, _(weekdays[wd]));
 }
 
 bool cl_time_parse_iso(const char *s, time_t *out)

@@ -52,19 +52,19 @@ static cl_status finish_target(cl_fp_parser *P)
     if (P->target == CL_FP_FLAG) {
         cl_form_flag *fl = &P->form->flags[P->form->n_flags - 1];
         if (!fl->label_zh)
-            return cl_fp_fail_at(P, fl->line, fl->col, "flag %s has no label line "
-                           "(label 中文 | English)", fl->id);
+            return cl_fp_fail_at(P, fl->line, fl->col, _("flag %s has no label line "
+                           "(label 中文 | English)"), fl->id);
     } else if (P->target == CL_FP_FIELD) {
         const cl_field *f = current_field(P);
         if (!f->label_zh)
-            return cl_fp_fail_at(P, f->line, f->column, "field %s has no label line "
-                           "(label 中文 | English)", f->id);
+            return cl_fp_fail_at(P, f->line, f->column, _("field %s has no label line "
+                           "(label 中文 | English)"), f->id);
         if (f->type == CL_FIELD_CHOICE && f->n_choices < 2)
-            return cl_fp_fail_at(P, f->line, f->column, "choice field %s needs at least two "
-                           "choice lines", f->id);
+            return cl_fp_fail_at(P, f->line, f->column, _("choice field %s needs at least two "
+                           "choice lines"), f->id);
         if (f->type == CL_FIELD_MULTI && f->n_choices < 1)
-            return cl_fp_fail_at(P, f->line, f->column, "multi field %s needs at least one "
-                           "choice line", f->id);
+            return cl_fp_fail_at(P, f->line, f->column, _("multi field %s needs at least one "
+                           "choice line"), f->id);
     }
     P->target = CL_FP_NONE;
     return CL_OK;
@@ -80,19 +80,19 @@ static cl_status parse_field_options(cl_fp_parser *P, const char *p, cl_field *f
         cl_status st;
         if (cl_fp_token_is(ts, te, "required")) {
             if (f->required)
-                return PERR(P, ts, "required is given twice");
+                return PERR(P, ts, _("required is given twice"));
             f->required = true;
         } else if (cl_fp_token_is(ts, te, "integer")) {
             if (f->type != CL_FIELD_NUMBER)
-                return PERR(P, ts, "integer only applies to number fields");
+                return PERR(P, ts, _("integer only applies to number fields"));
             f->integer = true;
         } else if (cl_fp_token_is(ts, te, "min")) {
             double v;
             if (seen_min)
-                return PERR(P, ts, "min is given twice");
+                return PERR(P, ts, _("min is given twice"));
             if (f->type != CL_FIELD_NUMBER && f->type != CL_FIELD_SCALE)
-                return PERR(P, ts, "min only applies to number and scale fields");
-            if ((st = cl_fp_read_number(P, &p, "the minimum", f->type == CL_FIELD_SCALE,
+                return PERR(P, ts, _("min only applies to number and scale fields"));
+            if ((st = cl_fp_read_number(P, &p, _("the minimum"), f->type == CL_FIELD_SCALE,
                                   &ts, &v)) != CL_OK)
                 return st;
             min_at = ts;
@@ -102,9 +102,9 @@ static cl_status parse_field_options(cl_fp_parser *P, const char *p, cl_field *f
             double v;
             const char *ns;
             if (seen_max)
-                return PERR(P, ts, "max is given twice");
+                return PERR(P, ts, _("max is given twice"));
             if (f->type == CL_FIELD_NUMBER || f->type == CL_FIELD_SCALE) {
-                if ((st = cl_fp_read_number(P, &p, "the maximum", f->type == CL_FIELD_SCALE,
+                if ((st = cl_fp_read_number(P, &p, _("the maximum"), f->type == CL_FIELD_SCALE,
                                       &ns, &v)) != CL_OK)
                     return st;
                 f->has_max = true;
@@ -113,33 +113,33 @@ static cl_status parse_field_options(cl_fp_parser *P, const char *p, cl_field *f
             } else if (f->type == CL_FIELD_TEXT || f->type == CL_FIELD_LONGTEXT ||
                        f->type == CL_FIELD_MULTI || f->type == CL_FIELD_GROUP) {
                 bool items = f->type == CL_FIELD_MULTI || f->type == CL_FIELD_GROUP;
-                if ((st = cl_fp_read_number(P, &p, items ? "the most items" : "the most characters",
+                if ((st = cl_fp_read_number(P, &p, items ? _("the most items") : _("the most characters"),
                                       true, &ns, &v)) != CL_OK)
                     return st;
                 if (v < 1 || v > (items ? ITEMS_LIMIT : LEN_LIMIT))
-                    return PERR(P, ns, "max must be from 1 to %d", items ? ITEMS_LIMIT : LEN_LIMIT);
+                    return PERR(P, ns, _("max must be from 1 to %d"), items ? ITEMS_LIMIT : LEN_LIMIT);
                 if (items)
                     f->max_items = (size_t)v;
                 else
                     f->max_len = (size_t)v;
             } else {
-                return PERR(P, ts, "max does not apply to a %s field", cl_fp_type_names[f->type]);
+                return PERR(P, ts, _("max does not apply to a %s field"), cl_fp_type_names[f->type]);
             }
             seen_max = true;
         } else {
-            return PERR(P, ts, "unknown option '%.*s' (expected required, min, max "
-                        "or integer)", (int)(te - ts), ts);
+            return PERR(P, ts, _("unknown option '%.*s' (expected required, min, max "
+                        "or integer)"), (int)(te - ts), ts);
         }
     }
     if (f->type == CL_FIELD_SCALE) {
         if (!f->has_min || !f->has_max)
-            return PERR(P, P->le, "a scale needs min and max, e.g. scale min 0 max 3");
+            return PERR(P, P->le, _("a scale needs min and max, e.g. scale min 0 max 3"));
         if (f->min < f->max && f->max - f->min + 1 > SCALE_POINTS_MAX)
-            return PERR(P, max_at, "a scale has at most %d points; use number for a "
-                        "wider range", SCALE_POINTS_MAX);
+            return PERR(P, max_at, _("a scale has at most %d points; use number for a "
+                        "wider range"), SCALE_POINTS_MAX);
     }
     if (f->has_min && f->has_max && f->min >= f->max)
-        return PERR(P, max_at > min_at ? max_at : min_at, "min must be less than max");
+        return PERR(P, max_at > min_at ? max_at : min_at, _("min must be less than max"));
     return CL_OK;
 }
 
@@ -149,29 +149,29 @@ static cl_status line_field(cl_fp_parser *P, const char *p, const char *kw)
     cl_status st = finish_target(P);
     if (st != CL_OK)
         return st;
-    if ((st = cl_fp_read_id(P, &p, "a field id", &is, &ie)) != CL_OK)
+    if ((st = cl_fp_read_id(P, &p, _("a field id"), &is, &ie)) != CL_OK)
         return st;
     size_t n;
     cl_field *fields = scope_fields(P, &n);
     for (size_t i = 0; i < n; i++)
         if (cl_fp_token_is(is, ie, fields[i].id))
-            return PERR(P, is, "field %s is already defined on line %u",
+            return PERR(P, is, _("field %s is already defined on line %u"),
                         fields[i].id, fields[i].line);
     if (!cl_fp_next_token(P, &p, &ts, &te))
-        return PERR(P, P->le, "expected a type after the field id (text, longtext, "
-                    "date, datetime, number, yesno, choice, multi, scale, group, student)");
+        return PERR(P, P->le, _("expected a type after the field id (text, longtext, "
+                    "date, datetime, number, yesno, choice, multi, scale, group, student)"));
     int type = -1;
     for (int i = 0; i <= CL_FIELD_STUDENT; i++)
         if (cl_fp_token_is(ts, te, cl_fp_type_names[i]))
             type = i;
     if (type < 0)
-        return PERR(P, ts, "unknown type '%.*s' (expected text, longtext, date, "
-                    "datetime, number, yesno, choice, multi, scale, group or student)",
+        return PERR(P, ts, _("unknown type '%.*s' (expected text, longtext, date, "
+                    "datetime, number, yesno, choice, multi, scale, group or student)"),
                     (int)(te - ts), ts);
     if (type == CL_FIELD_GROUP && P->in_group)
-        return PERR(P, ts, "a group cannot hold another group");
+        return PERR(P, ts, _("a group cannot hold another group"));
     if (n >= MAX_FIELDS)
-        return PERR(P, kw, "too many fields (at most %d)", MAX_FIELDS);
+        return PERR(P, kw, _("too many fields (at most %d)"), MAX_FIELDS);
 
     cl_field f = {0};
     f.type = (cl_field_type)type;
@@ -209,12 +209,12 @@ static cl_status line_end(cl_fp_parser *P, const char *p, const char *kw)
 {
     cl_status st;
     if (!P->in_group)
-        return PERR(P, kw, "end without an open group");
+        return PERR(P, kw, _("end without an open group"));
     if ((st = cl_fp_expect_end(P, p)) != CL_OK || (st = finish_target(P)) != CL_OK)
         return st;
     cl_field *g = &P->form->fields[P->group];
     if (P->n_sub == 0)
-        return PERR(P, kw, "group %s has no fields", g->id);
+        return PERR(P, kw, _("group %s has no fields"), g->id);
     g->subfields = P->sub;
     g->n_subfields = P->n_sub;
     P->sub = NULL;
@@ -229,8 +229,8 @@ static cl_status line_label(cl_fp_parser *P, const char *p, const char *kw, bool
     if (P->target == CL_FP_FLAG && !help) {
         cl_form_flag *fl = &P->form->flags[P->form->n_flags - 1];
         if (fl->label_zh)
-            return PERR(P, kw, "flag %s already has a label", fl->id);
-        cl_status st = cl_fp_read_bilingual(P, p, "a label", &zh, &en);
+            return PERR(P, kw, _("flag %s already has a label"), fl->id);
+        cl_status st = cl_fp_read_bilingual(P, p, _("a label"), &zh, &en);
         if (st == CL_OK) {
             fl->label_zh = zh;
             fl->label_en = en;
@@ -239,10 +239,10 @@ static cl_status line_label(cl_fp_parser *P, const char *p, const char *kw, bool
     }
     cl_field *f = current_field(P);
     if (!f)
-        return PERR(P, kw, "%s must follow a field line", help ? "help" : "label");
+        return PERR(P, kw, _("%s must follow a field line"), help ? "help" : "label");
     if (help ? f->help_zh != NULL : f->label_zh != NULL)
-        return PERR(P, kw, "field %s already has a %s", f->id, help ? "help line" : "label");
-    cl_status st = cl_fp_read_bilingual(P, p, help ? "a help line" : "a label", &zh, &en);
+        return PERR(P, kw, _("field %s already has a %s"), f->id, help ? "help line" : "label");
+    cl_status st = cl_fp_read_bilingual(P, p, help ? _("a help line") : _("a label"), &zh, &en);
     if (st != CL_OK)
         return st;
     if (help) {
@@ -261,23 +261,23 @@ static cl_status line_choice(cl_fp_parser *P, const char *p, const char *kw)
     const char *is, *ie;
     cl_status st;
     if (!f || (f->type != CL_FIELD_CHOICE && f->type != CL_FIELD_MULTI))
-        return PERR(P, kw, "choice lines belong to a choice or multi field");
+        return PERR(P, kw, _("choice lines belong to a choice or multi field"));
     if (f->n_choices >= MAX_CHOICES)
-        return PERR(P, kw, "too many choices (at most %d)", MAX_CHOICES);
-    if ((st = cl_fp_read_id(P, &p, "a choice id", &is, &ie)) != CL_OK)
+        return PERR(P, kw, _("too many choices (at most %d)"), MAX_CHOICES);
+    if ((st = cl_fp_read_id(P, &p, _("a choice id"), &is, &ie)) != CL_OK)
         return st;
     for (size_t i = 0; i < f->n_choices; i++)
         if (cl_fp_token_is(is, ie, f->choices[i].id))
-            return PERR(P, is, "choice %s is already defined", f->choices[i].id);
+            return PERR(P, is, _("choice %s is already defined"), f->choices[i].id);
     char *zh, *en;
-    if ((st = cl_fp_read_bilingual(P, p, "a choice label", &zh, &en)) != CL_OK)
+    if ((st = cl_fp_read_bilingual(P, p, _("a choice label"), &zh, &en)) != CL_OK)
         return st;
     for (size_t i = 0; i < f->n_choices; i++)
         if (strcmp(zh, f->choices[i].label_zh) == 0 ||
             strcasecmp(en, f->choices[i].label_en) == 0) {
             free(zh);
             free(en);
-            return PERR(P, cl_fp_skip_space(p, P->le), "choice %s already has this label",
+            return PERR(P, cl_fp_skip_space(p, P->le), _("choice %s already has this label"),
                         f->choices[i].id);
         }
     cl_choice *grown = cl_fp_grow((void *)f->choices, f->n_choices, sizeof *grown);
@@ -302,16 +302,16 @@ static cl_status line_point(cl_fp_parser *P, const char *p, const char *kw)
     double v;
     cl_status st;
     if (!f || f->type != CL_FIELD_SCALE)
-        return PERR(P, kw, "point lines belong to a scale field");
-    if ((st = cl_fp_read_number(P, &p, "a point of the scale", true, &ns, &v)) != CL_OK)
+        return PERR(P, kw, _("point lines belong to a scale field"));
+    if ((st = cl_fp_read_number(P, &p, _("a point of the scale"), true, &ns, &v)) != CL_OK)
         return st;
     if (v < f->min || v > f->max)
-        return PERR(P, ns, "point %.0f is outside the scale (%.0f to %.0f)", v,
+        return PERR(P, ns, _("point %.0f is outside the scale (%.0f to %.0f)"), v,
                     f->min, f->max);
     if (f->n_points && v <= (double)f->points[f->n_points - 1].value)
-        return PERR(P, ns, "points must be listed once each, from low to high");
+        return PERR(P, ns, _("points must be listed once each, from low to high"));
     char *zh, *en;
-    if ((st = cl_fp_read_bilingual(P, p, "a point label", &zh, &en)) != CL_OK)
+    if ((st = cl_fp_read_bilingual(P, p, _("a point label"), &zh, &en)) != CL_OK)
         return st;
     cl_scale_point *grown = cl_fp_grow((void *)f->points, f->n_points, sizeof *grown);
     if (!grown) {
@@ -329,16 +329,16 @@ static cl_status line_condition(cl_fp_parser *P, const char *p, const char *kw, 
     cl_field *f = current_field(P);
     const char *ws = P->le, *we = P->le;
     if (!f)
-        return PERR(P, kw, "%s when must follow a field line", shown ? "shown" : "required");
+        return PERR(P, kw, _("%s when must follow a field line"), shown ? "shown" : "required");
     if (!cl_fp_next_token(P, &p, &ws, &we) || !cl_fp_token_is(ws, we, "when"))
-        return PERR(P, ws, shown ? "expected 'when' after shown"
-                    : "expected 'when' after required (for a field that is always "
-                      "required, write required on its field line)");
+        return PERR(P, ws, shown ? _("expected 'when' after shown")
+                    : _("expected 'when' after required (for a field that is always "
+                        "required, write required on its field line)"));
     if (!shown && f->required)
-        return PERR(P, kw, "field %s is already always required", f->id);
+        return PERR(P, kw, _("field %s is already always required"), f->id);
     cl_condition *c = shown ? &f->shown_when : &f->required_when;
     if (c->op != CL_COND_NONE)
-        return PERR(P, kw, "field %s already has a %s when line", f->id,
+        return PERR(P, kw, _("field %s already has a %s when line"), f->id,
                     shown ? "shown" : "required");
     /* The fields above this one in its scope. A group's own condition, before
      * its first subfield, looks at the top-level fields above the group. */
@@ -362,10 +362,10 @@ static cl_status line_score(cl_fp_parser *P, const char *p, const char *kw)
     cl_form *F = P->form;
     cl_status st;
     if (F->has_score)
-        return PERR(P, kw, "score is given twice");
+        return PERR(P, kw, _("score is given twice"));
     for (;;) {
         const char *is, *ie;
-        if ((st = cl_fp_read_id(P, &p, "a scale field id", &is, &ie)) != CL_OK)
+        if ((st = cl_fp_read_id(P, &p, _("a scale field id"), &is, &ie)) != CL_OK)
             return st;
         const cl_field *fld = NULL;
         size_t idx = 0;
@@ -375,13 +375,13 @@ static cl_status line_score(cl_fp_parser *P, const char *p, const char *kw)
                 idx = i;
             }
         if (!fld)
-            return PERR(P, is, "unknown field '%.*s' (score can only name fields "
-                        "defined above it)", (int)(ie - is), is);
+            return PERR(P, is, _("unknown field '%.*s' (score can only name fields "
+                        "defined above it)"), (int)(ie - is), is);
         if (fld->type != CL_FIELD_SCALE)
-            return PERR(P, is, "%s is not a scale field", fld->id);
+            return PERR(P, is, _("%s is not a scale field"), fld->id);
         for (size_t i = 0; i < F->n_score_items; i++)
             if (F->score_items[i] == idx)
-                return PERR(P, is, "%s is counted twice", fld->id);
+                return PERR(P, is, _("%s is counted twice"), fld->id);
         size_t *grown = cl_fp_grow(F->score_items, F->n_score_items, sizeof *grown);
         if (!grown)
             return cl_fp_oom();
@@ -393,7 +393,7 @@ static cl_status line_score(cl_fp_parser *P, const char *p, const char *kw)
         if (p >= P->le)
             break;
         if (*p != '+')
-            return PERR(P, p, "expected + between the items of the score");
+            return PERR(P, p, _("expected + between the items of the score"));
         p++;
     }
     F->has_score = true;
@@ -406,16 +406,16 @@ static cl_status line_band(cl_fp_parser *P, const char *p, const char *kw)
     const char *is, *ie, *rs, *re;
     cl_status st;
     if (!F->has_score)
-        return PERR(P, kw, "band needs a score line above it");
+        return PERR(P, kw, _("band needs a score line above it"));
     if (F->n_bands >= MAX_BANDS)
-        return PERR(P, kw, "too many bands (at most %d)", MAX_BANDS);
-    if ((st = cl_fp_read_id(P, &p, "a band id", &is, &ie)) != CL_OK)
+        return PERR(P, kw, _("too many bands (at most %d)"), MAX_BANDS);
+    if ((st = cl_fp_read_id(P, &p, _("a band id"), &is, &ie)) != CL_OK)
         return st;
     for (size_t i = 0; i < F->n_bands; i++)
         if (cl_fp_token_is(is, ie, F->bands[i].id))
-            return PERR(P, is, "band %s is already defined", F->bands[i].id);
+            return PERR(P, is, _("band %s is already defined"), F->bands[i].id);
     if (!cl_fp_next_token(P, &p, &rs, &re))
-        return PERR(P, P->le, "expected a range of scores like 0-4");
+        return PERR(P, P->le, _("expected a range of scores like 0-4"));
     const char *dash = NULL;
     size_t dl = 0;
     for (const char *q = rs + 1; q < re && !dash; q++) {
@@ -428,14 +428,14 @@ static cl_status line_band(cl_fp_parser *P, const char *p, const char *kw)
     bool i1, i2;
     if (!dash || !cl_fp_parse_number(rs, dash, &lo, &i1) || !cl_fp_parse_number(dash + dl, re, &hi, &i2) ||
         !i1 || !i2)
-        return PERR(P, rs, "expected a range of whole scores like 0-4");
+        return PERR(P, rs, _("expected a range of whole scores like 0-4"));
     if (lo > hi)
-        return PERR(P, rs, "the range starts above its end");
+        return PERR(P, rs, _("the range starts above its end"));
     if (lo < (double)F->score_min || hi > (double)F->score_max)
-        return PERR(P, rs, "the range must lie within the possible scores %ld-%ld",
+        return PERR(P, rs, _("the range must lie within the possible scores %ld-%ld"),
                     F->score_min, F->score_max);
     char *zh, *en;
-    if ((st = cl_fp_read_bilingual(P, p, "a band label", &zh, &en)) != CL_OK)
+    if ((st = cl_fp_read_bilingual(P, p, _("a band label"), &zh, &en)) != CL_OK)
         return st;
     cl_form_band *grown = cl_fp_grow(F->bands, F->n_bands, sizeof *grown);
     char *id = cl_fp_dup(is, ie);
@@ -461,14 +461,14 @@ static cl_status line_flag(cl_fp_parser *P, const char *p, const char *kw)
     if (st != CL_OK)
         return st;
     if (F->n_flags >= MAX_FLAGS)
-        return PERR(P, kw, "too many flags (at most %d)", MAX_FLAGS);
-    if ((st = cl_fp_read_id(P, &p, "a flag id", &is, &ie)) != CL_OK)
+        return PERR(P, kw, _("too many flags (at most %d)"), MAX_FLAGS);
+    if ((st = cl_fp_read_id(P, &p, _("a flag id"), &is, &ie)) != CL_OK)
         return st;
     for (size_t i = 0; i < F->n_flags; i++)
         if (cl_fp_token_is(is, ie, F->flags[i].id))
-            return PERR(P, is, "flag %s is already defined", F->flags[i].id);
+            return PERR(P, is, _("flag %s is already defined"), F->flags[i].id);
     if (!cl_fp_next_token(P, &p, &ws, &we) || !cl_fp_token_is(ws, we, "when"))
-        return PERR(P, ws < P->le ? ws : P->le, "expected 'when' after the flag id");
+        return PERR(P, ws < P->le ? ws : P->le, _("expected 'when' after the flag id"));
     cl_form_flag fl = { 0 };
     fl.line = P->line;
     fl.col = cl_fp_column(P, kw);
@@ -500,8 +500,8 @@ static cl_status line_head(cl_fp_parser *P, const char *p, const char *kw, int w
     if (which == 0) {
         const char *is, *ie;
         if (F->kind)
-            return PERR(P, kw, "form is given twice");
-        if ((st = cl_fp_read_id(P, &p, "the form kind (e.g. session)", &is, &ie)) != CL_OK ||
+            return PERR(P, kw, _("form is given twice"));
+        if ((st = cl_fp_read_id(P, &p, _("the form kind (e.g. session)"), &is, &ie)) != CL_OK ||
             (st = cl_fp_expect_end(P, p)) != CL_OK)
             return st;
         if (!(F->kind = cl_fp_dup(is, ie)))
@@ -510,12 +510,12 @@ static cl_status line_head(cl_fp_parser *P, const char *p, const char *kw, int w
         return CL_OK;
     }
     static const char *const keyword[] = {"form", "title", "description", "short"};
-    static const char *const what[] = {"", "the title", "the description", "the short name"};
+    static const char *const what[] = {"", N_("the title"), N_("the description"), N_("the short name")};
     char **zh = which == 1 ? &F->title_zh : which == 2 ? &F->desc_zh : &F->short_zh;
     char **en = which == 1 ? &F->title_en : which == 2 ? &F->desc_en : &F->short_en;
     if (*zh)
-        return PERR(P, kw, "%s is given twice", keyword[which]);
-    return cl_fp_read_bilingual(P, p, what[which], zh, en);
+        return PERR(P, kw, _("%s is given twice"), keyword[which]);
+    return cl_fp_read_bilingual(P, p, _(what[which]), zh, en);
 }
 
 static cl_status parse_line(cl_fp_parser *P)
@@ -529,7 +529,7 @@ static cl_status parse_line(cl_fp_parser *P)
     const char *ks, *ke;
     cl_fp_next_token(P, &p, &ks, &ke);
     if (!P->form->kind && !cl_fp_token_is(ks, ke, "form"))
-        return PERR(P, ks, "the first line must be 'form KIND', e.g. form session");
+        return PERR(P, ks, _("the first line must be 'form KIND', e.g. form session"));
 
     /* These lines end the field above them, so its label is checked first. */
     static const char *const top_only[] = { "form", "title", "description", "short", "score",
@@ -537,7 +537,7 @@ static cl_status parse_line(cl_fp_parser *P)
     for (size_t i = 0; i < sizeof top_only / sizeof *top_only; i++)
         if (cl_fp_token_is(ks, ke, top_only[i])) {
             if (P->in_group)
-                return PERR(P, ks, "%s inside group %s: close the group with end first",
+                return PERR(P, ks, _("%s inside group %s: close the group with end first"),
                             top_only[i], P->form->fields[P->group].id);
             if ((st = finish_target(P)) != CL_OK)
                 return st;
@@ -573,9 +573,9 @@ static cl_status parse_line(cl_fp_parser *P)
         return line_band(P, p, ks);
     if (cl_fp_token_is(ks, ke, "flag"))
         return line_flag(P, p, ks);
-    return PERR(P, ks, "unknown keyword '%.*s' (expected form, title, description, short, "
+    return PERR(P, ks, _("unknown keyword '%.*s' (expected form, title, description, short, "
                 "field, label, help, choice, point, required, shown, end, score, "
-                "band or flag)", (int)(ke - ks), ks);
+                "band or flag)"), (int)(ke - ks), ks);
 }
 
 static int band_cmp(const void *a, const void *b)
@@ -602,16 +602,16 @@ static cl_status check_bands(const cl_fp_parser *P)
     for (size_t i = 0; i < F->n_bands && st == CL_OK; i++) {
         const cl_form_band *b = order[i];
         if (b->lo < next)
-            st = cl_fp_fail_at(P, b->line, b->col, "band %s (%ld-%ld) overlaps band %s",
+            st = cl_fp_fail_at(P, b->line, b->col, _("band %s (%ld-%ld) overlaps band %s"),
                          b->id, b->lo, b->hi, order[i - 1]->id);
         else if (b->lo > next)
-            st = cl_fp_fail_at(P, b->line, b->col, "scores %ld-%ld have no band", next,
+            st = cl_fp_fail_at(P, b->line, b->col, _("scores %ld-%ld have no band"), next,
                          b->lo - 1);
         next = b->hi + 1;
     }
     if (st == CL_OK && next <= F->score_max) {
         const cl_form_band *b = order[F->n_bands - 1];
-        st = cl_fp_fail_at(P, b->line, b->col, "scores %ld-%ld have no band", next,
+        st = cl_fp_fail_at(P, b->line, b->col, _("scores %ld-%ld have no band"), next,
                      F->score_max);
     }
     free(order);
@@ -624,18 +624,18 @@ static cl_status finish_form(cl_fp_parser *P)
     if (st != CL_OK)
         return st;
     if (!P->form->kind)
-        return cl_fp_fail_at(P, 1, 1, "empty form definition: the first line must be "
-                       "'form KIND', e.g. form session");
+        return cl_fp_fail_at(P, 1, 1, _("empty form definition: the first line must be "
+                       "'form KIND', e.g. form session"));
     if (P->in_group) {
         const cl_field *g = &P->form->fields[P->group];
-        return cl_fp_fail_at(P, g->line, g->column, "group %s is not closed: add a line 'end' "
-                       "after its last field", g->id);
+        return cl_fp_fail_at(P, g->line, g->column, _("group %s is not closed: add a line 'end' "
+                       "after its last field"), g->id);
     }
     if (!P->form->title_zh)
-        return cl_fp_fail_at(P, P->form_line, 1, "the form has no title line "
-                       "(title 中文 | English)");
+        return cl_fp_fail_at(P, P->form_line, 1, _("the form has no title line "
+                       "(title 中文 | English)"));
     if (P->form->n_fields == 0)
-        return cl_fp_fail_at(P, P->form_line, 1, "the form has no fields");
+        return cl_fp_fail_at(P, P->form_line, 1, _("the form has no fields"));
     return check_bands(P);
 }
 

@@ -135,14 +135,14 @@ bool cl_fp_next_token(const cl_fp_parser *P, const char **pp, const char **ts, c
 cl_status cl_fp_check_id(const cl_fp_parser *P, const char *s, const char *e, const char *what)
 {
     if (s == e)
-        return PERR(P, s, "expected %s", what);
+        return PERR(P, s, _("expected %s"), what);
     if (!(*s >= 'a' && *s <= 'z'))
-        return PERR(P, s, "%s must start with a lowercase letter a-z", what);
+        return PERR(P, s, _("%s must start with a lowercase letter a-z"), what);
     for (const char *p = s; p < e; p++)
         if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
-            return PERR(P, p, "%s may only use a-z, 0-9 and _", what);
+            return PERR(P, p, _("%s may only use a-z, 0-9 and _"), what);
     if (e - s > ID_MAX)
-        return PERR(P, s, "%s is longer than %d characters", what, ID_MAX);
+        return PERR(P, s, _("%s is longer than %d characters"), what, ID_MAX);
     return CL_OK;
 }
 
@@ -151,7 +151,7 @@ cl_status cl_fp_read_id(const cl_fp_parser *P, const char **pp, const char *what
                          const char **ts, const char **te)
 {
     if (!cl_fp_next_token(P, pp, ts, te))
-        return PERR(P, P->le, "expected %s", what);
+        return PERR(P, P->le, _("expected %s"), what);
     return cl_fp_check_id(P, *ts, *te, what);
 }
 
@@ -159,7 +159,7 @@ cl_status cl_fp_expect_end(const cl_fp_parser *P, const char *p)
 {
     p = cl_fp_skip_space(p, P->le);
     if (p < P->le)
-        return PERR(P, p, "unexpected text at the end of the line");
+        return PERR(P, p, _("unexpected text at the end of the line"));
     return CL_OK;
 }
 
@@ -198,11 +198,11 @@ cl_status cl_fp_read_number(const cl_fp_parser *P, const char **pp, const char *
     const char *te;
     bool integral;
     if (!cl_fp_next_token(P, pp, ts, &te))
-        return PERR(P, P->le, "expected %s", what);
+        return PERR(P, P->le, _("expected %s"), what);
     if (!cl_fp_parse_number(*ts, te, out, &integral))
-        return PERR(P, *ts, "%s must be a number like 10 or 2.5", what);
+        return PERR(P, *ts, _("%s must be a number like 10 or 2.5"), what);
     if (want_integer && !integral)
-        return PERR(P, *ts, "%s must be a whole number", what);
+        return PERR(P, *ts, _("%s must be a whole number"), what);
     return CL_OK;
 }
 
@@ -214,7 +214,7 @@ cl_status cl_fp_read_bilingual(const cl_fp_parser *P, const char *p, const char 
     p = cl_fp_skip_space(p, P->le);
     const char *end = cl_fp_trim_end(p, P->le);
     if (p >= end)
-        return PERR(P, p, "expected %s: 中文 | English", what);
+        return PERR(P, p, _("expected %s: 中文 | English"), what);
     const char *sep = NULL, *after = NULL;
     for (const char *q = p; q < end; q++) {
         size_t sl = *q == '|' ? 1
@@ -222,20 +222,20 @@ cl_status cl_fp_read_bilingual(const cl_fp_parser *P, const char *p, const char 
         if (!sl)
             continue;
         if (sep)
-            return PERR(P, q, "only one | is allowed in %s: 中文 | English", what);
+            return PERR(P, q, _("only one | is allowed in %s: 中文 | English"), what);
         sep = q;
         after = q + sl;
         q += sl - 1;
     }
     if (!sep)
-        return PERR(P, p, "%s needs Chinese and English separated by |, "
-                    "e.g. 姓名 | Name", what);
+        return PERR(P, p, _("%s needs Chinese and English separated by |, "
+                    "e.g. 姓名 | Name"), what);
     const char *zh_end = cl_fp_trim_end(p, sep);
     const char *en_start = cl_fp_skip_space(after, end);
     if (zh_end == p)
-        return PERR(P, p, "%s has no Chinese text before |", what);
+        return PERR(P, p, _("%s has no Chinese text before |"), what);
     if (en_start == end)
-        return PERR(P, sep, "%s has no English text after |", what);
+        return PERR(P, sep, _("%s has no English text after |"), what);
     *zh = cl_fp_dup(p, zh_end);
     *en = cl_fp_dup(en_start, end);
     if (!*zh || !*en) {
@@ -262,7 +262,7 @@ cl_status cl_fp_read_condition(cl_fp_parser *P, const char *p, const cl_field *f
     const char *fs = p;
     while (p < P->le && ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
         p++;
-    cl_status st = cl_fp_check_id(P, fs, p, "a field id");
+    cl_status st = cl_fp_check_id(P, fs, p, _("a field id"));
     if (st != CL_OK)
         return st;
     const cl_field *ctl = NULL;
@@ -270,11 +270,11 @@ cl_status cl_fp_read_condition(cl_fp_parser *P, const char *p, const cl_field *f
         if (cl_fp_token_is(fs, p, fields[i].id))
             ctl = &fields[i];
     if (self && cl_fp_token_is(fs, p, self))
-        return PERR(P, fs, "a field cannot depend on itself");
+        return PERR(P, fs, _("a field cannot depend on itself"));
     if (!ctl)
-        return PERR(P, fs, "unknown field '%.*s' (a condition can only name a "
-                    "field defined above it%s)", (int)(p - fs), fs,
-                    P->in_group ? " in the same group" : "");
+        return PERR(P, fs, _("unknown field '%.*s' (a condition can only name a "
+                    "field defined above it%s)"), (int)(p - fs), fs,
+                    P->in_group ? _(" in the same group") : "");
 
     p = cl_fp_skip_space(p, P->le);
     const char *os = p;
@@ -301,12 +301,12 @@ cl_status cl_fp_read_condition(cl_fp_parser *P, const char *p, const cl_field *f
     else if (cl_fp_token_is(os, p, ">="))
         op = CL_COND_GE;
     else
-        return PERR(P, os, "expected =, !=, contains, <, <=, > or >= after the "
-                    "field id");
+        return PERR(P, os, _("expected =, !=, contains, <, <=, > or >= after the "
+                    "field id"));
 
     const char *vs, *ve;
     if (!cl_fp_next_token(P, &p, &vs, &ve))
-        return PERR(P, P->le, "expected a value after the operator");
+        return PERR(P, P->le, _("expected a value after the operator"));
     if ((st = cl_fp_expect_end(P, p)) != CL_OK)
         return st;
 
@@ -317,49 +317,49 @@ cl_status cl_fp_read_condition(cl_fp_parser *P, const char *p, const cl_field *f
     switch (ctl->type) {
     case CL_FIELD_BOOL:
         if (op != CL_COND_EQ && op != CL_COND_NE)
-            return PERR(P, os, "a yes/no field takes = or !=");
+            return PERR(P, os, _("a yes/no field takes = or !="));
         if (cl_fp_token_is(vs, ve, "yes") || cl_fp_token_is(vs, ve, "是"))
             canon = "yes";
         else if (cl_fp_token_is(vs, ve, "no") || cl_fp_token_is(vs, ve, "否"))
             canon = "no";
         else
-            return PERR(P, vs, "%s is a yes/no field: the value must be yes or no",
+            return PERR(P, vs, _("%s is a yes/no field: the value must be yes or no"),
                         ctl->id);
         break;
     case CL_FIELD_CHOICE:
     case CL_FIELD_MULTI:
         if (ctl->type == CL_FIELD_MULTI && op != CL_COND_CONTAINS)
-            return PERR(P, os, "%s is a multi field: use contains", ctl->id);
+            return PERR(P, os, _("%s is a multi field: use contains"), ctl->id);
         if (ctl->type == CL_FIELD_CHOICE && op != CL_COND_EQ && op != CL_COND_NE)
-            return PERR(P, os, "a choice field takes = or !=");
+            return PERR(P, os, _("a choice field takes = or !="));
         for (size_t i = 0; i < ctl->n_choices; i++)
             if (cl_fp_token_is(vs, ve, ctl->choices[i].id))
                 canon = ctl->choices[i].id;
         if (!canon)
-            return PERR(P, vs, "'%.*s' is not a choice of %s", (int)(ve - vs), vs,
+            return PERR(P, vs, _("'%.*s' is not a choice of %s"), (int)(ve - vs), vs,
                         ctl->id);
         break;
     case CL_FIELD_NUMBER:
     case CL_FIELD_SCALE: {
         bool integral;
         if (op == CL_COND_CONTAINS)
-            return PERR(P, os, "contains is only for multi fields");
+            return PERR(P, os, _("contains is only for multi fields"));
         if (!cl_fp_parse_number(vs, ve, &num, &integral))
-            return PERR(P, vs, "%s is a number: the value must be a number", ctl->id);
+            return PERR(P, vs, _("%s is a number: the value must be a number"), ctl->id);
         if (ctl->type == CL_FIELD_SCALE &&
             (!integral || num < ctl->min || num > ctl->max))
-            return PERR(P, vs, "the value must be a whole number from %.0f to %.0f",
+            return PERR(P, vs, _("the value must be a whole number from %.0f to %.0f"),
                         ctl->min, ctl->max);
         snprintf(numbuf, sizeof numbuf, "%.*s", (int)(ve - vs), vs);
         canon = numbuf;
         break;
     }
     default:
-        return PERR(P, fs, "a condition can only name a yes/no, choice, multi, "
-                    "scale or number field; %s is %s", ctl->id, cl_fp_type_names[ctl->type]);
+        return PERR(P, fs, _("a condition can only name a yes/no, choice, multi, "
+                    "scale or number field; %s is %s"), ctl->id, cl_fp_type_names[ctl->type]);
     }
     if (ordered && ctl->type != CL_FIELD_NUMBER && ctl->type != CL_FIELD_SCALE)
-        return PERR(P, os, "<, <=, > and >= are for scale and number fields");
+        return PERR(P, os, _("<, <=, > and >= are for scale and number fields"));
 
     c->field = strdup(ctl->id);
     c->value = strdup(canon);
@@ -390,9 +390,9 @@ cl_status cl_fp_check_line_text(const cl_fp_parser *P)
         size_t n = cl_utf8_decode(p, P->le, &cp);
         bool real_fffd = n == 3 && memcmp(p, "\xEF\xBF\xBD", 3) == 0;
         if (cp == 0xFFFD && !real_fffd)
-            return PERR(P, p, "invalid UTF-8 (is the file saved as GBK/ANSI? save it as UTF-8)");
+            return PERR(P, p, _("invalid UTF-8 (is the file saved as GBK/ANSI? save it as UTF-8)"));
         if (cl_codepoint_unsafe(cp))
-            return PERR(P, p, "control or invisible character U+%04X is not allowed",
+            return PERR(P, p, _("control or invisible character U+%04X is not allowed"),
                         (unsigned)cp);
         p += n;
     }

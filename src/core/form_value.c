@@ -17,15 +17,15 @@
 #define ECHO_MAX 40
 
 static const char *const type_words[] = {
-    [CL_FIELD_TEXT] = "text",         [CL_FIELD_LONGTEXT] = "text",
-    [CL_FIELD_DATE] = "a date (YYYY-MM-DD)",
-    [CL_FIELD_DATETIME] = "a date and time (YYYY-MM-DD HH:MM)",
-    [CL_FIELD_NUMBER] = "a number",   [CL_FIELD_BOOL] = "yes or no (true/false)",
-    [CL_FIELD_CHOICE] = "one choice id (a string)",
-    [CL_FIELD_MULTI] = "a list of choice ids",
-    [CL_FIELD_SCALE] = "a whole number",
-    [CL_FIELD_GROUP] = "a list of items (objects)",
-    [CL_FIELD_STUDENT] = "a student record id (a whole number)",
+    [CL_FIELD_TEXT] = N_("text"),         [CL_FIELD_LONGTEXT] = N_("text"),
+    [CL_FIELD_DATE] = N_("a date (YYYY-MM-DD)"),
+    [CL_FIELD_DATETIME] = N_("a date and time (YYYY-MM-DD HH:MM)"),
+    [CL_FIELD_NUMBER] = N_("a number"),   [CL_FIELD_BOOL] = N_("yes or no (true/false)"),
+    [CL_FIELD_CHOICE] = N_("one choice id (a string)"),
+    [CL_FIELD_MULTI] = N_("a list of choice ids"),
+    [CL_FIELD_SCALE] = N_("a whole number"),
+    [CL_FIELD_GROUP] = N_("a list of items (objects)"),
+    [CL_FIELD_STUDENT] = N_("a student record id (a whole number)"),
 };
 
 /* Copies at most ECHO_MAX bytes of s, cut on a character boundary. */
@@ -59,13 +59,13 @@ static cl_status field_fail(const char *prefix, const cl_field *f, const char *f
 static const char *op_words(cl_cond_op op)
 {
     switch (op) {
-    case CL_COND_EQ: return "is";
-    case CL_COND_NE: return "is not";
-    case CL_COND_CONTAINS: return "contains";
-    case CL_COND_LT: return "is less than";
-    case CL_COND_LE: return "is at most";
-    case CL_COND_GT: return "is more than";
-    case CL_COND_GE: return "is at least";
+    case CL_COND_EQ: return _("is");
+    case CL_COND_NE: return _("is not");
+    case CL_COND_CONTAINS: return _("contains");
+    case CL_COND_LT: return _("is less than");
+    case CL_COND_LE: return _("is at most");
+    case CL_COND_GT: return _("is more than");
+    case CL_COND_GE: return _("is at least");
     default: return "";
     }
 }
@@ -82,7 +82,7 @@ static cl_status unknown_choice(const char *prefix, const cl_field *f, const cha
         used += (size_t)n;
     }
     echo(got, e);
-    return field_fail(prefix, f, "unknown choice '%s' (expected one of: %s)", e, list);
+    return field_fail(prefix, f, _("unknown choice '%s' (expected one of: %s)"), e, list);
 }
 
 static cl_status validate_fields(const char *prefix, const cl_field *fields, size_t n,
@@ -95,23 +95,23 @@ static cl_status check_text(const char *prefix, const cl_field *f, const json_t 
     const char *s = json_string_value(v);
     size_t len = json_string_length(v);
     if (strlen(s) != len)
-        return field_fail(prefix, f, "contains a NUL character");
+        return field_fail(prefix, f, _("contains a NUL character"));
     if (!cl_utf8_valid(s, len))
-        return field_fail(prefix, f, "invalid UTF-8");
+        return field_fail(prefix, f, _("invalid UTF-8"));
     if (f->type == CL_FIELD_TEXT && strpbrk(s, "\r\n"))
-        return field_fail(prefix, f, "must be one line (no line breaks)");
+        return field_fail(prefix, f, _("must be one line (no line breaks)"));
     size_t chars = cl_utf8_length(s);
     if (chars > f->max_len)
-        return field_fail(prefix, f, "%zu characters, at most %zu", chars, f->max_len);
+        return field_fail(prefix, f, _("%zu characters, at most %zu"), chars, f->max_len);
     return CL_OK;
 }
 
 static cl_status check_range(const char *prefix, const cl_field *f, double x)
 {
     if (f->has_min && x < f->min)
-        return field_fail(prefix, f, "%.15g is below the minimum %.15g", x, f->min);
+        return field_fail(prefix, f, _("%.15g is below the minimum %.15g"), x, f->min);
     if (f->has_max && x > f->max)
-        return field_fail(prefix, f, "%.15g is above the maximum %.15g", x, f->max);
+        return field_fail(prefix, f, _("%.15g is above the maximum %.15g"), x, f->max);
     return CL_OK;
 }
 
@@ -135,15 +135,15 @@ static cl_status check_value(const char *prefix, const cl_field *f, const json_t
         if (ok && strcmp(canon, s) == 0 && strlen(s) == json_string_length(v))
             return CL_OK;
         echo(s, e);
-        return field_fail(prefix, f, ok ? "'%s' is not in the form %s" : "'%s' is not %s",
-                          e, f->type == CL_FIELD_DATE ? "a real date (YYYY-MM-DD)"
-                                                      : "a real date and time (YYYY-MM-DDTHH:MM)");
+        return field_fail(prefix, f, ok ? _("'%s' is not in the form %s") : _("'%s' is not %s"),
+                          e, f->type == CL_FIELD_DATE ? _("a real date (YYYY-MM-DD)")
+                                                      : _("a real date and time (YYYY-MM-DDTHH:MM)"));
     }
     case CL_FIELD_NUMBER:
         if (!json_is_number(v))
             break;
         if (f->integer && !json_is_integer(v))
-            return field_fail(prefix, f, "must be a whole number");
+            return field_fail(prefix, f, _("must be a whole number"));
         return check_range(prefix, f, json_number_value(v));
     case CL_FIELD_SCALE:
         if (!json_is_integer(v))
@@ -165,16 +165,16 @@ static cl_status check_value(const char *prefix, const cl_field *f, const json_t
         if (!json_is_array(v))
             break;
         if (f->max_items && json_array_size(v) > f->max_items)
-            return field_fail(prefix, f, "%zu choices, at most %zu", json_array_size(v),
+            return field_fail(prefix, f, _("%zu choices, at most %zu"), json_array_size(v),
                               f->max_items);
         json_array_foreach(v, i, item) {
             if (!json_is_string(item))
-                return field_fail(prefix, f, "item %zu is not a choice id (a string)", i + 1);
+                return field_fail(prefix, f, _("item %zu is not a choice id (a string)"), i + 1);
             if (!cl_form_find_choice(f, json_string_value(item)))
                 return unknown_choice(prefix, f, json_string_value(item));
             for (size_t j = 0; j < i; j++)
                 if (json_equal(json_array_get(v, j), item))
-                    return field_fail(prefix, f, "choice %s is given twice",
+                    return field_fail(prefix, f, _("choice %s is given twice"),
                                       json_string_value(item));
         }
         return CL_OK;
@@ -185,13 +185,13 @@ static cl_status check_value(const char *prefix, const cl_field *f, const json_t
         if (!json_is_array(v))
             break;
         if (f->max_items && json_array_size(v) > f->max_items)
-            return field_fail(prefix, f, "%zu items, at most %zu", json_array_size(v),
+            return field_fail(prefix, f, _("%zu items, at most %zu"), json_array_size(v),
                               f->max_items);
         json_array_foreach(v, i, item) {
             char sub[256];
             snprintf(sub, sizeof sub, "%s%s[%zu].", prefix, f->id, i + 1);
             if (!json_is_object(item))
-                return field_fail(prefix, f, "item %zu is not an object", i + 1);
+                return field_fail(prefix, f, _("item %zu is not an object"), i + 1);
             cl_status st = validate_fields(sub, f->subfields, f->n_subfields, item, f->id);
             if (st != CL_OK)
                 return st;
@@ -202,7 +202,7 @@ static cl_status check_value(const char *prefix, const cl_field *f, const json_t
         if (!json_is_integer(v))
             break;
         if (json_integer_value(v) <= 0)
-            return field_fail(prefix, f, "a student record id is a positive number");
+            return field_fail(prefix, f, _("a student record id is a positive number"));
         return CL_OK;
     }
     if (json_is_string(v)) {
@@ -217,7 +217,7 @@ static cl_status check_value(const char *prefix, const cl_field *f, const json_t
         if (st != CL_OK)
             return st;
     }
-    return field_fail(prefix, f, "expected %s", type_words[f->type]);
+    return field_fail(prefix, f, _("expected %s"), _(type_words[f->type]));
 }
 
 /* A problem already listed for this field path (a value the command line
@@ -277,10 +277,10 @@ static cl_status collect_fields(const char *prefix, const cl_field *fields, size
             if (!cl_field_required(f, obj))
                 continue;
             if (f->required)
-                st = note(problems, prefix, f->id, f, field_fail(prefix, f, "required"));
+                st = note(problems, prefix, f->id, f, field_fail(prefix, f, _("required")));
             else
                 st = note(problems, prefix, f->id, f,
-                          field_fail(prefix, f, "required when %s %s %s", f->required_when.field,
+                          field_fail(prefix, f, _("required when %s %s %s"), f->required_when.field,
                                      op_words(f->required_when.op), f->required_when.value));
             continue;
         }
@@ -295,7 +295,7 @@ static cl_status collect_fields(const char *prefix, const cl_field *fields, size
                 if (st != CL_OK)
                     break;
                 if (!json_is_object(item))
-                    st = note(problems, prefix, f->id, f, field_fail(prefix, f, "item %zu is not an object", k + 1));
+                    st = note(problems, prefix, f->id, f, field_fail(prefix, f, _("item %zu is not an object"), k + 1));
                 else
                     st = collect_fields(sub, f->subfields, f->n_subfields, item, f->id, problems);
             }
@@ -323,7 +323,7 @@ cl_status cl_form_check(const cl_form *f, const json_t *values, json_t *problems
 {
     char where[128];
     if (!json_is_object(values))
-        return cl_form_problem_add(problems, "", NULL, "the record's values must be a JSON object");
+        return cl_form_problem_add(problems, "", NULL, _("the record's values must be a JSON object"));
     snprintf(where, sizeof where, "form %s", f->kind);
     return collect_fields("", f->fields, f->n_fields, values, where, problems);
 }
@@ -353,7 +353,7 @@ cl_status cl_form_fail_problems(const cl_form *f, const json_t *problems)
     } else {
         cl_buf_printf(&b, ngettext("%zu problem in the %s form; nothing was saved:",
                                    "%zu problems in the %s form; nothing was saved:", n),
-                      n, f ? f->kind : "");
+                      n, !f ? "" : strcmp(cl_i18n_language(), "zh") == 0 ? cl_form_title(f, "zh") : f->kind);
         size_t i;
         const json_t *p;
         json_array_foreach(problems, i, p)
@@ -506,22 +506,22 @@ static cl_status convert(const char *prefix, const cl_field *f, char *s, json_t 
     case CL_FIELD_TEXT:
     case CL_FIELD_LONGTEXT:
         if (!cl_utf8_valid(s, strlen(s)))
-            return field_fail(prefix, f, "invalid UTF-8");
+            return field_fail(prefix, f, _("invalid UTF-8"));
         *out = json_string(s);
         break;
     case CL_FIELD_DATE:
         if (!cl_date_parse(s, canon))
-            return field_fail(prefix, f, "'%s' is not a real date (use YYYY-MM-DD)", e);
+            return field_fail(prefix, f, _("'%s' is not a real date (use YYYY-MM-DD)"), e);
         *out = json_string(canon);
         break;
     case CL_FIELD_DATETIME:
         if (!cl_datetime_parse(s, canon))
-            return field_fail(prefix, f, "'%s' is not a real date and time (use YYYY-MM-DD HH:MM)", e);
+            return field_fail(prefix, f, _("'%s' is not a real date and time (use YYYY-MM-DD HH:MM)"), e);
         *out = json_string(canon);
         break;
     case CL_FIELD_NUMBER:
         if (!parse_decimal(s, &x, &integral))
-            return field_fail(prefix, f, "'%s' is not a number", e);
+            return field_fail(prefix, f, _("'%s' is not a number"), e);
         *out = number_value(x, integral);
         break;
     case CL_FIELD_SCALE:
@@ -534,16 +534,16 @@ static cl_status convert(const char *prefix, const cl_field *f, char *s, json_t 
                     integral = found = true;
                 }
             if (!found)
-                return field_fail(prefix, f, "'%s' is not a point of the scale (%.0f to %.0f)",
+                return field_fail(prefix, f, _("'%s' is not a point of the scale (%.0f to %.0f)"),
                                   e, f->min, f->max);
         }
         if (!integral)
-            return field_fail(prefix, f, "must be a whole number");
+            return field_fail(prefix, f, _("must be a whole number"));
         *out = number_value(x, true);
         break;
     case CL_FIELD_STUDENT:
         if (!parse_decimal(s, &x, &integral) || !integral || x < 1)
-            return field_fail(prefix, f, "'%s' is not a student record id (a positive number)", e);
+            return field_fail(prefix, f, _("'%s' is not a student record id (a positive number)"), e);
         *out = number_value(x, true);
         break;
     case CL_FIELD_BOOL: {
@@ -556,7 +556,7 @@ static cl_status convert(const char *prefix, const cl_field *f, char *s, json_t 
                 *out = json_false();
         }
         if (!*out)
-            return field_fail(prefix, f, "'%s' is not yes or no (yes/no/true/false/是/否/1/0)", e);
+            return field_fail(prefix, f, _("'%s' is not yes or no (yes/no/true/false/是/否/1/0)"), e);
         break;
     }
     case CL_FIELD_CHOICE: {
@@ -582,12 +582,12 @@ static cl_status convert(const char *prefix, const cl_field *f, char *s, json_t 
         json_error_t err;
         json_t *arr = json_loads(s, JSON_REJECT_DUPLICATES, &err);
         if (!arr)
-            return field_fail(prefix, f, "not valid JSON (line %d, column %d): %s", err.line,
+            return field_fail(prefix, f, _("not valid JSON (line %d, column %d): %s"), err.line,
                               err.column, err.text);
         if (!json_is_array(arr)) {
             json_decref(arr);
-            return field_fail(prefix, f, "expected a JSON array of objects, e.g. "
-                              "[{\"%s\": \"...\"}]", f->n_subfields ? f->subfields[0].id : "id");
+            return field_fail(prefix, f, _("expected a JSON array of objects, e.g. "
+                                "[{\"%s\": \"...\"}]"), f->n_subfields ? f->subfields[0].id : "id");
         }
         *out = arr;
         break;

@@ -24,6 +24,25 @@ void cl_observation_id_hex(const unsigned char id[CL_OBSERVATION_ID_BYTES], char
     sodium_bin2hex(out, 33, id, CL_OBSERVATION_ID_BYTES);
 }
 
+const char *cl_observation_refusal_label(const char *reason)
+{
+    static const char *const labels[][2] = {
+        {CL_OBS_MALFORMED, N_("not an observation file")},
+        {CL_OBS_WRONG_VAULT, N_("sealed to another school's vault")},
+        {CL_OBS_UNOPENABLE, N_("cannot be opened (tampered or truncated)")},
+        {CL_OBS_BAD_SIGNATURE, N_("the teacher's signature does not verify")},
+        {CL_OBS_UNKNOWN_TEACHER, N_("from a teacher not enrolled")},
+        {CL_OBS_REVOKED_TEACHER, N_("from a revoked teacher")},
+        {CL_OBS_REPLAYED, N_("arrived before (a replay)")},
+        {CL_OBS_UNKNOWN_FORM, N_("written with a form this vault does not hold")},
+        {CL_OBS_TOO_LARGE, N_("too large")},
+    };
+    for (size_t i = 0; reason && i < sizeof labels / sizeof *labels; i++)
+        if (strcmp(labels[i][0], reason) == 0)
+            return strcmp(cl_i18n_language(), "en") == 0 ? reason : _(labels[i][1]);
+    return NULL;
+}
+
 void cl_observation_free(cl_observation *o)
 {
     if (!o)

@@ -7,6 +7,7 @@
 #include "carelog/clock.h"
 #include "carelog/record.h"
 #include "carelog/storage.h"
+#include "carelog/referral.h"
 #include "carelog/text.h"
 #include "record_internal.h"
 
@@ -259,18 +260,19 @@ static json_t *opening_words(const char *s)
 /* A list line's summary: a screening's score, else the opening words of
  * the first required long text, else of the first required text, else of
  * the first text with a value. */
-static json_t *summary_of(const cl_form *f, const json_t *fields, const json_t *score)
+static json_t *summary_of(const cl_form *f, const json_t *fields, const json_t *score, const char *lang)
 {
     if (json_is_object(score) && json_object_get(score, "score")) {
-        char *s = cl_strdup_printf("%s %lld/%lld %s | %s", cl_form_title(f, "zh"),
+        const char *band = cl_json_str(score, strcmp(lang, "zh") == 0 ? "band_zh" : "band_en");
+        char *s = cl_strdup_printf("%s %lld/%lld %s", cl_form_title(f, lang),
                                    (long long)json_integer_value(json_object_get(score, "score")),
-                                   (long long)json_integer_value(json_object_get(score, "max")),
-                                   cl_json_str(score, "band_zh") ? cl_json_str(score, "band_zh") : "",
-                                   cl_json_str(score, "band_en") ? cl_json_str(score, "band_en") : "");
+                                   (long long)json_integer_value(json_object_get(score, "max")), band ? band : "");
         json_t *j = json_string(s ? s : "");
         free(s);
         return j;
     }
+    if (strcmp(lang, "zh") == 0)
+        return NULL; /* a person's words are the same in both */
     for (int pass = 0; f && pass < 3; pass++)
         for (size_t i = 0; i < cl_form_field_count(f); i++) {
             const cl_field *fld = cl_form_field_at(f, i);
@@ -398,7 +400,10 @@ cl_status cl_record_each(cl_vault *v, const cl_record_filter *filter, cl_record_
         json_object_set_new(o, "kind", cl_column_string(q, 4));
         json_object_set_new(o, "occurred_at", cl_column_string(q, 5));
         json_object_set_new(o, "author", cl_column_string(q, 6));
-        json_object_set_new(o, "summary", summary_of(st == CL_OK ? f : NULL, fields, score));
+        json_object_set_new(o, "summary", summary_of(st == CL_OK ? f : NULL, fields, score, "en"));
+        json_t *zh = summary_of(st == CL_OK ? f : NULL, fields, score, "zh");
+        if (zh)
+            json_object_set_new(o, "summary_zh", zh);
         json_object_set_new(o, "follow_up", cl_column_string(q, 9));
         json_object_set_new(o, "state", cl_column_string(q, 10));
         json_object_set_new(o, "signed", json_boolean(sqlite3_column_int(q, 11)));
@@ -447,6 +452,12 @@ static const char *local_at(const json_t *o, const char *key, char buf[32])
     return buf;
 }
 
+static const char *state_name(const char *name, bool en)
+{
+    const cl_referral_state *s = cl_referral_state_find(name);
+    return s ? (en ? s->label_en : s->label_zh) : name;
+}
+
 cl_status cl_record_render(cl_vault *v, const json_t *rec, const char *lang, char **out)
 {
     const cl_form *f;
@@ -458,16 +469,16 @@ cl_status cl_record_render(cl_vault *v, const json_t *rec, const char *lang, cha
     cl_buf b = {0};
     cl_buf_printf(&b, "#%lld %s — %s (%s)\n", (long long)json_integer_value(json_object_get(rec, "id")),
                   cl_form_title(f, lang), str_or(rec, "student_name", ""), str_or(rec, "student_number", ""));
-    cl_buf_printf(&b, "%s: %s   %s: %s   %s %lld (%s %s v%lld)\n", en ? "Date" : "日期",
+    cl_buf_printf(&b, "%s: %s   %s: %s   %s %lld (%s%s v%lld)\n", en ? "Date" : "日期",
                   local_at(rec, "occurred_at", at), en ? "Author" : "记录人", str_or(rec, "author", ""),
                   en ? "version" : "版本", (long long)json_integer_value(json_object_get(rec, "version")),
-                  en ? "form" : "表单", str_or(rec, "form_kind", ""),
+                  en ? "form " : "表单", en ? str_or(rec, "form_kind", "") : "",
                   (long long)json_integer_value(json_object_get(rec, "form_version")));
     if (json_integer_value(json_object_get(rec, "version")) > 1)
         cl_buf_printf(&b, "%s: %s %s\n", en ? "Last changed" : "最后修改", local_at(rec, "updated_at", at),
                       str_or(rec, "updated_by", ""));
     if (cl_json_str(rec, "state"))
-        cl_buf_printf(&b, "%s: %s\n", en ? "State" : "状态", cl_json_str(rec, "state"));
+        cl_buf_printf(&b, "%s: %s\n", en ? "State" : "状态", state_name(cl_json_str(rec, "state"), en));
     if (json_integer_value(json_object_get(rec, "parent_id")))
         cl_buf_printf(&b, "%s: #%lld\n", en ? "Plan" : "对应计划",
                       (long long)json_integer_value(json_object_get(rec, "parent_id")));
@@ -515,8 +526,11 @@ cl_status cl_record_render(cl_vault *v, const json_t *rec, const char *lang, cha
     if (json_array_size(json_object_get(rec, "transitions"))) {
         cl_buf_printf(&b, "\n%s\n", en ? "States:" : "状态记录:");
         json_array_foreach(json_object_get(rec, "transitions"), i, it)
-            cl_buf_printf(&b, "  %s %s → %s (%s) %s\n", local_at(it, "at", at), str_or(it, "from", "—"),
-                          str_or(it, "to", ""), str_or(it, "actor", ""), str_or(it, "note", ""));
+            cl_buf_printf(&b, "  %s %s → %s (%s) %s\n", local_at(it, "at", at),
+                          cl_json_str(it, "from") ? state_name(cl_json_str(it, "from"), en) : "—",
+                          state_name(str_or(it, "to", ""), en), str_or(it, "actor", ""),
+                          /* the first move's note is carelog's own */
+                          !en && strcmp(str_or(it, "note", ""), "created") == 0 ? "新建" : str_or(it, "note", ""));
     }
     if (json_array_size(json_object_get(rec, "reviews"))) {
         cl_buf_printf(&b, "\n%s", en ? "Reviews:" : "复查记录:");

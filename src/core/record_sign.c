@@ -57,8 +57,8 @@ cl_status cl_record_sign(cl_vault *v, long long id, long long expected_version)
         const char *author = (const char *)sqlite3_column_text(q, 4);
         long long version = sqlite3_column_int64(q, 5);
         if (!cl_record_kind_signable(kind))
-            st = cl_fail(CL_EUSAGE, _("record #%lld: %s %s cannot be signed; only sessions, assessments, referrals "
-                                    "and screenings can"), id, kind[0] && strchr("aeiou", kind[0]) ? "an" : "a", kind);
+            st = cl_fail(CL_EUSAGE, _("record #%lld: a record of kind %s cannot be signed; only sessions, "
+                                    "assessments, referrals and screenings can"), id, kind);
         else if (sqlite3_column_type(q, 6) != SQLITE_NULL)
             st = cl_fail(CL_EPERM, _("record #%lld was already signed on %s by %s"), id,
                          (const char *)sqlite3_column_text(q, 6), (const char *)sqlite3_column_text(q, 7));

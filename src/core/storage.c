@@ -45,6 +45,9 @@ static cl_status fail_read_only(sqlite3 *db, const char *what)
 
 cl_status cl_db_fail(sqlite3 *db, const char *what)
 {
+    /* what ("reading the audit log") is marked for translation at every
+     * call by the cl_db_fail keyword of xgettext (see the Makefile). */
+    what = _(what);
     int code = db ? sqlite3_errcode(db) : SQLITE_ERROR;
     const char *msg = db ? sqlite3_errmsg(db) : "no database";
     if (code == SQLITE_BUSY || code == SQLITE_LOCKED)

@@ -74,8 +74,10 @@ static void load(ui *u, home *h)
     json_t *row;
     if (cl_draft_list(u->vault, &drafts) == CL_OK)
         json_array_foreach(drafts, i, row) {
+            char kept[32];
+            cl_time_local(ui_str(row, "saved_at"), false, kept, sizeof kept);
             snprintf(text, sizeof text, _("%s for %s (%s), kept %s"), ui_kind_label(u, ui_str(row, "kind")), ui_str(row, "name"),
-                     ui_str(row, "number"), ui_str(row, "saved_at"));
+                     ui_str(row, "number"), kept);
             add_item(items, _("Draft"), text, ui_int(row, "student_id"), ui_int(row, "record_id"), row);
         }
     json_decref(drafts);
@@ -86,22 +88,28 @@ static void load(ui *u, home *h)
         ui_fail(u, st);
     bool zh = strcmp(u->lang, "zh") == 0;
     json_array_foreach(json_object_get(agenda, "flags"), i, row) {
-        snprintf(text, sizeof text, "%s: %s", who(row, w, sizeof w), ui_str(row, zh ? "label_zh" : "label_en"));
+        snprintf(text, sizeof text, _("%s: %s"), who(row, w, sizeof w), ui_str(row, zh ? "label_zh" : "label_en"));
         add_item(items, _("Flag"), text, ui_int(row, "student_id"), 0, NULL);
     }
     json_array_foreach(json_object_get(agenda, "overdue"), i, row) {
-        snprintf(text, sizeof text, _("%s: %lld days overdue — %s"), who(row, w, sizeof w),
-                 ui_int(row, "days_overdue"), cl_i18n_text(row, "reason"));
+        char due[32];
+        cl_date_with_weekday(ui_str(row, "due_date"), due, sizeof due);
+        snprintf(text, sizeof text, ngettext("%s: due %s, %lld day overdue — %s", "%s: due %s, %lld days overdue — %s",
+                                             (unsigned long)ui_int(row, "days_overdue")),
+                 who(row, w, sizeof w), due, ui_int(row, "days_overdue"), cl_i18n_text(row, "reason"));
         add_item(items, _("Overdue"), text, ui_int(row, "student_id"), 0, NULL);
     }
     json_array_foreach(json_object_get(agenda, "late_referrals"), i, row) {
-        snprintf(text, sizeof text, "%s: %s — %s", who(row, w, sizeof w), ui_str(row, zh ? "state_zh" : "state_en"),
+        snprintf(text, sizeof text, _("%s: %s — %s"), who(row, w, sizeof w), ui_str(row, zh ? "state_zh" : "state_en"),
                  cl_i18n_text(row, "late"));
         add_item(items, _("Referral"), text, ui_int(row, "student_id"), ui_int(row, "id"), NULL);
     }
     json_t *obs = json_object_get(agenda, "new_observations");
     if (ui_int(obs, "count") > 0) {
-        snprintf(text, sizeof text, _("%lld new observations from teachers to triage (%lld urgent): carelog inbox"),
+        snprintf(text, sizeof text,
+                 ngettext("%lld new observation from teachers to triage (%lld urgent): carelog inbox",
+                          "%lld new observations from teachers to triage (%lld urgent): carelog inbox",
+                          (unsigned long)ui_int(obs, "count")),
                  ui_int(obs, "count"), ui_int(obs, "urgent"));
         add_item(items, _("Inbox"), text, 0, 0, NULL);
     }
@@ -109,7 +117,7 @@ static void load(ui *u, home *h)
     cl_time_date(cl_now(), today, sizeof today);
     add_crisis(u, items, today);
     json_array_foreach(json_object_get(agenda, "due_today"), i, row) {
-        snprintf(text, sizeof text, "%s: %s", who(row, w, sizeof w), cl_i18n_text(row, "reason"));
+        snprintf(text, sizeof text, _("%s: %s"), who(row, w, sizeof w), cl_i18n_text(row, "reason"));
         add_item(items, _("Today"), text, ui_int(row, "student_id"), 0, NULL);
     }
     json_decref(agenda);

@@ -122,7 +122,7 @@ static void student_draw(ui *u, view *v)
         ui_text_pad(u, row, 6, 11, ui_str(rec, "occurred_at"), attr);
         ui_text_pad(u, row, 18, 10, ui_kind_short(u, ui_str(rec, "kind")), attr);
         ui_text_pad(u, row, 28, 10, ui_str(rec, "author"), attr);
-        ui_text(u, row, 38, u->cols - 38, ui_str(rec, "summary"), attr);
+        ui_text(u, row, 38, u->cols - 38, cl_i18n_text(rec, "summary"), attr);
     }
     if (n == 0)
         ui_text(u, y + HEADER_ROWS, 2, u->cols - 2, _("No records yet. n writes the first one."), 0);

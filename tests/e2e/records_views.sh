@@ -63,7 +63,7 @@ expect_rc 0 cl "$PASS" --json record add observation --student 20260101 --field 
   --field categories=emotional --field description=上课时独自哭泣 --field severity=medium --field reporter_role=head_teacher
 obs=$(jget id)
 LANG=en_US.UTF-8 expect_rc 64 cl "$PASS" record sign "$obs" --version 1
-grep -q 'an observation cannot be signed; only sessions, assessments, referrals and screenings can' "$T/err" ||
+grep -q 'a record of kind observation cannot be signed; only sessions, assessments, referrals and screenings can' "$T/err" ||
   fail "signing an observation: $(cat "$T/err")"
 
 # record show: the flag line of the header and of the body alike.
