@@ -221,7 +221,8 @@ static int cmd_list(cl_cli *c)
                    &o, 0, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
-    cl_student_filter f = {o.class_name, o.risk, o.status, o.circumstance, o.search};
+    cl_student_filter f = {.class_name = o.class_name, .risk = o.risk, .status = o.status, .circumstance = o.circumstance,
+                           .search = o.search};
     cl_status st = cl_cli_unlock(c);
     json_t *list = NULL;
     if (st == CL_OK)

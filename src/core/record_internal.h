@@ -84,4 +84,8 @@ const char *cl_json_str(const json_t *obj, const char *key);
  * its own transaction or inside the caller's. */
 cl_status cl_audit_view_tx(cl_vault *v, const char *action, const char *what, long long id);
 
+/* A student's status (students AS s): "merged" once merged into another,
+ * whatever the details said before; else the status of the details. */
+#define STATUS_OF_S "CASE WHEN s.merged_into IS NULL THEN s.status ELSE 'merged' END"
+
 #endif

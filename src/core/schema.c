@@ -651,5 +651,13 @@ const char *const cl_schema_migrations[] = {
      * cl_search_key), which FTS5 reads many times faster than backwards:
      * every row is made again under its new key. */
     CL_SEARCH_REINDEX_SQL,
+
+
+    /* The orders the screens' students list offers (cl_student_sort) and
+     * the home chart of records per week, each an index walk. */
+    "CREATE INDEX students_name_number ON students(name, number);"
+    "CREATE INDEX students_risk ON students(risk_level DESC, class, number);"
+    "CREATE INDEX student_state_due ON student_state(coalesce(next_due, '9999-12-31'));"
+    "CREATE INDEX records_occurred_kind ON records(occurred_at, kind);",
     NULL,
 };

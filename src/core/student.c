@@ -353,9 +353,6 @@ static json_t *array_or_empty(json_t *fields, const char *key)
     return json_is_array(a) ? json_deep_copy(a) : json_array();
 }
 
-/* A student's status: "merged" once merged into another, whatever the
- * details said before; else the status of the details. */
-#define STATUS_OF_S "CASE WHEN s.merged_into IS NULL THEN s.status ELSE 'merged' END"
 
 cl_status cl_student_get(cl_vault *v, long long id, json_t **out)
 {
@@ -467,118 +464,6 @@ cl_status cl_student_get(cl_vault *v, long long id, json_t **out)
         return st;
     }
     *out = s;
-    return CL_OK;
-}
-
-static const char *const statuses[] = {"active", "monitoring", "closed", "transferred", "merged", NULL};
-
-cl_status cl_student_list(cl_vault *v, const cl_student_filter *filter, json_t **out)
-{
-    cl_student_filter none = {.risk = -1};
-    const cl_student_filter *fl = filter ? filter : &none;
-    if (fl->risk < -1 || fl->risk > CL_RISK_MAX)
-        return cl_fail(CL_EDATA, _("--risk: %d is not a risk level; use 0 none, 1 attention, 2 elevated, 3 crisis"),
-                       fl->risk);
-    if (fl->status) {
-        bool ok = false;
-        for (size_t i = 0; statuses[i]; i++)
-            ok = ok || strcmp(statuses[i], fl->status) == 0;
-        if (!ok)
-            return cl_fail(CL_EDATA, _("--status: \"%s\" is not a status; use active, monitoring, closed, transferred "
-                                     "or merged"), fl->status);
-    }
-    char *circ = NULL;
-    if (fl->circumstance) {
-        const cl_form *form;
-        json_t *val = NULL;
-        cl_status st = cl_catalog_current(v, "student", &form, NULL);
-        if (st == CL_OK)
-            st = cl_form_value_from_text(form, "circumstances", fl->circumstance, &val);
-        if (st == CL_OK && json_array_size(val) != 1)
-            st = cl_fail(CL_EDATA, _("--circumstance: give one circumstance"));
-        if (st == CL_OK)
-            circ = strdup(json_string_value(json_array_get(val, 0)));
-        json_decref(val);
-        if (st != CL_OK)
-            return cl_fail_context(st, _("--circumstance"));
-    }
-    /* The class and the search text as numbers and classes are stored:
-     * --class 初二（3）班 lists 初二(3)班. */
-    char *class_name = NULL, *search = NULL;
-    cl_status nst = fl->class_name ? cl_identifier_normalise(CL_IDENTIFIER_CLASS, fl->class_name, "--class", &class_name)
-                                   : CL_OK;
-    if (nst == CL_OK && fl->search)
-        nst = cl_identifier_normalise(CL_IDENTIFIER_CLASS, fl->search, "--search", &search);
-    if (nst != CL_OK) {
-        free(circ);
-        free(class_name);
-        return nst;
-    }
-    cl_buf sql = {0};
-    cl_buf_puts(&sql, "SELECT s.id, s.number, s.name, s.class, " STATUS_OF_S ", s.risk_level, s.misconduct_tier, s.counsellor,"
-                      " (SELECT json_group_array(flag) FROM (SELECT flag FROM flags f WHERE f.student_id = s.id AND"
-                      " f.cleared_at IS NULL ORDER BY f.id)) FROM students s WHERE 1");
-    if (fl->status && strcmp(fl->status, "merged") == 0)
-        cl_buf_puts(&sql, " AND s.merged_into IS NOT NULL");
-    else if (fl->status)
-        cl_buf_puts(&sql, " AND s.merged_into IS NULL AND s.status = ?1");
-    else
-        cl_buf_puts(&sql, " AND s.merged_into IS NULL");
-    if (class_name)
-        cl_buf_puts(&sql, " AND s.class = ?2");
-    if (fl->risk >= 0)
-        cl_buf_puts(&sql, " AND s.risk_level = ?3");
-    if (circ)
-        cl_buf_puts(&sql, " AND EXISTS (SELECT 1 FROM records r, json_each(r.fields, '$.circumstances') c"
-                          " WHERE r.id = s.record_id AND c.value = ?4)");
-    if (search && *search)
-        cl_buf_puts(&sql, " AND (instr(lower(s.name), lower(?5)) > 0 OR instr(lower(s.number), lower(?5)) > 0"
-                          " OR carelog_pinyin_matches(s.name, ?5))");
-    cl_buf_puts(&sql, " ORDER BY s.class, s.number, s.id");
-    sqlite3 *db = cl_vault_db(v);
-    sqlite3_stmt *q;
-    cl_status st = sql.data ? cl_db_prepare(db, sql.data, &q) : cl_fail(CL_ESOFTWARE, _("out of memory"));
-    cl_buf_free(&sql);
-    if (st != CL_OK) {
-        free(circ);
-        free(class_name);
-        free(search);
-        return st;
-    }
-    if (fl->status)
-        sqlite3_bind_text(q, 1, fl->status, -1, SQLITE_STATIC);
-    if (class_name)
-        sqlite3_bind_text(q, 2, class_name, -1, SQLITE_STATIC);
-    if (fl->risk >= 0)
-        sqlite3_bind_int(q, 3, fl->risk);
-    if (circ)
-        sqlite3_bind_text(q, 4, circ, -1, SQLITE_STATIC);
-    if (search && *search)
-        sqlite3_bind_text(q, 5, search, -1, SQLITE_STATIC);
-    json_t *arr = json_array();
-    int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        json_t *flags = cl_json_column(q, 8);
-        json_array_append_new(arr, json_pack("{s:I, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:o}", "id",
-                                             (json_int_t)sqlite3_column_int64(q, 0), "number", cl_column_string(q, 1), "name",
-                                             cl_column_string(q, 2), "class", cl_column_string(q, 3), "status", cl_column_string(q, 4),
-                                             "risk_level", (json_int_t)sqlite3_column_int64(q, 5), "misconduct_tier",
-                                             cl_column_string(q, 6), "counsellor", cl_column_string(q, 7), "flags",
-                                             json_is_array(flags) ? flags : json_array()));
-        if (flags && !json_is_array(flags))
-            json_decref(flags);
-    }
-    if (rc != SQLITE_DONE)
-        st = cl_db_fail(db, "listing the students");
-    sqlite3_finalize(q);
-    free(circ);
-    free(class_name);
-    free(search);
-    if (st != CL_OK) {
-        json_decref(arr);
-        return st;
-    }
-    *out = arr;
     return CL_OK;
 }
 

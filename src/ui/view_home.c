@@ -113,34 +113,15 @@ static void load(ui *u, home *h)
     json_decref(agenda);
     h->items = rows_from_array(items);
 
-    /* Charts: records per week (the last 12) and students by risk. */
-    memset(h->weeks, 0, sizeof h->weeks);
-    memset(h->by_risk, 0, sizeof h->by_risk);
-    long today_days = cl_date_days(today);
+    /* Charts: records per week (the last 12) and students by risk, each
+     * one indexed count in the core. */
     char since[11];
     cl_time_date(cl_now() - (WEEKS * 7 - 1) * 86400L, since, sizeof since);
     snprintf(h->first_week, sizeof h->first_week, "%s", since);
-    json_t *recs = NULL;
-    cl_record_filter rf = {.since = since};
-    if (cl_record_list(u->vault, &rf, &recs) == CL_OK)
-        json_array_foreach(recs, i, row) {
-            char day[11];
-            snprintf(day, sizeof day, "%.10s", ui_str(row, "occurred_at"));
-            long d = cl_date_days(day);
-            long ago = (today_days - d) / 7;
-            if (ago >= 0 && ago < WEEKS)
-                h->weeks[WEEKS - 1 - ago]++;
-        }
-    json_decref(recs);
-    json_t *students = NULL;
-    cl_student_filter sf = {.risk = -1};
-    if (cl_student_list(u->vault, &sf, &students) == CL_OK)
-        json_array_foreach(students, i, row) {
-            long long r = ui_int(row, "risk_level");
-            if (r >= 0 && r <= 3)
-                h->by_risk[r]++;
-        }
-    json_decref(students);
+    if (cl_record_count_by_week(u->vault, today, WEEKS, h->weeks) != CL_OK)
+        memset(h->weeks, 0, sizeof h->weeks);
+    if (cl_student_count_by_risk(u->vault, h->by_risk) != CL_OK)
+        memset(h->by_risk, 0, sizeof h->by_risk);
     h->seen = u->changes;
     cl_error_clear();
 }
