@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "carelog/catalog.h"
+#include "carelog/clock.h"
 #include "carelog/draft.h"
 #include "carelog/i18n.h"
 #include "carelog/record.h"
@@ -30,6 +31,7 @@ typedef struct editor {
     field_edit *fields;
     size_t n, cur, top;
     bool pasting;
+    bool stale; /* a save was refused: the record changed meanwhile */
     char student_name[120];
     ui_form_done done; /* a form that is no vault's: the teacher's observation */
     void *done_ctx;
@@ -234,7 +236,9 @@ static void editor_draw(ui *u, view *v)
                 break;
             }
     /* Scroll so the field being edited shows whole. */
-    int body = ui_body_rows(u) - 1;
+    int body = ui_body_rows(u) - 1 - e->stale;
+    if (e->stale)
+        ui_text(u, y + 1 + body, 0, u->cols, _("^R loads the saved version (yours becomes a draft) · Esc keeps yours as a draft"), A_BOLD);
     if (e->cur < e->top)
         e->top = e->cur;
     for (;;) {
@@ -352,6 +356,25 @@ static void point_at_field(editor *e, const char *msg)
     }
 }
 
+/* A save refused because the record changed meanwhile (another terminal,
+ * the command line): who saved it and when, and the ways out on this
+ * screen, with the typed text still in the form. */
+static void say_stale(ui *u, editor *e)
+{
+    json_t *now = NULL;
+    e->stale = true;
+    if (cl_record_get(u->vault, e->record_id, false, &now) != CL_OK) {
+        cl_error_clear();
+        ui_say(u, true, "%s", _("Not saved: this record changed since you opened it."));
+        return;
+    }
+    char when[32];
+    cl_time_local(ui_str(now, "updated_at"), false, when, sizeof when);
+    ui_say(u, true, _("Not saved: %s changed it at %s (version %lld; yours began at %lld)."),
+           ui_str(now, "updated_by"), when, ui_int(now, "version"), e->base_version);
+    json_decref(now);
+}
+
 static ui_result editor_save(ui *u, view *v)
 {
     editor *e = v->data;
@@ -380,11 +403,12 @@ static ui_result editor_save(ui *u, view *v)
         /* Nothing typed is lost: the form stays as it is. */
         char msg[512];
         snprintf(msg, sizeof msg, "%s", cl_error_message());
-        point_at_field(e, msg);
-        if (st == CL_ECONFLICT)
-            ui_say(u, true, _("%s — your text is kept; Esc can keep it as a draft."), msg);
-        else
+        if (st == CL_ECONFLICT) {
+            say_stale(u, e);
+        } else {
+            point_at_field(e, msg);
             ui_say(u, true, "%s", msg);
+        }
         return UI_STAY;
     }
     if (e->draft_id && cl_draft_delete(u->vault, e->draft_id) != CL_OK)
@@ -443,6 +467,46 @@ static ui_result editor_escape(ui *u, view *v)
     return UI_STAY;
 }
 
+/* ^R on an edit: what is typed is kept as a draft (home lists it, to
+ * copy from), then the form shows the record as it is saved now and
+ * edits that version. */
+static ui_result editor_reload(ui *u, view *v)
+{
+    editor *e = v->data;
+    if (!e->record_id) {
+        ui_say(u, false, "%s", _("A new record has no saved version to load."));
+        return UI_STAY;
+    }
+    json_t *record = NULL;
+    cl_status st = cl_record_get(u->vault, e->record_id, false, &record);
+    if (st != CL_OK) {
+        ui_fail(u, st);
+        return UI_STAY;
+    }
+    bool kept = changed(e);
+    if (kept) {
+        editor_keep(u, v);
+        e->draft_id = 0; /* that draft stays for the counsellor; this form is the saved version now */
+    }
+    const json_t *fields = json_object_get(record, "fields");
+    for (size_t i = 0; i < e->n; i++) {
+        char *text = value_text(u, e->fields[i].fld, json_object_get(fields, e->fields[i].fld->id));
+        cl_line_set(&e->fields[i].line, text ? text : "");
+        e->fields[i].line.changed = false;
+        e->fields[i].error[0] = '\0';
+        free(text);
+    }
+    e->base_version = ui_int(record, "version");
+    e->stale = false;
+    json_decref(record);
+    u->changes++;
+    if (kept)
+        ui_say(u, false, _("Loaded version %lld. What you typed is kept as a draft; home lists it."), e->base_version);
+    else
+        ui_say(u, false, _("Loaded version %lld."), e->base_version);
+    return UI_STAY;
+}
+
 static ui_result editor_next(ui *u, view *v)
 {
     move_field(u, v->data, 1);
@@ -494,6 +558,7 @@ static const ui_action editor_actions[] = {
     {UI_CTRL('s'), UI_FN(KEY_F(2)), "^S", N_("Save"), true, editor_save},
     {UI_TAB, 0, "Tab", N_("Next field"), true, editor_next},
     {UI_FN(KEY_BTAB), 0, "S-Tab", N_("Previous field"), false, editor_prev},
+    {UI_CTRL('r'), 0, "^R", N_("Load the saved version (your text kept as a draft)"), false, editor_reload},
     {UI_ESC, 0, "Esc", N_("Leave (asks if unsaved)"), true, editor_escape},
     {UI_CTRL('z'), 0, "^Z", N_("Undo the last edit of the field"), false, NULL},
     {0, 0, NULL, NULL, false, NULL},
