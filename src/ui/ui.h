@@ -186,7 +186,14 @@ void ui_modal_leave(void);
 
 /* ---- views (view_*.c) ---- */
 extern const view_ops ui_unlock_view, ui_firstrun_view, ui_home_view, ui_students_view, ui_student_view,
-    ui_record_view, ui_editor_view, ui_referrals_view, ui_settings_view, ui_help_view;
+    ui_record_view, ui_editor_view, ui_referrals_view, ui_settings_view, ui_help_view, ui_search_view,
+    ui_inbox_view, ui_inbox_item_view, ui_reports_view;
+/* An action for "q"/Esc: back to the view below. */
+ui_result ui_act_back(ui *u, view *v);
+/* Search asks for the words at once; inbox item: one observation. */
+void ui_open_search(ui *u);
+void ui_open_inbox_item(ui *u, long long id);
+void ui_open_reports(ui *u);
 void ui_open_student(ui *u, long long id);
 void ui_open_record(ui *u, long long id);
 /* A new record of kind for the student, an edit of record_id (kind and

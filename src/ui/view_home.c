@@ -99,7 +99,7 @@ static void load(ui *u, home *h)
     }
     json_t *obs = json_object_get(agenda, "new_observations");
     if (ui_int(obs, "count") > 0) {
-        snprintf(text, sizeof text, _("%lld new observations from teachers to triage (%lld urgent): carelog inbox"),
+        snprintf(text, sizeof text, _("%lld new observations from teachers to triage (%lld urgent): Enter or i"),
                  ui_int(obs, "count"), ui_int(obs, "urgent"));
         add_item(items, _("Inbox"), text, 0, 0, NULL);
     }
@@ -185,7 +185,7 @@ static ui_result home_open(ui *u, view *v)
     if (draft)
         ui_open_editor(u, NULL, 0, 0, draft);
     else if (!ui_int(it, "student_id") && !ui_int(it, "record_id"))
-        ui_say(u, false, "%s", _("The inbox screen is not built yet; `carelog inbox` triages from the command line."));
+        ui_push(u, &ui_inbox_view, NULL);
     else if (ui_int(it, "record_id"))
         ui_open_record(u, ui_int(it, "record_id"));
     else
@@ -204,6 +204,27 @@ static ui_result home_referrals(ui *u, view *v)
 {
     (void)v;
     ui_push(u, &ui_referrals_view, NULL);
+    return UI_STAY;
+}
+
+static ui_result home_search(ui *u, view *v)
+{
+    (void)v;
+    ui_open_search(u);
+    return UI_STAY;
+}
+
+static ui_result home_inbox(ui *u, view *v)
+{
+    (void)v;
+    ui_push(u, &ui_inbox_view, NULL);
+    return UI_STAY;
+}
+
+static ui_result home_reports(ui *u, view *v)
+{
+    (void)v;
+    ui_open_reports(u);
     return UI_STAY;
 }
 
@@ -248,6 +269,9 @@ static const ui_action home_actions[] = {
     {UI_ENTER, 13, "Enter", N_("Open"), true, home_open},
     {'s', 0, "s", N_("Students"), true, home_students},
     {'r', 0, "r", N_("Referrals"), true, home_referrals},
+    {'/', 0, "/", N_("Search every record"), true, home_search},
+    {'i', 0, "i", N_("Inbox: teachers' observations"), true, home_inbox},
+    {'e', 0, "e", N_("Reports and exports"), true, home_reports},
     {'o', 0, "o", N_("Settings"), true, home_settings},
     {'R', UI_FN(KEY_F(5)), "R", N_("Reload"), false, home_reload},
     {'q', 0, "q", N_("Quit"), true, home_quit},
