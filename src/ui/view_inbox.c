@@ -28,7 +28,7 @@ static void load(ui *u, inbox_view *b)
     cl_status st = cl_inbox_list(u->vault, false, &list);
     /* A list shown is a view in bulk, audited as the command line's is. */
     if (st == CL_OK)
-        st = cl_audit_listing(u->vault, "inbox", "", (long long)json_array_size(list));
+        st = cl_audit_listing(u->vault, "inbox list", "", (long long)json_array_size(list));
     if (st != CL_OK)
         ui_fail(u, st);
     rows_free(b->list);

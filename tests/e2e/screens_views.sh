@@ -31,15 +31,16 @@ compare views-inbox views-inbox-item views-inbox-accept views-inbox-accepted vie
   views-reports-written
 
 note "what the screens did is in the vault and its audit log"
-expect_rc 0 cl "$PASS" --json record list --student S001 --kind observation
-grep -q '"author":"李老师"' "$T/out" || fail "the accepted observation is not in the student's file: $(cat "$T/out")"
-expect_rc 0 cl "$PASS" --json inbox list --all
-grep -q '"status":"dismissed"' "$T/out" || fail "the dismissal did not reach the vault: $(cat "$T/out")"
+# The audit log first, before the command line adds listings of its own.
 expect_rc 0 cl "$PASS" --json audit list
 for action in inbox.accept inbox.dismiss inbox.view search report.ledger report.ledger.done; do
   grep -q "\"action\":\"$action\"" "$T/out" || fail "$action was not audited"
 done
-grep -q '"target":"inbox"' "$T/out" || fail "the inbox list on screen was not audited as a listing"
+grep -q '"target":"inbox list"' "$T/out" || fail "the inbox list on screen was not audited as a listing"
+expect_rc 0 cl "$PASS" --json record list --student S001 --kind observation
+grep -q '"author":"李老师"' "$T/out" || fail "the accepted observation is not in the student's file: $(cat "$T/out")"
+expect_rc 0 cl "$PASS" --json inbox list --all
+grep -q '"status":"dismissed"' "$T/out" || fail "the dismissal did not reach the vault: $(cat "$T/out")"
 F="$T/dumps/ledger-2026-11-23.md"
 [ -f "$F" ] || fail "the ledger was not written where the screen said"
 [ "$(stat -c %a "$F")" = 600 ] || fail "the ledger has mode $(stat -c %a "$F")"

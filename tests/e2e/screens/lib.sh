@@ -4,11 +4,13 @@ HERE=$(cd "$(dirname "$0")" && pwd)/screens
 mkdir -p "$T/dumps"
 
 # compare NAME… — each dump in $T/dumps matches tests/e2e/screens/NAME.txt
-# (the recovery key, random by design, and the folder $T are masked).
+# (recovery keys and fingerprints, random by design, and the folder $T are
+# masked).
 # SCREENS_UPDATE=1 writes the dumps as the new expected screens instead.
 compare() {
   for n in "$@"; do
-    sed -E -e 's/[0-9A-Z]{4}(-[0-9A-Z]{4}){7}/XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX/' -e "s|$T|\$T|g" \
+    sed -E -e 's/[0-9A-Z]{4}(-[0-9A-Z]{4}){7}/XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX/' \
+      -e 's/[0-9A-Z]{4}(-[0-9A-Z]{4}){3}/XXXX-XXXX-XXXX-XXXX/g' -e "s|$T|\$T|g" \
       "$T/dumps/$n.txt" >"$T/dumps/$n.masked"
     [ "${SCREENS_UPDATE:-}" = 1 ] && cp "$T/dumps/$n.masked" "$HERE/$n.txt"
     diff -u "$HERE/$n.txt" "$T/dumps/$n.masked" || fail "screen $n differs"
