@@ -266,13 +266,13 @@ static void home_close(view *v)
 }
 
 static const ui_action home_actions[] = {
-    {UI_ENTER, 13, "Enter", N_("Open"), true, home_open},
+    {UI_ENTER, 13, "Enter", N_("Open"), false, home_open},
     {'s', 0, "s", N_("Students"), true, home_students},
     {'r', 0, "r", N_("Referrals"), true, home_referrals},
-    {'/', 0, "/", N_("Search every record"), true, home_search},
+    {'/', 0, "/", N_("Search: every record, Chinese included"), true, home_search},
     {'i', 0, "i", N_("Inbox: teachers' observations"), true, home_inbox},
-    {'e', 0, "e", N_("Reports and exports"), true, home_reports},
-    {'o', 0, "o", N_("Settings"), true, home_settings},
+    {'e', 0, "e", N_("Reports: ledger, statistics, county totals"), true, home_reports},
+    {'o', 0, "o", N_("Settings"), false, home_settings},
     {'R', UI_FN(KEY_F(5)), "R", N_("Reload"), false, home_reload},
     {'q', 0, "q", N_("Quit"), true, home_quit},
     {0, 0, NULL, NULL, false, NULL},
