@@ -41,7 +41,7 @@ expect_rc 0 cl "$PASS" --json record list --student S001 --kind observation
 grep -q '"author":"李老师"' "$T/out" || fail "the accepted observation is not in the student's file: $(cat "$T/out")"
 expect_rc 0 cl "$PASS" --json inbox list --all
 grep -q '"status":"dismissed"' "$T/out" || fail "the dismissal did not reach the vault: $(cat "$T/out")"
-F="$T/dumps/ledger-2026-11-23.md"
+F="$T/dumps/ledger.md"
 [ -f "$F" ] || fail "the ledger was not written where the screen said"
 [ "$(stat -c %a "$F")" = 600 ] || fail "the ledger has mode $(stat -c %a "$F")"
 grep -q '张小明' "$F" || fail "the ledger misses the student"
