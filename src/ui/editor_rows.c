@@ -1,7 +1,8 @@
 /* The record editor's entries (editor.h): fields and the rows of
  * repeatable groups, turned into the form's values through the core
  * (cl_field_value_from_text), so the screens and the command line agree on
- * what every text means. No curses here. */
+ * what every text means. No curses here: tests/unit/test_editor_rows.c
+ * tests it as it is. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +42,13 @@ char *editor_value_text(ui *u, const cl_field *fld, const json_t *val)
         return b.data ? cl_buf_take(&b) : strdup("");
     }
     return json_dumps(val, JSON_COMPACT);
+}
+
+/* A draft's text for a field ("" when it kept none). */
+static const char *draft_text(const json_t *texts, const char *id)
+{
+    const char *text = json_string_value(json_object_get(texts, id));
+    return text ? text : "";
 }
 
 static cl_status insert_entry(editor *e, size_t at, const field_edit *proto, const char *text)
@@ -88,7 +96,7 @@ cl_status editor_build(ui *u, editor *e, const json_t *values, const json_t *dra
     for (size_t i = 0; st == CL_OK && i < n; i++) {
         const cl_field *fld = cl_form_field_at(e->form, i);
         if (fld->type != CL_FIELD_GROUP) {
-            char *text = draft_texts ? strdup(ui_str(draft_texts, fld->id))
+            char *text = draft_texts ? strdup(draft_text(draft_texts, fld->id))
                                      : editor_value_text(u, fld, json_object_get(values, fld->id));
             field_edit proto = {.fld = fld};
             st = text ? insert_entry(e, e->n, &proto, text) : cl_fail(CL_ESOFTWARE, _("out of memory"));
@@ -101,7 +109,7 @@ cl_status editor_build(ui *u, editor *e, const json_t *values, const json_t *dra
         json_t *parsed = NULL;
         const json_t *rows = json_object_get(values, fld->id);
         if (draft_texts) {
-            const char *text = ui_str(draft_texts, fld->id);
+            const char *text = draft_text(draft_texts, fld->id);
             rows = parsed = *text ? json_loads(text, 0, NULL) : NULL;
         }
         size_t k;
