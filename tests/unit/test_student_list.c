@@ -113,6 +113,18 @@ static void test_state_columns_and_page(void **state)
     OK(cl_student_list(f->v, &lee, &list));
     assert_true(json_is_null(json_object_get(json_array_get(list, 0), "last_contact")));
     json_decref(list);
+    /* Latin letters match in any case; Chinese and digits as stored. */
+    cl_student_filter latin = {.risk = -1, .search = "cHEN"};
+    OK(cl_student_count(f->v, &latin, &n));
+    assert_int_equal(n, 1);
+    cl_student_filter digits = {.risk = -1, .search = "00"};
+    OK(cl_student_count(f->v, &digits, &n));
+    assert_int_equal(n, 4);
+    add_in_class(f, "005", "林小雨", "9-1");
+    cl_student_filter han = {.risk = -1, .search = "小雨"};
+    OK(cl_student_list(f->v, &han, &list));
+    assert_int_equal(json_array_size(list), 1);
+    json_decref(list);
     cl_student_filter bad = {.risk = 9};
     assert_int_equal(cl_student_count(f->v, &bad, &n), CL_EDATA);
 }
