@@ -99,8 +99,9 @@ cl_status cl_record_list(cl_vault *v, const cl_record_filter *filter, json_t **o
 
 /* Records (other than students' details) per week, for the 7×weeks days
  * ending on last_day (YYYY-MM-DD): counts[weeks - 1] the 7 days up to
- * last_day, counts[0] the oldest. One GROUP BY along the index on
- * occurred_at; no record is read. CL_EDATA for a bad date. */
+ * last_day, counts[0] the oldest. From the counts of each day that
+ * triggers keep in every write (record_days); no record is read. CL_EDATA
+ * for a bad date. */
 cl_status cl_record_count_by_week(cl_vault *v, const char *last_day, int weeks, long long *counts);
 
 /* The same rows, one at a time and in the same order, without building the

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "carelog/followup.h"
+#include "carelog/storage.h"
 #include "record_fixture.h"
 
 static long long add_in_class(fixture *f, const char *number, const char *name, const char *klass)
@@ -153,6 +155,26 @@ static void test_chart_counts(void **state)
     OK(cl_record_count_by_week(f->v, "2026-11-21", 12, weeks));
     assert_int_equal(weeks[11], 2);
     assert_int_equal(cl_record_count_by_week(f->v, "2026-13-01", 12, weeks), CL_EDATA);
+    /* The kept counts follow an edit that moves a record to another day. */
+    long long s = f->student ? f->student : 1;
+    long long id = add_record(f->v, "session", s, "{\"occurred_at\": \"2026-11-20\", \"session_type\": \"individual\","
+                                                 " \"risk_noted\": false}", 0);
+    OK(cl_record_count_by_week(f->v, "2026-11-20", 12, weeks));
+    assert_int_equal(weeks[11], 3);
+    json_t *moved = J("{\"occurred_at\": \"2026-10-30\"}");
+    long long version;
+    OK(cl_record_edit(f->v, id, 1, moved, &version));
+    json_decref(moved);
+    OK(cl_record_count_by_week(f->v, "2026-11-20", 12, weeks));
+    assert_int_equal(weeks[11], 2);
+    assert_int_equal(weeks[11 - 3], 1); /* 21 days back */
+    OK(cl_followup_recompute_check(f->v, false));
+    /* Damaged counts are found and repaired. */
+    OK(cl_db_exec(cl_vault_db(f->v), "UPDATE record_days SET n = n + 5 WHERE day = '2026-11-18'"));
+    assert_int_equal(cl_followup_recompute_check(f->v, false), CL_EDATA);
+    OK(cl_followup_recompute_check(f->v, true));
+    OK(cl_record_count_by_week(f->v, "2026-11-20", 12, weeks));
+    assert_int_equal(weeks[11], 2);
 }
 
 int main(void)
