@@ -13,6 +13,7 @@
 #include "carelog/county.h"
 #include "carelog/document.h"
 #include "carelog/export.h"
+#include "carelog/file.h"
 #include "carelog/i18n.h"
 #include "carelog/report.h"
 #include "carelog/text.h"
@@ -175,13 +176,14 @@ static ui_result reports_by(ui *u, view *v)
 
 /* The report's bytes in memory, and the question to ask before writing. */
 static cl_status build(ui *u, const reports_view *r, const char *path, unsigned char **bytes, size_t *len,
-                       char **question)
+                       char **question, char **signature)
 {
     size_t kind = r->pos.sel;
     if (kind == COUNTY) {
         if (!r->period)
             return cl_fail(CL_EUSAGE, _("the county totals need the term's name: p sets it"));
-        cl_status st = cl_county_totals(u->vault, r->period, r->from, r->to, CL_COUNTY_THRESHOLD, bytes, len);
+        cl_status st = cl_county_totals(u->vault, r->period, r->from, r->to, CL_COUNTY_THRESHOLD, base_name(path), bytes,
+                                        len, signature);
         if (st == CL_OK)
             *question = cl_strdup_printf(_("Write the anonymous county totals for %s to %s?"), r->period,
                                          base_name(path));
@@ -209,20 +211,31 @@ static ui_result reports_write(ui *u, view *v)
 {
     reports_view *r = v->data;
     char *path = r->path ? strdup(r->path) : default_path(r);
+    /* The county file travels with its signature beside it, as `report
+     * county` writes them. */
+    char *sig_path = path && r->pos.sel == COUNTY ? cl_strdup_printf("%s.minisig", path) : NULL;
     unsigned char *bytes = NULL;
     size_t len = 0;
-    char *question = NULL;
+    char *question = NULL, *signature = NULL;
     cl_status st = path ? CL_OK : cl_fail(CL_ESOFTWARE, _("out of memory"));
     /* Refused before anything is built, as the command line does. */
     if (st == CL_OK && access(path, F_OK) == 0)
         st = cl_fail(CL_ECANTCREATE, _("%s already exists; it was left untouched (choose another name)"), path);
+    if (st == CL_OK && sig_path && access(sig_path, F_OK) == 0)
+        st = cl_fail(CL_ECANTCREATE, _("%s already exists; it was left untouched (choose another name)"), sig_path);
     if (st == CL_OK)
-        st = build(u, r, path, &bytes, &len, &question);
+        st = build(u, r, path, &bytes, &len, &question, &signature);
     if (st == CL_OK && ui_confirm(u, question ? question : path)) {
         char action[32];
         snprintf(action, sizeof action, "report.%s", kinds[r->pos.sel].id);
         const char *target = r->pos.sel == COUNTY ? r->period : r->pos.sel == STATS ? "statistics" : "report";
-        st = cl_export_write(u->vault, action, target, path, format_of(r), bytes, len);
+        /* The signature first: the file is then never out without it. */
+        if (sig_path && signature)
+            st = cl_file_create_private(sig_path, signature, strlen(signature));
+        if (st == CL_OK)
+            st = cl_export_write(u->vault, action, target, path, format_of(r), bytes, len);
+        if (st != CL_OK && sig_path && signature)
+            unlink(sig_path);
         if (st == CL_OK)
             ui_say(u, false, _("Wrote %s (%zu bytes, mode 0600), NOT encrypted: keep it safe."), base_name(path), len);
     } else if (st == CL_OK) {
@@ -232,7 +245,9 @@ static ui_result reports_write(ui *u, view *v)
         ui_fail(u, st);
     if (bytes)
         cl_doc_bytes_free(bytes, len);
+    free(signature);
     free(question);
+    free(sig_path);
     free(path);
     return UI_STAY;
 }
@@ -241,7 +256,13 @@ static ui_result reports_key(ui *u, view *v, int key)
 {
     reports_view *r = v->data;
     (void)u;
+    size_t before = r->pos.sel;
     list_key(&r->pos, N_KINDS, N_KINDS, key);
+    /* A file named for one report is not the place for another. */
+    if (r->pos.sel != before) {
+        free(r->path);
+        r->path = NULL;
+    }
     return UI_STAY;
 }
 

@@ -28,12 +28,12 @@ expect_rc 0 t "$TP" --vault "$V" observe --student S001 --field occurred_at=2026
 screens views.keys
 compare views-inbox views-inbox-item views-inbox-accept views-inbox-accepted views-inbox-dismiss \
   views-inbox-empty views-search-typed views-search views-search-record views-reports views-reports-confirm \
-  views-reports-written
+  views-reports-written views-reports-county
 
 note "what the screens did is in the vault and its audit log"
 # The audit log first, before the command line adds listings of its own.
 expect_rc 0 cl "$PASS" --json audit list
-for action in inbox.accept inbox.dismiss inbox.view search report.ledger report.ledger.done; do
+for action in inbox.accept inbox.dismiss inbox.view search report.ledger report.ledger.done report.county; do
   grep -q "\"action\":\"$action\"" "$T/out" || fail "$action was not audited"
 done
 grep -q '"target":"inbox list"' "$T/out" || fail "the inbox list on screen was not audited as a listing"
@@ -45,4 +45,7 @@ F="$T/dumps/ledger.md"
 [ -f "$F" ] || fail "the ledger was not written where the screen said"
 [ "$(stat -c %a "$F")" = 600 ] || fail "the ledger has mode $(stat -c %a "$F")"
 grep -q '张小明' "$F" || fail "the ledger misses the student"
+[ -f "$T/dumps/county.json" ] && [ -f "$T/dumps/county.json.minisig" ] ||
+  fail "the county totals were not written with their signature"
+grep -q '张小明' "$T/dumps/county.json" && fail "a name reached the county file"
 echo "screens_views ok"
