@@ -652,8 +652,7 @@ const char *const cl_schema_migrations[] = {
      * every row is made again under its new key. */
     CL_SEARCH_REINDEX_SQL,
 
-
-    /* 12: the orders the screens' students list offers (cl_student_sort),
+    /* 14: the orders the screens' students list offers (cl_student_sort),
      * each an index walk; and the records of each day (students' details
      * left out) kept by triggers, so the home chart of records per week
      * reads 84 rows, not the records of 84 days. */
