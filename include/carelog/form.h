@@ -171,6 +171,10 @@ const json_t *cl_form_last_problems(void);
  * message on bad input, CL_ENOTFOUND for an unknown field id. */
 cl_status cl_form_value_from_text(const cl_form *f, const char *field_id,
                                   const char *text, json_t **out);
+/* The same for one field, a group's subfield too (the screens edit a
+ * group row by row); prefix goes before its id in messages
+ * ("guardians[2]."). */
+cl_status cl_field_value_from_text(const cl_field *fld, const char *prefix, const char *text, json_t **out);
 
 /* For screening forms: computes {"score": N, "max": M, "band": "id",
  * "band_zh": "...", "band_en": "...", "complete": true, "answered": K,

@@ -60,6 +60,11 @@ cl_status cl_office_add(cl_vault *v, const cl_party *office);
 /* [{id, name, fingerprint, age_recipient, minisign_public_key, source
  *   ("office.pub" or "keys"), added_at, added_by}] by name. Audited. */
 cl_status cl_office_list(cl_vault *v, json_t **out);
+/* School side: removes an office added by mistake or no longer used.
+ * Refused (CL_ECONFLICT, naming why) once a bundle was sent to it: its
+ * keys stay so that its receipts and status updates can still be
+ * verified. Audited (office.remove). CL_ENOTFOUND. */
+cl_status cl_office_remove(cl_vault *v, const char *name);
 /* An office by name: its row id and keys. CL_ENOTFOUND naming `office add`. */
 cl_status cl_office_find(cl_vault *v, const char *name, long long *id, cl_party *out);
 

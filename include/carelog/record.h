@@ -97,6 +97,13 @@ typedef struct cl_record_filter {
  * kind: CL_ENOTFOUND. */
 cl_status cl_record_list(cl_vault *v, const cl_record_filter *filter, json_t **out);
 
+/* Records (other than students' details) per week, for the 7×weeks days
+ * ending on last_day (YYYY-MM-DD): counts[weeks - 1] the 7 days up to
+ * last_day, counts[0] the oldest. From the counts of each day that
+ * triggers keep in every write (record_days); no record is read. CL_EDATA
+ * for a bad date. */
+cl_status cl_record_count_by_week(cl_vault *v, const char *last_day, int weeks, long long *counts);
+
 /* The same rows, one at a time and in the same order, without building the
  * list: row is called with each (borrowed: incref to keep it); a status
  * other than CL_OK from it stops the walk and is returned. Memory stays

@@ -48,12 +48,23 @@ cl_status cl_student_edit(cl_vault *v, long long id, long long expected_version,
  * merged student. */
 cl_status cl_student_get(cl_vault *v, long long id, json_t **out);
 
+/* The orders a list of students comes in (each read along an index). */
+typedef enum cl_student_sort {
+    CL_STUDENT_BY_CLASS = 0, /* class, then number */
+    CL_STUDENT_BY_NAME,      /* name, then number */
+    CL_STUDENT_BY_RISK,      /* highest risk first, then class and number */
+    CL_STUDENT_BY_DUE,       /* next due date, soonest first; none last */
+    CL_STUDENT_SORTS
+} cl_student_sort;
+
 typedef struct cl_student_filter {
     const char *class_name;   /* NULL = any */
     int risk;                 /* -1 = any, else exactly this level */
     const char *status;       /* NULL = any but merged */
     const char *circumstance; /* NULL = any */
     const char *search;       /* name or number contains, or the name typed as pinyin (zs, zhangs → 张三); NULL = all */
+    cl_student_sort sort;
+    long long offset, limit;  /* a page of the list: rows skipped, at most limit (0 = all) */
 } cl_student_filter;
 
 /* A page of the list (NULL where taken: the whole list). */
@@ -63,13 +74,18 @@ typedef struct cl_student_page {
 } cl_student_page;
 
 /* [{id, number, name, class, status, risk_level, misconduct_tier,
- * counsellor, flags:[flag id…] (open ones)}] ordered by class then number;
- * status as in cl_student_get. Filter status "merged" lists the merged
- * students; circumstance takes a choice id
- * or label of the student form. Bad filters: CL_EDATA. */
+ * counsellor, flags:[flag id…] (open ones), last_contact, next_due}] in
+ * the filter's order (by class then number unless it says otherwise);
+ * status as in cl_student_get; last_contact (the last direct contact) and
+ * next_due (the earliest of the open follow-ups and the policy's date) are
+ * "YYYY-MM-DD" or null, read from the maintained derived state
+ * (student_state), never computed here. Filter status "merged" lists the
+ * merged students; circumstance takes a choice id or label of the student
+ * form. Bad filters: CL_EDATA. */
 cl_status cl_student_list(cl_vault *v, const cl_student_filter *filter, json_t **out);
 
-/* The same rows one at a time, in the same order, without building the
+/* The same rows one at a time, by class then number (the filter's sort,
+ * offset and limit are not used: the page says where to start), without building the
  * list (memory stays flat however many students): row is called with
  * each (borrowed); a status other than CL_OK from it stops the walk and is
  * returned. With a class filter and a limit, a page is a range of the
@@ -79,7 +95,16 @@ cl_status cl_student_each(cl_vault *v, const cl_student_filter *filter, const cl
                           cl_student_row_fn *row, void *ctx);
 
 /* How many rows cl_student_each would give (at most the page's limit). */
-cl_status cl_student_count(cl_vault *v, const cl_student_filter *filter, const cl_student_page *page, long long *count);
+cl_status cl_student_page_count(cl_vault *v, const cl_student_filter *filter, const cl_student_page *page,
+                                long long *count);
+
+/* How many students the filter lets through (its sort, offset and limit
+ * ignored), for a front that fetches only the page it shows. */
+cl_status cl_student_count(cl_vault *v, const cl_student_filter *filter, long long *count);
+
+/* Students by their current risk level (merged ones left out):
+ * counts[level] for levels 0..CL_RISK_MAX, one indexed GROUP BY. */
+cl_status cl_student_count_by_risk(cl_vault *v, long long counts[CL_RISK_MAX + 1]);
 
 /* Closes a case (status closed or transferred) with a reason. */
 cl_status cl_student_close(cl_vault *v, long long id, const char *status, const char *reason);

@@ -248,6 +248,26 @@ static int print_parties(cl_cli *c, json_t *list, const char *none)
     return cl_cli_table_done(t);
 }
 
+static int cmd_office_remove(cl_cli *c)
+{
+    int first;
+    int rc = cl_cli_operands(c, _("NAME"),
+                             _("Removes an office added by mistake or no longer used. Refused once a bundle was\n"
+                               "sent to it: its keys stay so that its receipts can still be checked.\n"),
+                             1, &first);
+    if (rc != 0)
+        return cl_cli_exit(rc);
+    cl_status st = cl_cli_unlock(c);
+    if (st == CL_OK)
+        st = cl_office_remove(c->vault, c->argv[first]);
+    if (st != CL_OK)
+        return cl_cli_fail(st);
+    if (c->json)
+        return cl_cli_print_json(json_pack("{s:s}", "removed", c->argv[first]));
+    cl_cli_say(_("Removed the office %s.\n"), c->argv[first]);
+    return 0;
+}
+
 static int cmd_pubkey(cl_cli *c)
 {
     int first;
@@ -273,6 +293,7 @@ const cl_command cl_office_commands[] = {
     {"office init", "--name NAME", N_("create an office vault for a protection office"), cmd_office_init},
     {"office add", "NAME office.pub|--age A --minisign K", N_("add an office that bundles go to"), cmd_office_add},
     {"office list", "", N_("list the offices (in an office vault: the trusted schools)"), cmd_office_list},
+    {"office remove", "NAME", N_("remove an office no bundle was sent to"), cmd_office_remove},
     {"office trust", "NAME vault.pub", N_("office vault: trust a school's bundles"), cmd_office_trust},
     {"school add", "NAME vault.pub", N_("school vault: add a school that students transfer to and from"),
      cmd_school_add},

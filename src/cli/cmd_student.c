@@ -260,12 +260,13 @@ static int cmd_list(cl_cli *c)
                    &o, 0, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
-    cl_student_filter f = {o.class_name, o.risk, o.status, o.circumstance, o.search};
+    cl_student_filter f = {.class_name = o.class_name, .risk = o.risk, .status = o.status, .circumstance = o.circumstance,
+                           .search = o.search};
     cl_status st = cl_cli_unlock(c);
     /* Streamed, never built whole; counted first for the audit log. */
     long long rows = 0;
     if (st == CL_OK)
-        st = cl_student_count(c->vault, &f, NULL, &rows);
+        st = cl_student_page_count(c->vault, &f, NULL, &rows);
     if (st == CL_OK)
         st = cl_cli_audit_rows(c, rows);
     if (st != CL_OK)

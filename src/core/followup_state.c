@@ -282,6 +282,27 @@ static cl_status repair_row_counts(sqlite3 *db)
     return st;
 }
 
+/* The records of each day (record_days) against a count of the records. */
+#define DAYS_KEPT "SELECT day, n FROM record_days WHERE n <> 0"
+#define DAYS_EXPECTED "SELECT substr(occurred_at, 1, 10), count(*) FROM records WHERE kind <> 'student' GROUP BY 1"
+
+static cl_status check_record_days(sqlite3 *db)
+{
+    sqlite3_stmt *q;
+    cl_status st = cl_db_prepare(db, "SELECT * FROM (" DAYS_KEPT " EXCEPT " DAYS_EXPECTED ") UNION ALL SELECT * FROM ("
+                                     DAYS_EXPECTED " EXCEPT " DAYS_KEPT ") LIMIT 1", &q);
+    if (st != CL_OK)
+        return st;
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        st = cl_fail(CL_EDATA, _("the kept number of records of %s is not the number of its records; run `carelog "
+                                 "verify-derived --repair`"), (const char *)sqlite3_column_text(q, 0));
+    else if (rc != SQLITE_DONE)
+        st = cl_db_fail(db, "counting the records of each day");
+    sqlite3_finalize(q);
+    return st;
+}
+
 cl_status cl_followup_recompute_check(cl_vault *v, bool repair)
 {
     sqlite3 *db = cl_vault_db(v);
@@ -303,6 +324,8 @@ cl_status cl_followup_recompute_check(cl_vault *v, bool repair)
         if (st == CL_OK)
             st = repair_row_counts(db);
         if (st == CL_OK)
+            st = cl_db_exec(db, "DELETE FROM record_days; INSERT INTO record_days(day, n) " DAYS_EXPECTED ";");
+        if (st == CL_OK)
             st = cl_vault_audit(v, "derived.repair", "derived state", NULL);
         st = cl_tx_end(&tx, st);
         if (st != CL_OK)
@@ -315,6 +338,8 @@ cl_status cl_followup_recompute_check(cl_vault *v, bool repair)
         st = first_difference(db, checks[i].sql, checks[i].what);
     if (st == CL_OK)
         st = check_row_counts(db);
+    if (st == CL_OK)
+        st = check_record_days(db);
     if (own)
         sqlite3_exec(db, st == CL_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
     return st;

@@ -606,6 +606,12 @@ cl_status cl_form_value_from_text(const cl_form *f, const char *field_id, const 
     if (!fld)
         return cl_fail(CL_ENOTFOUND, _("form %s has no field '%s'"), f->kind,
                        field_id ? field_id : "");
+    return cl_field_value_from_text(fld, "", text, out);
+}
+
+cl_status cl_field_value_from_text(const cl_field *fld, const char *prefix, const char *text, json_t **out)
+{
+    *out = NULL;
     char *copy = strdup(text ? text : "");
     if (!copy)
         return cl_fail(CL_ESOFTWARE, _("out of memory"));
@@ -617,9 +623,9 @@ cl_status cl_form_value_from_text(const cl_form *f, const char *field_id, const 
     } else {
         /* Text keeps its inner spacing and line breaks; only the ends are
          * trimmed, as a shell argument often carries a stray newline. */
-        st = convert("", fld, s, &v);
+        st = convert(prefix ? prefix : "", fld, s, &v);
         if (st == CL_OK && !cl_form_value_absent(v))
-            st = check_value("", fld, v);
+            st = check_value(prefix ? prefix : "", fld, v);
     }
     free(copy);
     if (st != CL_OK) {

@@ -421,3 +421,48 @@ cl_status cl_office_find(cl_vault *v, const char *name, long long *id, cl_party 
     sqlite3_finalize(q);
     return CL_OK;
 }
+
+cl_status cl_office_remove(cl_vault *v, const char *name)
+{
+    cl_status st = cl_vault_require_role(v, false, "office.remove");
+    long long id = 0;
+    cl_party p;
+    if (st == CL_OK)
+        st = cl_office_find(v, name, &id, &p);
+    if (st != CL_OK)
+        return st;
+    sqlite3 *db = cl_vault_db(v);
+    bool sp;
+    st = party_tx_begin(v, &sp);
+    sqlite3_stmt *q = NULL;
+    if (st == CL_OK)
+        st = cl_db_prepare(db, "SELECT count(*) FROM bundle_exports WHERE office_id = ?", &q);
+    long long sent = 0;
+    if (st == CL_OK) {
+        sqlite3_bind_int64(q, 1, id);
+        if (sqlite3_step(q) == SQLITE_ROW)
+            sent = sqlite3_column_int64(q, 0);
+        else
+            st = cl_db_fail(db, "reading the bundles sent");
+    }
+    sqlite3_finalize(q);
+    if (st == CL_OK && sent > 0)
+        st = cl_fail(CL_ECONFLICT,
+                     ngettext("%lld bundle was sent to the office %s, so it stays: its receipts and status updates "
+                              "are checked against its keys",
+                              "%lld bundles were sent to the office %s, so it stays: its receipts and status updates "
+                              "are checked against its keys",
+                              (unsigned long)sent),
+                     sent, p.name);
+    if (st == CL_OK)
+        st = cl_db_prepare(db, "DELETE FROM offices WHERE id = ?", &q);
+    if (st == CL_OK) {
+        sqlite3_bind_int64(q, 1, id);
+        if (sqlite3_step(q) != SQLITE_DONE)
+            st = cl_db_fail(db, "removing the office");
+        sqlite3_finalize(q);
+    }
+    if (st == CL_OK)
+        st = cl_vault_audit(v, "office.remove", p.name, p.fingerprint);
+    return party_tx_end(v, sp, st);
+}

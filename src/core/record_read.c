@@ -1,4 +1,5 @@
 /* Records: reading one, its history, lists, and rendering for people. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -541,4 +542,37 @@ cl_status cl_record_render(cl_vault *v, const json_t *rec, const char *lang, cha
     }
     *out = cl_buf_take(&b);
     return *out ? CL_OK : cl_fail(CL_ESOFTWARE, _("out of memory"));
+}
+
+cl_status cl_record_count_by_week(cl_vault *v, const char *last_day, int weeks, long long *counts)
+{
+    if (weeks <= 0 || weeks > 520)
+        return cl_fail(CL_ESOFTWARE, _("a chart of %d weeks was asked for"), weeks);
+    memset(counts, 0, (size_t)weeks * sizeof *counts);
+    long end = last_day && strlen(last_day) == 10 ? cl_date_days(last_day) : LONG_MIN;
+    if (end == LONG_MIN)
+        return cl_fail(CL_EDATA, _("\"%s\" is not a date (YYYY-MM-DD)"), last_day);
+    char first[11];
+    cl_time_date((time_t)(end - (long)weeks * 7 + 1) * 86400, first, sizeof first);
+    sqlite3 *db = cl_vault_db(v);
+    sqlite3_stmt *q;
+    /* occurred_at is YYYY-MM-DD[THH:MM…]: "< day after" takes last_day whole. */
+    /* The days' counts the triggers keep (record_days), put into weeks here. */
+    cl_status st = cl_db_cached(db, "SELECT day, n FROM record_days WHERE day >= ?1 AND day <= ?2", &q);
+    if (st != CL_OK)
+        return st;
+    sqlite3_bind_text(q, 1, first, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 2, last_day, -1, SQLITE_TRANSIENT);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *day = (const char *)sqlite3_column_text(q, 0);
+        long d = day && strlen(day) == 10 ? cl_date_days(day) : LONG_MIN;
+        long ago = d == LONG_MIN ? -1 : (end - d) / 7;
+        if (ago >= 0 && ago < weeks)
+            counts[weeks - 1 - ago] += sqlite3_column_int64(q, 1);
+    }
+    if (rc != SQLITE_DONE)
+        st = cl_db_fail(db, "counting the records per week");
+    sqlite3_reset(q);
+    return st;
 }

@@ -370,7 +370,7 @@ cl_status cl_report_ledger(cl_vault *v, const cl_report_filter *filter, json_t *
     cl_status st = check_filter(filter, from, to);
     if (st != CL_OK)
         return st;
-    cl_student_filter sf = {filter->class_name, filter->risk, NULL, NULL, NULL};
+    cl_student_filter sf = {.class_name = filter->class_name, .risk = filter->risk};
     json_t *students = NULL, *records = NULL;
     st = cl_student_list(v, &sf, &students);
     cl_record_filter rf = {.since = *from ? from : NULL, .until = *to ? to : NULL};
@@ -506,7 +506,7 @@ cl_status cl_report_difficulty(cl_vault *v, const cl_report_filter *filter, json
     cl_status st = check_filter(filter, from, to);
     if (st != CL_OK)
         return st;
-    cl_student_filter sf = {filter->class_name, filter->risk, NULL, filter->circumstance, NULL};
+    cl_student_filter sf = {.class_name = filter->class_name, .risk = filter->risk, .circumstance = filter->circumstance};
     json_t *students = NULL, *due = NULL;
     st = cl_student_list(v, &sf, &students);
     if (st == CL_OK)

@@ -326,7 +326,7 @@ cl_status cl_report_stats(cl_vault *v, const cl_report_filter *filter, const cha
             return cl_fail(CL_EUSAGE, _("--by takes month, week, class, grade, category, risk, tier, circumstance, "
                                         "counsellor or agency"));
     }
-    cl_student_filter sf = {filter->class_name, filter->risk, NULL, NULL, NULL};
+    cl_student_filter sf = {.class_name = filter->class_name, .risk = filter->risk};
     json_t *students = NULL, *records = NULL;
     cl_status st = cl_student_list(v, &sf, &students);
     cl_record_filter rf = {.since = *from ? from : NULL, .until = *to ? to : NULL};

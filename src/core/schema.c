@@ -656,5 +656,27 @@ const char *const cl_schema_migrations[] = {
     /* 14: the attention list's open flags read a page at a time, oldest
      * first (agenda.h). */
     "CREATE INDEX flags_open_raised ON flags(raised_at, id) WHERE cleared_at IS NULL;",
+    /* 15: the orders the screens' students list offers (cl_student_sort),
+     * each an index walk; and the records of each day (students' details
+     * left out) kept by triggers, so the home chart of records per week
+     * reads 84 rows, not the records of 84 days. */
+    "CREATE INDEX students_name_number ON students(name, number);"
+    "CREATE INDEX students_risk ON students(risk_level DESC, class, number);"
+    "CREATE INDEX student_state_due ON student_state(coalesce(next_due, '9999-12-31'));"
+    "CREATE TABLE record_days (day TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;"
+    "INSERT INTO record_days(day, n)"
+    " SELECT substr(occurred_at, 1, 10), count(*) FROM records WHERE kind <> 'student' GROUP BY 1;"
+    "CREATE TRIGGER record_days_in AFTER INSERT ON records WHEN new.kind <> 'student' BEGIN"
+    "  INSERT INTO record_days(day, n) VALUES (substr(new.occurred_at, 1, 10), 1)"
+    "    ON CONFLICT(day) DO UPDATE SET n = n + 1;"
+    "END;"
+    "CREATE TRIGGER record_days_out AFTER DELETE ON records WHEN old.kind <> 'student' BEGIN"
+    "  UPDATE record_days SET n = n - 1 WHERE day = substr(old.occurred_at, 1, 10);"
+    "END;"
+    "CREATE TRIGGER record_days_moved AFTER UPDATE OF occurred_at, kind ON records BEGIN"
+    "  UPDATE record_days SET n = n - 1 WHERE old.kind <> 'student' AND day = substr(old.occurred_at, 1, 10);"
+    "  INSERT INTO record_days(day, n) SELECT substr(new.occurred_at, 1, 10), 1 WHERE new.kind <> 'student'"
+    "    ON CONFLICT(day) DO UPDATE SET n = n + 1;"
+    "END;",
     NULL,
 };

@@ -353,8 +353,6 @@ static json_t *array_or_empty(json_t *fields, const char *key)
     return json_is_array(a) ? json_deep_copy(a) : json_array();
 }
 
-/* A student's status: "merged" once merged into another, whatever the
- * details said before; else the status of the details. */
 
 cl_status cl_student_get(cl_vault *v, long long id, json_t **out)
 {

@@ -1,12 +1,13 @@
-/* The student list: filtered, in class and number order, streamed a row at
- * a time (a screen's first screenful, a page after a cursor, or the whole
- * list without building it). */
+/* Lists of students: filtered, sorted, paged, with each student's derived
+ * state (last contact, next due) read from student_state as it is kept in
+ * every write, so a list of 10,000 costs one index walk per page. */
 #include "carelog/student.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "carelog/catalog.h"
+#include "carelog/form.h"
 #include "carelog/i18n.h"
 #include "carelog/identifier.h"
 #include "carelog/storage.h"
@@ -14,6 +15,238 @@
 #include "record_internal.h"
 
 static const char *const statuses[] = {"active", "monitoring", "closed", "transferred", "merged", NULL};
+
+/* A filter as stored values: circumstance as its choice id, class and
+ * search text as numbers and classes are stored (--class 初二（3）班 lists
+ * 初二(3)班). */
+typedef struct filter_values {
+    char *circumstance, *class_name, *search;
+} filter_values;
+
+static void filter_values_free(filter_values *fv)
+{
+    free(fv->circumstance);
+    free(fv->class_name);
+    free(fv->search);
+}
+
+static cl_status filter_values_of(cl_vault *v, const cl_student_filter *fl, filter_values *fv)
+{
+    memset(fv, 0, sizeof *fv);
+    if (fl->risk < -1 || fl->risk > CL_RISK_MAX)
+        return cl_fail(CL_EDATA, _("--risk: %d is not a risk level; use 0 none, 1 attention, 2 elevated, 3 crisis"),
+                       fl->risk);
+    if (fl->sort < CL_STUDENT_BY_CLASS || fl->sort >= CL_STUDENT_SORTS || fl->offset < 0 || fl->limit < 0)
+        return cl_fail(CL_ESOFTWARE, _("a list of students was asked for in an order or page that does not exist"));
+    if (fl->status) {
+        bool ok = false;
+        for (size_t i = 0; statuses[i]; i++)
+            ok = ok || strcmp(statuses[i], fl->status) == 0;
+        if (!ok)
+            return cl_fail(CL_EDATA, _("--status: \"%s\" is not a status; use active, monitoring, closed, transferred "
+                                     "or merged"), fl->status);
+    }
+    if (fl->circumstance) {
+        const cl_form *form;
+        json_t *val = NULL;
+        cl_status st = cl_catalog_current(v, "student", &form, NULL);
+        if (st == CL_OK)
+            st = cl_form_value_from_text(form, "circumstances", fl->circumstance, &val);
+        if (st == CL_OK && json_array_size(val) != 1)
+            st = cl_fail(CL_EDATA, _("--circumstance: give one circumstance"));
+        if (st == CL_OK && !(fv->circumstance = strdup(json_string_value(json_array_get(val, 0)))))
+            st = cl_fail(CL_ESOFTWARE, _("out of memory"));
+        json_decref(val);
+        if (st != CL_OK)
+            return cl_fail_context(st, _("--circumstance"));
+    }
+    cl_status st = fl->class_name ? cl_identifier_normalise(CL_IDENTIFIER_CLASS, fl->class_name, "--class",
+                                                            &fv->class_name)
+                                  : CL_OK;
+    if (st == CL_OK && fl->search)
+        st = cl_identifier_normalise(CL_IDENTIFIER_CLASS, fl->search, "--search", &fv->search);
+    if (st != CL_OK)
+        filter_values_free(fv);
+    return st;
+}
+
+/* Whether case can matter in text: an ASCII letter, or a character
+ * written in two UTF-8 bytes (accented Latin, Greek, Cyrillic…). Chinese,
+ * digits and punctuation compare as stored. */
+static bool has_cased_letter(const char *text)
+{
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= 0xC3 && *p <= 0xDF))
+            return true;
+    return false;
+}
+
+/* The WHERE clause (students AS s) with its parameters ?1..?5. */
+static void where_clause(cl_buf *sql, const cl_student_filter *fl, const filter_values *fv)
+{
+    cl_buf_puts(sql, " WHERE 1");
+    if (fl->status && strcmp(fl->status, "merged") == 0)
+        cl_buf_puts(sql, " AND s.merged_into IS NOT NULL");
+    else if (fl->status)
+        cl_buf_puts(sql, " AND s.merged_into IS NULL AND s.status = ?1");
+    else
+        cl_buf_puts(sql, " AND s.merged_into IS NULL");
+    if (fv->class_name)
+        cl_buf_puts(sql, " AND s.class = ?2");
+    if (fl->risk >= 0)
+        cl_buf_puts(sql, " AND s.risk_level = ?3");
+    if (fv->circumstance)
+        cl_buf_puts(sql, " AND EXISTS (SELECT 1 FROM records r, json_each(r.fields, '$.circumstances') c"
+                         " WHERE r.id = s.record_id AND c.value = ?4)");
+    /* lower() is ICU's in this SQLCipher and costs about 0.1 ms a call, so
+     * it is asked for only when case can matter (has_cased_letter); pinyin
+     * (zs, zhangs → 张三) is typed in Latin letters too. */
+    if (fv->search && *fv->search && has_cased_letter(fv->search))
+        cl_buf_puts(sql, " AND (instr(lower(s.name), lower(?5)) > 0 OR instr(lower(s.number), lower(?5)) > 0"
+                         " OR carelog_pinyin_matches(s.name, ?5))");
+    else if (fv->search && *fv->search)
+        cl_buf_puts(sql, " AND (instr(s.name, ?5) > 0 OR instr(s.number, ?5) > 0)");
+}
+
+static void bind_filter(sqlite3_stmt *q, const cl_student_filter *fl, const filter_values *fv)
+{
+    if (fl->status)
+        sqlite3_bind_text(q, 1, fl->status, -1, SQLITE_TRANSIENT);
+    if (fv->class_name)
+        sqlite3_bind_text(q, 2, fv->class_name, -1, SQLITE_TRANSIENT);
+    if (fl->risk >= 0)
+        sqlite3_bind_int(q, 3, fl->risk);
+    if (fv->circumstance)
+        sqlite3_bind_text(q, 4, fv->circumstance, -1, SQLITE_TRANSIENT);
+    if (fv->search && *fv->search)
+        sqlite3_bind_text(q, 5, fv->search, -1, SQLITE_TRANSIENT);
+}
+
+/* Prepares the filtered statement: select_list over "students s", joined
+ * with their student_state rows as t when with_state, in the filter's
+ * order when ordered (and its page). */
+static cl_status prepare_filtered(cl_vault *v, const cl_student_filter *fl, const char *select_list, bool with_state,
+                                  bool ordered, sqlite3_stmt **out)
+{
+    filter_values fv;
+    cl_status st = filter_values_of(v, fl, &fv);
+    if (st != CL_OK)
+        return st;
+    cl_buf sql = {0};
+    cl_buf_printf(&sql, "SELECT %s FROM ", select_list);
+    /* Sorting by the due date walks student_state's index on it (every
+     * student has a row there, kept in each write and checked by `verify`);
+     * the other orders walk an index of students. */
+    if (with_state && ordered && fl->sort == CL_STUDENT_BY_DUE)
+        cl_buf_puts(&sql, "student_state t JOIN students s ON s.id = t.student_id");
+    else if (with_state)
+        cl_buf_puts(&sql, "students s LEFT JOIN student_state t ON t.student_id = s.id");
+    else
+        cl_buf_puts(&sql, "students s");
+    where_clause(&sql, fl, &fv);
+    if (ordered) {
+        static const char *const orders[CL_STUDENT_SORTS] = {
+            " ORDER BY s.class, s.number, s.id",
+            " ORDER BY s.name, s.number, s.id",
+            " ORDER BY s.risk_level DESC, s.class, s.number, s.id",
+            " ORDER BY coalesce(t.next_due, '9999-12-31'), t.student_id",
+        };
+        cl_buf_puts(&sql, orders[fl->sort]);
+        if (fl->limit > 0 || fl->offset > 0)
+            cl_buf_printf(&sql, " LIMIT %lld OFFSET %lld", fl->limit > 0 ? fl->limit : -1LL, fl->offset);
+    }
+    st = sql.data ? cl_db_prepare(cl_vault_db(v), sql.data, out) : cl_fail(CL_ESOFTWARE, _("out of memory"));
+    cl_buf_free(&sql);
+    if (st == CL_OK)
+        bind_filter(*out, fl, &fv);
+    filter_values_free(&fv);
+    return st;
+}
+
+cl_status cl_student_list(cl_vault *v, const cl_student_filter *filter, json_t **out)
+{
+    cl_student_filter none = {.risk = -1};
+    const cl_student_filter *fl = filter ? filter : &none;
+    sqlite3_stmt *q;
+    cl_status st = prepare_filtered(v, fl,
+                                    "s.id, s.number, s.name, s.class, " CL_STUDENT_STATUS_OF_S ", s.risk_level, s.misconduct_tier,"
+                                    " s.counsellor, (SELECT json_group_array(flag) FROM (SELECT flag FROM flags f"
+                                    " WHERE f.student_id = s.id AND f.cleared_at IS NULL ORDER BY f.id)),"
+                                    " t.last_contact, t.next_due",
+                                    true, true, &q);
+    if (st != CL_OK)
+        return st;
+    json_t *arr = json_array();
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        json_t *flags = cl_json_column(q, 8);
+        json_array_append_new(
+            arr, json_pack("{s:I, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:o, s:o, s:o}", "id",
+                           (json_int_t)sqlite3_column_int64(q, 0), "number", cl_column_string(q, 1), "name",
+                           cl_column_string(q, 2), "class", cl_column_string(q, 3), "status", cl_column_string(q, 4),
+                           "risk_level", (json_int_t)sqlite3_column_int64(q, 5), "misconduct_tier",
+                           cl_column_string(q, 6), "counsellor", cl_column_string(q, 7), "flags",
+                           json_is_array(flags) ? flags : json_array(), "last_contact", cl_column_string(q, 9),
+                           "next_due", cl_column_string(q, 10)));
+        if (flags && !json_is_array(flags))
+            json_decref(flags);
+    }
+    if (rc != SQLITE_DONE)
+        st = cl_db_fail(cl_vault_db(v), "listing the students");
+    sqlite3_finalize(q);
+    if (st != CL_OK) {
+        json_decref(arr);
+        return st;
+    }
+    *out = arr;
+    return CL_OK;
+}
+
+cl_status cl_student_count(cl_vault *v, const cl_student_filter *filter, long long *count)
+{
+    cl_student_filter none = {.risk = -1};
+    const cl_student_filter *fl = filter ? filter : &none;
+    sqlite3_stmt *q;
+    cl_status st;
+    /* Everyone (the screens' list unfiltered): the kept row count less the
+     * merged, without walking the table. */
+    if (!fl->status && !fl->class_name && fl->risk == -1 && !fl->circumstance && !(fl->search && *fl->search))
+        st = cl_db_prepare(cl_vault_db(v), "SELECT (SELECT n FROM row_counts WHERE name = 'students')"
+                                           " - (SELECT count(*) FROM students WHERE merged_into IS NOT NULL)", &q);
+    else
+        st = prepare_filtered(v, fl, "count(*)", false, false, &q);
+    if (st != CL_OK)
+        return st;
+    if (sqlite3_step(q) == SQLITE_ROW)
+        *count = sqlite3_column_int64(q, 0);
+    else
+        st = cl_db_fail(cl_vault_db(v), "counting the students");
+    sqlite3_finalize(q);
+    return st;
+}
+
+cl_status cl_student_count_by_risk(cl_vault *v, long long counts[CL_RISK_MAX + 1])
+{
+    memset(counts, 0, (CL_RISK_MAX + 1) * sizeof *counts);
+    sqlite3 *db = cl_vault_db(v);
+    sqlite3_stmt *q;
+    cl_status st = cl_db_cached(db, "SELECT risk_level, count(*) FROM students WHERE merged_into IS NULL"
+                                    " GROUP BY risk_level", &q);
+    if (st != CL_OK)
+        return st;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        long long level = sqlite3_column_int64(q, 0);
+        if (level >= 0 && level <= CL_RISK_MAX)
+            counts[level] = sqlite3_column_int64(q, 1);
+    }
+    if (rc != SQLITE_DONE)
+        st = cl_db_fail(db, "counting the students by risk");
+    sqlite3_reset(q);
+    return st;
+}
+
+/* ---- streamed in class and number order, a page after a cursor ------- */
 
 /* The filter's values as the statement binds them. */
 typedef struct bound {
@@ -176,7 +409,8 @@ cl_status cl_student_each(cl_vault *v, const cl_student_filter *filter, const cl
     return st;
 }
 
-cl_status cl_student_count(cl_vault *v, const cl_student_filter *filter, const cl_student_page *page, long long *count)
+cl_status cl_student_page_count(cl_vault *v, const cl_student_filter *filter, const cl_student_page *page,
+                                long long *count)
 {
     sqlite3_stmt *q;
     bound b;
@@ -192,21 +426,3 @@ cl_status cl_student_count(cl_vault *v, const cl_student_filter *filter, const c
     return st;
 }
 
-static cl_status append_row(json_t *row, void *ctx)
-{
-    return json_array_append(ctx, row) == 0 ? CL_OK : cl_fail(CL_ESOFTWARE, _("out of memory"));
-}
-
-cl_status cl_student_list(cl_vault *v, const cl_student_filter *filter, json_t **out)
-{
-    json_t *arr = json_array();
-    if (!arr)
-        return cl_fail(CL_ESOFTWARE, _("out of memory"));
-    cl_status st = cl_student_each(v, filter, NULL, append_row, arr);
-    if (st != CL_OK) {
-        json_decref(arr);
-        return st;
-    }
-    *out = arr;
-    return CL_OK;
-}

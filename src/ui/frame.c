@@ -46,6 +46,13 @@ static ui_result act_redraw(ui *u, view *v)
     return UI_STAY;
 }
 
+ui_result ui_act_back(ui *u, view *v)
+{
+    (void)u;
+    (void)v;
+    return UI_BACK;
+}
+
 /* Keys every view has; shown in every help. */
 const ui_action ui_global_actions[] = {
     {'?', UI_FN(KEY_F(1)), "?/F1", N_("Help: the keys of this screen"), true, act_help},

@@ -287,3 +287,58 @@ void ui_secret_free(ui_secret_input *in)
     in->buf = NULL;
     in->len = 0;
 }
+
+bool ui_ask_secret(ui *u, const char *question, cl_secret **out)
+{
+    ui_secret_input in = {0};
+    bool ok = false, done = false;
+    ui_modal_enter();
+    while (!done) {
+        ui_redraw(u);
+        int y = u->rows - 2;
+        move(y, 0);
+        clrtoeol();
+        int qw = ui_text(u, y, 0, u->cols - 1, question, A_BOLD);
+        move(y, qw < u->cols - 1 ? qw + 1 : qw);
+        curs_set(1);
+        refresh();
+        int key = ui_getkey(u);
+        if (key == UI_EOF || key == UI_ESC || key == UI_CTRL('c'))
+            done = true;
+        else if (key == 13 || key == UI_ENTER)
+            done = ok = in.len > 0;
+        else
+            ui_secret_key(&in, key);
+    }
+    ui_modal_leave();
+    curs_set(0);
+    *out = ok ? ui_secret_take(&in) : NULL;
+    ui_secret_free(&in);
+    return *out != NULL;
+}
+
+bool ui_new_passphrase(ui *u, const char *first, cl_secret **out)
+{
+    cl_secret *pass = NULL, *again = NULL;
+    *out = NULL;
+    if (!ui_ask_secret(u, first, &pass))
+        return false;
+    if (cl_utf8_length((const char *)pass->bytes) < 8) {
+        cl_secret_free(pass);
+        ui_say(u, true, "%s", _("A passphrase needs at least 8 characters; nothing was changed."));
+        return false;
+    }
+    if (!ui_ask_secret(u, _("Type it again (not shown):"), &again)) {
+        cl_secret_free(pass);
+        return false;
+    }
+    bool same = pass->len == again->len && sodium_memcmp(pass->bytes, again->bytes, pass->len) == 0;
+    cl_secret_free(again);
+    if (!same) {
+        cl_secret_free(pass);
+        ui_say(u, true, "%s", _("The two passphrases differ; nothing was changed."));
+        return false;
+    }
+    *out = pass;
+    return true;
+}

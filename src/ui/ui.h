@@ -181,12 +181,26 @@ bool ui_secret_key(ui_secret_input *in, int key);
 struct cl_secret *ui_secret_take(ui_secret_input *in);
 void ui_secret_clear(ui_secret_input *in);
 void ui_secret_free(ui_secret_input *in);
+/* A passphrase typed with echo off on the message line (Esc: false). */
+bool ui_ask_secret(ui *u, const char *question, struct cl_secret **out);
+/* A new passphrase: at least 8 characters, typed twice the same; false
+ * (saying why) otherwise. */
+bool ui_new_passphrase(ui *u, const char *first, struct cl_secret **out);
 void ui_modal_enter(void);
 void ui_modal_leave(void);
 
 /* ---- views (view_*.c) ---- */
 extern const view_ops ui_unlock_view, ui_firstrun_view, ui_home_view, ui_students_view, ui_student_view,
-    ui_record_view, ui_editor_view, ui_referrals_view, ui_settings_view, ui_help_view;
+    ui_record_view, ui_editor_view, ui_referrals_view, ui_settings_view, ui_help_view, ui_search_view,
+    ui_inbox_view, ui_inbox_item_view, ui_reports_view, ui_teachers_view, ui_offices_view;
+/* Shows a recovery key once, with the warning, until y. */
+void ui_show_recovery_key(ui *u, const struct cl_secret *key);
+/* An action for "q"/Esc: back to the view below. */
+ui_result ui_act_back(ui *u, view *v);
+/* Search asks for the words at once; inbox item: one observation. */
+void ui_open_search(ui *u);
+void ui_open_inbox_item(ui *u, long long id);
+void ui_open_reports(ui *u);
 void ui_open_student(ui *u, long long id);
 void ui_open_record(ui *u, long long id);
 /* A new record of kind for the student, an edit of record_id (kind and

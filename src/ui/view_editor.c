@@ -8,93 +8,20 @@
 #include <string.h>
 
 #include "carelog/catalog.h"
+#include "carelog/clock.h"
 #include "carelog/draft.h"
 #include "carelog/i18n.h"
 #include "carelog/record.h"
 #include "carelog/student.h"
 #include "carelog/text.h"
+#include "editor.h"
 #include "ui.h"
 
 #define LABEL_W 22
 
-typedef struct field_edit {
-    const cl_field *fld;
-    cl_line line;
-    char error[512];
-} field_edit;
-
-typedef struct editor {
-    char kind[40];
-    long long student_id, record_id, base_version, draft_id;
-    const cl_form *form;
-    field_edit *fields;
-    size_t n, cur, top;
-    bool pasting;
-    char student_name[120];
-    ui_form_done done; /* a form that is no vault's: the teacher's observation */
-    void *done_ctx;
-} editor;
-
 static bool zh(const ui *u)
 {
     return strcmp(u->lang, "zh") == 0;
-}
-
-/* A stored value as the text the field is edited as. */
-static char *value_text(ui *u, const cl_field *fld, const json_t *val)
-{
-    if (!val || json_is_null(val))
-        return strdup("");
-    if (json_is_boolean(val))
-        return strdup(json_is_true(val) ? (zh(u) ? "是" : "yes") : (zh(u) ? "否" : "no"));
-    if (json_is_integer(val))
-        return cl_strdup_printf("%lld", (long long)json_integer_value(val));
-    if (json_is_real(val))
-        return cl_strdup_printf("%g", json_real_value(val));
-    if (json_is_string(val) && fld->type == CL_FIELD_CHOICE) {
-        const char *label = cl_field_choice_label(fld, json_string_value(val), u->lang);
-        return strdup(label ? label : json_string_value(val));
-    }
-    if (json_is_string(val))
-        return strdup(json_string_value(val));
-    if (json_is_array(val) && fld->type == CL_FIELD_MULTI) {
-        cl_buf b = {0};
-        size_t i;
-        json_t *item;
-        json_array_foreach(val, i, item) {
-            const char *label = cl_field_choice_label(fld, json_string_value(item), u->lang);
-            cl_buf_printf(&b, "%s%s", i ? ", " : "", label ? label : json_string_value(item));
-        }
-        return b.data ? cl_buf_take(&b) : strdup("");
-    }
-    return json_dumps(val, JSON_COMPACT);
-}
-
-/* The values as typed, converted by the form; *bad_field receives the first
- * field whose text does not convert (with its message), -1 when none. */
-static json_t *values_of(editor *e, bool with_nulls, long *bad_field)
-{
-    json_t *values = json_object();
-    *bad_field = -1;
-    for (size_t i = 0; i < e->n; i++) {
-        json_t *val = NULL;
-        const char *text = e->fields[i].line.text;
-        e->fields[i].error[0] = '\0';
-        if (cl_form_value_from_text(e->form, e->fields[i].fld->id, text, &val) != CL_OK) {
-            snprintf(e->fields[i].error, sizeof e->fields[i].error, "%s", cl_error_message());
-            if (*bad_field < 0)
-                *bad_field = (long)i;
-            continue;
-        }
-        if (val && !json_is_null(val))
-            json_object_set_new(values, e->fields[i].fld->id, val);
-        else if (with_nulls)
-            json_object_set_new(values, e->fields[i].fld->id, json_null());
-        else
-            json_decref(val);
-    }
-    cl_error_clear();
-    return values;
 }
 
 static bool changed(const editor *e)
@@ -102,35 +29,35 @@ static bool changed(const editor *e)
     for (size_t i = 0; i < e->n; i++)
         if (e->fields[i].line.changed)
             return true;
-    return e->draft_id != 0;
+    return e->draft_id != 0 || e->rows_changed;
+}
+
+static void editor_free(editor *e)
+{
+    if (!e)
+        return;
+    editor_free_entries(e);
+    free(e->fields);
+    free(e);
 }
 
 void ui_open_form_editor(ui *u, const cl_form *form, const char *heading, ui_form_done done, void *ctx)
 {
     editor *e = calloc(1, sizeof *e);
-    size_t n = cl_form_field_count(form);
-    field_edit *fields = e ? calloc(n ? n : 1, sizeof *fields) : NULL;
-    cl_status st = fields ? CL_OK : cl_fail(CL_ESOFTWARE, _("out of memory"));
-    for (size_t i = 0; st == CL_OK && i < n; i++) {
-        fields[i].fld = cl_form_field_at(form, i);
-        st = cl_line_init(&fields[i].line, "", fields[i].fld->type == CL_FIELD_LONGTEXT,
-                          fields[i].fld->max_len ? fields[i].fld->max_len : 4000);
+    cl_status st = e ? CL_OK : cl_fail(CL_ESOFTWARE, _("out of memory"));
+    if (st == CL_OK) {
+        snprintf(e->kind, sizeof e->kind, "%s", cl_form_kind(form));
+        snprintf(e->student_name, sizeof e->student_name, "%s", heading);
+        e->form = form;
+        e->done = done;
+        e->done_ctx = ctx;
+        st = editor_build(u, e, NULL, NULL);
     }
     if (st != CL_OK) {
         ui_fail(u, st);
-        for (size_t i = 0; fields && i < n; i++)
-            cl_line_free(&fields[i].line);
-        free(fields);
-        free(e);
+        editor_free(e);
         return;
     }
-    snprintf(e->kind, sizeof e->kind, "%s", cl_form_kind(form));
-    snprintf(e->student_name, sizeof e->student_name, "%s", heading);
-    e->form = form;
-    e->fields = fields;
-    e->n = n;
-    e->done = done;
-    e->done_ctx = ctx;
     ui_push(u, &ui_editor_view, e);
 }
 
@@ -160,22 +87,8 @@ void ui_open_editor(ui *u, const char *kind, long long student_id, long long rec
         e->record_id = record_id;
         st = cl_catalog_current(u->vault, e->kind, &e->form, &form_id);
     }
-    if (st == CL_OK) {
-        e->n = cl_form_field_count(e->form);
-        e->fields = calloc(e->n ? e->n : 1, sizeof *e->fields);
-        st = !e->fields ? cl_fail(CL_ESOFTWARE, _("out of memory"))
-             : e->n == 0 ? cl_fail(CL_EDATA, _("the form for %s has no fields to fill in"), e->kind)
-                         : CL_OK;
-    }
-    for (size_t i = 0; st == CL_OK && i < e->n; i++) {
-        const cl_field *fld = cl_form_field_at(e->form, i);
-        e->fields[i].fld = fld;
-        char *text = draft ? strdup(ui_str(json_object_get(draft, "fields"), fld->id))
-                           : value_text(u, fld, json_object_get(initial, fld->id));
-        bool multi = fld->type == CL_FIELD_LONGTEXT;
-        st = cl_line_init(&e->fields[i].line, text, multi, fld->max_len ? fld->max_len : 4000);
-        free(text);
-    }
+    if (st == CL_OK)
+        st = editor_build(u, e, initial, draft ? json_object_get(draft, "fields") : NULL);
     if (st == CL_OK && student_id) {
         json_t *s = NULL;
         if (cl_student_get(u->vault, student_id, &s) == CL_OK)
@@ -186,12 +99,7 @@ void ui_open_editor(ui *u, const char *kind, long long student_id, long long rec
     json_decref(record);
     if (st != CL_OK) {
         ui_fail(u, st);
-        if (e) {
-            for (size_t i = 0; e->fields && i < e->n; i++)
-                cl_line_free(&e->fields[i].line);
-            free(e->fields);
-            free(e);
-        }
+        editor_free(e);
         return;
     }
     ui_push(u, &ui_editor_view, e);
@@ -199,13 +107,15 @@ void ui_open_editor(ui *u, const char *kind, long long student_id, long long rec
 
 static bool shown(const editor *e, size_t i, const json_t *values)
 {
-    return cl_field_shown(e->fields[i].fld, values);
+    return editor_shown(e, i, values);
 }
 
 static int field_height(const editor *e, size_t i, int w)
 {
     /* A one-line field wraps too when its text is longer than the window
      * is wide, so the whole of it can be seen while it is typed. */
+    if (e->fields[i].header)
+        return 1 + (i == e->cur);
     bool one_line = e->fields[i].fld->type != CL_FIELD_LONGTEXT;
     int rows = (int)cl_line_layout(&e->fields[i].line, w, NULL, 0, NULL, NULL);
     int max = i == e->cur ? (one_line ? 3 : 6) : (one_line ? 1 : 2);
@@ -217,7 +127,7 @@ static void editor_draw(ui *u, view *v)
     editor *e = v->data;
     int y = ui_body_top(), w = u->cols - LABEL_W - 1;
     long bad;
-    json_t *values = values_of(e, false, &bad);
+    json_t *values = editor_values(e, false, &bad);
     json_t *score = NULL;
     char scoring[160] = "";
     if (cl_form_score(e->form, values, &score) == CL_OK && score && json_object_get(score, "score"))
@@ -234,7 +144,9 @@ static void editor_draw(ui *u, view *v)
                 break;
             }
     /* Scroll so the field being edited shows whole. */
-    int body = ui_body_rows(u) - 1;
+    int body = ui_body_rows(u) - 1 - e->stale;
+    if (e->stale)
+        ui_text(u, y + 1 + body, 0, u->cols, _("^R loads the saved version (yours becomes a draft) · Esc keeps yours as a draft"), A_BOLD);
     if (e->cur < e->top)
         e->top = e->cur;
     for (;;) {
@@ -257,11 +169,20 @@ static void editor_draw(ui *u, view *v)
         if (row + h > y + 1 + body)
             h = y + 1 + body - row;
         char label[200];
-        snprintf(label, sizeof label, "%s%s", cl_field_label(f->fld, u->lang),
-                 cl_field_required(f->fld, values) ? " *" : "");
+        if (f->group) /* a row's subfields: the row's number, indented */
+            snprintf(label, sizeof label, " %zu. %s%s", f->item + 1, cl_field_label(f->fld, u->lang),
+                     editor_required(e, i, values) ? " *" : "");
+        else
+            snprintf(label, sizeof label, "%s%s", cl_field_label(f->fld, u->lang),
+                     cl_field_required(f->fld, values) ? " *" : "");
         ui_text_pad(u, row, 0, LABEL_W, label, focus ? A_BOLD : 0);
-        if (h > 0 && !focus)
+        if (f->header) {
+            size_t rows = editor_rows_of(e, i);
+            ui_textf(u, row, LABEL_W, w, focus ? A_BOLD : A_DIM, ngettext("%zu row · ^N adds a row", "%zu rows · ^N adds a row",
+                                                                     (unsigned long)rows), rows);
+        } else if (h > 0 && !focus) {
             ui_line_draw(u, &f->line, row, LABEL_W, h, w, false, 0);
+        }
         if (focus)
             cur_y = row;
         row += h;
@@ -269,6 +190,9 @@ static void editor_draw(ui *u, view *v)
             const char *help = zh(u) ? f->fld->help_zh : f->fld->help_en;
             if (f->error[0])
                 ui_text(u, row, 2, u->cols - 2, f->error, u->color ? COLOR_PAIR(UI_PAIR_ERROR) | A_BOLD : A_BOLD);
+            else if (f->group)
+                ui_text(u, row, 2, u->cols - 2, _("^N adds a row · ^G deletes this row · PgDn/PgUp next or previous row"),
+                        A_DIM);
             else if (f->fld->type == CL_FIELD_CHOICE || f->fld->type == CL_FIELD_BOOL)
                 ui_textf(u, row, 2, u->cols - 2, A_DIM, "%s%s%s", _("Space chooses the next answer"), help ? " · " : "",
                          help ? help : "");
@@ -279,7 +203,7 @@ static void editor_draw(ui *u, view *v)
     }
     json_decref(values);
     /* The focused field last, so the cursor stays in it. */
-    if (cur_y >= 0) {
+    if (cur_y >= 0 && !e->fields[e->cur].header) {
         int h = field_height(e, e->cur, w) - 1;
         ui_line_draw(u, &e->fields[e->cur].line, cur_y, LABEL_W, h, w, true, A_UNDERLINE);
     }
@@ -288,7 +212,7 @@ static void editor_draw(ui *u, view *v)
 static void move_field(ui *u, editor *e, int delta)
 {
     long bad;
-    json_t *values = values_of(e, false, &bad);
+    json_t *values = editor_values(e, false, &bad);
     size_t i = e->cur;
     for (;;) {
         if (delta > 0 && i + 1 >= e->n)
@@ -329,18 +253,23 @@ static void next_choice(ui *u, field_edit *f)
 static void point_at_field(editor *e, const char *msg)
 {
     const char *best = NULL;
-    size_t best_i = 0;
+    size_t best_i = 0, best_len = 0;
     for (size_t i = 0; i < e->n; i++) {
-        size_t len = strlen(e->fields[i].fld->id);
-        for (const char *at = strstr(msg, e->fields[i].fld->id); at; at = strstr(at + 1, e->fields[i].fld->id)) {
+        char path[160];
+        editor_entry_path(e, i, path, sizeof path);
+        size_t len = strlen(path);
+        for (const char *at = strstr(msg, path); at; at = strstr(at + 1, path)) {
             bool start = at == msg || at[-1] == ' ';
             const char *end = at + len;
             bool stop = *end == ' ' || *end == '[' || *end == ':' || *end == '(' || strncmp(end, "（", 3) == 0 ||
                         strncmp(end, "：", 3) == 0;
             if (start && stop) {
-                if (!best || at < best) {
+                /* The earliest name; at one place the longest ("guardians[2].phone"
+                 * rather than its group "guardians"). */
+                if (!best || at < best || (at == best && len > best_len)) {
                     best = at;
                     best_i = i;
+                    best_len = len;
                 }
                 break;
             }
@@ -352,11 +281,30 @@ static void point_at_field(editor *e, const char *msg)
     }
 }
 
+/* A save refused because the record changed meanwhile (another terminal,
+ * the command line): who saved it and when, and the ways out on this
+ * screen, with the typed text still in the form. */
+static void say_stale(ui *u, editor *e)
+{
+    json_t *now = NULL;
+    e->stale = true;
+    if (cl_record_get(u->vault, e->record_id, false, &now) != CL_OK) {
+        cl_error_clear();
+        ui_say(u, true, "%s", _("Not saved: this record changed since you opened it."));
+        return;
+    }
+    char when[32];
+    cl_time_local(ui_str(now, "updated_at"), false, when, sizeof when);
+    ui_say(u, true, _("Not saved: %s changed it at %s (version %lld; yours began at %lld)."),
+           ui_str(now, "updated_by"), when, ui_int(now, "version"), e->base_version);
+    json_decref(now);
+}
+
 static ui_result editor_save(ui *u, view *v)
 {
     editor *e = v->data;
     long bad;
-    json_t *values = values_of(e, e->record_id != 0, &bad);
+    json_t *values = editor_values(e, e->record_id != 0, &bad);
     if (bad >= 0) {
         e->cur = (size_t)bad;
         ui_say(u, true, "%s", e->fields[bad].error);
@@ -380,11 +328,12 @@ static ui_result editor_save(ui *u, view *v)
         /* Nothing typed is lost: the form stays as it is. */
         char msg[512];
         snprintf(msg, sizeof msg, "%s", cl_error_message());
-        point_at_field(e, msg);
-        if (st == CL_ECONFLICT)
-            ui_say(u, true, _("%s — your text is kept; Esc can keep it as a draft."), msg);
-        else
+        if (st == CL_ECONFLICT) {
+            say_stale(u, e);
+        } else {
+            point_at_field(e, msg);
             ui_say(u, true, "%s", msg);
+        }
         return UI_STAY;
     }
     if (e->draft_id && cl_draft_delete(u->vault, e->draft_id) != CL_OK)
@@ -406,10 +355,7 @@ static void editor_keep(ui *u, view *v)
     editor *e = v->data;
     if (!changed(e) || e->done)
         return;
-    json_t *texts = json_object();
-    for (size_t i = 0; i < e->n; i++)
-        if (e->fields[i].line.text[0])
-            json_object_set_new(texts, e->fields[i].fld->id, json_string(e->fields[i].line.text));
+    json_t *texts = editor_texts(e);
     cl_status st = cl_draft_save(u->vault, e->kind, e->student_id, e->record_id, e->base_version, texts, &e->draft_id);
     json_decref(texts);
     if (st != CL_OK)
@@ -418,6 +364,7 @@ static void editor_keep(ui *u, view *v)
         ui_say(u, false, "%s", _("Your unsaved record was kept as a draft; home lists it."));
     for (size_t i = 0; i < e->n; i++)
         e->fields[i].line.changed = false;
+    e->rows_changed = false;
 }
 
 static ui_result editor_escape(ui *u, view *v)
@@ -443,6 +390,45 @@ static ui_result editor_escape(ui *u, view *v)
     return UI_STAY;
 }
 
+/* ^R on an edit: what is typed is kept as a draft (home lists it, to
+ * copy from), then the form shows the record as it is saved now and
+ * edits that version. */
+static ui_result editor_reload(ui *u, view *v)
+{
+    editor *e = v->data;
+    if (!e->record_id) {
+        ui_say(u, false, "%s", _("A new record has no saved version to load."));
+        return UI_STAY;
+    }
+    json_t *record = NULL;
+    cl_status st = cl_record_get(u->vault, e->record_id, false, &record);
+    if (st != CL_OK) {
+        ui_fail(u, st);
+        return UI_STAY;
+    }
+    bool kept = changed(e);
+    if (kept) {
+        editor_keep(u, v);
+        e->draft_id = 0; /* that draft stays for the counsellor; this form is the saved version now */
+    }
+    st = editor_build(u, e, json_object_get(record, "fields"), NULL);
+    if (st != CL_OK) {
+        json_decref(record);
+        ui_fail(u, st);
+        return UI_STAY;
+    }
+    e->rows_changed = false;
+    e->base_version = ui_int(record, "version");
+    e->stale = false;
+    json_decref(record);
+    u->changes++;
+    if (kept)
+        ui_say(u, false, _("Loaded version %lld. What you typed is kept as a draft; home lists it."), e->base_version);
+    else
+        ui_say(u, false, _("Loaded version %lld."), e->base_version);
+    return UI_STAY;
+}
+
 static ui_result editor_next(ui *u, view *v)
 {
     move_field(u, v->data, 1);
@@ -453,6 +439,22 @@ static ui_result editor_prev(ui *u, view *v)
 {
     move_field(u, v->data, -1);
     return UI_STAY;
+}
+
+/* PgDn/PgUp in a list: the first field of the next or previous row. */
+static void move_row(editor *e, int delta)
+{
+    long h = editor_group_header(e, e->cur);
+    const cl_field *g = e->fields[h].fld;
+    const field_edit *f = &e->fields[e->cur];
+    size_t want = f->header ? 0 : delta > 0 ? f->item + 1 : f->item > 0 ? f->item - 1 : 0;
+    if (f->header && delta < 0)
+        return;
+    for (size_t i = (size_t)h + 1; i < e->n && e->fields[i].group == g; i++)
+        if (e->fields[i].item == want) {
+            e->cur = i;
+            return;
+        }
 }
 
 static ui_result editor_key(ui *u, view *v, int key)
@@ -468,7 +470,11 @@ static ui_result editor_key(ui *u, view *v, int key)
         move_field(u, e, 1);
         return UI_STAY;
     }
-    if (ui_line_key(&f->line, key, w, &e->pasting, u)) {
+    if (!e->pasting && (key == UI_FN(KEY_NPAGE) || key == UI_FN(KEY_PPAGE)) && (f->group || f->header)) {
+        move_row(e, key == UI_FN(KEY_NPAGE) ? 1 : -1);
+        return UI_STAY;
+    }
+    if (!f->header && ui_line_key(&f->line, key, w, &e->pasting, u)) {
         f->error[0] = '\0';
         return UI_STAY;
     }
@@ -481,19 +487,51 @@ static ui_result editor_key(ui *u, view *v, int key)
 
 static void editor_close(view *v)
 {
+    editor_free(v->data);
+}
+
+/* ^N: a new row in the list the cursor is in (or after its header). */
+static ui_result editor_row_add(ui *u, view *v)
+{
     editor *e = v->data;
-    if (!e)
-        return;
-    for (size_t i = 0; i < e->n; i++)
-        cl_line_free(&e->fields[i].line);
-    free(e->fields);
-    free(e);
+    size_t first;
+    cl_status st = editor_add_row(e, e->cur, &first);
+    if (st == CL_EUSAGE)
+        ui_say(u, false, "%s", _("^N adds a row in a list such as guardians; move into one first."));
+    else if (st != CL_OK)
+        ui_fail(u, st);
+    else
+        e->cur = first;
+    return UI_STAY;
+}
+
+static ui_result editor_row_delete(ui *u, view *v)
+{
+    editor *e = v->data;
+    field_edit *f = &e->fields[e->cur];
+    if (!f->group) {
+        ui_say(u, false, "%s", _("^G deletes a row of a list such as guardians; move into the row first."));
+        return UI_STAY;
+    }
+    char question[256];
+    snprintf(question, sizeof question, _("Delete row %zu of %s?"), f->item + 1, cl_field_label(f->group, u->lang));
+    if (!ui_confirm(u, question))
+        return UI_STAY;
+    long h = editor_group_header(e, e->cur);
+    editor_delete_row(e, e->cur);
+    /* The cursor goes to the row that moved up, else the header. */
+    if (e->cur >= e->n || e->fields[e->cur].group != e->fields[h].fld)
+        e->cur = (size_t)h;
+    return UI_STAY;
 }
 
 static const ui_action editor_actions[] = {
     {UI_CTRL('s'), UI_FN(KEY_F(2)), "^S", N_("Save"), true, editor_save},
     {UI_TAB, 0, "Tab", N_("Next field"), true, editor_next},
     {UI_FN(KEY_BTAB), 0, "S-Tab", N_("Previous field"), false, editor_prev},
+    {UI_CTRL('r'), 0, "^R", N_("Load the saved version (your text kept as a draft)"), false, editor_reload},
+    {UI_CTRL('n'), 0, "^N", N_("Add a row to a list (guardians, actions…)"), false, editor_row_add},
+    {UI_CTRL('g'), 0, "^G", N_("Delete this row of the list"), false, editor_row_delete},
     {UI_ESC, 0, "Esc", N_("Leave (asks if unsaved)"), true, editor_escape},
     {UI_CTRL('z'), 0, "^Z", N_("Undo the last edit of the field"), false, NULL},
     {0, 0, NULL, NULL, false, NULL},

@@ -107,8 +107,8 @@ static void load(ui *u, home *h)
     json_t *obs = json_object_get(agenda, "new_observations");
     if (ui_int(obs, "count") > 0) {
         snprintf(text, sizeof text,
-                 ngettext("%lld new observation from teachers to triage (%lld urgent): carelog inbox",
-                          "%lld new observations from teachers to triage (%lld urgent): carelog inbox",
+                 ngettext("%lld new observation from teachers to triage (%lld urgent): Enter or i",
+                          "%lld new observations from teachers to triage (%lld urgent): Enter or i",
                           (unsigned long)ui_int(obs, "count")),
                  ui_int(obs, "count"), ui_int(obs, "urgent"));
         add_item(items, _("Inbox"), text, 0, 0, NULL);
@@ -123,34 +123,15 @@ static void load(ui *u, home *h)
     json_decref(agenda);
     h->items = rows_from_array(items);
 
-    /* Charts: records per week (the last 12) and students by risk. */
-    memset(h->weeks, 0, sizeof h->weeks);
-    memset(h->by_risk, 0, sizeof h->by_risk);
-    long today_days = cl_date_days(today);
+    /* Charts: records per week (the last 12) and students by risk, each
+     * one indexed count in the core. */
     char since[11];
     cl_time_date(cl_now() - (WEEKS * 7 - 1) * 86400L, since, sizeof since);
     snprintf(h->first_week, sizeof h->first_week, "%s", since);
-    json_t *recs = NULL;
-    cl_record_filter rf = {.since = since};
-    if (cl_record_list(u->vault, &rf, &recs) == CL_OK)
-        json_array_foreach(recs, i, row) {
-            char day[11];
-            snprintf(day, sizeof day, "%.10s", ui_str(row, "occurred_at"));
-            long d = cl_date_days(day);
-            long ago = (today_days - d) / 7;
-            if (ago >= 0 && ago < WEEKS)
-                h->weeks[WEEKS - 1 - ago]++;
-        }
-    json_decref(recs);
-    json_t *students = NULL;
-    cl_student_filter sf = {.risk = -1};
-    if (cl_student_list(u->vault, &sf, &students) == CL_OK)
-        json_array_foreach(students, i, row) {
-            long long r = ui_int(row, "risk_level");
-            if (r >= 0 && r <= 3)
-                h->by_risk[r]++;
-        }
-    json_decref(students);
+    if (cl_record_count_by_week(u->vault, today, WEEKS, h->weeks) != CL_OK)
+        memset(h->weeks, 0, sizeof h->weeks);
+    if (cl_student_count_by_risk(u->vault, h->by_risk) != CL_OK)
+        memset(h->by_risk, 0, sizeof h->by_risk);
     h->seen = u->changes;
     cl_error_clear();
 }
@@ -214,7 +195,7 @@ static ui_result home_open(ui *u, view *v)
     if (draft)
         ui_open_editor(u, NULL, 0, 0, draft);
     else if (!ui_int(it, "student_id") && !ui_int(it, "record_id"))
-        ui_say(u, false, "%s", _("The inbox screen is not built yet; `carelog inbox` triages from the command line."));
+        ui_push(u, &ui_inbox_view, NULL);
     else if (ui_int(it, "record_id"))
         ui_open_record(u, ui_int(it, "record_id"));
     else
@@ -233,6 +214,27 @@ static ui_result home_referrals(ui *u, view *v)
 {
     (void)v;
     ui_push(u, &ui_referrals_view, NULL);
+    return UI_STAY;
+}
+
+static ui_result home_search(ui *u, view *v)
+{
+    (void)v;
+    ui_open_search(u);
+    return UI_STAY;
+}
+
+static ui_result home_inbox(ui *u, view *v)
+{
+    (void)v;
+    ui_push(u, &ui_inbox_view, NULL);
+    return UI_STAY;
+}
+
+static ui_result home_reports(ui *u, view *v)
+{
+    (void)v;
+    ui_open_reports(u);
     return UI_STAY;
 }
 
@@ -274,10 +276,13 @@ static void home_close(view *v)
 }
 
 static const ui_action home_actions[] = {
-    {UI_ENTER, 13, "Enter", N_("Open"), true, home_open},
+    {UI_ENTER, 13, "Enter", N_("Open"), false, home_open},
     {'s', 0, "s", N_("Students"), true, home_students},
     {'r', 0, "r", N_("Referrals"), true, home_referrals},
-    {'o', 0, "o", N_("Settings"), true, home_settings},
+    {'/', 0, "/", N_("Search: every record, Chinese included"), true, home_search},
+    {'i', 0, "i", N_("Inbox: teachers' observations"), true, home_inbox},
+    {'e', 0, "e", N_("Reports: ledger, statistics, county totals"), true, home_reports},
+    {'o', 0, "o", N_("Settings"), false, home_settings},
     {'R', UI_FN(KEY_F(5)), "R", N_("Reload"), false, home_reload},
     {'q', 0, "q", N_("Quit"), true, home_quit},
     {0, 0, NULL, NULL, false, NULL},

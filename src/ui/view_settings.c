@@ -1,17 +1,44 @@
-/* Settings (language, auto-lock) and the help screen generated from the
- * action table of the screen it was asked on. */
+/* Settings (language, auto-lock, the counsellors' slots, passphrase and
+ * recovery key, each through the core function the command line uses)
+ * and the help screen generated from the action table of the screen it
+ * was asked on. */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include <curses.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "carelog/clock.h"
 #include "carelog/i18n.h"
+#include "carelog/secret.h"
 #include "carelog/text.h"
 #include "ui.h"
 
+typedef struct settings {
+    json_t *counsellors; /* [{name, since, current}] */
+    unsigned long seen;
+} settings;
+
+static settings *settings_of(ui *u, view *v)
+{
+    settings *s = v->data;
+    if (!s && !(s = v->data = calloc(1, sizeof *s)))
+        return NULL;
+    if (!s->counsellors || s->seen != u->changes) {
+        json_decref(s->counsellors);
+        s->counsellors = NULL;
+        cl_status st = cl_vault_counsellor_list(u->vault, &s->counsellors);
+        if (st != CL_OK) {
+            ui_fail(u, st);
+            s->counsellors = json_array();
+        }
+        s->seen = u->changes;
+    }
+    return s;
+}
+
 static void settings_draw(ui *u, view *v)
 {
-    (void)v;
+    settings *s = settings_of(u, v);
     int y = ui_body_top();
     ui_text(u, y, 0, u->cols, _("Settings"), A_BOLD);
     ui_textf(u, y + 2, 2, u->cols - 2, 0, "%s %s", _("Interface language (l):"), strcmp(u->lang, "zh") == 0 ? "中文" : "English");
@@ -19,8 +46,22 @@ static void settings_draw(ui *u, view *v)
         ui_textf(u, y + 3, 2, u->cols - 2, 0, _("Lock after idle (a): %d minutes"), u->autolock_seconds / 60);
     else
         ui_text(u, y + 3, 2, u->cols - 2, _("Lock after idle (a): never"), 0);
-    ui_text(u, y + 5, 2, u->cols - 2, _("Counsellors, passphrases, the recovery key and follow-up policies are"), A_DIM);
-    ui_text(u, y + 6, 2, u->cols - 2, _("changed from the command line for now: carelog counsellor, passwd, recovery, policy."), A_DIM);
+    ui_text(u, y + 5, 0, u->cols, _("Counsellors who can open this vault"), A_BOLD);
+    int row = y + 6;
+    size_t i;
+    json_t *c;
+    json_array_foreach(s ? s->counsellors : NULL, i, c) {
+        if (row >= u->rows - 8)
+            break;
+        char since[32];
+        cl_time_local(ui_str(c, "since"), true, since, sizeof since);
+        ui_text(u, row, 2, 20, ui_str(c, "name"), json_is_true(json_object_get(c, "current")) ? A_BOLD : 0);
+        ui_textf(u, row++, 22, u->cols - 22, 0, _("since %s%s"), since,
+                 json_is_true(json_object_get(c, "current")) ? _(" (you)") : "");
+    }
+    row++;
+    ui_text(u, row++, 2, u->cols - 2, _("c adds a counsellor · d removes one · p changes your passphrase"), A_DIM);
+    ui_text(u, row++, 2, u->cols - 2, _("k replaces the recovery key · t teachers · f protection offices"), A_DIM);
 }
 
 static ui_result settings_lang(ui *u, view *v)
@@ -54,21 +95,134 @@ static ui_result settings_autolock(ui *u, view *v)
     return UI_STAY;
 }
 
-static ui_result settings_back(ui *u, view *v)
+/* A second counsellor's slot: their name and their own passphrase, typed
+ * by them at this keyboard. */
+static ui_result settings_add_counsellor(ui *u, view *v)
 {
-    (void)u;
     (void)v;
-    return UI_BACK;
+    char *name;
+    if (!ui_ask(u, _("The new counsellor's name:"), "", &name))
+        return UI_STAY;
+    cl_secret *pass = NULL;
+    if (*name && ui_new_passphrase(u, _("Their passphrase (they type it; not shown):"), &pass)) {
+        ui_say(u, false, "%s", _("Deriving the key…"));
+        ui_redraw(u);
+        cl_status st = cl_vault_counsellor_add(u->vault, name, pass);
+        if (st == CL_OK) {
+            u->changes++;
+            ui_say(u, false, _("Added counsellor %s; they unlock with their own passphrase."), name);
+        } else {
+            ui_fail(u, st);
+        }
+    }
+    cl_secret_free(pass);
+    free(name);
+    return UI_STAY;
+}
+
+static ui_result settings_remove_counsellor(ui *u, view *v)
+{
+    settings *s = settings_of(u, v);
+    size_t n = s ? json_array_size(s->counsellors) : 0;
+    if (n == 0)
+        return UI_STAY;
+    const char **names = calloc(n, sizeof *names);
+    if (!names)
+        return UI_STAY;
+    for (size_t i = 0; i < n; i++)
+        names[i] = ui_str(json_array_get(s->counsellors, i), "name");
+    int choice = ui_menu(u, _("Remove which counsellor?"), names, n);
+    char *name = choice >= 0 ? strdup(names[choice]) : NULL;
+    free(names);
+    if (!name)
+        return UI_STAY;
+    char question[400];
+    snprintf(question, sizeof question, _("Remove %s? The key is rotated: their copy opens nothing new."),
+             name);
+    if (ui_confirm(u, question)) {
+        cl_status st = cl_vault_counsellor_remove(u->vault, name);
+        if (st == CL_OK) {
+            u->changes++;
+            ui_say(u, false, _("Removed counsellor %s and rotated the database key."), name);
+        } else {
+            ui_fail(u, st);
+        }
+    }
+    free(name);
+    return UI_STAY;
+}
+
+static ui_result settings_passphrase(ui *u, view *v)
+{
+    (void)v;
+    cl_secret *pass = NULL;
+    if (!ui_new_passphrase(u, _("Your new passphrase (not shown):"), &pass))
+        return UI_STAY;
+    bool rotate = ui_confirm(u, _("Could someone know the old one? Then the database key is rotated too."));
+    ui_say(u, false, "%s", _("Deriving the key…"));
+    ui_redraw(u);
+    cl_status st = cl_vault_change_passphrase(u->vault, NULL, pass, rotate);
+    cl_secret_free(pass);
+    if (st != CL_OK)
+        ui_fail(u, st);
+    else
+        ui_say(u, false, "%s", rotate ? _("The passphrase was changed and the database key rotated.")
+                                      : _("The passphrase was changed."));
+    return UI_STAY;
+}
+
+static ui_result settings_recovery(ui *u, view *v)
+{
+    (void)v;
+    if (!ui_confirm(u, _("Make a new recovery key? The old one stops working at once.")))
+        return UI_STAY;
+    cl_secret *key = NULL;
+    cl_status st = cl_vault_new_recovery_key(u->vault, &key);
+    if (st != CL_OK) {
+        ui_fail(u, st);
+        return UI_STAY;
+    }
+    ui_show_recovery_key(u, key);
+    cl_secret_free(key);
+    return UI_STAY;
+}
+
+static ui_result settings_teachers(ui *u, view *v)
+{
+    (void)v;
+    ui_push(u, &ui_teachers_view, NULL);
+    return UI_STAY;
+}
+
+static ui_result settings_offices(ui *u, view *v)
+{
+    (void)v;
+    ui_push(u, &ui_offices_view, NULL);
+    return UI_STAY;
+}
+
+static void settings_close(view *v)
+{
+    settings *s = v->data;
+    if (s)
+        json_decref(s->counsellors);
+    free(s);
 }
 
 static const ui_action settings_actions[] = {
     {'l', 0, "l", N_("Language"), true, settings_lang},
     {'a', 0, "a", N_("Auto-lock"), true, settings_autolock},
-    {'q', UI_ESC, "q", N_("Back"), true, settings_back},
+    {'c', 0, "c", N_("Add a counsellor"), false, settings_add_counsellor},
+    {'d', 0, "d", N_("Remove a counsellor (the key is rotated)"), false, settings_remove_counsellor},
+    {'p', 0, "p", N_("Change my passphrase"), false, settings_passphrase},
+    {'k', 0, "k", N_("Replace the recovery key (shown once)"), false, settings_recovery},
+    {'t', 0, "t", N_("Teachers"), true, settings_teachers},
+    {'f', 0, "f", N_("Protection offices"), true, settings_offices},
+    {'q', UI_ESC, "q", N_("Back"), true, ui_act_back},
     {0, 0, NULL, NULL, false, NULL},
 };
 
-const view_ops ui_settings_view = {"settings", settings_actions, settings_draw, NULL, false, NULL, NULL};
+const view_ops ui_settings_view = {"settings", settings_actions, settings_draw, NULL, false, NULL, settings_close};
 
 /* ---- help ---- */
 

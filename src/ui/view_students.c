@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "carelog/clock.h"
 #include "carelog/i18n.h"
 #include "carelog/student.h"
 #include "carelog/text.h"
@@ -17,23 +18,86 @@ typedef struct students {
     char *class_name, *circumstance, *search;
     int risk;     /* -1 any */
     int status;   /* index into statuses; 0 any */
+    cl_student_sort sort;
     unsigned long seen;
 } students;
 
 static const char *const statuses[] = {NULL, "active", "monitoring", "closed", "transferred", "merged"};
 #define N_STATUSES (sizeof statuses / sizeof *statuses)
+static const char *const sort_names[CL_STUDENT_SORTS] = {N_("class"), N_("name"), N_("risk"), N_("due date")};
+
+/* The list as pages fetched when the cursor reaches them: a vault of
+ * 10,000 students costs a count and one page, never the whole list. */
+#define PAGE_ROWS 120
+
+typedef struct paged_rows {
+    row_source base;
+    cl_vault *vault;
+    cl_student_filter filter; /* its strings belong to the view */
+    size_t count, first;      /* rows first.. are in page */
+    json_t *page;
+} paged_rows;
+
+static size_t paged_count(row_source *r)
+{
+    return ((paged_rows *)r)->count;
+}
+
+static const json_t *paged_at(row_source *r, size_t i)
+{
+    paged_rows *p = (paged_rows *)r;
+    if (i >= p->count)
+        return NULL;
+    if (!p->page || i < p->first || i >= p->first + json_array_size(p->page)) {
+        /* The page starts a little above the row asked for, so moving up
+         * from a page's top does not fetch again at once. */
+        p->first = i > PAGE_ROWS / 4 ? i - PAGE_ROWS / 4 : 0;
+        cl_student_filter f = p->filter;
+        f.offset = (long long)p->first;
+        f.limit = PAGE_ROWS;
+        json_decref(p->page);
+        p->page = NULL;
+        if (cl_student_list(p->vault, &f, &p->page) != CL_OK) {
+            cl_error_clear();
+            p->page = json_array();
+        }
+    }
+    return json_array_get(p->page, i - p->first);
+}
+
+static void paged_free(row_source *r)
+{
+    json_decref(((paged_rows *)r)->page);
+    free(r);
+}
+
+static row_source *paged_open(cl_vault *v, const cl_student_filter *f)
+{
+    long long n = 0;
+    cl_status st = cl_student_count(v, f, &n);
+    if (st != CL_OK)
+        return NULL;
+    paged_rows *p = calloc(1, sizeof *p);
+    if (!p) {
+        cl_fail(CL_ESOFTWARE, _("out of memory"));
+        return NULL;
+    }
+    p->base = (row_source){paged_count, paged_at, paged_free};
+    p->vault = v;
+    p->filter = *f;
+    p->count = (size_t)n;
+    return &p->base;
+}
 
 static void load(ui *u, students *s)
 {
-    cl_student_filter f = {s->class_name, s->risk, statuses[s->status], s->circumstance, s->search};
-    json_t *list = NULL;
-    cl_status st = cl_student_list(u->vault, &f, &list);
-    if (st != CL_OK) {
-        ui_fail(u, st);
-        list = json_array();
-    }
+    cl_student_filter f = {s->class_name, s->risk, statuses[s->status], s->circumstance, s->search, s->sort, 0, 0};
     rows_free(s->list);
-    s->list = rows_from_array(list);
+    s->list = paged_open(u->vault, &f);
+    if (!s->list) {
+        ui_fail(u, CL_EDATA);
+        s->list = rows_from_array(json_array());
+    }
     list_clamp(&s->pos, s->list->count(s->list), ui_body_rows(u) - 2);
     s->seen = u->changes;
 }
@@ -69,6 +133,7 @@ static void filter_line(ui *u, students *s, char *buf, size_t size)
         cl_buf_printf(&b, " %s=%s", _("search"), s->search);
     if (!s->class_name && s->risk < 0 && !s->circumstance && !statuses[s->status] && !(s->search && *s->search))
         cl_buf_printf(&b, " %s", _("none"));
+    cl_buf_printf(&b, "  %s %s", _("Sorted by"), _(sort_names[s->sort]));
     snprintf(buf, size, "%s", b.data ? b.data : "");
     cl_buf_free(&b);
 }
@@ -83,7 +148,18 @@ static void students_draw(ui *u, view *v)
     char filter[512];
     filter_line(u, s, filter, sizeof filter);
     ui_textf(u, y, 0, u->cols, A_BOLD, _("Students (%zu)  %s"), n, filter);
-    ui_text(u, y + 1, 0, u->cols, _("Risk Number     Name          Class         Status      Tier"), A_UNDERLINE);
+    /* Each column keeps its last cell blank, so a full one never runs into
+     * the next. */
+    static const struct {
+        int x, w;
+        const char *head;
+    } cols[] = {{4, 9, N_("Number")}, {13, 9, N_("Name")},  {22, 12, N_("Class")},         {34, 9, N_("Status")},
+                {43, 13, N_("Tier")},  {56, 11, N_("Last contact")}, {67, 11, N_("Next due")}};
+    ui_text_pad(u, y + 1, 0, u->cols, "", A_UNDERLINE);
+    for (size_t c = 0; c < sizeof cols / sizeof *cols; c++)
+        ui_text(u, y + 1, cols[c].x, cols[c].w - 1, _(cols[c].head), A_UNDERLINE);
+    char today[11];
+    cl_time_date(cl_now(), today, sizeof today);
     int page = ui_body_rows(u) - 2;
     list_clamp(&s->pos, n, page);
     for (int r = 0; r < page && s->pos.top + (size_t)r < n; r++) {
@@ -92,14 +168,19 @@ static void students_draw(ui *u, view *v)
         long long risk = ui_int(st, "risk_level");
         int attr = (i == s->pos.sel ? A_REVERSE : 0);
         int row = y + 2 + r;
+        const char *due = ui_str(st, "next_due");
+        bool late = *due && strcmp(due, today) < 0;
         ui_text_pad(u, row, 0, u->cols, "", attr);
-        ui_text_pad(u, row, 0, 5, ui_risk_symbol(risk), attr | ui_risk_attr(u, risk));
-        ui_text_pad(u, row, 5, 11, ui_str(st, "number"), attr);
-        ui_text_pad(u, row, 16, 14, ui_str(st, "name"), attr | ui_risk_attr(u, risk));
-        ui_text_pad(u, row, 30, 14, ui_str(st, "class"), attr);
-        ui_text_pad(u, row, 44, 12, ui_choice_label(u, "student", "status", ui_str(st, "status")), attr);
-        ui_text(u, row, 56, u->cols - 56, ui_choice_label(u, "assessment", "misconduct_tier",
-                                                          ui_str(st, "misconduct_tier")), attr);
+        ui_text(u, row, 0, 3, ui_risk_symbol(risk), attr | ui_risk_attr(u, risk));
+        ui_text(u, row, 4, 8, ui_str(st, "number"), attr);
+        ui_text(u, row, 13, 8, ui_str(st, "name"), attr | ui_risk_attr(u, risk));
+        ui_text(u, row, 22, 11, ui_str(st, "class"), attr);
+        ui_text(u, row, 34, 8, ui_choice_label(u, "student", "status", ui_str(st, "status")), attr);
+        ui_text(u, row, 43, 12, ui_choice_label(u, "assessment", "misconduct_tier", ui_str(st, "misconduct_tier")),
+                attr);
+        ui_text(u, row, 56, 10, ui_str(st, "last_contact"), attr);
+        /* A date already past reads as late without colour too: "!". */
+        ui_textf(u, row, 67, u->cols - 67, attr | (late ? A_BOLD : 0), "%s%s", due, late ? "!" : "");
     }
     if (n == 0)
         ui_text(u, y + 2, 2, u->cols - 2, _("No student matches. x clears the filters."), 0);
@@ -159,6 +240,17 @@ static ui_result students_status(ui *u, view *v)
     students *s = students_of(u, v);
     if (s) {
         s->status = (s->status + 1) % (int)N_STATUSES;
+        load(u, s);
+    }
+    return UI_STAY;
+}
+
+static ui_result students_sort(ui *u, view *v)
+{
+    students *s = students_of(u, v);
+    if (s) {
+        s->sort = (cl_student_sort)((s->sort + 1) % CL_STUDENT_SORTS);
+        s->pos.sel = s->pos.top = 0;
         load(u, s);
     }
     return UI_STAY;
@@ -251,7 +343,8 @@ static const ui_action students_actions[] = {
     {'c', 0, "c", N_("Class"), true, students_class},
     {'r', 0, "r", N_("Risk"), true, students_risk},
     {'f', 0, "f", N_("Circumstance"), true, students_circumstance},
-    {'t', 0, "t", N_("Status"), true, students_status},
+    {'t', 0, "t", N_("Status"), false, students_status},
+    {'o', 0, "o", N_("Order: class, name, risk or due date"), true, students_sort},
     {'x', 0, "x", N_("Clear filters"), false, students_clear},
     {'n', 0, "n", N_("New student"), true, students_add},
     {'q', UI_ESC, "q", N_("Back"), true, students_back},

@@ -105,6 +105,19 @@ typedef struct firstrun {
     char key[96]; /* the recovery key, shown once; wiped when confirmed */
 } firstrun;
 
+/* The recovery key, shown once, with the plain warning (first run, and
+ * when a counsellor replaces it in the settings). */
+static void draw_recovery_key(ui *u, int y, int w, const char *key)
+{
+    ui_text(u, y, 4, w, _("Recovery key — shown this once:"), A_BOLD);
+    ui_text(u, y + 2, 8, w - 4, key, A_BOLD);
+    ui_text(u, y + 4, 4, w, _("Write it down or print it, and keep it locked away from this computer."), 0);
+    ui_text(u, y + 5, 4, w, _("It opens the vault if every passphrase is forgotten;"), 0);
+    ui_text(u, y + 6, 4, w, _("anyone holding it can read everything."), A_BOLD);
+    ui_text(u, y + 8, 4, w, _("Press y once it is written down."), 0);
+    curs_set(0);
+}
+
 static firstrun *firstrun_of(view *v)
 {
     if (!v->data) {
@@ -129,13 +142,7 @@ static void firstrun_draw(ui *u, view *v)
     ui_text(u, y + 1, 4, w, dir ? dir : "", 0);
     free(dir);
     if (f->step == SHOW_KEY) {
-        ui_text(u, y + 3, 4, w, _("Recovery key — shown this once:"), A_BOLD);
-        ui_text(u, y + 5, 8, w - 4, f->key, A_BOLD);
-        ui_text(u, y + 7, 4, w, _("Write it down or print it, and keep it locked away from this computer."), 0);
-        ui_text(u, y + 8, 4, w, _("It opens the vault if every passphrase is forgotten;"), 0);
-        ui_text(u, y + 9, 4, w, _("anyone holding it can read everything."), A_BOLD);
-        ui_text(u, y + 11, 4, w, _("Press y once it is written down."), 0);
-        curs_set(0);
+        draw_recovery_key(u, y + 3, w, f->key);
         return;
     }
     ui_text(u, y + 3, 4, 30, _("School name:"), 0);
@@ -248,3 +255,46 @@ static void firstrun_close(view *v)
 }
 
 const view_ops ui_firstrun_view = {"first run", unlock_actions, firstrun_draw, firstrun_key, true, NULL, firstrun_close};
+
+/* ---- a new recovery key (settings) ---- */
+
+typedef struct shown_key {
+    char key[96];
+} shown_key;
+
+static void shown_key_draw(ui *u, view *v)
+{
+    shown_key *k = v->data;
+    ui_text(u, ui_body_top(), 0, u->cols, _("The old recovery key no longer opens the vault."), A_BOLD);
+    draw_recovery_key(u, ui_body_top() + 2, u->cols - 8, k->key);
+}
+
+static ui_result shown_key_key(ui *u, view *v, int key)
+{
+    (void)u;
+    (void)v;
+    return key == 'y' || key == 'Y' ? UI_BACK : UI_STAY;
+}
+
+static void shown_key_close(view *v)
+{
+    shown_key *k = v->data;
+    if (k)
+        sodium_memzero(k->key, sizeof k->key);
+    free(k);
+}
+
+static const ui_action shown_key_actions[] = {{'y', 'Y', "y", N_("It is written down"), true, ui_act_back},
+                                              {0, 0, NULL, NULL, false, NULL}};
+
+static const view_ops shown_key_view = {"recovery key", shown_key_actions, shown_key_draw, shown_key_key, true, NULL,
+                                        shown_key_close};
+
+void ui_show_recovery_key(ui *u, const cl_secret *key)
+{
+    shown_key *k = calloc(1, sizeof *k);
+    if (!k)
+        return;
+    cl_recovery_key_format(key, k->key, sizeof k->key);
+    ui_push(u, &shown_key_view, k);
+}

@@ -4,23 +4,10 @@
 # the expected screens in tests/e2e/screens/, the idle clock moved by the
 # script (auto-lock without sleeping), CARELOG_TEST_NOW for the dates.
 . "$(dirname "$0")/lib.sh"
-HERE=$(cd "$(dirname "$0")" && pwd)/screens
+. "$(dirname "$0")/screens/lib.sh"
 export CARELOG_TEST_NOW=2026-11-23T09:00:00Z LANG=zh_CN.UTF-8 XDG_CONFIG_HOME="$T/config"
 unset LC_ALL LC_MESSAGES LANGUAGE
 
-# compare NAME… — each dump in $T/dumps matches tests/e2e/screens/NAME.txt
-# (the recovery key, random by design, and the folder $T are masked).
-# SCREENS_UPDATE=1 writes the dumps as the new expected screens instead.
-compare() {
-  for n in "$@"; do
-    sed -E -e 's/[0-9A-Z]{4}(-[0-9A-Z]{4}){7}/XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX/' -e "s|$T|\$T|g" \
-      "$T/dumps/$n.txt" >"$T/dumps/$n.masked"
-    [ "${SCREENS_UPDATE:-}" = 1 ] && cp "$T/dumps/$n.masked" "$HERE/$n.txt"
-    diff -u "$HERE/$n.txt" "$T/dumps/$n.masked" || fail "screen $n differs"
-  done
-}
-
-mkdir -p "$T/dumps"
 V="$T/day"
 (cd "$T/dumps" && CARELOG_SCREEN_SCRIPT="$HERE/day.keys" "$CARELOG" --vault "$V") || fail "the day script failed"
 compare first-run first-run-mismatch recovery-key home-empty student-form student-file-empty kind-menu \

@@ -209,7 +209,7 @@ static void test_pages_use_indexes(void **state)
     OK(cl_student_each(f->v, &sf, &sp, ignore_student, &sp.after_id));
     cl_student_filter all = {.risk = -1};
     OK(cl_student_each(f->v, &all, &sp, ignore_student, &sp.after_id));
-    OK(cl_student_count(f->v, &sf, NULL, &n));
+    OK(cl_student_page_count(f->v, &sf, NULL, &n));
     cl_record_filter rf = {.limit = 20};
     OK(cl_record_count(f->v, &rf, &n));
     sqlite3_trace_v2(db, 0, NULL, NULL);
@@ -232,12 +232,42 @@ static void test_scan_is_caught(void **state)
     assert_false(sorts_whole("USE TEMP B-TREE FOR LAST 4 TERMS OF ORDER BY"));
 }
 
+/* The screens' students list in each of its orders, a page of it, its
+ * count, and the home charts: each an index walk or search. */
+static void test_students_pages_and_charts_use_indexes(void **state)
+{
+    fixture *f = *state;
+    cl_synth_options opt = {.students = 30, .seed = 5, .months = 3};
+    OK(cl_synth_fill(f->v, &opt, NULL));
+    sqlite3 *db = cl_vault_db(f->v);
+    OK(cl_db_exec(db, "ANALYZE"));
+    captured c = {0};
+    sqlite3_trace_v2(db, SQLITE_TRACE_STMT, capture, &c);
+    json_t *out;
+    for (int sort = 0; sort < CL_STUDENT_SORTS; sort++) {
+        cl_student_filter sf = {.risk = -1, .sort = (cl_student_sort)sort, .offset = 10, .limit = 20};
+        OK(cl_student_list(f->v, &sf, &out));
+        json_decref(out);
+    }
+    long long n, risk[CL_RISK_MAX + 1], weeks[12];
+    cl_student_filter all = {.risk = -1};
+    OK(cl_student_count(f->v, &all, &n));
+    OK(cl_student_count_by_risk(f->v, risk));
+    OK(cl_record_count_by_week(f->v, "2026-11-20", 12, weeks));
+    sqlite3_trace_v2(db, 0, NULL, NULL);
+    assert_true(c.n >= 7);
+    check_plans(db, &c);
+    for (size_t i = 0; i < c.n; i++)
+        free(c.sql[i]);
+}
+
 int main(void)
 {
     cl_secret_init_process();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_screens_use_indexes, setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_pages_use_indexes, setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_students_pages_and_charts_use_indexes, setup, fixture_teardown),
         cmocka_unit_test(test_scan_is_caught),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

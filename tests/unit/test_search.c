@@ -150,7 +150,7 @@ static void test_student_list_pinyin(void **state)
         {"zhangsan", 0, -1}, {"zhangsana", -1, -1}, {"zm", -1, -1}, {"ming", -1, -1}, {"z s", -1, -1},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        cl_student_filter fl = {NULL, -1, NULL, NULL, cases[i].typed};
+        cl_student_filter fl = {.risk = -1, .search = cases[i].typed};
         json_t *list;
         OK(cl_student_list(f->v, &fl, &list));
         cl_buf got = {0}, want = {0};

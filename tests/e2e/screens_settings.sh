@@ -1,0 +1,45 @@
+# Each settings action on screen, through the same core functions as the
+# command line: counsellor slots (add; remove with the key rotated; never
+# the last), my passphrase, the recovery key shown once, teachers (enrol
+# from a key file, revoke) and offices (add from office.pub, remove) —
+# compared screen by screen, then checked with the command line.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/screens/lib.sh"
+export CARELOG_TEST_NOW=2026-11-23T09:00:00Z XDG_CONFIG_HOME="$T/config"
+OFFICE="$T/office"
+V=$OFFICE
+expect_rc 0 cl "$PASS" office init --name 城区未保站 --user 李站长
+cp "$OFFICE/office.pub" "$T/dumps/office.pub"
+V="$T/v"
+init_vault --user 王老师
+OLD_RK=$RK
+TI="$T/teacher"
+printf '%s\n' 'teacher own passphrase' | "$CARELOG" --passphrase-fd 3 teacher init --name 李老师 --identity "$TI" \
+  3<&0 </dev/null >/dev/null 2>&1 || fail "teacher init failed"
+"$CARELOG" teacher show --json --identity "$TI" >"$T/out" 2>&1 || fail "teacher show failed"
+sed 's/.*"public_key":"\([^"]*\)".*/\1/' "$T/out" >"$T/dumps/teacher.pub"
+screens settings.keys
+compare settings-people settings-added settings-remove-menu settings-remove-confirm settings-removed \
+  settings-last-refused settings-short-refused settings-passphrase settings-recovery settings-teacher-enrolled \
+  settings-teacher-revoked settings-office-added settings-office-confirm settings-office-removed
+
+note "the vault agrees with what the screens said"
+opens "$PASS" && fail "the old passphrase still opens the vault"
+opens "$PASS2" || fail "the passphrase changed on screen does not open the vault"
+expect_rc 77 cl "$OLD_RK$NL$PASS" --recovery status
+expect_rc 0 cl "$PASS2" --json audit list
+for action in counsellor.add counsellor.remove counsellor.passphrase vault.recovery-key teacher.add teacher.revoke \
+  office.add office.remove; do
+  grep -q "\"action\":\"$action\"" "$T/out" || fail "$action was not audited"
+done
+expect_rc 0 cl "$PASS2" --json counsellor list
+grep -q '赵老师' "$T/out" && fail "the removed counsellor is still listed"
+expect_rc 0 cl "$PASS2" --json teacher list
+grep -q '"revoked_at":"20' "$T/out" || fail "the teacher revoked on screen is not revoked: $(cat "$T/out")"
+expect_rc 0 cl "$PASS2" --json office list
+[ "$(cat "$T/out")" = "[]" ] || fail "the office removed on screen is still there: $(cat "$T/out")"
+# The recovery key shown on screen is the one that now opens the vault.
+NEW_RK=$(grep -Eo '[0-9A-Z]{4}(-[0-9A-Z]{4}){7}' "$T/dumps/settings-recovery.txt" | head -n 1)
+[ -n "$NEW_RK" ] && [ "$NEW_RK" != "$OLD_RK" ] || fail "no new recovery key on screen"
+expect_rc 0 cl "$NEW_RK${NL}third passphrase here" --recovery status
+echo "screens_settings ok"
