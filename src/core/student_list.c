@@ -309,7 +309,10 @@ static cl_status list_prepare(cl_vault *v, const cl_student_filter *fl, const cl
                             : "SELECT s.id, s.number, s.name, s.class, " CL_STUDENT_STATUS_OF_S ", s.risk_level,"
                               " s.misconduct_tier, s.counsellor,"
                               " (SELECT json_group_array(flag) FROM (SELECT flag FROM flags f WHERE f.student_id = s.id"
-                              " AND f.cleared_at IS NULL ORDER BY f.id)) FROM students s WHERE 1");
+                              " AND f.cleared_at IS NULL ORDER BY f.id)),"
+                              " (SELECT t.last_contact FROM student_state t WHERE t.student_id = s.id),"
+                              " (SELECT t.next_due FROM student_state t WHERE t.student_id = s.id)"
+                              " FROM students s WHERE 1");
     if (fl->status && strcmp(fl->status, "merged") == 0)
         cl_buf_puts(&sql, " AND s.merged_into IS NOT NULL");
     else if (fl->status)
@@ -365,11 +368,12 @@ static json_t *student_row(sqlite3_stmt *q)
         json_decref(flags);
         flags = NULL;
     }
-    return json_pack("{s:I, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:o}", "id", (json_int_t)sqlite3_column_int64(q, 0),
-                     "number", cl_column_string(q, 1), "name", cl_column_string(q, 2), "class", cl_column_string(q, 3),
-                     "status", cl_column_string(q, 4), "risk_level", (json_int_t)sqlite3_column_int64(q, 5),
-                     "misconduct_tier", cl_column_string(q, 6), "counsellor", cl_column_string(q, 7), "flags",
-                     flags ? flags : json_array());
+    return json_pack("{s:I, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:o, s:o, s:o}", "id",
+                     (json_int_t)sqlite3_column_int64(q, 0), "number", cl_column_string(q, 1), "name",
+                     cl_column_string(q, 2), "class", cl_column_string(q, 3), "status", cl_column_string(q, 4),
+                     "risk_level", (json_int_t)sqlite3_column_int64(q, 5), "misconduct_tier", cl_column_string(q, 6),
+                     "counsellor", cl_column_string(q, 7), "flags", flags ? flags : json_array(), "last_contact",
+                     cl_column_string(q, 9), "next_due", cl_column_string(q, 10));
 }
 
 static cl_status walk(cl_vault *v, const cl_student_filter *filter, const cl_student_page *page, bool count,

@@ -83,7 +83,10 @@ static void search_draw(ui *u, view *v)
         return;
     }
     size_t n = s->hits->count(s->hits);
-    if ((long long)n < s->total)
+    if (s->total > CL_SEARCH_COUNT_MAX)
+        ui_textf(u, y, 0, u->cols, A_BOLD, _("Search: %s — more than %d matches, the newest %zu shown"), s->query,
+                 CL_SEARCH_COUNT_MAX, n);
+    else if ((long long)n < s->total)
         ui_textf(u, y, 0, u->cols, A_BOLD, _("Search: %s — %lld matches, the newest %zu shown"), s->query, s->total, n);
     else
         ui_textf(u, y, 0, u->cols, A_BOLD, ngettext("Search: %s — %lld match", "Search: %s — %lld matches",
