@@ -246,9 +246,9 @@ static int cmd_counsellor_add(cl_cli *c)
     if (st != CL_OK)
         return cl_cli_fail(st);
     if (!c->json) {
-        printf(_("Added counsellor "));
-        cl_cli_print_text(stdout, name);
-        printf(".\n");
+        char *shown = cl_text_inert(name, false);
+        printf(_("Added counsellor %s.\n"), shown ? shown : "");
+        free(shown);
     }
     return c->json ? cl_cli_print_json(json_pack("{s:s}", "added", name)) : 0;
 }
