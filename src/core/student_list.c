@@ -248,60 +248,20 @@ cl_status cl_student_count_by_risk(cl_vault *v, long long counts[CL_RISK_MAX + 1
 
 /* ---- streamed in class and number order, a page after a cursor ------- */
 
-/* The filter's values as the statement binds them. */
-typedef struct bound {
-    char *circumstance, *class_name, *search;
-} bound;
-
-static void bound_free(bound *b)
+/* The page checked, then the filter as the sorted list checks it (its sort,
+ * offset and limit unused here are zero from every caller). */
+static cl_status check_filter(cl_vault *v, const cl_student_filter *fl, const cl_student_page *pg, filter_values *b)
 {
-    free(b->circumstance);
-    free(b->class_name);
-    free(b->search);
-}
-
-static cl_status check_filter(cl_vault *v, const cl_student_filter *fl, const cl_student_page *pg, bound *b)
-{
-    if (fl->risk < -1 || fl->risk > CL_RISK_MAX)
-        return cl_fail(CL_EDATA, _("--risk: %d is not a risk level; use 0 none, 1 attention, 2 elevated, 3 crisis"),
-                       fl->risk);
-    if (fl->status) {
-        bool ok = false;
-        for (size_t i = 0; statuses[i]; i++)
-            ok = ok || strcmp(statuses[i], fl->status) == 0;
-        if (!ok)
-            return cl_fail(CL_EDATA, _("--status: \"%s\" is not a status; use active, monitoring, closed, transferred "
-                                     "or merged"), fl->status);
-    }
+    memset(b, 0, sizeof *b);
     if (pg->limit < 0 || pg->after_id < 0)
         return cl_fail(CL_EUSAGE, _("a page of students needs a limit of at least 1 and a student id to follow"));
-    if (fl->circumstance) {
-        const cl_form *form;
-        json_t *val = NULL;
-        cl_status st = cl_catalog_current(v, "student", &form, NULL);
-        if (st == CL_OK)
-            st = cl_form_value_from_text(form, "circumstances", fl->circumstance, &val);
-        if (st == CL_OK && json_array_size(val) != 1)
-            st = cl_fail(CL_EDATA, _("--circumstance: give one circumstance"));
-        if (st == CL_OK && !(b->circumstance = strdup(json_string_value(json_array_get(val, 0)))))
-            st = cl_fail(CL_ESOFTWARE, _("out of memory"));
-        json_decref(val);
-        if (st != CL_OK)
-            return cl_fail_context(st, _("--circumstance"));
-    }
-    /* The class and the search text as numbers and classes are stored:
-     * --class 初二（3）班 lists 初二(3)班. */
-    cl_status st = fl->class_name ? cl_identifier_normalise(CL_IDENTIFIER_CLASS, fl->class_name, "--class", &b->class_name)
-                                  : CL_OK;
-    if (st == CL_OK && fl->search)
-        st = cl_identifier_normalise(CL_IDENTIFIER_CLASS, fl->search, "--search", &b->search);
-    return st;
+    return filter_values_of(v, fl, b);
 }
 
 /* The rows of the filter, or with count how many there are. The order
  * (class, number, id) is the index students_class_number's, so a page
  * after a cursor (?6, a student id) is a range of it. */
-static cl_status list_prepare(cl_vault *v, const cl_student_filter *fl, const cl_student_page *pg, const bound *b,
+static cl_status list_prepare(cl_vault *v, const cl_student_filter *fl, const cl_student_page *pg, const filter_values *b,
                               bool count, sqlite3_stmt **out)
 {
     cl_buf sql = {0};
@@ -377,18 +337,17 @@ static json_t *student_row(sqlite3_stmt *q)
 }
 
 static cl_status walk(cl_vault *v, const cl_student_filter *filter, const cl_student_page *page, bool count,
-                      sqlite3_stmt **q, bound *b)
+                      sqlite3_stmt **q, filter_values *b)
 {
     cl_student_filter none = {.risk = -1};
     cl_student_page whole = {0, 0};
     const cl_student_filter *fl = filter ? filter : &none;
     const cl_student_page *pg = page ? page : &whole;
-    *b = (bound){NULL, NULL, NULL};
     cl_status st = check_filter(v, fl, pg, b);
     if (st == CL_OK)
         st = list_prepare(v, fl, pg, b, count, q);
     if (st != CL_OK)
-        bound_free(b);
+        filter_values_free(b);
     return st;
 }
 
@@ -396,7 +355,7 @@ cl_status cl_student_each(cl_vault *v, const cl_student_filter *filter, const cl
                           cl_student_row_fn *row, void *ctx)
 {
     sqlite3_stmt *q;
-    bound b;
+    filter_values b;
     cl_status st = walk(v, filter, page, false, &q, &b);
     if (st != CL_OK)
         return st;
@@ -409,7 +368,7 @@ cl_status cl_student_each(cl_vault *v, const cl_student_filter *filter, const cl
     if (st == CL_OK && rc != SQLITE_DONE)
         st = cl_db_fail(cl_vault_db(v), "listing the students");
     sqlite3_finalize(q);
-    bound_free(&b);
+    filter_values_free(&b);
     return st;
 }
 
@@ -417,7 +376,7 @@ cl_status cl_student_page_count(cl_vault *v, const cl_student_filter *filter, co
                                 long long *count)
 {
     sqlite3_stmt *q;
-    bound b;
+    filter_values b;
     cl_status st = walk(v, filter, page, true, &q, &b);
     if (st != CL_OK)
         return st;
@@ -426,7 +385,7 @@ cl_status cl_student_page_count(cl_vault *v, const cl_student_filter *filter, co
     else
         st = cl_db_fail(cl_vault_db(v), "counting the students");
     sqlite3_finalize(q);
-    bound_free(&b);
+    filter_values_free(&b);
     return st;
 }
 
