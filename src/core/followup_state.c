@@ -1,9 +1,11 @@
 /* The derived state, kept in the write transaction: one obligation per
  * record that set a follow-up date (followups) and each student's state
  * (student_state). The rule lives once, in the views followups_computed
- * and student_state_computed (schema.c); a write brings the tables of the
- * students it touched in step with the views, changing only rows that
- * differ, and the check compares the whole of both. */
+ * and student_state_computed (schema.c); at its commit a write brings in
+ * step with the views the rows it can have changed (a record's own
+ * obligations and those it meets or met; all of a student's when its
+ * status changed or records moved), changing only rows that differ, and
+ * the check compares the whole of both. */
 #include "carelog/followup.h"
 
 #include "carelog/i18n.h"
@@ -68,47 +70,139 @@ static cl_status run_cached(sqlite3 *db, const char *sql, long long id, const ch
     return st;
 }
 
-cl_status cl_followup_refresh_tx(sqlite3 *db, long long student_id)
+static cl_status refresh_followups_of(sqlite3 *db, long long student_id)
 {
     static const char upsert[] = UPSERT_FOLLOWUPS("c.student_id = ?1");
     static const char gone[] = "DELETE FROM followups WHERE student_id = ?1 AND record_id NOT IN"
                                " (SELECT record_id FROM followups_computed WHERE student_id = ?1)";
-    static const char state[] = UPSERT_STATE("student_id = ?1");
     cl_status st = run_cached(db, upsert, student_id, "keeping the follow-ups");
     if (st == CL_OK)
         st = run_cached(db, gone, student_id, "keeping the follow-ups");
-    if (st == CL_OK)
-        st = run_cached(db, state, student_id, "keeping the student's state");
     return st;
 }
 
-/* The students touched in the open transaction, refreshed at its commit. */
-typedef struct touched {
+static cl_status refresh_state_of(sqlite3 *db, long long student_id)
+{
+    static const char state[] = UPSERT_STATE("student_id = ?1");
+    return run_cached(db, state, student_id, "keeping the student's state");
+}
+
+cl_status cl_followup_refresh_tx(sqlite3 *db, long long student_id)
+{
+    cl_status st = refresh_followups_of(db, student_id);
+    return st == CL_OK ? refresh_state_of(db, student_id) : st;
+}
+
+/* The obligations the records written can change, given as a JSON array
+ * of their ids (?1): their own; those one of them may meet now, the
+ * never-met ones of its student planned up to 7 days after it and set
+ * before it; and those met by a record of its student of its day or later
+ * (it may come first now, and those it met itself are among them, as it
+ * may no longer). Any other obligation keeps its fitting records and its
+ * earliest one, so the view gives it again as it stands. */
+#define AFFECTED                                                                                                  \
+    "WITH touched(id) AS (SELECT value FROM json_each(?1)),"                                                     \
+    " written(student_id, day) AS (SELECT r.student_id, substr(r.occurred_at, 1, 10) FROM records r"             \
+    "  WHERE r.id IN touched),"                                                                                  \
+    " affected(record_id) AS (SELECT id FROM touched"                                                            \
+    "  UNION SELECT f.record_id FROM written w CROSS JOIN followups f INDEXED BY followups_unmet"                 \
+    "   ON f.student_id = w.student_id AND f.met_by IS NULL AND f.due_date <= date(w.day, '+7 days')"            \
+    "   AND f.set_on < w.day"                                                                                    \
+    "  UNION SELECT f.record_id FROM written w CROSS JOIN records m INDEXED BY records_student"                   \
+    "   ON m.student_id = w.student_id AND m.occurred_at >= w.day"                                               \
+    "   CROSS JOIN followups f INDEXED BY followups_met_by ON f.met_by = m.id) "
+
+/* The obligations of the records written (ids: a JSON array of them) and
+ * of all they can change, again from the view; and the obligation of each
+ * that no longer sets one gone. */
+static cl_status refresh_records_tx(sqlite3 *db, const char *ids, const long long *record_ids, size_t n)
+{
+    static const char upsert[] = AFFECTED UPSERT_FOLLOWUPS("c.record_id IN affected");
+    static const char gone[] = "DELETE FROM followups WHERE record_id = ?1"
+                               " AND NOT EXISTS (SELECT 1 FROM followups_computed c WHERE c.record_id = ?1)";
+    sqlite3_stmt *q;
+    cl_status st = cl_db_cached(db, upsert, &q);
+    if (st != CL_OK)
+        return st;
+    sqlite3_bind_text(q, 1, ids, -1, SQLITE_STATIC);
+    if (sqlite3_step(q) != SQLITE_DONE)
+        st = cl_db_fail(db, "keeping the follow-ups");
+    sqlite3_reset(q);
+    for (size_t i = 0; i < n && st == CL_OK; i++)
+        st = run_cached(db, gone, record_ids[i], "keeping the follow-ups");
+    return st;
+}
+
+/* What the open transaction touched, brought in step at its commit:
+ * students whose every obligation may have changed (status, a merge),
+ * records written (only the obligations they can change), and the
+ * students whose state follows from either or from their flags. */
+typedef struct id_list {
     size_t n, cap;
     long long *ids;
+} id_list;
+
+typedef struct touched {
+    id_list whole, records, states;
 } touched;
 
 static void touched_free(void *p)
 {
     touched *t = p;
-    if (t)
-        free(t->ids);
+    if (t) {
+        free(t->whole.ids);
+        free(t->records.ids);
+        free(t->states.ids);
+    }
     free(t);
+}
+
+/* Adds id unless the last few already hold it (a writer touches the same
+ * student many times in a row; a repeat elsewhere only costs a lookup). */
+static cl_status id_list_add(id_list *l, long long id)
+{
+    for (size_t i = l->n; i > 0 && i + 8 > l->n; i--)
+        if (l->ids[i - 1] == id)
+            return CL_OK;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 64;
+        long long *grown = realloc(l->ids, cap * sizeof *grown);
+        if (!grown)
+            return cl_fail(CL_ESOFTWARE, _("out of memory"));
+        l->ids = grown;
+        l->cap = cap;
+    }
+    l->ids[l->n++] = id;
+    return CL_OK;
 }
 
 static cl_status flush_touched(sqlite3 *db, void *ctx)
 {
     (void)ctx;
     touched *t = sqlite3_get_clientdata(db, "carelog.touched");
+    if (!t)
+        return CL_OK;
     cl_status st = CL_OK;
-    for (size_t i = 0; t && i < t->n && st == CL_OK; i++)
-        st = cl_followup_refresh_tx(db, t->ids[i]);
-    if (t)
-        t->n = 0;
+    for (size_t i = 0; i < t->whole.n && st == CL_OK; i++)
+        st = refresh_followups_of(db, t->whole.ids[i]);
+    if (st == CL_OK && t->records.n) {
+        sqlite3_str *ids = sqlite3_str_new(db);
+        for (size_t i = 0; i < t->records.n; i++)
+            sqlite3_str_appendf(ids, "%c%lld", i ? ',' : '[', t->records.ids[i]);
+        sqlite3_str_appendchar(ids, 1, ']');
+        char *text = sqlite3_str_finish(ids);
+        st = text ? refresh_records_tx(db, text, t->records.ids, t->records.n) : cl_fail(CL_ESOFTWARE, _("out of memory"));
+        sqlite3_free(text);
+    }
+    for (size_t i = 0; i < t->states.n && st == CL_OK; i++)
+        st = refresh_state_of(db, t->states.ids[i]);
+    t->whole.n = t->records.n = t->states.n = 0;
     return st;
 }
 
-cl_status cl_followup_touch_tx(sqlite3 *db, long long student_id)
+/* Notes for the commit: all of a student's obligations (whole), one
+ * record's (record), and the student's state; 0 for none. */
+static cl_status touch(sqlite3 *db, long long whole, long long record, long long student)
 {
     touched *t = sqlite3_get_clientdata(db, "carelog.touched");
     if (!t) {
@@ -117,21 +211,31 @@ cl_status cl_followup_touch_tx(sqlite3 *db, long long student_id)
             free(t);
             return cl_fail(CL_ESOFTWARE, _("out of memory"));
         }
-        cl_db_set_precommit(db, flush_touched, NULL);
+        cl_status st = cl_db_set_precommit(db, flush_touched, NULL);
+        if (st != CL_OK)
+            return st;
     }
-    for (size_t i = t->n; i > 0; i--)
-        if (t->ids[i - 1] == student_id)
-            return CL_OK;
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? 2 * t->cap : 64;
-        long long *grown = realloc(t->ids, cap * sizeof *grown);
-        if (!grown)
-            return cl_fail(CL_ESOFTWARE, _("out of memory"));
-        t->ids = grown;
-        t->cap = cap;
-    }
-    t->ids[t->n++] = student_id;
-    return CL_OK;
+    cl_status st = whole ? id_list_add(&t->whole, whole) : CL_OK;
+    if (st == CL_OK && record)
+        st = id_list_add(&t->records, record);
+    if (st == CL_OK)
+        st = id_list_add(&t->states, student);
+    return st;
+}
+
+cl_status cl_followup_touch_tx(sqlite3 *db, long long student_id)
+{
+    return touch(db, student_id, 0, student_id);
+}
+
+cl_status cl_followup_touch_record_tx(sqlite3 *db, long long record_id, long long student_id)
+{
+    return touch(db, 0, record_id, student_id);
+}
+
+cl_status cl_followup_touch_state_tx(sqlite3 *db, long long student_id)
+{
+    return touch(db, 0, 0, student_id);
 }
 
 cl_status cl_followup_refresh_all_tx(sqlite3 *db)
@@ -198,7 +302,7 @@ cl_status cl_followup_close(cl_vault *v, long long record_id, const char *reason
         sqlite3_finalize(q);
     }
     if (st == CL_OK)
-        st = cl_followup_refresh_tx(db, student);
+        st = cl_followup_touch_state_tx(db, student);
     if (st == CL_OK) {
         char target[48];
         snprintf(target, sizeof target, "follow-up %lld", record_id);

@@ -363,7 +363,7 @@ static cl_status insert_tx(cl_vault *v, const char *kind, long long student_id, 
     if (st == CL_OK)
         st = apply_score(v, form, id, student_id, fields);
     if (st == CL_OK && strcmp(kind, "student") != 0) /* a student's own: cl_student_sync_tx */
-        st = cl_followup_touch_tx(db, student_id);
+        st = cl_followup_touch_record_tx(db, id, student_id);
     if (st == CL_OK)
         *id_out = id;
     return st;
@@ -646,7 +646,7 @@ cl_status cl_record_edit_tx(cl_vault *v, long long id, long long expected_versio
     if (st == CL_OK)
         st = apply_score(v, form, id, r.student_id, fields);
     if (st == CL_OK && strcmp(r.kind, "student") != 0)
-        st = cl_followup_touch_tx(db, r.student_id);
+        st = cl_followup_touch_record_tx(db, id, r.student_id);
     if (st == CL_OK && action) {
         char target[48], detail[64];
         snprintf(target, sizeof target, "record %lld", id);

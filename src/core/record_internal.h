@@ -44,8 +44,15 @@ cl_status cl_student_refresh_risk_tx(sqlite3 *db, long long student_id);
  * student's records, details, flags or status calls it. */
 cl_status cl_followup_refresh_tx(sqlite3 *db, long long student_id);
 /* The same, at the commit of the open transaction (cl_db_commit), once
- * however many of the student's records it wrote. */
+ * however many of the student's records it wrote: for a change of the
+ * student's status or records moved between students. */
 cl_status cl_followup_touch_tx(sqlite3 *db, long long student_id);
+/* A record of the student written (added or edited): at the commit only
+ * the obligations it can change are recomputed, and the student's state,
+ * so a write costs the same however long the student's history. */
+cl_status cl_followup_touch_record_tx(sqlite3 *db, long long record_id, long long student_id);
+/* Only the student's state (its flags changed). */
+cl_status cl_followup_touch_state_tx(sqlite3 *db, long long student_id);
 /* Every student's state again (after a policy changed). */
 cl_status cl_followup_refresh_all_tx(sqlite3 *db);
 /* All of it again from the records (after an import; repair). */

@@ -678,5 +678,71 @@ const char *const cl_schema_migrations[] = {
     "  INSERT INTO record_days(day, n) SELECT substr(new.occurred_at, 1, 10), 1 WHERE new.kind <> 'student'"
     "    ON CONFLICT(day) DO UPDATE SET n = n + 1;"
     "END;",
+    /* 16: the follow-up rule of 5, said so that each obligation is a few
+     * index seeks rather than a walk of the student's history, so a write
+     * costs the same on the thousandth record as on the first
+     * (followup_state.c recomputes only the obligations a write can
+     * change). The rule is the same: the fitting records (followup_meets)
+     * of a later day than the record, at most 7 days before the planned
+     * date; the earliest day's lowest id meets it. A record's time is
+     * YYYY-MM-DD or YYYY-MM-DDTHH:MM, so "a later day" is "at or after the
+     * next day's date" as text, which an index answers; the earliest day
+     * (followups_earliest) is the least time of each fitting kind (one
+     * seek each), and the lowest id that day a short range. test_derived
+     * compares these views with the text of 5 and 6 on random histories. */
+    "DROP VIEW followups_computed;"
+    "CREATE VIEW followups_planned AS"
+    " SELECT r.id AS record_id, r.student_id, r.kind, substr(r.occurred_at, 1, 10) AS set_on, r.follow_up AS due_date,"
+    "  CASE WHEN EXISTS (SELECT 1 FROM followup_meets k WHERE k.set_kind = r.kind) THEN r.kind ELSE '*' END AS set_kind,"
+    "  max(date(substr(r.occurred_at, 1, 10), '+1 day'), date(r.follow_up, '-7 days')) AS meets_from"
+    " FROM records r WHERE r.follow_up IS NOT NULL AND r.follow_up <> '' AND r.kind <> 'student';"
+    "CREATE VIEW followups_earliest AS"
+    " SELECT p.*,"
+    "  (SELECT min((SELECT min(c.occurred_at) FROM records c"
+    "     WHERE c.student_id = p.student_id AND c.kind = m.meet_kind AND c.occurred_at >= p.meets_from))"
+    "   FROM followup_meets m WHERE m.set_kind = p.set_kind) AS met_at"
+    " FROM followups_planned p;"
+    "CREATE VIEW followups_computed AS"
+    " SELECT e.record_id, e.student_id, e.kind, e.set_on, e.due_date,"
+    "  (SELECT min(c.id) FROM records c"
+    "    WHERE c.student_id = e.student_id"
+    "      AND c.kind IN (SELECT m.meet_kind FROM followup_meets m WHERE m.set_kind = e.set_kind)"
+    "      AND c.occurred_at >= substr(e.met_at, 1, 10) AND c.occurred_at < date(e.met_at, '+1 day')) AS met_by"
+    " FROM followups_earliest e;"
+    /* The last direct contact likewise: the latest time of each kind that
+     * counts (one seek each); its day is the latest day. */
+    "DROP VIEW student_state_computed;"
+    "CREATE VIEW student_state_computed AS"
+    " SELECT student_id, followed, last_contact, open_flags, risk_level,"
+    "  policy_basis, policy_value, policy_days, policy_due,"
+    "  CASE WHEN policy_due IS NOT NULL AND (fu_due IS NULL OR policy_due <= fu_due) THEN policy_due ELSE fu_due END"
+    "   AS next_due,"
+    "  CASE WHEN policy_due IS NOT NULL AND (fu_due IS NULL OR policy_due <= fu_due) THEN NULL ELSE fu_record END"
+    "   AS next_record_id"
+    " FROM (SELECT b.*, p.basis AS policy_basis, p.value AS policy_value, p.days AS policy_days,"
+    "  CASE WHEN b.followed AND p.days IS NOT NULL"
+    "   THEN date(coalesce(b.last_contact, b.on_file), '+' || p.days || ' days') END AS policy_due,"
+    "  (SELECT f.due_date FROM followups f WHERE f.student_id = b.student_id AND f.open"
+    "    ORDER BY f.due_date, f.record_id LIMIT 1) AS fu_due,"
+    "  (SELECT f.record_id FROM followups f WHERE f.student_id = b.student_id AND f.open"
+    "    ORDER BY f.due_date, f.record_id LIMIT 1) AS fu_record"
+    "  FROM (SELECT s.id AS student_id,"
+    "    (s.status IN ('active', 'monitoring') AND s.merged_into IS NULL) AS followed, s.risk_level,"
+    "    substr(sr.occurred_at, 1, 10) AS on_file,"
+    "    json_extract(sr.fields, '$.circumstances') AS circumstances,"
+    "    substr((SELECT max((SELECT max(c.occurred_at) FROM records c WHERE c.student_id = s.id"
+    "      AND c.kind = m.meet_kind)) FROM followup_meets m WHERE m.set_kind = 'policy'), 1, 10) AS last_contact,"
+    "    (SELECT count(*) FROM flags g WHERE g.student_id = s.id AND g.cleared_at IS NULL) AS open_flags"
+    "   FROM students s LEFT JOIN records sr ON sr.id = s.record_id) b"
+    "  LEFT JOIN followup_policies p ON p.rowid ="
+    "   (SELECT q.rowid FROM followup_policies q"
+    "     WHERE (q.basis = 'risk' AND q.value = CAST(b.risk_level AS TEXT))"
+    "        OR (q.basis = 'circumstance' AND EXISTS"
+    "            (SELECT 1 FROM json_each(b.circumstances) j WHERE j.value = q.value))"
+    "     ORDER BY q.days, q.basis DESC, q.value LIMIT 1));"
+    /* The obligations a record can still meet (never met), and each
+     * student's earliest open one (student_state), as index ranges. */
+    "CREATE INDEX followups_unmet ON followups(student_id, due_date) WHERE met_by IS NULL;"
+    "CREATE INDEX followups_student_open ON followups(student_id, due_date, record_id) WHERE open;",
     NULL,
 };

@@ -676,7 +676,7 @@ cl_status cl_student_clear_flag(cl_vault *v, long long flag_id, const char *reas
         sqlite3_finalize(q);
     }
     if (st == CL_OK)
-        st = cl_followup_touch_tx(db, student);
+        st = cl_followup_touch_state_tx(db, student);
     if (st == CL_OK) {
         char target[48];
         snprintf(target, sizeof target, "flag %lld", flag_id);

@@ -288,6 +288,153 @@ static void test_upgrade(void **state)
     cl_db_close(db); /* with its cached statements */
 }
 
+/* The day n days after a YYYY-MM-DD date. */
+static void day_after(const char *date, int n, char out[16])
+{
+    struct tm tm = {.tm_hour = 12};
+    assert_int_equal(sscanf(date, "%d-%d-%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday), 3);
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    time_t t = timegm(&tm) + (time_t)n * 86400;
+    gmtime_r(&t, &tm);
+    strftime(out, 16, "%Y-%m-%d", &tm);
+}
+
+/* The first column of the first row of sql, with ?1 and ?2 bound to id. */
+static long long count_of(sqlite3 *db, const char *sql, long long id)
+{
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+    if (sqlite3_bind_parameter_count(q) >= 1)
+        sqlite3_bind_int64(q, 1, id);
+    if (sqlite3_bind_parameter_count(q) >= 2)
+        sqlite3_bind_int64(q, 2, id);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    long long n = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return n;
+}
+
+/* SQLite's virtual machine steps a call runs: a count of work that does
+ * not depend on the machine's speed or load. */
+static int count_step(void *ctx)
+{
+    ++*(long long *)ctx;
+    return 0;
+}
+
+static long long steps_of_adding_a_session(cl_vault *v, long long student)
+{
+    long long steps = 0;
+    sqlite3_progress_handler(cl_vault_db(v), 1, count_step, &steps);
+    add(v, "session", student, "{\"occurred_at\": \"2026-11-19\", \"session_type\": \"individual\","
+                               " \"risk_noted\": false, \"follow_up\": \"2026-11-26\"}");
+    sqlite3_progress_handler(cl_vault_db(v), 0, NULL, NULL);
+    return steps;
+}
+
+static long long a_student(cl_vault *v, const char *number)
+{
+    char text[160];
+    snprintf(text, sizeof text, "{\"number\": \"%s\", \"name\": \"学生%s\", \"class\": \"初二(3)班\"}", number,
+             number);
+    json_t *fields = J(text);
+    long long id = 0;
+    OK(cl_student_add(v, fields, false, &id));
+    json_decref(fields);
+    return id;
+}
+
+/* A record add does the same work for a student with a year of history as
+ * for a new one: only the obligations the new record can change are
+ * recomputed, each by index seeks (the whole history again was 30 times
+ * the work at 300 records). */
+static void test_write_cost_flat(void **state)
+{
+    fixture *f = *state;
+    long long fresh = a_student(f->v, "20260001"), long_history = a_student(f->v, "20260002");
+    OK(cl_db_begin(cl_vault_db(f->v)));
+    for (int i = 0; i < 300; i++) {
+        char on[16], until[16], text[256];
+        day_after("2025-12-01", i, on);
+        day_after("2025-12-01", i + 7, until);
+        if (i % 3 == 0)
+            snprintf(text, sizeof text, "{\"occurred_at\": \"%s\", \"session_type\": \"individual\","
+                                        " \"risk_noted\": false, \"follow_up\": \"%s\"}", on, until);
+        else if (i % 3 == 1)
+            snprintf(text, sizeof text, "{\"occurred_at\": \"%s\", \"who\": \"父亲\", \"channel\": \"phone\","
+                                        " \"summary\": \"电话\", \"follow_up\": \"%s\"}", on, until);
+        else
+            snprintf(text, sizeof text, "{\"occurred_at\": \"%s\", \"session_type\": \"group\","
+                                        " \"risk_noted\": false}", on);
+        add(f->v, i % 3 == 1 ? "contact" : "session", long_history, text);
+    }
+    OK(cl_db_commit(cl_vault_db(f->v)));
+    assert_int_equal(count_of(cl_vault_db(f->v), "SELECT count(*) FROM records WHERE student_id = ?", long_history),
+                     301);
+    steps_of_adding_a_session(f->v, fresh); /* the statements prepared once */
+    long long few = steps_of_adding_a_session(f->v, fresh);
+    long long many = steps_of_adding_a_session(f->v, long_history);
+    if (many > few + few / 4)
+        fprintf(stderr, "record add: %lld steps for a new student, %lld for one with 300 records\n", few, many);
+    assert_true(many <= few + few / 4);
+    OK(cl_followup_recompute_check(f->v, false));
+}
+
+/* The view `name` as the schema entry holding `marker` wrote it, as the
+ * temporary view `as`. */
+static void view_as_written(sqlite3 *db, const char *marker, const char *name, const char *as)
+{
+    int entry = -1;
+    for (int i = 0; cl_schema_migrations[i] && entry < 0; i++)
+        if (strstr(cl_schema_migrations[i], marker))
+            entry = i;
+    assert_true(entry >= 0);
+    char *create = sqlite3_mprintf("CREATE VIEW %s AS", name);
+    const char *start = strstr(cl_schema_migrations[entry], create);
+    assert_non_null(start);
+    const char *body = start + strlen(create), *end = strchr(start, ';');
+    assert_non_null(end);
+    char *sql = sqlite3_mprintf("CREATE TEMP VIEW %s AS %.*s", as, (int)(end - body), body);
+    OK(cl_db_exec(db, sql));
+    sqlite3_free(sql);
+    sqlite3_free(create);
+}
+
+static void expect_same_rows(sqlite3 *db, const char *a, const char *b)
+{
+    char *sql = sqlite3_mprintf("SELECT count(*) FROM (SELECT * FROM %s EXCEPT SELECT * FROM %s) WHERE ? = ?", a, b);
+    assert_int_equal(count_of(db, sql, 0), 0);
+    sqlite3_free(sql);
+    sql = sqlite3_mprintf("SELECT count(*) FROM (SELECT * FROM %s EXCEPT SELECT * FROM %s) WHERE ? = ?", b, a);
+    assert_int_equal(count_of(db, sql, 0), 0);
+    sqlite3_free(sql);
+}
+
+/* The rules as first written (the schema entries of the derived state),
+ * beside the views they are now said as (index seeks): equal on random
+ * histories, met and unmet, merged and closed. */
+static void test_views_as_first_written(void **state)
+{
+    fixture *f = *state;
+    cl_synth_options opt = {.students = 25, .seed = 11, .months = 3};
+    OK(cl_synth_fill(f->v, &opt, NULL));
+    cl_synth_rng rng;
+    cl_synth_rng_seed(&rng, 5);
+    for (int i = 0; i < 200; i++)
+        one_step(f->v, &rng);
+    sqlite3 *db = cl_vault_db(f->v);
+    view_as_written(db, "CREATE TABLE followup_meets", "followups_computed", "followups_first_written");
+    view_as_written(db, "CREATE TABLE student_state (", "student_state_computed", "state_first_written");
+    assert_true(count_of(db, "SELECT count(*) FROM followups_computed WHERE met_by IS NOT NULL AND ? = ?", 0) > 50);
+    assert_true(count_of(db, "SELECT count(*) FROM followups_computed WHERE met_by IS NULL AND ? = ?", 0) > 5);
+    assert_true(count_of(db, "SELECT count(*) FROM student_state_computed WHERE last_contact IS NOT NULL AND ? = ?",
+                         0) > 10);
+    expect_same_rows(db, "followups_computed", "followups_first_written");
+    expect_same_rows(db, "student_state_computed", "state_first_written");
+    OK(cl_db_exec(db, "DROP VIEW temp.followups_first_written; DROP VIEW temp.state_first_written"));
+}
+
 int main(void)
 {
     cl_secret_init_process();
@@ -296,6 +443,8 @@ int main(void)
         T(test_random_sequences),
         T(test_check_notices),
         T(test_upgrade),
+        T(test_write_cost_flat),
+        T(test_views_as_first_written),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
