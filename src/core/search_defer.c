@@ -120,7 +120,10 @@ static void defer_function(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 /* One statement each for the deletes and the inserts: a statement of its
  * own per record would open a statement savepoint each, and FTS5 would
- * write a segment each again. */
+ * write a segment each again. The inserts go in ascending rowid: FTS5
+ * writes out its pending terms whenever a rowid comes below the last one,
+ * so records in their ids' order (keyed by their dates) made a segment
+ * every few records. */
 static cl_status run_with_ids(sqlite3 *db, const char *sql, const char *ids)
 {
     sqlite3_stmt *q;
@@ -159,7 +162,8 @@ static cl_status index_queued(sqlite3 *db, void *ctx)
     if (st == CL_OK)
         st = run_with_ids(db, "INSERT INTO search_fts(rowid, body, pinyin)"
                               " SELECT carelog_search_key(occurred_at, id), carelog_search_body(id),"
-                              " carelog_search_pinyin(id) FROM records WHERE id IN (SELECT value FROM json_each(?))",
+                              " carelog_search_pinyin(id) FROM records WHERE id IN (SELECT value FROM json_each(?))"
+                              " ORDER BY 1",
                           ids.data);
     cl_buf_free(&keys);
     cl_buf_free(&ids);

@@ -54,18 +54,29 @@ cl_status cl_student_sync_tx(cl_vault *v, long long student_id, const json_t *fi
         if (st != CL_OK)
             return st;
     }
+    const char *status = cl_json_str(fields, "status");
+    if (!status || !*status)
+        status = "active";
+    /* A changed status opens or shuts every obligation of the student;
+     * otherwise only its state follows its details (circumstances). */
     sqlite3_stmt *q;
-    cl_status st = cl_db_cached(db, "UPDATE students SET number = ?, name = ?, class = ?, birth_date = ?, status = ?, "
-                                     "counsellor = ? WHERE id = ?", &q);
+    cl_status st = cl_db_cached(db, "SELECT status IS NOT ? FROM students WHERE id = ?", &q);
     if (st != CL_OK)
         return st;
-    const char *status = cl_json_str(fields, "status");
+    sqlite3_bind_text(q, 1, status, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, student_id);
+    bool status_changed = sqlite3_step(q) != SQLITE_ROW || sqlite3_column_int(q, 0);
+    sqlite3_reset(q);
+    st = cl_db_cached(db, "UPDATE students SET number = ?, name = ?, class = ?, birth_date = ?, status = ?, "
+                          "counsellor = ? WHERE id = ?", &q);
+    if (st != CL_OK)
+        return st;
     sqlite3_bind_text(q, 1, number ? number : "", -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, cl_json_str(fields, "name") ? cl_json_str(fields, "name") : "", -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 3, cl_json_str(fields, "class") ? cl_json_str(fields, "class") : "", -1, SQLITE_STATIC);
     if (cl_json_str(fields, "birth_date") && *cl_json_str(fields, "birth_date"))
         sqlite3_bind_text(q, 4, cl_json_str(fields, "birth_date"), -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 5, status && *status ? status : "active", -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 5, status, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 6, cl_json_str(fields, "counsellor") ? cl_json_str(fields, "counsellor") : "", -1,
                       SQLITE_STATIC);
     sqlite3_bind_int64(q, 7, student_id);
@@ -73,7 +84,7 @@ cl_status cl_student_sync_tx(cl_vault *v, long long student_id, const json_t *fi
         st = cl_db_fail(db, "saving the student");
     sqlite3_reset(q);
     if (st == CL_OK)
-        st = cl_followup_touch_tx(db, student_id);
+        st = status_changed ? cl_followup_touch_tx(db, student_id) : cl_followup_touch_state_tx(db, student_id);
     return st;
 }
 
