@@ -94,23 +94,25 @@ cl_status cl_followup_refresh_tx(sqlite3 *db, long long student_id)
 }
 
 /* The obligations the records written can change, given as a JSON array
- * of their ids (?1): their own; those one of them may meet now, the
- * never-met ones of its student planned up to 7 days after it and set
- * before it; and those met by a record of its student of its day or later
- * (it may come first now, and those it met itself are among them, as it
- * may no longer). Any other obligation keeps its fitting records and its
- * earliest one, so the view gives it again as it stands. */
+ * of their ids (?1): their own; those one of them met as the table stands
+ * (it may no longer); and those one of them may meet now, set before its
+ * day and planned up to 7 days after it: never met, or met by a record of
+ * its student of its day or later (it may come first). Any other
+ * obligation keeps its fitting records and its earliest one, so the view
+ * gives it again as it stands. */
 #define AFFECTED                                                                                                  \
     "WITH touched(id) AS (SELECT value FROM json_each(?1)),"                                                     \
     " written(student_id, day) AS (SELECT r.student_id, substr(r.occurred_at, 1, 10) FROM records r"             \
     "  WHERE r.id IN touched),"                                                                                  \
     " affected(record_id) AS (SELECT id FROM touched"                                                            \
+    "  UNION SELECT f.record_id FROM followups f INDEXED BY followups_met_by WHERE f.met_by IN touched"          \
     "  UNION SELECT f.record_id FROM written w CROSS JOIN followups f INDEXED BY followups_unmet"                 \
     "   ON f.student_id = w.student_id AND f.met_by IS NULL AND f.due_date <= date(w.day, '+7 days')"            \
     "   AND f.set_on < w.day"                                                                                    \
     "  UNION SELECT f.record_id FROM written w CROSS JOIN records m INDEXED BY records_student"                   \
     "   ON m.student_id = w.student_id AND m.occurred_at >= w.day"                                               \
-    "   CROSS JOIN followups f INDEXED BY followups_met_by ON f.met_by = m.id) "
+    "   CROSS JOIN followups f INDEXED BY followups_met_by ON f.met_by = m.id"                                   \
+    "   AND f.due_date <= date(w.day, '+7 days') AND f.set_on < w.day) "
 
 /* The obligations of the records written (ids: a JSON array of them) and
  * of all they can change, again from the view; and the obligation of each
