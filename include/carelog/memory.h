@@ -23,7 +23,12 @@
  * headers between blocks poisoned, so a use after free or an overrun of an
  * SQLite block by carelog's code is still reported; LeakSanitizer scans the
  * arenas for pointers but does not report SQLite's own blocks as leaks
- * (they are not malloc'ed), and its mlock does nothing. */
+ * (they are not malloc'ed), and its mlock does nothing.
+ *
+ * Jansson (records' fields as JSON) allocates with malloc, as the program's
+ * free() of every json_dumps text expects, but every block Jansson frees
+ * is wiped first (installed with SQLite's allocator, before main). A text
+ * json_dumps gave is wiped too when freed with cl_memory_free_text. */
 #ifndef CARELOG_MEMORY_H
 #define CARELOG_MEMORY_H
 
@@ -58,5 +63,8 @@ cl_memory_stats cl_memory_stats_now(void);
  * or in any live block (freed = false) of the arenas. For the tests that
  * prove the wipe; it reads every arena, so it is slow. */
 bool cl_memory_find(const void *needle, size_t len, bool freed);
+
+/* Wipes and frees a malloc'ed text, such as json_dumps gives (NULL: none). */
+void cl_memory_free_text(char *text);
 
 #endif

@@ -13,6 +13,7 @@
 #include "carelog/audit.h"
 #include "carelog/catalog.h"
 #include "carelog/i18n.h"
+#include "carelog/memory.h"
 #include "carelog/referral.h"
 #include "carelog/search.h"
 #include "carelog/secret.h"
@@ -102,7 +103,7 @@ int cl_cli_print_json(json_t *value)
     if (!text)
         return cl_cli_fail(cl_fail(CL_ESOFTWARE, _("out of memory")));
     put_json_inert(text, stdout, true);
-    free(text);
+    cl_memory_free_text(text);
     return 0;
 }
 
@@ -113,7 +114,7 @@ cl_status cl_cli_json_row(cl_cli_json_rows *a, const json_t *row)
         return cl_fail(CL_ESOFTWARE, _("out of memory"));
     fputc(a->n++ ? ',' : '[', stdout);
     put_json_inert(text, stdout, false);
-    free(text);
+    cl_memory_free_text(text);
     return CL_OK;
 }
 

@@ -13,6 +13,7 @@
 
 #include "carelog/record.h"
 #include "carelog/i18n.h"
+#include "carelog/memory.h"
 #include "carelog/secret.h"
 #include "carelog/storage.h"
 #include "carelog/text.h"
@@ -100,7 +101,7 @@ cl_status cl_record_sign(cl_vault *v, long long id, long long expected_version)
             st = cl_db_fail(db, "saving the signature");
         sqlite3_finalize(q);
     }
-    free(text);
+    cl_memory_free_text(text);
     if (st == CL_OK) {
         char target[48], detail[48];
         snprintf(target, sizeof target, "record %lld", id);

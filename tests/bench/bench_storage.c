@@ -8,15 +8,20 @@
  *   vault      exactly as carelog opens a vault: cl_db_open on the
  *              wiping, locked allocator (memory.h).
  * "Memory security costs" is vault / cipher (issue 9's goal: ≤ 1.5×).
+ * Then Jansson's part of it: a record's fields parsed, changed, dumped
+ * and freed, with Jansson on plain malloc/free against carelog's wiping
+ * functions (memory.h), in one process (best of three).
  * An allocator is chosen once per process, so each case runs in a child
  * (this program again); each is the median of three runs.
  * Usage: bench_storage [ROWS] */
+#include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "carelog/memory.h"
 #include "carelog/secret.h"
 #include "carelog/storage.h"
 
@@ -121,6 +126,52 @@ static int run_case(const char *name, int rows)
     return system(cmd) == 0 ? 0 : 1;
 }
 
+/* What a record write and read do with JSON, n times: the fields parsed,
+ * a value set, the text dumped and freed (wiped with cl_memory_free_text
+ * when wiping). */
+static double json_workload(int n, bool wiping)
+{
+    static const char fields[] =
+        "{\"occurred_at\": \"2026-11-19T10:30\", \"session_type\": \"individual\", \"risk_noted\": false,"
+        " \"presenting_issue\": \"课间在走廊独自哭泣，询问后说与同学发生矛盾，情绪低落，拒绝进食。\","
+        " \"notes\": {\"data\": \"学生自述最近睡眠不好，作业跟不上\", \"assessment\": \"中度焦虑\","
+        " \"plan\": \"每周一次辅导，联系班主任\"}, \"next_steps\": [\"联系家长\", \"复查\"],"
+        " \"follow_up\": \"2026-11-26\"}";
+    double best = 0;
+    for (int k = 0; k < 3; k++) {
+        double t0 = now_s();
+        for (int i = 0; i < n; i++) {
+            json_t *o = json_loads(fields, 0, NULL);
+            json_object_set_new(o, "version", json_integer(i));
+            char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+            if (!text)
+                exit(1);
+            if (wiping)
+                cl_memory_free_text(text);
+            else
+                free(text);
+            json_decref(o);
+        }
+        double t = now_s() - t0;
+        if (k == 0 || t < best)
+            best = t;
+    }
+    return best;
+}
+
+static void json_cost(int n)
+{
+    json_malloc_t block;
+    json_free_t unblock;
+    json_get_alloc_funcs(&block, &unblock);
+    json_set_alloc_funcs(malloc, free);
+    double plain = json_workload(n, false);
+    json_set_alloc_funcs(block, unblock);
+    double wiping = json_workload(n, true);
+    printf("  JSON of a record parsed, dumped and freed %d times: %.3fs on malloc/free, %.3fs wiped on free: "
+           "%.2fx (goal <= 1.5x)\n", n, plain, wiping, wiping / plain);
+}
+
 static const struct storage_case {
     const char *name, *label;
     int system_malloc;
@@ -172,5 +223,6 @@ int main(int argc, char **argv)
         printf("  %-48s %7.2fx %7.2fx\n", cases[c].label, w[c] / w[0], r[c] / r[0]);
     printf("  memory security costs %.2fx on writes and %.2fx on reads (goal <= 1.5x); it cost %.2fx and %.2fx "
            "per call\n", w[3] / w[1], r[3] / r[1], w[2] / w[1], r[2] / r[1]);
+    json_cost(rows * 5);
     return 0;
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -241,6 +242,54 @@ static void test_refused_lock_still_wipes(void **state)
     assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* Jansson's blocks are wiped when it frees them: a string value, the
+ * text json_dumps builds (its buffer grown and freed on the way), and the
+ * text it gives freed with cl_memory_free_text. glibc hands the chunk just
+ * freed to the next malloc of its size, so what the free left in it is
+ * read there (past the 16 bytes glibc keeps its own list in); under
+ * AddressSanitizer a freed chunk is quarantined and poisoned instead. */
+static void expect_wiped_chunk(const char *freed, size_t n)
+{
+#ifdef UNDER_ASAN
+    assert_true(__asan_address_is_poisoned(freed));
+    (void)n;
+#else
+    json_malloc_t block;
+    json_free_t unblock;
+    json_get_alloc_funcs(&block, &unblock);
+    char *again = block(n);
+    assert_ptr_equal(again, freed);
+    for (size_t i = 16; i < n; i++)
+        assert_int_equal(again[i], 0);
+    unblock(again);
+#endif
+}
+
+static void test_json_freed_is_wiped(void **state)
+{
+    (void)state;
+    json_malloc_t block;
+    json_free_t unblock;
+    json_get_alloc_funcs(&block, &unblock);
+    assert_true(block != malloc && unblock != free);
+    char secret[96];
+    secret_text(secret, sizeof secret, "json-wiped-when-jansson-frees-it");
+    size_t n = strlen(secret) + 1;
+    json_t *value = json_string(secret);
+    const char *held = json_string_value(value);
+    assert_memory_equal(held, secret, n); /* Jansson's own copy */
+    json_decref(value);
+    expect_wiped_chunk(held, n);
+
+    json_t *doc = json_pack("{s:s}", "notes", secret);
+    char *text = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    assert_non_null(strstr(text, secret));
+    size_t len = strlen(text) + 1;
+    cl_memory_free_text(text);
+    expect_wiped_chunk(text, len);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -254,6 +303,7 @@ int main(void)
         cmocka_unit_test(test_vault_plaintext_gone_after_close),
         cmocka_unit_test(test_arena_locked_and_relocked),
         cmocka_unit_test(test_refused_lock_still_wipes),
+        cmocka_unit_test(test_json_freed_is_wiped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
