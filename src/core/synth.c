@@ -19,8 +19,13 @@
 #include "carelog/text.h"
 
 /* Records per transaction: one fsync and one search-index segment for
- * many records, and still a progress step every second or so. */
-#define BATCH_RECORDS 2000
+ * many records, and each commit writes the pages of the indexes kept in
+ * date order (records by kind and by day, the search index's rows) once
+ * for all the batch's records, wherever in those indexes they fell: at
+ * 10,000 students, batches of 2,000 spent 30% of the time committing.
+ * Progress is told every PROGRESS_RECORDS, a second or so. */
+#define BATCH_RECORDS 20000
+#define PROGRESS_RECORDS 2000
 #define SYNTH_CACHE_KIB "131072"
 
 /* ---- PRNG: splitmix64 seeding xoshiro256** ----------------------------- */
@@ -682,9 +687,14 @@ cl_status cl_synth_fill(cl_vault *v, const cl_synth_options *opt, cl_synth_repor
         st = cl_db_exec(db, "PRAGMA cache_size = -" SYNTH_CACHE_KIB);
     for (int done = 0; done < o.students && st == CL_OK;) {
         st = cl_db_begin(db);
-        long long batch_start = g->rep.records;
-        while (st == CL_OK && done < o.students && g->rep.records - batch_start < BATCH_RECORDS)
+        long long batch_start = g->rep.records, told = g->rep.records;
+        while (st == CL_OK && done < o.students && g->rep.records - batch_start < BATCH_RECORDS) {
             st = one_student(g, ++done, o.records_per_student);
+            if (st == CL_OK && o.progress && g->rep.records - told >= PROGRESS_RECORDS) {
+                o.progress(done, o.students, g->rep.records, o.progress_ctx);
+                told = g->rep.records;
+            }
+        }
         if (st == CL_OK)
             st = cl_db_commit(db);
         else

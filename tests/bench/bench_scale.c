@@ -106,11 +106,24 @@ static void q_stream(void)
     must(cl_record_each(vault, &f, count_row, NULL), "stream");
 }
 
+static long long last_added, last_version = 1;
 static void q_add(void)
 {
     json_t *f = json_pack("{s:s, s:s, s:b, s:s}", "occurred_at", "2026-11-19", "session_type", "individual",
                           "risk_noted", 0, "follow_up", "2026-11-26");
-    must(cl_record_add(vault, "session", a_student, f, 0, NULL), "add");
+    must(cl_record_add(vault, "session", a_student, f, 0, &last_added), "add");
+    last_version = 1;
+    json_decref(f);
+}
+
+/* The session just added planned for another day: a new version, its
+ * obligation moved. */
+static void q_edit(void)
+{
+    json_t *f = json_pack("{s:s}", "follow_up", last_version % 2 ? "2026-11-27" : "2026-11-26");
+    long long version;
+    must(cl_record_edit(vault, last_added, last_version, f, &version), "edit");
+    last_version = version;
     json_decref(f);
 }
 
@@ -171,6 +184,19 @@ static void q_plain_add(void)
                         " WHERE id = (SELECT max(id) FROM records); COMMIT");
 }
 
+/* The same edit's shape on the plain copy: the earlier version kept, the
+ * record rewritten, in one transaction. */
+static void q_plain_edit(void)
+{
+    plain_exec(plain, "BEGIN IMMEDIATE;"
+                        " INSERT INTO record_versions(record_id, version, form_id, fields, occurred_at, updated_at,"
+                        " updated_by) SELECT id, version, form_id, fields, occurred_at, updated_at, updated_by FROM records"
+                        " WHERE id = (SELECT max(id) FROM records);"
+                        " UPDATE records SET version = version + 1, follow_up = CASE follow_up WHEN '2026-11-26'"
+                        " THEN '2026-11-27' ELSE '2026-11-26' END, fields = json_set(fields, '$.follow_up', follow_up)"
+                        " WHERE id = (SELECT max(id) FROM records); COMMIT");
+}
+
 static double measure(void (*fn)(void), int runs)
 {
     double t[RUNS];
@@ -207,6 +233,7 @@ static const struct question {
      "SELECT id, occurred_at, fields FROM records ORDER BY occurred_at DESC, id DESC", 3, NULL},
     {"record add (session with follow-up)", q_add, NULL, RUNS, q_plain_add},
     {"record add, without its fsync", q_add_nosync, NULL, RUNS, q_plain_add_nosync},
+    {"record edit (its follow-up moved)", q_edit, NULL, RUNS, q_plain_edit},
     {"audit verify", q_audit, "SELECT id, hash FROM audit ORDER BY id", 3, NULL},
 };
 
