@@ -38,21 +38,22 @@
 
 #define STATE_COLUMNS                                                                                            \
     "student_id, followed, last_contact, open_flags, risk_level, policy_basis, policy_value, policy_days,"       \
-    " policy_due, next_due, next_record_id"
+    " policy_due, next_due, next_record_id, last_session"
 #define UPSERT_STATE(where)                                                                                      \
     "INSERT INTO student_state(" STATE_COLUMNS ") SELECT " STATE_COLUMNS " FROM student_state_computed"          \
     " WHERE " where                                                                                              \
     " ON CONFLICT (student_id) DO UPDATE SET followed = excluded.followed, last_contact = excluded.last_contact," \
     "  open_flags = excluded.open_flags, risk_level = excluded.risk_level, policy_basis = excluded.policy_basis," \
     "  policy_value = excluded.policy_value, policy_days = excluded.policy_days,"                                \
-    "  policy_due = excluded.policy_due, next_due = excluded.next_due, next_record_id = excluded.next_record_id"  \
+    "  policy_due = excluded.policy_due, next_due = excluded.next_due, next_record_id = excluded.next_record_id," \
+    "  last_session = excluded.last_session"                                                                      \
     " WHERE (student_state.followed, student_state.last_contact, student_state.open_flags,"                      \
     "        student_state.risk_level, student_state.policy_basis, student_state.policy_value,"                  \
     "        student_state.policy_days, student_state.policy_due, student_state.next_due,"                       \
-    "        student_state.next_record_id) IS NOT"                                                               \
+    "        student_state.next_record_id, student_state.last_session) IS NOT"                                   \
     "       (excluded.followed, excluded.last_contact, excluded.open_flags, excluded.risk_level,"                \
     "        excluded.policy_basis, excluded.policy_value, excluded.policy_days, excluded.policy_due,"           \
-    "        excluded.next_due, excluded.next_record_id)"
+    "        excluded.next_due, excluded.next_record_id, excluded.last_session)"
 
 static cl_status run_cached(sqlite3 *db, const char *sql, long long id, const char *what)
 {

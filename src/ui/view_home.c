@@ -40,31 +40,6 @@ static const char *who(const json_t *row, char *buf, size_t size)
     return buf;
 }
 
-/* Crisis-level students with no session in the last 7 days. */
-static void add_crisis(ui *u, json_t *items, const char *today)
-{
-    cl_student_filter f = {.risk = 3};
-    json_t *list = NULL;
-    if (cl_student_list(u->vault, &f, &list) != CL_OK)
-        return;
-    char since[11];
-    cl_time_date(cl_now() - 7 * 86400, since, sizeof since);
-    (void)today;
-    size_t i;
-    json_t *s;
-    json_array_foreach(list, i, s) {
-        json_t *recent = NULL;
-        cl_record_filter rf = {.student_id = ui_int(s, "id"), .kind = "session", .since = since, .limit = 1};
-        if (cl_record_list(u->vault, &rf, &recent) == CL_OK && json_array_size(recent) == 0) {
-            char w[300], text[400];
-            snprintf(text, sizeof text, _("%s: crisis level, no session in 7 days"), who(s, w, sizeof w));
-            add_item(items, _("Crisis"), text, ui_int(s, "id"), 0, NULL);
-        }
-        json_decref(recent);
-    }
-    json_decref(list);
-}
-
 static void load(ui *u, home *h)
 {
     rows_free(h->items);
@@ -113,9 +88,10 @@ static void load(ui *u, home *h)
                  ui_int(obs, "count"), ui_int(obs, "urgent"));
         add_item(items, _("Inbox"), text, 0, 0, NULL);
     }
-    char today[11];
-    cl_time_date(cl_now(), today, sizeof today);
-    add_crisis(u, items, today);
+    json_array_foreach(json_object_get(agenda, "crisis"), i, row) {
+        snprintf(text, sizeof text, _("%s: crisis level, no session in 7 days"), who(row, w, sizeof w));
+        add_item(items, _("Crisis"), text, ui_int(row, "student_id"), 0, NULL);
+    }
     json_array_foreach(json_object_get(agenda, "due_today"), i, row) {
         snprintf(text, sizeof text, _("%s: %s"), who(row, w, sizeof w), cl_i18n_text(row, "reason"));
         add_item(items, _("Today"), text, ui_int(row, "student_id"), 0, NULL);
@@ -125,7 +101,8 @@ static void load(ui *u, home *h)
 
     /* Charts: records per week (the last 12) and students by risk, each
      * one indexed count in the core. */
-    char since[11];
+    char today[11], since[11];
+    cl_time_date(cl_now(), today, sizeof today);
     cl_time_date(cl_now() - (WEEKS * 7 - 1) * 86400L, since, sizeof since);
     snprintf(h->first_week, sizeof h->first_week, "%s", since);
     if (cl_record_count_by_week(u->vault, today, WEEKS, h->weeks) != CL_OK)
