@@ -216,6 +216,16 @@ static void test_pages_use_indexes(void **state)
     OK(cl_student_page_count(f->v, &sf, NULL, &n));
     cl_record_filter rf = {.limit = 20};
     OK(cl_record_count(f->v, &rf, &n));
+    /* A student's file: its count, then a page of its timeline after a record. */
+    cl_record_filter file = {.student_id = 3};
+    OK(cl_record_count(f->v, &file, &n));
+    file.limit = 5;
+    OK(cl_record_list(f->v, &file, &out));
+    file.before_id = json_integer_value(json_object_get(json_array_get(out, json_array_size(out) - 1), "id"));
+    json_decref(out);
+    assert_true(file.before_id > 0);
+    OK(cl_record_list(f->v, &file, &out));
+    json_decref(out);
     sqlite3_trace_v2(db, 0, NULL, NULL);
     assert_true(c.n > 8);
     check_plans_of(db, &c, true);
