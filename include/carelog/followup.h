@@ -110,7 +110,8 @@ cl_status cl_followup_close(cl_vault *v, long long record_id, const char *reason
 
 /* Recomputes the derived state (every follow-up obligation and each
  * student's state) from the records and compares it with what the writes
- * kept, and each row count kept by triggers (row_counts) with a count:
+ * kept, and what triggers keep (row counts, the records of each day, the
+ * students' circumstances) with a count or a reading of the records:
  * CL_EDATA naming the first difference. With repair, first rebuilds them
  * from the records (audited as derived.repair; the counsellors' closures
  * stay). For `carelog verify`. */

@@ -678,8 +678,8 @@ const char *const cl_schema_migrations[] = {
     "  INSERT INTO record_days(day, n) SELECT substr(new.occurred_at, 1, 10), 1 WHERE new.kind <> 'student'"
     "    ON CONFLICT(day) DO UPDATE SET n = n + 1;"
     "END;",
-    /* 16: each student's last session (YYYY-MM-DD), kept with the rest of
-     * the derived state, so "crisis level, no session in 7 days" on the
+    /* 16: what the screens filter and ask for at scale. Each student's last
+     * session (YYYY-MM-DD), kept with the rest of the derived state, so "crisis level, no session in 7 days" on the
      * home screen and in `carelog agenda` is one range of an index
      * (followup.h, cl_followup_crisis_page) instead of a look at every
      * crisis-level student's records. The rule of student_state gains the
@@ -722,6 +722,30 @@ const char *const cl_schema_migrations[] = {
     " WHERE c.student_id = student_state.student_id AND c.kind = 'session'), 1, 10);"
     /* Never seen ('') first, then the longest since a session. */
     "CREATE INDEX student_state_crisis ON student_state(risk_level, coalesce(last_session, ''), student_id)"
-    " WHERE followed;",
+    " WHERE followed;"
+    /* The circumstances of each student's details record, kept by
+     * triggers, so the students list filtered by one (留守, 残疾…) is a
+     * range of an index, not a parse of every student's record (checked
+     * and rebuilt by `carelog verify-derived`). */
+    "CREATE TABLE student_circumstances ("
+    "  circumstance TEXT NOT NULL,"
+    "  record_id INTEGER NOT NULL REFERENCES records(id),"
+    "  PRIMARY KEY (circumstance, record_id)) WITHOUT ROWID;"
+    "CREATE INDEX student_circumstances_record ON student_circumstances(record_id);"
+    "INSERT OR IGNORE INTO student_circumstances(circumstance, record_id)"
+    " SELECT j.value, r.id FROM records r, json_each(r.fields, '$.circumstances') j WHERE r.kind = 'student';"
+    "CREATE TRIGGER student_circumstances_in AFTER INSERT ON records WHEN new.kind = 'student' BEGIN"
+    "  INSERT OR IGNORE INTO student_circumstances(circumstance, record_id)"
+    "   SELECT j.value, new.id FROM json_each(new.fields, '$.circumstances') j;"
+    "END;"
+    "CREATE TRIGGER student_circumstances_changed AFTER UPDATE OF fields, kind ON records"
+    " WHEN old.kind = 'student' OR new.kind = 'student' BEGIN"
+    "  DELETE FROM student_circumstances WHERE record_id = old.id;"
+    "  INSERT OR IGNORE INTO student_circumstances(circumstance, record_id)"
+    "   SELECT j.value, new.id FROM json_each(new.fields, '$.circumstances') j WHERE new.kind = 'student';"
+    "END;"
+    "CREATE TRIGGER student_circumstances_out AFTER DELETE ON records WHEN old.kind = 'student' BEGIN"
+    "  DELETE FROM student_circumstances WHERE record_id = old.id;"
+    "END;",
     NULL,
 };

@@ -20,7 +20,8 @@
  *                    file CARELOG_SCREEN_TIMES names, STATEMENTS being how
  *                    many SQL statements the vault ran meanwhile (make
  *                    bench: bench_screens; a test that a cursor move does
- *                    not wait on the database: screens_cursor.sh)
+ *                    not wait on the database: screens_cursor.sh); at the
+ *                    end the process's peak RSS follows ("# VmHWM KIB")
  *   # …              a comment */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include <curses.h>
@@ -107,10 +108,33 @@ struct ui_script *ui_script_open(void)
     return s;
 }
 
+/* The process's peak RSS (VmHWM: this program's since its exec, the
+ * forked parent's not in it), appended to the times file as
+ * "# VmHWM KIB" when the script ends. */
+static void peak_rss(void)
+{
+    const char *path = getenv("CARELOG_SCREEN_TIMES");
+    FILE *status = path && *path ? fopen("/proc/self/status", "r") : NULL;
+    if (!status)
+        return;
+    char line[128];
+    long kib = -1;
+    while (kib < 0 && fgets(line, sizeof line, status))
+        if (sscanf(line, "VmHWM: %ld kB", &kib) != 1)
+            kib = -1;
+    fclose(status);
+    FILE *out = kib >= 0 ? fopen(path, "a") : NULL;
+    if (out) {
+        fprintf(out, "# VmHWM %ld\n", kib);
+        fclose(out);
+    }
+}
+
 void ui_script_close(struct ui_script *s)
 {
     if (!s)
         return;
+    peak_rss();
     fclose(s->in);
     free(s->pending);
     free(s);

@@ -196,6 +196,8 @@ static void test_check_notices(void **state)
         "UPDATE student_state SET policy_due = NULL WHERE policy_due IS NOT NULL",
         "UPDATE student_state SET last_session = '2000-01-01' WHERE student_id = (SELECT max(student_id) FROM student_state)",
         "UPDATE row_counts SET n = n + 1 WHERE name = 'records'",
+        "DELETE FROM student_circumstances WHERE record_id = (SELECT min(record_id) FROM student_circumstances)",
+        "INSERT INTO student_circumstances VALUES ('not_a_circumstance', (SELECT max(record_id) FROM student_circumstances))",
     };
     for (size_t i = 0; i < sizeof damage / sizeof damage[0]; i++) {
         OK(cl_db_exec(db, damage[i]));
