@@ -723,6 +723,10 @@ const char *const cl_schema_migrations[] = {
     /* Never seen ('') first, then the longest since a session. */
     "CREATE INDEX student_state_crisis ON student_state(risk_level, coalesce(last_session, ''), student_id)"
     " WHERE followed;"
+    /* The students list with a risk filter in name or due-date order: a
+     * range of an index in that order, not a sort of a whole level. */
+    "CREATE INDEX students_risk_name ON students(risk_level, name, number);"
+    "CREATE INDEX student_state_risk_due ON student_state(risk_level, coalesce(next_due, '9999-12-31'));"
     /* The circumstances of each student's details record, kept by
      * triggers, so the students list filtered by one (留守, 残疾…) is a
      * range of an index, not a parse of every student's record (checked

@@ -82,8 +82,9 @@ static bool has_cased_letter(const char *text)
 }
 
 /* The WHERE clause (students AS s; with a circumstance, the kept
- * circumstances AS c) with its parameters ?1..?5. */
-static void where_clause(cl_buf *sql, const cl_student_filter *fl, const filter_values *fv)
+ * circumstances AS c; walking the due dates, student_state AS t) with its
+ * parameters ?1..?5. */
+static void where_clause(cl_buf *sql, const cl_student_filter *fl, const filter_values *fv, bool due_walk)
 {
     cl_buf_puts(sql, " WHERE 1");
     if (fl->status && strcmp(fl->status, "merged") == 0)
@@ -96,6 +97,10 @@ static void where_clause(cl_buf *sql, const cl_student_filter *fl, const filter_
         cl_buf_puts(sql, " AND s.class = ?2");
     if (fl->risk >= 0)
         cl_buf_puts(sql, " AND s.risk_level = ?3");
+    /* The kept copy of the level (equal, checked by verify-derived) lets the
+     * due-date order walk student_state_risk_due. */
+    if (fl->risk >= 0 && due_walk)
+        cl_buf_puts(sql, " AND t.risk_level = ?3");
     if (fv->circumstance)
         cl_buf_puts(sql, " AND c.circumstance = ?4 AND s.record_id = c.record_id");
     /* lower() is ICU's in this SQLCipher and costs about 0.1 ms a call, so
@@ -141,13 +146,14 @@ static cl_status prepare_filtered(cl_vault *v, const cl_student_filter *fl, cons
      * (CROSS JOIN: SQLite keeps that order of the loops). */
     if (fv.circumstance)
         cl_buf_puts(&sql, "student_circumstances c CROSS JOIN ");
-    if (with_state && ordered && fl->sort == CL_STUDENT_BY_DUE && !fv.circumstance)
+    bool due_walk = with_state && ordered && fl->sort == CL_STUDENT_BY_DUE && !fv.circumstance;
+    if (due_walk)
         cl_buf_puts(&sql, "student_state t JOIN students s ON s.id = t.student_id");
     else if (with_state)
         cl_buf_puts(&sql, "students s LEFT JOIN student_state t ON t.student_id = s.id");
     else
         cl_buf_puts(&sql, "students s");
-    where_clause(&sql, fl, &fv);
+    where_clause(&sql, fl, &fv, due_walk);
     if (ordered) {
         static const char *const orders[CL_STUDENT_SORTS] = {
             " ORDER BY s.class, s.number, s.id",

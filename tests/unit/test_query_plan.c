@@ -214,6 +214,12 @@ static void test_pages_use_indexes(void **state)
     cl_student_filter all = {.risk = -1};
     OK(cl_student_each(f->v, &all, &sp, ignore_student, &sp.after_id));
     OK(cl_student_page_count(f->v, &sf, NULL, &n));
+    /* The screens' students list with a risk filter, a page in each order. */
+    for (int sort = 0; sort < CL_STUDENT_SORTS; sort++) {
+        cl_student_filter by_risk = {.risk = 1, .sort = (cl_student_sort)sort, .limit = 20};
+        OK(cl_student_list(f->v, &by_risk, &out));
+        json_decref(out);
+    }
     cl_record_filter rf = {.limit = 20};
     OK(cl_record_count(f->v, &rf, &n));
     /* A student's file: its count, then a page of its timeline after a record. */
