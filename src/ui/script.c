@@ -16,9 +16,10 @@
  *                    (0: none), so a test can prove NO_COLOR and risk colours
  *   time LABEL       times the next key: from the key given to the screen
  *                    being drawn after it (when the key after is asked
- *                    for), appended as "SECONDS STATEMENTS LABEL" to the
- *                    file CARELOG_SCREEN_TIMES names, STATEMENTS being how
- *                    many SQL statements the vault ran meanwhile (make
+ *                    for), appended as "SECONDS CPU STATEMENTS LABEL" to
+ *                    the file CARELOG_SCREEN_TIMES names: the wall time,
+ *                    the process's CPU time (steadier on a busy machine)
+ *                    and how many SQL statements the vault ran meanwhile (make
  *                    bench: bench_screens; a test that a cursor move does
  *                    not wait on the database: screens_cursor.sh); at the
  *                    end the process's peak RSS follows ("# VmHWM KIB")
@@ -45,7 +46,7 @@ struct ui_script {
     double clock;
     char label[128];  /* of the key to time next ("": none) */
     char timing[128]; /* of the key being timed ("": none) */
-    double started;
+    double started, started_cpu;
     sqlite3 *traced; /* the vault's connection while a key is timed */
     long statements;
 };
@@ -59,10 +60,10 @@ static int count_statement(unsigned type, void *ctx, void *p, void *x)
     return 0;
 }
 
-static double monotonic(void)
+static double seconds_of(clockid_t clock)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(clock, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -74,13 +75,15 @@ static void timing_start(ui *u, struct ui_script *s)
     s->traced = u->vault ? cl_vault_db(u->vault) : NULL;
     if (s->traced)
         sqlite3_trace_v2(s->traced, SQLITE_TRACE_STMT, count_statement, s);
-    s->started = monotonic();
+    s->started_cpu = seconds_of(CLOCK_PROCESS_CPUTIME_ID);
+    s->started = seconds_of(CLOCK_MONOTONIC);
 }
 
 /* The key being timed is done: the screen after it is drawn. */
 static void timed(ui *u, struct ui_script *s)
 {
-    double elapsed = monotonic() - s->started;
+    double elapsed = seconds_of(CLOCK_MONOTONIC) - s->started;
+    double cpu = seconds_of(CLOCK_PROCESS_CPUTIME_ID) - s->started_cpu;
     /* A key that locked the vault closed the connection, and its trace. */
     if (s->traced && u->vault && cl_vault_db(u->vault) == s->traced)
         sqlite3_trace_v2(s->traced, 0, NULL, NULL);
@@ -88,7 +91,7 @@ static void timed(ui *u, struct ui_script *s)
     const char *path = getenv("CARELOG_SCREEN_TIMES");
     FILE *out = path && *path ? fopen(path, "a") : NULL;
     if (out) {
-        fprintf(out, "%.6f %ld %s\n", elapsed, s->statements, s->timing);
+        fprintf(out, "%.6f %.6f %ld %s\n", elapsed, cpu, s->statements, s->timing);
         fclose(out);
     }
     s->timing[0] = '\0';

@@ -75,13 +75,31 @@ static void report(const char *what, double core, double sql)
     printf("  %-42s %8.2f ms %8.2f ms %6.1fx\n", what, core * 1e3, sql * 1e3, sql > 0 ? core / sql : 0);
 }
 
-/* A key that should ask the database nothing: its time, and how many
- * statements the most of its runs ran (0 when the rows were loaded). */
-static void report_no_query(const char *what, double core, long statements)
+/* One screen: p95 of its wall and CPU times beside plain SQLite's (both
+ * 0: a key that should ask the database nothing), and the most SQL
+ * statements one of its runs ran. */
+typedef struct figures {
+    double wall, cpu, plain_wall, plain_cpu;
+    long statements;
+} figures;
+
+static void report_screen(const char *what, const figures *f)
 {
-    printf("  %-42s %8.2f ms %11s %7s\n", what, core * 1e3, statements ? "" : "no query", "");
-    if (statements)
-        printf("  %-42s %ld SQL statements in a run\n", "", statements);
+    printf("  %-36s %7.2f %7.2f ms", what, f->wall * 1e3, f->cpu * 1e3);
+    if (f->plain_wall > 0)
+        printf(" %7.2f %7.2f ms %5.1fx %5.1fx\n", f->plain_wall * 1e3, f->plain_cpu * 1e3, f->wall / f->plain_wall,
+               f->plain_cpu > 0 ? f->cpu / f->plain_cpu : 0);
+    else if (f->statements == 0)
+        printf("   no query\n");
+    else
+        printf("   %ld SQL statements in a run\n", f->statements);
+}
+
+static double cpu_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
 /* ---- the vault: generated, plus one student with a long file ---- */
@@ -205,7 +223,7 @@ static long peak_rss_of(const char *path)
 
 /* The figures of one label from the times file, in seconds, and the most
  * statements one of them ran. */
-static int times_of(const char *path, const char *label, double *t, int max, long *statements)
+static int times_of(const char *path, const char *label, double *t, double *cpu, int max, long *statements)
 {
     *statements = 0;
     FILE *in = fopen(path, "r");
@@ -216,13 +234,14 @@ static int times_of(const char *path, const char *label, double *t, int max, lon
     char line[256];
     int n = 0;
     while (n < max && fgets(line, sizeof line, in)) {
-        double seconds;
+        double seconds, cpu_seconds;
         long ran;
         int at = 0;
-        if (sscanf(line, "%lf %ld %n", &seconds, &ran, &at) != 2 || at == 0)
+        if (sscanf(line, "%lf %lf %ld %n", &seconds, &cpu_seconds, &ran, &at) != 3 || at == 0)
             continue;
         line[strcspn(line, "\n")] = '\0';
         if (strcmp(line + at, label) == 0) {
+            cpu[n] = cpu_seconds;
             t[n++] = seconds;
             if (ran > *statements)
                 *statements = ran;
@@ -345,28 +364,32 @@ static void bench_scripted(const char *build, const char *dir, long long student
     run_screens(carelog, dir, script, times);
     long rss = peak_rss_of(times);
     open_plain(plain_path);
-    printf("the screens in the scripted mode (%s), p95 of %d runs: screen, plain SQLite, ratio\n", carelog,
-           SCREEN_RUNS);
+    printf("the screens in the scripted mode (%s), p95 of %d runs:\n"
+           "  %-36s %7s %7s    %7s %7s    %5s  %5s\n", carelog, SCREEN_RUNS, "screen (key to the screen drawn)", "wall",
+           "CPU", "plain", "CPU", "ratio", "CPU");
     for (size_t i = 0; i < sizeof screens / sizeof *screens; i++) {
-        double shown[SCREEN_RUNS * 3], sql[RUNS];
-        long statements;
-        int n = times_of(times, screens[i].label, shown, SCREEN_RUNS * 3, &statements);
+        double wall[SCREEN_RUNS * 3], cpu[SCREEN_RUNS * 3], sql[RUNS], sql_cpu[RUNS];
+        figures f = {0};
+        int n = times_of(times, screens[i].label, wall, cpu, SCREEN_RUNS * 3, &f.statements);
         if (n == 0) {
             fprintf(stderr, "bench: no time for \"%s\"\n", screens[i].label);
             exit(1);
         }
-        if (!screens[i].sql) {
-            report_no_query(screens[i].label, p95(shown, n), statements);
-            continue;
-        }
-        for (int r = 0; r < RUNS; r++) {
-            double t0 = now_s();
+        f.wall = p95(wall, n);
+        f.cpu = p95(cpu, n);
+        for (int r = 0; screens[i].sql && r < RUNS; r++) {
+            double t0 = now_s(), c0 = cpu_s();
             plain_run(cl_vault_db(vault), screens[i].sql, student);
             if (screens[i].write)
                 plain_run(plain, screens[i].write, 0);
             sql[r] = now_s() - t0;
+            sql_cpu[r] = cpu_s() - c0;
         }
-        report(screens[i].label, p95(shown, n), p95(sql, RUNS));
+        if (screens[i].sql) {
+            f.plain_wall = p95(sql, RUNS);
+            f.plain_cpu = p95(sql_cpu, RUNS);
+        }
+        report_screen(screens[i].label, &f);
     }
     printf("  peak RSS of the screens' process: %.1f MiB (KDF at test cost)\n", (double)rss / 1024.0);
     sqlite3_close(plain);

@@ -9,7 +9,7 @@ export CARELOG_TEST_NOW=2026-11-20T08:00:00Z TZ=UTC XDG_CONFIG_HOME="$T/config"
 
 # statements LABEL — what the timed key LABEL ran (one key per label).
 statements() {
-  n=$(awk -v l="$1" '{ s = $2; $1 = ""; $2 = ""; sub(/^  /, ""); if ($0 == l) print s }' "$T/times")
+  n=$(awk -v l="$1" '{ s = $3; $1 = $2 = $3 = ""; sub(/^   /, ""); if ($0 == l) print s }' "$T/times")
   [ -n "$n" ] || fail "no timing for \"$1\": $(cat "$T/times")"
   echo "$n"
 }
