@@ -47,7 +47,12 @@ static bool key_parse(const char *text, crisis_key *k)
     }
     char *end;
     k->student = strtoll(slash + 1, &end, 10);
-    return slash[1] >= '1' && slash[1] <= '9' && *end == '\0' && k->student > 0;
+    if (slash[1] < '1' || slash[1] > '9' || *end != '\0' || k->student < 1)
+        return false;
+    /* Only the form the list prints (no overflowing id read as another). */
+    char canonical[40];
+    snprintf(canonical, sizeof canonical, "%s/%lld", k->last, k->student);
+    return strcmp(canonical, text) == 0;
 }
 
 cl_status cl_followup_crisis_cursor_check(const char *text)

@@ -1,0 +1,33 @@
+/* A cursor of the crisis-level students without a session is outside
+ * input (`agenda --after crisis:…`, whatever a script passes on): any bytes
+ * are a cursor or a refusal, never a crash; a cursor accepted is exactly
+ * the form the list prints, LAST_SESSION/STUDENT ("2026-11-02/123", or
+ * "/123" for a student never seen in a session). */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "carelog/followup.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *text = malloc(size + 1);
+    if (!text)
+        return 0;
+    memcpy(text, data, size);
+    text[size] = '\0';
+    cl_status st = cl_followup_crisis_cursor_check(text);
+    if (st != CL_OK && st != CL_EUSAGE)
+        abort();
+    if (st == CL_OK) {
+        const char *slash = strchr(text, '/');
+        size_t date = slash ? (size_t)(slash - text) : 0;
+        if (!slash || (date != 0 && date != 10) || (date == 10 && (text[4] != '-' || text[7] != '-')) ||
+            strchr(slash + 1, '/') || slash[1] < '1' || slash[1] > '9' || strspn(slash + 1, "0123456789") !=
+            strlen(slash + 1) || strlen(slash + 1) > 19)
+            abort();
+    }
+    cl_error_clear();
+    free(text);
+    return 0;
+}
