@@ -219,12 +219,12 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(BUILD)/gen/forms_builtin.c $(BUILD
 	  $(PKG_CFLAGS) -o $@ $< $(CORE_SRC) $(BUILD)/gen/forms_builtin.c $(BUILD)/gen/unihan_tables.c $(PKG_LIBS)
 
 BENCH_BIN = $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
-bench: all $(BENCH_BIN)
+bench: all $(BENCH_BIN) $(TEST_CARELOG)
 	@BUILD=$(BUILD) ./tests/bench/run
 
 # The benchmarks on a tiny workload, so that `make check` notices one that
 # no longer builds or runs; nothing is timed or compared here.
-bench-smoke: $(BENCH_BIN)
+bench-smoke: $(BENCH_BIN) $(TEST_CARELOG)
 	@for b in $(BENCH_BIN); do $$b 50 >/dev/null || { echo "benchmark $$b failed"; exit 1; }; done; \
 	  echo "bench smoke: ok"
 

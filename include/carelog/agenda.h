@@ -2,8 +2,8 @@
  * place for the home screen (and `carelog agenda`).
  *
  * In order of urgency: screening flags still open (such as PHQ-9 item 9),
- * follow-ups overdue, referrals late in the reporting loop, then what falls
- * due today. New teacher observations join this list when the inbox
+ * follow-ups overdue, referrals late in the reporting loop, crisis-level
+ * students with no session in the last 7 days, then what falls due today. New teacher observations join this list when the inbox
  * exists. */
 #ifndef CARELOG_AGENDA_H
 #define CARELOG_AGENDA_H
@@ -17,8 +17,10 @@
  *          student_id, number, name, class, risk_level}],
  *  overdue:[…as cl_followup_due rows with status "overdue"],
  *  late_referrals:[…as cl_referral_list rows whose late is set],
+ *  crisis:[…cl_followup_crisis_page rows: crisis-level students with no
+ *          session in the last 7 days],
  *  due_today:[…cl_followup_due rows due today],
- *  counts:{flags, overdue, late_referrals, due_today, new_observations},
+ *  counts:{flags, overdue, late_referrals, crisis, due_today, new_observations},
  *  new_observations:{count, urgent}} — teachers' observations waiting in
  *  the inbox for triage (inbox.h), urgent ones counted apart. */
 cl_status cl_agenda_attention(cl_vault *v, json_t **out);

@@ -77,6 +77,30 @@ cl_status cl_followup_due_count(cl_vault *v, const cl_due_page *page, long long 
  * saying what one looks like. */
 cl_status cl_followup_cursor_check(const char *text);
 
+/* Crisis-level students (risk 3, active or monitoring) with no session in
+ * the CL_FOLLOWUP_CRISIS_DAYS days before today (today: YYYY-MM-DD, or
+ * NULL for cl_now()'s local date; a session on today − 7 still counts):
+ * those never seen in a session first, then the longest since one. The
+ * last session is kept in student_state by every write, so a page is one
+ * range of an index, whatever the vault's size. Appends up to limit rows
+ * (0 = all) after the row whose cursor is after (NULL = from the first) to
+ * out: {student_id, number, name, class, risk_level, last_session
+ * (YYYY-MM-DD or null), days_since (null when never)}. *next (when next is
+ * not NULL): with a limit and more rows, the last row's cursor,
+ * "LAST_SESSION/STUDENT_ID" ("2026-11-02/123", "/123" for never; no
+ * person's text), malloc'd; else NULL. CL_EUSAGE for a bad date or a
+ * cursor that is not one. */
+#define CL_FOLLOWUP_CRISIS_DAYS 7
+cl_status cl_followup_crisis_page(cl_vault *v, const char *today, long long limit, const char *after, json_t *out,
+                                  char **next);
+
+/* How many rows the whole list holds. */
+cl_status cl_followup_crisis_count(cl_vault *v, const char *today, long long *count);
+
+/* CL_OK when text is a cursor cl_followup_crisis_page gives; else
+ * CL_EUSAGE saying what one looks like. */
+cl_status cl_followup_crisis_cursor_check(const char *text);
+
 /* Closes the follow-up that record #record_id set, with a reason (valid
  * UTF-8, at most 2000 characters): it is no longer due. Audited
  * (followup.close). CL_ENOTFOUND when the record set none; CL_EDATA when
@@ -86,7 +110,8 @@ cl_status cl_followup_close(cl_vault *v, long long record_id, const char *reason
 
 /* Recomputes the derived state (every follow-up obligation and each
  * student's state) from the records and compares it with what the writes
- * kept, and each row count kept by triggers (row_counts) with a count:
+ * kept, and what triggers keep (row counts, the records of each day, the
+ * students' circumstances) with a count or a reading of the records:
  * CL_EDATA naming the first difference. With repair, first rebuilds them
  * from the records (audited as derived.repair; the counsellors' closures
  * stay). For `carelog verify`. */

@@ -6,6 +6,7 @@
 #include "carelog/agenda.h"
 #include "carelog/cli.h"
 #include "carelog/clock.h"
+#include "carelog/followup.h"
 #include "carelog/i18n.h"
 #include "carelog/table.h"
 
@@ -93,6 +94,23 @@ static void fill_referral(json_t *row, bool en, char cells[AGENDA_COLS][CELL])
     snprintf(cells[4], CELL, "%s", cl_i18n_text(row, "late"));
 }
 
+static void fill_crisis(json_t *row, bool en, char cells[AGENDA_COLS][CELL])
+{
+    (void)en;
+    student_cell(row, cells[0]);
+    snprintf(cells[1], CELL, _("risk %lld"), (long long)json_integer_value(json_object_get(row, "risk_level")));
+    const char *last = cl_json_str_or(row, "last_session");
+    snprintf(cells[2], CELL, "%s", *last ? last : _("never"));
+    long long days = (long long)json_integer_value(json_object_get(row, "days_since"));
+    if (*last)
+        snprintf(cells[3], CELL, ngettext("%lld day", "%lld days", (unsigned long)days), days);
+    else
+        cells[3][0] = '\0';
+    snprintf(cells[4], CELL, ngettext("crisis level, no session in the last %d day",
+                                      "crisis level, no session in the last %d days", CL_FOLLOWUP_CRISIS_DAYS),
+             CL_FOLLOWUP_CRISIS_DAYS);
+}
+
 void cl_cli_print_agenda(json_t *agenda)
 {
     static const char *const flag_headers[AGENDA_COLS] = {N_("Student"), N_("Raised"), N_("Record"), N_("Flag"),
@@ -101,10 +119,13 @@ void cl_cli_print_agenda(json_t *agenda)
                                                          N_("Why")};
     static const char *const ref_headers[AGENDA_COLS] = {N_("Student"), N_("Referral"), N_("State"),
                                                          N_("In state"), N_("Why")};
+    static const char *const crisis_headers[AGENDA_COLS] = {N_("Student"), N_("Risk"), N_("Last session"),
+                                                            N_("Days since"), N_("Why")};
     json_t *counts = json_object_get(agenda, "counts");
     json_int_t total = json_integer_value(json_object_get(counts, "flags")) +
                        json_integer_value(json_object_get(counts, "overdue")) +
                        json_integer_value(json_object_get(counts, "late_referrals")) +
+                       json_integer_value(json_object_get(counts, "crisis")) +
                        json_integer_value(json_object_get(counts, "due_today"));
     /* Teachers' observations to triage stand first: an urgent one may be
      * a child in danger today. */
@@ -128,6 +149,8 @@ void cl_cli_print_agenda(json_t *agenda)
     section(N_("Overdue follow-ups"), json_object_get(agenda, "overdue"), COUNT("overdue"), due_headers, fill_due);
     section(N_("Referrals late in the loop"), json_object_get(agenda, "late_referrals"), COUNT("late_referrals"),
             ref_headers, fill_referral);
+    section(N_("Crisis level, no recent session"), json_object_get(agenda, "crisis"), COUNT("crisis"), crisis_headers,
+            fill_crisis);
     section(N_("Due today"), json_object_get(agenda, "due_today"), COUNT("due_today"), due_headers, fill_due);
 #undef COUNT
 }
@@ -145,9 +168,10 @@ static int cmd_agenda(cl_cli *c)
     int first;
     int rc = cl_cli_parse(c, options, _("[--limit N [--after CURSOR]] [--json]"),
                           _("What needs attention now: open screening flags, overdue follow-ups,\n"
-                          "referrals late in the loop, and what is due today, each with the record\n"
-                          "it comes from and why. On a narrow terminal the reason is printed on its\n"
-                          "own line under each row.\n"
+                          "referrals late in the loop, crisis-level students with no session in the\n"
+                          "last 7 days, and what is due today, each with the record it comes from\n"
+                          "and why. On a narrow terminal the reason is printed on its own line under\n"
+                          "each row.\n"
                           "  --limit N        a page of at most N rows (the counts stay those of the whole list)\n"
                           "  --after CURSOR   the page after the one that printed this cursor\n"
                           "  --json           for programs; with --limit it ends with \"next\": the\n"

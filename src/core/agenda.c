@@ -12,8 +12,8 @@
 #include "carelog/text.h"
 
 /* The sections in the order of the list, as cursors name them. */
-enum { FLAGS, OVERDUE, LATE_REFERRALS, DUE_TODAY, N_SECTIONS };
-static const char *const section_names[N_SECTIONS] = {"flags", "overdue", "late_referrals", "due_today"};
+enum { FLAGS, OVERDUE, LATE_REFERRALS, CRISIS, DUE_TODAY, N_SECTIONS };
+static const char *const section_names[N_SECTIONS] = {"flags", "overdue", "late_referrals", "crisis", "due_today"};
 
 /* One page being filled: how many rows it still takes (-1: no limit), the
  * cursor of the last row given, and whether a row follows it. */
@@ -160,6 +160,26 @@ static cl_status referral_section(page *p, json_t *late, long long after, json_t
     return CL_OK;
 }
 
+/* ---- crisis-level students with no session lately (followup.h) ---- */
+
+static cl_status crisis_section(cl_vault *v, page *p, const char *after, json_t *out)
+{
+    size_t before = json_array_size(out);
+    char *next = NULL;
+    cl_status st = cl_followup_crisis_page(v, NULL, p->left < 0 ? 0 : p->left, after, out, &next);
+    for (size_t i = before; st == CL_OK && i < json_array_size(out); i++) {
+        const json_t *row = json_array_get(out, i);
+        const char *last = json_string_value(json_object_get(row, "last_session"));
+        char key[40];
+        snprintf(key, sizeof key, "%s/%lld", last ? last : "",
+                 (long long)json_integer_value(json_object_get(row, "student_id")));
+        page_took(p, CRISIS, key);
+    }
+    p->more = p->more || next != NULL;
+    free(next);
+    return st;
+}
+
 /* ---- teachers' observations waiting in the inbox (inbox.h) ---- */
 static cl_status add_new_observations(cl_vault *v, json_t *agenda)
 {
@@ -190,7 +210,7 @@ static cl_status parse_cursor(const char *cursor, int *section, const char **key
             *id = strtoll(*key, &end, 10);
             ok = **key >= '1' && **key <= '9' && *end == '\0' && *id > 0;
         } else {
-            ok = cl_followup_cursor_check(*key) == CL_OK;
+            ok = (*section == CRISIS ? cl_followup_crisis_cursor_check(*key) : cl_followup_cursor_check(*key)) == CL_OK;
             cl_error_clear();
         }
     }
@@ -215,6 +235,9 @@ static cl_status count_sections(cl_vault *v, json_t *const sections[N_SECTIONS],
     cl_status st = count_open_flags(v, &n);
     counts[FLAGS] = n;
     counts[LATE_REFERRALS] = late;
+    if (st == CL_OK)
+        st = cl_followup_crisis_count(v, NULL, &n);
+    counts[CRISIS] = n;
     for (int s = OVERDUE; st == CL_OK && s <= DUE_TODAY; s += DUE_TODAY - OVERDUE) {
         cl_due_page d = section_bounds(s);
         st = cl_followup_due_count(v, &d, &n);
@@ -232,7 +255,7 @@ static cl_status fill(cl_vault *v, long long limit, const char *after, json_t **
     if (st != CL_OK)
         return st;
     page p = {limit > 0 ? limit : -1, "", false};
-    json_t *sections[N_SECTIONS] = {json_array(), json_array(), json_array(), json_array()};
+    json_t *sections[N_SECTIONS] = {json_array(), json_array(), json_array(), json_array(), json_array()};
     json_t *late = NULL;
     st = cl_referral_late(v, &late);
     json_int_t counts[N_SECTIONS] = {0};
@@ -249,6 +272,8 @@ static cl_status fill(cl_vault *v, long long limit, const char *after, json_t **
             st = open_flags(v, &p, from_id, sections[s]);
         else if (s == LATE_REFERRALS)
             st = referral_section(&p, late, from_id, sections[s]);
+        else if (s == CRISIS)
+            st = crisis_section(v, &p, from, sections[s]);
         else
             st = due_section(v, &p, s, from, sections[s]);
     }
@@ -260,10 +285,12 @@ static cl_status fill(cl_vault *v, long long limit, const char *after, json_t **
             json_decref(sections[s]);
         return st;
     }
-    json_t *c = json_pack("{s:I, s:I, s:I, s:I}", "flags", counts[FLAGS], "overdue", counts[OVERDUE],
-                          "late_referrals", counts[LATE_REFERRALS], "due_today", counts[DUE_TODAY]);
-    *out = json_pack("{s:o, s:o, s:o, s:o, s:o}", "flags", sections[FLAGS], "overdue", sections[OVERDUE],
-                     "late_referrals", sections[LATE_REFERRALS], "due_today", sections[DUE_TODAY], "counts", c);
+    json_t *c = json_pack("{s:I, s:I, s:I, s:I, s:I}", "flags", counts[FLAGS], "overdue", counts[OVERDUE],
+                          "late_referrals", counts[LATE_REFERRALS], "crisis", counts[CRISIS], "due_today",
+                          counts[DUE_TODAY]);
+    *out = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "flags", sections[FLAGS], "overdue", sections[OVERDUE],
+                     "late_referrals", sections[LATE_REFERRALS], "crisis", sections[CRISIS], "due_today",
+                     sections[DUE_TODAY], "counts", c);
     if (!*out)
         return cl_fail(CL_ESOFTWARE, _("out of memory"));
     st = add_new_observations(v, *out);

@@ -40,21 +40,22 @@
 
 #define STATE_COLUMNS                                                                                            \
     "student_id, followed, last_contact, open_flags, risk_level, policy_basis, policy_value, policy_days,"       \
-    " policy_due, next_due, next_record_id"
+    " policy_due, next_due, next_record_id, last_session"
 #define UPSERT_STATE(where)                                                                                      \
     "INSERT INTO student_state(" STATE_COLUMNS ") SELECT " STATE_COLUMNS " FROM student_state_computed"          \
     " WHERE " where                                                                                              \
     " ON CONFLICT (student_id) DO UPDATE SET followed = excluded.followed, last_contact = excluded.last_contact," \
     "  open_flags = excluded.open_flags, risk_level = excluded.risk_level, policy_basis = excluded.policy_basis," \
     "  policy_value = excluded.policy_value, policy_days = excluded.policy_days,"                                \
-    "  policy_due = excluded.policy_due, next_due = excluded.next_due, next_record_id = excluded.next_record_id"  \
+    "  policy_due = excluded.policy_due, next_due = excluded.next_due, next_record_id = excluded.next_record_id," \
+    "  last_session = excluded.last_session"                                                                      \
     " WHERE (student_state.followed, student_state.last_contact, student_state.open_flags,"                      \
     "        student_state.risk_level, student_state.policy_basis, student_state.policy_value,"                  \
     "        student_state.policy_days, student_state.policy_due, student_state.next_due,"                       \
-    "        student_state.next_record_id) IS NOT"                                                               \
+    "        student_state.next_record_id, student_state.last_session) IS NOT"                                   \
     "       (excluded.followed, excluded.last_contact, excluded.open_flags, excluded.risk_level,"                \
     "        excluded.policy_basis, excluded.policy_value, excluded.policy_days, excluded.policy_due,"           \
-    "        excluded.next_due, excluded.next_record_id)"
+    "        excluded.next_due, excluded.next_record_id, excluded.last_session)"
 
 static cl_status run_cached(sqlite3 *db, const char *sql, long long id, const char *what)
 {
@@ -392,19 +393,53 @@ static cl_status repair_row_counts(sqlite3 *db)
 #define DAYS_KEPT "SELECT day, n FROM record_days WHERE n <> 0"
 #define DAYS_EXPECTED "SELECT substr(occurred_at, 1, 10), count(*) FROM records WHERE kind <> 'student' GROUP BY 1"
 
+/* The first row that the kept rows and the ones expected from the records
+ * do not share (either way): CL_OK with it in *q (finalize it), or with
+ * *q NULL when they agree. */
+static cl_status first_unshared(sqlite3 *db, const char *kept, const char *expected, const char *what,
+                                sqlite3_stmt **q)
+{
+    *q = NULL;
+    char *sql = sqlite3_mprintf("SELECT * FROM (%s EXCEPT %s) UNION ALL SELECT * FROM (%s EXCEPT %s) LIMIT 1", kept,
+                                expected, expected, kept);
+    cl_status st = sql ? cl_db_prepare(db, sql, q) : cl_fail(CL_ESOFTWARE, _("out of memory"));
+    sqlite3_free(sql);
+    if (st != CL_OK)
+        return st;
+    int rc = sqlite3_step(*q);
+    if (rc != SQLITE_ROW) {
+        sqlite3_finalize(*q);
+        *q = NULL;
+    }
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? CL_OK : cl_db_fail(db, what);
+}
+
 static cl_status check_record_days(sqlite3 *db)
 {
     sqlite3_stmt *q;
-    cl_status st = cl_db_prepare(db, "SELECT * FROM (" DAYS_KEPT " EXCEPT " DAYS_EXPECTED ") UNION ALL SELECT * FROM ("
-                                     DAYS_EXPECTED " EXCEPT " DAYS_KEPT ") LIMIT 1", &q);
-    if (st != CL_OK)
-        return st;
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW)
+    cl_status st = first_unshared(db, DAYS_KEPT, DAYS_EXPECTED, N_("counting the records of each day"), &q);
+    if (st == CL_OK && q)
         st = cl_fail(CL_EDATA, _("the kept number of records of %s is not the number of its records; run `carelog "
                                  "verify-derived --repair`"), (const char *)sqlite3_column_text(q, 0));
-    else if (rc != SQLITE_DONE)
-        st = cl_db_fail(db, "counting the records of each day");
+    sqlite3_finalize(q);
+    return st;
+}
+
+/* The circumstances of each student's details (student_circumstances,
+ * kept by triggers for the students list's filter) against the records. */
+#define CIRCUMSTANCES_KEPT "SELECT circumstance, record_id FROM student_circumstances"
+#define CIRCUMSTANCES_EXPECTED                                                                                   \
+    "SELECT j.value, r.id FROM records r, json_each(r.fields, '$.circumstances') j WHERE r.kind = 'student'"
+
+static cl_status check_circumstances(sqlite3 *db)
+{
+    sqlite3_stmt *q;
+    cl_status st = first_unshared(db, CIRCUMSTANCES_KEPT, CIRCUMSTANCES_EXPECTED,
+                                  N_("checking the students' circumstances"), &q);
+    if (st == CL_OK && q)
+        st = cl_fail(CL_EDATA, _("the kept circumstances of the student whose details are record #%lld differ from "
+                                 "that record; run `carelog verify-derived --repair`"),
+                     (long long)sqlite3_column_int64(q, 1));
     sqlite3_finalize(q);
     return st;
 }
@@ -432,6 +467,9 @@ cl_status cl_followup_recompute_check(cl_vault *v, bool repair)
         if (st == CL_OK)
             st = cl_db_exec(db, "DELETE FROM record_days; INSERT INTO record_days(day, n) " DAYS_EXPECTED ";");
         if (st == CL_OK)
+            st = cl_db_exec(db, "DELETE FROM student_circumstances; INSERT OR IGNORE INTO"
+                                " student_circumstances(circumstance, record_id) " CIRCUMSTANCES_EXPECTED ";");
+        if (st == CL_OK)
             st = cl_vault_audit(v, "derived.repair", "derived state", NULL);
         st = cl_tx_end(&tx, st);
         if (st != CL_OK)
@@ -446,6 +484,8 @@ cl_status cl_followup_recompute_check(cl_vault *v, bool repair)
         st = check_row_counts(db);
     if (st == CL_OK)
         st = check_record_days(db);
+    if (st == CL_OK)
+        st = check_circumstances(db);
     if (own)
         sqlite3_exec(db, st == CL_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
     return st;

@@ -744,5 +744,78 @@ const char *const cl_schema_migrations[] = {
      * student's earliest open one (student_state), as index ranges. */
     "CREATE INDEX followups_unmet ON followups(student_id, due_date) WHERE met_by IS NULL;"
     "CREATE INDEX followups_student_open ON followups(student_id, due_date, record_id) WHERE open;",
+    /* 17: what the screens filter and ask for at scale. Each student's last
+     * session (YYYY-MM-DD), kept with the rest of the derived state, so "crisis level, no session in 7 days" on the
+     * home screen and in `carelog agenda` is one range of an index
+     * (followup.h, cl_followup_crisis_page) instead of a look at every
+     * crisis-level student's records. The rule of student_state gains the
+     * column; otherwise it is entry 6's. */
+    "ALTER TABLE student_state ADD COLUMN last_session TEXT;"
+    "DROP VIEW student_state_computed;"
+    "CREATE VIEW student_state_computed AS"
+    " SELECT student_id, followed, last_contact, open_flags, risk_level,"
+    "  policy_basis, policy_value, policy_days, policy_due,"
+    "  CASE WHEN policy_due IS NOT NULL AND (fu_due IS NULL OR policy_due <= fu_due) THEN policy_due ELSE fu_due END"
+    "   AS next_due,"
+    "  CASE WHEN policy_due IS NOT NULL AND (fu_due IS NULL OR policy_due <= fu_due) THEN NULL ELSE fu_record END"
+    "   AS next_record_id,"
+    "  last_session"
+    " FROM (SELECT b.*, p.basis AS policy_basis, p.value AS policy_value, p.days AS policy_days,"
+    "  CASE WHEN b.followed AND p.days IS NOT NULL"
+    "   THEN date(coalesce(b.last_contact, b.on_file), '+' || p.days || ' days') END AS policy_due,"
+    "  (SELECT f.due_date FROM followups f WHERE f.student_id = b.student_id AND f.open"
+    "    ORDER BY f.due_date, f.record_id LIMIT 1) AS fu_due,"
+    "  (SELECT f.record_id FROM followups f WHERE f.student_id = b.student_id AND f.open"
+    "    ORDER BY f.due_date, f.record_id LIMIT 1) AS fu_record"
+    "  FROM (SELECT s.id AS student_id,"
+    "    (s.status IN ('active', 'monitoring') AND s.merged_into IS NULL) AS followed, s.risk_level,"
+    "    substr(sr.occurred_at, 1, 10) AS on_file,"
+    "    json_extract(sr.fields, '$.circumstances') AS circumstances,"
+    "    substr((SELECT max((SELECT max(c.occurred_at) FROM records c WHERE c.student_id = s.id"
+    "      AND c.kind = m.meet_kind)) FROM followup_meets m WHERE m.set_kind = 'policy'), 1, 10) AS last_contact,"
+    /* max() of the bare column, so it is one step into records_student_kind */
+    "    substr((SELECT max(c.occurred_at) FROM records c WHERE c.student_id = s.id AND c.kind = 'session'), 1, 10)"
+    "     AS last_session,"
+    "    (SELECT count(*) FROM flags g WHERE g.student_id = s.id AND g.cleared_at IS NULL) AS open_flags"
+    "   FROM students s LEFT JOIN records sr ON sr.id = s.record_id) b"
+    "  LEFT JOIN followup_policies p ON p.rowid ="
+    "   (SELECT q.rowid FROM followup_policies q"
+    "     WHERE (q.basis = 'risk' AND q.value = CAST(b.risk_level AS TEXT))"
+    "        OR (q.basis = 'circumstance' AND EXISTS"
+    "            (SELECT 1 FROM json_each(b.circumstances) j WHERE j.value = q.value))"
+    "     ORDER BY q.days, q.basis DESC, q.value LIMIT 1));"
+    "UPDATE student_state SET last_session = substr((SELECT max(c.occurred_at) FROM records c"
+    " WHERE c.student_id = student_state.student_id AND c.kind = 'session'), 1, 10);"
+    /* Never seen ('') first, then the longest since a session. */
+    "CREATE INDEX student_state_crisis ON student_state(risk_level, coalesce(last_session, ''), student_id)"
+    " WHERE followed;"
+    /* The students list with a risk filter in name or due-date order: a
+     * range of an index in that order, not a sort of a whole level. */
+    "CREATE INDEX students_risk_name ON students(risk_level, name, number);"
+    "CREATE INDEX student_state_risk_due ON student_state(risk_level, coalesce(next_due, '9999-12-31'));"
+    /* The circumstances of each student's details record, kept by
+     * triggers, so the students list filtered by one (留守, 残疾…) is a
+     * range of an index, not a parse of every student's record (checked
+     * and rebuilt by `carelog verify-derived`). */
+    "CREATE TABLE student_circumstances ("
+    "  circumstance TEXT NOT NULL,"
+    "  record_id INTEGER NOT NULL REFERENCES records(id),"
+    "  PRIMARY KEY (circumstance, record_id)) WITHOUT ROWID;"
+    "CREATE INDEX student_circumstances_record ON student_circumstances(record_id);"
+    "INSERT OR IGNORE INTO student_circumstances(circumstance, record_id)"
+    " SELECT j.value, r.id FROM records r, json_each(r.fields, '$.circumstances') j WHERE r.kind = 'student';"
+    "CREATE TRIGGER student_circumstances_in AFTER INSERT ON records WHEN new.kind = 'student' BEGIN"
+    "  INSERT OR IGNORE INTO student_circumstances(circumstance, record_id)"
+    "   SELECT j.value, new.id FROM json_each(new.fields, '$.circumstances') j;"
+    "END;"
+    "CREATE TRIGGER student_circumstances_changed AFTER UPDATE OF fields, kind ON records"
+    " WHEN old.kind = 'student' OR new.kind = 'student' BEGIN"
+    "  DELETE FROM student_circumstances WHERE record_id = old.id;"
+    "  INSERT OR IGNORE INTO student_circumstances(circumstance, record_id)"
+    "   SELECT j.value, new.id FROM json_each(new.fields, '$.circumstances') j WHERE new.kind = 'student';"
+    "END;"
+    "CREATE TRIGGER student_circumstances_out AFTER DELETE ON records WHEN old.kind = 'student' BEGIN"
+    "  DELETE FROM student_circumstances WHERE record_id = old.id;"
+    "END;",
     NULL,
 };

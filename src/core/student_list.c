@@ -81,8 +81,10 @@ static bool has_cased_letter(const char *text)
     return false;
 }
 
-/* The WHERE clause (students AS s) with its parameters ?1..?5. */
-static void where_clause(cl_buf *sql, const cl_student_filter *fl, const filter_values *fv)
+/* The WHERE clause (students AS s; with a circumstance, the kept
+ * circumstances AS c; walking the due dates, student_state AS t) with its
+ * parameters ?1..?5. */
+static void where_clause(cl_buf *sql, const cl_student_filter *fl, const filter_values *fv, bool due_walk)
 {
     cl_buf_puts(sql, " WHERE 1");
     if (fl->status && strcmp(fl->status, "merged") == 0)
@@ -95,9 +97,12 @@ static void where_clause(cl_buf *sql, const cl_student_filter *fl, const filter_
         cl_buf_puts(sql, " AND s.class = ?2");
     if (fl->risk >= 0)
         cl_buf_puts(sql, " AND s.risk_level = ?3");
+    /* The kept copy of the level (equal, checked by verify-derived) lets the
+     * due-date order walk student_state_risk_due. */
+    if (fl->risk >= 0 && due_walk)
+        cl_buf_puts(sql, " AND t.risk_level = ?3");
     if (fv->circumstance)
-        cl_buf_puts(sql, " AND EXISTS (SELECT 1 FROM records r, json_each(r.fields, '$.circumstances') c"
-                         " WHERE r.id = s.record_id AND c.value = ?4)");
+        cl_buf_puts(sql, " AND c.circumstance = ?4 AND s.record_id = c.record_id");
     /* lower() is ICU's in this SQLCipher and costs about 0.1 ms a call, so
      * it is asked for only when case can matter (has_cased_letter); pinyin
      * (zs, zhangs → 张三) is typed in Latin letters too. */
@@ -136,14 +141,19 @@ static cl_status prepare_filtered(cl_vault *v, const cl_student_filter *fl, cons
     cl_buf_printf(&sql, "SELECT %s FROM ", select_list);
     /* Sorting by the due date walks student_state's index on it (every
      * student has a row there, kept in each write and checked by `verify`);
-     * the other orders walk an index of students. */
-    if (with_state && ordered && fl->sort == CL_STUDENT_BY_DUE)
+     * the other orders walk an index of students. A circumstance is a
+     * range of the kept circumstances, its few students then sorted
+     * (CROSS JOIN: SQLite keeps that order of the loops). */
+    if (fv.circumstance)
+        cl_buf_puts(&sql, "student_circumstances c CROSS JOIN ");
+    bool due_walk = with_state && ordered && fl->sort == CL_STUDENT_BY_DUE && !fv.circumstance;
+    if (due_walk)
         cl_buf_puts(&sql, "student_state t JOIN students s ON s.id = t.student_id");
     else if (with_state)
         cl_buf_puts(&sql, "students s LEFT JOIN student_state t ON t.student_id = s.id");
     else
         cl_buf_puts(&sql, "students s");
-    where_clause(&sql, fl, &fv);
+    where_clause(&sql, fl, &fv, due_walk);
     if (ordered) {
         static const char *const orders[CL_STUDENT_SORTS] = {
             " ORDER BY s.class, s.number, s.id",
@@ -284,8 +294,8 @@ static cl_status list_prepare(cl_vault *v, const cl_student_filter *fl, const cl
     if (fl->risk >= 0)
         cl_buf_puts(&sql, " AND s.risk_level = ?3");
     if (b->circumstance)
-        cl_buf_puts(&sql, " AND EXISTS (SELECT 1 FROM records r, json_each(r.fields, '$.circumstances') c"
-                          " WHERE r.id = s.record_id AND c.value = ?4)");
+        cl_buf_puts(&sql, " AND s.record_id IN (SELECT c.record_id FROM student_circumstances c"
+                          " WHERE c.circumstance = ?4)");
     if (b->search && *b->search)
         cl_buf_puts(&sql, " AND (instr(lower(s.name), lower(?5)) > 0 OR instr(lower(s.number), lower(?5)) > 0"
                           " OR carelog_pinyin_matches(s.name, ?5))");

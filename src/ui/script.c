@@ -14,16 +14,27 @@
  *   dump FILE        writes the screen as text (trailing spaces cut)
  *   colors FILE      writes, for each cell, the digit of its colour pair
  *                    (0: none), so a test can prove NO_COLOR and risk colours
+ *   time LABEL       times the next key: from the key given to the screen
+ *                    being drawn after it (when the key after is asked
+ *                    for), appended as "SECONDS CPU STATEMENTS LABEL" to
+ *                    the file CARELOG_SCREEN_TIMES names: the wall time,
+ *                    the process's CPU time (steadier on a busy machine)
+ *                    and how many SQL statements the vault ran meanwhile (make
+ *                    bench: bench_screens; a test that a cursor move does
+ *                    not wait on the database: screens_cursor.sh); at the
+ *                    end the process's peak RSS follows ("# VmHWM KIB")
  *   # …              a comment */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include <curses.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <wchar.h>
 
 #include "carelog/text.h"
 #include "carelog/i18n.h"
+#include "carelog/vault.h"
 #include "ui.h"
 
 #ifdef CARELOG_TEST_HOOKS
@@ -33,7 +44,58 @@ struct ui_script {
     int *pending;
     size_t n_pending, next, cap;
     double clock;
+    char label[128];  /* of the key to time next ("": none) */
+    char timing[128]; /* of the key being timed ("": none) */
+    double started, started_cpu;
+    sqlite3 *traced; /* the vault's connection while a key is timed */
+    long statements;
 };
+
+static int count_statement(unsigned type, void *ctx, void *p, void *x)
+{
+    (void)type;
+    (void)p;
+    (void)x;
+    ((struct ui_script *)ctx)->statements++;
+    return 0;
+}
+
+static double seconds_of(clockid_t clock)
+{
+    struct timespec ts;
+    clock_gettime(clock, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void timing_start(ui *u, struct ui_script *s)
+{
+    snprintf(s->timing, sizeof s->timing, "%s", s->label);
+    s->label[0] = '\0';
+    s->statements = 0;
+    s->traced = u->vault ? cl_vault_db(u->vault) : NULL;
+    if (s->traced)
+        sqlite3_trace_v2(s->traced, SQLITE_TRACE_STMT, count_statement, s);
+    s->started_cpu = seconds_of(CLOCK_PROCESS_CPUTIME_ID);
+    s->started = seconds_of(CLOCK_MONOTONIC);
+}
+
+/* The key being timed is done: the screen after it is drawn. */
+static void timed(ui *u, struct ui_script *s)
+{
+    double elapsed = seconds_of(CLOCK_MONOTONIC) - s->started;
+    double cpu = seconds_of(CLOCK_PROCESS_CPUTIME_ID) - s->started_cpu;
+    /* A key that locked the vault closed the connection, and its trace. */
+    if (s->traced && u->vault && cl_vault_db(u->vault) == s->traced)
+        sqlite3_trace_v2(s->traced, 0, NULL, NULL);
+    s->traced = NULL;
+    const char *path = getenv("CARELOG_SCREEN_TIMES");
+    FILE *out = path && *path ? fopen(path, "a") : NULL;
+    if (out) {
+        fprintf(out, "%.6f %.6f %ld %s\n", elapsed, cpu, s->statements, s->timing);
+        fclose(out);
+    }
+    s->timing[0] = '\0';
+}
 
 struct ui_script *ui_script_open(void)
 {
@@ -49,10 +111,33 @@ struct ui_script *ui_script_open(void)
     return s;
 }
 
+/* The process's peak RSS (VmHWM: this program's since its exec, the
+ * forked parent's not in it), appended to the times file as
+ * "# VmHWM KIB" when the script ends. */
+static void peak_rss(void)
+{
+    const char *path = getenv("CARELOG_SCREEN_TIMES");
+    FILE *status = path && *path ? fopen("/proc/self/status", "r") : NULL;
+    if (!status)
+        return;
+    char line[128];
+    long kib = -1;
+    while (kib < 0 && fgets(line, sizeof line, status))
+        if (sscanf(line, "VmHWM: %ld kB", &kib) != 1)
+            kib = -1;
+    fclose(status);
+    FILE *out = kib >= 0 ? fopen(path, "a") : NULL;
+    if (out) {
+        fprintf(out, "# VmHWM %ld\n", kib);
+        fclose(out);
+    }
+}
+
 void ui_script_close(struct ui_script *s)
 {
     if (!s)
         return;
+    peak_rss();
     fclose(s->in);
     free(s->pending);
     free(s);
@@ -180,6 +265,8 @@ int ui_script_key(ui *u)
 {
     struct ui_script *s = u->script;
     char buf[4096];
+    if (s->timing[0])
+        timed(u, s);
     while (s->next == s->n_pending) {
         s->next = s->n_pending = 0;
         if (!fgets(buf, sizeof buf, s->in))
@@ -220,11 +307,15 @@ int ui_script_key(ui *u)
             dump(u, arg);
         } else if (strcmp(buf, "colors") == 0 && arg) {
             dump_colors(u, arg);
+        } else if (strcmp(buf, "time") == 0 && arg) {
+            snprintf(s->label, sizeof s->label, "%s", arg);
         } else {
             fprintf(stderr, _("carelog: screen script: cannot read \"%s\"\n"), buf);
             return UI_EOF;
         }
     }
+    if (s->label[0])
+        timing_start(u, s);
     return s->pending[s->next++];
 }
 

@@ -72,6 +72,15 @@ struct row_source {
     void (*free)(row_source *r);
 };
 row_source *rows_from_array(json_t *array); /* takes the reference */
+/* Rows that come a page at a time, in order, for a list too long to read
+ * whole: first (taken; NULL = none yet) are there at once, and a row past
+ * the loaded ones makes fetch append the next page to rows (false, or
+ * nothing appended: the list ends there). Moving among loaded rows asks
+ * the core nothing. count is the whole list's as the core counted it (the
+ * list ends where the pages end). ctx_free (may be NULL) frees ctx with the
+ * rows. */
+typedef bool rows_fetch_fn(void *ctx, json_t *rows);
+row_source *rows_appended(json_t *first, size_t count, rows_fetch_fn *fetch, void *ctx, void (*ctx_free)(void *));
 void rows_free(row_source *r);
 
 /* A cursor over rows: which one is chosen and which is drawn first. */

@@ -40,52 +40,34 @@ static const char *who(const json_t *row, char *buf, size_t size)
     return buf;
 }
 
-/* Crisis-level students with no session in the last 7 days. */
-static void add_crisis(ui *u, json_t *items, const char *today)
+/* The attention list a page at a time: drafts and the agenda's first page
+ * when home is drawn, each next page of the agenda (by its cursor) when
+ * the cursor reaches it. */
+#define ATTENTION_PAGE 50
+
+typedef struct attention_pages {
+    ui *u;
+    char *next;          /* the agenda's cursor of the next page; NULL after the last */
+    json_int_t inbox, urgent; /* teachers' observations waiting */
+    bool inbox_shown;
+} attention_pages;
+
+static void attention_free(void *ctx)
 {
-    cl_student_filter f = {.risk = 3};
-    json_t *list = NULL;
-    if (cl_student_list(u->vault, &f, &list) != CL_OK)
-        return;
-    char since[11];
-    cl_time_date(cl_now() - 7 * 86400, since, sizeof since);
-    (void)today;
-    size_t i;
-    json_t *s;
-    json_array_foreach(list, i, s) {
-        json_t *recent = NULL;
-        cl_record_filter rf = {.student_id = ui_int(s, "id"), .kind = "session", .since = since, .limit = 1};
-        if (cl_record_list(u->vault, &rf, &recent) == CL_OK && json_array_size(recent) == 0) {
-            char w[300], text[400];
-            snprintf(text, sizeof text, _("%s: crisis level, no session in 7 days"), who(s, w, sizeof w));
-            add_item(items, _("Crisis"), text, ui_int(s, "id"), 0, NULL);
-        }
-        json_decref(recent);
-    }
-    json_decref(list);
+    attention_pages *a = ctx;
+    if (a)
+        free(a->next);
+    free(a);
 }
 
-static void load(ui *u, home *h)
+/* The rows of one page of the agenda, in the order of the list: the
+ * inbox's row goes where the referrals end. */
+static void add_page(attention_pages *a, json_t *items, json_t *agenda)
 {
-    rows_free(h->items);
-    json_t *items = json_array(), *agenda = NULL, *drafts = NULL;
+    ui *u = a->u;
     char w[300], text[600];
     size_t i;
     json_t *row;
-    if (cl_draft_list(u->vault, &drafts) == CL_OK)
-        json_array_foreach(drafts, i, row) {
-            char kept[32];
-            cl_time_local(ui_str(row, "saved_at"), false, kept, sizeof kept);
-            snprintf(text, sizeof text, _("%s for %s (%s), kept %s"), ui_kind_label(u, ui_str(row, "kind")), ui_str(row, "name"),
-                     ui_str(row, "number"), kept);
-            add_item(items, _("Draft"), text, ui_int(row, "student_id"), ui_int(row, "record_id"), row);
-        }
-    json_decref(drafts);
-    /* The first screenful only: a page of the attention list costs the same
-     * in a vault of any size (agenda.h). */
-    cl_status st = cl_agenda_attention_page(u->vault, LINES > 0 ? LINES : 24, NULL, &agenda);
-    if (st != CL_OK)
-        ui_fail(u, st);
     bool zh = strcmp(u->lang, "zh") == 0;
     json_array_foreach(json_object_get(agenda, "flags"), i, row) {
         snprintf(text, sizeof text, _("%s: %s"), who(row, w, sizeof w), ui_str(row, zh ? "label_zh" : "label_en"));
@@ -104,29 +86,95 @@ static void load(ui *u, home *h)
                  cl_i18n_text(row, "late"));
         add_item(items, _("Referral"), text, ui_int(row, "student_id"), ui_int(row, "id"), NULL);
     }
-    json_t *obs = json_object_get(agenda, "new_observations");
-    if (ui_int(obs, "count") > 0) {
+    bool past_referrals = json_array_size(json_object_get(agenda, "crisis")) > 0 ||
+                          json_array_size(json_object_get(agenda, "due_today")) > 0 || !a->next;
+    if (a->inbox > 0 && !a->inbox_shown && past_referrals) {
         snprintf(text, sizeof text,
                  ngettext("%lld new observation from teachers to triage (%lld urgent): Enter or i",
                           "%lld new observations from teachers to triage (%lld urgent): Enter or i",
-                          (unsigned long)ui_int(obs, "count")),
-                 ui_int(obs, "count"), ui_int(obs, "urgent"));
+                          (unsigned long)a->inbox),
+                 (long long)a->inbox, (long long)a->urgent);
         add_item(items, _("Inbox"), text, 0, 0, NULL);
+        a->inbox_shown = true;
     }
-    char today[11];
-    cl_time_date(cl_now(), today, sizeof today);
-    add_crisis(u, items, today);
+    json_array_foreach(json_object_get(agenda, "crisis"), i, row) {
+        snprintf(text, sizeof text, _("%s: crisis level, no session in 7 days"), who(row, w, sizeof w));
+        add_item(items, _("Crisis"), text, ui_int(row, "student_id"), 0, NULL);
+    }
     json_array_foreach(json_object_get(agenda, "due_today"), i, row) {
         snprintf(text, sizeof text, _("%s: %s"), who(row, w, sizeof w), cl_i18n_text(row, "reason"));
         add_item(items, _("Today"), text, ui_int(row, "student_id"), 0, NULL);
     }
-    json_decref(agenda);
-    h->items = rows_from_array(items);
+}
 
+/* One page of the agenda after a->next (the first when there is none
+ * yet): its rows appended to items; the whole list's count in *count. */
+static bool attention_page(attention_pages *a, json_t *items, size_t *count)
+{
+    json_t *agenda = NULL;
+    cl_status st = cl_agenda_attention_page(a->u->vault, ATTENTION_PAGE, a->next, &agenda);
+    if (st != CL_OK) {
+        ui_fail(a->u, st);
+        return false;
+    }
+    json_t *obs = json_object_get(agenda, "new_observations");
+    a->inbox = ui_int(obs, "count");
+    a->urgent = ui_int(obs, "urgent");
+    free(a->next);
+    const char *next = json_string_value(json_object_get(agenda, "next"));
+    a->next = next ? strdup(next) : NULL;
+    add_page(a, items, agenda);
+    if (count) {
+        static const char *const sections[] = {"flags", "overdue", "late_referrals", "crisis", "due_today"};
+        json_t *counts = json_object_get(agenda, "counts");
+        *count = a->inbox > 0;
+        for (size_t i = 0; i < sizeof sections / sizeof *sections; i++)
+            *count += (size_t)json_integer_value(json_object_get(counts, sections[i]));
+    }
+    json_decref(agenda);
+    return true;
+}
+
+static bool attention_fetch(void *ctx, json_t *rows)
+{
+    attention_pages *a = ctx;
+    return a->next && attention_page(a, rows, NULL);
+}
+
+static void load(ui *u, home *h)
+{
+    rows_free(h->items);
+    h->items = NULL;
+    json_t *items = json_array(), *drafts = NULL;
+    char text[600];
+    size_t i;
+    json_t *row;
+    if (cl_draft_list(u->vault, &drafts) == CL_OK)
+        json_array_foreach(drafts, i, row) {
+            char kept[32];
+            cl_time_local(ui_str(row, "saved_at"), false, kept, sizeof kept);
+            snprintf(text, sizeof text, _("%s for %s (%s), kept %s"), ui_kind_label(u, ui_str(row, "kind")), ui_str(row, "name"),
+                     ui_str(row, "number"), kept);
+            add_item(items, _("Draft"), text, ui_int(row, "student_id"), ui_int(row, "record_id"), row);
+        }
+    size_t count = json_array_size(items), agenda_count = 0;
+    json_decref(drafts);
+    attention_pages *a = calloc(1, sizeof *a);
+    if (a)
+        a->u = u;
+    if (a && attention_page(a, items, &agenda_count)) {
+        h->items = rows_appended(items, count + agenda_count, attention_fetch, a, attention_free); /* takes both */
+        items = NULL;
+    } else {
+        attention_free(a);
+    }
+    if (!h->items)
+        h->items = rows_from_array(items);
+    char today[11], since[11];
+    cl_time_date(cl_now(), today, sizeof today);
+    cl_time_date(cl_now() - (WEEKS * 7 - 1) * 86400L, since, sizeof since);
     /* Charts: records per week (the last 12) and students by risk, each
      * one indexed count in the core. */
-    char since[11];
-    cl_time_date(cl_now() - (WEEKS * 7 - 1) * 86400L, since, sizeof since);
     snprintf(h->first_week, sizeof h->first_week, "%s", since);
     if (cl_record_count_by_week(u->vault, today, WEEKS, h->weeks) != CL_OK)
         memset(h->weeks, 0, sizeof h->weeks);

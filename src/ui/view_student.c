@@ -22,6 +22,32 @@ typedef struct student_file {
     unsigned long seen;
 } student_file;
 
+/* The timeline a page at a time: a file of any length opens with one page,
+ * and the next comes (records older than the last one loaded) when the
+ * cursor reaches it. */
+#define TIMELINE_PAGE 100
+
+typedef struct timeline_pages {
+    ui *u;
+    long long student_id;
+} timeline_pages;
+
+static bool timeline_fetch(void *ctx, json_t *rows)
+{
+    timeline_pages *t = ctx;
+    const json_t *last = json_array_get(rows, json_array_size(rows) - 1);
+    cl_record_filter rf = {.student_id = t->student_id, .limit = TIMELINE_PAGE, .before_id = last ? ui_int(last, "id") : 0};
+    json_t *page = NULL;
+    cl_status st = cl_record_list(t->u->vault, &rf, &page);
+    if (st != CL_OK) {
+        ui_fail(t->u, st);
+        return false;
+    }
+    json_array_extend(rows, page);
+    json_decref(page);
+    return true;
+}
+
 static void load(ui *u, student_file *f)
 {
     json_decref(f->student);
@@ -29,13 +55,19 @@ static void load(ui *u, student_file *f)
     rows_free(f->timeline);
     f->timeline = NULL;
     cl_status st = cl_student_get(u->vault, f->id, &f->student);
-    json_t *list = NULL;
+    long long count = 0;
     cl_record_filter rf = {.student_id = f->id};
     if (st == CL_OK)
-        st = cl_record_list(u->vault, &rf, &list);
+        st = cl_record_count(u->vault, &rf, &count);
+    timeline_pages *t = st == CL_OK ? calloc(1, sizeof *t) : NULL;
     if (st != CL_OK)
         ui_fail(u, st);
-    f->timeline = rows_from_array(list);
+    if (t) {
+        *t = (timeline_pages){u, f->id};
+        f->timeline = rows_appended(NULL, (size_t)count, timeline_fetch, t, free);
+    }
+    if (!f->timeline)
+        f->timeline = rows_from_array(NULL);
     f->seen = u->changes;
 }
 

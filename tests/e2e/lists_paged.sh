@@ -13,7 +13,7 @@ expect_rc 0 cl "$PASS" generate --students 160 --seed 7 --months 4
 expect_rc 0 cl "$PASS" agenda --json
 cp "$T/out" "$T/whole.json"
 grep -q '"next"' "$T/whole.json" && fail "agenda --json without --limit gained a next field"
-rows() { grep -o '"\(flag_id\|days_overdue\|age_days\)":' "$1" | wc -l; }
+rows() { grep -o '"\(flag_id\|days_overdue\|age_days\|days_since\)":' "$1" | wc -l; }
 total=$(rows "$T/whole.json")
 [ "$total" -gt 60 ] || fail "too few attention rows to page: $total"
 

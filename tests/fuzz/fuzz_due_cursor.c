@@ -1,20 +1,17 @@
-/* A cursor of the follow-up list is outside input (`due --after`, `agenda
- * --after`, whatever a script passes on): any bytes are a cursor or a
- * refusal, never a crash; a cursor accepted is exactly the form the list
- * prints, DATE/STUDENT/SOURCE/RECORD. */
+/* The cursors of the follow-up lists are outside input (`due --after`,
+ * `agenda --after`, whatever a script passes on): any bytes are a cursor or
+ * a refusal, never a crash; a cursor accepted is exactly the form its list
+ * prints: DATE/STUDENT/SOURCE/RECORD for what is due, LAST_SESSION/STUDENT
+ * for the crisis-level students without a session ("2026-11-02/123", or
+ * "/123" for one never seen in a session). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "carelog/followup.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void due_cursor(const char *text)
 {
-    char *text = malloc(size + 1);
-    if (!text)
-        return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
     cl_status st = cl_followup_cursor_check(text);
     if (st != CL_OK && st != CL_EUSAGE)
         abort();
@@ -28,6 +25,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             (!strstr(text, "/follow_up/") && !strstr(text, "/policy/")) || strchr(text, ' ') || strchr(text, '+'))
             abort();
     }
+}
+
+static void crisis_cursor(const char *text)
+{
+    cl_status st = cl_followup_crisis_cursor_check(text);
+    if (st != CL_OK && st != CL_EUSAGE)
+        abort();
+    if (st == CL_OK) {
+        const char *slash = strchr(text, '/');
+        size_t date = slash ? (size_t)(slash - text) : 0;
+        if (!slash || (date != 0 && date != 10) || (date == 10 && (text[4] != '-' || text[7] != '-')) ||
+            strchr(slash + 1, '/') || slash[1] < '1' || slash[1] > '9' ||
+            strspn(slash + 1, "0123456789") != strlen(slash + 1) || strlen(slash + 1) > 19)
+            abort();
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *text = malloc(size + 1);
+    if (!text)
+        return 0;
+    memcpy(text, data, size);
+    text[size] = '\0';
+    due_cursor(text);
+    crisis_cursor(text);
     cl_error_clear();
     free(text);
     return 0;

@@ -194,7 +194,10 @@ static void test_check_notices(void **state)
         "DELETE FROM followups WHERE record_id = (SELECT max(record_id) FROM followups)",
         "UPDATE student_state SET last_contact = '2000-01-01' WHERE student_id = (SELECT min(student_id) FROM student_state)",
         "UPDATE student_state SET policy_due = NULL WHERE policy_due IS NOT NULL",
+        "UPDATE student_state SET last_session = '2000-01-01' WHERE student_id = (SELECT max(student_id) FROM student_state)",
         "UPDATE row_counts SET n = n + 1 WHERE name = 'records'",
+        "DELETE FROM student_circumstances WHERE record_id = (SELECT min(record_id) FROM student_circumstances)",
+        "INSERT INTO student_circumstances VALUES ('not_a_circumstance', (SELECT max(record_id) FROM student_circumstances))",
     };
     for (size_t i = 0; i < sizeof damage / sizeof damage[0]; i++) {
         OK(cl_db_exec(db, damage[i]));
@@ -266,8 +269,9 @@ static void test_upgrade(void **state)
     OK(cl_db_migrate(db));
     expect_row(db, "SELECT group_concat(record_id || ':' || coalesce(met_by, '-') || ':' || open, ' ')"
                    " FROM (SELECT * FROM followups ORDER BY record_id)", "2:4:0 3:-:1");
-    expect_row(db, "SELECT last_contact || ' ' || policy_value || ' ' || policy_due || ' ' || next_due"
-                   " FROM student_state WHERE student_id = 1", "2026-11-06 left_behind 2026-12-06 2026-11-20");
+    expect_row(db, "SELECT last_contact || ' ' || policy_value || ' ' || policy_due || ' ' || next_due || ' ' ||"
+                   " last_session FROM student_state WHERE student_id = 1",
+               "2026-11-06 left_behind 2026-12-06 2026-11-20 2026-11-06");
     expect_row(db, "SELECT n FROM row_counts WHERE name = 'records'", "4");
     char want[16];
     snprintf(want, sizeof want, "%d", cl_db_schema_version());

@@ -541,6 +541,83 @@ static void test_bad_input(void **state)
     json_decref(list);
 }
 
+/* Crisis-level students with no session in the last 7 days, from the kept
+ * last session: never seen first, then the longest since; a session on
+ * today − 7 still counts; an assessment or a family call is not a session;
+ * risk below crisis and closed cases stay out; a page at a time by its
+ * cursor; a new session takes the student off at once. */
+static void test_crisis_without_session(void **state)
+{
+    fixture *f = *state;
+    long long never = student(f, "20260001", "甲", "active", NULL);
+    long long long_ago = student(f, "20260002", "乙", "active", NULL);
+    long long recent = student(f, "20260003", "丙", "monitoring", NULL);
+    long long elevated = student(f, "20260004", "丁", "active", NULL);
+    long long closed = student(f, "20260005", "戊", "active", NULL);
+    assess(f, never, "2026-11-11", 3);
+    contact(f, never, "2026-11-11", NULL);
+    assess(f, long_ago, "2026-10-20", 3);
+    session(f, long_ago, "2026-11-02", NULL);
+    assess(f, recent, "2026-10-20", 3);
+    session(f, recent, "2026-11-05", NULL);
+    assess(f, elevated, "2026-10-20", 2);
+    assess(f, closed, "2026-10-20", 3);
+    OK(cl_student_close(f->v, closed, "closed", "学期结束"));
+
+    json_t *rows = json_array();
+    char *next = NULL;
+    OK(cl_followup_crisis_page(f->v, "2026-11-12", 0, NULL, rows, &next));
+    assert_null(next);
+    assert_int_equal(json_array_size(rows), 2);
+    assert_int_equal(i_of(json_array_get(rows, 0), "student_id"), never);
+    assert_true(json_is_null(json_object_get(json_array_get(rows, 0), "last_session")));
+    assert_int_equal(i_of(json_array_get(rows, 1), "student_id"), long_ago);
+    assert_string_equal(s_of(json_array_get(rows, 1), "last_session"), "2026-11-02");
+    assert_int_equal(i_of(json_array_get(rows, 1), "days_since"), 10);
+    assert_string_equal(s_of(json_array_get(rows, 1), "name"), "乙");
+    json_decref(rows);
+    long long n = 0;
+    OK(cl_followup_crisis_count(f->v, "2026-11-12", &n));
+    assert_int_equal(n, 2);
+    /* The next day the session of 11-05 is 8 days old. */
+    OK(cl_followup_crisis_count(f->v, "2026-11-13", &n));
+    assert_int_equal(n, 3);
+
+    /* Pages of one, end to end. */
+    rows = json_array();
+    OK(cl_followup_crisis_page(f->v, "2026-11-12", 1, NULL, rows, &next));
+    assert_int_equal(json_array_size(rows), 1);
+    char want[32];
+    snprintf(want, sizeof want, "/%lld", never);
+    assert_string_equal(next, want);
+    char *last = NULL;
+    OK(cl_followup_crisis_page(f->v, "2026-11-12", 1, next, rows, &last));
+    assert_null(last);
+    assert_int_equal(json_array_size(rows), 2);
+    assert_int_equal(i_of(json_array_get(rows, 1), "student_id"), long_ago);
+    free(next);
+    json_decref(rows);
+
+    /* A session now: off the list in the same write. */
+    set_now("2026-11-12T08:00:00Z");
+    session(f, long_ago, "2026-11-12", NULL);
+    OK(cl_followup_crisis_count(f->v, NULL, &n));
+    assert_int_equal(n, 1);
+    OK(cl_followup_recompute_check(f->v, false));
+
+    /* Bad cursors and dates change nothing and say what one looks like. */
+    rows = json_array();
+    static const char *const bad[] = {"x/1", "2026-13-01/2", "/0", "/", "2026-11-02", "/1x", "2026/11/02/3"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        assert_int_equal(cl_followup_crisis_page(f->v, NULL, 1, bad[i], rows, &next), CL_EUSAGE);
+        assert_non_null(strstr(cl_error_message(), "2026-11-02/123"));
+    }
+    assert_int_equal(cl_followup_crisis_page(f->v, "2026-02-30", 1, NULL, rows, &next), CL_EUSAGE);
+    assert_int_equal(cl_followup_crisis_count(f->v, "tomorrow", &n), CL_EUSAGE);
+    assert_int_equal(json_array_size(rows), 0);
+    json_decref(rows);
+}
+
 int main(void)
 {
     cl_secret_init_process();
@@ -554,6 +631,7 @@ int main(void)
         T(test_closed_excluded),
         T(test_policy_changes),
         T(test_bad_input),
+        T(test_crisis_without_session),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,8 +13,8 @@
 #include "carelog/synth.h"
 #include "record_fixture.h"
 
-static const char *const sections[] = {"flags", "overdue", "late_referrals", "due_today"};
-#define N_SECTIONS 4
+static const char *const sections[] = {"flags", "overdue", "late_referrals", "crisis", "due_today"};
+#define N_SECTIONS 5
 
 static int setup(void **state)
 {
@@ -27,9 +27,28 @@ static int setup(void **state)
     return cl_synth_fill(f->v, &opt, NULL) == CL_OK ? 0 : -1;
 }
 
+/* Three crisis-level students, assessed on 11-01 and seen in no session
+ * since, so that the crisis section takes more than one page. */
+static void add_crisis_students(fixture *f)
+{
+    for (int i = 0; i < 3; i++) {
+        char text[160];
+        snprintf(text, sizeof text, "{\"number\": \"2099000%d\", \"name\": \"危机%d\", \"status\": \"active\"}", i, i);
+        json_t *fields = J(text);
+        long long id;
+        OK(cl_student_add(f->v, fields, false, &id));
+        json_decref(fields);
+        fields = J("{\"occurred_at\": \"2026-11-01\", \"risk_level\": 3, \"misconduct_tier\": \"none\","
+                   " \"reasons\": \"评估\", \"safety_plan\": true, \"follow_up\": \"2026-11-30\"}");
+        OK(cl_record_add(f->v, "assessment", id, fields, 0, NULL));
+        json_decref(fields);
+    }
+}
+
 static void test_agenda_pages_make_the_whole(void **state)
 {
     fixture *f = *state;
+    add_crisis_students(f);
     json_t *whole;
     OK(cl_agenda_attention(f->v, &whole));
     assert_null(json_object_get(whole, "next")); /* the whole list's shape is as before */
@@ -37,6 +56,7 @@ static void test_agenda_pages_make_the_whole(void **state)
     for (int s = 0; s < N_SECTIONS; s++)
         total += json_array_size(json_object_get(whole, sections[s]));
     assert_true(total > 10); /* enough rows for pages to cross sections */
+    assert_true(json_array_size(json_object_get(whole, "crisis")) > 1); /* and to page within the crisis section */
     for (long long size = 1; size <= (long long)total + 1; size += size < 4 ? 1 : 5) {
         json_t *got[N_SECTIONS];
         for (int s = 0; s < N_SECTIONS; s++)
@@ -144,7 +164,8 @@ static void test_bad_cursors(void **state)
         json_decref(c.rows);
     }
     static const char *const bad_agenda[] = {"flags", "flags:", "flags:0", "flags:x", "overdue:12", "nothing:1",
-                                             "late_referrals:-3", "due_today:2026-11-10/1/follow_up"};
+                                             "late_referrals:-3", "due_today:2026-11-10/1/follow_up", "crisis:",
+                                             "crisis:x/1", "crisis:/0", "crisis:2026-11-10", "crisis:/99999999999999999999"};
     for (size_t i = 0; i < sizeof bad_agenda / sizeof *bad_agenda; i++) {
         json_t *out = NULL;
         assert_int_equal(cl_agenda_attention_page(f->v, 5, bad_agenda[i], &out), CL_EUSAGE);

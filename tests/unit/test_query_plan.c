@@ -118,15 +118,23 @@ static int setup(void **state)
     return fixture_setup(state);
 }
 
-static void test_screens_use_indexes(void **state)
+/* A generated vault of 30 students, analysed, its statements captured
+ * into c from here on. */
+static sqlite3 *generated_and_traced(fixture *f, captured *c)
 {
-    fixture *f = *state;
     cl_synth_options opt = {.students = 30, .seed = 5, .months = 3};
     OK(cl_synth_fill(f->v, &opt, NULL));
     sqlite3 *db = cl_vault_db(f->v);
     OK(cl_db_exec(db, "ANALYZE"));
+    sqlite3_trace_v2(db, SQLITE_TRACE_STMT, capture, c);
+    return db;
+}
+
+static void test_screens_use_indexes(void **state)
+{
+    fixture *f = *state;
     captured c = {0};
-    sqlite3_trace_v2(db, SQLITE_TRACE_STMT, capture, &c);
+    sqlite3 *db = generated_and_traced(f, &c);
     json_t *out;
     OK(cl_agenda_attention(f->v, &out));
     json_decref(out);
@@ -181,12 +189,8 @@ static cl_status ignore_student(json_t *row, void *ctx)
 static void test_pages_use_indexes(void **state)
 {
     fixture *f = *state;
-    cl_synth_options opt = {.students = 30, .seed = 5, .months = 3};
-    OK(cl_synth_fill(f->v, &opt, NULL));
-    sqlite3 *db = cl_vault_db(f->v);
-    OK(cl_db_exec(db, "ANALYZE"));
     captured c = {0};
-    sqlite3_trace_v2(db, SQLITE_TRACE_STMT, capture, &c);
+    sqlite3 *db = generated_and_traced(f, &c);
     json_t *out;
     OK(cl_agenda_attention_page(f->v, 3, NULL, &out));
     const char *next = json_string_value(json_object_get(out, "next"));
@@ -210,13 +214,65 @@ static void test_pages_use_indexes(void **state)
     cl_student_filter all = {.risk = -1};
     OK(cl_student_each(f->v, &all, &sp, ignore_student, &sp.after_id));
     OK(cl_student_page_count(f->v, &sf, NULL, &n));
+    /* The screens' students list with a risk filter, a page in each order. */
+    for (int sort = 0; sort < CL_STUDENT_SORTS; sort++) {
+        cl_student_filter by_risk = {.risk = 1, .sort = (cl_student_sort)sort, .limit = 20};
+        OK(cl_student_list(f->v, &by_risk, &out));
+        json_decref(out);
+    }
     cl_record_filter rf = {.limit = 20};
     OK(cl_record_count(f->v, &rf, &n));
+    /* A student's file: its count, then a page of its timeline after a record. */
+    cl_record_filter file = {.student_id = 3};
+    OK(cl_record_count(f->v, &file, &n));
+    file.limit = 5;
+    OK(cl_record_list(f->v, &file, &out));
+    file.before_id = json_integer_value(json_object_get(json_array_get(out, json_array_size(out) - 1), "id"));
+    json_decref(out);
+    assert_true(file.before_id > 0);
+    OK(cl_record_list(f->v, &file, &out));
+    json_decref(out);
     sqlite3_trace_v2(db, 0, NULL, NULL);
     assert_true(c.n > 8);
     check_plans_of(db, &c, true);
     for (size_t i = 0; i < c.n; i++)
         free(c.sql[i]);
+}
+
+/* Crisis-level students without a recent session: a page and its count
+ * are each one range of student_state_crisis, never a look at the
+ * students' records (the home screen and `carelog agenda` ask for it). */
+static void test_crisis_is_an_index_range(void **state)
+{
+    fixture *f = *state;
+    captured c = {0};
+    sqlite3 *db = generated_and_traced(f, &c);
+    json_t *rows = json_array();
+    char *next = NULL;
+    OK(cl_followup_crisis_page(f->v, NULL, 2, NULL, rows, &next));
+    OK(cl_followup_crisis_page(f->v, NULL, 2, "2026-11-01/3", rows, NULL));
+    long long n;
+    OK(cl_followup_crisis_count(f->v, NULL, &n));
+    free(next);
+    json_decref(rows);
+    sqlite3_trace_v2(db, 0, NULL, NULL);
+    assert_true(c.n >= 2);
+    check_plans_of(db, &c, true);
+    int ranges = 0;
+    for (size_t i = 0; i < c.n; i++) {
+        char *eqp = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", c.sql[i]);
+        sqlite3_stmt *q;
+        assert_int_equal(sqlite3_prepare_v2(db, eqp, -1, &q, NULL), SQLITE_OK);
+        while (sqlite3_step(q) == SQLITE_ROW) {
+            const char *detail = (const char *)sqlite3_column_text(q, 3);
+            if (strstr(detail, "student_state_crisis") && strstr(detail, "risk_level=? AND"))
+                ranges++;
+        }
+        sqlite3_finalize(q);
+        sqlite3_free(eqp);
+        free(c.sql[i]);
+    }
+    assert_int_equal(ranges, 2);
 }
 
 /* The check itself: a statement that scans is caught. */
@@ -237,19 +293,22 @@ static void test_scan_is_caught(void **state)
 static void test_students_pages_and_charts_use_indexes(void **state)
 {
     fixture *f = *state;
-    cl_synth_options opt = {.students = 30, .seed = 5, .months = 3};
-    OK(cl_synth_fill(f->v, &opt, NULL));
-    sqlite3 *db = cl_vault_db(f->v);
-    OK(cl_db_exec(db, "ANALYZE"));
     captured c = {0};
-    sqlite3_trace_v2(db, SQLITE_TRACE_STMT, capture, &c);
+    sqlite3 *db = generated_and_traced(f, &c);
     json_t *out;
+    long long n;
     for (int sort = 0; sort < CL_STUDENT_SORTS; sort++) {
         cl_student_filter sf = {.risk = -1, .sort = (cl_student_sort)sort, .offset = 10, .limit = 20};
         OK(cl_student_list(f->v, &sf, &out));
         json_decref(out);
+        /* A circumstance filter reads the kept circumstances, no student's record. */
+        cl_student_filter by_circumstance = {.risk = -1, .circumstance = "left_behind", .sort = (cl_student_sort)sort,
+                                             .limit = 20};
+        OK(cl_student_list(f->v, &by_circumstance, &out));
+        json_decref(out);
+        OK(cl_student_count(f->v, &by_circumstance, &n));
     }
-    long long n, risk[CL_RISK_MAX + 1], weeks[12];
+    long long risk[CL_RISK_MAX + 1], weeks[12];
     cl_student_filter all = {.risk = -1};
     OK(cl_student_count(f->v, &all, &n));
     OK(cl_student_count_by_risk(f->v, risk));
@@ -268,6 +327,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_screens_use_indexes, setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_pages_use_indexes, setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_students_pages_and_charts_use_indexes, setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_crisis_is_an_index_range, setup, fixture_teardown),
         cmocka_unit_test(test_scan_is_caught),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

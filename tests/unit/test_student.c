@@ -81,6 +81,24 @@ static void test_get_shows_everything(void **state)
     assert_int_equal(cl_student_list(f->v, &by_circ, &list), CL_OK);
     assert_int_equal(json_array_size(list), 1);
     json_decref(list);
+    /* The filter follows an edit of the circumstances at once, in every
+     * order and in its count (the circumstances are kept by triggers). */
+    json_t *changes = J("{\"circumstances\": [\"single_parent\"]}");
+    assert_int_equal(cl_student_edit(f->v, id, 1, changes, NULL), CL_OK);
+    json_decref(changes);
+    for (int sort = 0; sort < CL_STUDENT_SORTS; sort++) {
+        by_circ.sort = (cl_student_sort)sort;
+        assert_int_equal(cl_student_list(f->v, &by_circ, &list), CL_OK);
+        assert_int_equal(json_array_size(list), 0);
+        json_decref(list);
+    }
+    cl_student_filter single = {.risk = -1, .circumstance = "single_parent", .sort = CL_STUDENT_BY_DUE};
+    long long n = 0;
+    assert_int_equal(cl_student_count(f->v, &single, &n), CL_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(cl_student_list(f->v, &single, &list), CL_OK);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(list, 0), "id")), id);
+    json_decref(list);
     cl_student_filter by_search = {.risk = -1, .search = "𠮷"};
     assert_int_equal(cl_student_list(f->v, &by_search, &list), CL_OK);
     assert_int_equal(json_array_size(list), 1);
