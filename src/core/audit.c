@@ -10,33 +10,67 @@
 #include "carelog/storage.h"
 #include "carelog/text.h"
 
-#define HASH_BYTES 32
+#include "audit_internal.h"
 
-static void hash_part(crypto_generichash_state *h, const char *s)
+#define HASH_BYTES CL_AUDIT_HASH_BYTES
+
+/* An entry's bytes are gathered in a buffer so that a long walk makes one
+ * hash update per entry, not two per part. */
+static void put(cl_audit_scratch *e, const void *p, size_t n)
 {
-    unsigned char len[8];
-    size_t n = s ? strlen(s) : 0;
-    for (int i = 0; i < 8; i++)
-        len[i] = (unsigned char)((uint64_t)n >> (8 * i));
-    crypto_generichash_update(h, len, sizeof len);
-    crypto_generichash_update(h, (const unsigned char *)(s ? s : ""), n);
+    if (e->used + n > sizeof e->buf) {
+        crypto_generichash_update(&e->h, e->buf, e->used);
+        e->used = 0;
+        if (n > sizeof e->buf) {
+            crypto_generichash_update(&e->h, p, n);
+            return;
+        }
+    }
+    memcpy(e->buf + e->used, p, n);
+    e->used += n;
 }
 
-static void entry_hash(const unsigned char prev[HASH_BYTES], long long id, const char *at, const char *actor,
-                       const char *action, const char *target, const char *detail, unsigned char out[HASH_BYTES])
+static void put_part(cl_audit_scratch *e, const char *s, size_t n)
 {
-    crypto_generichash_state h;
-    char idtext[32];
-    snprintf(idtext, sizeof idtext, "%lld", id);
-    crypto_generichash_init(&h, (const unsigned char *)"carelog-audit-v1", 16, HASH_BYTES);
-    crypto_generichash_update(&h, prev, HASH_BYTES);
-    hash_part(&h, idtext);
-    hash_part(&h, at);
-    hash_part(&h, actor);
-    hash_part(&h, action);
-    hash_part(&h, target);
-    hash_part(&h, detail);
-    crypto_generichash_final(&h, out, HASH_BYTES);
+    unsigned char len[8];
+    for (int i = 0; i < 8; i++)
+        len[i] = (unsigned char)((uint64_t)n >> (8 * i));
+    put(e, len, sizeof len);
+    put(e, s ? s : "", s ? n : 0);
+}
+
+void cl_audit_hash_start(crypto_generichash_state *start)
+{
+    crypto_generichash_init(start, (const unsigned char *)"carelog-audit-v1", 16, HASH_BYTES);
+}
+
+void cl_audit_entry_hash(cl_audit_scratch *e, const crypto_generichash_state *start,
+                         const unsigned char prev[HASH_BYTES], long long id, const cl_audit_text *t,
+                         unsigned char out[HASH_BYTES])
+{
+    memcpy(&e->h, start, sizeof e->h);
+    e->used = 0;
+    char digits[24], *d = digits + sizeof digits;
+    unsigned long long u = id < 0 ? 0 - (unsigned long long)id : (unsigned long long)id;
+    do
+        *--d = (char)('0' + u % 10);
+    while ((u /= 10) > 0);
+    if (id < 0)
+        *--d = '-';
+    put(e, prev, HASH_BYTES);
+    put_part(e, d, (size_t)(digits + sizeof digits - d));
+    for (int i = 0; i < 5; i++)
+        put_part(e, t->s[i], t->s[i] ? t->n[i] : 0);
+    crypto_generichash_update(&e->h, e->buf, e->used);
+    crypto_generichash_final(&e->h, out, HASH_BYTES);
+}
+
+void cl_audit_row_text(sqlite3_stmt *q, int first, cl_audit_text *t)
+{
+    for (int i = 0; i < 5; i++) {
+        t->s[i] = (const char *)sqlite3_column_text(q, first + i);
+        t->n[i] = (size_t)sqlite3_column_bytes(q, first + i);
+    }
 }
 
 cl_status cl_audit_head(sqlite3 *db, unsigned char head[HASH_BYTES], long long *count)
@@ -68,7 +102,14 @@ cl_status cl_audit_append(sqlite3 *db, const char *actor, const char *action, co
     char at[32];
     cl_time_iso(cl_now(), at, sizeof at);
     long long id = count + 1;
-    entry_hash(prev, id, at, actor, action, target, detail, hash);
+    crypto_generichash_state start;
+    cl_audit_hash_start(&start);
+    cl_audit_text t = {{at, actor, action, target ? target : "", detail ? detail : ""}, {0}};
+    for (int i = 0; i < 5; i++)
+        t.n[i] = strlen(t.s[i]);
+    cl_audit_scratch scratch;
+    cl_audit_entry_hash(&scratch, &start, prev, id, &t, hash);
+    sodium_memzero(&scratch, sizeof scratch);
     sqlite3_stmt *q;
     st = cl_db_cached(db, "INSERT INTO audit(id, at, actor, action, target, detail, prev_hash, hash)"
                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", &q);
@@ -95,47 +136,6 @@ cl_status cl_audit_append(sqlite3 *db, const char *actor, const char *action, co
     return st;
 }
 
-cl_status cl_audit_verify(sqlite3 *db, long long *entries)
-{
-    unsigned char head[HASH_BYTES], prev[HASH_BYTES] = {0}, hash[HASH_BYTES];
-    long long count, expect = 1;
-    cl_status st = cl_audit_head(db, head, &count);
-    if (st != CL_OK)
-        return st;
-    sqlite3_stmt *q;
-    st = cl_db_prepare(db, "SELECT id, at, actor, action, target, detail, prev_hash, hash FROM audit ORDER BY id", &q);
-    if (st != CL_OK)
-        return st;
-    int rc = SQLITE_DONE;
-    while (st == CL_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-        long long id = sqlite3_column_int64(q, 0);
-        if (id != expect) {
-            st = cl_fail(CL_EDATA, _("audit log broken at entry %lld: entry %lld is missing"), expect, expect);
-            break;
-        }
-        entry_hash(prev, id, (const char *)sqlite3_column_text(q, 1), (const char *)sqlite3_column_text(q, 2),
-                   (const char *)sqlite3_column_text(q, 3), (const char *)sqlite3_column_text(q, 4),
-                   (const char *)sqlite3_column_text(q, 5), hash);
-        if (sqlite3_column_bytes(q, 6) != HASH_BYTES || memcmp(sqlite3_column_blob(q, 6), prev, HASH_BYTES) != 0 ||
-            sqlite3_column_bytes(q, 7) != HASH_BYTES || memcmp(sqlite3_column_blob(q, 7), hash, HASH_BYTES) != 0) {
-            st = cl_fail(CL_EDATA, _("audit log broken at entry %lld: it was changed after it was written"), id);
-            break;
-        }
-        memcpy(prev, hash, HASH_BYTES);
-        expect++;
-    }
-    /* A page that cannot be read is damage, not entries removed. */
-    if (st == CL_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
-        st = cl_db_fail(db, "reading the audit log");
-    sqlite3_finalize(q);
-    if (st != CL_OK)
-        return st;
-    if (expect - 1 != count || (count > 0 && memcmp(prev, head, HASH_BYTES) != 0))
-        return cl_fail(CL_EDATA, _("audit log broken at entry %lld: entries after it were removed"), expect - 1 < count ? expect : count);
-    *entries = count;
-    return CL_OK;
-}
-
 cl_status cl_audit_hash_at(sqlite3 *db, long long n, unsigned char hash[HASH_BYTES], long long *have)
 {
     unsigned char prev[HASH_BYTES] = {0};
@@ -146,14 +146,18 @@ cl_status cl_audit_hash_at(sqlite3 *db, long long n, unsigned char hash[HASH_BYT
     sqlite3_bind_int64(q, 1, n);
     long long expect = 1;
     int rc;
+    crypto_generichash_state start;
+    cl_audit_hash_start(&start);
+    cl_audit_scratch scratch;
     /* Recomputed from the content, so stored hashes rewritten to match a
      * rewrite do not help it. */
     while ((rc = sqlite3_step(q)) == SQLITE_ROW && sqlite3_column_int64(q, 0) == expect) {
-        entry_hash(prev, expect, (const char *)sqlite3_column_text(q, 1), (const char *)sqlite3_column_text(q, 2),
-                   (const char *)sqlite3_column_text(q, 3), (const char *)sqlite3_column_text(q, 4),
-                   (const char *)sqlite3_column_text(q, 5), prev);
+        cl_audit_text t;
+        cl_audit_row_text(q, 1, &t);
+        cl_audit_entry_hash(&scratch, &start, prev, expect, &t, prev);
         expect++;
     }
+    sodium_memzero(&scratch, sizeof scratch);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         st = cl_db_fail(db, "reading the audit log");
     sqlite3_finalize(q);

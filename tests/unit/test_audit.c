@@ -243,6 +243,55 @@ static void test_since_is_a_local_date(void **state)
     json_decref(list);
 }
 
+/* A log long enough to be walked in many batches (audit_verify.c), with an
+ * entry larger than a batch in the middle: each kind of damage is still
+ * told at the first entry it touches, in whichever batch that lies. */
+#define LONG_LOG 3000
+#define BIG_ENTRY 1500
+static void test_long_log_in_batches(void **state)
+{
+    fixture *f = *state;
+    setenv("CARELOG_TEST_NOW", "2026-03-01T08:00:00Z", 1);
+    char detail[420];
+    memset(detail, 'd', sizeof detail - 1);
+    detail[sizeof detail - 1] = '\0';
+    size_t big_len = 600 << 10;
+    char *big = malloc(big_len + 1);
+    assert_non_null(big);
+    memset(big, 'b', big_len);
+    big[big_len] = '\0';
+    assert_int_equal(cl_db_begin(f->db), CL_OK);
+    for (int i = 1; i <= LONG_LOG; i++) {
+        char target[32];
+        snprintf(target, sizeof target, "record %d", i);
+        assert_int_equal(cl_audit_append(f->db, "王老师", "record.view", target, i == BIG_ENTRY ? big : detail), CL_OK);
+    }
+    assert_int_equal(cl_db_commit(f->db), CL_OK);
+    free(big);
+    expect_verify(f->db, CL_OK, LONG_LOG, NULL);
+
+    static const struct {
+        const char *sql, *says;
+    } damage[] = {
+        {"UPDATE audit SET detail = 'x' WHERE id = 2900", "entry 2900: it was changed"},
+        {"UPDATE audit SET detail = substr(detail, 2) || 'c' WHERE id = 1500", "entry 1500: it was changed"},
+        {"UPDATE audit SET detail = 'x' WHERE id = 10; DELETE FROM audit WHERE id = 2000", "entry 10: it was changed"},
+        {"DELETE FROM audit WHERE id = 2000; UPDATE audit SET detail = 'x' WHERE id = 2900", "entry 2000 is missing"},
+        {"UPDATE audit SET prev_hash = zeroblob(31) WHERE id = 2999", "entry 2999: it was changed"},
+        /* Bytes after a NUL, which a reader of C strings would not see. */
+        {"UPDATE audit SET detail = detail || char(0) || 'hidden' WHERE id = 2500", "entry 2500: it was changed"},
+        {"DELETE FROM audit WHERE id = 3000", "removed"},
+    };
+    for (size_t i = 0; i < sizeof damage / sizeof *damage; i++) {
+        exec(f->db, "SAVEPOINT edit");
+        exec(f->db, damage[i].sql);
+        expect_verify(f->db, CL_EDATA, 0, damage[i].says);
+        exec(f->db, "ROLLBACK TO edit");
+        exec(f->db, "RELEASE edit");
+    }
+    expect_verify(f->db, CL_OK, LONG_LOG, NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -252,6 +301,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_changed_fields, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deleted_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_since_is_a_local_date, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_long_log_in_batches, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
