@@ -74,22 +74,29 @@ void cl_cli_print_text(FILE *out, const char *text)
  * escaped keeps the data identical and the terminal safe. */
 static void put_json_inert(const char *text, FILE *out, bool newline)
 {
-    const char *p = text, *end = text + strlen(text);
+    const char *p = text, *end = text + strlen(text), *run = text;
+    /* Safe stretches go out in one write each: ASCII below DEL needs no
+     * decoding (jansson escapes the controls itself). */
     while (p < end) {
+        if ((unsigned char)*p < 0x7F) {
+            p++;
+            continue;
+        }
         uint32_t cp;
         size_t n = cl_utf8_decode(p, end, &cp);
-        if (cp >= 0x20 && cl_codepoint_unsafe(cp)) {
+        if (cl_codepoint_unsafe(cp)) {
+            fwrite(run, 1, (size_t)(p - run), out);
             if (cp >= 0x10000) {
                 uint32_t v = cp - 0x10000;
                 fprintf(out, "\\u%04x\\u%04x", 0xD800 + (v >> 10), 0xDC00 + (v & 0x3FF));
             } else {
                 fprintf(out, "\\u%04x", cp);
             }
-        } else {
-            fwrite(p, 1, n, out);
+            run = p + n;
         }
         p += n;
     }
+    fwrite(run, 1, (size_t)(p - run), out);
     if (newline)
         fputc('\n', out);
 }

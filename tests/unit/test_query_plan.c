@@ -275,6 +275,54 @@ static void test_crisis_is_an_index_range(void **state)
     assert_int_equal(ranges, 2);
 }
 
+static cl_status ignore_record(json_t *row, void *ctx)
+{
+    (void)row, (void)ctx;
+    return CL_OK;
+}
+
+/* The whole record list streams from one covering index in its order:
+ * no sort, and no visit to the table per row. */
+static void test_whole_record_list_reads_one_index(void **state)
+{
+    fixture *f = *state;
+    cl_synth_options opt = {.students = 30, .seed = 5, .months = 3};
+    OK(cl_synth_fill(f->v, &opt, NULL));
+    sqlite3 *db = cl_vault_db(f->v);
+    OK(cl_db_exec(db, "ANALYZE"));
+    static const cl_record_filter filters[] = {{.limit = 0}, {.limit = 20}, {.before_id = 40, .limit = 20}};
+    for (size_t k = 0; k < sizeof filters / sizeof *filters; k++) {
+        captured c = {0};
+        sqlite3_trace_v2(db, SQLITE_TRACE_STMT, capture, &c);
+        OK(cl_record_each(f->v, &filters[k], ignore_record, NULL));
+        sqlite3_trace_v2(db, 0, NULL, NULL);
+        bool seen = false;
+        for (size_t i = 0; i < c.n; i++) {
+            if (!strstr(c.sql[i], "FROM records r JOIN students s"))
+                continue;
+            seen = true;
+            char *eqp = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", c.sql[i]);
+            sqlite3_stmt *q;
+            assert_int_equal(sqlite3_prepare_v2(db, eqp, -1, &q, NULL), SQLITE_OK);
+            bool covering = false;
+            while (sqlite3_step(q) == SQLITE_ROW) {
+                const char *detail = (const char *)sqlite3_column_text(q, 3);
+                if (strstr(detail, " r USING COVERING INDEX records_listed"))
+                    covering = true;
+                if (strstr(detail, "TEMP B-TREE"))
+                    fail_msg("the list sorts (%s):\n  %s", detail, c.sql[i]);
+            }
+            if (!covering)
+                fail_msg("the list does not read records_listed alone:\n  %s", c.sql[i]);
+            sqlite3_finalize(q);
+            sqlite3_free(eqp);
+        }
+        assert_true(seen);
+        for (size_t i = 0; i < c.n; i++)
+            free(c.sql[i]);
+    }
+}
+
 /* The check itself: a statement that scans is caught. */
 static void test_scan_is_caught(void **state)
 {
@@ -325,6 +373,7 @@ int main(void)
     cl_secret_init_process();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_screens_use_indexes, setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_whole_record_list_reads_one_index, setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_pages_use_indexes, setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_students_pages_and_charts_use_indexes, setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_crisis_is_an_index_range, setup, fixture_teardown),
