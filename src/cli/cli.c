@@ -76,10 +76,17 @@ static void put_json_inert(const char *text, FILE *out, bool newline)
 {
     const char *p = text, *end = text + strlen(text), *run = text;
     /* Safe stretches go out in one write each: ASCII below DEL needs no
-     * decoding (jansson escapes the controls itself). */
+     * decoding (jansson escapes the controls itself), nor do the common
+     * CJK characters U+3000–U+CFFF (lead bytes E3–EC), none of them unsafe. */
     while (p < end) {
-        if ((unsigned char)*p < 0x7F) {
+        unsigned char c = (unsigned char)*p;
+        if (c < 0x7F) {
             p++;
+            continue;
+        }
+        if (c >= 0xE3 && c <= 0xEC && end - p >= 3 && ((unsigned char)p[1] & 0xC0) == 0x80 &&
+            ((unsigned char)p[2] & 0xC0) == 0x80) {
+            p += 3;
             continue;
         }
         uint32_t cp;

@@ -288,6 +288,72 @@ static json_t *summary_of(const cl_form *f, const json_t *fields, const json_t *
     return json_string("");
 }
 
+/* Whether a field id can stand in a JSON path as it is. */
+static bool plain_id(const char *id)
+{
+    if (!id || !*id)
+        return false;
+    for (const char *c = id; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_'))
+            return false;
+    return true;
+}
+
+/* Whether the field is the summary's candidate in pass (as summary_of
+ * goes through them). */
+static bool candidate_in(const cl_field *fld, int pass)
+{
+    bool text = fld->type == CL_FIELD_TEXT || fld->type == CL_FIELD_LONGTEXT;
+    return text && !(pass == 0 && (fld->type != CL_FIELD_LONGTEXT || !fld->required)) && !(pass == 1 && !fld->required);
+}
+
+/* The English summary's opening text as SQL, so that a list row need not
+ * parse the record's fields: for each form whose field ids are plain, the
+ * first text candidate of summary_of that holds a string, cut to one code
+ * point more than the summary shows ('' when none does); NULL for another
+ * form or fields that are not JSON, which summary_of then reads from the
+ * fields themselves. SQLite parses a row's fields once for all these
+ * paths. */
+static cl_status summary_source_sql(cl_vault *v, cl_buf *sql)
+{
+    sqlite3_stmt *q;
+    cl_status st = cl_db_prepare(cl_vault_db(v), "SELECT id FROM forms ORDER BY id", &q);
+    if (st != CL_OK)
+        return st;
+    cl_buf_puts(sql, "CASE WHEN json_valid(r.fields) THEN CASE r.form_id");
+    while (st == CL_OK && sqlite3_step(q) == SQLITE_ROW) {
+        const cl_form *f;
+        long long form_id = sqlite3_column_int64(q, 0);
+        if (cl_catalog_get(v, form_id, &f, NULL) != CL_OK) {
+            cl_error_clear();
+            continue;
+        }
+        size_t n = cl_form_field_count(f);
+        bool plain = true;
+        for (size_t i = 0; i < n; i++)
+            plain = plain && (!candidate_in(cl_form_field_at(f, i), 2) || plain_id(cl_form_field_at(f, i)->id));
+        if (!plain)
+            continue;
+        cl_buf_printf(sql, " WHEN %lld THEN coalesce(", form_id);
+        for (int pass = 0; pass < 3; pass++)
+            for (size_t i = 0; i < n; i++) {
+                const cl_field *fld = cl_form_field_at(f, i);
+                bool earlier = false; /* a field already tried in an earlier pass gives nothing new */
+                for (int e = 0; e < pass; e++)
+                    earlier = earlier || candidate_in(fld, e);
+                if (!candidate_in(fld, pass) || earlier)
+                    continue;
+                cl_buf_printf(sql, "CASE WHEN json_type(r.fields, '$.%s') = 'text' THEN"
+                                   " nullif(substr(json_extract(r.fields, '$.%s'), 1, %d), '') END, ",
+                              fld->id, fld->id, SUMMARY_CHARS + 1);
+            }
+        cl_buf_puts(sql, "'')");
+    }
+    cl_buf_puts(sql, " END END");
+    sqlite3_finalize(q);
+    return sql->data ? st : cl_fail(CL_ESOFTWARE, _("out of memory"));
+}
+
 /* The list's statement for a filter, bound: its rows (columns as
  * cl_record_each reads them) or, with count, how many there are. */
 static cl_status filter_prepare(cl_vault *v, const cl_record_filter *fl, bool count, sqlite3_stmt **out)
@@ -303,13 +369,22 @@ static cl_status filter_prepare(cl_vault *v, const cl_record_filter *fl, bool co
         if (st != CL_OK)
             return st;
     }
-    cl_buf sql = {0};
     /* A count needs no student (every record has one) and stops at the
      * page's limit. */
-    cl_buf_puts(&sql, count ? "SELECT count(*) FROM (SELECT 1 FROM records r WHERE 1"
-                            : "SELECT r.id, r.student_id, s.name, s.number, r.kind, r.occurred_at, r.author, r.fields, "
-                              "r.form_id, r.follow_up, r.state, r.signed_at IS NOT NULL, r.version, r.score "
-                              "FROM records r JOIN students s ON s.id = r.student_id WHERE 1");
+    cl_buf sql = {0};
+    cl_status st = CL_OK;
+    if (count) {
+        cl_buf_puts(&sql, "SELECT count(*) FROM (SELECT 1 FROM records r WHERE 1");
+    } else {
+        cl_buf_puts(&sql, "SELECT r.id, r.student_id, s.name, s.number, r.kind, r.occurred_at, r.author, r.fields, "
+                          "r.form_id, r.follow_up, r.state, r.signed_at IS NOT NULL, r.version, r.score, ");
+        st = summary_source_sql(v, &sql);
+        cl_buf_puts(&sql, " FROM records r JOIN students s ON s.id = r.student_id WHERE 1");
+    }
+    if (st != CL_OK) {
+        cl_buf_free(&sql);
+        return st;
+    }
     if (fl->student_id)
         cl_buf_puts(&sql, " AND r.student_id = ?1");
     cl_buf_puts(&sql, fl->kind ? " AND r.kind = ?2" : " AND r.kind != 'student'");
@@ -329,7 +404,7 @@ static cl_status filter_prepare(cl_vault *v, const cl_record_filter *fl, bool co
         return cl_fail(CL_ESOFTWARE, _("out of memory"));
     sqlite3 *db = cl_vault_db(v);
     sqlite3_stmt *q;
-    cl_status st = cl_db_prepare(db, sql.data, &q);
+    st = cl_db_prepare(db, sql.data, &q);
     cl_buf_free(&sql);
     if (st != CL_OK)
         return st;
@@ -392,7 +467,14 @@ cl_status cl_record_each(cl_vault *v, const cl_record_filter *filter, cl_record_
                 seen[n_seen++].form = f;
             }
         }
-        json_t *fields = cl_json_column(q, 7), *score = cl_json_column(q, 13);
+        /* The fields are parsed only when SQL could not give the summary's
+         * opening text (summary_source_sql). */
+        json_t *score = cl_json_column(q, 13), *fields = NULL, *summary = NULL;
+        const char *opening = (const char *)sqlite3_column_text(q, 14);
+        if (opening && !(json_is_object(score) && json_object_get(score, "score")))
+            summary = cl_utf8_valid(opening, strlen(opening)) ? opening_words(opening) : json_string("");
+        else
+            fields = cl_json_column(q, 7);
         json_t *o = json_object();
         json_object_set_new(o, "id", json_integer(sqlite3_column_int64(q, 0)));
         json_object_set_new(o, "student_id", json_integer(sqlite3_column_int64(q, 1)));
@@ -401,8 +483,8 @@ cl_status cl_record_each(cl_vault *v, const cl_record_filter *filter, cl_record_
         json_object_set_new(o, "kind", cl_column_string(q, 4));
         json_object_set_new(o, "occurred_at", cl_column_string(q, 5));
         json_object_set_new(o, "author", cl_column_string(q, 6));
-        json_object_set_new(o, "summary", summary_of(st == CL_OK ? f : NULL, fields, score, "en"));
-        json_t *zh = summary_of(st == CL_OK ? f : NULL, fields, score, "zh");
+        json_object_set_new(o, "summary", summary ? summary : summary_of(st == CL_OK ? f : NULL, fields, score, "en"));
+        json_t *zh = summary ? NULL : summary_of(st == CL_OK ? f : NULL, fields, score, "zh");
         if (zh)
             json_object_set_new(o, "summary_zh", zh);
         json_object_set_new(o, "follow_up", cl_column_string(q, 9));

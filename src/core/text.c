@@ -343,6 +343,8 @@ int cl_codepoint_width(uint32_t cp)
      * U+FFFD, which is one cell. */
     if (cp < 0x300 || cl_codepoint_unsafe(cp))
         return 1;
+    if (cp >= 0x4E00 && cp <= 0x9FFF) /* CJK ideographs, most of a Chinese text: wide, without a search */
+        return 2;
     if (in_ranges(cp, zero_ranges, COUNT(zero_ranges)))
         return 0;
     if (in_ranges(cp, wide_ranges, COUNT(wide_ranges)))

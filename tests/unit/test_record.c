@@ -417,11 +417,89 @@ static void test_pages_and_stream(void **state)
     assert_int_equal(seen, 5);
 }
 
+/* A list line's summary: the opening words of the first text with a value
+ * (empty and non-text values skipped, breaks shown as spaces, cut at 48
+ * characters with "…"), a screening's score, and for fields that are not
+ * JSON or not UTF-8 nothing; read without parsing the fields in SQL
+ * (summary_source_sql), the same words as from the fields. */
+static void test_list_summaries(void **state)
+{
+    fixture *f = *state;
+    long long s = add_student(f->v, "20260001", "张小明");
+    char text48[48 * 3 + 1] = "", text49[49 * 3 + 1] = "";
+    for (int i = 0; i < 49; i++) {
+        if (i < 48)
+            strcat(text48, "字");
+        strcat(text49, "字");
+    }
+    char with48[256], with49[256], cut[256];
+    snprintf(with48, sizeof with48, "{\"occurred_at\":\"2026-03-01\",\"session_type\":\"individual\",\"risk_noted\":false,"
+             "\"data\":\"%s\"}", text48);
+    snprintf(with49, sizeof with49, "{\"occurred_at\":\"2026-03-02\",\"session_type\":\"individual\",\"risk_noted\":false,"
+             "\"data\":\"%s\"}", text49);
+    snprintf(cut, sizeof cut, "%s…", text48);
+    struct {
+        long long id;
+        const char *want;
+    } rows[] = {
+        {add_record(f->v, "session", s, "{\"occurred_at\":\"2026-03-03\",\"session_type\":\"individual\","
+                    "\"risk_noted\":false,\"presenting_issue\":\"\",\"data\":\"第一行\\n第二行\\t完\"}", 0), "第一行 第二行 完"},
+        {add_record(f->v, "session", s, with48, 0), text48},
+        {add_record(f->v, "session", s, with49, 0), cut},
+        {add_record(f->v, "session", s, "{\"occurred_at\":\"2026-03-04\",\"session_type\":\"group\",\"risk_noted\":false}", 0), ""},
+        {add_record(f->v, "session", s, "{\"occurred_at\":\"2026-03-05\",\"session_type\":\"group\",\"risk_noted\":false,"
+                    "\"data\":\"x\"}", 0), ""},
+        {add_record(f->v, "session", s, "{\"occurred_at\":\"2026-03-06\",\"session_type\":\"group\",\"risk_noted\":false,"
+                    "\"data\":\"x\"}", 0), "y"},
+        {add_record(f->v, "session", s, "{\"occurred_at\":\"2026-03-07\",\"session_type\":\"group\",\"risk_noted\":false,"
+                    "\"data\":\"x\"}", 0), ""},
+        {add_record(f->v, "gad7", s, "{\"occurred_at\":\"2026-03-08\",\"q1\":3,\"q2\":3,\"q3\":3,\"q4\":3,\"q5\":3,"
+                    "\"q6\":3,\"q7\":3}", 0), NULL},
+    };
+    /* Stored otherwise than carelog writes them: not JSON; a number where
+     * text belongs (the next text is the summary); bytes that are not
+     * UTF-8. */
+    char sql[256];
+    snprintf(sql, sizeof sql, "UPDATE records SET fields = '{not json' WHERE id = %lld", rows[4].id);
+    OK(cl_db_exec(cl_vault_db(f->v), sql));
+    snprintf(sql, sizeof sql, "UPDATE records SET fields = json_set(fields, '$.presenting_issue', 5, '$.plan', 'y',"
+             " '$.data', json('null')) WHERE id = %lld", rows[5].id);
+    OK(cl_db_exec(cl_vault_db(f->v), sql));
+    snprintf(sql, sizeof sql, "UPDATE records SET fields = json_set(fields, '$.data', CAST(x'c3' AS TEXT)) WHERE id = %lld",
+             rows[6].id);
+    OK(cl_db_exec(cl_vault_db(f->v), sql));
+    json_t *list;
+    cl_record_filter all = {.student_id = s};
+    for (int pass = 0; pass < 2; pass++) {
+        OK(cl_record_list(f->v, pass == 0 ? NULL : &all, &list));
+        size_t found = 0;
+        for (size_t k = 0; k < sizeof rows / sizeof *rows; k++)
+            for (size_t i = 0; i < json_array_size(list); i++) {
+                json_t *r = json_array_get(list, i);
+                if (json_integer_value(json_object_get(r, "id")) != rows[k].id)
+                    continue;
+                found++;
+                const char *got = json_string_value(json_object_get(r, "summary"));
+                assert_non_null(got);
+                if (rows[k].want) {
+                    assert_string_equal(got, rows[k].want);
+                    assert_null(json_object_get(r, "summary_zh"));
+                } else { /* the screening: its title and score in both languages */
+                    assert_non_null(strstr(got, "21/21"));
+                    assert_non_null(strstr(json_string_value(json_object_get(r, "summary_zh")), "21/21"));
+                }
+            }
+        assert_int_equal(found, sizeof rows / sizeof *rows);
+        json_decref(list);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_every_kind_round_trips, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_pages_and_stream, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_list_summaries, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_validation_changes_nothing, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_stale_edit_conflicts_and_history, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_sign_then_only_amend, fixture_setup, fixture_teardown),
