@@ -75,8 +75,18 @@ cl_status cl_referral_move_at(cl_vault *v, long long record_id, const char *to_s
 cl_status cl_referral_list(cl_vault *v, bool open_only, json_t **out);
 
 /* The rows of cl_referral_list(v, true) whose late is set, in its order,
- * reading only the referrals in a state that can be late. */
-cl_status cl_referral_late(cl_vault *v, json_t **out);
+ * a page at a time: each state's late ones are a range of an index kept
+ * in step with every write (referral_waits: each referral's state and
+ * since), so a page costs the same however many referrals the vault holds.
+ * row is called for at most limit rows (0 = all) after referral #after_id
+ * (0 = from the first; one that is no longer late: from the first again);
+ * *more says whether a late one follows the last row given. */
+typedef cl_status cl_referral_row_fn(json_t *row, void *ctx);
+cl_status cl_referral_late_each(cl_vault *v, long long after_id, long long limit, cl_referral_row_fn *row, void *ctx,
+                                bool *more);
+
+/* How many referrals are late (the rows cl_referral_late_each gives). */
+cl_status cl_referral_late_count(cl_vault *v, long long *count);
 
 /* One referral with its whole state history:
  * {id, student_id, number, name, class, state, state_zh, state_en, since,

@@ -135,29 +135,33 @@ static cl_status due_section(cl_vault *v, page *p, int section, const char *afte
     return st;
 }
 
-/* ---- referrals late in the loop: few, so read whole (referral.h) ------- */
+/* ---- referrals late in the loop (a range per state, referral.h) ------- */
+
+typedef struct referral_fill {
+    page *p;
+    json_t *out;
+} referral_fill;
+
+static cl_status take_referral(json_t *row, void *ctx)
+{
+    referral_fill *f = ctx;
+    if (json_array_append(f->out, row) != 0)
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
+    char key[24];
+    snprintf(key, sizeof key, "%lld", (long long)json_integer_value(json_object_get(row, "id")));
+    page_took(f->p, LATE_REFERRALS, key);
+    return CL_OK;
+}
 
 /* The page of the late ones after referral #after (0: from the first; one
  * that has left the list since: from the first again). */
-static cl_status referral_section(page *p, json_t *late, long long after, json_t *out)
+static cl_status referral_section(cl_vault *v, page *p, long long after, json_t *out)
 {
-    size_t start = 0, n = json_array_size(late);
-    for (size_t i = 0; after > 0 && i < n; i++)
-        if (json_integer_value(json_object_get(json_array_get(late, i), "id")) == after)
-            start = i + 1;
-    for (size_t i = start; i < n; i++) {
-        if (p->left == 0) {
-            p->more = true;
-            break;
-        }
-        json_t *row = json_array_get(late, i);
-        if (json_array_append(out, row) != 0)
-            return cl_fail(CL_ESOFTWARE, _("out of memory"));
-        char key[24];
-        snprintf(key, sizeof key, "%lld", (long long)json_integer_value(json_object_get(row, "id")));
-        page_took(p, LATE_REFERRALS, key);
-    }
-    return CL_OK;
+    referral_fill f = {p, out};
+    bool more = false;
+    cl_status st = cl_referral_late_each(v, after, p->left < 0 ? 0 : p->left, take_referral, &f, &more);
+    p->more = p->more || more;
+    return st;
 }
 
 /* ---- crisis-level students with no session lately (followup.h) ---- */
@@ -223,7 +227,7 @@ static cl_status parse_cursor(const char *cursor, int *section, const char **key
     return st;
 }
 
-static cl_status count_sections(cl_vault *v, json_t *const sections[N_SECTIONS], long long limit, long long late,
+static cl_status count_sections(cl_vault *v, json_t *const sections[N_SECTIONS], long long limit,
                                 json_int_t counts[N_SECTIONS])
 {
     if (limit == 0) { /* the whole list is at hand */
@@ -234,7 +238,9 @@ static cl_status count_sections(cl_vault *v, json_t *const sections[N_SECTIONS],
     long long n = 0;
     cl_status st = count_open_flags(v, &n);
     counts[FLAGS] = n;
-    counts[LATE_REFERRALS] = late;
+    if (st == CL_OK)
+        st = cl_referral_late_count(v, &n);
+    counts[LATE_REFERRALS] = n;
     if (st == CL_OK)
         st = cl_followup_crisis_count(v, NULL, &n);
     counts[CRISIS] = n;
@@ -256,11 +262,9 @@ static cl_status fill(cl_vault *v, long long limit, const char *after, json_t **
         return st;
     page p = {limit > 0 ? limit : -1, "", false};
     json_t *sections[N_SECTIONS] = {json_array(), json_array(), json_array(), json_array(), json_array()};
-    json_t *late = NULL;
-    st = cl_referral_late(v, &late);
     json_int_t counts[N_SECTIONS] = {0};
-    if (st == CL_OK && limit > 0)
-        st = count_sections(v, sections, limit, (long long)json_array_size(late), counts);
+    if (limit > 0)
+        st = count_sections(v, sections, limit, counts);
     for (int s = start; st == CL_OK && s < N_SECTIONS && !p.more; s++) {
         const char *from = s == start ? key : NULL;
         long long from_id = s == start ? after_id : 0;
@@ -271,15 +275,14 @@ static cl_status fill(cl_vault *v, long long limit, const char *after, json_t **
         else if (s == FLAGS)
             st = open_flags(v, &p, from_id, sections[s]);
         else if (s == LATE_REFERRALS)
-            st = referral_section(&p, late, from_id, sections[s]);
+            st = referral_section(v, &p, from_id, sections[s]);
         else if (s == CRISIS)
             st = crisis_section(v, &p, from, sections[s]);
         else
             st = due_section(v, &p, s, from, sections[s]);
     }
     if (st == CL_OK && limit == 0)
-        st = count_sections(v, sections, limit, 0, counts);
-    json_decref(late);
+        st = count_sections(v, sections, limit, counts);
     if (st != CL_OK) {
         for (int s = 0; s < N_SECTIONS; s++)
             json_decref(sections[s]);

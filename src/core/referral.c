@@ -120,10 +120,13 @@ static time_t parse_time(const char *s)
     return timegm(&tm);
 }
 
-/* The columns every referral query reads, in this order. */
-#define REFERRAL_SELECT                                                                                   \
+/* The columns every referral query reads, in this order; the last is
+ * since, when the referral entered its state. */
+#define REFERRAL_COLUMNS                                                                                  \
     "SELECT r.id, r.student_id, s.number, s.name, s.class, COALESCE(r.state, 'draft'), r.occurred_at,"    \
-    " r.fields, COALESCE((SELECT t.at FROM referral_transitions t WHERE t.record_id = r.id"               \
+    " r.fields, "
+#define REFERRAL_SELECT                                                                                   \
+    REFERRAL_COLUMNS "COALESCE((SELECT t.at FROM referral_transitions t WHERE t.record_id = r.id"         \
     "                     ORDER BY t.id DESC LIMIT 1), r.created_at)"                                      \
     " FROM records r JOIN students s ON s.id = r.student_id"
 
@@ -198,14 +201,12 @@ static json_t *referral_row(sqlite3_stmt *q, time_t now)
     return row;
 }
 
-/* The referrals of the list (all, or those in the states `where` names). */
-static cl_status referral_rows(cl_vault *v, const char *where, bool open_only, bool late_only, json_t **out)
+/* The referrals of the list. */
+static cl_status referral_rows(cl_vault *v, bool open_only, json_t **out)
 {
     sqlite3 *db = cl_vault_db(v);
     sqlite3_stmt *q;
-    char *sql = sqlite3_mprintf("%s WHERE r.kind = 'referral'%s ORDER BY 9, r.id", REFERRAL_SELECT, where);
-    cl_status st = sql ? cl_db_prepare(db, sql, &q) : cl_fail(CL_ESOFTWARE, _("out of memory"));
-    sqlite3_free(sql);
+    cl_status st = cl_db_prepare(db, REFERRAL_SELECT " WHERE r.kind = 'referral' ORDER BY 9, r.id", &q);
     if (st != CL_OK)
         return st;
     time_t now = cl_now();
@@ -213,7 +214,7 @@ static cl_status referral_rows(cl_vault *v, const char *where, bool open_only, b
     int rc;
     while (rows && (rc = sqlite3_step(q)) == SQLITE_ROW) {
         const cl_referral_state *def = cl_referral_state_find(col(q, 5));
-        if ((open_only && def && !def->open) || (late_only && !row_late(q, now)))
+        if (open_only && def && !def->open)
             continue;
         if (json_array_append_new(rows, referral_row(q, now)) != 0)
             st = cl_fail(CL_ESOFTWARE, _("out of memory"));
@@ -248,20 +249,113 @@ static cl_status referral_rows(cl_vault *v, const char *where, bool open_only, b
 
 cl_status cl_referral_list(cl_vault *v, bool open_only, json_t **out)
 {
-    return referral_rows(v, "", open_only, false, out);
+    return referral_rows(v, open_only, out);
 }
 
-cl_status cl_referral_late(cl_vault *v, json_t **out)
+/* The moment a referral in state s has waited long enough to be late:
+ * since at or before it (UTC ISO, as since is stored). */
+static void late_cutoff(const cl_referral_state *s, time_t now, char out[32])
 {
-    /* Only the referrals in a state that can be late are read, and only
-     * the late ones made rows. */
-    cl_buf where = {0};
-    for (const cl_referral_state *s = cl_referral_states; s->name; s++)
-        if (s->late_after_days > 0)
-            cl_buf_printf(&where, "%s'%s'", where.data ? ", " : " AND (r.state IS NULL OR r.state IN (", s->name);
-    cl_buf_puts(&where, where.data ? "))" : " AND 0");
-    cl_status st = where.data ? referral_rows(v, where.data, true, true, out) : cl_fail(CL_ESOFTWARE, _("out of memory"));
-    cl_buf_free(&where);
+    cl_time_iso(now - (time_t)s->late_after_days * 86400, out, 32);
+}
+
+cl_status cl_referral_late_count(cl_vault *v, long long *count)
+{
+    sqlite3 *db = cl_vault_db(v);
+    sqlite3_stmt *q;
+    cl_status st = cl_db_cached(db, "SELECT count(*) FROM referral_waits WHERE state = ?1 AND since <= ?2", &q);
+    time_t now = cl_now();
+    *count = 0;
+    for (const cl_referral_state *s = cl_referral_states; st == CL_OK && s->name; s++) {
+        if (s->late_after_days <= 0)
+            continue;
+        char cutoff[32];
+        late_cutoff(s, now, cutoff);
+        sqlite3_bind_text(q, 1, s->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 2, cutoff, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(q) == SQLITE_ROW)
+            *count += sqlite3_column_int64(q, 0);
+        else
+            st = cl_db_fail(db, "counting the late referrals");
+        sqlite3_reset(q);
+    }
+    return st;
+}
+
+/* Where a page after referral #after_id goes on: its state and since, when
+ * it is still late; else the page starts from the first. */
+static cl_status late_resume(sqlite3 *db, long long after_id, time_t now, const cl_referral_state **state,
+                             char since[64])
+{
+    *state = NULL;
+    since[0] = '\0';
+    if (after_id <= 0)
+        return CL_OK;
+    sqlite3_stmt *q;
+    cl_status st = cl_db_cached(db, "SELECT state, since FROM referral_waits WHERE record_id = ?", &q);
+    if (st != CL_OK)
+        return st;
+    sqlite3_bind_int64(q, 1, after_id);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        const cl_referral_state *s = cl_referral_state_find(col(q, 0));
+        char cutoff[32];
+        if (s && s->late_after_days > 0 && (late_cutoff(s, now, cutoff), strcmp(col(q, 1), cutoff) <= 0)) {
+            *state = s;
+            snprintf(since, 64, "%s", col(q, 1));
+        }
+    } else if (rc != SQLITE_DONE) {
+        st = cl_db_fail(db, "reading the late referrals");
+    }
+    sqlite3_reset(q);
+    return st;
+}
+
+cl_status cl_referral_late_each(cl_vault *v, long long after_id, long long limit, cl_referral_row_fn *row, void *ctx,
+                                bool *more)
+{
+    sqlite3 *db = cl_vault_db(v);
+    time_t now = cl_now();
+    *more = false;
+    const cl_referral_state *resume;
+    char resume_since[64];
+    cl_status st = late_resume(db, after_id, now, &resume, resume_since);
+    sqlite3_stmt *q;
+    if (st == CL_OK)
+        st = cl_db_cached(db, REFERRAL_COLUMNS "w.since FROM referral_waits w JOIN records r ON r.id = w.record_id"
+                                              " JOIN students s ON s.id = r.student_id"
+                                              " WHERE w.state = ?1 AND w.since <= ?2 AND (w.since, w.record_id) > (?3, ?4)"
+                                              " ORDER BY w.since, w.record_id LIMIT ?5", &q);
+    long long left = limit > 0 ? limit : -1;
+    bool started = resume == NULL;
+    for (const cl_referral_state *s = cl_referral_states; st == CL_OK && s->name && !*more; s++) {
+        if (s == resume)
+            started = true;
+        if (s->late_after_days <= 0 || !started)
+            continue;
+        char cutoff[32];
+        late_cutoff(s, now, cutoff);
+        sqlite3_bind_text(q, 1, s->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 2, cutoff, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, 3, s == resume ? resume_since : "", -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(q, 4, s == resume ? after_id : 0);
+        sqlite3_bind_int64(q, 5, left < 0 ? -1 : left + 1);
+        int rc;
+        while (st == CL_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+            if (left == 0) {
+                *more = true;
+                break;
+            }
+            json_t *r = referral_row(q, now);
+            st = r ? row(r, ctx) : cl_fail(CL_ESOFTWARE, _("out of memory"));
+            json_decref(r);
+            if (left > 0)
+                left--;
+        }
+        if (st == CL_OK && !*more && rc != SQLITE_DONE)
+            st = cl_db_fail(db, "reading the late referrals");
+        sqlite3_reset(q);
+    }
     return st;
 }
 

@@ -3,6 +3,13 @@
 #include "carelog/search.h"
 #include "carelog/storage.h"
 
+/* Migration 19's one statement for a referral's row of referral_waits:
+ * its state and since, as cl_referral_list reads them. Frozen with it. */
+#define REFERRAL_WAITS_OF                                                                                  \
+    "INSERT INTO referral_waits(record_id, state, since)"                                                  \
+    " SELECT r.id, coalesce(r.state, 'draft'), coalesce((SELECT t.at FROM referral_transitions t"          \
+    " WHERE t.record_id = r.id ORDER BY t.id DESC LIMIT 1), r.created_at) FROM records r"
+
 const char *const cl_schema_migrations[] = {
     /* 1: the vault itself */
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB);"
@@ -824,5 +831,40 @@ const char *const cl_schema_migrations[] = {
      * generator) cost a page read and decryption per row that way. */
     "CREATE INDEX records_listed ON records(occurred_at, id, kind, student_id, author, form_id, follow_up, state,"
     " signed_at, version, score, fields);",
+    /* 19: each referral's state and since (when it entered that state: its
+     * last move, else its writing) kept by triggers, so the referrals late
+     * in the loop are a range of an index per state, read a page at a time
+     * (cl_referral_late_each), not every referral that could be late. */
+    "CREATE TABLE referral_waits ("
+    "  record_id INTEGER PRIMARY KEY,"
+    "  state TEXT NOT NULL,"
+    "  since TEXT NOT NULL);"
+    "CREATE INDEX referral_waits_late ON referral_waits(state, since, record_id);"
+    REFERRAL_WAITS_OF " WHERE r.kind = 'referral';"
+    "CREATE TRIGGER referral_waits_added AFTER INSERT ON records WHEN new.kind = 'referral' BEGIN"
+    "  DELETE FROM referral_waits WHERE record_id = new.id;"
+    "  " REFERRAL_WAITS_OF " WHERE r.id = new.id;"
+    "END;"
+    "CREATE TRIGGER referral_waits_changed AFTER UPDATE OF id, kind, state, created_at ON records BEGIN"
+    "  DELETE FROM referral_waits WHERE record_id IN (old.id, new.id);"
+    "  " REFERRAL_WAITS_OF " WHERE r.id = new.id AND r.kind = 'referral';"
+    "END;"
+    "CREATE TRIGGER referral_waits_removed AFTER DELETE ON records WHEN old.kind = 'referral' BEGIN"
+    "  DELETE FROM referral_waits WHERE record_id = old.id;"
+    "END;"
+    "CREATE TRIGGER referral_waits_moved AFTER INSERT ON referral_transitions BEGIN"
+    "  DELETE FROM referral_waits WHERE record_id = new.record_id;"
+    "  " REFERRAL_WAITS_OF " WHERE r.id = new.record_id AND r.kind = 'referral';"
+    "END;"
+    "CREATE TRIGGER referral_waits_redated AFTER UPDATE OF record_id, at ON referral_transitions BEGIN"
+    "  UPDATE referral_waits SET since = coalesce((SELECT t.at FROM referral_transitions t"
+    "    WHERE t.record_id = referral_waits.record_id ORDER BY t.id DESC LIMIT 1),"
+    "    (SELECT r.created_at FROM records r WHERE r.id = referral_waits.record_id))"
+    "   WHERE record_id IN (old.record_id, new.record_id);"
+    "END;"
+    "CREATE TRIGGER referral_waits_unmoved AFTER DELETE ON referral_transitions BEGIN"
+    "  DELETE FROM referral_waits WHERE record_id = old.record_id;"
+    "  " REFERRAL_WAITS_OF " WHERE r.id = old.record_id AND r.kind = 'referral';"
+    "END;",
     NULL,
 };

@@ -375,6 +375,131 @@ static void test_late(void **state)
     assert_true(age > 100);
 }
 
+/* ---- the late ones a page at a time (referral_waits) ------------------ */
+
+static cl_status collect(json_t *row, void *ctx)
+{
+    json_array_append(ctx, row);
+    return CL_OK;
+}
+
+/* The late rows as the whole list tells them: its rows whose late is set. */
+static json_t *late_of_list(fixture *f)
+{
+    json_t *all, *late = json_array();
+    OK(cl_referral_list(f->v, true, &all));
+    size_t i;
+    json_t *row;
+    json_array_foreach(all, i, row)
+        if (!json_is_null(json_object_get(row, "late")))
+            json_array_append(late, row);
+    json_decref(all);
+    return late;
+}
+
+/* referral_waits holds what a recomputation from the records gives. */
+static void waits_agree(fixture *f)
+{
+    static const char recompute[] =
+        "SELECT r.id, coalesce(r.state, 'draft'), coalesce((SELECT t.at FROM referral_transitions t"
+        " WHERE t.record_id = r.id ORDER BY t.id DESC LIMIT 1), r.created_at) FROM records r WHERE r.kind = 'referral'";
+    char sql[1024];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM (%s EXCEPT SELECT record_id, state, since FROM referral_waits)",
+             recompute);
+    assert_int_equal(count(f, sql, 0), 0);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM (SELECT record_id, state, since FROM referral_waits EXCEPT %s)",
+             recompute);
+    assert_int_equal(count(f, sql, 0), 0);
+}
+
+static void expect_late_pages(fixture *f, size_t expected)
+{
+    json_t *whole = late_of_list(f), *got = json_array();
+    bool more = true;
+    OK(cl_referral_late_each(f->v, 0, 0, collect, got, &more));
+    assert_false(more);
+    assert_int_equal(json_array_size(whole), expected);
+    assert_true(json_equal(whole, got));
+    long long n = -1;
+    OK(cl_referral_late_count(f->v, &n));
+    assert_int_equal(n, (long long)expected);
+    for (long long limit = 1; limit <= 4; limit++) {
+        json_t *pages = json_array();
+        long long after = 0;
+        do {
+            size_t before = json_array_size(pages);
+            OK(cl_referral_late_each(f->v, after, limit, collect, pages, &more));
+            assert_true(json_array_size(pages) - before <= (size_t)limit);
+            if (json_array_size(pages) > 0)
+                after = (long long)json_integer_value(json_object_get(json_array_get(pages, json_array_size(pages) - 1), "id"));
+        } while (more);
+        assert_true(json_equal(whole, pages));
+        json_decref(pages);
+    }
+    json_decref(whole);
+    json_decref(got);
+}
+
+static void test_late_pages(void **state)
+{
+    fixture *f = *state;
+    /* Drafts written a day apart, some sent, acknowledged or handled. */
+    long long id[8];
+    static const char *const written[] = {"2026-11-01T08:00:00Z", "2026-11-02T08:00:00Z", "2026-11-03T08:00:00Z",
+                                          "2026-11-04T08:00:00Z", "2026-11-05T08:00:00Z", "2026-11-06T08:00:00Z",
+                                          "2026-11-07T08:00:00Z", "2026-11-08T08:00:00Z"};
+    for (int i = 0; i < 8; i++) {
+        set_now(written[i]);
+        id[i] = add_referral(f);
+    }
+    set_now("2026-11-08T09:00:00Z");
+    OK(cl_referral_move(f->v, id[0], "reported", "报告"));
+    OK(cl_referral_move(f->v, id[1], "reported", "报告"));
+    OK(cl_referral_move(f->v, id[1], "acknowledged", "受理"));
+    OK(cl_referral_move(f->v, id[2], "reported", "报告"));
+    OK(cl_referral_move(f->v, id[2], "acknowledged", "受理"));
+    OK(cl_referral_move(f->v, id[2], "handling", "处置"));
+    OK(cl_referral_move(f->v, id[3], "withdrawn", "撤回"));
+    struct tm tm = {.tm_year = 126, .tm_mon = 10, .tm_mday = 5, .tm_hour = 8};
+    OK(cl_referral_move_at(f->v, id[4], "reported", "电话报告", timegm(&tm)));
+    waits_agree(f);
+
+    /* On 9 November at 08:00: drafts 5–7 a day old or more (id[7] exactly
+     * one), id[4] reported four days ago; id[0] reported and id[1]
+     * acknowledged an hour under a day ago are not late. */
+    set_now("2026-11-09T08:00:00Z");
+    expect_late_pages(f, 4);
+    set_now("2026-11-09T07:59:59Z"); /* a second earlier id[7] is not yet a day old */
+    expect_late_pages(f, 3);
+    set_now("2026-11-16T09:00:00Z"); /* everything waiting is late by now */
+    expect_late_pages(f, 6);
+
+    /* A cursor that has left the list starts the page from the first. */
+    json_t *first = json_array(), *again = json_array();
+    bool more;
+    OK(cl_referral_late_each(f->v, 0, 2, collect, first, &more));
+    OK(cl_referral_late_each(f->v, id[2], 2, collect, again, &more));
+    assert_true(json_equal(first, again));
+    json_decref(first);
+    json_decref(again);
+
+    /* Kept in step when a move is redated or taken back, and when the
+     * record's state is written directly. */
+    char sql[160];
+    snprintf(sql, sizeof sql, "UPDATE referral_transitions SET at = '2026-11-06T00:00:00Z' WHERE id ="
+             " (SELECT max(id) FROM referral_transitions WHERE record_id = %lld)", id[1]);
+    OK(cl_db_exec(cl_vault_db(f->v), sql));
+    waits_agree(f);
+    snprintf(sql, sizeof sql, "DELETE FROM referral_transitions WHERE id ="
+             " (SELECT max(id) FROM referral_transitions WHERE record_id = %lld)", id[0]);
+    OK(cl_db_exec(cl_vault_db(f->v), sql));
+    waits_agree(f);
+    snprintf(sql, sizeof sql, "UPDATE records SET state = NULL WHERE id = %lld", id[0]);
+    OK(cl_db_exec(cl_vault_db(f->v), sql));
+    waits_agree(f);
+    expect_late_pages(f, 6);
+}
+
 /* ---- the audit chain -------------------------------------------------- */
 
 static long long audit_entries(fixture *f)
@@ -480,6 +605,7 @@ int main(void)
         T(test_refusals),
         T(test_withdrawn),
         T(test_late),
+        T(test_late_pages),
         T(test_inside_transaction),
         T(test_audit_changed),
         T(test_audit_middle_removed),
