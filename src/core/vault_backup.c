@@ -114,11 +114,18 @@ cl_status cl_vault_backup(cl_vault *v, const char *file)
     char *ks_path = vault_path_in(v->dir, "keyslots"), *anchor = NULL;
     cl_status st = ks_path ? cl_file_read(ks_path, 1 << 20, &slots, &slots_len) : cl_fail(CL_ESOFTWARE, _("out of memory"));
     free(ks_path);
+    /* The anchor and the copy come from one read transaction: the same
+     * snapshot, and in WAL a writer goes on meanwhile (vault_backup.sh). */
+    bool reading = false;
+    if (st == CL_OK)
+        st = cl_vault_read_begin(v, &reading);
     if (st == CL_OK)
         st = cl_audit_anchor(v->db, &anchor);
     size_t anchor_len = anchor ? strlen(anchor) : 0;
+    cl_test_pause("backup-copy");
     if (st == CL_OK)
         st = cl_db_backup_to(v->db, tmp, v->key);
+    cl_vault_read_end(v, reading);
     if (st == CL_OK)
         st = vault_output_forget_all(tmp, v->key);
     cl_crash_point("backup-after-copy");

@@ -70,4 +70,28 @@ head -c $((size - 100)) "$T/one.clb" >"$T/short.clb"
 [ ! -e "$T/x5" ] || fail "a missing backup left a folder behind"
 # The backup file itself is unchanged by all of this.
 cmp -s "$T/one.clb" "$T/one.copy" || fail "restoring changed the backup file"
+
+# Held inside its copy (the test hook waits for a file, no clock), a backup
+# lets a counsellor's write from another process finish at once, and the
+# file holds the vault as it was when the copy began.
+expect_rc 0 cl "$PASS" student add --number 20260001 --name 张一 --class 一班
+mkdir "$T/hold"
+CARELOG_TEST_PAUSE_AT="backup-copy:wait:$T/hold" cl "$PASS" backup "$T/held.clb" >"$T/held.out" 2>"$T/held.err" &
+backer=$!
+i=0
+while [ ! -e "$T/hold/backup-copy.reached" ]; do
+  kill -0 "$backer" 2>/dev/null || { cat "$T/held.err"; fail "the backup ended before its copy"; }
+  i=$((i + 1)); [ "$i" -lt 3000 ] || fail "the backup never reached its copy"
+  sleep 0.02
+done
+expect_rc 0 cl "$PASS" student add --number 20260002 --name 张二 --class 一班
+kill -0 "$backer" 2>/dev/null || fail "the backup was not held while the student was added"
+touch "$T/hold/backup-copy.go"
+wait "$backer" || { cat "$T/held.err"; fail "the held backup failed"; }
+(V="$T/r3"; expect_rc 0 cl "$PASS" restore "$T/held.clb") || exit 1
+(V="$T/r3"; expect_rc 0 cl "$PASS" student list --json) || exit 1
+grep -q 20260001 "$T/out" || fail "the held backup lacks the student added before it"
+grep -q 20260002 "$T/out" && fail "the held backup holds a student added during its copy"
+expect_rc 0 cl "$PASS" student list --json
+grep -q 20260002 "$T/out" || fail "the student added during the backup is not in the vault"
 echo "vault_backup ok"
