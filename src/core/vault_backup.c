@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,10 +31,92 @@
 #define BACKUP_SUM 32
 #define BACKUP_MAX ((size_t)8 << 30)
 
-/* Writes part to the backup and to its checksum. */
-static cl_status put_part(cl_file_out *out, crypto_generichash_state *h, const void *part, size_t len)
+/* The backup's checksum, summed in a second thread while this one reads
+ * and writes the copy (BLAKE2b of a large vault takes about as long as
+ * writing it). One piece is handed over at a time; without a thread the
+ * pieces are summed here. */
+typedef struct summer {
+    crypto_generichash_state h;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pthread_t thread;
+    const unsigned char *piece;
+    size_t len;
+    bool busy, quit, threaded;
+} summer;
+
+static void *summing(void *arg)
 {
-    crypto_generichash_update(h, part, len);
+    summer *s = arg;
+    pthread_mutex_lock(&s->mu);
+    for (;;) {
+        while (!s->busy && !s->quit)
+            pthread_cond_wait(&s->cv, &s->mu);
+        if (!s->busy)
+            break;
+        pthread_mutex_unlock(&s->mu);
+        crypto_generichash_update(&s->h, s->piece, s->len);
+        pthread_mutex_lock(&s->mu);
+        s->busy = false;
+        pthread_cond_broadcast(&s->cv);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+static void summer_start(summer *s)
+{
+    crypto_generichash_init(&s->h, NULL, 0, BACKUP_SUM);
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+    s->busy = s->quit = false;
+    s->threaded = pthread_create(&s->thread, NULL, summing, s) == 0;
+}
+
+/* Waits until the piece handed over last is summed. */
+static void summer_wait(summer *s)
+{
+    pthread_mutex_lock(&s->mu);
+    while (s->busy)
+        pthread_cond_wait(&s->cv, &s->mu);
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* Hands a piece over; it must stay unchanged until the next summer_wait. */
+static void summer_add(summer *s, const void *piece, size_t len)
+{
+    summer_wait(s);
+    if (!s->threaded) {
+        crypto_generichash_update(&s->h, piece, len);
+        return;
+    }
+    pthread_mutex_lock(&s->mu);
+    s->piece = piece;
+    s->len = len;
+    s->busy = true;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+static void summer_end(summer *s, unsigned char sum[BACKUP_SUM])
+{
+    summer_wait(s);
+    if (s->threaded) {
+        pthread_mutex_lock(&s->mu);
+        s->quit = true;
+        pthread_cond_broadcast(&s->cv);
+        pthread_mutex_unlock(&s->mu);
+        pthread_join(s->thread, NULL);
+    }
+    pthread_cond_destroy(&s->cv);
+    pthread_mutex_destroy(&s->mu);
+    crypto_generichash_final(&s->h, sum, BACKUP_SUM);
+}
+
+/* Writes part to the backup and to its checksum. */
+static cl_status put_part(cl_file_out *out, summer *s, const void *part, size_t len)
+{
+    summer_add(s, part, len);
     return cl_file_private_write(out, part, len);
 }
 
@@ -43,8 +127,9 @@ static void le32(unsigned char out[4], size_t n)
 }
 
 /* The backup file from its parts, the database copy read a piece at a
- * time (so a vault of any size is backed up in the memory of one piece),
- * through a temporary file that takes the name only when whole. */
+ * time (so a vault of any size is backed up in the memory of two pieces:
+ * one being summed while the next is read), through a temporary file that
+ * takes the name only when whole. */
 static cl_status write_backup(const char *file, const unsigned char *slots, size_t slots_len, const char *anchor,
                               size_t anchor_len, const char *db_copy)
 {
@@ -53,45 +138,46 @@ static cl_status write_backup(const char *file, const unsigned char *slots, size
     if (in < 0)
         return cl_fail(CL_EIO, "%s: %s", db_copy, strerror(errno));
     struct stat sb;
-    unsigned char *piece = malloc(PIECE);
-    cl_status st = piece ? CL_OK : cl_fail(CL_ESOFTWARE, _("out of memory"));
+    unsigned char *pieces = malloc(2 * (size_t)PIECE);
+    cl_status st = pieces ? CL_OK : cl_fail(CL_ESOFTWARE, _("out of memory"));
     if (st == CL_OK && (fstat(in, &sb) != 0 || (size_t)sb.st_size > BACKUP_MAX))
         st = cl_fail(CL_EDATA, _("the vault is larger than a backup can hold (%zu bytes)"), BACKUP_MAX);
     cl_file_out *out = NULL;
     if (st == CL_OK)
         st = cl_file_atomic_open(file, &out);
-    crypto_generichash_state h;
-    crypto_generichash_init(&h, NULL, 0, BACKUP_SUM);
+    summer sum;
+    summer_start(&sum);
     unsigned char head[BACKUP_HEAD], len4[4];
     memcpy(head, BACKUP_MAGIC, 8);
     head[8] = 2;
     le32(head + 9, slots_len);
     le32(len4, anchor_len);
     if (st == CL_OK)
-        st = put_part(out, &h, head, sizeof head);
+        st = put_part(out, &sum, head, sizeof head);
     if (st == CL_OK)
-        st = put_part(out, &h, slots, slots_len);
+        st = put_part(out, &sum, slots, slots_len);
     if (st == CL_OK)
-        st = put_part(out, &h, len4, sizeof len4);
+        st = put_part(out, &sum, len4, sizeof len4);
     if (st == CL_OK && anchor_len)
-        st = put_part(out, &h, anchor, anchor_len);
-    while (st == CL_OK) {
-        ssize_t n = read(in, piece, PIECE);
-        if (n < 0 && errno == EINTR)
-            continue;
+        st = put_part(out, &sum, anchor, anchor_len);
+    for (int k = 0; st == CL_OK; k ^= 1) {
+        unsigned char *piece = pieces + (size_t)k * PIECE;
+        ssize_t n;
+        while ((n = read(in, piece, PIECE)) < 0 && errno == EINTR)
+            ;
         if (n < 0)
             st = cl_fail(CL_EIO, "%s: %s", db_copy, strerror(errno));
         else if (n == 0)
             break;
         else
-            st = put_part(out, &h, piece, (size_t)n);
+            st = put_part(out, &sum, piece, (size_t)n);
     }
-    unsigned char sum[BACKUP_SUM];
-    crypto_generichash_final(&h, sum, sizeof sum);
+    unsigned char total[BACKUP_SUM];
+    summer_end(&sum, total);
     if (st == CL_OK)
-        st = cl_file_private_write(out, sum, sizeof sum);
+        st = cl_file_private_write(out, total, sizeof total);
     close(in);
-    free(piece);
+    free(pieces);
     return out ? cl_file_private_close(out, st) : st;
 }
 
