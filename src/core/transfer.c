@@ -37,7 +37,8 @@ static const char *const known_tables[] = {
     "referral_transitions", "flags", "followup_policies", "not_duplicates",
     /* derived from the others, rebuilt on import; followups travels (as
      * one of the other tables) for the counsellors' closures */
-    "followup_meets", "student_state", "row_counts", "record_days", "student_circumstances", NULL,
+    "followup_meets", "student_state", "row_counts", "record_days", "student_circumstances", "referral_waits",
+    NULL,
 };
 
 typedef enum { AFF_INTEGER, AFF_TEXT, AFF_BLOB, AFF_REAL, AFF_NUMERIC } affinity;
