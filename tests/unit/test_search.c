@@ -334,6 +334,54 @@ static void test_generated_is_indexed(void **state)
     free(got);
 }
 
+/* Whether a full FTS5 merge would still find segments to merge (tried,
+ * then rolled back). */
+static bool merge_would_work(sqlite3 *db)
+{
+    OK(cl_db_begin(db));
+    int before = sqlite3_total_changes(db);
+    OK(cl_db_exec(db, "INSERT INTO search_fts(search_fts, rank) VALUES ('merge', -1000)"));
+    bool worked = sqlite3_total_changes(db) - before >= 2;
+    cl_db_rollback(db);
+    return worked;
+}
+
+static void note_percent(int percent, void *ctx)
+{
+    *(int *)ctx = percent;
+}
+
+/* After a large writer the index is one segment; after a few records
+ * added to a larger vault only the levels FTS5 filled are merged. */
+static void test_merge_after_writers(void **state)
+{
+    fixture *f = *state;
+    sqlite3 *db = cl_vault_db(f->v);
+    long long st = add_student(f->v, "20250001", "甲同学");
+    /* A level is merged once it holds 16 segments (FTS5's usermerge; each
+     * record added writes a few: a transaction and its savepoints). */
+    OK(cl_db_exec(db, "INSERT INTO search_fts(search_fts, rank) VALUES ('usermerge', 16)"));
+    for (int i = 0; i < 2; i++)
+        add_record(f->v, "session", st, SESSION("谈到宿舍矛盾"), 0);
+    assert_true(merge_would_work(db));
+    int last = -1;
+    OK(cl_search_merge(f->v, 0, note_percent, &last)); /* a few records to a larger vault: levels only */
+    assert_int_equal(last, 100);
+    assert_true(merge_would_work(db));
+    OK(cl_search_merge(f->v, 3, note_percent, &last));
+    assert_false(merge_would_work(db));
+    OK(cl_search_check_text(f->v));
+    assert_int_equal(count_rows(f->v, "SELECT count(*) FROM search_fts WHERE search_fts MATCH 'body : \"宿舍\"'"), 2);
+    /* Inside another transaction it leaves the merge to that writer. */
+    add_record(f->v, "session", st, SESSION("谈到宿舍矛盾"), 0);
+    OK(cl_db_begin(db));
+    cl_search_merge_after(f->v, 100);
+    OK(cl_db_commit(db));
+    assert_true(merge_would_work(db));
+    cl_search_merge_after(f->v, 100);
+    assert_false(merge_would_work(db));
+}
+
 static void test_merge_keeps_results(void **state)
 {
     fixture *f = *state;
@@ -346,6 +394,78 @@ static void test_merge_keeps_results(void **state)
     expect_found(f->v, "网贷 student:20250001", ids(r, 0));
     expect_found(f->v, "网贷 student:20250009", "");
     OK(cl_search_check_text(f->v));
+}
+
+/* kind:, author: and class: are words of the index as well as SQL
+ * filters: the words follow the record when its student changes class,
+ * when it moves to another student, and when its author changes. */
+static void test_filter_keys_follow(void **state)
+{
+    fixture *f = *state;
+    long long a = add_student(f->v, "20250001", "甲同学");
+    long long b = add_student(f->v, "20250002", "乙同学");
+    json_t *klass = json_pack("{s:s}", "class", "初三(1)班");
+    OK(cl_student_edit(f->v, b, 1, klass, NULL));
+    json_decref(klass);
+    long long ra = add_record(f->v, "session", a, SESSION("谈到宿舍矛盾"), 0);
+    long long rb = add_record(f->v, "session", b, SESSION("宿舍里被孤立"), 0);
+    expect_found(f->v, "宿舍 class:初二(3)班", ids(ra, 0));
+    expect_found(f->v, "宿舍 class:初三(1)班", ids(rb, 0));
+    /* 甲 moves class: every record of theirs is found under the new one. */
+    klass = json_pack("{s:s}", "class", "初三(1)班");
+    OK(cl_student_edit(f->v, a, 1, klass, NULL));
+    json_decref(klass);
+    expect_found(f->v, "宿舍 class:初二(3)班", "");
+    expect_found(f->v, "宿舍 class:初三（1）班", ids(rb, ra));
+    /* The same inside a writer that defers indexing to its commit. */
+    sqlite3 *db = cl_vault_db(f->v);
+    OK(cl_search_defer(db, true));
+    OK(cl_db_begin(db));
+    OK(cl_db_exec(db, "UPDATE students SET class = '高一(2)班' WHERE number = '20250002'"));
+    OK(cl_db_commit(db));
+    OK(cl_search_defer(db, false));
+    expect_found(f->v, "宿舍 class:高一(2)班", ids(rb, 0));
+    expect_found(f->v, "宿舍 class:初三(1)班", ids(ra, 0));
+    /* Merged into 乙: 甲's session now carries 乙's class. */
+    OK(cl_student_merge(f->v, b, a));
+    expect_found(f->v, "宿舍 class:高一(2)班", ids(rb, ra));
+    expect_found(f->v, "宿舍 class:初三(1)班", "");
+    /* Another author (as an accepted observation gets its teacher's name). */
+    OK(cl_db_exec(db, "UPDATE records SET author = '李老师' WHERE kind = 'session' AND fields LIKE '%矛盾%'"));
+    expect_found(f->v, "宿舍 author:李老师", ids(ra, 0));
+    expect_found(f->v, "宿舍 author:王老师", ids(rb, 0));
+    expect_found(f->v, "宿舍 kind:session author:王老师 class:高一(2)班", ids(rb, 0));
+    expect_found(f->v, "宿舍 kind:referral", "");
+    OK(cl_search_check_text(f->v));
+}
+
+/* The filters reach FTS5 as words of the index, so that it intersects
+ * them with the terms itself; a class as stored (full-width brackets
+ * folded); nothing without a term to match. */
+static void test_filter_keys_in_match(void **state)
+{
+    (void)state;
+    cl_search_query q;
+    OK(cl_search_query_parse("宿舍 kind:session author:王老师 class:初二（3）班", &q));
+    char *match, *excluded;
+    OK(cl_search_query_match(&q, &match, &excluded));
+    char kind[CL_SEARCH_FILTER_KEY_LEN], author[CL_SEARCH_FILTER_KEY_LEN], klass[CL_SEARCH_FILTER_KEY_LEN];
+    cl_search_filter_key('k', "session", kind);
+    cl_search_filter_key('a', "王老师", author);
+    cl_search_filter_key('c', "初二(3)班", klass);
+    char *want = cl_strdup_printf("(body : \"宿舍\") AND pinyin : \"%s\" AND pinyin : \"%s\" AND pinyin : \"%s\"",
+                                  kind, author, klass);
+    assert_string_equal(match, want);
+    assert_null(excluded);
+    free(want);
+    free(match);
+    cl_search_query_free(&q);
+    OK(cl_search_query_parse("-宿舍 kind:session", &q));
+    OK(cl_search_query_match(&q, &match, &excluded));
+    assert_null(match);
+    assert_string_equal(excluded, "(body : \"宿舍\")");
+    free(excluded);
+    cl_search_query_free(&q);
 }
 
 static void test_audited(void **state)
@@ -596,7 +716,7 @@ static void test_query_plan(void **state)
 {
     fixture *f = *state;
     static const char *const queries[] = {"宿舍", "宿舍 网贷 -欺凌", "宿舍 kind:session since:2026-01-01",
-                                          "zxm student:20250001"};
+                                          "宿舍 kind:referral author:李老师 class:初二(3)班", "zxm student:20250001"};
     for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
         cl_search *s;
         OK(cl_search_open(f->v, queries[i], NULL, NULL, &s));
@@ -630,7 +750,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_by_student, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_form_change, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_generated_is_indexed, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_merge_after_writers, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_merge_keeps_results, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_filter_keys_follow, fixture_setup, fixture_teardown),
+        cmocka_unit_test(test_filter_keys_in_match),
         cmocka_unit_test_setup_teardown(test_audited, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_count_capped, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_check_and_rebuild, fixture_setup, fixture_teardown),
