@@ -190,6 +190,11 @@ typedef struct cl_search_options {
     long long limit;  /* 0 = all */
     long long offset; /* results skipped, for paging */
     bool audit;       /* write the search to the audit log (people's searches) */
+    /* Keyset paging, newest first: the results after this hit (the last
+     * one shown), so a page deep in the results costs what the first does.
+     * after_record 0: from the first. */
+    long long after_record;
+    const char *after_occurred_at;
 } cl_search_options;
 
 typedef struct cl_search_hit {

@@ -113,7 +113,7 @@ static timing run_queries(cl_vault *v, char **queries, char **scan_a, char **sca
     double t[QUERIES], c[QUERIES], e[QUERIES], s[QUERIES], sc[QUERIES];
     timing out = {0, 0, 0, 0, 0, 0, 0, 0};
     sqlite3 *db = cl_vault_db(v);
-    cl_search_options opt = {CL_SEARCH_NEWEST, 20, 0, false};
+    cl_search_options opt = {.order = CL_SEARCH_NEWEST, .limit = 20, .audit = false};
     for (int i = 0; i < QUERIES; i++) {
         double t0 = now_s(), c0 = cpu_s();
         cl_search *srch;

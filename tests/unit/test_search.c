@@ -20,23 +20,40 @@
 #define SESSION(text) "{\"occurred_at\": \"2026-03-01\", \"session_type\": \"individual\", \"risk_noted\": false, " \
                       "\"data\": \"" text "\"}"
 
-/* The record ids a search finds, newest first, as "12,7,". */
-static char *found(cl_vault *v, const char *query)
+/* The last hit a search read (for keyset paging). */
+typedef struct last_hit {
+    long long id;
+    char at[32];
+} last_hit;
+
+/* Appends the ids of the hits of query with opt to b as "12,7,"; how many. */
+static long long append_ids(cl_vault *v, const char *query, const cl_search_options *opt, cl_buf *b, last_hit *last)
 {
-    cl_search_options opt = {CL_SEARCH_NEWEST, 0, 0, false};
     cl_search *s;
-    OK(cl_search_open(v, query, &opt, NULL, &s));
-    cl_buf b = {0};
-    cl_buf_puts(&b, "");
-    for (;;) {
+    OK(cl_search_open(v, query, opt, NULL, &s));
+    long long n = 0;
+    for (;; n++) {
         cl_search_hit h;
         bool done;
         OK(cl_search_next(s, &h, &done));
         if (done)
             break;
-        cl_buf_printf(&b, "%lld,", h.record_id);
+        cl_buf_printf(b, "%lld,", h.record_id);
+        last->id = h.record_id;
+        snprintf(last->at, sizeof last->at, "%s", h.occurred_at);
     }
     cl_search_close(s);
+    return n;
+}
+
+/* The record ids a search finds, newest first, as "12,7,". */
+static char *found(cl_vault *v, const char *query)
+{
+    cl_search_options opt = {.order = CL_SEARCH_NEWEST, .limit = 0, .audit = false};
+    cl_buf b = {0};
+    cl_buf_puts(&b, "");
+    last_hit last;
+    append_ids(v, query, &opt, &b, &last);
     return cl_buf_take(&b);
 }
 
@@ -193,7 +210,7 @@ static void test_filters(void **state)
     expect_found(f->v, "宿舍 class:初二（3）班", ids(rb, ra));
     expect_found(f->v, "宿舍 class:初二(4)班", "");
     cl_search *refused;
-    cl_search_options plain = {CL_SEARCH_NEWEST, 0, 0, false};
+    cl_search_options plain = {.order = CL_SEARCH_NEWEST, .limit = 0, .audit = false};
     assert_int_equal(cl_search_open(f->v, "宿舍 student:乙\u202e同学", &plain, NULL, &refused), CL_EDATA);
     assert_non_null(strstr(cl_error_message(), "student:"));
     expect_found(f->v, "宿舍 since:2026-04-01", ids(rb, 0));
@@ -211,7 +228,7 @@ static void test_filters(void **state)
     expect_found(f->v, "kind:session until:2026-03-01", ids(ra, 0)); /* filters alone */
     expect_found(f->v, "-孤立 kind:session", ids(ra, 0));          /* an exclusion alone */
     cl_search *s;
-    cl_search_options opt = {CL_SEARCH_NEWEST, 0, 0, false};
+    cl_search_options opt = {.order = CL_SEARCH_NEWEST, .limit = 0, .audit = false};
     assert_int_equal(cl_search_open(f->v, "  ", &opt, NULL, &s), CL_EUSAGE);
     assert_int_equal(cl_search_open(f->v, "since:2026-13-01", &opt, NULL, &s), CL_EUSAGE);
     /* Paging: one at a time, newest first. */
@@ -248,6 +265,49 @@ static void test_filters(void **state)
     cl_search_close(s);
 }
 
+/* The ids a search finds read `per` at a time, each page after the last
+ * hit of the one before (keyset), as "12,7,". */
+static char *found_by_pages(cl_vault *v, const char *query, long long per)
+{
+    cl_buf b = {0};
+    cl_buf_puts(&b, "");
+    last_hit last = {0, ""};
+    for (bool more = true; more;) {
+        cl_search_options opt = {.order = CL_SEARCH_NEWEST, .limit = per, .after_record = last.id,
+                                 .after_occurred_at = last.at};
+        more = append_ids(v, query, &opt, &b, &last) == per;
+    }
+    return cl_buf_take(&b);
+}
+
+/* Paging by the last hit shown gives every match once, in the order of one
+ * whole search, through records of the same day and minute, with and
+ * without words to match. */
+static void test_keyset_pages(void **state)
+{
+    fixture *f = *state;
+    long long a = add_student(f->v, "20250001", "甲同学");
+    for (int i = 0; i < 5; i++)
+        add_record(f->v, "session", a, SESSION("谈到宿舍矛盾"), 0);
+    add_record(f->v, "session", a, "{\"occurred_at\": \"2026-05-01\", \"session_type\": \"individual\","
+                                   " \"risk_noted\": false, \"data\": \"宿舍\"}", 0);
+    add_record(f->v, "session", a, "{\"occurred_at\": \"2026-05-01\", \"session_type\": \"individual\","
+                                   " \"risk_noted\": false, \"data\": \"宿舍\"}", 0);
+    add_record(f->v, "session", a, SESSION("别的事"), 0);
+    static const char *const queries[] = {"宿舍", "kind:session", "-矛盾 kind:session", "宿舍 since:2026-02-01"};
+    for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
+        char *whole = found(f->v, queries[i]);
+        assert_true(strchr(whole, ',') != strrchr(whole, ',')); /* more than one page of 1 */
+        for (long long per = 1; per <= 3; per++) {
+            char *paged = found_by_pages(f->v, queries[i], per);
+            if (strcmp(whole, paged) != 0)
+                fail_msg("%s by %lld: {%s}, whole {%s}", queries[i], per, paged, whole);
+            free(paged);
+        }
+        free(whole);
+    }
+}
+
 /* Grouped by student: the student with the newest match first, each
  * student's matches newest first; paging goes through the groups. */
 static void test_by_student(void **state)
@@ -265,7 +325,7 @@ static void test_by_student(void **state)
     char want[96];
     snprintf(want, sizeof want, "%lld,%lld,%lld,%lld,", b2, a2, b1, a1);
     expect_found(f->v, "宿舍", want);
-    cl_search_options opt = {CL_SEARCH_BY_STUDENT, 3, 0, false};
+    cl_search_options opt = {.order = CL_SEARCH_BY_STUDENT, .limit = 3, .audit = false};
     json_t *hits;
     OK(cl_search_json(f->v, "宿舍", &opt, &hits, NULL));
     long long got[3];
@@ -473,7 +533,7 @@ static void test_audited(void **state)
     fixture *f = *state;
     long long s = add_student(f->v, "20250003", "赵小明");
     add_record(f->v, "session", s, SESSION("网贷"), 0);
-    cl_search_options opt = {CL_SEARCH_NEWEST, 0, 0, true};
+    cl_search_options opt = {.order = CL_SEARCH_NEWEST, .limit = 0, .audit = true};
     json_t *hits;
     long long total;
     OK(cl_search_json(f->v, "网贷 kind:session", &opt, &hits, &total));
@@ -501,7 +561,7 @@ static void test_count_capped(void **state)
              " INSERT INTO search_fts(rowid, body) SELECT i, '说到网贷' FROM n",
              CL_SEARCH_COUNT_MAX + 5);
     OK(cl_db_exec(db, sql));
-    cl_search_options opt = {CL_SEARCH_NEWEST, 10, 0, true};
+    cl_search_options opt = {.order = CL_SEARCH_NEWEST, .limit = 10, .audit = true};
     cl_search *s;
     long long total = 0;
     OK(cl_search_open(f->v, "网贷", &opt, &total, &s));
@@ -747,6 +807,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_students_and_pinyin, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_student_list_pinyin, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_filters, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_keyset_pages, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_by_student, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_form_change, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_generated_is_indexed, fixture_setup, fixture_teardown),
