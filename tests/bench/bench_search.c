@@ -151,12 +151,12 @@ static timing run_filtered(cl_vault *v, char **queries, char **scan_a, char **sc
     }
     sqlite3_finalize(q);
     char *scan = filter ? cl_strdup_printf("SELECT (SELECT count(*) FROM search_fts_content c"
-                                           " JOIN records r ON r.id = " CL_SEARCH_RECORD_OF("c.id")
-                                           " JOIN students s ON s.id = r.student_id"
+                                           " CROSS JOIN records r ON r.id = " CL_SEARCH_RECORD_OF("c.id")
+                                           " CROSS JOIN students s ON s.id = r.student_id"
                                            " WHERE instr(c.c0, ?1) > 0 AND instr(c.c0, ?2) > 0 AND %s), c.id"
                                            " FROM search_fts_content c"
-                                           " JOIN records r ON r.id = " CL_SEARCH_RECORD_OF("c.id")
-                                           " JOIN students s ON s.id = r.student_id"
+                                           " CROSS JOIN records r ON r.id = " CL_SEARCH_RECORD_OF("c.id")
+                                           " CROSS JOIN students s ON s.id = r.student_id"
                                            " WHERE instr(c.c0, ?1) > 0 AND instr(c.c0, ?2) > 0 AND %s"
                                            " ORDER BY c.id LIMIT 20", filter, filter)
                         : strdup("SELECT (SELECT count(*) FROM search_fts_content WHERE instr(c0, ?1) > 0"
