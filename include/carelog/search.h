@@ -110,6 +110,25 @@ cl_status cl_search_rebuild(cl_vault *v, long long *records);
 typedef void (*cl_search_progress_fn)(long long indexed, void *ctx);
 void cl_search_on_progress(cl_search_progress_fn fn, void *ctx);
 
+/* Merges the index's segments after a writer of many records (the
+ * generator, the imports): `written` is how many records it wrote. When
+ * they are a good part of the vault (at least 1/CL_SEARCH_MERGE_SHARE)
+ * everything is merged into one segment, else only the levels FTS5 has
+ * filled; CL_SEARCH_MERGE_PAGES pages a step, one transaction each.
+ * progress (may be NULL) gets an estimate in percent after each step, 100
+ * at the end. The writer's records are saved whatever this returns: a
+ * failure leaves the index right, only slower to read. */
+#define CL_SEARCH_MERGE_PAGES 1000
+#define CL_SEARCH_MERGE_PAGES_STR "1000"
+#define CL_SEARCH_MERGE_SHARE 4
+typedef void (*cl_search_merge_fn)(int percent, void *ctx);
+cl_status cl_search_merge(cl_vault *v, long long written, cl_search_merge_fn progress, void *ctx);
+/* cl_search_merge for a writer whose records are saved and told so: a
+ * failure (another terminal holding the write lock) is not the user's
+ * problem and is not reported; inside a transaction it does nothing (the
+ * outermost writer merges). */
+void cl_search_merge_after(cl_vault *v, long long written);
+
 /* FTS5's integrity-check (the index agrees with the text it stores), then
  * that every record has its row and nothing else has one. CL_EDATA naming
  * the way out on damage. Reads the whole index once: one of `carelog
@@ -118,6 +137,17 @@ cl_status cl_search_check(cl_vault *v);
 /* cl_search_check, and also that each row holds the text its record says
  * now, rebuilt record by record as a rebuild would (`search --check`). */
 cl_status cl_search_check_text(cl_vault *v);
+
+/* The filters kind:, author: and class: as the index holds them: one
+ * word per filter in the second column of every record's row beside a
+ * student's pinyin keys, so that FTS5 intersects a common word with a
+ * rare kind, an author or a class itself instead of carelog reading
+ * every match of the word. A digit first: no pinyin query (ASCII letters
+ * only) can match one. A value's 64-bit FNV-1a hash, so that any text is
+ * one word; the SQL filters stay beside them, so a collision would only
+ * cost time. type: 'k', 'a' or 'c'. */
+#define CL_SEARCH_FILTER_KEY_LEN 19 /* "0" type, 16 hex digits, NUL */
+void cl_search_filter_key(char type, const char *value, char out[CL_SEARCH_FILTER_KEY_LEN]);
 
 /* ---- queries --------------------------------------------------------- */
 
@@ -160,6 +190,11 @@ typedef struct cl_search_options {
     long long limit;  /* 0 = all */
     long long offset; /* results skipped, for paging */
     bool audit;       /* write the search to the audit log (people's searches) */
+    /* Keyset paging, newest first: the results after this hit (the last
+     * one shown), so a page deep in the results costs what the first does.
+     * after_record 0: from the first. */
+    long long after_record;
+    const char *after_occurred_at;
 } cl_search_options;
 
 typedef struct cl_search_hit {

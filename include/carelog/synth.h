@@ -44,6 +44,10 @@ typedef struct cl_synth_options {
     /* Called after each batch (one transaction) with the students written
      * so far and the records written so far; NULL = none. */
     void (*progress)(long long students_done, long long students, long long records, void *ctx);
+    /* Called as the search index is merged after the last batch (the
+     * generated vault is searched as fast as a merged one: search.h,
+     * cl_search_merge), with an estimate in percent; NULL = none. */
+    void (*merge_progress)(int percent, void *ctx);
     void *progress_ctx;
 } cl_synth_options;
 

@@ -196,8 +196,8 @@ static int cmd_search(cl_cli *c)
     cl_buf_free(&o.filters);
     char *query = cl_buf_take(&text);
     cl_status st = query ? cl_cli_unlock(c) : cl_fail(CL_ESOFTWARE, _("out of memory"));
-    cl_search_options opt = {o.rank ? CL_SEARCH_RELEVANCE : o.by_student ? CL_SEARCH_BY_STUDENT : CL_SEARCH_NEWEST,
-                             o.limit, o.offset, true};
+    cl_search_options opt = {.order = o.rank ? CL_SEARCH_RELEVANCE : o.by_student ? CL_SEARCH_BY_STUDENT : CL_SEARCH_NEWEST,
+                             .limit = o.limit, .offset = o.offset, .audit = true};
     long long total = 0;
     if (c->json && st == CL_OK) {
         json_t *hits = NULL;

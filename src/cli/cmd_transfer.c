@@ -295,6 +295,16 @@ static void generate_progress(long long done, long long total, long long records
         fputc('\n', stderr);
 }
 
+/* The merge of the search index that follows, on the same kind of line. */
+static void generate_merge_progress(int percent, void *ctx)
+{
+    (void)ctx;
+    fprintf(stderr, "\r");
+    fprintf(stderr, _("Tidying the search index so that searches are fast: %d%%"), percent);
+    if (percent >= 100)
+        fputc('\n', stderr);
+}
+
 static int cmd_generate(cl_cli *c)
 {
     static const struct option options[] = {
@@ -329,7 +339,7 @@ static int cmd_generate(cl_cli *c)
     cl_status st = cl_cli_unlock(c);
     cl_synth_report r = {0};
     if (isatty(STDERR_FILENO))
-        o.progress = generate_progress;
+        o.progress = generate_progress, o.merge_progress = generate_merge_progress;
     if (st == CL_OK)
         st = cl_synth_fill(c->vault, &o, &r);
     if (st != CL_OK)

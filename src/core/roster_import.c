@@ -9,6 +9,7 @@
 
 #include "carelog/catalog.h"
 #include "carelog/i18n.h"
+#include "carelog/search.h"
 #include "carelog/storage.h"
 #include "carelog/student.h"
 #include "carelog/text.h"
@@ -231,6 +232,8 @@ cl_status cl_roster_import_with(cl_vault *v, const char *data, size_t len, const
         st = cl_db_commit(db);
     else if (in_tx)
         cl_db_rollback(db);
+    if (in_tx && st == CL_OK)
+        cl_search_merge_after(v, (long long)(counts[ROW_ADD] + counts[ROW_UPDATE] - unchanged));
     rep = report ? cl_roster_report(r) : NULL;
     if (rep) {
         bool written = st == CL_OK && !o->dry_run;

@@ -866,5 +866,30 @@ const char *const cl_schema_migrations[] = {
     "  DELETE FROM referral_waits WHERE record_id = old.record_id;"
     "  " REFERRAL_WAITS_OF " WHERE r.id = old.record_id AND r.kind = 'referral';"
     "END;",
+    /* 20: the filters kind:, author: and class: as words of the index
+     * (search_internal.h, cl_search_filter_key), beside a student's pinyin
+     * keys, so a rare kind or a class is intersected by FTS5 itself; a
+     * record moved to another student (a merge), given another author (an
+     * accepted observation) or whose student changes class is indexed
+     * again, and every row is made again with its keys. */
+    "CREATE TRIGGER search_record_moved AFTER UPDATE OF student_id, author ON records"
+    " WHEN (old.student_id IS NOT new.student_id OR old.author IS NOT new.author)"
+    " AND NOT carelog_search_defer(old.id, carelog_search_key(old.occurred_at, old.id)) BEGIN"
+    " DELETE FROM search_fts WHERE rowid = carelog_search_key(old.occurred_at, old.id);"
+    " INSERT INTO search_fts(rowid, body, pinyin)"
+    " VALUES (carelog_search_key(new.occurred_at, new.id), carelog_search_body(new.id),"
+    " carelog_search_pinyin(new.id));"
+    "END;"
+    /* carelog_search_defer queues a record at its first call and answers 1
+     * for it from then on: with deferral on, neither statement touches the
+     * index and the commit indexes each record once. */
+    "CREATE TRIGGER search_student_class AFTER UPDATE OF class ON students"
+    " WHEN old.class IS NOT new.class BEGIN"
+    " DELETE FROM search_fts WHERE rowid IN (SELECT carelog_search_key(occurred_at, id) FROM records"
+    " WHERE student_id = new.id AND NOT carelog_search_defer(id));"
+    " INSERT INTO search_fts(rowid, body, pinyin)"
+    " SELECT carelog_search_key(occurred_at, id), carelog_search_body(id), carelog_search_pinyin(id)"
+    " FROM records WHERE student_id = new.id AND NOT carelog_search_defer(id);"
+    "END;" CL_SEARCH_REINDEX_SQL,
     NULL,
 };

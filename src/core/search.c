@@ -192,7 +192,7 @@ static cl_status audit_search(cl_vault *v, const char *text, long long total)
 cl_status cl_search_open(cl_vault *v, const char *text, const cl_search_options *opt, long long *total,
                          cl_search **out)
 {
-    static const cl_search_options defaults = {CL_SEARCH_NEWEST, 0, 0, false};
+    static const cl_search_options defaults = {CL_SEARCH_NEWEST, 0, 0, false, 0, NULL};
     if (!opt)
         opt = &defaults;
     cl_search_query qq;
@@ -215,6 +215,7 @@ cl_status cl_search_open(cl_vault *v, const char *text, const cl_search_options 
     if (st == CL_OK && opt->audit)
         st = audit_search(v, text, count);
     cl_buf sql = {0};
+    bool keyset = opt->order == CL_SEARCH_NEWEST && opt->after_record > 0 && opt->after_occurred_at;
     if (st == CL_OK) {
         /* No snippet here: SQLite would make one for every match before
          * sorting, where only a page of them is shown. */
@@ -222,6 +223,9 @@ cl_status cl_search_open(cl_vault *v, const char *text, const cl_search_options 
                       match ? "search_fts.rowid" : "carelog_search_key(r.occurred_at, r.id)",
                       from_clause(match != NULL, qq.student != NULL));
         put_where(&sql, &qq, match != NULL, excluded != NULL);
+        if (keyset)
+            cl_buf_puts(&sql, match ? " AND search_fts.rowid > :after_key"
+                                    : " AND (r.occurred_at, r.id) < (:after_at, :after_id)");
         /* Newest first is the index's own order: FTS5 walks it forwards
          * and stops at the page's end, however many records match. */
         const char *key = match ? "search_fts.rowid" : "carelog_search_key(r.occurred_at, r.id)";
@@ -248,6 +252,14 @@ cl_status cl_search_open(cl_vault *v, const char *text, const cl_search_options 
         bind_all(s->q, &qq, &id, match, excluded);
         sqlite3_bind_int64(s->q, sqlite3_bind_parameter_index(s->q, ":limit"), opt->limit > 0 ? opt->limit : -1);
         sqlite3_bind_int64(s->q, sqlite3_bind_parameter_index(s->q, ":offset"), opt->offset > 0 ? opt->offset : 0);
+        if (keyset) {
+            int i = sqlite3_bind_parameter_index(s->q, ":after_key");
+            if (i)
+                sqlite3_bind_int64(s->q, i, cl_search_key(opt->after_occurred_at, opt->after_record));
+            bind_name(s->q, ":after_at", opt->after_occurred_at);
+            if ((i = sqlite3_bind_parameter_index(s->q, ":after_id")))
+                sqlite3_bind_int64(s->q, i, opt->after_record);
+        }
     }
     cl_buf_free(&sql);
     free(match);

@@ -38,7 +38,8 @@ static const char *const queries[Q_COUNT] = {
     "SELECT text FROM amendments WHERE record_id = ? ORDER BY id",
     /* The first transition's note is carelog's own "created". */
     "SELECT note FROM referral_transitions WHERE record_id = ? AND from_state IS NOT NULL ORDER BY id",
-    "SELECT fields FROM records WHERE id = ? AND kind = 'student'",
+    "SELECT r.kind, r.author, s.class, CASE WHEN r.kind = 'student' THEN r.fields END"
+    " FROM records r LEFT JOIN students s ON s.id = r.student_id WHERE r.id = ?",
 };
 
 typedef struct form_cache {
@@ -255,6 +256,25 @@ static void body_function(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         sqlite3_result_null(ctx);
 }
 
+void cl_search_filter_key(char type, const char *value, char out[CL_SEARCH_FILTER_KEY_LEN])
+{
+    unsigned long long h = 0xcbf29ce484222325ULL;
+    for (const unsigned char *p = (const unsigned char *)value; *p; p++)
+        h = (h ^ *p) * 0x100000001b3ULL;
+    snprintf(out, CL_SEARCH_FILTER_KEY_LEN, "0%c%016llx", type, h);
+}
+
+static void add_filter_key(cl_buf *b, char type, const unsigned char *value)
+{
+    if (!value || !*value)
+        return;
+    char key[CL_SEARCH_FILTER_KEY_LEN];
+    cl_search_filter_key(type, (const char *)value, key);
+    cl_buf_printf(b, "%s%s", b->len ? " " : "", key);
+}
+
+/* The second column: a student's pinyin keys (pinyin.h), then the
+ * filters' keys of any record (search_internal.h). */
 static void pinyin_function(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
     (void)argc;
@@ -264,16 +284,29 @@ static void pinyin_function(sqlite3_context *ctx, int argc, sqlite3_value **argv
         sqlite3_result_error(ctx, sqlite3_errmsg(db), -1);
         return;
     }
-    char *keys = NULL;
+    cl_buf b = {0};
+    bool found = false;
     if (sqlite3_step(q) == SQLITE_ROW) {
-        json_t *fields = json_loads((const char *)sqlite3_column_text(q, 0), 0, NULL);
-        if (cl_pinyin_keys(cl_json_str(fields, "name"), &keys) != CL_OK)
-            keys = NULL;
-        json_decref(fields);
+        found = true;
+        char *keys = NULL;
+        if (sqlite3_column_text(q, 3)) {
+            json_t *fields = json_loads((const char *)sqlite3_column_text(q, 3), 0, NULL);
+            if (cl_pinyin_keys(cl_json_str(fields, "name"), &keys) != CL_OK)
+                keys = NULL;
+            json_decref(fields);
+        }
+        if (keys && *keys)
+            cl_buf_puts(&b, keys);
+        free(keys);
+        add_filter_key(&b, 'k', sqlite3_column_text(q, 0));
+        add_filter_key(&b, 'a', sqlite3_column_text(q, 1));
+        add_filter_key(&b, 'c', sqlite3_column_text(q, 2));
     }
     sqlite3_reset(q);
-    if (keys)
-        sqlite3_result_text(ctx, keys, -1, free);
+    char *text = found ? cl_buf_take(&b) : NULL;
+    cl_buf_free(&b);
+    if (text)
+        sqlite3_result_text(ctx, text, -1, free);
     else
         sqlite3_result_null(ctx);
 }

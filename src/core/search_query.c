@@ -6,8 +6,10 @@
 #include <string.h>
 
 #include "carelog/i18n.h"
+#include "carelog/identifier.h"
 #include "carelog/search.h"
 #include "carelog/text.h"
+#include "search_internal.h"
 
 #define MAX_PARTS 64 /* terms and exclusions each: more is not a search a person types */
 
@@ -274,7 +276,27 @@ cl_status cl_search_query_match(const cl_search_query *q, char **match, char **e
         else if (neg.data)
             neg.data[neg.len = before] = '\0';
     }
+    /* The filters as the index's own words (search_internal.h): FTS5 then
+     * walks only the records that say the words and have the filter. */
+    const char *filter_values[3] = {q->kind, q->author, NULL};
+    char *klass = NULL;
     cl_status st = CL_OK;
+    if (npos && q->klass)
+        st = cl_identifier_normalise(CL_IDENTIFIER_CLASS, q->klass, "class:", &klass);
+    filter_values[2] = klass;
+    for (size_t i = 0; npos && st == CL_OK && i < 3; i++) {
+        if (!filter_values[i] || !*filter_values[i])
+            continue;
+        char key[CL_SEARCH_FILTER_KEY_LEN];
+        cl_search_filter_key("kac"[i], filter_values[i], key);
+        st = cl_buf_printf(&pos, " AND pinyin : \"%s\"", key);
+    }
+    free(klass);
+    if (st != CL_OK) {
+        cl_buf_free(&pos);
+        cl_buf_free(&neg);
+        return st;
+    }
     if (npos && nneg) {
         cl_buf all = {0};
         cl_buf_printf(&all, "(%s) NOT (%s)", pos.data, neg.data);

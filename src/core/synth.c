@@ -707,6 +707,8 @@ cl_status cl_synth_fill(cl_vault *v, const cl_synth_options *opt, cl_synth_repor
         off = cl_db_exec(db, "PRAGMA cache_size = -" CL_DB_CACHE_KIB);
     if (st == CL_OK)
         st = off;
+    if (st == CL_OK)
+        st = cl_search_merge(v, g->rep.records, o.merge_progress, o.progress_ctx);
     if (st == CL_OK) {
         char detail[160];
         snprintf(detail, sizeof detail, "%lld students, %lld records (seed %llu, %d months)", g->rep.students,

@@ -22,6 +22,7 @@
 #include "carelog/form.h"
 #include "carelog/record.h"
 #include "carelog/referral.h"
+#include "carelog/search.h"
 #include "carelog/storage.h"
 #include "carelog/text.h"
 #include "record_internal.h"
@@ -733,6 +734,9 @@ cl_status cl_transfer_import(cl_vault *v, const json_t *doc, json_t **summary)
     importer im = {.db = db};
     st = check_forms(&im, json_object_get(doc, "forms"));
     bool in_tx = false;
+    /* Every record indexed once at the commit (search.h). */
+    if (st == CL_OK)
+        st = cl_search_defer(db, true);
     if (st == CL_OK) {
         st = cl_db_begin(db);
         in_tx = st == CL_OK;
@@ -796,6 +800,11 @@ cl_status cl_transfer_import(cl_vault *v, const json_t *doc, json_t **summary)
         st = cl_db_commit(db);
     else if (in_tx)
         cl_db_rollback(db);
+    cl_status off = cl_search_defer(db, false);
+    if (st == CL_OK)
+        st = off;
+    if (st == CL_OK)
+        cl_search_merge_after(v, (long long)nrecords);
     if (st == CL_OK && summary)
         *summary = json_pack(
             "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:{s:O, s:O, s:O*}}", "students", (json_int_t)nstudents,

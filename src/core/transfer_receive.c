@@ -18,6 +18,7 @@
 #include "carelog/office.h"
 #include "carelog/record.h"
 #include "carelog/referral.h"
+#include "carelog/search.h"
 #include "carelog/storage.h"
 #include "carelog/text.h"
 #include "record_internal.h"
@@ -600,6 +601,8 @@ cl_status cl_transfer_student_receive(cl_vault *v, const char *file, json_t **re
         }
         st = party_tx_end(v, sp, st);
     }
+    if (st == CL_OK)
+        cl_search_merge_after(v, (long long)in.ids.n);
     if (st == CL_OK) {
         const json_t *s = json_array_get(json_object_get(doc, "students"), 0);
         *result = json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:I, s:O}", "transfer_id", transfer_id,

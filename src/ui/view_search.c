@@ -1,8 +1,10 @@
 /* Search: full text across every record (search.h), newest first, the
- * matched words in bold; Enter opens the record. Each search is audited by
+ * matched words in bold, every match reached by scrolling; Enter opens the
+ * record. Each search is audited by
  * the core, as the command line's is. */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include <curses.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,30 +13,113 @@
 #include "carelog/search.h"
 #include "ui.h"
 
-/* A screen shows the newest matches; a narrower query finds older ones. */
-#define SEARCH_SHOWN 200
+/* Hits are read a page at a time, newest first, each page after the last
+ * hit of the one before (keyset: a page deep in the results costs what the
+ * first does); two pages are kept, so a screen that spans a page's end
+ * does not read again at every redraw. Only the first page is audited:
+ * the rest are the same search, read on. */
+#define SEARCH_PAGE 100
+
+typedef struct hits_page {
+    size_t number; /* which page; SIZE_MAX: none */
+    json_t *hits;
+} hits_page;
 
 typedef struct search_view {
     char *query;
-    row_source *hits;
-    long long total;
+    bool searched;
+    long long total;  /* counted up to CL_SEARCH_COUNT_MAX (+1: more) */
+    size_t known;     /* hits seen so far */
+    bool more;        /* the last page read was full */
+    /* last_id/last_at[p]: the last hit of page p, where page p + 1 starts */
+    long long *last_id;
+    char **last_at;
+    size_t pages;     /* pages read at least once */
+    hits_page kept[2];
+    size_t next_kept; /* the slot to reuse */
     list_pos pos;
 } search_view;
 
-static void run(ui *u, search_view *s)
+static void forget(search_view *s)
 {
-    rows_free(s->hits);
-    s->hits = NULL;
+    for (size_t i = 0; i < s->pages; i++)
+        free(s->last_at[i]);
+    free(s->last_at);
+    free(s->last_id);
+    s->last_at = NULL;
+    s->last_id = NULL;
+    for (int i = 0; i < 2; i++) {
+        json_decref(s->kept[i].hits);
+        s->kept[i] = (hits_page){SIZE_MAX, NULL};
+    }
+    s->pages = s->known = 0;
+    s->more = s->searched = false;
     s->total = 0;
     s->pos = (list_pos){0, 0};
+}
+
+/* Page `number` (at most one past those read), or NULL on failure (shown). */
+static const json_t *page_of(ui *u, search_view *s, size_t number)
+{
+    for (int i = 0; i < 2; i++)
+        if (s->kept[i].hits && s->kept[i].number == number)
+            return s->kept[i].hits;
+    cl_search_options opt = {.order = CL_SEARCH_NEWEST, .limit = SEARCH_PAGE, .audit = number == 0 && !s->searched};
+    if (number > 0) {
+        opt.after_record = s->last_id[number - 1];
+        opt.after_occurred_at = s->last_at[number - 1];
+    }
     json_t *hits = NULL;
-    cl_search_options opt = {.order = CL_SEARCH_NEWEST, .limit = SEARCH_SHOWN, .audit = true};
-    cl_status st = cl_search_json(u->vault, s->query, &opt, &hits, &s->total);
+    cl_status st = cl_search_json(u->vault, s->query, &opt, &hits, number == 0 && !s->searched ? &s->total : NULL);
     if (st != CL_OK) {
         ui_fail(u, st);
-        hits = json_array();
+        return NULL;
     }
-    s->hits = rows_from_array(hits);
+    s->searched = true;
+    size_t n = json_array_size(hits);
+    if (number == s->pages) {
+        long long *ids = realloc(s->last_id, (s->pages + 1) * sizeof *ids);
+        if (ids)
+            s->last_id = ids;
+        char **ats = ids ? realloc(s->last_at, (s->pages + 1) * sizeof *ats) : NULL;
+        if (ats)
+            s->last_at = ats;
+        const json_t *last = json_array_get(hits, n ? n - 1 : 0);
+        char *at = ats && n ? strdup(ui_str(last, "occurred_at")) : NULL;
+        if (at) {
+            s->last_id[s->pages] = ui_int(last, "record_id");
+            s->last_at[s->pages++] = at;
+        }
+        s->known += n;
+        s->more = at && n == SEARCH_PAGE;
+    }
+    hits_page *slot = &s->kept[s->next_kept];
+    s->next_kept ^= 1;
+    json_decref(slot->hits);
+    *slot = (hits_page){number, hits};
+    return hits;
+}
+
+static const json_t *hit_at(ui *u, search_view *s, size_t i)
+{
+    const json_t *page = i < s->known ? page_of(u, s, i / SEARCH_PAGE) : NULL;
+    return page ? json_array_get(page, i % SEARCH_PAGE) : NULL;
+}
+
+/* Reads on while the screen would reach the end of the hits seen. */
+static void read_ahead(ui *u, search_view *s, int rows)
+{
+    while (s->more && s->pos.top + (size_t)rows + 1 >= s->known) {
+        size_t before = s->known;
+        if (!page_of(u, s, s->pages) || s->known == before)
+            break;
+    }
+}
+
+static void run(ui *u, search_view *s)
+{
+    forget(s);
+    page_of(u, s, 0);
 }
 
 static bool ask_query(ui *u, search_view *s)
@@ -76,26 +161,27 @@ static void search_draw(ui *u, view *v)
 {
     search_view *s = v->data;
     int y = ui_body_top();
-    if (!s->hits) {
+    if (!s->searched) {
         ui_text(u, y, 0, u->cols, _("Search every record: type words; Enter finds them."), A_BOLD);
         ui_text(u, y + 2, 2, u->cols - 2, _("All the words must appear; \"a phrase\" in quotes; -word leaves out."), 0);
         ui_text(u, y + 3, 2, u->cols - 2, _("Filters: kind:session student:NUMBER class:C since:DATE until:DATE"), 0);
         return;
     }
-    size_t n = s->hits->count(s->hits);
+    int page = ui_body_rows(u) - 1;
+    list_clamp(&s->pos, s->known, page);
+    read_ahead(u, s, page);
+    size_t n = s->known;
     if (s->total > CL_SEARCH_COUNT_MAX)
-        ui_textf(u, y, 0, u->cols, A_BOLD, _("Search: %s — more than %d matches, the newest %zu shown"), s->query,
-                 CL_SEARCH_COUNT_MAX, n);
-    else if ((long long)n < s->total)
-        ui_textf(u, y, 0, u->cols, A_BOLD, _("Search: %s — %lld matches, the newest %zu shown"), s->query, s->total, n);
+        ui_textf(u, y, 0, u->cols, A_BOLD, _("Search: %s — more than %d matches; at %zu"), s->query,
+                 CL_SEARCH_COUNT_MAX, n ? s->pos.sel + 1 : 0);
     else
         ui_textf(u, y, 0, u->cols, A_BOLD, ngettext("Search: %s — %lld match", "Search: %s — %lld matches",
                                                     (unsigned long)s->total), s->query, s->total);
-    int page = ui_body_rows(u) - 1;
-    list_clamp(&s->pos, n, page);
     for (int r = 0; r < page && s->pos.top + (size_t)r < n; r++) {
         size_t i = s->pos.top + (size_t)r;
-        const json_t *hit = s->hits->at(s->hits, i);
+        const json_t *hit = hit_at(u, s, i);
+        if (!hit)
+            break;
         int attr = i == s->pos.sel ? A_REVERSE : 0, row = y + 1 + r;
         char day[32];
         cl_time_local(ui_str(hit, "occurred_at"), true, day, sizeof day);
@@ -112,8 +198,9 @@ static void search_draw(ui *u, view *v)
 static ui_result search_open(ui *u, view *v)
 {
     search_view *s = v->data;
-    if (s->hits && s->hits->count(s->hits))
-        ui_open_record(u, ui_int(s->hits->at(s->hits, s->pos.sel), "record_id"));
+    const json_t *hit = s->known ? hit_at(u, s, s->pos.sel) : NULL;
+    if (hit)
+        ui_open_record(u, ui_int(hit, "record_id"));
     return UI_STAY;
 }
 
@@ -126,8 +213,11 @@ static ui_result search_again(ui *u, view *v)
 static ui_result search_key(ui *u, view *v, int key)
 {
     search_view *s = v->data;
-    if (s->hits)
-        list_key(&s->pos, s->hits->count(s->hits), ui_body_rows(u) - 1, key);
+    if (s->searched) {
+        int page = ui_body_rows(u) - 1;
+        list_key(&s->pos, s->known, page, key);
+        read_ahead(u, s, page);
+    }
     return UI_STAY;
 }
 
@@ -136,7 +226,7 @@ static void search_close(view *v)
     search_view *s = v->data;
     if (!s)
         return;
-    rows_free(s->hits);
+    forget(s);
     free(s->query);
     free(s);
 }
@@ -153,7 +243,10 @@ const view_ops ui_search_view = {"search", search_actions, search_draw, search_k
 void ui_open_search(ui *u)
 {
     search_view *s = calloc(1, sizeof *s);
-    if (!s || !ui_push(u, &ui_search_view, s))
+    if (!s)
         return;
+    forget(s);
+    if (!ui_push(u, &ui_search_view, s))
+        return; /* closed by ui_push */
     ask_query(u, s);
 }

@@ -20,23 +20,40 @@
 #define SESSION(text) "{\"occurred_at\": \"2026-03-01\", \"session_type\": \"individual\", \"risk_noted\": false, " \
                       "\"data\": \"" text "\"}"
 
-/* The record ids a search finds, newest first, as "12,7,". */
-static char *found(cl_vault *v, const char *query)
+/* The last hit a search read (for keyset paging). */
+typedef struct last_hit {
+    long long id;
+    char at[32];
+} last_hit;
+
+/* Appends the ids of the hits of query with opt to b as "12,7,"; how many. */
+static long long append_ids(cl_vault *v, const char *query, const cl_search_options *opt, cl_buf *b, last_hit *last)
 {
-    cl_search_options opt = {CL_SEARCH_NEWEST, 0, 0, false};
     cl_search *s;
-    OK(cl_search_open(v, query, &opt, NULL, &s));
-    cl_buf b = {0};
-    cl_buf_puts(&b, "");
-    for (;;) {
+    OK(cl_search_open(v, query, opt, NULL, &s));
+    long long n = 0;
+    for (;; n++) {
         cl_search_hit h;
         bool done;
         OK(cl_search_next(s, &h, &done));
         if (done)
             break;
-        cl_buf_printf(&b, "%lld,", h.record_id);
+        cl_buf_printf(b, "%lld,", h.record_id);
+        last->id = h.record_id;
+        snprintf(last->at, sizeof last->at, "%s", h.occurred_at);
     }
     cl_search_close(s);
+    return n;
+}
+
+/* The record ids a search finds, newest first, as "12,7,". */
+static char *found(cl_vault *v, const char *query)
+{
+    cl_search_options opt = {.order = CL_SEARCH_NEWEST, .limit = 0, .audit = false};
+    cl_buf b = {0};
+    cl_buf_puts(&b, "");
+    last_hit last;
+    append_ids(v, query, &opt, &b, &last);
     return cl_buf_take(&b);
 }
 
@@ -193,7 +210,7 @@ static void test_filters(void **state)
     expect_found(f->v, "宿舍 class:初二（3）班", ids(rb, ra));
     expect_found(f->v, "宿舍 class:初二(4)班", "");
     cl_search *refused;
-    cl_search_options plain = {CL_SEARCH_NEWEST, 0, 0, false};
+    cl_search_options plain = {.order = CL_SEARCH_NEWEST, .limit = 0, .audit = false};
     assert_int_equal(cl_search_open(f->v, "宿舍 student:乙\u202e同学", &plain, NULL, &refused), CL_EDATA);
     assert_non_null(strstr(cl_error_message(), "student:"));
     expect_found(f->v, "宿舍 since:2026-04-01", ids(rb, 0));
@@ -211,7 +228,7 @@ static void test_filters(void **state)
     expect_found(f->v, "kind:session until:2026-03-01", ids(ra, 0)); /* filters alone */
     expect_found(f->v, "-孤立 kind:session", ids(ra, 0));          /* an exclusion alone */
     cl_search *s;
-    cl_search_options opt = {CL_SEARCH_NEWEST, 0, 0, false};
+    cl_search_options opt = {.order = CL_SEARCH_NEWEST, .limit = 0, .audit = false};
     assert_int_equal(cl_search_open(f->v, "  ", &opt, NULL, &s), CL_EUSAGE);
     assert_int_equal(cl_search_open(f->v, "since:2026-13-01", &opt, NULL, &s), CL_EUSAGE);
     /* Paging: one at a time, newest first. */
@@ -248,6 +265,49 @@ static void test_filters(void **state)
     cl_search_close(s);
 }
 
+/* The ids a search finds read `per` at a time, each page after the last
+ * hit of the one before (keyset), as "12,7,". */
+static char *found_by_pages(cl_vault *v, const char *query, long long per)
+{
+    cl_buf b = {0};
+    cl_buf_puts(&b, "");
+    last_hit last = {0, ""};
+    for (bool more = true; more;) {
+        cl_search_options opt = {.order = CL_SEARCH_NEWEST, .limit = per, .after_record = last.id,
+                                 .after_occurred_at = last.at};
+        more = append_ids(v, query, &opt, &b, &last) == per;
+    }
+    return cl_buf_take(&b);
+}
+
+/* Paging by the last hit shown gives every match once, in the order of one
+ * whole search, through records of the same day and minute, with and
+ * without words to match. */
+static void test_keyset_pages(void **state)
+{
+    fixture *f = *state;
+    long long a = add_student(f->v, "20250001", "甲同学");
+    for (int i = 0; i < 5; i++)
+        add_record(f->v, "session", a, SESSION("谈到宿舍矛盾"), 0);
+    add_record(f->v, "session", a, "{\"occurred_at\": \"2026-05-01\", \"session_type\": \"individual\","
+                                   " \"risk_noted\": false, \"data\": \"宿舍\"}", 0);
+    add_record(f->v, "session", a, "{\"occurred_at\": \"2026-05-01\", \"session_type\": \"individual\","
+                                   " \"risk_noted\": false, \"data\": \"宿舍\"}", 0);
+    add_record(f->v, "session", a, SESSION("别的事"), 0);
+    static const char *const queries[] = {"宿舍", "kind:session", "-矛盾 kind:session", "宿舍 since:2026-02-01"};
+    for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
+        char *whole = found(f->v, queries[i]);
+        assert_true(strchr(whole, ',') != strrchr(whole, ',')); /* more than one page of 1 */
+        for (long long per = 1; per <= 3; per++) {
+            char *paged = found_by_pages(f->v, queries[i], per);
+            if (strcmp(whole, paged) != 0)
+                fail_msg("%s by %lld: {%s}, whole {%s}", queries[i], per, paged, whole);
+            free(paged);
+        }
+        free(whole);
+    }
+}
+
 /* Grouped by student: the student with the newest match first, each
  * student's matches newest first; paging goes through the groups. */
 static void test_by_student(void **state)
@@ -265,7 +325,7 @@ static void test_by_student(void **state)
     char want[96];
     snprintf(want, sizeof want, "%lld,%lld,%lld,%lld,", b2, a2, b1, a1);
     expect_found(f->v, "宿舍", want);
-    cl_search_options opt = {CL_SEARCH_BY_STUDENT, 3, 0, false};
+    cl_search_options opt = {.order = CL_SEARCH_BY_STUDENT, .limit = 3, .audit = false};
     json_t *hits;
     OK(cl_search_json(f->v, "宿舍", &opt, &hits, NULL));
     long long got[3];
@@ -334,6 +394,54 @@ static void test_generated_is_indexed(void **state)
     free(got);
 }
 
+/* Whether a full FTS5 merge would still find segments to merge (tried,
+ * then rolled back). */
+static bool merge_would_work(sqlite3 *db)
+{
+    OK(cl_db_begin(db));
+    int before = sqlite3_total_changes(db);
+    OK(cl_db_exec(db, "INSERT INTO search_fts(search_fts, rank) VALUES ('merge', -1000)"));
+    bool worked = sqlite3_total_changes(db) - before >= 2;
+    cl_db_rollback(db);
+    return worked;
+}
+
+static void note_percent(int percent, void *ctx)
+{
+    *(int *)ctx = percent;
+}
+
+/* After a large writer the index is one segment; after a few records
+ * added to a larger vault only the levels FTS5 filled are merged. */
+static void test_merge_after_writers(void **state)
+{
+    fixture *f = *state;
+    sqlite3 *db = cl_vault_db(f->v);
+    long long st = add_student(f->v, "20250001", "甲同学");
+    /* A level is merged once it holds 16 segments (FTS5's usermerge; each
+     * record added writes a few: a transaction and its savepoints). */
+    OK(cl_db_exec(db, "INSERT INTO search_fts(search_fts, rank) VALUES ('usermerge', 16)"));
+    for (int i = 0; i < 2; i++)
+        add_record(f->v, "session", st, SESSION("谈到宿舍矛盾"), 0);
+    assert_true(merge_would_work(db));
+    int last = -1;
+    OK(cl_search_merge(f->v, 0, note_percent, &last)); /* a few records to a larger vault: levels only */
+    assert_int_equal(last, 100);
+    assert_true(merge_would_work(db));
+    OK(cl_search_merge(f->v, 3, note_percent, &last));
+    assert_false(merge_would_work(db));
+    OK(cl_search_check_text(f->v));
+    assert_int_equal(count_rows(f->v, "SELECT count(*) FROM search_fts WHERE search_fts MATCH 'body : \"宿舍\"'"), 2);
+    /* Inside another transaction it leaves the merge to that writer. */
+    add_record(f->v, "session", st, SESSION("谈到宿舍矛盾"), 0);
+    OK(cl_db_begin(db));
+    cl_search_merge_after(f->v, 100);
+    OK(cl_db_commit(db));
+    assert_true(merge_would_work(db));
+    cl_search_merge_after(f->v, 100);
+    assert_false(merge_would_work(db));
+}
+
 static void test_merge_keeps_results(void **state)
 {
     fixture *f = *state;
@@ -348,12 +456,84 @@ static void test_merge_keeps_results(void **state)
     OK(cl_search_check_text(f->v));
 }
 
+/* kind:, author: and class: are words of the index as well as SQL
+ * filters: the words follow the record when its student changes class,
+ * when it moves to another student, and when its author changes. */
+static void test_filter_keys_follow(void **state)
+{
+    fixture *f = *state;
+    long long a = add_student(f->v, "20250001", "甲同学");
+    long long b = add_student(f->v, "20250002", "乙同学");
+    json_t *klass = json_pack("{s:s}", "class", "初三(1)班");
+    OK(cl_student_edit(f->v, b, 1, klass, NULL));
+    json_decref(klass);
+    long long ra = add_record(f->v, "session", a, SESSION("谈到宿舍矛盾"), 0);
+    long long rb = add_record(f->v, "session", b, SESSION("宿舍里被孤立"), 0);
+    expect_found(f->v, "宿舍 class:初二(3)班", ids(ra, 0));
+    expect_found(f->v, "宿舍 class:初三(1)班", ids(rb, 0));
+    /* 甲 moves class: every record of theirs is found under the new one. */
+    klass = json_pack("{s:s}", "class", "初三(1)班");
+    OK(cl_student_edit(f->v, a, 1, klass, NULL));
+    json_decref(klass);
+    expect_found(f->v, "宿舍 class:初二(3)班", "");
+    expect_found(f->v, "宿舍 class:初三（1）班", ids(rb, ra));
+    /* The same inside a writer that defers indexing to its commit. */
+    sqlite3 *db = cl_vault_db(f->v);
+    OK(cl_search_defer(db, true));
+    OK(cl_db_begin(db));
+    OK(cl_db_exec(db, "UPDATE students SET class = '高一(2)班' WHERE number = '20250002'"));
+    OK(cl_db_commit(db));
+    OK(cl_search_defer(db, false));
+    expect_found(f->v, "宿舍 class:高一(2)班", ids(rb, 0));
+    expect_found(f->v, "宿舍 class:初三(1)班", ids(ra, 0));
+    /* Merged into 乙: 甲's session now carries 乙's class. */
+    OK(cl_student_merge(f->v, b, a));
+    expect_found(f->v, "宿舍 class:高一(2)班", ids(rb, ra));
+    expect_found(f->v, "宿舍 class:初三(1)班", "");
+    /* Another author (as an accepted observation gets its teacher's name). */
+    OK(cl_db_exec(db, "UPDATE records SET author = '李老师' WHERE kind = 'session' AND fields LIKE '%矛盾%'"));
+    expect_found(f->v, "宿舍 author:李老师", ids(ra, 0));
+    expect_found(f->v, "宿舍 author:王老师", ids(rb, 0));
+    expect_found(f->v, "宿舍 kind:session author:王老师 class:高一(2)班", ids(rb, 0));
+    expect_found(f->v, "宿舍 kind:referral", "");
+    OK(cl_search_check_text(f->v));
+}
+
+/* The filters reach FTS5 as words of the index, so that it intersects
+ * them with the terms itself; a class as stored (full-width brackets
+ * folded); nothing without a term to match. */
+static void test_filter_keys_in_match(void **state)
+{
+    (void)state;
+    cl_search_query q;
+    OK(cl_search_query_parse("宿舍 kind:session author:王老师 class:初二（3）班", &q));
+    char *match, *excluded;
+    OK(cl_search_query_match(&q, &match, &excluded));
+    char kind[CL_SEARCH_FILTER_KEY_LEN], author[CL_SEARCH_FILTER_KEY_LEN], klass[CL_SEARCH_FILTER_KEY_LEN];
+    cl_search_filter_key('k', "session", kind);
+    cl_search_filter_key('a', "王老师", author);
+    cl_search_filter_key('c', "初二(3)班", klass);
+    char *want = cl_strdup_printf("(body : \"宿舍\") AND pinyin : \"%s\" AND pinyin : \"%s\" AND pinyin : \"%s\"",
+                                  kind, author, klass);
+    assert_string_equal(match, want);
+    assert_null(excluded);
+    free(want);
+    free(match);
+    cl_search_query_free(&q);
+    OK(cl_search_query_parse("-宿舍 kind:session", &q));
+    OK(cl_search_query_match(&q, &match, &excluded));
+    assert_null(match);
+    assert_string_equal(excluded, "(body : \"宿舍\")");
+    free(excluded);
+    cl_search_query_free(&q);
+}
+
 static void test_audited(void **state)
 {
     fixture *f = *state;
     long long s = add_student(f->v, "20250003", "赵小明");
     add_record(f->v, "session", s, SESSION("网贷"), 0);
-    cl_search_options opt = {CL_SEARCH_NEWEST, 0, 0, true};
+    cl_search_options opt = {.order = CL_SEARCH_NEWEST, .limit = 0, .audit = true};
     json_t *hits;
     long long total;
     OK(cl_search_json(f->v, "网贷 kind:session", &opt, &hits, &total));
@@ -381,7 +561,7 @@ static void test_count_capped(void **state)
              " INSERT INTO search_fts(rowid, body) SELECT i, '说到网贷' FROM n",
              CL_SEARCH_COUNT_MAX + 5);
     OK(cl_db_exec(db, sql));
-    cl_search_options opt = {CL_SEARCH_NEWEST, 10, 0, true};
+    cl_search_options opt = {.order = CL_SEARCH_NEWEST, .limit = 10, .audit = true};
     cl_search *s;
     long long total = 0;
     OK(cl_search_open(f->v, "网贷", &opt, &total, &s));
@@ -597,7 +777,7 @@ static void test_query_plan(void **state)
 {
     fixture *f = *state;
     static const char *const queries[] = {"宿舍", "宿舍 网贷 -欺凌", "宿舍 kind:session since:2026-01-01",
-                                          "zxm student:20250001"};
+                                          "宿舍 kind:referral author:李老师 class:初二(3)班", "zxm student:20250001"};
     for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
         cl_search *s;
         OK(cl_search_open(f->v, queries[i], NULL, NULL, &s));
@@ -628,10 +808,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_students_and_pinyin, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_student_list_pinyin, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_filters, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_keyset_pages, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_by_student, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_form_change, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_generated_is_indexed, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_merge_after_writers, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_merge_keeps_results, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_filter_keys_follow, fixture_setup, fixture_teardown),
+        cmocka_unit_test(test_filter_keys_in_match),
         cmocka_unit_test_setup_teardown(test_audited, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_count_capped, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_check_and_rebuild, fixture_setup, fixture_teardown),

@@ -1,0 +1,22 @@
+# The search screen pages through every match, newest first, as the user
+# scrolls (keyset pages of the core, each after the last hit shown), with
+# the count capped at "more than 1000", and Enter opens the record under
+# the cursor however deep; checked against the command line's own order.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/screens/lib.sh"
+export CARELOG_TEST_NOW=2026-11-23T09:00:00Z LANG=zh_CN.UTF-8 XDG_CONFIG_HOME="$T/config"
+init_vault --user 王老师
+expect_rc 0 cl "$PASS" generate --students 500 --seed 5
+expect_rc 0 cl "$PASS" --json search 反映 --limit 1
+grep -q '"total_exact":false' "$T/out" || fail "反映 should match more than 1000 records: $(head -c 300 "$T/out")"
+screens search-pages.keys
+compare search-pages-first search-pages-deep search-pages-end search-pages-record
+
+note "the record opened 300 rows down is the command line's 300th match"
+expect_rc 0 cl "$PASS" --json search 反映 --offset 299 --limit 1
+ID=$(grep -Eo '"record_id":[0-9]+' "$T/out" | head -n 1 | cut -d: -f2)
+[ -n "$ID" ] || fail "no 300th match: $(cat "$T/out")"
+head -n 3 "$T/dumps/search-pages-record.txt" | grep -q "#$ID " ||
+  fail "the screen opened another record than #$ID: $(head -n 3 "$T/dumps/search-pages-record.txt")"
+grep -q "当前第 300 条" "$T/dumps/search-pages-end.txt" || fail "the end screen is not at the 300th match"
+echo "screens_search_pages ok"
