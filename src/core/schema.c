@@ -751,12 +751,13 @@ const char *const cl_schema_migrations[] = {
      * student's earliest open one (student_state), as index ranges. */
     "CREATE INDEX followups_unmet ON followups(student_id, due_date) WHERE met_by IS NULL;"
     "CREATE INDEX followups_student_open ON followups(student_id, due_date, record_id) WHERE open;",
-    /* 17: what the screens filter and ask for at scale. Each student's last
-     * session (YYYY-MM-DD), kept with the rest of the derived state, so "crisis level, no session in 7 days" on the
-     * home screen and in `carelog agenda` is one range of an index
-     * (followup.h, cl_followup_crisis_page) instead of a look at every
-     * crisis-level student's records. The rule of student_state gains the
-     * column; otherwise it is entry 6's. */
+    /* 17: what the screens filter and ask for at scale. Each student's
+     * last session (YYYY-MM-DD), kept with the rest of the derived state,
+     * so "crisis level, no session in 7 days" on the home screen and in
+     * `carelog agenda` is one range of an index (followup.h,
+     * cl_followup_crisis_page) instead of a look at every crisis-level
+     * student's records. The rule of student_state gains the column;
+     * otherwise it is entry 16's. */
     "ALTER TABLE student_state ADD COLUMN last_session TEXT;"
     "DROP VIEW student_state_computed;"
     "CREATE VIEW student_state_computed AS"
@@ -891,5 +892,8 @@ const char *const cl_schema_migrations[] = {
     " SELECT carelog_search_key(occurred_at, id), carelog_search_body(id), carelog_search_pinyin(id)"
     " FROM records WHERE student_id = new.id AND NOT carelog_search_defer(id);"
     "END;" CL_SEARCH_REINDEX_SQL,
+    /* 21: the home chart of students by risk and a risk filter's count,
+     * read from this index alone (no row of students looked up). */
+    "CREATE INDEX students_risk_merged ON students(risk_level, merged_into);",
     NULL,
 };
