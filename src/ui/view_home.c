@@ -42,11 +42,15 @@ static const char *who(const json_t *row, char *buf, size_t size)
 
 /* The attention list a page at a time: drafts and the agenda's first page
  * when home is drawn, each next page of the agenda (by its cursor) when
- * the cursor reaches it. */
+ * the cursor reaches it. Each page is twice the one before (up to
+ * ATTENTION_PAGE_MAX), so End on a list of 10,000 rows takes a few pages,
+ * not two hundred. */
 #define ATTENTION_PAGE 50
+#define ATTENTION_PAGE_MAX 3200
 
 typedef struct attention_pages {
     ui *u;
+    long long limit;     /* of the next page */
     char *next;          /* the agenda's cursor of the next page; NULL after the last */
     json_int_t inbox, urgent; /* teachers' observations waiting */
     bool inbox_shown;
@@ -112,11 +116,13 @@ static void add_page(attention_pages *a, json_t *items, json_t *agenda)
 static bool attention_page(attention_pages *a, json_t *items, size_t *count)
 {
     json_t *agenda = NULL;
-    cl_status st = cl_agenda_attention_page(a->u->vault, ATTENTION_PAGE, a->next, &agenda);
+    cl_status st = cl_agenda_attention_page(a->u->vault, a->limit, a->next, &agenda);
     if (st != CL_OK) {
         ui_fail(a->u, st);
         return false;
     }
+    if (a->limit < ATTENTION_PAGE_MAX)
+        a->limit *= 2;
     json_t *obs = json_object_get(agenda, "new_observations");
     a->inbox = ui_int(obs, "count");
     a->urgent = ui_int(obs, "urgent");
@@ -160,8 +166,10 @@ static void load(ui *u, home *h)
     size_t count = json_array_size(items), agenda_count = 0;
     json_decref(drafts);
     attention_pages *a = calloc(1, sizeof *a);
-    if (a)
+    if (a) {
         a->u = u;
+        a->limit = ATTENTION_PAGE;
+    }
     if (a && attention_page(a, items, &agenda_count)) {
         h->items = rows_appended(items, count + agenda_count, attention_fetch, a, attention_free); /* takes both */
         items = NULL;

@@ -24,19 +24,20 @@ typedef struct student_file {
 
 /* The timeline a page at a time: a file of any length opens with one page,
  * and the next comes (records older than the last one loaded) when the
- * cursor reaches it. */
+ * cursor reaches it, each twice the one before (up to TIMELINE_PAGE_MAX). */
 #define TIMELINE_PAGE 100
+#define TIMELINE_PAGE_MAX 1600
 
 typedef struct timeline_pages {
     ui *u;
-    long long student_id;
+    long long student_id, limit;
 } timeline_pages;
 
 static bool timeline_fetch(void *ctx, json_t *rows)
 {
     timeline_pages *t = ctx;
     const json_t *last = json_array_get(rows, json_array_size(rows) - 1);
-    cl_record_filter rf = {.student_id = t->student_id, .limit = TIMELINE_PAGE, .before_id = last ? ui_int(last, "id") : 0};
+    cl_record_filter rf = {.student_id = t->student_id, .limit = t->limit, .before_id = last ? ui_int(last, "id") : 0};
     json_t *page = NULL;
     cl_status st = cl_record_list(t->u->vault, &rf, &page);
     if (st != CL_OK) {
@@ -45,6 +46,8 @@ static bool timeline_fetch(void *ctx, json_t *rows)
     }
     json_array_extend(rows, page);
     json_decref(page);
+    if (t->limit < TIMELINE_PAGE_MAX)
+        t->limit *= 2;
     return true;
 }
 
@@ -63,7 +66,7 @@ static void load(ui *u, student_file *f)
     if (st != CL_OK)
         ui_fail(u, st);
     if (t) {
-        *t = (timeline_pages){u, f->id};
+        *t = (timeline_pages){u, f->id, TIMELINE_PAGE};
         f->timeline = rows_appended(NULL, (size_t)count, timeline_fetch, t, free);
     }
     if (!f->timeline)
