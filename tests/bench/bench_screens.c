@@ -14,7 +14,8 @@
  *    writes on a plain database in WAL with synchronous = FULL beside the
  *    vault, so the disk's fsync is in both), as a ratio. p95 over repeated
  *    runs. The vault (N students, 20 records each, one student with a file
- *    of 200 sessions) is made once and kept under build/bench-screens-N.
+ *    of 200 sessions) is made once and kept under build/bench-screens-N-sV
+ *    (V the schema version).
  * Usage: bench_screens [STUDENTS] (default 10000). */
 #include <jansson.h>
 #include <stdio.h>
@@ -28,6 +29,7 @@
 #include "carelog/clock.h"
 #include "carelog/record.h"
 #include "carelog/secret.h"
+#include "carelog/storage.h"
 #include "carelog/student.h"
 #include "carelog/synth.h"
 #include "carelog/vault.h"
@@ -416,7 +418,9 @@ int main(int argc, char **argv)
     setenv("CARELOG_TEST_FAST_KDF", "1", 1);
     const char *build = getenv("BUILD") ? getenv("BUILD") : "build";
     char dir[256];
-    snprintf(dir, sizeof dir, "%s/bench-screens-%d", build, n);
+    /* Keyed by the schema version too: a vault made by an older build
+     * would be migrated on opening, not made as this build makes it. */
+    snprintf(dir, sizeof dir, "%s/bench-screens-%d-s%d", build, n, cl_db_schema_version());
     cl_secret *pass;
     must(cl_secret_copy((const unsigned char *)"bench passphrase", 16, &pass), "secret");
     struct stat sb;
