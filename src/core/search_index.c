@@ -38,8 +38,8 @@ static const char *const queries[Q_COUNT] = {
     "SELECT text FROM amendments WHERE record_id = ? ORDER BY id",
     /* The first transition's note is carelog's own "created". */
     "SELECT note FROM referral_transitions WHERE record_id = ? AND from_state IS NOT NULL ORDER BY id",
-    "SELECT r.kind, r.author, s.class, CASE WHEN r.kind = 'student' THEN r.fields END"
-    " FROM records r LEFT JOIN students s ON s.id = r.student_id WHERE r.id = ?",
+    ("SELECT r.kind, r.author, s.class, CASE WHEN r.kind = 'student' THEN r.fields END"
+     " FROM records r LEFT JOIN students s ON s.id = r.student_id WHERE r.id = ?"),
 };
 
 typedef struct form_cache {

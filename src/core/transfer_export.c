@@ -13,7 +13,6 @@
 #include "carelog/transfer.h"
 
 #include <sodium.h>
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -419,21 +418,21 @@ static cl_status stream_doc(cl_vault *v, stream *s)
     }
     json_decref(head);
     json_decref(vault);
-    static const struct {
+    const struct {
         const char *key, *sql;
-        size_t counter; /* offsetof the count in stream, or 0 */
+        long long *count; /* where the stream counts the section's rows, if it does */
     } sections[] = {
-        {"forms", "SELECT * FROM forms ORDER BY id", offsetof(stream, forms)},
-        {"students", "SELECT * FROM students ORDER BY id", offsetof(stream, students)},
-        {"records", NULL, 0},
-        {"flags", "SELECT * FROM flags ORDER BY id", 0},
-        {"followup_policies", "SELECT * FROM followup_policies ORDER BY basis, value", 0},
-        {"not_duplicates", "SELECT * FROM not_duplicates ORDER BY a, b", 0},
+        {"forms", "SELECT * FROM forms ORDER BY id", &s->forms},
+        {"students", "SELECT * FROM students ORDER BY id", &s->students},
+        {"records", NULL, NULL},
+        {"flags", "SELECT * FROM flags ORDER BY id", NULL},
+        {"followup_policies", "SELECT * FROM followup_policies ORDER BY basis, value", NULL},
+        {"not_duplicates", "SELECT * FROM not_duplicates ORDER BY a, b", NULL},
     };
     for (size_t i = 0; i < sizeof sections / sizeof *sections && st == CL_OK; i++) {
         member(s, &doc, sections[i].key);
-        long long *count = sections[i].counter ? (long long *)((char *)s + sections[i].counter) : NULL;
-        st = sections[i].sql ? stream_query(s, db, sections[i].key, sections[i].sql, 1, count) : stream_records(s, db);
+        st = sections[i].sql ? stream_query(s, db, sections[i].key, sections[i].sql, 1, sections[i].count)
+                             : stream_records(s, db);
     }
     if (st == CL_OK) {
         member(s, &doc, "other_tables");
