@@ -143,6 +143,29 @@ void ui_line_draw(ui *u, const cl_line *l, int y, int x, int h, int w, bool focu
     free(rows);
 }
 
+void ui_ask_live(ui *u, const char *question, cl_line *l, ui_typed_fn *changed, void *ctx)
+{
+    ui_modal_enter();
+    for (;;) {
+        ui_redraw(u);
+        move(u->rows - 2, 0);
+        clrtoeol();
+        int qw = ui_text(u, u->rows - 2, 0, 40, question, A_BOLD) + 1;
+        ui_line_draw(u, l, u->rows - 2, qw, 1, u->cols - qw - 1, true, 0);
+        refresh();
+        int key = ui_getkey(u);
+        if (key == UI_EOF || key == UI_ENTER || key == 13 || key == UI_ESC || key == UI_CTRL('c'))
+            break;
+        char *before = strdup(l->text);
+        ui_line_key(l, key, u->cols, NULL, u);
+        if (before && strcmp(before, l->text) != 0)
+            changed(u, l->text, ctx);
+        free(before);
+    }
+    ui_modal_leave();
+    curs_set(0);
+}
+
 bool ui_ask(ui *u, const char *question, const char *initial, char **answer)
 {
     cl_line l;

@@ -168,6 +168,11 @@ long long ui_int(const json_t *o, const char *key);
 /* ---- prompt.c ---- */
 /* Asks for one line at the bottom (text kept; Esc: false). */
 bool ui_ask(ui *u, const char *question, const char *initial, char **answer);
+/* Asks for one line at the bottom in l (set up by the caller), calling
+ * changed(u, text, ctx) after each key that changes it, so the view behind
+ * follows the typing; ends at Enter, Esc or Ctrl-C (the text is kept). */
+typedef void ui_typed_fn(ui *u, const char *text, void *ctx);
+void ui_ask_live(ui *u, const char *question, cl_line *l, ui_typed_fn *changed, void *ctx);
 /* y/n question; true for yes. */
 bool ui_confirm(ui *u, const char *question);
 /* Chooses one of n labels; -1 for Esc. */

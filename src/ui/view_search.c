@@ -1,6 +1,6 @@
 /* Search: full text across every record (search.h), newest first, the
- * matched words in bold, every match reached by scrolling; Enter opens the
- * record. Each search is audited by
+ * matched words in bold, the results following the query as it is typed,
+ * every match reached by scrolling; Enter opens the record. Each search is audited by
  * the core, as the command line's is. */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include <curses.h>
@@ -10,6 +10,7 @@
 
 #include "carelog/clock.h"
 #include "carelog/i18n.h"
+#include "carelog/lineedit.h"
 #include "carelog/search.h"
 #include "ui.h"
 
@@ -38,6 +39,7 @@ typedef struct search_view {
     hits_page kept[2];
     size_t next_kept; /* the slot to reuse */
     list_pos pos;
+    bool typing;      /* the query is being typed: its searches are not audited */
 } search_view;
 
 static void forget(search_view *s)
@@ -64,15 +66,19 @@ static const json_t *page_of(ui *u, search_view *s, size_t number)
     for (int i = 0; i < 2; i++)
         if (s->kept[i].hits && s->kept[i].number == number)
             return s->kept[i].hits;
-    cl_search_options opt = {.order = CL_SEARCH_NEWEST, .limit = SEARCH_PAGE, .audit = number == 0 && !s->searched};
+    bool first = number == 0 && !s->searched;
+    cl_search_options opt = {.order = CL_SEARCH_NEWEST, .limit = SEARCH_PAGE, .audit = first && !s->typing};
     if (number > 0) {
         opt.after_record = s->last_id[number - 1];
         opt.after_occurred_at = s->last_at[number - 1];
     }
     json_t *hits = NULL;
-    cl_status st = cl_search_json(u->vault, s->query, &opt, &hits, number == 0 && !s->searched ? &s->total : NULL);
+    cl_status st = cl_search_json(u->vault, s->query, &opt, &hits, first ? &s->total : NULL);
     if (st != CL_OK) {
-        ui_fail(u, st);
+        if (s->typing) /* half a filter typed so far: said, if still wrong, when the typing ends */
+            cl_error_clear();
+        else
+            ui_fail(u, st);
         return NULL;
     }
     s->searched = true;
@@ -122,19 +128,35 @@ static void run(ui *u, search_view *s)
     page_of(u, s, 0);
 }
 
+/* The query typed at the bottom, the results following each key. The
+ * search shown when typing ends (Enter or Esc) is written to the audit
+ * log, once, as the command line's is: the letters typed on the way to it
+ * are not searches of their own. */
+static void query_typed(ui *u, const char *text, void *ctx)
+{
+    search_view *s = ctx;
+    free(s->query);
+    s->query = strdup(text);
+    if (s->query && *s->query)
+        run(u, s);
+    else
+        forget(s);
+}
+
 static bool ask_query(ui *u, search_view *s)
 {
-    char *answer;
-    if (!ui_ask(u, _("Search:"), s->query ? s->query : "",
-                &answer))
+    cl_line l;
+    if (cl_line_init(&l, s->query ? s->query : "", false, 200) != CL_OK)
         return false;
-    if (!*answer) {
-        free(answer);
+    s->typing = true;
+    ui_ask_live(u, _("Search:"), &l, query_typed, s);
+    cl_line_free(&l);
+    s->typing = false;
+    if (!s->query || !*s->query) {
+        forget(s);
         return false;
     }
-    free(s->query);
-    s->query = answer;
-    run(u, s);
+    run(u, s); /* counted and audited */
     return true;
 }
 
@@ -162,7 +184,7 @@ static void search_draw(ui *u, view *v)
     search_view *s = v->data;
     int y = ui_body_top();
     if (!s->searched) {
-        ui_text(u, y, 0, u->cols, _("Search every record: type words; Enter finds them."), A_BOLD);
+        ui_text(u, y, 0, u->cols, _("Search every record: the matches follow the words as you type them."), A_BOLD);
         ui_text(u, y + 2, 2, u->cols - 2, _("All the words must appear; \"a phrase\" in quotes; -word leaves out."), 0);
         ui_text(u, y + 3, 2, u->cols - 2, _("Filters: kind:session student:NUMBER class:C since:DATE until:DATE"), 0);
         return;

@@ -270,6 +270,14 @@ static ui_result students_clear(ui *u, view *v)
     return UI_STAY;
 }
 
+static void student_typed(ui *u, const char *text, void *ctx)
+{
+    students *s = ctx;
+    set_text(&s->search, strdup(text));
+    s->pos.sel = s->pos.top = 0;
+    load(u, s);
+}
+
 /* Incremental search: the list follows each key typed. */
 static ui_result students_search(ui *u, view *v)
 {
@@ -277,28 +285,7 @@ static ui_result students_search(ui *u, view *v)
     cl_line l;
     if (!s || cl_line_init(&l, s->search, false, 100) != CL_OK)
         return UI_STAY;
-    ui_modal_enter();
-    for (;;) {
-        ui_redraw(u);
-        move(u->rows - 2, 0);
-        clrtoeol();
-        int qw = ui_text(u, u->rows - 2, 0, 40, _("Search name or number:"), A_BOLD) + 1;
-        ui_line_draw(u, &l, u->rows - 2, qw, 1, u->cols - qw - 1, true, 0);
-        refresh();
-        int key = ui_getkey(u);
-        if (key == UI_EOF || key == UI_ENTER || key == 13 || key == UI_ESC || key == UI_CTRL('c'))
-            break;
-        char *before = strdup(l.text);
-        ui_line_key(&l, key, u->cols, NULL, u);
-        if (before && strcmp(before, l.text) != 0) {
-            set_text(&s->search, strdup(l.text));
-            s->pos.sel = s->pos.top = 0;
-            load(u, s);
-        }
-        free(before);
-    }
-    ui_modal_leave();
-    curs_set(0);
+    ui_ask_live(u, _("Search name or number:"), &l, student_typed, s);
     cl_line_free(&l);
     return UI_STAY;
 }

@@ -19,4 +19,9 @@ ID=$(grep -Eo '"record_id":[0-9]+' "$T/out" | head -n 1 | cut -d: -f2)
 head -n 3 "$T/dumps/search-pages-record.txt" | grep -q "#$ID " ||
   fail "the screen opened another record than #$ID: $(head -n 3 "$T/dumps/search-pages-record.txt")"
 grep -q "当前第 300 条" "$T/dumps/search-pages-end.txt" || fail "the end screen is not at the 300th match"
+note "the screen's search is audited once, as typed in full, not letter by letter"
+expect_rc 0 cl "$PASS" --json audit list
+[ "$(grep -o 'matches for \\"反映\\"' "$T/out" | wc -l)" -eq 3 ] ||
+  fail "want 3 searches for 反映 (two from the command line, one from the screen): $(grep -o 'for \\"[^\\]*\\"' "$T/out")"
+grep -q 'for \\"反\\"' "$T/out" && fail "the half-typed 反 was audited as a search"
 echo "screens_search_pages ok"
