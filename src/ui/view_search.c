@@ -1,7 +1,7 @@
 /* Search: full text across every record (search.h), newest first, the
  * matched words in bold, the results following the query as it is typed,
- * every match reached by scrolling; Enter opens the record. Each search is audited by
- * the core, as the command line's is. */
+ * every match reached by scrolling; Enter opens the record. The search is
+ * audited by the core when the typing ends, as the command line's is. */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include <curses.h>
 #include <stdint.h>
