@@ -41,6 +41,16 @@ cl_status cl_db_apply_rules(sqlite3 *db);
 
 /* Brings the schema to the newest version; CL_ECONFIG for a newer vault. */
 cl_status cl_db_migrate(sqlite3 *db);
+
+/* Upgrading an existing vault can take a while at its first unlock (the
+ * derived state and the search index are computed from every record). A
+ * front that shows it names a function here, called now and then while an
+ * upgrade runs (CL_UPGRADE_GOING, `steps` growing) and once at its end
+ * (CL_UPGRADE_DONE or CL_UPGRADE_STOPPED: rolled back, nothing changed).
+ * The core itself never writes to the terminal. NULL: nothing shown. */
+typedef enum { CL_UPGRADE_GOING, CL_UPGRADE_DONE, CL_UPGRADE_STOPPED } cl_upgrade_phase;
+typedef void (*cl_upgrade_progress_fn)(cl_upgrade_phase phase, int schema, unsigned long steps, void *ctx);
+void cl_db_on_upgrade(cl_upgrade_progress_fn fn, void *ctx);
 int cl_db_schema_version(void);
 /* The migrations, in order: migration i (from 0) takes user_version from i
  * to i+1. Defined in schema.c; every module's tables are listed there. */

@@ -18,6 +18,7 @@
 #include "carelog/search.h"
 #include "carelog/secret.h"
 #include "carelog/settings.h"
+#include "carelog/storage.h"
 #include "carelog/text.h"
 
 #define VERSION "0.1.0"
@@ -457,6 +458,21 @@ static void show_index_progress(long long indexed, void *ctx)
     fprintf(stderr, _("Indexing the records for search (once): %lld…"), indexed);
 }
 
+/* The upgrade of an older vault at unlock, on one line of stderr. */
+static void show_upgrade_progress(cl_upgrade_phase phase, int schema, unsigned long steps, void *ctx)
+{
+    (void)ctx;
+    static const char spin[] = "|/-\\";
+    if (phase == CL_UPGRADE_GOING) {
+        fputc('\r', stderr);
+        fprintf(stderr, _("Upgrading the vault to schema %d %c"), schema, spin[steps % 4]);
+    } else {
+        fprintf(stderr, "\r%s\n",
+                phase == CL_UPGRADE_DONE ? _("Upgrading the vault: done.")
+                                         : _("Upgrading the vault: stopped; nothing was changed."));
+    }
+}
+
 /* One line on stderr: how many failed unlocks since the last one, and
  * when the first and the last were. */
 static void tell_failed_unlocks(const json_t *failures)
@@ -487,10 +503,13 @@ cl_status cl_cli_unlock(cl_cli *c)
     if (st != CL_OK)
         return st;
     bool progress_shown = false;
-    if (isatty(STDERR_FILENO))
+    if (isatty(STDERR_FILENO)) {
         cl_search_on_progress(show_index_progress, &progress_shown);
+        cl_db_on_upgrade(show_upgrade_progress, NULL);
+    }
     st = cl_vault_open(c->vault_dir, secret, c->recovery, &c->vault);
     cl_search_on_progress(NULL, NULL);
+    cl_db_on_upgrade(NULL, NULL);
     if (progress_shown)
         fputc('\n', stderr);
     cl_secret_free(secret);

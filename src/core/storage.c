@@ -305,18 +305,24 @@ int cl_db_schema_version(void)
     return n;
 }
 
+static cl_upgrade_progress_fn upgrade_fn;
+static void *upgrade_ctx;
+
+void cl_db_on_upgrade(cl_upgrade_progress_fn fn, void *ctx)
+{
+    upgrade_fn = fn;
+    upgrade_ctx = ctx;
+}
+
 typedef struct upgrade_progress {
-    bool shown;
     unsigned long steps;
     int want;
 } upgrade_progress;
 
-static int show_progress(void *arg)
+static int upgrade_going(void *arg)
 {
     upgrade_progress *p = arg;
-    static const char spin[] = "|/-\\";
-    fputc('\r', stderr);
-    fprintf(stderr, _("Upgrading the vault to schema %d %c"), p->want, spin[p->steps++ % 4]);
+    upgrade_fn(CL_UPGRADE_GOING, p->want, p->steps++, upgrade_ctx);
     return 0;
 }
 
@@ -344,9 +350,10 @@ cl_status cl_db_migrate(sqlite3 *db)
     /* Every pending entry in one transaction: a killed upgrade leaves the
      * vault as it was. An existing vault's upgrade can take a while (the
      * derived state is computed from every record): a terminal sees it. */
-    upgrade_progress progress = {have > 0 && isatty(STDERR_FILENO), 0, want};
-    if (progress.shown)
-        sqlite3_progress_handler(db, 100000, show_progress, &progress);
+    bool shown = have > 0 && upgrade_fn;
+    upgrade_progress progress = {0, want};
+    if (shown)
+        sqlite3_progress_handler(db, 100000, upgrade_going, &progress);
     st = cl_db_begin(db);
     for (int v = have; st == CL_OK && v < want; v++)
         st = cl_db_exec(db, cl_schema_migrations[v]);
@@ -359,10 +366,9 @@ cl_status cl_db_migrate(sqlite3 *db)
         st = cl_db_commit(db);
     else
         cl_db_rollback(db);
-    if (progress.shown) {
+    if (shown) {
         sqlite3_progress_handler(db, 0, NULL, NULL);
-        fprintf(stderr, "\r%s\n",
-                st == CL_OK ? _("Upgrading the vault: done.") : _("Upgrading the vault: stopped; nothing was changed."));
+        upgrade_fn(st == CL_OK ? CL_UPGRADE_DONE : CL_UPGRADE_STOPPED, want, progress.steps, upgrade_ctx);
     }
     if (st != CL_OK)
         return cl_fail_context(st, _("upgrading the vault to schema %d"), want);

@@ -8,7 +8,9 @@
 
 #include "carelog/catalog.h"
 #include "carelog/i18n.h"
+#include "carelog/search.h"
 #include "carelog/secret.h"
+#include "carelog/storage.h"
 #include "carelog/text.h"
 #include "ui.h"
 
@@ -40,6 +42,28 @@ static void unlock_draw(ui *u, view *v)
     curs_set(1);
 }
 
+/* An older vault is upgraded at its first unlock, which can take minutes
+ * on a large one: the message line says so and keeps moving. */
+static void upgrade_shown(cl_upgrade_phase phase, int schema, unsigned long steps, void *ctx)
+{
+    ui *u = ctx;
+    static const char spin[] = "|/-\\";
+    if (phase == CL_UPGRADE_GOING)
+        ui_say(u, false, _("Upgrading the vault to schema %d %c"), schema, spin[steps % 4]);
+    else
+        ui_say(u, phase == CL_UPGRADE_STOPPED, "%s",
+               phase == CL_UPGRADE_DONE ? _("Upgrading the vault: done.")
+                                        : _("Upgrading the vault: stopped; nothing was changed."));
+    ui_redraw(u);
+}
+
+static void indexing_shown(long long indexed, void *ctx)
+{
+    ui *u = ctx;
+    ui_say(u, false, _("Indexing the records for search (once): %lld…"), indexed);
+    ui_redraw(u);
+}
+
 static ui_result unlock_key(ui *u, view *v, int key)
 {
     unlock *s = unlock_of(v);
@@ -64,7 +88,11 @@ static ui_result unlock_key(ui *u, view *v, int key)
     ui_say(u, false, "%s", _("Deriving the key…"));
     ui_redraw(u);
     cl_vault *vault = NULL;
+    cl_db_on_upgrade(upgrade_shown, u);
+    cl_search_on_progress(indexing_shown, u);
     cl_status st = cl_vault_open(u->vault_dir, secret, false, &vault);
+    cl_db_on_upgrade(NULL, NULL);
+    cl_search_on_progress(NULL, NULL);
     cl_secret_free(secret);
     u->message[0] = '\0';
     if (st == CL_EPERM) {

@@ -262,11 +262,30 @@ static void expect_row(sqlite3 *db, const char *sql, const char *want)
     free(got);
 }
 
+/* What a front was told of an upgrade: its ends, and the schema named. */
+typedef struct upgrade_seen {
+    int done, stopped, schema;
+} upgrade_seen;
+
+static void upgrade_told(cl_upgrade_phase phase, int schema, unsigned long steps, void *ctx)
+{
+    (void)steps;
+    upgrade_seen *seen = ctx;
+    seen->schema = schema;
+    seen->done += phase == CL_UPGRADE_DONE;
+    seen->stopped += phase == CL_UPGRADE_STOPPED;
+}
+
 static void test_upgrade(void **state)
 {
     (void)state;
     sqlite3 *db = old_vault();
+    upgrade_seen seen = {0};
+    cl_db_on_upgrade(upgrade_told, &seen);
     OK(cl_db_migrate(db));
+    assert_int_equal(seen.done, 1);
+    assert_int_equal(seen.stopped, 0);
+    assert_int_equal(seen.schema, cl_db_schema_version());
     expect_row(db, "SELECT group_concat(record_id || ':' || coalesce(met_by, '-') || ':' || open, ' ')"
                    " FROM (SELECT * FROM followups ORDER BY record_id)", "2:4:0 3:-:1");
     expect_row(db, "SELECT last_contact || ' ' || policy_value || ' ' || policy_due || ' ' || next_due || ' ' ||"
@@ -283,6 +302,8 @@ static void test_upgrade(void **state)
     db = old_vault();
     OK(cl_db_exec(db, "CREATE TABLE student_state (x)"));
     assert_int_not_equal(cl_db_migrate(db), CL_OK);
+    assert_int_equal(seen.stopped, 1);
+    cl_db_on_upgrade(NULL, NULL);
     snprintf(want, sizeof want, "%d", derived_entry());
     expect_row(db, "PRAGMA user_version", want);
     expect_row(db, "SELECT count(*) FROM sqlite_schema WHERE name IN ('followup_meets', 'followups')", "0");
