@@ -212,6 +212,10 @@ static void q_plain_audit(void)
     sqlite3_finalize(q);
 }
 
+/* The median of the last measure(): a write's p95 over 15 runs is its
+ * slowest, often the one a WAL checkpoint fell on. */
+static double last_p50;
+
 static double measure(void (*fn)(void), int runs)
 {
     double t[RUNS];
@@ -220,7 +224,9 @@ static double measure(void (*fn)(void), int runs)
         fn();
         t[i] = now_s() - t0;
     }
-    return p95(t, runs);
+    double at95 = p95(t, runs);
+    last_p50 = t[runs / 2];
+    return at95;
 }
 
 static const struct question {
@@ -531,16 +537,19 @@ int main(int argc, char **argv)
     printf("  %-40s %10s %10s %7s\n", "question (p95)", "carelog", "plain", "ratio");
     for (size_t i = 0; i < sizeof questions / sizeof *questions; i++) {
         const struct question *qn = &questions[i];
-        double core = measure(qn->core, qn->runs), base = 0;
+        double core = measure(qn->core, qn->runs), base = 0, core_p50 = last_p50, base_p50 = 0;
         if (qn->plain) {
             plain_sql = qn->plain;
             base = measure(q_plain, qn->runs);
         } else if (qn->plain_fn) {
             base = measure(qn->plain_fn, qn->runs);
         }
+        base_p50 = last_p50;
         char extra[64] = "";
         if (qn->core == q_stream)
             snprintf(extra, sizeof extra, "  (%.0f rows/s)", (double)streamed / core);
+        else if (qn->plain_fn)
+            snprintf(extra, sizeof extra, "  (p50 %.2fms, plain %.2fms)", core_p50 * 1e3, base_p50 * 1e3);
         if (base > 0)
             printf("  %-40s %8.2fms %8.2fms %6.1fx%s\n", qn->name, core * 1e3, base * 1e3, core / base, extra);
         else
