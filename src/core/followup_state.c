@@ -431,16 +431,44 @@ static cl_status check_record_days(sqlite3 *db)
 #define CIRCUMSTANCES_EXPECTED                                                                                   \
     "SELECT j.value, r.id FROM records r, json_each(r.fields, '$.circumstances') j WHERE r.kind = 'student'"
 
-static cl_status check_circumstances(sqlite3 *db)
+/* The record id in column `column` of the first row first_unshared finds
+ * (0: the kept rows agree). */
+static cl_status first_unshared_record(sqlite3 *db, const char *kept, const char *expected, const char *what,
+                                       int column, long long *record_id)
 {
     sqlite3_stmt *q;
-    cl_status st = first_unshared(db, CIRCUMSTANCES_KEPT, CIRCUMSTANCES_EXPECTED,
-                                  N_("checking the students' circumstances"), &q);
-    if (st == CL_OK && q)
-        st = cl_fail(CL_EDATA, _("the kept circumstances of the student whose details are record #%lld differ from "
-                                 "that record; run `carelog verify-derived --repair`"),
-                     (long long)sqlite3_column_int64(q, 1));
+    cl_status st = first_unshared(db, kept, expected, what, &q);
+    *record_id = st == CL_OK && q ? sqlite3_column_int64(q, column) : 0;
     sqlite3_finalize(q);
+    return st;
+}
+
+static cl_status check_circumstances(sqlite3 *db)
+{
+    long long id;
+    cl_status st = first_unshared_record(db, CIRCUMSTANCES_KEPT, CIRCUMSTANCES_EXPECTED,
+                                         N_("checking the students' circumstances"), 1, &id);
+    if (st == CL_OK && id)
+        st = cl_fail(CL_EDATA, _("the kept circumstances of the student whose details are record #%lld differ from "
+                                 "that record; run `carelog verify-derived --repair`"), id);
+    return st;
+}
+
+/* Each referral's state and since (referral_waits, kept by triggers for
+ * the referrals late in the loop) against its record and its last move. */
+#define WAITS_KEPT "SELECT record_id, state, since FROM referral_waits"
+#define WAITS_EXPECTED                                                                                           \
+    "SELECT r.id, coalesce(r.state, 'draft'), coalesce((SELECT t.at FROM referral_transitions t"               \
+    " WHERE t.record_id = r.id ORDER BY t.id DESC LIMIT 1), r.created_at) FROM records r WHERE r.kind = 'referral'"
+
+static cl_status check_referral_waits(sqlite3 *db)
+{
+    long long id;
+    cl_status st =
+        first_unshared_record(db, WAITS_KEPT, WAITS_EXPECTED, N_("checking the referrals' states"), 0, &id);
+    if (st == CL_OK && id)
+        st = cl_fail(CL_EDATA, _("the kept state of referral #%lld differs from the referral and its moves; run "
+                                 "`carelog verify-derived --repair`"), id);
     return st;
 }
 
@@ -470,6 +498,9 @@ cl_status cl_followup_recompute_check(cl_vault *v, bool repair)
             st = cl_db_exec(db, "DELETE FROM student_circumstances; INSERT OR IGNORE INTO"
                                 " student_circumstances(circumstance, record_id) " CIRCUMSTANCES_EXPECTED ";");
         if (st == CL_OK)
+            st = cl_db_exec(db, "DELETE FROM referral_waits;"
+                                " INSERT INTO referral_waits(record_id, state, since) " WAITS_EXPECTED ";");
+        if (st == CL_OK)
             st = cl_vault_audit(v, "derived.repair", "derived state", NULL);
         st = cl_tx_end(&tx, st);
         if (st != CL_OK)
@@ -486,6 +517,8 @@ cl_status cl_followup_recompute_check(cl_vault *v, bool repair)
         st = check_record_days(db);
     if (st == CL_OK)
         st = check_circumstances(db);
+    if (st == CL_OK)
+        st = check_referral_waits(db);
     if (own)
         sqlite3_exec(db, st == CL_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
     return st;

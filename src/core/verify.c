@@ -55,7 +55,7 @@ const cl_check cl_vault_checks[] = {
     {"foreign_keys", N_("every reference points to a row (foreign_key_check)"), check_foreign_keys},
     {"audit_chain", N_("the audit log's hash chain is intact"), check_audit},
     {"search_index", N_("the search index is sound and in step with every record"), cl_search_check},
-    {"derived_state", N_("the follow-ups, students' state and circumstances and row counts equal a recomputation from the records"),
+    {"derived_state", N_("the follow-ups, students' state and circumstances, referrals' states and row counts equal a recomputation from the records"),
      check_derived},
     {NULL, NULL, NULL},
 };

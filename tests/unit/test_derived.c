@@ -198,6 +198,9 @@ static void test_check_notices(void **state)
         "UPDATE row_counts SET n = n + 1 WHERE name = 'records'",
         "DELETE FROM student_circumstances WHERE record_id = (SELECT min(record_id) FROM student_circumstances)",
         "INSERT INTO student_circumstances VALUES ('not_a_circumstance', (SELECT max(record_id) FROM student_circumstances))",
+        "UPDATE referral_waits SET since = '2000-01-01T00:00:00Z' WHERE record_id = (SELECT min(record_id) FROM referral_waits)",
+        "UPDATE referral_waits SET state = 'not_a_state' WHERE record_id = (SELECT max(record_id) FROM referral_waits)",
+        "DELETE FROM referral_waits WHERE record_id = (SELECT max(record_id) FROM referral_waits)",
     };
     for (size_t i = 0; i < sizeof damage / sizeof damage[0]; i++) {
         OK(cl_db_exec(db, damage[i]));
