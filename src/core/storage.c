@@ -326,35 +326,57 @@ static int upgrade_going(void *arg)
     return 0;
 }
 
+static cl_status read_schema_version(sqlite3 *db, int *have)
+{
+    sqlite3_stmt *q;
+    cl_status st = cl_db_prepare(db, "PRAGMA user_version", &q);
+    if (st != CL_OK)
+        return st;
+    *have = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : -1;
+    sqlite3_finalize(q);
+    return *have < 0 ? cl_db_fail(db, "reading the schema version") : CL_OK;
+}
+
+static cl_status schema_known(int have, int want)
+{
+    if (have > want)
+        return cl_fail(CL_ECONFIG, _("this vault was written by a newer carelog (schema %d; this program knows up "
+                                   "to %d); install the newer carelog to open it"), have, want);
+    return CL_OK;
+}
+
 cl_status cl_db_migrate(sqlite3 *db)
 {
     /* The search migration and its triggers need carelog's tokenizer and
      * functions, also on a connection cl_db_open did not make. */
     cl_status st = cl_search_register(db);
-    if (st != CL_OK)
+    int have, want = cl_db_schema_version();
+    if (st == CL_OK)
+        st = read_schema_version(db, &have);
+    if (st == CL_OK)
+        st = schema_known(have, want);
+    if (st != CL_OK || have == want)
         return st;
-    sqlite3_stmt *q;
-    st = cl_db_prepare(db, "PRAGMA user_version", &q);
-    if (st != CL_OK)
-        return st;
-    int have = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : -1;
-    sqlite3_finalize(q);
-    int want = cl_db_schema_version();
-    if (have < 0)
-        return cl_db_fail(db, "reading the schema version");
-    if (have > want)
-        return cl_fail(CL_ECONFIG, _("this vault was written by a newer carelog (schema %d; this program knows up "
-                                   "to %d); install the newer carelog to open it"), have, want);
-    if (have == want)
-        return CL_OK;
     /* Every pending entry in one transaction: a killed upgrade leaves the
-     * vault as it was. An existing vault's upgrade can take a while (the
-     * derived state is computed from every record): a terminal sees it. */
+     * vault as it was. The version is read again under the write lock:
+     * another carelog opening the same old vault may have upgraded it
+     * while this one waited for the lock, and its entries must not run
+     * twice. */
+    st = cl_db_begin(db);
+    if (st == CL_OK)
+        st = read_schema_version(db, &have);
+    if (st == CL_OK)
+        st = schema_known(have, want);
+    if (st != CL_OK || have == want) {
+        cl_db_rollback(db);
+        return st;
+    }
+    /* An existing vault's upgrade can take a while (the derived state is
+     * computed from every record): the front that opened it shows it. */
     bool shown = have > 0 && upgrade_fn;
     upgrade_progress progress = {0, want};
     if (shown)
         sqlite3_progress_handler(db, 100000, upgrade_going, &progress);
-    st = cl_db_begin(db);
     for (int v = have; st == CL_OK && v < want; v++)
         st = cl_db_exec(db, cl_schema_migrations[v]);
     if (st == CL_OK) {

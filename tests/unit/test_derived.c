@@ -226,10 +226,10 @@ static int derived_entry(void)
 /* A plain database at the schema just before the derived state, with one
  * left-behind student: a session on 11-02 planned 11-09, a call with the
  * family on 11-05, a session on 11-06. */
-static sqlite3 *old_vault(void)
+static sqlite3 *old_vault_at(const char *path)
 {
     sqlite3 *db;
-    assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     OK(cl_search_register(db)); /* as cl_db_open does: later entries index text */
     int first = derived_entry();
     for (int i = 0; i < first; i++)
@@ -246,6 +246,11 @@ static sqlite3 *old_vault(void)
                       " (3, 1, 'contact', 'w', '2026-11-05', 'x', 'x', 'w', 1, '{}', '2026-11-20'),"
                       " (4, 1, 'session', 'w', '2026-11-06', 'x', 'x', 'w', 1, '{}', NULL);"));
     return db;
+}
+
+static sqlite3 *old_vault(void)
+{
+    return old_vault_at(":memory:");
 }
 
 static char *one_row(sqlite3 *db, const char *sql)
@@ -314,6 +319,51 @@ static void test_upgrade(void **state)
     OK(cl_db_migrate(db));
     expect_row(db, "SELECT count(*) FROM followups", "2");
     cl_db_close(db); /* with its cached statements */
+}
+
+/* The other carelog of test_upgrade_twice: it held the write lock while
+ * the first read the old version, and upgrades while the first waits. */
+typedef struct other_opener {
+    sqlite3 *db;
+    int calls;
+    cl_status st;
+} other_opener;
+
+static int other_upgrades(void *arg, int tries)
+{
+    other_opener *o = arg;
+    if (o->calls++ == 0) {
+        sqlite3_exec(o->db, "ROLLBACK", NULL, NULL, NULL);
+        o->st = cl_db_migrate(o->db);
+    }
+    return tries < 20;
+}
+
+/* Two carelogs opening the same old vault at once: the one that waited
+ * for the lock finds it upgraded and runs no entry a second time. */
+static void test_upgrade_twice(void **state)
+{
+    fixture *f = *state;
+    char path[160];
+    snprintf(path, sizeof path, "%s/two.db", f->dir);
+    sqlite3 *first = old_vault_at(path), *second;
+    assert_int_equal(sqlite3_open(path, &second), SQLITE_OK);
+    OK(cl_search_register(second));
+    OK(cl_db_exec(second, "BEGIN IMMEDIATE"));
+    other_opener o = {second, 0, CL_ESOFTWARE};
+    sqlite3_busy_handler(first, other_upgrades, &o);
+    cl_status st = cl_db_migrate(first);
+    if (st != CL_OK)
+        fprintf(stderr, "the waiting upgrade: %s\n", cl_error_message());
+    assert_int_equal(o.calls > 0, 1); /* it did wait for the other */
+    OK(o.st);
+    OK(st);
+    char want[16];
+    snprintf(want, sizeof want, "%d", cl_db_schema_version());
+    expect_row(first, "PRAGMA user_version", want);
+    expect_row(first, "SELECT count(*) FROM followups", "2");
+    cl_db_close(second);
+    cl_db_close(first);
 }
 
 /* The day n days after a YYYY-MM-DD date. */
@@ -499,6 +549,7 @@ int main(void)
         T(test_random_sequences),
         T(test_check_notices),
         T(test_upgrade),
+        T(test_upgrade_twice),
         T(test_write_cost_flat),
         T(test_views_as_first_written),
     };
