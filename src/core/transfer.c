@@ -7,6 +7,7 @@
  * amendments and transitions inside) is fixed. */
 #include "carelog/transfer.h"
 #include "carelog/i18n.h"
+#include "carelog/memory.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -127,6 +128,13 @@ static cl_status table_cols(sqlite3 *db, const char *table, cols *out)
 bool cl_transfer_is_json_column(const char *name)
 {
     return strcmp(name, "fields") == 0 || strcmp(name, "score") == 0;
+}
+
+/* A record's fields dumped for its row: plaintext, wiped when SQLite is
+ * done with it (memory.h). */
+static void wipe_dumped(void *text)
+{
+    cl_memory_free_text(text);
 }
 
 /* ---- shared with the export (transfer_export.c) ---- */
@@ -265,7 +273,7 @@ static cl_status insert_row(importer *im, const char *table, const cols *tc, con
                 st = cl_fail(CL_ESOFTWARE, _("out of memory"));
                 break;
             }
-            sqlite3_bind_text(q, k, text, -1, free);
+            sqlite3_bind_text(q, k, text, -1, wipe_dumped);
             continue;
         }
         switch (cc->aff) {
