@@ -203,7 +203,22 @@ static cl_status read_rows(sqlite3 *db, walk *w, bool threaded, long long *expec
     return st;
 }
 
+static cl_status walk_chain(sqlite3 *db, long long *entries);
+
 cl_status cl_audit_verify(sqlite3 *db, long long *entries)
+{
+    /* The head, the count and the rows from one snapshot: an entry another
+     * terminal appends meanwhile is not "entries removed". */
+    bool own = sqlite3_get_autocommit(db);
+    cl_status st = own ? cl_db_exec(db, "BEGIN") : CL_OK;
+    if (st == CL_OK)
+        st = walk_chain(db, entries);
+    if (own)
+        sqlite3_exec(db, st == CL_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
+    return st;
+}
+
+static cl_status walk_chain(sqlite3 *db, long long *entries)
 {
     unsigned char head[HASH_BYTES];
     long long count, expect = 1;

@@ -292,6 +292,44 @@ static void test_long_log_in_batches(void **state)
     expect_verify(f->db, CL_OK, LONG_LOG, NULL);
 }
 
+/* Another carelog appends an entry once the verifying walk has begun. */
+typedef struct other_writer {
+    sqlite3 *db;
+    int appended;
+} other_writer;
+
+static int append_from_other(void *arg)
+{
+    other_writer *o = arg;
+    if (!o->appended++)
+        cl_audit_append(o->db, "李老师", "record.create", "record 9", NULL);
+    return 0;
+}
+
+/* An entry written by another terminal while the walk runs is not
+ * "entries removed": the head, the count and the rows come from one
+ * snapshot. */
+static void test_writer_during_walk(void **state)
+{
+    fixture *f = *state;
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(cl_audit_append(f->db, "王老师", "record.view", "record 1", NULL), CL_OK);
+    other_writer o = {NULL, 0};
+    assert_int_equal(cl_db_open(f->path, f->key, false, &o.db), CL_OK);
+    sqlite3_progress_handler(f->db, 1, append_from_other, &o);
+    long long n = 0;
+    cl_status st = cl_audit_verify(f->db, &n);
+    sqlite3_progress_handler(f->db, 0, NULL, NULL);
+    if (st != CL_OK)
+        fprintf(stderr, "verify beside a writer: %s\n", cl_error_message());
+    assert_int_equal(o.appended > 0, 1);
+    assert_int_equal(st, CL_OK);
+    assert_true(n == 3 || n == 4); /* before the other's entry or after it, never half */
+    assert_int_equal(cl_audit_verify(f->db, &n), CL_OK);
+    assert_int_equal(n, 4); /* and the other's entry holds on the next walk */
+    cl_db_close(o.db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -302,6 +340,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_deleted_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_since_is_a_local_date, setup, teardown),
         cmocka_unit_test_setup_teardown(test_long_log_in_batches, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_writer_during_walk, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
