@@ -300,6 +300,9 @@ static void test_upgrade(void **state)
                    " last_session FROM student_state WHERE student_id = 1",
                "2026-11-06 left_behind 2026-12-06 2026-11-20 2026-11-06");
     expect_row(db, "SELECT n FROM row_counts WHERE name = 'records'", "4");
+    /* The re-indexing entries turn FTS5's secure-delete off for their bulk
+     * delete: the upgraded index has it on again. */
+    expect_row(db, "SELECT v FROM search_fts_config WHERE k = 'secure-delete'", "1");
     char want[16];
     snprintf(want, sizeof want, "%d", cl_db_schema_version());
     expect_row(db, "PRAGMA user_version", want);
