@@ -10,12 +10,6 @@
 
 #include "carelog/draft.h"
 
-#include <stdio.h>
-#include <string.h>
-
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#endif
 
 static void test_draft_roundtrip(void **state)
 {
@@ -45,32 +39,11 @@ static void test_draft_roundtrip(void **state)
     json_decref(fields);
 }
 
-/* Whether the bytes are anywhere in the malloc heap, live or freed. */
-static bool in_malloc_heap(const char *needle, size_t n)
-{
-    FILE *maps = fopen("/proc/self/maps", "r");
-    assert_non_null(maps);
-    char line[512];
-    bool found = false, seen = false;
-    while (!found && fgets(line, sizeof line, maps)) {
-        unsigned long from, to;
-        if (!strstr(line, "[heap]") || sscanf(line, "%lx-%lx", &from, &to) != 2)
-            continue;
-        seen = true;
-        found = memmem((const void *)from, to - from, needle, n) != NULL;
-    }
-    fclose(maps);
-    assert_true(seen);
-    return found;
-}
-
 /* A draft is plaintext the counsellor is still writing: the text it is
  * saved from is wiped when freed, like Jansson's own blocks (memory.h). */
 static void test_draft_text_wiped(void **state)
 {
-#ifdef UNDER_ASAN
-    skip(); /* its allocator has no [heap] to look in */
-#endif
+    skip_without_malloc_heap();
     fixture *f = *state;
     long long s = add_student(f->v, "20260102", "林小雨");
     static const char needle[] = "draft-text-left-in-freed-heap-memory";
