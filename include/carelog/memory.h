@@ -64,7 +64,8 @@ cl_memory_stats cl_memory_stats_now(void);
  * prove the wipe; it reads every arena, so it is slow. */
 bool cl_memory_find(const void *needle, size_t len, bool freed);
 
-/* Wipes and frees a malloc'ed text, such as json_dumps gives (NULL: none). */
-void cl_memory_free_text(char *text);
+/* Wipes and frees a malloc'ed text, such as json_dumps gives (NULL: none);
+ * also an SQLite destructor for a text bound or returned. */
+void cl_memory_free_text(void *text);
 
 #endif

@@ -308,7 +308,7 @@ static void json_block_free(void *p)
     free(p);
 }
 
-void cl_memory_free_text(char *text)
+void cl_memory_free_text(void *text)
 {
     json_block_free(text);
 }

@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -768,11 +769,18 @@ static cl_status buf_reserve(cl_buf *b, size_t extra)
     size_t cap = b->cap ? b->cap : 64;
     while (cap < need)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-    char *grown = realloc(b->data, cap);
+    /* Not realloc: a buffer holds a record's text more often than not,
+     * and the copy realloc leaves behind when it moves would keep it. */
+    char *grown = malloc(cap);
     if (!grown)
         return cl_fail(CL_ESOFTWARE, _("out of memory"));
-    if (!b->data)
+    if (b->data) {
+        memcpy(grown, b->data, b->len + 1);
+        sodium_memzero(b->data, b->cap);
+        free(b->data);
+    } else {
         grown[0] = '\0';
+    }
     b->data = grown;
     b->cap = cap;
     return CL_OK;
@@ -834,6 +842,8 @@ void cl_buf_free(cl_buf *b)
 {
     if (!b)
         return;
+    if (b->data)
+        sodium_memzero(b->data, b->cap);
     free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;

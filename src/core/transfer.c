@@ -130,13 +130,6 @@ bool cl_transfer_is_json_column(const char *name)
     return strcmp(name, "fields") == 0 || strcmp(name, "score") == 0;
 }
 
-/* A record's fields dumped for its row: plaintext, wiped when SQLite is
- * done with it (memory.h). */
-static void wipe_dumped(void *text)
-{
-    cl_memory_free_text(text);
-}
-
 /* ---- shared with the export (transfer_export.c) ---- */
 
 static bool is_known(const char *table)
@@ -273,7 +266,7 @@ static cl_status insert_row(importer *im, const char *table, const cols *tc, con
                 st = cl_fail(CL_ESOFTWARE, _("out of memory"));
                 break;
             }
-            sqlite3_bind_text(q, k, text, -1, wipe_dumped);
+            sqlite3_bind_text(q, k, text, -1, cl_memory_free_text);
             continue;
         }
         switch (cc->aff) {

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <sodium.h>
+
 #include "carelog/referral.h"
 #include "carelog/search.h"
 #include "carelog/storage.h"
@@ -804,10 +806,32 @@ static void test_query_plan(void **state)
     }
 }
 
+/* Indexing a record gathers all its text in one piece: it is wiped when
+ * SQLite is done with it, not left in the malloc heap. */
+static void test_indexed_text_wiped(void **state)
+{
+    skip_without_malloc_heap();
+    fixture *f = *state;
+    long long s = add_student(f->v, "20260301", "林小雨");
+    char text[3000];
+    memset(text, 'x', sizeof text);
+    memcpy(text + 1500, " indexed-text-left-in-freed-heap-memory ", 40);
+    text[sizeof text - 1] = '\0';
+    char *fields = cl_strdup_printf("{\"occurred_at\": \"2026-03-01\", \"session_type\": \"individual\","
+                                    " \"risk_noted\": false, \"data\": \"%s\"}", text);
+    add_record(f->v, "session", s, fields, 0);
+    sodium_memzero(fields, strlen(fields));
+    free(fields);
+    sodium_memzero(text, sizeof text);
+    expect_found(f->v, "indexed-text-left", ids(s + 1, 0));
+    assert_false(in_malloc_heap("indexed-text-left-in-freed-heap-memory", 38));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_edit_and_amend, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_indexed_text_wiped, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_referral_notes, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_students_and_pinyin, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_student_list_pinyin, fixture_setup, fixture_teardown),
