@@ -455,7 +455,7 @@ static void show_index_progress(long long indexed, void *ctx)
 {
     *(bool *)ctx = true;
     fputc('\r', stderr);
-    fprintf(stderr, _("Indexing the records for search (once): %lld…"), indexed);
+    fprintf(stderr, _("Indexing the records for search: %lld…"), indexed);
 }
 
 /* The upgrade of an older vault at unlock, on one line of stderr. */

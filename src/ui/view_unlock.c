@@ -60,7 +60,7 @@ static void upgrade_shown(cl_upgrade_phase phase, int schema, unsigned long step
 static void indexing_shown(long long indexed, void *ctx)
 {
     ui *u = ctx;
-    ui_say(u, false, _("Indexing the records for search (once): %lld…"), indexed);
+    ui_say(u, false, _("Indexing the records for search: %lld…"), indexed);
     ui_redraw(u);
 }
 
