@@ -83,11 +83,11 @@ static int read_pub(const char *path, cl_party *p)
     unsigned char *text;
     size_t len;
     cl_status st = cl_file_read(path, 8192, &text, &len);
-    if (st == CL_OK) {
-        st = cl_party_parse_pub((const char *)text, p);
-        free(text);
-    }
-    return st == CL_OK ? 0 : cl_cli_fail(cl_fail_context(st, "%s: ", path));
+    if (st != CL_OK)
+        return cl_cli_fail(st); /* the message names the file already */
+    st = cl_party_parse_pub((const char *)text, p);
+    free(text);
+    return st == CL_OK ? 0 : cl_cli_fail(cl_fail_context(st, "%s", path));
 }
 
 static int cmd_office_add(cl_cli *c)

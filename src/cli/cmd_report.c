@@ -493,15 +493,16 @@ static int cmd_report_merge(cl_cli *c)
         unsigned char *data;
         size_t len;
         json_t *t = NULL;
+        /* A file that cannot be read names itself in its message. */
         st = cl_file_read(o.trust[i], 64 * 1024, &data, &len);
         if (st == CL_OK) {
             st = cl_county_trust_parse((const char *)data, len, &t);
             free(data);
+            if (st != CL_OK)
+                st = cl_fail_context(st, "%s", o.trust[i]);
         }
         if (st == CL_OK)
             json_array_append_new(trusted, t);
-        else
-            st = cl_fail_context(st, "%s", o.trust[i]);
     }
     for (int i = first; st == CL_OK && i < c->argc; i++) {
         unsigned char *data;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "carelog/catalog.h"
+#include "carelog/clock.h"
 #include "carelog/i18n.h"
 #include "carelog/record.h"
 #include "carelog/referral.h"
@@ -113,9 +114,11 @@ static void record_draw(ui *u, view *v)
         const cl_referral_state *s = cl_referral_state_find(ui_str(rec, "state"));
         snprintf(state, sizeof state, " · %s", s ? (strcmp(u->lang, "zh") == 0 ? s->label_zh : s->label_en) : "");
     }
+    char when[32];
+    cl_time_local(ui_str(rec, "occurred_at"), false, when, sizeof when);
     ui_textf(u, y, 0, u->cols, A_BOLD, "%s%s #%lld · %s (%s) · %s · %s%s%s", r->history ? _("History of ") : "",
              ui_kind_label(u, ui_str(rec, "kind")), r->id, ui_str(rec, "student_name"), ui_str(rec, "student_number"),
-             ui_str(rec, "occurred_at"), ui_str(rec, "author"), state,
+             when, ui_str(rec, "author"), state,
              json_is_string(json_object_get(rec, "signed_at")) ? _(" · signed") : "");
     int h = ui_body_rows(u) - 1, w = u->cols - 1;
     size_t count = cl_line_layout(&r->text, w, NULL, 0, NULL, NULL);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "carelog/catalog.h"
+#include "carelog/clock.h"
 #include "carelog/i18n.h"
 #include "carelog/record.h"
 #include "carelog/student.h"
@@ -154,7 +155,9 @@ static void student_draw(ui *u, view *v)
         int attr = k == f->pos.sel ? A_REVERSE : 0, row = y + HEADER_ROWS + r;
         ui_text_pad(u, row, 0, u->cols, "", attr);
         ui_textf(u, row, 0, 6, attr, "#%lld", ui_int(rec, "id"));
-        ui_text_pad(u, row, 6, 11, ui_str(rec, "occurred_at"), attr);
+        char day[32];
+        cl_time_local(ui_str(rec, "occurred_at"), true, day, sizeof day);
+        ui_text_pad(u, row, 6, 11, day, attr);
         ui_text_pad(u, row, 18, 10, ui_kind_short(u, ui_str(rec, "kind")), attr);
         ui_text_pad(u, row, 28, 10, ui_str(rec, "author"), attr);
         ui_text(u, row, 38, u->cols - 38, cl_i18n_text(rec, "summary"), attr);

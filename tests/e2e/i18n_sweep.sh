@@ -107,6 +107,11 @@ run 0 teacher publish-roster -o "$T/teacher.roster"
 run 0 inbox list
 run 0 inbox show 1
 run 0 inbox accept 1
+# A triaged observation reads as a state (已接收), also when triaged again.
+run 0 inbox list --all
+grep -q '已接收' "$T/out" || fail "inbox list --all does not say 已接收: $(cat "$T/out")"
+run 65 inbox accept 1
+grep -q '此前已处理（已接收）' "$T/err" || fail "a second accept does not say it was 已接收: $(cat "$T/err")"
 run 0 teacher list
 
 # The protection office's side: a bundle sent, opened, answered.

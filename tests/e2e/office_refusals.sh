@@ -34,6 +34,12 @@ expect_rc 0 cl "$PASS" office trust 第一中学 "$SCHOOL/vault.pub"
 # A school's vault.pub is not an office.pub, and the other way round.
 V=$SCHOOL; expect_rc 64 cl "$PASS" office add 错 "$STRANGER/vault.pub"
 V=$OFFICE; expect_rc 64 cl "$PASS" office trust 错 "$OTHER/office.pub"
+# A missing public file is named once, with the reason (no doubled path).
+V=$OFFICE; expect_rc 66 cl "$PASS" office trust 无 "$T/missing.pub"
+[ "$(grep -o "missing.pub" "$T/err" | wc -l)" -eq 1 ] || fail "office trust names the missing file twice: $(cat "$T/err")"
+grep -q "No such file" "$T/err" || fail "office trust does not say the file is missing: $(cat "$T/err")"
+V=$SCHOOL; expect_rc 66 cl "$PASS" office add 无 "$T/missing.pub"
+[ "$(grep -o "missing.pub" "$T/err" | wc -l)" -eq 1 ] || fail "office add names the missing file twice: $(cat "$T/err")"
 # An edited public file is refused by its fingerprint.
 awk '/^x25519: / { c = substr($2, 1, 1); $2 = (c == "A" ? "B" : "A") substr($2, 2) } { print }' \
   "$OFFICE/office.pub" >"$T/edited.pub"
