@@ -69,6 +69,17 @@ const char *cl_report_dimension_label(const char *by);
  * a stats report's referral_feedback, in the interface language. */
 char *cl_report_feedback_text(const json_t *stats);
 
+/* The statistics as a terminal shows them — `report stats` prints this and
+ * the reports screen draws it: the school and period, a bar chart of the
+ * totals, with groups a chart of students per group and their table, the
+ * referrals by state, the feedback line and the screenings by band, in the
+ * interface language. Charts are at most chart_width cells wide (as
+ * cl_chart_bars); the table is narrowed to table_width when it is above 0.
+ * Lines end in "\n"; stored text (school, group keys) is as stored, so the
+ * front makes it inert as it shows it. v names screening kinds by their
+ * forms (NULL: as stored). malloc'd into *out. */
+cl_status cl_report_stats_text(cl_vault *v, const json_t *stats, int chart_width, int table_width, char **out);
+
 typedef struct cl_report_render_options {
     const char *encoding;  /* CSV: "utf-8" (with a BOM, as Excel wants) or "gb18030"; NULL = utf-8 */
     bool sheet_per_class;  /* xlsx: one worksheet per class after the whole list */

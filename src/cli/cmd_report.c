@@ -5,7 +5,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "carelog/chart.h"
 #include "carelog/cli.h"
 #include "carelog/county.h"
 #include "carelog/file.h"
@@ -186,85 +185,19 @@ static char *stats_csv(const json_t *r)
     return cl_buf_take(&b);
 }
 
-static void print_stats(cl_cli *c, const json_t *r)
+/* The charts and tables as the core composes them for every terminal
+ * front; charts fit 80 columns, the table the terminal. */
+static cl_status print_stats(cl_cli *c, const json_t *r)
 {
     int width = cl_cli_width();
     if (width <= 0 || width > 80)
         width = 80;
-    const json_t *period = json_object_get(r, "period");
-    cl_cli_say("%s · %s – %s\n\n", cl_json_str_or(r, "school"),
-               *cl_json_str_or(period, "from") ? cl_json_str_or(period, "from") : "…",
-               *cl_json_str_or(period, "to") ? cl_json_str_or(period, "to") : "…");
-    const json_t *totals = json_object_get(r, "totals");
-    const char *labels[16];
-    long long values[16];
-    size_t n = 0;
-    for (const char *const *m = measures; *m; m++, n++) {
-        labels[n] = cl_report_measure_label(*m);
-        values[n] = (long long)json_integer_value(json_object_get(totals, *m));
-    }
-    char *chart = cl_chart_bars(labels, values, n, width);
-    cl_cli_print_text(stdout, chart ? chart : "");
-    free(chart);
-
-    const json_t *groups = json_object_get(r, "groups");
-    if (json_array_size(groups)) {
-        size_t ng = json_array_size(groups);
-        const char **gl = calloc(ng, sizeof *gl);
-        long long *gv = calloc(ng, sizeof *gv);
-        for (size_t i = 0; gl && gv && i < ng; i++) {
-            gl[i] = cl_json_str_or(json_array_get(groups, i), "key");
-            gv[i] = (long long)json_integer_value(json_object_get(json_array_get(groups, i), "students"));
-        }
-        printf("\n");
-        cl_cli_say(_("Students by %s:\n"), cl_report_dimension_label(cl_json_str_or(r, "by")));
-        chart = gl && gv ? cl_chart_bars(gl, gv, ng, width) : NULL;
-        cl_cli_print_text(stdout, chart ? chart : "");
-        free(chart);
-        free(gl);
-        free(gv);
-        const char *heads[10] = {cl_report_dimension_label(cl_json_str_or(r, "by"))};
-        for (size_t k = 0; measures[k]; k++)
-            heads[k + 1] = cl_report_measure_label(measures[k]);
-        cl_table *t = cl_table_new(10, heads);
-        for (size_t k = 1; t && k < 10; k++)
-            cl_table_align_right(t, k);
-        size_t i;
-        json_t *g;
-        json_array_foreach(groups, i, g) {
-            char nums[9][24];
-            const char *cells[10] = {cl_json_str_or(g, "key")};
-            for (size_t k = 0; measures[k]; k++) {
-                snprintf(nums[k], sizeof nums[k], "%lld", (long long)json_integer_value(json_object_get(g, measures[k])));
-                cells[k + 1] = nums[k];
-            }
-            if (t)
-                cl_table_add_row(t, cells);
-        }
-        printf("\n");
-        if (t)
-            cl_cli_table_done(t);
-    }
-    printf("\n");
-    cl_cli_say(_("Referrals by state:"));
-    size_t i;
-    json_t *s;
-    json_array_foreach(json_object_get(r, "referral_states"), i, s)
-        cl_cli_say(" %s %lld", cl_json_str_or(s, "label"), (long long)json_integer_value(json_object_get(s, "count")));
-    printf("\n");
-    char *line = cl_report_feedback_text(r);
-    cl_cli_say("%s", line ? line : "");
-    free(line);
-    json_t *band;
-    bool first = true;
-    json_array_foreach(json_object_get(r, "screening_bands"), i, band) {
-        /* One band a line: a row of them runs past 80 columns. */
-        if (first)
-            cl_cli_say("%s\n", _("Screenings by band:"));
-        first = false;
-        cl_cli_say("  %s %s %lld\n", cl_cli_kind_label(c, cl_json_str_or(band, "kind")), cl_json_str_or(band, "band"),
-                   (long long)json_integer_value(json_object_get(band, "count")));
-    }
+    char *text = NULL;
+    cl_status st = cl_report_stats_text(c->vault, r, width, cl_cli_width(), &text);
+    if (st == CL_OK)
+        cl_cli_print_text(stdout, text);
+    free(text);
+    return st;
 }
 
 static int cmd_report_stats(cl_cli *c)
@@ -307,9 +240,9 @@ static int cmd_report_stats(cl_cli *c)
     if (st != CL_OK)
         return cl_cli_fail(st);
     if (strcmp(format, "table") == 0) {
-        print_stats(c, r);
+        st = print_stats(c, r);
         json_decref(r);
-        return 0;
+        return cl_cli_fail(st);
     }
     if (strcmp(format, "json") == 0 && !o.args.path)
         return cl_cli_print_json(r); /* one line, as every --json */

@@ -2,7 +2,8 @@
  * statistics and the county's anonymous totals — chosen, their options
  * set, then built and written by the core exactly as `carelog report`
  * does (asked first, mode 0600, never over a file, audited), and the
- * screen says where the file went. */
+ * screen says where the file went. The statistics are also drawn here as
+ * the same bar charts and tables the command line prints. */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include <curses.h>
 #include <stdlib.h>
@@ -252,6 +253,104 @@ static ui_result reports_write(ui *u, view *v)
     return UI_STAY;
 }
 
+/* ---- the statistics drawn on screen ---- */
+
+/* The charts and tables `carelog report stats` prints, composed by the
+ * core for this width, a screenful at a time. */
+typedef struct stats_view {
+    json_t *stats;
+    char *text;   /* the lines, each ended by '\0' in place of '\n' */
+    char **lines;
+    size_t n_lines, top;
+    int cols;     /* the width the text was composed for */
+} stats_view;
+
+static void stats_layout(ui *u, stats_view *s)
+{
+    free(s->text);
+    free(s->lines);
+    s->text = NULL;
+    s->lines = NULL;
+    s->n_lines = 0;
+    s->cols = u->cols;
+    /* The charts as at the command line: 80 columns at most. */
+    cl_status st = cl_report_stats_text(u->vault, s->stats, u->cols < 80 ? u->cols : 80, u->cols, &s->text);
+    if (st != CL_OK) {
+        ui_fail(u, st);
+        return;
+    }
+    size_t n = 1;
+    for (const char *p = s->text; *p; p++)
+        n += *p == '\n';
+    if (!(s->lines = calloc(n, sizeof *s->lines)))
+        return;
+    for (char *line = s->text; line && *line;) {
+        char *end = strchr(line, '\n');
+        if (end)
+            *end = '\0';
+        s->lines[s->n_lines++] = line;
+        line = end ? end + 1 : NULL;
+    }
+}
+
+static void stats_draw(ui *u, view *v)
+{
+    stats_view *s = v->data;
+    if (s->cols != u->cols)
+        stats_layout(u, s);
+    int y = ui_body_top(), rows = ui_body_rows(u);
+    if (s->top + (size_t)rows > s->n_lines)
+        s->top = s->n_lines > (size_t)rows ? s->n_lines - (size_t)rows : 0;
+    for (int r = 0; r < rows && s->top + (size_t)r < s->n_lines; r++)
+        ui_text(u, y + r, 0, u->cols, s->lines[s->top + (size_t)r], s->top + (size_t)r == 0 ? A_BOLD : 0);
+}
+
+static ui_result stats_key(ui *u, view *v, int key)
+{
+    stats_view *s = v->data;
+    list_pos p = {s->top, s->top};
+    if (list_key(&p, s->n_lines, ui_body_rows(u), key))
+        s->top = p.sel;
+    return UI_STAY;
+}
+
+static void stats_close(view *v)
+{
+    stats_view *s = v->data;
+    if (!s)
+        return;
+    json_decref(s->stats);
+    free(s->text);
+    free(s->lines);
+    free(s);
+}
+
+static const ui_action stats_actions[] = {
+    {'q', UI_ESC, "q", N_("Back"), true, ui_act_back},
+    {0, 0, NULL, NULL, false, NULL},
+};
+
+static const view_ops stats_view_ops = {"statistics", stats_actions, stats_draw, stats_key, false, NULL, stats_close};
+
+/* The statistics for the options set (period, class, grouping) drawn
+ * here, nothing written. */
+static ui_result reports_show(ui *u, view *v)
+{
+    reports_view *r = v->data;
+    cl_report_filter f = {r->from, r->to, r->class_name, -1, NULL};
+    stats_view *s = calloc(1, sizeof *s);
+    cl_status st = s ? cl_report_stats(u->vault, &f, groupings[r->by], &s->stats)
+                     : cl_fail(CL_ESOFTWARE, _("out of memory"));
+    if (st != CL_OK) {
+        ui_fail(u, st);
+        free(s);
+        return UI_STAY;
+    }
+    stats_layout(u, s);
+    ui_push(u, &stats_view_ops, s);
+    return UI_STAY;
+}
+
 static ui_result reports_key(ui *u, view *v, int key)
 {
     reports_view *r = v->data;
@@ -280,6 +379,7 @@ static void reports_close(view *v)
 }
 
 static const ui_action reports_actions[] = {
+    {'s', 0, "s", N_("Charts: the statistics drawn on screen"), true, reports_show},
     {'w', 0, "w", N_("Write the file"), true, reports_write},
     {'f', 0, "f", N_("From"), false, reports_from},
     {'t', 0, "t", N_("To"), false, reports_to},

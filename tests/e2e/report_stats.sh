@@ -74,3 +74,21 @@ DARK=$(tail -c +16 "$(ls spage*.pgm | head -n 1)" | od -An -v -tu1 | tr -s ' ' '
 expect_rc 64 cl "$PASS" --yes report stats --format pdf
 expect_rc 0 cl "$PASS" --lang zh --yes report stats --format md -o s.md
 grep -q '█' s.md || fail "the Markdown has no bars"
+
+# The terminal report, byte for byte as expected (the charts are composed
+# by the core for the CLI and the reports screen alike): both languages, at
+# 80 and 200 columns, without and with groups. STATS_UPDATE=1 writes the
+# outputs as the new expected ones.
+EXPECTED="$(cd "$(dirname "$0")" && pwd)/report_stats"
+for lang in en zh; do
+  for cols in 80 200; do
+    for by in none class month; do
+      name="$lang-$cols-$by"
+      if [ "$by" = none ]; then set --; else set -- --by "$by"; fi
+      COLUMNS=$cols NO_COLOR=1 expect_rc 0 cl "$PASS" --lang "$lang" report stats --to 2026-11-19 "$@"
+      [ "${STATS_UPDATE:-}" = 1 ] && cp "$T/out" "$EXPECTED/$name.txt"
+      cmp -s "$EXPECTED/$name.txt" "$T/out" || { diff -u "$EXPECTED/$name.txt" "$T/out"; fail "report stats $name differs"; }
+    done
+  done
+done
+echo "report_stats ok"
