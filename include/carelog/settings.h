@@ -3,7 +3,8 @@
  * encrypted database, so they travel with backups; each change is audited.
  *
  *   language          zh | en | auto (the locale)      default auto
- *   autolock_minutes  1–240: idle time before locking  default 5        */
+ *   autolock_minutes  1–240: idle time before locking  default 5
+ *   privacy_mode      on | off: the screens open in privacy mode     default off */
 #ifndef CARELOG_SETTINGS_H
 #define CARELOG_SETTINGS_H
 

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "carelog/status.h"
 #include "carelog/vault.h"
@@ -125,6 +126,11 @@ cl_status cl_student_not_duplicate(cl_vault *v, long long a, long long b);
  * (required, at most 2000 characters). Audited (flag.clear). CL_ENOTFOUND;
  * CL_EDATA when already cleared. */
 cl_status cl_student_clear_flag(cl_vault *v, long long flag_id, const char *reason);
+
+/* A student's name as privacy mode shows it in lists: the surname and
+ * initials, 赵小明 → 赵XM (compound surnames kept whole: 欧阳娜娜 → 欧阳NN),
+ * Anna Smith → Smith A. Into out (at least 32 bytes); "" for no name. */
+void cl_student_private_name(const char *name, char *out, size_t size);
 
 /* Writes that a person viewed the student's file (student.view). */
 cl_status cl_student_audit_view(cl_vault *v, long long id);

@@ -60,7 +60,9 @@ static int cmd_config_set(cl_cli *c)
                              _("Changes a setting for everyone who opens this vault (audited).\n"
                                "  language zh|en|auto     the interface language; auto follows the locale,\n"
                                "                          and --lang still chooses for one command\n"
-                               "  autolock_minutes 1-240  idle minutes before the screens lock\n"),
+                               "  autolock_minutes 1-240  idle minutes before the screens lock\n"
+                               "  privacy_mode on|off     whether the screens open showing students as surname\n"
+                               "                          and initials (^P still switches it for a session)\n"),
                              2, &first);
     if (rc != 0)
         return cl_cli_exit(rc);
@@ -80,6 +82,6 @@ static int cmd_config_set(cl_cli *c)
 const cl_command cl_config_commands[] = {
     {"config list", "", N_("the vault's settings"), cmd_config_list},
     {"config get", "KEY", N_("one setting's value"), cmd_config_get},
-    {"config set", "KEY VALUE", N_("change a setting (language, autolock_minutes)"), cmd_config_set},
+    {"config set", "KEY VALUE", N_("change a setting (see `config list`)"), cmd_config_set},
     {NULL, NULL, NULL, NULL},
 };

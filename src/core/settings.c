@@ -27,9 +27,16 @@ static bool valid_minutes(const char *value)
     return *value && *end == '\0' && n >= 1 && n <= 240;
 }
 
+static bool valid_on_off(const char *value)
+{
+    return strcmp(value, "on") == 0 || strcmp(value, "off") == 0;
+}
+
 static const setting settings[] = {
     {"language", "auto", "zh|en|auto", N_("the interface language (auto: the locale)"), valid_language},
     {"autolock_minutes", "5", "1-240", N_("minutes of idle time before the screens lock"), valid_minutes},
+    {"privacy_mode", "off", "on|off",
+     N_("whether the screens open in privacy mode (students as surname and initials in lists)"), valid_on_off},
 };
 
 static const setting *find(const char *key)
@@ -42,7 +49,7 @@ static const setting *find(const char *key)
 
 static cl_status unknown(const char *key)
 {
-    return cl_fail(CL_ENOTFOUND, _("there is no setting \"%s\"; the settings are language and autolock_minutes"),
+    return cl_fail(CL_ENOTFOUND, _("there is no setting \"%s\"; the settings are language, autolock_minutes and privacy_mode"),
                    key);
 }
 

@@ -9,6 +9,7 @@
 #include <wchar.h>
 
 #include "carelog/catalog.h"
+#include "carelog/student.h"
 #include "carelog/i18n.h"
 #include "carelog/text.h"
 #include "ui.h"
@@ -99,6 +100,15 @@ int ui_risk_attr(ui *u, long long risk)
 }
 
 /* Readable without colour (NO_COLOR) and on any terminal: plain ASCII. */
+const char *ui_student_name(ui *u, const char *name)
+{
+    if (!u->privacy)
+        return name ? name : "";
+    char *out = u->private_names[u->next_private++ % 4];
+    cl_student_private_name(name, out, sizeof u->private_names[0]);
+    return out;
+}
+
 const char *ui_risk_symbol(long long risk)
 {
     static const char *const symbols[] = {"  .", "  !", " !!", "!!!"};

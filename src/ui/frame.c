@@ -16,6 +16,7 @@
 
 #include "carelog/file.h"
 #include "carelog/i18n.h"
+#include "carelog/settings.h"
 #include "carelog/text.h"
 #include "carelog/vault.h"
 #include "ui.h"
@@ -38,6 +39,17 @@ static ui_result act_lock(ui *u, view *v)
     return UI_STAY;
 }
 
+/* For this session only: the vault's privacy_mode says how the next
+ * unlock starts. */
+static ui_result act_privacy(ui *u, view *v)
+{
+    (void)v;
+    u->privacy = !u->privacy;
+    ui_say(u, false, "%s", u->privacy ? _("Privacy mode: students shown as surname and initials in lists.")
+                                      : _("Privacy mode off: names shown whole."));
+    return UI_STAY;
+}
+
 static ui_result act_redraw(ui *u, view *v)
 {
     (void)v;
@@ -57,6 +69,7 @@ ui_result ui_act_back(ui *u, view *v)
 const ui_action ui_global_actions[] = {
     {'?', UI_FN(KEY_F(1)), "?/F1", N_("Help: the keys of this screen"), true, act_help},
     {UI_CTRL('x'), 0, "^X", N_("Lock now"), true, act_lock},
+    {UI_CTRL('p'), 0, "^P", N_("Privacy mode on or off (names as surname and initials)"), false, act_privacy},
     {UI_CTRL('l'), 0, "^L", N_("Redraw"), false, act_redraw},
     {0, 0, NULL, NULL, false, NULL},
 };
@@ -139,7 +152,8 @@ static void draw_bars(ui *u)
     clrtoeol();
     char left[300];
     if (u->vault)
-        snprintf(left, sizeof left, " carelog · %s · %s", cl_vault_school(u->vault), cl_vault_user(u->vault));
+        snprintf(left, sizeof left, " carelog · %s · %s%s", cl_vault_school(u->vault), cl_vault_user(u->vault),
+                 u->privacy ? _(" · privacy mode") : "");
     else
         snprintf(left, sizeof left, " carelog%s%s", u->title ? " · " : "", u->title ? u->title : "");
     ui_text_pad(u, 0, 0, u->cols, left, bar);
@@ -272,9 +286,21 @@ void ui_lock(ui *u)
     ui_push(u, &ui_unlock_view, NULL);
 }
 
+/* Each unlock starts as the vault's privacy_mode says. */
+static void privacy_from_vault(ui *u)
+{
+    char *mode = NULL;
+    if (cl_settings_get(u->vault, "privacy_mode", &mode) == CL_OK)
+        u->privacy = strcmp(mode, "on") == 0;
+    else
+        cl_error_clear();
+    free(mode);
+}
+
 void ui_unlocked(ui *u)
 {
     u->session++;
+    privacy_from_vault(u);
     while (u->top)
         ui_pop(u);
     u->last_input = ui_clock(u);

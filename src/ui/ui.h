@@ -106,6 +106,9 @@ struct ui {
     unsigned long changes;  /* counts saves; a view whose data is older reloads */
     unsigned long session;  /* counts unlocks and locks; caches of one vault opening follow it */
     bool locked_now;        /* set by ui_lock, for views that must stop */
+    bool privacy;           /* lists show students as surname + initials (^P; the vault's privacy_mode at unlock) */
+    char private_names[4][64]; /* ui_student_name's answers, a few alive at once */
+    unsigned next_private;
     struct ui_script *script;
     bool teacher;           /* the teacher's screen: no vault; locking (^X, idle) leaves */
     const char *title;      /* the top bar's words when no vault is open */
@@ -146,6 +149,10 @@ void ui_text_pad(ui *u, int y, int x, int cells, const char *text, int attr);
 int ui_textf(ui *u, int y, int x, int cells, int attr, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 int ui_risk_attr(ui *u, long long risk);
 const char *ui_risk_symbol(long long risk);
+/* A student's name as a list shows it: whole, or in privacy mode the
+ * surname and initials (cl_student_private_name). The answer lives until
+ * the fourth call after. A file the counsellor opened shows the name whole. */
+const char *ui_student_name(ui *u, const char *name);
 /* A horizontal bar chart: label and value per bar, at y, h rows tall. */
 void ui_chart(ui *u, int y, int x, int w, const char *title, const char *const *labels, const long long *values,
               size_t n);
@@ -206,7 +213,7 @@ void ui_modal_leave(void);
 /* ---- views (view_*.c) ---- */
 extern const view_ops ui_unlock_view, ui_firstrun_view, ui_home_view, ui_students_view, ui_student_view,
     ui_record_view, ui_editor_view, ui_referrals_view, ui_settings_view, ui_help_view, ui_search_view,
-    ui_inbox_view, ui_inbox_item_view, ui_reports_view, ui_teachers_view, ui_offices_view;
+    ui_inbox_view, ui_inbox_item_view, ui_reports_view, ui_teachers_view, ui_offices_view, ui_policies_view;
 /* Shows a recovery key once, with the warning, until y. */
 void ui_show_recovery_key(ui *u, const struct cl_secret *key);
 /* An action for "q"/Esc: back to the view below. */

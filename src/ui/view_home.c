@@ -22,6 +22,7 @@ typedef struct home {
     char first_week[11];
     long long by_risk[4];
     unsigned long seen;
+    bool privacy; /* the names in the texts were shortened */
 } home;
 
 static void add_item(json_t *items, const char *what, const char *text, long long student, long long record,
@@ -34,9 +35,10 @@ static void add_item(json_t *items, const char *what, const char *text, long lon
     json_array_append_new(items, o);
 }
 
-static const char *who(const json_t *row, char *buf, size_t size)
+static const char *who(ui *u, const json_t *row, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s (%s, %s)", ui_str(row, "name"), ui_str(row, "number"), ui_str(row, "class"));
+    snprintf(buf, size, "%s (%s, %s)", ui_student_name(u, ui_str(row, "name")), ui_str(row, "number"),
+             ui_str(row, "class"));
     return buf;
 }
 
@@ -74,7 +76,7 @@ static void add_page(attention_pages *a, json_t *items, json_t *agenda)
     json_t *row;
     bool zh = strcmp(u->lang, "zh") == 0;
     json_array_foreach(json_object_get(agenda, "flags"), i, row) {
-        snprintf(text, sizeof text, _("%s: %s"), who(row, w, sizeof w), ui_str(row, zh ? "label_zh" : "label_en"));
+        snprintf(text, sizeof text, _("%s: %s"), who(u, row, w, sizeof w), ui_str(row, zh ? "label_zh" : "label_en"));
         add_item(items, _("Flag"), text, ui_int(row, "student_id"), 0, NULL);
     }
     json_array_foreach(json_object_get(agenda, "overdue"), i, row) {
@@ -82,11 +84,11 @@ static void add_page(attention_pages *a, json_t *items, json_t *agenda)
         cl_date_with_weekday(ui_str(row, "due_date"), due, sizeof due);
         snprintf(text, sizeof text, ngettext("%s: due %s, %lld day overdue — %s", "%s: due %s, %lld days overdue — %s",
                                              (unsigned long)ui_int(row, "days_overdue")),
-                 who(row, w, sizeof w), due, ui_int(row, "days_overdue"), cl_i18n_text(row, "reason"));
+                 who(u, row, w, sizeof w), due, ui_int(row, "days_overdue"), cl_i18n_text(row, "reason"));
         add_item(items, _("Overdue"), text, ui_int(row, "student_id"), 0, NULL);
     }
     json_array_foreach(json_object_get(agenda, "late_referrals"), i, row) {
-        snprintf(text, sizeof text, _("%s: %s — %s"), who(row, w, sizeof w), ui_str(row, zh ? "state_zh" : "state_en"),
+        snprintf(text, sizeof text, _("%s: %s — %s"), who(u, row, w, sizeof w), ui_str(row, zh ? "state_zh" : "state_en"),
                  cl_i18n_text(row, "late"));
         add_item(items, _("Referral"), text, ui_int(row, "student_id"), ui_int(row, "id"), NULL);
     }
@@ -102,11 +104,11 @@ static void add_page(attention_pages *a, json_t *items, json_t *agenda)
         a->inbox_shown = true;
     }
     json_array_foreach(json_object_get(agenda, "crisis"), i, row) {
-        snprintf(text, sizeof text, _("%s: crisis level, no session in 7 days"), who(row, w, sizeof w));
+        snprintf(text, sizeof text, _("%s: crisis level, no session in 7 days"), who(u, row, w, sizeof w));
         add_item(items, _("Crisis"), text, ui_int(row, "student_id"), 0, NULL);
     }
     json_array_foreach(json_object_get(agenda, "due_today"), i, row) {
-        snprintf(text, sizeof text, _("%s: %s"), who(row, w, sizeof w), cl_i18n_text(row, "reason"));
+        snprintf(text, sizeof text, _("%s: %s"), who(u, row, w, sizeof w), cl_i18n_text(row, "reason"));
         add_item(items, _("Today"), text, ui_int(row, "student_id"), 0, NULL);
     }
 }
@@ -159,7 +161,8 @@ static void load(ui *u, home *h)
         json_array_foreach(drafts, i, row) {
             char kept[32];
             cl_time_local(ui_str(row, "saved_at"), false, kept, sizeof kept);
-            snprintf(text, sizeof text, _("%s for %s (%s), kept %s"), ui_kind_label(u, ui_str(row, "kind")), ui_str(row, "name"),
+            snprintf(text, sizeof text, _("%s for %s (%s), kept %s"), ui_kind_label(u, ui_str(row, "kind")),
+                     ui_student_name(u, ui_str(row, "name")),
                      ui_str(row, "number"), kept);
             add_item(items, _("Draft"), text, ui_int(row, "student_id"), ui_int(row, "record_id"), row);
         }
@@ -189,6 +192,7 @@ static void load(ui *u, home *h)
     if (cl_student_count_by_risk(u->vault, h->by_risk) != CL_OK)
         memset(h->by_risk, 0, sizeof h->by_risk);
     h->seen = u->changes;
+    h->privacy = u->privacy;
     cl_error_clear();
 }
 
@@ -199,7 +203,7 @@ static home *home_of(ui *u, view *v)
         h = v->data = calloc(1, sizeof *h);
         if (h)
             load(u, h);
-    } else if (h->seen != u->changes) {
+    } else if (h->seen != u->changes || h->privacy != u->privacy) {
         load(u, h);
     }
     return h;

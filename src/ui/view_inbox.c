@@ -54,9 +54,11 @@ static const json_t *chosen(ui *u, view *v)
 
 /* Who the teacher wrote about, as far as the teacher said: name (else
  * number), then class. */
-static const char *named(const json_t *o, char *buf, size_t size)
+static const char *named(ui *listing, const json_t *o, char *buf, size_t size)
 {
-    const char *name = ui_str(o, "student_name"), *klass = ui_str(o, "student_class");
+    /* A list follows privacy mode; the observation opened shows the name whole. */
+    const char *name = listing ? ui_student_name(listing, ui_str(o, "student_name")) : ui_str(o, "student_name");
+    const char *klass = ui_str(o, "student_class");
     snprintf(buf, size, "%s%s%s", *name ? name : ui_str(o, "student_number"), *klass ? " " : "", klass);
     return buf;
 }
@@ -85,7 +87,7 @@ static void inbox_draw(ui *u, view *v)
         int attr = i == b->pos.sel ? A_REVERSE : 0, row = y + 2 + r;
         char day[32], who[160];
         cl_time_local(ui_str(o, "received_at"), true, day, sizeof day);
-        named(o, who, sizeof who);
+        named(u, o, who, sizeof who);
         const char *severity = ui_str(o, "severity");
         bool urgent = strcmp(severity, "urgent") == 0;
         ui_text_pad(u, row, 0, u->cols, "", attr);
@@ -276,7 +278,8 @@ static void item_draw(ui *u, view *v)
     cl_time_local(ui_str(o, "written_at"), false, written, sizeof written);
     cl_time_local(ui_str(o, "received_at"), false, received, sizeof received);
     char who[200];
-    ui_textf(u, y, 0, u->cols, A_BOLD, _("Observation from %s about %s"), ui_str(o, "teacher"), named(o, who, sizeof who));
+    ui_textf(u, y, 0, u->cols, A_BOLD, _("Observation from %s about %s"), ui_str(o, "teacher"),
+             named(NULL, o, who, sizeof who));
     ui_textf(u, y + 1, 0, u->cols, 0, _("Written %s · received %s · key %s"), written, received,
              ui_str(o, "teacher_fingerprint"));
     int rows = ui_body_rows(u) - 3;

@@ -50,7 +50,7 @@ static void referrals_draw(ui *u, view *v)
         bool late = json_is_string(json_object_get(ref, "late"));
         ui_text_pad(u, row, 0, u->cols, "", attr);
         ui_textf(u, row, 0, 6, attr, "#%lld", ui_int(ref, "id"));
-        ui_text_pad(u, row, 6, 14, ui_str(ref, "name"), attr);
+        ui_text_pad(u, row, 6, 14, ui_student_name(u, ui_str(ref, "name")), attr);
         ui_text_pad(u, row, 20, 14, ui_str(ref, "class"), attr);
         ui_text_pad(u, row, 34, 10, ui_str(ref, zh ? "state_zh" : "state_en"), attr);
         ui_textf(u, row, 44, 6, attr, "%lld", ui_int(ref, "age_days"));

@@ -210,7 +210,7 @@ static void search_draw(ui *u, view *v)
         ui_text_pad(u, row, 0, u->cols, "", attr);
         ui_text(u, row, 0, 10, day, attr);
         ui_text(u, row, 11, 10, ui_kind_label(u, ui_str(hit, "kind")), attr);
-        ui_text(u, row, 22, 8, ui_str(hit, "student_name"), attr);
+        ui_text(u, row, 22, 8, ui_student_name(u, ui_str(hit, "student_name")), attr);
         draw_snippet(u, row, 31, u->cols - 31, ui_str(hit, "snippet"), attr);
     }
     if (n == 0)

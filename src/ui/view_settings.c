@@ -1,5 +1,7 @@
-/* Settings (language, auto-lock, the counsellors' slots, passphrase and
- * recovery key, each through the core function the command line uses)
+/* Settings (language, auto-lock, privacy mode at unlock, the counsellors'
+ * slots, passphrase and recovery key, each through the core function the
+ * command line uses; follow-up policies, teachers and offices are lists of
+ * their own, view_settings_lists.c)
  * and the help screen generated from the action table of the screen it
  * was asked on. */
 #define _XOPEN_SOURCE_EXTENDED 1
@@ -10,11 +12,13 @@
 #include "carelog/clock.h"
 #include "carelog/i18n.h"
 #include "carelog/secret.h"
+#include "carelog/settings.h"
 #include "carelog/text.h"
 #include "ui.h"
 
 typedef struct settings {
     json_t *counsellors; /* [{name, since, current}] */
+    bool privacy_default; /* the vault's privacy_mode */
     unsigned long seen;
 } settings;
 
@@ -31,6 +35,12 @@ static settings *settings_of(ui *u, view *v)
             ui_fail(u, st);
             s->counsellors = json_array();
         }
+        char *mode = NULL;
+        if (cl_settings_get(u->vault, "privacy_mode", &mode) == CL_OK)
+            s->privacy_default = strcmp(mode, "on") == 0;
+        else
+            ui_fail(u, CL_EIO);
+        free(mode);
         s->seen = u->changes;
     }
     return s;
@@ -46,8 +56,10 @@ static void settings_draw(ui *u, view *v)
         ui_textf(u, y + 3, 2, u->cols - 2, 0, _("Lock after idle (a): %d minutes"), u->autolock_seconds / 60);
     else
         ui_text(u, y + 3, 2, u->cols - 2, _("Lock after idle (a): never"), 0);
-    ui_text(u, y + 5, 0, u->cols, _("Counsellors who can open this vault"), A_BOLD);
-    int row = y + 6;
+    ui_textf(u, y + 4, 2, u->cols - 2, 0, "%s %s", _("Privacy mode when the vault opens (v):"),
+             s && s->privacy_default ? _("on") : _("off"));
+    ui_text(u, y + 6, 0, u->cols, _("Counsellors who can open this vault"), A_BOLD);
+    int row = y + 7;
     size_t i;
     json_t *c;
     json_array_foreach(s ? s->counsellors : NULL, i, c) {
@@ -62,6 +74,7 @@ static void settings_draw(ui *u, view *v)
     row++;
     ui_text(u, row++, 2, u->cols - 2, _("c adds a counsellor · d removes one · p changes your passphrase"), A_DIM);
     ui_text(u, row++, 2, u->cols - 2, _("k replaces the recovery key · t teachers · f protection offices"), A_DIM);
+    ui_text(u, row++, 2, u->cols - 2, _("o follow-up policies · ^P privacy mode for this session only"), A_DIM);
 }
 
 static ui_result settings_lang(ui *u, view *v)
@@ -72,6 +85,26 @@ static ui_result settings_lang(ui *u, view *v)
         snprintf(u->lang, sizeof u->lang, "%s", next);
     ui_settings_save(u);
     u->changes++; /* labels from the forms follow the language */
+    return UI_STAY;
+}
+
+/* The vault's setting, for every counsellor's next unlock; this session
+ * follows it at once (^P still switches it until the vault locks). */
+static ui_result settings_privacy(ui *u, view *v)
+{
+    settings *s = settings_of(u, v);
+    if (!s)
+        return UI_STAY;
+    bool on = !s->privacy_default;
+    cl_status st = cl_settings_set(u->vault, "privacy_mode", on ? "on" : "off");
+    if (st != CL_OK) {
+        ui_fail(u, st);
+        return UI_STAY;
+    }
+    u->privacy = on;
+    u->changes++;
+    ui_say(u, false, "%s", on ? _("The screens now open in privacy mode, for every counsellor.")
+                              : _("The screens now open showing names whole."));
     return UI_STAY;
 }
 
@@ -194,6 +227,13 @@ static ui_result settings_teachers(ui *u, view *v)
     return UI_STAY;
 }
 
+static ui_result settings_policies(ui *u, view *v)
+{
+    (void)v;
+    ui_push(u, &ui_policies_view, NULL);
+    return UI_STAY;
+}
+
 static ui_result settings_offices(ui *u, view *v)
 {
     (void)v;
@@ -212,6 +252,8 @@ static void settings_close(view *v)
 static const ui_action settings_actions[] = {
     {'l', 0, "l", N_("Language"), true, settings_lang},
     {'a', 0, "a", N_("Auto-lock"), true, settings_autolock},
+    {'v', 0, "v", N_("Privacy mode when the vault opens (on/off)"), false, settings_privacy},
+    {'o', 0, "o", N_("Follow-up policies"), false, settings_policies},
     {'c', 0, "c", N_("Add a counsellor"), false, settings_add_counsellor},
     {'d', 0, "d", N_("Remove a counsellor (the key is rotated)"), false, settings_remove_counsellor},
     {'p', 0, "p", N_("Change my passphrase"), false, settings_passphrase},

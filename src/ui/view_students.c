@@ -173,7 +173,7 @@ static void students_draw(ui *u, view *v)
         ui_text_pad(u, row, 0, u->cols, "", attr);
         ui_text(u, row, 0, 3, ui_risk_symbol(risk), attr | ui_risk_attr(u, risk));
         ui_text(u, row, 4, 8, ui_str(st, "number"), attr);
-        ui_text(u, row, 13, 8, ui_str(st, "name"), attr | ui_risk_attr(u, risk));
+        ui_text(u, row, 13, 8, ui_student_name(u, ui_str(st, "name")), attr | ui_risk_attr(u, risk));
         ui_text(u, row, 22, 11, ui_str(st, "class"), attr);
         ui_text(u, row, 34, 8, ui_choice_label(u, "student", "status", ui_str(st, "status")), attr);
         ui_text(u, row, 43, 12, ui_choice_label(u, "assessment", "misconduct_tier", ui_str(st, "misconduct_tier")),

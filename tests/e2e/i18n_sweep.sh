@@ -202,7 +202,7 @@ fi
 # out: commands after "carelog" and at the start of the command list,
 # --options and their lower-case values, UPPER-CASE metavariables, file
 # names, hex and base64, and the names below.
-ALLOW='carelog|keyslots|auto|utf-8|PgUp|PgDn|null|Confidential|Unicode|age|minisign|PDF|pdf|CSV|csv|Excel|xlsx|JSON|json|md|Markdown|UTF-8|GB18030|PHQ-9|GAD-7|PHQ|GAD|UTC|ID|ISO|SHA-256|sha256|blake2b|BLAKE2b|Argon2id|X25519|Ed25519|SQLCipher|sysexits|XDG_DATA_HOME|HH|MM|YYYY|DD|vs|tty|fd|office\.pub|vault\.pub|inbox|Tab|Esc|Enter'
+ALLOW='carelog|privacy_mode|on\|off|off|keyslots|auto|utf-8|PgUp|PgDn|null|Confidential|Unicode|age|minisign|PDF|pdf|CSV|csv|Excel|xlsx|JSON|json|md|Markdown|UTF-8|GB18030|PHQ-9|GAD-7|PHQ|GAD|UTC|ID|ISO|SHA-256|sha256|blake2b|BLAKE2b|Argon2id|X25519|Ed25519|SQLCipher|sysexits|XDG_DATA_HOME|HH|MM|YYYY|DD|vs|tty|fd|office\.pub|vault\.pub|inbox|Tab|Esc|Enter'
 english() {
   perl -CSD -ne '
     BEGIN { use utf8; $allow = shift @ARGV; utf8::decode($allow) }

@@ -28,6 +28,26 @@ static void test_defaults(void **state)
     char *none = NULL;
     assert_int_equal(cl_settings_get(f->v, "colour", &none), CL_ENOTFOUND);
     assert_null(none);
+    char *privacy = get(f, "privacy_mode");
+    assert_string_equal(privacy, "off");
+    free(privacy);
+}
+
+/* The privacy mode the screens open in: on or off, nothing else. */
+static void test_privacy_mode(void **state)
+{
+    fixture *f = *state;
+    OK(cl_settings_set(f->v, "privacy_mode", "on"));
+    static const char *const bad[] = {"yes", "ON", "", "1"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        assert_int_equal(cl_settings_set(f->v, "privacy_mode", bad[i]), CL_EUSAGE);
+    char *privacy = get(f, "privacy_mode");
+    assert_string_equal(privacy, "on");
+    free(privacy);
+    OK(cl_settings_set(f->v, "privacy_mode", "off"));
+    privacy = get(f, "privacy_mode");
+    assert_string_equal(privacy, "off");
+    free(privacy);
 }
 
 static void test_set_checks_and_audits(void **state)
@@ -73,7 +93,7 @@ static void test_language_applies(void **state)
 
     json_t *list = NULL;
     OK(cl_settings_list(f->v, &list));
-    assert_int_equal(json_array_size(list), 2);
+    assert_int_equal(json_array_size(list), 3);
     assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "value")), "zh");
     json_decref(list);
 }
@@ -83,6 +103,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_defaults, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_set_checks_and_audits, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_privacy_mode, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_language_applies, fixture_setup, fixture_teardown),
     };
     return cmocka_run_group_tests_name("settings", tests, NULL, NULL);

@@ -218,9 +218,29 @@ static void test_merge_keeps_every_record(void **state)
                                       "detail LIKE '%nothing deleted%'"), 1);
 }
 
+/* Privacy mode: the surname and initials, never the given name. */
+static void test_private_name(void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {
+        {"赵小明", "赵XM"},         {"欧阳娜娜", "欧阳NN"},   {"𠮷祥", "𠮷X"},
+        {"李", "李"},               {" 张三 ", "张S"},        {"Anna Smith", "Smith A."},
+        {"Élodie Martin", "Martin É."}, {"Zoe", "Z."},        {"", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char out[64];
+        cl_student_private_name(cases[i][0], out, sizeof out);
+        assert_string_equal(out, cases[i][1]);
+    }
+    char small[4];
+    cl_student_private_name("赵小明", small, sizeof small);
+    assert_true(strlen(small) < sizeof small);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_private_name),
         cmocka_unit_test_setup_teardown(test_add_find_and_duplicate_number, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_get_shows_everything, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_edit_conflict_and_close, fixture_setup, fixture_teardown),
