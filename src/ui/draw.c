@@ -9,6 +9,7 @@
 #include <wchar.h>
 
 #include "carelog/catalog.h"
+#include "carelog/chart.h"
 #include "carelog/student.h"
 #include "carelog/i18n.h"
 #include "carelog/text.h"
@@ -115,32 +116,23 @@ const char *ui_risk_symbol(long long risk)
     return risk >= 0 && risk <= 3 ? symbols[risk] : "  ?";
 }
 
+/* The command line's chart (cl_chart_bars: Unicode eighths, labels
+ * aligned by cells), a line a bar, so a screen and `report stats` draw
+ * bars the same way. */
 void ui_chart(ui *u, int y, int x, int w, const char *title, const char *const *labels, const long long *values,
               size_t n)
 {
     ui_text(u, y, x, w, title, A_BOLD);
-    long long max = 1;
-    int label_w = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (values[i] > max)
-            max = values[i];
-        int lw = cl_text_width(labels[i]);
-        if (lw > label_w)
-            label_w = lw;
+    char *chart = cl_chart_bars(labels, values, n, w);
+    int row = y + 1;
+    for (char *line = chart; line && *line && row <= y + (int)n; row++) {
+        char *end = strchr(line, '\n');
+        if (end)
+            *end = '\0';
+        ui_text(u, row, x, w, line, 0);
+        line = end ? end + 1 : NULL;
     }
-    int bar_w = w - label_w - 7;
-    if (bar_w < 1)
-        bar_w = 1;
-    for (size_t i = 0; i < n; i++) {
-        int row = y + 1 + (int)i;
-        ui_text_pad(u, row, x, label_w, labels[i], 0);
-        int len = (int)(values[i] * bar_w / max);
-        if (values[i] > 0 && len == 0)
-            len = 1;
-        for (int c = 0; c < len; c++)
-            put_cell(row, x + label_w + 1 + c, L"#", 0);
-        ui_textf(u, row, x + label_w + 2 + len, 6, 0, "%lld", values[i]);
-    }
+    free(chart);
 }
 
 void ui_columns(ui *u, int y, int x, int h, int colw, const char *title, const long long *values, size_t n)
@@ -156,7 +148,7 @@ void ui_columns(ui *u, int y, int x, int h, int colw, const char *title, const l
         int cx = x + (int)i * colw;
         for (int r = 0; r < height; r++)
             for (int c = 0; c < colw - 1; c++)
-                put_cell(y + h - 1 - r, cx + c, L"#", 0);
+                put_cell(y + h - 1 - r, cx + c, L"\u2588", 0); /* █, as the bars */
         ui_textf(u, y + h - 1 - height, cx, colw, 0, "%lld", values[i]);
     }
 }

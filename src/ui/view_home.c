@@ -214,6 +214,21 @@ static int list_rows(ui *u)
     return ui_body_rows(u) - 10;
 }
 
+/* The two charts side by side under the list, 9 rows tall: records per
+ * week as columns on the left, students by risk as bars on the right. */
+static void draw_charts(ui *u, const home *h, int y)
+{
+    enum { COLUMN_CELLS = 4, RISK_X = WEEKS * COLUMN_CELLS + 4 };
+    char title[128];
+    snprintf(title, sizeof title, _("Records per week since %s"), h->first_week);
+    ui_columns(u, y, 0, 9, COLUMN_CELLS, title, h->weeks, WEEKS);
+    static const char *const risk_names[] = {N_("0 none"), N_("1 attention"), N_("2 elevated"), N_("3 crisis")};
+    const char *labels[4];
+    for (int i = 0; i < 4; i++)
+        labels[i] = _(risk_names[i]);
+    ui_chart(u, y, RISK_X, u->cols - RISK_X, _("Students by risk"), labels, h->by_risk, 4);
+}
+
 static void home_draw(ui *u, view *v)
 {
     home *h = home_of(u, v);
@@ -234,15 +249,7 @@ static void home_draw(ui *u, view *v)
         ui_text_pad(u, y + 1 + r, 1, 10, ui_str(it, "what"), attr | A_BOLD);
         ui_text(u, y + 1 + r, 12, u->cols - 12, ui_str(it, "text"), attr);
     }
-    int cy = y + 1 + page;
-    char title[128];
-    snprintf(title, sizeof title, _("Records per week since %s"), h->first_week);
-    ui_columns(u, cy, 0, 9, 4, title, h->weeks, WEEKS);
-    static const char *const risk_names[] = {N_("0 none"), N_("1 attention"), N_("2 elevated"), N_("3 crisis")};
-    const char *labels[4];
-    for (int i = 0; i < 4; i++)
-        labels[i] = _(risk_names[i]);
-    ui_chart(u, cy, 52, u->cols - 52, _("Students by risk"), labels, h->by_risk, 4);
+    draw_charts(u, h, y + 1 + page);
 }
 
 static ui_result home_open(ui *u, view *v)
