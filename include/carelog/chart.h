@@ -14,4 +14,10 @@
  * memory; n = 0 gives "". */
 char *cl_chart_bars(const char *const *labels, const long long *values, size_t n, int width);
 
+/* The same with the labels given at most label_cells cells (cl_chart_bars
+ * gives them a third of the width), for a narrow chart whose labels
+ * matter more than the length of its bars. */
+char *cl_chart_bars_labelled(const char *const *labels, const long long *values, size_t n, int width,
+                             int label_cells);
+
 #endif

@@ -8,6 +8,12 @@
 
 char *cl_chart_bars(const char *const *labels, const long long *values, size_t n, int width)
 {
+    return cl_chart_bars_labelled(labels, values, n, width, (width < 20 ? 20 : width) / 3);
+}
+
+char *cl_chart_bars_labelled(const char *const *labels, const long long *values, size_t n, int width,
+                             int label_cells)
+{
     /* Eighths of a cell, from one eighth to a whole block. */
     static const char *const parts[8] = {"▏", "▎", "▍", "▌", "▋", "▊", "▉", "█"};
     if (width < 20)
@@ -25,8 +31,8 @@ char *cl_chart_bars(const char *const *labels, const long long *values, size_t n
         if (values[i] > max)
             max = values[i];
     }
-    if (label_w > width / 3)
-        label_w = width / 3;
+    if (label_w > label_cells)
+        label_w = label_cells > 1 ? label_cells : 1;
     int bar_w = width - label_w - value_w - 3; /* two spaces after the label, one before the value */
     cl_buf b = {0};
     cl_buf_puts(&b, "");

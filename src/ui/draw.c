@@ -123,7 +123,8 @@ void ui_chart(ui *u, int y, int x, int w, const char *title, const char *const *
               size_t n)
 {
     ui_text(u, y, x, w, title, A_BOLD);
-    char *chart = cl_chart_bars(labels, values, n, w);
+    /* Labels whole where they fit in half the width: a bar's length says less. */
+    char *chart = cl_chart_bars_labelled(labels, values, n, w, w / 2);
     int row = y + 1;
     for (char *line = chart; line && *line && row <= y + (int)n; row++) {
         char *end = strchr(line, '\n');

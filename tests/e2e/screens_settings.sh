@@ -20,17 +20,22 @@ printf '%s\n' 'teacher own passphrase' | "$CARELOG" --passphrase-fd 3 teacher in
 sed 's/.*"public_key":"\([^"]*\)".*/\1/' "$T/out" >"$T/dumps/teacher.pub"
 expect_rc 0 cl "$PASS" student add --number S001 --name 赵小明 --class 初二1班
 expect_rc 0 cl "$PASS" student add --number S002 --name 'Anna Smith' --class 初二1班
+# A crisis-level student, so that home names them in its attention rows.
+expect_rc 0 cl "$PASS" record add assessment --student S001 --field occurred_at=2026-11-10 \
+  --field risk_level=3 --field misconduct_tier=none --field reasons=自杀意念 --field safety_plan=yes \
+  --field follow_up=2026-11-20
 screens settings.keys
 compare settings-people settings-added settings-remove-menu settings-remove-confirm settings-removed \
   settings-last-refused settings-short-refused settings-passphrase settings-recovery settings-teacher-enrolled \
   settings-teacher-revoked settings-office-added settings-office-confirm settings-office-removed \
   settings-policies settings-policy-changed settings-policy-refused settings-policy-circumstances \
   settings-policy-added settings-policy-remove-confirm settings-policy-removed settings-privacy-default \
-  settings-privacy-students settings-privacy-off settings-privacy-unlocked settings-privacy-default-off
-for n in settings-privacy-students settings-privacy-unlocked; do
+  settings-privacy-home settings-privacy-students settings-privacy-off settings-privacy-unlocked settings-privacy-default-off
+for n in settings-privacy-home settings-privacy-students settings-privacy-unlocked; do
   grep -q '赵小明\|Anna' "$T/dumps/$n.txt" && fail "$n shows a whole name in privacy mode"
-  grep -q '赵XM' "$T/dumps/$n.txt" && grep -q 'Smith A\.' "$T/dumps/$n.txt" || fail "$n does not shorten the names"
+  grep -q '赵XM' "$T/dumps/$n.txt" || fail "$n does not shorten the names"
 done
+grep -q 'Smith A\.' "$T/dumps/settings-privacy-students.txt" || fail "a Latin name is not shortened"
 grep -q '赵小明' "$T/dumps/settings-privacy-off.txt" || fail "^P did not show the names whole"
 
 note "the vault agrees with what the screens said"

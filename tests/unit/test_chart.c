@@ -57,11 +57,32 @@ static void test_small_counts_show(void **state)
     free(empty);
 }
 
+/* A narrow chart can keep its labels whole and still fit its width. */
+static void test_labels_given_room(void **state)
+{
+    (void)state;
+    const char *labels[] = {"0 none", "1 attention"};
+    const long long values[] = {12, 3};
+    char *cut = cl_chart_bars(labels, values, 2, 28);
+    assert_non_null(strstr(cut, "1 attent…"));
+    char *whole = cl_chart_bars_labelled(labels, values, 2, 28, 14);
+    assert_non_null(strstr(whole, "1 attention  "));
+    for (char *line = whole; *line; line = strchr(line, '\n') + 1) {
+        char *end = strchr(line, '\n');
+        *end = '\0';
+        assert_true(cl_text_width(line) <= 28);
+        *end = '\n';
+    }
+    free(cut);
+    free(whole);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_aligned_at_80),
         cmocka_unit_test(test_small_counts_show),
+        cmocka_unit_test(test_labels_given_room),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
