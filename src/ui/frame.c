@@ -286,21 +286,25 @@ void ui_lock(ui *u)
     ui_push(u, &ui_unlock_view, NULL);
 }
 
-/* Each unlock starts as the vault's privacy_mode says. */
-static void privacy_from_vault(ui *u)
+/* Each unlock starts as the vault's settings say: privacy mode, and the
+ * idle time before locking that the school chose for everyone
+ * (`carelog config set autolock_minutes`, or a on the settings screen). */
+static void settings_from_vault(ui *u)
 {
-    char *mode = NULL;
+    char *mode = NULL, *minutes = NULL;
     if (cl_settings_get(u->vault, "privacy_mode", &mode) == CL_OK)
         u->privacy = strcmp(mode, "on") == 0;
-    else
-        cl_error_clear();
+    if (cl_settings_get(u->vault, "autolock_minutes", &minutes) == CL_OK)
+        u->autolock_seconds = atoi(minutes) * 60;
+    cl_error_clear();
     free(mode);
+    free(minutes);
 }
 
 void ui_unlocked(ui *u)
 {
     u->session++;
-    privacy_from_vault(u);
+    settings_from_vault(u);
     while (u->top)
         ui_pop(u);
     u->last_input = ui_clock(u);

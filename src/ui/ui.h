@@ -136,7 +136,9 @@ double ui_clock(ui *u);
 void ui_lock(ui *u);
 /* Opens the view for the vault just unlocked. */
 void ui_unlocked(ui *u);
-/* Settings (language, auto-lock) in $XDG_CONFIG_HOME/carelog/screens.conf. */
+/* The language (and the teacher's screen's auto-lock) in
+ * $XDG_CONFIG_HOME/carelog/screens.conf; a vault's screens take their
+ * auto-lock and privacy mode from the vault at each unlock. */
 void ui_settings_save(ui *u);
 
 /* ---- draw.c ---- */

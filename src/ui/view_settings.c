@@ -108,23 +108,24 @@ static ui_result settings_privacy(ui *u, view *v)
     return UI_STAY;
 }
 
+/* The vault's autolock_minutes, for everyone who opens it (audited), as
+ * `carelog config set autolock_minutes` sets it. */
 static ui_result settings_autolock(ui *u, view *v)
 {
     (void)v;
     char initial[16], *answer;
     snprintf(initial, sizeof initial, "%d", u->autolock_seconds / 60);
-    if (!ui_ask(u, _("Lock after how many idle minutes (1–240, 0 never)?"), initial, &answer))
+    if (!ui_ask(u, _("Lock after how many idle minutes (1–240)?"), initial, &answer))
         return UI_STAY;
-    char *end;
-    long minutes = strtol(answer, &end, 10);
-    bool ok = *answer && *end == '\0' && minutes >= 0 && minutes <= 240;
-    free(answer);
-    if (!ok) {
-        ui_say(u, true, "%s", _("Give a whole number of minutes from 0 to 240; nothing was changed."));
-        return UI_STAY;
+    cl_status st = cl_settings_set(u->vault, "autolock_minutes", answer);
+    if (st == CL_OK) {
+        u->autolock_seconds = atoi(answer) * 60;
+        ui_say(u, false, _("The screens lock after %d idle minutes, for everyone who opens this vault."),
+               u->autolock_seconds / 60);
+    } else {
+        ui_say(u, true, "%s", _("Give a whole number of minutes from 1 to 240; nothing was changed."));
     }
-    u->autolock_seconds = (int)minutes * 60;
-    ui_settings_save(u);
+    free(answer);
     return UI_STAY;
 }
 

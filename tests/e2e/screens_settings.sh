@@ -29,7 +29,7 @@ compare settings-people settings-added settings-remove-menu settings-remove-conf
   settings-last-refused settings-short-refused settings-passphrase settings-recovery settings-teacher-enrolled \
   settings-teacher-revoked settings-office-added settings-office-confirm settings-office-removed \
   settings-policies settings-policy-changed settings-policy-refused settings-policy-circumstances \
-  settings-policy-added settings-policy-remove-confirm settings-policy-removed settings-privacy-default \
+  settings-policy-added settings-policy-remove-confirm settings-policy-removed settings-autolock-refused settings-autolock settings-privacy-default \
   settings-privacy-home settings-privacy-students settings-privacy-off settings-privacy-unlocked settings-privacy-default-off
 for n in settings-privacy-home settings-privacy-students settings-privacy-unlocked; do
   grep -q '赵小明\|Anna' "$T/dumps/$n.txt" && fail "$n shows a whole name in privacy mode"
@@ -58,6 +58,9 @@ expect_rc 0 cl "$PASS2" --json office list
 expect_rc 0 cl "$PASS2" --json policy list
 grep -q '"basis":"risk","value":"3","days":5' "$T/out" || fail "the crisis policy changed on screen is not 5 days: $(cat "$T/out")"
 grep -q 'single_parent' "$T/out" && fail "the policy removed on screen is still there: $(cat "$T/out")"
+expect_rc 0 cl "$PASS2" config get autolock_minutes
+[ "$(cat "$T/out")" = 10 ] || fail "autolock_minutes is $(cat "$T/out") after setting 10 on screen"
+grep -q 'locks in 10:00' "$T/dumps/settings-privacy-unlocked.txt" || fail "the unlock did not take the vault's auto-lock time"
 expect_rc 0 cl "$PASS2" config get privacy_mode
 [ "$(cat "$T/out")" = off ] || fail "privacy_mode is $(cat "$T/out") after switching it back off on screen"
 expect_rc 64 cl "$PASS2" config set privacy_mode sometimes
