@@ -10,8 +10,8 @@
 
 #include "carelog/catalog.h"
 #include "carelog/chart.h"
-#include "carelog/student.h"
 #include "carelog/i18n.h"
+#include "carelog/student.h"
 #include "carelog/text.h"
 #include "ui.h"
 
@@ -100,7 +100,6 @@ int ui_risk_attr(ui *u, long long risk)
     }
 }
 
-/* Readable without colour (NO_COLOR) and on any terminal: plain ASCII. */
 const char *ui_student_name(ui *u, const char *name)
 {
     if (!u->privacy)
@@ -110,6 +109,13 @@ const char *ui_student_name(ui *u, const char *name)
     return out;
 }
 
+const char *ui_risk_label(int risk)
+{
+    static const char *const labels[] = {N_("0 none"), N_("1 attention"), N_("2 elevated"), N_("3 crisis")};
+    return risk >= 0 && risk <= 3 ? _(labels[risk]) : "?";
+}
+
+/* Readable without colour (NO_COLOR) and on any terminal: plain ASCII. */
 const char *ui_risk_symbol(long long risk)
 {
     static const char *const symbols[] = {"  .", "  !", " !!", "!!!"};

@@ -151,6 +151,8 @@ void ui_text_pad(ui *u, int y, int x, int cells, const char *text, int attr);
 int ui_textf(ui *u, int y, int x, int cells, int attr, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 int ui_risk_attr(ui *u, long long risk);
 const char *ui_risk_symbol(long long risk);
+/* "3 crisis" ("3 危机"): a risk level with its name, in the interface language. */
+const char *ui_risk_label(int risk);
 /* A student's name as a list shows it: whole, or in privacy mode the
  * surname and initials (cl_student_private_name). The answer lives until
  * the fourth call after. A file the counsellor opened shows the name whole. */

@@ -222,10 +222,9 @@ static void draw_charts(ui *u, const home *h, int y)
     char title[128];
     snprintf(title, sizeof title, _("Records per week since %s"), h->first_week);
     ui_columns(u, y, 0, 9, COLUMN_CELLS, title, h->weeks, WEEKS);
-    static const char *const risk_names[] = {N_("0 none"), N_("1 attention"), N_("2 elevated"), N_("3 crisis")};
     const char *labels[4];
     for (int i = 0; i < 4; i++)
-        labels[i] = _(risk_names[i]);
+        labels[i] = ui_risk_label(i);
     ui_chart(u, y, RISK_X, u->cols - RISK_X, _("Students by risk"), labels, h->by_risk, 4);
 }
 

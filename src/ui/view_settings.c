@@ -36,10 +36,11 @@ static settings *settings_of(ui *u, view *v)
             s->counsellors = json_array();
         }
         char *mode = NULL;
-        if (cl_settings_get(u->vault, "privacy_mode", &mode) == CL_OK)
+        st = cl_settings_get(u->vault, "privacy_mode", &mode);
+        if (st == CL_OK)
             s->privacy_default = strcmp(mode, "on") == 0;
         else
-            ui_fail(u, CL_EIO);
+            ui_fail(u, st);
         free(mode);
         s->seen = u->changes;
     }

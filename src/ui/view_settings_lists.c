@@ -368,8 +368,6 @@ static const list_kind offices = {
 
 /* ---- follow-up policies ---- */
 
-static const char *const risk_labels[] = {N_("0 none"), N_("1 attention"), N_("2 elevated"), N_("3 crisis")};
-
 static const char *basis_label(const char *basis)
 {
     return strcmp(basis, "risk") == 0 ? _("risk level") : _("circumstance");
@@ -426,8 +424,8 @@ static void policy_add(ui *u)
         return;
     if (basis == 0) {
         const char *labels[4];
-        for (size_t i = 0; i < 4; i++)
-            labels[i] = _(risk_labels[i]);
+        for (int i = 0; i < 4; i++)
+            labels[i] = ui_risk_label(i);
         int level = ui_menu(u, _("Which risk level?"), labels, 4);
         if (level >= 0) {
             char value[12];
