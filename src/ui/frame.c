@@ -286,19 +286,24 @@ void ui_lock(ui *u)
     ui_push(u, &ui_unlock_view, NULL);
 }
 
-/* Each unlock starts as the vault's settings say: privacy mode, and the
- * idle time before locking that the school chose for everyone
- * (`carelog config set autolock_minutes`, or a on the settings screen). */
+/* Each unlock starts as the vault's settings say — what the school chose
+ * for everyone (`carelog config set`, or the settings screen): privacy
+ * mode, the idle time before locking, and the language unless it is auto
+ * (then the locale, or this user's last choice in screens.conf). */
 static void settings_from_vault(ui *u)
 {
-    char *mode = NULL, *minutes = NULL;
+    char *mode = NULL, *minutes = NULL, *lang = NULL;
     if (cl_settings_get(u->vault, "privacy_mode", &mode) == CL_OK)
         u->privacy = strcmp(mode, "on") == 0;
     if (cl_settings_get(u->vault, "autolock_minutes", &minutes) == CL_OK)
         u->autolock_seconds = atoi(minutes) * 60;
+    if (cl_settings_get(u->vault, "language", &lang) == CL_OK && strcmp(lang, "auto") != 0 &&
+        cl_i18n_set_language(lang) == CL_OK)
+        snprintf(u->lang, sizeof u->lang, "%s", cl_i18n_language());
     cl_error_clear();
     free(mode);
     free(minutes);
+    free(lang);
 }
 
 void ui_unlocked(ui *u)

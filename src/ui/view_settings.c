@@ -78,12 +78,21 @@ static void settings_draw(ui *u, view *v)
     ui_text(u, row++, 2, u->cols - 2, _("o follow-up policies · ^P privacy mode for this session only"), A_DIM);
 }
 
+/* The vault's language, as `carelog config set language` sets it (audited,
+ * for everyone who opens it); screens.conf keeps it too, for the unlock
+ * screen before the vault is open. */
 static ui_result settings_lang(ui *u, view *v)
 {
     (void)v;
     const char *next = strcmp(u->lang, "zh") == 0 ? "en" : "zh";
-    if (cl_i18n_set_language(next) == CL_OK)
-        snprintf(u->lang, sizeof u->lang, "%s", next);
+    cl_status st = cl_settings_set(u->vault, "language", next);
+    if (st == CL_OK)
+        st = cl_i18n_set_language(next);
+    if (st != CL_OK) {
+        ui_fail(u, st);
+        return UI_STAY;
+    }
+    snprintf(u->lang, sizeof u->lang, "%s", next);
     ui_settings_save(u);
     u->changes++; /* labels from the forms follow the language */
     return UI_STAY;

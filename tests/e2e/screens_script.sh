@@ -20,6 +20,13 @@ grep -q '情绪低落，不愿上学' "$T/out" || fail "the session typed on scr
 grep -q '第二次：情况好转' "$T/out" || fail "the draft resumed after auto-lock was not saved"
 cl "$PASS" --json record show 2 >"$T/out" 2>&1 || fail "record show failed"
 grep -q '哭了很久。\\n晚上睡不好' "$T/out" || fail "the pasted paragraph lost its newline: $(cat "$T/out")"
+# The language switched on the settings screen (to English and back) is
+# the vault's own setting, audited, as `config set language` makes it.
+expect_rc 0 cl "$PASS" config get language
+[ "$(cat "$T/out")" = zh ] || fail "the language set on screen is not the vault's: $(cat "$T/out")"
+expect_rc 0 cl "$PASS" --json audit list
+[ "$(grep -o '"action":"setting.set","target":"language","detail":"[a-z]*"' "$T/out" | cut -d'"' -f12 | tr '\n' ' ')" = \
+  "en zh " ] || fail "the language switches were not audited: $(cat "$T/out")"
 # Nothing the screens did left a file outside the vault but the settings.
 [ -z "$(find "$T/dumps" -type f ! -name '*.txt' ! -name '*.masked' ! -name '*.colors')" ] || fail "the screens wrote a file of their own"
 
