@@ -43,13 +43,14 @@ static int observe_option(cl_cli *c, int opt, const char *arg, void *ctx)
     return 0;
 }
 
-static cl_status load_identity(const observe_opts *o, cl_teacher_identity **t)
+/* Asks for the teacher's passphrase and opens the identity's secret. */
+static cl_status unlock_identity(const cl_teacher_identity *t, cl_secret **seed)
 {
-    char *dir = NULL;
-    cl_status st = o->identity ? CL_OK : cl_teacher_default_dir(&dir);
+    cl_secret *pass = NULL;
+    cl_status st = cl_passphrase_read(_("Teacher passphrase (教师密码): "), false, &pass);
     if (st == CL_OK)
-        st = cl_teacher_load(o->identity ? o->identity : dir, t);
-    free(dir);
+        st = cl_teacher_unlock(t, pass, seed);
+    cl_secret_free(pass);
     return st;
 }
 
@@ -76,13 +77,10 @@ static int cmd_sent(cl_cli *c)
         return cl_cli_exit(rc);
     cl_teacher_identity *t;
     json_t *list = NULL;
-    cl_secret *pass = NULL, *seed = NULL;
-    cl_status st = load_identity(&o, &t);
+    cl_secret *seed = NULL;
+    cl_status st = cl_teacher_load(o.identity, &t);
     if (st == CL_OK && o.students)
-        st = cl_passphrase_read(_("Teacher passphrase (教师密码): "), false, &pass);
-    if (st == CL_OK && o.students)
-        st = cl_teacher_unlock(t, pass, &seed);
-    cl_secret_free(pass);
+        st = unlock_identity(t, &seed);
     if (st == CL_OK)
         st = cl_teacher_sent(t, seed, &list);
     cl_secret_free(seed);
@@ -286,14 +284,7 @@ static void run_free(observe_run *r)
 
 static cl_status unlock_teacher(observe_run *r)
 {
-    if (r->seed)
-        return CL_OK;
-    cl_secret *pass = NULL;
-    cl_status st = cl_passphrase_read(_("Teacher passphrase (教师密码): "), false, &pass);
-    if (st == CL_OK)
-        st = cl_teacher_unlock(r->t, pass, &r->seed);
-    cl_secret_free(pass);
-    return st;
+    return r->seed ? CL_OK : unlock_identity(r->t, &r->seed);
 }
 
 /* With a roster: unlock, open it, and write with its form; else the
@@ -360,7 +351,7 @@ static int cmd_observe(cl_cli *c)
     observe_run r = {0};
     char number[128] = "", name[256] = "", klass[128] = "", vault_pub[4096], inbox[4096];
     snprintf(inbox, sizeof inbox, "%s/inbox", c->vault_dir);
-    cl_status st = load_identity(&o, &r.t);
+    cl_status st = cl_teacher_load(o.identity, &r.t);
     /* The keys are checked first: nothing is written for a vault that is
      * not the one joined. */
     if (st == CL_OK && !o.output) {

@@ -52,16 +52,6 @@ static int parse(cl_cli *c, const struct option *options, const char *usage, con
     return cl_cli_parse(c, options, usage, help, teacher_option, o, want, first);
 }
 
-static cl_status load_identity(const teacher_opts *o, cl_teacher_identity **t)
-{
-    char *dir = NULL;
-    cl_status st = o->identity ? CL_OK : cl_teacher_default_dir(&dir);
-    if (st == CL_OK)
-        st = cl_teacher_load(o->identity ? o->identity : dir, t);
-    free(dir);
-    return st;
-}
-
 static const char *login_name(void)
 {
     const struct passwd *pw = getpwuid(getuid());
@@ -109,11 +99,11 @@ static int cmd_init(cl_cli *c)
     char *dir = NULL;
     cl_secret *pass = NULL;
     cl_teacher_identity *t = NULL;
-    cl_status st = o.identity ? CL_OK : cl_teacher_default_dir(&dir);
+    cl_status st = cl_teacher_dir(o.identity, &dir);
     if (st == CL_OK)
         st = cl_passphrase_read(_("New teacher passphrase (教师密码): "), true, &pass);
     if (st == CL_OK)
-        st = cl_teacher_init(o.identity ? o.identity : dir, o.name ? o.name : login_name(), pass, &t);
+        st = cl_teacher_init(dir, o.name ? o.name : login_name(), pass, &t);
     cl_secret_free(pass);
     free(dir);
     if (st != CL_OK)
@@ -142,7 +132,7 @@ static int cmd_show(cl_cli *c)
     if (rc != 0)
         return cl_cli_exit(rc);
     cl_teacher_identity *t;
-    cl_status st = load_identity(&o, &t);
+    cl_status st = cl_teacher_load(o.identity, &t);
     if (st != CL_OK)
         return cl_cli_fail(st);
     if (c->json) {
@@ -168,7 +158,7 @@ static int cmd_join(cl_cli *c)
     if (rc != 0)
         return cl_cli_exit(rc);
     cl_teacher_identity *t;
-    cl_status st = load_identity(&o, &t);
+    cl_status st = cl_teacher_load(o.identity, &t);
     if (st == CL_OK)
         st = cl_teacher_join(t, c->argv[first]);
     if (st != CL_OK) {
