@@ -23,17 +23,57 @@ typedef struct cl_cli {
     bool yes;                 /* --yes: confirmations answered for scripts */
     int argc;                 /* the command's own arguments, argv[0] = command */
     char **argv;
+    char **operand;           /* the operands after the options (cl_cli_run) */
+    int operands;             /* how many */
     cl_vault *vault;          /* opened by cl_cli_unlock */
     bool passphrase_was_reset;
     bool lang_chosen;         /* --lang was given: the vault's setting does not apply */
 } cl_cli;
 
+/* Takes one option of a command into ctx (the command's own options):
+ * 0, or the exit code after saying what is wrong (cl_cli_fail). */
+typedef int (*cl_option_fn)(cl_cli *c, int opt, const char *arg, void *ctx);
+
+/* What a command needs before its call. */
+typedef enum cl_cli_needs {
+    CL_CLI_NO_VAULT = 0, /* the teacher's or the office's side, a vault being made, files only */
+    CL_CLI_UNLOCKED,     /* the vault open (cl_cli_unlock: passphrase, inbox taken in) */
+} cl_cli_needs;
+
+#define CL_CLI_ANY_OPERANDS (-1)
+
+/* The shape most commands share, carried by cl_cli_run: the options
+ * parsed (on_option into a zeroed copy of opts_defaults, opts_size bytes),
+ * exactly `operands` operands (or any number), check (what can be refused
+ * before a passphrase is asked), the vault unlocked when needs says so,
+ * then call; a failure of any step prints its message and becomes the
+ * exit code. usage and help are shown through the catalogue (N_()). */
+typedef struct cl_command_spec {
+    const char *usage; /* after "usage: carelog NAME " */
+    const char *help;
+    const struct option *options; /* NULL: none but --help */
+    cl_option_fn on_option;
+    const void *opts_defaults; /* NULL: all zero */
+    size_t opts_size;
+    int operands;
+    cl_cli_needs needs;
+    cl_status (*check)(cl_cli *c, void *opts); /* may be NULL */
+    cl_status (*call)(cl_cli *c, void *opts);
+} cl_command_spec;
+
+/* The options struct of a spec: its defaults and size (CL_CLI_OPTS(o)). */
+#define CL_CLI_OPTS(defaults) .opts_defaults = &(defaults), .opts_size = sizeof(defaults)
+
 typedef struct cl_command {
     const char *name;         /* "counsellor add" */
     const char *args;         /* "NAME" */
     const char *summary;      /* one line for the command list */
-    int (*run)(cl_cli *c);
+    int (*run)(cl_cli *c);    /* a command of its own shape, or NULL: */
+    const cl_command_spec *spec; /* the shared shape, run by cl_cli_run */
 } cl_command;
+
+/* Runs a command by its spec (src/cli/command.c); returns the exit code. */
+int cl_cli_run(cl_cli *c, const cl_command_spec *spec);
 
 int cl_cli_main(int argc, char **argv);
 
@@ -47,7 +87,9 @@ void cl_cli_inbox_on_unlock(cl_cli *c);
 /* Prints "carelog: <message>" to stderr and returns st as an exit code. */
 int cl_cli_fail(cl_status st);
 
-/* Prints a JSON value (compact, one line) to stdout and frees it. */
+/* Prints a JSON value (compact, one line) to stdout and frees it;
+ * cl_cli_print_json also reports a failure (cl_cli_fail). */
+cl_status cl_cli_put_json(json_t *value);
 int cl_cli_print_json(json_t *value);
 
 /* Audits a list command once (cl_audit_listing): what (the command's
@@ -70,6 +112,8 @@ cl_status cl_cli_json_row(cl_cli_json_rows *a, const json_t *row);
 /* Closes the array when st is CL_OK (returns 0); otherwise ends the line
  * and reports st (cl_cli_fail). */
 int cl_cli_json_rows_end(cl_cli_json_rows *a, cl_status st);
+/* The same without reporting: returns st for the caller to report. */
+cl_status cl_cli_json_rows_close(cl_cli_json_rows *a, cl_status st);
 
 /* Prints text made inert (cl_text_inert) to out. */
 void cl_cli_print_text(FILE *out, const char *text);
@@ -109,6 +153,8 @@ typedef struct cl_cli_page {
 /* Takes opt into p when it is one of those (0, or the exit code of a bad
  * value); 1 when it is not. */
 int cl_cli_page_option(cl_cli_page *p, int opt, const char *arg);
+/* --after without --limit: CL_EUSAGE. */
+cl_status cl_cli_page_check(const cl_cli_page *p);
 
 /* A table printed a block of rows at a time (CL_CLI_BLOCK_ROWS), so a
  * list of any length holds one block in memory, yet prints exactly as one
@@ -153,7 +199,6 @@ int cl_cli_home(cl_cli *c);
  * --version 3 12" in every command. Prints usage for --help (returning -1),
  * wherever it stands. On success *first_arg is the index of the first
  * operand in c->argv. */
-typedef int (*cl_option_fn)(cl_cli *c, int opt, const char *arg, void *ctx);
 int cl_cli_options(cl_cli *c, const struct option *options, const char *usage, const char *help,
                    cl_option_fn on_option, void *ctx, int *first_arg);
 
@@ -204,7 +249,9 @@ void cl_cli_print_saved(const char *what, long long id, long long read_version, 
 /* Adds a row of two cells (key, value) to a two-column table. */
 void cl_cli_table_pair(cl_table *t, const char *key, const char *value);
 
-/* Prints a table and frees it. */
+/* Prints a table and frees it (NULL: out of memory); cl_cli_table_done
+ * also reports a failure. */
+cl_status cl_cli_put_table(cl_table *t);
 int cl_cli_table_done(cl_table *t);
 
 /* Field values from --field id=value and --input FILE|- (src/cli/fields.c),

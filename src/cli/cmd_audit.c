@@ -190,8 +190,8 @@ static int cmd_audit_anchor(cl_cli *c)
 }
 
 const cl_command cl_audit_commands[] = {
-    {"audit list", "[--since DATE] [--limit N]", N_("the audit log: who did what, when"), cmd_audit_list},
-    {"audit verify", "[--anchor FILE]", N_("check the audit log's hash chain"), cmd_audit_verify},
-    {"audit anchor", "", N_("print the audit head signed by the vault"), cmd_audit_anchor},
-    {NULL, NULL, NULL, NULL},
+    {"audit list", "[--since DATE] [--limit N]", N_("the audit log: who did what, when"), cmd_audit_list, NULL},
+    {"audit verify", "[--anchor FILE]", N_("check the audit log's hash chain"), cmd_audit_verify, NULL},
+    {"audit anchor", "", N_("print the audit head signed by the vault"), cmd_audit_anchor, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };

@@ -376,12 +376,12 @@ static int cmd_import_transfer(cl_cli *c)
 }
 
 const cl_command cl_bundle_commands[] = {
-    {"import transfer", "FILE", N_("take in a student sent by another school"), cmd_import_transfer},
-    {"import receipt", "FILE", N_("import an office's receipt; moves the referral forward"), cmd_import_receipt},
-    {"office open", "FILE", N_("office vault: verify, decrypt and keep a referral bundle"), cmd_office_open},
-    {"office referrals", "", N_("office vault: list the referrals received"), cmd_office_referrals},
-    {"office show", "ID", N_("office vault: show a received referral"), cmd_office_show},
+    {"import transfer", "FILE", N_("take in a student sent by another school"), cmd_import_transfer, NULL},
+    {"import receipt", "FILE", N_("import an office's receipt; moves the referral forward"), cmd_import_receipt, NULL},
+    {"office open", "FILE", N_("office vault: verify, decrypt and keep a referral bundle"), cmd_office_open, NULL},
+    {"office referrals", "", N_("office vault: list the referrals received"), cmd_office_referrals, NULL},
+    {"office show", "ID", N_("office vault: show a received referral"), cmd_office_show, NULL},
     {"office receipt", "ID --status S --note TEXT -o FILE", N_("office vault: write a signed receipt for the school"),
-     cmd_office_receipt},
-    {NULL, NULL, NULL, NULL},
+     cmd_office_receipt, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };

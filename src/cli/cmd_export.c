@@ -252,11 +252,11 @@ static int cmd_office_export(cl_cli *c)
 const cl_command cl_export_commands[] = {
     {"export referral", "ID --format F|--bundle --to OFFICE -o FILE",
      N_("print a referral summary (PDF, Markdown, JSON), or send it as a bundle"),
-     cmd_export_referral},
+     cmd_export_referral, NULL},
     {"export student", "STUDENT --format F|--bundle --to SCHOOL -o FILE",
      N_("print a student's chronology, or send the whole file to another school"),
-     cmd_export_student},
+     cmd_export_student, NULL},
     {"office export", "ID --format pdf|md -o FILE", N_("office vault: print the summary a school sent"),
-     cmd_office_export},
-    {NULL, NULL, NULL, NULL},
+     cmd_office_export, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };

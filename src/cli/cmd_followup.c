@@ -359,11 +359,11 @@ static int cmd_verify_derived(cl_cli *c)
 }
 
 const cl_command cl_followup_commands[] = {
-    {"due", "[--days N]", N_("follow-ups due and overdue, with the reason"), cmd_due},
-    {"followup close", "RECORD_ID --reason TEXT", N_("close a follow-up with a reason"), cmd_followup_close},
-    {"verify-derived", "[--repair]", N_("recompute the derived state and compare"), cmd_verify_derived},
-    {"policy list", "", N_("minimum follow-up frequencies by risk and circumstance"), cmd_policy_list},
-    {"policy set", "BASIS VALUE DAYS", N_("set a minimum follow-up frequency"), cmd_policy_set},
-    {"policy remove", "BASIS VALUE", N_("remove a follow-up policy"), cmd_policy_remove},
-    {NULL, NULL, NULL, NULL},
+    {"due", "[--days N]", N_("follow-ups due and overdue, with the reason"), cmd_due, NULL},
+    {"followup close", "RECORD_ID --reason TEXT", N_("close a follow-up with a reason"), cmd_followup_close, NULL},
+    {"verify-derived", "[--repair]", N_("recompute the derived state and compare"), cmd_verify_derived, NULL},
+    {"policy list", "", N_("minimum follow-up frequencies by risk and circumstance"), cmd_policy_list, NULL},
+    {"policy set", "BASIS VALUE DAYS", N_("set a minimum follow-up frequency"), cmd_policy_set, NULL},
+    {"policy remove", "BASIS VALUE", N_("remove a follow-up policy"), cmd_policy_remove, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };

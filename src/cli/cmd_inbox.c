@@ -323,12 +323,12 @@ static int cmd_inbox(cl_cli *c)
 }
 
 const cl_command cl_inbox_commands[] = {
-    {"inbox import", "[FILE …]", N_("take in teachers' sealed observations"), cmd_import},
-    {"inbox list", "[--all] [--json]", N_("observations waiting for triage, urgent first"), cmd_list},
-    {"inbox show", "ID", N_("one observation a teacher sent (audited)"), cmd_show},
-    {"inbox accept", "ID [--student S]", N_("make it an observation record of the student"), cmd_accept},
-    {"inbox dismiss", "ID --reason TEXT", N_("dismiss it, saying why"), cmd_dismiss},
-    {"inbox quarantine", "[--json]", N_("files refused on import, with the reason"), cmd_quarantine},
-    {"inbox", "", N_("import, then list what waits for triage"), cmd_inbox},
-    {NULL, NULL, NULL, NULL},
+    {"inbox import", "[FILE …]", N_("take in teachers' sealed observations"), cmd_import, NULL},
+    {"inbox list", "[--all] [--json]", N_("observations waiting for triage, urgent first"), cmd_list, NULL},
+    {"inbox show", "ID", N_("one observation a teacher sent (audited)"), cmd_show, NULL},
+    {"inbox accept", "ID [--student S]", N_("make it an observation record of the student"), cmd_accept, NULL},
+    {"inbox dismiss", "ID --reason TEXT", N_("dismiss it, saying why"), cmd_dismiss, NULL},
+    {"inbox quarantine", "[--json]", N_("files refused on import, with the reason"), cmd_quarantine, NULL},
+    {"inbox", "", N_("import, then list what waits for triage"), cmd_inbox, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };

@@ -409,7 +409,7 @@ static int cmd_observe(cl_cli *c)
 }
 
 const cl_command cl_observe_commands[] = {
-    {"observe", "[--student N] [--field id=value …]", N_("teacher's side: write and seal an observation"), cmd_observe},
-    {"teacher sent", "[--students]", N_("teacher's side: what you sent (no content)"), cmd_sent},
-    {NULL, NULL, NULL, NULL},
+    {"observe", "[--student N] [--field id=value …]", N_("teacher's side: write and seal an observation"), cmd_observe, NULL},
+    {"teacher sent", "[--students]", N_("teacher's side: what you sent (no content)"), cmd_sent, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };

@@ -290,14 +290,14 @@ static int cmd_pubkey(cl_cli *c)
 }
 
 const cl_command cl_office_commands[] = {
-    {"office init", "--name NAME", N_("create an office vault for a protection office"), cmd_office_init},
-    {"office add", "NAME office.pub|--age A --minisign K", N_("add an office that bundles go to"), cmd_office_add},
-    {"office list", "", N_("list the offices (in an office vault: the trusted schools)"), cmd_office_list},
-    {"office remove", "NAME", N_("remove an office no bundle was sent to"), cmd_office_remove},
-    {"office trust", "NAME vault.pub", N_("office vault: trust a school's bundles"), cmd_office_trust},
+    {"office init", "--name NAME", N_("create an office vault for a protection office"), cmd_office_init, NULL},
+    {"office add", "NAME office.pub|--age A --minisign K", N_("add an office that bundles go to"), cmd_office_add, NULL},
+    {"office list", "", N_("list the offices (in an office vault: the trusted schools)"), cmd_office_list, NULL},
+    {"office remove", "NAME", N_("remove an office no bundle was sent to"), cmd_office_remove, NULL},
+    {"office trust", "NAME vault.pub", N_("office vault: trust a school's bundles"), cmd_office_trust, NULL},
     {"school add", "NAME vault.pub", N_("school vault: add a school that students transfer to and from"),
-     cmd_school_add},
-    {"school list", "", N_("list the other schools this vault knows"), cmd_school_list},
-    {"pubkey", "", N_("print this vault's age recipient and minisign public key"), cmd_pubkey},
-    {NULL, NULL, NULL, NULL},
+     cmd_school_add, NULL},
+    {"school list", "", N_("list the other schools this vault knows"), cmd_school_list, NULL},
+    {"pubkey", "", N_("print this vault's age recipient and minisign public key"), cmd_pubkey, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };

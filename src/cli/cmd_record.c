@@ -415,12 +415,12 @@ static int cmd_amend(cl_cli *c)
 }
 
 const cl_command cl_record_commands[] = {
-    {"record add", "KIND --student S [--field id=value …]", N_("add a record (observation, session, …)"), cmd_add},
-    {"record edit", "ID --version V [--field id=value …]", N_("change a record (refused if changed meanwhile)"), cmd_edit},
-    {"record list", "[--student S] [--kind K] [--since D]", N_("list records, newest first"), cmd_list},
-    {"record show", "ID [--history]", N_("show a record (audited)"), cmd_show},
-    {"record sign", "ID --version V", N_("sign a note; then only amendments"), cmd_sign},
-    {"record amend", "ID --text TEXT", N_("add an amendment beside a record"), cmd_amend},
-    {NULL, NULL, NULL, NULL},
+    {"record add", "KIND --student S [--field id=value …]", N_("add a record (observation, session, …)"), cmd_add, NULL},
+    {"record edit", "ID --version V [--field id=value …]", N_("change a record (refused if changed meanwhile)"), cmd_edit, NULL},
+    {"record list", "[--student S] [--kind K] [--since D]", N_("list records, newest first"), cmd_list, NULL},
+    {"record show", "ID [--history]", N_("show a record (audited)"), cmd_show, NULL},
+    {"record sign", "ID --version V", N_("sign a note; then only amendments"), cmd_sign, NULL},
+    {"record amend", "ID --text TEXT", N_("add an amendment beside a record"), cmd_amend, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };
 

@@ -278,8 +278,8 @@ static int cmd_referral_show(cl_cli *c)
 }
 
 const cl_command cl_referral_commands[] = {
-    {"referral move", "ID STATE --note TEXT [--at T]", N_("move a referral on in the reporting loop"), cmd_referral_move},
-    {"referral list", "[--all]", N_("open referrals by state and age, late ones marked"), cmd_referral_list},
-    {"referral show", "ID", N_("a referral's state and history"), cmd_referral_show},
-    {NULL, NULL, NULL, NULL},
+    {"referral move", "ID STATE --note TEXT [--at T]", N_("move a referral on in the reporting loop"), cmd_referral_move, NULL},
+    {"referral list", "[--all]", N_("open referrals by state and age, late ones marked"), cmd_referral_list, NULL},
+    {"referral show", "ID", N_("a referral's state and history"), cmd_referral_show, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };

@@ -575,11 +575,11 @@ static int cmd_report_merge(cl_cli *c)
 }
 
 const cl_command cl_report_commands[] = {
-    {"report ledger", "--format F -o FILE", N_("the intervention ledger 干预台账 (xlsx, csv, pdf, md)"), cmd_report_ledger},
+    {"report ledger", "--format F -o FILE", N_("the intervention ledger 干预台账 (xlsx, csv, pdf, md)"), cmd_report_ledger, NULL},
     {"report difficulty", "--format F -o FILE", N_("children in difficulty 困境儿童 (xlsx, csv, pdf, md)"),
-     cmd_report_difficulty},
-    {"report stats", "[--by D] [--format F]", N_("counts with terminal bar charts (table, csv, json)"), cmd_report_stats},
-    {"report county", "--period NAME -o FILE", N_("anonymous, signed totals of a term for the county"), cmd_report_county},
-    {"report merge", "FILE... [--trust VAULT.PUB...]", N_("verify and add up schools' county totals"), cmd_report_merge},
-    {NULL, NULL, NULL, NULL},
+     cmd_report_difficulty, NULL},
+    {"report stats", "[--by D] [--format F]", N_("counts with terminal bar charts (table, csv, json)"), cmd_report_stats, NULL},
+    {"report county", "--period NAME -o FILE", N_("anonymous, signed totals of a term for the county"), cmd_report_county, NULL},
+    {"report merge", "FILE... [--trust VAULT.PUB...]", N_("verify and add up schools' county totals"), cmd_report_merge, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };

@@ -224,6 +224,6 @@ static int cmd_search(cl_cli *c)
 
 const cl_command cl_search_commands[] = {
     {"search", "QUERY… [--kind K] [--student S] [--since D]", N_("find records by the words they say (audited)"),
-     cmd_search},
-    {NULL, NULL, NULL, NULL},
+     cmd_search, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };

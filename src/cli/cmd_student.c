@@ -610,14 +610,14 @@ static int cmd_clear_flag(cl_cli *c)
 }
 
 const cl_command cl_student_commands[] = {
-    {"student add", "--number N --name NAME --class C", N_("add a student"), cmd_add},
-    {"student edit", "ID|NUMBER --version V [--field …]", N_("change a student's details"), cmd_edit},
-    {"student list", "[--class C] [--risk N] [--status S]", N_("list students"), cmd_list},
-    {"student show", "ID|NUMBER", N_("a student's file (audited)"), cmd_show},
-    {"student close", "ID --status S --reason TEXT", N_("close or transfer a case"), cmd_close},
-    {"student duplicates", "", N_("students that look like one person"), cmd_duplicates},
-    {"student merge", "KEEP FROM", N_("merge a duplicate into the student kept"), cmd_merge},
-    {"student not-duplicate", "A B", N_("mark two students as different people"), cmd_not_duplicate},
-    {"student clear-flag", "FLAG_ID --reason TEXT", N_("clear a screening's flag"), cmd_clear_flag},
-    {NULL, NULL, NULL, NULL},
+    {"student add", "--number N --name NAME --class C", N_("add a student"), cmd_add, NULL},
+    {"student edit", "ID|NUMBER --version V [--field …]", N_("change a student's details"), cmd_edit, NULL},
+    {"student list", "[--class C] [--risk N] [--status S]", N_("list students"), cmd_list, NULL},
+    {"student show", "ID|NUMBER", N_("a student's file (audited)"), cmd_show, NULL},
+    {"student close", "ID --status S --reason TEXT", N_("close or transfer a case"), cmd_close, NULL},
+    {"student duplicates", "", N_("students that look like one person"), cmd_duplicates, NULL},
+    {"student merge", "KEEP FROM", N_("merge a duplicate into the student kept"), cmd_merge, NULL},
+    {"student not-duplicate", "A B", N_("mark two students as different people"), cmd_not_duplicate, NULL},
+    {"student clear-flag", "FLAG_ID --reason TEXT", N_("clear a screening's flag"), cmd_clear_flag, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };

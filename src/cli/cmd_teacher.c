@@ -303,13 +303,13 @@ static int cmd_publish_roster(cl_cli *c)
 }
 
 const cl_command cl_teacher_commands[] = {
-    {"teacher init", "[--name NAME]", N_("teacher's side: create your identity"), cmd_init},
-    {"teacher show", "", N_("teacher's side: your public key and fingerprint"), cmd_show},
-    {"teacher join", "VAULT_PUB", N_("teacher's side: bind to your school's vault"), cmd_join},
-    {"teacher add", "NAME PUBLIC_KEY [--class C]", N_("enrol a teacher (compare the fingerprint)"), cmd_add},
-    {"teacher list", "[--json]", N_("the enrolled teachers"), cmd_list},
-    {"teacher revoke", "NAME", N_("quarantine a teacher's files from now on"), cmd_revoke},
+    {"teacher init", "[--name NAME]", N_("teacher's side: create your identity"), cmd_init, NULL},
+    {"teacher show", "", N_("teacher's side: your public key and fingerprint"), cmd_show, NULL},
+    {"teacher join", "VAULT_PUB", N_("teacher's side: bind to your school's vault"), cmd_join, NULL},
+    {"teacher add", "NAME PUBLIC_KEY [--class C]", N_("enrol a teacher (compare the fingerprint)"), cmd_add, NULL},
+    {"teacher list", "[--json]", N_("the enrolled teachers"), cmd_list, NULL},
+    {"teacher revoke", "NAME", N_("quarantine a teacher's files from now on"), cmd_revoke, NULL},
     {"teacher publish-roster", "[--class C …] [-o FILE]", N_("the students' list and form for enrolled teachers"),
-     cmd_publish_roster},
-    {NULL, NULL, NULL, NULL},
+     cmd_publish_roster, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };

@@ -361,9 +361,9 @@ static int cmd_generate(cl_cli *c)
 }
 
 const cl_command cl_transfer_commands[] = {
-    {"import roster", "FILE.csv", N_("import students from a school roster (CSV, all or nothing)"), cmd_import_roster},
-    {"export vault", "--json -o FILE", N_("export the whole vault as JSON (plaintext; asks first)"), cmd_export_vault},
-    {"import vault", "FILE", N_("read a vault export into an empty vault"), cmd_import_vault},
-    {"generate", "[--students N]", N_("fill an empty vault with synthetic data (demos, tests)"), cmd_generate},
-    {NULL, NULL, NULL, NULL},
+    {"import roster", "FILE.csv", N_("import students from a school roster (CSV, all or nothing)"), cmd_import_roster, NULL},
+    {"export vault", "--json -o FILE", N_("export the whole vault as JSON (plaintext; asks first)"), cmd_export_vault, NULL},
+    {"import vault", "FILE", N_("read a vault export into an empty vault"), cmd_import_vault, NULL},
+    {"generate", "[--students N]", N_("fill an empty vault with synthetic data (demos, tests)"), cmd_generate, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };

@@ -469,15 +469,15 @@ static int cmd_verify(cl_cli *c)
 }
 
 const cl_command cl_vault_commands[] = {
-    {"init", "[--school NAME] [--user NAME]", N_("create a new vault and print its recovery key"), cmd_init},
-    {"status", "", N_("show the vault, its counsellors and counts"), cmd_status},
-    {"counsellor add", "NAME", N_("add a counsellor with their own passphrase"), cmd_counsellor_add},
-    {"counsellor list", "", N_("list the counsellors"), cmd_counsellor_list},
-    {"counsellor remove", "NAME", N_("remove a counsellor and rotate the key"), cmd_counsellor_remove},
-    {"passwd", "[--rotate]", N_("change your passphrase (--rotate: and the key)"), cmd_passwd},
-    {"recovery-key", "", N_("replace the recovery key"), cmd_recovery_key},
-    {"verify", "", N_("check the whole vault for damage"), cmd_verify},
-    {"backup", "FILE", N_("write an encrypted backup"), cmd_backup},
-    {"restore", "FILE", N_("restore a backup into a new vault"), cmd_restore},
-    {NULL, NULL, NULL, NULL},
+    {"init", "[--school NAME] [--user NAME]", N_("create a new vault and print its recovery key"), cmd_init, NULL},
+    {"status", "", N_("show the vault, its counsellors and counts"), cmd_status, NULL},
+    {"counsellor add", "NAME", N_("add a counsellor with their own passphrase"), cmd_counsellor_add, NULL},
+    {"counsellor list", "", N_("list the counsellors"), cmd_counsellor_list, NULL},
+    {"counsellor remove", "NAME", N_("remove a counsellor and rotate the key"), cmd_counsellor_remove, NULL},
+    {"passwd", "[--rotate]", N_("change your passphrase (--rotate: and the key)"), cmd_passwd, NULL},
+    {"recovery-key", "", N_("replace the recovery key"), cmd_recovery_key, NULL},
+    {"verify", "", N_("check the whole vault for damage"), cmd_verify, NULL},
+    {"backup", "FILE", N_("write an encrypted backup"), cmd_backup, NULL},
+    {"restore", "FILE", N_("restore a backup into a new vault"), cmd_restore, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };

@@ -60,3 +60,10 @@ cl_status cl_cli_blocks_end(cl_cli_blocks *b, cl_status st)
     b->t = NULL;
     return st;
 }
+
+cl_status cl_cli_page_check(const cl_cli_page *p)
+{
+    if (p->after && p->limit == 0)
+        return cl_fail(CL_EUSAGE, _("--after goes with --limit N (the size of the page)"));
+    return CL_OK;
+}
