@@ -177,6 +177,24 @@ void cl_cli_blocks_second(cl_cli_blocks *b);
  * table; CL_EIO when writing failed. */
 cl_status cl_cli_blocks_end(cl_cli_blocks *b, cl_status st);
 
+/* A list streamed from the core (walk calls row for each of the rows
+ * filter lets through, as cl_student_each and cl_record_each do): as JSON
+ * a row at a time (cl_cli_json_row) with --json, else as a table in
+ * blocks (cl_cli_blocks, both passes in one read transaction), each row
+ * made into cells by the table's row; none (N_()) is said when no row
+ * matches. Returns the status for the caller to report. */
+typedef cl_status cl_cli_row_fn(json_t *row, void *ctx);
+typedef cl_status (*cl_cli_walk_fn)(cl_cli *c, const void *filter, cl_cli_row_fn *row, void *ctx);
+typedef struct cl_cli_list_table {
+    size_t ncols;
+    const char *const *headers;
+    void (*setup)(cl_table *t); /* may be NULL */
+    cl_status (*row)(cl_cli_blocks *b, const json_t *row, void *ctx);
+    const char *none;
+} cl_cli_list_table;
+cl_status cl_cli_stream_list(cl_cli *c, cl_cli_walk_fn walk, const void *filter, const cl_cli_list_table *table,
+                             void *ctx);
+
 /* After a page: when next is a cursor, the line that asks for the page
  * after it ("carelog agenda --limit 20 --after overdue:…"). */
 void cl_cli_print_next(const cl_cli *c, const cl_cli_page *p, const char *next);
