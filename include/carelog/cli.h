@@ -43,11 +43,13 @@ typedef enum cl_cli_needs {
 #define CL_CLI_ANY_OPERANDS (-1)
 
 /* The shape most commands share, carried by cl_cli_run: the options
- * parsed (on_option into a zeroed copy of opts_defaults, opts_size bytes),
+ * parsed (on_option into a copy of opts_defaults, opts_size bytes),
  * exactly `operands` operands (or any number), check (what can be refused
  * before a passphrase is asked), the vault unlocked when needs says so,
- * then call; a failure of any step prints its message and becomes the
- * exit code. usage and help are shown through the catalogue (N_()). */
+ * then call. What call leaves in *result is printed as JSON with --json,
+ * else handed to show (for people; may be NULL), and freed. A failure of
+ * any step prints its message and becomes the exit code. usage and help
+ * are shown through the catalogue (N_()). */
 typedef struct cl_command_spec {
     const char *usage; /* after "usage: carelog NAME " */
     const char *help;
@@ -58,8 +60,13 @@ typedef struct cl_command_spec {
     int operands;
     cl_cli_needs needs;
     cl_status (*check)(cl_cli *c, void *opts); /* may be NULL */
-    cl_status (*call)(cl_cli *c, void *opts);
+    cl_status (*call)(cl_cli *c, void *opts, json_t **result);
+    cl_status (*show)(cl_cli *c, const void *opts, const json_t *result); /* may be NULL */
 } cl_command_spec;
+
+/* For a call: *result = value; CL_ESOFTWARE when value is NULL (out of
+ * memory, as json_pack says it). */
+cl_status cl_cli_result(json_t **result, json_t *value);
 
 /* The options struct of a spec: its defaults and size (CL_CLI_OPTS(o)). */
 #define CL_CLI_OPTS(defaults) .opts_defaults = &(defaults), .opts_size = sizeof(defaults)
@@ -139,7 +146,7 @@ int cl_cli_write_export(cl_cli *c, const char *question, const char *action, con
 
 /* Prints what cl_agenda_attention found, for people; a page of it
  * (cl_agenda_attention_page) says how many of each section it shows. */
-void cl_cli_print_agenda(json_t *agenda);
+void cl_cli_print_agenda(const json_t *agenda);
 
 /* A list shown a page at a time (src/cli/page.c): --limit N and
  * --after CURSOR, option letters 'L' and 'A'. */

@@ -111,7 +111,7 @@ static void fill_crisis(json_t *row, bool en, char cells[AGENDA_COLS][CELL])
              CL_FOLLOWUP_CRISIS_DAYS);
 }
 
-void cl_cli_print_agenda(json_t *agenda)
+void cl_cli_print_agenda(const json_t *agenda)
 {
     static const char *const flag_headers[AGENDA_COLS] = {N_("Student"), N_("Raised"), N_("Record"), N_("Flag"),
                                                           N_("Why")};
@@ -167,18 +167,17 @@ static cl_status agenda_check(cl_cli *c, void *opts)
     return cl_cli_page_check(opts);
 }
 
-static cl_status agenda(cl_cli *c, void *opts)
+static cl_status agenda(cl_cli *c, void *opts, json_t **agenda)
 {
     const cl_cli_page *page = opts;
-    json_t *agenda;
-    cl_status st = cl_agenda_attention_page(c->vault, page->limit, page->after, &agenda);
-    if (st == CL_OK)
-        st = cl_cli_audit_listing(c, &agenda);
-    if (st != CL_OK || c->json)
-        return st == CL_OK ? cl_cli_put_json(agenda) : st;
+    cl_status st = cl_agenda_attention_page(c->vault, page->limit, page->after, agenda);
+    return st == CL_OK ? cl_cli_audit_listing(c, agenda) : st;
+}
+
+static cl_status show_agenda(cl_cli *c, const void *opts, const json_t *agenda)
+{
     cl_cli_print_agenda(agenda);
-    cl_cli_print_next(c, page, json_string_value(json_object_get(agenda, "next")));
-    json_decref(agenda);
+    cl_cli_print_next(c, opts, json_string_value(json_object_get(agenda, "next")));
     return CL_OK;
 }
 
@@ -202,6 +201,7 @@ static const cl_command_spec agenda_spec = {
     .needs = CL_CLI_UNLOCKED,
     .check = agenda_check,
     .call = agenda,
+    .show = show_agenda,
 };
 
 const cl_command cl_agenda_commands[] = {

@@ -24,13 +24,15 @@ static int version_option(cl_cli *c, int opt, const char *arg, void *ctx)
     return 0;
 }
 
-static cl_status form_list(cl_cli *c, void *opts)
+static cl_status form_list(cl_cli *c, void *opts, json_t **list)
 {
     (void)opts;
-    json_t *list = NULL;
-    cl_status st = cl_catalog_list(c->vault, &list);
-    if (st != CL_OK || c->json)
-        return st == CL_OK ? cl_cli_put_json(list) : st;
+    return cl_catalog_list(c->vault, list);
+}
+
+static cl_status show_list(cl_cli *c, const void *opts, const json_t *list)
+{
+    (void)c, (void)opts;
     static const char *const headers[] = {N_("Kind"), N_("Version"), N_("Title"), N_("Fields"), N_("Imported")};
     cl_table *t = cl_table_new(5, headers);
     if (t) {
@@ -38,7 +40,7 @@ static cl_status form_list(cl_cli *c, void *opts)
         cl_table_align_right(t, 3);
     }
     size_t i;
-    json_t *f;
+    const json_t *f;
     json_array_foreach(list, i, f) {
         char version[32], fields[32];
         snprintf(version, sizeof version, "%lld", (long long)json_integer_value(json_object_get(f, "version")));
@@ -50,7 +52,6 @@ static cl_status form_list(cl_cli *c, void *opts)
         if (t)
             cl_table_add_row(t, cells);
     }
-    json_decref(list);
     return cl_cli_put_table(t);
 }
 
@@ -61,9 +62,10 @@ static const cl_command_spec form_list_spec = {
                "(fields: how many top-level fields; versions: how many versions the vault holds)\n"),
     .needs = CL_CLI_UNLOCKED,
     .call = form_list,
+    .show = show_list,
 };
 
-static cl_status form_show(cl_cli *c, void *opts)
+static cl_status form_show(cl_cli *c, void *opts, json_t **form)
 {
     int version = *(int *)opts;
     const char *kind = c->operand[0];
@@ -79,16 +81,21 @@ static cl_status form_show(cl_cli *c, void *opts)
             (int)json_integer_value(json_object_get(f, "version"));
         json_decref(list);
     }
-    if (st == CL_OK && c->json) {
-        st = cl_cli_put_json(json_pack("{s:s, s:i, s:s}", "kind", kind, "version", version, "source", text));
-    } else if (st == CL_OK) {
-        cl_cli_print_text(stdout, text);
-        size_t n = strlen(text);
-        if (n && text[n - 1] != '\n')
-            putchar('\n');
-    }
+    if (st == CL_OK)
+        st = cl_cli_result(form, json_pack("{s:s, s:i, s:s}", "kind", kind, "version", version, "source", text));
     free(text);
     return st;
+}
+
+static cl_status show_source(cl_cli *c, const void *opts, const json_t *form)
+{
+    (void)c, (void)opts;
+    const char *text = cl_json_str_or(form, "source");
+    cl_cli_print_text(stdout, text);
+    size_t n = strlen(text);
+    if (n && text[n - 1] != '\n')
+        putchar('\n');
+    return CL_OK;
 }
 
 static const struct option show_options[] = {
@@ -108,23 +115,32 @@ static const cl_command_spec form_show_spec = {
     .operands = 1,
     .needs = CL_CLI_UNLOCKED,
     .call = form_show,
+    .show = show_source,
 };
 
-static cl_status form_import(cl_cli *c, void *opts)
+static cl_status form_import(cl_cli *c, void *opts, json_t **imported)
 {
     (void)opts;
     char *kind = NULL;
     int version = 0;
     bool added = false;
     cl_status st = cl_catalog_import_file(c->vault, c->operand[0], &kind, &version, &added);
-    if (st == CL_OK && c->json)
-        st = cl_cli_put_json(json_pack("{s:s, s:i, s:b}", "kind", kind, "version", version, "added", added));
-    else if (st == CL_OK && added)
-        cl_cli_say(_("Imported form %s as version %d.\n"), kind, version);
-    else if (st == CL_OK)
-        cl_cli_say(_("Form %s is unchanged: it is already version %d.\n"), kind, version);
+    if (st == CL_OK)
+        st = cl_cli_result(imported, json_pack("{s:s, s:i, s:b}", "kind", kind, "version", version, "added", added));
     free(kind);
     return st;
+}
+
+static cl_status show_imported(cl_cli *c, const void *opts, const json_t *imported)
+{
+    (void)c, (void)opts;
+    const char *kind = cl_json_str_or(imported, "kind");
+    int version = (int)json_integer_value(json_object_get(imported, "version"));
+    if (json_is_true(json_object_get(imported, "added")))
+        cl_cli_say(_("Imported form %s as version %d.\n"), kind, version);
+    else
+        cl_cli_say(_("Form %s is unchanged: it is already version %d.\n"), kind, version);
+    return CL_OK;
 }
 
 static const cl_command_spec form_import_spec = {
@@ -136,6 +152,7 @@ static const cl_command_spec form_import_spec = {
     .operands = 1,
     .needs = CL_CLI_UNLOCKED,
     .call = form_import,
+    .show = show_imported,
 };
 
 const cl_command cl_form_commands[] = {

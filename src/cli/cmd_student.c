@@ -94,23 +94,25 @@ static cl_status add_check(cl_cli *c, void *opts)
     return o->have_version ? cl_fail(CL_EUSAGE, _("--version is for `student edit`")) : CL_OK;
 }
 
-static cl_status student_add(cl_cli *c, void *opts)
+static cl_status student_add(cl_cli *c, void *opts, json_t **s)
 {
     const stu_opts *o = opts;
-    json_t *fields = NULL, *s = NULL;
+    json_t *fields = NULL;
     long long id = 0;
     cl_status st = student_fields(c, o, &fields);
     if (st == CL_OK)
         st = cl_student_add(c->vault, fields, o->allow_duplicate, &id);
     json_decref(fields);
-    if (st == CL_OK)
-        st = cl_student_get(c->vault, id, &s);
-    if (st != CL_OK || c->json)
-        return st == CL_OK ? cl_cli_put_json(s) : st;
+    return st == CL_OK ? cl_student_get(c->vault, id, s) : st;
+}
+
+static cl_status show_added(cl_cli *c, const void *opts, const json_t *s)
+{
+    (void)c, (void)opts;
+    long long id = (long long)json_integer_value(json_object_get(s, "id"));
     cl_cli_say(_("Added student #%lld %s (%s), version 1.\n"), id, cl_json_str_or(s, "name"), cl_json_str_or(s, "number"));
     if (json_array_size(json_object_get(s, "possible_duplicates")))
         printf(_("Possible duplicates were found: see `carelog student show #%lld`.\n"), id);
-    json_decref(s);
     return CL_OK;
 }
 
@@ -127,6 +129,7 @@ static const cl_command_spec add_spec = {
     .needs = CL_CLI_UNLOCKED,
     .check = add_check,
     .call = student_add,
+    .show = show_added,
 };
 
 static cl_status edit_check(cl_cli *c, void *opts)
@@ -138,11 +141,11 @@ static cl_status edit_check(cl_cli *c, void *opts)
     return CL_OK;
 }
 
-static cl_status student_edit(cl_cli *c, void *opts)
+static cl_status student_edit(cl_cli *c, void *opts, json_t **s)
 {
     const stu_opts *o = opts;
     long long id = 0, nv = 0;
-    json_t *changes = NULL, *s = NULL;
+    json_t *changes = NULL;
     cl_status st = cl_student_find(c->vault, c->operand[0], &id);
     if (st == CL_OK)
         st = student_fields(c, o, &changes);
@@ -152,11 +155,10 @@ static cl_status student_edit(cl_cli *c, void *opts)
         st = cl_student_edit(c->vault, id, o->version, changes, &nv);
     json_decref(changes);
     if (st == CL_OK && c->json)
-        st = cl_student_get(c->vault, id, &s);
-    if (st != CL_OK || c->json)
-        return st == CL_OK ? cl_cli_put_json(s) : st;
-    cl_cli_print_saved(_("student"), id, o->version, nv);
-    return CL_OK;
+        return cl_student_get(c->vault, id, s);
+    if (st == CL_OK)
+        cl_cli_print_saved(_("student"), id, o->version, nv);
+    return st;
 }
 
 static const cl_command_spec edit_spec = {
@@ -246,8 +248,9 @@ static cl_status walk_students(cl_cli *c, const void *filter, cl_cli_row_fn *row
     return cl_student_each(c->vault, filter, NULL, row, ctx);
 }
 
-static cl_status student_list(cl_cli *c, void *opts)
+static cl_status student_list(cl_cli *c, void *opts, json_t **result)
 {
+    (void)result;
     const stu_opts *o = opts;
     cl_student_filter f = {.class_name = o->class_name, .risk = o->risk, .status = o->status,
                            .circumstance = o->circumstance, .search = o->search};
@@ -289,8 +292,11 @@ static const cl_command_spec list_spec = {
     .call = student_list,
 };
 
-static cl_status print_student(cl_cli *c, json_t *s, json_t *records)
+/* The student's file for people: details, then the records. */
+static cl_status print_student(cl_cli *c, const void *opts, const json_t *s)
 {
+    (void)opts;
+    const json_t *records = json_object_get(s, "records");
     student_forms forms = current_forms(c);
     const cl_form *form = forms.student;
     bool en = strcmp(cl_cli_lang(), "en") == 0;
@@ -399,27 +405,23 @@ static cl_status print_student(cl_cli *c, json_t *s, json_t *records)
     return cl_cli_put_table(t);
 }
 
-static cl_status student_show(cl_cli *c, void *opts)
+static cl_status student_show(cl_cli *c, void *opts, json_t **s)
 {
     (void)opts;
     long long id = 0;
-    json_t *s = NULL, *records = NULL;
+    json_t *records = NULL;
     cl_status st = cl_student_find(c->vault, c->operand[0], &id);
     if (st == CL_OK)
-        st = cl_student_get(c->vault, id, &s);
+        st = cl_student_get(c->vault, id, s);
     cl_record_filter f = {.student_id = id};
     if (st == CL_OK)
         st = cl_record_list(c->vault, &f, &records);
     if (st == CL_OK)
         st = cl_student_audit_view(c->vault, id);
-    if (st == CL_OK && c->json) {
-        json_object_set_new(s, "records", records);
-        return cl_cli_put_json(s);
-    }
     if (st == CL_OK)
-        st = print_student(c, s, records);
-    json_decref(s);
-    json_decref(records);
+        json_object_set_new(*s, "records", records);
+    else
+        json_decref(records);
     return st;
 }
 
@@ -441,9 +443,10 @@ static const cl_command_spec show_spec = {
     .operands = 1,
     .needs = CL_CLI_UNLOCKED,
     .call = student_show,
+    .show = print_student,
 };
 
-static cl_status student_close(cl_cli *c, void *opts)
+static cl_status student_close(cl_cli *c, void *opts, json_t **closed)
 {
     const stu_opts *o = opts;
     const char *status = o->status ? o->status : "closed";
@@ -451,10 +454,15 @@ static cl_status student_close(cl_cli *c, void *opts)
     cl_status st = cl_student_find(c->vault, c->operand[0], &id);
     if (st == CL_OK)
         st = cl_student_close(c->vault, id, status, o->reason);
-    if (st != CL_OK || c->json)
-        return st == CL_OK ? cl_cli_put_json(json_pack("{s:I, s:s}", "id", (json_int_t)id, "status", status)) : st;
+    return st == CL_OK ? cl_cli_result(closed, json_pack("{s:I, s:s}", "id", (json_int_t)id, "status", status)) : st;
+}
+
+static cl_status show_closed(cl_cli *c, const void *opts, const json_t *closed)
+{
+    (void)opts;
     student_forms forms = current_forms(c);
-    printf(_("Student #%lld is now %s.\n"), id, status_label(&forms, status));
+    printf(_("Student #%lld is now %s.\n"), (long long)json_integer_value(json_object_get(closed, "id")),
+           status_label(&forms, cl_json_str_or(closed, "status")));
     return CL_OK;
 }
 
@@ -474,17 +482,19 @@ static const cl_command_spec close_spec = {
     .operands = 1,
     .needs = CL_CLI_UNLOCKED,
     .call = student_close,
+    .show = show_closed,
 };
 
-static cl_status student_duplicates(cl_cli *c, void *opts)
+static cl_status student_duplicates(cl_cli *c, void *opts, json_t **list)
 {
     (void)opts;
-    json_t *list = NULL;
-    cl_status st = cl_student_duplicates(c->vault, &list);
-    if (st != CL_OK || c->json)
-        return st == CL_OK ? cl_cli_put_json(list) : st;
+    return cl_student_duplicates(c->vault, list);
+}
+
+static cl_status show_duplicates(cl_cli *c, const void *opts, const json_t *list)
+{
+    (void)c, (void)opts;
     if (json_array_size(list) == 0) {
-        json_decref(list);
         printf(_("No possible duplicates.\n"));
         return CL_OK;
     }
@@ -492,9 +502,9 @@ static cl_status student_duplicates(cl_cli *c, void *opts)
                                           N_("Why")};
     cl_table *t = cl_table_new(7, headers);
     size_t i;
-    json_t *p;
+    const json_t *p;
     json_array_foreach(list, i, p) {
-        json_t *a = json_object_get(p, "a"), *b = json_object_get(p, "b");
+        const json_t *a = json_object_get(p, "a"), *b = json_object_get(p, "b");
         char ia[32], ib[32];
         snprintf(ia, sizeof ia, "#%lld", (long long)json_integer_value(json_object_get(a, "id")));
         snprintf(ib, sizeof ib, "#%lld", (long long)json_integer_value(json_object_get(b, "id")));
@@ -503,7 +513,6 @@ static cl_status student_duplicates(cl_cli *c, void *opts)
         if (t)
             cl_table_add_row(t, cells);
     }
-    json_decref(list);
     return cl_cli_put_table(t);
 }
 
@@ -515,6 +524,7 @@ static const cl_command_spec duplicates_spec = {
                "--json: [{a:{id, number, name}, b:{id, number, name}, reason}]\n"),
     .needs = CL_CLI_UNLOCKED,
     .call = student_duplicates,
+    .show = show_duplicates,
 };
 
 /* The two students named by the operands (each by number or #ID). */
@@ -524,16 +534,23 @@ static cl_status two_students(cl_cli *c, long long *a, long long *b)
     return st == CL_OK ? cl_student_find(c->vault, c->operand[1], b) : st;
 }
 
-static cl_status student_merge(cl_cli *c, void *opts)
+static cl_status student_merge(cl_cli *c, void *opts, json_t **merged)
 {
     (void)opts;
     long long keep, from;
     cl_status st = two_students(c, &keep, &from);
     if (st == CL_OK)
         st = cl_student_merge(c->vault, keep, from);
-    if (st != CL_OK || c->json)
-        return st == CL_OK ? cl_cli_put_json(json_pack("{s:I, s:I}", "kept", (json_int_t)keep, "merged", (json_int_t)from))
-                           : st;
+    return st == CL_OK ? cl_cli_result(merged, json_pack("{s:I, s:I}", "kept", (json_int_t)keep, "merged",
+                                                         (json_int_t)from))
+                       : st;
+}
+
+static cl_status show_merged(cl_cli *c, const void *opts, const json_t *merged)
+{
+    (void)c, (void)opts;
+    long long keep = (long long)json_integer_value(json_object_get(merged, "kept"));
+    long long from = (long long)json_integer_value(json_object_get(merged, "merged"));
     printf(_("Merged student #%lld into #%lld; #%lld is kept and marked merged.\n"), from, keep, from);
     return CL_OK;
 }
@@ -546,18 +563,25 @@ static const cl_command_spec merge_spec = {
     .operands = 2,
     .needs = CL_CLI_UNLOCKED,
     .call = student_merge,
+    .show = show_merged,
 };
 
-static cl_status student_not_duplicate(cl_cli *c, void *opts)
+static cl_status student_not_duplicate(cl_cli *c, void *opts, json_t **pair)
 {
     (void)opts;
     long long a, b;
     cl_status st = two_students(c, &a, &b);
     if (st == CL_OK)
         st = cl_student_not_duplicate(c->vault, a, b);
-    if (st != CL_OK || c->json)
-        return st == CL_OK ? cl_cli_put_json(json_pack("{s:I, s:I}", "a", (json_int_t)a, "b", (json_int_t)b)) : st;
-    printf(_("Students #%lld and #%lld are recorded as two people.\n"), a, b);
+    return st == CL_OK ? cl_cli_result(pair, json_pack("{s:I, s:I}", "a", (json_int_t)a, "b", (json_int_t)b)) : st;
+}
+
+static cl_status show_two_people(cl_cli *c, const void *opts, const json_t *pair)
+{
+    (void)c, (void)opts;
+    printf(_("Students #%lld and #%lld are recorded as two people.\n"),
+           (long long)json_integer_value(json_object_get(pair, "a")),
+           (long long)json_integer_value(json_object_get(pair, "b")));
     return CL_OK;
 }
 
@@ -568,6 +592,7 @@ static const cl_command_spec not_duplicate_spec = {
     .operands = 2,
     .needs = CL_CLI_UNLOCKED,
     .call = student_not_duplicate,
+    .show = show_two_people,
 };
 
 static cl_status clear_flag_check(cl_cli *c, void *opts)
@@ -579,13 +604,19 @@ static cl_status clear_flag_check(cl_cli *c, void *opts)
     return st;
 }
 
-static cl_status student_clear_flag(cl_cli *c, void *opts)
+static cl_status student_clear_flag(cl_cli *c, void *opts, json_t **cleared)
 {
     const stu_opts *o = opts;
     cl_status st = cl_student_clear_flag(c->vault, o->flag_id, o->reason);
-    if (st != CL_OK || c->json)
-        return st == CL_OK ? cl_cli_put_json(json_pack("{s:I, s:b}", "id", (json_int_t)o->flag_id, "cleared", 1)) : st;
-    printf(_("Cleared flag #%lld.\n"), o->flag_id);
+    return st == CL_OK ? cl_cli_result(cleared, json_pack("{s:I, s:b}", "id", (json_int_t)o->flag_id, "cleared", 1))
+                       : st;
+}
+
+static cl_status show_cleared(cl_cli *c, const void *opts, const json_t *cleared)
+{
+    (void)c;
+    (void)cleared;
+    printf(_("Cleared flag #%lld.\n"), ((const stu_opts *)opts)->flag_id);
     return CL_OK;
 }
 
@@ -605,6 +636,7 @@ static const cl_command_spec clear_flag_spec = {
     .needs = CL_CLI_UNLOCKED,
     .check = clear_flag_check,
     .call = student_clear_flag,
+    .show = show_cleared,
 };
 
 const cl_command cl_student_commands[] = {

@@ -142,6 +142,12 @@ int cl_cli_operands(cl_cli *c, const char *usage, const char *help, int want, in
     return cl_cli_parse(c, NULL, usage, help, NULL, NULL, want, first_arg);
 }
 
+cl_status cl_cli_result(json_t **result, json_t *value)
+{
+    *result = value;
+    return value ? CL_OK : cl_fail(CL_ESOFTWARE, _("out of memory"));
+}
+
 int cl_cli_run(cl_cli *c, const cl_command_spec *spec)
 {
     void *opts = NULL;
@@ -166,8 +172,16 @@ int cl_cli_run(cl_cli *c, const cl_command_spec *spec)
         cl_status st = spec->check ? spec->check(c, opts) : CL_OK;
         if (st == CL_OK && spec->needs == CL_CLI_UNLOCKED)
             st = cl_cli_unlock(c);
+        json_t *result = NULL;
         if (st == CL_OK)
-            st = spec->call(c, opts);
+            st = spec->call(c, opts, &result);
+        if (st == CL_OK && result && c->json) {
+            st = cl_cli_put_json(result);
+            result = NULL;
+        } else if (st == CL_OK && result && spec->show) {
+            st = spec->show(c, opts, result);
+        }
+        json_decref(result);
         rc = cl_cli_fail(st);
     }
     free(opts);
