@@ -46,13 +46,15 @@ typedef enum cl_cli_needs {
  * parsed (on_option into a copy of opts_defaults, opts_size bytes),
  * exactly `operands` operands (or any number), check (what can be refused
  * before a passphrase is asked), the vault unlocked when needs says so,
- * then call. What call leaves in *result is printed as JSON with --json,
- * else handed to show (for people; may be NULL), and freed. A failure of
+ * then call. What call leaves in *result (if anything) is printed as JSON
+ * with --json; without, show (if any) says what was done for people, from
+ * the result (NULL when call left none). The result is freed. A failure of
  * any step prints its message and becomes the exit code. usage and help
  * are shown through the catalogue (N_()). */
 typedef struct cl_command_spec {
     const char *usage; /* after "usage: carelog NAME " */
     const char *help;
+    const char *(*help_of)(void); /* the help put together when shown (instead of help) */
     const struct option *options; /* NULL: none but --help */
     cl_option_fn on_option;
     const void *opts_defaults; /* NULL: all zero */

@@ -161,7 +161,7 @@ int cl_cli_run(cl_cli *c, const cl_command_spec *spec)
     /* The usage goes through the catalogue as the help does; one not
      * marked N_() (option syntax only) is not in it and shows as written. */
     const char *usage = spec->usage ? _(spec->usage) : "";
-    const char *help = spec->help ? _(spec->help) : "";
+    const char *help = spec->help_of ? spec->help_of() : spec->help ? _(spec->help) : "";
     int first = 0;
     int rc = spec->operands == CL_CLI_ANY_OPERANDS
                  ? cl_cli_options(c, spec->options, usage, help, spec->on_option, opts, &first)
@@ -175,10 +175,10 @@ int cl_cli_run(cl_cli *c, const cl_command_spec *spec)
         json_t *result = NULL;
         if (st == CL_OK)
             st = spec->call(c, opts, &result);
-        if (st == CL_OK && result && c->json) {
+        if (st == CL_OK && c->json && result) {
             st = cl_cli_put_json(result);
             result = NULL;
-        } else if (st == CL_OK && result && spec->show) {
+        } else if (st == CL_OK && !c->json && spec->show) {
             st = spec->show(c, opts, result);
         }
         json_decref(result);
