@@ -54,7 +54,7 @@ typedef enum cl_cli_needs {
 typedef struct cl_command_spec {
     const char *usage; /* after "usage: carelog NAME " */
     const char *help;
-    const char *(*help_of)(void); /* the help put together when shown (instead of help) */
+    char *(*help_of)(void); /* the help put together when shown (malloc'd), instead of help */
     const struct option *options; /* NULL: none but --help */
     cl_option_fn on_option;
     const void *opts_defaults; /* NULL: all zero */
@@ -62,6 +62,7 @@ typedef struct cl_command_spec {
     int operands;
     cl_cli_needs needs;
     cl_status (*check)(cl_cli *c, void *opts); /* may be NULL */
+    void (*release)(void *opts);               /* frees what check took into opts; may be NULL */
     cl_status (*call)(cl_cli *c, void *opts, json_t **result);
     cl_status (*show)(cl_cli *c, const void *opts, const json_t *result); /* may be NULL */
 } cl_command_spec;

@@ -238,12 +238,10 @@ static const char *basis_label(const char *basis)
     return strcmp(basis, "circumstance") == 0 ? _("circumstance") : basis;
 }
 
-static const char *policy_set_help(void)
+static char *policy_set_help(void)
 {
-    static char help[512];
-    snprintf(help, sizeof help, _("Sets how many days may pass at most between counsellor contacts.\n%s"
-                                  "  DAYS    1-%d\n"), _(policy_help), CL_FOLLOWUP_POLICY_MAX_DAYS);
-    return help;
+    return cl_strdup_printf(_("Sets how many days may pass at most between counsellor contacts.\n%s"
+                              "  DAYS    1-%d\n"), _(policy_help), CL_FOLLOWUP_POLICY_MAX_DAYS);
 }
 
 typedef struct policy_opts {
@@ -285,11 +283,9 @@ static const cl_command_spec policy_set_spec = {
     .show = show_policy_set,
 };
 
-static const char *policy_remove_help(void)
+static char *policy_remove_help(void)
 {
-    static char help[512];
-    snprintf(help, sizeof help, _("Removes a follow-up policy.\n%s"), _(policy_help));
-    return help;
+    return cl_strdup_printf(_("Removes a follow-up policy.\n%s"), _(policy_help));
 }
 
 static cl_status policy_remove(cl_cli *c, void *opts, json_t **list)

@@ -161,11 +161,13 @@ int cl_cli_run(cl_cli *c, const cl_command_spec *spec)
     /* The usage goes through the catalogue as the help does; one not
      * marked N_() (option syntax only) is not in it and shows as written. */
     const char *usage = spec->usage ? _(spec->usage) : "";
-    const char *help = spec->help_of ? spec->help_of() : spec->help ? _(spec->help) : "";
+    char *built = spec->help_of ? spec->help_of() : NULL;
+    const char *help = built ? built : spec->help ? _(spec->help) : "";
     int first = 0;
     int rc = spec->operands == CL_CLI_ANY_OPERANDS
                  ? cl_cli_options(c, spec->options, usage, help, spec->on_option, opts, &first)
                  : cl_cli_parse(c, spec->options, usage, help, spec->on_option, opts, spec->operands, &first);
+    free(built);
     if (rc == 0) {
         c->operand = c->argv + first;
         c->operands = c->argc - first;
@@ -184,6 +186,8 @@ int cl_cli_run(cl_cli *c, const cl_command_spec *spec)
         json_decref(result);
         rc = cl_cli_fail(st);
     }
+    if (opts && spec->release)
+        spec->release(opts);
     free(opts);
     return cl_cli_exit(rc);
 }
