@@ -56,44 +56,41 @@ static cl_status unlock_identity(const cl_teacher_identity *t, cl_secret **seed)
 
 #define IDENTITY_HELP N_("  --identity DIR  the teacher's identity folder (default $XDG_DATA_HOME/carelog-teacher)\n")
 
-static int cmd_sent(cl_cli *c)
+static char *sent_help(void)
 {
-    static const struct option options[] = {
-        {"identity", required_argument, NULL, 'I'}, {"students", no_argument, NULL, 'S'}, {0, 0, 0, 0}};
-    observe_opts o = {0};
-    int first;
-    char *help = cl_strdup_printf("%s%s%s",
-                                  _("Lists the observations you sent: when, their id, your number for it, and a hash of the\n"
-                                    "sealed file. What you wrote is not kept on your side, and the sealed file opens only in the\n"
-                                    "counsellor's vault.\n"),
-                                  _(IDENTITY_HELP),
-                                  _("  --students      also whom each was about (asks your passphrase: it is kept sealed to you)\n"));
-    int rc = cl_cli_options(c, options, "[--identity DIR] [--students] [--json]", help ? help : "", observe_option, &o,
-                            &first);
-    free(help);
-    if (rc == 0 && first != c->argc)
-        rc = CL_EUSAGE;
-    if (rc != 0)
-        return cl_cli_exit(rc);
+    return cl_strdup_printf("%s%s%s",
+                            _("Lists the observations you sent: when, their id, your number for it, and a hash of the\n"
+                              "sealed file. What you wrote is not kept on your side, and the sealed file opens only in the\n"
+                              "counsellor's vault.\n"),
+                            _(IDENTITY_HELP),
+                            _("  --students      also whom each was about (asks your passphrase: it is kept sealed to you)\n"));
+}
+
+static cl_status teacher_sent(cl_cli *c, void *opts, json_t **list)
+{
+    (void)c;
+    const observe_opts *o = opts;
     cl_teacher_identity *t;
-    json_t *list = NULL;
     cl_secret *seed = NULL;
-    cl_status st = cl_teacher_load(o.identity, &t);
-    if (st == CL_OK && o.students)
+    cl_status st = cl_teacher_load(o->identity, &t);
+    if (st == CL_OK && o->students)
         st = unlock_identity(t, &seed);
     if (st == CL_OK)
-        st = cl_teacher_sent(t, seed, &list);
+        st = cl_teacher_sent(t, seed, list);
     cl_secret_free(seed);
     cl_teacher_free(t);
-    if (st != CL_OK)
-        return cl_cli_fail(st);
-    if (c->json)
-        return cl_cli_print_json(list);
+    return st;
+}
+
+static cl_status show_sent(cl_cli *c, const void *opts, const json_t *list)
+{
+    (void)c;
+    bool students = ((const observe_opts *)opts)->students;
     const char *with_students[] = {_("Sent"), _("Student"), _("Observation"), _("No."), _("Hash")};
     const char *without[] = {_("Sent"), _("Observation"), _("No."), _("Hash")};
-    cl_table *tab = o.students ? cl_table_new(5, with_students) : cl_table_new(4, without);
+    cl_table *tab = students ? cl_table_new(5, with_students) : cl_table_new(4, without);
     size_t i;
-    json_t *row;
+    const json_t *row;
     json_array_foreach(list, i, row) {
         char n[24];
         snprintf(n, sizeof n, "%lld", (long long)json_integer_value(json_object_get(row, "counter")));
@@ -101,14 +98,27 @@ static int cmd_sent(cl_cli *c)
         cl_time_local(cl_json_str_or(row, "sent_at"), false, at, sizeof at);
         const char *cells[] = {at, cl_json_str_or(row, "student"),
                                cl_json_str_or(row, "id"), n, cl_json_str_or(row, "hash")};
-        if (o.students)
+        if (students)
             cl_table_add_row(tab, cells);
         else
             cl_table_add_row(tab, (const char *[]){cells[0], cells[2], cells[3], cells[4]});
     }
-    json_decref(list);
-    return cl_cli_table_done(tab);
+    return cl_cli_put_table(tab);
 }
+
+static const struct option sent_options[] = {
+    {"identity", required_argument, NULL, 'I'}, {"students", no_argument, NULL, 'S'}, {0, 0, 0, 0}};
+static const observe_opts no_options = {0};
+
+static const cl_command_spec sent_spec = {
+    .usage = "[--identity DIR] [--students] [--json]",
+    .help_of = sent_help,
+    .options = sent_options,
+    .on_option = observe_option,
+    CL_CLI_OPTS(no_options),
+    .call = teacher_sent,
+    .show = show_sent,
+};
 
 /* ---- the line prompts -------------------------------------------------- */
 
@@ -410,6 +420,6 @@ static int cmd_observe(cl_cli *c)
 
 const cl_command cl_observe_commands[] = {
     {"observe", "[--student N] [--field id=value …]", N_("teacher's side: write and seal an observation"), cmd_observe, NULL},
-    {"teacher sent", "[--students]", N_("teacher's side: what you sent (no content)"), cmd_sent, NULL},
+    {"teacher sent", "[--students]", N_("teacher's side: what you sent (no content)"), NULL, &sent_spec},
     {NULL, NULL, NULL, NULL, NULL},
 };
