@@ -146,6 +146,11 @@ bool cl_export_args_option(cl_export_args *a, int opt, const char *arg);
  * so, and wipes and frees bytes in every case. Returns the exit code. */
 int cl_cli_write_export(cl_cli *c, const char *question, const char *action, const char *target, const char *path,
                         const char *format, unsigned char *bytes, size_t len);
+/* The same for a spec's call: *written = {path, format, target, bytes},
+ * which cl_cli_show_written (a spec's show) says for people. */
+cl_status cl_cli_export_file(cl_cli *c, const char *question, const char *action, const char *target, const char *path,
+                             const char *format, unsigned char *bytes, size_t len, json_t **written);
+cl_status cl_cli_show_written(cl_cli *c, const void *opts, const json_t *written);
 
 /* Prints what cl_agenda_attention found, for people; a page of it
  * (cl_agenda_attention_page) says how many of each section it shows. */
@@ -326,11 +331,11 @@ extern const cl_command cl_teacher_commands[];  /* cmd_teacher.c: the teacher's 
 extern const cl_command cl_observe_commands[];  /* cmd_observe.c: the teacher's observe and sent */
 extern const cl_command cl_inbox_commands[];    /* cmd_inbox.c: teachers' observations, triage */
 /* `export referral ID --bundle --to OFFICE -o FILE` (cmd_bundle.c); the
- * one `export referral` command (cmd_export.c) hands over to it when
- * --bundle is given. */
-int cl_cli_export_referral_bundle(cl_cli *c);
+ * one `export referral` command (cmd_export.c) runs it when --bundle is
+ * given. */
+extern const cl_command_spec cl_cli_referral_bundle_spec;
 /* `export student ID --bundle …` (cmd_bundle.c): a transfer to another school. */
-int cl_cli_export_student_bundle(cl_cli *c);
+extern const cl_command_spec cl_cli_student_bundle_spec;
 
 extern const cl_command cl_export_commands[];   /* cmd_export.c: export referral, export student */
 extern const cl_command cl_report_commands[];   /* cmd_report.c: report ledger, difficulty, stats */

@@ -70,7 +70,7 @@ static cl_status teacher_sent(cl_cli *c, void *opts, json_t **list)
 {
     (void)c;
     const observe_opts *o = opts;
-    cl_teacher_identity *t;
+    cl_teacher_identity *t = NULL;
     cl_secret *seed = NULL;
     cl_status st = cl_teacher_load(o->identity, &t);
     if (st == CL_OK && o->students)
