@@ -60,6 +60,7 @@ typedef struct cl_command_spec {
     const void *opts_defaults; /* NULL: all zero */
     size_t opts_size;
     int operands;
+    const char *operands_error; /* N_(): said for a wrong number of operands (NULL: the usage) */
     cl_cli_needs needs;
     cl_status (*check)(cl_cli *c, void *opts); /* may be NULL */
     void (*release)(void *opts);               /* frees what check took into opts; may be NULL */

@@ -41,12 +41,6 @@ static int list_option(cl_cli *c, int opt, const char *arg, void *ctx)
     return 0;
 }
 
-static cl_status list_check(cl_cli *c, void *opts)
-{
-    (void)opts;
-    return c->operands != 0 ? cl_fail(CL_EUSAGE, _("audit list takes no operands")) : CL_OK;
-}
-
 static cl_status audit_list(cl_cli *c, void *opts, json_t **list)
 {
     const list_opts *o = opts;
@@ -109,9 +103,8 @@ static const cl_command_spec list_spec = {
     .options = list_options,
     .on_option = list_option,
     CL_CLI_OPTS(whole_log),
-    .operands = CL_CLI_ANY_OPERANDS,
+    .operands_error = N_("audit list takes no operands"),
     .needs = CL_CLI_UNLOCKED,
-    .check = list_check,
     .call = audit_list,
     .show = show_log,
 };
@@ -134,9 +127,8 @@ static int anchor_option(cl_cli *c, int opt, const char *arg, void *ctx)
 
 static cl_status verify_check(cl_cli *c, void *opts)
 {
+    (void)c;
     verify_opts *o = opts;
-    if (c->operands != 0)
-        return cl_fail(CL_EUSAGE, _("audit verify takes no operands"));
     return o->anchor_file ? cl_file_read(o->anchor_file, (size_t)8 << 30, &o->anchor, &o->anchor_len) : CL_OK;
 }
 
@@ -187,7 +179,7 @@ static const cl_command_spec verify_spec = {
     .options = verify_options,
     .on_option = anchor_option,
     CL_CLI_OPTS(no_anchor),
-    .operands = CL_CLI_ANY_OPERANDS,
+    .operands_error = N_("audit verify takes no operands"),
     .needs = CL_CLI_UNLOCKED,
     .check = verify_check,
     .release = verify_release,

@@ -91,10 +91,8 @@ static cl_status due_list(cl_cli *c, const due_opts *o, json_t **list, char **ne
 
 static cl_status due_check(cl_cli *c, void *opts)
 {
-    const due_opts *o = opts;
-    if (c->operands != 0)
-        return cl_fail(CL_EUSAGE, _("due takes no operands"));
-    return cl_cli_page_check(&o->page);
+    (void)c;
+    return cl_cli_page_check(&((const due_opts *)opts)->page);
 }
 
 static cl_status due(cl_cli *c, void *opts, json_t **list)
@@ -181,7 +179,7 @@ static const cl_command_spec due_spec = {
     .options = due_options,
     .on_option = due_option,
     CL_CLI_OPTS(due_defaults),
-    .operands = CL_CLI_ANY_OPERANDS,
+    .operands_error = N_("due takes no operands"),
     .needs = CL_CLI_UNLOCKED,
     .check = due_check,
     .call = due,
@@ -324,8 +322,6 @@ static int close_option(cl_cli *c, int opt, const char *arg, void *ctx)
 static cl_status close_check(cl_cli *c, void *opts)
 {
     followup_opts *o = opts;
-    if (c->operands != 1)
-        return cl_fail(CL_EUSAGE, _("followup close takes one RECORD_ID"));
     cl_status st = cl_parse_id(c->operand[0], _("the record id"), &o->record_id);
     if (st == CL_OK && !o->reason)
         st = cl_fail(CL_EUSAGE, _("say why the follow-up is closed: --reason TEXT"));
@@ -360,7 +356,8 @@ static const cl_command_spec close_spec = {
     .options = close_options,
     .on_option = close_option,
     CL_CLI_OPTS(no_followup),
-    .operands = CL_CLI_ANY_OPERANDS,
+    .operands = 1,
+    .operands_error = N_("followup close takes one RECORD_ID"),
     .needs = CL_CLI_UNLOCKED,
     .check = close_check,
     .call = followup_close,
@@ -373,12 +370,6 @@ static int repair_option(cl_cli *c, int opt, const char *arg, void *ctx)
     if (opt == 'R')
         ((followup_opts *)ctx)->repair = true;
     return 0;
-}
-
-static cl_status verify_check(cl_cli *c, void *opts)
-{
-    (void)opts;
-    return c->operands != 0 ? cl_fail(CL_EUSAGE, _("verify-derived takes no operands")) : CL_OK;
 }
 
 static cl_status verify_derived(cl_cli *c, void *opts, json_t **equal)
@@ -407,9 +398,8 @@ static const cl_command_spec verify_spec = {
     .options = verify_options,
     .on_option = repair_option,
     CL_CLI_OPTS(no_followup),
-    .operands = CL_CLI_ANY_OPERANDS,
+    .operands_error = N_("verify-derived takes no operands"),
     .needs = CL_CLI_UNLOCKED,
-    .check = verify_check,
     .call = verify_derived,
     .show = show_equal,
 };

@@ -162,12 +162,6 @@ static char *list_help(void)
                          "  --all    closed and withdrawn referrals too\n  --json   for programs\n"));
 }
 
-static cl_status list_check(cl_cli *c, void *opts)
-{
-    (void)opts;
-    return c->operands != 0 ? cl_fail(CL_EUSAGE, _("referral list takes no operands")) : CL_OK;
-}
-
 static cl_status referral_list(cl_cli *c, void *opts, json_t **list)
 {
     cl_status st = cl_referral_list(c->vault, !((const referral_opts *)opts)->all, list);
@@ -227,9 +221,8 @@ static const cl_command_spec list_spec = {
     .options = list_options,
     .on_option = list_option,
     CL_CLI_OPTS(no_options),
-    .operands = CL_CLI_ANY_OPERANDS,
+    .operands_error = N_("referral list takes no operands"),
     .needs = CL_CLI_UNLOCKED,
-    .check = list_check,
     .call = referral_list,
     .show = show_list,
 };

@@ -318,12 +318,6 @@ static void generate_merge_progress(int percent, void *ctx)
         fputc('\n', stderr);
 }
 
-static cl_status generate_check(cl_cli *c, void *opts)
-{
-    (void)opts;
-    return c->operands != 0 ? cl_fail(CL_EUSAGE, _("generate takes no operands")) : CL_OK;
-}
-
 static cl_status generate(cl_cli *c, void *opts, json_t **report)
 {
     cl_synth_options *o = opts;
@@ -384,9 +378,8 @@ static const cl_command_spec generate_spec = {
     .options = generate_options,
     .on_option = generate_option,
     CL_CLI_OPTS(generate_defaults),
-    .operands = CL_CLI_ANY_OPERANDS,
+    .operands_error = N_("generate takes no operands"),
     .needs = CL_CLI_UNLOCKED,
-    .check = generate_check,
     .call = generate,
     .show = show_generated,
 };

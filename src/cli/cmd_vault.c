@@ -346,12 +346,6 @@ static bool old_passphrase_exposed(void)
     return yes;
 }
 
-static cl_status passwd_check(cl_cli *c, void *opts)
-{
-    (void)opts;
-    return c->operands != 0 ? cl_fail(CL_EUSAGE, _("passwd takes no operands")) : CL_OK;
-}
-
 static cl_status passwd(cl_cli *c, void *opts, json_t **changed)
 {
     passwd_opts *o = opts;
@@ -392,9 +386,8 @@ static const cl_command_spec passwd_spec = {
     .options = passwd_options,
     .on_option = passwd_option,
     CL_CLI_OPTS(no_rotation),
-    .operands = CL_CLI_ANY_OPERANDS,
+    .operands_error = N_("passwd takes no operands"),
     .needs = CL_CLI_UNLOCKED,
-    .check = passwd_check,
     .call = passwd,
     .show = show_changed,
 };

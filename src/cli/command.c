@@ -164,14 +164,18 @@ int cl_cli_run(cl_cli *c, const cl_command_spec *spec)
     char *built = spec->help_of ? spec->help_of() : NULL;
     const char *help = built ? built : spec->help ? _(spec->help) : "";
     int first = 0;
-    int rc = spec->operands == CL_CLI_ANY_OPERANDS
+    int rc = spec->operands == CL_CLI_ANY_OPERANDS || spec->operands_error
                  ? cl_cli_options(c, spec->options, usage, help, spec->on_option, opts, &first)
                  : cl_cli_parse(c, spec->options, usage, help, spec->on_option, opts, spec->operands, &first);
     free(built);
     if (rc == 0) {
         c->operand = c->argv + first;
         c->operands = c->argc - first;
-        cl_status st = spec->check ? spec->check(c, opts) : CL_OK;
+        cl_status st = CL_OK;
+        if (spec->operands_error && c->operands != spec->operands)
+            st = cl_fail(CL_EUSAGE, "%s", _(spec->operands_error));
+        if (st == CL_OK && spec->check)
+            st = spec->check(c, opts);
         if (st == CL_OK && spec->needs == CL_CLI_UNLOCKED)
             st = cl_cli_unlock(c);
         json_t *result = NULL;
