@@ -310,8 +310,9 @@ cl_status cl_field_set_text(const cl_form *form, json_t *fields, const char *id,
 
 /* Creates a vault in c->vault_dir under a name (a school's, or an
  * office's), asking for the new passphrase and showing the recovery key
- * once; c->vault is the open vault afterwards (cmd_vault.c). */
-int cl_cli_create_vault(cl_cli *c, const char *name, const char *user);
+ * once; c->vault is the open vault afterwards (cmd_vault.c). Returns the
+ * status for the caller to report. */
+cl_status cl_cli_create_vault(cl_cli *c, const char *name, const char *user);
 /* $USER, else the login name: the default counsellor name. */
 const char *cl_cli_login_name(void);
 

@@ -45,31 +45,23 @@ static cl_status print_party(const json_t *party, const char *path)
     return cl_cli_put_table(t);
 }
 
-static int cmd_office_init(cl_cli *c)
+static cl_status office_init_check(cl_cli *c, void *opts)
 {
-    static const struct option options[] = {{"name", required_argument, NULL, 'n'}, {0, 0, 0, 0}};
-    office_opts o = {0};
-    int first;
-    int rc = cl_cli_parse(c, options, _("--name NAME [--user NAME]"),
-                          _("Creates an office vault (the same encrypted vault as a school's) for a protection\n"
-                            "office, and its office.pub for the schools to add. Prints the recovery key once.\n"
-                            "  --name NAME   the office's name, as schools will see it\n"),
-                          office_option, &o, 0, &first);
-    if (rc != 0)
-        return cl_cli_exit(rc);
-    if (!o.name)
-        return cl_cli_fail(cl_fail(CL_EUSAGE, _("name the office with --name NAME")));
-    rc = cl_cli_create_vault(c, o.name, c->user ? c->user : cl_cli_login_name());
-    if (rc != 0 || !c->vault)
-        return rc ? rc : 70;
-    cl_status st = cl_office_init(c->vault, o.name);
-    if (st != CL_OK)
-        return cl_cli_fail(st);
+    (void)c;
+    return ((const office_opts *)opts)->name ? CL_OK : cl_fail(CL_EUSAGE, _("name the office with --name NAME"));
+}
+
+static cl_status office_init(cl_cli *c, void *opts, json_t **result)
+{
+    (void)result;
+    const office_opts *o = opts;
+    cl_status st = cl_cli_create_vault(c, o->name, c->user ? c->user : cl_cli_login_name());
+    if (st == CL_OK)
+        st = cl_office_init(c->vault, o->name);
     cl_party p;
-    st = cl_party_of_vault(c->vault, &p);
-    if (st != CL_OK)
-        return cl_cli_fail(st);
-    if (!c->json) {
+    if (st == CL_OK)
+        st = cl_party_of_vault(c->vault, &p);
+    if (st == CL_OK && !c->json) {
         printf(_("\nThis is an office vault. Give office.pub to the schools; they compare the fingerprint with you "
                  "by phone.\n"));
         char path[4200];
@@ -78,8 +70,22 @@ static int cmd_office_init(cl_cli *c)
         print_party(party, path);
         json_decref(party);
     }
-    return 0;
+    return st;
 }
+
+static const struct option init_options[] = {{"name", required_argument, NULL, 'n'}, {0, 0, 0, 0}};
+
+static const cl_command_spec init_spec = {
+    .usage = N_("--name NAME [--user NAME]"),
+    .help = N_("Creates an office vault (the same encrypted vault as a school's) for a protection\n"
+               "office, and its office.pub for the schools to add. Prints the recovery key once.\n"
+               "  --name NAME   the office's name, as schools will see it\n"),
+    .options = init_options,
+    .on_option = office_option,
+    CL_CLI_OPTS(no_options),
+    .check = office_init_check,
+    .call = office_init,
+};
 
 static cl_status read_pub(const char *path, cl_party *p)
 {
@@ -329,7 +335,7 @@ static const cl_command_spec pubkey_spec = {
 };
 
 const cl_command cl_office_commands[] = {
-    {"office init", "--name NAME", N_("create an office vault for a protection office"), cmd_office_init, NULL},
+    {"office init", "--name NAME", N_("create an office vault for a protection office"), NULL, &init_spec},
     {"office add", "NAME office.pub|--age A --minisign K", N_("add an office that bundles go to"), NULL, &add_spec},
     {"office list", "", N_("list the offices (in an office vault: the trusted schools)"), NULL, &office_list_spec},
     {"office remove", "NAME", N_("remove an office no bundle was sent to"), NULL, &remove_spec},

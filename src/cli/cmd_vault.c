@@ -40,11 +40,16 @@ static cl_status show_recovery_key(const cl_cli *c, const cl_secret *key, json_t
     return st;
 }
 
+typedef struct init_opts {
+    const char *school;
+} init_opts;
+static const init_opts no_school = {NULL};
+
 static int init_option(cl_cli *c, int opt, const char *arg, void *ctx)
 {
     (void)c;
     if (opt == 's')
-        *(const char **)ctx = arg;
+        ((init_opts *)ctx)->school = arg;
     return 0;
 }
 
@@ -59,54 +64,56 @@ const char *cl_cli_login_name(void)
 
 /* Creates the vault and shows the recovery key once: `init`, and `carelog`
  * on first use. */
-int cl_cli_create_vault(cl_cli *c, const char *school, const char *user)
+cl_status cl_cli_create_vault(cl_cli *c, const char *school, const char *user)
 {
     if (!school || !*school)
         school = _("unnamed school");
     if (cl_vault_exists(c->vault_dir))
-        return cl_cli_fail(cl_fail(CL_ECANTCREATE, _("%s already holds a vault; it was left untouched (choose another "
-                                                   "folder with --vault DIR)"), c->vault_dir));
+        return cl_fail(CL_ECANTCREATE, _("%s already holds a vault; it was left untouched (choose another "
+                                         "folder with --vault DIR)"), c->vault_dir);
     cl_secret *pass, *recovery;
     cl_status st = cl_passphrase_read(_("New passphrase for this vault: "), true, &pass);
     if (st != CL_OK)
-        return cl_cli_fail(st);
+        return st;
     if (!cl_passphrase_from_fd())
         fprintf(stderr, _("Measuring this machine to choose the passphrase cost…\n"));
     st = cl_vault_init(c->vault_dir, school, user, pass, &recovery, &c->vault);
     cl_secret_free(pass);
     if (st != CL_OK)
-        return cl_cli_fail(st);
+        return st;
     /* init copies the forms into the vault; should that fail, the recovery
      * key is still shown (the vault exists) and the failure reported after. */
     cl_status forms = cl_catalog_install_builtin(c->vault);
     if (!c->json)
         printf(_("Created the vault at %s\nFingerprint: %s\n"), c->vault_dir, cl_vault_fingerprint(c->vault));
-    int rc = cl_cli_fail(show_recovery_key(c, recovery, json_pack("{s:s, s:s, s:s}", "vault", c->vault_dir,
-                                                                  "fingerprint", cl_vault_fingerprint(c->vault),
-                                                                  "user", user)));
+    st = show_recovery_key(c, recovery, json_pack("{s:s, s:s, s:s}", "vault", c->vault_dir, "fingerprint",
+                                                  cl_vault_fingerprint(c->vault), "user", user));
     cl_secret_free(recovery);
-    return forms != CL_OK ? cl_cli_fail(forms) : rc;
+    return forms != CL_OK ? forms : st;
 }
 
-static int cmd_init(cl_cli *c)
+static cl_status init(cl_cli *c, void *opts, json_t **result)
 {
-    static const struct option options[] = {
-        {"school", required_argument, NULL, 's'},
-        {0, 0, 0, 0},
-    };
-    const char *school = NULL;
-    int first;
-    int rc = cl_cli_options(c, options, _("[--school NAME] [--user NAME]"),
-                            _("Creates a new vault (mode 0700) and prints its recovery key once.\n"
-                            "  --school NAME   the school's name, shown on exports\n"
-                            "  --user NAME     your name as a counsellor (default: your login name)\n"),
-                            init_option, &school, &first);
-    if (rc != 0)
-        return cl_cli_exit(rc);
-    if (first != c->argc)
-        return cl_cli_fail(cl_fail(CL_EUSAGE, _("init takes no operands; name the folder with --vault DIR")));
-    return cl_cli_create_vault(c, school, c->user ? c->user : cl_cli_login_name());
+    (void)result;
+    return cl_cli_create_vault(c, ((const init_opts *)opts)->school, c->user ? c->user : cl_cli_login_name());
 }
+
+static const struct option init_options[] = {
+    {"school", required_argument, NULL, 's'},
+    {0, 0, 0, 0},
+};
+
+static const cl_command_spec init_spec = {
+    .usage = N_("[--school NAME] [--user NAME]"),
+    .help = N_("Creates a new vault (mode 0700) and prints its recovery key once.\n"
+               "  --school NAME   the school's name, shown on exports\n"
+               "  --user NAME     your name as a counsellor (default: your login name)\n"),
+    .options = init_options,
+    .on_option = init_option,
+    CL_CLI_OPTS(no_school),
+    .operands_error = N_("init takes no operands; name the folder with --vault DIR"),
+    .call = init,
+};
 
 /* What each counted table holds, as a person calls it. */
 static const char *count_label(const char *table)
@@ -194,9 +201,9 @@ int cl_cli_home(cl_cli *c)
         char school[256], user[256];
         ask_line(_("School name: "), school, sizeof school);
         ask_line(_("Your name as a counsellor: "), user, sizeof user);
-        int rc = cl_cli_create_vault(c, school, *user ? user : cl_cli_login_name());
-        if (rc != 0)
-            return rc;
+        cl_status made = cl_cli_create_vault(c, school, *user ? user : cl_cli_login_name());
+        if (made != CL_OK)
+            return cl_cli_fail(made);
     }
     cl_status st = cl_cli_unlock(c);
     json_t *s = NULL, *agenda = NULL;
@@ -501,7 +508,7 @@ static const cl_command_spec verify_spec = {
 };
 
 const cl_command cl_vault_commands[] = {
-    {"init", "[--school NAME] [--user NAME]", N_("create a new vault and print its recovery key"), cmd_init, NULL},
+    {"init", "[--school NAME] [--user NAME]", N_("create a new vault and print its recovery key"), NULL, &init_spec},
     {"status", "", N_("show the vault, its counsellors and counts"), NULL, &status_spec},
     {"counsellor add", "NAME", N_("add a counsellor with their own passphrase"), NULL, &counsellor_add_spec},
     {"counsellor list", "", N_("list the counsellors"), NULL, &counsellor_list_spec},
