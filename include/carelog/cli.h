@@ -1,6 +1,10 @@
-/* The command line: a thin front over the core. Each command is a function
- * taking the parsed global options; commands live in src/cli/cmd_*.c and are
- * listed in one table (src/cli/cli.c), from which --help is generated. */
+/* The command line: a thin front over the core. Commands live in
+ * src/cli/cmd_*.c, each group in a table of cl_command (listed in
+ * src/cli/cli.c, from which --help is generated). Most commands are a
+ * cl_command_spec — usage, help, options, operands, whether the vault must
+ * be unlocked, a check, the call into the core and how its result is shown
+ * — run by the one front, cl_cli_run (src/cli/command.c); the few of their
+ * own shape (the screens, two commands in one) are a function. */
 #ifndef CARELOG_CLI_H
 #define CARELOG_CLI_H
 
@@ -62,7 +66,7 @@ typedef struct cl_command_spec {
     int operands;
     const char *operands_error; /* N_(): said for a wrong number of operands (NULL: the usage) */
     cl_cli_needs needs;
-    cl_status (*check)(cl_cli *c, void *opts); /* may be NULL */
+    cl_status (*check)(cl_cli *c, void *opts); /* may be NULL; opts is NULL without CL_CLI_OPTS */
     void (*release)(void *opts);               /* frees what check took into opts; may be NULL */
     cl_status (*call)(cl_cli *c, void *opts, json_t **result);
     cl_status (*show)(cl_cli *c, const void *opts, const json_t *result); /* may be NULL */
