@@ -152,7 +152,8 @@ bool cl_export_args_option(cl_export_args *a, int opt, const char *arg);
 int cl_cli_write_export(cl_cli *c, const char *question, const char *action, const char *target, const char *path,
                         const char *format, unsigned char *bytes, size_t len);
 /* The same for a spec's call: *written = {path, format, target, bytes},
- * which cl_cli_show_written (a spec's show) says for people. */
+ * which cl_cli_show_written (a spec's show) says for people (nothing when
+ * written is NULL: nothing was written). */
 cl_status cl_cli_export_file(cl_cli *c, const char *question, const char *action, const char *target, const char *path,
                              const char *format, unsigned char *bytes, size_t len, json_t **written);
 cl_status cl_cli_show_written(cl_cli *c, const void *opts, const json_t *written);

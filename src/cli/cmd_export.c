@@ -169,6 +169,8 @@ cl_status cl_cli_export_file(cl_cli *c, const char *question, const char *action
 cl_status cl_cli_show_written(cl_cli *c, const void *opts, const json_t *written)
 {
     (void)c, (void)opts;
+    if (!written)
+        return CL_OK;
     printf(_("Wrote %s (%s, %zu bytes, mode 0600). It is NOT encrypted: keep it safe and delete it when done.\n"),
            cl_json_str_or(written, "path"), cl_json_str_or(written, "format"),
            (size_t)json_integer_value(json_object_get(written, "bytes")));
