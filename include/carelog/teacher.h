@@ -49,13 +49,16 @@ bool cl_vault_pub_equal(const cl_vault_pub *a, const cl_vault_pub *b);
 
 typedef struct cl_teacher_identity cl_teacher_identity;
 
-cl_status cl_teacher_default_dir(char **out);
+/* The identity folder: given (copied; from --identity DIR), else
+ * $XDG_DATA_HOME/carelog-teacher, else ~/.local/share/carelog-teacher. */
+cl_status cl_teacher_dir(const char *given, char **out);
 
 /* Creates an identity in dir (made 0700; CL_ECANTCREATE when it already
  * holds one). */
 cl_status cl_teacher_init(const char *dir, const char *name, const cl_secret *pass, cl_teacher_identity **out);
 
-/* Reads the public part (no passphrase needed). CL_ENOTFOUND names
+/* Reads the public part (no passphrase needed) from dir, or from the
+ * default folder when dir is NULL (cl_teacher_dir). CL_ENOTFOUND names
  * `carelog teacher init`. */
 cl_status cl_teacher_load(const char *dir, cl_teacher_identity **out);
 void cl_teacher_free(cl_teacher_identity *t);

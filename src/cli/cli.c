@@ -109,17 +109,22 @@ static void put_json_inert(const char *text, FILE *out, bool newline)
         fputc('\n', out);
 }
 
-int cl_cli_print_json(json_t *value)
+cl_status cl_cli_put_json(json_t *value)
 {
     if (!value)
-        return cl_cli_fail(cl_fail(CL_ESOFTWARE, _("out of memory")));
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
     char *text = json_dumps(value, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(value);
     if (!text)
-        return cl_cli_fail(cl_fail(CL_ESOFTWARE, _("out of memory")));
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
     put_json_inert(text, stdout, true);
     cl_memory_free_text(text);
-    return 0;
+    return CL_OK;
+}
+
+int cl_cli_print_json(json_t *value)
+{
+    return cl_cli_fail(cl_cli_put_json(value));
 }
 
 cl_status cl_cli_json_row(cl_cli_json_rows *a, const json_t *row)
@@ -133,16 +138,21 @@ cl_status cl_cli_json_row(cl_cli_json_rows *a, const json_t *row)
     return CL_OK;
 }
 
-int cl_cli_json_rows_end(cl_cli_json_rows *a, cl_status st)
+cl_status cl_cli_json_rows_close(cl_cli_json_rows *a, cl_status st)
 {
     if (st != CL_OK) {
-        /* What was printed is cut short: end the line, and say why. */
+        /* What was printed is cut short: end the line; the caller says why. */
         if (a->n)
             fputc('\n', stdout);
-        return cl_cli_fail(st);
+        return st;
     }
     fputs(a->n ? "]\n" : "[]\n", stdout);
-    return 0;
+    return CL_OK;
+}
+
+int cl_cli_json_rows_end(cl_cli_json_rows *a, cl_status st)
+{
+    return cl_cli_fail(cl_cli_json_rows_close(a, st));
 }
 
 cl_status cl_cli_audit_rows(const cl_cli *c, long long rows)
@@ -200,140 +210,6 @@ cl_status cl_cli_confirm(const cl_cli *c, const char *question)
     return yes ? CL_OK : cl_fail(CL_EUSAGE, _("not confirmed; nothing was written"));
 }
 
-/* Whether the option argument a (not "--") takes the next argument as its
- * value, as getopt_long will read it: a long option (or an unambiguous
- * prefix of one) that requires a value and has no "=value", or a cluster
- * of short options ending in one that requires a value. */
-static bool takes_next(const char *a, const struct option *options)
-{
-    if (a[1] == '-') {
-        const char *name = a + 2;
-        if (strchr(name, '='))
-            return false;
-        size_t len = strlen(name);
-        const struct option *match = NULL;
-        int prefixes = 0;
-        for (const struct option *o = options; o->name; o++) {
-            if (strcmp(o->name, name) == 0)
-                return o->has_arg == required_argument;
-            if (strncmp(o->name, name, len) == 0) {
-                match = o;
-                prefixes++;
-            }
-        }
-        return prefixes == 1 && match->has_arg == required_argument;
-    }
-    for (const char *p = a + 1; *p; p++)
-        for (const struct option *o = options; o->name; o++)
-            if (o->flag == NULL && o->val == *p && o->has_arg == required_argument)
-                return p[1] == '\0';
-    return false;
-}
-
-/* Moves the options (with their values) before the operands, keeping the
- * order of each, so that options may stand anywhere: "record edit 12
- * --version 3" reads as "record edit --version 3 12", and "backup FILE
- * --help" shows the help. An argument starting with '-' (other than "-"
- * alone) is an option unless it follows "--". */
-static void permute(cl_cli *c, const struct option *options)
-{
-    char **opts = calloc((size_t)c->argc + 1, sizeof *opts), **ops = calloc((size_t)c->argc + 1, sizeof *ops);
-    if (!opts || !ops) {
-        free(opts);
-        free(ops);
-        return;
-    }
-    int no = 0, nx = 0;
-    bool dashdash = false;
-    for (int i = 1; i < c->argc; i++) {
-        char *a = c->argv[i];
-        if (strcmp(a, "--") == 0) {
-            dashdash = true;
-            for (i++; i < c->argc; i++)
-                ops[nx++] = c->argv[i];
-            break;
-        }
-        if (a[0] != '-' || a[1] == '\0') {
-            ops[nx++] = a;
-            continue;
-        }
-        opts[no++] = a;
-        if (takes_next(a, options) && i + 1 < c->argc)
-            opts[no++] = c->argv[++i];
-    }
-    int k = 1;
-    for (int i = 0; i < no; i++)
-        c->argv[k++] = opts[i];
-    if (dashdash)
-        c->argv[k++] = (char *)"--";
-    for (int i = 0; i < nx; i++)
-        c->argv[k++] = ops[i];
-    c->argc = k;
-    c->argv[k] = NULL;
-    free(opts);
-    free(ops);
-}
-
-int cl_cli_options(cl_cli *c, const struct option *options, const char *usage, const char *help,
-                   cl_option_fn on_option, void *ctx, int *first_arg)
-{
-    /* Every command takes --help; it is added here so no table forgets it. */
-    struct option all[32];
-    size_t n = 0;
-    for (; options && options[n].name && n < 30; n++)
-        all[n] = options[n];
-    all[n++] = (struct option){"help", no_argument, NULL, 'h'};
-    all[n] = (struct option){0, 0, 0, 0};
-    char shorts[64] = "+";
-    for (size_t i = 0; i < n; i++)
-        if (all[i].flag == NULL && all[i].val > 0 && all[i].val < 128 && strlen(shorts) < sizeof shorts - 3) {
-            size_t k = strlen(shorts);
-            shorts[k++] = (char)all[i].val;
-            if (all[i].has_arg == required_argument)
-                shorts[k++] = ':';
-            shorts[k] = '\0';
-        }
-    permute(c, all);
-    optind = 0;
-    opterr = 0;
-    int opt;
-    while ((opt = getopt_long(c->argc, c->argv, shorts, all, NULL)) != -1) {
-        if (opt == 'h') {
-            printf(_("usage: carelog %s %s\n%s"), c->argv[0], usage, help ? help : "");
-            return -1;
-        }
-        if (opt == '?' || opt == ':') {
-            fprintf(stderr, _("carelog %s: unknown option or missing value: "), c->argv[0]);
-            cl_cli_print_text(stderr, c->argv[optind - 1]);
-            fprintf(stderr, _("\nusage: carelog %s %s\n"), c->argv[0], usage);
-            return CL_EUSAGE;
-        }
-        int rc = on_option ? on_option(c, opt, optarg, ctx) : CL_EUSAGE;
-        if (rc != 0)
-            return rc;
-    }
-    *first_arg = optind;
-    return 0;
-}
-
-int cl_cli_parse(cl_cli *c, const struct option *options, const char *usage, const char *help,
-                 cl_option_fn on_option, void *ctx, int want, int *first_arg)
-{
-    int rc = cl_cli_options(c, options, usage, help, on_option, ctx, first_arg);
-    if (rc != 0)
-        return rc;
-    if (c->argc - *first_arg != want) {
-        fprintf(stderr, _("usage: carelog %s %s\n"), c->argv[0], usage);
-        return CL_EUSAGE;
-    }
-    return 0;
-}
-
-int cl_cli_operands(cl_cli *c, const char *usage, const char *help, int want, int *first_arg)
-{
-    return cl_cli_parse(c, NULL, usage, help, NULL, NULL, want, first_arg);
-}
-
 cl_status cl_parse_id(const char *text, const char *what, long long *out)
 {
     const char *s = text && text[0] == '#' ? text + 1 : text;
@@ -383,11 +259,16 @@ void cl_cli_record_state(const json_t *rec, char *buf, size_t size)
     snprintf(buf, size, "%s%s%s", label, *label && sig ? " · " : "", sig ? (en ? "signed" : "已签") : "");
 }
 
-int cl_cli_table_done(cl_table *t)
+cl_status cl_cli_put_table(cl_table *t)
 {
     cl_status st = t ? cl_table_print(t, stdout, cl_cli_width()) : cl_fail(CL_ESOFTWARE, _("out of memory"));
     cl_table_free(t);
-    return cl_cli_fail(st);
+    return st;
+}
+
+int cl_cli_table_done(cl_table *t)
+{
+    return cl_cli_fail(cl_cli_put_table(t));
 }
 
 const char *cl_json_str_or(const json_t *o, const char *key)
@@ -744,7 +625,7 @@ int cl_cli_main(int argc, char **argv)
             c.argv = argv + words;
             c.argv[0] = (char *)cmd->name;
             optind = 0;
-            rc = cmd->run(&c);
+            rc = cmd->run ? cmd->run(&c) : cl_cli_run(&c, cmd->spec);
         }
     }
     cl_vault_close(c.vault);

@@ -111,7 +111,7 @@ static void fill_crisis(json_t *row, bool en, char cells[AGENDA_COLS][CELL])
              CL_FOLLOWUP_CRISIS_DAYS);
 }
 
-void cl_cli_print_agenda(json_t *agenda)
+void cl_cli_print_agenda(const json_t *agenda)
 {
     static const char *const flag_headers[AGENDA_COLS] = {N_("Student"), N_("Raised"), N_("Record"), N_("Flag"),
                                                           N_("Why")};
@@ -161,43 +161,50 @@ static int agenda_option(cl_cli *c, int opt, const char *arg, void *ctx)
     return cl_cli_page_option(ctx, opt, arg);
 }
 
-static int cmd_agenda(cl_cli *c)
+static cl_status agenda_check(cl_cli *c, void *opts)
 {
-    static const struct option options[] = {CL_CLI_PAGE_OPTIONS, {0, 0, 0, 0}};
-    cl_cli_page page = {0};
-    int first;
-    int rc = cl_cli_parse(c, options, _("[--limit N [--after CURSOR]] [--json]"),
-                          _("What needs attention now: open screening flags, overdue follow-ups,\n"
-                          "referrals late in the loop, crisis-level students with no session in the\n"
-                          "last 7 days, and what is due today, each with the record it comes from\n"
-                          "and why. On a narrow terminal the reason is printed on its own line under\n"
-                          "each row.\n"
-                          "  --limit N        a page of at most N rows (the counts stay those of the whole list)\n"
-                          "  --after CURSOR   the page after the one that printed this cursor\n"
-                          "  --json           for programs; with --limit it ends with \"next\": the\n"
-                          "                   cursor of the next page, or null after the last one\n"),
-                          agenda_option, &page, 0, &first);
-    if (rc != 0)
-        return cl_cli_exit(rc);
-    if (page.after && page.limit == 0)
-        return cl_cli_fail(cl_fail(CL_EUSAGE, _("--after goes with --limit N (the size of the page)")));
-    json_t *agenda;
-    cl_status st = cl_cli_unlock(c);
-    if (st == CL_OK)
-        st = cl_agenda_attention_page(c->vault, page.limit, page.after, &agenda);
-    if (st == CL_OK)
-        st = cl_cli_audit_listing(c, &agenda);
-    if (st != CL_OK)
-        return cl_cli_fail(st);
-    if (c->json)
-        return cl_cli_print_json(agenda);
-    cl_cli_print_agenda(agenda);
-    cl_cli_print_next(c, &page, json_string_value(json_object_get(agenda, "next")));
-    json_decref(agenda);
-    return 0;
+    (void)c;
+    return cl_cli_page_check(opts);
 }
 
+static cl_status agenda(cl_cli *c, void *opts, json_t **agenda)
+{
+    const cl_cli_page *page = opts;
+    cl_status st = cl_agenda_attention_page(c->vault, page->limit, page->after, agenda);
+    return st == CL_OK ? cl_cli_audit_listing(c, agenda) : st;
+}
+
+static cl_status show_agenda(cl_cli *c, const void *opts, const json_t *agenda)
+{
+    cl_cli_print_agenda(agenda);
+    cl_cli_print_next(c, opts, json_string_value(json_object_get(agenda, "next")));
+    return CL_OK;
+}
+
+static const struct option agenda_options[] = {CL_CLI_PAGE_OPTIONS, {0, 0, 0, 0}};
+static const cl_cli_page whole_agenda = {0, NULL};
+
+static const cl_command_spec agenda_spec = {
+    .usage = N_("[--limit N [--after CURSOR]] [--json]"),
+    .help = N_("What needs attention now: open screening flags, overdue follow-ups,\n"
+               "referrals late in the loop, crisis-level students with no session in the\n"
+               "last 7 days, and what is due today, each with the record it comes from\n"
+               "and why. On a narrow terminal the reason is printed on its own line under\n"
+               "each row.\n"
+               "  --limit N        a page of at most N rows (the counts stay those of the whole list)\n"
+               "  --after CURSOR   the page after the one that printed this cursor\n"
+               "  --json           for programs; with --limit it ends with \"next\": the\n"
+               "                   cursor of the next page, or null after the last one\n"),
+    .options = agenda_options,
+    .on_option = agenda_option,
+    CL_CLI_OPTS(whole_agenda),
+    .needs = CL_CLI_UNLOCKED,
+    .check = agenda_check,
+    .call = agenda,
+    .show = show_agenda,
+};
+
 const cl_command cl_agenda_commands[] = {
-    {"agenda", "", N_("what needs attention now: flags, overdue, late referrals"), cmd_agenda},
-    {NULL, NULL, NULL, NULL},
+    {"agenda", "", N_("what needs attention now: flags, overdue, late referrals"), NULL, &agenda_spec},
+    {NULL, NULL, NULL, NULL, NULL},
 };

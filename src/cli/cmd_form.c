@@ -24,30 +24,15 @@ static int version_option(cl_cli *c, int opt, const char *arg, void *ctx)
     return 0;
 }
 
-static int parse(cl_cli *c, const struct option *options, const char *usage, const char *help, int want, void *ctx,
-                 int *first)
+static cl_status form_list(cl_cli *c, void *opts, json_t **list)
 {
-    return cl_cli_parse(c, options, usage, help, options ? version_option : NULL, ctx, want, first);
+    (void)opts;
+    return cl_catalog_list(c->vault, list);
 }
 
-static int cmd_list(cl_cli *c)
+static cl_status show_list(cl_cli *c, const void *opts, const json_t *list)
 {
-    int first;
-    int rc = parse(c, NULL, "[--json]",
-                      _("Lists the forms in the vault (the newest version of each kind).\n"
-                      "--json: [{kind, version, title_zh, title_en, fields, versions, imported_at, signable}]\n"
-                      "(fields: how many top-level fields; versions: how many versions the vault holds)\n"),
-                      0, NULL, &first);
-    if (rc != 0)
-        return cl_cli_exit(rc);
-    cl_status st = cl_cli_unlock(c);
-    json_t *list = NULL;
-    if (st == CL_OK)
-        st = cl_catalog_list(c->vault, &list);
-    if (st != CL_OK)
-        return cl_cli_fail(st);
-    if (c->json)
-        return cl_cli_print_json(list);
+    (void)c, (void)opts;
     static const char *const headers[] = {N_("Kind"), N_("Version"), N_("Title"), N_("Fields"), N_("Imported")};
     cl_table *t = cl_table_new(5, headers);
     if (t) {
@@ -55,7 +40,7 @@ static int cmd_list(cl_cli *c)
         cl_table_align_right(t, 3);
     }
     size_t i;
-    json_t *f;
+    const json_t *f;
     json_array_foreach(list, i, f) {
         char version[32], fields[32];
         snprintf(version, sizeof version, "%lld", (long long)json_integer_value(json_object_get(f, "version")));
@@ -67,29 +52,25 @@ static int cmd_list(cl_cli *c)
         if (t)
             cl_table_add_row(t, cells);
     }
-    json_decref(list);
-    return cl_cli_table_done(t);
+    return cl_cli_put_table(t);
 }
 
-static int cmd_show(cl_cli *c)
+static const cl_command_spec form_list_spec = {
+    .usage = "[--json]",
+    .help = N_("Lists the forms in the vault (the newest version of each kind).\n"
+               "--json: [{kind, version, title_zh, title_en, fields, versions, imported_at, signable}]\n"
+               "(fields: how many top-level fields; versions: how many versions the vault holds)\n"),
+    .needs = CL_CLI_UNLOCKED,
+    .call = form_list,
+    .show = show_list,
+};
+
+static cl_status form_show(cl_cli *c, void *opts, json_t **form)
 {
-    static const struct option options[] = {
-        {"version", required_argument, NULL, 'v'},
-        {0, 0, 0, 0},
-    };
-    int version = 0, first;
-    int rc = parse(c, options, "KIND [--version N] [--json]",
-                      _("Prints a form's definition text (the newest version, or --version N), to read or to\n"
-                      "adapt and import again with `carelog form import FILE`.\n"
-                      "--json: {kind, version, source}\n"),
-                      1, &version, &first);
-    if (rc != 0)
-        return cl_cli_exit(rc);
-    const char *kind = c->argv[first];
-    cl_status st = cl_cli_unlock(c);
+    int version = *(int *)opts;
+    const char *kind = c->operand[0];
     char *text = NULL;
-    if (st == CL_OK)
-        st = cl_catalog_source(c->vault, kind, version, &text);
+    cl_status st = cl_catalog_source(c->vault, kind, version, &text);
     if (st == CL_OK && version == 0) {
         /* Name the version shown. */
         json_t *list = NULL;
@@ -100,58 +81,83 @@ static int cmd_show(cl_cli *c)
             (int)json_integer_value(json_object_get(f, "version"));
         json_decref(list);
     }
-    if (st != CL_OK) {
-        free(text);
-        return cl_cli_fail(st);
-    }
-    if (c->json) {
-        json_t *out = json_pack("{s:s, s:i, s:s}", "kind", kind, "version", version, "source", text);
-        free(text);
-        return cl_cli_print_json(out);
-    }
+    if (st == CL_OK)
+        st = cl_cli_result(form, json_pack("{s:s, s:i, s:s}", "kind", kind, "version", version, "source", text));
+    free(text);
+    return st;
+}
+
+static cl_status show_source(cl_cli *c, const void *opts, const json_t *form)
+{
+    (void)c, (void)opts;
+    const char *text = cl_json_str_or(form, "source");
     cl_cli_print_text(stdout, text);
     size_t n = strlen(text);
     if (n && text[n - 1] != '\n')
         putchar('\n');
-    free(text);
-    return 0;
+    return CL_OK;
 }
 
-static int cmd_import(cl_cli *c)
+static const struct option show_options[] = {
+    {"version", required_argument, NULL, 'v'},
+    {0, 0, 0, 0},
+};
+static const int newest_version = 0;
+
+static const cl_command_spec form_show_spec = {
+    .usage = "KIND [--version N] [--json]",
+    .help = N_("Prints a form's definition text (the newest version, or --version N), to read or to\n"
+               "adapt and import again with `carelog form import FILE`.\n"
+               "--json: {kind, version, source}\n"),
+    .options = show_options,
+    .on_option = version_option,
+    CL_CLI_OPTS(newest_version),
+    .operands = 1,
+    .needs = CL_CLI_UNLOCKED,
+    .call = form_show,
+    .show = show_source,
+};
+
+static cl_status form_import(cl_cli *c, void *opts, json_t **imported)
 {
-    int first;
-    int rc = parse(c, NULL, "FILE [--json]",
-                      _("Imports a form definition as the newest version of its kind. Records written with an\n"
-                      "older version keep it and still render. The same text again adds nothing. A form that\n"
-                      "does not parse is rejected with FILE:LINE:COLUMN and the reason.\n"
-                      "--json: {kind, version, added}\n"),
-                      1, NULL, &first);
-    if (rc != 0)
-        return cl_cli_exit(rc);
-    cl_status st = cl_cli_unlock(c);
+    (void)opts;
     char *kind = NULL;
     int version = 0;
     bool added = false;
+    cl_status st = cl_catalog_import_file(c->vault, c->operand[0], &kind, &version, &added);
     if (st == CL_OK)
-        st = cl_catalog_import_file(c->vault, c->argv[first], &kind, &version, &added);
-    if (st != CL_OK)
-        return cl_cli_fail(st);
-    if (c->json) {
-        json_t *out = json_pack("{s:s, s:i, s:b}", "kind", kind, "version", version, "added", added);
-        free(kind);
-        return cl_cli_print_json(out);
-    }
-    if (added)
+        st = cl_cli_result(imported, json_pack("{s:s, s:i, s:b}", "kind", kind, "version", version, "added", added));
+    free(kind);
+    return st;
+}
+
+static cl_status show_imported(cl_cli *c, const void *opts, const json_t *imported)
+{
+    (void)c, (void)opts;
+    const char *kind = cl_json_str_or(imported, "kind");
+    int version = (int)json_integer_value(json_object_get(imported, "version"));
+    if (json_is_true(json_object_get(imported, "added")))
         cl_cli_say(_("Imported form %s as version %d.\n"), kind, version);
     else
         cl_cli_say(_("Form %s is unchanged: it is already version %d.\n"), kind, version);
-    free(kind);
-    return 0;
+    return CL_OK;
 }
 
+static const cl_command_spec form_import_spec = {
+    .usage = "FILE [--json]",
+    .help = N_("Imports a form definition as the newest version of its kind. Records written with an\n"
+               "older version keep it and still render. The same text again adds nothing. A form that\n"
+               "does not parse is rejected with FILE:LINE:COLUMN and the reason.\n"
+               "--json: {kind, version, added}\n"),
+    .operands = 1,
+    .needs = CL_CLI_UNLOCKED,
+    .call = form_import,
+    .show = show_imported,
+};
+
 const cl_command cl_form_commands[] = {
-    {"form list", "", N_("the forms in the vault"), cmd_list},
-    {"form show", "KIND [--version N]", N_("print a form's definition"), cmd_show},
-    {"form import", "FILE", N_("import a changed form as a new version"), cmd_import},
-    {NULL, NULL, NULL, NULL},
+    {"form list", "", N_("the forms in the vault"), NULL, &form_list_spec},
+    {"form show", "KIND [--version N]", N_("print a form's definition"), NULL, &form_show_spec},
+    {"form import", "FILE", N_("import a changed form as a new version"), NULL, &form_import_spec},
+    {NULL, NULL, NULL, NULL, NULL},
 };

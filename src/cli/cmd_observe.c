@@ -43,59 +43,54 @@ static int observe_option(cl_cli *c, int opt, const char *arg, void *ctx)
     return 0;
 }
 
-static cl_status load_identity(const observe_opts *o, cl_teacher_identity **t)
+/* Asks for the teacher's passphrase and opens the identity's secret. */
+static cl_status unlock_identity(const cl_teacher_identity *t, cl_secret **seed)
 {
-    char *dir = NULL;
-    cl_status st = o->identity ? CL_OK : cl_teacher_default_dir(&dir);
+    cl_secret *pass = NULL;
+    cl_status st = cl_passphrase_read(_("Teacher passphrase (教师密码): "), false, &pass);
     if (st == CL_OK)
-        st = cl_teacher_load(o->identity ? o->identity : dir, t);
-    free(dir);
+        st = cl_teacher_unlock(t, pass, seed);
+    cl_secret_free(pass);
     return st;
 }
 
 #define IDENTITY_HELP N_("  --identity DIR  the teacher's identity folder (default $XDG_DATA_HOME/carelog-teacher)\n")
 
-static int cmd_sent(cl_cli *c)
+static char *sent_help(void)
 {
-    static const struct option options[] = {
-        {"identity", required_argument, NULL, 'I'}, {"students", no_argument, NULL, 'S'}, {0, 0, 0, 0}};
-    observe_opts o = {0};
-    int first;
-    char *help = cl_strdup_printf("%s%s%s",
-                                  _("Lists the observations you sent: when, their id, your number for it, and a hash of the\n"
-                                    "sealed file. What you wrote is not kept on your side, and the sealed file opens only in the\n"
-                                    "counsellor's vault.\n"),
-                                  _(IDENTITY_HELP),
-                                  _("  --students      also whom each was about (asks your passphrase: it is kept sealed to you)\n"));
-    int rc = cl_cli_options(c, options, "[--identity DIR] [--students] [--json]", help ? help : "", observe_option, &o,
-                            &first);
-    free(help);
-    if (rc == 0 && first != c->argc)
-        rc = CL_EUSAGE;
-    if (rc != 0)
-        return cl_cli_exit(rc);
-    cl_teacher_identity *t;
-    json_t *list = NULL;
-    cl_secret *pass = NULL, *seed = NULL;
-    cl_status st = load_identity(&o, &t);
-    if (st == CL_OK && o.students)
-        st = cl_passphrase_read(_("Teacher passphrase (教师密码): "), false, &pass);
-    if (st == CL_OK && o.students)
-        st = cl_teacher_unlock(t, pass, &seed);
-    cl_secret_free(pass);
+    return cl_strdup_printf("%s%s%s",
+                            _("Lists the observations you sent: when, their id, your number for it, and a hash of the\n"
+                              "sealed file. What you wrote is not kept on your side, and the sealed file opens only in the\n"
+                              "counsellor's vault.\n"),
+                            _(IDENTITY_HELP),
+                            _("  --students      also whom each was about (asks your passphrase: it is kept sealed to you)\n"));
+}
+
+static cl_status teacher_sent(cl_cli *c, void *opts, json_t **list)
+{
+    (void)c;
+    const observe_opts *o = opts;
+    cl_teacher_identity *t = NULL;
+    cl_secret *seed = NULL;
+    cl_status st = cl_teacher_load(o->identity, &t);
+    if (st == CL_OK && o->students)
+        st = unlock_identity(t, &seed);
     if (st == CL_OK)
-        st = cl_teacher_sent(t, seed, &list);
+        st = cl_teacher_sent(t, seed, list);
     cl_secret_free(seed);
     cl_teacher_free(t);
-    if (st != CL_OK)
-        return cl_cli_fail(st);
-    if (c->json)
-        return cl_cli_print_json(list);
+    return st;
+}
+
+static cl_status show_sent(cl_cli *c, const void *opts, const json_t *list)
+{
+    (void)c;
+    bool students = ((const observe_opts *)opts)->students;
     const char *with_students[] = {_("Sent"), _("Student"), _("Observation"), _("No."), _("Hash")};
     const char *without[] = {_("Sent"), _("Observation"), _("No."), _("Hash")};
-    cl_table *tab = o.students ? cl_table_new(5, with_students) : cl_table_new(4, without);
+    cl_table *tab = students ? cl_table_new(5, with_students) : cl_table_new(4, without);
     size_t i;
-    json_t *row;
+    const json_t *row;
     json_array_foreach(list, i, row) {
         char n[24];
         snprintf(n, sizeof n, "%lld", (long long)json_integer_value(json_object_get(row, "counter")));
@@ -103,14 +98,27 @@ static int cmd_sent(cl_cli *c)
         cl_time_local(cl_json_str_or(row, "sent_at"), false, at, sizeof at);
         const char *cells[] = {at, cl_json_str_or(row, "student"),
                                cl_json_str_or(row, "id"), n, cl_json_str_or(row, "hash")};
-        if (o.students)
+        if (students)
             cl_table_add_row(tab, cells);
         else
             cl_table_add_row(tab, (const char *[]){cells[0], cells[2], cells[3], cells[4]});
     }
-    json_decref(list);
-    return cl_cli_table_done(tab);
+    return cl_cli_put_table(tab);
 }
+
+static const struct option sent_options[] = {
+    {"identity", required_argument, NULL, 'I'}, {"students", no_argument, NULL, 'S'}, {0, 0, 0, 0}};
+static const observe_opts no_options = {0};
+
+static const cl_command_spec sent_spec = {
+    .usage = "[--identity DIR] [--students] [--json]",
+    .help_of = sent_help,
+    .options = sent_options,
+    .on_option = observe_option,
+    CL_CLI_OPTS(no_options),
+    .call = teacher_sent,
+    .show = show_sent,
+};
 
 /* ---- the line prompts -------------------------------------------------- */
 
@@ -286,14 +294,7 @@ static void run_free(observe_run *r)
 
 static cl_status unlock_teacher(observe_run *r)
 {
-    if (r->seed)
-        return CL_OK;
-    cl_secret *pass = NULL;
-    cl_status st = cl_passphrase_read(_("Teacher passphrase (教师密码): "), false, &pass);
-    if (st == CL_OK)
-        st = cl_teacher_unlock(r->t, pass, &r->seed);
-    cl_secret_free(pass);
-    return st;
+    return r->seed ? CL_OK : unlock_identity(r->t, &r->seed);
 }
 
 /* With a roster: unlock, open it, and write with its form; else the
@@ -360,7 +361,7 @@ static int cmd_observe(cl_cli *c)
     observe_run r = {0};
     char number[128] = "", name[256] = "", klass[128] = "", vault_pub[4096], inbox[4096];
     snprintf(inbox, sizeof inbox, "%s/inbox", c->vault_dir);
-    cl_status st = load_identity(&o, &r.t);
+    cl_status st = cl_teacher_load(o.identity, &r.t);
     /* The keys are checked first: nothing is written for a vault that is
      * not the one joined. */
     if (st == CL_OK && !o.output) {
@@ -418,7 +419,7 @@ static int cmd_observe(cl_cli *c)
 }
 
 const cl_command cl_observe_commands[] = {
-    {"observe", "[--student N] [--field id=value …]", N_("teacher's side: write and seal an observation"), cmd_observe},
-    {"teacher sent", "[--students]", N_("teacher's side: what you sent (no content)"), cmd_sent},
-    {NULL, NULL, NULL, NULL},
+    {"observe", "[--student N] [--field id=value …]", N_("teacher's side: write and seal an observation"), cmd_observe, NULL},
+    {"teacher sent", "[--students]", N_("teacher's side: what you sent (no content)"), NULL, &sent_spec},
+    {NULL, NULL, NULL, NULL, NULL},
 };

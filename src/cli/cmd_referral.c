@@ -70,14 +70,18 @@ static char *states_help(const char *intro)
     return cl_buf_take(&b);
 }
 
-typedef struct move_opts {
+typedef struct referral_opts {
     const char *note, *at;
-} move_opts;
+    bool all;
+    long long id;
+    time_t when;
+} referral_opts;
+static const referral_opts no_options = {NULL, NULL, false, 0, 0};
 
 static int move_option(cl_cli *c, int opt, const char *arg, void *ctx)
 {
     (void)c;
-    move_opts *o = ctx;
+    referral_opts *o = ctx;
     if (opt == 'n')
         o->note = arg;
     else if (opt == 'a')
@@ -85,103 +89,98 @@ static int move_option(cl_cli *c, int opt, const char *arg, void *ctx)
     return 0;
 }
 
-static int cmd_referral_move(cl_cli *c)
+static int list_option(cl_cli *c, int opt, const char *arg, void *ctx)
 {
-    static const struct option options[] = {
-        {"note", required_argument, NULL, 'n'},
-        {"at", required_argument, NULL, 'a'},
-        {0, 0, 0, 0},
-    };
-    move_opts o = {NULL, NULL};
-    char *help = states_help(_("Moves a referral to its next state. The note says why (required); who and when are\n"
-                               "recorded with it.\n  --note TEXT        why the referral moves\n"
-                               "  --at DATE-TIME     when it happened, in local time (\"2026-11-30 15:20\"), for a move\n"
-                               "                     made earlier, such as a report phoned in yesterday: not in the\n"
-                               "                     future, not before the previous move (default: now)\n"));
-    int first;
-    int rc = cl_cli_parse(c, options, _("ID STATE --note TEXT [--at DATE-TIME]"), help, move_option, &o, 2, &first);
-    free(help);
-    if (rc != 0)
-        return cl_cli_exit(rc);
-    long long id;
-    cl_status st = parse_id(c->argv[first], &id);
-    const char *to = c->argv[first + 1];
-    time_t at = 0;
-    if (st == CL_OK && o.at && !cl_time_parse_local(o.at, &at)) {
-        char *shown = cl_text_inert(o.at, false);
+    (void)c, (void)arg;
+    if (opt == 'a')
+        ((referral_opts *)ctx)->all = true;
+    return 0;
+}
+
+static char *move_help(void)
+{
+    return states_help(_("Moves a referral to its next state. The note says why (required); who and when are\n"
+                         "recorded with it.\n  --note TEXT        why the referral moves\n"
+                         "  --at DATE-TIME     when it happened, in local time (\"2026-11-30 15:20\"), for a move\n"
+                         "                     made earlier, such as a report phoned in yesterday: not in the\n"
+                         "                     future, not before the previous move (default: now)\n"));
+}
+
+/* Refuses a bad id, time or state or a missing note before asking for the
+ * passphrase. */
+static cl_status move_check(cl_cli *c, void *opts)
+{
+    referral_opts *o = opts;
+    cl_status st = parse_id(c->operand[0], &o->id);
+    if (st == CL_OK && o->at && !cl_time_parse_local(o->at, &o->when)) {
+        char *shown = cl_text_inert(o->at, false);
         st = cl_fail(CL_EDATA, _("--at: \"%s\" is not a real date and time; write YYYY-MM-DD HH:MM (local time)"),
                      shown ? shown : "");
         free(shown);
     }
-    /* Refuse a bad state or a missing note before asking for the passphrase. */
-    if (st == CL_OK)
-        st = cl_referral_check_move(to, o.note);
-    if (st == CL_OK)
-        st = cl_cli_unlock(c);
-    if (st == CL_OK)
-        st = cl_referral_move_at(c->vault, id, to, o.note, at);
-    json_t *r = NULL;
-    if (st == CL_OK && c->json)
-        st = cl_referral_history(c->vault, id, &r);
-    if (st != CL_OK)
-        return cl_cli_fail(st);
-    if (c->json)
-        return cl_cli_print_json(r);
-    const cl_referral_state *s = cl_referral_state_find(to);
-    printf(_("Referral #%lld is now %s (%s).\n"), id, s->name, state_label(s->name));
-    return 0;
+    return st == CL_OK ? cl_referral_check_move(c->operand[1], o->note) : st;
 }
 
-static int list_option(cl_cli *c, int opt, const char *arg, void *ctx)
+static cl_status referral_move(cl_cli *c, void *opts, json_t **history)
 {
-    (void)c;
-    (void)arg;
-    if (opt == 'a')
-        *(bool *)ctx = true;
-    return 0;
+    const referral_opts *o = opts;
+    cl_status st = cl_referral_move_at(c->vault, o->id, c->operand[1], o->note, o->when);
+    return st == CL_OK && c->json ? cl_referral_history(c->vault, o->id, history) : st;
 }
 
-static int cmd_referral_list(cl_cli *c)
+static cl_status show_moved(cl_cli *c, const void *opts, const json_t *history)
 {
-    static const struct option options[] = {
-        {"all", no_argument, NULL, 'a'},
-        {0, 0, 0, 0},
-    };
-    bool all = false;
-    char *help = states_help(_("Lists open referrals by state, oldest in each state first, with how many days each\n"
-                             "has waited in its state and whether it is late.\n"
-                             "  --all    closed and withdrawn referrals too\n  --json   for programs\n"));
-    int first;
-    int rc = cl_cli_options(c, options, _("[--all] [--json]"), help, list_option, &all, &first);
-    free(help);
-    if (rc != 0)
-        return cl_cli_exit(rc);
-    if (first != c->argc)
-        return cl_cli_fail(cl_fail(CL_EUSAGE, _("referral list takes no operands")));
-    json_t *list;
-    cl_status st = cl_cli_unlock(c);
-    if (st == CL_OK)
-        st = cl_referral_list(c->vault, !all, &list);
-    if (st == CL_OK)
-        st = cl_cli_audit_listing(c, &list);
-    if (st != CL_OK)
-        return cl_cli_fail(st);
-    if (c->json)
-        return cl_cli_print_json(list);
+    (void)history;
+    const cl_referral_state *s = cl_referral_state_find(c->operand[1]);
+    printf(_("Referral #%lld is now %s (%s).\n"), ((const referral_opts *)opts)->id, s->name, state_label(s->name));
+    return CL_OK;
+}
+
+static const struct option move_options[] = {
+    {"note", required_argument, NULL, 'n'},
+    {"at", required_argument, NULL, 'a'},
+    {0, 0, 0, 0},
+};
+
+static const cl_command_spec move_spec = {
+    .usage = N_("ID STATE --note TEXT [--at DATE-TIME]"),
+    .help_of = move_help,
+    .options = move_options,
+    .on_option = move_option,
+    CL_CLI_OPTS(no_options),
+    .operands = 2,
+    .needs = CL_CLI_UNLOCKED,
+    .check = move_check,
+    .call = referral_move,
+    .show = show_moved,
+};
+
+static char *list_help(void)
+{
+    return states_help(_("Lists open referrals by state, oldest in each state first, with how many days each\n"
+                         "has waited in its state and whether it is late.\n"
+                         "  --all    closed and withdrawn referrals too\n  --json   for programs\n"));
+}
+
+static cl_status referral_list(cl_cli *c, void *opts, json_t **list)
+{
+    cl_status st = cl_referral_list(c->vault, !((const referral_opts *)opts)->all, list);
+    return st == CL_OK ? cl_cli_audit_listing(c, list) : st;
+}
+
+static cl_status show_list(cl_cli *c, const void *opts, const json_t *list)
+{
     if (json_array_size(list) == 0) {
-        printf("%s", all ? _("No referrals.\n") : _("No open referrals.\n"));
-        json_decref(list);
-        return 0;
+        printf("%s", ((const referral_opts *)opts)->all ? _("No referrals.\n") : _("No open referrals.\n"));
+        return CL_OK;
     }
     /* The student by name and class (`referral show` gives the number);
      * why a referral is late goes under its row on a narrow terminal. */
     static const char *const headers[] = {"ID", N_("Name"), N_("Class"), N_("State"), N_("Days"),
                                           N_("Urgency"), N_("Agency"), N_("Late")};
     cl_table *t = cl_table_new(8, headers);
-    if (!t) {
-        json_decref(list);
-        return cl_cli_fail(cl_fail(CL_ESOFTWARE, _("out of memory")));
-    }
+    if (!t)
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
     cl_table_align_right(t, 0);
     cl_table_align_right(t, 4);
     cl_table_below_when_narrow(t, 7);
@@ -189,8 +188,9 @@ static int cmd_referral_list(cl_cli *c)
     if (cl_catalog_current(c->vault, "referral", &form, NULL) != CL_OK)
         cl_error_clear();
     bool en = strcmp(cl_cli_lang(), "en") == 0;
+    cl_status st = CL_OK;
     size_t i;
-    json_t *r;
+    const json_t *r;
     json_array_foreach(list, i, r) {
         char id[24], days[24];
         snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(r, "id")));
@@ -207,34 +207,42 @@ static int cmd_referral_list(cl_cli *c)
     if (st == CL_OK)
         st = cl_table_print(t, stdout, cl_cli_width());
     cl_table_free(t);
-    json_decref(list);
-    return cl_cli_fail(st);
+    return st;
 }
 
-static int cmd_referral_show(cl_cli *c)
+static const struct option list_options[] = {
+    {"all", no_argument, NULL, 'a'},
+    {0, 0, 0, 0},
+};
+
+static const cl_command_spec list_spec = {
+    .usage = N_("[--all] [--json]"),
+    .help_of = list_help,
+    .options = list_options,
+    .on_option = list_option,
+    CL_CLI_OPTS(no_options),
+    .operands_error = N_("referral list takes no operands"),
+    .needs = CL_CLI_UNLOCKED,
+    .call = referral_list,
+    .show = show_list,
+};
+
+static cl_status show_check(cl_cli *c, void *opts)
 {
-    int first;
-    int rc = cl_cli_operands(c, _("ID [--json]"),
-                             _("Shows a referral's state and every move it made: when, from, to, who and why.\n"), 1,
-                             &first);
-    if (rc != 0)
-        return cl_cli_exit(rc);
-    long long id;
-    json_t *r = NULL;
-    cl_status st = parse_id(c->argv[first], &id);
-    if (st == CL_OK)
-        st = cl_cli_unlock(c);
-    if (st == CL_OK)
-        st = cl_referral_history(c->vault, id, &r);
-    if (st == CL_OK)
-        st = cl_record_audit_view(c->vault, id); /* the notes are as confidential as the record */
-    if (st != CL_OK) {
-        json_decref(r);
-        return cl_cli_fail(st);
-    }
-    if (c->json)
-        return cl_cli_print_json(r);
-    printf(_("Referral #%lld for "), id);
+    return parse_id(c->operand[0], &((referral_opts *)opts)->id);
+}
+
+static cl_status referral_show(cl_cli *c, void *opts, json_t **r)
+{
+    long long id = ((const referral_opts *)opts)->id;
+    cl_status st = cl_referral_history(c->vault, id, r);
+    return st == CL_OK ? cl_record_audit_view(c->vault, id) : st; /* the notes are as confidential as the record */
+}
+
+static cl_status show_referral(cl_cli *c, const void *opts, const json_t *r)
+{
+    (void)c;
+    printf(_("Referral #%lld for "), ((const referral_opts *)opts)->id);
     cl_cli_print_text(stdout, cl_json_str_or(r, "name"));
     printf(" (");
     cl_cli_print_text(stdout, cl_json_str_or(r, "number"));
@@ -247,7 +255,7 @@ static int cmd_referral_show(cl_cli *c)
         printf(_(" — late: %s"), cl_i18n_text(r, "late"));
     printf(_("\nNext: "));
     size_t i;
-    json_t *item;
+    const json_t *item;
     json_array_foreach(json_object_get(r, "next"), i, item)
         printf(_("%s%s (%s)"), i ? _(", ") : "", json_string_value(item), state_label(json_string_value(item)));
     if (json_array_size(json_object_get(r, "next")) == 0)
@@ -255,10 +263,9 @@ static int cmd_referral_show(cl_cli *c)
     printf("\n\n");
     static const char *const headers[] = {N_("At"), N_("From"), N_("To"), N_("By"), N_("Note")};
     cl_table *t = cl_table_new(5, headers);
-    if (!t) {
-        json_decref(r);
-        return cl_cli_fail(cl_fail(CL_ESOFTWARE, _("out of memory")));
-    }
+    if (!t)
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
+    cl_status st = CL_OK;
     json_array_foreach(json_object_get(r, "transitions"), i, item) {
         char at[32];
         cl_time_local(cl_json_str_or(item, "at"), false, at, sizeof at);
@@ -273,13 +280,23 @@ static int cmd_referral_show(cl_cli *c)
     if (st == CL_OK)
         st = cl_table_print(t, stdout, cl_cli_width());
     cl_table_free(t);
-    json_decref(r);
-    return cl_cli_fail(st);
+    return st;
 }
 
+static const cl_command_spec show_spec = {
+    .usage = N_("ID [--json]"),
+    .help = N_("Shows a referral's state and every move it made: when, from, to, who and why.\n"),
+    CL_CLI_OPTS(no_options),
+    .operands = 1,
+    .needs = CL_CLI_UNLOCKED,
+    .check = show_check,
+    .call = referral_show,
+    .show = show_referral,
+};
+
 const cl_command cl_referral_commands[] = {
-    {"referral move", "ID STATE --note TEXT [--at T]", N_("move a referral on in the reporting loop"), cmd_referral_move},
-    {"referral list", "[--all]", N_("open referrals by state and age, late ones marked"), cmd_referral_list},
-    {"referral show", "ID", N_("a referral's state and history"), cmd_referral_show},
-    {NULL, NULL, NULL, NULL},
+    {"referral move", "ID STATE --note TEXT [--at T]", N_("move a referral on in the reporting loop"), NULL, &move_spec},
+    {"referral list", "[--all]", N_("open referrals by state and age, late ones marked"), NULL, &list_spec},
+    {"referral show", "ID", N_("a referral's state and history"), NULL, &show_spec},
+    {NULL, NULL, NULL, NULL, NULL},
 };

@@ -68,11 +68,12 @@ static char *visible_snippet(const char *snippet)
     return cl_buf_take(&b);
 }
 
-static int maintain(cl_cli *c, const search_opts *o)
+/* --rebuild and --check; with --json the answer is printed either way. */
+static cl_status maintain(cl_cli *c, const search_opts *o)
 {
-    cl_status st = cl_cli_unlock(c);
+    cl_status st = CL_OK;
     long long n = 0;
-    if (st == CL_OK && o->rebuild)
+    if (o->rebuild)
         st = cl_search_rebuild(c->vault, &n);
     if (st == CL_OK && o->check)
         st = cl_search_check_text(c->vault);
@@ -83,19 +84,19 @@ static int maintain(cl_cli *c, const search_opts *o)
         if (st != CL_OK)
             json_object_set_new(out, "error", json_string(cl_error_message()));
         cl_cli_print_json(out);
-        return st == CL_OK ? 0 : cl_cli_fail(st);
+        return st;
     }
     if (st != CL_OK)
-        return cl_cli_fail(st);
+        return st;
     if (o->rebuild)
         printf(ngettext("Rebuilt the search index: %lld record.\n", "Rebuilt the search index: %lld records.\n",
                         (unsigned long)n), n);
     if (o->check)
         printf("%s\n", _("The search index is intact and in step with every record."));
-    return 0;
+    return CL_OK;
 }
 
-static int print_hits(cl_cli *c, cl_search *s, long long total, const search_opts *o)
+static cl_status print_hits(cl_cli *c, cl_search *s, long long total, const search_opts *o)
 {
     static const char *headers[6];
     headers[0] = _("Record");
@@ -106,7 +107,7 @@ static int print_hits(cl_cli *c, cl_search *s, long long total, const search_opt
     headers[5] = _("Where it says it");
     cl_table *t = cl_table_new(6, headers);
     if (!t)
-        return cl_cli_fail(cl_fail(CL_ESOFTWARE, _("out of memory")));
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
     cl_table_align_right(t, 0);
     cl_table_below_when_narrow(t, 5);
     cl_status st = CL_OK;
@@ -133,7 +134,7 @@ static int print_hits(cl_cli *c, cl_search *s, long long total, const search_opt
         st = cl_table_print(t, stdout, cl_cli_width());
     cl_table_free(t);
     if (st != CL_OK)
-        return cl_cli_fail(st);
+        return st;
     if (shown == 0)
         printf("%s\n", _("No record says that."));
     else if (total > CL_SEARCH_COUNT_MAX)
@@ -144,86 +145,100 @@ static int print_hits(cl_cli *c, cl_search *s, long long total, const search_opt
                total, o->offset + shown);
     else
         printf(ngettext("%lld record.\n", "%lld records.\n", (unsigned long)total), total);
-    return 0;
+    return CL_OK;
 }
 
-static int cmd_search(cl_cli *c)
+static cl_status search_check(cl_cli *c, void *opts)
 {
-    static const struct option options[] = {
-        {"student", required_argument, NULL, 's'}, {"kind", required_argument, NULL, 'k'},
-        {"class", required_argument, NULL, 'c'},   {"author", required_argument, NULL, 'a'},
-        {"since", required_argument, NULL, 'S'},   {"until", required_argument, NULL, 'U'},
-        {"limit", required_argument, NULL, 'l'},   {"offset", required_argument, NULL, 'o'},
-        {"rank", no_argument, NULL, 'r'},          {"by-student", no_argument, NULL, 'g'},
-        {"rebuild", no_argument, NULL, 'R'},       {"check", no_argument, NULL, 'C'},
-        {0, 0, 0, 0},
-    };
-    search_opts o = {{0}, DEFAULT_LIMIT, 0, false, false, false, false};
-    int first;
-    int rc = cl_cli_options(c, options,
-                            _("QUERY… [--student S] [--kind K] [--class C] [--author A] [--since D] [--until D]\n"
-                              "                      [--limit N] [--offset N] [--rank | --by-student] [--json] | --rebuild | --check"),
-                            _("Finds every record whose text says all the words, newest first (audited).\n"
-                              "  words      all must appear; Chinese is matched inside words (网贷 finds 网贷平台)\n"
-                              "  \"a phrase\" the words together, in order\n"
-                              "  -word      records that do not say it\n"
-                              "  kind:K student:S class:C author:A since:DATE until:DATE   filters, also as options\n"
-                              "  students are found by pinyin too, also while it is typed: zhaoxm, zxm, zhao → 赵小明\n"
-                              "  --limit N  at most N results (50); --offset N skips N, for the next page\n"
-                              "  --rank     best matches first instead of newest\n"
-                              "  --by-student  each student's matches together, the student with the newest first\n"
-                              "  --rebuild  rebuild the index from the records; --check  check it\n"),
-                            search_option, &o, &first);
-    if (rc != 0) {
-        cl_buf_free(&o.filters);
-        return cl_cli_exit(rc);
-    }
-    if (o.rebuild || o.check) {
-        cl_buf_free(&o.filters);
-        if (first != c->argc)
-            return cl_cli_fail(cl_fail(CL_EUSAGE, "%s", _("--rebuild and --check take no query")));
-        return maintain(c, &o);
-    }
-    if (o.rank && o.by_student) {
-        cl_buf_free(&o.filters);
-        return cl_cli_fail(cl_fail(CL_EUSAGE, "%s", _("--rank and --by-student are two orders: choose one")));
-    }
+    const search_opts *o = opts;
+    if ((o->rebuild || o->check) && c->operands != 0)
+        return cl_fail(CL_EUSAGE, "%s", _("--rebuild and --check take no query"));
+    if (!o->rebuild && !o->check && o->rank && o->by_student)
+        return cl_fail(CL_EUSAGE, "%s", _("--rank and --by-student are two orders: choose one"));
+    return CL_OK;
+}
+
+static void search_release(void *opts)
+{
+    cl_buf_free(&((search_opts *)opts)->filters);
+}
+
+/* The hits are streamed to the table for people, so the call prints them;
+ * --json gives the page as one document. */
+static cl_status search(cl_cli *c, void *opts, json_t **page)
+{
+    const search_opts *o = opts;
+    if (o->rebuild || o->check)
+        return maintain(c, o);
     cl_buf text = {0};
-    for (int i = first; i < c->argc; i++)
-        cl_buf_printf(&text, "%s%s", i > first ? " " : "", c->argv[i]);
-    if (o.filters.data)
-        cl_buf_puts(&text, o.filters.data);
-    cl_buf_free(&o.filters);
+    for (int i = 0; i < c->operands; i++)
+        cl_buf_printf(&text, "%s%s", i ? " " : "", c->operand[i]);
+    if (o->filters.data)
+        cl_buf_puts(&text, o->filters.data);
     char *query = cl_buf_take(&text);
-    cl_status st = query ? cl_cli_unlock(c) : cl_fail(CL_ESOFTWARE, _("out of memory"));
-    cl_search_options opt = {.order = o.rank ? CL_SEARCH_RELEVANCE : o.by_student ? CL_SEARCH_BY_STUDENT : CL_SEARCH_NEWEST,
-                             .limit = o.limit, .offset = o.offset, .audit = true};
+    if (!query)
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
+    cl_search_options opt = {.order = o->rank ? CL_SEARCH_RELEVANCE : o->by_student ? CL_SEARCH_BY_STUDENT : CL_SEARCH_NEWEST,
+                             .limit = o->limit, .offset = o->offset, .audit = true};
     long long total = 0;
-    if (c->json && st == CL_OK) {
+    cl_status st;
+    if (c->json) {
         json_t *hits = NULL;
         st = cl_search_json(c->vault, query, &opt, &hits, &total);
         free(query);
         if (st != CL_OK)
-            return cl_cli_fail(st);
+            return st;
         /* total_exact false: more than total match (search.h). */
         bool exact = total <= CL_SEARCH_COUNT_MAX;
-        return cl_cli_print_json(json_pack("{s:I, s:b, s:I, s:o}", "total",
-                                           (json_int_t)(exact ? total : CL_SEARCH_COUNT_MAX), "total_exact", exact,
-                                           "offset", (json_int_t)o.offset, "results", hits));
+        return cl_cli_result(page, json_pack("{s:I, s:b, s:I, s:o}", "total",
+                                             (json_int_t)(exact ? total : CL_SEARCH_COUNT_MAX), "total_exact", exact,
+                                             "offset", (json_int_t)o->offset, "results", hits));
     }
     cl_search *s = NULL;
-    if (st == CL_OK)
-        st = cl_search_open(c->vault, query, &opt, &total, &s);
+    st = cl_search_open(c->vault, query, &opt, &total, &s);
     free(query);
-    if (st != CL_OK)
-        return cl_cli_fail(st);
-    rc = print_hits(c, s, total, &o);
+    if (st == CL_OK)
+        st = print_hits(c, s, total, o);
     cl_search_close(s);
-    return rc;
+    return st;
 }
+
+static const struct option search_options[] = {
+    {"student", required_argument, NULL, 's'}, {"kind", required_argument, NULL, 'k'},
+    {"class", required_argument, NULL, 'c'},   {"author", required_argument, NULL, 'a'},
+    {"since", required_argument, NULL, 'S'},   {"until", required_argument, NULL, 'U'},
+    {"limit", required_argument, NULL, 'l'},   {"offset", required_argument, NULL, 'o'},
+    {"rank", no_argument, NULL, 'r'},          {"by-student", no_argument, NULL, 'g'},
+    {"rebuild", no_argument, NULL, 'R'},       {"check", no_argument, NULL, 'C'},
+    {0, 0, 0, 0},
+};
+static const search_opts search_defaults = {{0}, DEFAULT_LIMIT, 0, false, false, false, false};
+
+static const cl_command_spec search_spec = {
+    .usage = N_("QUERY… [--student S] [--kind K] [--class C] [--author A] [--since D] [--until D]\n"
+                "                      [--limit N] [--offset N] [--rank | --by-student] [--json] | --rebuild | --check"),
+    .help = N_("Finds every record whose text says all the words, newest first (audited).\n"
+               "  words      all must appear; Chinese is matched inside words (网贷 finds 网贷平台)\n"
+               "  \"a phrase\" the words together, in order\n"
+               "  -word      records that do not say it\n"
+               "  kind:K student:S class:C author:A since:DATE until:DATE   filters, also as options\n"
+               "  students are found by pinyin too, also while it is typed: zhaoxm, zxm, zhao → 赵小明\n"
+               "  --limit N  at most N results (50); --offset N skips N, for the next page\n"
+               "  --rank     best matches first instead of newest\n"
+               "  --by-student  each student's matches together, the student with the newest first\n"
+               "  --rebuild  rebuild the index from the records; --check  check it\n"),
+    .options = search_options,
+    .on_option = search_option,
+    CL_CLI_OPTS(search_defaults),
+    .operands = CL_CLI_ANY_OPERANDS,
+    .needs = CL_CLI_UNLOCKED,
+    .check = search_check,
+    .release = search_release,
+    .call = search,
+};
 
 const cl_command cl_search_commands[] = {
     {"search", "QUERY… [--kind K] [--student S] [--since D]", N_("find records by the words they say (audited)"),
-     cmd_search},
-    {NULL, NULL, NULL, NULL},
+     NULL, &search_spec},
+    {NULL, NULL, NULL, NULL, NULL},
 };

@@ -18,6 +18,7 @@ typedef struct stu_opts {
     const char *number, *name, *class_name, *status, *circumstance, *search, *reason;
     int risk;
     long long version;
+    long long flag_id; /* the operand of clear-flag */
     bool have_version, allow_duplicate;
 } stu_opts;
 
@@ -55,12 +56,7 @@ static int stu_option(cl_cli *c, int opt, const char *arg, void *ctx)
     return st == CL_OK ? 0 : cl_cli_fail(st);
 }
 
-static int parse(cl_cli *c, const struct option *options, const char *usage, const char *help, stu_opts *o,
-                 int operands_wanted, int *first)
-{
-    o->risk = -1;
-    return cl_cli_parse(c, options, usage, help, stu_option, o, operands_wanted, first);
-}
+static const stu_opts stu_defaults = {.risk = -1};
 
 /* The student's fields from --number/--name/--class, --input and --field. */
 static cl_status student_fields(cl_cli *c, const stu_opts *o, json_t **out)
@@ -91,77 +87,92 @@ static const struct option edit_options[] = {
     {"allow-duplicate", no_argument, NULL, 'D'}, {0, 0, 0, 0},
 };
 
-static int cmd_add(cl_cli *c)
+static cl_status add_check(cl_cli *c, void *opts)
 {
-    stu_opts o = {0};
-    int first;
-    int rc = parse(c, edit_options, "--number N --name NAME --class C [--field id=value …] [--input FILE|-] "
-                                    "[--allow-duplicate]",
-                   _("Adds a student (fields by the student form: `carelog form show student`).\n"
-                   "  --field guardians='[{\"name\":\"王芳\",\"relation\":\"mother\",\"phone\":\"138…\"}]'\n"
-                   "  --field circumstances=left_behind,single_parent   --field birth_date=2012-05-01\n"
-                   "A number already in use is refused unless --allow-duplicate.\n"
-                   "--json: the student as `student show --json`.\n"),
-                   &o, 0, &first);
-    if (rc != 0)
-        return cl_cli_exit(rc);
-    if (o.have_version)
-        return cl_cli_fail(cl_fail(CL_EUSAGE, _("--version is for `student edit`")));
-    cl_status st = cl_cli_unlock(c);
-    json_t *fields = NULL, *s = NULL;
+    (void)c;
+    const stu_opts *o = opts;
+    return o->have_version ? cl_fail(CL_EUSAGE, _("--version is for `student edit`")) : CL_OK;
+}
+
+static cl_status student_add(cl_cli *c, void *opts, json_t **s)
+{
+    const stu_opts *o = opts;
+    json_t *fields = NULL;
     long long id = 0;
+    cl_status st = student_fields(c, o, &fields);
     if (st == CL_OK)
-        st = student_fields(c, &o, &fields);
-    if (st == CL_OK)
-        st = cl_student_add(c->vault, fields, o.allow_duplicate, &id);
+        st = cl_student_add(c->vault, fields, o->allow_duplicate, &id);
     json_decref(fields);
-    if (st == CL_OK)
-        st = cl_student_get(c->vault, id, &s);
-    if (st != CL_OK)
-        return cl_cli_fail(st);
-    if (c->json)
-        return cl_cli_print_json(s);
+    return st == CL_OK ? cl_student_get(c->vault, id, s) : st;
+}
+
+static cl_status show_added(cl_cli *c, const void *opts, const json_t *s)
+{
+    (void)c, (void)opts;
+    long long id = (long long)json_integer_value(json_object_get(s, "id"));
     cl_cli_say(_("Added student #%lld %s (%s), version 1.\n"), id, cl_json_str_or(s, "name"), cl_json_str_or(s, "number"));
     if (json_array_size(json_object_get(s, "possible_duplicates")))
         printf(_("Possible duplicates were found: see `carelog student show #%lld`.\n"), id);
-    json_decref(s);
-    return 0;
+    return CL_OK;
 }
 
-static int cmd_edit(cl_cli *c)
+static const cl_command_spec add_spec = {
+    .usage = "--number N --name NAME --class C [--field id=value …] [--input FILE|-] [--allow-duplicate]",
+    .help = N_("Adds a student (fields by the student form: `carelog form show student`).\n"
+               "  --field guardians='[{\"name\":\"王芳\",\"relation\":\"mother\",\"phone\":\"138…\"}]'\n"
+               "  --field circumstances=left_behind,single_parent   --field birth_date=2012-05-01\n"
+               "A number already in use is refused unless --allow-duplicate.\n"
+               "--json: the student as `student show --json`.\n"),
+    .options = edit_options,
+    .on_option = stu_option,
+    CL_CLI_OPTS(stu_defaults),
+    .needs = CL_CLI_UNLOCKED,
+    .check = add_check,
+    .call = student_add,
+    .show = show_added,
+};
+
+static cl_status edit_check(cl_cli *c, void *opts)
 {
-    stu_opts o = {0};
-    int first;
-    int rc = parse(c, edit_options, "ID|NUMBER --version V [--number N] [--name NAME] [--class C] [--field id=value …]",
-                   _("Changes a student's details. --version is the version shown by `student show`; if someone\n"
-                   "changed the student since, nothing is saved (exit 75). An empty value removes a field.\n"),
-                   &o, 1, &first);
-    if (rc != 0)
-        return cl_cli_exit(rc);
-    if (!o.have_version)
-        return cl_cli_fail(cl_fail(CL_EUSAGE, _("say which version you are changing: --version V (`carelog student show "
-                                              "%s` shows it)"), c->argv[first]));
-    cl_status st = cl_cli_unlock(c);
+    const stu_opts *o = opts;
+    if (!o->have_version)
+        return cl_fail(CL_EUSAGE, _("say which version you are changing: --version V (`carelog student show %s` shows it)"),
+                       c->operand[0]);
+    return CL_OK;
+}
+
+static cl_status student_edit(cl_cli *c, void *opts, json_t **s)
+{
+    const stu_opts *o = opts;
     long long id = 0, nv = 0;
-    json_t *changes = NULL, *s = NULL;
+    json_t *changes = NULL;
+    cl_status st = cl_student_find(c->vault, c->operand[0], &id);
     if (st == CL_OK)
-        st = cl_student_find(c->vault, c->argv[first], &id);
-    if (st == CL_OK)
-        st = student_fields(c, &o, &changes);
+        st = student_fields(c, o, &changes);
     if (st == CL_OK && json_object_size(changes) == 0)
         st = cl_fail(CL_EUSAGE, _("nothing to change: give --field id=value, --name, --class, --number or --input"));
     if (st == CL_OK)
-        st = cl_student_edit(c->vault, id, o.version, changes, &nv);
+        st = cl_student_edit(c->vault, id, o->version, changes, &nv);
     json_decref(changes);
     if (st == CL_OK && c->json)
-        st = cl_student_get(c->vault, id, &s);
-    if (st != CL_OK)
-        return cl_cli_fail(st);
-    if (c->json)
-        return cl_cli_print_json(s);
-    cl_cli_print_saved(_("student"), id, o.version, nv);
-    return 0;
+        return cl_student_get(c->vault, id, s);
+    if (st == CL_OK)
+        cl_cli_print_saved(_("student"), id, o->version, nv);
+    return st;
 }
+
+static const cl_command_spec edit_spec = {
+    .usage = "ID|NUMBER --version V [--number N] [--name NAME] [--class C] [--field id=value …]",
+    .help = N_("Changes a student's details. --version is the version shown by `student show`; if someone\n"
+               "changed the student since, nothing is saved (exit 75). An empty value removes a field.\n"),
+    .options = edit_options,
+    .on_option = stu_option,
+    CL_CLI_OPTS(stu_defaults),
+    .operands = 1,
+    .needs = CL_CLI_UNLOCKED,
+    .check = edit_check,
+    .call = student_edit,
+};
 
 /* "2 较高" or "2 elevated": a risk level in the current language. */
 static const char *risk_name(long long r)
@@ -203,25 +214,15 @@ static const char *tier_label(const student_forms *f, const char *tier)
     return cl_cli_choice_label(f->assessment, "misconduct_tier", tier);
 }
 
-static cl_status json_student_row(json_t *row, void *ctx)
-{
-    return cl_cli_json_row(ctx, row);
-}
-
-typedef struct student_table {
-    student_forms forms;
-    cl_cli_blocks b;
-} student_table;
-
 static void student_table_setup(cl_table *t)
 {
     cl_table_align_right(t, 0);
     cl_table_align_right(t, 6);
 }
 
-static cl_status student_table_row(json_t *s, void *ctx)
+static cl_status student_table_row(cl_cli_blocks *b, const json_t *s, void *ctx)
 {
-    student_table *lt = ctx;
+    const student_forms *forms = ctx;
     char id[32], flags[32];
     snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(s, "id")));
     size_t n_flags = json_array_size(json_object_get(s, "flags"));
@@ -229,76 +230,73 @@ static cl_status student_table_row(json_t *s, void *ctx)
     const char *tier = cl_json_str_or(s, "misconduct_tier");
     char *risk = cl_strdup_printf("%s%s%s", risk_name(json_integer_value(json_object_get(s, "risk_level"))),
                                   *tier && strcmp(tier, "none") != 0 ? " " : "",
-                                  *tier && strcmp(tier, "none") != 0 ? tier_label(&lt->forms, tier) : "");
+                                  *tier && strcmp(tier, "none") != 0 ? tier_label(forms, tier) : "");
     const char *cells[7] = {id,
                             cl_json_str_or(s, "number"),
                             cl_json_str_or(s, "name"),
                             cl_json_str_or(s, "class"),
-                            status_label(&lt->forms, cl_json_str_or(s, "status")),
+                            status_label(forms, cl_json_str_or(s, "status")),
                             risk,
                             flags};
-    cl_status st = risk ? cl_cli_blocks_row(&lt->b, cells) : cl_fail(CL_ESOFTWARE, _("out of memory"));
+    cl_status st = risk ? cl_cli_blocks_row(b, cells) : cl_fail(CL_ESOFTWARE, _("out of memory"));
     free(risk);
     return st;
 }
 
-static int cmd_list(cl_cli *c)
+static cl_status walk_students(cl_cli *c, const void *filter, cl_cli_row_fn *row, void *ctx)
 {
-    static const struct option options[] = {
-        {"class", required_argument, NULL, 'c'},  {"risk", required_argument, NULL, 'R'},
-        {"status", required_argument, NULL, 's'}, {"circumstance", required_argument, NULL, 'C'},
-        {"search", required_argument, NULL, 'q'}, {0, 0, 0, 0},
-    };
-    stu_opts o = {0};
-    int first;
-    int rc = parse(c, options, "[--class C] [--risk 0-3] [--status S] [--circumstance C] [--search TEXT] [--json]",
-                   _("Lists students by class and number. --status: active, monitoring, closed, transferred,\n"
-                   "merged (default: all but merged). --circumstance: an id or label of the student form's\n"
-                   "circumstances (left_behind, 留守儿童, …). --search: name or number contains TEXT.\n"
-                   "--json: [{id, number, name, class, status, risk_level, misconduct_tier, counsellor,\n"
-                   "          flags:[flag id…]}] (flags: the open flags)\n"),
-                   &o, 0, &first);
-    if (rc != 0)
-        return cl_cli_exit(rc);
-    cl_student_filter f = {.class_name = o.class_name, .risk = o.risk, .status = o.status, .circumstance = o.circumstance,
-                           .search = o.search};
-    cl_status st = cl_cli_unlock(c);
+    return cl_student_each(c->vault, filter, NULL, row, ctx);
+}
+
+static cl_status student_list(cl_cli *c, void *opts, json_t **result)
+{
+    (void)result;
+    const stu_opts *o = opts;
+    cl_student_filter f = {.class_name = o->class_name, .risk = o->risk, .status = o->status,
+                           .circumstance = o->circumstance, .search = o->search};
     /* Streamed, never built whole; counted first for the audit log. */
     long long rows = 0;
-    if (st == CL_OK)
-        st = cl_student_page_count(c->vault, &f, NULL, &rows);
+    cl_status st = cl_student_page_count(c->vault, &f, NULL, &rows);
     if (st == CL_OK)
         st = cl_cli_audit_rows(c, rows);
     if (st != CL_OK)
-        return cl_cli_fail(st);
-    if (c->json) {
-        cl_cli_json_rows a = {0};
-        return cl_cli_json_rows_end(&a, cl_student_each(c->vault, &f, NULL, json_student_row, &a));
-    }
+        return st;
     /* Seven columns so that the table fits 80 columns: the misconduct tier
      * goes with the risk when there is one; flags are counted (`student
      * show` names them). */
     static const char *const headers[] = {"ID", N_("Number"), N_("Name"), N_("Class"), N_("Status"),
                                           N_("Risk"), N_("Flags")};
-    student_table lt = {current_forms(c), {0, true, NULL}};
-    bool opened = false;
-    st = cl_cli_blocks_start(&lt.b, 7, headers, student_table_setup);
-    if (st == CL_OK)
-        st = cl_vault_read_begin(c->vault, &opened);
-    if (st == CL_OK)
-        st = cl_student_each(c->vault, &f, NULL, student_table_row, &lt);
-    cl_cli_blocks_second(&lt.b);
-    if (st == CL_OK)
-        st = cl_student_each(c->vault, &f, NULL, student_table_row, &lt);
-    cl_vault_read_end(c->vault, opened);
-    st = cl_cli_blocks_end(&lt.b, st);
-    if (st == CL_OK && lt.b.rows == 0)
-        printf(_("No students match.\n"));
-    return cl_cli_fail(st);
+    static const cl_cli_list_table table = {7, headers, student_table_setup, student_table_row,
+                                            N_("No students match.\n")};
+    student_forms forms = current_forms(c);
+    return cl_cli_stream_list(c, walk_students, &f, &table, &forms);
 }
 
-static int print_student(cl_cli *c, json_t *s, json_t *records)
+static const struct option list_options[] = {
+    {"class", required_argument, NULL, 'c'},  {"risk", required_argument, NULL, 'R'},
+    {"status", required_argument, NULL, 's'}, {"circumstance", required_argument, NULL, 'C'},
+    {"search", required_argument, NULL, 'q'}, {0, 0, 0, 0},
+};
+
+static const cl_command_spec list_spec = {
+    .usage = "[--class C] [--risk 0-3] [--status S] [--circumstance C] [--search TEXT] [--json]",
+    .help = N_("Lists students by class and number. --status: active, monitoring, closed, transferred,\n"
+               "merged (default: all but merged). --circumstance: an id or label of the student form's\n"
+               "circumstances (left_behind, 留守儿童, …). --search: name or number contains TEXT.\n"
+               "--json: [{id, number, name, class, status, risk_level, misconduct_tier, counsellor,\n"
+               "          flags:[flag id…]}] (flags: the open flags)\n"),
+    .options = list_options,
+    .on_option = stu_option,
+    CL_CLI_OPTS(stu_defaults),
+    .needs = CL_CLI_UNLOCKED,
+    .call = student_list,
+};
+
+/* The student's file for people: details, then the records. */
+static cl_status print_student(cl_cli *c, const void *opts, const json_t *s)
 {
+    (void)opts;
+    const json_t *records = json_object_get(s, "records");
     student_forms forms = current_forms(c);
     const cl_form *form = forms.student;
     bool en = strcmp(cl_cli_lang(), "en") == 0;
@@ -375,9 +373,9 @@ static int print_student(cl_cli *c, json_t *s, json_t *records)
         free(r);
     }
 
-    int rc = cl_cli_table_done(t);
-    if (rc != 0)
-        return rc;
+    cl_status st = cl_cli_put_table(t);
+    if (st != CL_OK)
+        return st;
     /* Notes in full, not cut to the table: why a case was closed matters. */
     if (json_array_size(json_object_get(s, "notes")))
         printf(_("\nNotes:\n"));
@@ -386,7 +384,7 @@ static int print_student(cl_cli *c, json_t *s, json_t *records)
         cl_cli_say("  %s  %s: %s\n", at, cl_json_str_or(x, "author"), cl_json_str_or(x, "text"));
     }
     if (json_array_size(records) == 0)
-        return 0;
+        return CL_OK;
     printf(_("\nRecords (newest first):\n"));
     static const char *const headers[] = {"ID", N_("Date"), N_("Kind"), N_("State"), N_("Summary")};
     t = cl_table_new(5, headers);
@@ -404,119 +402,109 @@ static int print_student(cl_cli *c, json_t *s, json_t *records)
         if (t)
             cl_table_add_row(t, cells);
     }
-    return cl_cli_table_done(t);
+    return cl_cli_put_table(t);
 }
 
-static int cmd_show(cl_cli *c)
+static cl_status student_show(cl_cli *c, void *opts, json_t **s)
 {
-    stu_opts o = {0};
-    int first;
-    int rc = parse(c, NULL, "ID|NUMBER [--json]",
-                   _("Shows a student: details, open and cleared flags, possible duplicates, risk history, guardians,\n"
-                   "circumstances, notes (who added them, when, and the text), and the records newest\n"
-                   "first. Viewing is written to the audit log.\n"
-                   "--json: {id, number, name, class, gender, birth_date, status, risk_level, misconduct_tier,\n"
-                   "  counsellor, merged_into, record_id, created_at, version, updated_at, updated_by,\n"
-                   "  record_count, circumstances, guardians, fields, flags:[{id, flag, label_zh, label_en,\n"
-                   "  raised_at, record_id}], cleared_flags:[{…, cleared_at, cleared_by, cleared_reason}],\n"
-                   "  possible_duplicates:[{id, number, name, reason}],\n"
-                   "  risk_history:[{at, risk_level, misconduct_tier, record_id}] (newest first),\n"
-                   "  merged_from:[{id, number, name}], notes:[{id, author, at, text}] (oldest first),\n"
-                   "  records:[as `record list --json`]}\n"
-                   "status is \"merged\" for a student merged into another (merged_into). Notes are what\n"
-                   "was added beside the details, such as the reason given by `student close`.\n"),
-                   &o, 1, &first);
-    if (rc != 0)
-        return cl_cli_exit(rc);
-    cl_status st = cl_cli_unlock(c);
+    (void)opts;
     long long id = 0;
-    json_t *s = NULL, *records = NULL;
+    json_t *records = NULL;
+    cl_status st = cl_student_find(c->vault, c->operand[0], &id);
     if (st == CL_OK)
-        st = cl_student_find(c->vault, c->argv[first], &id);
-    if (st == CL_OK)
-        st = cl_student_get(c->vault, id, &s);
+        st = cl_student_get(c->vault, id, s);
     cl_record_filter f = {.student_id = id};
     if (st == CL_OK)
         st = cl_record_list(c->vault, &f, &records);
     if (st == CL_OK)
         st = cl_student_audit_view(c->vault, id);
-    if (st != CL_OK) {
-        json_decref(s);
+    if (st == CL_OK)
+        json_object_set_new(*s, "records", records);
+    else
         json_decref(records);
-        return cl_cli_fail(st);
-    }
-    if (c->json) {
-        json_object_set_new(s, "records", records);
-        return cl_cli_print_json(s);
-    }
-    rc = print_student(c, s, records);
-    json_decref(s);
-    json_decref(records);
-    return rc;
+    return st;
 }
 
-static int cmd_close(cl_cli *c)
+static const cl_command_spec show_spec = {
+    .usage = "ID|NUMBER [--json]",
+    .help = N_("Shows a student: details, open and cleared flags, possible duplicates, risk history, guardians,\n"
+               "circumstances, notes (who added them, when, and the text), and the records newest\n"
+               "first. Viewing is written to the audit log.\n"
+               "--json: {id, number, name, class, gender, birth_date, status, risk_level, misconduct_tier,\n"
+               "  counsellor, merged_into, record_id, created_at, version, updated_at, updated_by,\n"
+               "  record_count, circumstances, guardians, fields, flags:[{id, flag, label_zh, label_en,\n"
+               "  raised_at, record_id}], cleared_flags:[{…, cleared_at, cleared_by, cleared_reason}],\n"
+               "  possible_duplicates:[{id, number, name, reason}],\n"
+               "  risk_history:[{at, risk_level, misconduct_tier, record_id}] (newest first),\n"
+               "  merged_from:[{id, number, name}], notes:[{id, author, at, text}] (oldest first),\n"
+               "  records:[as `record list --json`]}\n"
+               "status is \"merged\" for a student merged into another (merged_into). Notes are what\n"
+               "was added beside the details, such as the reason given by `student close`.\n"),
+    .operands = 1,
+    .needs = CL_CLI_UNLOCKED,
+    .call = student_show,
+    .show = print_student,
+};
+
+static cl_status student_close(cl_cli *c, void *opts, json_t **closed)
 {
-    static const struct option options[] = {
-        {"status", required_argument, NULL, 's'},
-        {"reason", required_argument, NULL, 'r'},
-        {0, 0, 0, 0},
-    };
-    stu_opts o = {0};
-    int first;
-    int rc = parse(c, options, "ID|NUMBER --status closed|transferred --reason TEXT",
-                   _("Closes a case (or records a transfer to another school) with the reason, which is kept\n"
-                   "beside the student's details and shown under Notes by `student show`. Nothing is deleted.\n"),
-                   &o, 1, &first);
-    if (rc != 0)
-        return cl_cli_exit(rc);
-    cl_status st = cl_cli_unlock(c);
+    const stu_opts *o = opts;
+    const char *status = o->status ? o->status : "closed";
     long long id = 0;
+    cl_status st = cl_student_find(c->vault, c->operand[0], &id);
     if (st == CL_OK)
-        st = cl_student_find(c->vault, c->argv[first], &id);
-    if (st == CL_OK)
-        st = cl_student_close(c->vault, id, o.status ? o.status : "closed", o.reason);
-    if (st != CL_OK)
-        return cl_cli_fail(st);
-    if (c->json)
-        return cl_cli_print_json(json_pack("{s:I, s:s}", "id", (json_int_t)id, "status", o.status ? o.status : "closed"));
-    student_forms forms = current_forms(c);
-    printf(_("Student #%lld is now %s.\n"), id, status_label(&forms, o.status ? o.status : "closed"));
-    return 0;
+        st = cl_student_close(c->vault, id, status, o->reason);
+    return st == CL_OK ? cl_cli_result(closed, json_pack("{s:I, s:s}", "id", (json_int_t)id, "status", status)) : st;
 }
 
-static int cmd_duplicates(cl_cli *c)
+static cl_status show_closed(cl_cli *c, const void *opts, const json_t *closed)
 {
-    stu_opts o = {0};
-    int first;
-    int rc = parse(c, NULL, "[--json]",
-                   _("Lists pairs of students that look like one person: the same number, or the same name and\n"
-                   "birth date. Merge them with `student merge KEEP FROM`, or mark them as two people with\n"
-                   "`student not-duplicate A B`.\n"
-                   "--json: [{a:{id, number, name}, b:{id, number, name}, reason}]\n"),
-                   &o, 0, &first);
-    if (rc != 0)
-        return cl_cli_exit(rc);
-    cl_status st = cl_cli_unlock(c);
-    json_t *list = NULL;
-    if (st == CL_OK)
-        st = cl_student_duplicates(c->vault, &list);
-    if (st != CL_OK)
-        return cl_cli_fail(st);
-    if (c->json)
-        return cl_cli_print_json(list);
+    (void)opts;
+    student_forms forms = current_forms(c);
+    printf(_("Student #%lld is now %s.\n"), (long long)json_integer_value(json_object_get(closed, "id")),
+           status_label(&forms, cl_json_str_or(closed, "status")));
+    return CL_OK;
+}
+
+static const struct option close_options[] = {
+    {"status", required_argument, NULL, 's'},
+    {"reason", required_argument, NULL, 'r'},
+    {0, 0, 0, 0},
+};
+
+static const cl_command_spec close_spec = {
+    .usage = "ID|NUMBER --status closed|transferred --reason TEXT",
+    .help = N_("Closes a case (or records a transfer to another school) with the reason, which is kept\n"
+               "beside the student's details and shown under Notes by `student show`. Nothing is deleted.\n"),
+    .options = close_options,
+    .on_option = stu_option,
+    CL_CLI_OPTS(stu_defaults),
+    .operands = 1,
+    .needs = CL_CLI_UNLOCKED,
+    .call = student_close,
+    .show = show_closed,
+};
+
+static cl_status student_duplicates(cl_cli *c, void *opts, json_t **list)
+{
+    (void)opts;
+    return cl_student_duplicates(c->vault, list);
+}
+
+static cl_status show_duplicates(cl_cli *c, const void *opts, const json_t *list)
+{
+    (void)c, (void)opts;
     if (json_array_size(list) == 0) {
-        json_decref(list);
         printf(_("No possible duplicates.\n"));
-        return 0;
+        return CL_OK;
     }
     static const char *const headers[] = {"A", N_("Number"), N_("Name"), "B", N_("Number"), N_("Name"),
                                           N_("Why")};
     cl_table *t = cl_table_new(7, headers);
     size_t i;
-    json_t *p;
+    const json_t *p;
     json_array_foreach(list, i, p) {
-        json_t *a = json_object_get(p, "a"), *b = json_object_get(p, "b");
+        const json_t *a = json_object_get(p, "a"), *b = json_object_get(p, "b");
         char ia[32], ib[32];
         snprintf(ia, sizeof ia, "#%lld", (long long)json_integer_value(json_object_get(a, "id")));
         snprintf(ib, sizeof ib, "#%lld", (long long)json_integer_value(json_object_get(b, "id")));
@@ -525,99 +513,141 @@ static int cmd_duplicates(cl_cli *c)
         if (t)
             cl_table_add_row(t, cells);
     }
-    json_decref(list);
-    return cl_cli_table_done(t);
+    return cl_cli_put_table(t);
 }
 
-static int two_students(cl_cli *c, const char *usage, const char *help, long long *a, long long *b)
+static const cl_command_spec duplicates_spec = {
+    .usage = "[--json]",
+    .help = N_("Lists pairs of students that look like one person: the same number, or the same name and\n"
+               "birth date. Merge them with `student merge KEEP FROM`, or mark them as two people with\n"
+               "`student not-duplicate A B`.\n"
+               "--json: [{a:{id, number, name}, b:{id, number, name}, reason}]\n"),
+    .needs = CL_CLI_UNLOCKED,
+    .call = student_duplicates,
+    .show = show_duplicates,
+};
+
+/* The two students named by the operands (each by number or #ID). */
+static cl_status two_students(cl_cli *c, long long *a, long long *b)
 {
-    stu_opts o = {0};
-    int first;
-    int rc = parse(c, NULL, usage, help, &o, 2, &first);
-    if (rc != 0)
-        return rc;
-    cl_status st = cl_cli_unlock(c);
-    if (st == CL_OK)
-        st = cl_student_find(c->vault, c->argv[first], a);
-    if (st == CL_OK)
-        st = cl_student_find(c->vault, c->argv[first + 1], b);
-    return st == CL_OK ? 0 : cl_cli_fail(st);
+    cl_status st = cl_student_find(c->vault, c->operand[0], a);
+    return st == CL_OK ? cl_student_find(c->vault, c->operand[1], b) : st;
 }
 
-static int cmd_merge(cl_cli *c)
+static cl_status student_merge(cl_cli *c, void *opts, json_t **merged)
 {
+    (void)opts;
     long long keep, from;
-    int rc = two_students(c, "KEEP FROM",
-                          _("Merges student FROM into KEEP (each by number or #ID): every record and flag of FROM\n"
-                          "moves to KEEP; FROM is kept, marked as merged, with its own details. Nothing is deleted\n"
-                          "and the audit log says what moved.\n"),
-                          &keep, &from);
-    if (rc != 0)
-        return cl_cli_exit(rc);
-    cl_status st = cl_student_merge(c->vault, keep, from);
-    if (st != CL_OK)
-        return cl_cli_fail(st);
-    if (c->json)
-        return cl_cli_print_json(json_pack("{s:I, s:I}", "kept", (json_int_t)keep, "merged", (json_int_t)from));
+    cl_status st = two_students(c, &keep, &from);
+    if (st == CL_OK)
+        st = cl_student_merge(c->vault, keep, from);
+    return st == CL_OK ? cl_cli_result(merged, json_pack("{s:I, s:I}", "kept", (json_int_t)keep, "merged",
+                                                         (json_int_t)from))
+                       : st;
+}
+
+static cl_status show_merged(cl_cli *c, const void *opts, const json_t *merged)
+{
+    (void)c, (void)opts;
+    long long keep = (long long)json_integer_value(json_object_get(merged, "kept"));
+    long long from = (long long)json_integer_value(json_object_get(merged, "merged"));
     printf(_("Merged student #%lld into #%lld; #%lld is kept and marked merged.\n"), from, keep, from);
-    return 0;
+    return CL_OK;
 }
 
-static int cmd_not_duplicate(cl_cli *c)
+static const cl_command_spec merge_spec = {
+    .usage = "KEEP FROM",
+    .help = N_("Merges student FROM into KEEP (each by number or #ID): every record and flag of FROM\n"
+               "moves to KEEP; FROM is kept, marked as merged, with its own details. Nothing is deleted\n"
+               "and the audit log says what moved.\n"),
+    .operands = 2,
+    .needs = CL_CLI_UNLOCKED,
+    .call = student_merge,
+    .show = show_merged,
+};
+
+static cl_status student_not_duplicate(cl_cli *c, void *opts, json_t **pair)
 {
+    (void)opts;
     long long a, b;
-    int rc = two_students(c, "A B", _("Records that students A and B are two people, so they are no longer listed as\n"
-                                    "possible duplicates.\n"), &a, &b);
-    if (rc != 0)
-        return cl_cli_exit(rc);
-    cl_status st = cl_student_not_duplicate(c->vault, a, b);
-    if (st != CL_OK)
-        return cl_cli_fail(st);
-    if (c->json)
-        return cl_cli_print_json(json_pack("{s:I, s:I}", "a", (json_int_t)a, "b", (json_int_t)b));
-    printf(_("Students #%lld and #%lld are recorded as two people.\n"), a, b);
-    return 0;
+    cl_status st = two_students(c, &a, &b);
+    if (st == CL_OK)
+        st = cl_student_not_duplicate(c->vault, a, b);
+    return st == CL_OK ? cl_cli_result(pair, json_pack("{s:I, s:I}", "a", (json_int_t)a, "b", (json_int_t)b)) : st;
 }
 
-static int cmd_clear_flag(cl_cli *c)
+static cl_status show_two_people(cl_cli *c, const void *opts, const json_t *pair)
 {
-    static const struct option options[] = {
-        {"reason", required_argument, NULL, 'r'},
-        {0, 0, 0, 0},
-    };
-    stu_opts o = {0};
-    int first;
-    int rc = parse(c, options, "FLAG_ID --reason TEXT",
-                   _("Clears a flag raised by a screening (ids in `student show`), saying why — for example\n"
-                   "the risk assessment done that day. Written to the audit log.\n"),
-                   &o, 1, &first);
-    if (rc != 0)
-        return cl_cli_exit(rc);
-    long long id;
-    cl_status st = cl_parse_id(c->argv[first], _("the flag id"), &id);
-    if (st == CL_OK && !o.reason)
-        st = cl_fail(CL_EUSAGE, _("say why the flag is cleared: --reason TEXT"));
-    if (st == CL_OK)
-        st = cl_cli_unlock(c);
-    if (st == CL_OK)
-        st = cl_student_clear_flag(c->vault, id, o.reason);
-    if (st != CL_OK)
-        return cl_cli_fail(st);
-    if (c->json)
-        return cl_cli_print_json(json_pack("{s:I, s:b}", "id", (json_int_t)id, "cleared", 1));
-    printf(_("Cleared flag #%lld.\n"), id);
-    return 0;
+    (void)c, (void)opts;
+    printf(_("Students #%lld and #%lld are recorded as two people.\n"),
+           (long long)json_integer_value(json_object_get(pair, "a")),
+           (long long)json_integer_value(json_object_get(pair, "b")));
+    return CL_OK;
 }
+
+static const cl_command_spec not_duplicate_spec = {
+    .usage = "A B",
+    .help = N_("Records that students A and B are two people, so they are no longer listed as\n"
+               "possible duplicates.\n"),
+    .operands = 2,
+    .needs = CL_CLI_UNLOCKED,
+    .call = student_not_duplicate,
+    .show = show_two_people,
+};
+
+static cl_status clear_flag_check(cl_cli *c, void *opts)
+{
+    stu_opts *o = opts;
+    cl_status st = cl_parse_id(c->operand[0], _("the flag id"), &o->flag_id);
+    if (st == CL_OK && !o->reason)
+        st = cl_fail(CL_EUSAGE, _("say why the flag is cleared: --reason TEXT"));
+    return st;
+}
+
+static cl_status student_clear_flag(cl_cli *c, void *opts, json_t **cleared)
+{
+    const stu_opts *o = opts;
+    cl_status st = cl_student_clear_flag(c->vault, o->flag_id, o->reason);
+    return st == CL_OK ? cl_cli_result(cleared, json_pack("{s:I, s:b}", "id", (json_int_t)o->flag_id, "cleared", 1))
+                       : st;
+}
+
+static cl_status show_cleared(cl_cli *c, const void *opts, const json_t *cleared)
+{
+    (void)c;
+    (void)cleared;
+    printf(_("Cleared flag #%lld.\n"), ((const stu_opts *)opts)->flag_id);
+    return CL_OK;
+}
+
+static const struct option clear_flag_options[] = {
+    {"reason", required_argument, NULL, 'r'},
+    {0, 0, 0, 0},
+};
+
+static const cl_command_spec clear_flag_spec = {
+    .usage = "FLAG_ID --reason TEXT",
+    .help = N_("Clears a flag raised by a screening (ids in `student show`), saying why — for example\n"
+               "the risk assessment done that day. Written to the audit log.\n"),
+    .options = clear_flag_options,
+    .on_option = stu_option,
+    CL_CLI_OPTS(stu_defaults),
+    .operands = 1,
+    .needs = CL_CLI_UNLOCKED,
+    .check = clear_flag_check,
+    .call = student_clear_flag,
+    .show = show_cleared,
+};
 
 const cl_command cl_student_commands[] = {
-    {"student add", "--number N --name NAME --class C", N_("add a student"), cmd_add},
-    {"student edit", "ID|NUMBER --version V [--field …]", N_("change a student's details"), cmd_edit},
-    {"student list", "[--class C] [--risk N] [--status S]", N_("list students"), cmd_list},
-    {"student show", "ID|NUMBER", N_("a student's file (audited)"), cmd_show},
-    {"student close", "ID --status S --reason TEXT", N_("close or transfer a case"), cmd_close},
-    {"student duplicates", "", N_("students that look like one person"), cmd_duplicates},
-    {"student merge", "KEEP FROM", N_("merge a duplicate into the student kept"), cmd_merge},
-    {"student not-duplicate", "A B", N_("mark two students as different people"), cmd_not_duplicate},
-    {"student clear-flag", "FLAG_ID --reason TEXT", N_("clear a screening's flag"), cmd_clear_flag},
-    {NULL, NULL, NULL, NULL},
+    {"student add", "--number N --name NAME --class C", N_("add a student"), NULL, &add_spec},
+    {"student edit", "ID|NUMBER --version V [--field …]", N_("change a student's details"), NULL, &edit_spec},
+    {"student list", "[--class C] [--risk N] [--status S]", N_("list students"), NULL, &list_spec},
+    {"student show", "ID|NUMBER", N_("a student's file (audited)"), NULL, &show_spec},
+    {"student close", "ID --status S --reason TEXT", N_("close or transfer a case"), NULL, &close_spec},
+    {"student duplicates", "", N_("students that look like one person"), NULL, &duplicates_spec},
+    {"student merge", "KEEP FROM", N_("merge a duplicate into the student kept"), NULL, &merge_spec},
+    {"student not-duplicate", "A B", N_("mark two students as different people"), NULL, &not_duplicate_spec},
+    {"student clear-flag", "FLAG_ID --reason TEXT", N_("clear a screening's flag"), NULL, &clear_flag_spec},
+    {NULL, NULL, NULL, NULL, NULL},
 };

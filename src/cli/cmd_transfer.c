@@ -158,84 +158,86 @@ static int cmd_import_roster(cl_cli *c)
 
 /* ---- export vault ----------------------------------------------------- */
 
+typedef struct export_opts {
+    const char *path;
+} export_opts;
+static const export_opts no_output = {NULL};
+
 static int out_option(cl_cli *c, int opt, const char *arg, void *ctx)
 {
     (void)c;
     if (opt == 'o')
-        *(const char **)ctx = arg;
+        ((export_opts *)ctx)->path = arg;
     return 0;
 }
 
-static int cmd_export_vault(cl_cli *c)
+static cl_status export_check(cl_cli *c, void *opts)
 {
-    static const struct option options[] = {
-        {"output", required_argument, NULL, 'o'},
-        {0, 0, 0, 0},
-    };
-    const char *path = NULL;
-    int first;
-    int rc = cl_cli_options(
-        c, options, _("--json -o FILE"),
-        _("Writes the whole vault as one JSON document: every student and record with\n"
-        "every field, earlier versions, amendments, signatures, referral transitions,\n"
-        "flags, follow-up policies, forms, counsellors' names (never keys) and the audit\n"
-        "log (format \"carelog-vault-export\" version 1, described in transfer.h).\n"
-        "`carelog import vault` reads it back into an empty vault with nothing lost.\n"
-        "The file is NOT encrypted: you are asked to confirm (--yes for scripts); it is\n"
-        "written with mode 0600, never over an existing file, and the export is logged.\n"
-        "  -o, --output FILE   where to write it (required)\n"),
-        out_option, &path, &first);
-    if (rc != 0)
-        return cl_cli_exit(rc);
-    if (!path || first != c->argc)
-        return cl_cli_fail(cl_fail(CL_EUSAGE, _("usage: carelog export vault --json -o FILE")));
+    const char *path = ((const export_opts *)opts)->path;
+    if (!path || c->operands != 0)
+        return cl_fail(CL_EUSAGE, _("usage: carelog export vault --json -o FILE"));
     if (access(path, F_OK) == 0)
-        return cl_cli_fail(cl_fail(CL_ECANTCREATE, _("%s already exists; it was left untouched (choose another name)"),
-                                   path));
-    cl_status st = cl_cli_unlock(c);
-    if (st == CL_OK) {
-        char *question = cl_strdup_printf(_("Write the whole vault UNENCRYPTED to %s?"), path);
-        st = question ? cl_cli_confirm(c, question) : cl_fail(CL_ESOFTWARE, _("out of memory"));
-        free(question);
-    }
-    json_t *summary = NULL;
-    if (st == CL_OK)
-        st = cl_transfer_export_file(c->vault, path, &summary);
-    if (st != CL_OK)
-        return cl_cli_fail(st);
-    if (c->json)
-        return cl_cli_print_json(summary);
-    printf(_("Exported %lld students and %lld records to %s (mode 0600, not encrypted: keep it safe and delete it "
-           "when done).\n"),
-           (long long)json_integer_value(json_object_get(summary, "students")),
-           (long long)json_integer_value(json_object_get(summary, "records")), path);
-    json_decref(summary);
-    return 0;
+        return cl_fail(CL_ECANTCREATE, _("%s already exists; it was left untouched (choose another name)"), path);
+    return CL_OK;
 }
+
+static cl_status export_vault(cl_cli *c, void *opts, json_t **summary)
+{
+    const char *path = ((const export_opts *)opts)->path;
+    char *question = cl_strdup_printf(_("Write the whole vault UNENCRYPTED to %s?"), path);
+    cl_status st = question ? cl_cli_confirm(c, question) : cl_fail(CL_ESOFTWARE, _("out of memory"));
+    free(question);
+    return st == CL_OK ? cl_transfer_export_file(c->vault, path, summary) : st;
+}
+
+static cl_status show_exported(cl_cli *c, const void *opts, const json_t *summary)
+{
+    (void)c;
+    printf(_("Exported %lld students and %lld records to %s (mode 0600, not encrypted: keep it safe and delete it "
+             "when done).\n"),
+           (long long)json_integer_value(json_object_get(summary, "students")),
+           (long long)json_integer_value(json_object_get(summary, "records")), ((const export_opts *)opts)->path);
+    return CL_OK;
+}
+
+static const struct option export_options[] = {
+    {"output", required_argument, NULL, 'o'},
+    {0, 0, 0, 0},
+};
+
+static const cl_command_spec export_spec = {
+    .usage = N_("--json -o FILE"),
+    .help = N_("Writes the whole vault as one JSON document: every student and record with\n"
+               "every field, earlier versions, amendments, signatures, referral transitions,\n"
+               "flags, follow-up policies, forms, counsellors' names (never keys) and the audit\n"
+               "log (format \"carelog-vault-export\" version 1, described in transfer.h).\n"
+               "`carelog import vault` reads it back into an empty vault with nothing lost.\n"
+               "The file is NOT encrypted: you are asked to confirm (--yes for scripts); it is\n"
+               "written with mode 0600, never over an existing file, and the export is logged.\n"
+               "  -o, --output FILE   where to write it (required)\n"),
+    .options = export_options,
+    .on_option = out_option,
+    CL_CLI_OPTS(no_output),
+    .operands = CL_CLI_ANY_OPERANDS,
+    .needs = CL_CLI_UNLOCKED,
+    .check = export_check,
+    .call = export_vault,
+    .show = show_exported,
+};
 
 /* ---- import vault ----------------------------------------------------- */
 
-static int cmd_import_vault(cl_cli *c)
+static cl_status import_vault(cl_cli *c, void *opts, json_t **summary)
 {
-    int first;
-    int rc = cl_cli_operands(c, _("FILE"),
-                             _("Reads a `carelog export vault` document into this vault, which must be empty\n"
-                             "(no students, no records; exit 73 otherwise). Ids, versions, history, times,\n"
-                             "authors, states and signatures are kept. The document is checked strictly; any\n"
-                             "problem is exit 65 with nothing changed. Logged as import.vault.\n"),
-                             1, &first);
-    if (rc != 0)
-        return cl_cli_exit(rc);
-    cl_status st = cl_cli_unlock(c);
-    json_t *summary = NULL;
-    if (st == CL_OK)
-        st = cl_transfer_import_file(c->vault, c->argv[first], &summary);
-    if (st != CL_OK)
-        return cl_cli_fail(st);
-    if (c->json)
-        return cl_cli_print_json(summary);
+    (void)opts;
+    return cl_transfer_import_file(c->vault, c->operand[0], summary);
+}
+
+static cl_status show_imported(cl_cli *c, const void *opts, const json_t *summary)
+{
+    (void)c, (void)opts;
     printf(_("Imported %lld students and %lld records (%lld earlier versions, %lld amendments, %lld referral moves) "
-           "from the vault of "),
+             "from the vault of "),
            (long long)json_integer_value(json_object_get(summary, "students")),
            (long long)json_integer_value(json_object_get(summary, "records")),
            (long long)json_integer_value(json_object_get(summary, "versions")),
@@ -243,9 +245,20 @@ static int cmd_import_vault(cl_cli *c)
            (long long)json_integer_value(json_object_get(summary, "transitions")));
     cl_cli_print_text(stdout, json_string_value(json_object_get(json_object_get(summary, "source"), "school")));
     printf(".\n");
-    json_decref(summary);
-    return 0;
+    return CL_OK;
 }
+
+static const cl_command_spec import_spec = {
+    .usage = N_("FILE"),
+    .help = N_("Reads a `carelog export vault` document into this vault, which must be empty\n"
+               "(no students, no records; exit 73 otherwise). Ids, versions, history, times,\n"
+               "authors, states and signatures are kept. The document is checked strictly; any\n"
+               "problem is exit 65 with nothing changed. Logged as import.vault.\n"),
+    .operands = 1,
+    .needs = CL_CLI_UNLOCKED,
+    .call = import_vault,
+    .show = show_imported,
+};
 
 /* ---- generate --------------------------------------------------------- */
 
@@ -305,65 +318,76 @@ static void generate_merge_progress(int percent, void *ctx)
         fputc('\n', stderr);
 }
 
-static int cmd_generate(cl_cli *c)
+static cl_status generate(cl_cli *c, void *opts, json_t **report)
 {
-    static const struct option options[] = {
-        {"students", required_argument, NULL, 'n'},
-        {"seed", required_argument, NULL, 's'},
-        {"months", required_argument, NULL, 'm'},
-        {"records-per-student", required_argument, NULL, 'r'},
-        {0, 0, 0, 0},
-    };
-    cl_synth_options o = {.students = 40, .seed = 1, .months = 6};
-    int first;
-    int rc = cl_cli_options(
-        c, options, _("[--students N] [--records-per-student R] [--seed S] [--months M]"),
-        _("Fills an EMPTY vault with SYNTHETIC students and records, for demos, tests and\n"
-        "benchmarks; a vault that already holds students is refused (exit 73). Invented\n"
-        "Chinese names, classes, guardians (phones in the unused 100 block),\n"
-        "circumstances, teachers' observations, sessions, assessments, plans with\n"
-        "reviews, home contacts, PHQ-9/GAD-7 screenings and referrals along the loop.\n"
-        "The same seed gives the same data (dates count back from today).\n"
-        "  --students N   how many students (default 40)\n"
-        "  --seed S       the seed (default 1)\n"
-        "  --months M     how many months of history (default 6)\n"
-        "  --records-per-student R\n"
-        "                 R records for each student, the student's own included\n"
-        "                 (default: the usual history, about 8 each); e.g. 10,000\n"
-        "                 students with 100 each make a vault of a million records\n"),
-        generate_option, &o, &first);
-    if (rc != 0)
-        return cl_cli_exit(rc);
-    if (first != c->argc)
-        return cl_cli_fail(cl_fail(CL_EUSAGE, _("generate takes no operands")));
-    cl_status st = cl_cli_unlock(c);
+    cl_synth_options *o = opts;
     cl_synth_report r = {0};
     if (isatty(STDERR_FILENO))
-        o.progress = generate_progress, o.merge_progress = generate_merge_progress;
-    if (st == CL_OK)
-        st = cl_synth_fill(c->vault, &o, &r);
+        o->progress = generate_progress, o->merge_progress = generate_merge_progress;
+    cl_status st = cl_synth_fill(c->vault, o, &r);
     if (st != CL_OK)
-        return cl_cli_fail(st);
-    if (c->json)
-        return cl_cli_print_json(json_pack(
-            "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "seed", (json_int_t)o.seed,
-            "students", (json_int_t)r.students, "records", (json_int_t)r.records, "observations",
-            (json_int_t)r.observations, "sessions", (json_int_t)r.sessions, "assessments", (json_int_t)r.assessments,
-            "plans", (json_int_t)r.plans, "reviews", (json_int_t)r.reviews, "contacts", (json_int_t)r.contacts,
-            "referrals", (json_int_t)r.referrals, "screenings", (json_int_t)r.screenings, "transitions",
-            (json_int_t)r.transitions, "amendments", (json_int_t)r.amendments));
+        return st;
+    return cl_cli_result(report, json_pack(
+        "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "seed", (json_int_t)o->seed,
+        "students", (json_int_t)r.students, "records", (json_int_t)r.records, "observations",
+        (json_int_t)r.observations, "sessions", (json_int_t)r.sessions, "assessments", (json_int_t)r.assessments,
+        "plans", (json_int_t)r.plans, "reviews", (json_int_t)r.reviews, "contacts", (json_int_t)r.contacts,
+        "referrals", (json_int_t)r.referrals, "screenings", (json_int_t)r.screenings, "transitions",
+        (json_int_t)r.transitions, "amendments", (json_int_t)r.amendments));
+}
+
+static cl_status show_generated(cl_cli *c, const void *opts, const json_t *report)
+{
+    (void)c;
+    const cl_synth_options *o = opts;
+#define N(key) (long long)json_integer_value(json_object_get(report, key))
     printf(_("Generated %lld synthetic students with %lld records (seed %" PRIu64 ", %d months):\n"
              "  %lld observations, %lld sessions, %lld assessments, %lld plans, %lld reviews,\n"
              "  %lld contacts, %lld screenings, %lld referrals (%lld moves), %lld amendments.\n"),
-           r.students, r.records, o.seed, o.months, r.observations, r.sessions, r.assessments, r.plans, r.reviews,
-           r.contacts, r.screenings, r.referrals, r.transitions, r.amendments);
-    return 0;
+           N("students"), N("records"), o->seed, o->months, N("observations"), N("sessions"), N("assessments"),
+           N("plans"), N("reviews"), N("contacts"), N("screenings"), N("referrals"), N("transitions"),
+           N("amendments"));
+#undef N
+    return CL_OK;
 }
 
+static const struct option generate_options[] = {
+    {"students", required_argument, NULL, 'n'},
+    {"seed", required_argument, NULL, 's'},
+    {"months", required_argument, NULL, 'm'},
+    {"records-per-student", required_argument, NULL, 'r'},
+    {0, 0, 0, 0},
+};
+static const cl_synth_options generate_defaults = {.students = 40, .seed = 1, .months = 6};
+
+static const cl_command_spec generate_spec = {
+    .usage = N_("[--students N] [--records-per-student R] [--seed S] [--months M]"),
+    .help = N_("Fills an EMPTY vault with SYNTHETIC students and records, for demos, tests and\n"
+               "benchmarks; a vault that already holds students is refused (exit 73). Invented\n"
+               "Chinese names, classes, guardians (phones in the unused 100 block),\n"
+               "circumstances, teachers' observations, sessions, assessments, plans with\n"
+               "reviews, home contacts, PHQ-9/GAD-7 screenings and referrals along the loop.\n"
+               "The same seed gives the same data (dates count back from today).\n"
+               "  --students N   how many students (default 40)\n"
+               "  --seed S       the seed (default 1)\n"
+               "  --months M     how many months of history (default 6)\n"
+               "  --records-per-student R\n"
+               "                 R records for each student, the student's own included\n"
+               "                 (default: the usual history, about 8 each); e.g. 10,000\n"
+               "                 students with 100 each make a vault of a million records\n"),
+    .options = generate_options,
+    .on_option = generate_option,
+    CL_CLI_OPTS(generate_defaults),
+    .operands_error = N_("generate takes no operands"),
+    .needs = CL_CLI_UNLOCKED,
+    .call = generate,
+    .show = show_generated,
+};
+
 const cl_command cl_transfer_commands[] = {
-    {"import roster", "FILE.csv", N_("import students from a school roster (CSV, all or nothing)"), cmd_import_roster},
-    {"export vault", "--json -o FILE", N_("export the whole vault as JSON (plaintext; asks first)"), cmd_export_vault},
-    {"import vault", "FILE", N_("read a vault export into an empty vault"), cmd_import_vault},
-    {"generate", "[--students N]", N_("fill an empty vault with synthetic data (demos, tests)"), cmd_generate},
-    {NULL, NULL, NULL, NULL},
+    {"import roster", "FILE.csv", N_("import students from a school roster (CSV, all or nothing)"), cmd_import_roster, NULL},
+    {"export vault", "--json -o FILE", N_("export the whole vault as JSON (plaintext; asks first)"), NULL, &export_spec},
+    {"import vault", "FILE", N_("read a vault export into an empty vault"), NULL, &import_spec},
+    {"generate", "[--students N]", N_("fill an empty vault with synthetic data (demos, tests)"), NULL, &generate_spec},
+    {NULL, NULL, NULL, NULL, NULL},
 };

@@ -21,14 +21,14 @@
 /* Shows a new recovery key, the once it is shown: for people with how to
  * keep it; with --json as the member "recovery_key" added to out, which is
  * printed (and freed either way). */
-static int show_recovery_key(const cl_cli *c, const cl_secret *key, json_t *out)
+static cl_status show_recovery_key(const cl_cli *c, const cl_secret *key, json_t *out)
 {
     char grouped[64];
     cl_recovery_key_format(key, grouped, sizeof grouped);
-    int rc = 0;
+    cl_status st = CL_OK;
     if (c->json) {
         json_object_set_new(out, "recovery_key", json_string(grouped));
-        rc = cl_cli_print_json(out);
+        st = cl_cli_put_json(out);
     } else {
         json_decref(out);
         printf(_("\nRecovery key — shown this once:\n\n    %s\n\n"
@@ -37,14 +37,19 @@ static int show_recovery_key(const cl_cli *c, const cl_secret *key, json_t *out)
                grouped);
     }
     sodium_memzero(grouped, sizeof grouped);
-    return rc;
+    return st;
 }
+
+typedef struct init_opts {
+    const char *school;
+} init_opts;
+static const init_opts no_school = {NULL};
 
 static int init_option(cl_cli *c, int opt, const char *arg, void *ctx)
 {
     (void)c;
     if (opt == 's')
-        *(const char **)ctx = arg;
+        ((init_opts *)ctx)->school = arg;
     return 0;
 }
 
@@ -59,53 +64,56 @@ const char *cl_cli_login_name(void)
 
 /* Creates the vault and shows the recovery key once: `init`, and `carelog`
  * on first use. */
-int cl_cli_create_vault(cl_cli *c, const char *school, const char *user)
+cl_status cl_cli_create_vault(cl_cli *c, const char *school, const char *user)
 {
     if (!school || !*school)
         school = _("unnamed school");
     if (cl_vault_exists(c->vault_dir))
-        return cl_cli_fail(cl_fail(CL_ECANTCREATE, _("%s already holds a vault; it was left untouched (choose another "
-                                                   "folder with --vault DIR)"), c->vault_dir));
+        return cl_fail(CL_ECANTCREATE, _("%s already holds a vault; it was left untouched (choose another "
+                                         "folder with --vault DIR)"), c->vault_dir);
     cl_secret *pass, *recovery;
     cl_status st = cl_passphrase_read(_("New passphrase for this vault: "), true, &pass);
     if (st != CL_OK)
-        return cl_cli_fail(st);
+        return st;
     if (!cl_passphrase_from_fd())
         fprintf(stderr, _("Measuring this machine to choose the passphrase cost…\n"));
     st = cl_vault_init(c->vault_dir, school, user, pass, &recovery, &c->vault);
     cl_secret_free(pass);
     if (st != CL_OK)
-        return cl_cli_fail(st);
+        return st;
     /* init copies the forms into the vault; should that fail, the recovery
      * key is still shown (the vault exists) and the failure reported after. */
     cl_status forms = cl_catalog_install_builtin(c->vault);
     if (!c->json)
         printf(_("Created the vault at %s\nFingerprint: %s\n"), c->vault_dir, cl_vault_fingerprint(c->vault));
-    int rc = show_recovery_key(c, recovery, json_pack("{s:s, s:s, s:s}", "vault", c->vault_dir, "fingerprint",
-                                                      cl_vault_fingerprint(c->vault), "user", user));
+    st = show_recovery_key(c, recovery, json_pack("{s:s, s:s, s:s}", "vault", c->vault_dir, "fingerprint",
+                                                  cl_vault_fingerprint(c->vault), "user", user));
     cl_secret_free(recovery);
-    return forms != CL_OK ? cl_cli_fail(forms) : rc;
+    return forms != CL_OK ? forms : st;
 }
 
-static int cmd_init(cl_cli *c)
+static cl_status init(cl_cli *c, void *opts, json_t **result)
 {
-    static const struct option options[] = {
-        {"school", required_argument, NULL, 's'},
-        {0, 0, 0, 0},
-    };
-    const char *school = NULL;
-    int first;
-    int rc = cl_cli_options(c, options, _("[--school NAME] [--user NAME]"),
-                            _("Creates a new vault (mode 0700) and prints its recovery key once.\n"
-                            "  --school NAME   the school's name, shown on exports\n"
-                            "  --user NAME     your name as a counsellor (default: your login name)\n"),
-                            init_option, &school, &first);
-    if (rc != 0)
-        return cl_cli_exit(rc);
-    if (first != c->argc)
-        return cl_cli_fail(cl_fail(CL_EUSAGE, _("init takes no operands; name the folder with --vault DIR")));
-    return cl_cli_create_vault(c, school, c->user ? c->user : cl_cli_login_name());
+    (void)result;
+    return cl_cli_create_vault(c, ((const init_opts *)opts)->school, c->user ? c->user : cl_cli_login_name());
 }
+
+static const struct option init_options[] = {
+    {"school", required_argument, NULL, 's'},
+    {0, 0, 0, 0},
+};
+
+static const cl_command_spec init_spec = {
+    .usage = N_("[--school NAME] [--user NAME]"),
+    .help = N_("Creates a new vault (mode 0700) and prints its recovery key once.\n"
+               "  --school NAME   the school's name, shown on exports\n"
+               "  --user NAME     your name as a counsellor (default: your login name)\n"),
+    .options = init_options,
+    .on_option = init_option,
+    CL_CLI_OPTS(no_school),
+    .operands_error = N_("init takes no operands; name the folder with --vault DIR"),
+    .call = init,
+};
 
 /* What each counted table holds, as a person calls it. */
 static const char *count_label(const char *table)
@@ -125,8 +133,9 @@ static const char *count_label(const char *table)
     return table;
 }
 
-static int print_status(cl_cli *c, json_t *s)
+static cl_status print_status(cl_cli *c, const void *opts, const json_t *s)
 {
+    (void)c, (void)opts;
     cl_table *t = cl_table_new(2, NULL);
     cl_table_wrap_last(t);
     char buf[1024];
@@ -136,7 +145,7 @@ static int print_status(cl_cli *c, json_t *s)
     cl_cli_table_pair(t, _("You"), json_string_value(json_object_get(s, "user")));
     cl_buf names = {0};
     size_t i;
-    json_t *item;
+    const json_t *item;
     json_array_foreach(json_object_get(s, "counsellors"), i, item)
         cl_buf_printf(&names, "%s%s", i ? ", " : "", json_string_value(json_object_get(item, "name")));
     cl_cli_table_pair(t, _("Counsellors"), names.data ? names.data : "");
@@ -151,26 +160,22 @@ static int print_status(cl_cli *c, json_t *s)
     }
     cl_status st = cl_table_print(t, stdout, cl_cli_width());
     cl_table_free(t);
-    json_decref(s);
-    (void)c;
-    return cl_cli_fail(st);
+    return st;
 }
 
-static int cmd_status(cl_cli *c)
+static cl_status vault_status(cl_cli *c, void *opts, json_t **s)
 {
-    int first;
-    int rc = cl_cli_operands(c, _("[--json]"), _("Shows the vault: where it is, its school, counsellors, fingerprint and counts.\n"),
-                      0, &first);
-    if (rc != 0)
-        return cl_cli_exit(rc);
-    json_t *s;
-    cl_status st = cl_cli_unlock(c);
-    if (st == CL_OK)
-        st = cl_vault_status(c->vault, &s);
-    if (st != CL_OK)
-        return cl_cli_fail(st);
-    return c->json ? cl_cli_print_json(s) : print_status(c, s);
+    (void)opts;
+    return cl_vault_status(c->vault, s);
 }
+
+static const cl_command_spec status_spec = {
+    .usage = N_("[--json]"),
+    .help = N_("Shows the vault: where it is, its school, counsellors, fingerprint and counts.\n"),
+    .needs = CL_CLI_UNLOCKED,
+    .call = vault_status,
+    .show = print_status,
+};
 
 static void ask_line(const char *prompt, char *buf, size_t size)
 {
@@ -196,9 +201,9 @@ int cl_cli_home(cl_cli *c)
         char school[256], user[256];
         ask_line(_("School name: "), school, sizeof school);
         ask_line(_("Your name as a counsellor: "), user, sizeof user);
-        int rc = cl_cli_create_vault(c, school, *user ? user : cl_cli_login_name());
-        if (rc != 0)
-            return rc;
+        cl_status made = cl_cli_create_vault(c, school, *user ? user : cl_cli_login_name());
+        if (made != CL_OK)
+            return cl_cli_fail(made);
     }
     cl_status st = cl_cli_unlock(c);
     json_t *s = NULL, *agenda = NULL;
@@ -214,7 +219,8 @@ int cl_cli_home(cl_cli *c)
         json_object_set_new(s, "attention", agenda);
         return cl_cli_print_json(s);
     }
-    int rc = print_status(c, s);
+    int rc = cl_cli_fail(print_status(c, NULL, s));
+    json_decref(s);
     cl_cli_print_agenda(agenda);
     json_decref(agenda);
     printf(_("\nRun carelog with no command on a terminal to open the screens; everything\n"
@@ -223,54 +229,54 @@ int cl_cli_home(cl_cli *c)
     return rc;
 }
 
-static int cmd_counsellor_add(cl_cli *c)
+static cl_status counsellor_add(cl_cli *c, void *opts, json_t **added)
 {
-    int first;
-    int rc = cl_cli_operands(c, _("NAME"), _("Adds a counsellor with a passphrase of their own (asked for after yours).\n"), 1, &first);
-    if (rc != 0)
-        return cl_cli_exit(rc);
-    const char *name = c->argv[first];
+    (void)opts;
+    const char *name = c->operand[0];
     cl_secret *pass = NULL;
-    cl_status st = cl_cli_unlock(c);
-    if (st == CL_OK) {
-        if (!cl_passphrase_from_fd()) {
-            fprintf(stderr, _("Now "));
-            cl_cli_print_text(stderr, name);
-            fprintf(stderr, _(" chooses a passphrase.\n"));
-        }
-        st = cl_passphrase_read(_("New counsellor's passphrase: "), true, &pass);
+    if (!cl_passphrase_from_fd()) {
+        fprintf(stderr, _("Now "));
+        cl_cli_print_text(stderr, name);
+        fprintf(stderr, _(" chooses a passphrase.\n"));
     }
+    cl_status st = cl_passphrase_read(_("New counsellor's passphrase: "), true, &pass);
     if (st == CL_OK)
         st = cl_vault_counsellor_add(c->vault, name, pass);
     cl_secret_free(pass);
-    if (st != CL_OK)
-        return cl_cli_fail(st);
-    if (!c->json) {
-        char *shown = cl_text_inert(name, false);
-        printf(_("Added counsellor %s.\n"), shown ? shown : "");
-        free(shown);
-    }
-    return c->json ? cl_cli_print_json(json_pack("{s:s}", "added", name)) : 0;
+    return st == CL_OK ? cl_cli_result(added, json_pack("{s:s}", "added", name)) : st;
 }
 
-static int cmd_counsellor_list(cl_cli *c)
+static cl_status show_counsellor_added(cl_cli *c, const void *opts, const json_t *added)
 {
-    int first;
-    int rc = cl_cli_operands(c, _("[--json]"), _("Lists the counsellors who can open the vault.\n"), 0, &first);
-    if (rc != 0)
-        return cl_cli_exit(rc);
-    json_t *list;
-    cl_status st = cl_cli_unlock(c);
-    if (st == CL_OK)
-        st = cl_vault_counsellor_list(c->vault, &list);
-    if (st != CL_OK)
-        return cl_cli_fail(st);
-    if (c->json)
-        return cl_cli_print_json(list);
+    (void)opts, (void)added;
+    char *shown = cl_text_inert(c->operand[0], false);
+    printf(_("Added counsellor %s.\n"), shown ? shown : "");
+    free(shown);
+    return CL_OK;
+}
+
+static const cl_command_spec counsellor_add_spec = {
+    .usage = N_("NAME"),
+    .help = N_("Adds a counsellor with a passphrase of their own (asked for after yours).\n"),
+    .operands = 1,
+    .needs = CL_CLI_UNLOCKED,
+    .call = counsellor_add,
+    .show = show_counsellor_added,
+};
+
+static cl_status counsellor_list(cl_cli *c, void *opts, json_t **list)
+{
+    (void)opts;
+    return cl_vault_counsellor_list(c->vault, list);
+}
+
+static cl_status show_counsellors(cl_cli *c, const void *opts, const json_t *list)
+{
+    (void)c, (void)opts;
     static const char *const headers[] = {N_("Name"), N_("Since")};
     cl_table *t = cl_table_new(2, headers);
     size_t i;
-    json_t *item;
+    const json_t *item;
     json_array_foreach(list, i, item) {
         char *name = cl_strdup_printf("%s%s", cl_json_str_or(item, "name"),
                                       json_is_true(json_object_get(item, "current")) ? _(" (you)") : "");
@@ -280,38 +286,53 @@ static int cmd_counsellor_list(cl_cli *c)
         cl_table_add_row(t, cells);
         free(name);
     }
-    st = cl_table_print(t, stdout, cl_cli_width());
-    cl_table_free(t);
-    json_decref(list);
-    return cl_cli_fail(st);
+    return cl_cli_put_table(t);
 }
 
-static int cmd_counsellor_remove(cl_cli *c)
+static const cl_command_spec counsellor_list_spec = {
+    .usage = N_("[--json]"),
+    .help = N_("Lists the counsellors who can open the vault.\n"),
+    .needs = CL_CLI_UNLOCKED,
+    .call = counsellor_list,
+    .show = show_counsellors,
+};
+
+static cl_status counsellor_remove(cl_cli *c, void *opts, json_t **removed)
 {
-    int first;
-    int rc = cl_cli_operands(c, _("NAME"),
-                      _("Removes a counsellor and rotates the database key, so their copy of the old key\n"
-                      "opens nothing new. The last counsellor cannot be removed.\n"), 1, &first);
-    if (rc != 0)
-        return cl_cli_exit(rc);
-    cl_status st = cl_cli_unlock(c);
-    if (st == CL_OK)
-        st = cl_vault_counsellor_remove(c->vault, c->argv[first]);
-    if (st != CL_OK)
-        return cl_cli_fail(st);
-    if (c->json)
-        return cl_cli_print_json(json_pack("{s:s}", "removed", c->argv[first]));
-    printf(_("Removed counsellor "));
-    cl_cli_print_text(stdout, c->argv[first]);
-    printf(_("; the database key was rotated.\n"));
-    return 0;
+    (void)opts;
+    cl_status st = cl_vault_counsellor_remove(c->vault, c->operand[0]);
+    return st == CL_OK ? cl_cli_result(removed, json_pack("{s:s}", "removed", c->operand[0])) : st;
 }
+
+static cl_status show_counsellor_removed(cl_cli *c, const void *opts, const json_t *removed)
+{
+    (void)opts, (void)removed;
+    printf(_("Removed counsellor "));
+    cl_cli_print_text(stdout, c->operand[0]);
+    printf(_("; the database key was rotated.\n"));
+    return CL_OK;
+}
+
+static const cl_command_spec counsellor_remove_spec = {
+    .usage = N_("NAME"),
+    .help = N_("Removes a counsellor and rotates the database key, so their copy of the old key\n"
+               "opens nothing new. The last counsellor cannot be removed.\n"),
+    .operands = 1,
+    .needs = CL_CLI_UNLOCKED,
+    .call = counsellor_remove,
+    .show = show_counsellor_removed,
+};
+
+typedef struct passwd_opts {
+    bool rotate;
+} passwd_opts;
+static const passwd_opts no_rotation = {false};
 
 static int passwd_option(cl_cli *c, int opt, const char *arg, void *ctx)
 {
     (void)c, (void)arg;
     if (opt == 'r')
-        *(bool *)ctx = true;
+        ((passwd_opts *)ctx)->rotate = true;
     return 0;
 }
 
@@ -332,127 +353,137 @@ static bool old_passphrase_exposed(void)
     return yes;
 }
 
-static int cmd_passwd(cl_cli *c)
+static cl_status passwd(cl_cli *c, void *opts, json_t **changed)
 {
-    static const struct option options[] = {
-        {"rotate", no_argument, NULL, 'r'},
-        {"exposed", no_argument, NULL, 'r'},
-        {0, 0, 0, 0},
-    };
-    bool rotate = false;
-    int first;
-    int rc = cl_cli_options(c, options, _("[--rotate]"),
-                            _("Changes your passphrase. With --recovery [--user NAME], replaces a forgotten one.\n"
-                              "  --rotate, --exposed   also rotate the database key (when the old passphrase may\n"
-                              "                        be known to someone), so an old keyslots file opens nothing\n"
-                              "                        new; needs the vault closed in every other carelog\n"),
-                            passwd_option, &rotate, &first);
-    if (rc != 0)
-        return cl_cli_exit(rc);
-    if (first != c->argc)
-        return cl_cli_fail(cl_fail(CL_EUSAGE, _("passwd takes no operands")));
-    cl_status st = cl_cli_unlock(c);
+    passwd_opts *o = opts;
     cl_secret *pass = NULL;
-    if (st == CL_OK && !c->passphrase_was_reset) {
+    cl_status st = CL_OK;
+    /* A recovery unlock has just set the new passphrase. */
+    if (!c->passphrase_was_reset) {
         st = cl_passphrase_read(_("New passphrase: "), true, &pass);
-        if (st == CL_OK && !rotate)
-            rotate = old_passphrase_exposed();
+        if (st == CL_OK && !o->rotate)
+            o->rotate = old_passphrase_exposed();
         if (st == CL_OK)
-            st = cl_vault_change_passphrase(c->vault, NULL, pass, rotate);
+            st = cl_vault_change_passphrase(c->vault, NULL, pass, o->rotate);
     }
     cl_secret_free(pass);
-    if (st != CL_OK)
-        return cl_cli_fail(st);
-    if (c->json)
-        return cl_cli_print_json(json_pack("{s:s}", "passphrase_changed", cl_vault_user(c->vault)));
-    printf("%s\n", rotate ? _("The passphrase was changed and the database key rotated.")
-                          : _("The passphrase was changed."));
-    return 0;
+    return st == CL_OK ? cl_cli_result(changed, json_pack("{s:s}", "passphrase_changed", cl_vault_user(c->vault))) : st;
 }
 
-static int cmd_recovery_key(cl_cli *c)
+static cl_status show_changed(cl_cli *c, const void *opts, const json_t *changed)
 {
-    int first;
-    int rc = cl_cli_operands(c, _("[--json]"),
-                             _("Makes a new recovery key; the old one stops working, and the database key is\n"
-                               "rotated so an old keyslots file with the old key opens nothing new. Shown once.\n"
-                               "--json: {fingerprint, recovery_key}\n"),
-                             0, &first);
-    if (rc != 0)
-        return cl_cli_exit(rc);
+    (void)c, (void)changed;
+    printf("%s\n", ((const passwd_opts *)opts)->rotate ? _("The passphrase was changed and the database key rotated.")
+                                                       : _("The passphrase was changed."));
+    return CL_OK;
+}
+
+static const struct option passwd_options[] = {
+    {"rotate", no_argument, NULL, 'r'},
+    {"exposed", no_argument, NULL, 'r'},
+    {0, 0, 0, 0},
+};
+
+static const cl_command_spec passwd_spec = {
+    .usage = N_("[--rotate]"),
+    .help = N_("Changes your passphrase. With --recovery [--user NAME], replaces a forgotten one.\n"
+               "  --rotate, --exposed   also rotate the database key (when the old passphrase may\n"
+               "                        be known to someone), so an old keyslots file opens nothing\n"
+               "                        new; needs the vault closed in every other carelog\n"),
+    .options = passwd_options,
+    .on_option = passwd_option,
+    CL_CLI_OPTS(no_rotation),
+    .operands_error = N_("passwd takes no operands"),
+    .needs = CL_CLI_UNLOCKED,
+    .call = passwd,
+    .show = show_changed,
+};
+
+/* The key is printed here, once, and never kept in a result. */
+static cl_status recovery_key(cl_cli *c, void *opts, json_t **result)
+{
+    (void)opts, (void)result;
     cl_secret *key = NULL;
-    cl_status st = cl_cli_unlock(c);
+    cl_status st = cl_vault_new_recovery_key(c->vault, &key);
     if (st == CL_OK)
-        st = cl_vault_new_recovery_key(c->vault, &key);
-    if (st != CL_OK)
-        return cl_cli_fail(st);
-    rc = show_recovery_key(c, key, json_pack("{s:s}", "fingerprint", cl_vault_fingerprint(c->vault)));
+        st = show_recovery_key(c, key, json_pack("{s:s}", "fingerprint", cl_vault_fingerprint(c->vault)));
     cl_secret_free(key);
-    return rc;
+    return st;
 }
 
-static int cmd_backup(cl_cli *c)
+static const cl_command_spec recovery_key_spec = {
+    .usage = N_("[--json]"),
+    .help = N_("Makes a new recovery key; the old one stops working, and the database key is\n"
+               "rotated so an old keyslots file with the old key opens nothing new. Shown once.\n"
+               "--json: {fingerprint, recovery_key}\n"),
+    .needs = CL_CLI_UNLOCKED,
+    .call = recovery_key,
+};
+
+static cl_status backup(cl_cli *c, void *opts, json_t **done)
 {
-    int first;
-    int rc = cl_cli_operands(c, _("FILE"),
-                      _("Writes an encrypted copy of the whole vault (database and keyslots) to FILE,\n"
-                      "while the vault may be in use. It opens with the same passphrases and recovery key.\n"),
-                      1, &first);
-    if (rc != 0)
-        return cl_cli_exit(rc);
-    cl_status st = cl_cli_unlock(c);
-    if (st == CL_OK)
-        st = cl_vault_backup(c->vault, c->argv[first]);
-    if (st != CL_OK)
-        return cl_cli_fail(st);
-    if (c->json)
-        return cl_cli_print_json(json_pack("{s:s}", "backup", c->argv[first]));
+    (void)opts;
+    cl_status st = cl_vault_backup(c->vault, c->operand[0]);
+    return st == CL_OK ? cl_cli_result(done, json_pack("{s:s}", "backup", c->operand[0])) : st;
+}
+
+static cl_status show_backed_up(cl_cli *c, const void *opts, const json_t *done)
+{
+    (void)opts, (void)done;
     printf(_("Backed up the vault to "));
-    cl_cli_print_text(stdout, c->argv[first]);
+    cl_cli_print_text(stdout, c->operand[0]);
     printf(_(" (encrypted).\n"));
-    return 0;
+    return CL_OK;
 }
 
-static int cmd_restore(cl_cli *c)
+static const cl_command_spec backup_spec = {
+    .usage = N_("FILE"),
+    .help = N_("Writes an encrypted copy of the whole vault (database and keyslots) to FILE,\n"
+               "while the vault may be in use. It opens with the same passphrases and recovery key.\n"),
+    .operands = 1,
+    .needs = CL_CLI_UNLOCKED,
+    .call = backup,
+    .show = show_backed_up,
+};
+
+/* The backup is opened with the passphrase asked here; no vault is open. */
+static cl_status restore(cl_cli *c, void *opts, json_t **done)
 {
-    int first;
-    int rc = cl_cli_operands(c, _("FILE [--vault DIR]"),
-                      _("Restores a backup into a new vault folder, after checking that it opens with your\n"
-                      "passphrase (or --recovery) and passes the integrity checks.\n"), 1, &first);
-    if (rc != 0)
-        return cl_cli_exit(rc);
+    (void)opts;
     cl_secret *secret;
     cl_status st = cl_passphrase_read(c->recovery ? _("Recovery key: ") : _("Passphrase: "), false, &secret);
     if (st == CL_OK) {
-        st = cl_vault_restore(c->argv[first], c->vault_dir, secret, c->recovery);
+        st = cl_vault_restore(c->operand[0], c->vault_dir, secret, c->recovery);
         cl_secret_free(secret);
     }
-    if (st != CL_OK)
-        return cl_cli_fail(st);
-    if (c->json)
-        return cl_cli_print_json(json_pack("{s:s}", "restored", c->vault_dir));
-    printf(_("Restored the backup into %s; it passed the integrity checks.\n"), c->vault_dir);
-    return 0;
+    return st == CL_OK ? cl_cli_result(done, json_pack("{s:s}", "restored", c->vault_dir)) : st;
 }
 
-static int cmd_verify(cl_cli *c)
+static cl_status show_restored(cl_cli *c, const void *opts, const json_t *done)
 {
-    int first;
-    int rc = cl_cli_operands(c, _("[--json]"),
-                             _("Checks the whole vault: every page's authentication, the database structure,\n"
-                               "foreign keys and the audit chain. Exit 0 when sound, 65 on damage.\n"
-                               "--json: {intact, checks:[{name, label, ok, detail}]}\n"),
-                             0, &first);
-    if (rc != 0)
-        return cl_cli_exit(rc);
-    cl_status st = cl_cli_unlock(c);
-    if (st != CL_OK)
-        return cl_cli_fail(st);
+    (void)opts, (void)done;
+    printf(_("Restored the backup into %s; it passed the integrity checks.\n"), c->vault_dir);
+    return CL_OK;
+}
+
+static const cl_command_spec restore_spec = {
+    .usage = N_("FILE [--vault DIR]"),
+    .help = N_("Restores a backup into a new vault folder, after checking that it opens with your\n"
+               "passphrase (or --recovery) and passes the integrity checks.\n"),
+    .operands = 1,
+    .call = restore,
+    .show = show_restored,
+};
+
+/* With --json the report is printed whether the vault is sound or not. */
+static cl_status verify(cl_cli *c, void *opts, json_t **result)
+{
+    (void)opts, (void)result;
     json_t *report = NULL;
-    st = cl_vault_verify(c->vault, &report);
+    cl_status st = cl_vault_verify(c->vault, &report);
     if (c->json) {
         cl_cli_print_json(report);
-        return st == CL_OK ? 0 : cl_cli_fail(st);
+        return st;
     }
     size_t i;
     json_t *check;
@@ -462,22 +493,30 @@ static int cmd_verify(cl_cli *c)
                    ok ? "" : ": ", ok ? "" : cl_json_str_or(check, "detail"));
     }
     json_decref(report);
-    if (st != CL_OK)
-        return cl_cli_fail(st);
-    printf("%s\n", _("The vault is sound."));
-    return 0;
+    if (st == CL_OK)
+        printf("%s\n", _("The vault is sound."));
+    return st;
 }
 
+static const cl_command_spec verify_spec = {
+    .usage = N_("[--json]"),
+    .help = N_("Checks the whole vault: every page's authentication, the database structure,\n"
+               "foreign keys and the audit chain. Exit 0 when sound, 65 on damage.\n"
+               "--json: {intact, checks:[{name, label, ok, detail}]}\n"),
+    .needs = CL_CLI_UNLOCKED,
+    .call = verify,
+};
+
 const cl_command cl_vault_commands[] = {
-    {"init", "[--school NAME] [--user NAME]", N_("create a new vault and print its recovery key"), cmd_init},
-    {"status", "", N_("show the vault, its counsellors and counts"), cmd_status},
-    {"counsellor add", "NAME", N_("add a counsellor with their own passphrase"), cmd_counsellor_add},
-    {"counsellor list", "", N_("list the counsellors"), cmd_counsellor_list},
-    {"counsellor remove", "NAME", N_("remove a counsellor and rotate the key"), cmd_counsellor_remove},
-    {"passwd", "[--rotate]", N_("change your passphrase (--rotate: and the key)"), cmd_passwd},
-    {"recovery-key", "", N_("replace the recovery key"), cmd_recovery_key},
-    {"verify", "", N_("check the whole vault for damage"), cmd_verify},
-    {"backup", "FILE", N_("write an encrypted backup"), cmd_backup},
-    {"restore", "FILE", N_("restore a backup into a new vault"), cmd_restore},
-    {NULL, NULL, NULL, NULL},
+    {"init", "[--school NAME] [--user NAME]", N_("create a new vault and print its recovery key"), NULL, &init_spec},
+    {"status", "", N_("show the vault, its counsellors and counts"), NULL, &status_spec},
+    {"counsellor add", "NAME", N_("add a counsellor with their own passphrase"), NULL, &counsellor_add_spec},
+    {"counsellor list", "", N_("list the counsellors"), NULL, &counsellor_list_spec},
+    {"counsellor remove", "NAME", N_("remove a counsellor and rotate the key"), NULL, &counsellor_remove_spec},
+    {"passwd", "[--rotate]", N_("change your passphrase (--rotate: and the key)"), NULL, &passwd_spec},
+    {"recovery-key", "", N_("replace the recovery key"), NULL, &recovery_key_spec},
+    {"verify", "", N_("check the whole vault for damage"), NULL, &verify_spec},
+    {"backup", "FILE", N_("write an encrypted backup"), NULL, &backup_spec},
+    {"restore", "FILE", N_("restore a backup into a new vault"), NULL, &restore_spec},
+    {NULL, NULL, NULL, NULL, NULL},
 };

@@ -60,3 +60,51 @@ cl_status cl_cli_blocks_end(cl_cli_blocks *b, cl_status st)
     b->t = NULL;
     return st;
 }
+
+cl_status cl_cli_page_check(const cl_cli_page *p)
+{
+    if (p->after && p->limit == 0)
+        return cl_fail(CL_EUSAGE, _("--after goes with --limit N (the size of the page)"));
+    return CL_OK;
+}
+
+static cl_status json_row_of_list(json_t *row, void *ctx)
+{
+    return cl_cli_json_row(ctx, row);
+}
+
+typedef struct stream_table {
+    cl_cli_blocks b;
+    const cl_cli_list_table *table;
+    void *ctx;
+} stream_table;
+
+static cl_status table_row_of_list(json_t *row, void *ctx)
+{
+    stream_table *s = ctx;
+    return s->table->row(&s->b, row, s->ctx);
+}
+
+cl_status cl_cli_stream_list(cl_cli *c, cl_cli_walk_fn walk, const void *filter, const cl_cli_list_table *table,
+                             void *ctx)
+{
+    if (c->json) {
+        cl_cli_json_rows a = {0};
+        return cl_cli_json_rows_close(&a, walk(c, filter, json_row_of_list, &a));
+    }
+    stream_table s = {{0, true, NULL}, table, ctx};
+    bool opened = false;
+    cl_status st = cl_cli_blocks_start(&s.b, table->ncols, table->headers, table->setup);
+    if (st == CL_OK)
+        st = cl_vault_read_begin(c->vault, &opened);
+    if (st == CL_OK)
+        st = walk(c, filter, table_row_of_list, &s);
+    cl_cli_blocks_second(&s.b);
+    if (st == CL_OK)
+        st = walk(c, filter, table_row_of_list, &s);
+    cl_vault_read_end(c->vault, opened);
+    st = cl_cli_blocks_end(&s.b, st);
+    if (st == CL_OK && s.b.rows == 0)
+        fputs(_(table->none), stdout);
+    return st;
+}

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "carelog/catalog.h"
 #include "carelog/clock.h"
 #include "carelog/form.h"
 #include "carelog/i18n.h"
@@ -92,20 +93,6 @@ static void policy_label(const cl_form *form, const char *basis, const char *val
     snprintf(out, size, "%s", value);
 }
 
-/* A record kind as the Chinese reason names it. */
-static const char *kind_zh(const char *kind)
-{
-    static const char *const map[][2] = {
-        {"observation", "观察"}, {"session", "辅导"}, {"assessment", "评估"}, {"plan", "计划"},
-        {"review", "复查"},      {"contact", "家校沟通"}, {"referral", "转介"}, {"phq9", "PHQ-9"},
-        {"gad7", "GAD-7"},
-    };
-    for (size_t i = 0; kind && i < sizeof map / sizeof *map; i++)
-        if (strcmp(map[i][0], kind) == 0)
-            return map[i][1];
-    return kind ? kind : "记录";
-}
-
 /* ---- what is due ------------------------------------------------------ */
 
 /* Both sources in the list's order, merged by SQLite from two range scans
@@ -170,6 +157,7 @@ cl_status cl_followup_cursor_check(const char *cursor)
 }
 
 typedef struct due_ctx {
+    cl_vault *v;
     sqlite3 *db;
     long today;
     cl_form *form; /* the student form, read at the first policy row */
@@ -178,12 +166,12 @@ typedef struct due_ctx {
 
 /* reason and reason_zh say the same for people, in English and Chinese
  * (the fronts show the one of the interface language). */
-static void followup_reason(sqlite3_stmt *q, char *reason, char *reason_zh, size_t size)
+static void followup_reason(due_ctx *d, sqlite3_stmt *q, char *reason, char *reason_zh, size_t size)
 {
     char *kind = cl_text_inert(col(q, DUE_KIND), false);
     long long set_by = sqlite3_column_int64(q, DUE_RECORD);
     snprintf(reason, size, "follow-up set by %s #%lld on %.10s", kind ? kind : "record", set_by, col(q, DUE_SET_ON));
-    snprintf(reason_zh, size, "%.10s 的%s #%lld 约定的跟进", col(q, DUE_SET_ON), kind_zh(kind), set_by);
+    snprintf(reason_zh, size, "%.10s 的%s #%lld 约定的跟进", col(q, DUE_SET_ON), kind ? cl_catalog_kind_label(d->v, kind, "zh") : "记录", set_by);
     free(kind);
 }
 
@@ -228,7 +216,7 @@ static json_t *due_row(due_ctx *d, sqlite3_stmt *q)
     if (policy)
         policy_reason(d, q, due, reason, reason_zh, sizeof reason);
     else
-        followup_reason(q, reason, reason_zh, sizeof reason);
+        followup_reason(d, q, reason, reason_zh, sizeof reason);
     long long record_id = policy ? 0 : sqlite3_column_int64(q, DUE_RECORD);
     long overdue = d->today - due;
     char due_date[11];
@@ -277,7 +265,7 @@ cl_status cl_followup_due_each(cl_vault *v, const cl_due_page *page, cl_due_row_
     due_key after = {"", 0, 0, ""};
     if (page->after && !due_key_parse(page->after, &after))
         return cl_followup_cursor_check(page->after);
-    due_ctx d = {cl_vault_db(v), 0, NULL, false};
+    due_ctx d = {v, cl_vault_db(v), 0, NULL, false};
     char first[11], last[11];
     cl_status st = due_bounds(page, &d.today, first, last);
     if (st != CL_OK)

@@ -81,6 +81,13 @@ static bool has_cased_letter(const char *text)
     return false;
 }
 
+/* A student as every list gives it (student_row reads it): students s,
+ * with their derived state t. */
+#define ROW_COLUMNS                                                                                                   \
+    "s.id, s.number, s.name, s.class, " CL_STUDENT_STATUS_OF_S ", s.risk_level, s.misconduct_tier, s.counsellor,"     \
+    " (SELECT json_group_array(flag) FROM (SELECT flag FROM flags f WHERE f.student_id = s.id"                       \
+    " AND f.cleared_at IS NULL ORDER BY f.id)), t.last_contact, t.next_due"
+
 /* The WHERE clause (students AS s; with a circumstance, the kept
  * circumstances AS c; walking the due dates, student_state AS t) with its
  * parameters ?1..?5. */
@@ -127,18 +134,27 @@ static void bind_filter(sqlite3_stmt *q, const cl_student_filter *fl, const filt
         sqlite3_bind_text(q, 5, fv->search, -1, SQLITE_TRANSIENT);
 }
 
-/* Prepares the filtered statement: select_list over "students s", joined
- * with their student_state rows as t when with_state, in the filter's
- * order when ordered (and its page). */
-static cl_status prepare_filtered(cl_vault *v, const cl_student_filter *fl, const char *select_list, bool with_state,
-                                  bool ordered, sqlite3_stmt **out)
+/* What a list of students gives of each: the row (student_row reads it),
+ * or only that there is one (to count). */
+typedef enum list_what { LIST_ROWS, LIST_COUNT } list_what;
+
+/* The one statement behind every list of students: the filter's WHERE
+ * (?1..?5), then the tail. With a keyset page (pg, cl_student_each) the
+ * order is class, number, id — the index students_class_number's — and a
+ * page after a cursor (?6, a student id) is a range of it, at most ?7
+ * rows; otherwise the filter's own order and its LIMIT/OFFSET page
+ * (cl_student_list). Counting takes the same rows without their order, and
+ * the filter's LIMIT/OFFSET page not at all (cl_student_count). */
+static cl_status prepare_list(cl_vault *v, const cl_student_filter *fl, const cl_student_page *pg, list_what what,
+                              sqlite3_stmt **out)
 {
     filter_values fv;
     cl_status st = filter_values_of(v, fl, &fv);
     if (st != CL_OK)
         return st;
+    cl_student_sort sort = pg ? CL_STUDENT_BY_CLASS : fl->sort;
     cl_buf sql = {0};
-    cl_buf_printf(&sql, "SELECT %s FROM ", select_list);
+    cl_buf_puts(&sql, what == LIST_COUNT ? "SELECT count(*) FROM (SELECT 1 FROM " : "SELECT " ROW_COLUMNS " FROM ");
     /* Sorting by the due date walks student_state's index on it (every
      * student has a row there, kept in each write and checked by `verify`);
      * the other orders walk an index of students. A circumstance is a
@@ -146,64 +162,103 @@ static cl_status prepare_filtered(cl_vault *v, const cl_student_filter *fl, cons
      * (CROSS JOIN: SQLite keeps that order of the loops). */
     if (fv.circumstance)
         cl_buf_puts(&sql, "student_circumstances c CROSS JOIN ");
-    bool due_walk = with_state && ordered && fl->sort == CL_STUDENT_BY_DUE && !fv.circumstance;
-    if (due_walk)
-        cl_buf_puts(&sql, "student_state t JOIN students s ON s.id = t.student_id");
-    else if (with_state)
-        cl_buf_puts(&sql, "students s LEFT JOIN student_state t ON t.student_id = s.id");
-    else
+    bool due_walk = what == LIST_ROWS && sort == CL_STUDENT_BY_DUE && !fv.circumstance;
+    if (what == LIST_COUNT)
         cl_buf_puts(&sql, "students s");
+    else if (due_walk)
+        cl_buf_puts(&sql, "student_state t JOIN students s ON s.id = t.student_id");
+    else
+        cl_buf_puts(&sql, "students s LEFT JOIN student_state t ON t.student_id = s.id");
     where_clause(&sql, fl, &fv, due_walk);
-    if (ordered) {
+    if (pg && pg->after_id)
+        cl_buf_puts(&sql, " AND (s.class, s.number, s.id) > (SELECT a.class, a.number, a.id FROM students a"
+                          " WHERE a.id = ?6)");
+    if (what == LIST_ROWS) {
         static const char *const orders[CL_STUDENT_SORTS] = {
             " ORDER BY s.class, s.number, s.id",
             " ORDER BY s.name, s.number, s.id",
             " ORDER BY s.risk_level DESC, s.class, s.number, s.id",
             " ORDER BY coalesce(t.next_due, '9999-12-31'), t.student_id",
         };
-        cl_buf_puts(&sql, orders[fl->sort]);
-        if (fl->limit > 0 || fl->offset > 0)
-            cl_buf_printf(&sql, " LIMIT %lld OFFSET %lld", fl->limit > 0 ? fl->limit : -1LL, fl->offset);
+        cl_buf_puts(&sql, orders[sort]);
     }
+    if (pg && pg->limit > 0)
+        cl_buf_puts(&sql, " LIMIT ?7");
+    else if (!pg && what == LIST_ROWS && (fl->limit > 0 || fl->offset > 0))
+        cl_buf_printf(&sql, " LIMIT %lld OFFSET %lld", fl->limit > 0 ? fl->limit : -1LL, fl->offset);
+    if (what == LIST_COUNT)
+        cl_buf_puts(&sql, ")");
     st = sql.data ? cl_db_prepare(cl_vault_db(v), sql.data, out) : cl_fail(CL_ESOFTWARE, _("out of memory"));
     cl_buf_free(&sql);
-    if (st == CL_OK)
+    if (st == CL_OK) {
         bind_filter(*out, fl, &fv);
+        if (pg && pg->after_id)
+            sqlite3_bind_int64(*out, 6, pg->after_id);
+        if (pg && pg->limit > 0)
+            sqlite3_bind_int64(*out, 7, pg->limit);
+    }
     filter_values_free(&fv);
     return st;
 }
 
+static json_t *student_row(sqlite3_stmt *q)
+{
+    json_t *flags = cl_json_column(q, 8);
+    if (flags && !json_is_array(flags)) {
+        json_decref(flags);
+        flags = NULL;
+    }
+    return json_pack("{s:I, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:o, s:o, s:o}", "id",
+                     (json_int_t)sqlite3_column_int64(q, 0), "number", cl_column_string(q, 1), "name",
+                     cl_column_string(q, 2), "class", cl_column_string(q, 3), "status", cl_column_string(q, 4),
+                     "risk_level", (json_int_t)sqlite3_column_int64(q, 5), "misconduct_tier", cl_column_string(q, 6),
+                     "counsellor", cl_column_string(q, 7), "flags", flags ? flags : json_array(), "last_contact",
+                     cl_column_string(q, 9), "next_due", cl_column_string(q, 10));
+}
+
+/* Each row of a prepared list to row (or into an array), then finalized. */
+static cl_status each_row(cl_vault *v, sqlite3_stmt *q, cl_student_row_fn *row, void *ctx)
+{
+    cl_status st = CL_OK;
+    int rc = SQLITE_DONE;
+    while (st == CL_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        json_t *o = student_row(q);
+        st = o ? row(o, ctx) : cl_fail(CL_ESOFTWARE, _("out of memory"));
+        json_decref(o);
+    }
+    if (st == CL_OK && rc != SQLITE_DONE)
+        st = cl_db_fail(cl_vault_db(v), "listing the students");
+    sqlite3_finalize(q);
+    return st;
+}
+
+static cl_status append_row(json_t *row, void *ctx)
+{
+    return json_array_append(ctx, row) == 0 ? CL_OK : cl_fail(CL_ESOFTWARE, _("out of memory"));
+}
+
+/* The count a prepared counting list gives, then finalized. */
+static cl_status count_of(cl_vault *v, sqlite3_stmt *q, long long *count)
+{
+    cl_status st = CL_OK;
+    if (sqlite3_step(q) == SQLITE_ROW)
+        *count = sqlite3_column_int64(q, 0);
+    else
+        st = cl_db_fail(cl_vault_db(v), "counting the students");
+    sqlite3_finalize(q);
+    return st;
+}
+
+static const cl_student_filter no_filter = {.risk = -1};
+
 cl_status cl_student_list(cl_vault *v, const cl_student_filter *filter, json_t **out)
 {
-    cl_student_filter none = {.risk = -1};
-    const cl_student_filter *fl = filter ? filter : &none;
     sqlite3_stmt *q;
-    cl_status st = prepare_filtered(v, fl,
-                                    "s.id, s.number, s.name, s.class, " CL_STUDENT_STATUS_OF_S ", s.risk_level, s.misconduct_tier,"
-                                    " s.counsellor, (SELECT json_group_array(flag) FROM (SELECT flag FROM flags f"
-                                    " WHERE f.student_id = s.id AND f.cleared_at IS NULL ORDER BY f.id)),"
-                                    " t.last_contact, t.next_due",
-                                    true, true, &q);
+    cl_status st = prepare_list(v, filter ? filter : &no_filter, NULL, LIST_ROWS, &q);
     if (st != CL_OK)
         return st;
     json_t *arr = json_array();
-    int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        json_t *flags = cl_json_column(q, 8);
-        json_array_append_new(
-            arr, json_pack("{s:I, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:o, s:o, s:o}", "id",
-                           (json_int_t)sqlite3_column_int64(q, 0), "number", cl_column_string(q, 1), "name",
-                           cl_column_string(q, 2), "class", cl_column_string(q, 3), "status", cl_column_string(q, 4),
-                           "risk_level", (json_int_t)sqlite3_column_int64(q, 5), "misconduct_tier",
-                           cl_column_string(q, 6), "counsellor", cl_column_string(q, 7), "flags",
-                           json_is_array(flags) ? flags : json_array(), "last_contact", cl_column_string(q, 9),
-                           "next_due", cl_column_string(q, 10)));
-        if (flags && !json_is_array(flags))
-            json_decref(flags);
-    }
-    if (rc != SQLITE_DONE)
-        st = cl_db_fail(cl_vault_db(v), "listing the students");
-    sqlite3_finalize(q);
+    st = arr ? each_row(v, q, append_row, arr) : (sqlite3_finalize(q), cl_fail(CL_ESOFTWARE, _("out of memory")));
     if (st != CL_OK) {
         json_decref(arr);
         return st;
@@ -214,8 +269,7 @@ cl_status cl_student_list(cl_vault *v, const cl_student_filter *filter, json_t *
 
 cl_status cl_student_count(cl_vault *v, const cl_student_filter *filter, long long *count)
 {
-    cl_student_filter none = {.risk = -1};
-    const cl_student_filter *fl = filter ? filter : &none;
+    const cl_student_filter *fl = filter ? filter : &no_filter;
     sqlite3_stmt *q;
     cl_status st;
     /* Everyone (the screens' list unfiltered): the kept row count less the
@@ -224,15 +278,8 @@ cl_status cl_student_count(cl_vault *v, const cl_student_filter *filter, long lo
         st = cl_db_prepare(cl_vault_db(v), "SELECT (SELECT n FROM row_counts WHERE name = 'students')"
                                            " - (SELECT count(*) FROM students WHERE merged_into IS NOT NULL)", &q);
     else
-        st = prepare_filtered(v, fl, "count(*)", false, false, &q);
-    if (st != CL_OK)
-        return st;
-    if (sqlite3_step(q) == SQLITE_ROW)
-        *count = sqlite3_column_int64(q, 0);
-    else
-        st = cl_db_fail(cl_vault_db(v), "counting the students");
-    sqlite3_finalize(q);
-    return st;
+        st = prepare_list(v, fl, NULL, LIST_COUNT, &q);
+    return st == CL_OK ? count_of(v, q, count) : st;
 }
 
 cl_status cl_student_count_by_risk(cl_vault *v, long long counts[CL_RISK_MAX + 1])
@@ -258,144 +305,33 @@ cl_status cl_student_count_by_risk(cl_vault *v, long long counts[CL_RISK_MAX + 1
 
 /* ---- streamed in class and number order, a page after a cursor ------- */
 
-/* The page checked, then the filter as the sorted list checks it (its sort,
- * offset and limit unused here are zero from every caller). */
-static cl_status check_filter(cl_vault *v, const cl_student_filter *fl, const cl_student_page *pg, filter_values *b)
+static const cl_student_page whole_list = {0, 0};
+
+static cl_status check_page(const cl_student_page *pg)
 {
-    memset(b, 0, sizeof *b);
     if (pg->limit < 0 || pg->after_id < 0)
         return cl_fail(CL_EUSAGE, _("a page of students needs a limit of at least 1 and a student id to follow"));
-    return filter_values_of(v, fl, b);
-}
-
-/* The rows of the filter, or with count how many there are. The order
- * (class, number, id) is the index students_class_number's, so a page
- * after a cursor (?6, a student id) is a range of it. */
-static cl_status list_prepare(cl_vault *v, const cl_student_filter *fl, const cl_student_page *pg, const filter_values *b,
-                              bool count, sqlite3_stmt **out)
-{
-    cl_buf sql = {0};
-    cl_buf_puts(&sql, count ? "SELECT count(*) FROM (SELECT 1 FROM students s WHERE 1"
-                            : "SELECT s.id, s.number, s.name, s.class, " CL_STUDENT_STATUS_OF_S ", s.risk_level,"
-                              " s.misconduct_tier, s.counsellor,"
-                              " (SELECT json_group_array(flag) FROM (SELECT flag FROM flags f WHERE f.student_id = s.id"
-                              " AND f.cleared_at IS NULL ORDER BY f.id)),"
-                              " (SELECT t.last_contact FROM student_state t WHERE t.student_id = s.id),"
-                              " (SELECT t.next_due FROM student_state t WHERE t.student_id = s.id)"
-                              " FROM students s WHERE 1");
-    if (fl->status && strcmp(fl->status, "merged") == 0)
-        cl_buf_puts(&sql, " AND s.merged_into IS NOT NULL");
-    else if (fl->status)
-        cl_buf_puts(&sql, " AND s.merged_into IS NULL AND s.status = ?1");
-    else
-        cl_buf_puts(&sql, " AND s.merged_into IS NULL");
-    if (b->class_name)
-        cl_buf_puts(&sql, " AND s.class = ?2");
-    if (fl->risk >= 0)
-        cl_buf_puts(&sql, " AND s.risk_level = ?3");
-    if (b->circumstance)
-        cl_buf_puts(&sql, " AND s.record_id IN (SELECT c.record_id FROM student_circumstances c"
-                          " WHERE c.circumstance = ?4)");
-    if (b->search && *b->search)
-        cl_buf_puts(&sql, " AND (instr(lower(s.name), lower(?5)) > 0 OR instr(lower(s.number), lower(?5)) > 0"
-                          " OR carelog_pinyin_matches(s.name, ?5))");
-    if (pg->after_id)
-        cl_buf_puts(&sql, " AND (s.class, s.number, s.id) > (SELECT a.class, a.number, a.id FROM students a"
-                          " WHERE a.id = ?6)");
-    if (!count)
-        cl_buf_puts(&sql, " ORDER BY s.class, s.number, s.id");
-    if (pg->limit > 0)
-        cl_buf_puts(&sql, " LIMIT ?7");
-    if (count)
-        cl_buf_puts(&sql, ")");
-    sqlite3_stmt *q;
-    cl_status st = sql.data ? cl_db_prepare(cl_vault_db(v), sql.data, &q) : cl_fail(CL_ESOFTWARE, _("out of memory"));
-    cl_buf_free(&sql);
-    if (st != CL_OK)
-        return st;
-    if (fl->status)
-        sqlite3_bind_text(q, 1, fl->status, -1, SQLITE_STATIC);
-    if (b->class_name)
-        sqlite3_bind_text(q, 2, b->class_name, -1, SQLITE_STATIC);
-    if (fl->risk >= 0)
-        sqlite3_bind_int(q, 3, fl->risk);
-    if (b->circumstance)
-        sqlite3_bind_text(q, 4, b->circumstance, -1, SQLITE_STATIC);
-    if (b->search && *b->search)
-        sqlite3_bind_text(q, 5, b->search, -1, SQLITE_STATIC);
-    if (pg->after_id)
-        sqlite3_bind_int64(q, 6, pg->after_id);
-    if (pg->limit > 0)
-        sqlite3_bind_int64(q, 7, pg->limit);
-    *out = q;
     return CL_OK;
-}
-
-static json_t *student_row(sqlite3_stmt *q)
-{
-    json_t *flags = cl_json_column(q, 8);
-    if (flags && !json_is_array(flags)) {
-        json_decref(flags);
-        flags = NULL;
-    }
-    return json_pack("{s:I, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:o, s:o, s:o}", "id",
-                     (json_int_t)sqlite3_column_int64(q, 0), "number", cl_column_string(q, 1), "name",
-                     cl_column_string(q, 2), "class", cl_column_string(q, 3), "status", cl_column_string(q, 4),
-                     "risk_level", (json_int_t)sqlite3_column_int64(q, 5), "misconduct_tier", cl_column_string(q, 6),
-                     "counsellor", cl_column_string(q, 7), "flags", flags ? flags : json_array(), "last_contact",
-                     cl_column_string(q, 9), "next_due", cl_column_string(q, 10));
-}
-
-static cl_status walk(cl_vault *v, const cl_student_filter *filter, const cl_student_page *page, bool count,
-                      sqlite3_stmt **q, filter_values *b)
-{
-    cl_student_filter none = {.risk = -1};
-    cl_student_page whole = {0, 0};
-    const cl_student_filter *fl = filter ? filter : &none;
-    const cl_student_page *pg = page ? page : &whole;
-    cl_status st = check_filter(v, fl, pg, b);
-    if (st == CL_OK)
-        st = list_prepare(v, fl, pg, b, count, q);
-    if (st != CL_OK)
-        filter_values_free(b);
-    return st;
 }
 
 cl_status cl_student_each(cl_vault *v, const cl_student_filter *filter, const cl_student_page *page,
                           cl_student_row_fn *row, void *ctx)
 {
+    const cl_student_page *pg = page ? page : &whole_list;
     sqlite3_stmt *q;
-    filter_values b;
-    cl_status st = walk(v, filter, page, false, &q, &b);
-    if (st != CL_OK)
-        return st;
-    int rc;
-    while (st == CL_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-        json_t *o = student_row(q);
-        st = o ? row(o, ctx) : cl_fail(CL_ESOFTWARE, _("out of memory"));
-        json_decref(o);
-    }
-    if (st == CL_OK && rc != SQLITE_DONE)
-        st = cl_db_fail(cl_vault_db(v), "listing the students");
-    sqlite3_finalize(q);
-    filter_values_free(&b);
-    return st;
+    cl_status st = check_page(pg);
+    if (st == CL_OK)
+        st = prepare_list(v, filter ? filter : &no_filter, pg, LIST_ROWS, &q);
+    return st == CL_OK ? each_row(v, q, row, ctx) : st;
 }
 
 cl_status cl_student_page_count(cl_vault *v, const cl_student_filter *filter, const cl_student_page *page,
                                 long long *count)
 {
+    const cl_student_page *pg = page ? page : &whole_list;
     sqlite3_stmt *q;
-    filter_values b;
-    cl_status st = walk(v, filter, page, true, &q, &b);
-    if (st != CL_OK)
-        return st;
-    if (sqlite3_step(q) == SQLITE_ROW)
-        *count = sqlite3_column_int64(q, 0);
-    else
-        st = cl_db_fail(cl_vault_db(v), "counting the students");
-    sqlite3_finalize(q);
-    filter_values_free(&b);
-    return st;
+    cl_status st = check_page(pg);
+    if (st == CL_OK)
+        st = prepare_list(v, filter ? filter : &no_filter, pg, LIST_COUNT, &q);
+    return st == CL_OK ? count_of(v, q, count) : st;
 }
-

@@ -9,6 +9,7 @@
 #include "carelog/inbox.h"
 #include "carelog/storage.h"
 #include "record_internal.h"
+#include "teacher_internal.h"
 #include "vault_internal.h"
 
 cl_status cl_teacher_key_parse(const char *text, unsigned char key[CL_ED25519_PUBLIC_BYTES])
@@ -21,14 +22,14 @@ cl_status cl_teacher_key_parse(const char *text, unsigned char key[CL_ED25519_PU
     return CL_OK;
 }
 
-static cl_status check_classes(const json_t *classes)
+cl_status teacher_check_classes(const json_t *classes, size_t max)
 {
     size_t i;
     const json_t *c;
     if (!classes)
         return CL_OK;
-    if (!json_is_array(classes) || json_array_size(classes) > 64)
-        return cl_fail(CL_EUSAGE, _("give at most 64 classes"));
+    if (!json_is_array(classes) || json_array_size(classes) > max)
+        return cl_fail(CL_EUSAGE, _("give at most %zu classes"), max);
     json_array_foreach(classes, i, c) {
         cl_status st = json_is_string(c) ? vault_check_name(_("class"), json_string_value(c))
                                          : cl_fail(CL_EUSAGE, _("a class must be text"));
@@ -69,7 +70,7 @@ cl_status cl_teacher_add(cl_vault *v, const char *name, const char *public_text,
     if (st == CL_OK)
         st = cl_teacher_key_parse(public_text, key);
     if (st == CL_OK)
-        st = check_classes(classes);
+        st = teacher_check_classes(classes, TEACHER_MAX_CLASSES);
     if (st == CL_OK)
         st = vault_require_counsellor(v, _("enrolling a teacher"));
     if (st != CL_OK)

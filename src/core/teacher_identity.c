@@ -106,12 +106,14 @@ bool cl_vault_pub_equal(const cl_vault_pub *a, const cl_vault_pub *b)
 
 /* ---- the identity folder ------------------------------------------------ */
 
-cl_status cl_teacher_default_dir(char **out)
+cl_status cl_teacher_dir(const char *given, char **out)
 {
     const char *xdg = getenv("XDG_DATA_HOME");
     const char *home = getenv("HOME");
     char *p;
-    if (xdg && *xdg == '/')
+    if (given)
+        p = strdup(given);
+    else if (xdg && *xdg == '/')
         p = vault_path_in(xdg, "carelog-teacher");
     else if (home && *home)
         p = vault_path_in(home, ".local/share/carelog-teacher");
@@ -261,7 +263,19 @@ static cl_status vault_from_json(const json_t *j, cl_vault_pub *p)
     return cl_vault_pub_parse(text, (size_t)n, p);
 }
 
+static cl_status load_from(const char *dir, cl_teacher_identity **out);
+
 cl_status cl_teacher_load(const char *dir, cl_teacher_identity **out)
+{
+    char *folder = NULL;
+    cl_status st = cl_teacher_dir(dir, &folder);
+    if (st == CL_OK)
+        st = load_from(folder, out);
+    free(folder);
+    return st;
+}
+
+static cl_status load_from(const char *dir, cl_teacher_identity **out)
 {
     char *path = vault_path_in(dir, "identity.json");
     unsigned char *text = NULL;
@@ -388,7 +402,7 @@ cl_status cl_teacher_roster_note_seen(cl_teacher_identity *t, long long counter)
         return st;
     }
     cl_teacher_identity *now = NULL;
-    cl_status st = cl_teacher_load(t->dir, &now);
+    cl_status st = load_from(t->dir, &now);
     if (st == CL_OK) {
         t->counter = now->counter > t->counter ? now->counter : t->counter;
         t->roster_counter = now->roster_counter > counter ? now->roster_counter : counter;
@@ -412,7 +426,7 @@ static cl_status take_counter(cl_teacher_identity *t)
         return st;
     }
     cl_teacher_identity *now = NULL;
-    cl_status st = cl_teacher_load(t->dir, &now);
+    cl_status st = load_from(t->dir, &now);
     if (st == CL_OK) {
         t->counter = (now->counter > t->counter ? now->counter : t->counter) + 1;
         if (now->roster_counter > t->roster_counter)

@@ -12,6 +12,7 @@
 #include "carelog/storage.h"
 #include "carelog/text.h"
 #include "record_internal.h"
+#include "teacher_internal.h"
 #include "teacher_roster_internal.h"
 #include "vault_internal.h"
 
@@ -30,23 +31,6 @@ static void put_be(unsigned char *p, unsigned long long v, int bytes)
 {
     for (int i = bytes - 1; i >= 0; i--, v >>= 8)
         p[i] = (unsigned char)(v & 0xff);
-}
-
-static cl_status check_classes(const json_t *classes)
-{
-    size_t i;
-    const json_t *c;
-    if (!classes)
-        return CL_OK;
-    if (!json_is_array(classes) || json_array_size(classes) > 256)
-        return cl_fail(CL_EUSAGE, _("give at most 256 classes"));
-    json_array_foreach(classes, i, c) {
-        cl_status st = json_is_string(c) ? vault_check_name(_("class"), json_string_value(c))
-                                         : cl_fail(CL_EUSAGE, _("a class must be text"));
-        if (st != CL_OK)
-            return st;
-    }
-    return CL_OK;
 }
 
 /* Numbers, names and classes: nothing else about a student leaves. */
@@ -235,7 +219,7 @@ static cl_status write_roster(const char *path, const unsigned char *file, size_
 
 cl_status cl_teacher_roster_publish(cl_vault *v, const json_t *classes, const char *path, json_t **report)
 {
-    cl_status st = check_classes(classes);
+    cl_status st = teacher_check_classes(classes, ROSTER_MAX_CLASSES);
     if (st == CL_OK)
         st = vault_require_counsellor(v, _("publishing the teachers' roster"));
     if (st != CL_OK)

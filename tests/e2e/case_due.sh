@@ -59,10 +59,12 @@ expect_rc 0 cl "$PASS" policy list --json
 grep -q '{"basis":"risk","value":"3","days":7,"label":"crisis (risk 3)","label_zh":"风险 3（危机）"}' "$T/out" || fail "policy list: $(cat "$T/out")"
 grep -q '"value":"left_behind","days":30' "$T/out" || fail "no left-behind default: $(cat "$T/out")"
 expect_rc 0 cl "$PASS" policy set risk 3 3
+[ "$(cat "$T/out")" = "Policy set: risk level 3 at least every 3 days." ] || fail "policy set said: $(cat "$T/out")"
 expect_rc 0 cl "$PASS" due --json
 grep -q '"days_overdue":8,"status":"overdue","source":"policy","reason":"crisis (risk 3): at least every 3 days' "$T/out" ||
   fail "policy change not applied: $(cat "$T/out")"
 expect_rc 0 cl "$PASS" policy remove risk 3
+[ "$(cat "$T/out")" = "Policy removed: risk level 3." ] || fail "policy remove said: $(cat "$T/out")"
 expect_rc 0 cl "$PASS" due --json
 [ "$(cat "$T/out")" = "[]" ] || fail "removed policy still applies: $(cat "$T/out")"
 expect_rc 64 cl "$PASS" policy set grade 3 7

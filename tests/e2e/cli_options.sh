@@ -58,4 +58,27 @@ expect_rc 0 "$CARELOG" student --help
 grep -q '^  student merge KEEP FROM' "$T/out" && ! grep -q '^  record ' "$T/out" || fail "student --help: $(cat "$T/out")"
 expect_rc 64 "$CARELOG" bogus
 grep -q 'unknown command "bogus"' "$T/err" || fail "carelog bogus: $(cat "$T/err")"
+
+# What can be refused without the vault is refused before a passphrase is
+# asked for: no descriptor and no terminal here, so asking would fail
+# otherwise, and nothing changes.
+snapshot "$V" "$T/before"
+refused() { # EXIT MESSAGE ARG…
+  _want=$1 _msg=$2; shift 2
+  expect_rc "$_want" "$CARELOG" --vault "$V" "$@" </dev/null
+  grep -q -- "$_msg" "$T/err" || fail "$*: $(cat "$T/err")"
+  if grep -qi 'passphrase' "$T/err"; then fail "$* asked for a passphrase: $(cat "$T/err")"; fi
+}
+refused 64 'the record id must be a number' record show abc
+refused 64 'say which version you are changing' record edit 12 --field summary=x
+refused 64 'say whose record it is' record add session
+refused 64 'after goes with --limit' agenda --after x
+refused 64 'after goes with --limit' due --after x
+refused 64 'say why the observation is dismissed' inbox dismiss 3
+refused 64 'say why the flag is cleared' student clear-flag 2
+refused 64 'audit list takes no operands' audit list extra
+refused 66 'nothing' audit verify --anchor "$T/nothing"
+refused 64 'DAYS must be a whole number' policy set risk 3 many
+refused 64 'both --format and -o are needed' export referral 1 --format pdf
+same_files "$T/before" "$V" "refusals before the passphrase"
 exit 0

@@ -58,6 +58,11 @@ cp "$T/b/vault.pub" b.pub
 V="$T/c"; init_vault --user 赵老师
 expect_rc 0 cl "$PASS" generate --students 6 --seed 4 --months 2
 expect_rc 0 cl "$PASS" --yes report county --period 2026秋 -o c.json
+grep -q '^Signed with this vault.s key: c.json.minisig' "$T/out" || fail "county says no signature: $(cat "$T/out")"
+# With --json, one line of JSON and nothing else.
+expect_rc 0 cl "$PASS" --yes --json report county --period 2026春 -o c2.json
+[ "$(wc -l <"$T/out")" -eq 1 ] && grep -q '^{"path":"c2.json","format":"json"' "$T/out" ||
+  fail "county --json: $(cat "$T/out")"
 
 # The county: no vault needed.
 expect_rc 0 "$CARELOG" report merge a.json b.json --trust a.pub --trust b.pub

@@ -19,6 +19,12 @@ init_vault --user 王老师
 expect_rc 0 cl "$PASS" student add --number S001 --name 张小明 --class 初二1班
 
 note "teacher init, show, join"
+# Before there is an identity, the teacher's commands say how to make one.
+for cmd in "teacher show" "teacher sent" "teacher join $V/vault.pub"; do
+  # shellcheck disable=SC2086
+  expect_rc 66 t "" $cmd
+  grep -q 'there is no teacher identity at .*carelog teacher init' "$T/err" || fail "$cmd: $(cat "$T/err")"
+done
 expect_rc 0 t "$TP" teacher init --name 李老师
 grep -q 'Fingerprint: [0-9A-Z]\{4\}-' "$T/out" || fail "init printed no fingerprint"
 [ "$(stat -c %a "$TI")" = 700 ] || fail "the identity folder is not private"

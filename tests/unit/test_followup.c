@@ -163,6 +163,28 @@ static void test_explicit_follow_up(void **state)
     char want[96];
     snprintf(want, sizeof want, "follow-up set by session #%lld on 2026-11-02", rec);
     assert_string_equal(s_of(r, "reason"), want);
+    snprintf(want, sizeof want, "2026-11-02 的辅导 #%lld 约定的跟进", rec);
+    assert_string_equal(s_of(r, "reason_zh"), want);
+    json_decref(list);
+
+    /* The Chinese reason names the kind as the vault's form does, so a
+     * school's own short name for it shows there too. */
+    char *source = NULL;
+    OK(cl_catalog_source(f->v, "session", 0, &source));
+    char *at = strstr(source, "short 辅导 | Session");
+    assert_non_null(at);
+    char path[128];
+    snprintf(path, sizeof path, "%s/session.form", f->dir);
+    FILE *out = fopen(path, "w");
+    assert_non_null(out);
+    fprintf(out, "%.*sshort 个别辅导 | Session%s", (int)(at - source), source, at + strlen("short 辅导 | Session"));
+    fclose(out);
+    free(source);
+    int version = 0;
+    OK(cl_catalog_import(f->v, path, &version));
+    list = due(f, "2026-11-12", 0);
+    snprintf(want, sizeof want, "2026-11-02 的个别辅导 #%lld 约定的跟进", rec);
+    assert_string_equal(s_of(row_of(list, s, "follow_up"), "reason_zh"), want);
     json_decref(list);
 
     /* Before the date: due within the horizon, or not at all. */

@@ -9,6 +9,9 @@
 #include <cmocka.h>
 
 #include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "carelog/catalog.h"
 #include "carelog/file.h"
@@ -407,6 +410,75 @@ static void test_later_form_refused(void **state)
     teacher_free(&a);
 }
 
+/* A list of n classes "班1", "班2", …. */
+static json_t *classes_of(size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 1; i <= n; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "班%zu", i);
+        json_array_append_new(a, json_string(name));
+    }
+    return a;
+}
+
+/* Enrolment and the roster check their classes the one way, each with its
+ * own bound; too many changes nothing. */
+static void test_class_limits(void **state)
+{
+    fixture *f = *state;
+    setup_students(f);
+    teacher a = make_teacher(f, "李老师", false);
+    json_t *classes = classes_of(65);
+    assert_int_equal(cl_teacher_add(f->v, "李老师", cl_teacher_public_text(a.t), classes, NULL), CL_EUSAGE);
+    assert_string_equal(cl_error_message(), "give at most 64 classes");
+    json_decref(classes);
+    assert_int_equal(count_rows(f->v, "SELECT count(*) FROM teachers"), 0);
+    classes = classes_of(64);
+    OK(cl_teacher_add(f->v, "李老师", cl_teacher_public_text(a.t), classes, NULL));
+    json_decref(classes);
+    classes = classes_of(257);
+    assert_int_equal(cl_teacher_roster_publish(f->v, classes, NULL, NULL), CL_EUSAGE);
+    assert_string_equal(cl_error_message(), "give at most 256 classes");
+    json_decref(classes);
+    assert_int_equal(count_rows(f->v, "SELECT count(*) FROM roster_publications"), 0);
+    classes = json_pack("[s, i]", "初三1班", 3);
+    assert_int_equal(cl_teacher_roster_publish(f->v, classes, NULL, NULL), CL_EUSAGE);
+    assert_string_equal(cl_error_message(), "a class must be text");
+    json_decref(classes);
+    teacher_free(&a);
+}
+
+/* Without a folder named, the identity is the one in the default folder,
+ * and a machine with neither XDG_DATA_HOME nor HOME says how to name it. */
+static void test_default_identity_folder(void **state)
+{
+    fixture *f = *state;
+    char xdg[128], dir[160];
+    snprintf(xdg, sizeof xdg, "%s/data", f->dir);
+    snprintf(dir, sizeof dir, "%s/carelog-teacher", xdg);
+    assert_int_equal(mkdir(xdg, 0700), 0);
+    setenv("XDG_DATA_HOME", xdg, 1);
+    cl_secret *pass = secret_text(TEACHER_PASS);
+    cl_teacher_identity *made = NULL, *found = NULL;
+    OK(cl_teacher_init(dir, "李老师", pass, &made));
+    cl_secret_free(pass);
+    OK(cl_teacher_load(NULL, &found));
+    assert_string_equal(cl_teacher_public_text(found), cl_teacher_public_text(made));
+    cl_teacher_free(found);
+    cl_teacher_free(made);
+    char *home = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
+    unsetenv("XDG_DATA_HOME");
+    unsetenv("HOME");
+    found = NULL;
+    assert_int_equal(cl_teacher_load(NULL, &found), CL_EUSAGE);
+    assert_null(found);
+    assert_non_null(strstr(cl_error_message(), "--identity DIR"));
+    if (home)
+        setenv("HOME", home, 1);
+    free(home);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -415,6 +487,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tampered_and_older, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_roster_opens_nothing, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_later_form_refused, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_class_limits, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_default_identity_folder, fixture_setup, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
