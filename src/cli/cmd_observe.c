@@ -351,11 +351,9 @@ static int cmd_observe(cl_cli *c)
           "  --roster FILE     the teachers' roster (default: teacher.roster in the vault folder)\n"
           "  --plain           ask on the terminal line by line instead of the screen\n"
           "  -o, --output FILE write the sealed file here instead of the inbox\n"));
-    int rc = cl_cli_options(c, options, "[--student NUMBER | --name NAME --class C] [--field id=value …] [-o FILE]",
-                            help ? help : "", observe_option, &o, &first);
+    int rc = cl_cli_parse(c, options, "[--student NUMBER | --name NAME --class C] [--field id=value …] [-o FILE]",
+                          help ? help : "", observe_option, &o, 0, &first);
     free(help);
-    if (rc == 0 && first != c->argc)
-        rc = CL_EUSAGE;
     if (rc != 0)
         return cl_cli_exit(rc);
     observe_run r = {0};

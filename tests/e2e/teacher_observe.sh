@@ -25,6 +25,12 @@ for cmd in "teacher show" "teacher sent" "teacher join $V/vault.pub"; do
   expect_rc 66 t "" $cmd
   grep -q 'there is no teacher identity at .*carelog teacher init' "$T/err" || fail "$cmd: $(cat "$T/err")"
 done
+# Words left over are refused with the usage, before anything is asked.
+for cmd in "teacher sent extra" "observe --student S001 extra"; do
+  # shellcheck disable=SC2086
+  expect_rc 64 t "" $cmd
+  grep -q "usage: carelog ${cmd%% *}" "$T/err" || fail "$cmd: no usage: $(cat "$T/err")"
+done
 expect_rc 0 t "$TP" teacher init --name 李老师
 grep -q 'Fingerprint: [0-9A-Z]\{4\}-' "$T/out" || fail "init printed no fingerprint"
 [ "$(stat -c %a "$TI")" = 700 ] || fail "the identity folder is not private"
