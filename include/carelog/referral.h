@@ -78,12 +78,20 @@ cl_status cl_referral_list(cl_vault *v, bool open_only, json_t **out);
  * a page at a time: each state's late ones are a range of an index kept
  * in step with every write (referral_waits: each referral's state and
  * since), so a page costs the same however many referrals the vault holds.
- * row is called for at most limit rows (0 = all) after referral #after_id
- * (0 = from the first; one that is no longer late: from the first again);
- * *more says whether a late one follows the last row given. */
+ * row is called for at most limit rows (0 = all) after the cursor `after`
+ * (NULL or "" = from the first), which is the last row's place in the list
+ * as cl_referral_late_cursor writes it (STATE/SINCE/ID): a referral moved
+ * since does not move the place, so the next page goes on where the last
+ * one ended; *more says whether a late one follows the last row given. */
 typedef cl_status cl_referral_row_fn(json_t *row, void *ctx);
-cl_status cl_referral_late_each(cl_vault *v, long long after_id, long long limit, cl_referral_row_fn *row, void *ctx,
+cl_status cl_referral_late_each(cl_vault *v, const char *after, long long limit, cl_referral_row_fn *row, void *ctx,
                                 bool *more);
+/* The cursor of a row cl_referral_late_each gave, into out (0 if it does
+ * not fit); and whether text is such a cursor (CL_EUSAGE, with a message,
+ * if not). */
+#define CL_REFERRAL_LATE_CURSOR_MAX 96
+void cl_referral_late_cursor(const json_t *row, char out[CL_REFERRAL_LATE_CURSOR_MAX]);
+cl_status cl_referral_late_cursor_check(const char *text);
 
 /* How many referrals are late (the rows cl_referral_late_each gives). */
 cl_status cl_referral_late_count(cl_vault *v, long long *count);

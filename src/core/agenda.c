@@ -19,7 +19,7 @@ static const char *const section_names[N_SECTIONS] = {"flags", "overdue", "late_
  * cursor of the last row given, and whether a row follows it. */
 typedef struct page {
     long long left;
-    char last[96];
+    char last[160];
     bool more;
 } page;
 
@@ -147,15 +147,14 @@ static cl_status take_referral(json_t *row, void *ctx)
     referral_fill *f = ctx;
     if (json_array_append(f->out, row) != 0)
         return cl_fail(CL_ESOFTWARE, _("out of memory"));
-    char key[24];
-    snprintf(key, sizeof key, "%lld", (long long)json_integer_value(json_object_get(row, "id")));
+    char key[CL_REFERRAL_LATE_CURSOR_MAX];
+    cl_referral_late_cursor(row, key);
     page_took(f->p, LATE_REFERRALS, key);
     return CL_OK;
 }
 
-/* The page of the late ones after referral #after (0: from the first; one
- * that has left the list since: from the first again). */
-static cl_status referral_section(cl_vault *v, page *p, long long after, json_t *out)
+/* The page of the late ones after the cursor (NULL: from the first). */
+static cl_status referral_section(cl_vault *v, page *p, const char *after, json_t *out)
 {
     referral_fill f = {p, out};
     bool more = false;
@@ -209,12 +208,14 @@ static cl_status parse_cursor(const char *cursor, int *section, const char **key
     bool ok = *section >= 0;
     if (ok) {
         *key = colon + 1;
-        if (*section == FLAGS || *section == LATE_REFERRALS) {
+        if (*section == FLAGS) {
             char *end;
             *id = strtoll(*key, &end, 10);
             ok = **key >= '1' && **key <= '9' && *end == '\0' && *id > 0;
         } else {
-            ok = (*section == CRISIS ? cl_followup_crisis_cursor_check(*key) : cl_followup_cursor_check(*key)) == CL_OK;
+            ok = (*section == CRISIS           ? cl_followup_crisis_cursor_check(*key)
+                  : *section == LATE_REFERRALS ? cl_referral_late_cursor_check(*key)
+                                               : cl_followup_cursor_check(*key)) == CL_OK;
             cl_error_clear();
         }
     }
@@ -275,7 +276,7 @@ static cl_status fill(cl_vault *v, long long limit, const char *after, json_t **
         else if (s == FLAGS)
             st = open_flags(v, &p, from_id, sections[s]);
         else if (s == LATE_REFERRALS)
-            st = referral_section(v, &p, from_id, sections[s]);
+            st = referral_section(v, &p, from, sections[s]);
         else if (s == CRISIS)
             st = crisis_section(v, &p, from, sections[s]);
         else

@@ -2,6 +2,7 @@
 #include "carelog/referral.h"
 #include "carelog/i18n.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,36 +283,70 @@ cl_status cl_referral_late_count(cl_vault *v, long long *count)
     return st;
 }
 
-/* Where a page after referral #after_id goes on: its state and since, when
- * it is still late; else the page starts from the first. */
-static cl_status late_resume(sqlite3 *db, long long after_id, time_t now, const cl_referral_state **state,
-                             char since[64])
+/* A cursor STATE/SINCE/ID: a state that can be late, the moment it was
+ * entered (as referral_waits keeps it: digits, '-', ':', 'T', 'Z', '.',
+ * '+'), and a record id; NULL *state for "" (from the first). */
+static cl_status late_cursor_parse(const char *text, const cl_referral_state **state, char since[64], long long *id)
 {
     *state = NULL;
     since[0] = '\0';
-    if (after_id <= 0)
+    *id = 0;
+    if (!text || !*text)
         return CL_OK;
-    sqlite3_stmt *q;
-    cl_status st = cl_db_cached(db, "SELECT state, since FROM referral_waits WHERE record_id = ?", &q);
-    if (st != CL_OK)
-        return st;
-    sqlite3_bind_int64(q, 1, after_id);
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW) {
-        const cl_referral_state *s = cl_referral_state_find(col(q, 0));
-        char cutoff[32];
-        if (s && s->late_after_days > 0 && (late_cutoff(s, now, cutoff), strcmp(col(q, 1), cutoff) <= 0)) {
-            *state = s;
-            snprintf(since, 64, "%s", col(q, 1));
+    const char *slash = strchr(text, '/'), *last = strrchr(text, '/');
+    bool ok = slash && last > slash && (size_t)(last - slash - 1) < 64 && last - slash > 1;
+    if (ok) {
+        char name[32];
+        size_t n = (size_t)(slash - text);
+        ok = n > 0 && n < sizeof name;
+        if (ok) {
+            memcpy(name, text, n);
+            name[n] = '\0';
+            *state = cl_referral_state_find(name);
+            ok = *state && (*state)->late_after_days > 0;
         }
-    } else if (rc != SQLITE_DONE) {
-        st = cl_db_fail(db, "reading the late referrals");
     }
-    sqlite3_reset(q);
+    if (ok) {
+        size_t n = (size_t)(last - slash - 1);
+        memcpy(since, slash + 1, n);
+        since[n] = '\0';
+        ok = strspn(since, "0123456789-:TZ.+") == n;
+        char *end;
+        errno = 0;
+        *id = strtoll(last + 1, &end, 10);
+        ok = ok && last[1] >= '1' && last[1] <= '9' && *end == '\0' && errno == 0 && *id > 0;
+    }
+    if (ok)
+        return CL_OK;
+    *state = NULL;
+    char *shown = cl_text_inert(text, false);
+    cl_status st = cl_fail(CL_EUSAGE, _("\"%s\" is not a cursor of the late referrals; give the \"next\" that the "
+                                        "last page printed"), shown ? shown : "");
+    free(shown);
     return st;
 }
 
-cl_status cl_referral_late_each(cl_vault *v, long long after_id, long long limit, cl_referral_row_fn *row, void *ctx,
+cl_status cl_referral_late_cursor_check(const char *text)
+{
+    const cl_referral_state *state;
+    char since[64];
+    long long id;
+    if (!text || !*text)
+        return cl_fail(CL_EUSAGE, _("an empty cursor of the late referrals"));
+    return late_cursor_parse(text, &state, since, &id);
+}
+
+void cl_referral_late_cursor(const json_t *row, char out[CL_REFERRAL_LATE_CURSOR_MAX])
+{
+    const char *state = json_string_value(json_object_get(row, "state"));
+    const char *since = json_string_value(json_object_get(row, "since"));
+    int n = snprintf(out, CL_REFERRAL_LATE_CURSOR_MAX, "%s/%s/%lld", state ? state : "", since ? since : "",
+                     (long long)json_integer_value(json_object_get(row, "id")));
+    if (n < 0 || n >= CL_REFERRAL_LATE_CURSOR_MAX)
+        out[0] = '\0';
+}
+
+cl_status cl_referral_late_each(cl_vault *v, const char *after, long long limit, cl_referral_row_fn *row, void *ctx,
                                 bool *more)
 {
     sqlite3 *db = cl_vault_db(v);
@@ -319,7 +354,8 @@ cl_status cl_referral_late_each(cl_vault *v, long long after_id, long long limit
     *more = false;
     const cl_referral_state *resume;
     char resume_since[64];
-    cl_status st = late_resume(db, after_id, now, &resume, resume_since);
+    long long after_id;
+    cl_status st = late_cursor_parse(after, &resume, resume_since, &after_id);
     sqlite3_stmt *q;
     if (st == CL_OK)
         st = cl_db_cached(db, REFERRAL_COLUMNS "w.since FROM referral_waits w JOIN records r ON r.id = w.record_id"

@@ -3,12 +3,14 @@
  * a refusal, never a crash; a cursor accepted is exactly the form its list
  * prints: DATE/STUDENT/SOURCE/RECORD for what is due, LAST_SESSION/STUDENT
  * for the crisis-level students without a session ("2026-11-02/123", or
- * "/123" for one never seen in a session). */
+ * "/123" for one never seen in a session), and STATE/SINCE/RECORD for the
+ * late referrals ("draft/2026-11-01T08:00:00Z/17"). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "carelog/followup.h"
+#include "carelog/referral.h"
 
 static void due_cursor(const char *text)
 {
@@ -42,6 +44,24 @@ static void crisis_cursor(const char *text)
     }
 }
 
+static void late_cursor(const char *text)
+{
+    cl_status st = cl_referral_late_cursor_check(text);
+    if (st != CL_OK && st != CL_EUSAGE)
+        abort();
+    if (st == CL_OK) {
+        const char *first = strchr(text, '/'), *last = strrchr(text, '/');
+        char state[32] = "";
+        if (!first || first == text || (size_t)(first - text) >= sizeof state || last <= first + 1)
+            abort();
+        memcpy(state, text, (size_t)(first - text));
+        const cl_referral_state *s = cl_referral_state_find(state);
+        if (!s || s->late_after_days <= 0 || last[1] < '1' || last[1] > '9' ||
+            strspn(last + 1, "0123456789") != strlen(last + 1) || strspn(first + 1, "0123456789-:TZ.+") != (size_t)(last - first - 1))
+            abort();
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *text = malloc(size + 1);
@@ -51,6 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     text[size] = '\0';
     due_cursor(text);
     crisis_cursor(text);
+    late_cursor(text);
     cl_error_clear();
     free(text);
     return 0;

@@ -230,8 +230,8 @@ static void test_pages_use_indexes(void **state)
     OK(cl_record_list(f->v, &file, &out));
     json_decref(out);
     bool more;
-    OK(cl_referral_late_each(f->v, 0, 2, ignore_student, &sp.after_id, &more));
-    OK(cl_referral_late_each(f->v, sp.after_id, 2, ignore_student, &sp.after_id, &more));
+    OK(cl_referral_late_each(f->v, NULL, 2, ignore_student, &sp.after_id, &more));
+    OK(cl_referral_late_each(f->v, "draft/2026-01-01T00:00:00Z/1", 2, ignore_student, &sp.after_id, &more));
     OK(cl_referral_late_count(f->v, &n));
     sqlite3_trace_v2(db, 0, NULL, NULL);
     assert_true(c.n > 8);

@@ -416,7 +416,7 @@ static void expect_late_pages(fixture *f, size_t expected)
 {
     json_t *whole = late_of_list(f), *got = json_array();
     bool more = true;
-    OK(cl_referral_late_each(f->v, 0, 0, collect, got, &more));
+    OK(cl_referral_late_each(f->v, NULL, 0, collect, got, &more));
     assert_false(more);
     assert_int_equal(json_array_size(whole), expected);
     assert_true(json_equal(whole, got));
@@ -425,13 +425,15 @@ static void expect_late_pages(fixture *f, size_t expected)
     assert_int_equal(n, (long long)expected);
     for (long long limit = 1; limit <= 4; limit++) {
         json_t *pages = json_array();
-        long long after = 0;
+        char after[CL_REFERRAL_LATE_CURSOR_MAX] = "";
         do {
             size_t before = json_array_size(pages);
             OK(cl_referral_late_each(f->v, after, limit, collect, pages, &more));
             assert_true(json_array_size(pages) - before <= (size_t)limit);
-            if (json_array_size(pages) > 0)
-                after = (long long)json_integer_value(json_object_get(json_array_get(pages, json_array_size(pages) - 1), "id"));
+            if (json_array_size(pages) > 0) {
+                cl_referral_late_cursor(json_array_get(pages, json_array_size(pages) - 1), after);
+                OK(cl_referral_late_cursor_check(after));
+            }
         } while (more);
         assert_true(json_equal(whole, pages));
         json_decref(pages);
@@ -474,14 +476,33 @@ static void test_late_pages(void **state)
     set_now("2026-11-16T09:00:00Z"); /* everything waiting is late by now */
     expect_late_pages(f, 6);
 
-    /* A cursor that has left the list starts the page from the first. */
-    json_t *first = json_array(), *again = json_array();
+    /* The next page goes on from where the last one ended, even when the
+     * referral it ended on has moved on since (here: into a state where
+     * it is late again, further down the list). */
+    json_t *whole = late_of_list(f), *first = json_array(), *next = json_array();
+    assert_true(json_array_size(whole) >= 4);
     bool more;
-    OK(cl_referral_late_each(f->v, 0, 2, collect, first, &more));
-    OK(cl_referral_late_each(f->v, id[2], 2, collect, again, &more));
-    assert_true(json_equal(first, again));
+    OK(cl_referral_late_each(f->v, NULL, 2, collect, first, &more));
+    assert_true(more);
+    char cursor[CL_REFERRAL_LATE_CURSOR_MAX];
+    cl_referral_late_cursor(json_array_get(first, 1), cursor);
+    long long moved = (long long)json_integer_value(json_object_get(json_array_get(first, 1), "id"));
+    const char *moved_state = json_string_value(json_object_get(json_array_get(first, 1), "state"));
+    struct tm back = {.tm_year = 126, .tm_mon = 10, .tm_mday = 9, .tm_hour = 8};
+    OK(cl_referral_move_at(f->v, moved, strcmp(moved_state, "draft") == 0 ? "reported" : "acknowledged", "转",
+                           timegm(&back)));
+    OK(cl_referral_late_each(f->v, cursor, 1, collect, next, &more));
+    assert_int_equal(json_array_size(next), 1);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(next, 0), "id")),
+                     json_integer_value(json_object_get(json_array_get(whole, 2), "id")));
+    json_decref(whole);
     json_decref(first);
-    json_decref(again);
+    json_decref(next);
+    /* Cursors not of this list are refused with a message. */
+    static const char *const bad[] = {"17", "draft/2026-11-01T08:00:00Z/0", "handling/2026-11-01T08:00:00Z/3",
+                                      "draft//3", "draft/2026 11/3", "nosuch/2026-11-01T08:00:00Z/3", "draft/x/3"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        assert_int_equal(cl_referral_late_cursor_check(bad[i]), CL_EUSAGE);
 
     /* Kept in step when a move is redated or taken back, and when the
      * record's state is written directly. */
