@@ -24,4 +24,8 @@ expect_rc 0 cl "$PASS" --json audit list
 [ "$(grep -o 'matches for \\"反映\\"' "$T/out" | wc -l)" -eq 3 ] ||
   fail "want 3 searches for 反映 (two from the command line, one from the screen): $(grep -o 'for \\"[^\\]*\\"' "$T/out")"
 grep -q 'for \\"反\\"' "$T/out" && fail "the half-typed 反 was audited as a search"
+note "S on the students list opens the same search"
+screens search-from-students.keys
+diff -u "$T/dumps/search-pages-first.txt" "$T/dumps/search-from-students.txt" ||
+  fail "the search opened from the students list differs from home's"
 echo "screens_search_pages ok"
