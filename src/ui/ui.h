@@ -222,8 +222,9 @@ extern const view_ops ui_unlock_view, ui_firstrun_view, ui_home_view, ui_student
 void ui_show_recovery_key(ui *u, const struct cl_secret *key);
 /* An action for "q"/Esc: back to the view below. */
 ui_result ui_act_back(ui *u, view *v);
-/* Search asks for the words at once; inbox item: one observation. */
-void ui_open_search(ui *u);
+/* An action opening the search of every record, which asks for the words
+ * at once (home's / and the students list's S). Inbox item: one observation. */
+ui_result ui_act_search(ui *u, view *v);
 void ui_open_inbox_item(ui *u, long long id);
 void ui_open_reports(ui *u);
 void ui_open_student(ui *u, long long id);

@@ -283,13 +283,6 @@ static ui_result home_referrals(ui *u, view *v)
     return UI_STAY;
 }
 
-static ui_result home_search(ui *u, view *v)
-{
-    (void)v;
-    ui_open_search(u);
-    return UI_STAY;
-}
-
 static ui_result home_inbox(ui *u, view *v)
 {
     (void)v;
@@ -345,7 +338,7 @@ static const ui_action home_actions[] = {
     {UI_ENTER, 13, "Enter", N_("Open"), false, home_open},
     {'s', 0, "s", N_("Students"), true, home_students},
     {'r', 0, "r", N_("Referrals"), true, home_referrals},
-    {'/', 0, "/", N_("Search: every record, Chinese included"), true, home_search},
+    {'/', 0, "/", N_("Search: every record, Chinese included"), true, ui_act_search},
     {'i', 0, "i", N_("Inbox: teachers' observations"), true, home_inbox},
     {'e', 0, "e", N_("Reports: ledger, statistics, county totals"), true, home_reports},
     {'o', 0, "o", N_("Settings"), false, home_settings},

@@ -262,13 +262,14 @@ static const ui_action search_actions[] = {
 
 const view_ops ui_search_view = {"search", search_actions, search_draw, search_key, false, NULL, search_close};
 
-void ui_open_search(ui *u)
+ui_result ui_act_search(ui *u, view *v)
 {
+    (void)v;
     search_view *s = calloc(1, sizeof *s);
     if (!s)
-        return;
+        return UI_STAY;
     forget(s);
-    if (!ui_push(u, &ui_search_view, s))
-        return; /* closed by ui_push */
-    ask_query(u, s);
+    if (ui_push(u, &ui_search_view, s)) /* else closed by ui_push */
+        ask_query(u, s);
+    return UI_STAY;
 }

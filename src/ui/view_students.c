@@ -297,14 +297,6 @@ static ui_result students_add(ui *u, view *v)
     return UI_STAY;
 }
 
-/* The list's own / finds a student; this searches what every record says. */
-static ui_result students_fulltext(ui *u, view *v)
-{
-    (void)v;
-    ui_open_search(u);
-    return UI_STAY;
-}
-
 static ui_result students_back(ui *u, view *v)
 {
     (void)u;
@@ -335,7 +327,7 @@ static void students_close(view *v)
 static const ui_action students_actions[] = {
     {UI_ENTER, 13, "Enter", N_("Open"), true, students_open},
     {'/', 0, "/", N_("Search"), true, students_search},
-    {'S', 0, "S", N_("Search every record, Chinese included"), false, students_fulltext},
+    {'S', 0, "S", N_("Search every record, Chinese included"), false, ui_act_search},
     {'c', 0, "c", N_("Class"), true, students_class},
     {'r', 0, "r", N_("Risk"), true, students_risk},
     {'f', 0, "f", N_("Circumstance"), true, students_circumstance},
