@@ -9,8 +9,9 @@
 #include "carelog/teacher.h"
 
 /* Opens the screens on the vault in vault_dir (a first-run walk-through
- * when there is none); returns the exit code. */
-int cl_screens_main(const char *vault_dir);
+ * when there is none); returns the exit code. language_given: --lang named
+ * the language, which then holds over the user's and the vault's setting. */
+int cl_screens_main(const char *vault_dir, bool language_given);
 
 /* True when the screens can run: stdin and stdout are a terminal (or a test
  * build was given a screen script). */
@@ -28,6 +29,7 @@ typedef struct cl_teacher_screen_args {
     const unsigned char *roster;
     size_t roster_len;
     const char *inbox_dir, *output;
+    bool language_given; /* --lang: it holds over screens.conf */
 } cl_teacher_screen_args;
 int cl_teacher_screens_main(const cl_teacher_screen_args *a);
 

@@ -568,9 +568,18 @@ static cl_status take_globals(cl_cli *c, int *argc, char **argv, bool *help, boo
     return CL_OK;
 }
 
+/* What the core tells while it works (the wait after failed unlocks): the
+ * command line's is a line on stderr; the screens set their own. */
+static void print_notice(const char *message, void *ctx)
+{
+    (void)ctx;
+    fprintf(stderr, _("carelog: %s\n"), message);
+}
+
 int cl_cli_main(int argc, char **argv)
 {
     cl_i18n_init(argv[0]);
+    cl_vault_set_notice(print_notice, NULL);
     cl_status st = cl_secret_init_process();
     if (st != CL_OK)
         return cl_cli_fail(st);

@@ -371,7 +371,7 @@ static int cmd_observe(cl_cli *c)
     bool interactive = o.fields.n == 0 && !o.fields.input;
     if (st == CL_OK && interactive && !o.plain && !c->json && !cl_passphrase_from_fd() && cl_screens_available()) {
         cl_teacher_screen_args a = {r.t, r.roster_file ? r.roster_path : NULL, r.roster_file, r.roster_len,
-                                    o.output ? NULL : inbox, o.output};
+                                    o.output ? NULL : inbox, o.output, c->lang_chosen};
         int code = cl_teacher_screens_main(&a);
         run_free(&r);
         return code;

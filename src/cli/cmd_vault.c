@@ -192,7 +192,7 @@ int cl_cli_home(cl_cli *c)
      * (a passphrase from a descriptor, output to a pipe, --json) it stays
      * the status and agenda as text. */
     if (!c->json && !cl_passphrase_from_fd() && cl_screens_available())
-        return cl_screens_main(c->vault_dir);
+        return cl_screens_main(c->vault_dir, c->lang_chosen);
     if (!cl_vault_exists(c->vault_dir)) {
         if (cl_passphrase_from_fd() || !isatty(STDIN_FILENO))
             return cl_cli_fail(cl_fail(CL_ENOTFOUND, _("there is no vault at %s yet; create one with `carelog init`"),

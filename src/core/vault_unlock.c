@@ -150,12 +150,12 @@ void vault_failure_delay(const char *dir, const unsigned char vault_id[CL_VAULT_
     if (n < 3)
         return;
     unsigned delay = n - 3 >= 6 ? 60 : 1u << (n - 3);
+    /* Told through the front (a line on the command line, the message line
+     * on the screens): the core never writes to the terminal itself. */
     if (notice_fn) {
         char msg[160];
         snprintf(msg, sizeof msg, _("%ld failed attempts; waiting %u s before checking"), n, delay);
         notice_fn(msg, notice_ctx);
-    } else {
-        fprintf(stderr, _("carelog: %ld failed attempts; waiting %u s before checking\n"), n, delay);
     }
     sleep(delay);
 }

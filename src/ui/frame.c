@@ -297,7 +297,7 @@ static void settings_from_vault(ui *u)
         u->privacy = strcmp(mode, "on") == 0;
     if (cl_settings_get(u->vault, "autolock_minutes", &minutes) == CL_OK)
         u->autolock_seconds = atoi(minutes) * 60;
-    if (cl_settings_get(u->vault, "language", &lang) == CL_OK && strcmp(lang, "auto") != 0 &&
+    if (!u->language_given && cl_settings_get(u->vault, "language", &lang) == CL_OK && strcmp(lang, "auto") != 0 &&
         cl_i18n_set_language(lang) == CL_OK)
         snprintf(u->lang, sizeof u->lang, "%s", cl_i18n_language());
     cl_error_clear();
@@ -360,7 +360,7 @@ static void settings_load(ui *u)
         for (char *line = strtok((char *)text, "\n"); line; line = strtok(NULL, "\n")) {
             if (sscanf(line, "autolock=%d", &secs) == 1 && secs >= 0 && secs <= 86400)
                 u->autolock_seconds = secs;
-            else if (sscanf(line, "lang=%7s", lang) == 1 && cl_i18n_set_language(lang) == CL_OK)
+            else if (!u->language_given && sscanf(line, "lang=%7s", lang) == 1 && cl_i18n_set_language(lang) == CL_OK)
                 snprintf(u->lang, sizeof u->lang, "%s", cl_i18n_language());
         }
     }
@@ -431,14 +431,17 @@ static void utf8_ctype(void)
         setlocale(LC_CTYPE, "C.UTF-8");
 }
 
-int cl_screens_main(const char *vault_dir)
+int cl_screens_main(const char *vault_dir, bool language_given)
 {
-    return ui_main(vault_dir, cl_vault_exists(vault_dir) ? &ui_unlock_view : &ui_firstrun_view, NULL, NULL);
+    return ui_main(vault_dir, cl_vault_exists(vault_dir) ? &ui_unlock_view : &ui_firstrun_view, NULL, NULL,
+                   language_given);
 }
 
-int ui_main(const char *vault_dir, const view_ops *first, void *first_data, const char *teacher_title)
+int ui_main(const char *vault_dir, const view_ops *first, void *first_data, const char *teacher_title,
+            bool language_given)
 {
     ui u = {0};
+    u.language_given = language_given;
     u.teacher = teacher_title != NULL;
     u.title = teacher_title;
     u.vault_dir = strdup(vault_dir);

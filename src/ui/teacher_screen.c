@@ -418,7 +418,8 @@ int cl_teacher_screens_main(const cl_teacher_screen_args *a)
     }
     s->args = a;
     char *title = cl_strdup_printf(_("teacher · %s"), cl_teacher_name(a->identity));
-    int rc = ui_main(a->inbox_dir ? a->inbox_dir : ".", &teacher_unlock_view, s, title ? title : "teacher");
+    int rc = ui_main(a->inbox_dir ? a->inbox_dir : ".", &teacher_unlock_view, s, title ? title : "teacher",
+                     a->language_given);
     free(title);
     ui_secret_free(&s->pass);
     cl_line_free(&s->query);

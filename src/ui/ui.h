@@ -101,6 +101,7 @@ struct ui {
     bool message_error;
     int autolock_seconds;
     char lang[8];           /* "zh" or "en" for form labels */
+    bool language_given;    /* --lang: neither screens.conf nor the vault changes it */
     double last_input;      /* ui_clock() of the last key */
     bool quit;
     unsigned long changes;  /* counts saves; a view whose data is older reloads */
@@ -118,7 +119,10 @@ struct ui {
 /* Sets up the terminal, runs views from first until the last one closes,
  * and restores the terminal; teacher_title (NULL for the counsellor's
  * screens) makes it the teacher's screen. Returns the exit code. */
-int ui_main(const char *vault_dir, const view_ops *first, void *first_data, const char *teacher_title);
+/* language_given: the command line named the language (--lang), which then
+ * holds over screens.conf and the vault's setting. */
+int ui_main(const char *vault_dir, const view_ops *first, void *first_data, const char *teacher_title,
+            bool language_given);
 extern const ui_action ui_global_actions[]; /* ?, lock, redraw: in every view */
 /* The global keys of this screen (the teacher's leave instead of locking). */
 const ui_action *ui_globals(const ui *u);
