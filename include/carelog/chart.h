@@ -20,4 +20,9 @@ char *cl_chart_bars(const char *const *labels, const long long *values, size_t n
 char *cl_chart_bars_labelled(const char *const *labels, const long long *values, size_t n, int width,
                              int label_cells);
 
+/* A count in at most `cells` characters (cells >= 3), for a column too
+ * narrow for every digit: as it is while it fits, else in thousands or
+ * millions, rounded down ("19k", "1M"), so a number is never cut. */
+void cl_chart_count_fit(long long n, int cells, char *out, size_t size);
+
 #endif

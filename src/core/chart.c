@@ -52,3 +52,14 @@ char *cl_chart_bars_labelled(const char *const *labels, const long long *values,
     }
     return cl_buf_take(&b);
 }
+
+void cl_chart_count_fit(long long n, int cells, char *out, size_t size)
+{
+    static const struct {
+        long long unit;
+        const char *suffix;
+    } scales[] = {{1, ""}, {1000, "k"}, {1000000, "M"}, {1000000000, "G"}};
+    for (size_t i = 0; i < sizeof scales / sizeof *scales; i++)
+        if (snprintf(out, size, "%lld%s", n / scales[i].unit, scales[i].suffix) <= cells)
+            return;
+}

@@ -156,7 +156,9 @@ void ui_columns(ui *u, int y, int x, int h, int colw, const char *title, const l
         for (int r = 0; r < height; r++)
             for (int c = 0; c < colw - 1; c++)
                 put_cell(y + h - 1 - r, cx + c, L"\u2588", 0); /* █, as the bars */
-        ui_textf(u, y + h - 1 - height, cx, colw, 0, "%lld", values[i]);
+        char count[24];
+        cl_chart_count_fit(values[i], colw > 3 ? colw : 3, count, sizeof count);
+        ui_textf(u, y + h - 1 - height, cx, colw, 0, "%s", count);
     }
 }
 

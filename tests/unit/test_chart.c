@@ -11,6 +11,24 @@
 #include "carelog/chart.h"
 #include "carelog/text.h"
 
+/* A column's count fits its cells whatever its size: thousands and
+ * millions shortened, never cut to a wrong number. */
+static void test_count_fits(void **state)
+{
+    (void)state;
+    static const struct {
+        long long n;
+        int cells;
+        const char *want;
+    } cases[] = {{0, 4, "0"}, {999, 3, "999"}, {9999, 4, "9999"}, {10000, 4, "10k"}, {19234, 4, "19k"},
+                 {999999, 4, "999k"}, {1000000, 4, "1M"}, {1234, 3, "1k"}, {123456789, 4, "123M"}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char out[24];
+        cl_chart_count_fit(cases[i].n, cases[i].cells, out, sizeof out);
+        assert_string_equal(out, cases[i].want);
+    }
+}
+
 static void test_aligned_at_80(void **state)
 {
     (void)state;
@@ -80,6 +98,7 @@ static void test_labels_given_room(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_count_fits),
         cmocka_unit_test(test_aligned_at_80),
         cmocka_unit_test(test_small_counts_show),
         cmocka_unit_test(test_labels_given_room),
