@@ -242,7 +242,7 @@ static cl_status show_imported(cl_cli *c, const void *opts, const json_t *summar
            (long long)json_integer_value(json_object_get(summary, "records")),
            (long long)json_integer_value(json_object_get(summary, "versions")),
            (long long)json_integer_value(json_object_get(summary, "amendments")),
-           (long long)json_integer_value(json_object_get(summary, "transitions")));
+           (long long)json_integer_value(json_object_get(summary, "moves")));
     cl_cli_print_text(stdout, json_string_value(json_object_get(json_object_get(summary, "source"), "school")));
     printf(".\n");
     return CL_OK;

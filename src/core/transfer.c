@@ -184,6 +184,7 @@ typedef struct importer {
     long long *parsed_ids;
     size_t nparsed;
     size_t versions, amendments, transitions;
+    size_t moves; /* the transitions that moved a referral on (not its creation) */
 } importer;
 
 static bool hex_valid(const char *s)
@@ -543,6 +544,12 @@ static cl_status insert_records(importer *im, const json_t *records)
             }
             size_t *count = k == 0 ? &im->versions : k == 1 ? &im->amendments : &im->transitions;
             *count += json_array_size(arr);
+            if (k == 2) {
+                json_array_foreach(arr, j, item) {
+                    const json_t *from = json_object_get(item, "from_state");
+                    im->moves += from && !json_is_null(from);
+                }
+            }
         }
     }
     cols_free(&rc);
@@ -808,10 +815,10 @@ cl_status cl_transfer_import(cl_vault *v, const json_t *doc, json_t **summary)
         cl_search_merge_after(v, (long long)nrecords);
     if (st == CL_OK && summary)
         *summary = json_pack(
-            "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:{s:O, s:O, s:O*}}", "students", (json_int_t)nstudents,
+            "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:{s:O, s:O, s:O*}}", "students", (json_int_t)nstudents,
             "records", (json_int_t)nrecords, "forms", (json_int_t)json_array_size(json_object_get(doc, "forms")),
             "versions", (json_int_t)im.versions, "amendments", (json_int_t)im.amendments, "transitions",
-            (json_int_t)im.transitions, "flags", (json_int_t)json_array_size(json_object_get(doc, "flags")),
+            (json_int_t)im.transitions, "moves", (json_int_t)im.moves, "flags", (json_int_t)json_array_size(json_object_get(doc, "flags")),
             "audit_entries",
             (json_int_t)json_array_size(json_object_get(json_object_get(doc, "audit"), "entries")), "source", "id",
             json_object_get(vault, "id"), "school", json_object_get(vault, "school"), "fingerprint",

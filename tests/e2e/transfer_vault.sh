@@ -62,4 +62,17 @@ expect_rc 65 cl "$PASS" import vault "$T/bad3.json"
 expect_rc 0 cl "$PASS" status --json
 [ "$(json_count students)" = 0 ] || fail "a refused import left students behind"
 expect_rc 0 cl "$PASS" import vault "$T/a.json"
+
+# The referral moves an import tells are the moves made, not each
+# referral's creation as well: as many as generate said it made.
+V="$T/d"
+init_vault
+expect_rc 0 cl "$PASS" generate --students 20 --seed 3 --months 6
+made=$(sed -n 's/.*[1-9][0-9]* referrals (\([0-9]*\) moves).*/\1/p' "$T/out")
+[ -n "$made" ] && [ "$made" -gt 0 ] || fail "generate made no referral moves to count: $(cat "$T/out")"
+expect_rc 0 cl "$PASS" --yes export vault --json -o "$T/d.json"
+V="$T/e"
+init_vault
+expect_rc 0 cl "$PASS" import vault "$T/d.json"
+grep -q "($made referral moves\| $made referral moves)" "$T/out" || fail "generate made $made moves; import said: $(cat "$T/out")"
 exit 0
