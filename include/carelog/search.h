@@ -89,7 +89,9 @@ cl_status cl_search_defer(sqlite3 *db, bool on);
  * secure-delete would rewrite the segments for every row; instead the old
  * rows are dropped plainly and 'optimize' merges everything into new
  * segments, leaving no old term in any page (freed pages are zeroed by
- * SQLite's secure_delete). */
+ * SQLite's secure_delete). Schema entries 13 and 20 run it too, and
+ * test_schema_frozen pins their text: to change it, first give those two a
+ * frozen copy of this one in schema.c. */
 #define CL_SEARCH_REINDEX_SQL                                                                                     \
     "INSERT INTO search_fts(search_fts, rank) VALUES ('secure-delete', 0);"                                       \
     "DELETE FROM search_fts;"                                                                                      \
