@@ -37,4 +37,17 @@ cl_status cl_agenda_attention(cl_vault *v, json_t **out);
  * that is not one. */
 cl_status cl_agenda_attention_page(cl_vault *v, long long limit, const char *after, json_t **out);
 
+/* The whole list (as cl_agenda_attention gives it) written out as its
+ * JSON text, in pieces to write, byte for byte what json_dumps of that
+ * object with JSON_COMPACT | JSON_PRESERVE_ORDER says (no newline at the
+ * end), so `carelog agenda --json` prints thousands of rows without
+ * building an object for each. One read transaction. A status other than
+ * CL_OK from write stops it and is returned. */
+typedef cl_status cl_agenda_write_fn(const char *text, size_t len, void *ctx);
+cl_status cl_agenda_attention_write(cl_vault *v, cl_agenda_write_fn *write, void *ctx);
+
+/* How many rows the whole list holds (the sum of its counts, without the
+ * inbox's), from counts over the same indexes. */
+cl_status cl_agenda_attention_count(cl_vault *v, long long *rows);
+
 #endif

@@ -120,10 +120,17 @@ cl_status cl_cli_audit_rows(const cl_cli *c, long long rows);
 /* A JSON array printed a row at a time, byte for byte as cl_cli_print_json
  * prints the whole array (compact, inert), so a list of any length takes
  * the memory of one row. Start from {0}. */
+/* Writes len bytes of JSON text to stdout as cl_cli_put_json does (with
+ * the characters a terminal must not see raw escaped); ctx unused. For
+ * JSON written by the core in pieces (cl_agenda_write_fn). */
+cl_status cl_cli_write_json(const char *text, size_t len, void *ctx);
+
 typedef struct cl_cli_json_rows {
     size_t n;
 } cl_cli_json_rows;
 cl_status cl_cli_json_row(cl_cli_json_rows *a, const json_t *row);
+/* A row already written as its compact JSON text (len bytes). */
+cl_status cl_cli_json_row_text(cl_cli_json_rows *a, const char *text, size_t len);
 /* Closes the array when st is CL_OK (returns 0); otherwise ends the line
  * and reports st (cl_cli_fail). */
 int cl_cli_json_rows_end(cl_cli_json_rows *a, cl_status st);

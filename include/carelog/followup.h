@@ -69,6 +69,14 @@ typedef cl_status cl_due_row_fn(json_t *row, const char *cursor, void *ctx);
  * CL_EUSAGE for a bad date or a cursor that is not one. */
 cl_status cl_followup_due_each(cl_vault *v, const cl_due_page *page, cl_due_row_fn *row, void *ctx, char **next);
 
+/* The same rows as their JSON text (compact, NUL-terminated, len bytes;
+ * borrowed), byte for byte what json_dumps of cl_followup_due_each's row
+ * with JSON_COMPACT | JSON_PRESERVE_ORDER says: a whole list written out
+ * builds no object per row. */
+typedef cl_status cl_due_text_fn(const char *json, size_t len, const char *cursor, void *ctx);
+cl_status cl_followup_due_text_each(cl_vault *v, const cl_due_page *page, cl_due_text_fn *text, void *ctx,
+                                    char **next);
+
 /* How many rows the whole list of the page's bounds holds (limit and after
  * ignored): two counts over the same indexes. */
 cl_status cl_followup_due_count(cl_vault *v, const cl_due_page *page, long long *count);

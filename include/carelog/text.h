@@ -122,4 +122,11 @@ cl_status cl_buf_vprintf(cl_buf *b, const char *fmt, va_list ap)
 char *cl_buf_take(cl_buf *b);
 void cl_buf_free(cl_buf *b);
 
+/* Appends s[0..n) as a JSON string, byte for byte as Jansson's compact
+ * dump writes it (UTF-8 kept; ", \\ and C0 controls escaped, \\b \\f \\n
+ * \\r \\t by name, the others as \\u00XX): a list written straight to
+ * text reads the same as its json_dumps. CL_EDATA when s is not UTF-8
+ * (nothing appended). */
+cl_status cl_buf_json_string(cl_buf *b, const char *s, size_t n);
+
 #endif

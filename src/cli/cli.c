@@ -73,9 +73,9 @@ void cl_cli_print_text(FILE *out, const char *text)
  * and invisible format characters through raw. They can only stand inside
  * JSON strings, where \uXXXX means the same character, so writing them
  * escaped keeps the data identical and the terminal safe. */
-static void put_json_inert(const char *text, FILE *out, bool newline)
+static void put_json_inert_n(const char *text, size_t len, FILE *out, bool newline)
 {
-    const char *p = text, *end = text + strlen(text), *run = text;
+    const char *p = text, *end = text + len, *run = text;
     /* Safe stretches go out in one write each: ASCII below DEL needs no
      * decoding (jansson escapes the controls itself), nor do the common
      * CJK characters U+3000–U+CFFF (lead bytes E3–EC), none of them unsafe. */
@@ -109,6 +109,18 @@ static void put_json_inert(const char *text, FILE *out, bool newline)
         fputc('\n', out);
 }
 
+static void put_json_inert(const char *text, FILE *out, bool newline)
+{
+    put_json_inert_n(text, strlen(text), out, newline);
+}
+
+cl_status cl_cli_write_json(const char *text, size_t len, void *ctx)
+{
+    (void)ctx;
+    put_json_inert_n(text, len, stdout, false);
+    return CL_OK;
+}
+
 cl_status cl_cli_put_json(json_t *value)
 {
     if (!value)
@@ -135,6 +147,13 @@ cl_status cl_cli_json_row(cl_cli_json_rows *a, const json_t *row)
     fputc(a->n++ ? ',' : '[', stdout);
     put_json_inert(text, stdout, false);
     cl_memory_free_text(text);
+    return CL_OK;
+}
+
+cl_status cl_cli_json_row_text(cl_cli_json_rows *a, const char *text, size_t len)
+{
+    fputc(a->n++ ? ',' : '[', stdout);
+    put_json_inert_n(text, len, stdout, false);
     return CL_OK;
 }
 

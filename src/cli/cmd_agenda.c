@@ -170,6 +170,19 @@ static cl_status agenda_check(cl_cli *c, void *opts)
 static cl_status agenda(cl_cli *c, void *opts, json_t **agenda)
 {
     const cl_cli_page *page = opts;
+    if (c->json && page->limit == 0) {
+        /* The whole list for a program: written as the core walks it,
+         * counted first for the audit log. */
+        long long rows = 0;
+        cl_status st = cl_agenda_attention_count(c->vault, &rows);
+        if (st == CL_OK)
+            st = cl_cli_audit_rows(c, rows);
+        if (st == CL_OK) {
+            st = cl_agenda_attention_write(c->vault, cl_cli_write_json, NULL);
+            fputc('\n', stdout);
+        }
+        return st;
+    }
     cl_status st = cl_agenda_attention_page(c->vault, page->limit, page->after, agenda);
     return st == CL_OK ? cl_cli_audit_listing(c, agenda) : st;
 }

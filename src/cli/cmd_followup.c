@@ -95,9 +95,32 @@ static cl_status due_check(cl_cli *c, void *opts)
     return cl_cli_page_check(&((const due_opts *)opts)->page);
 }
 
+static cl_status put_due(const char *text, size_t len, const char *cursor, void *ctx)
+{
+    (void)cursor;
+    return cl_cli_json_row_text(ctx, text, len);
+}
+
+/* The whole list for a program: written as the core walks it, counted
+ * first for the audit log. */
+static cl_status due_json(cl_cli *c, const due_opts *o)
+{
+    cl_due_page p = {.today = o->today, .horizon_days = (int)o->days};
+    long long rows = 0;
+    cl_status st = cl_followup_due_count(c->vault, &p, &rows);
+    if (st == CL_OK)
+        st = cl_cli_audit_rows(c, rows);
+    if (st != CL_OK)
+        return st;
+    cl_cli_json_rows a = {0};
+    return cl_cli_json_rows_close(&a, cl_followup_due_text_each(c->vault, &p, put_due, &a, NULL));
+}
+
 static cl_status due(cl_cli *c, void *opts, json_t **list)
 {
     const due_opts *o = opts;
+    if (c->json && o->page.limit == 0)
+        return due_json(c, o);
     char *next = NULL;
     cl_status st = due_list(c, o, list, &next);
     if (st == CL_OK)

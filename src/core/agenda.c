@@ -7,6 +7,7 @@
 #include "carelog/followup.h"
 #include "carelog/i18n.h"
 #include "carelog/inbox.h"
+#include "carelog/memory.h"
 #include "carelog/referral.h"
 #include "carelog/storage.h"
 #include "carelog/text.h"
@@ -15,24 +16,85 @@
 enum { FLAGS, OVERDUE, LATE_REFERRALS, CRISIS, DUE_TODAY, N_SECTIONS };
 static const char *const section_names[N_SECTIONS] = {"flags", "overdue", "late_referrals", "crisis", "due_today"};
 
-/* One page being filled: how many rows it still takes (-1: no limit), the
- * cursor of the last row given, and whether a row follows it. */
+/* Where the rows go: into one array per section (a page, or the whole
+ * list as one object), or written out as the JSON text of the whole list
+ * (write set; cl_agenda_attention_write). For a page: how many rows it
+ * still takes (-1: no limit), the cursor of the last row given, and
+ * whether a row follows it. */
 typedef struct page {
     long long left;
     char last[160];
     bool more;
+    json_t *sections[N_SECTIONS];
+    cl_agenda_write_fn *write;
+    void *ctx;
+    int open;                     /* the section whose array the text has open (-1: none yet) */
+    json_int_t given[N_SECTIONS]; /* rows of each section written */
 } page;
 
 static void page_took(page *p, int section, const char *key)
 {
+    if (p->left < 0) /* no page: no cursor to give */
+        return;
     snprintf(p->last, sizeof p->last, "%s:%s", section_names[section], key);
     if (p->left > 0)
         p->left--;
 }
 
+static cl_status put(page *p, const char *text, size_t len)
+{
+    return p->write(text, len, p->ctx);
+}
+
+/* The text up to the array of section open (the arrays before it closed,
+ * empty or not). */
+static cl_status open_section(page *p, int section)
+{
+    cl_status st = CL_OK;
+    while (st == CL_OK && p->open < section) {
+        st = put(p, p->open < 0 ? "{\"" : "],\"", p->open < 0 ? 2 : 3);
+        p->open++;
+        if (st == CL_OK)
+            st = put(p, section_names[p->open], strlen(section_names[p->open]));
+        if (st == CL_OK)
+            st = put(p, "\":[", 3);
+    }
+    return st;
+}
+
+/* One row of section as JSON text. */
+static cl_status take_text(page *p, int section, const char *text, size_t len, const char *key)
+{
+    cl_status st = open_section(p, section);
+    if (st == CL_OK && p->given[section]++ > 0)
+        st = put(p, ",", 1);
+    if (st == CL_OK)
+        st = put(p, text, len);
+    if (st == CL_OK)
+        page_took(p, section, key);
+    return st;
+}
+
+/* One row of section (borrowed): kept in its array, or written. */
+static cl_status take_row(page *p, int section, json_t *row, const char *key)
+{
+    if (!p->write) {
+        if (json_array_append(p->sections[section], row) != 0)
+            return cl_fail(CL_ESOFTWARE, _("out of memory"));
+        page_took(p, section, key);
+        return CL_OK;
+    }
+    char *text = json_dumps(row, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (!text)
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
+    cl_status st = take_text(p, section, text, strlen(text), key);
+    cl_memory_free_text(text);
+    return st;
+}
+
 /* ---- screening flags still open (a keyset page of flags_open_raised) ---- */
 
-static cl_status open_flags(cl_vault *v, page *p, long long after, json_t *out)
+static cl_status open_flags(cl_vault *v, page *p, long long after)
 {
     static const char sql[] =
         "SELECT f.id, f.flag, f.label_zh, f.label_en, f.raised_at, f.record_id,"
@@ -67,13 +129,10 @@ static cl_status open_flags(cl_vault *v, page *p, long long after, json_t *out)
             "name", (const char *)sqlite3_column_text(q, 8),
             "class", (const char *)sqlite3_column_text(q, 9),
             "risk_level", sqlite3_column_int(q, 10));
-        if (!row || json_array_append_new(out, row) != 0) {
-            st = cl_fail(CL_ESOFTWARE, _("out of memory"));
-            break;
-        }
         char key[24];
         snprintf(key, sizeof key, "%lld", (long long)sqlite3_column_int64(q, 0));
-        page_took(p, FLAGS, key);
+        st = row ? take_row(p, FLAGS, row, key) : cl_fail(CL_ESOFTWARE, _("out of memory"));
+        json_decref(row);
     }
     if (st == CL_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
         st = cl_db_fail(db, "reading open flags");
@@ -104,16 +163,18 @@ static cl_status count_open_flags(cl_vault *v, long long *n)
 typedef struct due_fill {
     page *p;
     int section;
-    json_t *out;
 } due_fill;
 
 static cl_status take_due(json_t *row, const char *cursor, void *ctx)
 {
     due_fill *f = ctx;
-    if (json_array_append(f->out, row) != 0)
-        return cl_fail(CL_ESOFTWARE, _("out of memory"));
-    page_took(f->p, f->section, cursor);
-    return CL_OK;
+    return take_row(f->p, f->section, row, cursor);
+}
+
+static cl_status take_due_text(const char *text, size_t len, const char *cursor, void *ctx)
+{
+    due_fill *f = ctx;
+    return take_text(f->p, f->section, text, len, cursor);
 }
 
 static cl_due_page section_bounds(int section)
@@ -122,14 +183,16 @@ static cl_due_page section_bounds(int section)
     return d;
 }
 
-static cl_status due_section(cl_vault *v, page *p, int section, const char *after, json_t *out)
+static cl_status due_section(cl_vault *v, page *p, int section, const char *after)
 {
     cl_due_page d = section_bounds(section);
     d.limit = p->left < 0 ? 0 : p->left;
     d.after = after;
-    due_fill f = {p, section, out};
+    due_fill f = {p, section};
     char *next = NULL;
-    cl_status st = cl_followup_due_each(v, &d, take_due, &f, &next);
+    /* Written out, a row never becomes an object. */
+    cl_status st = p->write ? cl_followup_due_text_each(v, &d, take_due_text, &f, &next)
+                            : cl_followup_due_each(v, &d, take_due, &f, &next);
     p->more = p->more || next != NULL;
     free(next);
     return st;
@@ -137,63 +200,60 @@ static cl_status due_section(cl_vault *v, page *p, int section, const char *afte
 
 /* ---- referrals late in the loop (a range per state, referral.h) ------- */
 
-typedef struct referral_fill {
-    page *p;
-    json_t *out;
-} referral_fill;
-
 static cl_status take_referral(json_t *row, void *ctx)
 {
-    referral_fill *f = ctx;
-    if (json_array_append(f->out, row) != 0)
-        return cl_fail(CL_ESOFTWARE, _("out of memory"));
     char key[CL_REFERRAL_LATE_CURSOR_MAX];
     cl_referral_late_cursor(row, key);
-    page_took(f->p, LATE_REFERRALS, key);
-    return CL_OK;
+    return take_row(ctx, LATE_REFERRALS, row, key);
 }
 
 /* The page of the late ones after the cursor (NULL: from the first). */
-static cl_status referral_section(cl_vault *v, page *p, const char *after, json_t *out)
+static cl_status referral_section(cl_vault *v, page *p, const char *after)
 {
-    referral_fill f = {p, out};
     bool more = false;
-    cl_status st = cl_referral_late_each(v, after, p->left < 0 ? 0 : p->left, take_referral, &f, &more);
+    cl_status st = cl_referral_late_each(v, after, p->left < 0 ? 0 : p->left, take_referral, p, &more);
     p->more = p->more || more;
     return st;
 }
 
 /* ---- crisis-level students with no session lately (followup.h) ---- */
 
-static cl_status crisis_section(cl_vault *v, page *p, const char *after, json_t *out)
+static cl_status crisis_section(cl_vault *v, page *p, const char *after)
 {
-    size_t before = json_array_size(out);
+    json_t *rows = json_array();
     char *next = NULL;
-    cl_status st = cl_followup_crisis_page(v, NULL, p->left < 0 ? 0 : p->left, after, out, &next);
-    for (size_t i = before; st == CL_OK && i < json_array_size(out); i++) {
-        const json_t *row = json_array_get(out, i);
+    cl_status st = rows ? cl_followup_crisis_page(v, NULL, p->left < 0 ? 0 : p->left, after, rows, &next)
+                        : cl_fail(CL_ESOFTWARE, _("out of memory"));
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row) {
+        if (st != CL_OK)
+            break;
         const char *last = json_string_value(json_object_get(row, "last_session"));
         char key[40];
         snprintf(key, sizeof key, "%s/%lld", last ? last : "",
                  (long long)json_integer_value(json_object_get(row, "student_id")));
-        page_took(p, CRISIS, key);
+        st = take_row(p, CRISIS, row, key);
     }
+    json_decref(rows);
     p->more = p->more || next != NULL;
     free(next);
     return st;
 }
 
-/* ---- teachers' observations waiting in the inbox (inbox.h) ---- */
-static cl_status add_new_observations(cl_vault *v, json_t *agenda)
+/* ---- what follows the sections: their counts, and teachers'
+ * observations waiting in the inbox (inbox.h) ---- */
+static cl_status tail_of(cl_vault *v, const json_int_t counts[N_SECTIONS], json_t **tail)
 {
     long long count = 0, urgent = 0;
     cl_status st = cl_inbox_pending_count(v, &count, &urgent);
     if (st != CL_OK)
         return st;
-    json_object_set_new(agenda, "new_observations",
-                        json_pack("{s:I, s:I}", "count", (json_int_t)count, "urgent", (json_int_t)urgent));
-    json_object_set_new(json_object_get(agenda, "counts"), "new_observations", json_integer(count));
-    return CL_OK;
+    *tail = json_pack("{s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:I}}", "counts", "flags", counts[FLAGS], "overdue",
+                      counts[OVERDUE], "late_referrals", counts[LATE_REFERRALS], "crisis", counts[CRISIS], "due_today",
+                      counts[DUE_TODAY], "new_observations", (json_int_t)count, "new_observations", "count",
+                      (json_int_t)count, "urgent", (json_int_t)urgent);
+    return *tail ? CL_OK : cl_fail(CL_ESOFTWARE, _("out of memory"));
 }
 
 /* "SECTION:KEY" into the section's index and its key. */
@@ -228,12 +288,11 @@ static cl_status parse_cursor(const char *cursor, int *section, const char **key
     return st;
 }
 
-static cl_status count_sections(cl_vault *v, json_t *const sections[N_SECTIONS], long long limit,
-                                json_int_t counts[N_SECTIONS])
+static cl_status count_sections(cl_vault *v, const page *p, long long limit, json_int_t counts[N_SECTIONS])
 {
     if (limit == 0) { /* the whole list is at hand */
         for (int i = 0; i < N_SECTIONS; i++)
-            counts[i] = (json_int_t)json_array_size(sections[i]);
+            counts[i] = p->write ? p->given[i] : (json_int_t)json_array_size(p->sections[i]);
         return CL_OK;
     }
     long long n = 0;
@@ -253,57 +312,137 @@ static cl_status count_sections(cl_vault *v, json_t *const sections[N_SECTIONS],
     return st;
 }
 
-static cl_status fill(cl_vault *v, long long limit, const char *after, json_t **out)
+/* The sections' rows into p, from the cursor after (NULL: the first). */
+static cl_status fill_sections(cl_vault *v, page *p, long long limit, const char *after, json_int_t counts[N_SECTIONS])
 {
     int start = FLAGS;
     const char *key = NULL;
     long long after_id = 0;
     cl_status st = after ? parse_cursor(after, &start, &key, &after_id) : CL_OK;
-    if (st != CL_OK)
-        return st;
-    page p = {limit > 0 ? limit : -1, "", false};
-    json_t *sections[N_SECTIONS] = {json_array(), json_array(), json_array(), json_array(), json_array()};
-    json_int_t counts[N_SECTIONS] = {0};
-    if (limit > 0)
-        st = count_sections(v, sections, limit, counts);
-    for (int s = start; st == CL_OK && s < N_SECTIONS && !p.more; s++) {
+    if (st == CL_OK && limit > 0)
+        st = count_sections(v, p, limit, counts);
+    for (int s = start; st == CL_OK && s < N_SECTIONS && !p->more; s++) {
         const char *from = s == start ? key : NULL;
         long long from_id = s == start ? after_id : 0;
-        if (!sections[s])
+        if (!p->write && !p->sections[s])
             st = cl_fail(CL_ESOFTWARE, _("out of memory"));
-        else if (p.left == 0) /* the page is full where a section ends: is another row there? */
-            p.more = counts[s] > 0;
+        else if (p->left == 0) /* the page is full where a section ends: is another row there? */
+            p->more = counts[s] > 0;
         else if (s == FLAGS)
-            st = open_flags(v, &p, from_id, sections[s]);
+            st = open_flags(v, p, from_id);
         else if (s == LATE_REFERRALS)
-            st = referral_section(v, &p, from, sections[s]);
+            st = referral_section(v, p, from);
         else if (s == CRISIS)
-            st = crisis_section(v, &p, from, sections[s]);
+            st = crisis_section(v, p, from);
         else
-            st = due_section(v, &p, s, from, sections[s]);
+            st = due_section(v, p, s, from);
     }
     if (st == CL_OK && limit == 0)
-        st = count_sections(v, sections, limit, counts);
-    if (st != CL_OK) {
+        st = count_sections(v, p, limit, counts);
+    return st;
+}
+
+static cl_status fill(cl_vault *v, long long limit, const char *after, json_t **out)
+{
+    page p = {.left = limit > 0 ? limit : -1, .open = -1};
+    for (int s = 0; s < N_SECTIONS; s++)
+        p.sections[s] = json_array();
+    json_int_t counts[N_SECTIONS] = {0};
+    json_t *tail = NULL;
+    cl_status st = fill_sections(v, &p, limit, after, counts);
+    if (st == CL_OK)
+        st = tail_of(v, counts, &tail);
+    if (st == CL_OK) {
+        *out = json_pack("{s:o, s:o, s:o, s:o, s:o}", "flags", p.sections[FLAGS], "overdue", p.sections[OVERDUE],
+                         "late_referrals", p.sections[LATE_REFERRALS], "crisis", p.sections[CRISIS], "due_today",
+                         p.sections[DUE_TODAY]);
         for (int s = 0; s < N_SECTIONS; s++)
-            json_decref(sections[s]);
-        return st;
+            p.sections[s] = NULL; /* json_pack took them, or freed them when it failed */
+        if (!*out || json_object_update(*out, tail) != 0)
+            st = cl_fail(CL_ESOFTWARE, _("out of memory"));
     }
-    json_t *c = json_pack("{s:I, s:I, s:I, s:I, s:I}", "flags", counts[FLAGS], "overdue", counts[OVERDUE],
-                          "late_referrals", counts[LATE_REFERRALS], "crisis", counts[CRISIS], "due_today",
-                          counts[DUE_TODAY]);
-    *out = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "flags", sections[FLAGS], "overdue", sections[OVERDUE],
-                     "late_referrals", sections[LATE_REFERRALS], "crisis", sections[CRISIS], "due_today",
-                     sections[DUE_TODAY], "counts", c);
-    if (!*out)
-        return cl_fail(CL_ESOFTWARE, _("out of memory"));
-    st = add_new_observations(v, *out);
     if (st == CL_OK && limit > 0)
         json_object_set_new(*out, "next", p.more ? json_string(p.last) : json_null());
+    for (int s = 0; s < N_SECTIONS; s++)
+        json_decref(p.sections[s]);
+    json_decref(tail);
     if (st != CL_OK) {
         json_decref(*out);
         *out = NULL;
     }
+    return st;
+}
+
+/* The whole list written as its JSON text, as json_dumps of fill's. */
+static cl_status write_all(cl_vault *v, cl_agenda_write_fn *write, void *ctx)
+{
+    page p = {.left = -1, .write = write, .ctx = ctx, .open = -1};
+    json_int_t counts[N_SECTIONS] = {0};
+    json_t *tail = NULL;
+    cl_status st = fill_sections(v, &p, 0, NULL, counts);
+    if (st == CL_OK)
+        st = open_section(&p, N_SECTIONS - 1);
+    if (st == CL_OK)
+        st = put(&p, "]", 1);
+    if (st == CL_OK)
+        st = tail_of(v, counts, &tail);
+    /* The tail's own members, after the sections: ,"counts":{…},… */
+    char *text = st == CL_OK ? json_dumps(tail, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    if (st == CL_OK && !text)
+        st = cl_fail(CL_ESOFTWARE, _("out of memory"));
+    if (st == CL_OK)
+        st = put(&p, ",", 1);
+    if (st == CL_OK)
+        st = put(&p, text + 1, strlen(text + 1));
+    cl_memory_free_text(text);
+    json_decref(tail);
+    return st;
+}
+
+/* Runs work in one read transaction (unless the caller has one open), so
+ * the counts and the rows agree. */
+static cl_status in_one_read(cl_vault *v, cl_status (*work)(cl_vault *v, void *arg), void *arg)
+{
+    sqlite3 *db = cl_vault_db(v);
+    bool own = sqlite3_get_autocommit(db);
+    cl_status st = own ? cl_db_exec(db, "BEGIN") : CL_OK;
+    if (st == CL_OK)
+        st = work(v, arg);
+    if (own)
+        cl_db_rollback(db);
+    return st;
+}
+
+typedef struct page_args {
+    long long limit;
+    const char *after;
+    json_t **out;
+    cl_agenda_write_fn *write;
+    void *ctx;
+    long long *rows;
+} page_args;
+
+static cl_status page_work(cl_vault *v, void *arg)
+{
+    page_args *a = arg;
+    return fill(v, a->limit, a->after, a->out);
+}
+
+static cl_status write_work(cl_vault *v, void *arg)
+{
+    page_args *a = arg;
+    return write_all(v, a->write, a->ctx);
+}
+
+static cl_status count_work(cl_vault *v, void *arg)
+{
+    page_args *a = arg;
+    page p = {.left = -1, .open = -1};
+    json_int_t counts[N_SECTIONS] = {0};
+    cl_status st = count_sections(v, &p, 1, counts);
+    *a->rows = 0;
+    for (int s = 0; st == CL_OK && s < N_SECTIONS; s++)
+        *a->rows += counts[s];
     return st;
 }
 
@@ -312,18 +451,23 @@ cl_status cl_agenda_attention_page(cl_vault *v, long long limit, const char *aft
     *out = NULL;
     if (limit < 0)
         return cl_fail(CL_EUSAGE, _("a page holds at least one row (--limit N, N ≥ 1)"));
-    /* One read transaction, so the counts and the rows agree. */
-    sqlite3 *db = cl_vault_db(v);
-    bool own = sqlite3_get_autocommit(db);
-    cl_status st = own ? cl_db_exec(db, "BEGIN") : CL_OK;
-    if (st == CL_OK)
-        st = fill(v, limit, after, out);
-    if (own)
-        cl_db_rollback(db);
-    return st;
+    page_args a = {.limit = limit, .after = after, .out = out};
+    return in_one_read(v, page_work, &a);
 }
 
 cl_status cl_agenda_attention(cl_vault *v, json_t **out)
 {
     return cl_agenda_attention_page(v, 0, NULL, out);
+}
+
+cl_status cl_agenda_attention_write(cl_vault *v, cl_agenda_write_fn *write, void *ctx)
+{
+    page_args a = {.write = write, .ctx = ctx};
+    return in_one_read(v, write_work, &a);
+}
+
+cl_status cl_agenda_attention_count(cl_vault *v, long long *rows)
+{
+    page_args a = {.rows = rows};
+    return in_one_read(v, count_work, &a);
 }

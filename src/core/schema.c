@@ -895,5 +895,10 @@ const char *const cl_schema_migrations[] = {
     /* 21: the home chart of students by risk and a risk filter's count,
      * read from this index alone (no row of students looked up). */
     "CREATE INDEX students_risk_merged ON students(risk_level, merged_into);",
+    /* The open follow-ups as the due list and the agenda read them, the
+     * reason's kind and day included, so a row of the list never reads a
+     * row of followups (which holds every follow-up ever set). */
+    "DROP INDEX followups_open_due;"
+    "CREATE INDEX followups_open_listed ON followups(due_date, student_id, kind, set_on) WHERE open;",
     NULL,
 };

@@ -848,3 +848,44 @@ void cl_buf_free(cl_buf *b)
     b->data = NULL;
     b->len = b->cap = 0;
 }
+
+cl_status cl_buf_json_string(cl_buf *b, const char *s, size_t n)
+{
+    if (!cl_utf8_valid(s, n))
+        return cl_fail(CL_EDATA, _("a text is not valid UTF-8"));
+    if (n > (SIZE_MAX - 2) / 6)
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
+    /* At most six bytes for one, and the quotes: one reservation. */
+    cl_status st = buf_reserve(b, n * 6 + 2);
+    if (st != CL_OK)
+        return st;
+    char *o = b->data + b->len;
+    *o++ = '"';
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            *o++ = (char)c;
+            continue;
+        }
+        static const char hex[] = "0123456789ABCDEF";
+        *o++ = '\\';
+        switch (c) {
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '\b': *o++ = 'b'; break;
+        case '\f': *o++ = 'f'; break;
+        case '\n': *o++ = 'n'; break;
+        case '\r': *o++ = 'r'; break;
+        case '\t': *o++ = 't'; break;
+        default:
+            memcpy(o, "u00", 3);
+            o[3] = hex[c >> 4];
+            o[4] = hex[c & 15];
+            o += 5;
+        }
+    }
+    *o++ = '"';
+    *o = '\0';
+    b->len = (size_t)(o - b->data);
+    return CL_OK;
+}
