@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "carelog/status.h"
 
@@ -128,5 +129,11 @@ void cl_buf_free(cl_buf *b);
  * text reads the same as its json_dumps. CL_EDATA when s is not UTF-8
  * (nothing appended). */
 cl_status cl_buf_json_string(cl_buf *b, const char *s, size_t n);
+
+/* Writes len bytes of JSON text to out with the characters a terminal must
+ * not see raw (DEL, C1 controls, bidirectional and invisible format
+ * characters, which JSON allows raw inside strings) as \\uXXXX escapes:
+ * the same data, inert. What the CLI prints for --json. */
+void cl_text_put_json(const char *text, size_t len, FILE *out);
 
 #endif

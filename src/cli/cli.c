@@ -69,42 +69,9 @@ void cl_cli_print_text(FILE *out, const char *text)
     free(safe);
 }
 
-/* jansson escapes C0 controls but passes DEL, C1 controls, bidirectional
- * and invisible format characters through raw. They can only stand inside
- * JSON strings, where \uXXXX means the same character, so writing them
- * escaped keeps the data identical and the terminal safe. */
 static void put_json_inert_n(const char *text, size_t len, FILE *out, bool newline)
 {
-    const char *p = text, *end = text + len, *run = text;
-    /* Safe stretches go out in one write each: ASCII below DEL needs no
-     * decoding (jansson escapes the controls itself), nor do the common
-     * CJK characters U+3000–U+CFFF (lead bytes E3–EC), none of them unsafe. */
-    while (p < end) {
-        unsigned char c = (unsigned char)*p;
-        if (c < 0x7F) {
-            p++;
-            continue;
-        }
-        if (c >= 0xE3 && c <= 0xEC && end - p >= 3 && ((unsigned char)p[1] & 0xC0) == 0x80 &&
-            ((unsigned char)p[2] & 0xC0) == 0x80) {
-            p += 3;
-            continue;
-        }
-        uint32_t cp;
-        size_t n = cl_utf8_decode(p, end, &cp);
-        if (cl_codepoint_unsafe(cp)) {
-            fwrite(run, 1, (size_t)(p - run), out);
-            if (cp >= 0x10000) {
-                uint32_t v = cp - 0x10000;
-                fprintf(out, "\\u%04x\\u%04x", 0xD800 + (v >> 10), 0xDC00 + (v & 0x3FF));
-            } else {
-                fprintf(out, "\\u%04x", cp);
-            }
-            run = p + n;
-        }
-        p += n;
-    }
-    fwrite(run, 1, (size_t)(p - run), out);
+    cl_text_put_json(text, len, out);
     if (newline)
         fputc('\n', out);
 }

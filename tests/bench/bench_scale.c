@@ -4,9 +4,10 @@
  * (sqlcipher_export, synthetic data only) queried in the same run with the
  * same query shape. Each question: p95 over repeated runs, time beyond
  * unlock, and the ratio to plain SQLite; then peak RSS.
- * Usage: bench_scale [STUDENTS [RECORDS_PER_STUDENT]] (default 10000 and
- * the generator's usual history, about 8.5 each; `10000 100` is issue 9's
- * million-record vault; `make check` runs 50). */
+ * Usage: bench_scale [STUDENTS [RECORDS_PER_STUDENT [WORD]]] (default
+ * 10000 and the generator's usual history, about 8.5 each; `10000 100` is
+ * issue 9's million-record vault; `make check` runs 50); with WORD only
+ * the questions whose name holds it ("agenda", "due"). */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@
 #include "carelog/storage.h"
 #include "carelog/student.h"
 #include "carelog/synth.h"
+#include "carelog/text.h"
 #include "carelog/transfer.h"
 #include "carelog/vault.h"
 
@@ -46,14 +48,54 @@ static cl_vault *vault;
 static sqlite3 *plain;
 static long long a_student;
 
+/* What `carelog agenda --json` and `due --json` print, written as the CLI
+ * writes it (made inert on the way) to /dev/null: the whole answer. */
+static FILE *json_sink;
+static long long json_bytes; /* of the last answer */
+
+static cl_status sink_text(const char *text, size_t len, void *ctx)
+{
+    (void)ctx;
+    json_bytes += (long long)len;
+    cl_text_put_json(text, len, json_sink);
+    return CL_OK;
+}
+
 static void q_agenda(void)
+{
+    json_bytes = 0;
+    must(cl_agenda_attention_write(vault, sink_text, NULL), "agenda");
+    fputc('\n', json_sink);
+}
+
+static long long due_rows;
+static cl_status sink_due_row(const char *json, size_t len, const char *cursor, void *ctx)
+{
+    (void)cursor, (void)ctx;
+    fputc(due_rows++ ? ',' : '[', json_sink);
+    json_bytes += (long long)len + 1;
+    cl_text_put_json(json, len, json_sink);
+    return CL_OK;
+}
+
+static void q_due(void)
+{
+    cl_due_page p = {.horizon_days = 7};
+    due_rows = json_bytes = 0;
+    must(cl_followup_due_text_each(vault, &p, sink_due_row, NULL, NULL), "due");
+    fputs(due_rows ? "]\n" : "[]\n", json_sink);
+}
+
+/* The same lists as one JSON object each, as a front that keeps the whole
+ * list gets them. */
+static void q_agenda_tree(void)
 {
     json_t *o;
     must(cl_agenda_attention(vault, &o), "agenda");
     json_decref(o);
 }
 
-static void q_due(void)
+static void q_due_tree(void)
 {
     json_t *o;
     must(cl_followup_due(vault, NULL, 7, &o), "due");
@@ -153,8 +195,20 @@ static void q_plain(void)
     sqlite3_bind_int64(q, 1, a_student);
     long long n = 0;
     while (sqlite3_step(q) == SQLITE_ROW)
-        n += sqlite3_column_bytes(q, 0) >= 0;
+        for (int c = 0; c < sqlite3_column_count(q); c++)
+            n += sqlite3_column_bytes(q, c) >= 0;
     sqlite3_finalize(q);
+}
+
+/* Each statement of a NULL-ended list in turn, every column of every row
+ * read (?1 = a student). */
+static const char *const *plain_statements;
+static void q_plain_each(void)
+{
+    for (const char *const *sql = plain_statements; *sql; sql++) {
+        plain_sql = *sql;
+        q_plain();
+    }
 }
 
 static void plain_exec(sqlite3 *db, const char *sql)
@@ -229,6 +283,49 @@ static double measure(void (*fn)(void), int runs)
     return at95;
 }
 
+/* The statements the core runs for the agenda and the due list, on the
+ * plain copy (the bench's today is 2026-11-20): the same columns, joins,
+ * indexes and order, without carelog's work on each row. */
+#define DUE_PLAIN(first, last)                                                                                    \
+    "SELECT f.due_date, s.number, s.id, 'follow_up', f.record_id, s.name, s.class, s.risk_level, f.kind, f.set_on," \
+    " NULL, NULL, NULL, NULL FROM followups f JOIN students s ON s.id = f.student_id WHERE f.open"                \
+    " AND f.due_date >= '" first "' AND f.due_date <= '" last "' UNION ALL"                                          \
+    " SELECT t.policy_due, s.number, s.id, 'policy', 0, s.name, s.class, s.risk_level, NULL, NULL, t.policy_basis," \
+    " t.policy_value, t.policy_days, t.last_contact FROM student_state t JOIN students s ON s.id = t.student_id"   \
+    " WHERE t.policy_due IS NOT NULL AND t.policy_due >= '" first "' AND t.policy_due <= '" last "'"                \
+    " ORDER BY 1, 2, 3, 4, 5"
+#define LATE_PLAIN(state, cutoff)                                                                                 \
+    "SELECT r.id, r.student_id, s.number, s.name, s.class, COALESCE(r.state, 'draft'), r.occurred_at, r.fields,"  \
+    " w.since FROM referral_waits w JOIN records r ON r.id = w.record_id JOIN students s ON s.id = r.student_id"  \
+    " WHERE w.state = '" state "' AND w.since <= '" cutoff "' ORDER BY w.since, w.record_id"
+static const char *const agenda_plain[] = {
+    "SELECT f.id, f.flag, f.label_zh, f.label_en, f.raised_at, f.record_id, s.id, s.number, s.name, s.class,"
+    " s.risk_level FROM flags f JOIN students s ON s.id = f.student_id WHERE f.cleared_at IS NULL"
+    " AND s.merged_into IS NULL AND s.status NOT IN ('closed', 'transferred') ORDER BY f.raised_at, f.id",
+    DUE_PLAIN("", "2026-11-19"),
+    LATE_PLAIN("draft", "2026-11-19T08:00:00Z"),
+    LATE_PLAIN("reported", "2026-11-17T08:00:00Z"),
+    LATE_PLAIN("acknowledged", "2026-11-13T08:00:00Z"),
+    "SELECT t.student_id, s.number, s.name, s.class, t.risk_level, t.last_session FROM student_state t"
+    " JOIN students s ON s.id = t.student_id WHERE t.followed AND t.risk_level = 3"
+    " AND coalesce(t.last_session, '') < '2026-11-13' ORDER BY coalesce(t.last_session, ''), t.student_id",
+    DUE_PLAIN("2026-11-20", "2026-11-20"),
+    NULL,
+};
+static const char *const due_plain[] = {DUE_PLAIN("", "2026-11-27"), NULL};
+
+static void q_plain_agenda(void)
+{
+    plain_statements = agenda_plain;
+    q_plain_each();
+}
+
+static void q_plain_due(void)
+{
+    plain_statements = due_plain;
+    q_plain_each();
+}
+
 static const struct question {
     const char *name;
     void (*core)(void);
@@ -236,12 +333,10 @@ static const struct question {
     int runs;
     void (*plain_fn)(void); /* instead of plain */
 } questions[] = {
-    {"home / agenda (all attention rows)", q_agenda,
-     "SELECT f.record_id, s.name FROM followups f JOIN students s ON s.id = f.student_id WHERE f.open AND f.due_date <= "
-     "'2026-12-31'", RUNS, NULL},
-    {"due", q_due,
-     "SELECT f.record_id, s.name FROM followups f JOIN students s ON s.id = f.student_id WHERE f.open AND f.due_date <= "
-     "'2026-12-31'", RUNS, NULL},
+    {"home / agenda (all attention rows)", q_agenda, NULL, RUNS, q_plain_agenda},
+    {"due", q_due, NULL, RUNS, q_plain_due},
+    {"agenda, all rows as one JSON object", q_agenda_tree, NULL, RUNS, q_plain_agenda},
+    {"due, all rows as one JSON object", q_due_tree, NULL, RUNS, q_plain_due},
     {"status", q_status, "SELECT name, n FROM row_counts", RUNS, NULL},
     {"students, a class filtered and sorted", q_students,
      "SELECT id, number, name FROM students WHERE class = '七年级(1)班' AND status = 'active' ORDER BY class, number",
@@ -257,6 +352,44 @@ static const struct question {
     {"record edit (its follow-up moved)", q_edit, NULL, RUNS, q_plain_edit},
     {"audit verify", q_audit, NULL, 3, q_plain_audit},
 };
+
+/* The plain copy is made when the vault is generated; a later schema
+ * entry's indexes are brought to it here (and the ones it dropped
+ * dropped), so each question meets the same indexes on both. */
+static void same_indexes_on_plain(void)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(cl_vault_db(vault), "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL",
+                           -1, &q, NULL) != SQLITE_OK)
+        exit(1);
+    plain_exec(plain, "CREATE TEMP TABLE vault_indexes(name TEXT PRIMARY KEY)");
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(q, 0), *sql = (const char *)sqlite3_column_text(q, 1);
+        char *add = sqlite3_mprintf("INSERT INTO vault_indexes VALUES (%Q)", name);
+        plain_exec(plain, add);
+        sqlite3_free(add);
+        sqlite3_stmt *has;
+        char *probe = sqlite3_mprintf("SELECT 1 FROM sqlite_schema WHERE type = 'index' AND name = %Q", name);
+        sqlite3_prepare_v2(plain, probe, -1, &has, NULL);
+        bool there = sqlite3_step(has) == SQLITE_ROW;
+        sqlite3_finalize(has);
+        sqlite3_free(probe);
+        if (!there)
+            plain_exec(plain, sql);
+    }
+    sqlite3_finalize(q);
+    if (sqlite3_prepare_v2(plain, "SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL"
+                                  " AND name NOT IN (SELECT name FROM vault_indexes)", -1, &q, NULL) != SQLITE_OK)
+        exit(1);
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        char *drop = sqlite3_mprintf("DROP INDEX %Q", (const char *)sqlite3_column_text(q, 0));
+        sqlite3_reset(q); /* the statement reads the schema it changes */
+        plain_exec(plain, drop);
+        sqlite3_free(drop);
+    }
+    sqlite3_finalize(q);
+    plain_exec(plain, "DROP TABLE vault_indexes");
+}
 
 /* Generates the vault and its plain copy in a child process, so that the
  * generator's page cache does not count in the questions' peak RSS; the
@@ -317,6 +450,7 @@ static void make_vault(const char *dir, const char *vdir, const char *plain_path
 
 #define PAGE 30 /* a screenful */
 static const char *bench_dir;
+static const char *only; /* the questions whose name holds it; NULL: all */
 static long long rows_seen;
 
 static double peak_rss_mib(void)
@@ -477,6 +611,8 @@ static void run_stream_questions(void)
     printf("  %-40s %10s %10s %7s\n", "paged and streamed (p95)", "carelog", "plain", "ratio");
     for (size_t i = 0; i < sizeof stream_questions / sizeof *stream_questions; i++) {
         const struct stream_question *qn = &stream_questions[i];
+        if (only && !strstr(qn->name, only))
+            continue;
         double core = measure(qn->core, qn->runs), base = 0;
         if (qn->plain) {
             plain_sql = qn->plain;
@@ -500,6 +636,7 @@ int main(int argc, char **argv)
 {
     int students = argc > 1 ? atoi(argv[1]) : 10000;
     int per_student = argc > 2 ? atoi(argv[2]) : 0;
+    only = argc > 3 ? argv[3] : NULL;
     must(cl_secret_init_process(), "init");
     setenv("CARELOG_TEST_FAST_KDF", "1", 1); /* the unlock is not measured */
     setenv("CARELOG_TEST_NOW", "2026-11-20T08:00:00Z", 1);
@@ -521,6 +658,10 @@ int main(int argc, char **argv)
     if (sqlite3_open(plain_path, &plain) != SQLITE_OK)
         return 1;
     plain_exec(plain, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL");
+    same_indexes_on_plain();
+    json_sink = fopen("/dev/null", "w");
+    if (!json_sink)
+        return 1;
     must(cl_search_register(plain), "plain search functions");
     sqlite3_stmt *q;
     sqlite3_prepare_v2(cl_vault_db(vault), "SELECT (SELECT n FROM row_counts WHERE name = 'records'),"
@@ -537,6 +678,8 @@ int main(int argc, char **argv)
     printf("  %-40s %10s %10s %7s\n", "question (p95)", "carelog", "plain", "ratio");
     for (size_t i = 0; i < sizeof questions / sizeof *questions; i++) {
         const struct question *qn = &questions[i];
+        if (only && !strstr(qn->name, only))
+            continue;
         double core = measure(qn->core, qn->runs), base = 0, core_p50 = last_p50, base_p50 = 0;
         if (qn->plain) {
             plain_sql = qn->plain;
@@ -550,6 +693,8 @@ int main(int argc, char **argv)
             snprintf(extra, sizeof extra, "  (%.0f rows/s)", (double)streamed / core);
         else if (qn->plain_fn)
             snprintf(extra, sizeof extra, "  (p50 %.2fms, plain %.2fms)", core_p50 * 1e3, base_p50 * 1e3);
+        if (qn->core == q_agenda || qn->core == q_due)
+            snprintf(extra, sizeof extra, "  (p50 %.2fms, %.2f MB of JSON)", core_p50 * 1e3, (double)json_bytes / 1e6);
         if (base > 0)
             printf("  %-40s %8.2fms %8.2fms %6.1fx%s\n", qn->name, core * 1e3, base * 1e3, core / base, extra);
         else

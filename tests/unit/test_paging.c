@@ -10,7 +10,9 @@
 
 #include "carelog/agenda.h"
 #include "carelog/followup.h"
+#include "carelog/storage.h"
 #include "carelog/synth.h"
+#include "carelog/text.h"
 #include "record_fixture.h"
 
 static const char *const sections[] = {"flags", "overdue", "late_referrals", "crisis", "due_today"};
@@ -148,6 +150,116 @@ static void test_due_pages_make_the_whole(void **state)
     json_decref(whole);
 }
 
+/* A text written in pieces, gathered. */
+static cl_status gather(const char *text, size_t len, void *ctx)
+{
+    return cl_buf_append(ctx, text, len);
+}
+
+static cl_status gather_row(const char *json, size_t len, const char *cursor, void *ctx)
+{
+    (void)cursor;
+    cl_buf *b = ctx;
+    if (b->len > 1 && cl_buf_append(b, ",", 1) != CL_OK)
+        return CL_ESOFTWARE;
+    return cl_buf_append(b, json, len);
+}
+
+static void assert_dump_is(const json_t *value, const char *text)
+{
+    char *dumped = json_dumps(value, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    assert_non_null(dumped);
+    assert_string_equal(text, dumped);
+    free(dumped);
+}
+
+/* `agenda --json` and `due --json` write their lists without building
+ * them: the text is byte for byte the dump of the object the list is,
+ * names with quotes, backslashes, controls and bidirectional marks too
+ * (the CLI makes the last inert on the way out). */
+static void test_written_lists_are_the_objects_dumped(void **state)
+{
+    fixture *f = *state;
+    add_crisis_students(f);
+    sqlite3 *db = cl_vault_db(f->v);
+    /* As an older vault or a raw edit could hold them: text the forms
+     * would not take in today. */
+    OK(cl_db_exec(db, "UPDATE students SET name = 'Zoë \"Q\" \\ ' || char(9, 1, 10, 0x202E, 0x7F) || '赵', "
+                      "class = '七年级\"1\"班' WHERE id IN (SELECT student_id FROM followups WHERE open LIMIT 3)"));
+    json_t *whole;
+    OK(cl_agenda_attention(f->v, &whole));
+    cl_buf text = {0};
+    OK(cl_agenda_attention_write(f->v, gather, &text));
+    assert_dump_is(whole, text.data);
+    assert_non_null(strstr(text.data, "Zoë \\\"Q\\\" \\\\ \\t\\u0001\\n"));
+    long long rows;
+    OK(cl_agenda_attention_count(f->v, &rows));
+    long long counted = 0;
+    for (int s = 0; s < N_SECTIONS; s++)
+        counted += (long long)json_array_size(json_object_get(whole, sections[s]));
+    assert_true(counted > 10);
+    assert_int_equal(rows, counted);
+    json_decref(whole);
+    cl_buf_free(&text);
+    static const int horizons[] = {0, 7, 30, 3650};
+    for (size_t i = 0; i < sizeof horizons / sizeof *horizons; i++)
+        for (int d = 0; d < 2; d++) {
+            const char *today = d ? "2026-12-15" : NULL;
+            OK(cl_followup_due(f->v, today, horizons[i], &whole));
+            cl_due_page p = {.today = today, .horizon_days = horizons[i]};
+            cl_buf list = {0};
+            OK(cl_buf_append(&list, "[", 1));
+            OK(cl_followup_due_text_each(f->v, &p, gather_row, &list, NULL));
+            OK(cl_buf_append(&list, "]", 1));
+            assert_dump_is(whole, list.data);
+            json_decref(whole);
+            cl_buf_free(&list);
+        }
+}
+
+static cl_status keep_key(json_t *row, const char *cursor, void *ctx)
+{
+    (void)row;
+    return cl_buf_printf(ctx, "%s\n", cursor);
+}
+
+/* The core puts a day's rows in order itself: the order is SQLite's
+ * ORDER BY over both sources (due date, student number as text, student
+ * id, source, record), numbers of any length and script included. */
+static void test_due_order_is_sqls(void **state)
+{
+    fixture *f = *state;
+    sqlite3 *db = cl_vault_db(f->v);
+    OK(cl_db_exec(db, "UPDATE students SET number = CASE id % 5 WHEN 0 THEN '9' WHEN 1 THEN '10' WHEN 2 THEN '赵'"
+                      " WHEN 3 THEN 'A-' || id ELSE number END WHERE id % 3 = 0"));
+    static const char order_sql[] =
+        "SELECT f.due_date || '/' || s.id || '/follow_up/' || f.record_id, f.due_date, s.number, s.id, 'follow_up',"
+        " f.record_id FROM followups f JOIN students s ON s.id = f.student_id WHERE f.open AND f.due_date <= ?1"
+        " UNION ALL SELECT t.policy_due || '/' || s.id || '/policy/0', t.policy_due, s.number, s.id, 'policy', 0"
+        " FROM student_state t JOIN students s ON s.id = t.student_id"
+        " WHERE t.policy_due IS NOT NULL AND t.policy_due <= ?1 ORDER BY 2, 3, 4, 5, 6";
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(db, order_sql, -1, &q, NULL), SQLITE_OK);
+    sqlite3_bind_text(q, 1, "2026-12-20", -1, SQLITE_STATIC);
+    cl_buf want = {0}, got = {0};
+    int days_with_both = 0;
+    char last_day[11] = "";
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        OK(cl_buf_printf(&want, "%s\n", (const char *)sqlite3_column_text(q, 0)));
+        const char *day = (const char *)sqlite3_column_text(q, 1);
+        days_with_both += strcmp(day, last_day) == 0;
+        snprintf(last_day, sizeof last_day, "%s", day);
+    }
+    sqlite3_finalize(q);
+    assert_true(days_with_both > 5); /* days of several rows, ordered within */
+    cl_due_page p = {.horizon_days = 30};
+    OK(cl_followup_due_each(f->v, &p, keep_key, &got, NULL));
+    assert_non_null(got.data);
+    assert_string_equal(got.data, want.data);
+    cl_buf_free(&want);
+    cl_buf_free(&got);
+}
+
 static void test_bad_cursors(void **state)
 {
     fixture *f = *state;
@@ -242,6 +354,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_agenda_pages_make_the_whole, setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_due_pages_make_the_whole, setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_written_lists_are_the_objects_dumped, setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_due_order_is_sqls, setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_bad_cursors, setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_student_pages_make_the_whole, setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_record_count_is_the_list, setup, fixture_teardown),

@@ -276,6 +276,27 @@ static void test_crisis_is_an_index_range(void **state)
     assert_int_equal(ranges, 2);
 }
 
+/* The plan of sql reads its list from one covering index (the plan line
+ * that holds covering says so), in the index's order: no sort. */
+static void assert_reads_one_index(sqlite3 *db, const char *sql, const char *covering)
+{
+    char *eqp = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", sql);
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(db, eqp, -1, &q, NULL), SQLITE_OK);
+    bool seen = false;
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        const char *detail = (const char *)sqlite3_column_text(q, 3);
+        if (strstr(detail, covering))
+            seen = true;
+        if (strstr(detail, "TEMP B-TREE"))
+            fail_msg("the list sorts (%s):\n  %s", detail, sql);
+    }
+    if (!seen)
+        fail_msg("the list does not read only the index (%s):\n  %s", covering, sql);
+    sqlite3_finalize(q);
+    sqlite3_free(eqp);
+}
+
 static cl_status ignore_record(json_t *row, void *ctx)
 {
     (void)row, (void)ctx;
@@ -302,26 +323,58 @@ static void test_whole_record_list_reads_one_index(void **state)
             if (!strstr(c.sql[i], "FROM records r JOIN students s"))
                 continue;
             seen = true;
-            char *eqp = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", c.sql[i]);
-            sqlite3_stmt *q;
-            assert_int_equal(sqlite3_prepare_v2(db, eqp, -1, &q, NULL), SQLITE_OK);
-            bool covering = false;
-            while (sqlite3_step(q) == SQLITE_ROW) {
-                const char *detail = (const char *)sqlite3_column_text(q, 3);
-                if (strstr(detail, " r USING COVERING INDEX records_listed"))
-                    covering = true;
-                if (strstr(detail, "TEMP B-TREE"))
-                    fail_msg("the list sorts (%s):\n  %s", detail, c.sql[i]);
-            }
-            if (!covering)
-                fail_msg("the list does not read records_listed alone:\n  %s", c.sql[i]);
-            sqlite3_finalize(q);
-            sqlite3_free(eqp);
+            assert_reads_one_index(db, c.sql[i], " r USING COVERING INDEX records_listed");
         }
         assert_true(seen);
         for (size_t i = 0; i < c.n; i++)
             free(c.sql[i]);
     }
+}
+
+static cl_status ignore_due_text(const char *json, size_t len, const char *cursor, void *ctx)
+{
+    (void)json, (void)len, (void)cursor;
+    ++*(long long *)ctx;
+    return CL_OK;
+}
+
+/* The due list and the agenda's follow-up sections, whole, as objects or
+ * as text, and after a cursor: the open follow-ups come from
+ * followups_open_listed alone (no row of followups read per row), in its
+ * order, with no sort (a day's rows are put in order by the core). */
+static void test_due_reads_one_covering_index(void **state)
+{
+    fixture *f = *state;
+    cl_synth_options opt = {.students = 30, .seed = 5, .months = 3};
+    OK(cl_synth_fill(f->v, &opt, NULL));
+    sqlite3 *db = cl_vault_db(f->v);
+    OK(cl_db_exec(db, "ANALYZE"));
+    captured c = {0};
+    sqlite3_trace_v2(db, SQLITE_TRACE_STMT, capture, &c);
+    json_t *out;
+    OK(cl_followup_due(f->v, NULL, 30, &out));
+    json_decref(out);
+    long long rows = 0;
+    cl_due_page whole = {.horizon_days = 30};
+    OK(cl_followup_due_text_each(f->v, &whole, ignore_due_text, &rows, NULL));
+    assert_true(rows > 2);
+    char cursor[64] = "";
+    cl_due_page page = {.horizon_days = 30, .limit = 2};
+    OK(cl_followup_due_each(f->v, &page, ignore_due, cursor, NULL));
+    page.after = cursor;
+    OK(cl_followup_due_each(f->v, &page, ignore_due, cursor, NULL));
+    sqlite3_trace_v2(db, 0, NULL, NULL);
+    int lists = 0;
+    for (size_t i = 0; i < c.n; i++) {
+        if (!strstr(c.sql[i], "FROM followups f JOIN students s")) {
+            free(c.sql[i]);
+            continue;
+        }
+        lists++;
+        assert_reads_one_index(db, c.sql[i], " f USING COVERING INDEX followups_open_listed (due_date>? AND due_date<?)");
+        free(c.sql[i]);
+    }
+    assert_int_equal(lists, 2); /* the whole list's statement, and the one after a cursor */
 }
 
 /* The check itself: a statement that scans is caught. */
@@ -374,6 +427,7 @@ int main(void)
     cl_secret_init_process();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_screens_use_indexes, setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_due_reads_one_covering_index, setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_whole_record_list_reads_one_index, setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_pages_use_indexes, setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_students_pages_and_charts_use_indexes, setup, fixture_teardown),

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "carelog/text.h"
 
 #define V(lit) cl_utf8_valid(lit, sizeof(lit) - 1)
@@ -386,6 +388,49 @@ static void test_wrap(void **state)
     assert_int_equal(cl_text_wrap_piece("一", 3, 1), 3); /* at least one character */
 }
 
+/* Strings written as JSON read as Jansson writes them, for every kind of
+ * character a record can hold; text that is not UTF-8 is refused and
+ * leaves the buffer as it was. */
+static void test_json_string_as_jansson(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {"a", "\"", "\\", "/", "\t", "\n", "\r", "\b", "\f", "\x01", "\x1f", " ",
+                                         "\x7f", "é", "赵", "\xe2\x80\xae", "\xe2\x80\xa8", "\xf0\x9f\x98\x80", "#", "'"};
+    unsigned seed = 12345;
+    for (int round = 0; round < 2000; round++) {
+        char s[256] = "";
+        size_t n = 0;
+        int parts = round % 12;
+        for (int k = 0; k < parts; k++) {
+            seed = seed * 1103515245u + 12345u;
+            const char *p = pieces[(seed >> 16) % (sizeof pieces / sizeof *pieces)];
+            memcpy(s + n, p, strlen(p));
+            n += strlen(p);
+        }
+        s[n] = '\0';
+        json_t *j = json_string(s);
+        assert_non_null(j);
+        char *want = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT);
+        cl_buf b = {0};
+        assert_int_equal(cl_buf_append(&b, "x", 1), CL_OK);
+        assert_int_equal(cl_buf_json_string(&b, s, n), CL_OK);
+        assert_string_equal(b.data + 1, want);
+        assert_int_equal(b.len, 1 + strlen(want));
+        free(want);
+        json_decref(j);
+        cl_buf_free(&b);
+    }
+    static const char *const bad[] = {"\xff", "a\xc3", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        cl_buf b = {0};
+        assert_int_equal(cl_buf_append(&b, "[", 1), CL_OK);
+        assert_int_equal(cl_buf_json_string(&b, bad[i], strlen(bad[i])), CL_EDATA);
+        assert_string_equal(b.data, "[");
+        assert_null(json_string(bad[i])); /* refused by Jansson alike */
+        cl_buf_free(&b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -399,6 +444,7 @@ int main(void)
         cmocka_unit_test(test_date_days),
         cmocka_unit_test(test_encodings),
         cmocka_unit_test(test_printf_and_buf),
+        cmocka_unit_test(test_json_string_as_jansson),
         cmocka_unit_test(test_wrap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

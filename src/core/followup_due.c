@@ -1,0 +1,677 @@
+/* What is due: the open follow-ups (followups) and each student's policy
+ * date (student_state), both kept by every write, read as two ranges of
+ * their indexes and put in the list's order here. */
+#include "carelog/followup.h"
+
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "carelog/catalog.h"
+#include "carelog/clock.h"
+#include "carelog/i18n.h"
+#include "carelog/storage.h"
+#include "carelog/text.h"
+#include "followup_internal.h"
+
+/* Days since 1970-01-01 to "YYYY-MM-DD". */
+static void date_of_days(long days, char out[11])
+{
+    time_t t = (time_t)days * 86400;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+/* The date part (first 10 bytes) of a stored date or date-time, as days;
+ * LONG_MIN when it is not a date. */
+static long days_of(const char *s)
+{
+    char d[11];
+    if (!s || strlen(s) < 10)
+        return LONG_MIN;
+    memcpy(d, s, 10);
+    d[10] = '\0';
+    return cl_date_days(d);
+}
+
+/* Texts put together piece by piece, cut at the end of their buffer: a
+ * list of thousands of rows says each row's reason and cursor without a
+ * printf apiece. */
+typedef struct text_cat {
+    char *at, *end; /* end: the last byte, kept for the NUL */
+} text_cat;
+
+static text_cat cat_into(char *buf, size_t size)
+{
+    text_cat c = {buf, buf + size - 1};
+    *buf = '\0';
+    return c;
+}
+
+static void cat_n(text_cat *c, const char *s, size_t n)
+{
+    size_t room = (size_t)(c->end - c->at);
+    if (n > room)
+        n = room;
+    memcpy(c->at, s, n);
+    c->at += n;
+    *c->at = '\0';
+}
+
+static void cat_s(text_cat *c, const char *s)
+{
+    cat_n(c, s, strlen(s));
+}
+
+static void cat_i(text_cat *c, long long n)
+{
+    char digits[24], *d = digits + sizeof digits;
+    unsigned long long u = n < 0 ? 0 - (unsigned long long)n : (unsigned long long)n;
+    do
+        *--d = (char)('0' + u % 10);
+    while (u /= 10);
+    if (n < 0)
+        *--d = '-';
+    cat_n(c, d, (size_t)(digits + sizeof digits - d));
+}
+
+/* The date part of a stored date or date-time (its first 10 bytes). */
+static void cat_date(text_cat *c, const char *s)
+{
+    cat_n(c, s, strnlen(s, 10));
+}
+
+/* ---- what is due ------------------------------------------------------ */
+
+/* ---- the two sources ------------------------------------------------- */
+
+/* Each source in due-date order from its index (followups_open_listed,
+ * which holds every column read here, and student_state_policy_due),
+ * with no sort: the list's order within a day (student number, student
+ * id, source, record) is made here a day at a time, for a sort of the
+ * whole list by SQLite was most of its cost. ?1..?2 bound the due date;
+ * after a cursor, the rows up to its position (?3..?6, the student's
+ * number looked up by id) are skipped; without one the statement has no
+ * such test to make for every row. Columns: date, number, student id,
+ * record (0 for a policy), name, class, risk, then a follow-up's kind and
+ * day set, or a policy's basis, value, days and last contact. */
+#define FOLLOW_UPS                                                                                           \
+    "SELECT f.due_date, s.number, s.id, f.record_id, s.name, s.class, s.risk_level, f.kind, f.set_on"       \
+    " FROM followups f JOIN students s ON s.id = f.student_id"                                               \
+    " WHERE f.open AND f.due_date >= ?1 AND f.due_date <= ?2"
+#define POLICIES                                                                                             \
+    "SELECT t.policy_due, s.number, s.id, 0, s.name, s.class, s.risk_level, t.policy_basis, t.policy_value," \
+    "  t.policy_days, t.last_contact"                                                                        \
+    " FROM student_state t JOIN students s ON s.id = t.student_id"                                           \
+    " WHERE t.policy_due IS NOT NULL AND t.policy_due >= ?1 AND t.policy_due <= ?2"
+#define KEY_AFTER "(?3, coalesce((SELECT c.number FROM students c WHERE c.id = ?4), ''), ?4, ?5, ?6)"
+enum { FOLLOW_UP, POLICY };
+static const char *const source_sql[2][2] = {
+    {FOLLOW_UPS " ORDER BY f.due_date",
+     FOLLOW_UPS " AND (f.due_date, s.number, s.id, 'follow_up', f.record_id) > " KEY_AFTER " ORDER BY f.due_date"},
+    {POLICIES " ORDER BY t.policy_due",
+     POLICIES " AND (t.policy_due, s.number, s.id, 'policy', 0) > " KEY_AFTER " ORDER BY t.policy_due"},
+};
+static const char *const source_names[2] = {"follow_up", "policy"};
+enum { C_DATE, C_NUMBER, C_STUDENT, C_RECORD, C_NAME, C_CLASS, C_RISK, C_KIND, C_SET_ON };
+enum { C_BASIS = C_KIND, C_VALUE = C_SET_ON, C_DAYS, C_LAST_CONTACT };
+
+/* ---- one day's rows ---------------------------------------------------- */
+
+/* A row read from a source, its texts copied into the day's arena (an
+ * offset each, as the arena grows): the rows of a day are all read before
+ * the first is given. */
+enum { T_DATE, T_NUMBER, T_NAME, T_CLASS, T_KIND, T_SET_ON, T_BASIS = T_KIND, T_VALUE = T_SET_ON, T_LAST_CONTACT,
+       N_TEXTS };
+typedef struct due_item {
+    int source;
+    long long student, record;
+    int risk, days;
+    bool contacted; /* a policy's last contact is known */
+    size_t text[N_TEXTS];
+    const char *number; /* once the day is read */
+} due_item;
+
+typedef struct due_day {
+    due_item *items;
+    size_t n, cap;
+    cl_buf texts; /* wiped when freed: names are in it */
+} due_day;
+
+static size_t keep_text(due_day *day, sqlite3_stmt *q, int column, bool *ok)
+{
+    size_t at = day->texts.len;
+    const char *s = (const char *)sqlite3_column_text(q, column);
+    *ok = *ok && cl_buf_append(&day->texts, s ? s : "", (size_t)sqlite3_column_bytes(q, column) + 1) == CL_OK;
+    return at;
+}
+
+static cl_status day_add(due_day *day, sqlite3_stmt *q, int source)
+{
+    if (day->n == day->cap) {
+        size_t cap = day->cap ? day->cap * 2 : 64;
+        due_item *grown = realloc(day->items, cap * sizeof *grown);
+        if (!grown)
+            return cl_fail(CL_ESOFTWARE, _("out of memory"));
+        day->items = grown;
+        day->cap = cap;
+    }
+    due_item *it = &day->items[day->n];
+    bool ok = true;
+    *it = (due_item){.source = source, .student = sqlite3_column_int64(q, C_STUDENT),
+                     .record = sqlite3_column_int64(q, C_RECORD), .risk = sqlite3_column_int(q, C_RISK)};
+    it->text[T_DATE] = keep_text(day, q, C_DATE, &ok);
+    it->text[T_NUMBER] = keep_text(day, q, C_NUMBER, &ok);
+    it->text[T_NAME] = keep_text(day, q, C_NAME, &ok);
+    it->text[T_CLASS] = keep_text(day, q, C_CLASS, &ok);
+    it->text[T_KIND] = keep_text(day, q, C_KIND, &ok);
+    it->text[T_SET_ON] = keep_text(day, q, C_SET_ON, &ok);
+    if (source == POLICY) {
+        it->days = sqlite3_column_int(q, C_DAYS);
+        it->contacted = sqlite3_column_type(q, C_LAST_CONTACT) != SQLITE_NULL;
+        it->text[T_LAST_CONTACT] = keep_text(day, q, C_LAST_CONTACT, &ok);
+    }
+    if (!ok)
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
+    day->n++;
+    return CL_OK;
+}
+
+static const char *item_text(const due_day *day, const due_item *it, int t)
+{
+    return day->texts.data + it->text[t];
+}
+
+/* The list's order within a day: student number (as SQLite compares text:
+ * bytewise), student id, source, record. */
+static int item_order(const void *a, const void *b)
+{
+    const due_item *x = a, *y = b;
+    int c = strcmp(x->number, y->number);
+    if (c)
+        return c;
+    if (x->student != y->student)
+        return x->student < y->student ? -1 : 1;
+    if (x->source != y->source)
+        return x->source < y->source ? -1 : 1;
+    return x->record < y->record ? -1 : x->record > y->record;
+}
+
+/* A row's place in the list: "DUE_DATE/STUDENT_ID/SOURCE/RECORD_ID"
+ * ("2026-11-10/123/follow_up/17"; record 0 for a policy). The student's
+ * number, which orders rows of one day, is looked up from the id, so the
+ * cursor holds nothing a person wrote. */
+typedef struct due_key {
+    char date[11];
+    long long student, record;
+    char source[10];
+} due_key;
+
+static bool due_key_parse(const char *text, due_key *k)
+{
+    char date[11], source[10];
+    int end = -1;
+    if (!text || sscanf(text, "%10[0-9-]/%lld/%9[a-z_]/%lld%n", date, &k->student, source, &k->record, &end) != 4 ||
+        end < 0 || text[end] != '\0' || !cl_date_parse(date, k->date) || strcmp(date, k->date) != 0 ||
+        k->student < 1 || k->record < 0 ||
+        (strcmp(source, "follow_up") != 0 && strcmp(source, "policy") != 0))
+        return false;
+    snprintf(k->source, sizeof k->source, "%s", source);
+    /* Only the form the list prints ("+5", " 5" or "05" are not it). */
+    char canonical[64];
+    snprintf(canonical, sizeof canonical, "%s/%lld/%s/%lld", k->date, k->student, k->source, k->record);
+    return strcmp(canonical, text) == 0;
+}
+
+cl_status cl_followup_cursor_check(const char *cursor)
+{
+    due_key k;
+    if (due_key_parse(cursor, &k))
+        return CL_OK;
+    char *shown = cl_text_inert(cursor ? cursor : "", false);
+    cl_status st = cl_fail(CL_EUSAGE, _("\"%s\" is not a cursor of the follow-up list (it looks like "
+                                        "2026-11-10/123/follow_up/17: give the \"next\" that the last page printed)"),
+                           shown ? shown : "");
+    free(shown);
+    return st;
+}
+
+/* The words a reason names, worked out once per list for each kind that
+ * set a follow-up (its id made inert, its Chinese title) and each policy
+ * (its label in both languages, inert): a list of thousands of rows names
+ * a handful of them. */
+#define REASON_WORDS 16
+typedef struct reason_words {
+    char key[64];
+    char en[160], zh[160];
+} reason_words;
+
+typedef struct due_ctx {
+    cl_vault *v;
+    sqlite3 *db;
+    long today;
+    cl_form *form; /* the student form, read at the first policy row */
+    bool form_read;
+    reason_words words[REASON_WORDS];
+    int n_words;
+} due_ctx;
+
+static void copy_inert(const char *text, char *out, size_t size)
+{
+    char *safe = cl_text_inert(text, false);
+    snprintf(out, size, "%s", safe ? safe : "");
+    free(safe);
+}
+
+/* The words of key, made by make when the list has not met key before
+ * (into scratch when the cache is full). */
+static const reason_words *words_of(due_ctx *d, const char *key, reason_words *scratch,
+                                    void (*make)(due_ctx *d, const due_day *day, const due_item *it, reason_words *w),
+                                    const due_day *day, const due_item *it)
+{
+    for (int i = 0; i < d->n_words; i++)
+        if (strcmp(d->words[i].key, key) == 0)
+            return &d->words[i];
+    reason_words *w = d->n_words < REASON_WORDS && strlen(key) < sizeof w->key ? &d->words[d->n_words++] : scratch;
+    snprintf(w->key, sizeof w->key, "%s", key);
+    make(d, day, it, w);
+    return w;
+}
+
+static void kind_words(due_ctx *d, const due_day *day, const due_item *it, reason_words *w)
+{
+    const char *kind = item_text(day, it, T_KIND);
+    copy_inert(kind, w->en, sizeof w->en);
+    snprintf(w->zh, sizeof w->zh, "%s", cl_catalog_kind_label(d->v, kind, "zh"));
+}
+
+/* "crisis (risk 3)", "风险 3（危机）": the policy's value named. */
+static void policy_words(due_ctx *d, const due_day *day, const due_item *it, reason_words *w)
+{
+    if (!d->form_read) {
+        d->form = cl_followup_student_form(d->db);
+        d->form_read = true;
+    }
+    char label[160];
+    cl_followup_policy_label(d->form, item_text(day, it, T_BASIS), item_text(day, it, T_VALUE), false, label, sizeof label);
+    copy_inert(label, w->en, sizeof w->en);
+    cl_followup_policy_label(d->form, item_text(day, it, T_BASIS), item_text(day, it, T_VALUE), true, label, sizeof label);
+    copy_inert(label, w->zh, sizeof w->zh);
+}
+
+/* reason and reason_zh say the same for people, in English and Chinese
+ * (the fronts show the one of the interface language). */
+static void followup_reason(due_ctx *d, const due_day *day, const due_item *it, char *reason, char *reason_zh, size_t size)
+{
+    reason_words scratch;
+    const reason_words *w = words_of(d, item_text(day, it, T_KIND), &scratch, kind_words, day, it);
+    long long set_by = it->record;
+    const char *set_on = item_text(day, it, T_SET_ON);
+    /* "follow-up set by %s #%lld on %.10s" */
+    text_cat en = cat_into(reason, size);
+    cat_s(&en, "follow-up set by ");
+    cat_s(&en, w->en);
+    cat_s(&en, " #");
+    cat_i(&en, set_by);
+    cat_s(&en, " on ");
+    cat_date(&en, set_on);
+    /* "%.10s 的%s #%lld 约定的跟进" */
+    text_cat zh = cat_into(reason_zh, size);
+    cat_date(&zh, set_on);
+    cat_s(&zh, " 的");
+    cat_s(&zh, w->zh);
+    cat_s(&zh, " #");
+    cat_i(&zh, set_by);
+    cat_s(&zh, " 约定的跟进");
+}
+
+/* The policy with the fewest days, from the last direct contact (or from
+ * the day the student was added), as student_state keeps it. */
+static void policy_reason(due_ctx *d, const due_day *day, const due_item *it, long due, char *reason, char *reason_zh, size_t size)
+{
+    char key[sizeof d->words[0].key];
+    snprintf(key, sizeof key, "%s\x1f%s", item_text(day, it, T_BASIS), item_text(day, it, T_VALUE));
+    reason_words scratch;
+    const reason_words *w = words_of(d, key, &scratch, policy_words, day, it);
+    int days = it->days;
+    char since[64], since_zh[64];
+    if (it->contacted) {
+        snprintf(since, sizeof since, "last contact %.10s", item_text(day, it, T_LAST_CONTACT));
+        snprintf(since_zh, sizeof since_zh, "上次接触 %.10s", item_text(day, it, T_LAST_CONTACT));
+    } else {
+        char date[11];
+        date_of_days(due - days, date);
+        snprintf(since, sizeof since, "no contact yet (on file since %s)", date);
+        snprintf(since_zh, sizeof since_zh, "尚未接触（%s 建档）", date);
+    }
+    snprintf(reason, size, "%s: at least every %d day%s; %s", w->en, days, days == 1 ? "" : "s", since);
+    snprintf(reason_zh, size, "%s：至少每 %d 天一次；%s", w->zh, days, since_zh);
+}
+
+/* A row goes out as a JSON object (cl_followup_due_each) or straight as
+ * its JSON text (cl_followup_due_text_each), the same keys in the same
+ * order from one description (due_row). */
+typedef struct row_out {
+    json_t *row; /* the object being built, or NULL when writing text */
+    cl_buf *text;
+    bool ok;
+} row_out;
+
+static void out_key(row_out *o, const char *key)
+{
+    if (o->ok && o->text)
+        o->ok = cl_buf_append(o->text, o->text->len ? ",\"" : "{\"", 2) == CL_OK &&
+                cl_buf_puts(o->text, key) == CL_OK && cl_buf_append(o->text, "\":", 2) == CL_OK;
+}
+
+static void out_json(row_out *o, const char *key, json_t *value)
+{
+    o->ok = o->ok && value && json_object_set_new_nocheck(o->row, key, value) == 0;
+}
+
+static void out_integer(row_out *o, const char *key, json_int_t n)
+{
+    if (!o->text) {
+        out_json(o, key, json_integer(n));
+        return;
+    }
+    out_key(o, key);
+    char digits[24];
+    text_cat c = cat_into(digits, sizeof digits);
+    cat_i(&c, (long long)n);
+    o->ok = o->ok && cl_buf_append(o->text, digits, (size_t)(c.at - digits)) == CL_OK;
+}
+
+static void out_null(row_out *o, const char *key)
+{
+    if (!o->text) {
+        out_json(o, key, json_null());
+        return;
+    }
+    out_key(o, key);
+    o->ok = o->ok && cl_buf_append(o->text, "null", 4) == CL_OK;
+}
+
+/* A person's text, or text carelog made (ASCII it wrote): both must be
+ * UTF-8, as json_pack checked before. */
+static void out_text(row_out *o, const char *key, const char *text)
+{
+    size_t n = strlen(text);
+    if (!o->text) {
+        out_json(o, key, json_stringn(text, n));
+        return;
+    }
+    out_key(o, key);
+    o->ok = o->ok && cl_buf_json_string(o->text, text, n) == CL_OK;
+}
+
+/* The row of it as cl_followup_due describes it, into o; false when its
+ * date is not a date (the form would not have let it in), a text is not
+ * UTF-8, or out of memory. */
+static bool due_row(due_ctx *d, const due_day *day, const due_item *it, row_out *o)
+{
+    const char *date = item_text(day, it, T_DATE);
+    long due = days_of(date);
+    if (due == LONG_MIN)
+        return false;
+    bool policy = it->source == POLICY;
+    char reason[300], reason_zh[300];
+    if (policy)
+        policy_reason(d, day, it, due, reason, reason_zh, sizeof reason);
+    else
+        followup_reason(d, day, it, reason, reason_zh, sizeof reason);
+    long overdue = d->today - due;
+    /* days_of took it as YYYY-MM-DD: the text is the date as written. */
+    char due_date[11];
+    memcpy(due_date, date, 10);
+    due_date[10] = '\0';
+    out_integer(o, "student_id", (json_int_t)it->student);
+    out_text(o, "number", it->number);
+    out_text(o, "name", item_text(day, it, T_NAME));
+    out_text(o, "class", item_text(day, it, T_CLASS));
+    out_integer(o, "risk_level", it->risk);
+    out_text(o, "due_date", due_date);
+    out_integer(o, "days_overdue", (json_int_t)overdue);
+    out_text(o, "status", overdue > 0 ? "overdue" : "due");
+    out_text(o, "source", source_names[it->source]);
+    out_text(o, "reason", reason);
+    if (!policy && it->record > 0)
+        out_integer(o, "record_id", (json_int_t)it->record);
+    else
+        out_null(o, "record_id");
+    out_text(o, "reason_zh", reason_zh);
+    if (o->ok && o->text)
+        o->ok = cl_buf_append(o->text, "}", 1) == CL_OK;
+    return o->ok;
+}
+
+/* "%.10s/%lld/%s/%lld": date, student, source, record. */
+static void key_of_item(const due_day *day, const due_item *it, char *out, size_t size)
+{
+    text_cat c = cat_into(out, size);
+    cat_date(&c, item_text(day, it, T_DATE));
+    cat_s(&c, "/");
+    cat_i(&c, it->student);
+    cat_s(&c, "/");
+    cat_s(&c, source_names[it->source]);
+    cat_s(&c, "/");
+    cat_i(&c, it->source == POLICY ? 0 : it->record);
+}
+
+/* The page's bounds as dates: today, the first and the last due date. */
+static cl_status due_bounds(const cl_due_page *p, long *today, char first[11], char last[11])
+{
+    char date[11];
+    if (p->today) {
+        if (!cl_date_parse(p->today, date)) {
+            char *shown = cl_text_inert(p->today, false);
+            cl_status st = cl_fail(CL_EUSAGE, _("\"%s\" is not a date (YYYY-MM-DD)"), shown ? shown : "");
+            free(shown);
+            return st;
+        }
+    } else {
+        cl_time_date(cl_now(), date, sizeof date);
+    }
+    *today = cl_date_days(date);
+    if (p->not_overdue)
+        snprintf(first, 11, "%s", date);
+    else
+        first[0] = '\0';
+    date_of_days(*today + p->horizon_days, last);
+    return CL_OK;
+}
+
+/* ---- the walk ----------------------------------------------------------- */
+
+typedef struct due_walker {
+    due_ctx d;
+    const cl_due_page *page;
+    cl_due_row_fn *row;
+    cl_due_text_fn *text;
+    void *ctx;
+    long long given;
+    char key[64];   /* the cursor of the last row given */
+    bool full;      /* the page is given and another row follows it */
+    cl_buf out;
+} due_walker;
+
+/* Gives the day's rows in the list's order, until the page is full. */
+static cl_status give_day(due_walker *w, due_day *day)
+{
+    for (size_t i = 0; i < day->n; i++)
+        day->items[i].number = item_text(day, &day->items[i], T_NUMBER);
+    qsort(day->items, day->n, sizeof *day->items, item_order);
+    cl_status st = CL_OK;
+    for (size_t i = 0; st == CL_OK && i < day->n; i++) {
+        if (w->page->limit > 0 && w->given == w->page->limit) {
+            w->full = true;
+            break;
+        }
+        row_out o = {w->text ? NULL : json_object(), w->text ? &w->out : NULL, true};
+        w->out.len = 0;
+        if (!w->text && !o.row)
+            return cl_fail(CL_ESOFTWARE, _("out of memory"));
+        if (!due_row(&w->d, day, &day->items[i], &o)) { /* as json_pack's NULL skipped it before */
+            json_decref(o.row);
+            cl_error_clear();
+            continue;
+        }
+        key_of_item(day, &day->items[i], w->key, sizeof w->key);
+        st = w->text ? w->text(w->out.data, w->out.len, w->key, w->ctx) : w->row(o.row, w->key, w->ctx);
+        json_decref(o.row);
+        w->given++;
+    }
+    return st;
+}
+
+/* A row's due date ("" for none: never, as both sources filter on it). */
+static const char *date_at(sqlite3_stmt *q)
+{
+    const char *s = (const char *)sqlite3_column_text(q, C_DATE);
+    return s ? s : "";
+}
+
+static cl_status source_step(sqlite3 *db, sqlite3_stmt *q, bool *has)
+{
+    int rc = sqlite3_step(q);
+    *has = rc == SQLITE_ROW;
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? CL_OK : cl_db_fail(db, "finding what is due");
+}
+
+/* Reads both sources a day at a time (the earlier due date of the two
+ * rows at hand) and gives each day. */
+static cl_status walk_sources(due_walker *w, sqlite3_stmt *q[2])
+{
+    bool has[2];
+    cl_status st = source_step(w->d.db, q[FOLLOW_UP], &has[FOLLOW_UP]);
+    if (st == CL_OK)
+        st = source_step(w->d.db, q[POLICY], &has[POLICY]);
+    due_day day = {0};
+    while (st == CL_OK && !w->full && (has[FOLLOW_UP] || has[POLICY])) {
+        day.n = 0;
+        day.texts.len = 0;
+        const char *first = NULL;
+        for (int s = 0; s < 2; s++) {
+            const char *date = has[s] ? date_at(q[s]) : NULL;
+            if (date && (!first || strcmp(date, first) < 0))
+                first = date;
+        }
+        char *date = strdup(first ? first : "");
+        if (!date)
+            st = cl_fail(CL_ESOFTWARE, _("out of memory"));
+        for (int s = 0; st == CL_OK && s < 2; s++)
+            while (st == CL_OK && has[s] && strcmp(date_at(q[s]), date) == 0) {
+                st = day_add(&day, q[s], s);
+                if (st == CL_OK)
+                    st = source_step(w->d.db, q[s], &has[s]);
+            }
+        free(date);
+        if (st == CL_OK)
+            st = give_day(w, &day);
+    }
+    free(day.items);
+    cl_buf_free(&day.texts);
+    return st;
+}
+
+/* Streams the page's rows to row (as objects) or to text (as their JSON
+ * text), one of them set. */
+static cl_status due_walk(cl_vault *v, const cl_due_page *page, cl_due_row_fn *row, cl_due_text_fn *text, void *ctx,
+                          char **next)
+{
+    if (next)
+        *next = NULL;
+    due_key after = {"", 0, 0, ""};
+    if (page->after && !due_key_parse(page->after, &after))
+        return cl_followup_cursor_check(page->after);
+    due_walker w = {.d = {.v = v, .db = cl_vault_db(v)}, .page = page, .row = row, .text = text, .ctx = ctx};
+    char first[11], last[11];
+    cl_status st = due_bounds(page, &w.d.today, first, last);
+    sqlite3_stmt *q[2] = {NULL, NULL};
+    for (int s = 0; st == CL_OK && s < 2; s++) {
+        st = cl_db_cached(w.d.db, source_sql[s][page->after != NULL], &q[s]);
+        if (st != CL_OK)
+            break;
+        /* The rows before the cursor's day are not even read. */
+        sqlite3_bind_text(q[s], 1, strcmp(after.date, first) > 0 ? after.date : first, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q[s], 2, last, -1, SQLITE_STATIC);
+        if (page->after) {
+            sqlite3_bind_text(q[s], 3, after.date, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(q[s], 4, after.student);
+            sqlite3_bind_text(q[s], 5, after.source, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(q[s], 6, after.record);
+        }
+    }
+    if (st == CL_OK)
+        st = walk_sources(&w, q);
+    for (int s = 0; s < 2; s++)
+        if (q[s])
+            sqlite3_reset(q[s]);
+    cl_buf_free(&w.out);
+    cl_form_free(w.d.form);
+    if (st == CL_OK && w.full && next && !(*next = strdup(w.key)))
+        st = cl_fail(CL_ESOFTWARE, _("out of memory"));
+    return st;
+}
+
+cl_status cl_followup_due_each(cl_vault *v, const cl_due_page *page, cl_due_row_fn *row, void *ctx, char **next)
+{
+    return due_walk(v, page, row, NULL, ctx, next);
+}
+
+cl_status cl_followup_due_text_each(cl_vault *v, const cl_due_page *page, cl_due_text_fn *text, void *ctx, char **next)
+{
+    return due_walk(v, page, NULL, text, ctx, next);
+}
+
+cl_status cl_followup_due_count(cl_vault *v, const cl_due_page *page, long long *count)
+{
+    static const char sql[] =
+        "SELECT (SELECT count(*) FROM followups f WHERE f.open AND f.due_date >= ?1 AND f.due_date <= ?2)"
+        " + (SELECT count(*) FROM student_state t WHERE t.policy_due IS NOT NULL"
+        "    AND t.policy_due >= ?1 AND t.policy_due <= ?2)";
+    long today;
+    char first[11], last[11];
+    cl_status st = due_bounds(page, &today, first, last);
+    sqlite3 *db = cl_vault_db(v);
+    sqlite3_stmt *q;
+    if (st == CL_OK)
+        st = cl_db_cached(db, sql, &q);
+    if (st != CL_OK)
+        return st;
+    sqlite3_bind_text(q, 1, first, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, last, -1, SQLITE_STATIC);
+    if (sqlite3_step(q) == SQLITE_ROW)
+        *count = sqlite3_column_int64(q, 0);
+    else
+        st = cl_db_fail(db, "counting what is due");
+    sqlite3_reset(q);
+    return st;
+}
+
+static cl_status append_due(json_t *row, const char *cursor, void *ctx)
+{
+    (void)cursor;
+    return json_array_append(ctx, row) == 0 ? CL_OK : cl_fail(CL_ESOFTWARE, _("out of memory"));
+}
+
+cl_status cl_followup_due(cl_vault *v, const char *today, int horizon_days, json_t **out)
+{
+    if (horizon_days < 0)
+        return cl_fail(CL_EUSAGE, _("the horizon cannot be negative"));
+    json_t *rows = json_array();
+    if (!rows)
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
+    cl_due_page page = {.today = today, .horizon_days = horizon_days};
+    cl_status st = cl_followup_due_each(v, &page, append_due, rows, NULL);
+    if (st != CL_OK) {
+        json_decref(rows);
+        return st;
+    }
+    *out = rows;
+    return CL_OK;
+}
