@@ -7,6 +7,7 @@
 #ifndef CARELOG_TEXT_H
 #define CARELOG_TEXT_H
 
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -129,6 +130,25 @@ void cl_buf_free(cl_buf *b);
  * text reads the same as its json_dumps. CL_EDATA when s is not UTF-8
  * (nothing appended). */
 cl_status cl_buf_json_string(cl_buf *b, const char *s, size_t n);
+
+/* A JSON object made key by key, either as a Jansson object or straight
+ * as its compact text (what json_dumps of that object with JSON_COMPACT |
+ * JSON_PRESERVE_ORDER writes), so that one description of a row serves a
+ * list kept whole and a list written out, which then builds no object per
+ * row. Start from {json_object(), NULL, true}, or {NULL, &text, true}
+ * with text empty (len 0); ok turns false when a text is not UTF-8 (as
+ * json_pack refuses it) or memory runs out, and the calls after it do
+ * nothing. Keys are carelog's own (ASCII, nothing to escape). */
+typedef struct cl_json_row {
+    json_t *object;
+    cl_buf *text;
+    bool ok;
+} cl_json_row;
+void cl_json_row_integer(cl_json_row *r, const char *key, long long n);
+void cl_json_row_text(cl_json_row *r, const char *key, const char *text);
+void cl_json_row_null(cl_json_row *r, const char *key);
+/* Ends the text's object; returns ok. */
+bool cl_json_row_close(cl_json_row *r);
 
 /* Writes len bytes of JSON text to out with the characters a terminal must
  * not see raw (DEL, C1 controls, bidirectional and invisible format

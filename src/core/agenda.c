@@ -92,6 +92,12 @@ static cl_status take_row(page *p, int section, json_t *row, const char *key)
     return st;
 }
 
+static const char *column_text(sqlite3_stmt *q, int c)
+{
+    const char *s = (const char *)sqlite3_column_text(q, c);
+    return s ? s : "";
+}
+
 /* ---- screening flags still open (a keyset page of flags_open_raised) ---- */
 
 static cl_status open_flags(cl_vault *v, page *p, long long after)
@@ -111,29 +117,36 @@ static cl_status open_flags(cl_vault *v, page *p, long long after)
         return st;
     sqlite3_bind_int64(q, 1, after);
     sqlite3_bind_int64(q, 2, p->left < 0 ? -1 : p->left + 1);
+    cl_buf text = {0};
     int rc;
     while (st == CL_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
         if (p->left == 0) {
             p->more = true;
             break;
         }
-        json_t *row = json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:i}",
-            "flag_id", (json_int_t)sqlite3_column_int64(q, 0),
-            "flag", (const char *)sqlite3_column_text(q, 1),
-            "label_zh", (const char *)sqlite3_column_text(q, 2),
-            "label_en", (const char *)sqlite3_column_text(q, 3),
-            "raised_at", (const char *)sqlite3_column_text(q, 4),
-            "record_id", (json_int_t)sqlite3_column_int64(q, 5),
-            "student_id", (json_int_t)sqlite3_column_int64(q, 6),
-            "number", (const char *)sqlite3_column_text(q, 7),
-            "name", (const char *)sqlite3_column_text(q, 8),
-            "class", (const char *)sqlite3_column_text(q, 9),
-            "risk_level", sqlite3_column_int(q, 10));
         char key[24];
         snprintf(key, sizeof key, "%lld", (long long)sqlite3_column_int64(q, 0));
-        st = row ? take_row(p, FLAGS, row, key) : cl_fail(CL_ESOFTWARE, _("out of memory"));
-        json_decref(row);
+        /* Written out, the row never becomes an object. */
+        text.len = 0;
+        cl_json_row r = {p->write ? NULL : json_object(), p->write ? &text : NULL, true};
+        static const char *const keys[] = {"flag_id", "flag", "label_zh", "label_en", "raised_at", "record_id",
+                                           "student_id", "number", "name", "class", "risk_level"};
+        static const bool integer[] = {true, false, false, false, false, true, true, false, false, false, true};
+        for (int c = 0; c < (int)(sizeof keys / sizeof *keys); c++) {
+            if (integer[c])
+                cl_json_row_integer(&r, keys[c], sqlite3_column_int64(q, c));
+            else
+                cl_json_row_text(&r, keys[c], column_text(q, c));
+        }
+        if (!cl_json_row_close(&r))
+            st = cl_fail(CL_ESOFTWARE, _("out of memory"));
+        else if (p->write)
+            st = take_text(p, FLAGS, text.data, text.len, key);
+        else
+            st = take_row(p, FLAGS, r.object, key);
+        json_decref(r.object);
     }
+    cl_buf_free(&text);
     if (st == CL_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
         st = cl_db_fail(db, "reading open flags");
     sqlite3_reset(q);

@@ -352,67 +352,11 @@ static void policy_reason(due_ctx *d, const due_day *day, const due_item *it, lo
     snprintf(reason_zh, size, "%s：至少每 %d 天一次；%s", w->zh, days, since_zh);
 }
 
-/* A row goes out as a JSON object (cl_followup_due_each) or straight as
- * its JSON text (cl_followup_due_text_each), the same keys in the same
- * order from one description (due_row). */
-typedef struct row_out {
-    json_t *row; /* the object being built, or NULL when writing text */
-    cl_buf *text;
-    bool ok;
-} row_out;
-
-static void out_key(row_out *o, const char *key)
-{
-    if (o->ok && o->text)
-        o->ok = cl_buf_append(o->text, o->text->len ? ",\"" : "{\"", 2) == CL_OK &&
-                cl_buf_puts(o->text, key) == CL_OK && cl_buf_append(o->text, "\":", 2) == CL_OK;
-}
-
-static void out_json(row_out *o, const char *key, json_t *value)
-{
-    o->ok = o->ok && value && json_object_set_new_nocheck(o->row, key, value) == 0;
-}
-
-static void out_integer(row_out *o, const char *key, json_int_t n)
-{
-    if (!o->text) {
-        out_json(o, key, json_integer(n));
-        return;
-    }
-    out_key(o, key);
-    char digits[24];
-    text_cat c = cat_into(digits, sizeof digits);
-    cat_i(&c, (long long)n);
-    o->ok = o->ok && cl_buf_append(o->text, digits, (size_t)(c.at - digits)) == CL_OK;
-}
-
-static void out_null(row_out *o, const char *key)
-{
-    if (!o->text) {
-        out_json(o, key, json_null());
-        return;
-    }
-    out_key(o, key);
-    o->ok = o->ok && cl_buf_append(o->text, "null", 4) == CL_OK;
-}
-
-/* A person's text, or text carelog made (ASCII it wrote): both must be
- * UTF-8, as json_pack checked before. */
-static void out_text(row_out *o, const char *key, const char *text)
-{
-    size_t n = strlen(text);
-    if (!o->text) {
-        out_json(o, key, json_stringn(text, n));
-        return;
-    }
-    out_key(o, key);
-    o->ok = o->ok && cl_buf_json_string(o->text, text, n) == CL_OK;
-}
-
-/* The row of it as cl_followup_due describes it, into o; false when its
+/* The row of it as cl_followup_due describes it, into o (an object for
+ * cl_followup_due_each, its text for cl_followup_due_text_each); false when its
  * date is not a date (the form would not have let it in), a text is not
  * UTF-8, or out of memory. */
-static bool due_row(due_ctx *d, const due_day *day, const due_item *it, row_out *o)
+static bool due_row(due_ctx *d, const due_day *day, const due_item *it, cl_json_row *o)
 {
     const char *date = item_text(day, it, T_DATE);
     long due = days_of(date);
@@ -429,24 +373,22 @@ static bool due_row(due_ctx *d, const due_day *day, const due_item *it, row_out 
     char due_date[11];
     memcpy(due_date, date, 10);
     due_date[10] = '\0';
-    out_integer(o, "student_id", (json_int_t)it->student);
-    out_text(o, "number", it->number);
-    out_text(o, "name", item_text(day, it, T_NAME));
-    out_text(o, "class", item_text(day, it, T_CLASS));
-    out_integer(o, "risk_level", it->risk);
-    out_text(o, "due_date", due_date);
-    out_integer(o, "days_overdue", (json_int_t)overdue);
-    out_text(o, "status", overdue > 0 ? "overdue" : "due");
-    out_text(o, "source", source_names[it->source]);
-    out_text(o, "reason", reason);
+    cl_json_row_integer(o, "student_id", (json_int_t)it->student);
+    cl_json_row_text(o, "number", it->number);
+    cl_json_row_text(o, "name", item_text(day, it, T_NAME));
+    cl_json_row_text(o, "class", item_text(day, it, T_CLASS));
+    cl_json_row_integer(o, "risk_level", it->risk);
+    cl_json_row_text(o, "due_date", due_date);
+    cl_json_row_integer(o, "days_overdue", (json_int_t)overdue);
+    cl_json_row_text(o, "status", overdue > 0 ? "overdue" : "due");
+    cl_json_row_text(o, "source", source_names[it->source]);
+    cl_json_row_text(o, "reason", reason);
     if (!policy && it->record > 0)
-        out_integer(o, "record_id", (json_int_t)it->record);
+        cl_json_row_integer(o, "record_id", (json_int_t)it->record);
     else
-        out_null(o, "record_id");
-    out_text(o, "reason_zh", reason_zh);
-    if (o->ok && o->text)
-        o->ok = cl_buf_append(o->text, "}", 1) == CL_OK;
-    return o->ok;
+        cl_json_row_null(o, "record_id");
+    cl_json_row_text(o, "reason_zh", reason_zh);
+    return cl_json_row_close(o);
 }
 
 /* "%.10s/%lld/%s/%lld": date, student, source, record. */
@@ -511,18 +453,18 @@ static cl_status give_day(due_walker *w, due_day *day)
             w->full = true;
             break;
         }
-        row_out o = {w->text ? NULL : json_object(), w->text ? &w->out : NULL, true};
+        cl_json_row o = {w->text ? NULL : json_object(), w->text ? &w->out : NULL, true};
         w->out.len = 0;
-        if (!w->text && !o.row)
+        if (!w->text && !o.object)
             return cl_fail(CL_ESOFTWARE, _("out of memory"));
         if (!due_row(&w->d, day, &day->items[i], &o)) { /* as json_pack's NULL skipped it before */
-            json_decref(o.row);
+            json_decref(o.object);
             cl_error_clear();
             continue;
         }
         key_of_item(day, &day->items[i], w->key, sizeof w->key);
-        st = w->text ? w->text(w->out.data, w->out.len, w->key, w->ctx) : w->row(o.row, w->key, w->ctx);
-        json_decref(o.row);
+        st = w->text ? w->text(w->out.data, w->out.len, w->key, w->ctx) : w->row(o.object, w->key, w->ctx);
+        json_decref(o.object);
         w->given++;
     }
     return st;

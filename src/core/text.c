@@ -903,7 +903,13 @@ void cl_text_put_json(const char *text, size_t len, FILE *out)
     while (p < end) {
         unsigned char c = (unsigned char)*p;
         if (c < 0x7F) {
-            p++;
+            /* Eight bytes at a time while none is DEL or above: adding 1
+             * to each sets a top bit only for those. */
+            uint64_t w;
+            if (end - p >= 8 && (memcpy(&w, p, 8), ((w | (w + 0x0101010101010101u)) & 0x8080808080808080u) == 0))
+                p += 8;
+            else
+                p++;
             continue;
         }
         if (c >= 0xE3 && c <= 0xEC && end - p >= 3 && ((unsigned char)p[1] & 0xC0) == 0x80 &&
@@ -928,3 +934,64 @@ void cl_text_put_json(const char *text, size_t len, FILE *out)
     fwrite(run, 1, (size_t)(p - run), out);
 }
 
+
+static void row_key(cl_json_row *r, const char *key)
+{
+    r->ok = r->ok && cl_buf_append(r->text, r->text->len ? ",\"" : "{\"", 2) == CL_OK &&
+            cl_buf_puts(r->text, key) == CL_OK && cl_buf_append(r->text, "\":", 2) == CL_OK;
+}
+
+static void row_set(cl_json_row *r, const char *key, json_t *value)
+{
+    r->ok = r->ok && value && json_object_set_new_nocheck(r->object, key, value) == 0;
+    if (!r->ok)
+        json_decref(value);
+}
+
+void cl_json_row_integer(cl_json_row *r, const char *key, long long n)
+{
+    if (!r->text) {
+        if (r->ok)
+            row_set(r, key, json_integer((json_int_t)n));
+        return;
+    }
+    row_key(r, key);
+    char digits[24], *d = digits + sizeof digits;
+    unsigned long long u = n < 0 ? 0 - (unsigned long long)n : (unsigned long long)n;
+    do
+        *--d = (char)('0' + u % 10);
+    while (u /= 10);
+    if (n < 0)
+        *--d = '-';
+    r->ok = r->ok && cl_buf_append(r->text, d, (size_t)(digits + sizeof digits - d)) == CL_OK;
+}
+
+void cl_json_row_text(cl_json_row *r, const char *key, const char *text)
+{
+    size_t n = strlen(text);
+    if (!r->text) {
+        if (r->ok)
+            row_set(r, key, json_stringn(text, n));
+        return;
+    }
+    row_key(r, key);
+    r->ok = r->ok && cl_buf_json_string(r->text, text, n) == CL_OK;
+}
+
+void cl_json_row_null(cl_json_row *r, const char *key)
+{
+    if (!r->text) {
+        if (r->ok)
+            row_set(r, key, json_null());
+        return;
+    }
+    row_key(r, key);
+    r->ok = r->ok && cl_buf_append(r->text, "null", 4) == CL_OK;
+}
+
+bool cl_json_row_close(cl_json_row *r)
+{
+    if (r->ok && r->text)
+        r->ok = cl_buf_append(r->text, r->text->len ? "}" : "{}", r->text->len ? 1 : 2) == CL_OK;
+    return r->ok;
+}

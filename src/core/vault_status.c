@@ -37,9 +37,9 @@ cl_status cl_vault_status(cl_vault *v, json_t **out)
      * table that cannot be counted is damage, not a count of -1. */
     sqlite3_stmt *q;
     /* Counts kept by triggers (row_counts) are read, not counted. */
-    st = cl_db_prepare(v->db, "SELECT t.name, c.n FROM sqlite_schema t LEFT JOIN row_counts c ON c.name = t.name"
-                              " WHERE t.type = 'table' AND t.name NOT LIKE 'sqlite_%'"
-                              " AND t.name NOT LIKE '%\\_%' ESCAPE '\\' AND t.name <> 'meta' ORDER BY t.name", &q);
+    st = cl_db_cached(v->db, "SELECT t.name, c.n FROM sqlite_schema t LEFT JOIN row_counts c ON c.name = t.name"
+                             " WHERE t.type = 'table' AND t.name NOT LIKE 'sqlite_%'"
+                             " AND t.name NOT LIKE '%\\_%' ESCAPE '\\' AND t.name <> 'meta' ORDER BY t.name", &q);
     if (st == CL_OK) {
         int rc = SQLITE_DONE;
         while (st == CL_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -53,7 +53,7 @@ cl_status cl_vault_status(cl_vault *v, json_t **out)
         }
         if (st == CL_OK && rc != SQLITE_DONE)
             st = cl_db_fail(v->db, "listing the tables");
-        sqlite3_finalize(q);
+        sqlite3_reset(q);
     }
     if (st != CL_OK) {
         json_decref(counts);

@@ -431,6 +431,32 @@ static void test_json_string_as_jansson(void **state)
     }
 }
 
+/* JSON text written inert: every unsafe character becomes its \u escape
+ * wherever it stands (the safe stretches are skipped eight bytes at a
+ * time), everything else passes as it is. */
+static void test_put_json_inert(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *raw, *escaped;
+    } unsafe[] = {{"\x7f", "\\u007f"}, {"\xc2\x9b", "\\u009b"}, {"\xe2\x80\xae", "\\u202e"},
+                  {"\xe2\x80\x8b", "\\u200b"}, {"\xef\xbb\xbf", "\\ufeff"}};
+    for (size_t u = 0; u < sizeof unsafe / sizeof *unsafe; u++)
+        for (int at = 0; at < 20; at++) {
+            char in[64], want[96];
+            snprintf(in, sizeof in, "%.*s%s%s", at, "{\"name\":\"abcdefghijklmnopq", unsafe[u].raw, "赵\"}");
+            snprintf(want, sizeof want, "%.*s%s%s", at, "{\"name\":\"abcdefghijklmnopq", unsafe[u].escaped, "赵\"}");
+            char *out = NULL;
+            size_t n = 0;
+            FILE *f = open_memstream(&out, &n);
+            assert_non_null(f);
+            cl_text_put_json(in, strlen(in), f);
+            fclose(f);
+            assert_string_equal(out, want);
+            free(out);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -445,6 +471,7 @@ int main(void)
         cmocka_unit_test(test_encodings),
         cmocka_unit_test(test_printf_and_buf),
         cmocka_unit_test(test_json_string_as_jansson),
+        cmocka_unit_test(test_put_json_inert),
         cmocka_unit_test(test_wrap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
