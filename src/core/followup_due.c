@@ -85,12 +85,10 @@ static void cat_date(text_cat *c, const char *s)
     cat_n(c, s, strnlen(s, 10));
 }
 
-/* ---- what is due ------------------------------------------------------ */
-
 /* ---- the two sources ------------------------------------------------- */
 
-/* Each source in due-date order from its index (followups_open_listed,
- * which holds every column read here, and student_state_policy_due),
+/* Each source in due-date order from its index (followups_open_listed and
+ * student_state_policy_listed, which hold every column read here),
  * with no sort: the list's order within a day (student number, student
  * id, source, record) is made here a day at a time, for a sort of the
  * whole list by SQLite was most of its cost. ?1..?2 bound the due date;

@@ -340,8 +340,9 @@ static cl_status ignore_due_text(const char *json, size_t len, const char *curso
 
 /* The due list and the agenda's follow-up sections, whole, as objects or
  * as text, and after a cursor: the open follow-ups come from
- * followups_open_listed alone (no row of followups read per row), in its
- * order, with no sort (a day's rows are put in order by the core). */
+ * followups_open_listed alone (no row of followups read per row), the
+ * policies' dates from student_state_policy_listed alone, each in its
+ * index's order, with no sort (a day's rows are put in order by the core). */
 static void test_due_reads_one_covering_index(void **state)
 {
     fixture *f = *state;
@@ -364,17 +365,22 @@ static void test_due_reads_one_covering_index(void **state)
     page.after = cursor;
     OK(cl_followup_due_each(f->v, &page, ignore_due, cursor, NULL));
     sqlite3_trace_v2(db, 0, NULL, NULL);
-    int lists = 0;
+    int follow_ups = 0, policies = 0;
     for (size_t i = 0; i < c.n; i++) {
-        if (!strstr(c.sql[i], "FROM followups f JOIN students s")) {
-            free(c.sql[i]);
-            continue;
+        if (strstr(c.sql[i], "FROM followups f JOIN students s")) {
+            follow_ups++;
+            assert_reads_one_index(db, c.sql[i],
+                                   " f USING COVERING INDEX followups_open_listed (due_date>? AND due_date<?)");
+        } else if (strstr(c.sql[i], "FROM student_state t JOIN students s") && strstr(c.sql[i], "policy_due")) {
+            policies++;
+            assert_reads_one_index(db, c.sql[i],
+                                   " t USING COVERING INDEX student_state_policy_listed (policy_due>? AND policy_due<?)");
         }
-        lists++;
-        assert_reads_one_index(db, c.sql[i], " f USING COVERING INDEX followups_open_listed (due_date>? AND due_date<?)");
         free(c.sql[i]);
     }
-    assert_int_equal(lists, 2); /* the whole list's statement, and the one after a cursor */
+    /* The whole list's statements, and the ones after a cursor. */
+    assert_int_equal(follow_ups, 2);
+    assert_int_equal(policies, 2);
 }
 
 /* The check itself: a statement that scans is caught. */
