@@ -701,14 +701,15 @@ int main(int argc, char **argv)
             base = measure(qn->plain_fn, qn->runs);
         }
         base_p50 = last_p50;
-        char extra[96] = "";
+        double base_cpu_p50 = last_cpu_p50;
+        char extra[128] = "";
         if (qn->core == q_stream)
             snprintf(extra, sizeof extra, "  (%.0f rows/s)", (double)streamed / core);
         else if (qn->plain_fn)
             snprintf(extra, sizeof extra, "  (p50 %.2fms, plain %.2fms)", core_p50 * 1e3, base_p50 * 1e3);
         if (qn->core == q_agenda || qn->core == q_due)
-            snprintf(extra, sizeof extra, "  (p50 %.2fms; CPU p95 %.2fms, p50 %.2fms; %.2f MB of JSON)", core_p50 * 1e3,
-                     cpu_p95 * 1e3, cpu_p50 * 1e3, (double)json_bytes / 1e6);
+            snprintf(extra, sizeof extra, "  (p50 %.2fms; CPU p95 %.2fms, p50 %.2fms, plain %.2fms; %.2f MB of JSON)",
+                     core_p50 * 1e3, cpu_p95 * 1e3, cpu_p50 * 1e3, base_cpu_p50 * 1e3, (double)json_bytes / 1e6);
         if (base > 0)
             printf("  %-40s %8.2fms %8.2fms %6.1fx%s\n", qn->name, core * 1e3, base * 1e3, core / base, extra);
         else
