@@ -849,25 +849,31 @@ void cl_buf_free(cl_buf *b)
     b->len = b->cap = 0;
 }
 
-cl_status cl_buf_json_string(cl_buf *b, const char *s, size_t n)
+/* s[0..n) as the inside of a JSON string, written at o (room for 6n
+ * bytes): the bytes written, or SIZE_MAX when s is not UTF-8. Checked and
+ * escaped in one pass. */
+static size_t json_escape_into(char *o, const char *s, size_t n)
 {
-    if (!cl_utf8_valid(s, n))
-        return cl_fail(CL_EDATA, _("a text is not valid UTF-8"));
-    if (n > (SIZE_MAX - 2) / 6)
-        return cl_fail(CL_ESOFTWARE, _("out of memory"));
-    /* At most six bytes for one, and the quotes: one reservation. */
-    cl_status st = buf_reserve(b, n * 6 + 2);
-    if (st != CL_OK)
-        return st;
-    char *o = b->data + b->len;
-    *o++ = '"';
-    for (size_t i = 0; i < n; i++) {
+    static const char hex[] = "0123456789ABCDEF";
+    char *start = o;
+    for (size_t i = 0; i < n;) {
         unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80) {
+            uint32_t cp;
+            bool ok;
+            size_t k = decode(s + i, s + n, &cp, &ok);
+            if (!ok)
+                return SIZE_MAX;
+            memcpy(o, s + i, k);
+            o += k;
+            i += k;
+            continue;
+        }
+        i++;
         if (c >= 0x20 && c != '"' && c != '\\') {
             *o++ = (char)c;
             continue;
         }
-        static const char hex[] = "0123456789ABCDEF";
         *o++ = '\\';
         switch (c) {
         case '"': *o++ = '"'; break;
@@ -884,9 +890,43 @@ cl_status cl_buf_json_string(cl_buf *b, const char *s, size_t n)
             o += 5;
         }
     }
-    *o++ = '"';
-    *o = '\0';
-    b->len = (size_t)(o - b->data);
+    return (size_t)(o - start);
+}
+
+/* Room for a string of n bytes written as JSON (its quotes and at most
+ * six bytes for each) and extra more. */
+static cl_status reserve_json(cl_buf *b, size_t n, size_t extra)
+{
+    if (n > (SIZE_MAX - 2 - extra) / 6)
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
+    return buf_reserve(b, n * 6 + 2 + extra);
+}
+
+/* Writes the quoted string at the buffer's end without moving len; the
+ * bytes written, or SIZE_MAX (the buffer as it was) when not UTF-8. */
+static size_t put_json_string(cl_buf *b, size_t at, const char *s, size_t n)
+{
+    char *o = b->data + at;
+    *o = '"';
+    size_t k = json_escape_into(o + 1, s, n);
+    if (k == SIZE_MAX) {
+        b->data[b->len] = '\0';
+        return SIZE_MAX;
+    }
+    o[1 + k] = '"';
+    o[2 + k] = '\0';
+    return k + 2;
+}
+
+cl_status cl_buf_json_string(cl_buf *b, const char *s, size_t n)
+{
+    cl_status st = reserve_json(b, n, 0);
+    if (st != CL_OK)
+        return st;
+    size_t k = put_json_string(b, b->len, s, n);
+    if (k == SIZE_MAX)
+        return cl_fail(CL_EDATA, _("a text is not valid UTF-8"));
+    b->len += k;
     return CL_OK;
 }
 
@@ -935,10 +975,24 @@ void cl_text_put_json(const char *text, size_t len, FILE *out)
 }
 
 
-static void row_key(cl_json_row *r, const char *key)
+/* Writes ,"key": (or {"key": first) with room for extra bytes after it
+ * reserved; the offset after it, the text's len not yet moved (0 when
+ * out of memory: r->ok turns false). */
+static size_t row_key(cl_json_row *r, const char *key, size_t value_room)
 {
-    r->ok = r->ok && cl_buf_append(r->text, r->text->len ? ",\"" : "{\"", 2) == CL_OK &&
-            cl_buf_puts(r->text, key) == CL_OK && cl_buf_append(r->text, "\":", 2) == CL_OK;
+    size_t klen = strlen(key);
+    if (!r->ok || buf_reserve(r->text, klen + 4 + value_room) != CL_OK) {
+        r->ok = false;
+        return 0;
+    }
+    char *o = r->text->data + r->text->len;
+    *o++ = r->text->len ? ',' : '{';
+    *o++ = '"';
+    memcpy(o, key, klen);
+    o += klen;
+    *o++ = '"';
+    *o++ = ':';
+    return (size_t)(o - r->text->data);
 }
 
 static void row_set(cl_json_row *r, const char *key, json_t *value)
@@ -955,7 +1009,6 @@ void cl_json_row_integer(cl_json_row *r, const char *key, long long n)
             row_set(r, key, json_integer((json_int_t)n));
         return;
     }
-    row_key(r, key);
     char digits[24], *d = digits + sizeof digits;
     unsigned long long u = n < 0 ? 0 - (unsigned long long)n : (unsigned long long)n;
     do
@@ -963,7 +1016,13 @@ void cl_json_row_integer(cl_json_row *r, const char *key, long long n)
     while (u /= 10);
     if (n < 0)
         *--d = '-';
-    r->ok = r->ok && cl_buf_append(r->text, d, (size_t)(digits + sizeof digits - d)) == CL_OK;
+    size_t len = (size_t)(digits + sizeof digits - d);
+    size_t at = row_key(r, key, len);
+    if (!r->ok)
+        return;
+    memcpy(r->text->data + at, d, len);
+    r->text->len = at + len;
+    r->text->data[r->text->len] = '\0';
 }
 
 void cl_json_row_text(cl_json_row *r, const char *key, const char *text)
@@ -974,8 +1033,17 @@ void cl_json_row_text(cl_json_row *r, const char *key, const char *text)
             row_set(r, key, json_stringn(text, n));
         return;
     }
-    row_key(r, key);
-    r->ok = r->ok && cl_buf_json_string(r->text, text, n) == CL_OK;
+    if (r->ok && n > (SIZE_MAX - 2 - 64) / 6)
+        r->ok = false;
+    size_t at = row_key(r, key, n * 6 + 2);
+    if (!r->ok)
+        return;
+    size_t k = put_json_string(r->text, at, text, n);
+    if (k == SIZE_MAX) {
+        r->ok = false; /* not UTF-8, as json_pack refuses it */
+        return;
+    }
+    r->text->len = at + k;
 }
 
 void cl_json_row_null(cl_json_row *r, const char *key)
@@ -985,8 +1053,11 @@ void cl_json_row_null(cl_json_row *r, const char *key)
             row_set(r, key, json_null());
         return;
     }
-    row_key(r, key);
-    r->ok = r->ok && cl_buf_append(r->text, "null", 4) == CL_OK;
+    size_t at = row_key(r, key, 4);
+    if (!r->ok)
+        return;
+    memcpy(r->text->data + at, "null", 5);
+    r->text->len = at + 4;
 }
 
 bool cl_json_row_close(cl_json_row *r)
