@@ -25,10 +25,15 @@
  * arenas for pointers but does not report SQLite's own blocks as leaks
  * (they are not malloc'ed), and its mlock does nothing.
  *
- * Jansson (records' fields as JSON) allocates with malloc, as the program's
- * free() of every json_dumps text expects, but every block Jansson frees
- * is wiped first (installed with SQLite's allocator, before main). A text
- * json_dumps gave is wiped too when freed with cl_memory_free_text. */
+ * Everything else the process allocates comes from glibc's malloc, and
+ * there the same guarantee holds by one mechanism: memory.c defines the
+ * process's free and realloc (they interpose glibc's for carelog's code,
+ * the C library's own calls and every library's, so a record's text built
+ * by strdup, asprintf, getline, stdio, Jansson, libcsv, utf8proc, pango or
+ * libxlsxwriter is wiped when freed, as is what a realloc moved away
+ * from). No caller frees text in a special way; a plain free() is the
+ * wiping one. Not under AddressSanitizer, whose own malloc and free take
+ * over there (its quarantine poisons what is freed instead). */
 #ifndef CARELOG_MEMORY_H
 #define CARELOG_MEMORY_H
 
@@ -64,8 +69,14 @@ cl_memory_stats cl_memory_stats_now(void);
  * prove the wipe; it reads every arena, so it is slow. */
 bool cl_memory_find(const void *needle, size_t len, bool freed);
 
-/* Wipes and frees a malloc'ed text, such as json_dumps gives (NULL: none);
- * also an SQLite destructor for a text bound or returned. */
+/* Test hook: in a test build (-DCARELOG_TEST_HOOKS) turns the wipe of
+ * freed malloc blocks off and on again, so that a heap-scan test can show
+ * its scan finds what a plain free leaves; in the released program it
+ * does nothing. */
+void cl_memory_wipe_freed(bool on);
+
+/* free(text): kept as a name for an SQLite destructor of a text bound or
+ * returned (free() itself wipes, see above). */
 void cl_memory_free_text(void *text);
 
 #endif

@@ -106,8 +106,8 @@ char *cl_strdup_printf(const char *fmt, ...)
 /* A growable byte buffer, always NUL-terminated once anything was appended.
  * Start from `cl_buf b = {0};`. On failure (CL_ESOFTWARE "out of memory") the
  * contents so far are kept; cl_buf_free releases them either way. Its text
- * is often a record's: a buffer outgrown and the one freed are wiped first;
- * free a taken text with cl_memory_free_text (memory.h) for the same. */
+ * is often a record's: a buffer outgrown and the one freed are wiped, as
+ * everything freed is (memory.h), so a taken text is freed with free(). */
 typedef struct cl_buf {
     char *data;
     size_t len, cap;

@@ -13,7 +13,6 @@
 #include "carelog/audit.h"
 #include "carelog/catalog.h"
 #include "carelog/i18n.h"
-#include "carelog/memory.h"
 #include "carelog/referral.h"
 #include "carelog/search.h"
 #include "carelog/secret.h"
@@ -97,7 +96,7 @@ cl_status cl_cli_put_json(json_t *value)
     if (!text)
         return cl_fail(CL_ESOFTWARE, _("out of memory"));
     put_json_inert(text, stdout, true);
-    cl_memory_free_text(text);
+    free(text);
     return CL_OK;
 }
 
@@ -113,7 +112,7 @@ cl_status cl_cli_json_row(cl_cli_json_rows *a, const json_t *row)
         return cl_fail(CL_ESOFTWARE, _("out of memory"));
     fputc(a->n++ ? ',' : '[', stdout);
     put_json_inert(text, stdout, false);
-    cl_memory_free_text(text);
+    free(text);
     return CL_OK;
 }
 

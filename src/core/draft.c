@@ -4,7 +4,6 @@
 
 #include "carelog/clock.h"
 #include "carelog/i18n.h"
-#include "carelog/memory.h"
 #include "carelog/storage.h"
 #include "record_internal.h"
 
@@ -45,7 +44,7 @@ cl_status cl_draft_save(cl_vault *v, const char *kind, long long student_id, lon
             *id = sqlite3_last_insert_rowid(db);
     }
     sqlite3_finalize(q);
-    cl_memory_free_text(text);
+    free(text);
     return st;
 }
 

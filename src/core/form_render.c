@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "carelog/memory.h"
 #include "carelog/text.h"
 
 /* ---- rendering -------------------------------------------------------- */
@@ -25,7 +24,7 @@ static void put_raw(cl_buf *b, const json_t *v)
     char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
     if (s)
         cl_buf_puts(b, s);
-    cl_memory_free_text(s);
+    free(s);
 }
 
 static void put_number(cl_buf *b, const json_t *v)

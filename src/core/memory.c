@@ -8,7 +8,6 @@
  * own, wiped and unmapped when freed. */
 #include "carelog/memory.h"
 
-#include <jansson.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <sodium.h>
@@ -289,42 +288,90 @@ static const sqlite3_mem_methods methods = {
     mem_malloc, mem_free, mem_realloc, mem_size, mem_roundup, mem_init, mem_shutdown, NULL,
 };
 
-/* Jansson's blocks: a record's fields parsed, built and dumped, plaintext
- * all of them. They come from malloc, as before, so that every free() of
- * a json_dumps text in the program stays right; each is wiped when
- * Jansson frees it (its whole usable size, the slack glibc hands out
- * included). The arenas would lock them too, but then one free() missed
- * among the callers of json_dumps would abort the program. */
-static void *json_block(size_t n)
+/* The program's free and realloc, for the whole process: carelog's own
+ * calls, and those of the C library (strdup, asprintf, getline, stdio's
+ * buffers, iconv) and of every library that allocates with malloc
+ * (Jansson, libcsv, utf8proc, libxlsxwriter, pango, cairo, glib, ncurses).
+ * They interpose glibc's (ELF symbol interposition, as glibc documents for
+ * replacing malloc; malloc itself stays glibc's). A block is wiped, its
+ * whole usable size, before glibc gets it back; realloc never leaves a
+ * moved block behind unwiped: it grows by malloc, copy, and this free
+ * (glibc's reallocarray calls it too).
+ * One mechanism, so that no caller can forget it: a record's text may be
+ * in any buffer of the program, built by any of those libraries.
+ * AddressSanitizer brings its own malloc and free (a build under it keeps
+ * its quarantine and poisoning instead, and the heap-scan tests skip). */
+#ifndef CL_ASAN
+extern void __libc_free(void *block);
+extern void *__libc_realloc(void *block, size_t size);
+
+/* Off only in a test build: the benchmarks' baseline runs (see
+ * install()) and the heap-scan tests' control (cl_memory_wipe_freed). */
+static bool wipe_on_free = true;
+
+void free(void *block)
 {
-    return malloc(n);
+    if (!block)
+        return;
+    if (wipe_on_free)
+        sodium_memzero(block, malloc_usable_size(block));
+    __libc_free(block);
 }
 
-static void json_block_free(void *p)
+void *realloc(void *block, size_t size)
 {
-    if (!p)
-        return;
-    sodium_memzero(p, malloc_usable_size(p));
-    free(p);
+    if (!wipe_on_free)
+        return __libc_realloc(block, size);
+    if (!block)
+        return malloc(size);
+    if (size == 0) { /* glibc's meaning: freed */
+        free(block);
+        return NULL;
+    }
+    size_t have = malloc_usable_size(block);
+    /* In place while it fits without wasting more than half the block
+     * (the slack is wiped with it when freed). */
+    if (size <= have && size >= have / 2)
+        return block;
+    void *moved = malloc(size);
+    if (!moved)
+        return NULL;
+    memcpy(moved, block, have < size ? have : size);
+    free(block);
+    return moved;
+}
+#endif
+
+void cl_memory_wipe_freed(bool on)
+{
+#if defined(CARELOG_TEST_HOOKS) && !defined(CL_ASAN)
+    wipe_on_free = on;
+#else
+    (void)on;
+#endif
 }
 
 void cl_memory_free_text(void *text)
 {
-    json_block_free(text);
+    free(text);
 }
 
 /* Before main, so before anything can start SQLite with its own
- * allocator (or Jansson allocate a first block). The benchmarks' baseline runs (test builds only) ask for
- * SQLite's default allocator to measure what this one costs. */
+ * allocator. The benchmarks' baseline runs (test builds only) ask for
+ * SQLite's default allocator and glibc's own free, to measure what memory
+ * security costs. */
 __attribute__((constructor)) static void install(void)
 {
 #ifdef CARELOG_TEST_HOOKS
     const char *system = getenv("CARELOG_TEST_SYSTEM_MALLOC");
-    if (system && strcmp(system, "1") == 0)
+    if (system && strcmp(system, "1") == 0) {
+#ifndef CL_ASAN
+        wipe_on_free = false;
+#endif
         return;
+    }
 #endif
     sqlite3_config(SQLITE_CONFIG_MALLOC, &methods);
-    json_set_alloc_funcs(json_block, json_block_free);
 }
 
 static NO_ASAN bool owns_locked(const void *p)

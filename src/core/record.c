@@ -11,7 +11,6 @@
 #include "carelog/catalog.h"
 #include "carelog/clock.h"
 #include "carelog/identifier.h"
-#include "carelog/memory.h"
 #include "carelog/storage.h"
 #include "carelog/text.h"
 #include "record_internal.h"
@@ -112,7 +111,7 @@ static cl_status apply_score(cl_vault *v, const cl_form *form, long long id, lon
             st = cl_db_fail(db, "saving the score");
         sqlite3_reset(q);
     }
-    cl_memory_free_text(text);
+    free(text);
     json_t *labels = json_object_get(score, "flag_labels");
     size_t i;
     json_t *fl;
@@ -343,7 +342,7 @@ static cl_status insert_tx(cl_vault *v, const char *kind, long long student_id, 
             st = cl_db_fail(db, "saving the record");
         sqlite3_reset(q);
     }
-    cl_memory_free_text(text);
+    free(text);
     if (st != CL_OK)
         return st;
     long long id = sqlite3_last_insert_rowid(db);
@@ -595,7 +594,7 @@ cl_status cl_record_edit_tx(cl_vault *v, long long id, long long expected_versio
         /* Nothing changed: no new version. */
         if (new_version)
             *new_version = r.version;
-        cl_memory_free_text(text);
+        free(text);
         json_decref(fields);
         row_free(&r);
         return CL_OK;
@@ -656,7 +655,7 @@ cl_status cl_record_edit_tx(cl_vault *v, long long id, long long expected_versio
     }
     if (st == CL_OK && new_version)
         *new_version = r.version + 1;
-    cl_memory_free_text(text);
+    free(text);
     json_decref(fields);
     row_free(&r);
     return st;

@@ -13,7 +13,6 @@
 
 #include "carelog/record.h"
 #include "carelog/i18n.h"
-#include "carelog/memory.h"
 #include "carelog/secret.h"
 #include "carelog/storage.h"
 #include "carelog/text.h"
@@ -101,7 +100,7 @@ cl_status cl_record_sign(cl_vault *v, long long id, long long expected_version)
             st = cl_db_fail(db, "saving the signature");
         sqlite3_finalize(q);
     }
-    cl_memory_free_text(text);
+    free(text);
     if (st == CL_OK) {
         char target[48], detail[48];
         snprintf(target, sizeof target, "record %lld", id);

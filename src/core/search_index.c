@@ -11,7 +11,6 @@
 #include "carelog/form.h"
 #include "carelog/i18n.h"
 #include "carelog/pinyin.h"
-#include "carelog/memory.h"
 #include "carelog/search.h"
 #include "carelog/storage.h"
 #include "carelog/text.h"
@@ -252,7 +251,7 @@ static void body_function(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         progress_fn(progress_count, progress_ctx);
     char *text = record_text(sqlite3_user_data(ctx), sqlite3_context_db_handle(ctx), sqlite3_value_int64(argv[0]));
     if (text)
-        sqlite3_result_text(ctx, text, -1, cl_memory_free_text);
+        sqlite3_result_text(ctx, text, -1, free);
     else
         sqlite3_result_null(ctx);
 }
@@ -307,7 +306,7 @@ static void pinyin_function(sqlite3_context *ctx, int argc, sqlite3_value **argv
     char *text = found ? cl_buf_take(&b) : NULL;
     cl_buf_free(&b);
     if (text)
-        sqlite3_result_text(ctx, text, -1, cl_memory_free_text);
+        sqlite3_result_text(ctx, text, -1, free);
     else
         sqlite3_result_null(ctx);
 }

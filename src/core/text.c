@@ -11,7 +11,6 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -769,18 +768,13 @@ static cl_status buf_reserve(cl_buf *b, size_t extra)
     size_t cap = b->cap ? b->cap : 64;
     while (cap < need)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-    /* Not realloc: a buffer holds a record's text more often than not,
-     * and the copy realloc leaves behind when it moves would keep it. */
-    char *grown = malloc(cap);
+    /* A buffer holds a record's text more often than not: the process's
+     * realloc wipes the block it moves away from (memory.h). */
+    char *grown = realloc(b->data, cap);
     if (!grown)
         return cl_fail(CL_ESOFTWARE, _("out of memory"));
-    if (b->data) {
-        memcpy(grown, b->data, b->len + 1);
-        sodium_memzero(b->data, b->cap);
-        free(b->data);
-    } else {
+    if (!b->data)
         grown[0] = '\0';
-    }
     b->data = grown;
     b->cap = cap;
     return CL_OK;
@@ -842,8 +836,6 @@ void cl_buf_free(cl_buf *b)
 {
     if (!b)
         return;
-    if (b->data)
-        sodium_memzero(b->data, b->cap);
     free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;

@@ -7,7 +7,6 @@
  * amendments and transitions inside) is fixed. */
 #include "carelog/transfer.h"
 #include "carelog/i18n.h"
-#include "carelog/memory.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -267,7 +266,7 @@ static cl_status insert_row(importer *im, const char *table, const cols *tc, con
                 st = cl_fail(CL_ESOFTWARE, _("out of memory"));
                 break;
             }
-            sqlite3_bind_text(q, k, text, -1, cl_memory_free_text);
+            sqlite3_bind_text(q, k, text, -1, free);
             continue;
         }
         switch (cc->aff) {

@@ -15,7 +15,6 @@
 #include "carelog/clock.h"
 #include "carelog/form.h"
 #include "carelog/i18n.h"
-#include "carelog/memory.h"
 #include "carelog/office.h"
 #include "carelog/record.h"
 #include "carelog/referral.h"
@@ -212,7 +211,7 @@ static void bind_json(sqlite3_stmt *q, int col, const json_t *v)
     }
     char *text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
     sqlite3_bind_text(q, col, text ? text : "{}", -1, SQLITE_TRANSIENT);
-    cl_memory_free_text(text);
+    free(text);
 }
 
 static cl_status step_done(sqlite3 *db, sqlite3_stmt *q, const char *what)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "carelog/memory.h"
 #include "carelog/status.h"
 
 /* Fails the test, with the error message, unless expr is CL_OK. */
@@ -72,6 +73,23 @@ static inline bool in_malloc_heap(const char *needle, size_t n)
     fclose(maps);
     assert_true(seen);
     return found;
+}
+
+/* A heap-scan test of one path: run(ctx) puts a text containing canary
+ * through the path and frees all it made. With memory security as it is
+ * the canary is then nowhere in the heap; run again with the wipe of
+ * freed blocks off, it is found: the path did carry it through malloc'ed
+ * buffers, and the scan would see them if they were left unwiped. Each
+ * test its own canary (the control run leaves its copies behind). */
+static inline void expect_path_leaves_nothing(void (*run)(void *ctx), void *ctx, const char *canary)
+{
+    run(ctx);
+    assert_false(in_malloc_heap(canary, strlen(canary)));
+    cl_memory_wipe_freed(false);
+    run(ctx);
+    bool seen = in_malloc_heap(canary, strlen(canary));
+    cl_memory_wipe_freed(true);
+    assert_true(seen);
 }
 
 #endif
