@@ -494,12 +494,68 @@ static void test_list_summaries(void **state)
     }
 }
 
+#define SHOWN_CANARY "record-shown-and-listed-canary"
+
+static cl_status row_has_canary(json_t *row, void *ctx)
+{
+    char *text = json_dumps(row, JSON_COMPACT);
+    *(bool *)ctx |= text && strstr(text, SHOWN_CANARY);
+    free(text);
+    return CL_OK;
+}
+
+/* Showing a record (read, audited, rendered for people in both languages,
+ * its history) and listing records (the list with its summaries, and
+ * streamed row by row) leave none of its text in freed memory. */
+static void show_and_list(void *ctx)
+{
+    fixture *f = ctx;
+    long long id = add_record(f->v, "session", f->student,
+                              "{\"occurred_at\": \"2026-03-01\", \"session_type\": \"individual\", \"risk_noted\": false,"
+                              " \"presenting_issue\": \"" SHOWN_CANARY "\", \"data\": \"今天说起 " SHOWN_CANARY "\"}",
+                              0);
+    json_t *record;
+    OK(cl_record_get(f->v, id, true, &record));
+    static const char *const langs[] = {"zh", "en"};
+    for (size_t i = 0; i < 2; i++) {
+        char *shown;
+        OK(cl_record_render(f->v, record, langs[i], &shown));
+        assert_non_null(strstr(shown, SHOWN_CANARY));
+        char *inert = cl_text_inert(shown, true);
+        free(inert);
+        free(shown);
+    }
+    json_decref(record);
+    json_t *history;
+    OK(cl_record_history(f->v, id, &history));
+    json_decref(history);
+    json_t *list;
+    cl_record_filter all = {0};
+    OK(cl_record_list(f->v, &all, &list));
+    char *listed = json_dumps(list, JSON_INDENT(2));
+    assert_non_null(strstr(listed, SHOWN_CANARY));
+    free(listed);
+    json_decref(list);
+    bool streamed = false;
+    OK(cl_record_each(f->v, &all, row_has_canary, &streamed));
+    assert_true(streamed);
+}
+
+static void test_shown_and_listed_text_wiped(void **state)
+{
+    skip_without_malloc_heap();
+    fixture *f = *state;
+    f->student = add_student(f->v, "20260009", "林小雨");
+    expect_path_leaves_nothing(show_and_list, f, SHOWN_CANARY);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_every_kind_round_trips, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_pages_and_stream, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_list_summaries, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_shown_and_listed_text_wiped, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_validation_changes_nothing, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_stale_edit_conflicts_and_history, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_sign_then_only_amend, fixture_setup, fixture_teardown),

@@ -16,7 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "carelog/catalog.h"
+#include "carelog/file.h"
 #include "carelog/form.h"
 #include "carelog/roster.h"
 #include "carelog/secret.h"
@@ -311,6 +314,50 @@ static void imports_all_or_nothing(void **state)
     sqlite3_finalize(q);
 }
 
+#define ROSTER_CANARY "roster-address-canary"
+
+typedef struct roster_run {
+    fixture *f;
+    int n;
+} roster_run;
+
+/* A roster read from its file, checked (dry run) and imported leaves none
+ * of a student's details in freed memory (libcsv's buffers, the converted
+ * text, each field bound). */
+static void read_and_import(void *ctx)
+{
+    roster_run *r = ctx;
+    r->n++;
+    char path[128], csv[512];
+    snprintf(path, sizeof path, "%s/roster-%d.csv", r->f->dir, r->n);
+    snprintf(csv, sizeof csv,
+             "学号,姓名,性别,班级,出生日期,监护人,与学生关系,联系电话,困境类型,家庭住址\r\n"
+             "2026090%d,林小雨,女,初二(3)班,2012/3/5,林建国,父亲,10012345678,留守,\"%s %d 号\"\r\n",
+             r->n, ROSTER_CANARY, r->n);
+    FILE *out = fopen(path, "w");
+    assert_non_null(out);
+    fputs(csv, out);
+    assert_int_equal(fclose(out), 0);
+    sodium_memzero(csv, sizeof csv);
+    unsigned char *data;
+    size_t len;
+    OK(cl_file_read_regular(path, 1 << 20, &data, &len));
+    json_t *report;
+    OK(cl_roster_import(r->f->v, (const char *)data, len, "auto", true, &report));
+    json_decref(report);
+    OK(cl_roster_import(r->f->v, (const char *)data, len, "auto", false, &report));
+    assert_int_equal(json_integer_value(json_object_get(report, "imported")), 1);
+    json_decref(report);
+    free(data);
+}
+
+static void imported_text_wiped(void **state)
+{
+    skip_without_malloc_heap();
+    roster_run r = {*state, 0};
+    expect_path_leaves_nothing(read_and_import, &r, ROSTER_CANARY);
+}
+
 int main(void)
 {
     cl_secret_init_process();
@@ -320,6 +367,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(reports_every_bad_row_with_its_line, setup, teardown),
         cmocka_unit_test_setup_teardown(refuses_a_file_without_a_header, setup, teardown),
         cmocka_unit_test_setup_teardown(imports_all_or_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(imported_text_wiped, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

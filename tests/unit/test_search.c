@@ -827,11 +827,47 @@ static void test_indexed_text_wiped(void **state)
     assert_false(in_malloc_heap("indexed-text-left-in-freed-heap-memory", 38));
 }
 
+#define SNIPPET_CANARY "search-snippet-canary"
+
+/* A search's snippets, streamed and as JSON, leave none of the record's
+ * text in freed memory. */
+static void search_snippets(void *ctx)
+{
+    fixture *f = ctx;
+    cl_search_options o = {.audit = true};
+    json_t *hits;
+    OK(cl_search_json(f->v, "宿舍", &o, &hits, NULL));
+    char *text = json_dumps(hits, JSON_INDENT(2));
+    assert_non_null(strstr(text, SNIPPET_CANARY));
+    free(text);
+    json_decref(hits);
+    cl_search *s;
+    OK(cl_search_open(f->v, "宿舍", &o, NULL, &s));
+    cl_search_hit h;
+    bool done = false;
+    OK(cl_search_next(s, &h, &done));
+    assert_false(done);
+    assert_non_null(strstr(h.snippet, SNIPPET_CANARY));
+    cl_search_close(s);
+}
+
+static void test_snippet_text_wiped(void **state)
+{
+    skip_without_malloc_heap();
+    fixture *f = *state;
+    long long s = add_student(f->v, "20260302", "林小雨");
+    add_record(f->v, "session", s,
+               "{\"occurred_at\": \"2026-03-01\", \"session_type\": \"individual\", \"risk_noted\": false,"
+               " \"data\": \"谈到宿舍 " SNIPPET_CANARY " 的矛盾\"}", 0);
+    expect_path_leaves_nothing(search_snippets, f, SNIPPET_CANARY);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_edit_and_amend, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_indexed_text_wiped, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_snippet_text_wiped, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_referral_notes, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_students_and_pinyin, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_student_list_pinyin, fixture_setup, fixture_teardown),

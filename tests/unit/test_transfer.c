@@ -395,6 +395,50 @@ static void streamed_export_is_the_dumped_document(void **state)
     same_as_dumped(f->b, path);
 }
 
+#define EXPORTED_CANARY "vault-exported-and-read-canary"
+
+typedef struct export_run {
+    fixture *f;
+    int n;
+} export_run;
+
+/* Exporting the vault (to a file, and as the document dumped) and reading
+ * that file into another vault leave none of a record's text in freed
+ * memory. */
+static void export_and_read(void *ctx)
+{
+    export_run *r = ctx;
+    char path[128], name[16];
+    snprintf(path, sizeof path, "%s/wiped-%d.json", r->f->dir, ++r->n);
+    OK(cl_transfer_export_file(r->f->a, path, NULL));
+    json_t *doc;
+    OK(cl_transfer_export(r->f->a, &doc));
+    char *text = cl_transfer_dumps(doc);
+    assert_non_null(strstr(text, EXPORTED_CANARY));
+    free(text);
+    json_decref(doc);
+    snprintf(name, sizeof name, "into-%d", r->n);
+    cl_vault *into = new_vault(r->f->dir, name, "丙中学");
+    json_t *summary;
+    OK(cl_transfer_import_file(into, path, &summary));
+    json_decref(summary);
+    cl_vault_close(into);
+}
+
+static void exported_text_wiped(void **state)
+{
+    skip_without_malloc_heap();
+    fixture *f = *state;
+    long long student = first_id(f->a, "SELECT min(id) FROM students");
+    json_t *fields = json_pack("{s:s, s:s, s:b, s:s}", "occurred_at", "2026-10-01", "session_type", "individual",
+                               "risk_noted", 0, "data", "她说 " EXPORTED_CANARY);
+    long long id;
+    OK(cl_record_add(f->a, "session", student, fields, 0, &id));
+    json_decref(fields);
+    export_run r = {f, 0};
+    expect_path_leaves_nothing(export_and_read, &r, EXPORTED_CANARY);
+}
+
 int main(void)
 {
     cl_secret_init_process();
@@ -403,6 +447,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(strict_checks_change_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(export_file_is_private_and_audited, setup, teardown),
         cmocka_unit_test_setup_teardown(streamed_export_is_the_dumped_document, setup, teardown),
+        cmocka_unit_test_setup_teardown(exported_text_wiped, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
