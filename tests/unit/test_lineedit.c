@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "carelog/lineedit.h"
+#include "unit_support.h"
 
 static void test_chinese_insert_and_move(void **state)
 {
@@ -146,6 +147,33 @@ static void test_words(void **state)
     cl_line_free(&l);
 }
 
+#define TYPED_CANARY "typed-into-the-editor-canary"
+
+/* What a counsellor types into a field: the line grown as it is typed,
+ * its undo copy, a word deleted, the text set again; none of it stays in
+ * freed memory once the field is freed. */
+static void type_a_note(void *ctx)
+{
+    (void)ctx;
+    cl_line l;
+    assert_int_equal(cl_line_init(&l, "", true, 8000), CL_OK);
+    assert_int_equal(cl_line_insert(&l, "她说 " TYPED_CANARY " "), CL_OK);
+    for (int i = 0; i < 200; i++) /* the buffer grows, moving more than once */
+        assert_int_equal(cl_line_insert(&l, "情绪低落"), CL_OK);
+    assert_true(cl_line_delete_word(&l));
+    assert_true(cl_line_undo(&l));
+    assert_non_null(strstr(l.text, TYPED_CANARY));
+    assert_int_equal(cl_line_set(&l, "重写"), CL_OK);
+    cl_line_free(&l);
+}
+
+static void test_typed_text_wiped(void **state)
+{
+    (void)state;
+    skip_without_malloc_heap();
+    expect_path_leaves_nothing(type_a_note, NULL, TYPED_CANARY);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -154,6 +182,7 @@ int main(void)
         cmocka_unit_test(test_wrap_never_splits_wide),
         cmocka_unit_test(test_paste_and_limits),
         cmocka_unit_test(test_words),
+        cmocka_unit_test(test_typed_text_wiped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
