@@ -40,7 +40,7 @@ static void test_draft_roundtrip(void **state)
 }
 
 /* A draft is plaintext the counsellor is still writing: the text it is
- * saved from is wiped when freed, like Jansson's own blocks (memory.h). */
+ * saved from is wiped when freed, as everything freed is (memory.h). */
 static void test_draft_text_wiped(void **state)
 {
     skip_without_malloc_heap();
