@@ -2,7 +2,11 @@
 # - core dumps are off in the live process (limits and dumpable flag);
 # - a command writes no file outside the vault (no temporary files, SQLCipher
 #   temp_store in memory), traced with strace;
-# - passphrases are never taken from the environment.
+# - passphrases are never taken from the environment;
+# - what any part of the process frees is wiped: the program's own free and
+#   realloc (src/core/memory.c) are the ones every library and the C
+#   library itself call, in the test build and the released one (the
+#   dynamic linker's own account of its bindings).
 . "$(dirname "$0")/lib.sh"
 init_vault
 
@@ -49,4 +53,19 @@ fi
 CARELOG_PASSPHRASE="$PASS" PASSPHRASE="$PASS" setsid -w "$CARELOG" --vault "$V" status </dev/null >"$T/out" 2>"$T/err" && \
   fail "status opened the vault without a passphrase"
 grep -q "no terminal to ask for the passphrase" "$T/err" || fail "no clear message without a passphrase: $(cat "$T/err")"
+# Every library's free and realloc, the C library's own calls included,
+# bind to the program's wiping ones: none to glibc's.
+for program in "$CARELOG" ${CARELOG_RELEASE:+"$CARELOG_RELEASE"}; do
+  rm -f "$T"/bindings.*
+  LD_DEBUG=bindings LD_DEBUG_OUTPUT="$T/bindings" "$program" --version >/dev/null 2>&1 ||
+    fail "$program --version failed"
+  cat "$T"/bindings.* | grep -E "symbol \`(free|realloc)'" > "$T/frees" || true
+  grep -q "libc.so.6 .* to $program \[0\]: normal symbol \`free'" "$T/frees" ||
+    fail "the C library's free is not $program's own: $(head -n 3 "$T/frees")"
+  grep -q "libc.so.6 .* to $program \[0\]: normal symbol \`realloc'" "$T/frees" ||
+    fail "the C library's realloc is not $program's own"
+  grep -v " to $program \[0\]: " "$T/frees" > "$T/elsewhere" &&
+    fail "free or realloc bound past the program: $(head -n 3 "$T/elsewhere")"
+done
+
 echo "rules_process ok"
