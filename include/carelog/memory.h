@@ -75,8 +75,8 @@ bool cl_memory_find(const void *needle, size_t len, bool freed);
  * does nothing. */
 void cl_memory_wipe_freed(bool on);
 
-/* free(text): kept as a name for an SQLite destructor of a text bound or
- * returned (free() itself wipes, see above). */
+/* The same as free(), which wipes (see above); kept so that code written
+ * for the earlier wipe by each caller still builds. */
 void cl_memory_free_text(void *text);
 
 #endif

@@ -1,4 +1,5 @@
-/* SQLite's allocator: wiped on free, locked once per arena. See memory.h.
+/* SQLite's allocator: wiped on free, locked once per arena; and the
+ * process's wiping free and realloc for everything else. See memory.h.
  *
  * Blocks come in size classes (16-byte steps to 128, then four per power
  * of two up to 256 KiB), each with a 16-byte header in front; a freed block

@@ -324,6 +324,37 @@ static void test_freed_anywhere_is_wiped(void **state)
     assert_false(text_left_in_heap());
 }
 
+/* The process's realloc keeps glibc's contract, which every library
+ * relies on: the bytes kept whether it grows, shrinks a little (in place)
+ * or a lot (moved); size 0 frees; a request it cannot serve gives NULL
+ * and leaves the block as it was. */
+static void test_realloc_contract(void **state)
+{
+    (void)state;
+    skip_without_malloc_heap();
+    char *p = malloc(1000);
+    for (int i = 0; i < 1000; i++)
+        p[i] = (char)i;
+    char *q = realloc(p, 900);
+    assert_ptr_equal(q, p); /* in place: most of the block still used */
+    q = realloc(q, 100);     /* a tenth of it: moved to a block its size */
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(q[i], (char)i);
+    q = realloc(q, 1 << 20);
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(q[i], (char)i);
+    /* Through a pointer, so the compiler does not see the refusal coming. */
+    void *(*volatile grow)(void *, size_t) = realloc;
+    char *refused = grow(q, SIZE_MAX - 4096);
+    assert_null(refused);
+    assert_int_equal(q[99], (char)99);
+    assert_null(realloc(q, 0));
+    char *fresh = realloc(NULL, 10);
+    assert_non_null(fresh);
+    free(fresh);
+    free(NULL);
+}
+
 /* The same, in this program again with memory security off (the
  * benchmarks' baseline): there the text is found, so the scan can fail. */
 static void test_unwiped_text_is_found(void **state)
@@ -353,6 +384,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_arena_locked_and_relocked),
         cmocka_unit_test(test_refused_lock_still_wipes),
         cmocka_unit_test(test_freed_anywhere_is_wiped),
+        cmocka_unit_test(test_realloc_contract),
         cmocka_unit_test(test_unwiped_text_is_found),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
