@@ -34,6 +34,10 @@ cl_status cl_file_private_open(const char *path, cl_file_out **out);
 cl_status cl_file_atomic_open(const char *path, cl_file_out **out);
 cl_status cl_file_private_write(cl_file_out *f, const void *data, size_t len);
 cl_status cl_file_private_close(cl_file_out *f, cl_status st);
+/* Its descriptor (an atomic one's is open for reading too), for a writer
+ * that puts a part at an offset (a backup's database, behind its header)
+ * or reads back what it wrote; close it only with cl_file_private_close. */
+int cl_file_private_fd(const cl_file_out *f);
 
 /* Reads a whole file of at most max bytes into a malloc'd buffer (with a
  * NUL after the last byte, so text can be used as a string). */

@@ -102,9 +102,14 @@ cl_status cl_db_check_pragma(sqlite3 *db, const char *sql);
 /* PRAGMA cipher_integrity_check and integrity_check; CL_EDATA on damage. */
 cl_status cl_db_check_integrity(sqlite3 *db);
 
-/* A consistent encrypted copy (online backup API) into a new file, under the
- * same key, while the vault may be in use. */
-cl_status cl_db_backup_to(sqlite3 *db, const char *path, const cl_secret *key);
+/* For a backup's own connections: name (a file or a URI) opened through
+ * the SQLite VFS vfs (NULL: the default), keyed, with the vault's memory
+ * and deletion rules and its search functions, but no journal rule. */
+cl_status cl_db_open_through(const char *name, const char *vfs, const cl_secret *key, bool create, sqlite3 **out);
+
+/* A consistent encrypted copy of src into dest (online backup API), in the
+ * read transaction the caller holds on src, while the vault is in use. */
+cl_status cl_db_backup_to(sqlite3 *src, sqlite3 *dest);
 
 /* Meta key/value pairs (text or blob). */
 cl_status cl_meta_get_text(sqlite3 *db, const char *key, char **out);

@@ -147,6 +147,11 @@ cl_status cl_file_private_write(cl_file_out *f, const void *data, size_t len)
     return write_all(f->fd, data, len, f->path);
 }
 
+int cl_file_private_fd(const cl_file_out *f)
+{
+    return f->fd;
+}
+
 cl_status cl_file_private_close(cl_file_out *f, cl_status st)
 {
     if (!f)

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "carelog/file.h"
 #include "carelog/memory.h"
 #include "carelog/search.h"
 
@@ -439,31 +440,56 @@ cl_status cl_db_check_integrity(sqlite3 *db)
     return st == CL_OK ? cl_db_check_pragma(db, "PRAGMA integrity_check") : st;
 }
 
-cl_status cl_db_backup_to(sqlite3 *db, const char *path, const cl_secret *key)
+cl_status cl_db_open_through(const char *name, const char *vfs, const cl_secret *key, bool create, sqlite3 **out)
 {
-    sqlite3 *dest;
-    cl_status st = cl_db_open(path, key, true, &dest);
-    if (st != CL_OK)
+    sqlite3 *db = NULL;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+    cl_status st = sqlite3_open_v2(name, &db, flags, vfs) == SQLITE_OK
+                       ? CL_OK
+                       : cl_fail(CL_EIO, _("could not open the vault for its copy: %s"),
+                                 db ? sqlite3_errmsg(db) : "out of memory");
+    if (st == CL_OK && sqlite3_busy_timeout(db, CL_DB_BUSY_MS) != SQLITE_OK)
+        st = cl_db_fail(db, "setting the busy timeout");
+    if (st == CL_OK)
+        st = apply_key(db, key, sqlite3_key_v2);
+    if (st == CL_OK)
+        st = cl_db_exec(db, "PRAGMA cipher_log_level = NONE");
+    if (st == CL_OK)
+        st = pragma_expect(db, "PRAGMA temp_store = MEMORY", "PRAGMA temp_store", "2");
+    if (st == CL_OK)
+        st = pragma_expect(db, "PRAGMA secure_delete = ON", "PRAGMA secure_delete", "1");
+    if (st == CL_OK)
+        st = cl_search_register(db);
+    cl_memory_relock();
+    if (st != CL_OK) {
+        sqlite3_close(db);
+        cl_memory_relock();
         return st;
-    /* The copy is one self-contained file: no WAL beside it. */
-    st = pragma_expect(dest, NULL, "PRAGMA journal_mode = DELETE", "delete");
-    if (st == CL_OK) {
-        sqlite3_backup *b = sqlite3_backup_init(dest, "main", db, "main");
-        if (!b) {
-            st = cl_db_fail(dest, "starting the backup");
-        } else {
-            /* One step, one read transaction: in WAL mode it never blocks a
-             * writer, and another process's write cannot restart the copy
-             * as it would between steps. Only a busy destination waits. */
-            int rc;
-            while ((rc = sqlite3_backup_step(b, -1)) == SQLITE_BUSY || rc == SQLITE_LOCKED)
-                sqlite3_sleep(10);
-            if (sqlite3_backup_finish(b) != SQLITE_OK || rc != SQLITE_DONE)
-                st = cl_db_fail(dest, "copying the vault");
-        }
     }
-    if (sqlite3_close(dest) != SQLITE_OK && st == CL_OK)
-        st = cl_fail(CL_EIO, _("%s: could not finish writing the copy"), path);
+    *out = db;
+    return CL_OK;
+}
+
+cl_status cl_db_backup_to(sqlite3 *src, sqlite3 *dest)
+{
+    sqlite3_backup *b = sqlite3_backup_init(dest, "main", src, "main");
+    if (!b)
+        return cl_db_fail(dest, "starting the backup");
+    /* In steps, all inside the read transaction the caller holds: a writer
+     * in WAL never waits for a reader, and since the snapshot stays the same
+     * from step to step, another process's commit does not restart the
+     * copy as it would between transactions. Only a busy destination
+     * waits. */
+    enum { STEP_PAGES = 256 };
+    int rc;
+    while ((rc = sqlite3_backup_step(b, STEP_PAGES)) == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+        if (rc != SQLITE_OK)
+            sqlite3_sleep(10);
+        else
+            cl_test_pause("backup-step");
+    }
+    cl_status st = sqlite3_backup_finish(b) == SQLITE_OK && rc == SQLITE_DONE ? CL_OK
+                                                                             : cl_db_fail(dest, "copying the vault");
     cl_memory_relock();
     return st;
 }

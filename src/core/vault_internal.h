@@ -56,7 +56,15 @@ void vault_write_slot_hint(const unsigned char vault_id[CL_VAULT_ID_BYTES], cons
 void vault_failure_delay(const char *dir, const unsigned char vault_id[CL_VAULT_ID_BYTES]);
 void vault_record_failed_unlock(const char *dir, const unsigned char vault_id[CL_VAULT_ID_BYTES], bool recovery);
 cl_status vault_take_failed_unlocks(cl_vault *v);
-/* In a copy of the database (a backup): no output is pending there. */
-cl_status vault_output_forget_all(const char *db_path, const cl_secret *key);
+/* In a copy of the database (a backup): no output is pending there (a
+ * cl_db_copy_fn). */
+cl_status vault_output_forget_all(sqlite3 *copy, void *unused);
+/* A backup's SQLite VFS (vault_backup_vfs.c), by name (NULL if they could
+ * not be registered): the one that places the database copy inside the
+ * backup file, or (source) the one the vault is read through, which sees
+ * the WAL read-lock slot a connection's read transaction holds (-1: none,
+ * or not opened through it). */
+const char *vault_backup_vfs(bool source);
+int vault_backup_read_slot(sqlite3 *db);
 
 #endif

@@ -123,16 +123,8 @@ cl_status vault_output_sweep(cl_vault *v)
     return st;
 }
 
-cl_status vault_output_forget_all(const char *db_path, const cl_secret *key)
+cl_status vault_output_forget_all(sqlite3 *copy, void *unused)
 {
-    sqlite3 *db;
-    cl_status st = cl_db_open(db_path, key, false, &db);
-    if (st != CL_OK)
-        return st;
-    st = cl_db_exec(db, "DELETE FROM meta WHERE key >= '" PENDING "' AND key < 'pending_output;'");
-    if (st == CL_OK)
-        st = cl_db_exec(db, "PRAGMA journal_mode = DELETE");
-    if (sqlite3_close(db) != SQLITE_OK && st == CL_OK)
-        st = cl_fail(CL_EIO, _("%s: could not finish writing the copy"), db_path);
-    return st;
+    (void)unused;
+    return cl_db_exec(copy, "DELETE FROM meta WHERE key >= '" PENDING "' AND key < 'pending_output;'");
 }

@@ -71,22 +71,25 @@ head -c $((size - 100)) "$T/one.clb" >"$T/short.clb"
 # The backup file itself is unchanged by all of this.
 cmp -s "$T/one.clb" "$T/one.copy" || fail "restoring changed the backup file"
 
-# Held inside its copy (the test hook waits for a file, no clock), a backup
-# lets a counsellor's write from another process finish at once, and the
-# file holds the vault as it was when the copy began.
+# Held half way through its copy, between two steps of it (the test hook
+# waits for a file, no clock; it is reached only while pages remain to be
+# copied, so the vault is made larger than one step), a backup lets a
+# counsellor's write from another process finish at once, and the file
+# holds the vault as it was when the copy began.
+expect_rc 0 cl "$PASS" generate --students 60 --seed 3 --months 3
 expect_rc 0 cl "$PASS" student add --number 20260001 --name 张一 --class 一班
 mkdir "$T/hold"
-CARELOG_TEST_PAUSE_AT="backup-copy:wait:$T/hold" cl "$PASS" backup "$T/held.clb" >"$T/held.out" 2>"$T/held.err" &
+CARELOG_TEST_PAUSE_AT="backup-step:wait:$T/hold" cl "$PASS" backup "$T/held.clb" >"$T/held.out" 2>"$T/held.err" &
 backer=$!
 i=0
-while [ ! -e "$T/hold/backup-copy.reached" ]; do
+while [ ! -e "$T/hold/backup-step.reached" ]; do
   kill -0 "$backer" 2>/dev/null || { cat "$T/held.err"; fail "the backup ended before its copy"; }
   i=$((i + 1)); [ "$i" -lt 3000 ] || fail "the backup never reached its copy"
   sleep 0.02
 done
 expect_rc 0 cl "$PASS" student add --number 20260002 --name 张二 --class 一班
 kill -0 "$backer" 2>/dev/null || fail "the backup was not held while the student was added"
-touch "$T/hold/backup-copy.go"
+touch "$T/hold/backup-step.go"
 wait "$backer" || { cat "$T/held.err"; fail "the held backup failed"; }
 (V="$T/r3"; expect_rc 0 cl "$PASS" restore "$T/held.clb") || exit 1
 (V="$T/r3"; expect_rc 0 cl "$PASS" student list --json) || exit 1
