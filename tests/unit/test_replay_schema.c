@@ -24,16 +24,6 @@ static int replay_entry(void)
     return -1;
 }
 
-static long long count(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *q;
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-    long long n = sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
-    return n;
-}
-
 static void test_rebuild_keeps_rows(void **state)
 {
     (void)state;
@@ -64,11 +54,11 @@ static void test_rebuild_keeps_rows(void **state)
     OK(cl_db_exec(db, "BEGIN"));
     OK(cl_db_exec(db, cl_schema_migrations[entry]));
     OK(cl_db_exec(db, "COMMIT"));
-    assert_int_equal(count(db, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
-    assert_int_equal(count(db, "SELECT count(*) FROM received_bundles WHERE id = 7 AND state = 'handling'"), 1);
-    assert_int_equal(count(db, "SELECT count(*) FROM received_files WHERE bundle_id = 7"), 1);
-    assert_int_equal(count(db, "SELECT count(*) FROM receipts_sent WHERE bundle_id = 7"), 1);
-    assert_int_equal(count(db, "SELECT count(*) FROM receipts_imported WHERE receipt_id = 'R1'"), 1);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM received_bundles WHERE id = 7 AND state = 'handling'"), 1);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM received_files WHERE bundle_id = 7"), 1);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM receipts_sent WHERE bundle_id = 7"), 1);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM receipts_imported WHERE receipt_id = 'R1'"), 1);
     /* The children still point at the rebuilt parents. */
     assert_int_equal(sqlite3_exec(db, "INSERT INTO received_files VALUES (99, 'x', x'00')", NULL, NULL, NULL),
                      SQLITE_CONSTRAINT);

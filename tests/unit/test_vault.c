@@ -24,6 +24,7 @@
 #include "carelog/secret.h"
 #include "carelog/storage.h"
 #include "carelog/vault.h"
+#include "unit_support.h"
 
 #define PASS "correct horse battery"
 #define PASS2 "second staple passphrase"
@@ -167,16 +168,6 @@ static bool exists(const char *path)
 static void hex_key(const cl_secret *key, char out[65])
 {
     sodium_bin2hex(out, 65, key->bytes, key->len);
-}
-
-static long long query_int(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *q;
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-    long long n = sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
-    return n;
 }
 
 /* ---- storage ---------------------------------------------------------- */

@@ -4,6 +4,7 @@
 #define CARELOG_UNIT_SUPPORT_H
 
 #include <ftw.h>
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdbool.h>
@@ -20,6 +21,17 @@
         if (st_ != CL_OK)                                                                                \
             fail_msg("%s: %d %s", #expr, (int)st_, cl_error_message());                                  \
     } while (0)
+
+/* The one integer a query answers (a count); the test fails otherwise. */
+static inline long long query_int(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    long long n = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return n;
+}
 
 static inline int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
