@@ -63,7 +63,8 @@ cl_status cl_vault_output_end(cl_vault *v, const char *action, const char *path,
 }
 
 /* Removes PATH.tmp-XXXXXX (the atomic writer's temporary files) and
- * PATH.db-partial (a backup's copy in progress); returns how many. */
+ * PATH.db-partial (the copy in progress of a backup by a carelog before
+ * backups were written in one file); returns how many. */
 static int remove_leftovers(const char *path)
 {
     char dir_buf[4096], base_buf[4096];

@@ -16,7 +16,7 @@ while [ ! -e "$V/vault.db-wal" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1));
 [ -e "$V/vault.db-wal" ] || fail "the holding carelog never opened the vault"
 expect_rc 0 cl "$PASS" backup "$T/one.clb"
 [ "$(stat -c %a "$T/one.clb")" = 600 ] || fail "backup mode $(stat -c %a "$T/one.clb")"
-[ ! -e "$T/one.clb.db-partial" ] || fail "backup left its partial copy behind"
+ls "$T" | grep -q '^one.clb.' && fail "backup left a partial file behind: $(ls "$T")"
 expect_rc 0 cl "$PASS" status --json
 mv "$T/out" "$T/status.orig"
 printf 'zhang passphrase\n' >&4; exec 4>&-
@@ -87,6 +87,10 @@ while [ ! -e "$T/hold/backup-step.reached" ]; do
   i=$((i + 1)); [ "$i" -lt 3000 ] || fail "the backup never reached its copy"
   sleep 0.02
 done
+# Half way, the copy is in the backup's own temporary file and nowhere else
+# (no copy of the database, journal or WAL beside it).
+[ "$(ls "$T" | grep -c '^held.clb.tmp-......$')" = 1 ] || fail "no temporary backup file while copying: $(ls "$T")"
+ls "$T" | grep '^held.clb' | grep -qv '^held.clb.tmp-......$' && fail "the copy made another file: $(ls "$T")"
 expect_rc 0 cl "$PASS" student add --number 20260002 --name 张二 --class 一班
 kill -0 "$backer" 2>/dev/null || fail "the backup was not held while the student was added"
 touch "$T/hold/backup-step.go"
