@@ -40,9 +40,10 @@ static int placed_read(sqlite3_file *f, void *buf, int amt, sqlite3_int64 off)
     placed_file *p = (placed_file *)f;
     size_t got = 0;
     if (p->fd < 0) {
-        if (off < p->mem_len)
+        if (off < p->mem_len) {
             got = (size_t)(p->mem_len - off < amt ? p->mem_len - off : amt);
-        memcpy(buf, p->mem + off, got);
+            memcpy(buf, p->mem + off, got);
+        }
     } else {
         while (got < (size_t)amt) {
             ssize_t n = pread(p->fd, (char *)buf + got, (size_t)amt - got, (off_t)(p->at + off) + (off_t)got);
