@@ -171,9 +171,9 @@ static cl_status sum_range(int fd, off_t at, off_t len, summer *sum, cl_file_out
 
 /* Backup file: header | keyslots | anchor length | anchor, then the
  * database copy written behind them (through vault_backup_vfs when SQLite
- * writes it), then the checksum of all that, read back (from the
- * page cache, and summed in the second thread) since the copy's pages do
- * not reach the file in order. */
+ * writes it), then the checksum of all that, read back (from the page
+ * cache, and summed in the second thread): SQLite's pages do not reach the
+ * file in order, and the copy's last change rewrites some. */
 static cl_status put_head(cl_file_out *out, const unsigned char *slots, size_t slots_len, const char *anchor,
                           size_t anchor_len)
 {
@@ -228,7 +228,7 @@ static cl_status open_copy(cl_file_out *out, size_t at, const cl_secret *key, sq
         "PRAGMA locking_mode = EXCLUSIVE",
         "PRAGMA journal_mode = OFF",
         "PRAGMA synchronous = OFF",
-        "PRAGMA cache_size = -" CL_DB_CACHE_KIB,
+        ("PRAGMA cache_size = -" CL_DB_CACHE_KIB),
     };
     char name[128];
     snprintf(name, sizeof name, "file:copy?fd=%d&at=%zu", cl_file_private_fd(out), at);

@@ -10,15 +10,13 @@
 #include <sodium.h>
 
 #include "carelog/keyslot.h"
+#include "fuzz_support.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *raw, size_t size)
 {
-    uint8_t *data = malloc(size ? size : 1);
+    uint8_t *data = fuzz_copy_with_checksum(raw, size);
     if (!data)
         return 0;
-    memcpy(data, raw, size);
-    if (size >= 32 && (size & 1))
-        crypto_generichash(data + size - 32, 32, data, size - 32, NULL, 0);
     cl_keyslots *ks;
     if (cl_keyslots_parse(data, size, &ks) != CL_OK) {
         free(data);
