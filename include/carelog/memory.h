@@ -7,7 +7,9 @@
  * two system calls per allocation, which on this build (no lookaside) were
  * three quarters of a record write's time. carelog keeps the guarantee and
  * drops the system calls: SQLite allocates from arenas mapped privately,
- * excluded from core dumps (MADV_DONTDUMP) and locked once each (mlock);
+ * excluded from core dumps (MADV_DONTDUMP) and locked once each (mlock2,
+ * MLOCK_ONFAULT: each page as it is first touched, so an arena costs
+ * resident memory only as far as it is used);
  * every block is wiped the moment it is freed, before anything can reuse
  * it. When RLIMIT_MEMLOCK refuses a lock the arena is used unlocked (still
  * wiped) and cl_memory_stats says so. cipher_memory_security stays off:

@@ -9,6 +9,7 @@
  * own, wiped and unmapped when freed. */
 #include "carelog/memory.h"
 
+#include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <sodium.h>
@@ -112,6 +113,22 @@ static size_t page_round(size_t n)
     return (n + page - 1) / page * page;
 }
 
+/* Locked page by page as each is first touched (MLOCK_ONFAULT): a page
+ * never touched has held nothing to keep out of swap, and an arena mapped
+ * ahead of need (the last is as big as all before it) then costs resident
+ * memory only as far as it is carved. A kernel without it locks the whole
+ * range, as before. */
+static int lock_range(void *p, size_t size)
+{
+#ifdef MLOCK_ONFAULT
+    if (mlock2(p, size, MLOCK_ONFAULT) == 0)
+        return 0;
+    if (errno != EINVAL && errno != ENOSYS)
+        return -1;
+#endif
+    return mlock(p, size);
+}
+
 /* A private mapping, out of core dumps, locked if the system lets us. */
 static void *map_locked(size_t size, int *locked)
 {
@@ -122,7 +139,7 @@ static void *map_locked(size_t size, int *locked)
     madvise(p, size, MADV_DONTDUMP);
 #endif
     SCANNED(p, size);
-    *locked = mlock(p, size) == 0;
+    *locked = lock_range(p, size) == 0;
     stats.mapped += size;
     if (*locked)
         stats.locked += size;
@@ -417,10 +434,10 @@ void cl_memory_relock(void)
     pthread_mutex_lock(&lock);
     for (size_t i = 0; i < nchunks; i++)
         if (chunks[i].locked)
-            mlock(chunks[i].base, chunks[i].size);
+            lock_range(chunks[i].base, chunks[i].size);
     for (large_link *l = large_blocks; l; l = l->next)
         if (l->locked)
-            mlock(l, l->map_size);
+            lock_range(l, l->map_size);
     pthread_mutex_unlock(&lock);
 }
 

@@ -2,9 +2,10 @@
  * keeps nothing of what it held, also across realloc and for blocks too big
  * for a size class; what an encrypted vault decrypted is gone from memory
  * once the connection closes; the arenas are locked in RAM, and locked
- * again after SQLCipher unlocks a buffer's pages; a refused lock still
- * gives wiped memory. Under AddressSanitizer a freed block is poisoned.
- * Then the rest of the heap: whatever frees a malloc'ed text wipes it. */
+ * again after SQLCipher unlocks a buffer's pages, and resident only as
+ * far as they are used; a refused lock still gives wiped memory. Under
+ * AddressSanitizer a freed block is poisoned. Then the rest of the heap:
+ * whatever frees a malloc'ed text wipes it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -177,6 +178,15 @@ static long locked_kib(void)
     return kib;
 }
 
+/* Whether this process may lock less than bytes (not root, a lower
+ * RLIMIT_MEMLOCK): the allocator then runs unlocked, as it should. */
+static bool lock_limit_below(size_t bytes)
+{
+    struct rlimit lim;
+    assert_int_equal(getrlimit(RLIMIT_MEMLOCK, &lim), 0);
+    return geteuid() != 0 && lim.rlim_cur < bytes;
+}
+
 /* AddressSanitizer intercepts mlock and munlock as no-ops that succeed:
  * the locking tests mean something only in the plain build. */
 static void test_arena_locked_and_relocked(void **state)
@@ -185,11 +195,9 @@ static void test_arena_locked_and_relocked(void **state)
 #ifdef UNDER_ASAN
     skip();
 #endif
-    struct rlimit lim;
-    assert_int_equal(getrlimit(RLIMIT_MEMLOCK, &lim), 0);
     void *p = sqlite3_malloc(4096);
     cl_memory_stats s = cl_memory_stats_now();
-    if (geteuid() != 0 && lim.rlim_cur < 4u << 20)
+    if (lock_limit_below(4u << 20))
         skip(); /* this system's limit may refuse even the first arena */
     assert_true(s.locked >= 1u << 20);
     long before = locked_kib();
@@ -202,6 +210,71 @@ static void test_arena_locked_and_relocked(void **state)
     cl_memory_relock();
     assert_int_equal(locked_kib(), before);
     sqlite3_free(p);
+}
+
+/* Whether the mapping that holds p is locked (VmFlags "lo" in smaps). */
+static bool mapping_locked(const void *p)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    char line[512];
+    bool inside = false, locked = false;
+    while (f && fgets(line, sizeof line, f)) {
+        unsigned long start, end;
+        if (sscanf(line, "%lx-%lx ", &start, &end) == 2)
+            inside = (uintptr_t)p >= start && (uintptr_t)p < end;
+        else if (inside && strncmp(line, "VmFlags:", 8) == 0)
+            locked = strstr(line, " lo") != NULL;
+    }
+    if (f)
+        fclose(f);
+    return locked;
+}
+
+static size_t resident_pages(void *base, size_t size)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), pages = (size + page - 1) / page, n = 0;
+    unsigned char *vec = malloc(pages);
+    assert_non_null(vec);
+    assert_int_equal(mincore(base, size, vec), 0);
+    for (size_t i = 0; i < pages; i++)
+        n += vec[i] & 1;
+    free(vec);
+    return n;
+}
+
+/* A new arena (as big as all before it) costs resident memory only as far
+ * as it is used, and what is used is locked: a query's RSS follows what
+ * SQLite holds, not the arenas mapped ahead of it. */
+static void test_arena_resident_as_used(void **state)
+{
+    (void)state;
+#ifdef UNDER_ASAN
+    skip();
+#endif
+    if (lock_limit_below(64u << 20))
+        skip();
+    enum { BLOCK = 200 << 10, MAX_BLOCKS = 256 };
+    void *blocks[MAX_BLOCKS], *first = NULL;
+    int n = 0;
+    size_t before = cl_memory_stats_now().mapped, grown = 0;
+    while (!first && n < MAX_BLOCKS) {
+        blocks[n++] = sqlite3_malloc(BLOCK);
+        assert_non_null(blocks[n - 1]);
+        grown = cl_memory_stats_now().mapped - before;
+        if (grown > 0)
+            first = blocks[n - 1]; /* the first block of the new arena */
+    }
+    assert_non_null(first);
+    assert_true(grown >= 1u << 20);
+    unsigned char *base = (unsigned char *)first - 16; /* its header */
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), untouched = resident_pages(base, grown);
+    assert_true(untouched <= 2); /* the header's page; not the arena's */
+    memset(first, 0x5a, BLOCK);
+    assert_true(resident_pages(base, grown) >= BLOCK / page);
+    assert_true(resident_pages(base, grown) < grown / page);
+    assert_true(mapping_locked(first));
+    for (int i = 0; i < n; i++)
+        sqlite3_free(blocks[i]);
 }
 
 /* A child that may lock nothing still gets memory, wiped. */
@@ -382,6 +455,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_sizes_and_alignment),
         cmocka_unit_test(test_vault_plaintext_gone_after_close),
         cmocka_unit_test(test_arena_locked_and_relocked),
+        cmocka_unit_test(test_arena_resident_as_used),
         cmocka_unit_test(test_refused_lock_still_wipes),
         cmocka_unit_test(test_freed_anywhere_is_wiped),
         cmocka_unit_test(test_realloc_contract),
