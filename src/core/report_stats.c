@@ -310,6 +310,114 @@ static void drop_seen(json_t *counts)
     json_object_del(counts, "_seen");
 }
 
+/* What the counts gather as the records go by. */
+typedef struct stats_walk {
+    cl_vault *v;
+    const char *by;
+    json_t *by_id;   /* the students counted, by id */
+    json_t *details; /* the students' details, when grouped by circumstance */
+    json_t *totals, *groups, *bands;
+} stats_walk;
+
+static void count_record(stats_walk *w, const json_t *item, const json_t *columns)
+{
+    char key[32];
+    long long sid = (long long)json_integer_value(json_object_get(item, "student_id"));
+    snprintf(key, sizeof key, "%lld", sid);
+    const json_t *student = json_object_get(w->by_id, key);
+    if (!student)
+        return; /* another class, risk, or a merged student */
+    const char *counter = counter_of(str(item, "kind"));
+    count(w->totals, counter, sid);
+    if (strcmp(counter, "screenings") == 0) {
+        const json_t *score = cl_report_record_fields(columns, item, "score");
+        char band[160];
+        snprintf(band, sizeof band, "%s\t%s", str(item, "kind"),
+                 str(score, strcmp(cl_i18n_language(), "en") == 0 ? "band_en" : "band_zh"));
+        json_object_set_new(w->bands, band, json_integer(json_integer_value(json_object_get(w->bands, band)) + 1));
+    }
+    if (!w->by)
+        return;
+    json_t *keys = keys_of(w->v, w->by, item, student, w->details, columns);
+    size_t k;
+    json_t *gk;
+    json_array_foreach(keys, k, gk) {
+        const char *g = *json_string_value(gk) ? json_string_value(gk) : "—";
+        json_t *counts = json_object_get(w->groups, g);
+        if (!counts) {
+            counts = counts_new();
+            json_object_set_new(w->groups, g, counts);
+        }
+        count(counts, counter, sid);
+    }
+    json_decref(keys);
+}
+
+static json_t *column_json(sqlite3_stmt *q, int col, json_t *otherwise)
+{
+    json_t *j = sqlite3_column_type(q, col) == SQLITE_NULL
+                    ? NULL
+                    : json_loadb((const char *)sqlite3_column_text(q, col), (size_t)sqlite3_column_bytes(q, col), 0,
+                                 NULL);
+    if (j) {
+        json_decref(otherwise);
+        return j;
+    }
+    return otherwise;
+}
+
+/* Every record of the period (all but students' details) counted as it is
+ * read, newest first as `record list` gives them, in one query: a record's
+ * fields and score are read only when a count needs them (screenings; the
+ * observations or referrals a grouping reads), and nothing of the records
+ * is kept, so memory stays flat however many there are. */
+static cl_status walk_records(stats_walk *w, const char *from, const char *to)
+{
+    const char *by = w->by ? w->by : "";
+    int category = strcmp(by, "category") == 0, agency = strcmp(by, "agency") == 0;
+    sqlite3 *db = cl_vault_db(w->v);
+    sqlite3_stmt *q;
+    cl_status st = cl_db_prepare(
+        db,
+        "SELECT r.id, r.student_id, r.kind, r.occurred_at,"
+        " r.kind NOT IN ('observation', 'session', 'assessment', 'plan', 'review', 'contact', 'referral')"
+        "  OR (?1 AND r.kind = 'observation') OR (?2 AND r.kind = 'referral'),"
+        " r.fields, r.score FROM records r JOIN students s ON s.id = r.student_id"
+        " WHERE r.kind != 'student' AND (?3 = '' OR substr(r.occurred_at, 1, 10) >= ?3)"
+        " AND (?4 = '' OR substr(r.occurred_at, 1, 10) <= ?4) ORDER BY r.occurred_at DESC, r.id DESC",
+        &q);
+    if (st != CL_OK)
+        return st;
+    sqlite3_bind_int(q, 1, category);
+    sqlite3_bind_int(q, 2, agency);
+    sqlite3_bind_text(q, 3, from, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, to, -1, SQLITE_STATIC);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        json_t *item = json_pack("{s:I, s:I, s:s?, s:s?}", "id", (json_int_t)sqlite3_column_int64(q, 0), "student_id",
+                                 (json_int_t)sqlite3_column_int64(q, 1), "kind", (const char *)sqlite3_column_text(q, 2),
+                                 "occurred_at", (const char *)sqlite3_column_text(q, 3));
+        json_t *columns = NULL;
+        if (item && sqlite3_column_int(q, 4)) {
+            char key[32];
+            snprintf(key, sizeof key, "%lld", (long long)sqlite3_column_int64(q, 0));
+            columns = json_pack("{s:{s:o, s:o}}", key, "fields", column_json(q, 5, json_object()), "score",
+                                column_json(q, 6, json_null()));
+        }
+        if (!item) {
+            st = cl_fail(CL_ESOFTWARE, _("out of memory"));
+            break;
+        }
+        count_record(w, item, columns);
+        json_decref(columns);
+        json_decref(item);
+    }
+    if (st == CL_OK && rc != SQLITE_DONE)
+        st = cl_db_fail(db, _("reading the report's records"));
+    sqlite3_finalize(q);
+    return st;
+}
+
 cl_status cl_report_stats(cl_vault *v, const cl_report_filter *filter, const char *by, json_t **out)
 {
     *out = NULL;
@@ -327,69 +435,22 @@ cl_status cl_report_stats(cl_vault *v, const cl_report_filter *filter, const cha
                                         "counsellor or agency"));
     }
     cl_student_filter sf = {.class_name = filter->class_name, .risk = filter->risk};
-    json_t *students = NULL, *records = NULL;
+    json_t *students = NULL;
     cl_status st = cl_student_list(v, &sf, &students);
-    cl_record_filter rf = {.since = *from ? from : NULL, .until = *to ? to : NULL};
-    if (st == CL_OK)
-        st = cl_record_list(v, &rf, &records);
-    json_t *by_id = json_object(), *details = NULL, *totals = counts_new(), *groups = json_object();
+    stats_walk w = {.v = v, .by = by, .by_id = json_object(), .totals = counts_new(), .groups = json_object(),
+                    .bands = json_object()};
+    if (st == CL_OK && by && strcmp(by, "circumstance") == 0)
+        st = cl_report_student_details(v, &w.details);
     size_t i;
     json_t *item;
-    /* What the counts read from the records' fields and scores, and the
-     * students' details, each in one query (no query per record). */
-    json_t *wanted = json_array(), *columns = NULL;
-    json_array_foreach(records, i, item) {
-        const char *kind = str(item, "kind");
-        if (strcmp(counter_of(kind), "screenings") == 0 ||
-            (by && strcmp(by, "category") == 0 && strcmp(kind, "observation") == 0) ||
-            (by && strcmp(by, "agency") == 0 && strcmp(kind, "referral") == 0))
-            json_array_append_new(wanted, json_integer(json_integer_value(json_object_get(item, "id"))));
-    }
-    if (st == CL_OK)
-        st = cl_report_record_columns(v, wanted, &columns);
-    json_decref(wanted);
-    if (st == CL_OK && by && strcmp(by, "circumstance") == 0)
-        st = cl_report_student_details(v, &details);
-    json_t *bands = json_object();
     json_array_foreach(students, i, item) {
         char key[32];
         snprintf(key, sizeof key, "%lld", (long long)json_integer_value(json_object_get(item, "id")));
-        json_object_set(by_id, key, item);
+        json_object_set(w.by_id, key, item);
     }
-    json_array_foreach(records, i, item) {
-        if (st != CL_OK)
-            break;
-        char key[32];
-        long long sid = (long long)json_integer_value(json_object_get(item, "student_id"));
-        snprintf(key, sizeof key, "%lld", sid);
-        const json_t *student = json_object_get(by_id, key);
-        if (!student)
-            continue; /* another class, risk, or a merged student */
-        const char *counter = counter_of(str(item, "kind"));
-        count(totals, counter, sid);
-        if (strcmp(counter, "screenings") == 0) {
-            const json_t *score = cl_report_record_fields(columns, item, "score");
-            char band[160];
-            snprintf(band, sizeof band, "%s\t%s", str(item, "kind"),
-                     str(score, strcmp(cl_i18n_language(), "en") == 0 ? "band_en" : "band_zh"));
-            json_object_set_new(bands, band, json_integer(json_integer_value(json_object_get(bands, band)) + 1));
-        }
-        if (!by)
-            continue;
-        json_t *keys = keys_of(v, by, item, student, details, columns);
-        size_t k;
-        json_t *gk;
-        json_array_foreach(keys, k, gk) {
-            const char *g = *json_string_value(gk) ? json_string_value(gk) : "—";
-            json_t *counts = json_object_get(groups, g);
-            if (!counts) {
-                counts = counts_new();
-                json_object_set_new(groups, g, counts);
-            }
-            count(counts, counter, sid);
-        }
-        json_decref(keys);
-    }
+    if (st == CL_OK)
+        st = walk_records(&w, from, to);
+    json_t *by_id = w.by_id, *details = w.details, *totals = w.totals, *groups = w.groups, *bands = w.bands;
     json_t *report = NULL;
     if (st == CL_OK) {
         char now[32];
@@ -423,12 +484,10 @@ cl_status cl_report_stats(cl_vault *v, const cl_report_filter *filter, const cha
         st = referral_stats(v, from, to, report);
     json_decref(by_id);
     json_decref(details);
-    json_decref(columns);
     json_decref(totals);
     json_decref(groups);
     json_decref(bands);
     json_decref(students);
-    json_decref(records);
     if (st != CL_OK) {
         json_decref(report);
         return st;
