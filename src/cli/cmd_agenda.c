@@ -35,7 +35,15 @@ static void record_cell(json_t *row, const char *key, char *buf)
         buf[0] = '\0';
 }
 
-/* total: the section's rows in the whole list, more than these on a page. */
+static void reason_below_when_narrow(cl_table *t)
+{
+    cl_table_below_when_narrow(t, AGENDA_COLS - 1);
+}
+
+/* total: the section's rows in the whole list, more than these on a page.
+ * The rows are measured, then printed a block at a time: the agenda of a
+ * large vault holds tens of thousands, and a whole table of them would
+ * hold each row a second time. */
 static void section(const char *title, json_t *rows, json_int_t total, const char *const headers[AGENDA_COLS],
                     fill_fn fill)
 {
@@ -46,19 +54,21 @@ static void section(const char *title, json_t *rows, json_int_t total, const cha
     else
         printf("\n%s (%zu)\n", _(title), json_array_size(rows));
     bool en = strcmp(cl_cli_lang(), "en") == 0;
-    cl_table *t = cl_table_new(AGENDA_COLS, headers);
-    if (!t)
-        return;
-    cl_table_below_when_narrow(t, AGENDA_COLS - 1);
-    size_t i;
-    json_t *row;
-    json_array_foreach(rows, i, row) {
-        char cells[AGENDA_COLS][CELL];
-        fill(row, en, cells);
-        const char *ptrs[AGENDA_COLS] = {cells[0], cells[1], cells[2], cells[3], cells[4]};
-        cl_table_add_row(t, ptrs);
+    cl_cli_blocks b;
+    cl_status st = cl_cli_blocks_start(&b, AGENDA_COLS, headers, reason_below_when_narrow);
+    for (int pass = 0; pass < 2 && st == CL_OK; pass++) {
+        size_t i;
+        json_t *row;
+        json_array_foreach(rows, i, row) {
+            char cells[AGENDA_COLS][CELL];
+            fill(row, en, cells);
+            const char *ptrs[AGENDA_COLS] = {cells[0], cells[1], cells[2], cells[3], cells[4]};
+            if ((st = cl_cli_blocks_row(&b, ptrs)) != CL_OK)
+                break;
+        }
+        cl_cli_blocks_second(&b);
     }
-    cl_cli_table_done(t);
+    cl_cli_fail(b.t ? cl_cli_blocks_end(&b, st) : st);
 }
 
 static void fill_flag(json_t *row, bool en, char cells[AGENDA_COLS][CELL])
