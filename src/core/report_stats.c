@@ -81,20 +81,32 @@ static json_t *counts_new(void)
     json_object_set_new(o, "students", json_integer(0));
     for (const char *const *k = counted; *k; k++)
         json_object_set_new(o, *k, json_integer(0));
-    json_object_set_new(o, "_seen", json_object());
     return o;
 }
 
-static void count(json_t *counts, const char *counter, long long student_id)
+/* The counts of the totals or of one group, and the students they have
+ * met: a bit per student id, where an object of ids would hold an entry
+ * for every student in every group (tens of MiB by week on a large vault). */
+typedef struct tally {
+    json_t *counts;
+    unsigned char *seen;
+} tally;
+
+static cl_status tally_init(tally *t, size_t seen_bytes)
 {
-    json_t *c = json_object_get(counts, counter);
+    t->counts = counts_new();
+    t->seen = calloc(seen_bytes, 1);
+    return t->counts && t->seen ? CL_OK : cl_fail(CL_ESOFTWARE, _("out of memory"));
+}
+
+static void count(tally *t, const char *counter, long long student_id)
+{
+    json_t *c = json_object_get(t->counts, counter);
     json_integer_set(c, json_integer_value(c) + 1);
-    char key[32];
-    snprintf(key, sizeof key, "%lld", student_id);
-    json_t *seen = json_object_get(counts, "_seen");
-    if (!json_object_get(seen, key)) {
-        json_object_set_new(seen, key, json_true());
-        json_t *s = json_object_get(counts, "students");
+    unsigned char bit = (unsigned char)(1u << (student_id % 8));
+    if (!(t->seen[student_id / 8] & bit)) {
+        t->seen[student_id / 8] |= bit;
+        json_t *s = json_object_get(t->counts, "students");
         json_integer_set(s, json_integer_value(s) + 1);
     }
 }
@@ -305,30 +317,87 @@ static void sort_groups(json_t *list)
     free(items);
 }
 
-static void drop_seen(json_t *counts)
-{
-    json_object_del(counts, "_seen");
-}
-
 /* What the counts gather as the records go by. */
 typedef struct stats_walk {
     cl_vault *v;
     const char *by;
-    json_t *by_id;   /* the students counted, by id */
-    json_t *details; /* the students' details, when grouped by circumstance */
-    json_t *totals, *groups, *bands;
+    json_t *by_id;   /* what the groupings read of each student counted, by id */
+    long long max_id; /* the largest of their ids */
+    json_t *details; /* the students' circumstances, when grouped by them */
+    tally totals;
+    tally *groups;   /* in the order first met */
+    size_t ngroups, cap;
+    json_t *group_at; /* a group's key → its place in groups */
+    json_t *bands;
 } stats_walk;
 
-static void count_record(stats_walk *w, const json_t *item, const json_t *columns)
+/* A student of the report: what keys_of reads of them, and no more (the
+ * whole list row of ten thousand students is several MiB). */
+static cl_status keep_student(json_t *row, void *ctx)
+{
+    stats_walk *w = ctx;
+    long long id = (long long)json_integer_value(json_object_get(row, "id"));
+    char key[32];
+    snprintf(key, sizeof key, "%lld", id);
+    json_t *kept = json_pack("{s:O?, s:O?, s:O?, s:O?}", "class", json_object_get(row, "class"), "counsellor",
+                             json_object_get(row, "counsellor"), "risk_level", json_object_get(row, "risk_level"),
+                             "misconduct_tier", json_object_get(row, "misconduct_tier"));
+    if (!kept || json_object_set_new(w->by_id, key, kept) != 0)
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
+    if (id > w->max_id)
+        w->max_id = id;
+    return CL_OK;
+}
+
+static json_t *circumstances_value(sqlite3_stmt *q)
+{
+    json_t *c = sqlite3_column_type(q, 1) == SQLITE_NULL
+                    ? NULL
+                    : json_loadb((const char *)sqlite3_column_text(q, 1), (size_t)sqlite3_column_bytes(q, 1),
+                                 JSON_DECODE_ANY, NULL);
+    return json_pack("{s:o}", "circumstances", c ? c : json_null());
+}
+
+/* The group of key, met for the first time or again. */
+static cl_status group_of(stats_walk *w, const char *key, tally **out)
+{
+    json_t *at = json_object_get(w->group_at, key);
+    if (at) {
+        *out = &w->groups[json_integer_value(at)];
+        return CL_OK;
+    }
+    if (w->ngroups == w->cap) {
+        size_t cap = w->cap ? w->cap * 2 : 16;
+        tally *g = realloc(w->groups, cap * sizeof *g);
+        if (!g)
+            return cl_fail(CL_ESOFTWARE, _("out of memory"));
+        w->groups = g;
+        w->cap = cap;
+    }
+    tally *t = &w->groups[w->ngroups];
+    cl_status st = tally_init(t, (size_t)w->max_id / 8 + 1);
+    if (st == CL_OK && json_object_set_new(w->group_at, key, json_integer((json_int_t)w->ngroups)) != 0)
+        st = cl_fail(CL_ESOFTWARE, _("out of memory"));
+    if (st != CL_OK) {
+        json_decref(t->counts);
+        free(t->seen);
+        return st;
+    }
+    w->ngroups++;
+    *out = t;
+    return CL_OK;
+}
+
+static cl_status count_record(stats_walk *w, const json_t *item, const json_t *columns)
 {
     char key[32];
     long long sid = (long long)json_integer_value(json_object_get(item, "student_id"));
     snprintf(key, sizeof key, "%lld", sid);
     const json_t *student = json_object_get(w->by_id, key);
     if (!student)
-        return; /* another class, risk, or a merged student */
+        return CL_OK; /* another class, risk, or a merged student */
     const char *counter = counter_of(str(item, "kind"));
-    count(w->totals, counter, sid);
+    count(&w->totals, counter, sid);
     if (strcmp(counter, "screenings") == 0) {
         const json_t *score = cl_report_record_fields(columns, item, "score");
         char band[160];
@@ -337,20 +406,20 @@ static void count_record(stats_walk *w, const json_t *item, const json_t *column
         json_object_set_new(w->bands, band, json_integer(json_integer_value(json_object_get(w->bands, band)) + 1));
     }
     if (!w->by)
-        return;
+        return CL_OK;
     json_t *keys = keys_of(w->v, w->by, item, student, w->details, columns);
     size_t k;
     json_t *gk;
+    cl_status st = CL_OK;
     json_array_foreach(keys, k, gk) {
-        const char *g = *json_string_value(gk) ? json_string_value(gk) : "—";
-        json_t *counts = json_object_get(w->groups, g);
-        if (!counts) {
-            counts = counts_new();
-            json_object_set_new(w->groups, g, counts);
-        }
-        count(counts, counter, sid);
+        tally *t = NULL;
+        st = group_of(w, *json_string_value(gk) ? json_string_value(gk) : "—", &t);
+        if (st != CL_OK)
+            break;
+        count(t, counter, sid);
     }
     json_decref(keys);
+    return st;
 }
 
 static json_t *column_json(sqlite3_stmt *q, int col, json_t *otherwise)
@@ -392,8 +461,8 @@ static cl_status walk_records(stats_walk *w, const char *from, const char *to)
     sqlite3_bind_int(q, 2, agency);
     sqlite3_bind_text(q, 3, from, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 4, to, -1, SQLITE_STATIC);
-    int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    int rc = SQLITE_DONE;
+    while (st == CL_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
         json_t *item = json_pack("{s:I, s:I, s:s?, s:s?}", "id", (json_int_t)sqlite3_column_int64(q, 0), "student_id",
                                  (json_int_t)sqlite3_column_int64(q, 1), "kind", (const char *)sqlite3_column_text(q, 2),
                                  "occurred_at", (const char *)sqlite3_column_text(q, 3));
@@ -405,17 +474,50 @@ static cl_status walk_records(stats_walk *w, const char *from, const char *to)
                                 column_json(q, 6, json_null()));
         }
         if (!item) {
+            json_decref(columns);
             st = cl_fail(CL_ESOFTWARE, _("out of memory"));
             break;
         }
-        count_record(w, item, columns);
+        st = count_record(w, item, columns);
         json_decref(columns);
         json_decref(item);
+        if (st != CL_OK)
+            break;
     }
     if (st == CL_OK && rc != SQLITE_DONE)
         st = cl_db_fail(db, _("reading the report's records"));
     sqlite3_finalize(q);
     return st;
+}
+
+static void walk_free(stats_walk *w)
+{
+    json_decref(w->by_id);
+    json_decref(w->details);
+    json_decref(w->totals.counts);
+    free(w->totals.seen);
+    for (size_t i = 0; i < w->ngroups; i++) {
+        json_decref(w->groups[i].counts);
+        free(w->groups[i].seen);
+    }
+    free(w->groups);
+    json_decref(w->group_at);
+    json_decref(w->bands);
+}
+
+/* The groups as the report lists them, in the order of their keys. */
+static json_t *group_list(const stats_walk *w)
+{
+    json_t *list = json_array();
+    const char *key;
+    json_t *at;
+    json_object_foreach(w->group_at, key, at) {
+        json_t *row = json_deep_copy(w->groups[json_integer_value(at)].counts);
+        json_object_set_new(row, "key", json_string(key));
+        json_array_append_new(list, row);
+    }
+    sort_groups(list);
+    return list;
 }
 
 cl_status cl_report_stats(cl_vault *v, const cl_report_filter *filter, const char *by, json_t **out)
@@ -435,59 +537,40 @@ cl_status cl_report_stats(cl_vault *v, const cl_report_filter *filter, const cha
                                         "counsellor or agency"));
     }
     cl_student_filter sf = {.class_name = filter->class_name, .risk = filter->risk};
-    json_t *students = NULL;
-    cl_status st = cl_student_list(v, &sf, &students);
-    stats_walk w = {.v = v, .by = by, .by_id = json_object(), .totals = counts_new(), .groups = json_object(),
-                    .bands = json_object()};
+    stats_walk w = {.v = v, .by = by, .by_id = json_object(), .group_at = json_object(), .bands = json_object()};
+    cl_status st = w.by_id && w.group_at && w.bands ? cl_student_each(v, &sf, NULL, keep_student, &w)
+                                                    : cl_fail(CL_ESOFTWARE, _("out of memory"));
     if (st == CL_OK && by && strcmp(by, "circumstance") == 0)
-        st = cl_report_student_details(v, &w.details);
-    size_t i;
-    json_t *item;
-    json_array_foreach(students, i, item) {
-        char key[32];
-        snprintf(key, sizeof key, "%lld", (long long)json_integer_value(json_object_get(item, "id")));
-        json_object_set(w.by_id, key, item);
-    }
+        st = cl_report_rows_by_id(v, "SELECT s.id, r.fields -> '$.circumstances' FROM students s"
+                                     " JOIN records r ON r.id = s.record_id",
+                                  NULL, circumstances_value, "reading the students' circumstances", &w.details);
+    if (st == CL_OK)
+        st = tally_init(&w.totals, (size_t)w.max_id / 8 + 1);
     if (st == CL_OK)
         st = walk_records(&w, from, to);
-    json_t *by_id = w.by_id, *details = w.details, *totals = w.totals, *groups = w.groups, *bands = w.bands;
     json_t *report = NULL;
     if (st == CL_OK) {
         char now[32];
         cl_time_iso(cl_now(), now, sizeof now);
-        drop_seen(totals);
-        json_t *group_list = json_array();
+        json_t *band_list = json_array();
         const char *key;
         json_t *counts;
-        json_object_foreach(groups, key, counts) {
-            drop_seen(counts);
-            json_t *row = json_deep_copy(counts);
-            json_object_set_new(row, "key", json_string(key));
-            json_array_append_new(group_list, row);
-        }
-        sort_groups(group_list);
-        json_t *band_list = json_array();
-        json_object_foreach(bands, key, counts) {
+        json_object_foreach(w.bands, key, counts) {
             const char *tab = strchr(key, '\t');
             json_array_append_new(band_list, json_pack("{s:s%, s:s, s:O}", "kind", key, (size_t)(tab - key), "band",
                                                        tab + 1, "count", counts));
         }
-        report = json_pack("{s:s, s:s, s:s, s:s, s:{s:s?, s:s?}, s:s, s:o, s:s?, s:o, s:o}", "kind", "stats", "school",
+        report = json_pack("{s:s, s:s, s:s, s:s, s:{s:s?, s:s?}, s:s, s:O, s:s?, s:o, s:o}", "kind", "stats", "school",
                            cl_vault_school(v), "fingerprint", cl_vault_fingerprint(v), "lang", cl_i18n_language(),
                            "period", "from", *from ? from : NULL, "to", *to ? to : NULL, "generated_at", now,
-                           "totals", json_incref(totals), "by", by, "groups", group_list, "screening_bands",
+                           "totals", w.totals.counts, "by", by, "groups", group_list(&w), "screening_bands",
                            band_list);
         if (!report)
             st = cl_fail(CL_ESOFTWARE, _("out of memory"));
     }
     if (st == CL_OK)
         st = referral_stats(v, from, to, report);
-    json_decref(by_id);
-    json_decref(details);
-    json_decref(totals);
-    json_decref(groups);
-    json_decref(bands);
-    json_decref(students);
+    walk_free(&w);
     if (st != CL_OK) {
         json_decref(report);
         return st;
