@@ -96,7 +96,53 @@ static cl_status maintain(cl_cli *c, const search_opts *o)
     return CL_OK;
 }
 
-static cl_status print_hits(cl_cli *c, cl_search *s, long long total, const search_opts *o)
+/* One hit as the table's row: added (kept), or measured only. */
+static cl_status hit_row(cl_cli *c, cl_table *t, const cl_search_hit *h, bool keep)
+{
+    char id[24], *who = cl_strdup_printf("%s %s", h->student_name, h->student_number),
+                 *snip = visible_snippet(h->snippet);
+    snprintf(id, sizeof id, "#%lld", h->record_id);
+    const char *cells[6] = {id, h->occurred_at, who ? who : "", cl_cli_kind_label(c, h->kind), h->author,
+                            snip ? snip : ""};
+    cl_status st = keep ? cl_table_add_row(t, cells) : cl_table_measure(t, cells);
+    free(who);
+    free(snip);
+    return st;
+}
+
+/* The hits after the first block, read again (the same query in the same
+ * read transaction, from the block's end) and printed a block at a time
+ * with the widths the first reading measured. */
+static cl_status print_rest(cl_cli *c, cl_table *t, const char *query, const cl_search_options *first,
+                            long long shown)
+{
+    cl_search_options again = *first;
+    again.audit = false;
+    again.offset = first->offset + CL_CLI_BLOCK_ROWS;
+    again.limit = shown - CL_CLI_BLOCK_ROWS;
+    cl_search *s = NULL;
+    cl_status st = cl_table_flush(t, stdout, cl_cli_width());
+    if (st == CL_OK)
+        st = cl_search_open(c->vault, query, &again, NULL, &s);
+    for (long long n = 0; st == CL_OK;) {
+        cl_search_hit h;
+        bool done;
+        st = cl_search_next(s, &h, &done);
+        if (st != CL_OK || done)
+            break;
+        st = hit_row(c, t, &h, true);
+        if (st == CL_OK && ++n % CL_CLI_BLOCK_ROWS == 0)
+            st = cl_table_flush(t, stdout, cl_cli_width());
+    }
+    cl_search_close(s);
+    return st == CL_OK ? cl_table_flush(t, stdout, cl_cli_width()) : st;
+}
+
+/* A page of hits as a table. Up to a block of them is kept and printed
+ * whole; a longer page (a large --limit) keeps only its first block, then
+ * reads the rest again a block at a time, so memory stays flat. */
+static cl_status print_hits(cl_cli *c, cl_search *s, const char *query, const cl_search_options *opt,
+                            long long total, const search_opts *o)
 {
     static const char *headers[6];
     headers[0] = _("Record");
@@ -118,19 +164,14 @@ static cl_status print_hits(cl_cli *c, cl_search *s, long long total, const sear
         st = cl_search_next(s, &h, &done);
         if (st != CL_OK || done)
             break;
-        char id[24], *who = cl_strdup_printf("%s %s", h.student_name, h.student_number),
-                     *snip = visible_snippet(h.snippet);
-        snprintf(id, sizeof id, "#%lld", h.record_id);
-        const char *cells[6] = {id, h.occurred_at, who ? who : "", cl_cli_kind_label(c, h.kind), h.author,
-                                snip ? snip : ""};
-        st = cl_table_add_row(t, cells);
-        free(who);
-        free(snip);
+        st = hit_row(c, t, &h, shown < CL_CLI_BLOCK_ROWS);
         shown++;
         if (st != CL_OK)
             break;
     }
-    if (st == CL_OK && shown)
+    if (st == CL_OK && shown > CL_CLI_BLOCK_ROWS)
+        st = print_rest(c, t, query, opt, shown);
+    else if (st == CL_OK && shown)
         st = cl_table_print(t, stdout, cl_cli_width());
     cl_table_free(t);
     if (st != CL_OK)
@@ -194,12 +235,18 @@ static cl_status search(cl_cli *c, void *opts, json_t **page)
                                              (json_int_t)(exact ? total : CL_SEARCH_COUNT_MAX), "total_exact", exact,
                                              "offset", (json_int_t)o->offset, "results", hits));
     }
+    /* Audited and counted first (a write of its own); then the hits are
+     * read in one read transaction, twice for a page longer than a block. */
     cl_search *s = NULL;
+    bool opened = false;
     st = cl_search_open(c->vault, query, &opt, &total, &s);
-    free(query);
     if (st == CL_OK)
-        st = print_hits(c, s, total, o);
+        st = cl_vault_read_begin(c->vault, &opened);
+    if (st == CL_OK)
+        st = print_hits(c, s, query, &opt, total, o);
     cl_search_close(s);
+    cl_vault_read_end(c->vault, opened);
+    free(query);
     return st;
 }
 
