@@ -218,12 +218,20 @@ cl_status cl_search_open(cl_vault *v, const char *text, const cl_search_options 
                          cl_search **out);
 /* The next hit (valid until the next call), or *done. */
 cl_status cl_search_next(cl_search *s, cl_search_hit *hit, bool *done);
+/* fn with each hit left in turn (valid during the call); a status other
+ * than CL_OK from fn stops the walk and is returned. */
+typedef cl_status cl_search_hit_fn(const cl_search_hit *hit, void *ctx);
+cl_status cl_search_each(cl_search *s, cl_search_hit_fn *fn, void *ctx);
 void cl_search_close(cl_search *s);
 /* The SQL of the results statement, for query-plan tests. */
 const char *cl_search_sql(const cl_search *s);
 
-/* The hits as JSON: [{record_id, student_id, student_name, student_number,
- * kind, occurred_at, author, snippet}] (snippet with the marks). */
+/* One hit as JSON: {record_id, student_id, student_name, student_number,
+ * kind, occurred_at, author, snippet} (snippet with the marks); NULL when
+ * out of memory. For a front that prints the hits as they come. */
+json_t *cl_search_hit_json(const cl_search_hit *h);
+
+/* The hits as JSON: [cl_search_hit_json of each]. */
 cl_status cl_search_json(cl_vault *v, const char *text, const cl_search_options *opt, json_t **out,
                          long long *total);
 

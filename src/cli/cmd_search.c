@@ -110,6 +110,30 @@ static cl_status hit_row(cl_cli *c, cl_table *t, const cl_search_hit *h, bool ke
     return st;
 }
 
+/* A reading of the page's hits into the table; n counts them. */
+typedef struct hit_rows {
+    cl_cli *c;
+    cl_table *t;
+    long long n;
+} hit_rows;
+
+/* The first reading: the first block kept, the rest measured. */
+static cl_status keep_first_block(const cl_search_hit *h, void *ctx)
+{
+    hit_rows *r = ctx;
+    return hit_row(r->c, r->t, h, r->n++ < CL_CLI_BLOCK_ROWS);
+}
+
+/* The second: each added, and printed at its block's end. */
+static cl_status add_in_blocks(const cl_search_hit *h, void *ctx)
+{
+    hit_rows *r = ctx;
+    cl_status st = hit_row(r->c, r->t, h, true);
+    if (st == CL_OK && ++r->n % CL_CLI_BLOCK_ROWS == 0)
+        st = cl_table_flush(r->t, stdout, cl_cli_width());
+    return st;
+}
+
 /* The hits after the first block, read again (the same query in the same
  * read transaction, from the block's end) and printed a block at a time
  * with the widths the first reading measured. */
@@ -124,16 +148,9 @@ static cl_status print_rest(cl_cli *c, cl_table *t, const char *query, const cl_
     cl_status st = cl_table_flush(t, stdout, cl_cli_width());
     if (st == CL_OK)
         st = cl_search_open(c->vault, query, &again, NULL, &s);
-    for (long long n = 0; st == CL_OK;) {
-        cl_search_hit h;
-        bool done;
-        st = cl_search_next(s, &h, &done);
-        if (st != CL_OK || done)
-            break;
-        st = hit_row(c, t, &h, true);
-        if (st == CL_OK && ++n % CL_CLI_BLOCK_ROWS == 0)
-            st = cl_table_flush(t, stdout, cl_cli_width());
-    }
+    hit_rows rest = {c, t, 0};
+    if (st == CL_OK)
+        st = cl_search_each(s, add_in_blocks, &rest);
     cl_search_close(s);
     return st == CL_OK ? cl_table_flush(t, stdout, cl_cli_width()) : st;
 }
@@ -156,19 +173,9 @@ static cl_status print_hits(cl_cli *c, cl_search *s, const char *query, const cl
         return cl_fail(CL_ESOFTWARE, _("out of memory"));
     cl_table_align_right(t, 0);
     cl_table_below_when_narrow(t, 5);
-    cl_status st = CL_OK;
-    long long shown = 0;
-    for (;;) {
-        cl_search_hit h;
-        bool done;
-        st = cl_search_next(s, &h, &done);
-        if (st != CL_OK || done)
-            break;
-        st = hit_row(c, t, &h, shown < CL_CLI_BLOCK_ROWS);
-        shown++;
-        if (st != CL_OK)
-            break;
-    }
+    hit_rows first = {c, t, 0};
+    cl_status st = cl_search_each(s, keep_first_block, &first);
+    long long shown = first.n;
     if (st == CL_OK && shown > CL_CLI_BLOCK_ROWS)
         st = print_rest(c, t, query, opt, shown);
     else if (st == CL_OK && shown)
@@ -204,10 +211,45 @@ static void search_release(void *opts)
     cl_buf_free(&((search_opts *)opts)->filters);
 }
 
-/* The hits are streamed to the table for people, so the call prints them;
- * --json gives the page as one document. */
+static cl_status print_json_hit(const cl_search_hit *h, void *rows)
+{
+    json_t *hit = cl_search_hit_json(h);
+    cl_status st = hit ? cl_cli_json_row(rows, hit) : cl_fail(CL_ESOFTWARE, _("out of memory"));
+    json_decref(hit);
+    return st;
+}
+
+/* The page as one JSON document, {total, total_exact, offset, results},
+ * byte for byte as the whole document would print, each hit written as it
+ * comes (a page of every hit of a common word is hundreds of MiB as one
+ * document). Takes query. */
+static cl_status print_json_hits(cl_cli *c, char *query, const cl_search_options *opt, long long offset)
+{
+    cl_search *s = NULL;
+    long long total = 0;
+    cl_status st = cl_search_open(c->vault, query, opt, &total, &s);
+    free(query);
+    if (st != CL_OK)
+        return st;
+    /* total_exact false: more than total match (search.h). */
+    bool exact = total <= CL_SEARCH_COUNT_MAX;
+    printf("{\"total\":%lld,\"total_exact\":%s,\"offset\":%lld,\"results\":",
+           exact ? total : (long long)CL_SEARCH_COUNT_MAX, exact ? "true" : "false", offset);
+    cl_cli_json_rows rows = {0};
+    st = cl_search_each(s, print_json_hit, &rows);
+    cl_search_close(s);
+    if (st == CL_OK)
+        fputs(rows.n ? "]}\n" : "[]}\n", stdout);
+    else
+        fputc('\n', stdout);
+    return st;
+}
+
+/* The hits are streamed, to the table for people or as one JSON document
+ * for programs, so the call prints them and gives no result. */
 static cl_status search(cl_cli *c, void *opts, json_t **page)
 {
+    (void)page;
     const search_opts *o = opts;
     if (o->rebuild || o->check)
         return maintain(c, o);
@@ -223,18 +265,8 @@ static cl_status search(cl_cli *c, void *opts, json_t **page)
                              .limit = o->limit, .offset = o->offset, .audit = true};
     long long total = 0;
     cl_status st;
-    if (c->json) {
-        json_t *hits = NULL;
-        st = cl_search_json(c->vault, query, &opt, &hits, &total);
-        free(query);
-        if (st != CL_OK)
-            return st;
-        /* total_exact false: more than total match (search.h). */
-        bool exact = total <= CL_SEARCH_COUNT_MAX;
-        return cl_cli_result(page, json_pack("{s:I, s:b, s:I, s:o}", "total",
-                                             (json_int_t)(exact ? total : CL_SEARCH_COUNT_MAX), "total_exact", exact,
-                                             "offset", (json_int_t)o->offset, "results", hits));
-    }
+    if (c->json)
+        return print_json_hits(c, query, &opt, o->offset);
     /* Audited and counted first (a write of its own); then the hits are
      * read in one read transaction, twice for a page longer than a block. */
     cl_search *s = NULL;

@@ -330,6 +330,31 @@ void cl_search_close(cl_search *s)
     free(s);
 }
 
+json_t *cl_search_hit_json(const cl_search_hit *h)
+{
+    return json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "record_id", (json_int_t)h->record_id, "student_id",
+                     (json_int_t)h->student_id, "student_name", h->student_name, "student_number", h->student_number,
+                     "kind", h->kind, "occurred_at", h->occurred_at, "author", h->author, "snippet", h->snippet);
+}
+
+cl_status cl_search_each(cl_search *s, cl_search_hit_fn *fn, void *ctx)
+{
+    for (;;) {
+        cl_search_hit h;
+        bool done;
+        cl_status st = cl_search_next(s, &h, &done);
+        if (st != CL_OK || done)
+            return st;
+        if ((st = fn(&h, ctx)) != CL_OK)
+            return st;
+    }
+}
+
+static cl_status append_hit(const cl_search_hit *h, void *hits)
+{
+    return json_array_append_new(hits, cl_search_hit_json(h)) == 0 ? CL_OK : cl_fail(CL_ESOFTWARE, _("out of memory"));
+}
+
 cl_status cl_search_json(cl_vault *v, const char *text, const cl_search_options *opt, json_t **out,
                          long long *total)
 {
@@ -338,18 +363,7 @@ cl_status cl_search_json(cl_vault *v, const char *text, const cl_search_options 
     if (st != CL_OK)
         return st;
     json_t *hits = json_array();
-    for (;;) {
-        cl_search_hit h;
-        bool done;
-        st = cl_search_next(s, &h, &done);
-        if (st != CL_OK || done)
-            break;
-        json_array_append_new(hits, json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "record_id",
-                                              (json_int_t)h.record_id, "student_id", (json_int_t)h.student_id,
-                                              "student_name", h.student_name, "student_number", h.student_number,
-                                              "kind", h.kind, "occurred_at", h.occurred_at, "author", h.author,
-                                              "snippet", h.snippet));
-    }
+    st = hits ? cl_search_each(s, append_hit, hits) : cl_fail(CL_ESOFTWARE, _("out of memory"));
     cl_search_close(s);
     if (st != CL_OK) {
         json_decref(hits);
