@@ -39,6 +39,7 @@
 #include "carelog/transfer.h"
 #include "carelog/vault.h"
 
+#include "bench_process.h"
 #include "bench_support.h"
 
 #define RUNS 15
@@ -626,23 +627,6 @@ static const struct stream_question {
 
 /* ---- each streamed question in a process of its own ------------------- */
 
-/* A field of /proc/self/status in KiB (VmHWM: this process's peak RSS so
- * far; VmRSS: now). Per address space, so a process started by exec
- * counts only itself, not the benchmark that forked it. */
-static long status_kib(const char *field)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long kib = -1;
-    size_t n = strlen(field);
-    while (f && fgets(line, sizeof line, f))
-        if (strncmp(line, field, n) == 0 && line[n] == ':')
-            kib = atol(line + n + 1);
-    if (f)
-        fclose(f);
-    return kib;
-}
-
 static void open_bench(const char *dir);
 
 /* The child's side: the vault opened as a command would, the question
@@ -670,42 +654,6 @@ static int stream_question_child(size_t i, int fd, const char *dir)
     return 0;
 }
 
-/* Runs this program again (exec, so the child starts from a fresh address
- * space) with args after the program's name; the one line it writes to
- * the descriptor it is given (its first argument after the mode) lands in
- * line. False when it failed. */
-static bool run_self(const char *mode, const char *const args[], char *line, size_t size)
-{
-    int fds[2];
-    if (pipe(fds) != 0)
-        return false;
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0)
-        return false;
-    if (pid == 0) {
-        close(fds[0]);
-        char fd[16];
-        snprintf(fd, sizeof fd, "%d", fds[1]);
-        const char *argv[40] = {"bench_scale", mode, fd};
-        int n = 3;
-        for (int k = 0; args[k] && n < 39; k++)
-            argv[n++] = args[k];
-        argv[n] = NULL;
-        execv("/proc/self/exe", (char *const *)argv);
-        _exit(127);
-    }
-    close(fds[1]);
-    size_t got = 0;
-    ssize_t n;
-    while (got + 1 < size && (n = read(fds[0], line + got, size - 1 - got)) > 0)
-        got += (size_t)n;
-    line[got] = '\0';
-    close(fds[0]);
-    int status;
-    return waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0 && got > 0;
-}
-
 static void run_stream_questions(const char *dir)
 {
     printf("  %-40s %10s %10s %7s\n", "paged and streamed (p95)", "carelog", "plain", "ratio");
@@ -719,7 +667,7 @@ static void run_stream_questions(const char *dir)
         double core, base;
         long long rows, bytes;
         long unlocked, peak;
-        if (!run_self("--stream-question", args, line, sizeof line) ||
+        if (!bench_run_self("--stream-question", args, line, sizeof line) ||
             sscanf(line, "%lf %lf %lld %lld %ld %ld", &core, &base, &rows, &bytes, &unlocked, &peak) != 6) {
             fprintf(stderr, "bench: %s: its process failed\n", qn->name);
             exit(1);
@@ -735,120 +683,6 @@ static void run_stream_questions(const char *dir)
         printf("  %-40s %8.2fms %8.2fms %6.1fx%s\n", qn->name, core * 1e3, base * 1e3, base > 0 ? core / base : 0,
                extra);
     }
-}
-
-/* ---- the commands a user runs, on the same vault -------------------- */
-
-/* The spawner's side (a process of its own, small, started by exec): runs
- * the command with the passphrase on descriptor 3 and its output thrown
- * away, then reports the command's peak RSS (from wait4, so the command's
- * alone: it was forked from this small process), its wall time and exit
- * code. */
-static int spawn_child(int fd, char **command)
-{
-    int pass[2];
-    if (pipe(pass) != 0 || write(pass[1], "bench passphrase\n", 17) != 17)
-        return 1;
-    close(pass[1]);
-    double t0 = now_s();
-    pid_t pid = fork();
-    if (pid < 0)
-        return 1;
-    if (pid == 0) {
-        int null = open("/dev/null", O_WRONLY);
-        if (null < 0 || dup2(null, 1) < 0 || (pass[0] != 3 && dup2(pass[0], 3) < 0))
-            _exit(127);
-        execv(command[0], command);
-        _exit(127);
-    }
-    close(pass[0]);
-    int status;
-    struct rusage ru;
-    if (wait4(pid, &status, 0, &ru) != pid)
-        return 1;
-    dprintf(fd, "%ld %f %d\n", ru.ru_maxrss, now_s() - t0, WIFEXITED(status) ? WEXITSTATUS(status) : 128);
-    return 0;
-}
-
-static const struct command_question {
-    const char *name;
-    const char *args[8]; /* after --vault V --passphrase-fd 3; "OUT" is a file to write */
-} command_questions[] = {
-    {"status (unlock, counts)", {"status"}},
-    {"record list", {"record", "list"}},
-    {"record list --json", {"record", "list", "--json"}},
-    {"student list", {"student", "list"}},
-    {"agenda", {"agenda"}},
-    {"search, every hit of a common word", {"search", "同学", "--limit", "1000000"}},
-    {"search --json, every hit of it", {"search", "同学", "--limit", "1000000", "--json"}},
-    {"report stats", {"report", "stats"}},
-    {"export vault", {"--yes", "export", "vault", "--json", "-o", "OUT"}},
-};
-
-/* One command of the release binary on the vault; false when it did not
- * exit 0. */
-static bool run_command(const char *binary, const char *vdir, const char *const *args, const char *out, long *kib,
-                        double *wall)
-{
-    const char *argv[24] = {binary, "--vault", vdir, "--passphrase-fd", "3"};
-    int n = 5;
-    for (int k = 0; k < 8 && args[k]; k++)
-        argv[n++] = strcmp(args[k], "OUT") == 0 ? out : args[k];
-    argv[n] = NULL;
-    char line[128];
-    int rc;
-    unlink(out);
-    bool ran = run_self("--spawn", argv, line, sizeof line) && sscanf(line, "%ld %lf %d", kib, wall, &rc) == 3;
-    unlink(out);
-    return ran && rc == 0;
-}
-
-/* The release binary (CARELOG_RELEASE, else BUILD/carelog) run as a user
- * runs it: its peak RSS is the figure issue 9 sets for `record list` and
- * `export vault`, unlock and all. The bench vault's slot has the test
- * cost of Argon2id; a last row unlocks a small vault made by the release
- * binary at its calibrated cost, whose 64 MiB Argon2id is part of every
- * command's peak on a real vault. */
-static void run_command_questions(const char *build, const char *dir, const char *vdir)
-{
-    char binary[320], out[400], state[400];
-    const char *release = getenv("CARELOG_RELEASE");
-    snprintf(binary, sizeof binary, "%s/carelog", build);
-    if (release)
-        snprintf(binary, sizeof binary, "%s", release);
-    if (access(binary, X_OK) != 0) {
-        printf("  (no release binary at %s: the commands were not run)\n", binary);
-        return;
-    }
-    snprintf(out, sizeof out, "%s/bench-command-output", dir);
-    snprintf(state, sizeof state, "%s/state", dir);
-    setenv("XDG_STATE_HOME", state, 1);
-    printf("  %-40s %10s %10s\n", "the release binary (peak RSS)", "RSS", "wall");
-    for (size_t i = 0; i < sizeof command_questions / sizeof *command_questions; i++) {
-        if (only && !strstr(command_questions[i].name, only))
-            continue;
-        long kib;
-        double wall;
-        if (!run_command(binary, vdir, command_questions[i].args, out, &kib, &wall)) {
-            fprintf(stderr, "bench: carelog %s failed\n", command_questions[i].name);
-            exit(1);
-        }
-        printf("  %-40s %6.1f MiB %8.0fms\n", command_questions[i].name, (double)kib / 1024, wall * 1e3);
-    }
-    if (only)
-        return;
-    char real[400];
-    snprintf(real, sizeof real, "%s/real-kdf", dir);
-    struct stat sb;
-    const char *init[] = {"init", "--school", "bench", NULL}, *status[] = {"status", NULL};
-    long kib;
-    double wall;
-    if ((stat(real, &sb) != 0 && !run_command(binary, real, init, out, &kib, &wall)) ||
-        !run_command(binary, real, status, out, &kib, &wall)) {
-        fprintf(stderr, "bench: a vault at the calibrated Argon2id cost failed\n");
-        exit(1);
-    }
-    printf("  %-40s %6.1f MiB %8.0fms\n", "status, a new vault at the real KDF cost", (double)kib / 1024, wall * 1e3);
 }
 
 /* Opens the bench vault in dir and its plain copy. */
@@ -893,7 +727,7 @@ int main(int argc, char **argv)
     if (argc >= 5 && strcmp(argv[1], "--stream-question") == 0)
         return stream_question_child((size_t)atoi(argv[3]), atoi(argv[2]), argv[4]);
     if (argc >= 4 && strcmp(argv[1], "--spawn") == 0)
-        return spawn_child(atoi(argv[2]), argv + 3);
+        return bench_spawn_child(atoi(argv[2]), argv + 3);
     int students = argc > 1 ? atoi(argv[1]) : 10000;
     int per_student = argc > 2 ? atoi(argv[2]) : 0;
     only = argc > 3 ? argv[3] : NULL;
@@ -949,6 +783,6 @@ int main(int argc, char **argv)
     sqlite3_close(plain);
     cl_vault_close(vault);
     run_stream_questions(dir);
-    run_command_questions(build, dir, vdir);
+    bench_run_commands(build, dir, vdir, only);
     return 0;
 }
