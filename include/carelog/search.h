@@ -74,7 +74,7 @@ void cl_search_forget(sqlite3 *db);
 
 /* ---- index ----------------------------------------------------------- */
 
-/* For a writer of many records in one transaction (the generator): while
+/* For a writer of many records in one transaction (an import): while
  * on, the index triggers only queue each record they touch, and the
  * commit (cl_db_commit, in the same transaction) indexes each once in its
  * final state. FTS5 writes a segment of its index at every savepoint, so
@@ -130,6 +130,23 @@ cl_status cl_search_merge(cl_vault *v, long long written, cl_search_merge_fn pro
  * problem and is not reported; inside a transaction it does nothing (the
  * outermost writer merges). */
 void cl_search_merge_after(cl_vault *v, long long written);
+
+/* For a writer of many records in many transactions (the generator): as
+ * cl_search_defer, but the queue outlives each commit, and
+ * cl_search_index_held indexes every record queued since, once, in its
+ * state then and in ascending rowid, CL_SEARCH_HELD_CHUNK records a
+ * transaction, then ends holding. In rowid order FTS5 appends to its
+ * content and sizes tables and writes its pending terms out only when
+ * they fill, where records indexed batch by batch, each batch's rowids
+ * spread over the whole index, rewrote pages all over those tables at
+ * every commit. Until then searches do not find the held records: for a
+ * writer that fills a vault nobody searches yet. progress (may be NULL)
+ * gets the percent done after each transaction. A failure leaves the
+ * records saved and those not yet indexed unfindable (`carelog search
+ * --rebuild` indexes them). */
+#define CL_SEARCH_HELD_CHUNK 50000
+cl_status cl_search_hold(sqlite3 *db);
+cl_status cl_search_index_held(sqlite3 *db, cl_search_merge_fn progress, void *ctx);
 
 /* FTS5's integrity-check (the index agrees with the text it stores), then
  * that every record has its row and nothing else has one. CL_EDATA naming

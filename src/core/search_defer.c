@@ -21,10 +21,12 @@
 typedef struct pending {
     long long id;
     long long key; /* its row in search_fts before this transaction; 0: none */
+    long long new_key; /* held: the row it gets; 0 while unknown or gone */
 } pending;
 
 typedef struct deferral {
     bool on;
+    bool held; /* the queue outlives commits until cl_search_index_held */
     size_t n, cap;
     pending *items;
     size_t *slots; /* open addressing over items by id: index + 1, 0 free */
@@ -77,7 +79,7 @@ static bool queue(deferral *d, long long id, long long key)
         for (size_t i = 0; i < d->n; i++)
             d->slots[slot_of(d, d->items[i].id)] = i + 1;
     }
-    d->items[d->n] = (pending){id, key};
+    d->items[d->n] = (pending){id, key, 0};
     d->slots[slot_of(d, id)] = ++d->n;
     return true;
 }
@@ -141,7 +143,7 @@ static cl_status index_queued(sqlite3 *db, void *ctx)
 {
     (void)ctx;
     deferral *d = sqlite3_get_clientdata(db, DEFER_NAME);
-    if (!d || d->n == 0)
+    if (!d || d->n == 0 || d->held)
         return CL_OK;
     cl_buf keys = {0}, ids = {0};
     cl_status st = cl_buf_puts(&keys, "[");
@@ -181,7 +183,7 @@ cl_status cl_search_register_defer(sqlite3 *db)
     return CL_OK;
 }
 
-cl_status cl_search_defer(sqlite3 *db, bool on)
+static cl_status set_deferral(sqlite3 *db, bool on, bool held)
 {
     deferral *d = sqlite3_get_clientdata(db, DEFER_NAME);
     if (!d && !on)
@@ -202,5 +204,120 @@ cl_status cl_search_defer(sqlite3 *db, bool on)
      * rolled back (a commit indexes and empties the queue). */
     clear(d);
     d->on = on;
+    d->held = on && held;
     return CL_OK;
+}
+
+cl_status cl_search_defer(sqlite3 *db, bool on)
+{
+    return set_deferral(db, on, false);
+}
+
+cl_status cl_search_hold(sqlite3 *db)
+{
+    return set_deferral(db, true, true);
+}
+
+/* ---- indexing what was held ------------------------------------------ */
+
+static int by_new_key(const void *a, const void *b)
+{
+    long long x = ((const pending *)a)->new_key, y = ((const pending *)b)->new_key;
+    return x < y ? -1 : x > y;
+}
+
+/* Each held record's row as it stands now, from one walk of an index of
+ * (occurred_at, id); a record written by a transaction that was rolled
+ * back is not there and keeps 0. */
+static cl_status find_new_keys(sqlite3 *db, deferral *d)
+{
+    sqlite3_stmt *q;
+    cl_status st = cl_db_prepare(db, "SELECT id, occurred_at FROM records", &q);
+    if (st != CL_OK)
+        return st;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        size_t slot = slot_of(d, sqlite3_column_int64(q, 0));
+        if (d->slots[slot])
+            d->items[d->slots[slot] - 1].new_key =
+                cl_search_key((const char *)sqlite3_column_text(q, 1), sqlite3_column_int64(q, 0));
+    }
+    if (rc != SQLITE_DONE)
+        st = cl_db_fail(db, "reading the records to index");
+    sqlite3_finalize(q);
+    return st;
+}
+
+/* The rows the held records had before (none for a new record). */
+static cl_status delete_old_rows(sqlite3 *db, const deferral *d)
+{
+    cl_buf keys = {0};
+    cl_status st = cl_buf_puts(&keys, "[");
+    for (size_t i = 0; i < d->n && st == CL_OK; i++)
+        if (d->items[i].key)
+            st = cl_buf_printf(&keys, "%s%lld", keys.len > 1 ? "," : "", d->items[i].key);
+    if (st == CL_OK)
+        st = cl_buf_puts(&keys, "]");
+    if (st == CL_OK && keys.len > 2) {
+        st = cl_db_begin(db);
+        if (st == CL_OK)
+            st = run_with_ids(db, "DELETE FROM search_fts WHERE rowid IN (SELECT value FROM json_each(?))",
+                              keys.data);
+        st = st == CL_OK ? cl_db_commit(db) : (cl_db_rollback(db), st);
+    }
+    cl_buf_free(&keys);
+    return st;
+}
+
+/* items[from, to) (ascending rows) in one transaction and one statement:
+ * FTS5 appends them to its pending terms in order, and its content and
+ * sizes tables grow at their ends instead of all over. */
+static cl_status index_range(sqlite3 *db, const pending *items, size_t from, size_t to)
+{
+    cl_buf rows = {0};
+    cl_status st = cl_buf_puts(&rows, "[");
+    for (size_t i = from; i < to && st == CL_OK; i++)
+        st = cl_buf_printf(&rows, "%s[%lld,%lld]", i > from ? "," : "", items[i].new_key, items[i].id);
+    if (st == CL_OK)
+        st = cl_buf_puts(&rows, "]");
+    if (st == CL_OK)
+        st = cl_db_begin(db);
+    if (st == CL_OK) {
+        st = run_with_ids(db, "INSERT INTO search_fts(rowid, body, pinyin)"
+                              " SELECT value ->> 0, carelog_search_body(value ->> 1), carelog_search_pinyin(value ->> 1)"
+                              " FROM json_each(?)",
+                          rows.data);
+        st = st == CL_OK ? cl_db_commit(db) : (cl_db_rollback(db), st);
+    }
+    cl_buf_free(&rows);
+    return st;
+}
+
+cl_status cl_search_index_held(sqlite3 *db, cl_search_merge_fn progress, void *ctx)
+{
+    deferral *d = sqlite3_get_clientdata(db, DEFER_NAME);
+    if (!d || !d->held)
+        return CL_OK;
+    /* What follows commits: the queue must not be indexed again there. */
+    d->on = false;
+    cl_status st = d->n ? find_new_keys(db, d) : CL_OK;
+    if (st == CL_OK)
+        st = delete_old_rows(db, d);
+    if (st == CL_OK) {
+        /* The slots index the items in their old order: sorting ends them. */
+        qsort(d->items, d->n, sizeof *d->items, by_new_key);
+        size_t first = 0;
+        while (first < d->n && d->items[first].new_key == 0)
+            first++;
+        for (size_t at = first; at < d->n && st == CL_OK;) {
+            size_t to = d->n - at > CL_SEARCH_HELD_CHUNK ? at + CL_SEARCH_HELD_CHUNK : d->n;
+            st = index_range(db, d->items, at, to);
+            at = to;
+            if (st == CL_OK && progress)
+                progress((int)((at - first) * 100 / (d->n - first)), ctx);
+        }
+    }
+    clear(d);
+    d->held = false;
+    return st;
 }

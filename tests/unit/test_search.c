@@ -755,6 +755,67 @@ static void test_deferred_indexing(void **state)
     OK(cl_search_check_text(f->v));
 }
 
+/* Held indexing (the generator's): records written over several
+ * transactions are not searchable until cl_search_index_held, then each
+ * is found once in its final state, in an index FTS5 finds whole; a
+ * record of a rolled-back transaction is not indexed, and the record that
+ * takes its id afterwards is indexed with its own text. Old rows of the
+ * records edited while held are gone. */
+static void note_held(int percent, void *ctx)
+{
+    int *calls = ctx;
+    assert_true(percent >= 0 && percent <= 100);
+    (*calls)++;
+}
+
+static void test_held_indexing(void **state)
+{
+    fixture *f = *state;
+    sqlite3 *db = cl_vault_db(f->v);
+    long long s = add_student(f->v, "20250006", "钱小红");
+    long long old = add_record(f->v, "session", s, SESSION("旧记录提到网贷"), 0);
+    OK(cl_search_hold(db));
+    OK(cl_db_begin(db));
+    long long a = add_record(f->v, "session", s, SESSION("第一次谈到宿舍矛盾"), 0);
+    OK(cl_db_commit(db));
+    OK(cl_db_begin(db));
+    long long b = add_referral(f->v, s);
+    OK(cl_referral_move(f->v, b, "reported", "已电话联系工作站李主任"));
+    OK(cl_record_amend(f->v, a, "补充：提到过割腕的想法"));
+    long long version;
+    json_t *change = J("{\"occurred_at\": \"2026-04-02\", \"data\": \"情绪平稳，不再提网贷\"}");
+    OK(cl_record_edit(f->v, old, 1, change, &version));
+    json_decref(change);
+    OK(cl_db_commit(db));
+    OK(cl_db_begin(db));
+    long long gone = add_record(f->v, "session", s, SESSION("回滚的记录写着欺凌"), 0);
+    cl_db_rollback(db);
+    OK(cl_db_begin(db));
+    long long reused = add_record(f->v, "session", s, SESSION("之后的记录写着家暴"), 0);
+    OK(cl_db_commit(db));
+    /* Committed, not yet searchable. */
+    expect_found(f->v, "宿舍", "");
+    expect_found(f->v, "李主任", "");
+    int calls = 0;
+    OK(cl_search_index_held(db, note_held, &calls));
+    assert_true(calls >= 1);
+    OK(cl_search_defer(db, false));
+    expect_found(f->v, "宿舍", ids(a, 0));
+    expect_found(f->v, "割腕", ids(a, 0));
+    expect_found(f->v, "李主任", ids(b, 0));
+    expect_found(f->v, "平稳", ids(old, 0));
+    expect_found(f->v, "旧记录", "");
+    expect_found(f->v, "欺凌", "");
+    expect_found(f->v, "家暴", ids(reused, 0));
+    assert_int_equal(reused, gone); /* the id of the record rolled back */
+    assert_int_equal(count_rows(f->v, "SELECT count(*) FROM search_fts"), count_rows(f->v, "SELECT count(*) FROM records"));
+    OK(cl_search_check(f->v));
+    OK(cl_search_check_text(f->v));
+    /* Holding has ended: a write is indexed at once again. */
+    long long now = add_record(f->v, "session", s, SESSION("之后的记录写着逃学"), 0);
+    expect_found(f->v, "逃学", ids(now, 0));
+}
+
 /* Re-dating a referral's move changes no searchable text: the index is
  * left alone (no delete and reinsert of the referral's whole text). The
  * one other row it changes is the referral's since in referral_waits. */
@@ -888,6 +949,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_migration_indexes_old_vault, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_query_plan, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_deferred_indexing, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_held_indexing, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(test_redated_move_keeps_index, fixture_setup, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
