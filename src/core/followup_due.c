@@ -331,7 +331,10 @@ static void followup_reason(due_ctx *d, const due_day *day, const due_item *it, 
  * the day the student was added), as student_state keeps it. */
 static void policy_reason(due_ctx *d, const due_day *day, const due_item *it, long due, char *reason, char *reason_zh, size_t size)
 {
-    char key[sizeof d->words[0].key];
+    /* Longer than a cached key can be, so that a key too long to keep is
+     * worked out afresh (words_of) rather than cut to one another policy
+     * shares. */
+    char key[4 * sizeof d->words[0].key];
     snprintf(key, sizeof key, "%s\x1f%s", item_text(day, it, T_BASIS), item_text(day, it, T_VALUE));
     reason_words scratch;
     const reason_words *w = words_of(d, key, &scratch, policy_words, day, it);

@@ -640,6 +640,59 @@ static void test_crisis_without_session(void **state)
     json_decref(rows);
 }
 
+/* The student form's text with its first circumstance replaced by two
+ * whose ids (as a school may write them) share their first 56 bytes. */
+static void import_long_circumstances(fixture *f, const char *a, const char *b)
+{
+    const char *text = NULL;
+    for (const cl_builtin_form *bf = cl_builtin_forms; bf->name; bf++)
+        if (strcmp(bf->name, "student.form") == 0)
+            text = bf->text;
+    assert_non_null(text);
+    const char *line = strstr(text, "  choice left_behind ");
+    assert_non_null(line);
+    const char *after = strchr(line, '\n') + 1;
+    char path[160];
+    snprintf(path, sizeof path, "%s/student.form", f->dir);
+    FILE *out = fopen(path, "w");
+    assert_non_null(out);
+    fprintf(out, "%.*s  choice %s 甲类 | Kind A\n  choice %s 乙类 | Kind B\n%s", (int)(line - text), text, a, b, after);
+    assert_int_equal(fclose(out), 0);
+    int version = 0;
+    OK(cl_catalog_import(f->v, path, &version));
+    assert_int_equal(version, 2);
+}
+
+/* Each policy's row names its own circumstance, however long the ids:
+ * the list works each policy's words out once, and two policies must
+ * never share them. */
+static void test_policies_with_long_ids(void **state)
+{
+    fixture *f = *state;
+    static const char a[] = "circumstance_of_a_school_named_at_length_for_its_county_a";
+    static const char b[] = "circumstance_of_a_school_named_at_length_for_its_county_b";
+    import_long_circumstances(f, a, b);
+    char list_a[96], list_b[96];
+    snprintf(list_a, sizeof list_a, "[\"%s\"]", a);
+    snprintf(list_b, sizeof list_b, "[\"%s\"]", b);
+    long long sa = student(f, "20260001", "甲生", "active", list_a);
+    long long sb = student(f, "20260002", "乙生", "active", list_b);
+    OK(cl_followup_policy_set(f->v, "circumstance", a, 10));
+    OK(cl_followup_policy_set(f->v, "circumstance", b, 10));
+    json_t *list = due(f, "2026-11-05", 0);
+    json_t *ra = row_of(list, sa, "policy"), *rb = row_of(list, sb, "policy");
+    assert_non_null(ra);
+    assert_non_null(rb);
+    char want[160];
+    snprintf(want, sizeof want, "Kind A (%s): at least every 10 days", a);
+    assert_non_null(strstr(s_of(ra, "reason"), want));
+    snprintf(want, sizeof want, "Kind B (%s): at least every 10 days", b);
+    assert_non_null(strstr(s_of(rb, "reason"), want));
+    assert_non_null(strstr(s_of(ra, "reason_zh"), "甲类"));
+    assert_non_null(strstr(s_of(rb, "reason_zh"), "乙类"));
+    json_decref(list);
+}
+
 int main(void)
 {
     cl_secret_init_process();
@@ -654,6 +707,7 @@ int main(void)
         T(test_policy_changes),
         T(test_bad_input),
         T(test_crisis_without_session),
+        T(test_policies_with_long_ids),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
