@@ -38,6 +38,21 @@ static long days_of(const char *s)
     return cl_date_days(d);
 }
 
+/* The length of s[0..n) without a character cut at its end. A row
+ * whose text is not UTF-8 is left out of the list, so a text cut to fit
+ * is cut before a character, never inside one. */
+static size_t whole_characters(const char *s, size_t n)
+{
+    size_t start = n;
+    while (start > 0 && ((unsigned char)s[start - 1] & 0xC0) == 0x80 && n - start < 3)
+        start--;
+    if (start == 0)
+        return n;
+    unsigned char lead = (unsigned char)s[start - 1];
+    size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    return n - (start - 1) < need ? start - 1 : n;
+}
+
 /* Texts put together piece by piece, cut at the end of their buffer: a
  * list of thousands of rows says each row's reason and cursor without a
  * printf apiece. */
@@ -55,11 +70,14 @@ static text_cat cat_into(char *buf, size_t size)
 static void cat_n(text_cat *c, const char *s, size_t n)
 {
     size_t room = (size_t)(c->end - c->at);
-    if (n > room)
-        n = room;
+    bool full = n > room;
+    if (full)
+        n = whole_characters(s, room);
     memcpy(c->at, s, n);
     c->at += n;
     *c->at = '\0';
+    if (full)
+        c->end = c->at; /* cut at the end, as snprintf would */
 }
 
 static void cat_s(text_cat *c, const char *s)
@@ -245,7 +263,7 @@ cl_status cl_followup_cursor_check(const char *cursor)
 #define REASON_WORDS 16
 typedef struct reason_words {
     char key[64];
-    char en[160], zh[160];
+    char en[300], zh[300]; /* as long as a whole reason may be */
 } reason_words;
 
 typedef struct due_ctx {
@@ -258,10 +276,20 @@ typedef struct due_ctx {
     int n_words;
 } due_ctx;
 
+/* text into out[size], cut before a character if it must be. */
+static void copy_whole(const char *text, char *out, size_t size)
+{
+    size_t n = strlen(text);
+    if (n >= size)
+        n = whole_characters(text, size - 1);
+    memcpy(out, text, n);
+    out[n] = '\0';
+}
+
 static void copy_inert(const char *text, char *out, size_t size)
 {
     char *safe = cl_text_inert(text, false);
-    snprintf(out, size, "%s", safe ? safe : "");
+    copy_whole(safe ? safe : "", out, size);
     free(safe);
 }
 
@@ -284,7 +312,7 @@ static void kind_words(due_ctx *d, const due_day *day, const due_item *it, reaso
 {
     const char *kind = item_text(day, it, T_KIND);
     copy_inert(kind, w->en, sizeof w->en);
-    snprintf(w->zh, sizeof w->zh, "%s", cl_catalog_kind_label(d->v, kind, "zh"));
+    copy_whole(cl_catalog_kind_label(d->v, kind, "zh"), w->zh, sizeof w->zh);
 }
 
 /* "crisis (risk 3)", "风险 3（危机）": the policy's value named. */
@@ -349,8 +377,19 @@ static void policy_reason(due_ctx *d, const due_day *day, const due_item *it, lo
         snprintf(since, sizeof since, "no contact yet (on file since %s)", date);
         snprintf(since_zh, sizeof since_zh, "尚未接触（%s 建档）", date);
     }
-    snprintf(reason, size, "%s: at least every %d day%s; %s", w->en, days, days == 1 ? "" : "s", since);
-    snprintf(reason_zh, size, "%s：至少每 %d 天一次；%s", w->zh, days, since_zh);
+    /* "%s: at least every %d day%s; %s" and "%s：至少每 %d 天一次；%s". */
+    text_cat en = cat_into(reason, size);
+    cat_s(&en, w->en);
+    cat_s(&en, ": at least every ");
+    cat_i(&en, days);
+    cat_s(&en, days == 1 ? " day; " : " days; ");
+    cat_s(&en, since);
+    text_cat zh = cat_into(reason_zh, size);
+    cat_s(&zh, w->zh);
+    cat_s(&zh, "：至少每 ");
+    cat_i(&zh, days);
+    cat_s(&zh, " 天一次；");
+    cat_s(&zh, since_zh);
 }
 
 /* The row of it as cl_followup_due describes it, into o (an object for

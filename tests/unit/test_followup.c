@@ -640,9 +640,9 @@ static void test_crisis_without_session(void **state)
     json_decref(rows);
 }
 
-/* The student form's text with its first circumstance replaced by two
- * whose ids (as a school may write them) share their first 56 bytes. */
-static void import_long_circumstances(fixture *f, const char *a, const char *b)
+/* The student form's text with its first circumstance replaced by the
+ * choice lines given (each "  choice ID 中文 | English\n"). */
+static void import_circumstances(fixture *f, const char *choices)
 {
     const char *text = NULL;
     for (const cl_builtin_form *bf = cl_builtin_forms; bf->name; bf++)
@@ -656,7 +656,7 @@ static void import_long_circumstances(fixture *f, const char *a, const char *b)
     snprintf(path, sizeof path, "%s/student.form", f->dir);
     FILE *out = fopen(path, "w");
     assert_non_null(out);
-    fprintf(out, "%.*s  choice %s 甲类 | Kind A\n  choice %s 乙类 | Kind B\n%s", (int)(line - text), text, a, b, after);
+    fprintf(out, "%.*s%s%s", (int)(line - text), text, choices, after);
     assert_int_equal(fclose(out), 0);
     int version = 0;
     OK(cl_catalog_import(f->v, path, &version));
@@ -671,7 +671,9 @@ static void test_policies_with_long_ids(void **state)
     fixture *f = *state;
     static const char a[] = "circumstance_of_a_school_named_at_length_for_its_county_a";
     static const char b[] = "circumstance_of_a_school_named_at_length_for_its_county_b";
-    import_long_circumstances(f, a, b);
+    char choices[256];
+    snprintf(choices, sizeof choices, "  choice %s 甲类 | Kind A\n  choice %s 乙类 | Kind B\n", a, b);
+    import_circumstances(f, choices);
     char list_a[96], list_b[96];
     snprintf(list_a, sizeof list_a, "[\"%s\"]", a);
     snprintf(list_b, sizeof list_b, "[\"%s\"]", b);
@@ -693,6 +695,29 @@ static void test_policies_with_long_ids(void **state)
     json_decref(list);
 }
 
+/* A circumstance's label long enough to be cut where the reason is
+ * composed, cut inside a character: the student's row is still listed
+ * (a row whose text is not UTF-8 is left out of the list), its reason
+ * valid UTF-8 with the label's start. */
+static void test_policy_with_long_label(void **state)
+{
+    fixture *f = *state;
+    char choices[512] = "  choice long_label A";
+    for (int i = 0; i < 60; i++)
+        strcat(choices, "长");
+    strcat(choices, " | A long label\n");
+    import_circumstances(f, choices);
+    long long s = student(f, "20260001", "长标签生", "active", "[\"long_label\"]");
+    OK(cl_followup_policy_set(f->v, "circumstance", "long_label", 10));
+    json_t *list = due(f, "2026-11-05", 0);
+    json_t *r = row_of(list, s, "policy");
+    assert_non_null(r);
+    const char *zh = s_of(r, "reason_zh");
+    assert_true(strncmp(zh, "A长长长", strlen("A长长长")) == 0);
+    assert_non_null(strstr(zh, "：至少每 10 天一次"));
+    json_decref(list);
+}
+
 int main(void)
 {
     cl_secret_init_process();
@@ -708,6 +733,7 @@ int main(void)
         T(test_bad_input),
         T(test_crisis_without_session),
         T(test_policies_with_long_ids),
+        T(test_policy_with_long_label),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
