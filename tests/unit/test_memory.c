@@ -14,6 +14,7 @@
 
 #include <dlfcn.h>
 #include <jansson.h>
+#include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -441,6 +442,37 @@ static void test_unwiped_text_is_found(void **state)
     assert_int_equal(run_shell("CARELOG_TEST_SYSTEM_MALLOC=1 '%s' text-left-in-heap", self), 0);
 }
 
+/* A double free still stops the program, as glibc's own free stops it,
+ * instead of the block being handed out twice to two owners (the wipe
+ * must not erase the mark glibc checks). In a child, without a core file;
+ * under AddressSanitizer its report stops the child. */
+static void test_double_free_still_caught(void **state)
+{
+    (void)state;
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        struct rlimit none = {0, 0};
+        setrlimit(RLIMIT_CORE, &none);
+        FILE *quiet = freopen("/dev/null", "w", stderr);
+        (void)quiet;
+        void (*volatile release)(void *) = free;
+        char *p = malloc(40);
+        release(p);
+        release(p);
+        char *a = malloc(40), *b = malloc(40);
+        _exit(a == b ? 3 : 0);
+    }
+    int status;
+    assert_int_equal(waitpid(child, &status, 0), child);
+#ifdef UNDER_ASAN
+    assert_false(WIFEXITED(status) && (WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 3));
+#else
+    assert_true(WIFSIGNALED(status));
+    assert_int_equal(WTERMSIG(status), SIGABRT);
+#endif
+}
+
 int main(int argc, char **argv)
 {
     if (sodium_init() < 0)
@@ -459,6 +491,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_refused_lock_still_wipes),
         cmocka_unit_test(test_freed_anywhere_is_wiped),
         cmocka_unit_test(test_realloc_contract),
+        cmocka_unit_test(test_double_free_still_caught),
         cmocka_unit_test(test_unwiped_text_is_found),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
