@@ -360,11 +360,20 @@ static void learn_cache_key(void)
     cache_key = second_word((const void *)at);
 }
 
+/* Whether block can be one malloc gave: glibc's blocks are aligned to
+ * twice a pointer's size. Any other pointer goes to glibc untouched, which
+ * stops the program ("free(): invalid pointer"); its size read from what
+ * lies in front of it would have had the wipe zero memory at random. */
+static bool may_be_a_block(const void *block)
+{
+    return ((uintptr_t)block & (2 * sizeof(void *) - 1)) == 0;
+}
+
 void free(void *block)
 {
     if (!block)
         return;
-    if (wipe_on_free && !(cache_key && second_word(block) == cache_key))
+    if (wipe_on_free && may_be_a_block(block) && !(cache_key && second_word(block) == cache_key))
         sodium_memzero(block, malloc_usable_size(block));
     __libc_free(block);
 }
@@ -375,6 +384,8 @@ void *realloc(void *block, size_t size)
         return __libc_realloc(block, size);
     if (!block)
         return malloc(size);
+    if (!may_be_a_block(block))
+        return __libc_realloc(block, size); /* which stops the program */
     if (size == 0) { /* glibc's meaning: freed */
         free(block);
         return NULL;

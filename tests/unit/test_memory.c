@@ -442,13 +442,10 @@ static void test_unwiped_text_is_found(void **state)
     assert_int_equal(run_shell("CARELOG_TEST_SYSTEM_MALLOC=1 '%s' text-left-in-heap", self), 0);
 }
 
-/* A double free still stops the program, as glibc's own free stops it,
- * instead of the block being handed out twice to two owners (the wipe
- * must not erase the mark glibc checks). In a child, without a core file;
- * under AddressSanitizer its report stops the child. */
-static void test_double_free_still_caught(void **state)
+/* A child that leaves no core file and says nothing (glibc's message of
+ * a stopped program goes to stderr); 0 in the child, as fork. */
+static pid_t quiet_child(void)
 {
-    (void)state;
     pid_t child = fork();
     assert_true(child >= 0);
     if (child == 0) {
@@ -456,6 +453,19 @@ static void test_double_free_still_caught(void **state)
         setrlimit(RLIMIT_CORE, &none);
         FILE *quiet = freopen("/dev/null", "w", stderr);
         (void)quiet;
+    }
+    return child;
+}
+
+/* A double free still stops the program, as glibc's own free stops it,
+ * instead of the block being handed out twice to two owners (the wipe
+ * must not erase the mark glibc checks). In a child, without a core file;
+ * under AddressSanitizer its report stops the child. */
+static void test_double_free_still_caught(void **state)
+{
+    (void)state;
+    pid_t child = quiet_child();
+    if (child == 0) {
         void (*volatile release)(void *) = free;
         char *p = malloc(40);
         release(p);
@@ -470,6 +480,43 @@ static void test_double_free_still_caught(void **state)
 #else
     assert_true(WIFSIGNALED(status));
     assert_int_equal(WTERMSIG(status), SIGABRT);
+#endif
+}
+
+/* A pointer malloc never gave (here into a block's middle) still stops
+ * the program at its free, as glibc's free stops it, and nothing is
+ * wiped first: the size the wipe would read in front of it is whatever
+ * lies there (here 32 KiB). The child's handler of the abort looks. */
+static unsigned char *volatile bystander;
+static void on_abort(int sig)
+{
+    (void)sig;
+    for (size_t i = 24; i < 4096; i++)
+        if (bystander[i] != 0xa5)
+            _exit(4);
+    _exit(5);
+}
+
+static void test_foreign_pointer_still_caught(void **state)
+{
+    (void)state;
+    pid_t child = quiet_child();
+    if (child == 0) {
+        signal(SIGABRT, on_abort);
+        bystander = malloc(65536);
+        memset(bystander, 0xa5, 65536);
+        size_t fake_size = (32u << 10) | 1; /* a chunk of 32 KiB, the one before in use */
+        memcpy(bystander + 16, &fake_size, sizeof fake_size); /* the size word in front of bystander + 24 */
+        void (*volatile release)(void *) = free;
+        release(bystander + 24);
+        _exit(0);
+    }
+    int status;
+    assert_int_equal(waitpid(child, &status, 0), child);
+#ifdef UNDER_ASAN
+    assert_false(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+#else
+    assert_int_equal(status, 5 << 8); /* exited 5: stopped, and nothing zeroed */
 #endif
 }
 
@@ -492,6 +539,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_freed_anywhere_is_wiped),
         cmocka_unit_test(test_realloc_contract),
         cmocka_unit_test(test_double_free_still_caught),
+        cmocka_unit_test(test_foreign_pointer_still_caught),
         cmocka_unit_test(test_unwiped_text_is_found),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
