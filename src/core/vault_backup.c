@@ -128,6 +128,11 @@ static size_t get_le32(const unsigned char in[4])
     return n;
 }
 
+static cl_status cut_short(const char *file)
+{
+    return cl_fail(CL_EDATA, _("%s is damaged (it is shorter than it says); nothing was restored"), file);
+}
+
 static cl_status read_at(int fd, void *buf, size_t len, off_t at, const char *file)
 {
     size_t got = 0;
@@ -138,7 +143,7 @@ static cl_status read_at(int fd, void *buf, size_t len, off_t at, const char *fi
         if (n < 0)
             return cl_fail(CL_EIO, "%s: %s", file, strerror(errno));
         if (n == 0)
-            return cl_fail(CL_EDATA, _("%s is damaged (it is shorter than it says); nothing was restored"), file);
+            return cut_short(file);
         got += (size_t)n;
     }
     return CL_OK;
@@ -398,10 +403,15 @@ static cl_status backup_open(const char *file, backup_in *in)
         return cl_fail(CL_EIO, _("%s is not a regular file (a link, a pipe, a device or a folder); it was not read"),
                        file);
     in->size = sb.st_size;
+    /* A file that begins as a backup but is too short to hold one is a
+     * backup cut short, not something else. */
     unsigned char head[BACKUP_HEAD];
-    if (in->size < BACKUP_HEAD + BACKUP_SUM || read_at(in->fd, head, sizeof head, 0, file) != CL_OK ||
-        memcmp(head, BACKUP_MAGIC, 8) != 0 || (head[8] != 1 && head[8] != 2))
+    size_t have = in->size < BACKUP_HEAD ? (size_t)in->size : BACKUP_HEAD;
+    if (have < 9 || read_at(in->fd, head, have, 0, file) != CL_OK || memcmp(head, BACKUP_MAGIC, 8) != 0 ||
+        (head[8] != 1 && head[8] != 2))
         return not_a_backup(file);
+    if (in->size < BACKUP_HEAD + BACKUP_SUM)
+        return cut_short(file);
     /* Sizes are believed only below what the file holds (and what a
      * keyslots file or an anchor can be), so a damaged length cannot make
      * restore read or allocate past it. */

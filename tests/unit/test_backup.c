@@ -243,6 +243,9 @@ static void test_restore_refuses_damage(void **state)
         OK(cl_file_create_atomic(bad, b, cuts[i]));
         assert_int_equal(cl_vault_restore(bad, f->target, pass, false), CL_EDATA);
         assert_int_not_equal(access(f->target, F_OK), 0);
+        /* Once it begins as a backup, a cut one is told as damaged. */
+        if (cuts[i] >= 9 && !strstr(cl_error_message(), "damaged"))
+            fail_msg("cut at %zu of %zu: %s", cuts[i], len, cl_error_message());
     }
     cl_secret_free(pass);
     free(b);
