@@ -31,7 +31,35 @@
 #define CL_DB_CACHE_KIB "16384"
 
 cl_status cl_db_open(const char *path, const cl_secret *key, bool create, sqlite3 **out);
+/* Stops the connection's checkpointer, then closes; the last connection
+ * to the vault checkpoints the whole WAL and removes it. */
 void cl_db_close(sqlite3 *db);
+
+/* Checkpoints. No commit copies the WAL back into the database itself
+ * (SQLite's automatic checkpoint would, in the save that took the WAL past
+ * its length, at several times the save's cost): a connection cl_db_open
+ * made wakes a thread of its own when a commit leaves the WAL at
+ * CL_DB_CHECKPOINT_FRAMES or more, which runs PASSIVE checkpoints on a
+ * second connection keyed like the first, so no writer or reader ever
+ * waits for one and a commit is as durable as before (WAL, synchronous
+ * FULL). The WAL is used again from its start after a checkpoint that
+ * copied all of it, and a WAL that grew past CL_DB_WAL_LIMIT_BYTES (a long
+ * read holding it) is cut back then. The thread starts when first needed;
+ * it is stopped, and its connection closed, by cl_db_close, cl_db_rekey,
+ * cl_db_checkpoints_stop, before fork() and at exit. Without a thread (it
+ * could not be started, or its connection not opened) the commit runs the
+ * passive checkpoint, as SQLite did. */
+#define CL_DB_CHECKPOINT_FRAMES 1000
+#ifndef CL_DB_CHECKPOINT_FRAMES_MAX
+#define CL_DB_CHECKPOINT_FRAMES_MAX 4000
+#endif
+#define CL_DB_WAL_LIMIT_BYTES "16777216"
+/* Ends the thread (a checkpoint under way finishes) and closes its
+ * connection, for a step that needs the only connection to the vault. */
+void cl_db_checkpoints_stop(sqlite3 *db);
+/* Waits until the checkpoints asked for so far have run; how many the
+ * thread has run on this connection (for tests). */
+unsigned long cl_db_checkpoints_wait(sqlite3 *db);
 
 /* The storage rules every open applies to a keyed connection (SQLite on
  * the wiping allocator of memory.h; temp_store MEMORY, WAL, synchronous

@@ -10,6 +10,7 @@
 
 #include "carelog/catalog.h"
 #include "carelog/clock.h"
+#include "carelog/file.h"
 #include "carelog/identifier.h"
 #include "carelog/storage.h"
 #include "carelog/text.h"
@@ -415,6 +416,8 @@ cl_status cl_record_add(cl_vault *v, const char *kind, long long student_id, con
             st = cl_vault_audit(v, "record.create", target, detail);
         }
         st = cl_tx_end(&tx, st);
+        if (st == CL_OK)
+            cl_crash_point("record-add-committed"); /* saved, not yet checkpointed */
     }
     json_decref(copy);
     if (st == CL_OK && id_out)

@@ -14,6 +14,7 @@
 #include "carelog/file.h"
 #include "carelog/memory.h"
 #include "carelog/search.h"
+#include "storage_internal.h"
 
 /* The file or folder that refuses writes, for a message that names it. */
 static bool read_only_culprit(const char *db_path, char *out, size_t size)
@@ -204,20 +205,28 @@ cl_status cl_db_apply_rules(sqlite3 *db)
     return st;
 }
 
-static cl_status apply_key(sqlite3 *db, const cl_secret *key, int (*fn)(sqlite3 *, const char *, const void *, int))
+int storage_key_raw(sqlite3 *db, const cl_secret *key, int (*fn)(sqlite3 *, const char *, const void *, int))
 {
     /* "x'" + 64 hex digits + "'" : the raw-key form, so SQLCipher does not
      * run PBKDF2 over it. Built in protected memory. */
-    cl_secret *text;
-    cl_status st = cl_secret_new(2 + 2 * key->len + 1, &text);
-    if (st != CL_OK)
-        return st;
-    text->bytes[0] = 'x';
-    text->bytes[1] = '\'';
-    sodium_bin2hex((char *)text->bytes + 2, 2 * key->len + 1, key->bytes, key->len);
-    text->bytes[2 + 2 * key->len] = '\'';
-    int rc = fn(db, "main", text->bytes, (int)text->len);
-    cl_secret_free(text);
+    size_t len = 2 + 2 * key->len + 1;
+    unsigned char *text = sodium_malloc(len + 1);
+    if (!text)
+        return SQLITE_NOMEM;
+    text[0] = 'x';
+    text[1] = '\'';
+    sodium_bin2hex((char *)text + 2, 2 * key->len + 1, key->bytes, key->len);
+    text[2 + 2 * key->len] = '\'';
+    int rc = fn(db, "main", text, (int)len);
+    sodium_free(text);
+    return rc;
+}
+
+static cl_status apply_key(sqlite3 *db, const cl_secret *key, int (*fn)(sqlite3 *, const char *, const void *, int))
+{
+    int rc = storage_key_raw(db, key, fn);
+    if (rc == SQLITE_NOMEM)
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
     return rc == SQLITE_OK ? CL_OK : cl_db_fail(db, "keying the database");
 }
 
@@ -273,6 +282,12 @@ cl_status cl_db_open(const char *path, const cl_secret *key, bool create, sqlite
         st = cl_db_apply_rules(db);
     if (st == CL_OK)
         st = cl_db_exec(db, "PRAGMA cache_size = -" CL_DB_CACHE_KIB);
+    /* A WAL that grew while a long read kept it from restarting (an
+     * export) is cut back to this when it restarts. */
+    if (st == CL_OK)
+        st = cl_db_exec(db, "PRAGMA journal_size_limit = " CL_DB_WAL_LIMIT_BYTES);
+    if (st == CL_OK)
+        st = storage_checkpoints_attach(db, path, key);
     /* The search index's tokenizer and trigger functions, before anything
      * can touch search_fts. */
     if (st == CL_OK)
@@ -291,6 +306,9 @@ cl_status cl_db_open(const char *path, const cl_secret *key, bool create, sqlite
 void cl_db_close(sqlite3 *db)
 {
     if (db) {
+        /* First, so that this connection closes last: SQLite then
+         * checkpoints the whole WAL and removes it. */
+        cl_db_checkpoints_stop(db);
         cl_db_cache_clear(db);
         cl_search_forget(db);
     }
@@ -401,13 +419,17 @@ cl_status cl_db_migrate(sqlite3 *db)
 cl_status cl_db_rekey(sqlite3 *db, const cl_secret *new_key)
 {
     /* SQLCipher 4 rekeys safely only under a rollback journal, in which the
-     * whole re-encryption is one transaction. */
+     * whole re-encryption is one transaction; and only on the only
+     * connection, so this process's checkpointer closes its own first. */
+    cl_db_checkpoints_stop(db);
     cl_status st = pragma_expect(db, NULL, "PRAGMA journal_mode = DELETE", "delete");
     if (st != CL_OK)
         return cl_fail(CL_ECONFLICT, _("the vault is open in another carelog; close it there, then try again"));
     st = apply_key(db, new_key, sqlite3_rekey_v2);
     cl_memory_relock();
     cl_status back = pragma_expect(db, NULL, "PRAGMA journal_mode = WAL", "wal");
+    if (st == CL_OK)
+        st = storage_checkpoints_rekeyed(db, new_key);
     return st != CL_OK ? st : back;
 }
 
@@ -539,7 +561,11 @@ cl_status cl_meta_get_blob(sqlite3 *db, const char *key, unsigned char *buf, siz
 static cl_status meta_set(sqlite3 *db, const char *key, const void *value, size_t len, bool text)
 {
     sqlite3_stmt *q;
-    cl_status st = cl_db_cached(db, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", &q);
+    /* An upsert keeps the row (and its entry in the key's index) where it
+     * is; REPLACE moved it to a new rowid, a second page per setting in
+     * every write that kept the audit head. */
+    cl_status st = cl_db_cached(db, "INSERT INTO meta(key, value) VALUES (?1, ?2)"
+                                     " ON CONFLICT(key) DO UPDATE SET value = ?2", &q);
     if (st != CL_OK)
         return st;
     sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);

@@ -53,6 +53,7 @@ cl_status vault_require_exclusive(sqlite3 *db)
 {
     sqlite3_stmt *q;
     bool alone = false;
+    cl_db_checkpoints_stop(db); /* this process's second connection */
     if (sqlite3_prepare_v2(db, "PRAGMA journal_mode = DELETE", -1, &q, NULL) == SQLITE_OK) {
         const char *mode = sqlite3_step(q) == SQLITE_ROW ? (const char *)sqlite3_column_text(q, 0) : NULL;
         alone = mode && strcmp(mode, "delete") == 0;
