@@ -35,24 +35,27 @@ cl_status cl_db_open(const char *path, const cl_secret *key, bool create, sqlite
  * to the vault checkpoints the whole WAL and removes it. */
 void cl_db_close(sqlite3 *db);
 
-/* Checkpoints. No commit copies the WAL back into the database itself
- * (SQLite's automatic checkpoint would, in the save that took the WAL past
- * its length, at several times the save's cost): a connection cl_db_open
- * made wakes a thread of its own when a commit leaves the WAL at
- * CL_DB_CHECKPOINT_FRAMES or more, which runs PASSIVE checkpoints on a
- * second connection keyed like the first, so no writer or reader ever
- * waits for one and a commit is as durable as before (WAL, synchronous
- * FULL). The WAL is used again from its start after a checkpoint that
- * copied all of it, and a WAL that grew past CL_DB_WAL_LIMIT_BYTES (a long
- * read holding it) is cut back then. The thread starts when first needed;
- * it is stopped, and its connection closed, by cl_db_close, cl_db_rekey,
+/* Checkpoints, out of the counsellor's save. SQLite's automatic
+ * checkpoint copies the WAL back into the database inside the save that
+ * took it past 1000 frames, at several times the save's cost. Instead a
+ * connection cl_db_open made wakes a thread of its own when a commit
+ * leaves the WAL at CL_DB_CHECKPOINT_FRAMES or more; the thread runs
+ * PASSIVE checkpoints on a second connection keyed like the first, so no
+ * writer or reader waits for it, and every commit is as durable as before
+ * (WAL, synchronous FULL). The WAL is used again from its start by the
+ * first transaction that begins after a checkpoint copied all of it: with
+ * saves seconds apart that is the next save. Saves without a pause (an
+ * import, a benchmark) leave the thread no such moment, so the commit that
+ * finds CL_DB_CHECKPOINT_FRAMES_MAX copies the rest (little by then)
+ * itself, and the WAL stays bounded. A WAL that grew past
+ * CL_DB_WAL_LIMIT_BYTES while a long read held it (an export) is cut back
+ * when it restarts. The thread starts when first needed; it is stopped,
+ * and its connection closed, by cl_db_close, cl_db_rekey,
  * cl_db_checkpoints_stop, before fork() and at exit. Without a thread (it
  * could not be started, or its connection not opened) the commit runs the
  * passive checkpoint, as SQLite did. */
 #define CL_DB_CHECKPOINT_FRAMES 1000
-#ifndef CL_DB_CHECKPOINT_FRAMES_MAX
-#define CL_DB_CHECKPOINT_FRAMES_MAX 4000
-#endif
+#define CL_DB_CHECKPOINT_FRAMES_MAX 3000
 #define CL_DB_WAL_LIMIT_BYTES "16777216"
 /* Ends the thread (a checkpoint under way finishes) and closes its
  * connection, for a step that needs the only connection to the vault. */
