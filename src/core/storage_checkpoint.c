@@ -47,9 +47,13 @@ static pthread_mutex_t all_mu = PTHREAD_MUTEX_INITIALIZER;
 static checkpointer *all;
 static pthread_once_t hooks_once = PTHREAD_ONCE_INIT;
 
-static sqlite3 *open_own(const checkpointer *c)
+/* The thread's connection, or NULL; *locked_out when only another carelog's lock
+ * was in the way (a WAL being recovered), so that a later wake tries
+ * again. */
+static sqlite3 *open_own(const checkpointer *c, bool *locked_out)
 {
     sqlite3 *db = NULL;
+    *locked_out = false;
     if (sqlite3_open_v2(c->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
         goto fail;
     /* The checkpoint's fsyncs of the WAL and of vault.db, without which
@@ -69,6 +73,7 @@ static sqlite3 *open_own(const checkpointer *c)
     cl_memory_relock();
     return db;
 fail:
+    *locked_out = db && (sqlite3_errcode(db) == SQLITE_BUSY || sqlite3_errcode(db) == SQLITE_LOCKED);
     sqlite3_close(db);
     cl_memory_relock();
     return NULL;
@@ -86,8 +91,9 @@ static void *checkpoint_loop(void *arg)
         c->wanted = false;
         c->busy = true;
         pthread_mutex_unlock(&c->mu);
+        bool locked_out = false;
         if (!c->own)
-            c->own = open_own(c);
+            c->own = open_own(c, &locked_out);
         /* SQLITE_BUSY (another carelog checkpointing, or a writer
          * restarting the WAL) only means this one is not needed now; a
          * real failure leaves the frames in the WAL, where they are as
@@ -98,7 +104,7 @@ static void *checkpoint_loop(void *arg)
         c->busy = false;
         if (c->own)
             c->done++;
-        else
+        else if (!locked_out)
             c->inline_only = true;
         pthread_cond_broadcast(&c->idle);
         if (c->inline_only)
