@@ -5,7 +5,8 @@
  * reader holding the WAL, never make a save fail; a process killed between
  * its commits and their checkpoint loses nothing; a key rotation with the
  * thread running still finds the only connection, and the thread keys its
- * connection with the new key afterwards.
+ * connection with the new key afterwards; a fork with the thread running
+ * stops it first.
  *
  * The writes run with synchronous OFF on the vault's connection only, so
  * that thousands of commits take no time: what is tested is where and
@@ -17,6 +18,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -271,6 +273,48 @@ static void test_killed_between_commit_and_checkpoint(void **state)
     cl_vault_close(v);
 }
 
+/* The threads of this process (its main thread included). */
+static int threads(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d));)
+        n += e->d_name[0] != '.';
+    if (d)
+        closedir(d);
+    return n;
+}
+
+/* A fork() stops the thread (a child inherits no thread, and no
+ * connection of it half used); the parent's starts again at its next long
+ * WAL. */
+static void test_stopped_at_fork(void **state)
+{
+    fixture *f = *state;
+    cl_vault *v = make_vault(f);
+    sqlite3 *db = cl_vault_db(v);
+    int alone = threads();
+    unsigned i = 1;
+    for (; i <= 2 * CL_DB_CHECKPOINT_FRAMES / 10; i++)
+        OK(write_one(v, "ckpt_test", i));
+    unsigned long before = cl_db_checkpoints_wait(db);
+    assert_true(before > 0);
+    assert_int_equal(threads(), alone + 1);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(0);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    /* Stopped in the parent too, before the fork. */
+    assert_int_equal(threads(), alone);
+    for (unsigned k = 0; k < 2 * CL_DB_CHECKPOINT_FRAMES / 10; k++, i++)
+        OK(write_one(v, "ckpt_test", i));
+    assert_true(cl_db_checkpoints_wait(db) > before);
+    cl_vault_close(v);
+    assert_int_equal(threads(), alone);
+}
+
 /* Removing a counsellor rotates the key, which needs the only connection:
  * the process's own checkpointer is not "another carelog". Afterwards the
  * thread opens its connection with the new key. */
@@ -313,6 +357,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_two_writers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_killed_between_commit_and_checkpoint, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rotation_with_the_thread_running, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stopped_at_fork, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
