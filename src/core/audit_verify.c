@@ -13,6 +13,7 @@
 
 #include "carelog/i18n.h"
 #include "carelog/storage.h"
+#include "carelog/worker.h"
 #include "audit_internal.h"
 
 #define HASH_BYTES CL_AUDIT_HASH_BYTES
@@ -240,7 +241,7 @@ static cl_status walk_chain(sqlite3 *db, long long *entries)
     pthread_cond_init(&w.cv, NULL);
     pthread_t thread;
     /* Without a second thread the same walk runs in this one. */
-    bool threaded = pthread_create(&thread, NULL, hasher, &w) == 0, gap = false;
+    bool threaded = cl_worker_start(&thread, hasher, &w), gap = false;
     st = read_rows(db, &w, threaded, &expect, &gap);
     if (threaded) {
         pthread_mutex_lock(&w.mu);

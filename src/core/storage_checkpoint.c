@@ -21,6 +21,7 @@
 
 #include "carelog/i18n.h"
 #include "carelog/memory.h"
+#include "carelog/worker.h"
 #include "storage_internal.h"
 
 typedef struct checkpointer {
@@ -181,7 +182,7 @@ static int wal_committed(void *arg, sqlite3 *db, const char *name, int frames)
     bool here = frames >= CL_DB_CHECKPOINT_FRAMES && (c->inline_only || frames >= CL_DB_CHECKPOINT_FRAMES_MAX);
     if (!here && frames >= CL_DB_CHECKPOINT_FRAMES && frames >= c->woken_at + CL_DB_CHECKPOINT_FRAMES / 2) {
         if (!c->running) {
-            c->running = pthread_create(&c->thread, NULL, checkpoint_loop, c) == 0;
+            c->running = cl_worker_start(&c->thread, checkpoint_loop, c);
             here = c->inline_only = !c->running;
         }
         c->woken_at = frames;

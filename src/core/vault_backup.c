@@ -20,6 +20,7 @@
 #include "carelog/keyslot.h"
 #include "carelog/memory.h"
 #include "carelog/storage.h"
+#include "carelog/worker.h"
 #include "vault_internal.h"
 
 /* Backup file: magic "CLBACKUP" | version u8 (2) | keyslots length u32 |
@@ -71,7 +72,7 @@ static void summer_start(summer *s)
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
     s->busy = s->quit = false;
-    s->threaded = pthread_create(&s->thread, NULL, summing, s) == 0;
+    s->threaded = cl_worker_start(&s->thread, summing, s);
 }
 
 /* Waits until the piece handed over last is summed. */

@@ -285,6 +285,34 @@ static int threads(void)
     return n;
 }
 
+/* True when every thread but the main one blocks SIGHUP and SIGTERM
+ * (SigBlk in /proc: bit N-1 for signal N), so the program's handlers run
+ * on the main thread (worker.h). */
+static bool workers_block_signals(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    bool all = d != NULL;
+    char self[32];
+    snprintf(self, sizeof self, "%d", (int)getpid());
+    for (struct dirent *e; d && (e = readdir(d));) {
+        if (e->d_name[0] == '.' || strcmp(e->d_name, self) == 0)
+            continue;
+        char path[300], line[256];
+        snprintf(path, sizeof path, "/proc/self/task/%s/status", e->d_name);
+        FILE *f = fopen(path, "r");
+        unsigned long long blocked = 0;
+        while (f && fgets(line, sizeof line, f))
+            if (sscanf(line, "SigBlk: %llx", &blocked) == 1)
+                break;
+        if (f)
+            fclose(f);
+        all = all && (blocked & (1ull << (SIGHUP - 1))) && (blocked & (1ull << (SIGTERM - 1)));
+    }
+    if (d)
+        closedir(d);
+    return all;
+}
+
 /* A fork() stops the thread (a child inherits no thread, and no
  * connection of it half used); the parent's starts again at its next long
  * WAL. */
@@ -300,6 +328,7 @@ static void test_stopped_at_fork(void **state)
     unsigned long before = cl_db_checkpoints_wait(db);
     assert_true(before > 0);
     assert_int_equal(threads(), alone + 1);
+    assert_true(workers_block_signals());
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0)
