@@ -77,8 +77,4 @@ bool cl_memory_find(const void *needle, size_t len, bool freed);
  * does nothing. */
 void cl_memory_wipe_freed(bool on);
 
-/* The same as free(), which wipes (see above); kept so that code written
- * for the earlier wipe by each caller still builds. */
-void cl_memory_free_text(void *text);
-
 #endif

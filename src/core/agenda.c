@@ -7,7 +7,6 @@
 #include "carelog/followup.h"
 #include "carelog/i18n.h"
 #include "carelog/inbox.h"
-#include "carelog/memory.h"
 #include "carelog/referral.h"
 #include "carelog/storage.h"
 #include "carelog/text.h"
@@ -88,7 +87,7 @@ static cl_status take_row(page *p, int section, json_t *row, const char *key)
     if (!text)
         return cl_fail(CL_ESOFTWARE, _("out of memory"));
     cl_status st = take_text(p, section, text, strlen(text), key);
-    cl_memory_free_text(text);
+    free(text);
     return st;
 }
 
@@ -407,7 +406,7 @@ static cl_status write_all(cl_vault *v, cl_agenda_write_fn *write, void *ctx)
         st = put(&p, ",", 1);
     if (st == CL_OK)
         st = put(&p, text + 1, strlen(text + 1));
-    cl_memory_free_text(text);
+    free(text);
     json_decref(tail);
     return st;
 }

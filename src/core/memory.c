@@ -413,11 +413,6 @@ void cl_memory_wipe_freed(bool on)
 #endif
 }
 
-void cl_memory_free_text(void *text)
-{
-    free(text);
-}
-
 /* Before main, so before anything can start SQLite with its own
  * allocator. The benchmarks' baseline runs (test builds only) ask for
  * SQLite's default allocator and glibc's own free, to measure what memory
