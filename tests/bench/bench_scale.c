@@ -13,7 +13,11 @@
  * Usage: bench_scale [STUDENTS [RECORDS_PER_STUDENT [WORD]]] (default
  * 10000 and the generator's usual history, about 8.5 each; `10000 100` is
  * issue 9's million-record vault; `make check` runs 50); with WORD only
- * the questions and commands whose name holds it ("agenda", "due"). */
+ * the questions and commands whose name holds it ("agenda", "due"), with
+ * =WORD only the one named so. For looking closer (never in `make
+ * bench`'s figures): BENCH_EACH=1 prints every run's time, BENCH_RUNS=N
+ * repeats each read question N times, BENCH_NO_PLAIN=1 skips the plain
+ * copy (a profile of carelog's side alone). */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -316,6 +320,8 @@ static double measure(void (*fn)(void), int runs)
         fn();
         t[i] = now_s() - t0;
         c[i] = cpu_s() - c0;
+        if (getenv("BENCH_EACH"))
+            fprintf(stderr, "    run %d: %.2f ms (CPU %.2f ms)\n", i + 1, t[i] * 1e3, c[i] * 1e3);
     }
     double at95 = p95(t, runs);
     last_p50 = t[runs / 2];
@@ -692,7 +698,7 @@ static void run_stream_questions(const char *dir)
     printf("  %-40s %10s %10s %7s\n", "paged and streamed (p95)", "carelog", "plain", "ratio");
     for (size_t i = 0; i < sizeof stream_questions / sizeof *stream_questions; i++) {
         const struct stream_question *qn = &stream_questions[i];
-        if (only && !strstr(qn->name, only))
+        if (only && !(only[0] == '=' ? strcmp(qn->name, only + 1) == 0 : strstr(qn->name, only) != NULL))
             continue;
         char which[16], line[256];
         snprintf(which, sizeof which, "%zu", i);
@@ -791,17 +797,19 @@ int main(int argc, char **argv)
     printf("  %-40s %10s %10s %7s\n", "question (p95)", "carelog", "plain", "ratio");
     for (size_t i = 0; i < sizeof questions / sizeof *questions; i++) {
         const struct question *qn = &questions[i];
-        if (only && !strstr(qn->name, only))
+        if (only && !(only[0] == '=' ? strcmp(qn->name, only + 1) == 0 : strstr(qn->name, only) != NULL))
             continue;
         between_runs = qn->between;
-        double core = measure(qn->core, qn->runs), base = 0, core_p50 = last_p50, core_p99 = last_p99;
+        int runs = getenv("BENCH_RUNS") && qn->runs == RUNS ? atoi(getenv("BENCH_RUNS")) : qn->runs;
+        double core = measure(qn->core, runs), base = 0, core_p50 = last_p50, core_p99 = last_p99;
         double cpu_p50 = last_cpu_p50, cpu_p95 = last_cpu_p95;
         between_runs = NULL; /* the plain copy has no checkpointer to wait for */
-        if (qn->plain) {
+        if (getenv("BENCH_NO_PLAIN")) {
+        } else if (qn->plain) {
             plain_sql = qn->plain;
-            base = measure(q_plain, qn->runs);
+            base = measure(q_plain, runs);
         } else if (qn->plain_fn) {
-            base = measure(qn->plain_fn, qn->runs);
+            base = measure(qn->plain_fn, runs);
         }
         double base_p50 = last_p50, base_p99 = last_p99, base_cpu_p50 = last_cpu_p50;
         char extra[128] = "";
