@@ -104,4 +104,20 @@ cl_status cl_referral_late_count(cl_vault *v, long long *count);
  * CL_EDATA when the record is not a referral. */
 cl_status cl_referral_history(cl_vault *v, long long record_id, json_t **out);
 
+/* A referral's row of referral_waits (kept by triggers on every write),
+ * from its record r: state, since, student, when it happened, and the
+ * form's urgency, agency and agency_name (NULL when absent or empty, as
+ * cl_referral_list gives them), so the late ones are listed without
+ * reading their records. The schema's triggers, verify-derived's
+ * recomputation and the referral lists read fields by CL_REFERRAL_FIELD. */
+#define CL_REFERRAL_FIELD(key)                                                                                  \
+    "nullif(CASE WHEN NOT json_valid(r.fields) THEN NULL WHEN json_type(r.fields, '$." key "') = 'text'"        \
+    " THEN json_extract(r.fields, '$." key "') END, '')"
+#define CL_REFERRAL_WAIT_COLUMNS "record_id, state, since, student_id, occurred_at, urgency, agency, agency_name"
+#define CL_REFERRAL_WAIT_ROW                                                                                    \
+    "SELECT r.id, coalesce(r.state, 'draft'), coalesce((SELECT t.at FROM referral_transitions t"               \
+    " WHERE t.record_id = r.id ORDER BY t.id DESC LIMIT 1), r.created_at), r.student_id, r.occurred_at, "      \
+    CL_REFERRAL_FIELD("urgency") ", " CL_REFERRAL_FIELD("agency") ", " CL_REFERRAL_FIELD("agency_name")         \
+    " FROM records r"
+
 #endif

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "carelog/referral.h"
 #include "carelog/storage.h"
 #include "carelog/text.h"
 #include "record_internal.h"
@@ -454,12 +455,10 @@ static cl_status check_circumstances(sqlite3 *db)
     return st;
 }
 
-/* Each referral's state and since (referral_waits, kept by triggers for
- * the referrals late in the loop) against its record and its last move. */
-#define WAITS_KEPT "SELECT record_id, state, since FROM referral_waits"
-#define WAITS_EXPECTED                                                                                           \
-    "SELECT r.id, coalesce(r.state, 'draft'), coalesce((SELECT t.at FROM referral_transitions t"               \
-    " WHERE t.record_id = r.id ORDER BY t.id DESC LIMIT 1), r.created_at) FROM records r WHERE r.kind = 'referral'"
+/* Each referral's row of referral_waits (kept by triggers for the
+ * referrals late in the loop) against its record and its last move. */
+#define WAITS_KEPT "SELECT " CL_REFERRAL_WAIT_COLUMNS " FROM referral_waits"
+#define WAITS_EXPECTED CL_REFERRAL_WAIT_ROW " WHERE r.kind = 'referral'"
 
 static cl_status check_referral_waits(sqlite3 *db)
 {
@@ -499,7 +498,7 @@ cl_status cl_followup_recompute_check(cl_vault *v, bool repair)
                                 " student_circumstances(circumstance, record_id) " CIRCUMSTANCES_EXPECTED ";");
         if (st == CL_OK)
             st = cl_db_exec(db, "DELETE FROM referral_waits;"
-                                " INSERT INTO referral_waits(record_id, state, since) " WAITS_EXPECTED ";");
+                                " INSERT INTO referral_waits(" CL_REFERRAL_WAIT_COLUMNS ") " WAITS_EXPECTED ";");
         if (st == CL_OK)
             st = cl_vault_audit(v, "derived.repair", "derived state", NULL);
         st = cl_tx_end(&tx, st);

@@ -121,20 +121,25 @@ static time_t parse_time(const char *s)
     return timegm(&tm);
 }
 
-/* The columns every referral query reads, in this order; the last is
- * since, when the referral entered its state. */
-#define REFERRAL_COLUMNS                                                                                  \
-    "SELECT r.id, r.student_id, s.number, s.name, s.class, COALESCE(r.state, 'draft'), r.occurred_at,"    \
-    " r.fields, "
+/* The columns every referral query reads, in this order: id, student,
+ * number, name, class, state, occurred_at, urgency, agency, agency_name
+ * (NULL when the form has none) and since, when the referral entered its
+ * state. The late ones come from referral_waits, which keeps the same. */
+enum { R_ID, R_STUDENT, R_NUMBER, R_NAME, R_CLASS, R_STATE, R_OCCURRED, R_URGENCY, R_AGENCY, R_AGENCY_NAME, R_SINCE };
 #define REFERRAL_SELECT                                                                                   \
-    REFERRAL_COLUMNS "COALESCE((SELECT t.at FROM referral_transitions t WHERE t.record_id = r.id"         \
+    "SELECT r.id, r.student_id, s.number, s.name, s.class, COALESCE(r.state, 'draft'), r.occurred_at, "    \
+    CL_REFERRAL_FIELD("urgency") ", " CL_REFERRAL_FIELD("agency") ", " CL_REFERRAL_FIELD("agency_name")     \
+    ", COALESCE((SELECT t.at FROM referral_transitions t WHERE t.record_id = r.id"                        \
     "                     ORDER BY t.id DESC LIMIT 1), r.created_at)"                                      \
     " FROM records r JOIN students s ON s.id = r.student_id"
+#define LATE_SELECT                                                                                       \
+    "SELECT w.record_id, w.student_id, s.number, s.name, s.class, w.state, w.occurred_at, w.urgency,"     \
+    " w.agency, w.agency_name, w.since FROM referral_waits w JOIN students s ON s.id = w.student_id"
 
-static json_t *text_or_null(const json_t *fields, const char *key)
+static json_t *text_or_null(sqlite3_stmt *q, int column)
 {
-    const json_t *v = json_object_get(fields, key);
-    return json_is_string(v) && *json_string_value(v) ? json_string(json_string_value(v)) : json_null();
+    const char *s = (const char *)sqlite3_column_text(q, column);
+    return s && *s ? json_stringn(s, (size_t)sqlite3_column_bytes(q, column)) : json_null();
 }
 
 static const char *col(sqlite3_stmt *q, int i)
@@ -158,24 +163,23 @@ static const char *late_reason_zh(const char *state)
 /* Whole days the referral of the row has been in its state. */
 static long long age_of(sqlite3_stmt *q, time_t now)
 {
-    time_t t = parse_time(col(q, 8));
+    time_t t = parse_time(col(q, R_SINCE));
     return t < 0 || now < t ? 0 : (long long)(now - t) / 86400;
 }
 
 static bool row_late(sqlite3_stmt *q, time_t now)
 {
-    const cl_referral_state *def = cl_referral_state_find(col(q, 5));
+    const cl_referral_state *def = cl_referral_state_find(col(q, R_STATE));
     return def && def->late_after_days > 0 && age_of(q, now) >= def->late_after_days;
 }
 
 /* One referral row as JSON (see referral.h), NULL when out of memory. */
 static json_t *referral_row(sqlite3_stmt *q, time_t now)
 {
-    const char *state = col(q, 5);
-    const char *since = col(q, 8);
+    const char *state = col(q, R_STATE);
+    const char *since = col(q, R_SINCE);
     const cl_referral_state *def = cl_referral_state_find(state);
     long long age = age_of(q, now);
-    json_t *fields = json_loads(col(q, 7), 0, NULL);
     json_t *late = json_null(), *late_zh = json_null();
     if (row_late(q, now)) {
         char reason[160];
@@ -186,19 +190,18 @@ static json_t *referral_row(sqlite3_stmt *q, time_t now)
         late_zh = json_string(reason);
     }
     json_t *row = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:o, s:o, s:o, s:o, s:o}",
-                            "id", (json_int_t)sqlite3_column_int64(q, 0),
-                            "student_id", (json_int_t)sqlite3_column_int64(q, 1),
-                            "number", col(q, 2), "name", col(q, 3), "class", col(q, 4),
+                            "id", (json_int_t)sqlite3_column_int64(q, R_ID),
+                            "student_id", (json_int_t)sqlite3_column_int64(q, R_STUDENT),
+                            "number", col(q, R_NUMBER), "name", col(q, R_NAME), "class", col(q, R_CLASS),
                             "state", state,
                             "state_zh", def ? def->label_zh : state,
                             "state_en", def ? def->label_en : state,
                             "since", since, "age_days", (json_int_t)age,
-                            "occurred_at", col(q, 6),
-                            "urgency", text_or_null(fields, "urgency"),
-                            "agency", text_or_null(fields, "agency"),
-                            "agency_name", text_or_null(fields, "agency_name"),
+                            "occurred_at", col(q, R_OCCURRED),
+                            "urgency", text_or_null(q, R_URGENCY),
+                            "agency", text_or_null(q, R_AGENCY),
+                            "agency_name", text_or_null(q, R_AGENCY_NAME),
                             "late", late, "late_zh", late_zh);
-    json_decref(fields);
     return row;
 }
 
@@ -207,14 +210,14 @@ static cl_status referral_rows(cl_vault *v, bool open_only, json_t **out)
 {
     sqlite3 *db = cl_vault_db(v);
     sqlite3_stmt *q;
-    cl_status st = cl_db_prepare(db, REFERRAL_SELECT " WHERE r.kind = 'referral' ORDER BY 9, r.id", &q);
+    cl_status st = cl_db_prepare(db, REFERRAL_SELECT " WHERE r.kind = 'referral' ORDER BY 11, r.id", &q);
     if (st != CL_OK)
         return st;
     time_t now = cl_now();
     json_t *rows = json_array();
     int rc;
     while (rows && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-        const cl_referral_state *def = cl_referral_state_find(col(q, 5));
+        const cl_referral_state *def = cl_referral_state_find(col(q, R_STATE));
         if (open_only && def && !def->open)
             continue;
         if (json_array_append_new(rows, referral_row(q, now)) != 0)
@@ -358,9 +361,7 @@ cl_status cl_referral_late_each(cl_vault *v, const char *after, long long limit,
     cl_status st = late_cursor_parse(after, &resume, resume_since, &after_id);
     sqlite3_stmt *q;
     if (st == CL_OK)
-        st = cl_db_cached(db, REFERRAL_COLUMNS "w.since FROM referral_waits w JOIN records r ON r.id = w.record_id"
-                                              " JOIN students s ON s.id = r.student_id"
-                                              " WHERE w.state = ?1 AND w.since <= ?2 AND (w.since, w.record_id) > (?3, ?4)"
+        st = cl_db_cached(db, LATE_SELECT " WHERE w.state = ?1 AND w.since <= ?2 AND (w.since, w.record_id) > (?3, ?4)"
                                               " ORDER BY w.since, w.record_id LIMIT ?5", &q);
     long long left = limit > 0 ? limit : -1;
     bool started = resume == NULL;

@@ -1,7 +1,12 @@
 /* Every table of the vault, as migrations: entry i takes the schema from
  * version i to i+1. Never edit a released entry; append a new one. */
+#include "carelog/referral.h"
 #include "carelog/search.h"
 #include "carelog/storage.h"
+
+/* Migration 23's: a referral's row of referral_waits from the view that
+ * says it once (referral.h; test_schema_frozen pins what it expands to). */
+#define REFERRAL_WAITS_ROW_OF "INSERT INTO referral_waits SELECT * FROM referral_wait_rows"
 
 /* Migration 19's one statement for a referral's row of referral_waits:
  * its state and since, as cl_referral_list reads them. Frozen with it. */
@@ -9,6 +14,20 @@
     "INSERT INTO referral_waits(record_id, state, since)"                                                  \
     " SELECT r.id, coalesce(r.state, 'draft'), coalesce((SELECT t.at FROM referral_transitions t"          \
     " WHERE t.record_id = r.id ORDER BY t.id DESC LIMIT 1), r.created_at) FROM records r"
+
+/* A referral deleted, or a move redated (the referral's since again):
+ * the same in entries 19 and 23. */
+#define REFERRAL_WAITS_REMOVED                                                                             \
+    "CREATE TRIGGER referral_waits_removed AFTER DELETE ON records WHEN old.kind = 'referral' BEGIN"       \
+    "  DELETE FROM referral_waits WHERE record_id = old.id;"                                               \
+    "END;"
+#define REFERRAL_WAITS_REDATED                                                                             \
+    "CREATE TRIGGER referral_waits_redated AFTER UPDATE OF record_id, at ON referral_transitions BEGIN"    \
+    "  UPDATE referral_waits SET since = coalesce((SELECT t.at FROM referral_transitions t"                \
+    "    WHERE t.record_id = referral_waits.record_id ORDER BY t.id DESC LIMIT 1),"                       \
+    "    (SELECT r.created_at FROM records r WHERE r.id = referral_waits.record_id))"                     \
+    "   WHERE record_id IN (old.record_id, new.record_id);"                                               \
+    "END;"
 
 const char *const cl_schema_migrations[] = {
     /* 1: the vault itself */
@@ -850,19 +869,12 @@ const char *const cl_schema_migrations[] = {
     "  DELETE FROM referral_waits WHERE record_id IN (old.id, new.id);"
     "  " REFERRAL_WAITS_OF " WHERE r.id = new.id AND r.kind = 'referral';"
     "END;"
-    "CREATE TRIGGER referral_waits_removed AFTER DELETE ON records WHEN old.kind = 'referral' BEGIN"
-    "  DELETE FROM referral_waits WHERE record_id = old.id;"
-    "END;"
+    REFERRAL_WAITS_REMOVED
     "CREATE TRIGGER referral_waits_moved AFTER INSERT ON referral_transitions BEGIN"
     "  DELETE FROM referral_waits WHERE record_id = new.record_id;"
     "  " REFERRAL_WAITS_OF " WHERE r.id = new.record_id AND r.kind = 'referral';"
     "END;"
-    "CREATE TRIGGER referral_waits_redated AFTER UPDATE OF record_id, at ON referral_transitions BEGIN"
-    "  UPDATE referral_waits SET since = coalesce((SELECT t.at FROM referral_transitions t"
-    "    WHERE t.record_id = referral_waits.record_id ORDER BY t.id DESC LIMIT 1),"
-    "    (SELECT r.created_at FROM records r WHERE r.id = referral_waits.record_id))"
-    "   WHERE record_id IN (old.record_id, new.record_id);"
-    "END;"
+    REFERRAL_WAITS_REDATED
     "CREATE TRIGGER referral_waits_unmoved AFTER DELETE ON referral_transitions BEGIN"
     "  DELETE FROM referral_waits WHERE record_id = old.record_id;"
     "  " REFERRAL_WAITS_OF " WHERE r.id = old.record_id AND r.kind = 'referral';"
@@ -909,5 +921,47 @@ const char *const cl_schema_migrations[] = {
     "DROP INDEX student_state_policy_due;"
     "CREATE INDEX student_state_policy_listed ON student_state(policy_due, student_id, policy_basis, policy_value,"
     " policy_days, last_contact) WHERE policy_due IS NOT NULL;",
+    /* 23: a late referral's student, date, urgency and agency beside its
+     * state in referral_waits, so the attention list's late referrals
+     * are read from that small table and the students, not each from its
+     * record (a page of the records table apiece, and its fields parsed:
+     * most of the first attention list's cost after unlock). A record's
+     * student (a merge), date or fields changing rewrites its row. */
+    "DROP TRIGGER referral_waits_added; DROP TRIGGER referral_waits_changed; DROP TRIGGER referral_waits_removed;"
+    "DROP TRIGGER referral_waits_moved; DROP TRIGGER referral_waits_redated; DROP TRIGGER referral_waits_unmoved;"
+    "DROP TABLE referral_waits;"
+    "CREATE TABLE referral_waits ("
+    "  record_id INTEGER PRIMARY KEY,"
+    "  state TEXT NOT NULL,"
+    "  since TEXT NOT NULL,"
+    "  student_id INTEGER NOT NULL,"
+    "  occurred_at TEXT NOT NULL,"
+    "  urgency TEXT,"
+    "  agency TEXT,"
+    "  agency_name TEXT);"
+    "CREATE INDEX referral_waits_late ON referral_waits(state, since, record_id);"
+    "CREATE VIEW referral_wait_rows(" CL_REFERRAL_WAIT_COLUMNS ") AS " CL_REFERRAL_WAIT_ROW
+    " WHERE r.kind = 'referral';"
+    REFERRAL_WAITS_ROW_OF ";"
+    "CREATE TRIGGER referral_waits_added AFTER INSERT ON records WHEN new.kind = 'referral' BEGIN"
+    "  DELETE FROM referral_waits WHERE record_id = new.id;"
+    "  " REFERRAL_WAITS_ROW_OF " WHERE record_id = new.id;"
+    "END;"
+    "CREATE TRIGGER referral_waits_changed"
+    " AFTER UPDATE OF id, kind, state, created_at, student_id, occurred_at, fields ON records"
+    " WHEN old.kind = 'referral' OR new.kind = 'referral' BEGIN"
+    "  DELETE FROM referral_waits WHERE record_id IN (old.id, new.id);"
+    "  " REFERRAL_WAITS_ROW_OF " WHERE record_id = new.id;"
+    "END;"
+    REFERRAL_WAITS_REMOVED
+    "CREATE TRIGGER referral_waits_moved AFTER INSERT ON referral_transitions BEGIN"
+    "  DELETE FROM referral_waits WHERE record_id = new.record_id;"
+    "  " REFERRAL_WAITS_ROW_OF " WHERE record_id = new.record_id;"
+    "END;"
+    REFERRAL_WAITS_REDATED
+    "CREATE TRIGGER referral_waits_unmoved AFTER DELETE ON referral_transitions BEGIN"
+    "  DELETE FROM referral_waits WHERE record_id = old.record_id;"
+    "  " REFERRAL_WAITS_ROW_OF " WHERE record_id = old.record_id;"
+    "END;",
     NULL,
 };

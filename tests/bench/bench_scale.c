@@ -300,13 +300,6 @@ static void (*between_runs)(void);
 
 /* This process's CPU time: on a machine others load, what a question
  * costs beside how long it waited for a core. */
-static double cpu_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 static double measure(void (*fn)(void), int runs)
 {
     double *t = malloc(2 * (size_t)runs * sizeof *t);
@@ -351,8 +344,8 @@ static void checkpoint_done(void)
     " WHERE t.policy_due IS NOT NULL AND t.policy_due >= '" first "' AND t.policy_due <= '" last "'"                \
     " ORDER BY 1, 2, 3, 4, 5"
 #define LATE_PLAIN(state, cutoff)                                                                                 \
-    "SELECT r.id, r.student_id, s.number, s.name, s.class, COALESCE(r.state, 'draft'), r.occurred_at, r.fields,"  \
-    " w.since FROM referral_waits w JOIN records r ON r.id = w.record_id JOIN students s ON s.id = r.student_id"  \
+    "SELECT w.record_id, w.student_id, s.number, s.name, s.class, w.state, w.occurred_at, w.urgency, w.agency,"     \
+    " w.agency_name, w.since FROM referral_waits w JOIN students s ON s.id = w.student_id"                        \
     " WHERE w.state = '" state "' AND w.since <= '" cutoff "' ORDER BY w.since, w.record_id"
 static const char *const agenda_plain[] = {
     "SELECT f.id, f.flag, f.label_zh, f.label_en, f.raised_at, f.record_id, s.id, s.number, s.name, s.class,"

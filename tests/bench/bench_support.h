@@ -23,6 +23,16 @@ static inline double now_s(void)
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+/* CPU time of the whole process (every thread, user and kernel): what an
+ * allocator's or a cipher's work costs, which a wall clock on a shared
+ * machine blurs. */
+static inline double cpu_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
 /* Stops the benchmark with the core's message unless st is CL_OK. */
 static inline void must(cl_status st, const char *what)
 {

@@ -201,6 +201,9 @@ static void test_check_notices(void **state)
         "UPDATE referral_waits SET since = '2000-01-01T00:00:00Z' WHERE record_id = (SELECT min(record_id) FROM referral_waits)",
         "UPDATE referral_waits SET state = 'not_a_state' WHERE record_id = (SELECT max(record_id) FROM referral_waits)",
         "DELETE FROM referral_waits WHERE record_id = (SELECT max(record_id) FROM referral_waits)",
+        "UPDATE referral_waits SET agency = 'police' WHERE record_id = (SELECT min(record_id) FROM referral_waits)",
+        "UPDATE referral_waits SET urgency = NULL WHERE record_id = (SELECT max(record_id) FROM referral_waits)",
+        "UPDATE referral_waits SET student_id = student_id + 1 WHERE record_id = (SELECT min(record_id) FROM referral_waits)",
     };
     for (size_t i = 0; i < sizeof damage / sizeof damage[0]; i++) {
         OK(cl_db_exec(db, damage[i]));

@@ -400,15 +400,12 @@ static json_t *late_of_list(fixture *f)
 /* referral_waits holds what a recomputation from the records gives. */
 static void waits_agree(fixture *f)
 {
-    static const char recompute[] =
-        "SELECT r.id, coalesce(r.state, 'draft'), coalesce((SELECT t.at FROM referral_transitions t"
-        " WHERE t.record_id = r.id ORDER BY t.id DESC LIMIT 1), r.created_at) FROM records r WHERE r.kind = 'referral'";
-    char sql[1024];
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM (%s EXCEPT SELECT record_id, state, since FROM referral_waits)",
-             recompute);
+    static const char recompute[] = CL_REFERRAL_WAIT_ROW " WHERE r.kind = 'referral'";
+    static const char kept[] = "SELECT " CL_REFERRAL_WAIT_COLUMNS " FROM referral_waits";
+    char sql[4096];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM (%s EXCEPT %s)", recompute, kept);
     assert_int_equal(count(f, sql, 0), 0);
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM (SELECT record_id, state, since FROM referral_waits EXCEPT %s)",
-             recompute);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM (%s EXCEPT %s)", kept, recompute);
     assert_int_equal(count(f, sql, 0), 0);
 }
 
@@ -521,6 +518,61 @@ static void test_late_pages(void **state)
     expect_late_pages(f, 6);
 }
 
+/* A late referral shows its record's urgency and agency, student and
+ * date as they are now: kept beside its state (referral_waits) through
+ * an edit of its fields, a merge of its student and a new date. */
+static void test_late_follows_edits(void **state)
+{
+    fixture *f = *state;
+    long long id = add_referral(f);
+    set_now("2026-11-03T09:00:00Z"); /* the draft is two days old */
+    expect_late_pages(f, 1);
+    json_t *changes = J("{\"urgency\": \"routine\", \"agency\": \"other\","
+                        " \"agency_name\": \"某某区未成年人保护工作站\", \"occurred_at\": \"2026-10-30\"}");
+    long long version = 0;
+    OK(cl_record_edit(f->v, id, 1, changes, &version));
+    json_decref(changes);
+    waits_agree(f);
+    expect_late_pages(f, 1);
+    json_t *late = json_array();
+    bool more;
+    OK(cl_referral_late_each(f->v, NULL, 0, collect, late, &more));
+    json_t *row = json_array_get(late, 0);
+    assert_string_equal(json_string_value(json_object_get(row, "urgency")), "routine");
+    assert_string_equal(json_string_value(json_object_get(row, "agency")), "other");
+    assert_string_equal(json_string_value(json_object_get(row, "agency_name")), "某某区未成年人保护工作站");
+    assert_string_equal(json_string_value(json_object_get(row, "occurred_at")), "2026-10-30");
+    json_decref(late);
+
+    /* An emptied field reads as null, as in the referral's own row. */
+    changes = J("{\"agency\": \"police\", \"agency_name\": null}");
+    OK(cl_record_edit(f->v, id, version, changes, &version));
+    json_decref(changes);
+    waits_agree(f);
+    expect_late_pages(f, 1);
+
+    /* The student merged into another: the late row names that one. */
+    json_t *s2 = J("{\"number\": \"20260002\", \"name\": \"李小红\", \"class\": \"初二(4)班\", \"status\": \"active\"}");
+    long long keep = 0;
+    OK(cl_student_add(f->v, s2, false, &keep));
+    json_decref(s2);
+    OK(cl_student_merge(f->v, keep, f->student));
+    waits_agree(f);
+    expect_late_pages(f, 1);
+    late = json_array();
+    OK(cl_referral_late_each(f->v, NULL, 0, collect, late, &more));
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(late, 0), "student_id")), keep);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(late, 0), "name")), "李小红");
+    json_decref(late);
+
+    /* Fields no longer JSON (a damaged row) read as none, in both lists. */
+    char sql[128];
+    snprintf(sql, sizeof sql, "UPDATE records SET fields = 'not json' WHERE id = %lld", id);
+    OK(cl_db_exec(cl_vault_db(f->v), sql));
+    waits_agree(f);
+    expect_late_pages(f, 1);
+}
+
 /* ---- the audit chain -------------------------------------------------- */
 
 static long long audit_entries(fixture *f)
@@ -627,6 +679,7 @@ int main(void)
         T(test_withdrawn),
         T(test_late),
         T(test_late_pages),
+        T(test_late_follows_edits),
         T(test_inside_transaction),
         T(test_audit_changed),
         T(test_audit_middle_removed),
