@@ -309,12 +309,16 @@ static double measure(void (*fn)(void), int runs)
     for (int i = 0; i < runs; i++) {
         if (between_runs && i > 0)
             between_runs();
+        int missed = 0, ignored;
+        sqlite3_db_status(cl_vault_db(vault), SQLITE_DBSTATUS_CACHE_MISS, &missed, &ignored, 1);
         double t0 = now_s(), c0 = cpu_s();
         fn();
         t[i] = now_s() - t0;
         c[i] = cpu_s() - c0;
+        sqlite3_db_status(cl_vault_db(vault), SQLITE_DBSTATUS_CACHE_MISS, &missed, &ignored, 0);
         if (getenv("BENCH_EACH"))
-            fprintf(stderr, "    run %d: %.2f ms (CPU %.2f ms)\n", i + 1, t[i] * 1e3, c[i] * 1e3);
+            fprintf(stderr, "    run %d: %.2f ms (CPU %.2f ms; %d pages read into the vault's cache)\n", i + 1,
+                    t[i] * 1e3, c[i] * 1e3, missed);
     }
     double at95 = p95(t, runs);
     last_p50 = t[runs / 2];
