@@ -97,13 +97,6 @@ static void report_screen(const char *what, const figures *f)
         printf("   %ld SQL statements in a run\n", f->statements);
 }
 
-static double cpu_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 /* ---- the vault: generated, plus one student with a long file ---- */
 
 static long long long_file_student(void)

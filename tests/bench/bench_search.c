@@ -88,13 +88,6 @@ typedef struct timing {
     long long hits;
 } timing;
 
-static double cpu_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 /* The median and 95th percentile of n timings (sorted in place). */
 static double pct(double *t, int n, int p)
 {
