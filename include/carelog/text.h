@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "carelog/status.h"
 
@@ -144,9 +145,28 @@ typedef struct cl_json_row {
     cl_buf *text;
     bool ok;
 } cl_json_row;
-void cl_json_row_integer(cl_json_row *r, const char *key, long long n);
-void cl_json_row_text(cl_json_row *r, const char *key, const char *text);
-void cl_json_row_null(cl_json_row *r, const char *key);
+/* Each with its key's length, which the short forms below take from a
+ * literal at compile time; a text with its length (up to its first NUL). */
+void cl_json_row_integer_k(cl_json_row *r, const char *key, size_t key_len, long long n);
+void cl_json_row_text_k(cl_json_row *r, const char *key, size_t key_len, const char *text, size_t len);
+void cl_json_row_null_k(cl_json_row *r, const char *key, size_t key_len);
+/* text[0..len) whose JSON string (quotes included, as cl_buf_json_string
+ * writes it) is already at hand in json[0..json_len), NULL when text is
+ * not UTF-8: a text that stands in many rows is escaped once. */
+void cl_json_row_text_written(cl_json_row *r, const char *key, size_t key_len, const char *text, size_t len,
+                              const char *json, size_t json_len);
+static inline void cl_json_row_integer(cl_json_row *r, const char *key, long long n)
+{
+    cl_json_row_integer_k(r, key, strlen(key), n);
+}
+static inline void cl_json_row_text(cl_json_row *r, const char *key, const char *text)
+{
+    cl_json_row_text_k(r, key, strlen(key), text, strlen(text));
+}
+static inline void cl_json_row_null(cl_json_row *r, const char *key)
+{
+    cl_json_row_null_k(r, key, strlen(key));
+}
 /* Ends the text's object; returns ok. */
 bool cl_json_row_close(cl_json_row *r);
 

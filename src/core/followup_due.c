@@ -16,6 +16,7 @@
 #include "carelog/storage.h"
 #include "carelog/text.h"
 #include "followup_internal.h"
+#include "student_directory.h"
 
 /* Days since 1970-01-01 to "YYYY-MM-DD". */
 static void date_of_days(long days, char out[11])
@@ -125,12 +126,25 @@ static void cat_date(text_cat *c, const char *s)
     " FROM student_state t JOIN students s ON s.id = t.student_id"                                           \
     " WHERE t.policy_due IS NOT NULL AND t.policy_due >= ?1 AND t.policy_due <= ?2"
 #define KEY_AFTER "(?3, coalesce((SELECT c.number FROM students c WHERE c.id = ?4), ''), ?4, ?5, ?6)"
+/* The same rows without the join, for a list whose students come from
+ * the directory (student_directory.h): the student's columns are NULL. */
+#define FOLLOW_UPS_ALONE                                                                                     \
+    "SELECT f.due_date, NULL, f.student_id, f.record_id, NULL, NULL, NULL, f.kind, f.set_on"                 \
+    " FROM followups f WHERE f.open AND f.due_date >= ?1 AND f.due_date <= ?2 ORDER BY f.due_date"
+#define POLICIES_ALONE                                                                                       \
+    "SELECT t.policy_due, NULL, t.student_id, 0, NULL, NULL, NULL, t.policy_basis, t.policy_value,"          \
+    "  t.policy_days, t.last_contact"                                                                        \
+    " FROM student_state t WHERE t.policy_due IS NOT NULL AND t.policy_due >= ?1 AND t.policy_due <= ?2"     \
+    " ORDER BY t.policy_due"
 enum { FOLLOW_UP, POLICY };
-static const char *const source_sql[2][2] = {
+enum { JOINED, JOINED_AFTER, ALONE };
+static const char *const source_sql[2][3] = {
     {FOLLOW_UPS " ORDER BY f.due_date",
-     FOLLOW_UPS " AND (f.due_date, s.number, s.id, 'follow_up', f.record_id) > " KEY_AFTER " ORDER BY f.due_date"},
+     FOLLOW_UPS " AND (f.due_date, s.number, s.id, 'follow_up', f.record_id) > " KEY_AFTER " ORDER BY f.due_date",
+     FOLLOW_UPS_ALONE},
     {POLICIES " ORDER BY t.policy_due",
-     POLICIES " AND (t.policy_due, s.number, s.id, 'policy', 0) > " KEY_AFTER " ORDER BY t.policy_due"},
+     POLICIES " AND (t.policy_due, s.number, s.id, 'policy', 0) > " KEY_AFTER " ORDER BY t.policy_due",
+     POLICIES_ALONE},
 };
 static const char *const source_names[2] = {"follow_up", "policy"};
 enum { C_DATE, C_NUMBER, C_STUDENT, C_RECORD, C_NAME, C_CLASS, C_RISK, C_KIND, C_SET_ON };
@@ -149,13 +163,15 @@ typedef struct due_item {
     int risk, days;
     bool contacted; /* a policy's last contact is known */
     size_t text[N_TEXTS];
-    const char *number; /* once the day is read */
+    const cl_student_entry *who; /* from the directory; NULL: number, name and class are in the texts */
+    cl_student_text number, name, class_name; /* once the day is read; their JSON only from the directory */
 } due_item;
 
 typedef struct due_day {
     due_item *items;
     size_t n, cap;
     cl_buf texts; /* wiped when freed: names are in it */
+    const cl_student_directory *directory; /* NULL: the rows are joined to students */
 } due_day;
 
 static size_t keep_text(due_day *day, sqlite3_stmt *q, int column, bool *ok)
@@ -180,10 +196,17 @@ static cl_status day_add(due_day *day, sqlite3_stmt *q, int source)
     bool ok = true;
     *it = (due_item){.source = source, .student = sqlite3_column_int64(q, C_STUDENT),
                      .record = sqlite3_column_int64(q, C_RECORD), .risk = sqlite3_column_int(q, C_RISK)};
+    if (day->directory) {
+        it->who = cl_student_directory_find(day->directory, it->student);
+        if (!it->who) /* as the join leaves out a row with no student */
+            return CL_OK;
+        it->risk = it->who->risk_level;
+    } else {
+        it->text[T_NUMBER] = keep_text(day, q, C_NUMBER, &ok);
+        it->text[T_NAME] = keep_text(day, q, C_NAME, &ok);
+        it->text[T_CLASS] = keep_text(day, q, C_CLASS, &ok);
+    }
     it->text[T_DATE] = keep_text(day, q, C_DATE, &ok);
-    it->text[T_NUMBER] = keep_text(day, q, C_NUMBER, &ok);
-    it->text[T_NAME] = keep_text(day, q, C_NAME, &ok);
-    it->text[T_CLASS] = keep_text(day, q, C_CLASS, &ok);
     it->text[T_KIND] = keep_text(day, q, C_KIND, &ok);
     it->text[T_SET_ON] = keep_text(day, q, C_SET_ON, &ok);
     if (source == POLICY) {
@@ -207,11 +230,23 @@ static const char *item_text(const due_day *day, const due_item *it, int t)
 static int item_order(const void *a, const void *b)
 {
     const due_item *x = a, *y = b;
-    int c = strcmp(x->number, y->number);
+    int c = strcmp(x->number.text, y->number.text);
     if (c)
         return c;
     if (x->student != y->student)
         return x->student < y->student ? -1 : 1;
+    if (x->source != y->source)
+        return x->source < y->source ? -1 : 1;
+    return x->record < y->record ? -1 : x->record > y->record;
+}
+
+/* The same order for rows whose students are in the directory: a
+ * student's rank stands for (number, id). */
+static int item_rank_order(const void *a, const void *b)
+{
+    const due_item *x = a, *y = b;
+    if (x->who->rank != y->who->rank)
+        return x->who->rank < y->who->rank ? -1 : 1;
     if (x->source != y->source)
         return x->source < y->source ? -1 : 1;
     return x->record < y->record ? -1 : x->record > y->record;
@@ -392,6 +427,18 @@ static void policy_reason(due_ctx *d, const due_day *day, const due_item *it, lo
     cat_s(&zh, since_zh);
 }
 
+/* A key and its length, for cl_json_row_*_k. */
+#define KEY(literal) literal, sizeof literal - 1
+
+/* A student's text, its JSON at hand when it comes from the directory. */
+static void student_text(cl_json_row *o, const char *key, size_t key_len, const due_item *it, const cl_student_text *t)
+{
+    if (it->who)
+        cl_json_row_text_written(o, key, key_len, t->text, t->len, t->json, t->json_len);
+    else
+        cl_json_row_text_k(o, key, key_len, t->text, t->len);
+}
+
 /* The row of it as cl_followup_due describes it, into o (an object for
  * cl_followup_due_each, its text for cl_followup_due_text_each); false when its
  * date is not a date (the form would not have let it in), a text is not
@@ -414,9 +461,9 @@ static bool due_row(due_ctx *d, const due_day *day, const due_item *it, cl_json_
     memcpy(due_date, date, 10);
     due_date[10] = '\0';
     cl_json_row_integer(o, "student_id", (json_int_t)it->student);
-    cl_json_row_text(o, "number", it->number);
-    cl_json_row_text(o, "name", item_text(day, it, T_NAME));
-    cl_json_row_text(o, "class", item_text(day, it, T_CLASS));
+    student_text(o, KEY("number"), it, &it->number);
+    student_text(o, KEY("name"), it, &it->name);
+    student_text(o, KEY("class"), it, &it->class_name);
     cl_json_row_integer(o, "risk_level", it->risk);
     cl_json_row_text(o, "due_date", due_date);
     cl_json_row_integer(o, "days_overdue", (json_int_t)overdue);
@@ -481,12 +528,27 @@ typedef struct due_walker {
     cl_buf out;
 } due_walker;
 
+static cl_student_text joined_text(const char *text)
+{
+    return (cl_student_text){.text = text, .len = (uint32_t)strlen(text)};
+}
+
 /* Gives the day's rows in the list's order, until the page is full. */
 static cl_status give_day(due_walker *w, due_day *day)
 {
-    for (size_t i = 0; i < day->n; i++)
-        day->items[i].number = item_text(day, &day->items[i], T_NUMBER);
-    qsort(day->items, day->n, sizeof *day->items, item_order);
+    for (size_t i = 0; i < day->n; i++) {
+        due_item *it = &day->items[i];
+        if (it->who) {
+            it->number = it->who->number;
+            it->name = it->who->name;
+            it->class_name = it->who->class_name;
+        } else {
+            it->number = joined_text(item_text(day, it, T_NUMBER));
+            it->name = joined_text(item_text(day, it, T_NAME));
+            it->class_name = joined_text(item_text(day, it, T_CLASS));
+        }
+    }
+    qsort(day->items, day->n, sizeof *day->items, day->directory ? item_rank_order : item_order);
     cl_status st = CL_OK;
     for (size_t i = 0; st == CL_OK && i < day->n; i++) {
         if (w->page->limit > 0 && w->given == w->page->limit) {
@@ -526,13 +588,13 @@ static cl_status source_step(sqlite3 *db, sqlite3_stmt *q, bool *has)
 
 /* Reads both sources a day at a time (the earlier due date of the two
  * rows at hand) and gives each day. */
-static cl_status walk_sources(due_walker *w, sqlite3_stmt *q[2])
+static cl_status walk_sources(due_walker *w, sqlite3_stmt *q[2], const cl_student_directory *directory)
 {
     bool has[2];
     cl_status st = source_step(w->d.db, q[FOLLOW_UP], &has[FOLLOW_UP]);
     if (st == CL_OK)
         st = source_step(w->d.db, q[POLICY], &has[POLICY]);
-    due_day day = {0};
+    due_day day = {.directory = directory};
     while (st == CL_OK && !w->full && (has[FOLLOW_UP] || has[POLICY])) {
         day.n = 0;
         day.texts.len = 0;
@@ -561,21 +623,26 @@ static cl_status walk_sources(due_walker *w, sqlite3_stmt *q[2])
 }
 
 /* Streams the page's rows to row (as objects) or to text (as their JSON
- * text), one of them set. */
-static cl_status due_walk(cl_vault *v, const cl_due_page *page, cl_due_row_fn *row, cl_due_text_fn *text, void *ctx,
-                          char **next)
+ * text), one of them set, inside a read transaction. The students come
+ * from the directory for a whole list (its scan of students costs less
+ * than a seek per row), or for a first page when the directory is already
+ * at hand; else (a short page, a page after a cursor) from the join. */
+static cl_status walk_read(cl_vault *v, const cl_due_page *page, cl_due_row_fn *row, cl_due_text_fn *text, void *ctx,
+                           char **next)
 {
-    if (next)
-        *next = NULL;
     due_key after = {"", 0, 0, ""};
     if (page->after && !due_key_parse(page->after, &after))
         return cl_followup_cursor_check(page->after);
     due_walker w = {.d = {.v = v, .db = cl_vault_db(v)}, .page = page, .row = row, .text = text, .ctx = ctx};
     char first[11], last[11];
     cl_status st = due_bounds(page, &w.d.today, first, last);
+    const cl_student_directory *directory = NULL;
+    if (st == CL_OK && !page->after)
+        st = cl_student_directory_current(v, page->limit == 0, &directory);
+    int shape = page->after ? JOINED_AFTER : directory ? ALONE : JOINED;
     sqlite3_stmt *q[2] = {NULL, NULL};
     for (int s = 0; st == CL_OK && s < 2; s++) {
-        st = cl_db_cached(w.d.db, source_sql[s][page->after != NULL], &q[s]);
+        st = cl_db_cached(w.d.db, source_sql[s][shape], &q[s]);
         if (st != CL_OK)
             break;
         /* The rows before the cursor's day are not even read. */
@@ -589,7 +656,7 @@ static cl_status due_walk(cl_vault *v, const cl_due_page *page, cl_due_row_fn *r
         }
     }
     if (st == CL_OK)
-        st = walk_sources(&w, q);
+        st = walk_sources(&w, q, directory);
     for (int s = 0; s < 2; s++)
         if (q[s])
             sqlite3_reset(q[s]);
@@ -597,6 +664,22 @@ static cl_status due_walk(cl_vault *v, const cl_due_page *page, cl_due_row_fn *r
     cl_form_free(w.d.form);
     if (st == CL_OK && w.full && next && !(*next = strdup(w.key)))
         st = cl_fail(CL_ESOFTWARE, _("out of memory"));
+    return st;
+}
+
+static cl_status due_walk(cl_vault *v, const cl_due_page *page, cl_due_row_fn *row, cl_due_text_fn *text, void *ctx,
+                          char **next)
+{
+    if (next)
+        *next = NULL;
+    /* One snapshot for the directory and both sources. */
+    sqlite3 *db = cl_vault_db(v);
+    bool own = sqlite3_get_autocommit(db);
+    cl_status st = own ? cl_db_exec(db, "BEGIN") : CL_OK;
+    if (st == CL_OK)
+        st = walk_read(v, page, row, text, ctx, next);
+    if (own)
+        cl_db_rollback(db);
     return st;
 }
 

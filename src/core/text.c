@@ -841,6 +841,46 @@ void cl_buf_free(cl_buf *b)
     b->len = b->cap = 0;
 }
 
+/* Whether any of the eight bytes in w needs more than a copy inside a
+ * JSON string: a C0 control, ", \\, or a byte of a character beyond ASCII
+ * (to be checked). Each test is exact for the word as a whole. */
+static bool json_word_special(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    uint64_t quote = w ^ (ones * '"'), backslash = w ^ (ones * '\\');
+    return ((w | ((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash)) & highs) != 0;
+}
+
+/* The length of the stretch of s[0..n) that goes into a JSON string as it
+ * is: ASCII but the controls, " and \\ (eight bytes at a time while it
+ * lasts), and three-byte characters whose lead byte is E1–EC or EE–EF,
+ * valid with any two continuation bytes (E0 and ED have narrower
+ * ranges), which holds most CJK text. */
+static size_t json_plain_run(const char *s, size_t n)
+{
+    size_t i = 0;
+    for (;;) {
+        uint64_t w;
+        if (n - i >= 8 && (memcpy(&w, s + i, 8), !json_word_special(w))) {
+            i += 8;
+            continue;
+        }
+        if (i >= n)
+            return i;
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+            i++;
+            continue;
+        }
+        if (c >= 0xE1 && c <= 0xEF && c != 0xED && n - i >= 3 && ((unsigned char)s[i + 1] & 0xC0) == 0x80 &&
+            ((unsigned char)s[i + 2] & 0xC0) == 0x80) {
+            i += 3;
+            continue;
+        }
+        return i;
+    }
+}
+
 /* s[0..n) as the inside of a JSON string, written at o (room for 6n
  * bytes): the bytes written, or SIZE_MAX when s is not UTF-8. Checked and
  * escaped in one pass. */
@@ -849,6 +889,12 @@ static size_t json_escape_into(char *o, const char *s, size_t n)
     static const char hex[] = "0123456789ABCDEF";
     char *start = o;
     for (size_t i = 0; i < n;) {
+        size_t run = json_plain_run(s + i, n - i);
+        memcpy(o, s + i, run);
+        o += run;
+        i += run;
+        if (i == n)
+            break;
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x80) {
             uint32_t cp;
@@ -862,10 +908,6 @@ static size_t json_escape_into(char *o, const char *s, size_t n)
             continue;
         }
         i++;
-        if (c >= 0x20 && c != '"' && c != '\\') {
-            *o++ = (char)c;
-            continue;
-        }
         *o++ = '\\';
         switch (c) {
         case '"': *o++ = '"'; break;
@@ -970,9 +1012,8 @@ void cl_text_put_json(const char *text, size_t len, FILE *out)
 /* Writes ,"key": (or {"key": first) with room for extra bytes after it
  * reserved; the offset after it, the text's len not yet moved (0 when
  * out of memory: r->ok turns false). */
-static size_t row_key(cl_json_row *r, const char *key, size_t value_room)
+static size_t row_key(cl_json_row *r, const char *key, size_t klen, size_t value_room)
 {
-    size_t klen = strlen(key);
     if (!r->ok || buf_reserve(r->text, klen + 4 + value_room) != CL_OK) {
         r->ok = false;
         return 0;
@@ -994,7 +1035,18 @@ static void row_set(cl_json_row *r, const char *key, json_t *value)
         json_decref(value);
 }
 
-void cl_json_row_integer(cl_json_row *r, const char *key, long long n)
+/* bytes[0..n) after the key, as they are. */
+static void row_put(cl_json_row *r, const char *key, size_t klen, const char *bytes, size_t n)
+{
+    size_t at = row_key(r, key, klen, n);
+    if (!r->ok)
+        return;
+    memcpy(r->text->data + at, bytes, n);
+    r->text->len = at + n;
+    r->text->data[r->text->len] = '\0';
+}
+
+void cl_json_row_integer_k(cl_json_row *r, const char *key, size_t key_len, long long n)
 {
     if (!r->text) {
         if (r->ok)
@@ -1008,18 +1060,11 @@ void cl_json_row_integer(cl_json_row *r, const char *key, long long n)
     while (u /= 10);
     if (n < 0)
         *--d = '-';
-    size_t len = (size_t)(digits + sizeof digits - d);
-    size_t at = row_key(r, key, len);
-    if (!r->ok)
-        return;
-    memcpy(r->text->data + at, d, len);
-    r->text->len = at + len;
-    r->text->data[r->text->len] = '\0';
+    row_put(r, key, key_len, d, (size_t)(digits + sizeof digits - d));
 }
 
-void cl_json_row_text(cl_json_row *r, const char *key, const char *text)
+void cl_json_row_text_k(cl_json_row *r, const char *key, size_t key_len, const char *text, size_t n)
 {
-    size_t n = strlen(text);
     if (!r->text) {
         if (r->ok)
             row_set(r, key, json_stringn(text, n));
@@ -1027,7 +1072,7 @@ void cl_json_row_text(cl_json_row *r, const char *key, const char *text)
     }
     if (r->ok && n > (SIZE_MAX - 2 - 64) / 6)
         r->ok = false;
-    size_t at = row_key(r, key, n * 6 + 2);
+    size_t at = row_key(r, key, key_len, n * 6 + 2);
     if (!r->ok)
         return;
     size_t k = put_json_string(r->text, at, text, n);
@@ -1038,18 +1083,29 @@ void cl_json_row_text(cl_json_row *r, const char *key, const char *text)
     r->text->len = at + k;
 }
 
-void cl_json_row_null(cl_json_row *r, const char *key)
+void cl_json_row_text_written(cl_json_row *r, const char *key, size_t key_len, const char *text, size_t len,
+                              const char *json, size_t json_len)
+{
+    if (!r->text) {
+        if (r->ok)
+            row_set(r, key, json_stringn(text, len));
+        return;
+    }
+    if (!json) {
+        r->ok = false; /* not UTF-8 */
+        return;
+    }
+    row_put(r, key, key_len, json, json_len);
+}
+
+void cl_json_row_null_k(cl_json_row *r, const char *key, size_t key_len)
 {
     if (!r->text) {
         if (r->ok)
             row_set(r, key, json_null());
         return;
     }
-    size_t at = row_key(r, key, 4);
-    if (!r->ok)
-        return;
-    memcpy(r->text->data + at, "null", 5);
-    r->text->len = at + 4;
+    row_put(r, key, key_len, "null", 4);
 }
 
 bool cl_json_row_close(cl_json_row *r)

@@ -17,6 +17,7 @@
 #include "carelog/keyslot.h"
 #include "carelog/storage.h"
 #include "vault_internal.h"
+#include "student_directory.h"
 
 
 
@@ -694,6 +695,7 @@ void cl_vault_close(cl_vault *v)
 {
     if (!v)
         return;
+    cl_student_directory_free(v->directory);
     if (v->db)
         cl_db_close(v->db);
     cl_secret_free(v->key);

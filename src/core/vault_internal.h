@@ -21,6 +21,7 @@ struct cl_vault {
     char *school;
     char fingerprint[24];
     json_t *failed_unlocks; /* read at this unlock: [{at, kind}] */
+    struct cl_student_directory *directory; /* student_directory.h; NULL until a whole list asks */
 };
 
 char *vault_path_in(const char *dir, const char *name);

@@ -83,6 +83,11 @@ static void check_plans_of(sqlite3 *db, const captured *c, bool paged)
         /* Whole-vault checks and repairs read everything by design. */
         if (strstr(c->sql[i], "count(*) FROM \""))
             continue;
+        /* The students' directory (student_directory.c) reads every student
+         * once for a whole list of thousands of rows: it grows with the
+         * students, not the records, and costs less than a seek per row. */
+        if (strcmp(c->sql[i], "SELECT id, number, name, class, risk_level FROM students ORDER BY id") == 0)
+            continue;
         char *eqp = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", c->sql[i]);
         sqlite3_stmt *q;
         assert_int_equal(sqlite3_prepare_v2(db, eqp, -1, &q, NULL), SQLITE_OK);
@@ -362,34 +367,37 @@ static void test_due_reads_one_covering_index(void **state)
     captured c = {0};
     sqlite3_trace_v2(db, SQLITE_TRACE_STMT, capture, &c);
     json_t *out;
+    char cursor[64] = "";
+    cl_due_page page = {.horizon_days = 30, .limit = 2};
+    /* A first page before any whole list: joined to students. */
+    OK(cl_followup_due_each(f->v, &page, ignore_due, cursor, NULL));
+    /* Whole: the students from the directory. */
     OK(cl_followup_due(f->v, NULL, 30, &out));
     json_decref(out);
     long long rows = 0;
     cl_due_page whole = {.horizon_days = 30};
     OK(cl_followup_due_text_each(f->v, &whole, ignore_due_text, &rows, NULL));
     assert_true(rows > 2);
-    char cursor[64] = "";
-    cl_due_page page = {.horizon_days = 30, .limit = 2};
-    OK(cl_followup_due_each(f->v, &page, ignore_due, cursor, NULL));
     page.after = cursor;
     OK(cl_followup_due_each(f->v, &page, ignore_due, cursor, NULL));
     sqlite3_trace_v2(db, 0, NULL, NULL);
     int follow_ups = 0, policies = 0;
     for (size_t i = 0; i < c.n; i++) {
-        if (strstr(c.sql[i], "FROM followups f JOIN students s")) {
+        if (strstr(c.sql[i], "FROM followups f")) {
             follow_ups++;
             assert_reads_one_index(db, c.sql[i],
                                    " f USING COVERING INDEX followups_open_listed (due_date>? AND due_date<?)");
-        } else if (strstr(c.sql[i], "FROM student_state t JOIN students s") && strstr(c.sql[i], "policy_due")) {
+        } else if (strstr(c.sql[i], "FROM student_state t") && strstr(c.sql[i], "policy_due")) {
             policies++;
             assert_reads_one_index(db, c.sql[i],
                                    " t USING COVERING INDEX student_state_policy_listed (policy_due>? AND policy_due<?)");
         }
         free(c.sql[i]);
     }
-    /* The whole list's statements, and the ones after a cursor. */
-    assert_int_equal(follow_ups, 2);
-    assert_int_equal(policies, 2);
+    /* A first page's statements, the whole list's (without the join), and
+     * the ones after a cursor. */
+    assert_int_equal(follow_ups, 3);
+    assert_int_equal(policies, 3);
 }
 
 /* The check itself: a statement that scans is caught. */

@@ -395,12 +395,16 @@ static void test_json_string_as_jansson(void **state)
 {
     (void)state;
     static const char *const pieces[] = {"a", "\"", "\\", "/", "\t", "\n", "\r", "\b", "\f", "\x01", "\x1f", " ",
-                                         "\x7f", "é", "赵", "\xe2\x80\xae", "\xe2\x80\xa8", "\xf0\x9f\x98\x80", "#", "'"};
+                                         "\x7f", "é", "赵", "\xe2\x80\xae", "\xe2\x80\xa8", "\xf0\x9f\x98\x80", "#", "'",
+                                         /* stretches copied whole: eight ASCII bytes, and
+                                          * three-byte characters led by E1–EC, EE–EF */
+                                         "abcdefgh", "（", "\xef\xbf\xbd", "\xe1\x80\x80", "\xec\xbf\xbf",
+                                         "\xe0\xa0\x80", "\xed\x9f\xbf"};
     unsigned seed = 12345;
     for (int round = 0; round < 2000; round++) {
         char s[256] = "";
         size_t n = 0;
-        int parts = round % 12;
+        int parts = round % 24;
         for (int k = 0; k < parts; k++) {
             seed = seed * 1103515245u + 12345u;
             const char *p = pieces[(seed >> 16) % (sizeof pieces / sizeof *pieces)];
@@ -420,7 +424,10 @@ static void test_json_string_as_jansson(void **state)
         json_decref(j);
         cl_buf_free(&b);
     }
-    static const char *const bad[] = {"\xff", "a\xc3", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80"};
+    static const char *const bad[] = {"\xff", "a\xc3", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80",
+                                      /* cut or broken where a stretch is copied whole */
+                                      "abcdefgh\xe3\x80", "\xe3\x80", "\xe4" "a\x80", "\xe4\x80" "a", "abcdefghij\xff",
+                                      "\xef\xbf", "\xe0\x80\x80", "\xed\xbf\xbf", "赵\x80"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         cl_buf b = {0};
         assert_int_equal(cl_buf_append(&b, "[", 1), CL_OK);

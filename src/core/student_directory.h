@@ -1,0 +1,53 @@
+/* The students' directory: the columns a whole list shows of every student
+ * (number, name, class, risk level), read by one scan of students and
+ * looked up by id, so that a list of thousands of rows does not seek into
+ * students once per row. Owned by the open vault, freed (and so wiped)
+ * when it closes; valid only while nothing has changed the database since
+ * it was read. Not part of the public face. */
+#ifndef CARELOG_STUDENT_DIRECTORY_H
+#define CARELOG_STUDENT_DIRECTORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "carelog/status.h"
+#include "carelog/vault.h"
+
+/* A text of a student's: as SQLite gives it (NUL-terminated, len up to
+ * its first NUL, as strlen says), and written as a JSON string (quotes
+ * included, as cl_buf_json_string writes it; NULL when it is not UTF-8),
+ * for the many rows that show it. */
+typedef struct cl_student_text {
+    const char *text, *json;
+    uint32_t len, json_len;
+} cl_student_text;
+
+typedef struct cl_student_entry {
+    long long id;
+    cl_student_text number, name, class_name;
+    int risk_level;
+    /* The student's place among all by number as SQLite compares text,
+     * then by id (the index students_number): two students compare by
+     * rank as they do by (number, id). */
+    size_t rank;
+} cl_student_entry;
+
+typedef struct cl_student_directory cl_student_directory;
+
+/* The directory as the database is now, in *out: the one already read
+ * when nothing has changed since (another connection's commit, PRAGMA
+ * data_version; this connection's own writes, sqlite3_total_changes64),
+ * else, when read_if_stale, read afresh by one scan of students; else
+ * NULL. Always NULL inside a write transaction (what it would read could
+ * still be rolled back). Call it inside the read transaction of the list
+ * it serves, so that both see the same snapshot. */
+cl_status cl_student_directory_current(cl_vault *v, bool read_if_stale, const cl_student_directory **out);
+
+/* The student of id, or NULL when students has no such row. */
+const cl_student_entry *cl_student_directory_find(const cl_student_directory *d, long long id);
+
+/* Frees d (wiped, as every block freed is); NULL is fine. */
+void cl_student_directory_free(cl_student_directory *d);
+
+#endif

@@ -1,0 +1,290 @@
+/* The students' directory (src/core/student_directory.c) gives the whole
+ * due list and the whole attention list exactly what the join to students
+ * gives: compared byte for byte, as text and as objects, against a second
+ * vault connection that only ever reads pages (and so always joins), after
+ * changes made through this connection, through the other, by a merge, by
+ * a new student, and by a write rolled back. The directory's scan is
+ * counted, so that a directory never read again (stale names) or read for
+ * every list (no gain) fails too. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "carelog/agenda.h"
+#include "carelog/followup.h"
+#include "carelog/storage.h"
+#include "carelog/synth.h"
+#include "carelog/text.h"
+#include "record_fixture.h"
+
+#define HORIZON 7
+#define WHOLE_AS_PAGE 1000000 /* a page larger than the list: read through the join */
+#define DIRECTORY_SQL "SELECT id, number, name, class, risk_level FROM students ORDER BY id"
+
+typedef struct two {
+    fixture *f;
+    cl_vault *other; /* a second connection to the same vault */
+    int scans;       /* of the directory, by the fixture's connection */
+} two;
+
+static int count_scans(unsigned type, void *ctx, void *p, void *x)
+{
+    (void)type, (void)x;
+    const char *sql = sqlite3_sql((sqlite3_stmt *)p);
+    if (sql && strcmp(sql, DIRECTORY_SQL) == 0)
+        ((two *)ctx)->scans++;
+    return 0;
+}
+
+static int setup(void **state)
+{
+    setenv("TZ", "UTC", 1);
+    setenv("CARELOG_TEST_NOW", "2026-11-20T08:00:00Z", 1);
+    if (fixture_setup(state) != 0)
+        return -1;
+    two *t = calloc(1, sizeof *t);
+    t->f = *state;
+    cl_synth_options opt = {.students = 40, .seed = 11, .months = 3};
+    if (cl_synth_fill(t->f->v, &opt, NULL) != CL_OK)
+        return -1;
+    cl_secret *pass = NULL;
+    const char *pw = "correct horse battery";
+    if (cl_secret_copy((const unsigned char *)pw, strlen(pw), &pass) != CL_OK ||
+        cl_vault_open(t->f->vault_dir, pass, false, &t->other) != CL_OK)
+        return -1;
+    cl_secret_free(pass);
+    sqlite3_trace_v2(cl_vault_db(t->f->v), SQLITE_TRACE_STMT, count_scans, t);
+    *state = t;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    two *t = *state;
+    cl_vault_close(t->other);
+    void *f = t->f;
+    free(t);
+    return fixture_teardown(&f);
+}
+
+/* ---- the lists, as text and as objects ---- */
+
+static cl_status keep_row_text(const char *json, size_t len, const char *cursor, void *ctx)
+{
+    cl_buf *b = ctx;
+    cl_status st = cl_buf_append(b, json, len);
+    return st == CL_OK ? cl_buf_printf(b, " %s\n", cursor) : st;
+}
+
+static cl_status keep_row(json_t *row, const char *cursor, void *ctx)
+{
+    (void)cursor;
+    return json_array_append(ctx, row) == 0 ? CL_OK : CL_ESOFTWARE;
+}
+
+static cl_status keep_text(const char *text, size_t len, void *ctx)
+{
+    return cl_buf_append(ctx, text, len);
+}
+
+static char *due_text(cl_vault *v, long long limit)
+{
+    cl_buf b = {0};
+    cl_due_page p = {.horizon_days = HORIZON, .limit = limit};
+    OK(cl_followup_due_text_each(v, &p, keep_row_text, &b, NULL));
+    return cl_buf_take(&b);
+}
+
+static json_t *due_rows(cl_vault *v, long long limit)
+{
+    json_t *rows = json_array();
+    cl_due_page p = {.horizon_days = HORIZON, .limit = limit};
+    OK(cl_followup_due_each(v, &p, keep_row, rows, NULL));
+    return rows;
+}
+
+/* What the whole lists say through the directory equals what the other
+ * connection's pages say through the join; n_rows: the due list's rows. */
+static size_t assert_lists_agree(two *t)
+{
+    cl_vault *v = t->f->v;
+    char *joined = due_text(t->other, WHOLE_AS_PAGE);
+    char *whole = due_text(v, 0);
+    assert_string_equal(whole, joined);
+    free(whole);
+    free(joined);
+
+    json_t *joined_rows = due_rows(t->other, WHOLE_AS_PAGE), *whole_rows;
+    OK(cl_followup_due(v, NULL, HORIZON, &whole_rows));
+    assert_true(json_equal(whole_rows, joined_rows));
+    size_t n = json_array_size(whole_rows);
+    json_decref(whole_rows);
+    json_decref(joined_rows);
+
+    json_t *page, *tree;
+    OK(cl_agenda_attention_page(t->other, WHOLE_AS_PAGE, NULL, &page));
+    assert_true(json_is_null(json_object_get(page, "next")));
+    json_object_del(page, "next");
+    OK(cl_agenda_attention(v, &tree));
+    assert_true(json_equal(tree, page));
+    char *tree_text = json_dumps(page, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    cl_buf written = {0};
+    OK(cl_agenda_attention_write(v, keep_text, &written));
+    assert_string_equal(written.data, tree_text);
+    free(tree_text);
+    cl_buf_free(&written);
+    json_decref(tree);
+    json_decref(page);
+    return n;
+}
+
+static long long nth_student(cl_vault *v, size_t i)
+{
+    json_t *rows;
+    OK(cl_followup_due(v, NULL, HORIZON, &rows));
+    assert_true(json_array_size(rows) > i);
+    long long id = json_integer_value(json_object_get(json_array_get(rows, i), "student_id"));
+    json_decref(rows);
+    return id;
+}
+
+static void edit_student(cl_vault *v, long long id, const char *changes)
+{
+    json_t *s;
+    OK(cl_student_get(v, id, &s));
+    json_t *c = J(changes);
+    OK(cl_student_edit(v, id, json_integer_value(json_object_get(s, "version")), c, NULL));
+    json_decref(c);
+    json_decref(s);
+}
+
+static char *name_in_list(cl_vault *v, long long id)
+{
+    json_t *rows;
+    OK(cl_followup_due(v, NULL, HORIZON, &rows));
+    char *name = NULL;
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+        if (!name && json_integer_value(json_object_get(r, "student_id")) == id)
+            name = strdup(json_string_value(json_object_get(r, "name")));
+    json_decref(rows);
+    assert_non_null(name);
+    return name;
+}
+
+/* ---- the tests ---- */
+
+static void test_directory_read_once_while_nothing_changes(void **state)
+{
+    two *t = *state;
+    assert_true(assert_lists_agree(t) > 10);
+    int scans = t->scans;
+    assert_true(scans >= 1);
+    assert_lists_agree(t);
+    assert_int_equal(t->scans, scans);
+    /* A first page with the directory at hand reads it too, and the
+     * same rows as the join. */
+    char *first = due_text(t->f->v, 3), *joined = due_text(t->other, 3);
+    assert_string_equal(first, joined);
+    free(first);
+    free(joined);
+    assert_int_equal(t->scans, scans);
+}
+
+static void test_changes_through_this_connection(void **state)
+{
+    two *t = *state;
+    assert_lists_agree(t);
+    long long s = nth_student(t->f->v, 0);
+    int scans = t->scans;
+    edit_student(t->f->v, s, "{\"name\": \"改了名\", \"class\": \"初三(9)班\"}");
+    char *name = name_in_list(t->f->v, s);
+    assert_string_equal(name, "改了名");
+    free(name);
+    assert_true(t->scans > scans);
+    assert_lists_agree(t);
+    /* The risk level, set by an assessment. */
+    json_t *a = J("{\"occurred_at\": \"2026-11-19\", \"risk_level\": 3, \"misconduct_tier\": \"none\","
+                  " \"reasons\": \"评估\", \"safety_plan\": true, \"follow_up\": \"2026-11-21\"}");
+    OK(cl_record_add(t->f->v, "assessment", s, a, 0, NULL));
+    json_decref(a);
+    assert_lists_agree(t);
+}
+
+static void test_changes_through_another_connection(void **state)
+{
+    two *t = *state;
+    assert_lists_agree(t);
+    long long s = nth_student(t->f->v, 1);
+    int scans = t->scans;
+    edit_student(t->other, s, "{\"name\": \"别处改名\"}");
+    char *name = name_in_list(t->f->v, s);
+    assert_string_equal(name, "别处改名");
+    free(name);
+    assert_true(t->scans > scans);
+    assert_lists_agree(t);
+}
+
+static void test_merge_and_a_new_student(void **state)
+{
+    two *t = *state;
+    assert_lists_agree(t);
+    long long keep = nth_student(t->f->v, 0), from = nth_student(t->f->v, 2);
+    if (from == keep)
+        from = nth_student(t->f->v, 3);
+    assert_true(from != keep);
+    OK(cl_student_merge(t->f->v, keep, from));
+    assert_lists_agree(t);
+    /* A student added by the other connection, with a follow-up due. */
+    json_t *fields = J("{\"number\": \"A0001\", \"name\": \"新来的\", \"class\": \"初一(1)班\", \"status\": \"active\"}");
+    long long id;
+    OK(cl_student_add(t->other, fields, false, &id));
+    json_decref(fields);
+    json_t *session = J("{\"occurred_at\": \"2026-11-19\", \"session_type\": \"individual\", \"risk_noted\": false,"
+                        " \"follow_up\": \"2026-11-22\"}");
+    OK(cl_record_add(t->other, "session", id, session, 0, NULL));
+    json_decref(session);
+    char *name = name_in_list(t->f->v, id);
+    assert_string_equal(name, "新来的");
+    free(name);
+    assert_lists_agree(t);
+}
+
+/* Inside a write transaction the list reads through the join, so a change
+ * rolled back never stays in the directory. */
+static void test_write_rolled_back(void **state)
+{
+    two *t = *state;
+    assert_lists_agree(t);
+    long long s = nth_student(t->f->v, 0);
+    sqlite3 *db = cl_vault_db(t->f->v);
+    char *before = name_in_list(t->f->v, s);
+    OK(cl_db_exec(db, "BEGIN IMMEDIATE"));
+    char sql[128];
+    snprintf(sql, sizeof sql, "UPDATE students SET name = '撤回的名字' WHERE id = %lld", s);
+    OK(cl_db_exec(db, sql));
+    char *during = name_in_list(t->f->v, s);
+    assert_string_equal(during, "撤回的名字");
+    OK(cl_db_exec(db, "ROLLBACK"));
+    char *after = name_in_list(t->f->v, s);
+    assert_string_equal(after, before);
+    free(before);
+    free(during);
+    free(after);
+    assert_lists_agree(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_directory_read_once_while_nothing_changes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_changes_through_this_connection, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_changes_through_another_connection, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_merge_and_a_new_student, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_write_rolled_back, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
