@@ -169,7 +169,8 @@ typedef struct due_item {
 
 typedef struct due_day {
     due_item *items;
-    size_t n, cap;
+    due_item **order; /* the items in the list's order */
+    size_t n, cap, order_cap;
     cl_buf texts; /* wiped when freed: names are in it */
     const cl_student_directory *directory; /* NULL: the rows are joined to students */
 } due_day;
@@ -197,10 +198,8 @@ static cl_status day_add(due_day *day, sqlite3_stmt *q, int source)
     *it = (due_item){.source = source, .student = sqlite3_column_int64(q, C_STUDENT),
                      .record = sqlite3_column_int64(q, C_RECORD), .risk = sqlite3_column_int(q, C_RISK)};
     if (day->directory) {
-        it->who = cl_student_directory_find(day->directory, it->student);
-        if (!it->who) /* as the join leaves out a row with no student */
-            return CL_OK;
-        it->risk = it->who->risk_level;
+        /* Looked up once the day is read, by when it is in the cache. */
+        cl_student_directory_prefetch(day->directory, it->student);
     } else {
         it->text[T_NUMBER] = keep_text(day, q, C_NUMBER, &ok);
         it->text[T_NAME] = keep_text(day, q, C_NAME, &ok);
@@ -229,7 +228,7 @@ static const char *item_text(const due_day *day, const due_item *it, int t)
  * bytewise), student id, source, record. */
 static int item_order(const void *a, const void *b)
 {
-    const due_item *x = a, *y = b;
+    const due_item *x = *(due_item *const *)a, *y = *(due_item *const *)b;
     int c = strcmp(x->number.text, y->number.text);
     if (c)
         return c;
@@ -244,7 +243,7 @@ static int item_order(const void *a, const void *b)
  * student's rank stands for (number, id). */
 static int item_rank_order(const void *a, const void *b)
 {
-    const due_item *x = a, *y = b;
+    const due_item *x = *(due_item *const *)a, *y = *(due_item *const *)b;
     if (x->who->rank != y->who->rank)
         return x->who->rank < y->who->rank ? -1 : 1;
     if (x->source != y->source)
@@ -536,21 +535,35 @@ static cl_student_text joined_text(const char *text)
 /* Gives the day's rows in the list's order, until the page is full. */
 static cl_status give_day(due_walker *w, due_day *day)
 {
+    if (day->order_cap < day->n) {
+        due_item **grown = realloc(day->order, day->cap * sizeof *grown);
+        if (!grown)
+            return cl_fail(CL_ESOFTWARE, _("out of memory"));
+        day->order = grown;
+        day->order_cap = day->cap;
+    }
+    size_t n = 0;
     for (size_t i = 0; i < day->n; i++) {
         due_item *it = &day->items[i];
-        if (it->who) {
+        if (day->directory) {
+            it->who = cl_student_directory_find(day->directory, it->student);
+            if (!it->who) /* as the join leaves out a row with no student */
+                continue;
+            it->risk = it->who->risk_level;
             it->number = it->who->number;
             it->name = it->who->name;
             it->class_name = it->who->class_name;
+            cl_student_directory_prefetch_texts(it->who);
         } else {
             it->number = joined_text(item_text(day, it, T_NUMBER));
             it->name = joined_text(item_text(day, it, T_NAME));
             it->class_name = joined_text(item_text(day, it, T_CLASS));
         }
+        day->order[n++] = it;
     }
-    qsort(day->items, day->n, sizeof *day->items, day->directory ? item_rank_order : item_order);
+    qsort(day->order, n, sizeof *day->order, day->directory ? item_rank_order : item_order);
     cl_status st = CL_OK;
-    for (size_t i = 0; st == CL_OK && i < day->n; i++) {
+    for (size_t i = 0; st == CL_OK && i < n; i++) {
         if (w->page->limit > 0 && w->given == w->page->limit) {
             w->full = true;
             break;
@@ -559,12 +572,12 @@ static cl_status give_day(due_walker *w, due_day *day)
         w->out.len = 0;
         if (!w->text && !o.object)
             return cl_fail(CL_ESOFTWARE, _("out of memory"));
-        if (!due_row(&w->d, day, &day->items[i], &o)) { /* as json_pack's NULL skipped it before */
+        if (!due_row(&w->d, day, day->order[i], &o)) { /* as json_pack's NULL skipped it before */
             json_decref(o.object);
             cl_error_clear();
             continue;
         }
-        key_of_item(day, &day->items[i], w->key, sizeof w->key);
+        key_of_item(day, day->order[i], w->key, sizeof w->key);
         st = w->text ? w->text(w->out.data, w->out.len, w->key, w->ctx) : w->row(o.object, w->key, w->ctx);
         json_decref(o.object);
         w->given++;
@@ -618,6 +631,7 @@ static cl_status walk_sources(due_walker *w, sqlite3_stmt *q[2], const cl_studen
             st = give_day(w, &day);
     }
     free(day.items);
+    free(day.order);
     cl_buf_free(&day.texts);
     return st;
 }

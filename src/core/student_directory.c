@@ -76,6 +76,21 @@ typedef struct text_at {
     size_t text, json; /* json: SIZE_MAX when not UTF-8 */
 } text_at;
 
+void cl_student_directory_prefetch(const cl_student_directory *d, long long id)
+{
+    if (d->n > 0 && id >= d->entries[0].id && (unsigned long long)(id - d->entries[0].id) < d->n)
+        __builtin_prefetch(&d->entries[id - d->entries[0].id]);
+}
+
+void cl_student_directory_prefetch_texts(const cl_student_entry *e)
+{
+    /* The three are written one after the other (read_directory). */
+    if (e->number.json)
+        __builtin_prefetch(e->number.json);
+    if (e->class_name.json)
+        __builtin_prefetch(e->class_name.json + e->class_name.json_len - 1);
+}
+
 /* Keeps column c's text in the arena, and its JSON string in the other. */
 static cl_status keep(cl_student_directory *d, sqlite3_stmt *q, int c, cl_student_text *t, text_at *at)
 {

@@ -47,6 +47,12 @@ cl_status cl_student_directory_current(cl_vault *v, bool read_if_stale, const cl
 /* The student of id, or NULL when students has no such row. */
 const cl_student_entry *cl_student_directory_find(const cl_student_directory *d, long long id);
 
+/* Asks the processor for the entry of id, and for an entry's JSON
+ * texts, ahead of their use: a whole list looks up thousands of students
+ * in no order, each a cache miss. */
+void cl_student_directory_prefetch(const cl_student_directory *d, long long id);
+void cl_student_directory_prefetch_texts(const cl_student_entry *e);
+
 /* Frees d (wiped, as every block freed is); NULL is fine. */
 void cl_student_directory_free(cl_student_directory *d);
 
