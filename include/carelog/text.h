@@ -152,7 +152,8 @@ void cl_json_row_text_k(cl_json_row *r, const char *key, size_t key_len, const c
 void cl_json_row_null_k(cl_json_row *r, const char *key, size_t key_len);
 /* text[0..len) whose JSON string (quotes included, as cl_buf_json_string
  * writes it) is already at hand in json[0..json_len), NULL when text is
- * not UTF-8: a text that stands in many rows is escaped once. */
+ * not UTF-8: a text that stands in many rows is escaped once. text may
+ * be NULL when r writes text (it is what an object is given). */
 void cl_json_row_text_written(cl_json_row *r, const char *key, size_t key_len, const char *text, size_t len,
                               const char *json, size_t json_len);
 static inline void cl_json_row_integer(cl_json_row *r, const char *key, long long n)

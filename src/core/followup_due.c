@@ -147,6 +147,13 @@ static const char *const source_sql[2][3] = {
      POLICIES_ALONE},
 };
 static const char *const source_names[2] = {"follow_up", "policy"};
+/* A word of the list's own, with its JSON string. */
+typedef struct plain_word {
+    const char *text, *json;
+    size_t len;
+} plain_word;
+static const plain_word sources[2] = {{"follow_up", "\"follow_up\"", 9}, {"policy", "\"policy\"", 6}};
+static const plain_word statuses[2] = {{"due", "\"due\"", 3}, {"overdue", "\"overdue\"", 7}};
 enum { C_DATE, C_NUMBER, C_STUDENT, C_RECORD, C_NAME, C_CLASS, C_RISK, C_KIND, C_SET_ON };
 enum { C_BASIS = C_KIND, C_VALUE = C_SET_ON, C_DAYS, C_LAST_CONTACT };
 
@@ -155,7 +162,7 @@ enum { C_BASIS = C_KIND, C_VALUE = C_SET_ON, C_DAYS, C_LAST_CONTACT };
 /* A row read from a source, its texts copied into the day's arena (an
  * offset each, as the arena grows): the rows of a day are all read before
  * the first is given. */
-enum { T_DATE, T_NUMBER, T_NAME, T_CLASS, T_KIND, T_SET_ON, T_BASIS = T_KIND, T_VALUE = T_SET_ON, T_LAST_CONTACT,
+enum { T_NUMBER, T_NAME, T_CLASS, T_KIND, T_SET_ON, T_BASIS = T_KIND, T_VALUE = T_SET_ON, T_LAST_CONTACT,
        N_TEXTS };
 typedef struct due_item {
     int source;
@@ -172,6 +179,8 @@ typedef struct due_day {
     due_item **order; /* the items in the list's order */
     size_t n, cap, order_cap;
     cl_buf texts; /* wiped when freed: names are in it */
+    const char *date; /* the due date of every row of the day, as written */
+    long due;         /* as days (LONG_MIN: not a date) */
     const cl_student_directory *directory; /* NULL: the rows are joined to students */
 } due_day;
 
@@ -205,7 +214,6 @@ static cl_status day_add(due_day *day, sqlite3_stmt *q, int source)
         it->text[T_NAME] = keep_text(day, q, C_NAME, &ok);
         it->text[T_CLASS] = keep_text(day, q, C_CLASS, &ok);
     }
-    it->text[T_DATE] = keep_text(day, q, C_DATE, &ok);
     it->text[T_KIND] = keep_text(day, q, C_KIND, &ok);
     it->text[T_SET_ON] = keep_text(day, q, C_SET_ON, &ok);
     if (source == POLICY) {
@@ -298,6 +306,9 @@ cl_status cl_followup_cursor_check(const char *cursor)
 typedef struct reason_words {
     char key[64];
     char en[300], zh[300]; /* as long as a whole reason may be */
+    /* Each as the inside of a JSON string, when it fits (else SIZE_MAX). */
+    char en_json[600], zh_json[600];
+    size_t en_json_len, zh_json_len;
 } reason_words;
 
 typedef struct due_ctx {
@@ -327,6 +338,114 @@ static void copy_inert(const char *text, char *out, size_t size)
     free(safe);
 }
 
+/* text as the inside of a JSON string into out[size]: its length, or
+ * SIZE_MAX when it does not fit or is not UTF-8. */
+static size_t inside_json(const char *text, char *out, size_t size)
+{
+    cl_buf b = {0};
+    size_t n = SIZE_MAX;
+    if (cl_buf_json_string(&b, text, strlen(text)) == CL_OK && b.len - 2 <= size) {
+        n = b.len - 2;
+        memcpy(out, b.data + 1, n);
+    }
+    cl_buf_free(&b);
+    cl_error_clear();
+    return n;
+}
+
+/* A reason as the pieces it is put together from, each with the inside
+ * of its JSON string when that is at hand: it is said as text cut to
+ * REASON_MAX bytes (as snprintf would, before a character), and written
+ * out, a reason short enough not to be cut is its pieces' JSON one after
+ * the other, never escaped again. */
+#define REASON_MAX 299
+typedef struct reason_piece {
+    const char *text, *json; /* json NULL: to be escaped */
+    size_t len, json_len;
+} reason_piece;
+typedef struct reason_text {
+    reason_piece pieces[8];
+    int n;
+    char digits[24];
+    char since[64];
+} reason_text;
+
+/* A literal and its length, for put_plain. */
+#define PLAIN(literal) literal, sizeof literal - 1
+
+static void put_piece(reason_text *r, const char *text, size_t len, const char *json, size_t json_len)
+{
+    r->pieces[r->n++] = (reason_piece){text, json, len, json_len};
+}
+
+/* Text that a JSON string holds as it is (none of ", \\ or a control). */
+static void put_plain(reason_text *r, const char *text, size_t len)
+{
+    put_piece(r, text, len, text, len);
+}
+
+static bool plain_ascii(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7F || s[i] == '"' || s[i] == '\\')
+            return false;
+    return true;
+}
+
+static void put_text(reason_text *r, const char *text)
+{
+    size_t n = strlen(text);
+    put_piece(r, text, n, plain_ascii(text, n) ? text : NULL, n);
+}
+
+/* The date part of a stored date or date-time (its first 10 bytes). */
+static void put_date(reason_text *r, const char *s)
+{
+    size_t n = strnlen(s, 10);
+    put_piece(r, s, n, plain_ascii(s, n) ? s : NULL, n);
+}
+
+static void put_words(reason_text *r, const char *text, const char *json, size_t json_len)
+{
+    put_piece(r, text, strlen(text), json_len == SIZE_MAX ? NULL : json, json_len);
+}
+
+static void put_integer(reason_text *r, long long n)
+{
+    text_cat c = cat_into(r->digits, sizeof r->digits);
+    cat_i(&c, n);
+    put_plain(r, r->digits, (size_t)(c.at - r->digits));
+}
+
+/* The reason under key: its pieces' JSON when it is written out and fits
+ * uncut, else its text. */
+static void reason_put(cl_json_row *o, const char *key, size_t key_len, const reason_text *r)
+{
+    size_t len = 0, json_len = 2;
+    bool written = o->text != NULL;
+    for (int i = 0; i < r->n; i++) {
+        len += r->pieces[i].len;
+        json_len += r->pieces[i].json_len;
+        written = written && r->pieces[i].json;
+    }
+    if (written && len <= REASON_MAX && json_len <= 2048) {
+        char json[2048], *at = json;
+        *at++ = '"';
+        for (int i = 0; i < r->n; i++) {
+            memcpy(at, r->pieces[i].json, r->pieces[i].json_len);
+            at += r->pieces[i].json_len;
+        }
+        *at++ = '"';
+        cl_json_row_text_written(o, key, key_len, NULL, 0, json, (size_t)(at - json));
+        return;
+    }
+    char text[REASON_MAX + 1];
+    text_cat c = cat_into(text, sizeof text);
+    for (int i = 0; i < r->n; i++)
+        cat_n(&c, r->pieces[i].text, r->pieces[i].len);
+    cl_json_row_text_k(o, key, key_len, text, (size_t)(c.at - text));
+}
+
 /* The words of key, made by make when the list has not met key before
  * (into scratch when the cache is full). */
 static const reason_words *words_of(due_ctx *d, const char *key, reason_words *scratch,
@@ -339,6 +458,8 @@ static const reason_words *words_of(due_ctx *d, const char *key, reason_words *s
     reason_words *w = d->n_words < REASON_WORDS && strlen(key) < sizeof w->key ? &d->words[d->n_words++] : scratch;
     snprintf(w->key, sizeof w->key, "%s", key);
     make(d, day, it, w);
+    w->en_json_len = inside_json(w->en, w->en_json, sizeof w->en_json);
+    w->zh_json_len = inside_json(w->zh, w->zh_json, sizeof w->zh_json);
     return w;
 }
 
@@ -365,33 +486,32 @@ static void policy_words(due_ctx *d, const due_day *day, const due_item *it, rea
 
 /* reason and reason_zh say the same for people, in English and Chinese
  * (the fronts show the one of the interface language). */
-static void followup_reason(due_ctx *d, const due_day *day, const due_item *it, char *reason, char *reason_zh, size_t size)
+static void followup_reason(due_ctx *d, const due_day *day, const due_item *it, reason_text *en, reason_text *zh)
 {
     reason_words scratch;
     const reason_words *w = words_of(d, item_text(day, it, T_KIND), &scratch, kind_words, day, it);
     long long set_by = it->record;
     const char *set_on = item_text(day, it, T_SET_ON);
     /* "follow-up set by %s #%lld on %.10s" */
-    text_cat en = cat_into(reason, size);
-    cat_s(&en, "follow-up set by ");
-    cat_s(&en, w->en);
-    cat_s(&en, " #");
-    cat_i(&en, set_by);
-    cat_s(&en, " on ");
-    cat_date(&en, set_on);
+    put_plain(en, PLAIN("follow-up set by "));
+    put_words(en, w->en, w->en_json, w->en_json_len);
+    put_plain(en, PLAIN(" #"));
+    put_integer(en, set_by);
+    put_plain(en, PLAIN(" on "));
+    put_date(en, set_on);
     /* "%.10s 的%s #%lld 约定的跟进" */
-    text_cat zh = cat_into(reason_zh, size);
-    cat_date(&zh, set_on);
-    cat_s(&zh, " 的");
-    cat_s(&zh, w->zh);
-    cat_s(&zh, " #");
-    cat_i(&zh, set_by);
-    cat_s(&zh, " 约定的跟进");
+    put_date(zh, set_on);
+    put_plain(zh, PLAIN(" 的"));
+    put_words(zh, w->zh, w->zh_json, w->zh_json_len);
+    put_plain(zh, PLAIN(" #"));
+    put_integer(zh, set_by);
+    put_plain(zh, PLAIN(" 约定的跟进"));
 }
 
 /* The policy with the fewest days, from the last direct contact (or from
  * the day the student was added), as student_state keeps it. */
-static void policy_reason(due_ctx *d, const due_day *day, const due_item *it, long due, char *reason, char *reason_zh, size_t size)
+static void policy_reason(due_ctx *d, const due_day *day, const due_item *it, long due, reason_text *en,
+                          reason_text *zh)
 {
     /* Longer than a cached key can be, so that a key too long to keep is
      * worked out afresh (words_of) rather than cut to one another policy
@@ -401,29 +521,30 @@ static void policy_reason(due_ctx *d, const due_day *day, const due_item *it, lo
     reason_words scratch;
     const reason_words *w = words_of(d, key, &scratch, policy_words, day, it);
     int days = it->days;
-    char since[64], since_zh[64];
+    char *since = en->since, *since_zh = zh->since;
     if (it->contacted) {
-        snprintf(since, sizeof since, "last contact %.10s", item_text(day, it, T_LAST_CONTACT));
-        snprintf(since_zh, sizeof since_zh, "上次接触 %.10s", item_text(day, it, T_LAST_CONTACT));
+        snprintf(since, sizeof en->since, "last contact %.10s", item_text(day, it, T_LAST_CONTACT));
+        snprintf(since_zh, sizeof zh->since, "上次接触 %.10s", item_text(day, it, T_LAST_CONTACT));
     } else {
         char date[11];
         date_of_days(due - days, date);
-        snprintf(since, sizeof since, "no contact yet (on file since %s)", date);
-        snprintf(since_zh, sizeof since_zh, "尚未接触（%s 建档）", date);
+        snprintf(since, sizeof en->since, "no contact yet (on file since %s)", date);
+        snprintf(since_zh, sizeof zh->since, "尚未接触（%s 建档）", date);
     }
     /* "%s: at least every %d day%s; %s" and "%s：至少每 %d 天一次；%s". */
-    text_cat en = cat_into(reason, size);
-    cat_s(&en, w->en);
-    cat_s(&en, ": at least every ");
-    cat_i(&en, days);
-    cat_s(&en, days == 1 ? " day; " : " days; ");
-    cat_s(&en, since);
-    text_cat zh = cat_into(reason_zh, size);
-    cat_s(&zh, w->zh);
-    cat_s(&zh, "：至少每 ");
-    cat_i(&zh, days);
-    cat_s(&zh, " 天一次；");
-    cat_s(&zh, since_zh);
+    put_words(en, w->en, w->en_json, w->en_json_len);
+    put_plain(en, PLAIN(": at least every "));
+    put_integer(en, days);
+    if (days == 1)
+        put_plain(en, PLAIN(" day; "));
+    else
+        put_plain(en, PLAIN(" days; "));
+    put_text(en, since);
+    put_words(zh, w->zh, w->zh_json, w->zh_json_len);
+    put_plain(zh, PLAIN("：至少每 "));
+    put_integer(zh, days);
+    put_plain(zh, PLAIN(" 天一次；"));
+    put_text(zh, since_zh);
 }
 
 /* A key and its length, for cl_json_row_*_k. */
@@ -444,36 +565,36 @@ static void student_text(cl_json_row *o, const char *key, size_t key_len, const 
  * UTF-8, or out of memory. */
 static bool due_row(due_ctx *d, const due_day *day, const due_item *it, cl_json_row *o)
 {
-    const char *date = item_text(day, it, T_DATE);
-    long due = days_of(date);
+    long due = day->due;
     if (due == LONG_MIN)
         return false;
     bool policy = it->source == POLICY;
-    char reason[300], reason_zh[300];
+    reason_text en = {.n = 0}, zh = {.n = 0};
     if (policy)
-        policy_reason(d, day, it, due, reason, reason_zh, sizeof reason);
+        policy_reason(d, day, it, due, &en, &zh);
     else
-        followup_reason(d, day, it, reason, reason_zh, sizeof reason);
+        followup_reason(d, day, it, &en, &zh);
     long overdue = d->today - due;
-    /* days_of took it as YYYY-MM-DD: the text is the date as written. */
-    char due_date[11];
-    memcpy(due_date, date, 10);
-    due_date[10] = '\0';
+    /* days_of took it as YYYY-MM-DD: digits and dashes, as written. */
+    char due_date[13] = {'"'};
+    memcpy(due_date + 1, day->date, 10);
+    due_date[11] = '"';
     cl_json_row_integer(o, "student_id", (json_int_t)it->student);
     student_text(o, KEY("number"), it, &it->number);
     student_text(o, KEY("name"), it, &it->name);
     student_text(o, KEY("class"), it, &it->class_name);
     cl_json_row_integer(o, "risk_level", it->risk);
-    cl_json_row_text(o, "due_date", due_date);
+    cl_json_row_text_written(o, KEY("due_date"), due_date + 1, 10, due_date, 12);
     cl_json_row_integer(o, "days_overdue", (json_int_t)overdue);
-    cl_json_row_text(o, "status", overdue > 0 ? "overdue" : "due");
-    cl_json_row_text(o, "source", source_names[it->source]);
-    cl_json_row_text(o, "reason", reason);
+    const plain_word *status = &statuses[overdue > 0], *source = &sources[it->source];
+    cl_json_row_text_written(o, KEY("status"), status->text, status->len, status->json, status->len + 2);
+    cl_json_row_text_written(o, KEY("source"), source->text, source->len, source->json, source->len + 2);
+    reason_put(o, KEY("reason"), &en);
     if (!policy && it->record > 0)
         cl_json_row_integer(o, "record_id", (json_int_t)it->record);
     else
         cl_json_row_null(o, "record_id");
-    cl_json_row_text(o, "reason_zh", reason_zh);
+    reason_put(o, KEY("reason_zh"), &zh);
     return cl_json_row_close(o);
 }
 
@@ -481,7 +602,7 @@ static bool due_row(due_ctx *d, const due_day *day, const due_item *it, cl_json_
 static void key_of_item(const due_day *day, const due_item *it, char *out, size_t size)
 {
     text_cat c = cat_into(out, size);
-    cat_date(&c, item_text(day, it, T_DATE));
+    cat_date(&c, day->date);
     cat_s(&c, "/");
     cat_i(&c, it->student);
     cat_s(&c, "/");
@@ -626,9 +747,11 @@ static cl_status walk_sources(due_walker *w, sqlite3_stmt *q[2], const cl_studen
                 if (st == CL_OK)
                     st = source_step(w->d.db, q[s], &has[s]);
             }
-        free(date);
+        day.date = date;
+        day.due = date ? days_of(date) : LONG_MIN;
         if (st == CL_OK)
             st = give_day(w, &day);
+        free(date);
     }
     free(day.items);
     free(day.order);

@@ -12,6 +12,7 @@
 
 #include "carelog/catalog.h"
 #include "carelog/secret.h"
+#include "carelog/text.h"
 #include "followup_support.h"
 
 /* The student form's text with its first circumstance replaced by the
@@ -35,6 +36,36 @@ static void import_circumstances(fixture *f, const char *choices)
     int version = 0;
     OK(cl_catalog_import(f->v, path, &version));
     assert_int_equal(version, 2);
+}
+
+static cl_status keep_text_row(const char *json, size_t len, const char *cursor, void *ctx)
+{
+    (void)cursor;
+    cl_status st = cl_buf_append(ctx, json, len);
+    return st != CL_OK ? st : cl_buf_append(ctx, "\n", 1);
+}
+
+/* The list written out (its reasons put together from their pieces' JSON
+ * where they fit) reads byte for byte as its objects dumped. */
+static void assert_text_as_objects(fixture *f, const char *today)
+{
+    json_t *list = due(f, today, 0);
+    assert_true(json_array_size(list) > 0);
+    cl_buf want = {0}, text = {0};
+    size_t i;
+    json_t *r;
+    json_array_foreach(list, i, r) {
+        char *row = json_dumps(r, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        OK(cl_buf_puts(&want, row));
+        OK(cl_buf_append(&want, "\n", 1));
+        free(row);
+    }
+    cl_due_page p = {.today = today};
+    OK(cl_followup_due_text_each(f->v, &p, keep_text_row, &text, NULL));
+    assert_string_equal(text.data, want.data);
+    cl_buf_free(&want);
+    cl_buf_free(&text);
+    json_decref(list);
 }
 
 /* Each policy's row names its own circumstance, however long the ids:
@@ -67,6 +98,7 @@ static void test_policies_with_long_ids(void **state)
     assert_non_null(strstr(s_of(ra, "reason_zh"), "甲类"));
     assert_non_null(strstr(s_of(rb, "reason_zh"), "乙类"));
     json_decref(list);
+    assert_text_as_objects(f, "2026-11-05");
 }
 
 /* A circumstance's label long enough to be cut where the reason is
@@ -90,6 +122,24 @@ static void test_policy_with_long_label(void **state)
     assert_true(strncmp(zh, "A长长长", strlen("A长长长")) == 0);
     assert_non_null(strstr(zh, "：至少每 10 天一次"));
     json_decref(list);
+    assert_text_as_objects(f, "2026-11-05");
+}
+
+/* Labels with what a JSON string escapes: written out, the reason is
+ * escaped as its object's is. */
+static void test_policy_labels_escaped(void **state)
+{
+    fixture *f = *state;
+    import_circumstances(f, "  choice quoted 带\"引号\"的\\类 | Kind \"A\" \\ B\n");
+    long long s = student(f, "20260001", "引号生", "active", "[\"quoted\"]");
+    OK(cl_followup_policy_set(f->v, "circumstance", "quoted", 10));
+    json_t *list = due(f, "2026-11-05", 0);
+    json_t *r = row_of(list, s, "policy");
+    assert_non_null(r);
+    assert_non_null(strstr(s_of(r, "reason"), "Kind \"A\" \\ B"));
+    assert_non_null(strstr(s_of(r, "reason_zh"), "带\"引号\"的\\类"));
+    json_decref(list);
+    assert_text_as_objects(f, "2026-11-05");
 }
 
 int main(void)
@@ -99,6 +149,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_policies_with_long_ids),
         T(test_policy_with_long_label),
+        T(test_policy_labels_escaped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
