@@ -123,6 +123,30 @@ static void place(const cl_student_directory *d, cl_student_text *t, const text_
     t->json = at->json == SIZE_MAX ? NULL : d->json.data + at->json;
 }
 
+/* A student's three texts take about this much, and their JSON a little
+ * more (the quotes): what the arenas are first sized for. */
+enum { TEXT_BYTES = 48, JSON_BYTES = 56, MAX_EXPECTED = 1 << 16, MIN_EXPECTED = 64 };
+
+/* How many students to make room for: the span of their ids, within
+ * bounds (a vault whose ids are far apart grows the arrays as it reads). */
+static cl_status expected_students(sqlite3 *db, size_t *out)
+{
+    sqlite3_stmt *q;
+    cl_status st = cl_db_cached(db, "SELECT (SELECT min(id) FROM students), (SELECT max(id) FROM students)", &q);
+    if (st != CL_OK)
+        return st;
+    *out = MIN_EXPECTED;
+    if (sqlite3_step(q) == SQLITE_ROW) {
+        long long span = sqlite3_column_int64(q, 1) - sqlite3_column_int64(q, 0) + 1;
+        if (span > MIN_EXPECTED)
+            *out = span < MAX_EXPECTED ? (size_t)span : MAX_EXPECTED;
+    } else {
+        st = cl_db_fail(db, "counting the students");
+    }
+    sqlite3_reset(q);
+    return st;
+}
+
 static cl_status read_directory(sqlite3 *db, cl_student_directory *d)
 {
     sqlite3_stmt *q;
@@ -131,10 +155,19 @@ static cl_status read_directory(sqlite3 *db, cl_student_directory *d)
         return st;
     size_t cap = 0;
     text_at(*at)[3] = NULL;
-    int rc;
+    /* Sized once for the students there are (ids are dense as they are
+     * added), not grown by doubling: each move of a large block costs
+     * fresh pages, a copy and a wipe. */
+    size_t expected = 0;
+    st = expected_students(db, &expected);
+    if (st == CL_OK)
+        st = cl_buf_reserve(&d->texts, expected * TEXT_BYTES);
+    if (st == CL_OK)
+        st = cl_buf_reserve(&d->json, expected * JSON_BYTES);
+    int rc = SQLITE_DONE;
     while (st == CL_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
         if (d->n == cap) {
-            cap = cap ? cap * 2 : 1024;
+            cap = cap ? cap * 2 : expected;
             cl_student_entry *entries = realloc(d->entries, cap * sizeof *entries);
             if (entries)
                 d->entries = entries;
