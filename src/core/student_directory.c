@@ -98,7 +98,8 @@ static cl_status keep(cl_student_directory *d, sqlite3_stmt *q, int c, cl_studen
     size_t bytes = (size_t)sqlite3_column_bytes(q, c);
     size_t len = s ? strnlen(s, bytes) : 0;
     if (len > UINT32_MAX / 8)
-        return cl_fail(CL_EDATA, _("a student's text is too long"));
+        return cl_fail(CL_EDATA, _("a student's number, name or class is too long to list (more than 512 MiB); "
+                                   "shorten it with `carelog student edit`"));
     at->text = d->texts.len;
     cl_status st = cl_buf_append(&d->texts, s ? s : "", len);
     if (st == CL_OK)
