@@ -18,14 +18,6 @@
 #include "followup_internal.h"
 #include "student_directory.h"
 
-/* Days since 1970-01-01 to "YYYY-MM-DD". */
-static void date_of_days(long days, char out[11])
-{
-    time_t t = (time_t)days * 86400;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 11, "%Y-%m-%d", &tm);
-}
 
 /* The date part (first 10 bytes) of a stored date or date-time, as days;
  * LONG_MIN when it is not a date. */
@@ -39,70 +31,6 @@ static long days_of(const char *s)
     return cl_date_days(d);
 }
 
-/* The length of s[0..n) without a character cut at its end. A row
- * whose text is not UTF-8 is left out of the list, so a text cut to fit
- * is cut before a character, never inside one. */
-static size_t whole_characters(const char *s, size_t n)
-{
-    size_t start = n;
-    while (start > 0 && ((unsigned char)s[start - 1] & 0xC0) == 0x80 && n - start < 3)
-        start--;
-    if (start == 0)
-        return n;
-    unsigned char lead = (unsigned char)s[start - 1];
-    size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-    return n - (start - 1) < need ? start - 1 : n;
-}
-
-/* Texts put together piece by piece, cut at the end of their buffer: a
- * list of thousands of rows says each row's reason and cursor without a
- * printf apiece. */
-typedef struct text_cat {
-    char *at, *end; /* end: the last byte, kept for the NUL */
-} text_cat;
-
-static text_cat cat_into(char *buf, size_t size)
-{
-    text_cat c = {buf, buf + size - 1};
-    *buf = '\0';
-    return c;
-}
-
-static void cat_n(text_cat *c, const char *s, size_t n)
-{
-    size_t room = (size_t)(c->end - c->at);
-    bool full = n > room;
-    if (full)
-        n = whole_characters(s, room);
-    memcpy(c->at, s, n);
-    c->at += n;
-    *c->at = '\0';
-    if (full)
-        c->end = c->at; /* cut at the end, as snprintf would */
-}
-
-static void cat_s(text_cat *c, const char *s)
-{
-    cat_n(c, s, strlen(s));
-}
-
-static void cat_i(text_cat *c, long long n)
-{
-    char digits[24], *d = digits + sizeof digits;
-    unsigned long long u = n < 0 ? 0 - (unsigned long long)n : (unsigned long long)n;
-    do
-        *--d = (char)('0' + u % 10);
-    while (u /= 10);
-    if (n < 0)
-        *--d = '-';
-    cat_n(c, d, (size_t)(digits + sizeof digits - d));
-}
-
-/* The date part of a stored date or date-time (its first 10 bytes). */
-static void cat_date(text_cat *c, const char *s)
-{
-    cat_n(c, s, strnlen(s, 10));
-}
 
 /* ---- the two sources ------------------------------------------------- */
 
@@ -297,255 +225,10 @@ cl_status cl_followup_cursor_check(const char *cursor)
     free(shown);
     return st;
 }
-
-/* The words a reason names, worked out once per list for each kind that
- * set a follow-up (its id made inert, its Chinese title) and each policy
- * (its label in both languages, inert): a list of thousands of rows names
- * a handful of them. */
-#define REASON_WORDS 16
-typedef struct reason_words {
-    char key[64];
-    char en[300], zh[300]; /* as long as a whole reason may be */
-    /* Each as the inside of a JSON string, when it fits (else SIZE_MAX). */
-    char en_json[600], zh_json[600];
-    size_t en_json_len, zh_json_len;
-} reason_words;
-
 typedef struct due_ctx {
-    cl_vault *v;
-    sqlite3 *db;
     long today;
-    cl_form *form; /* the student form, read at the first policy row */
-    bool form_read;
-    reason_words words[REASON_WORDS];
-    int n_words;
+    due_reasons reasons;
 } due_ctx;
-
-/* text into out[size], cut before a character if it must be. */
-static void copy_whole(const char *text, char *out, size_t size)
-{
-    size_t n = strlen(text);
-    if (n >= size)
-        n = whole_characters(text, size - 1);
-    memcpy(out, text, n);
-    out[n] = '\0';
-}
-
-static void copy_inert(const char *text, char *out, size_t size)
-{
-    char *safe = cl_text_inert(text, false);
-    copy_whole(safe ? safe : "", out, size);
-    free(safe);
-}
-
-/* text as the inside of a JSON string into out[size]: its length, or
- * SIZE_MAX when it does not fit or is not UTF-8. */
-static size_t inside_json(const char *text, char *out, size_t size)
-{
-    cl_buf b = {0};
-    size_t n = SIZE_MAX;
-    if (cl_buf_json_string(&b, text, strlen(text)) == CL_OK && b.len - 2 <= size) {
-        n = b.len - 2;
-        memcpy(out, b.data + 1, n);
-    }
-    cl_buf_free(&b);
-    cl_error_clear();
-    return n;
-}
-
-/* A reason as the pieces it is put together from, each with the inside
- * of its JSON string when that is at hand: it is said as text cut to
- * REASON_MAX bytes (as snprintf would, before a character), and written
- * out, a reason short enough not to be cut is its pieces' JSON one after
- * the other, never escaped again. */
-#define REASON_MAX 299
-typedef struct reason_piece {
-    const char *text, *json; /* json NULL: to be escaped */
-    size_t len, json_len;
-} reason_piece;
-typedef struct reason_text {
-    reason_piece pieces[8];
-    int n;
-    char digits[24];
-    char since[64];
-} reason_text;
-
-/* A literal and its length, for put_plain. */
-#define PLAIN(literal) literal, sizeof literal - 1
-
-static void put_piece(reason_text *r, const char *text, size_t len, const char *json, size_t json_len)
-{
-    r->pieces[r->n++] = (reason_piece){text, json, len, json_len};
-}
-
-/* Text that a JSON string holds as it is (none of ", \\ or a control). */
-static void put_plain(reason_text *r, const char *text, size_t len)
-{
-    put_piece(r, text, len, text, len);
-}
-
-static bool plain_ascii(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7F || s[i] == '"' || s[i] == '\\')
-            return false;
-    return true;
-}
-
-static void put_text(reason_text *r, const char *text)
-{
-    size_t n = strlen(text);
-    put_piece(r, text, n, plain_ascii(text, n) ? text : NULL, n);
-}
-
-/* The date part of a stored date or date-time (its first 10 bytes). */
-static void put_date(reason_text *r, const char *s)
-{
-    size_t n = strnlen(s, 10);
-    put_piece(r, s, n, plain_ascii(s, n) ? s : NULL, n);
-}
-
-static void put_words(reason_text *r, const char *text, const char *json, size_t json_len)
-{
-    put_piece(r, text, strlen(text), json_len == SIZE_MAX ? NULL : json, json_len);
-}
-
-static void put_integer(reason_text *r, long long n)
-{
-    text_cat c = cat_into(r->digits, sizeof r->digits);
-    cat_i(&c, n);
-    put_plain(r, r->digits, (size_t)(c.at - r->digits));
-}
-
-/* The reason under key: its pieces' JSON when it is written out and fits
- * uncut, else its text. */
-static void reason_put(cl_json_row *o, const char *key, size_t key_len, const reason_text *r)
-{
-    size_t len = 0, json_len = 2;
-    bool written = o->text != NULL;
-    for (int i = 0; i < r->n; i++) {
-        len += r->pieces[i].len;
-        json_len += r->pieces[i].json_len;
-        written = written && r->pieces[i].json;
-    }
-    if (written && len <= REASON_MAX && json_len <= 2048) {
-        char json[2048], *at = json;
-        *at++ = '"';
-        for (int i = 0; i < r->n; i++) {
-            memcpy(at, r->pieces[i].json, r->pieces[i].json_len);
-            at += r->pieces[i].json_len;
-        }
-        *at++ = '"';
-        cl_json_row_text_written(o, key, key_len, NULL, 0, json, (size_t)(at - json));
-        return;
-    }
-    char text[REASON_MAX + 1];
-    text_cat c = cat_into(text, sizeof text);
-    for (int i = 0; i < r->n; i++)
-        cat_n(&c, r->pieces[i].text, r->pieces[i].len);
-    cl_json_row_text_k(o, key, key_len, text, (size_t)(c.at - text));
-}
-
-/* The words of key, made by make when the list has not met key before
- * (into scratch when the cache is full). */
-static const reason_words *words_of(due_ctx *d, const char *key, reason_words *scratch,
-                                    void (*make)(due_ctx *d, const due_day *day, const due_item *it, reason_words *w),
-                                    const due_day *day, const due_item *it)
-{
-    for (int i = 0; i < d->n_words; i++)
-        if (strcmp(d->words[i].key, key) == 0)
-            return &d->words[i];
-    reason_words *w = d->n_words < REASON_WORDS && strlen(key) < sizeof w->key ? &d->words[d->n_words++] : scratch;
-    snprintf(w->key, sizeof w->key, "%s", key);
-    make(d, day, it, w);
-    w->en_json_len = inside_json(w->en, w->en_json, sizeof w->en_json);
-    w->zh_json_len = inside_json(w->zh, w->zh_json, sizeof w->zh_json);
-    return w;
-}
-
-static void kind_words(due_ctx *d, const due_day *day, const due_item *it, reason_words *w)
-{
-    const char *kind = item_text(day, it, T_KIND);
-    copy_inert(kind, w->en, sizeof w->en);
-    copy_whole(cl_catalog_kind_label(d->v, kind, "zh"), w->zh, sizeof w->zh);
-}
-
-/* "crisis (risk 3)", "风险 3（危机）": the policy's value named. */
-static void policy_words(due_ctx *d, const due_day *day, const due_item *it, reason_words *w)
-{
-    if (!d->form_read) {
-        d->form = cl_followup_student_form(d->db);
-        d->form_read = true;
-    }
-    char label[160];
-    cl_followup_policy_label(d->form, item_text(day, it, T_BASIS), item_text(day, it, T_VALUE), false, label, sizeof label);
-    copy_inert(label, w->en, sizeof w->en);
-    cl_followup_policy_label(d->form, item_text(day, it, T_BASIS), item_text(day, it, T_VALUE), true, label, sizeof label);
-    copy_inert(label, w->zh, sizeof w->zh);
-}
-
-/* reason and reason_zh say the same for people, in English and Chinese
- * (the fronts show the one of the interface language). */
-static void followup_reason(due_ctx *d, const due_day *day, const due_item *it, reason_text *en, reason_text *zh)
-{
-    reason_words scratch;
-    const reason_words *w = words_of(d, item_text(day, it, T_KIND), &scratch, kind_words, day, it);
-    long long set_by = it->record;
-    const char *set_on = item_text(day, it, T_SET_ON);
-    /* "follow-up set by %s #%lld on %.10s" */
-    put_plain(en, PLAIN("follow-up set by "));
-    put_words(en, w->en, w->en_json, w->en_json_len);
-    put_plain(en, PLAIN(" #"));
-    put_integer(en, set_by);
-    put_plain(en, PLAIN(" on "));
-    put_date(en, set_on);
-    /* "%.10s 的%s #%lld 约定的跟进" */
-    put_date(zh, set_on);
-    put_plain(zh, PLAIN(" 的"));
-    put_words(zh, w->zh, w->zh_json, w->zh_json_len);
-    put_plain(zh, PLAIN(" #"));
-    put_integer(zh, set_by);
-    put_plain(zh, PLAIN(" 约定的跟进"));
-}
-
-/* The policy with the fewest days, from the last direct contact (or from
- * the day the student was added), as student_state keeps it. */
-static void policy_reason(due_ctx *d, const due_day *day, const due_item *it, long due, reason_text *en,
-                          reason_text *zh)
-{
-    /* Longer than a cached key can be, so that a key too long to keep is
-     * worked out afresh (words_of) rather than cut to one another policy
-     * shares. */
-    char key[4 * sizeof d->words[0].key];
-    snprintf(key, sizeof key, "%s\x1f%s", item_text(day, it, T_BASIS), item_text(day, it, T_VALUE));
-    reason_words scratch;
-    const reason_words *w = words_of(d, key, &scratch, policy_words, day, it);
-    int days = it->days;
-    char *since = en->since, *since_zh = zh->since;
-    if (it->contacted) {
-        snprintf(since, sizeof en->since, "last contact %.10s", item_text(day, it, T_LAST_CONTACT));
-        snprintf(since_zh, sizeof zh->since, "上次接触 %.10s", item_text(day, it, T_LAST_CONTACT));
-    } else {
-        char date[11];
-        date_of_days(due - days, date);
-        snprintf(since, sizeof en->since, "no contact yet (on file since %s)", date);
-        snprintf(since_zh, sizeof zh->since, "尚未接触（%s 建档）", date);
-    }
-    /* "%s: at least every %d day%s; %s" and "%s：至少每 %d 天一次；%s". */
-    put_words(en, w->en, w->en_json, w->en_json_len);
-    put_plain(en, PLAIN(": at least every "));
-    put_integer(en, days);
-    if (days == 1)
-        put_plain(en, PLAIN(" day; "));
-    else
-        put_plain(en, PLAIN(" days; "));
-    put_text(en, since);
-    put_words(zh, w->zh, w->zh_json, w->zh_json_len);
-    put_plain(zh, PLAIN("：至少每 "));
-    put_integer(zh, days);
-    put_plain(zh, PLAIN(" 天一次；"));
-    put_text(zh, since_zh);
-}
 
 /* A key and its length, for cl_json_row_*_k. */
 #define KEY(literal) literal, sizeof literal - 1
@@ -569,11 +252,13 @@ static bool due_row(due_ctx *d, const due_day *day, const due_item *it, cl_json_
     if (due == LONG_MIN)
         return false;
     bool policy = it->source == POLICY;
-    reason_text en = {.n = 0}, zh = {.n = 0};
+    due_reason en = {.n = 0}, zh = {.n = 0};
     if (policy)
-        policy_reason(d, day, it, due, &en, &zh);
+        due_policy_reason(&d->reasons, item_text(day, it, T_BASIS), item_text(day, it, T_VALUE), it->days,
+                          it->contacted ? item_text(day, it, T_LAST_CONTACT) : NULL, due, &en, &zh);
     else
-        followup_reason(d, day, it, &en, &zh);
+        due_followup_reason(&d->reasons, item_text(day, it, T_KIND), it->record, item_text(day, it, T_SET_ON), &en,
+                            &zh);
     long overdue = d->today - due;
     /* days_of took it as YYYY-MM-DD: digits and dashes, as written. */
     char due_date[13] = {'"'};
@@ -589,26 +274,26 @@ static bool due_row(due_ctx *d, const due_day *day, const due_item *it, cl_json_
     const plain_word *status = &statuses[overdue > 0], *source = &sources[it->source];
     cl_json_row_text_written(o, KEY("status"), status->text, status->len, status->json, status->len + 2);
     cl_json_row_text_written(o, KEY("source"), source->text, source->len, source->json, source->len + 2);
-    reason_put(o, KEY("reason"), &en);
+    due_reason_put(o, KEY("reason"), &en);
     if (!policy && it->record > 0)
         cl_json_row_integer(o, "record_id", (json_int_t)it->record);
     else
         cl_json_row_null(o, "record_id");
-    reason_put(o, KEY("reason_zh"), &zh);
+    due_reason_put(o, KEY("reason_zh"), &zh);
     return cl_json_row_close(o);
 }
 
 /* "%.10s/%lld/%s/%lld": date, student, source, record. */
 static void key_of_item(const due_day *day, const due_item *it, char *out, size_t size)
 {
-    text_cat c = cat_into(out, size);
-    cat_date(&c, day->date);
-    cat_s(&c, "/");
-    cat_i(&c, it->student);
-    cat_s(&c, "/");
-    cat_s(&c, source_names[it->source]);
-    cat_s(&c, "/");
-    cat_i(&c, it->source == POLICY ? 0 : it->record);
+    text_cat c = due_cat_into(out, size);
+    due_cat_date(&c, day->date);
+    due_cat_s(&c, "/");
+    due_cat_i(&c, it->student);
+    due_cat_s(&c, "/");
+    due_cat_s(&c, source_names[it->source]);
+    due_cat_s(&c, "/");
+    due_cat_i(&c, it->source == POLICY ? 0 : it->record);
 }
 
 /* The page's bounds as dates: today, the first and the last due date. */
@@ -630,7 +315,7 @@ static cl_status due_bounds(const cl_due_page *p, long *today, char first[11], c
         snprintf(first, 11, "%s", date);
     else
         first[0] = '\0';
-    date_of_days(*today + p->horizon_days, last);
+    due_date_of_days(*today + p->horizon_days, last);
     return CL_OK;
 }
 
@@ -725,9 +410,9 @@ static cl_status source_step(sqlite3 *db, sqlite3_stmt *q, bool *has)
 static cl_status walk_sources(due_walker *w, sqlite3_stmt *q[2], const cl_student_directory *directory)
 {
     bool has[2];
-    cl_status st = source_step(w->d.db, q[FOLLOW_UP], &has[FOLLOW_UP]);
+    cl_status st = source_step(w->d.reasons.db, q[FOLLOW_UP], &has[FOLLOW_UP]);
     if (st == CL_OK)
-        st = source_step(w->d.db, q[POLICY], &has[POLICY]);
+        st = source_step(w->d.reasons.db, q[POLICY], &has[POLICY]);
     due_day day = {.directory = directory};
     while (st == CL_OK && !w->full && (has[FOLLOW_UP] || has[POLICY])) {
         day.n = 0;
@@ -745,7 +430,7 @@ static cl_status walk_sources(due_walker *w, sqlite3_stmt *q[2], const cl_studen
             while (st == CL_OK && has[s] && strcmp(date_at(q[s]), date) == 0) {
                 st = day_add(&day, q[s], s);
                 if (st == CL_OK)
-                    st = source_step(w->d.db, q[s], &has[s]);
+                    st = source_step(w->d.reasons.db, q[s], &has[s]);
             }
         day.date = date;
         day.due = date ? days_of(date) : LONG_MIN;
@@ -770,7 +455,8 @@ static cl_status walk_read(cl_vault *v, const cl_due_page *page, cl_due_row_fn *
     due_key after = {"", 0, 0, ""};
     if (page->after && !due_key_parse(page->after, &after))
         return cl_followup_cursor_check(page->after);
-    due_walker w = {.d = {.v = v, .db = cl_vault_db(v)}, .page = page, .row = row, .text = text, .ctx = ctx};
+    due_walker w = {.d = {.reasons = {.v = v, .db = cl_vault_db(v)}},
+                    .page = page, .row = row, .text = text, .ctx = ctx};
     char first[11], last[11];
     cl_status st = due_bounds(page, &w.d.today, first, last);
     const cl_student_directory *directory = NULL;
@@ -779,7 +465,7 @@ static cl_status walk_read(cl_vault *v, const cl_due_page *page, cl_due_row_fn *
     int shape = page->after ? JOINED_AFTER : directory ? ALONE : JOINED;
     sqlite3_stmt *q[2] = {NULL, NULL};
     for (int s = 0; st == CL_OK && s < 2; s++) {
-        st = cl_db_cached(w.d.db, source_sql[s][shape], &q[s]);
+        st = cl_db_cached(w.d.reasons.db, source_sql[s][shape], &q[s]);
         if (st != CL_OK)
             break;
         /* The rows before the cursor's day are not even read. */
@@ -798,7 +484,7 @@ static cl_status walk_read(cl_vault *v, const cl_due_page *page, cl_due_row_fn *
         if (q[s])
             sqlite3_reset(q[s]);
     cl_buf_free(&w.out);
-    cl_form_free(w.d.form);
+    cl_form_free(w.d.reasons.form);
     if (st == CL_OK && w.full && next && !(*next = strdup(w.key)))
         st = cl_fail(CL_ESOFTWARE, _("out of memory"));
     return st;

@@ -239,7 +239,8 @@ static void test_merge_and_a_new_student(void **state)
     OK(cl_student_merge(t->f->v, keep, from));
     assert_lists_agree(t);
     /* A student added by the other connection, with a follow-up due. */
-    json_t *fields = J("{\"number\": \"A0001\", \"name\": \"新来的\", \"class\": \"初一(1)班\", \"status\": \"active\"}");
+    json_t *fields =
+        J("{\"number\": \"A0001\", \"name\": \"新来的\", \"class\": \"初一(1)班\", \"status\": \"active\"}");
     long long id;
     OK(cl_student_add(t->other, fields, false, &id));
     json_decref(fields);
