@@ -99,6 +99,7 @@ typedef struct due_item {
     bool contacted; /* a policy's last contact is known */
     size_t text[N_TEXTS];
     const cl_student_entry *who; /* from the directory; NULL: number, name and class are in the texts */
+    size_t rank;                 /* who's, at hand for the sort */
     cl_student_text number, name, class_name; /* once the day is read; their JSON only from the directory */
 } due_item;
 
@@ -180,8 +181,8 @@ static int item_order(const void *a, const void *b)
 static int item_rank_order(const void *a, const void *b)
 {
     const due_item *x = *(due_item *const *)a, *y = *(due_item *const *)b;
-    if (x->who->rank != y->who->rank)
-        return x->who->rank < y->who->rank ? -1 : 1;
+    if (x->rank != y->rank)
+        return x->rank < y->rank ? -1 : 1;
     if (x->source != y->source)
         return x->source < y->source ? -1 : 1;
     return x->record < y->record ? -1 : x->record > y->record;
@@ -356,6 +357,7 @@ static cl_status give_day(due_walker *w, due_day *day)
             if (!it->who) /* as the join leaves out a row with no student */
                 continue;
             it->risk = it->who->risk_level;
+            it->rank = it->who->rank;
             it->number = it->who->number;
             it->name = it->who->name;
             it->class_name = it->who->class_name;
