@@ -126,7 +126,7 @@ static void place(const cl_student_directory *d, cl_student_text *t, const text_
 
 /* A student's three texts take about this much, and their JSON a little
  * more (the quotes): what the arenas are first sized for. */
-enum { TEXT_BYTES = 48, JSON_BYTES = 56, MAX_EXPECTED = 1 << 16, MIN_EXPECTED = 64 };
+enum { TEXT_BYTES = 48, JSON_BYTES = 56, MAX_EXPECTED = 1 << 14, MIN_EXPECTED = 64 };
 
 /* How many students to make room for: the span of their ids, within
  * bounds (a vault whose ids are far apart grows the arrays as it reads). */

@@ -18,6 +18,7 @@
 #include "carelog/synth.h"
 #include "carelog/text.h"
 #include "record_fixture.h"
+#include "../../src/core/student_directory.h"
 
 #define HORIZON 7
 #define WHOLE_AS_PAGE 1000000 /* a page larger than the list: read through the join */
@@ -278,6 +279,32 @@ static void test_write_rolled_back(void **state)
     assert_lists_agree(t);
 }
 
+/* Ids far apart (a student written with an id of its own) are found by
+ * search, as the dense ones by place; an id no student has is not. */
+static void test_ids_far_apart(void **state)
+{
+    two *t = *state;
+    sqlite3 *db = cl_vault_db(t->f->v);
+    OK(cl_db_exec(db, "INSERT INTO students(id, number, name, class, created_at)"
+                      " VALUES (100000, 'Z0001', '远号', '初一(2)班', '2026-11-01')"));
+    OK(cl_db_exec(db, "BEGIN"));
+    const cl_student_directory *d;
+    OK(cl_student_directory_current(t->f->v, true, &d));
+    assert_non_null(d);
+    const cl_student_entry *far = cl_student_directory_find(d, 100000);
+    assert_non_null(far);
+    assert_string_equal(far->name.text, "远号");
+    assert_memory_equal(far->name.json, "\"远号\"", far->name.json_len);
+    assert_null(cl_student_directory_find(d, 99999));
+    assert_null(cl_student_directory_find(d, 0));
+    const cl_student_entry *first = cl_student_directory_find(d, 1);
+    assert_non_null(first);
+    assert_int_equal(first->id, 1);
+    /* Z0001 sorts after every generated number (digits). */
+    assert_true(far->rank > first->rank);
+    OK(cl_db_exec(db, "ROLLBACK"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -286,6 +313,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_changes_through_another_connection, setup, teardown),
         cmocka_unit_test_setup_teardown(test_merge_and_a_new_student, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_rolled_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ids_far_apart, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
