@@ -101,6 +101,10 @@ cl_status cl_followup_cursor_check(const char *text);
 #define CL_FOLLOWUP_CRISIS_DAYS 7
 cl_status cl_followup_crisis_page(cl_vault *v, const char *today, long long limit, const char *after, json_t *out,
                                   char **next);
+/* The same page written out: each row's JSON text (as json_dumps of its
+ * object writes it, compact, keys in order) to text with the row's cursor. */
+cl_status cl_followup_crisis_text_page(cl_vault *v, const char *today, long long limit, const char *after,
+                                       cl_due_text_fn *text, void *ctx, char **next);
 
 /* How many rows the whole list holds. */
 cl_status cl_followup_crisis_count(cl_vault *v, const char *today, long long *count);

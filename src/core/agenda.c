@@ -230,8 +230,19 @@ static cl_status referral_section(cl_vault *v, page *p, const char *after)
 
 /* ---- crisis-level students with no session lately (followup.h) ---- */
 
+static cl_status take_crisis_text(const char *text, size_t len, const char *cursor, void *ctx)
+{
+    return take_text(ctx, CRISIS, text, len, cursor);
+}
+
 static cl_status crisis_section(cl_vault *v, page *p, const char *after)
 {
+    if (p->write) { /* the whole list written out: no page, so no cursor of the agenda's to make */
+        char *next = NULL;
+        cl_status st = cl_followup_crisis_text_page(v, NULL, 0, after, take_crisis_text, p, &next);
+        free(next);
+        return st;
+    }
     json_t *rows = json_array();
     char *next = NULL;
     cl_status st = rows ? cl_followup_crisis_page(v, NULL, p->left < 0 ? 0 : p->left, after, rows, &next)

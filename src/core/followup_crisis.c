@@ -87,23 +87,36 @@ static cl_status recent_from(const char *today, char out[11])
     return CL_OK;
 }
 
-static json_t *crisis_row(sqlite3_stmt *q, long today_days)
+static const char *column_text(sqlite3_stmt *q, int c)
 {
-    const char *last = (const char *)sqlite3_column_text(q, 5);
-    json_t *row = json_pack("{s:I, s:s, s:s, s:s, s:i}", "student_id", (json_int_t)sqlite3_column_int64(q, 0),
-                            "number", (const char *)sqlite3_column_text(q, 1),
-                            "name", (const char *)sqlite3_column_text(q, 2),
-                            "class", (const char *)sqlite3_column_text(q, 3), "risk_level", sqlite3_column_int(q, 4));
-    if (row) {
-        json_object_set_new(row, "last_session", last ? json_string(last) : json_null());
-        json_object_set_new(row, "days_since",
-                            last ? json_integer((json_int_t)(today_days - cl_date_days(last))) : json_null());
-    }
-    return row;
+    const char *s = (const char *)sqlite3_column_text(q, c);
+    return s ? s : "";
 }
 
-cl_status cl_followup_crisis_page(cl_vault *v, const char *today, long long limit, const char *after, json_t *out,
-                                  char **next)
+/* The row into r (an object, or its JSON text): false when a text is not
+ * UTF-8 or memory ran out. */
+static bool crisis_row(sqlite3_stmt *q, long today_days, cl_json_row *r)
+{
+    const char *last = (const char *)sqlite3_column_text(q, 5);
+    cl_json_row_integer(r, "student_id", sqlite3_column_int64(q, 0));
+    cl_json_row_text(r, "number", column_text(q, 1));
+    cl_json_row_text(r, "name", column_text(q, 2));
+    cl_json_row_text(r, "class", column_text(q, 3));
+    cl_json_row_integer(r, "risk_level", sqlite3_column_int(q, 4));
+    if (last) {
+        cl_json_row_text(r, "last_session", last);
+        cl_json_row_integer(r, "days_since", today_days - cl_date_days(last));
+    } else {
+        cl_json_row_null(r, "last_session");
+        cl_json_row_null(r, "days_since");
+    }
+    return cl_json_row_close(r);
+}
+
+/* The page's rows into out (objects) or to text (their JSON text), one
+ * of them set. */
+static cl_status crisis_walk(cl_vault *v, const char *today, long long limit, const char *after, json_t *out,
+                             cl_due_text_fn *text, void *ctx, char **next)
 {
     if (next)
         *next = NULL;
@@ -127,6 +140,7 @@ cl_status cl_followup_crisis_page(cl_vault *v, const char *today, long long limi
     sqlite3_bind_int64(q, 4, limit > 0 ? limit + 1 : -1);
     long long given = 0;
     char key[40] = "";
+    cl_buf row_text = {0};
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         if (limit > 0 && given == limit) {
@@ -134,19 +148,39 @@ cl_status cl_followup_crisis_page(cl_vault *v, const char *today, long long limi
                 st = cl_fail(CL_ESOFTWARE, _("out of memory"));
             break;
         }
-        json_t *row = crisis_row(q, today_days);
-        if (!row || json_array_append_new(out, row) != 0) {
+        row_text.len = 0;
+        cl_json_row r = {text ? NULL : json_object(), text ? &row_text : NULL, true};
+        /* A text not UTF-8 stops the list, as json_pack's NULL did. */
+        if ((!text && !r.object) || !crisis_row(q, today_days, &r) ||
+            (!text && json_array_append(out, r.object) != 0)) {
+            json_decref(r.object);
             st = cl_fail(CL_ESOFTWARE, _("out of memory"));
             break;
         }
+        json_decref(r.object);
         const char *last = (const char *)sqlite3_column_text(q, 5);
         snprintf(key, sizeof key, "%.10s/%lld", last ? last : "", (long long)sqlite3_column_int64(q, 0));
+        if (text && (st = text(row_text.data, row_text.len, key, ctx)) != CL_OK)
+            break;
         given++;
     }
+    cl_buf_free(&row_text);
     if (st == CL_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
         st = cl_db_fail(db, "reading the crisis-level students");
     sqlite3_reset(q);
     return st;
+}
+
+cl_status cl_followup_crisis_page(cl_vault *v, const char *today, long long limit, const char *after, json_t *out,
+                                  char **next)
+{
+    return crisis_walk(v, today, limit, after, out, NULL, NULL, next);
+}
+
+cl_status cl_followup_crisis_text_page(cl_vault *v, const char *today, long long limit, const char *after,
+                                       cl_due_text_fn *text, void *ctx, char **next)
+{
+    return crisis_walk(v, today, limit, after, NULL, text, ctx, next);
 }
 
 cl_status cl_followup_crisis_count(cl_vault *v, const char *today, long long *count)

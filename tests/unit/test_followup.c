@@ -20,6 +20,7 @@
 #include "carelog/secret.h"
 #include "carelog/storage.h"
 #include "carelog/student.h"
+#include "carelog/text.h"
 #include "carelog/vault.h"
 #include "followup_support.h"
 
@@ -506,6 +507,12 @@ static void test_bad_input(void **state)
  * today − 7 still counts; an assessment or a family call is not a session;
  * risk below crisis and closed cases stay out; a page at a time by its
  * cursor; a new session takes the student off at once. */
+static cl_status keep_crisis_text(const char *json, size_t len, const char *cursor, void *ctx)
+{
+    cl_status st = cl_buf_append(ctx, json, len);
+    return st != CL_OK ? st : cl_buf_printf(ctx, " %s\n", cursor);
+}
+
 static void test_crisis_without_session(void **state)
 {
     fixture *f = *state;
@@ -535,6 +542,21 @@ static void test_crisis_without_session(void **state)
     assert_string_equal(s_of(json_array_get(rows, 1), "last_session"), "2026-11-02");
     assert_int_equal(i_of(json_array_get(rows, 1), "days_since"), 10);
     assert_string_equal(s_of(json_array_get(rows, 1), "name"), "乙");
+    /* Written out, the same rows as the objects dumped, byte for byte (the
+     * student never in a session with nulls), each with its cursor. */
+    cl_buf text = {0}, want_text = {0};
+    OK(cl_followup_crisis_text_page(f->v, "2026-11-12", 0, NULL, keep_crisis_text, &text, &next));
+    assert_null(next);
+    for (size_t i = 0; i < json_array_size(rows); i++) {
+        char *row = json_dumps(json_array_get(rows, i), JSON_COMPACT | JSON_PRESERVE_ORDER);
+        const char *last = json_string_value(json_object_get(json_array_get(rows, i), "last_session"));
+        OK(cl_buf_printf(&want_text, "%s %s/%lld\n", row, last ? last : "",
+                         (long long)i_of(json_array_get(rows, i), "student_id")));
+        free(row);
+    }
+    assert_string_equal(text.data, want_text.data);
+    cl_buf_free(&text);
+    cl_buf_free(&want_text);
     json_decref(rows);
     long long n = 0;
     OK(cl_followup_crisis_count(f->v, "2026-11-12", &n));
