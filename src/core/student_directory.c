@@ -46,15 +46,25 @@ static cl_status data_version(sqlite3 *db, long long *out)
     return st;
 }
 
+/* Where id would be with no id missing: d->n when outside. Unsigned, for
+ * ids from the two ends of their range are more apart than a long long
+ * holds. */
+static size_t place_of(const cl_student_directory *d, long long id)
+{
+    long long first = d->entries[0].id;
+    unsigned long long from_first = (unsigned long long)id - (unsigned long long)first;
+    return id >= first && from_first < d->n ? (size_t)from_first : d->n;
+}
+
 static cl_student_entry *entry_of(const cl_student_directory *d, long long id)
 {
     if (d->n == 0)
         return NULL;
     /* Ids are dense as students are added: the place id would have with
      * none missing is nearly always it. */
-    long long first = d->entries[0].id;
-    if (id >= first && (unsigned long long)(id - first) < d->n && d->entries[id - first].id == id)
-        return &d->entries[id - first];
+    size_t at = place_of(d, id);
+    if (at < d->n && d->entries[at].id == id)
+        return &d->entries[at];
     size_t lo = 0, hi = d->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -78,8 +88,9 @@ typedef struct text_at {
 
 void cl_student_directory_prefetch(const cl_student_directory *d, long long id)
 {
-    if (d->n > 0 && id >= d->entries[0].id && (unsigned long long)(id - d->entries[0].id) < d->n)
-        __builtin_prefetch(&d->entries[id - d->entries[0].id]);
+    size_t at = d->n > 0 ? place_of(d, id) : 0;
+    if (at < d->n)
+        __builtin_prefetch(&d->entries[at]);
 }
 
 void cl_student_directory_prefetch_texts(const cl_student_entry *e)
@@ -138,7 +149,9 @@ static cl_status expected_students(sqlite3 *db, size_t *out)
         return st;
     *out = MIN_EXPECTED;
     if (sqlite3_step(q) == SQLITE_ROW) {
-        long long span = sqlite3_column_int64(q, 1) - sqlite3_column_int64(q, 0) + 1;
+        /* Unsigned as in place_of; the whole range wraps to 0. */
+        unsigned long long span =
+            (unsigned long long)sqlite3_column_int64(q, 1) - (unsigned long long)sqlite3_column_int64(q, 0) + 1;
         if (span > MIN_EXPECTED)
             *out = span < MAX_EXPECTED ? (size_t)span : MAX_EXPECTED;
     } else {
