@@ -150,11 +150,18 @@ static cl_status crisis_walk(cl_vault *v, const char *today, long long limit, co
         }
         row_text.len = 0;
         cl_json_row r = {text ? NULL : json_object(), text ? &row_text : NULL, true};
-        /* A text not UTF-8 stops the list, as json_pack's NULL did. */
+        /* A text not UTF-8 stops the list, as json_pack's NULL did; the
+         * message says which student's, so it can be mended. */
         if ((!text && !r.object) || !crisis_row(q, today_days, &r) ||
             (!text && json_array_append(out, r.object) != 0)) {
             json_decref(r.object);
-            st = cl_fail(CL_ESOFTWARE, _("out of memory"));
+            long long student = sqlite3_column_int64(q, 0);
+            bool texts_ok = true;
+            for (int c = 1; c <= 3; c++)
+                texts_ok = texts_ok && cl_utf8_valid(column_text(q, c), strlen(column_text(q, c)));
+            st = texts_ok ? cl_fail(CL_ESOFTWARE, _("out of memory"))
+                          : cl_fail(CL_EDATA, _("student #%lld's number, name or class is not UTF-8 text; correct it "
+                                                "with `carelog student edit %lld`"), student, student);
             break;
         }
         json_decref(r.object);

@@ -598,6 +598,19 @@ static void test_crisis_without_session(void **state)
     assert_int_equal(cl_followup_crisis_count(f->v, "tomorrow", &n), CL_EUSAGE);
     assert_int_equal(json_array_size(rows), 0);
     json_decref(rows);
+
+    /* A name that is not UTF-8 (a vault written by other hands) stops the
+     * list with a message naming the student and the way to mend it, not
+     * "out of memory". */
+    char sql[96];
+    snprintf(sql, sizeof sql, "UPDATE students SET name = CAST(X'E4B8FF' AS TEXT) WHERE id = %lld", never);
+    OK(cl_db_exec(cl_vault_db(f->v), sql));
+    rows = json_array();
+    assert_int_equal(cl_followup_crisis_page(f->v, "2026-11-12", 0, NULL, rows, &next), CL_EDATA);
+    snprintf(want, sizeof want, "student #%lld", never);
+    assert_non_null(strstr(cl_error_message(), want));
+    assert_non_null(strstr(cl_error_message(), "student edit"));
+    json_decref(rows);
 }
 
 int main(void)
