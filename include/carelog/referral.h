@@ -108,8 +108,9 @@ cl_status cl_referral_history(cl_vault *v, long long record_id, json_t **out);
  * from its record r: state, since, student, when it happened, and the
  * form's urgency, agency and agency_name (NULL when absent or empty, as
  * cl_referral_list gives them), so the late ones are listed without
- * reading their records. The schema's triggers, verify-derived's
- * recomputation and the referral lists read fields by CL_REFERRAL_FIELD. */
+ * reading their records. Schema entry 23 makes it the view
+ * referral_wait_rows, which the triggers and the referral lists read;
+ * verify-derived's recomputation is built from it too. */
 #define CL_REFERRAL_FIELD(key)                                                                                  \
     "nullif(CASE WHEN NOT json_valid(r.fields) THEN NULL WHEN json_type(r.fields, '$." key "') = 'text'"        \
     " THEN json_extract(r.fields, '$." key "') END, '')"

@@ -124,17 +124,15 @@ static time_t parse_time(const char *s)
 /* The columns every referral query reads, in this order: id, student,
  * number, name, class, state, occurred_at, urgency, agency, agency_name
  * (NULL when the form has none) and since, when the referral entered its
- * state. The late ones come from referral_waits, which keeps the same. */
+ * state. `rows` is referral_wait_rows, the view that works a referral's
+ * row out from its record and moves, or referral_waits, which keeps the
+ * same by triggers: the late ones are read from there. */
 enum { R_ID, R_STUDENT, R_NUMBER, R_NAME, R_CLASS, R_STATE, R_OCCURRED, R_URGENCY, R_AGENCY, R_AGENCY_NAME, R_SINCE };
-#define REFERRAL_SELECT                                                                                   \
-    "SELECT r.id, r.student_id, s.number, s.name, s.class, COALESCE(r.state, 'draft'), r.occurred_at, "    \
-    CL_REFERRAL_FIELD("urgency") ", " CL_REFERRAL_FIELD("agency") ", " CL_REFERRAL_FIELD("agency_name")     \
-    ", COALESCE((SELECT t.at FROM referral_transitions t WHERE t.record_id = r.id"                        \
-    "                     ORDER BY t.id DESC LIMIT 1), r.created_at)"                                      \
-    " FROM records r JOIN students s ON s.id = r.student_id"
-#define LATE_SELECT                                                                                       \
+#define REFERRAL_ROWS_OF(rows)                                                                            \
     "SELECT w.record_id, w.student_id, s.number, s.name, s.class, w.state, w.occurred_at, w.urgency,"     \
-    " w.agency, w.agency_name, w.since FROM referral_waits w JOIN students s ON s.id = w.student_id"
+    " w.agency, w.agency_name, w.since FROM " rows " w JOIN students s ON s.id = w.student_id"
+#define REFERRAL_SELECT REFERRAL_ROWS_OF("referral_wait_rows")
+#define LATE_SELECT REFERRAL_ROWS_OF("referral_waits")
 
 static json_t *text_or_null(sqlite3_stmt *q, int column)
 {
@@ -210,7 +208,7 @@ static cl_status referral_rows(cl_vault *v, bool open_only, json_t **out)
 {
     sqlite3 *db = cl_vault_db(v);
     sqlite3_stmt *q;
-    cl_status st = cl_db_prepare(db, REFERRAL_SELECT " WHERE r.kind = 'referral' ORDER BY 11, r.id", &q);
+    cl_status st = cl_db_prepare(db, REFERRAL_SELECT " ORDER BY w.since, w.record_id", &q);
     if (st != CL_OK)
         return st;
     time_t now = cl_now();
@@ -418,7 +416,7 @@ static cl_status referral_get(sqlite3 *db, long long record_id, json_t **row)
     sqlite3_finalize(q);
     if (st != CL_OK)
         return st;
-    st = cl_db_prepare(db, REFERRAL_SELECT " WHERE r.id = ?", &q);
+    st = cl_db_prepare(db, REFERRAL_SELECT " WHERE w.record_id = ?", &q);
     if (st != CL_OK)
         return st;
     sqlite3_bind_int64(q, 1, record_id);
