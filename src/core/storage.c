@@ -230,6 +230,21 @@ static cl_status apply_key(sqlite3 *db, const cl_secret *key, int (*fn)(sqlite3 
     return rc == SQLITE_OK ? CL_OK : cl_db_fail(db, "keying the database");
 }
 
+/* The end of an open: *out = db when st is CL_OK, else db closed. Keying
+ * freed SQLCipher's own buffers, which it unlocks page-wise: they are
+ * locked again either way. */
+static cl_status opened(sqlite3 *db, cl_status st, sqlite3 **out)
+{
+    cl_memory_relock();
+    if (st != CL_OK) {
+        sqlite3_close(db);
+        cl_memory_relock();
+        return st;
+    }
+    *out = db;
+    return CL_OK;
+}
+
 cl_status cl_db_open(const char *path, const cl_secret *key, bool create, sqlite3 **out)
 {
     if (key->len != 32)
@@ -292,15 +307,7 @@ cl_status cl_db_open(const char *path, const cl_secret *key, bool create, sqlite
      * can touch search_fts. */
     if (st == CL_OK)
         st = cl_search_register(db);
-    /* Keying freed SQLCipher's own buffers, which it unlocks page-wise. */
-    cl_memory_relock();
-    if (st != CL_OK) {
-        sqlite3_close(db);
-        cl_memory_relock();
-        return st;
-    }
-    *out = db;
-    return CL_OK;
+    return opened(db, st, out);
 }
 
 void cl_db_close(sqlite3 *db)
@@ -482,14 +489,7 @@ cl_status cl_db_open_through(const char *name, const char *vfs, const cl_secret 
         st = pragma_expect(db, "PRAGMA secure_delete = ON", "PRAGMA secure_delete", "1");
     if (st == CL_OK)
         st = cl_search_register(db);
-    cl_memory_relock();
-    if (st != CL_OK) {
-        sqlite3_close(db);
-        cl_memory_relock();
-        return st;
-    }
-    *out = db;
-    return CL_OK;
+    return opened(db, st, out);
 }
 
 cl_status cl_db_backup_to(sqlite3 *src, sqlite3 *dest)
