@@ -98,6 +98,10 @@ cl_status cl_db_fail(sqlite3 *db, const char *what);
 cl_status cl_db_begin(sqlite3 *db);
 cl_status cl_db_commit(sqlite3 *db);
 void cl_db_rollback(sqlite3 *db);
+/* Runs work(arg) in one read transaction (unless the caller has one
+ * open, which it then reads in), so that all it reads is one snapshot:
+ * rows and their counts, a list and the students' directory. */
+cl_status cl_db_in_one_read(sqlite3 *db, cl_status (*work)(void *arg), void *arg);
 
 /* Prepares a statement; on failure returns a status naming the SQL. */
 cl_status cl_db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out);

@@ -10,6 +10,7 @@
 #include "carelog/referral.h"
 #include "carelog/storage.h"
 #include "carelog/text.h"
+#include "student_directory.h"
 
 /* The sections in the order of the list, as cursors name them. */
 enum { FLAGS, OVERDUE, LATE_REFERRALS, CRISIS, DUE_TODAY, N_SECTIONS };
@@ -99,19 +100,31 @@ static const char *column_text(sqlite3_stmt *q, int c)
 
 /* ---- screening flags still open (a keyset page of flags_open_raised) ---- */
 
+/* ?1 the cursor (the last flag's id, 0: none), ?2 the limit (-1: none).
+ * Columns: the flag's id, flag, labels, day raised, record, then the
+ * student's id, number, name, class and risk level, NULL where the
+ * students come from the directory (a whole list, student_directory.h),
+ * which also says whose flags the list shows. */
+#define OPEN_FLAGS(student, join, shown)                                                                    \
+    "SELECT f.id, f.flag, f.label_zh, f.label_en, f.raised_at, f.record_id, " student                      \
+    " FROM flags f" join " WHERE f.cleared_at IS NULL" shown                                                \
+    "   AND (f.raised_at, f.id) > (coalesce((SELECT a.raised_at FROM flags a WHERE a.id = ?1), ''), ?1)"  \
+    " ORDER BY f.raised_at, f.id LIMIT ?2"
+static const char *const open_flags_sql[2] = {
+    OPEN_FLAGS("s.id, s.number, s.name, s.class, s.risk_level", " JOIN students s ON s.id = f.student_id",
+               " AND s.merged_into IS NULL AND s.status NOT IN ('closed', 'transferred')"),
+    OPEN_FLAGS("f.student_id, NULL, NULL, NULL, NULL", "", ""),
+};
+enum { F_STUDENT = 6, F_NUMBER, F_RISK = F_NUMBER + 3 };
+
 static cl_status open_flags(cl_vault *v, page *p, long long after)
 {
-    static const char sql[] =
-        "SELECT f.id, f.flag, f.label_zh, f.label_en, f.raised_at, f.record_id,"
-        "       s.id, s.number, s.name, s.class, s.risk_level"
-        "  FROM flags f JOIN students s ON s.id = f.student_id"
-        " WHERE f.cleared_at IS NULL AND s.merged_into IS NULL"
-        "   AND s.status NOT IN ('closed', 'transferred')"
-        "   AND (f.raised_at, f.id) > (coalesce((SELECT a.raised_at FROM flags a WHERE a.id = ?1), ''), ?1)"
-        " ORDER BY f.raised_at, f.id LIMIT ?2";
     sqlite3 *db = cl_vault_db(v);
+    const cl_student_directory *directory = NULL;
+    cl_status st = p->left < 0 ? cl_student_directory_current(v, true, &directory) : CL_OK;
     sqlite3_stmt *q;
-    cl_status st = cl_db_cached(db, sql, &q);
+    if (st == CL_OK)
+        st = cl_db_cached(db, open_flags_sql[directory != NULL], &q);
     if (st != CL_OK)
         return st;
     sqlite3_bind_int64(q, 1, after);
@@ -123,20 +136,30 @@ static cl_status open_flags(cl_vault *v, page *p, long long after)
             p->more = true;
             break;
         }
+        const cl_student_entry *who = NULL;
+        if (directory) {
+            who = cl_student_directory_find(directory, sqlite3_column_int64(q, F_STUDENT));
+            if (!who || !who->in_flag_list) /* as the join leaves them out */
+                continue;
+        }
         char key[24];
         snprintf(key, sizeof key, "%lld", (long long)sqlite3_column_int64(q, 0));
         /* Written out, the row never becomes an object. */
         text.len = 0;
         cl_json_row r = {p->write ? NULL : json_object(), p->write ? &text : NULL, true};
-        static const char *const keys[] = {"flag_id", "flag", "label_zh", "label_en", "raised_at", "record_id",
-                                           "student_id", "number", "name", "class", "risk_level"};
-        static const bool integer[] = {true, false, false, false, false, true, true, false, false, false, true};
+        static const char *const keys[] = {"flag_id", "flag", "label_zh", "label_en", "raised_at", "record_id"};
+        static const bool integer[] = {true, false, false, false, false, true};
         for (int c = 0; c < (int)(sizeof keys / sizeof *keys); c++) {
             if (integer[c])
                 cl_json_row_integer(&r, keys[c], sqlite3_column_int64(q, c));
             else
                 cl_json_row_text(&r, keys[c], column_text(q, c));
         }
+        cl_student_text student[3];
+        cl_student_texts_of(who, q, F_NUMBER, student);
+        cl_json_row_integer(&r, "student_id", sqlite3_column_int64(q, F_STUDENT));
+        cl_student_texts_put(&r, student);
+        cl_json_row_integer(&r, "risk_level", who ? who->risk_level : sqlite3_column_int64(q, F_RISK));
         if (!cl_json_row_close(&r))
             st = cl_fail(CL_ESOFTWARE, _("out of memory"));
         else if (p->write)
@@ -422,21 +445,10 @@ static cl_status write_all(cl_vault *v, cl_agenda_write_fn *write, void *ctx)
     return st;
 }
 
-/* Runs work in one read transaction (unless the caller has one open), so
- * the counts and the rows agree. */
-static cl_status in_one_read(cl_vault *v, cl_status (*work)(cl_vault *v, void *arg), void *arg)
-{
-    sqlite3 *db = cl_vault_db(v);
-    bool own = sqlite3_get_autocommit(db);
-    cl_status st = own ? cl_db_exec(db, "BEGIN") : CL_OK;
-    if (st == CL_OK)
-        st = work(v, arg);
-    if (own)
-        cl_db_rollback(db);
-    return st;
-}
-
+/* What a question of the agenda asks, run in one read transaction so the
+ * counts and the rows agree (cl_db_in_one_read). */
 typedef struct page_args {
+    cl_vault *v;
     long long limit;
     const char *after;
     json_t **out;
@@ -445,21 +457,24 @@ typedef struct page_args {
     long long *rows;
 } page_args;
 
-static cl_status page_work(cl_vault *v, void *arg)
+static cl_status page_work(void *arg)
 {
     page_args *a = arg;
+    cl_vault *v = a->v;
     return fill(v, a->limit, a->after, a->out);
 }
 
-static cl_status write_work(cl_vault *v, void *arg)
+static cl_status write_work(void *arg)
 {
     page_args *a = arg;
+    cl_vault *v = a->v;
     return write_all(v, a->write, a->ctx);
 }
 
-static cl_status count_work(cl_vault *v, void *arg)
+static cl_status count_work(void *arg)
 {
     page_args *a = arg;
+    cl_vault *v = a->v;
     page p = {.left = -1, .open = -1};
     json_int_t counts[N_SECTIONS] = {0};
     cl_status st = count_sections(v, &p, 1, counts);
@@ -474,8 +489,8 @@ cl_status cl_agenda_attention_page(cl_vault *v, long long limit, const char *aft
     *out = NULL;
     if (limit < 0)
         return cl_fail(CL_EUSAGE, _("a page holds at least one row (--limit N, N ≥ 1)"));
-    page_args a = {.limit = limit, .after = after, .out = out};
-    return in_one_read(v, page_work, &a);
+    page_args a = {.v = v, .limit = limit, .after = after, .out = out};
+    return cl_db_in_one_read(cl_vault_db(v), page_work, &a);
 }
 
 cl_status cl_agenda_attention(cl_vault *v, json_t **out)
@@ -485,12 +500,12 @@ cl_status cl_agenda_attention(cl_vault *v, json_t **out)
 
 cl_status cl_agenda_attention_write(cl_vault *v, cl_agenda_write_fn *write, void *ctx)
 {
-    page_args a = {.write = write, .ctx = ctx};
-    return in_one_read(v, write_work, &a);
+    page_args a = {.v = v, .write = write, .ctx = ctx};
+    return cl_db_in_one_read(cl_vault_db(v), write_work, &a);
 }
 
 cl_status cl_agenda_attention_count(cl_vault *v, long long *rows)
 {
-    page_args a = {.rows = rows};
-    return in_one_read(v, count_work, &a);
+    page_args a = {.v = v, .rows = rows};
+    return cl_db_in_one_read(cl_vault_db(v), count_work, &a);
 }

@@ -13,15 +13,21 @@
 #include "carelog/i18n.h"
 #include "carelog/storage.h"
 #include "carelog/text.h"
+#include "student_directory.h"
 
 /* ?1 the first day that counts as recent, ?2..?3 the cursor (last session
- * or '' for never, student id), ?4 the limit (-1: none). */
-static const char crisis_sql[] =
-    "SELECT t.student_id, s.number, s.name, s.class, t.risk_level, t.last_session"
-    " FROM student_state t JOIN students s ON s.id = t.student_id"
-    " WHERE t.followed AND t.risk_level = 3 AND coalesce(t.last_session, '') < ?1"
-    "  AND (coalesce(t.last_session, ''), t.student_id) > (?2, ?3)"
-    " ORDER BY coalesce(t.last_session, ''), t.student_id LIMIT ?4";
+ * or '' for never, student id), ?4 the limit (-1: none). The student's
+ * number, name and class NULL where they come from the directory (the
+ * whole list, student_directory.h). */
+#define CRISIS(student, join)                                                                            \
+    "SELECT t.student_id, " student ", t.risk_level, t.last_session FROM student_state t" join           \
+    " WHERE t.followed AND t.risk_level = 3 AND coalesce(t.last_session, '') < ?1"                       \
+    "  AND (coalesce(t.last_session, ''), t.student_id) > (?2, ?3)"                                      \
+    " ORDER BY coalesce(t.last_session, ''), t.student_id LIMIT ?4"
+static const char *const crisis_sql[2] = {
+    CRISIS("s.number, s.name, s.class", " JOIN students s ON s.id = t.student_id"),
+    CRISIS("NULL, NULL, NULL", ""),
+};
 static const char count_sql[] = "SELECT count(*) FROM student_state t"
                                 " WHERE t.followed AND t.risk_level = 3 AND coalesce(t.last_session, '') < ?1";
 
@@ -87,21 +93,13 @@ static cl_status recent_from(const char *today, char out[11])
     return CL_OK;
 }
 
-static const char *column_text(sqlite3_stmt *q, int c)
-{
-    const char *s = (const char *)sqlite3_column_text(q, c);
-    return s ? s : "";
-}
-
 /* The row into r (an object, or its JSON text): false when a text is not
  * UTF-8 or memory ran out. */
-static bool crisis_row(sqlite3_stmt *q, long today_days, cl_json_row *r)
+static bool crisis_row(sqlite3_stmt *q, const cl_student_text student[3], long today_days, cl_json_row *r)
 {
     const char *last = (const char *)sqlite3_column_text(q, 5);
     cl_json_row_integer(r, "student_id", sqlite3_column_int64(q, 0));
-    cl_json_row_text(r, "number", column_text(q, 1));
-    cl_json_row_text(r, "name", column_text(q, 2));
-    cl_json_row_text(r, "class", column_text(q, 3));
+    cl_student_texts_put(r, student);
     cl_json_row_integer(r, "risk_level", sqlite3_column_int(q, 4));
     if (last) {
         cl_json_row_text(r, "last_session", last);
@@ -115,22 +113,45 @@ static bool crisis_row(sqlite3_stmt *q, long today_days, cl_json_row *r)
 
 /* The page's rows into out (objects) or to text (their JSON text), one
  * of them set. */
-static cl_status crisis_walk(cl_vault *v, const char *today, long long limit, const char *after, json_t *out,
-                             cl_due_text_fn *text, void *ctx, char **next)
+/* A page of the list asked for: its rows into out (objects) or to text
+ * (their JSON text), one of them set; the cursor of the next page into
+ * *next. */
+typedef struct crisis_ask {
+    cl_vault *v;
+    const char *today;
+    long long limit;
+    const char *after;
+    json_t *out;
+    cl_due_text_fn *text;
+    void *ctx;
+    char **next;
+} crisis_ask;
+
+static cl_status crisis_read(void *arg)
 {
+    const crisis_ask *a = arg;
+    cl_vault *v = a->v;
+    long long limit = a->limit;
+    const char *after = a->after;
+    cl_due_text_fn *text = a->text;
+    char **next = a->next;
     if (next)
         *next = NULL;
     crisis_key k = {"", 0};
     if (after && !key_parse(after, &k))
         return cl_followup_crisis_cursor_check(after);
     char from[11];
-    cl_status st = recent_from(today, from);
+    cl_status st = recent_from(a->today, from);
     if (st != CL_OK)
         return st;
     long today_days = cl_date_days(from) + CL_FOLLOWUP_CRISIS_DAYS;
     sqlite3 *db = cl_vault_db(v);
+    const cl_student_directory *directory = NULL;
+    if (limit <= 0 && !after)
+        st = cl_student_directory_current(v, true, &directory);
     sqlite3_stmt *q;
-    st = cl_db_cached(db, crisis_sql, &q);
+    if (st == CL_OK)
+        st = cl_db_cached(db, crisis_sql[directory != NULL], &q);
     if (st != CL_OK)
         return st;
     sqlite3_bind_text(q, 1, from, -1, SQLITE_STATIC);
@@ -148,26 +169,31 @@ static cl_status crisis_walk(cl_vault *v, const char *today, long long limit, co
                 st = cl_fail(CL_ESOFTWARE, _("out of memory"));
             break;
         }
+        const cl_student_entry *who = NULL;
+        if (directory && !(who = cl_student_directory_find(directory, sqlite3_column_int64(q, 0))))
+            continue; /* as the join leaves it out */
+        cl_student_text student[3];
+        cl_student_texts_of(who, q, 1, student);
         row_text.len = 0;
         cl_json_row r = {text ? NULL : json_object(), text ? &row_text : NULL, true};
         /* A text not UTF-8 stops the list, as json_pack's NULL did; the
          * message says which student's, so it can be mended. */
-        if ((!text && !r.object) || !crisis_row(q, today_days, &r) ||
-            (!text && json_array_append(out, r.object) != 0)) {
+        if ((!text && !r.object) || !crisis_row(q, student, today_days, &r) ||
+            (!text && json_array_append(a->out, r.object) != 0)) {
             json_decref(r.object);
-            long long student = sqlite3_column_int64(q, 0);
+            long long id = sqlite3_column_int64(q, 0);
             bool texts_ok = true;
-            for (int c = 1; c <= 3; c++)
-                texts_ok = texts_ok && cl_utf8_valid(column_text(q, c), strlen(column_text(q, c)));
+            for (int c = 0; c < 3; c++)
+                texts_ok = texts_ok && cl_utf8_valid(student[c].text, student[c].len);
             st = texts_ok ? cl_fail(CL_ESOFTWARE, _("out of memory"))
                           : cl_fail(CL_EDATA, _("student #%lld's number, name or class is not UTF-8 text; correct it "
-                                                "with `carelog student edit %lld`"), student, student);
+                                                "with `carelog student edit %lld`"), id, id);
             break;
         }
         json_decref(r.object);
         const char *last = (const char *)sqlite3_column_text(q, 5);
         snprintf(key, sizeof key, "%.10s/%lld", last ? last : "", (long long)sqlite3_column_int64(q, 0));
-        if (text && (st = text(row_text.data, row_text.len, key, ctx)) != CL_OK)
+        if (text && (st = text(row_text.data, row_text.len, key, a->ctx)) != CL_OK)
             break;
         given++;
     }
@@ -176,6 +202,14 @@ static cl_status crisis_walk(cl_vault *v, const char *today, long long limit, co
         st = cl_db_fail(db, "reading the crisis-level students");
     sqlite3_reset(q);
     return st;
+}
+
+/* One snapshot for the directory and the rows. */
+static cl_status crisis_walk(cl_vault *v, const char *today, long long limit, const char *after, json_t *out,
+                             cl_due_text_fn *text, void *ctx, char **next)
+{
+    crisis_ask a = {v, today, limit, after, out, text, ctx, next};
+    return cl_db_in_one_read(cl_vault_db(v), crisis_read, &a);
 }
 
 cl_status cl_followup_crisis_page(cl_vault *v, const char *today, long long limit, const char *after, json_t *out,

@@ -492,20 +492,29 @@ static cl_status walk_read(cl_vault *v, const cl_due_page *page, cl_due_row_fn *
     return st;
 }
 
+typedef struct walk_args {
+    cl_vault *v;
+    const cl_due_page *page;
+    cl_due_row_fn *row;
+    cl_due_text_fn *text;
+    void *ctx;
+    char **next;
+} walk_args;
+
+static cl_status walk_work(void *arg)
+{
+    walk_args *a = arg;
+    return walk_read(a->v, a->page, a->row, a->text, a->ctx, a->next);
+}
+
 static cl_status due_walk(cl_vault *v, const cl_due_page *page, cl_due_row_fn *row, cl_due_text_fn *text, void *ctx,
                           char **next)
 {
     if (next)
         *next = NULL;
     /* One snapshot for the directory and both sources. */
-    sqlite3 *db = cl_vault_db(v);
-    bool own = sqlite3_get_autocommit(db);
-    cl_status st = own ? cl_db_exec(db, "BEGIN") : CL_OK;
-    if (st == CL_OK)
-        st = walk_read(v, page, row, text, ctx, next);
-    if (own)
-        cl_db_rollback(db);
-    return st;
+    walk_args a = {v, page, row, text, ctx, next};
+    return cl_db_in_one_read(cl_vault_db(v), walk_work, &a);
 }
 
 cl_status cl_followup_due_each(cl_vault *v, const cl_due_page *page, cl_due_row_fn *row, void *ctx, char **next)

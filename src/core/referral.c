@@ -12,6 +12,7 @@
 #include "carelog/i18n.h"
 #include "carelog/storage.h"
 #include "carelog/text.h"
+#include "student_directory.h"
 
 /* The one table of referral states. Order is the order of the loop (and of
  * listings); `next` says which moves are valid; late_after_days and
@@ -128,11 +129,22 @@ static time_t parse_time(const char *s)
  * row out from its record and moves, or referral_waits, which keeps the
  * same by triggers: the late ones are read from there. */
 enum { R_ID, R_STUDENT, R_NUMBER, R_NAME, R_CLASS, R_STATE, R_OCCURRED, R_URGENCY, R_AGENCY, R_AGENCY_NAME, R_SINCE };
+#define REFERRAL_COLUMNS(student)                                                                         \
+    "SELECT w.record_id, w.student_id, " student ", w.state, w.occurred_at, w.urgency,"                   \
+    " w.agency, w.agency_name, w.since FROM "
 #define REFERRAL_ROWS_OF(rows)                                                                            \
-    "SELECT w.record_id, w.student_id, s.number, s.name, s.class, w.state, w.occurred_at, w.urgency,"     \
-    " w.agency, w.agency_name, w.since FROM " rows " w JOIN students s ON s.id = w.student_id"
+    REFERRAL_COLUMNS("s.number, s.name, s.class") rows " w JOIN students s ON s.id = w.student_id"
 #define REFERRAL_SELECT REFERRAL_ROWS_OF("referral_wait_rows")
-#define LATE_SELECT REFERRAL_ROWS_OF("referral_waits")
+/* The late ones of a state (?1) since its cutoff (?2), after the cursor
+ * (?3, ?4), ?5 at most (-1: all); the students' columns NULL where they
+ * come from the directory (the whole list, student_directory.h). */
+#define LATE_WHERE                                                                                        \
+    " WHERE w.state = ?1 AND w.since <= ?2 AND (w.since, w.record_id) > (?3, ?4)"                          \
+    " ORDER BY w.since, w.record_id LIMIT ?5"
+static const char *const late_sql[2] = {
+    REFERRAL_ROWS_OF("referral_waits") LATE_WHERE,
+    REFERRAL_COLUMNS("NULL, NULL, NULL") "referral_waits w" LATE_WHERE,
+};
 
 static json_t *text_or_null(sqlite3_stmt *q, int column)
 {
@@ -171,9 +183,13 @@ static bool row_late(sqlite3_stmt *q, time_t now)
     return def && def->late_after_days > 0 && age_of(q, now) >= def->late_after_days;
 }
 
-/* One referral row as JSON (see referral.h), NULL when out of memory. */
-static json_t *referral_row(sqlite3_stmt *q, time_t now)
+/* One referral row as JSON (see referral.h), its student's number, name
+ * and class those of who (the directory's entry; NULL: the join's
+ * columns); NULL when out of memory or a text is not UTF-8. */
+static json_t *referral_row(sqlite3_stmt *q, const cl_student_entry *who, time_t now)
 {
+    cl_student_text student[3];
+    cl_student_texts_of(who, q, R_NUMBER, student);
     const char *state = col(q, R_STATE);
     const char *since = col(q, R_SINCE);
     const cl_referral_state *def = cl_referral_state_find(state);
@@ -190,7 +206,7 @@ static json_t *referral_row(sqlite3_stmt *q, time_t now)
     json_t *row = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:o, s:o, s:o, s:o, s:o}",
                             "id", (json_int_t)sqlite3_column_int64(q, R_ID),
                             "student_id", (json_int_t)sqlite3_column_int64(q, R_STUDENT),
-                            "number", col(q, R_NUMBER), "name", col(q, R_NAME), "class", col(q, R_CLASS),
+                            "number", student[0].text, "name", student[1].text, "class", student[2].text,
                             "state", state,
                             "state_zh", def ? def->label_zh : state,
                             "state_en", def ? def->label_en : state,
@@ -218,7 +234,7 @@ static cl_status referral_rows(cl_vault *v, bool open_only, json_t **out)
         const cl_referral_state *def = cl_referral_state_find(col(q, R_STATE));
         if (open_only && def && !def->open)
             continue;
-        if (json_array_append_new(rows, referral_row(q, now)) != 0)
+        if (json_array_append_new(rows, referral_row(q, NULL, now)) != 0)
             st = cl_fail(CL_ESOFTWARE, _("out of memory"));
     }
     if (!rows)
@@ -347,23 +363,33 @@ void cl_referral_late_cursor(const json_t *row, char out[CL_REFERRAL_LATE_CURSOR
         out[0] = '\0';
 }
 
-cl_status cl_referral_late_each(cl_vault *v, const char *after, long long limit, cl_referral_row_fn *row, void *ctx,
-                                bool *more)
+typedef struct late_walk {
+    cl_vault *v;
+    const char *after;
+    long long limit;
+    cl_referral_row_fn *row;
+    void *ctx;
+    bool *more;
+} late_walk;
+
+static cl_status late_read(void *arg)
 {
-    sqlite3 *db = cl_vault_db(v);
+    const late_walk *w = arg;
+    sqlite3 *db = cl_vault_db(w->v);
     time_t now = cl_now();
-    *more = false;
     const cl_referral_state *resume;
     char resume_since[64];
     long long after_id;
-    cl_status st = late_cursor_parse(after, &resume, resume_since, &after_id);
+    cl_status st = late_cursor_parse(w->after, &resume, resume_since, &after_id);
+    const cl_student_directory *directory = NULL;
+    if (st == CL_OK && w->limit <= 0 && !w->after)
+        st = cl_student_directory_current(w->v, true, &directory);
     sqlite3_stmt *q;
     if (st == CL_OK)
-        st = cl_db_cached(db, LATE_SELECT " WHERE w.state = ?1 AND w.since <= ?2 AND (w.since, w.record_id) > (?3, ?4)"
-                                              " ORDER BY w.since, w.record_id LIMIT ?5", &q);
-    long long left = limit > 0 ? limit : -1;
+        st = cl_db_cached(db, late_sql[directory != NULL], &q);
+    long long left = w->limit > 0 ? w->limit : -1;
     bool started = resume == NULL;
-    for (const cl_referral_state *s = cl_referral_states; st == CL_OK && s->name && !*more; s++) {
+    for (const cl_referral_state *s = cl_referral_states; st == CL_OK && s->name && !*w->more; s++) {
         if (s == resume)
             started = true;
         if (s->late_after_days <= 0 || !started)
@@ -378,20 +404,32 @@ cl_status cl_referral_late_each(cl_vault *v, const char *after, long long limit,
         int rc;
         while (st == CL_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
             if (left == 0) {
-                *more = true;
+                *w->more = true;
                 break;
             }
-            json_t *r = referral_row(q, now);
-            st = r ? row(r, ctx) : cl_fail(CL_ESOFTWARE, _("out of memory"));
+            const cl_student_entry *who = NULL;
+            if (directory && !(who = cl_student_directory_find(directory, sqlite3_column_int64(q, R_STUDENT))))
+                continue; /* as the join leaves it out */
+            json_t *r = referral_row(q, who, now);
+            st = r ? w->row(r, w->ctx) : cl_fail(CL_ESOFTWARE, _("out of memory"));
             json_decref(r);
             if (left > 0)
                 left--;
         }
-        if (st == CL_OK && !*more && rc != SQLITE_DONE)
+        if (st == CL_OK && !*w->more && rc != SQLITE_DONE)
             st = cl_db_fail(db, "reading the late referrals");
         sqlite3_reset(q);
     }
     return st;
+}
+
+cl_status cl_referral_late_each(cl_vault *v, const char *after, long long limit, cl_referral_row_fn *row, void *ctx,
+                                bool *more)
+{
+    *more = false;
+    /* One snapshot for the directory and the rows. */
+    late_walk w = {v, after, limit, row, ctx, more};
+    return cl_db_in_one_read(cl_vault_db(v), late_read, &w);
 }
 
 /* Reads the referral row of record_id into *row (CL_ENOTFOUND, CL_EDATA). */
@@ -422,7 +460,7 @@ static cl_status referral_get(sqlite3 *db, long long record_id, json_t **row)
     sqlite3_bind_int64(q, 1, record_id);
     rc = sqlite3_step(q);
     if (rc == SQLITE_ROW) {
-        *row = referral_row(q, cl_now());
+        *row = referral_row(q, NULL, cl_now());
         if (!*row)
             st = cl_fail(CL_ESOFTWARE, _("out of memory"));
     } else if (rc == SQLITE_DONE) {

@@ -963,5 +963,19 @@ const char *const cl_schema_migrations[] = {
     "  DELETE FROM referral_waits WHERE record_id = old.record_id;"
     "  " REFERRAL_WAITS_ROW_OF " WHERE record_id = old.record_id;"
     "END;",
+    /* 24: every column the students' directory (student_directory.c)
+     * and a whole list's sections read of a student, in the order of
+     * number then id, so the first whole list after unlock reads this
+     * narrow index (about half the pages of students) once, the
+     * students' ranks in its order, instead of students whole and then
+     * students_number, whose place it takes (its key is this one's first
+     * column). The crisis-level students' index holds the last session
+     * itself and followed, so their list reads no row of student_state
+     * (a page apiece when cold). */
+    "DROP INDEX students_number;"
+    "CREATE INDEX students_directory ON students(number, id, name, class, risk_level, status, merged_into);"
+    "DROP INDEX student_state_crisis;"
+    "CREATE INDEX student_state_crisis ON student_state(risk_level, coalesce(last_session, ''), student_id,"
+    " last_session, followed) WHERE followed;",
     NULL,
 };

@@ -156,6 +156,17 @@ void cl_db_rollback(sqlite3 *db)
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+cl_status cl_db_in_one_read(sqlite3 *db, cl_status (*work)(void *arg), void *arg)
+{
+    bool own = sqlite3_get_autocommit(db);
+    cl_status st = own ? cl_db_exec(db, "BEGIN") : CL_OK;
+    if (st == CL_OK)
+        st = work(arg);
+    if (own)
+        cl_db_rollback(db);
+    return st;
+}
+
 /* Reads one integer (or text, compared) back from a pragma. */
 static cl_status pragma_expect(sqlite3 *db, const char *set, const char *get, const char *want)
 {

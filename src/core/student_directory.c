@@ -1,5 +1,6 @@
-/* The students' directory (student_directory.h): one scan of students in
- * id order into one arena, looked up by id. */
+/* The students' directory (student_directory.h): one scan of the index
+ * students_directory in the order of number and id (so a student's rank
+ * is its place in the scan) into one arena, looked up by id. */
 #include "student_directory.h"
 
 #include <sqlite3.h>
@@ -16,11 +17,17 @@ struct cl_student_directory {
     sqlite3 *db;
     long long data_version;   /* PRAGMA data_version when it was read */
     sqlite3_int64 own_changes; /* sqlite3_total_changes64 then */
-    cl_student_entry *entries; /* in id order */
-    size_t n;
+    /* Dense (ids nearly without gaps, as students are added): slot
+     * id - first_id holds the student of that id, a slot of no student
+     * has rank NO_STUDENT. Sparse: the students in id order, searched. */
+    cl_student_entry *entries;
+    size_t n; /* slots */
+    bool dense;
     cl_buf texts;              /* every entry's texts, NUL after each */
     cl_buf json;               /* and each written as a JSON string */
 };
+
+enum { NO_STUDENT = -1 }; /* as rank: a slot no student holds */
 
 void cl_student_directory_free(cl_student_directory *d)
 {
@@ -60,9 +67,9 @@ static cl_student_entry *entry_of(const cl_student_directory *d, long long id)
 {
     if (d->n == 0)
         return NULL;
-    /* Ids are dense as students are added: the place id would have with
-     * none missing is nearly always it. */
     size_t at = place_of(d, id);
+    if (d->dense)
+        return at < d->n && d->entries[at].rank != (size_t)NO_STUDENT ? &d->entries[at] : NULL;
     if (at < d->n && d->entries[at].id == id)
         return &d->entries[at];
     size_t lo = 0, hi = d->n;
@@ -79,6 +86,32 @@ static cl_student_entry *entry_of(const cl_student_directory *d, long long id)
 const cl_student_entry *cl_student_directory_find(const cl_student_directory *d, long long id)
 {
     return entry_of(d, id);
+}
+
+void cl_student_texts_of(const cl_student_entry *e, sqlite3_stmt *q, int c, cl_student_text out[3])
+{
+    if (e) {
+        out[0] = e->number, out[1] = e->name, out[2] = e->class_name;
+        return;
+    }
+    for (int i = 0; i < 3; i++) {
+        const char *s = (const char *)sqlite3_column_text(q, c + i);
+        out[i] = (cl_student_text){.text = s ? s : "", .len = s ? (uint32_t)strlen(s) : 0};
+    }
+}
+
+void cl_student_texts_put(cl_json_row *r, const cl_student_text t[3])
+{
+    static const struct {
+        const char *key;
+        size_t len;
+    } keys[3] = {{"number", 6}, {"name", 4}, {"class", 5}};
+    for (int i = 0; i < 3; i++) {
+        if (t[i].json)
+            cl_json_row_text_written(r, keys[i].key, keys[i].len, t[i].text, t[i].len, t[i].json, t[i].json_len);
+        else
+            cl_json_row_text_k(r, keys[i].key, keys[i].len, t[i].text, t[i].len);
+    }
 }
 
 /* A text while the arenas grow: offsets, made pointers once whole. */
@@ -139,101 +172,159 @@ static void place(const cl_student_directory *d, cl_student_text *t, const text_
  * more (the quotes): what the arenas are first sized for. */
 enum { TEXT_BYTES = 48, JSON_BYTES = 56, MAX_EXPECTED = 1 << 14, MIN_EXPECTED = 64 };
 
-/* How many students to make room for: the span of their ids, within
- * bounds (a vault whose ids are far apart grows the arrays as it reads). */
-static cl_status expected_students(sqlite3 *db, size_t *out)
+/* The ids' bounds and how many students the vault counts (row_counts,
+ * kept by triggers: only a hint of the memory to take). */
+typedef struct id_bounds {
+    bool any; /* a student at all */
+    long long first;
+    unsigned long long span; /* last - first + 1; 0: the whole range, or no student */
+    size_t counted;
+} id_bounds;
+
+static cl_status bounds_of(sqlite3 *db, id_bounds *b)
 {
     sqlite3_stmt *q;
-    cl_status st = cl_db_cached(db, "SELECT (SELECT min(id) FROM students), (SELECT max(id) FROM students)", &q);
+    cl_status st = cl_db_cached(db,
+                                "SELECT (SELECT min(id) FROM students), (SELECT max(id) FROM students),"
+                                " (SELECT n FROM row_counts WHERE name = 'students')",
+                                &q);
     if (st != CL_OK)
         return st;
-    *out = MIN_EXPECTED;
-    if (sqlite3_step(q) == SQLITE_ROW) {
-        /* Unsigned as in place_of; the whole range wraps to 0. */
-        unsigned long long span =
-            (unsigned long long)sqlite3_column_int64(q, 1) - (unsigned long long)sqlite3_column_int64(q, 0) + 1;
-        if (span > MIN_EXPECTED)
-            *out = span < MAX_EXPECTED ? (size_t)span : MAX_EXPECTED;
-    } else {
+    *b = (id_bounds){0};
+    if (sqlite3_step(q) != SQLITE_ROW) {
         st = cl_db_fail(db, "counting the students");
+    } else if (sqlite3_column_type(q, 0) != SQLITE_NULL) {
+        long long n = sqlite3_column_int64(q, 2);
+        b->any = true;
+        b->first = sqlite3_column_int64(q, 0);
+        /* Unsigned as in place_of; the whole range wraps to 0. */
+        b->span = (unsigned long long)sqlite3_column_int64(q, 1) - (unsigned long long)b->first + 1;
+        b->counted = n > 0 ? (size_t)n : 0;
     }
     sqlite3_reset(q);
     return st;
 }
 
+/* Each student in the order of number, then id (the index
+ * students_directory), so the place in the scan is the rank. */
+#define DIRECTORY_SQL                                                                                   \
+    "SELECT id, number, name, class, risk_level,"                                                       \
+    " merged_into IS NULL AND status NOT IN ('closed', 'transferred')"                                  \
+    " FROM students ORDER BY number, id"
+
+/* Room for one more entry at the end (a sparse directory grows). */
+static cl_status grow(cl_student_directory *d, size_t *cap, text_at (**at)[3])
+{
+    if (d->n < *cap)
+        return CL_OK;
+    size_t want = *cap ? *cap * 2 : MIN_EXPECTED;
+    cl_student_entry *entries = realloc(d->entries, want * sizeof *entries);
+    if (entries)
+        d->entries = entries;
+    text_at(*grown)[3] = entries ? realloc(*at, want * sizeof **at) : NULL;
+    if (!grown)
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
+    *at = grown;
+    *cap = want;
+    return CL_OK;
+}
+
+/* A sparse directory's entries (and their texts' offsets) put in id
+ * order. */
+static int by_id(const void *a, const void *b)
+{
+    long long x = ((const cl_student_entry *)a)->id, y = ((const cl_student_entry *)b)->id;
+    return (x > y) - (x < y);
+}
+
+static cl_status sort_sparse(cl_student_directory *d, text_at (*at)[3])
+{
+    text_at(*copy)[3] = malloc((d->n ? d->n : 1) * sizeof *copy);
+    if (!copy)
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
+    /* Read in rank order, entry i with rank i: after the sort, an entry's
+     * rank says where its texts' offsets are. */
+    memcpy(copy, at, d->n * sizeof *copy);
+    qsort(d->entries, d->n, sizeof *d->entries, by_id);
+    for (size_t i = 0; i < d->n; i++)
+        memcpy(at[i], copy[d->entries[i].rank], sizeof *at);
+    free(copy);
+    return CL_OK;
+}
+
 static cl_status read_directory(sqlite3 *db, cl_student_directory *d)
 {
-    sqlite3_stmt *q;
-    cl_status st = cl_db_cached(db, "SELECT id, number, name, class, risk_level FROM students ORDER BY id", &q);
-    if (st != CL_OK)
+    id_bounds b;
+    cl_status st = bounds_of(db, &b);
+    sqlite3_stmt *q = NULL;
+    if (st == CL_OK)
+        st = cl_db_cached(db, DIRECTORY_SQL, &q);
+    if (st != CL_OK || !b.any)
         return st;
+    /* Dense when the ids have few gaps: an entry's slot is its id's. */
+    d->dense = b.span != 0 && b.span <= 2 * (unsigned long long)b.counted + MIN_EXPECTED && b.span <= SIZE_MAX / 64;
     size_t cap = 0;
     text_at(*at)[3] = NULL;
-    /* Sized once for the students there are (ids are dense as they are
-     * added), not grown by doubling: each move of a large block costs
-     * fresh pages, a copy and a wipe. */
-    size_t expected = 0;
-    st = expected_students(db, &expected);
+    if (d->dense) {
+        cap = d->n = (size_t)b.span;
+        d->entries = malloc(cap * sizeof *d->entries);
+        at = malloc(cap * sizeof *at);
+        if (!d->entries || !at) {
+            free(at);
+            return cl_fail(CL_ESOFTWARE, _("out of memory"));
+        }
+        for (size_t i = 0; i < cap; i++)
+            d->entries[i] = (cl_student_entry){.id = b.first + (long long)i, .rank = (size_t)NO_STUDENT};
+    }
+    /* Sized once for the students there are, not grown by doubling: each
+     * move of a large block costs fresh pages, a copy and a wipe. */
+    size_t expected = b.counted < MAX_EXPECTED ? b.counted : MAX_EXPECTED;
     if (st == CL_OK)
         st = cl_buf_reserve(&d->texts, expected * TEXT_BYTES);
     if (st == CL_OK)
         st = cl_buf_reserve(&d->json, expected * JSON_BYTES);
+    size_t rank = 0;
     int rc = SQLITE_DONE;
     while (st == CL_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-        if (d->n == cap) {
-            cap = cap ? cap * 2 : expected;
-            cl_student_entry *entries = realloc(d->entries, cap * sizeof *entries);
-            if (entries)
-                d->entries = entries;
-            text_at(*grown)[3] = entries ? realloc(at, cap * sizeof *at) : NULL;
-            if (!grown) {
-                st = cl_fail(CL_ESOFTWARE, _("out of memory"));
+        long long id = sqlite3_column_int64(q, 0);
+        size_t slot = d->n;
+        if (d->dense) {
+            slot = place_of(d, id);
+            if (slot == d->n || d->entries[slot].rank != (size_t)NO_STUDENT) { /* one snapshot: only damage */
+                st = cl_fail(CL_EDATA, _("the index of students' numbers does not match the students table; "
+                                         "`carelog verify` checks the vault"));
                 break;
             }
-            at = grown;
+        } else if ((st = grow(d, &cap, &at)) != CL_OK) {
+            break;
         }
-        cl_student_entry *e = &d->entries[d->n];
-        *e = (cl_student_entry){.id = sqlite3_column_int64(q, 0), .risk_level = sqlite3_column_int(q, 4)};
-        st = keep(d, q, 1, &e->number, &at[d->n][0]);
+        cl_student_entry *e = &d->entries[slot];
+        *e = (cl_student_entry){.id = id, .risk_level = sqlite3_column_int(q, 4), .rank = rank,
+                                .in_flag_list = sqlite3_column_int(q, 5) != 0};
+        st = keep(d, q, 1, &e->number, &at[slot][0]);
         if (st == CL_OK)
-            st = keep(d, q, 2, &e->name, &at[d->n][1]);
+            st = keep(d, q, 2, &e->name, &at[slot][1]);
         if (st == CL_OK)
-            st = keep(d, q, 3, &e->class_name, &at[d->n][2]);
-        if (st == CL_OK)
-            d->n++;
+            st = keep(d, q, 3, &e->class_name, &at[slot][2]);
+        if (st == CL_OK) {
+            rank++;
+            if (!d->dense)
+                d->n++;
+        }
     }
     if (st == CL_OK && rc != SQLITE_DONE)
         st = cl_db_fail(db, "reading the students");
     sqlite3_reset(q);
+    if (st == CL_OK && !d->dense)
+        st = sort_sparse(d, at);
     for (size_t i = 0; st == CL_OK && i < d->n; i++) {
+        if (d->entries[i].rank == (size_t)NO_STUDENT)
+            continue;
         place(d, &d->entries[i].number, &at[i][0]);
         place(d, &d->entries[i].name, &at[i][1]);
         place(d, &d->entries[i].class_name, &at[i][2]);
     }
     free(at);
-    return st;
-}
-
-/* Each student's rank, from the index students_number in its order. */
-static cl_status rank_directory(sqlite3 *db, cl_student_directory *d)
-{
-    sqlite3_stmt *q;
-    cl_status st = cl_db_cached(db, "SELECT id FROM students ORDER BY number, id", &q);
-    if (st != CL_OK)
-        return st;
-    size_t rank = 0;
-    int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        cl_student_entry *e = entry_of(d, sqlite3_column_int64(q, 0));
-        if (e)
-            e->rank = rank++;
-    }
-    if (rc != SQLITE_DONE)
-        st = cl_db_fail(db, "reading the students in order of their numbers");
-    else if (rank != d->n) /* one snapshot: only a damaged index */
-        st = cl_fail(CL_EDATA, _("the index of students' numbers does not match the students table; "
-                                 "`carelog verify` checks the vault"));
-    sqlite3_reset(q);
     return st;
 }
 
@@ -264,8 +355,6 @@ cl_status cl_student_directory_current(cl_vault *v, bool read_if_stale, const cl
         return cl_fail(CL_ESOFTWARE, _("out of memory"));
     *d = (cl_student_directory){.db = db, .data_version = version, .own_changes = changes};
     st = read_directory(db, d);
-    if (st == CL_OK)
-        st = rank_directory(db, d);
     if (st != CL_OK) {
         cl_student_directory_free(d);
         return st;

@@ -1,6 +1,7 @@
 /* The students' directory: the columns a whole list shows of every student
- * (number, name, class, risk level), read by one scan of students and
- * looked up by id, so that a list of thousands of rows does not seek into
+ * (number, name, class, risk level, whether the open-flags list shows
+ * them), read by one scan of the index students_directory and looked up
+ * by id, so that a list of thousands of rows does not seek into
  * students once per row. Owned by the open vault, freed (and so wiped)
  * when it closes; valid only while nothing has changed the database since
  * it was read. Not part of the public face. */
@@ -11,7 +12,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sqlite3.h>
+
 #include "carelog/status.h"
+#include "carelog/text.h"
 #include "carelog/vault.h"
 
 /* A text of a student's: as SQLite gives it (NUL-terminated, len up to
@@ -27,8 +31,11 @@ typedef struct cl_student_entry {
     long long id;
     cl_student_text number, name, class_name;
     int risk_level;
+    /* Neither merged into another student nor closed nor transferred:
+     * the open-flags list shows the student's flags. */
+    bool in_flag_list;
     /* The student's place among all by number as SQLite compares text,
-     * then by id (the index students_number): two students compare by
+     * then by id (the index students_directory): two students compare by
      * rank as they do by (number, id). */
     size_t rank;
 } cl_student_entry;
@@ -52,6 +59,14 @@ const cl_student_entry *cl_student_directory_find(const cl_student_directory *d,
  * in no order, each a cache miss. */
 void cl_student_directory_prefetch(const cl_student_directory *d, long long id);
 void cl_student_directory_prefetch_texts(const cl_student_entry *e);
+
+/* The number, name and class of a list row's student, into out: from the
+ * entry e when the list reads the directory (their JSON at hand), else
+ * (e NULL) columns c, c + 1 and c + 2 of q, the statement's join. */
+void cl_student_texts_of(const cl_student_entry *e, sqlite3_stmt *q, int c, cl_student_text out[3]);
+/* Puts them into r as "number", "name" and "class"; a text not UTF-8
+ * makes r not ok. */
+void cl_student_texts_put(cl_json_row *r, const cl_student_text t[3]);
 
 /* Frees d (wiped, as every block freed is); NULL is fine. */
 void cl_student_directory_free(cl_student_directory *d);

@@ -17,7 +17,9 @@
  * =WORD only the one named so. For looking closer (never in `make
  * bench`'s figures): BENCH_EACH=1 prints every run's time, BENCH_RUNS=N
  * repeats each read question N times, BENCH_NO_PLAIN=1 skips the plain
- * copy (a profile of carelog's side alone). */
+ * copy (a profile of carelog's side alone), BENCH_COLD=1 closes and opens
+ * the vault (and the plain copy) before every run, outside its time, so
+ * that each run is a first one after unlock. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -664,6 +666,16 @@ static const struct stream_question {
 /* ---- each streamed question in a process of its own ------------------- */
 
 static void open_bench(const char *dir);
+static const char *opened_dir;
+
+/* BENCH_COLD's step between runs: every run a first after unlock. */
+static void reopen(void)
+{
+    sqlite3_close(plain);
+    cl_vault_close(vault);
+    fclose(json_sink);
+    open_bench(opened_dir);
+}
 
 /* The child's side: the vault opened as a command would, the question
  * measured, its own peak RSS taken before the plain copy's run, one line
@@ -727,6 +739,7 @@ static void open_bench(const char *dir)
     char vdir[300], plain_path[300];
     snprintf(vdir, sizeof vdir, "%s/v", dir);
     snprintf(plain_path, sizeof plain_path, "%s/plain.db", dir);
+    opened_dir = dir;
     cl_secret *pass;
     must(cl_secret_copy((const unsigned char *)"bench passphrase", 16, &pass), "secret");
     must(cl_vault_open(vdir, pass, false, &vault), "open");
@@ -796,11 +809,12 @@ int main(int argc, char **argv)
         const struct question *qn = &questions[i];
         if (only && !(only[0] == '=' ? strcmp(qn->name, only + 1) == 0 : strstr(qn->name, only) != NULL))
             continue;
-        between_runs = qn->between;
+        between_runs = getenv("BENCH_COLD") && !qn->between ? reopen : qn->between;
         int runs = getenv("BENCH_RUNS") && qn->runs == RUNS ? atoi(getenv("BENCH_RUNS")) : qn->runs;
         double core = measure(qn->core, runs), base = 0, core_p50 = last_p50, core_p99 = last_p99;
         double cpu_p50 = last_cpu_p50, cpu_p95 = last_cpu_p95;
-        between_runs = NULL; /* the plain copy has no checkpointer to wait for */
+        /* the plain copy has no checkpointer to wait for */
+        between_runs = between_runs == reopen ? reopen : NULL;
         if (getenv("BENCH_NO_PLAIN")) {
         } else if (qn->plain) {
             plain_sql = qn->plain;

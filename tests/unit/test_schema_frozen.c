@@ -39,6 +39,7 @@ static const char *const frozen[] = {
     "ba6600e3ae36379b5cf05ec5eb5ced94920f943132dd6c58474704b60b69eb8b", /* 21 */
     "838f929ceff4fc20263f88eb7f0ab3f1bb043b6daff522a43a370a818e99c8b2", /* 22: the attention lists' covering indexes */
     "8c531eb4ea5ee05a5f9bd99a9f4ba60ad7639e2f989375bf19cddec88f8e85ba", /* 23: late referrals' rows kept whole in referral_waits */
+    "5152ee38db4e4a5bc3d1ce83d48681183afcbbce0af368913aae3574af449685", /* 24: the students' directory index, the crisis index covering */
 };
 
 static void entry_hash(const char *sql, char hex[65])

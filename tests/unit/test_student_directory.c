@@ -22,7 +22,10 @@
 
 #define HORIZON 7
 #define WHOLE_AS_PAGE 1000000 /* a page larger than the list: read through the join */
-#define DIRECTORY_SQL "SELECT id, number, name, class, risk_level FROM students ORDER BY id"
+#define DIRECTORY_SQL                                                                                   \
+    "SELECT id, number, name, class, risk_level,"                                                       \
+    " merged_into IS NULL AND status NOT IN ('closed', 'transferred')"                                  \
+    " FROM students ORDER BY number, id"
 
 typedef struct two {
     fixture *f;
@@ -360,6 +363,99 @@ static void test_odd_texts(void **state)
     assert_lists_agree(t);
 }
 
+/* The students of a section of the attention list, distinct, in its
+ * order. */
+static size_t section_students(json_t *tree, const char *section, long long *out, size_t max)
+{
+    size_t n = 0, i;
+    json_t *row;
+    json_array_foreach(json_object_get(tree, section), i, row) {
+        long long id = json_integer_value(json_object_get(row, "student_id"));
+        bool seen = false;
+        for (size_t k = 0; k < n; k++)
+            seen = seen || out[k] == id;
+        if (!seen && n < max)
+            out[n++] = id;
+    }
+    return n;
+}
+
+static const char *name_in_section(json_t *tree, const char *section, long long id)
+{
+    size_t i;
+    json_t *row;
+    json_array_foreach(json_object_get(tree, section), i, row)
+        if (json_integer_value(json_object_get(row, "student_id")) == id)
+            return json_string_value(json_object_get(row, "name"));
+    return NULL;
+}
+
+/* The open flags, the crisis-level students and the late referrals of a
+ * whole attention list read their students from the directory as the due
+ * list does: the flags of a student closed, transferred or merged into
+ * another are left out as the join leaves them out, and a new name shows
+ * in every section. */
+static void test_every_section(void **state)
+{
+    two *t = *state;
+    cl_vault *v = t->f->v;
+    /* Screenings that raise a flag for four students, an assessment at
+     * crisis level with no session since. */
+    for (size_t i = 0; i < 4; i++) {
+        json_t *phq9 = J("{\"occurred_at\": \"2026-11-18\", \"q1\": 2, \"q2\": 2, \"q3\": 1, \"q4\": 1,"
+                         " \"q5\": 1, \"q6\": 1, \"q7\": 1, \"q8\": 0, \"q9\": 1}");
+        OK(cl_record_add(v, "phq9", nth_student(v, i * 2), phq9, 0, NULL));
+        json_decref(phq9);
+    }
+    json_t *fields =
+        J("{\"number\": \"C0001\", \"name\": \"危机生\", \"class\": \"初一(1)班\", \"status\": \"active\"}");
+    long long at_crisis;
+    OK(cl_student_add(v, fields, false, &at_crisis));
+    json_decref(fields);
+    json_t *a = J("{\"occurred_at\": \"2026-10-01\", \"risk_level\": 3, \"misconduct_tier\": \"none\","
+                  " \"reasons\": \"评估\", \"safety_plan\": true, \"follow_up\": \"2026-12-21\"}");
+    OK(cl_record_add(v, "assessment", at_crisis, a, 0, NULL));
+    json_decref(a);
+    /* A referral drafted two days ago and never reported: late. */
+    setenv("CARELOG_TEST_NOW", "2026-11-18T08:00:00Z", 1);
+    json_t *referral = J("{\"occurred_at\": \"2026-11-18\", \"concerns\": [\"self_harm\"],"
+                         " \"reason\": \"学生透露有自伤计划\", \"urgency\": \"urgent\","
+                         " \"what\": \"课间，学生对班主任说……\", \"guardians_informed\": true,"
+                         " \"agency\": \"protection_station\"}");
+    OK(cl_record_add(v, "referral", nth_student(v, 5), referral, 0, NULL));
+    json_decref(referral);
+    setenv("CARELOG_TEST_NOW", "2026-11-20T08:00:00Z", 1);
+    json_t *tree;
+    OK(cl_agenda_attention(v, &tree));
+    long long flagged[4], crisis[1], late[1];
+    size_t n_flags = json_array_size(json_object_get(tree, "flags"));
+    assert_int_equal(section_students(tree, "flags", flagged, 4), 4);
+    assert_int_equal(section_students(tree, "crisis", crisis, 1), 1);
+    assert_int_equal(section_students(tree, "late_referrals", late, 1), 1);
+    json_decref(tree);
+    assert_lists_agree(t);
+
+    edit_student(v, crisis[0], "{\"name\": \"危机改名\"}");
+    edit_student(v, late[0], "{\"name\": \"转介改名\"}");
+    assert_lists_agree(t);
+    OK(cl_agenda_attention(v, &tree));
+    assert_string_equal(name_in_section(tree, "crisis", crisis[0]), "危机改名");
+    assert_string_equal(name_in_section(tree, "late_referrals", late[0]), "转介改名");
+    json_decref(tree);
+
+    edit_student(v, flagged[0], "{\"status\": \"closed\"}");
+    edit_student(v, flagged[1], "{\"status\": \"transferred\"}");
+    OK(cl_student_merge(v, flagged[3], flagged[2]));
+    assert_lists_agree(t);
+    OK(cl_agenda_attention(v, &tree));
+    long long after[64];
+    size_t n = section_students(tree, "flags", after, 64);
+    for (size_t i = 0; i < n; i++)
+        assert_true(after[i] != flagged[0] && after[i] != flagged[1] && after[i] != flagged[2]);
+    assert_true(json_array_size(json_object_get(tree, "flags")) < n_flags);
+    json_decref(tree);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -371,6 +467,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ids_far_apart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ids_at_the_ends, setup, teardown),
         cmocka_unit_test_setup_teardown(test_odd_texts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_every_section, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
