@@ -134,6 +134,11 @@ void cl_buf_free(cl_buf *b);
  * text reads the same as its json_dumps. CL_EDATA when s is not UTF-8
  * (nothing appended). */
 cl_status cl_buf_json_string(cl_buf *b, const char *s, size_t n);
+/* The same string written at out, which has room for CL_JSON_STRING_MAX(n)
+ * bytes (no NUL after it): the bytes written, or SIZE_MAX when s is not
+ * UTF-8. For texts kept in memory of the caller's own. */
+#define CL_JSON_STRING_MAX(n) ((n) * 6 + 2)
+size_t cl_json_string_write(char *out, const char *s, size_t n);
 
 /* A JSON object made key by key, either as a Jansson object or straight
  * as its compact text (what json_dumps of that object with JSON_COMPACT |

@@ -23,9 +23,17 @@ struct cl_student_directory {
     cl_student_entry *entries;
     size_t n; /* slots */
     bool dense;
-    cl_buf texts;              /* every entry's texts, NUL after each */
-    cl_buf json;               /* and each written as a JSON string */
+    struct text_chunk *texts;  /* every entry's texts, each with its JSON string after it */
 };
+
+/* The texts are kept in chunks that never move, so an entry points at its
+ * own as soon as they are read. */
+typedef struct text_chunk {
+    struct text_chunk *next;
+    size_t used, size;
+    char data[];
+} text_chunk;
+enum { CHUNK_BYTES = 64 * 1024 - 64 }; /* under malloc's mapping threshold, so reused from the heap */
 
 enum { NO_STUDENT = -1 }; /* as rank: a slot no student holds */
 
@@ -34,8 +42,10 @@ void cl_student_directory_free(cl_student_directory *d)
     if (!d)
         return;
     free(d->entries);
-    cl_buf_free(&d->texts);
-    cl_buf_free(&d->json);
+    for (text_chunk *c = d->texts, *next; c; c = next) {
+        next = c->next;
+        free(c);
+    }
     free(d);
 }
 
@@ -114,11 +124,6 @@ void cl_student_texts_put(cl_json_row *r, const cl_student_text t[3])
     }
 }
 
-/* A text while the arenas grow: offsets, made pointers once whole. */
-typedef struct text_at {
-    size_t text, json; /* json: SIZE_MAX when not UTF-8 */
-} text_at;
-
 void cl_student_directory_prefetch(const cl_student_directory *d, long long id)
 {
     size_t at = d->n > 0 ? place_of(d, id) : 0;
@@ -128,15 +133,32 @@ void cl_student_directory_prefetch(const cl_student_directory *d, long long id)
 
 void cl_student_directory_prefetch_texts(const cl_student_entry *e)
 {
-    /* The three are written one after the other (read_directory). */
+    /* The three are written one after the other (keep), each text
+     * before its JSON. */
     if (e->number.json)
         __builtin_prefetch(e->number.json);
     if (e->class_name.json)
         __builtin_prefetch(e->class_name.json + e->class_name.json_len - 1);
 }
 
-/* Keeps column c's text in the arena, and its JSON string in the other. */
-static cl_status keep(cl_student_directory *d, sqlite3_stmt *q, int c, cl_student_text *t, text_at *at)
+/* Room for n bytes in the chunks, NULL when out of memory. */
+static char *room_for(cl_student_directory *d, size_t n)
+{
+    text_chunk *c = d->texts;
+    if (!c || c->size - c->used < n) {
+        size_t size = n > CHUNK_BYTES ? n : CHUNK_BYTES;
+        if (!(c = malloc(sizeof *c + size)))
+            return NULL;
+        *c = (text_chunk){.next = d->texts, .size = size};
+        d->texts = c;
+    }
+    return c->data + c->used;
+}
+
+/* Keeps column c's text, NUL after it, and its JSON string after that
+ * (none when it is not UTF-8: the row is left out, as the join's is when
+ * written). */
+static cl_status keep(cl_student_directory *d, sqlite3_stmt *q, int c, cl_student_text *t)
 {
     const char *s = (const char *)sqlite3_column_text(q, c);
     size_t bytes = (size_t)sqlite3_column_bytes(q, c);
@@ -144,33 +166,18 @@ static cl_status keep(cl_student_directory *d, sqlite3_stmt *q, int c, cl_studen
     if (len > UINT32_MAX / 8)
         return cl_fail(CL_EDATA, _("a student's number, name or class is too long to list (more than 512 MiB); "
                                    "shorten it with `carelog student edit`"));
-    at->text = d->texts.len;
-    cl_status st = cl_buf_append(&d->texts, s ? s : "", len);
-    if (st == CL_OK)
-        st = cl_buf_append(&d->texts, "", 1);
-    if (st != CL_OK)
-        return st;
-    t->len = (uint32_t)len;
-    at->json = d->json.len;
-    st = cl_buf_json_string(&d->json, s ? s : "", len);
-    if (st == CL_EDATA) { /* the row is left out, as the join's is when written */
-        cl_error_clear();
-        at->json = SIZE_MAX;
-        return CL_OK;
-    }
-    t->json_len = (uint32_t)(d->json.len - at->json);
-    return st;
+    char *at = room_for(d, len + 1 + CL_JSON_STRING_MAX(len));
+    if (!at)
+        return cl_fail(CL_ESOFTWARE, _("out of memory"));
+    memcpy(at, s ? s : "", len);
+    at[len] = '\0';
+    size_t json = cl_json_string_write(at + len + 1, at, len);
+    *t = (cl_student_text){.text = at, .len = (uint32_t)len};
+    if (json != SIZE_MAX)
+        t->json = at + len + 1, t->json_len = (uint32_t)json;
+    d->texts->used += len + 1 + (json != SIZE_MAX ? json : 0);
+    return CL_OK;
 }
-
-static void place(const cl_student_directory *d, cl_student_text *t, const text_at *at)
-{
-    t->text = d->texts.data + at->text;
-    t->json = at->json == SIZE_MAX ? NULL : d->json.data + at->json;
-}
-
-/* A student's three texts take about this much, and their JSON a little
- * more (the quotes): what the arenas are first sized for. */
-enum { TEXT_BYTES = 48, JSON_BYTES = 56, MAX_EXPECTED = 1 << 14, MIN_EXPECTED = 64 };
 
 /* The ids' bounds and how many students the vault counts (row_counts,
  * kept by triggers: only a hint of the memory to take). */
@@ -212,44 +219,28 @@ static cl_status bounds_of(sqlite3 *db, id_bounds *b)
     " merged_into IS NULL AND status NOT IN ('closed', 'transferred')"                                  \
     " FROM students ORDER BY number, id"
 
+/* A sparse directory's first room, and the gaps a dense one may have
+ * beyond one slot in two. */
+enum { MIN_EXPECTED = 64 };
+
 /* Room for one more entry at the end (a sparse directory grows). */
-static cl_status grow(cl_student_directory *d, size_t *cap, text_at (**at)[3])
+static cl_status grow(cl_student_directory *d, size_t *cap)
 {
     if (d->n < *cap)
         return CL_OK;
     size_t want = *cap ? *cap * 2 : MIN_EXPECTED;
     cl_student_entry *entries = realloc(d->entries, want * sizeof *entries);
-    if (entries)
-        d->entries = entries;
-    text_at(*grown)[3] = entries ? realloc(*at, want * sizeof **at) : NULL;
-    if (!grown)
+    if (!entries)
         return cl_fail(CL_ESOFTWARE, _("out of memory"));
-    *at = grown;
+    d->entries = entries;
     *cap = want;
     return CL_OK;
 }
 
-/* A sparse directory's entries (and their texts' offsets) put in id
- * order. */
 static int by_id(const void *a, const void *b)
 {
     long long x = ((const cl_student_entry *)a)->id, y = ((const cl_student_entry *)b)->id;
     return (x > y) - (x < y);
-}
-
-static cl_status sort_sparse(cl_student_directory *d, text_at (*at)[3])
-{
-    text_at(*copy)[3] = malloc((d->n ? d->n : 1) * sizeof *copy);
-    if (!copy)
-        return cl_fail(CL_ESOFTWARE, _("out of memory"));
-    /* Read in rank order, entry i with rank i: after the sort, an entry's
-     * rank says where its texts' offsets are. */
-    memcpy(copy, at, d->n * sizeof *copy);
-    qsort(d->entries, d->n, sizeof *d->entries, by_id);
-    for (size_t i = 0; i < d->n; i++)
-        memcpy(at[i], copy[d->entries[i].rank], sizeof *at);
-    free(copy);
-    return CL_OK;
 }
 
 static cl_status read_directory(sqlite3 *db, cl_student_directory *d)
@@ -264,25 +255,13 @@ static cl_status read_directory(sqlite3 *db, cl_student_directory *d)
     /* Dense when the ids have few gaps: an entry's slot is its id's. */
     d->dense = b.span != 0 && b.span <= 2 * (unsigned long long)b.counted + MIN_EXPECTED && b.span <= SIZE_MAX / 64;
     size_t cap = 0;
-    text_at(*at)[3] = NULL;
     if (d->dense) {
         cap = d->n = (size_t)b.span;
-        d->entries = malloc(cap * sizeof *d->entries);
-        at = malloc(cap * sizeof *at);
-        if (!d->entries || !at) {
-            free(at);
+        if (!(d->entries = malloc(cap * sizeof *d->entries)))
             return cl_fail(CL_ESOFTWARE, _("out of memory"));
-        }
         for (size_t i = 0; i < cap; i++)
             d->entries[i] = (cl_student_entry){.id = b.first + (long long)i, .rank = (size_t)NO_STUDENT};
     }
-    /* Sized once for the students there are, not grown by doubling: each
-     * move of a large block costs fresh pages, a copy and a wipe. */
-    size_t expected = b.counted < MAX_EXPECTED ? b.counted : MAX_EXPECTED;
-    if (st == CL_OK)
-        st = cl_buf_reserve(&d->texts, expected * TEXT_BYTES);
-    if (st == CL_OK)
-        st = cl_buf_reserve(&d->json, expected * JSON_BYTES);
     size_t rank = 0;
     int rc = SQLITE_DONE;
     while (st == CL_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -295,17 +274,17 @@ static cl_status read_directory(sqlite3 *db, cl_student_directory *d)
                                          "`carelog verify` checks the vault"));
                 break;
             }
-        } else if ((st = grow(d, &cap, &at)) != CL_OK) {
+        } else if ((st = grow(d, &cap)) != CL_OK) {
             break;
         }
         cl_student_entry *e = &d->entries[slot];
         *e = (cl_student_entry){.id = id, .risk_level = sqlite3_column_int(q, 4), .rank = rank,
                                 .in_flag_list = sqlite3_column_int(q, 5) != 0};
-        st = keep(d, q, 1, &e->number, &at[slot][0]);
+        st = keep(d, q, 1, &e->number);
         if (st == CL_OK)
-            st = keep(d, q, 2, &e->name, &at[slot][1]);
+            st = keep(d, q, 2, &e->name);
         if (st == CL_OK)
-            st = keep(d, q, 3, &e->class_name, &at[slot][2]);
+            st = keep(d, q, 3, &e->class_name);
         if (st == CL_OK) {
             rank++;
             if (!d->dense)
@@ -315,16 +294,9 @@ static cl_status read_directory(sqlite3 *db, cl_student_directory *d)
     if (st == CL_OK && rc != SQLITE_DONE)
         st = cl_db_fail(db, "reading the students");
     sqlite3_reset(q);
+    /* Read in rank order; a sparse directory is searched by id. */
     if (st == CL_OK && !d->dense)
-        st = sort_sparse(d, at);
-    for (size_t i = 0; st == CL_OK && i < d->n; i++) {
-        if (d->entries[i].rank == (size_t)NO_STUDENT)
-            continue;
-        place(d, &d->entries[i].number, &at[i][0]);
-        place(d, &d->entries[i].name, &at[i][1]);
-        place(d, &d->entries[i].class_name, &at[i][2]);
-    }
-    free(at);
+        qsort(d->entries, d->n, sizeof *d->entries, by_id);
     return st;
 }
 

@@ -941,20 +941,27 @@ static cl_status reserve_json(cl_buf *b, size_t n, size_t extra)
     return buf_reserve(b, n * 6 + 2 + extra);
 }
 
+size_t cl_json_string_write(char *out, const char *s, size_t n)
+{
+    *out = '"';
+    size_t k = json_escape_into(out + 1, s, n);
+    if (k == SIZE_MAX)
+        return SIZE_MAX;
+    out[1 + k] = '"';
+    return k + 2;
+}
+
 /* Writes the quoted string at the buffer's end without moving len; the
  * bytes written, or SIZE_MAX (the buffer as it was) when not UTF-8. */
 static size_t put_json_string(cl_buf *b, size_t at, const char *s, size_t n)
 {
-    char *o = b->data + at;
-    *o = '"';
-    size_t k = json_escape_into(o + 1, s, n);
+    size_t k = cl_json_string_write(b->data + at, s, n);
     if (k == SIZE_MAX) {
         b->data[b->len] = '\0';
         return SIZE_MAX;
     }
-    o[1 + k] = '"';
-    o[2 + k] = '\0';
-    return k + 2;
+    b->data[at + k] = '\0';
+    return k;
 }
 
 cl_status cl_buf_json_string(cl_buf *b, const char *s, size_t n)
