@@ -29,21 +29,12 @@ static const char *col(sqlite3_stmt *q, int i)
     return s ? s : "";
 }
 
-/* The newest student form in the vault, parsed; NULL when there is none
- * (or it does not parse). */
-cl_form *cl_followup_student_form(sqlite3 *db)
+/* Parsed once per process by the catalog, as every form. */
+const cl_form *cl_followup_student_form(cl_vault *v)
 {
-    sqlite3_stmt *q;
-    if (cl_db_prepare(db, "SELECT source FROM forms WHERE kind = 'student' ORDER BY version DESC LIMIT 1", &q) !=
-        CL_OK)
-        return NULL;
-    cl_form *form = NULL;
-    if (sqlite3_step(q) == SQLITE_ROW) {
-        const char *text = col(q, 0);
-        if (cl_form_parse(text, strlen(text), "student.form", &form) != CL_OK)
-            form = NULL;
-    }
-    sqlite3_finalize(q);
+    const cl_form *form = NULL;
+    if (cl_catalog_current(v, "student", &form, NULL) != CL_OK)
+        form = NULL;
     cl_error_clear();
     return form;
 }
@@ -75,7 +66,7 @@ void cl_followup_policy_label(const cl_form *form, const char *basis, const char
 /* ---- policies --------------------------------------------------------- */
 
 /* Checks basis and value; writes the canonical value ("3" for "crisis"). */
-static cl_status check_policy(sqlite3 *db, const char *basis, const char *value, char *canon, size_t size)
+static cl_status check_policy(cl_vault *v, const char *basis, const char *value, char *canon, size_t size)
 {
     if (!basis || (strcmp(basis, "risk") != 0 && strcmp(basis, "circumstance") != 0))
         return cl_fail(CL_EUSAGE, _("a policy's basis is risk or circumstance"));
@@ -93,7 +84,7 @@ static cl_status check_policy(sqlite3 *db, const char *basis, const char *value,
         }
         return cl_fail(CL_EUSAGE, _("a risk level is 0 (none), 1 (attention), 2 (elevated) or 3 (crisis)"));
     }
-    cl_form *form = cl_followup_student_form(db);
+    const cl_form *form = cl_followup_student_form(v);
     const cl_field *f = form ? cl_form_field(form, "circumstances") : NULL;
     cl_status st = CL_OK;
     if (f && f->n_choices > 0) {
@@ -125,7 +116,6 @@ static cl_status check_policy(sqlite3 *db, const char *basis, const char *value,
         else
             st = cl_fail(CL_EUSAGE, _("a circumstance is a choice id such as left_behind"));
     }
-    cl_form_free(form);
     return st;
 }
 
@@ -133,7 +123,7 @@ static cl_status policy_write(cl_vault *v, const char *basis, const char *value,
 {
     sqlite3 *db = cl_vault_db(v);
     char canon[64];
-    cl_status st = check_policy(db, basis, value, canon, sizeof canon);
+    cl_status st = check_policy(v, basis, value, canon, sizeof canon);
     if (st != CL_OK)
         return st;
     if (days > 0 && days > CL_FOLLOWUP_POLICY_MAX_DAYS)
@@ -191,7 +181,7 @@ cl_status cl_followup_policy_list(cl_vault *v, json_t **out)
                                      " ORDER BY basis DESC, CAST(value AS INTEGER) DESC, value", &q);
     if (st != CL_OK)
         return st;
-    cl_form *form = cl_followup_student_form(db);
+    const cl_form *form = cl_followup_student_form(v);
     json_t *list = json_array();
     int rc;
     while (list && (rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -208,7 +198,6 @@ cl_status cl_followup_policy_list(cl_vault *v, json_t **out)
     else if (st == CL_OK && rc != SQLITE_DONE)
         st = cl_db_fail(db, "listing the follow-up policies");
     sqlite3_finalize(q);
-    cl_form_free(form);
     if (st != CL_OK) {
         json_decref(list);
         return st;

@@ -486,7 +486,6 @@ static cl_status walk_read(cl_vault *v, const cl_due_page *page, cl_due_row_fn *
         if (q[s])
             sqlite3_reset(q[s]);
     cl_buf_free(&w.out);
-    cl_form_free(w.d.reasons.form);
     if (st == CL_OK && w.full && next && !(*next = strdup(w.key)))
         st = cl_fail(CL_ESOFTWARE, _("out of memory"));
     return st;

@@ -11,9 +11,9 @@
 #include "carelog/text.h"
 #include "carelog/vault.h"
 
-/* The newest student form in the vault, parsed; NULL when there is none
- * (or it does not parse). */
-cl_form *cl_followup_student_form(sqlite3 *db);
+/* The newest student form in the vault, parsed (the catalog's, not to be
+ * freed); NULL when there is none (or it does not parse). */
+const cl_form *cl_followup_student_form(cl_vault *v);
 
 /* "crisis (risk 3)" or "Left-behind child (left_behind)"; in Chinese with
  * zh ("风险 3（危机）", "留守儿童"). */
@@ -52,11 +52,11 @@ typedef struct due_reason_words {
 } due_reason_words;
 
 /* The words a list has worked out, and what they come from; start from
- * {.v = v, .db = db}, free with cl_form_free(form). */
+ * {.v = v, .db = db}. */
 typedef struct due_reasons {
     cl_vault *v;
     sqlite3 *db;
-    cl_form *form; /* the student form, read at the first policy row */
+    const cl_form *form; /* the student form, read at the first policy row */
     bool form_read;
     due_reason_words words[DUE_REASON_WORDS];
     int n_words;

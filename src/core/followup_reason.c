@@ -221,7 +221,7 @@ static void kind_words(due_reasons *d, const char *kind, const char *unused, due
 static void policy_words(due_reasons *d, const char *basis, const char *value, due_reason_words *w)
 {
     if (!d->form_read) {
-        d->form = cl_followup_student_form(d->db);
+        d->form = cl_followup_student_form(d->v);
         d->form_read = true;
     }
     char label[160];
