@@ -222,6 +222,12 @@ static cl_status bounds_of(sqlite3 *db, id_bounds *b)
 /* A sparse directory's first room, and the gaps a dense one may have
  * beyond one slot in two. */
 enum { MIN_EXPECTED = 64 };
+/* The most slots a dense directory takes (about 100 MiB of them): the
+ * count it is sized by is only a hint, which a damaged row_counts makes
+ * lie high, so a span beyond it (ids spread over millions, or a lie) is
+ * searched instead, and the slots' size in bytes never wraps. */
+enum { DENSE_MAX_SLOTS = 1 << 20 };
+_Static_assert(DENSE_MAX_SLOTS <= SIZE_MAX / sizeof(cl_student_entry), "a dense directory's size fits");
 
 /* Room for one more entry at the end (a sparse directory grows). */
 static cl_status grow(cl_student_directory *d, size_t *cap)
@@ -253,7 +259,7 @@ static cl_status read_directory(sqlite3 *db, cl_student_directory *d)
     if (st != CL_OK || !b.any)
         return st;
     /* Dense when the ids have few gaps: an entry's slot is its id's. */
-    d->dense = b.span != 0 && b.span <= 2 * (unsigned long long)b.counted + MIN_EXPECTED && b.span <= SIZE_MAX / 64;
+    d->dense = b.span != 0 && b.span <= 2 * (unsigned long long)b.counted + MIN_EXPECTED && b.span <= DENSE_MAX_SLOTS;
     size_t cap = 0;
     if (d->dense) {
         cap = d->n = (size_t)b.span;

@@ -363,6 +363,47 @@ static void test_odd_texts(void **state)
     assert_lists_agree(t);
 }
 
+/* A count of students that lies high (row_counts damaged by other hands:
+ * the directory takes it as a hint only) beside ids far apart: the slots
+ * a dense directory would take for the span between them neither wrap
+ * their size in bytes (span times an entry's size past SIZE_MAX, once
+ * under a guard of SIZE_MAX / 64) nor ask for terabytes; the whole lists
+ * still say what the join says. */
+static void count_lying_high(two *t, unsigned long long far_id)
+{
+    sqlite3 *db = cl_vault_db(t->f->v);
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO students(id, number, name, class, created_at)"
+             " VALUES (%llu, 'Z0004', '远号', '初一(2)班', '2026-11-01');"
+             "UPDATE row_counts SET n = %llu WHERE name = 'students'",
+             far_id, far_id);
+    OK(cl_db_exec(db, sql));
+    assert_lists_agree(t);
+    OK(cl_db_exec(db, "BEGIN"));
+    const cl_student_directory *d;
+    OK(cl_student_directory_current(t->f->v, true, &d));
+    assert_non_null(d);
+    const cl_student_entry *far = cl_student_directory_find(d, (long long)far_id);
+    assert_non_null(far);
+    assert_string_equal(far->name.text, "远号");
+    assert_non_null(cl_student_directory_find(d, 1));
+    assert_null(cl_student_directory_find(d, (long long)far_id - 1));
+    OK(cl_db_exec(db, "ROLLBACK"));
+}
+
+static void test_count_lying_high_size_wraps(void **state)
+{
+    /* The first id is 1: this span times the entry's size is 2^64 and a
+     * little, which wraps to less than one entry. */
+    count_lying_high(*state, UINT64_MAX / sizeof(cl_student_entry) + 1);
+}
+
+static void test_count_lying_high_terabytes(void **state)
+{
+    count_lying_high(*state, 10000000000000ULL);
+}
+
 /* The students of a section of the attention list, distinct, in its
  * order. */
 static size_t section_students(json_t *tree, const char *section, long long *out, size_t max)
@@ -467,6 +508,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ids_far_apart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ids_at_the_ends, setup, teardown),
         cmocka_unit_test_setup_teardown(test_odd_texts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_count_lying_high_size_wraps, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_count_lying_high_terabytes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_every_section, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
