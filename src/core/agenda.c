@@ -138,7 +138,7 @@ static cl_status open_flags(cl_vault *v, page *p, long long after)
         }
         const cl_student_entry *who = NULL;
         if (directory) {
-            who = cl_student_directory_find(directory, sqlite3_column_int64(q, F_STUDENT));
+            who = cl_student_directory_find_at(directory, q, F_STUDENT);
             if (!who || !who->in_flag_list) /* as the join leaves them out */
                 continue;
         }
@@ -159,7 +159,8 @@ static cl_status open_flags(cl_vault *v, page *p, long long after)
         cl_student_texts_of(who, q, F_NUMBER, student);
         cl_json_row_integer(&r, "student_id", sqlite3_column_int64(q, F_STUDENT));
         cl_student_texts_put(&r, student);
-        cl_json_row_integer(&r, "risk_level", who ? who->risk_level : sqlite3_column_int64(q, F_RISK));
+        /* An int, as the directory and the due list read it. */
+        cl_json_row_integer(&r, "risk_level", who ? who->risk_level : sqlite3_column_int(q, F_RISK));
         if (!cl_json_row_close(&r))
             st = cl_fail(CL_ESOFTWARE, _("out of memory"));
         else if (p->write)

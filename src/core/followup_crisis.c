@@ -170,7 +170,7 @@ static cl_status crisis_read(void *arg)
             break;
         }
         const cl_student_entry *who = NULL;
-        if (directory && !(who = cl_student_directory_find(directory, sqlite3_column_int64(q, 0))))
+        if (directory && !(who = cl_student_directory_find_at(directory, q, 0)))
             continue; /* as the join leaves it out */
         cl_student_text student[3];
         cl_student_texts_of(who, q, 1, student);

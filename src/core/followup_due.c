@@ -123,6 +123,8 @@ static size_t keep_text(due_day *day, sqlite3_stmt *q, int column, bool *ok)
 
 static cl_status day_add(due_day *day, sqlite3_stmt *q, int source)
 {
+    if (day->directory && sqlite3_column_type(q, C_STUDENT) != SQLITE_INTEGER)
+        return CL_OK; /* as the join leaves it out (cl_student_directory_find_at) */
     if (day->n == day->cap) {
         size_t cap = day->cap ? day->cap * 2 : 64;
         due_item *grown = realloc(day->items, cap * sizeof *grown);

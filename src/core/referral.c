@@ -408,7 +408,7 @@ static cl_status late_read(void *arg)
                 break;
             }
             const cl_student_entry *who = NULL;
-            if (directory && !(who = cl_student_directory_find(directory, sqlite3_column_int64(q, R_STUDENT))))
+            if (directory && !(who = cl_student_directory_find_at(directory, q, R_STUDENT)))
                 continue; /* as the join leaves it out */
             json_t *r = referral_row(q, who, now);
             st = r ? w->row(r, w->ctx) : cl_fail(CL_ESOFTWARE, _("out of memory"));

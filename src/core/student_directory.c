@@ -98,6 +98,11 @@ const cl_student_entry *cl_student_directory_find(const cl_student_directory *d,
     return entry_of(d, id);
 }
 
+const cl_student_entry *cl_student_directory_find_at(const cl_student_directory *d, sqlite3_stmt *q, int c)
+{
+    return sqlite3_column_type(q, c) == SQLITE_INTEGER ? entry_of(d, sqlite3_column_int64(q, c)) : NULL;
+}
+
 void cl_student_texts_of(const cl_student_entry *e, sqlite3_stmt *q, int c, cl_student_text out[3])
 {
     if (e) {

@@ -53,6 +53,11 @@ cl_status cl_student_directory_current(cl_vault *v, bool read_if_stale, const cl
 
 /* The student of id, or NULL when students has no such row. */
 const cl_student_entry *cl_student_directory_find(const cl_student_directory *d, long long id);
+/* The student whose id is column c of q, as a join on that column finds
+ * it: NULL when students has no such row, or when the column holds no
+ * integer (an integer column keeps a text that does not read as a number:
+ * it equals no id, though sqlite3_column_int64 reads it as 0). */
+const cl_student_entry *cl_student_directory_find_at(const cl_student_directory *d, sqlite3_stmt *q, int c);
 
 /* Asks the processor for the entry of id, and for an entry's JSON
  * texts, ahead of their use: a whole list looks up thousands of students

@@ -404,6 +404,43 @@ static void test_count_lying_high_terabytes(void **state)
     count_lying_high(*state, 10000000000000ULL);
 }
 
+/* References written by other hands that no join matches: an open flag,
+ * a follow-up and a late referral whose student id is a text (an integer
+ * column keeps what does not read as a number) beside a student of id 0
+ * (what such a text reads as, as an integer); and a risk level past an
+ * int's range (CHECK constraints ignored). The whole lists leave out what
+ * the join leaves out, and show the level as the join shows it. */
+static void test_references_no_join_matches(void **state)
+{
+    two *t = *state;
+    sqlite3 *db = cl_vault_db(t->f->v);
+    long long flagged = nth_student(t->f->v, 0);
+    char sql[1536];
+    snprintf(sql, sizeof sql,
+             "PRAGMA foreign_keys = OFF; PRAGMA ignore_check_constraints = ON;"
+             "INSERT INTO students(id, number, name, class, created_at)"
+             " VALUES (0, 'Z0000', '零号', '初一(2)班', '2026-11-01');"
+             "INSERT INTO flags(student_id, record_id, flag, raised_at)"
+             " VALUES ('x', 1, 'phq9_item9', '2026-11-19'), (%lld, 1, 'phq9_item9', '2026-11-19');"
+             "INSERT INTO followups(record_id, student_id, kind, set_on, due_date, open)"
+             " VALUES (999999, 'x', 'session', '2026-11-19', '2026-11-21', 1);"
+             "UPDATE students SET risk_level = 4294967297 WHERE id = %lld;"
+             "PRAGMA foreign_keys = ON; PRAGMA ignore_check_constraints = OFF",
+             flagged, flagged);
+    OK(cl_db_exec(db, sql));
+    assert_lists_agree(t);
+    /* The late referrals' rows (their count is SQL's, which holds every
+     * row of referral_waits, as a page's does). */
+    OK(cl_db_exec(db, "INSERT INTO referral_waits(record_id, state, since, student_id, occurred_at)"
+                      " VALUES (999998, 'draft', '2026-11-01T08:00:00Z', 'x', '2026-11-01')"));
+    json_t *tree, *page;
+    OK(cl_agenda_attention(t->f->v, &tree));
+    OK(cl_agenda_attention_page(t->other, WHOLE_AS_PAGE, NULL, &page));
+    assert_true(json_equal(json_object_get(tree, "late_referrals"), json_object_get(page, "late_referrals")));
+    json_decref(tree);
+    json_decref(page);
+}
+
 /* The students of a section of the attention list, distinct, in its
  * order. */
 static size_t section_students(json_t *tree, const char *section, long long *out, size_t max)
@@ -510,6 +547,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_odd_texts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_count_lying_high_size_wraps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_count_lying_high_terabytes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_references_no_join_matches, setup, teardown),
         cmocka_unit_test_setup_teardown(test_every_section, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
