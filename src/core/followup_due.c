@@ -101,6 +101,11 @@ typedef struct due_item {
     const cl_student_entry *who; /* from the directory; NULL: number, name and class are in the texts */
     size_t rank;                 /* who's, at hand for the sort */
     cl_student_text number, name, class_name; /* once the day is read; their JSON only from the directory */
+    /* A joined row's number as SQLite orders it, as the rank does: every
+     * blob after every text, then bytewise over all its bytes (a NUL
+     * inside included), then by length. */
+    bool number_blob;
+    size_t number_bytes;
 } due_item;
 
 typedef struct due_day {
@@ -141,7 +146,9 @@ static cl_status day_add(due_day *day, sqlite3_stmt *q, int source)
         /* Looked up once the day is read, by when it is in the cache. */
         cl_student_directory_prefetch(day->directory, it->student);
     } else {
+        it->number_blob = sqlite3_column_type(q, C_NUMBER) == SQLITE_BLOB; /* before keep_text converts it */
         it->text[T_NUMBER] = keep_text(day, q, C_NUMBER, &ok);
+        it->number_bytes = (size_t)sqlite3_column_bytes(q, C_NUMBER);
         it->text[T_NAME] = keep_text(day, q, C_NAME, &ok);
         it->text[T_CLASS] = keep_text(day, q, C_CLASS, &ok);
     }
@@ -163,12 +170,23 @@ static const char *item_text(const due_day *day, const due_item *it, int t)
     return day->texts.data + it->text[t];
 }
 
-/* The list's order within a day: student number (as SQLite compares text:
- * bytewise), student id, source, record. */
+static int number_order(const due_item *x, const due_item *y)
+{
+    if (x->number_blob != y->number_blob)
+        return x->number_blob ? 1 : -1;
+    size_t n = x->number_bytes < y->number_bytes ? x->number_bytes : y->number_bytes;
+    int c = memcmp(x->number.text, y->number.text, n);
+    if (c)
+        return c;
+    return (x->number_bytes > y->number_bytes) - (x->number_bytes < y->number_bytes);
+}
+
+/* The list's order within a day: student number (as SQLite orders it),
+ * student id, source, record. */
 static int item_order(const void *a, const void *b)
 {
     const due_item *x = *(due_item *const *)a, *y = *(due_item *const *)b;
-    int c = strcmp(x->number.text, y->number.text);
+    int c = number_order(x, y);
     if (c)
         return c;
     if (x->student != y->student)
