@@ -162,7 +162,7 @@ static cl_status open_flags(cl_vault *v, page *p, long long after)
         /* An int, as the directory and the due list read it. */
         cl_json_row_integer(&r, "risk_level", who ? who->risk_level : sqlite3_column_int(q, F_RISK));
         if (!cl_json_row_close(&r))
-            st = cl_fail(CL_ESOFTWARE, _("out of memory"));
+            st = cl_student_texts_failed(sqlite3_column_int64(q, F_STUDENT), student);
         else if (p->write)
             st = take_text(p, FLAGS, text.data, text.len, key);
         else

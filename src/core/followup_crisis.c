@@ -181,13 +181,7 @@ static cl_status crisis_read(void *arg)
         if ((!text && !r.object) || !crisis_row(q, student, today_days, &r) ||
             (!text && json_array_append(a->out, r.object) != 0)) {
             json_decref(r.object);
-            long long id = sqlite3_column_int64(q, 0);
-            bool texts_ok = true;
-            for (int c = 0; c < 3; c++)
-                texts_ok = texts_ok && cl_utf8_valid(student[c].text, student[c].len);
-            st = texts_ok ? cl_fail(CL_ESOFTWARE, _("out of memory"))
-                          : cl_fail(CL_EDATA, _("student #%lld's number, name or class is not UTF-8 text; correct it "
-                                                "with `carelog student edit %lld`"), id, id);
+            st = cl_student_texts_failed(sqlite3_column_int64(q, 0), student);
             break;
         }
         json_decref(r.object);

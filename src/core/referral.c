@@ -411,7 +411,13 @@ static cl_status late_read(void *arg)
             if (directory && !(who = cl_student_directory_find_at(directory, q, R_STUDENT)))
                 continue; /* as the join leaves it out */
             json_t *r = referral_row(q, who, now);
-            st = r ? w->row(r, w->ctx) : cl_fail(CL_ESOFTWARE, _("out of memory"));
+            if (r) {
+                st = w->row(r, w->ctx);
+            } else {
+                cl_student_text student[3];
+                cl_student_texts_of(who, q, R_NUMBER, student);
+                st = cl_student_texts_failed(sqlite3_column_int64(q, R_STUDENT), student);
+            }
             json_decref(r);
             if (left > 0)
                 left--;

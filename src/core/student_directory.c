@@ -129,6 +129,15 @@ void cl_student_texts_put(cl_json_row *r, const cl_student_text t[3])
     }
 }
 
+cl_status cl_student_texts_failed(long long id, const cl_student_text t[3])
+{
+    for (int i = 0; i < 3; i++)
+        if (!cl_utf8_valid(t[i].text, t[i].len))
+            return cl_fail(CL_EDATA, _("student #%lld's number, name or class is not UTF-8 text; correct it "
+                                       "with `carelog student edit %lld`"), id, id);
+    return cl_fail(CL_ESOFTWARE, _("out of memory"));
+}
+
 void cl_student_directory_prefetch(const cl_student_directory *d, long long id)
 {
     size_t at = d->n > 0 ? place_of(d, id) : 0;

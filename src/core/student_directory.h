@@ -73,6 +73,11 @@ void cl_student_texts_of(const cl_student_entry *e, sqlite3_stmt *q, int c, cl_s
  * makes r not ok. */
 void cl_student_texts_put(cl_json_row *r, const cl_student_text t[3]);
 
+/* Why a list's row of student id, whose texts are t, could not be
+ * written: a text of t not UTF-8 (CL_EDATA, naming the student and how to
+ * mend it), else out of memory. */
+cl_status cl_student_texts_failed(long long id, const cl_student_text t[3]);
+
 /* Frees d (wiped, as every block freed is); NULL is fine. */
 void cl_student_directory_free(cl_student_directory *d);
 

@@ -455,6 +455,51 @@ static void test_numbers_ordered_as_sqlite_orders_them(void **state)
     assert_lists_agree(t);
 }
 
+/* The attention list, whole (through the directory, as objects and as
+ * text) and as a page (through the join), refuses a student's text that
+ * is not UTF-8 (written by other hands) with a message that names the
+ * student and the way to mend it: never "out of memory". */
+static void assert_attention_names(two *t, long long id)
+{
+    char want[96];
+    snprintf(want, sizeof want, "student #%lld's number, name or class is not UTF-8", id);
+    char edit[64];
+    snprintf(edit, sizeof edit, "carelog student edit %lld", id);
+    json_t *out = NULL;
+    assert_int_equal(cl_agenda_attention(t->f->v, &out), CL_EDATA);
+    assert_non_null(strstr(cl_error_message(), want));
+    assert_non_null(strstr(cl_error_message(), edit));
+    cl_buf written = {0};
+    assert_int_equal(cl_agenda_attention_write(t->f->v, keep_text, &written), CL_EDATA);
+    assert_non_null(strstr(cl_error_message(), want));
+    cl_buf_free(&written);
+    assert_int_equal(cl_agenda_attention_page(t->other, WHOLE_AS_PAGE, NULL, &out), CL_EDATA);
+    assert_non_null(strstr(cl_error_message(), want));
+}
+
+static void test_text_not_utf8_named(void **state)
+{
+    two *t = *state;
+    sqlite3 *db = cl_vault_db(t->f->v);
+    long long flagged = nth_student(t->f->v, 0), referred = nth_student(t->f->v, 1);
+    if (referred == flagged)
+        referred = nth_student(t->f->v, 2);
+    char sql[768];
+    snprintf(sql, sizeof sql,
+             "PRAGMA foreign_keys = OFF;"
+             "INSERT INTO flags(student_id, record_id, flag, raised_at) VALUES (%lld, 1, 'phq9_item9', '2026-11-19');"
+             "UPDATE students SET name = CAST(X'E5FF' AS TEXT) WHERE id = %lld;"
+             "INSERT INTO referral_waits(record_id, state, since, student_id, occurred_at)"
+             " VALUES (999998, 'draft', '2026-11-01T08:00:00Z', %lld, '2026-11-01');"
+             "UPDATE students SET class = CAST(X'C0' AS TEXT) WHERE id = %lld;"
+             "PRAGMA foreign_keys = ON",
+             flagged, flagged, referred, referred);
+    OK(cl_db_exec(db, sql));
+    assert_attention_names(t, flagged);
+    OK(cl_db_exec(db, "UPDATE flags SET cleared_at = '2026-11-20' WHERE cleared_at IS NULL"));
+    assert_attention_names(t, referred);
+}
+
 /* The students of a section of the attention list, distinct, in its
  * order. */
 static size_t section_students(json_t *tree, const char *section, long long *out, size_t max)
@@ -563,6 +608,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_count_lying_high_terabytes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_references_no_join_matches, setup, teardown),
         cmocka_unit_test_setup_teardown(test_numbers_ordered_as_sqlite_orders_them, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_text_not_utf8_named, setup, teardown),
         cmocka_unit_test_setup_teardown(test_every_section, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
