@@ -324,10 +324,10 @@ cl_status cl_student_directory_current(cl_vault *v, bool read_if_stale, const cl
 {
     *out = NULL;
     sqlite3 *db = v->db;
-    if (sqlite3_txn_state(db, "main") == SQLITE_TXN_WRITE)
+    /* Outside a transaction its reads (the bounds, the scan) would be two
+     * snapshots, which a commit between them makes disagree. */
+    if (sqlite3_get_autocommit(db) || sqlite3_txn_state(db, "main") == SQLITE_TXN_WRITE)
         return CL_OK;
-    /* First, so that a commit landing during the scan below (with no read
-     * transaction around it) makes the directory stale, never wrong. */
     long long version = 0;
     cl_status st = data_version(db, &version);
     if (st != CL_OK)

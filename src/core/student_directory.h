@@ -47,8 +47,9 @@ typedef struct cl_student_directory cl_student_directory;
  * data_version; this connection's own writes, sqlite3_total_changes64),
  * else, when read_if_stale, read afresh by one scan of students; else
  * NULL. Always NULL inside a write transaction (what it would read could
- * still be rolled back). Call it inside the read transaction of the list
- * it serves, so that both see the same snapshot. */
+ * still be rolled back) and outside any transaction (it would read two
+ * snapshots). Call it inside the read transaction of the list it serves
+ * (cl_db_in_one_read), so that both see the same snapshot. */
 cl_status cl_student_directory_current(cl_vault *v, bool read_if_stale, const cl_student_directory **out);
 
 /* The student of id, or NULL when students has no such row. */

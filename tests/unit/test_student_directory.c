@@ -500,6 +500,40 @@ static void test_text_not_utf8_named(void **state)
     assert_attention_names(t, referred);
 }
 
+/* Outside a transaction the directory's reads (the ids' bounds, then the
+ * scan) would be two snapshots: a student another connection added
+ * between them made a dense directory fail with "the index of students'
+ * numbers does not match", which was untrue. There is no directory there
+ * (the list joins). */
+static int add_student_before_the_scan(unsigned type, void *ctx, void *p, void *x)
+{
+    (void)type, (void)x;
+    two *t = ctx;
+    const char *sql = sqlite3_sql((sqlite3_stmt *)p);
+    if (sql && strcmp(sql, DIRECTORY_SQL) == 0 && t->scans++ == 0) {
+        json_t *fields = J("{\"number\": \"A0002\", \"name\": \"扫描间\", \"class\": \"初一(1)班\","
+                           " \"status\": \"active\"}");
+        long long id;
+        OK(cl_student_add(t->other, fields, false, &id));
+        json_decref(fields);
+    }
+    return 0;
+}
+
+static void test_no_directory_outside_a_transaction(void **state)
+{
+    two *t = *state;
+    sqlite3 *db = cl_vault_db(t->f->v);
+    sqlite3_trace_v2(db, SQLITE_TRACE_STMT, add_student_before_the_scan, t);
+    t->scans = 0;
+    assert_true(sqlite3_get_autocommit(db));
+    const cl_student_directory *d = NULL;
+    OK(cl_student_directory_current(t->f->v, true, &d));
+    assert_null(d);
+    sqlite3_trace_v2(db, SQLITE_TRACE_STMT, count_scans, t);
+    assert_lists_agree(t);
+}
+
 /* The students of a section of the attention list, distinct, in its
  * order. */
 static size_t section_students(json_t *tree, const char *section, long long *out, size_t max)
@@ -609,6 +643,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_references_no_join_matches, setup, teardown),
         cmocka_unit_test_setup_teardown(test_numbers_ordered_as_sqlite_orders_them, setup, teardown),
         cmocka_unit_test_setup_teardown(test_text_not_utf8_named, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_directory_outside_a_transaction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_every_section, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
