@@ -219,6 +219,15 @@ static json_t *referral_row(sqlite3_stmt *q, const cl_student_entry *who, time_t
     return row;
 }
 
+/* Why referral_row gave no row: its student's text not UTF-8, else out of
+ * memory. */
+static cl_status referral_row_failed(sqlite3_stmt *q, const cl_student_entry *who)
+{
+    cl_student_text student[3];
+    cl_student_texts_of(who, q, R_NUMBER, student);
+    return cl_student_texts_failed(sqlite3_column_int64(q, R_STUDENT), student);
+}
+
 /* The referrals of the list. */
 static cl_status referral_rows(cl_vault *v, bool open_only, json_t **out)
 {
@@ -229,12 +238,15 @@ static cl_status referral_rows(cl_vault *v, bool open_only, json_t **out)
         return st;
     time_t now = cl_now();
     json_t *rows = json_array();
-    int rc;
-    while (rows && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+    int rc = SQLITE_DONE;
+    while (rows && st == CL_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
         const cl_referral_state *def = cl_referral_state_find(col(q, R_STATE));
         if (open_only && def && !def->open)
             continue;
-        if (json_array_append_new(rows, referral_row(q, NULL, now)) != 0)
+        json_t *row = referral_row(q, NULL, now);
+        if (!row)
+            st = referral_row_failed(q, NULL);
+        else if (json_array_append_new(rows, row) != 0)
             st = cl_fail(CL_ESOFTWARE, _("out of memory"));
     }
     if (!rows)
@@ -411,13 +423,7 @@ static cl_status late_read(void *arg)
             if (directory && !(who = cl_student_directory_find_at(directory, q, R_STUDENT)))
                 continue; /* as the join leaves it out */
             json_t *r = referral_row(q, who, now);
-            if (r) {
-                st = w->row(r, w->ctx);
-            } else {
-                cl_student_text student[3];
-                cl_student_texts_of(who, q, R_NUMBER, student);
-                st = cl_student_texts_failed(sqlite3_column_int64(q, R_STUDENT), student);
-            }
+            st = r ? w->row(r, w->ctx) : referral_row_failed(q, who);
             json_decref(r);
             if (left > 0)
                 left--;
@@ -468,7 +474,7 @@ static cl_status referral_get(sqlite3 *db, long long record_id, json_t **row)
     if (rc == SQLITE_ROW) {
         *row = referral_row(q, NULL, cl_now());
         if (!*row)
-            st = cl_fail(CL_ESOFTWARE, _("out of memory"));
+            st = referral_row_failed(q, NULL);
     } else if (rc == SQLITE_DONE) {
         st = cl_fail(CL_EDATA, _("referral %lld belongs to no student"), record_id);
     } else {

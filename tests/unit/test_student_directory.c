@@ -14,6 +14,7 @@
 
 #include "carelog/agenda.h"
 #include "carelog/followup.h"
+#include "carelog/referral.h"
 #include "carelog/storage.h"
 #include "carelog/synth.h"
 #include "carelog/text.h"
@@ -500,6 +501,30 @@ static void test_text_not_utf8_named(void **state)
     assert_attention_names(t, referred);
 }
 
+/* The referral list and a referral's history say the same of a student
+ * whose text is not UTF-8: never "out of memory". */
+static void test_referral_text_not_utf8_named(void **state)
+{
+    two *t = *state;
+    cl_vault *v = t->f->v;
+    long long s = nth_student(v, 0), id;
+    json_t *referral = J("{\"occurred_at\": \"2026-11-18\", \"concerns\": [\"self_harm\"],"
+                         " \"reason\": \"学生透露有自伤计划\", \"urgency\": \"urgent\","
+                         " \"what\": \"课间，学生对班主任说……\", \"guardians_informed\": true,"
+                         " \"agency\": \"protection_station\"}");
+    OK(cl_record_add(v, "referral", s, referral, 0, &id));
+    json_decref(referral);
+    char sql[128], want[96];
+    snprintf(sql, sizeof sql, "UPDATE students SET number = CAST(X'FE' AS TEXT) WHERE id = %lld", s);
+    OK(cl_db_exec(cl_vault_db(v), sql));
+    snprintf(want, sizeof want, "student #%lld's number, name or class is not UTF-8", s);
+    json_t *out = NULL;
+    assert_int_equal(cl_referral_list(v, false, &out), CL_EDATA);
+    assert_non_null(strstr(cl_error_message(), want));
+    assert_int_equal(cl_referral_history(v, id, &out), CL_EDATA);
+    assert_non_null(strstr(cl_error_message(), want));
+}
+
 /* Outside a transaction the directory's reads (the ids' bounds, then the
  * scan) would be two snapshots: a student another connection added
  * between them made a dense directory fail with "the index of students'
@@ -643,6 +668,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_references_no_join_matches, setup, teardown),
         cmocka_unit_test_setup_teardown(test_numbers_ordered_as_sqlite_orders_them, setup, teardown),
         cmocka_unit_test_setup_teardown(test_text_not_utf8_named, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_referral_text_not_utf8_named, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_directory_outside_a_transaction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_every_section, setup, teardown),
     };
