@@ -86,6 +86,12 @@ cl_status cl_referral_list(cl_vault *v, bool open_only, json_t **out);
 typedef cl_status cl_referral_row_fn(json_t *row, void *ctx);
 cl_status cl_referral_late_each(cl_vault *v, const char *after, long long limit, cl_referral_row_fn *row, void *ctx,
                                 bool *more);
+/* The same rows written as their JSON text (what json_dumps of the row
+ * with JSON_COMPACT | JSON_PRESERVE_ORDER writes), each with its cursor:
+ * a whole list written out builds no object per row. */
+typedef cl_status cl_referral_text_fn(const char *json, size_t len, const char *cursor, void *ctx);
+cl_status cl_referral_late_text_each(cl_vault *v, const char *after, long long limit, cl_referral_text_fn *text,
+                                     void *ctx, bool *more);
 /* The cursor of a row cl_referral_late_each gave, into out (0 if it does
  * not fit); and whether text is such a cursor (CL_EUSAGE, with a message,
  * if not). */

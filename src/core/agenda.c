@@ -243,11 +243,19 @@ static cl_status take_referral(json_t *row, void *ctx)
     return take_row(ctx, LATE_REFERRALS, row, key);
 }
 
-/* The page of the late ones after the cursor (NULL: from the first). */
+static cl_status take_referral_text(const char *json, size_t len, const char *cursor, void *ctx)
+{
+    return take_text(ctx, LATE_REFERRALS, json, len, cursor);
+}
+
+/* The page of the late ones after the cursor (NULL: from the first);
+ * written out, a row never becomes an object. */
 static cl_status referral_section(cl_vault *v, page *p, const char *after)
 {
     bool more = false;
-    cl_status st = cl_referral_late_each(v, after, p->left < 0 ? 0 : p->left, take_referral, p, &more);
+    long long limit = p->left < 0 ? 0 : p->left;
+    cl_status st = p->write ? cl_referral_late_text_each(v, after, limit, take_referral_text, p, &more)
+                            : cl_referral_late_each(v, after, limit, take_referral, p, &more);
     p->more = p->more || more;
     return st;
 }

@@ -146,12 +146,6 @@ static const char *const late_sql[2] = {
     REFERRAL_COLUMNS("NULL, NULL, NULL") "referral_waits w" LATE_WHERE,
 };
 
-static json_t *text_or_null(sqlite3_stmt *q, int column)
-{
-    const char *s = (const char *)sqlite3_column_text(q, column);
-    return s && *s ? json_stringn(s, (size_t)sqlite3_column_bytes(q, column)) : json_null();
-}
-
 static const char *col(sqlite3_stmt *q, int i)
 {
     const char *s = (const char *)sqlite3_column_text(q, i);
@@ -183,40 +177,60 @@ static bool row_late(sqlite3_stmt *q, time_t now)
     return def && def->late_after_days > 0 && age_of(q, now) >= def->late_after_days;
 }
 
-/* One referral row as JSON (see referral.h), its student's number, name
- * and class those of who (the directory's entry; NULL: the join's
- * columns); NULL when out of memory or a text is not UTF-8. */
-static json_t *referral_row(sqlite3_stmt *q, const cl_student_entry *who, time_t now)
+/* One referral row (see referral.h) into r, an object or its JSON text,
+ * its student's number, name and class those of who (the directory's
+ * entry; NULL: the join's columns); false when out of memory or a text is
+ * not UTF-8. */
+static bool referral_row_put(sqlite3_stmt *q, const cl_student_entry *who, time_t now, cl_json_row *r)
 {
     cl_student_text student[3];
     cl_student_texts_of(who, q, R_NUMBER, student);
     const char *state = col(q, R_STATE);
-    const char *since = col(q, R_SINCE);
     const cl_referral_state *def = cl_referral_state_find(state);
     long long age = age_of(q, now);
-    json_t *late = json_null(), *late_zh = json_null();
+    cl_json_row_integer(r, "id", sqlite3_column_int64(q, R_ID));
+    cl_json_row_integer(r, "student_id", sqlite3_column_int64(q, R_STUDENT));
+    cl_student_texts_put(r, student);
+    cl_json_row_text(r, "state", state);
+    cl_json_row_text(r, "state_zh", def ? def->label_zh : state);
+    cl_json_row_text(r, "state_en", def ? def->label_en : state);
+    cl_json_row_text(r, "since", col(q, R_SINCE));
+    cl_json_row_integer(r, "age_days", age);
+    cl_json_row_text(r, "occurred_at", col(q, R_OCCURRED));
+    static const struct {
+        const char *key;
+        int column;
+    } optional[] = {{"urgency", R_URGENCY}, {"agency", R_AGENCY}, {"agency_name", R_AGENCY_NAME}};
+    for (size_t i = 0; i < sizeof optional / sizeof *optional; i++) {
+        const char *text = (const char *)sqlite3_column_text(q, optional[i].column);
+        if (text && *text)
+            cl_json_row_text_k(r, optional[i].key, strlen(optional[i].key), text,
+                               (size_t)sqlite3_column_bytes(q, optional[i].column));
+        else
+            cl_json_row_null(r, optional[i].key);
+    }
     if (row_late(q, now)) {
         char reason[160];
         snprintf(reason, sizeof reason, "%s (%lld day%s)", def->late_reason, age, age == 1 ? "" : "s");
-        late = json_string(reason);
+        cl_json_row_text(r, "late", reason);
         const char *zh = late_reason_zh(def->name);
         snprintf(reason, sizeof reason, "%s（%lld 天）", zh ? zh : def->late_reason, age);
-        late_zh = json_string(reason);
+        cl_json_row_text(r, "late_zh", reason);
+    } else {
+        cl_json_row_null(r, "late");
+        cl_json_row_null(r, "late_zh");
     }
-    json_t *row = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:o, s:o, s:o, s:o, s:o}",
-                            "id", (json_int_t)sqlite3_column_int64(q, R_ID),
-                            "student_id", (json_int_t)sqlite3_column_int64(q, R_STUDENT),
-                            "number", student[0].text, "name", student[1].text, "class", student[2].text,
-                            "state", state,
-                            "state_zh", def ? def->label_zh : state,
-                            "state_en", def ? def->label_en : state,
-                            "since", since, "age_days", (json_int_t)age,
-                            "occurred_at", col(q, R_OCCURRED),
-                            "urgency", text_or_null(q, R_URGENCY),
-                            "agency", text_or_null(q, R_AGENCY),
-                            "agency_name", text_or_null(q, R_AGENCY_NAME),
-                            "late", late, "late_zh", late_zh);
-    return row;
+    return cl_json_row_close(r);
+}
+
+/* The row as an object; NULL as referral_row_put's false. */
+static json_t *referral_row(sqlite3_stmt *q, const cl_student_entry *who, time_t now)
+{
+    cl_json_row r = {json_object(), NULL, true};
+    if (r.object && referral_row_put(q, who, now, &r))
+        return r.object;
+    json_decref(r.object);
+    return NULL;
 }
 
 /* Why referral_row gave no row: its student's text not UTF-8, else out of
@@ -365,24 +379,51 @@ cl_status cl_referral_late_cursor_check(const char *text)
     return late_cursor_parse(text, &state, since, &id);
 }
 
-void cl_referral_late_cursor(const json_t *row, char out[CL_REFERRAL_LATE_CURSOR_MAX])
+/* STATE/SINCE/ID into out, empty if it does not fit. */
+static void late_cursor_write(const char *state, const char *since, long long id,
+                              char out[CL_REFERRAL_LATE_CURSOR_MAX])
 {
-    const char *state = json_string_value(json_object_get(row, "state"));
-    const char *since = json_string_value(json_object_get(row, "since"));
-    int n = snprintf(out, CL_REFERRAL_LATE_CURSOR_MAX, "%s/%s/%lld", state ? state : "", since ? since : "",
-                     (long long)json_integer_value(json_object_get(row, "id")));
+    int n = snprintf(out, CL_REFERRAL_LATE_CURSOR_MAX, "%s/%s/%lld", state ? state : "", since ? since : "", id);
     if (n < 0 || n >= CL_REFERRAL_LATE_CURSOR_MAX)
         out[0] = '\0';
 }
 
+void cl_referral_late_cursor(const json_t *row, char out[CL_REFERRAL_LATE_CURSOR_MAX])
+{
+    late_cursor_write(json_string_value(json_object_get(row, "state")),
+                      json_string_value(json_object_get(row, "since")),
+                      (long long)json_integer_value(json_object_get(row, "id")), out);
+}
+
+/* The late list asked for: its rows as objects (row) or as their JSON
+ * text (text), one of them set. */
 typedef struct late_walk {
     cl_vault *v;
     const char *after;
     long long limit;
     cl_referral_row_fn *row;
+    cl_referral_text_fn *text;
     void *ctx;
     bool *more;
 } late_walk;
+
+/* One row to the walk's caller. */
+static cl_status late_give(const late_walk *w, sqlite3_stmt *q, const cl_student_entry *who, time_t now, cl_buf *text)
+{
+    if (!w->text) {
+        json_t *r = referral_row(q, who, now);
+        cl_status st = r ? w->row(r, w->ctx) : referral_row_failed(q, who);
+        json_decref(r);
+        return st;
+    }
+    text->len = 0;
+    cl_json_row r = {NULL, text, true};
+    if (!referral_row_put(q, who, now, &r))
+        return referral_row_failed(q, who);
+    char cursor[CL_REFERRAL_LATE_CURSOR_MAX];
+    late_cursor_write(col(q, R_STATE), col(q, R_SINCE), sqlite3_column_int64(q, R_ID), cursor);
+    return w->text(text->data, text->len, cursor, w->ctx);
+}
 
 static cl_status late_read(void *arg)
 {
@@ -401,6 +442,7 @@ static cl_status late_read(void *arg)
         st = cl_db_cached(db, late_sql[directory != NULL], &q);
     long long left = w->limit > 0 ? w->limit : -1;
     bool started = resume == NULL;
+    cl_buf text = {0};
     for (const cl_referral_state *s = cl_referral_states; st == CL_OK && s->name && !*w->more; s++) {
         if (s == resume)
             started = true;
@@ -422,9 +464,7 @@ static cl_status late_read(void *arg)
             const cl_student_entry *who = NULL;
             if (directory && !(who = cl_student_directory_find_at(directory, q, R_STUDENT)))
                 continue; /* as the join leaves it out */
-            json_t *r = referral_row(q, who, now);
-            st = r ? w->row(r, w->ctx) : referral_row_failed(q, who);
-            json_decref(r);
+            st = late_give(w, q, who, now, &text);
             if (left > 0)
                 left--;
         }
@@ -432,16 +472,29 @@ static cl_status late_read(void *arg)
             st = cl_db_fail(db, "reading the late referrals");
         sqlite3_reset(q);
     }
+    cl_buf_free(&text);
     return st;
+}
+
+static cl_status late_walk_run(late_walk *w)
+{
+    *w->more = false;
+    /* One snapshot for the directory and the rows. */
+    return cl_db_in_one_read(cl_vault_db(w->v), late_read, w);
 }
 
 cl_status cl_referral_late_each(cl_vault *v, const char *after, long long limit, cl_referral_row_fn *row, void *ctx,
                                 bool *more)
 {
-    *more = false;
-    /* One snapshot for the directory and the rows. */
-    late_walk w = {v, after, limit, row, ctx, more};
-    return cl_db_in_one_read(cl_vault_db(v), late_read, &w);
+    late_walk w = {v, after, limit, row, NULL, ctx, more};
+    return late_walk_run(&w);
+}
+
+cl_status cl_referral_late_text_each(cl_vault *v, const char *after, long long limit, cl_referral_text_fn *text,
+                                     void *ctx, bool *more)
+{
+    late_walk w = {v, after, limit, NULL, text, ctx, more};
+    return late_walk_run(&w);
 }
 
 /* Reads the referral row of record_id into *row (CL_ENOTFOUND, CL_EDATA). */
