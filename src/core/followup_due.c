@@ -254,15 +254,6 @@ typedef struct due_ctx {
 /* A key and its length, for cl_json_row_*_k. */
 #define KEY(literal) literal, sizeof literal - 1
 
-/* A student's text, its JSON at hand when it comes from the directory. */
-static void student_text(cl_json_row *o, const char *key, size_t key_len, const due_item *it, const cl_student_text *t)
-{
-    if (it->who)
-        cl_json_row_text_written(o, key, key_len, t->text, t->len, t->json, t->json_len);
-    else
-        cl_json_row_text_k(o, key, key_len, t->text, t->len);
-}
-
 /* The row of it as cl_followup_due describes it, into o (an object for
  * cl_followup_due_each, its text for cl_followup_due_text_each); false when its
  * date is not a date (the form would not have let it in), a text is not
@@ -286,9 +277,7 @@ static bool due_row(due_ctx *d, const due_day *day, const due_item *it, cl_json_
     memcpy(due_date + 1, day->date, 10);
     due_date[11] = '"';
     cl_json_row_integer(o, "student_id", (json_int_t)it->student);
-    student_text(o, KEY("number"), it, &it->number);
-    student_text(o, KEY("name"), it, &it->name);
-    student_text(o, KEY("class"), it, &it->class_name);
+    cl_student_texts_put(o, (const cl_student_text[3]){it->number, it->name, it->class_name});
     cl_json_row_integer(o, "risk_level", it->risk);
     cl_json_row_text_written(o, KEY("due_date"), due_date + 1, 10, due_date, 12);
     cl_json_row_integer(o, "days_overdue", (json_int_t)overdue);

@@ -73,7 +73,7 @@ static size_t place_of(const cl_student_directory *d, long long id)
     return id >= first && from_first < d->n ? (size_t)from_first : d->n;
 }
 
-static cl_student_entry *entry_of(const cl_student_directory *d, long long id)
+const cl_student_entry *cl_student_directory_find(const cl_student_directory *d, long long id)
 {
     if (d->n == 0)
         return NULL;
@@ -93,14 +93,9 @@ static cl_student_entry *entry_of(const cl_student_directory *d, long long id)
     return lo < d->n && d->entries[lo].id == id ? &d->entries[lo] : NULL;
 }
 
-const cl_student_entry *cl_student_directory_find(const cl_student_directory *d, long long id)
-{
-    return entry_of(d, id);
-}
-
 const cl_student_entry *cl_student_directory_find_at(const cl_student_directory *d, sqlite3_stmt *q, int c)
 {
-    return sqlite3_column_type(q, c) == SQLITE_INTEGER ? entry_of(d, sqlite3_column_int64(q, c)) : NULL;
+    return sqlite3_column_type(q, c) == SQLITE_INTEGER ? cl_student_directory_find(d, sqlite3_column_int64(q, c)) : NULL;
 }
 
 void cl_student_texts_of(const cl_student_entry *e, sqlite3_stmt *q, int c, cl_student_text out[3])
