@@ -206,17 +206,23 @@ static cl_status read_rows(sqlite3 *db, walk *w, bool threaded, long long *expec
 
 static cl_status walk_chain(sqlite3 *db, long long *entries);
 
+typedef struct chain_walk {
+    sqlite3 *db;
+    long long *entries;
+} chain_walk;
+
+static cl_status walk_work(void *arg)
+{
+    chain_walk *w = arg;
+    return walk_chain(w->db, w->entries);
+}
+
 cl_status cl_audit_verify(sqlite3 *db, long long *entries)
 {
     /* The head, the count and the rows from one snapshot: an entry another
      * terminal appends meanwhile is not "entries removed". */
-    bool own = sqlite3_get_autocommit(db);
-    cl_status st = own ? cl_db_exec(db, "BEGIN") : CL_OK;
-    if (st == CL_OK)
-        st = walk_chain(db, entries);
-    if (own)
-        sqlite3_exec(db, st == CL_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
-    return st;
+    chain_walk w = {db, entries};
+    return cl_db_in_one_read(db, walk_work, &w);
 }
 
 static cl_status walk_chain(sqlite3 *db, long long *entries)

@@ -471,19 +471,39 @@ static cl_status check_referral_waits(sqlite3 *db)
     return st;
 }
 
+/* The kept tables against a recomputation from the records. */
+static const struct {
+    const char *sql;
+    int what;
+} checks[] = {
+    {"SELECT * FROM (" FOLLOWUPS_EXPECTED " EXCEPT " FOLLOWUPS_KEPT ") UNION ALL SELECT * FROM ("
+     FOLLOWUPS_KEPT " EXCEPT " FOLLOWUPS_EXPECTED ") ORDER BY 1, 2 LIMIT 1", FOLLOWUPS},
+    {"SELECT student_id, student_id FROM (SELECT * FROM (" STATE_EXPECTED " EXCEPT " STATE_KEPT
+     ") UNION ALL SELECT * FROM (" STATE_KEPT " EXCEPT " STATE_EXPECTED ")) ORDER BY 1 LIMIT 1",
+     STATES},
+};
+
+/* Every check of the kept state, in one snapshot (cl_db_in_one_read). */
+static cl_status check_all(void *arg)
+{
+    sqlite3 *db = arg;
+    cl_status st = CL_OK;
+    for (size_t i = 0; st == CL_OK && i < sizeof checks / sizeof checks[0]; i++)
+        st = first_difference(db, checks[i].sql, checks[i].what);
+    if (st == CL_OK)
+        st = check_row_counts(db);
+    if (st == CL_OK)
+        st = check_record_days(db);
+    if (st == CL_OK)
+        st = check_circumstances(db);
+    if (st == CL_OK)
+        st = check_referral_waits(db);
+    return st;
+}
+
 cl_status cl_followup_recompute_check(cl_vault *v, bool repair)
 {
     sqlite3 *db = cl_vault_db(v);
-    static const struct {
-        const char *sql;
-        int what;
-    } checks[] = {
-        {"SELECT * FROM (" FOLLOWUPS_EXPECTED " EXCEPT " FOLLOWUPS_KEPT ") UNION ALL SELECT * FROM ("
-         FOLLOWUPS_KEPT " EXCEPT " FOLLOWUPS_EXPECTED ") ORDER BY 1, 2 LIMIT 1", FOLLOWUPS},
-        {"SELECT student_id, student_id FROM (SELECT * FROM (" STATE_EXPECTED " EXCEPT " STATE_KEPT
-         ") UNION ALL SELECT * FROM (" STATE_KEPT " EXCEPT " STATE_EXPECTED ")) ORDER BY 1 LIMIT 1",
-         STATES},
-    };
     if (repair) {
         cl_tx tx;
         cl_status st = cl_tx_begin(db, &tx);
@@ -506,19 +526,5 @@ cl_status cl_followup_recompute_check(cl_vault *v, bool repair)
             return st;
     }
     /* One read transaction, so a writer cannot make both sides differ. */
-    bool own = sqlite3_get_autocommit(db);
-    cl_status st = own ? cl_db_exec(db, "BEGIN") : CL_OK;
-    for (size_t i = 0; st == CL_OK && i < sizeof checks / sizeof checks[0]; i++)
-        st = first_difference(db, checks[i].sql, checks[i].what);
-    if (st == CL_OK)
-        st = check_row_counts(db);
-    if (st == CL_OK)
-        st = check_record_days(db);
-    if (st == CL_OK)
-        st = check_circumstances(db);
-    if (st == CL_OK)
-        st = check_referral_waits(db);
-    if (own)
-        sqlite3_exec(db, st == CL_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
-    return st;
+    return cl_db_in_one_read(db, check_all, db);
 }
