@@ -114,9 +114,6 @@ typedef struct cl_buf {
     size_t len, cap;
 } cl_buf;
 
-/* Room for n bytes more, so that a buffer about to grow by much is not
- * moved (copied and wiped) again and again on the way. */
-cl_status cl_buf_reserve(cl_buf *b, size_t n);
 cl_status cl_buf_append(cl_buf *b, const char *bytes, size_t n);
 cl_status cl_buf_puts(cl_buf *b, const char *s);
 cl_status cl_buf_printf(cl_buf *b, const char *fmt, ...)

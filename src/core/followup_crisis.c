@@ -111,8 +111,6 @@ static bool crisis_row(sqlite3_stmt *q, const cl_student_text student[3], long t
     return cl_json_row_close(r);
 }
 
-/* The page's rows into out (objects) or to text (their JSON text), one
- * of them set. */
 /* A page of the list asked for: its rows into out (objects) or to text
  * (their JSON text), one of them set; the cursor of the next page into
  * *next. */

@@ -780,11 +780,6 @@ static cl_status buf_reserve(cl_buf *b, size_t extra)
     return CL_OK;
 }
 
-cl_status cl_buf_reserve(cl_buf *b, size_t n)
-{
-    return buf_reserve(b, n);
-}
-
 cl_status cl_buf_append(cl_buf *b, const char *bytes, size_t n)
 {
     cl_status st = buf_reserve(b, n);
