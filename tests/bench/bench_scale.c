@@ -518,7 +518,12 @@ static void make_vault(const char *dir, const char *vdir, const char *plain_path
 
 #define PAGE 30 /* a screenful */
 static const char *bench_dir;
-static const char *only; /* the questions whose name holds it; NULL: all */
+static const char *only; /* the questions whose name holds it (=NAME: the one so named); NULL: all */
+
+static bool chosen(const char *name)
+{
+    return !only || (only[0] == '=' ? strcmp(name, only + 1) == 0 : strstr(name, only) != NULL);
+}
 static long long rows_seen;
 
 static double peak_rss_mib(void)
@@ -717,7 +722,7 @@ static void run_stream_questions(const char *dir)
     printf("  %-40s %10s %10s %7s\n", "paged and streamed (p95)", "carelog", "plain", "ratio");
     for (size_t i = 0; i < sizeof stream_questions / sizeof *stream_questions; i++) {
         const struct stream_question *qn = &stream_questions[i];
-        if (only && !(only[0] == '=' ? strcmp(qn->name, only + 1) == 0 : strstr(qn->name, only) != NULL))
+        if (!chosen(qn->name))
             continue;
         char which[16], line[256];
         snprintf(which, sizeof which, "%zu", i);
@@ -817,7 +822,7 @@ int main(int argc, char **argv)
     printf("  %-40s %10s %10s %7s\n", "question (p95)", "carelog", "plain", "ratio");
     for (size_t i = 0; i < sizeof questions / sizeof *questions; i++) {
         const struct question *qn = &questions[i];
-        if (only && !(only[0] == '=' ? strcmp(qn->name, only + 1) == 0 : strstr(qn->name, only) != NULL))
+        if (!chosen(qn->name))
             continue;
         between_runs = getenv("BENCH_COLD") && !qn->between ? reopen : qn->between;
         int runs = getenv("BENCH_RUNS") && qn->runs == RUNS ? atoi(getenv("BENCH_RUNS")) : qn->runs;
